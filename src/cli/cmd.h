@@ -1,0 +1,7 @@
+/* The meterhub subcommands: each takes main's argv from its own name on. */
+#ifndef MH_CLI_CMD_H
+#define MH_CLI_CMD_H
+
+int cmd_decode(int argc, char **argv);
+
+#endif

@@ -1,0 +1,36 @@
+#include "meterhub/proto/crc.h"
+
+uint8_t mh_sum8(const uint8_t *p, size_t n)
+{
+    unsigned s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += p[i];
+    return (uint8_t)s;
+}
+
+/* Reflected table for poly 0x8408, generated at compile time would need C23; computed once here. */
+static const uint16_t crc16_x25_table[256] = {
+#define R1(c) (((c) & 1) ? (((c) >> 1) ^ 0x8408) : ((c) >> 1))
+#define R8(c) R1(R1(R1(R1(R1(R1(R1(R1(c))))))))
+#define T4(i) R8(i), R8(i + 1), R8(i + 2), R8(i + 3)
+#define T16(i) T4(i), T4(i + 4), T4(i + 8), T4(i + 12)
+#define T64(i) T16(i), T16(i + 16), T16(i + 32), T16(i + 48)
+    T64(0u), T64(64u), T64(128u), T64(192u)
+#undef T64
+#undef T16
+#undef T4
+#undef R8
+#undef R1
+};
+
+uint16_t mh_crc16_x25_update(uint16_t crc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        crc = (uint16_t)((crc >> 8) ^ crc16_x25_table[(crc ^ p[i]) & 0xFF]);
+    return crc;
+}
+
+uint16_t mh_crc16_x25(const uint8_t *p, size_t n)
+{
+    return (uint16_t)(mh_crc16_x25_update(0xFFFF, p, n) ^ 0xFFFF);
+}

@@ -1,0 +1,65 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "meterhub/proto/crc.h"
+
+static uint16_t crc_bitwise(const uint8_t *p, size_t n)
+{
+    uint16_t crc = 0xFFFF;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++)
+            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0x8408) : (uint16_t)(crc >> 1);
+    }
+    return crc ^ 0xFFFF;
+}
+
+static void test_crc16_x25_check_value(void **state)
+{
+    (void)state;
+    assert_int_equal(mh_crc16_x25((const uint8_t *)"123456789", 9), 0x906E);
+    assert_int_equal(mh_crc16_x25(NULL, 0), 0x0000);
+}
+
+static void test_crc16_x25_matches_dlt698_header_example(void **state)
+{
+    (void)state;
+    /* DL/T 698.45 worked example: HCS over L..CA of a GET to 0000000000 */
+    const uint8_t hdr[] = {0x17, 0x00, 0x43, 0x05, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+    assert_int_equal(mh_crc16_x25(hdr, sizeof hdr), 0x5E48);
+}
+
+static void test_crc16_x25_table_equals_bitwise_for_all_bytes(void **state)
+{
+    (void)state;
+    uint8_t b[256];
+    for (int i = 0; i < 256; i++)
+        b[i] = (uint8_t)(i * 37 + 11);
+    for (size_t n = 0; n <= sizeof b; n += 17)
+        assert_int_equal(mh_crc16_x25(b, n), crc_bitwise(b, n));
+    uint16_t inc = mh_crc16_x25_update(0xFFFF, b, 100);
+    inc = mh_crc16_x25_update(inc, b + 100, 156);
+    assert_int_equal(inc ^ 0xFFFF, mh_crc16_x25(b, 256));
+}
+
+static void test_sum8_wraps(void **state)
+{
+    (void)state;
+    const uint8_t b[] = {0x68, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0x68, 0x13, 0x00};
+    assert_int_equal(mh_sum8(b, sizeof b), 0xDF); /* DL/T 645 read-address example */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc16_x25_check_value),
+        cmocka_unit_test(test_crc16_x25_matches_dlt698_header_example),
+        cmocka_unit_test(test_crc16_x25_table_equals_bitwise_for_all_bytes),
+        cmocka_unit_test(test_sum8_wraps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
