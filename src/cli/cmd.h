@@ -3,5 +3,6 @@
 #define MH_CLI_CMD_H
 
 int cmd_decode(int argc, char **argv);
+int cmd_items(int argc, char **argv);
 
 #endif
