@@ -1,0 +1,1 @@
+mh_add_fuzz(fuzz_hex SOURCES fuzz_hex.c LIBS mh_base)
