@@ -41,20 +41,19 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* Local day number and interval within it of interval k. */
-static int64_t local_day(int64_t k)
+int64_t sim_local_day(int64_t k)
 {
     return floor_div(k * SIM_INTERVAL_S + TZ_OFFSET_S, DAY_S);
 }
 
-static int interval_of_day(int64_t k)
-{
-    return (int)(k - (local_day(k) * DAY_S - TZ_OFFSET_S) / SIM_INTERVAL_S);
-}
-
-static int64_t day_first_interval(int64_t day)
+int64_t sim_day_first_interval(int64_t day)
 {
     return (day * DAY_S - TZ_OFFSET_S) / SIM_INTERVAL_S;
+}
+
+static int interval_of_day(int64_t k)
+{
+    return (int)(k - sim_day_first_interval(sim_local_day(k)));
 }
 
 /* 1 = Monday .. 7 = Sunday of a day number (day 0 = 1970-01-01, a Thursday). */
@@ -185,53 +184,66 @@ static void day_load(const struct sim_meter *m, int64_t day, int64_t e[SIM_INTER
     }
 }
 
-int64_t sim_load_wh10(const struct sim_meter *m, int64_t k)
+static int anomaly_active(const struct sim_meter *m, int64_t k)
 {
-    int64_t e[SIM_INTERVALS_PER_DAY];
-    day_load(m, local_day(k), e);
-    int64_t v = e[interval_of_day(k)];
-    if (m->anomaly == SIM_ANOM_OVER_CAPACITY && k * SIM_INTERVAL_S >= m->anomaly_start &&
-        m->contract_w) {
-        /* Peak hours run at 110..130 % of contract capacity. */
-        int j = interval_of_day(k);
-        if (j >= 36 && j < 80) {
-            int64_t over = (int64_t)m->contract_w * (110 + (int64_t)(sim_hash3(m->seed, m->id, (uint64_t)k) % 21)) / 100;
-            v = over * 10 / 4; /* W over 15 min in 0.1 Wh */
-        }
-    }
-    return v;
+    return m->anomaly != SIM_ANOM_NONE && (k + 1) * SIM_INTERVAL_S > m->anomaly_start;
 }
 
-int64_t sim_pv_wh10(const struct sim_meter *m, int64_t k)
+/* PV generation of interval j of a day (0.1 Wh). */
+static int64_t pv_interval(const struct sim_meter *m, int month, int j, int cloud, int64_t eff)
 {
-    if (m->customer != SIM_CUST_PV || m->pv_peak_w == 0)
-        return 0;
-    int64_t day = local_day(k);
-    int j = interval_of_day(k);
-    int month = month_of(day);
-    /* Daylight 06:00-18:00 in spring/autumn, a little longer in summer. */
+    /* Daylight 06:00-18:00 in spring/autumn, longer in summer, shorter in winter. */
     int first = month >= 5 && month <= 8 ? 22 : (month >= 11 || month <= 1 ? 28 : 25);
     int last = SIM_INTERVALS_PER_DAY - first;
     if (j < first || j >= last)
         return 0;
     int64_t bell = (int64_t)(j - first + 1) * (last - j); /* peaks at noon */
     int64_t bell_max = (int64_t)((last - first) / 2 + 1) * ((last - first) / 2 + 1);
-    int cloud = cloud_pct(m->seed, day);
-    /* Each system has its own efficiency (orientation, dirt): 85..100 %. */
-    int64_t eff = hash_range(sim_hash3(m->seed, m->id, 0xEFF), 85, 100);
     int64_t w = (int64_t)m->pv_peak_w * bell / bell_max * (100 - cloud * 7 / 10) / 100 * eff / 100;
     return w * 10 / 4;
 }
 
-static int anomaly_active(const struct sim_meter *m, int64_t k)
+void sim_day_flows(const struct sim_meter *m, int64_t day, int64_t load[SIM_INTERVALS_PER_DAY],
+                   int64_t pv[SIM_INTERVALS_PER_DAY])
 {
-    return m->anomaly != SIM_ANOM_NONE && (k + 1) * SIM_INTERVAL_S > m->anomaly_start;
+    day_load(m, day, load);
+    int64_t first = sim_day_first_interval(day);
+    if (m->anomaly == SIM_ANOM_OVER_CAPACITY && m->contract_w) {
+        /* Daytime (09:00-20:00) runs at 110..130 % of contract capacity. */
+        for (int j = 36; j < 80; j++) {
+            int64_t k = first + j;
+            if (!anomaly_active(m, k))
+                continue;
+            int64_t pct = 110 + (int64_t)(sim_hash3(m->seed, m->id, (uint64_t)k) % 21);
+            load[j] = (int64_t)m->contract_w * pct / 100 * 10 / 4; /* W over 15 min in 0.1 Wh */
+        }
+    }
+    int has_pv = m->customer == SIM_CUST_PV && m->pv_peak_w != 0;
+    int cloud = has_pv ? cloud_pct(m->seed, day) : 0;
+    /* Each system has its own efficiency (orientation, dirt): 85..100 %. */
+    int64_t eff = has_pv ? hash_range(sim_hash3(m->seed, m->id, 0xEFF), 85, 100) : 0;
+    int month = month_of(day);
+    for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+        pv[j] = has_pv ? pv_interval(m, month, j, cloud, eff) : 0;
 }
 
-void sim_interval_energy(const struct sim_meter *m, int64_t k, struct sim_interval *out)
+int64_t sim_load_wh10(const struct sim_meter *m, int64_t k)
 {
-    int64_t load = sim_load_wh10(m, k);
-    int64_t pv = sim_pv_wh10(m, k);
+    int64_t load[SIM_INTERVALS_PER_DAY], pv[SIM_INTERVALS_PER_DAY];
+    sim_day_flows(m, sim_local_day(k), load, pv);
+    return load[interval_of_day(k)];
+}
+
+int64_t sim_pv_wh10(const struct sim_meter *m, int64_t k)
+{
+    int64_t load[SIM_INTERVALS_PER_DAY], pv[SIM_INTERVALS_PER_DAY];
+    sim_day_flows(m, sim_local_day(k), load, pv);
+    return pv[interval_of_day(k)];
+}
+
+void sim_registered(const struct sim_meter *m, int64_t k, int64_t load, int64_t pv,
+                    struct sim_interval *out)
+{
     int64_t imp = load > pv ? load - pv : 0;
     int64_t exp = pv > load ? pv - load : 0;
     if (anomaly_active(m, k)) {
@@ -267,6 +279,14 @@ void sim_interval_energy(const struct sim_meter *m, int64_t k, struct sim_interv
     out->export_wh10 = exp;
 }
 
+void sim_interval_energy(const struct sim_meter *m, int64_t k, struct sim_interval *out)
+{
+    int64_t load[SIM_INTERVALS_PER_DAY], pv[SIM_INTERVALS_PER_DAY];
+    sim_day_flows(m, sim_local_day(k), load, pv);
+    int j = interval_of_day(k);
+    sim_registered(m, k, load[j], pv[j], out);
+}
+
 enum sim_tariff sim_tariff_of(int64_t k)
 {
     int h = interval_of_day(k) / 4;
@@ -287,7 +307,7 @@ static void add_plain_day(const struct sim_meter *m, int64_t day, struct sim_reg
     int64_t s[SIM_INTERVALS_PER_DAY + 1];
     profile_cumulative(m->customer, weekday_of(day) >= 6, s);
     int64_t d = day_energy(m, day);
-    int64_t first = day_first_interval(day);
+    int64_t first = sim_day_first_interval(day);
     r->import_wh10[0] += d;
     /* Tariff periods begin on whole hours, so the paired noise cancels inside each. */
     int j = 0;
@@ -303,13 +323,11 @@ static void add_plain_day(const struct sim_meter *m, int64_t day, struct sim_reg
     }
 }
 
-static void add_interval(const struct sim_meter *m, int64_t k, int64_t num, int64_t den,
-                         struct sim_registers *r)
+static void add_registered(int64_t k, const struct sim_interval *e, int64_t num, int64_t den,
+                           struct sim_registers *r)
 {
-    struct sim_interval e;
-    sim_interval_energy(m, k, &e);
     int t = sim_tariff_of(k);
-    int64_t imp = e.import_wh10 * num / den, exp = e.export_wh10 * num / den;
+    int64_t imp = e->import_wh10 * num / den, exp = e->export_wh10 * num / den;
     r->import_wh10[0] += imp;
     r->import_wh10[t] += imp;
     r->export_wh10[0] += exp;
@@ -321,7 +339,7 @@ void sim_registers_at(const struct sim_meter *m, int64_t t, struct sim_registers
     for (int i = 0; i < 5; i++)
         out->import_wh10[i] = out->export_wh10[i] = 0;
     /* Initial readings: a few years of use; tariffs split it roughly 10/30/35/25. */
-    int64_t init = m->initial_wh10;
+    int64_t init = (int64_t)m->initial_wh10;
     static const int split[5] = {100, 10, 30, 35, 25};
     for (int i = 1; i < 5; i++)
         out->import_wh10[i] = init * split[i] / 100;
@@ -329,24 +347,29 @@ void sim_registers_at(const struct sim_meter *m, int64_t t, struct sim_registers
                           out->import_wh10[4];
     if (t <= m->register_origin)
         return;
-    int64_t k0 = floor_div(m->register_origin, SIM_INTERVAL_S);
+    int64_t k = floor_div(m->register_origin, SIM_INTERVAL_S);
     int64_t kt = floor_div(t, SIM_INTERVAL_S);
-    int64_t k = k0;
+    int64_t part = t - kt * SIM_INTERVAL_S; /* seconds into interval kt */
     int plain_meter = m->customer != SIM_CUST_PV && m->anomaly == SIM_ANOM_NONE;
-    while (k < kt) {
-        int64_t day = local_day(k);
-        int64_t next_day = day_first_interval(day + 1);
-        if (plain_meter && interval_of_day(k) == 0 && next_day <= kt) {
+    while (k < kt || (k == kt && part > 0)) {
+        int64_t day = sim_local_day(k);
+        int64_t next_day = sim_day_first_interval(day + 1);
+        if (plain_meter && k == sim_day_first_interval(day) && next_day <= kt) {
             add_plain_day(m, day, out);
             k = next_day;
             continue;
         }
-        add_interval(m, k, 1, 1, out);
-        k++;
+        int64_t load[SIM_INTERVALS_PER_DAY], pv[SIM_INTERVALS_PER_DAY];
+        sim_day_flows(m, day, load, pv);
+        for (; k < next_day && (k < kt || (k == kt && part > 0)); k++) {
+            int j = interval_of_day(k);
+            struct sim_interval e;
+            sim_registered(m, k, load[j], pv[j], &e);
+            add_registered(k, &e, k < kt ? 1 : part, k < kt ? 1 : SIM_INTERVAL_S, out);
+        }
+        if (k == kt + 1)
+            break;
     }
-    int64_t part = t - kt * SIM_INTERVAL_S;
-    if (part > 0)
-        add_interval(m, kt, part, SIM_INTERVAL_S, out);
 }
 
 static int64_t isqrt64(int64_t v)
@@ -371,7 +394,9 @@ static int64_t isqrt64(int64_t v)
 void sim_instant_at(const struct sim_meter *m, int64_t t, struct sim_instant *out)
 {
     int64_t k = floor_div(t, SIM_INTERVAL_S);
-    int64_t load = sim_load_wh10(m, k), pv = sim_pv_wh10(m, k);
+    int64_t loads[SIM_INTERVALS_PER_DAY], pvs[SIM_INTERVALS_PER_DAY];
+    sim_day_flows(m, sim_local_day(k), loads, pvs);
+    int64_t load = loads[interval_of_day(k)], pv = pvs[interval_of_day(k)];
     int64_t p_total = (load - pv) * 2 / 5; /* 0.1 Wh per 15 min -> W */
     int anom = anomaly_active(m, k) ? m->anomaly : SIM_ANOM_NONE;
     int nph = m->phases == 3 ? 3 : 1;

@@ -69,6 +69,28 @@ struct sim_meter {
     uint64_t initial_wh10;   /* import register at register_origin, 0.1 Wh */
 };
 
+struct sim_interval {
+    int64_t import_wh10;
+    int64_t export_wh10;
+};
+
+/* Local day number (days since 1970-01-01 in China Standard Time) of interval k. */
+int64_t sim_local_day(int64_t k);
+
+/* First interval of a local day. */
+int64_t sim_day_first_interval(int64_t day);
+
+/*
+ * A whole local day at once (what per-interval functions cost 96 times over):
+ * the customer's load and PV generation per interval, 0.1 Wh.
+ */
+void sim_day_flows(const struct sim_meter *m, int64_t day, int64_t load[SIM_INTERVALS_PER_DAY],
+                   int64_t pv[SIM_INTERVALS_PER_DAY]);
+
+/* What the meter registers given the interval's flows (anomalies applied). */
+void sim_registered(const struct sim_meter *m, int64_t k, int64_t load, int64_t pv,
+                    struct sim_interval *out);
+
 /* Consumption of the customer in interval k (0.1 Wh, >= 0): what flows, metered or not. */
 int64_t sim_load_wh10(const struct sim_meter *m, int64_t k);
 
@@ -80,10 +102,6 @@ int64_t sim_pv_wh10(const struct sim_meter *m, int64_t k);
  * energy (0.1 Wh). A stopped meter registers 0; a reversed one negative
  * import; theft removes its share; voltage loss removes the phase's third.
  */
-struct sim_interval {
-    int64_t import_wh10;
-    int64_t export_wh10;
-};
 void sim_interval_energy(const struct sim_meter *m, int64_t k, struct sim_interval *out);
 
 /* Tariff period of interval k (local time of day). */

@@ -1,0 +1,118 @@
+/*
+ * A simulator scenario: what the field looks like (JSON, docs/sim-scenario.md)
+ * expanded into arrays of transformer areas, terminals and meters.
+ *
+ * Expansion is deterministic: the same file and seed give the same
+ * addresses, customers, anomalies and faults on every machine, so `sim run`,
+ * `sim archive` and `sim truth` agree without talking to each other. A
+ * terminal and a meter cost tens of bytes, so a million meters fit easily.
+ * The scenario owns all its arrays; scenario_free releases them.
+ */
+#ifndef MH_SIM_SCENARIO_H
+#define MH_SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meter_model.h"
+
+enum sim_terminal_kind {
+    SIM_TERM_CONCENTRATOR,        /* residential area: many meters behind it */
+    SIM_TERM_SPECIAL_TRANSFORMER, /* large user: one three-phase meter, control relays */
+    SIM_TERM_TRANSFORMER_MONITOR, /* distribution transformer: the area meter itself */
+    SIM_TERM_DTU,                 /* transparent channel in front of one meter (raw DL/T 645) */
+    SIM_TERM_KIND_COUNT_
+};
+
+enum sim_protocol { SIM_PROTO_GDW1376, SIM_PROTO_DLT698, SIM_PROTO_DLT645_2007, SIM_PROTO_DLT645_1997 };
+
+enum sim_fault {
+    SIM_FAULT_NONE = 0,
+    SIM_FAULT_OFFLINE,     /* not connected between from..to seconds of each day */
+    SIM_FAULT_NEVER_LOGIN, /* connects but never logs in */
+    SIM_FAULT_COUNT_
+};
+
+struct sim_terminal {
+    uint32_t id;          /* index in the scenario */
+    uint8_t kind;         /* enum sim_terminal_kind */
+    uint8_t protocol;     /* enum sim_protocol to the master */
+    uint8_t fault;        /* enum sim_fault */
+    uint8_t pad;
+    uint16_t region;      /* 1376.1 A1 region code as its 4 BCD digits read as hex (0x0171) */
+    uint16_t a2;          /* 1376.1 terminal address / low part of others */
+    uint64_t address;     /* 12-digit address as a number (698 server address, DTU's meter) */
+    uint32_t area;        /* transformer area index */
+    uint32_t first_meter; /* meters [first_meter, first_meter + meter_count) */
+    uint32_t meter_count;
+    int32_t offline_from; /* seconds of the local day, for SIM_FAULT_OFFLINE */
+    int32_t offline_to;
+    uint32_t channel_group; /* cell tower / base station sharing */
+};
+
+struct sim_area {
+    uint32_t id;
+    uint32_t area_meter;    /* index of the supply meter (SIM_CUST_AREA) */
+    uint32_t first_user;    /* user meters [first_user, first_user + user_count) */
+    uint32_t user_count;
+    uint16_t loss_permille; /* technical loss of the area, per mille of supplied energy */
+};
+
+struct sim_meter_info {
+    struct sim_meter model;
+    uint64_t address;  /* 12-digit meter address as a number */
+    uint32_t terminal; /* terminal index */
+    uint32_t area;     /* area index (UINT32_MAX for none) */
+    uint16_t pn;       /* measurement point number at the terminal (1-based) */
+    uint8_t protocol;  /* enum sim_protocol between terminal and meter */
+    uint16_t ct;       /* CT ratio (1 = direct), PT implied 1 for low voltage */
+};
+
+struct sim_fault_rates {
+    uint16_t loss_permille;    /* frames dropped */
+    uint16_t corrupt_permille; /* frames with a flipped byte */
+    uint16_t reset_permille;   /* connections reset per request */
+    uint32_t latency_min_ms;
+    uint32_t latency_max_ms;
+};
+
+struct scenario {
+    char name[64];
+    uint64_t seed;
+    int64_t start;       /* epoch seconds of the first simulated day, 00:00 local */
+    int32_t tz_offset_s; /* local time - UTC (China: 28800) */
+    uint32_t heartbeat_s;
+    struct sim_fault_rates faults;
+    struct sim_terminal *terminals;
+    size_t n_terminals;
+    struct sim_meter_info *meters;
+    size_t n_meters;
+    struct sim_area *areas;
+    size_t n_areas;
+};
+
+/*
+ * Parse and expand a scenario file. On error returns a negative MH_E* code
+ * and writes a message naming the file and the offending key or line into
+ * err (cap bytes). On success *out is owned by the caller (scenario_free).
+ */
+int scenario_load(const char *path, struct scenario **out, char *err, size_t cap);
+
+/* Same from JSON text (for tests). */
+int scenario_parse(const char *json_text, struct scenario **out, char *err, size_t cap);
+
+void scenario_free(struct scenario *s);
+
+/* Names for CSV and logs. */
+const char *sim_terminal_kind_name(int kind);
+const char *sim_protocol_name(int proto);
+const char *sim_customer_name(int customer);
+const char *sim_anomaly_name(int anomaly);
+
+/* Area supply in interval k: users' load (metered or not) plus technical loss, 0.1 Wh. */
+int64_t scenario_area_supply_wh10(const struct scenario *s, const struct sim_area *a, int64_t k);
+
+/* Is terminal t offline (fault window) at epoch second now? */
+int scenario_terminal_offline(const struct scenario *s, const struct sim_terminal *t, int64_t now);
+
+#endif
