@@ -494,7 +494,8 @@ int scenario_parse(const char *json_text, struct scenario **out, char *err, size
         goto done;
     }
     s->seed = seed ? (uint64_t)json_integer_value(seed) : 1;
-    s->tz_offset_s = (int32_t)get_int(&c, root, "tz_offset_minutes", 480, -720, 840, "the scenario") * 60;
+    /* The meter model keeps China Standard Time; other zones would need it to carry one. */
+    s->tz_offset_s = (int32_t)get_int(&c, root, "tz_offset_minutes", 480, 480, 480, "the scenario") * 60;
     s->heartbeat_s = (uint32_t)get_int(&c, root, "heartbeat_s", 300, 10, 3600, "the scenario");
     const char *start = json_string_value(json_object_get(root, "start"));
     if (!start || strlen(start) != 10 || parse_local_time(start, s->tz_offset_s, &s->start) != 0) {

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "meter_model.h"
 
@@ -116,3 +117,49 @@ int64_t scenario_area_supply_wh10(const struct scenario *s, const struct sim_are
 int scenario_terminal_offline(const struct scenario *s, const struct sim_terminal *t, int64_t now);
 
 #endif
+
+/*
+ * Registers of scenario meter idx at epoch second t, as the meter shows
+ * them (0.1 Wh): for a meter behind a CT that is the secondary energy,
+ * primary / ct truncated, and consumption is the register difference
+ * times ct. Area supply meters sum their users' flows plus technical loss;
+ * every other meter is its own model (sim_registers_at).
+ */
+void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t,
+                                 struct sim_registers *out);
+
+/* The energy that really flowed through meter idx's registers (primary, 0.1 Wh). */
+void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
+                               struct sim_registers *out);
+
+/* Registered import/export of meter idx in each interval of a local day, primary (0.1 Wh). */
+void scenario_meter_day(const struct scenario *s, size_t idx, int64_t day,
+                        struct sim_interval out[SIM_INTERVALS_PER_DAY]);
+
+/* Local day number of epoch second t in the scenario's zone. */
+int64_t scenario_local_day(const struct scenario *s, int64_t t);
+
+/* Epoch second of 00:00 local time of a day. */
+int64_t scenario_day_start(const struct scenario *s, int64_t day);
+
+/* Text of a terminal's address as the archive and logs print it:
+ * gdw1376 "AAAABBBB" (A1 region + A2, hex), others the 12-digit address. */
+void scenario_terminal_address(const struct sim_terminal *t, char *buf, size_t cap);
+
+/*
+ * The asset archive as CSV, one row per meter, header first (columns in
+ * docs/archive-csv.md): what `meterhub archive import` reads. Returns 0 or
+ * MH_EIO when writing fails.
+ */
+int scenario_write_archive_csv(const struct scenario *s, FILE *out);
+
+/*
+ * Ground truth of local day `day` into directory dir (created if missing):
+ * registers.csv (daily frozen registers at the start and end of the day),
+ * curves.csv (15-minute registered increments), consumption.csv, areas.csv
+ * (supply, metered sum, loss) and anomalies.csv (what is injected and
+ * active). Values in kWh with four decimals, exact. Returns 0, MH_EIO with
+ * a message in err.
+ */
+int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir, char *err,
+                         size_t cap);

@@ -1,0 +1,201 @@
+/*
+ * Ground truth of one day, without any network: what every simulated meter
+ * would answer and what the field really did, so collection and analytics
+ * can be checked value by value.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/proto/value.h"
+#include "scenario.h"
+
+/* 0.1 Wh as kWh with four decimals, exact ("-12.3456"). */
+static void put_kwh(FILE *f, int64_t wh10)
+{
+    uint64_t mag = wh10 < 0 ? (uint64_t)0 - (uint64_t)wh10 : (uint64_t)wh10;
+    fprintf(f, "%s%llu.%04llu", wh10 < 0 ? "-" : "", (unsigned long long)(mag / 10000),
+            (unsigned long long)(mag % 10000));
+}
+
+static void put_local_time(FILE *f, const struct scenario *s, int64_t t)
+{
+    struct mh_tm tm;
+    char text[40];
+    mh_tm_from_epoch(t + s->tz_offset_s, &tm);
+    tm.has = MH_TM_FULL;
+    mh_tm_format(&tm, text, sizeof text);
+    fputs(text, f);
+}
+
+static FILE *open_in(const char *dir, const char *name, char *err, size_t cap)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        snprintf(err, cap, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+static int64_t floor_div64(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static const char *const register_items[2][5] = {
+    {"1.0.1.8.0", "1.0.1.8.1", "1.0.1.8.2", "1.0.1.8.3", "1.0.1.8.4"},
+    {"1.0.2.8.0", "1.0.2.8.1", "1.0.2.8.2", "1.0.2.8.3", "1.0.2.8.4"},
+};
+
+static void write_registers(FILE *f, const struct scenario *s, size_t i, int64_t t)
+{
+    struct sim_registers r;
+    scenario_meter_registers_at(s, i, t, &r);
+    for (int dir = 0; dir < 2; dir++)
+        for (int tr = 0; tr < 5; tr++) {
+            fprintf(f, "%012llu,%s,", (unsigned long long)s->meters[i].address, register_items[dir][tr]);
+            put_local_time(f, s, t);
+            fputc(',', f);
+            put_kwh(f, dir ? r.export_wh10[tr] : r.import_wh10[tr]);
+            fputs(",kWh\n", f);
+        }
+}
+
+int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir, char *err,
+                         size_t cap)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, cap, "%s: %s", dir, strerror(errno));
+        return MH_EIO;
+    }
+    FILE *reg = open_in(dir, "registers.csv", err, cap);
+    FILE *cur = reg ? open_in(dir, "curves.csv", err, cap) : NULL;
+    FILE *con = cur ? open_in(dir, "consumption.csv", err, cap) : NULL;
+    FILE *are = con ? open_in(dir, "areas.csv", err, cap) : NULL;
+    FILE *ano = are ? open_in(dir, "anomalies.csv", err, cap) : NULL;
+    int rc = 0;
+    if (!ano) {
+        rc = MH_EIO;
+        goto done;
+    }
+    int64_t t0 = scenario_day_start(s, day), t1 = scenario_day_start(s, day + 1);
+    fputs("meter_address,item,frozen_at,value,unit\n", reg);
+    fputs("meter_address,interval_start,import_kwh,export_kwh\n", cur);
+    fputs("meter_address,day,import_kwh,import_t1_kwh,import_t2_kwh,import_t3_kwh,import_t4_kwh,export_kwh\n", con);
+    fputs("area,area_meter_address,users,supply_kwh,users_metered_kwh,loss_kwh,loss_permille\n", are);
+    fputs("meter_address,anomaly,start,factor,phase\n", ano);
+    char dayname[16];
+    {
+        struct mh_tm tm;
+        mh_tm_from_epoch(t0 + s->tz_offset_s, &tm);
+        tm.has = MH_TM_DATE;
+        mh_tm_format(&tm, dayname, sizeof dayname);
+    }
+    int64_t *metered = calloc(s->n_areas ? s->n_areas : 1, sizeof *metered);
+    if (!metered) {
+        snprintf(err, cap, "out of memory");
+        rc = MH_ENOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < s->n_meters; i++) {
+        const struct sim_meter_info *m = &s->meters[i];
+        write_registers(reg, s, i, t0);
+        write_registers(reg, s, i, t1);
+        /* Curves as the meter records them: differences of its (secondary) registers,
+         * so that they sum to the frozen registers exactly. */
+        struct sim_interval iv[SIM_INTERVALS_PER_DAY];
+        scenario_meter_day(s, i, day, iv);
+        unsigned ct = m->ct > 1 ? m->ct : 1;
+        struct sim_registers start;
+        scenario_meter_registers_at(s, i, t0, &start);
+        int64_t cum_imp = 0, cum_exp = 0, prev_imp = 0, prev_exp = 0;
+        int64_t base_imp = 0, base_exp = 0; /* primary energy since t0 */
+        int64_t imp[5] = {0}, exp = 0;
+        int64_t k0 = sim_day_first_interval(day);
+        /* The primary register at t0 modulo ct decides where truncation steps fall. */
+        int64_t rem_imp = 0, rem_exp = 0;
+        if (ct > 1) {
+            struct sim_registers p0;
+            scenario_meter_primary_at(s, i, t0, &p0);
+            rem_imp = p0.import_wh10[0] - start.import_wh10[0] * (int64_t)ct;
+            rem_exp = p0.export_wh10[0] - start.export_wh10[0] * (int64_t)ct;
+        }
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
+            base_imp += iv[j].import_wh10;
+            base_exp += iv[j].export_wh10;
+            cum_imp = floor_div64(rem_imp + base_imp, ct);
+            cum_exp = floor_div64(rem_exp + base_exp, ct);
+            int64_t di = cum_imp - prev_imp, de = cum_exp - prev_exp;
+            prev_imp = cum_imp;
+            prev_exp = cum_exp;
+            fprintf(cur, "%012llu,", (unsigned long long)m->address);
+            put_local_time(cur, s, (k0 + j) * SIM_INTERVAL_S);
+            fputc(',', cur);
+            put_kwh(cur, di);
+            fputc(',', cur);
+            put_kwh(cur, de);
+            fputc('\n', cur);
+        }
+        /* Consumption as metering computes it: register differences times ct. */
+        struct sim_registers end;
+        scenario_meter_registers_at(s, i, t1, &end);
+        for (int tr = 0; tr < 5; tr++)
+            imp[tr] = (end.import_wh10[tr] - start.import_wh10[tr]) * (int64_t)ct;
+        exp = (end.export_wh10[0] - start.export_wh10[0]) * (int64_t)ct;
+        fprintf(con, "%012llu,%s", (unsigned long long)m->address, dayname);
+        for (int tr = 0; tr < 5; tr++) {
+            fputc(',', con);
+            put_kwh(con, imp[tr]);
+        }
+        fputc(',', con);
+        put_kwh(con, exp);
+        fputc('\n', con);
+        if (m->area != UINT32_MAX && m->model.customer != SIM_CUST_AREA && metered)
+            metered[m->area] += imp[0] - exp;
+        if (m->model.anomaly != SIM_ANOM_NONE && m->model.anomaly_start < t1) {
+            fprintf(ano, "%012llu,%s,", (unsigned long long)m->address, sim_anomaly_name(m->model.anomaly));
+            put_local_time(ano, s, m->model.anomaly_start);
+            fprintf(ano, ",%d,%u\n", m->model.factor, m->model.anomaly_phase);
+        }
+    }
+    for (size_t a = 0; a < s->n_areas && metered; a++) {
+        const struct sim_area *ar = &s->areas[a];
+        /* Supply as line-loss analysis computes it: the area meter's registers times its CT. */
+        struct sim_registers r0, r1;
+        scenario_meter_registers_at(s, ar->area_meter, t0, &r0);
+        scenario_meter_registers_at(s, ar->area_meter, t1, &r1);
+        int64_t ct = s->meters[ar->area_meter].ct > 1 ? s->meters[ar->area_meter].ct : 1;
+        int64_t supply = (r1.import_wh10[0] - r0.import_wh10[0] - (r1.export_wh10[0] - r0.export_wh10[0])) * ct;
+        int64_t loss = supply - metered[a];
+        fprintf(are, "A%06zu,%012llu,%u,", a + 1, (unsigned long long)s->meters[ar->area_meter].address,
+                ar->user_count);
+        put_kwh(are, supply);
+        fputc(',', are);
+        put_kwh(are, metered[a]);
+        fputc(',', are);
+        put_kwh(are, loss);
+        fprintf(are, ",%lld\n", supply > 0 ? (long long)(loss * 1000 / supply) : 0LL);
+    }
+    free(metered);
+    if (ferror(reg) || ferror(cur) || ferror(con) || ferror(are) || ferror(ano)) {
+        snprintf(err, cap, "%s: write failed", dir);
+        rc = MH_EIO;
+    }
+done:
+    if (reg && fclose(reg) != 0)
+        rc = MH_EIO;
+    if (cur && fclose(cur) != 0)
+        rc = MH_EIO;
+    if (con && fclose(con) != 0)
+        rc = MH_EIO;
+    if (are && fclose(are) != 0)
+        rc = MH_EIO;
+    if (ano && fclose(ano) != 0)
+        rc = MH_EIO;
+    return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * meterhub sim archive SCENARIO [--out FILE]
+ * meterhub sim truth SCENARIO --date YYYY-MM-DD [--out DIR]
+ * meterhub sim info SCENARIO
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/value.h"
+#include "scenario.h"
+
+static void sim_usage(FILE *f)
+{
+    fputs("usage: meterhub sim archive SCENARIO [--out FILE]   asset archive CSV for the master station\n"
+          "       meterhub sim truth SCENARIO --date YYYY-MM-DD [--out DIR]\n"
+          "                                                   ground truth of a day (CSV files)\n"
+          "       meterhub sim info SCENARIO                   what the scenario expands to\n",
+          f);
+}
+
+/* Local day number of a YYYY-MM-DD date; -1 when it is not one. */
+static int64_t parse_day(const char *text)
+{
+    struct mh_tm t = {0};
+    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+        return -1;
+    unsigned v[3] = {0, 0, 0};
+    const int off[3] = {0, 5, 8}, len[3] = {4, 2, 2};
+    for (int f = 0; f < 3; f++)
+        for (int i = 0; i < len[f]; i++) {
+            char ch = text[off[f] + i];
+            if (ch < '0' || ch > '9')
+                return -1;
+            v[f] = v[f] * 10 + (unsigned)(ch - '0');
+        }
+    t.year = (uint16_t)v[0];
+    t.mon = (uint8_t)v[1];
+    t.day = (uint8_t)v[2];
+    t.has = MH_TM_FULL;
+    int64_t e;
+    if (mh_tm_to_epoch(&t, &e) != 0)
+        return -1;
+    return e / 86400;
+}
+
+static int sim_info(const struct scenario *s)
+{
+    size_t kinds[SIM_TERM_KIND_COUNT_] = {0}, cust[SIM_CUST_COUNT_] = {0}, anomalies = 0, faulty = 0;
+    for (size_t i = 0; i < s->n_terminals; i++) {
+        kinds[s->terminals[i].kind]++;
+        faulty += s->terminals[i].fault != SIM_FAULT_NONE;
+    }
+    for (size_t i = 0; i < s->n_meters; i++) {
+        cust[s->meters[i].model.customer]++;
+        anomalies += s->meters[i].model.anomaly != SIM_ANOM_NONE;
+    }
+    printf("scenario %s, seed %llu\n", s->name, (unsigned long long)s->seed);
+    printf("terminals %zu:", s->n_terminals);
+    for (int k = 0; k < SIM_TERM_KIND_COUNT_; k++)
+        printf(" %s %zu", sim_terminal_kind_name(k), kinds[k]);
+    printf("\nmeters %zu:", s->n_meters);
+    for (int c = 0; c < SIM_CUST_COUNT_; c++)
+        printf(" %s %zu", sim_customer_name(c), cust[c]);
+    printf("\ntransformer areas %zu; meters with anomalies %zu; terminals with faults %zu\n",
+           s->n_areas, anomalies, faulty);
+    printf("channel faults: loss %u/1000, corrupt %u/1000, resets %u/1000, latency %u..%u ms\n",
+           s->faults.loss_permille, s->faults.corrupt_permille, s->faults.reset_permille,
+           s->faults.latency_min_ms, s->faults.latency_max_ms);
+    return 0;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    if (argc < 3) {
+        int help = argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        sim_usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+    const char *verb = argv[1], *path = argv[2], *out = NULL, *date = NULL;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+            out = argv[++i];
+        else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
+            date = argv[++i];
+        else {
+            fprintf(stderr, "meterhub sim: unknown option '%s'\n", argv[i]);
+            sim_usage(stderr);
+            return 2;
+        }
+    }
+    if (strcmp(verb, "archive") != 0 && strcmp(verb, "truth") != 0 && strcmp(verb, "info") != 0) {
+        fprintf(stderr, "meterhub sim: unknown command '%s'\n", verb);
+        sim_usage(stderr);
+        return 2;
+    }
+    char err[512];
+    struct scenario *s = NULL;
+    int rc = scenario_load(path, &s, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "meterhub sim: %s\n", err);
+        return 1;
+    }
+    if (strcmp(verb, "info") == 0) {
+        rc = sim_info(s);
+    } else if (strcmp(verb, "archive") == 0) {
+        FILE *f = out ? fopen(out, "w") : stdout;
+        if (!f) {
+            fprintf(stderr, "meterhub sim: cannot write %s\n", out);
+            rc = 1;
+        } else {
+            rc = scenario_write_archive_csv(s, f) != 0;
+            if (out && fclose(f) != 0)
+                rc = 1;
+        }
+    } else {
+        int64_t day = parse_day(date);
+        if (day < 0) {
+            fprintf(stderr, "meterhub sim truth: --date YYYY-MM-DD is required%s%s\n", date ? ", got " : "",
+                    date ? date : "");
+            scenario_free(s);
+            return 2;
+        }
+        if (day < scenario_local_day(s, s->start)) {
+            fprintf(stderr, "meterhub sim truth: %s is before the scenario starts\n", date);
+            scenario_free(s);
+            return 1;
+        }
+        const char *dir = out ? out : "truth";
+        rc = scenario_write_truth(s, day, dir, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "meterhub sim truth: %s\n", err);
+        else
+            fprintf(stderr, "meterhub sim truth: %s written to %s/\n", date, dir);
+        rc = rc != 0;
+    }
+    scenario_free(s);
+    return rc;
+}
