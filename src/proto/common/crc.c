@@ -8,7 +8,7 @@ uint8_t mh_sum8(const uint8_t *p, size_t n)
     return (uint8_t)s;
 }
 
-/* Reflected table for poly 0x8408, generated at compile time would need C23; computed once here. */
+/* Reflected table for poly 0x8408, expanded by the preprocessor: each entry is eight shift/xor steps of its index. */
 static const uint16_t crc16_x25_table[256] = {
 #define R1(c) (((c) & 1) ? (((c) >> 1) ^ 0x8408) : ((c) >> 1))
 #define R8(c) R1(R1(R1(R1(R1(R1(R1(R1(c))))))))
