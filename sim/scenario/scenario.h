@@ -132,6 +132,9 @@ void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t
 void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
                                struct sim_registers *out);
 
+/* Primary registers to what meter idx shows (divided by its CT, truncated), in place. */
+void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_registers *r);
+
 /* Registered import/export of meter idx in each interval of a local day, primary (0.1 Wh). */
 void scenario_meter_day(const struct scenario *s, size_t idx, int64_t day,
                         struct sim_interval out[SIM_INTERVALS_PER_DAY]);

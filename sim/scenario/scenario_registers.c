@@ -86,18 +86,23 @@ void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
     }
 }
 
-void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t,
-                                 struct sim_registers *out)
+void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_registers *r)
 {
-    scenario_meter_primary_at(s, idx, t, out);
     /* A meter behind a CT sees 1/ct of the energy and registers it truncated,
      * each register on its own, as a real meter does. */
     unsigned ct = s->meters[idx].ct;
     if (ct > 1)
         for (int i = 0; i < 5; i++) {
-            out->import_wh10[i] /= ct;
-            out->export_wh10[i] /= ct;
+            r->import_wh10[i] /= ct;
+            r->export_wh10[i] /= ct;
         }
+}
+
+void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t,
+                                 struct sim_registers *out)
+{
+    scenario_meter_primary_at(s, idx, t, out);
+    scenario_meter_secondary(s, idx, out);
 }
 
 void scenario_terminal_address(const struct sim_terminal *t, char *buf, size_t cap)

@@ -13,12 +13,35 @@
 #include "meterhub/proto/value.h"
 #include "scenario.h"
 
-/* 0.1 Wh as kWh with four decimals, exact ("-12.3456"). */
-static void put_kwh(FILE *f, int64_t wh10)
+/* 0.1 Wh as kWh with four decimals, exact ("-12.3456"), into p; returns the end. */
+static char *fmt_kwh(char *p, int64_t wh10)
 {
     uint64_t mag = wh10 < 0 ? (uint64_t)0 - (uint64_t)wh10 : (uint64_t)wh10;
-    fprintf(f, "%s%llu.%04llu", wh10 < 0 ? "-" : "", (unsigned long long)(mag / 10000),
-            (unsigned long long)(mag % 10000));
+    char tmp[24];
+    int n = 0;
+    uint64_t ip = mag / 10000;
+    do {
+        tmp[n++] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    if (wh10 < 0)
+        *p++ = '-';
+    while (n)
+        *p++ = tmp[--n];
+    unsigned fp = (unsigned)(mag % 10000);
+    *p++ = '.';
+    *p++ = (char)('0' + fp / 1000);
+    *p++ = (char)('0' + fp / 100 % 10);
+    *p++ = (char)('0' + fp / 10 % 10);
+    *p++ = (char)('0' + fp % 10);
+    return p;
+}
+
+static void put_kwh(FILE *f, int64_t wh10)
+{
+    char buf[32];
+    char *e = fmt_kwh(buf, wh10);
+    fwrite(buf, 1, (size_t)(e - buf), f);
 }
 
 static void put_local_time(FILE *f, const struct scenario *s, int64_t t)
@@ -47,23 +70,21 @@ static int64_t floor_div64(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static const char *const register_items[2][5] = {
-    {"1.0.1.8.0", "1.0.1.8.1", "1.0.1.8.2", "1.0.1.8.3", "1.0.1.8.4"},
-    {"1.0.2.8.0", "1.0.2.8.1", "1.0.2.8.2", "1.0.2.8.3", "1.0.2.8.4"},
-};
-
-static void write_registers(FILE *f, const struct scenario *s, size_t i, int64_t t)
+/* One row: the meter's import and export registers (total, tariffs 1-4) at t. */
+static void write_registers(FILE *f, const struct scenario *s, size_t i, int64_t t,
+                            const struct sim_registers *rp)
 {
-    struct sim_registers r;
-    scenario_meter_registers_at(s, i, t, &r);
+    struct sim_registers r = *rp;
+    fprintf(f, "%012llu,", (unsigned long long)s->meters[i].address);
+    put_local_time(f, s, t);
+    char line[512], *p = line;
     for (int dir = 0; dir < 2; dir++)
         for (int tr = 0; tr < 5; tr++) {
-            fprintf(f, "%012llu,%s,", (unsigned long long)s->meters[i].address, register_items[dir][tr]);
-            put_local_time(f, s, t);
-            fputc(',', f);
-            put_kwh(f, dir ? r.export_wh10[tr] : r.import_wh10[tr]);
-            fputs(",kWh\n", f);
+            *p++ = ',';
+            p = fmt_kwh(p, dir ? r.export_wh10[tr] : r.import_wh10[tr]);
         }
+    *p++ = '\n';
+    fwrite(line, 1, (size_t)(p - line), f);
 }
 
 int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir, char *err,
@@ -84,8 +105,12 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         goto done;
     }
     int64_t t0 = scenario_day_start(s, day), t1 = scenario_day_start(s, day + 1);
-    fputs("meter_address,item,frozen_at,value,unit\n", reg);
-    fputs("meter_address,interval_start,import_kwh,export_kwh\n", cur);
+    fputs("meter_address,frozen_at,import_kwh,import_t1_kwh,import_t2_kwh,import_t3_kwh,import_t4_kwh,"
+          "export_kwh,export_t1_kwh,export_t2_kwh,export_t3_kwh,export_t4_kwh\n", reg);
+    fputs("meter_address,day,direction", cur);
+    for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+        fprintf(cur, ",%02d:%02d", j / 4, j % 4 * 15);
+    fputc('\n', cur);
     fputs("meter_address,day,import_kwh,import_t1_kwh,import_t2_kwh,import_t3_kwh,import_t4_kwh,export_kwh\n", con);
     fputs("area,area_meter_address,users,supply_kwh,users_metered_kwh,loss_kwh,loss_permille\n", are);
     fputs("meter_address,anomaly,start,factor,phase\n", ano);
@@ -96,7 +121,8 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         tm.has = MH_TM_DATE;
         mh_tm_format(&tm, dayname, sizeof dayname);
     }
-    int64_t *metered = calloc(s->n_areas ? s->n_areas : 1, sizeof *metered);
+    int64_t *metered = calloc(2 * (s->n_areas ? s->n_areas : 1), sizeof *metered);
+    int64_t *area_supply = metered ? metered + (s->n_areas ? s->n_areas : 1) : NULL;
     if (!metered) {
         snprintf(err, cap, "out of memory");
         rc = MH_ENOMEM;
@@ -104,46 +130,59 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
     }
     for (size_t i = 0; i < s->n_meters; i++) {
         const struct sim_meter_info *m = &s->meters[i];
-        write_registers(reg, s, i, t0);
-        write_registers(reg, s, i, t1);
-        /* Curves as the meter records them: differences of its (secondary) registers,
-         * so that they sum to the frozen registers exactly. */
+        /* Primary registers once (for an area meter that sums every user since the
+         * scenario start); the day's intervals give the end; what the meter shows
+         * follows from both. */
         struct sim_interval iv[SIM_INTERVALS_PER_DAY];
         scenario_meter_day(s, i, day, iv);
+        struct sim_registers p0, p1;
+        scenario_meter_primary_at(s, i, t0, &p0);
+        p1 = p0;
+        int64_t k0 = sim_day_first_interval(day);
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
+            int tr = sim_tariff_of(k0 + j);
+            p1.import_wh10[0] += iv[j].import_wh10;
+            p1.import_wh10[tr] += iv[j].import_wh10;
+            p1.export_wh10[0] += iv[j].export_wh10;
+            p1.export_wh10[tr] += iv[j].export_wh10;
+        }
+        struct sim_registers start = p0, end = p1;
+        scenario_meter_secondary(s, i, &start);
+        scenario_meter_secondary(s, i, &end);
+        write_registers(reg, s, i, t0, &start);
+        write_registers(reg, s, i, t1, &end);
         unsigned ct = m->ct > 1 ? m->ct : 1;
-        struct sim_registers start;
-        scenario_meter_registers_at(s, i, t0, &start);
         int64_t cum_imp = 0, cum_exp = 0, prev_imp = 0, prev_exp = 0;
         int64_t base_imp = 0, base_exp = 0; /* primary energy since t0 */
         int64_t imp[5] = {0}, exp = 0;
-        int64_t k0 = sim_day_first_interval(day);
         /* The primary register at t0 modulo ct decides where truncation steps fall. */
-        int64_t rem_imp = 0, rem_exp = 0;
-        if (ct > 1) {
-            struct sim_registers p0;
-            scenario_meter_primary_at(s, i, t0, &p0);
-            rem_imp = p0.import_wh10[0] - start.import_wh10[0] * (int64_t)ct;
-            rem_exp = p0.export_wh10[0] - start.export_wh10[0] * (int64_t)ct;
-        }
+        int64_t rem_imp = p0.import_wh10[0] - start.import_wh10[0] * (int64_t)ct;
+        int64_t rem_exp = p0.export_wh10[0] - start.export_wh10[0] * (int64_t)ct;
+        char line_i[96 * 16 + 64], line_e[96 * 16 + 64];
+        char *pi = line_i, *pe = line_e;
+        int any_export = 0;
         for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
             base_imp += iv[j].import_wh10;
             base_exp += iv[j].export_wh10;
             cum_imp = floor_div64(rem_imp + base_imp, ct);
             cum_exp = floor_div64(rem_exp + base_exp, ct);
-            int64_t di = cum_imp - prev_imp, de = cum_exp - prev_exp;
+            *pi++ = ',';
+            pi = fmt_kwh(pi, cum_imp - prev_imp);
+            *pe++ = ',';
+            pe = fmt_kwh(pe, cum_exp - prev_exp);
+            any_export |= cum_exp != prev_exp;
             prev_imp = cum_imp;
             prev_exp = cum_exp;
-            fprintf(cur, "%012llu,", (unsigned long long)m->address);
-            put_local_time(cur, s, (k0 + j) * SIM_INTERVAL_S);
-            fputc(',', cur);
-            put_kwh(cur, di);
-            fputc(',', cur);
-            put_kwh(cur, de);
+        }
+        fprintf(cur, "%012llu,%s,import", (unsigned long long)m->address, dayname);
+        fwrite(line_i, 1, (size_t)(pi - line_i), cur);
+        fputc('\n', cur);
+        if (any_export) {
+            fprintf(cur, "%012llu,%s,export", (unsigned long long)m->address, dayname);
+            fwrite(line_e, 1, (size_t)(pe - line_e), cur);
             fputc('\n', cur);
         }
         /* Consumption as metering computes it: register differences times ct. */
-        struct sim_registers end;
-        scenario_meter_registers_at(s, i, t1, &end);
         for (int tr = 0; tr < 5; tr++)
             imp[tr] = (end.import_wh10[tr] - start.import_wh10[tr]) * (int64_t)ct;
         exp = (end.export_wh10[0] - start.export_wh10[0]) * (int64_t)ct;
@@ -155,22 +194,20 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         fputc(',', con);
         put_kwh(con, exp);
         fputc('\n', con);
-        if (m->area != UINT32_MAX && m->model.customer != SIM_CUST_AREA && metered)
+        if (m->area != UINT32_MAX && m->model.customer != SIM_CUST_AREA)
             metered[m->area] += imp[0] - exp;
+        else if (m->model.customer == SIM_CUST_AREA)
+            area_supply[m->area] = imp[0] - exp; /* supply: the area meter's registers times its CT */
         if (m->model.anomaly != SIM_ANOM_NONE && m->model.anomaly_start < t1) {
             fprintf(ano, "%012llu,%s,", (unsigned long long)m->address, sim_anomaly_name(m->model.anomaly));
             put_local_time(ano, s, m->model.anomaly_start);
             fprintf(ano, ",%d,%u\n", m->model.factor, m->model.anomaly_phase);
         }
     }
-    for (size_t a = 0; a < s->n_areas && metered; a++) {
+    for (size_t a = 0; a < s->n_areas; a++) {
         const struct sim_area *ar = &s->areas[a];
         /* Supply as line-loss analysis computes it: the area meter's registers times its CT. */
-        struct sim_registers r0, r1;
-        scenario_meter_registers_at(s, ar->area_meter, t0, &r0);
-        scenario_meter_registers_at(s, ar->area_meter, t1, &r1);
-        int64_t ct = s->meters[ar->area_meter].ct > 1 ? s->meters[ar->area_meter].ct : 1;
-        int64_t supply = (r1.import_wh10[0] - r0.import_wh10[0] - (r1.export_wh10[0] - r0.export_wh10[0])) * ct;
+        int64_t supply = area_supply[a];
         int64_t loss = supply - metered[a];
         fprintf(are, "A%06zu,%012llu,%u,", a + 1, (unsigned long long)s->meters[ar->area_meter].address,
                 ar->user_count);
