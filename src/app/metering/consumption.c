@@ -39,9 +39,9 @@ int mh_dec_add(struct mh_dec a, struct mh_dec b, struct mh_dec *out)
 
 int mh_dec_sub(struct mh_dec a, struct mh_dec b, struct mh_dec *out)
 {
-    b.m = -b.m;
     if (b.m == INT64_MIN)
-        return MH_ERANGE;
+        return MH_ERANGE; /* its negation does not exist in 64 bits */
+    b.m = -b.m;
     return mh_dec_add(a, b, out);
 }
 
