@@ -27,9 +27,11 @@ struct decode_proto {
     const char *name; /* "dlt645", "gdw1376", "dlt698" */
     mh_frame_scan_fn scan;
     /*
-     * frame/len: the span the framer reported (from the first start byte).
-     * scan_err: 0 for a frame the framer accepted, or the framer's error for a
-     * rejected candidate (the adapter says why in "reason").
+     * frame/len: for an accepted frame (scan_err 0) exactly the framer's span,
+     * from the first start byte. For a rejected candidate (scan_err = the
+     * framer's error) frame is where the candidate starts and len is every
+     * input byte from there on, so the adapter can say precisely why it was
+     * rejected ("reason": expected and actual checksum, say).
      */
     json_t *(*frame_json)(const uint8_t *frame, size_t len, int scan_err,
                           const struct decode_opts *opts);

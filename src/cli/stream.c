@@ -100,7 +100,8 @@ int decode_stream(const uint8_t *buf, size_t len, const struct decode_proto *pro
             break;
         }
         const uint8_t *frame = buf + pos + best.span.off;
-        json_t *obj = best.proto->frame_json(frame, best.span.len, best.rc == 1 ? 0 : best.rc, opts);
+        size_t avail = best.rc == 1 ? best.span.len : len - pos - best.span.off;
+        json_t *obj = best.proto->frame_json(frame, avail, best.rc == 1 ? 0 : best.rc, opts);
         if (!obj)
             return MH_ENOMEM;
         json_object_set_new(obj, "offset", json_integer((json_int_t)(pos + best.span.off)));
