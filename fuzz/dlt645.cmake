@@ -1,0 +1,2 @@
+mh_add_fuzz(fuzz_dlt645_frame SOURCES fuzz_dlt645_frame.c LIBS mh_proto_dlt645)
+mh_add_fuzz(fuzz_dlt645_format SOURCES fuzz_dlt645_format.c LIBS mh_proto_dlt645)

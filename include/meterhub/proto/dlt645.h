@@ -1,0 +1,269 @@
+/*
+ * DL/T 645-2007 and DL/T 645-1997: the meter protocol (docs/protocols/dlt645.md).
+ *
+ * Frame: [FE..] 68 A0..A5 68 C L DATA CS 16; every DATA byte carries +0x33
+ * on the wire; CS is the byte sum from the first 68 to the last DATA byte.
+ * Pure code: no I/O, no allocation; decoders point into the caller's
+ * buffer or fill caller structs and never read past the length given.
+ *
+ * Addresses are kept as on the wire (A0 first, BCD); dlt645_addr_format
+ * prints them as on the meter's nameplate (most significant first).
+ */
+#ifndef MH_PROTO_DLT645_H
+#define MH_PROTO_DLT645_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterhub/base/wr.h"
+#include "meterhub/proto/framer.h"
+#include "meterhub/proto/value.h"
+
+#define DLT645_MIN_FRAME 12u
+#define DLT645_MAX_DATA 255u
+
+/* Control field bits (DL/T 645-2007 4.1.3). */
+#define DLT645_CTRL_DIR 0x80      /* 1: meter -> master */
+#define DLT645_CTRL_ABNORMAL 0x40 /* 1: error response */
+#define DLT645_CTRL_FOLLOW 0x20   /* 1: more frames follow */
+#define DLT645_CTRL_FUNC 0x1F
+
+/* Function codes, 2007 edition. */
+enum dlt645_func {
+    DLT645_SECURITY = 0x03,
+    DLT645_BROADCAST_TIME = 0x08,
+    DLT645_READ = 0x11,
+    DLT645_READ_FOLLOW = 0x12,
+    DLT645_READ_ADDRESS = 0x13,
+    DLT645_WRITE = 0x14,
+    DLT645_WRITE_ADDRESS = 0x15,
+    DLT645_FREEZE = 0x16,
+    DLT645_CHANGE_BAUD = 0x17,
+    DLT645_CHANGE_PASSWORD = 0x18,
+    DLT645_CLEAR_DEMAND = 0x19,
+    DLT645_CLEAR_METER = 0x1A,
+    DLT645_CLEAR_EVENTS = 0x1B,
+    DLT645_REMOTE_CONTROL = 0x1C,
+    DLT645_OUTPUT_CONTROL = 0x1D,
+};
+
+/* Function codes, 1997 edition. */
+enum dlt645_func_1997 {
+    DLT645_97_READ = 0x01,
+    DLT645_97_READ_FOLLOW = 0x02,
+    DLT645_97_REREAD = 0x03,
+    DLT645_97_WRITE = 0x04,
+    DLT645_97_BROADCAST_TIME = 0x08,
+    DLT645_97_WRITE_ADDRESS = 0x0A,
+    DLT645_97_CHANGE_BAUD = 0x0C,
+    DLT645_97_CHANGE_PASSWORD = 0x0F,
+    DLT645_97_CLEAR_DEMAND = 0x10,
+};
+
+enum dlt645_edition { DLT645_2007 = 0, DLT645_1997 = 1 };
+
+/* Remote control commands N1 (2007 7.10). */
+enum dlt645_remote_cmd {
+    DLT645_RC_TRIP = 0x1A,
+    DLT645_RC_CLOSE_ALLOWED = 0x1B,
+    DLT645_RC_CLOSE_DIRECT = 0x1C,
+    DLT645_RC_ALARM = 0x2A,
+    DLT645_RC_ALARM_RELEASE = 0x2B,
+    DLT645_RC_KEEP_POWER = 0x3A,
+    DLT645_RC_KEEP_POWER_RELEASE = 0x3B,
+};
+
+/* A frame located in a buffer: a view valid while the buffer lives. */
+struct dlt645_frame {
+    uint8_t addr[6];       /* wire order (A0 first) */
+    uint8_t ctrl;
+    uint8_t len;           /* L */
+    const uint8_t *data;   /* L bytes as on the wire (still +0x33) */
+    uint8_t preamble_fe;   /* FE bytes skipped before the first 68 (framer only) */
+};
+
+/* Framer (framer.h contract): FE preambles and garbage skipped, L, CS and 16 checked. */
+int dlt645_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out);
+
+/*
+ * The framer and the parser in one pass (a session's hot path): like
+ * dlt645_frame_scan, and when it returns 1, *f describes the frame (the
+ * checksum is computed once).
+ */
+int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out, struct dlt645_frame *f);
+
+/*
+ * Parse a frame that starts at its first 68 (the framer's span). Returns 0,
+ * MH_ETRUNC, MH_EBADSTART, MH_EBADLEN, MH_EBADCS or MH_EBADEND.
+ */
+int dlt645_frame_parse(const uint8_t *p, size_t len, struct dlt645_frame *f);
+
+/* DATA with the +0x33 removed into out (f->len bytes; out holds 255). */
+void dlt645_data_plain(const struct dlt645_frame *f, uint8_t out[DLT645_MAX_DATA]);
+
+/*
+ * Encode a frame: preamble FE bytes (0..4), address (wire order), control,
+ * plain DATA (the +0x33 is applied here). Errors through the writer
+ * (MH_ENOSPC); MH_EINVAL for len > 255.
+ */
+int dlt645_frame_encode(struct mh_wr *w, unsigned preamble_fe, const uint8_t addr[6], uint8_t ctrl,
+                        const uint8_t *plain, size_t len);
+
+/* Edition of a frame's function code: 0x01/0x02/0x04/0x0A/0x0C/0x0F/0x10 are 1997. */
+enum dlt645_edition dlt645_edition_of(uint8_t ctrl);
+
+/* Name of a function ("read_data", "remote_control" ...), by edition. */
+const char *dlt645_func_name(uint8_t ctrl, enum dlt645_edition ed);
+
+/* Nameplate text of a wire address: 12 characters + NUL ("151230011061", "AAAAAAAAAAAA"). */
+void dlt645_addr_format(const uint8_t addr[6], char out[13]);
+
+/* Parse 12 hex/BCD characters (A for wildcard digits) into a wire address. MH_EINVAL if not. */
+int dlt645_addr_parse(const char *text, uint8_t addr[6]);
+
+/* Names of the error bits of an abnormal response's ERR byte, by edition (bit 0..7). */
+const char *dlt645_err_bit_name(unsigned bit, enum dlt645_edition ed);
+
+#endif
+
+/* ---- data identifiers and values ---- */
+
+/* How a data item is laid out (after the +0x33 is removed; least significant byte first). */
+enum dlt645_fmt {
+    DLT645_FMT_RAW,          /* shown as bytes */
+    DLT645_FMT_BCD,          /* unsigned BCD with `decimals` decimals */
+    DLT645_FMT_SBCD,         /* BCD, bit 7 of the most significant byte is the sign */
+    DLT645_FMT_YYMMDDHHMM,   /* 5 bytes, sent mm hh DD MM YY */
+    DLT645_FMT_YYMMDDHHMMSS, /* 6 bytes */
+    DLT645_FMT_YYMMDDWW,     /* 4 bytes: date and weekday (0 = Sunday) */
+    DLT645_FMT_HHMMSS,       /* 3 bytes */
+    DLT645_FMT_MMDDHHMM,     /* 4 bytes (1997 demand time) */
+    DLT645_FMT_DEMAND,       /* XX.XXXX kW (3) + YYMMDDhhmm (5) */
+    DLT645_FMT_BITS,         /* status word */
+    DLT645_FMT_ADDRESS,      /* 6 BCD bytes, printed most significant first */
+};
+
+/* DI flags: which parts of the identifier are parameters rather than identity. */
+enum {
+    DLT645_DI_TARIFF = 1 << 0,     /* DI1 = tariff (0 total, 1..63), FF = block of total + tariffs */
+    DLT645_DI_SETTLE = 1 << 1,     /* DI0 = settlement (0 current, n = n-th last) */
+    DLT645_DI_LAST_N = 1 << 2,     /* DI0 = n-th last record / freeze */
+    DLT645_DI_PHASE_DI1 = 1 << 3,  /* DI1 = phase (1..3; 0 total where the table allows), FF block */
+    DLT645_DI_1997_TARIFF = 1 << 4, /* 1997: low nibble = tariff (0 total, F block) */
+    DLT645_DI_1997_PHASE = 1 << 5, /* 1997: low nibble = phase 1..3 */
+    DLT645_DI_BLOCK_END_AA = 1 << 6, /* 1997 blocks end with AA */
+    DLT645_DI_BLOCK = 1 << 7,        /* always a block: total + tariffs (frozen energy) */
+};
+
+struct dlt645_di_def {
+    uint32_t di;    /* identifier with its parameter bytes zero */
+    uint32_t mask;  /* the bits that identify the entry */
+    uint8_t edition;
+    uint8_t fmt;
+    uint8_t bytes;    /* per value */
+    uint8_t decimals;
+    uint16_t flags;
+    uint32_t item;    /* MH_ITEM_* (0: none); phase/tariff applied when decoding */
+    const char *name;
+};
+
+/* The entry for an identifier, or NULL. 1997 identifiers are 16-bit. */
+const struct dlt645_di_def *dlt645_di_lookup(uint32_t di, enum dlt645_edition ed);
+
+/* The whole dictionary (for round-trip tests and documentation). */
+const struct dlt645_di_def *dlt645_di_table(size_t *n);
+
+enum dlt645_vkind {
+    DLT645_V_NUM,      /* num */
+    DLT645_V_NUM_TIME, /* num with the time it occurred (max demand) */
+    DLT645_V_TIME,     /* time */
+    DLT645_V_BITS,     /* bits */
+    DLT645_V_ADDRESS,  /* text: 12 digits */
+    DLT645_V_RAW,      /* raw bytes */
+    DLT645_V_NODATA,   /* the meter sent its "no data" fill (FF/EE) or digits that are not BCD */
+};
+
+struct dlt645_value {
+    uint8_t kind;       /* enum dlt645_vkind */
+    uint8_t tariff;     /* 0 total, 1..63 */
+    uint8_t phase;      /* 0 none/total, 1..3 */
+    uint8_t settlement; /* 0 current, n = n-th last settlement / record */
+    uint32_t item;      /* MH_ITEM_* with tariff in E; 0 when none */
+    struct mh_dec num;
+    struct mh_tm time;
+    uint32_t bits;
+    char text[13];
+    const uint8_t *raw; /* into the caller's plain data */
+    uint16_t raw_len;
+};
+
+/*
+ * Decode one value of format fmt from n bytes. Returns 0; a "no data" fill
+ * or a non-BCD digit gives kind DLT645_V_NODATA (never a number). MH_EINVAL
+ * when n does not fit the format.
+ */
+int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p, size_t n,
+                        struct dlt645_value *v);
+
+/* Encode a value (the inverse; used by the meter side). MH_ERANGE when it does not fit. */
+int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt645_value *v,
+                        uint8_t *p, size_t n);
+
+/*
+ * The values of a read response's data (after the DI): plain points into a
+ * caller buffer. Fills at most max values; returns the count, or
+ * MH_EUNKNOWN when the DI is not in the dictionary (the caller shows raw
+ * bytes), MH_EBADLEN when the length does not fit the entry.
+ */
+int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
+                         struct dlt645_value *out, size_t max);
+
+/* ---- commands and responses (master and meter side) ---- */
+
+/* Authority sent with writes and controls: password level PA, password P0..P2, operator C0..C3. */
+struct dlt645_auth {
+    uint8_t level;       /* PA: 02, 04; 98/99 ESAM-protected */
+    uint32_t password;   /* 6 BCD digits, e.g. 0x000000 */
+    uint32_t operator_code;
+};
+
+/* Master -> meter. Each writes one frame (4 FE preamble bytes) into w; returns 0 or MH_E*. */
+int dlt645_enc_read(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di);
+/* Load-record read: DI + N records [+ start time mm hh DD MM YY when start != NULL]. */
+int dlt645_enc_read_records(struct mh_wr *w, const uint8_t addr[6], uint32_t di, uint8_t n,
+                            const struct mh_tm *start);
+int dlt645_enc_read_follow(struct mh_wr *w, const uint8_t addr[6], uint32_t di, uint8_t seq);
+int dlt645_enc_read_address(struct mh_wr *w);
+int dlt645_enc_write(struct mh_wr *w, const uint8_t addr[6], uint32_t di, const struct dlt645_auth *a,
+                     const uint8_t *data, size_t len);
+int dlt645_enc_write_address(struct mh_wr *w, const uint8_t new_addr[6]);
+/* Broadcast time to 99..99 (no reply). The time must be a full, valid date-time. */
+int dlt645_enc_broadcast_time(struct mh_wr *w, const struct mh_tm *t);
+/* Freeze at mm hh DD MM; 0x99 in a field = every (BCD 99). */
+int dlt645_enc_freeze(struct mh_wr *w, const uint8_t addr[6], uint8_t mm, uint8_t hh, uint8_t dd, uint8_t mo);
+/* Baud rate bit mask Z (bit1 600 .. bit6 19200); MH_EINVAL for another rate. */
+int dlt645_enc_change_baud(struct mh_wr *w, const uint8_t addr[6], unsigned baud);
+int dlt645_enc_change_password(struct mh_wr *w, const uint8_t addr[6], uint8_t level,
+                               uint32_t old_pw, uint8_t new_level, uint32_t new_pw);
+/* Clear max demand (0x19), meter (0x1A), events (0x1B: event_di, FFFFFFFF = all). */
+int dlt645_enc_clear(struct mh_wr *w, const uint8_t addr[6], uint8_t func, const struct dlt645_auth *a,
+                     uint32_t event_di);
+/* Remote control (0x1C): command N1 valid until the given time. */
+int dlt645_enc_remote_control(struct mh_wr *w, const uint8_t addr[6], const struct dlt645_auth *a,
+                              enum dlt645_remote_cmd cmd, const struct mh_tm *valid_until);
+
+/* Meter -> master. */
+/* Read response: DI + data (already encoded values); follow sets D5; seq >= 0 adds SEQ (0x92/0xB2). */
+int dlt645_enc_read_response(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
+                             const uint8_t *data, size_t len, int follow, int seq);
+/* Normal response without data (write, clear, control ...) to function func. */
+int dlt645_enc_ack(struct mh_wr *w, const uint8_t addr[6], uint8_t func, const uint8_t *data, size_t len);
+/* Abnormal response to func with ERR. */
+int dlt645_enc_error(struct mh_wr *w, const uint8_t addr[6], uint8_t func, uint8_t err);
+
+/*
+ * Encode values of the dictionary entry for di into data (the meter side of
+ * a read): n values for a block, 1 otherwise. Returns the byte count.
+ */
+int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
+                         uint8_t *data, size_t cap);
