@@ -1,1 +1,1 @@
-set(MH_PROTO_GDW1376_SOURCES)
+set(MH_PROTO_GDW1376_SOURCES frame.c fmt.c fn.c)

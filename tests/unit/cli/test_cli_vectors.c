@@ -151,6 +151,27 @@ static void test_dlt645_vectors(void **state)
     json_decref(file);
 }
 
+/*
+ * Errata: where a vector's hand-written expectation disagrees with its own
+ * bytes, the bytes win and the reason is recorded here.
+ */
+static const struct {
+    const char *id, *key, *value, *why;
+} errata[] = {
+    {"376-resp-0c-f129", "total_kWh", "0.01",
+     "the hex carries the total as 00 01 00 00 00, i.e. 0.0100 kWh by A.14; the vector's note and the "
+     "reference's worked example write 01 00 00 00 00 (0.0001 kWh): a transcription slip, and the checksum "
+     "cannot tell (swapping two bytes keeps the sum)"},
+};
+
+static const char *expected(const char *id, const char *key, const char *value)
+{
+    for (size_t i = 0; i < sizeof errata / sizeof errata[0]; i++)
+        if (strcmp(errata[i].id, id) == 0 && strcmp(errata[i].key, key) == 0)
+            return errata[i].value;
+    return value;
+}
+
 static void test_gdw1376_vectors(void **state)
 {
     (void)state;
@@ -174,7 +195,7 @@ static void test_gdw1376_vectors(void **state)
             json_integer_value(json_object_get(u0, "fn")) != json_integer_value(json_array_get(json_object_get(first, "Fn"), 0)))
             fail_msg("%s: first unit pn/fn differ: %.400s", id, out);
         json_t *sem = json_object_get(e, "semantic");
-        expect_number(o, id, tv_str(sem, "total_kWh"));
+        expect_number(o, id, expected(id, "total_kWh", tv_str(sem, "total_kWh")));
         if (tv_str(sem, "Td_c"))
             expect_time(o, id, tv_str(sem, "Td_c"));
         if (tv_str(sem, "time"))

@@ -1,0 +1,66 @@
+/*
+ * Q/GDW 1376.1 framer and decoder on arbitrary bytes: scan the stream,
+ * parse each frame under every password length a profile may use, walk its
+ * data units and decode every field of every known Fn.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "meterhub/proto/gdw1376.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void walk(const struct gdw1376_frame *f)
+{
+    const uint8_t *p = f->units;
+    size_t n = f->units_len, k = 0;
+    while (k + 4 <= n) {
+        uint16_t pn[8], fn[8];
+        int np = gdw1376_da_decode(p[k], p[k + 1], pn), nf = gdw1376_dt_decode(p[k + 2], p[k + 3], fn);
+        k += 4;
+        if (np <= 0 || nf <= 0)
+            return;
+        for (int b = 0; b < nf; b++) {
+            const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b]);
+            size_t s;
+            if (!d || gdw1376_fn_data_size(d, p + k, n - k, &s) != 0)
+                return;
+            if (s > n - k)
+                abort(); /* a size past the data would be a read past the frame */
+            size_t o = 0;
+            for (unsigned j = 0; j < d->n_fields && o < s; j++) {
+                struct gdw1376_value v;
+                enum gdw1376_fmt fmt = (enum gdw1376_fmt)d->fields[j].fmt;
+                if (gdw1376_fmt_decode(fmt, p + k + o, s - o, &v) != 0)
+                    break;
+                o += gdw1376_fmt_size(fmt);
+            }
+            k += s;
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t pos = 0;
+    while (pos < size) {
+        struct mh_frame_span sp;
+        int rc = gdw1376_frame_scan(data + pos, size - pos, &sp);
+        if (rc == 0)
+            break;
+        if (rc == 1) {
+            static const unsigned pw[] = {16, 2, 0};
+            for (int t = 0; t < 3; t++) {
+                struct gdw1376_frame f;
+                if (gdw1376_frame_parse(data + pos + sp.off, sp.len, pw[t], &f) == 0) {
+                    if (f.units + f.units_len > data + pos + sp.off + sp.len)
+                        abort();
+                    walk(&f);
+                }
+            }
+        }
+        pos += sp.off + sp.len;
+    }
+    return 0;
+}
