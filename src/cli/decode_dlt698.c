@@ -1,28 +1,519 @@
-/* Placeholder until the dlt698 codec lands: recognises nothing. */
+/* `meterhub decode` for DL/T 698.45 frames and bare APDUs (fields: docs/protocols/dlt698.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "decode.h"
 #include "json_out.h"
 #include "meterhub/base/err.h"
+#include "meterhub/base/rd.h"
+#include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/item.h"
 
-static int scan_none(const uint8_t *buf, size_t len, struct mh_frame_span *out)
+/* Where a value sits: the OAD it answers and which element of it. */
+struct ctx {
+    const struct dlt698_oi_def *oi; /* NULL: no mapping */
+    unsigned element;               /* 1-based element of the attribute; 0 whole */
+};
+
+static json_t *oad_json(uint32_t oad)
 {
-    (void)buf;
-    out->off = len;
-    out->len = 0;
-    return 0;
+    return jout_hexnum(oad, 8);
 }
 
-static json_t *frame_none(const uint8_t *frame, size_t len, int scan_err,
-                          const struct decode_opts *opts)
+static json_t *number_json(const struct dlt698_token *t, const struct ctx *c, int is_signed)
 {
-    (void)frame;
-    (void)len;
-    (void)scan_err;
-    (void)opts;
     json_t *o = json_object();
-    json_object_set_new(o, "proto", json_string("dlt698"));
-    json_object_set_new(o, "valid", json_false());
-    jout_error(o, MH_ENOTSUP, NULL);
+    int64_t m = is_signed ? t->i : (int64_t)t->u;
+    if (c && c->oi) {
+        uint32_t item = dlt698_oi_item(c->oi, c->element);
+        struct mh_dec dev = mh_dec_make(m, c->oi->scaler);
+        if (item) {
+            json_decref(o);
+            o = jout_reading(item, mh_dec_make(m, c->oi->scaler + c->oi->to_item), 1);
+        }
+        json_object_set_new(o, "device_value", jout_dec(dev));
+        json_object_set_new(o, "device_unit", json_string(c->oi->unit));
+    } else {
+        json_object_set_new(o, "value", is_signed ? json_integer(t->i) : json_integer((json_int_t)t->u));
+    }
+    json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
     return o;
 }
 
-const struct decode_proto decode_proto_dlt698 = {"dlt698", scan_none, frame_none, NULL};
+static json_t *data_json(struct mh_rd *r, const struct ctx *c, int depth);
+
+static json_t *token_json(struct mh_rd *r, const struct dlt698_token *t, const struct ctx *c, int depth)
+{
+    json_t *o;
+    switch (t->type) {
+    case DLT698_NULL:
+        o = json_object();
+        json_object_set_new(o, "type", json_string("null"));
+        json_object_set_new(o, "value", json_null());
+        return o;
+    case DLT698_ARRAY:
+    case DLT698_STRUCT:
+    case DLT698_REGION: {
+        o = json_object();
+        json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
+        json_t *items = json_array();
+        for (uint32_t k = 0; k < t->count && mh_rd_err(r) == 0; k++) {
+            /* An array answering a whole attribute: element k+1 of it. */
+            struct ctx sub = {NULL, 0};
+            if (c && c->oi && t->type == DLT698_ARRAY && c->element == 0) {
+                sub.oi = c->oi;
+                sub.element = k + 1;
+            }
+            json_t *e = data_json(r, sub.oi ? &sub : NULL, depth + 1);
+            if (!e)
+                break;
+            json_array_append_new(items, e);
+        }
+        json_object_set_new(o, "items", items);
+        return o;
+    }
+    case DLT698_DOUBLE_LONG:
+    case DLT698_INTEGER:
+    case DLT698_LONG:
+    case DLT698_LONG64:
+        return number_json(t, c, 1);
+    case DLT698_DOUBLE_LONG_U:
+    case DLT698_UNSIGNED:
+    case DLT698_LONG_U:
+    case DLT698_LONG64_U:
+        return number_json(t, c, 0);
+    case DLT698_DATETIME:
+    case DLT698_DATE:
+    case DLT698_TIME:
+    case DLT698_DATETIME_S:
+        o = json_object();
+        if (c && c->oi && c->oi->item == MH_ITEM_CLOCK)
+            json_object_set_new(o, "item", jout_item_code(MH_ITEM_CLOCK));
+        json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
+        json_object_set_new(o, "time", jout_tm(&t->time));
+        return o;
+    default:
+        break;
+    }
+    o = json_object();
+    json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
+    switch (t->type) {
+    case DLT698_BOOL:
+        json_object_set_new(o, "value", json_boolean(t->u));
+        break;
+    case DLT698_ENUM:
+        json_object_set_new(o, "value", json_integer(t->i));
+        break;
+    case DLT698_FLOAT32:
+    case DLT698_FLOAT64:
+        json_object_set_new(o, "value", json_real(t->f));
+        break;
+    case DLT698_OI:
+        json_object_set_new(o, "value", jout_hexnum(t->u, 4));
+        break;
+    case DLT698_OAD:
+        json_object_set_new(o, "oad", oad_json((uint32_t)t->u));
+        break;
+    case DLT698_OMD:
+        json_object_set_new(o, "omd", jout_hexnum(t->u, 8));
+        break;
+    case DLT698_TI:
+        json_object_set_new(o, "unit", json_integer(t->unit));
+        json_object_set_new(o, "value", json_integer((json_int_t)t->u));
+        break;
+    case DLT698_SCALER_UNIT:
+        json_object_set_new(o, "scaler", json_integer(t->scaler));
+        json_object_set_new(o, "unit", json_integer(t->unit));
+        break;
+    case DLT698_VISIBLE:
+    case DLT698_UTF8: {
+        char *s = malloc(t->len + 1);
+        if (s && t->bytes) {
+            memcpy(s, t->bytes, t->len);
+            s[t->len] = '\0';
+            json_t *js = json_string(s);
+            json_object_set_new(o, "value", js ? js : jout_hex(t->bytes, t->len, ' '));
+        }
+        free(s);
+        break;
+    }
+    case DLT698_BITSTRING:
+        json_object_set_new(o, "bits", json_integer(t->count));
+        json_object_set_new(o, "hex", jout_hex(t->bytes, t->len, ' '));
+        break;
+    default:
+        if (c && c->oi && c->oi->item)
+            json_object_set_new(o, "item", jout_item_code(c->oi->item));
+        json_object_set_new(o, "hex", t->bytes ? jout_hex(t->bytes, t->len, ' ') : json_string(""));
+        break;
+    }
+    return o;
+}
+
+static json_t *data_json(struct mh_rd *r, const struct ctx *c, int depth)
+{
+    if (depth > DLT698_MAX_DEPTH) {
+        mh_rd_fail(r, MH_EDEPTH);
+        return NULL;
+    }
+    struct dlt698_token t;
+    if (dlt698_token_read(r, &t) != 0)
+        return NULL;
+    return token_json(r, &t, c, depth);
+}
+
+static struct ctx ctx_of(uint32_t oad)
+{
+    struct ctx c = {dlt698_oi_lookup((uint16_t)(oad >> 16), (uint8_t)(oad >> 8)), oad & 0xFF};
+    return c;
+}
+
+/* A-ResultNormal: OAD, Get-Result CHOICE {0 DAR, 1 Data}. */
+static json_t *result_normal(struct mh_rd *r)
+{
+    json_t *o = json_object();
+    uint32_t oad = mh_rd_u32be(r);
+    json_object_set_new(o, "oad", oad_json(oad));
+    uint8_t choice = mh_rd_u8(r);
+    if (choice == 0) {
+        uint8_t dar = mh_rd_u8(r);
+        json_object_set_new(o, "dar", json_integer(dar));
+        json_object_set_new(o, "dar_name", json_string(dlt698_dar_name(dar)));
+    } else if (choice == 1) {
+        struct ctx c = ctx_of(oad);
+        json_t *d = data_json(r, &c, 0);
+        if (d)
+            json_object_set_new(o, "data", d);
+    } else {
+        mh_rd_fail(r, MH_EPROTO);
+    }
+    return o;
+}
+
+/* A-ResultRecord: OAD, RCSD, CHOICE {0 DAR, 1 n rows of one Data per column}. */
+static json_t *result_record(struct mh_rd *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "oad", oad_json(mh_rd_u32be(r)));
+    uint32_t cols = 0;
+    dlt698_rcsd_read(r, &cols);
+    json_object_set_new(o, "columns", json_integer(cols));
+    uint8_t choice = mh_rd_u8(r);
+    if (choice == 0) {
+        uint8_t dar = mh_rd_u8(r);
+        json_object_set_new(o, "dar", json_integer(dar));
+        json_object_set_new(o, "dar_name", json_string(dlt698_dar_name(dar)));
+    } else if (choice == 1) {
+        size_t n = dlt698_len_read(r);
+        json_t *rows = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++) {
+            json_t *row = json_array();
+            for (uint32_t j = 0; j < cols && mh_rd_err(r) == 0; j++) {
+                json_t *d = data_json(r, NULL, 0);
+                if (d)
+                    json_array_append_new(row, d);
+            }
+            json_array_append_new(rows, row);
+        }
+        json_object_set_new(o, "rows", rows);
+    } else {
+        mh_rd_fail(r, MH_EPROTO);
+    }
+    return o;
+}
+
+static void add_dar(json_t *o, uint8_t dar)
+{
+    json_object_set_new(o, "dar", json_integer(dar));
+    json_object_set_new(o, "dar_name", json_string(dlt698_dar_name(dar)));
+}
+
+static json_t *apdu_decode(const uint8_t *p, size_t n, int depth);
+
+static void decode_body(struct mh_rd *r, json_t *o, uint8_t tag, int depth)
+{
+    uint8_t choice = 0;
+    if (tag == 0x01) { /* LINK-Request */
+        json_object_set_new(o, "piid_acd", jout_hexnum(mh_rd_u8(r), 2));
+        uint8_t type = mh_rd_u8(r);
+        static const char *const types[] = {"login", "heartbeat", "logout"};
+        json_object_set_new(o, "link_type", json_string(type < 3 ? types[type] : "unknown"));
+        json_object_set_new(o, "heartbeat_s", json_integer(mh_rd_u16be(r)));
+        struct dlt698_token t;
+        struct mh_rd tr = *r;
+        (void)tr;
+        uint8_t dt[11] = {DLT698_DATETIME};
+        const uint8_t *b = mh_rd_bytes(r, 10);
+        if (b) {
+            memcpy(dt + 1, b, 10);
+            struct mh_rd one;
+            mh_rd_init(&one, dt, sizeof dt);
+            if (dlt698_token_read(&one, &t) == 0)
+                json_object_set_new(o, "request_time", jout_tm(&t.time));
+        }
+        return;
+    }
+    if (tag == 0x81) { /* LINK-Response */
+        json_object_set_new(o, "piid", jout_hexnum(mh_rd_u8(r), 2));
+        uint8_t res = mh_rd_u8(r);
+        json_object_set_new(o, "clock_trusted", json_boolean(res & 0x80));
+        json_object_set_new(o, "result", json_integer(res & 7));
+        return;
+    }
+    if (tag == 0x10 || tag == 0x90) { /* SECURITY: plaintext or ciphertext, then verification */
+        uint8_t kind = mh_rd_u8(r);
+        size_t len = dlt698_len_read(r);
+        const uint8_t *inner = mh_rd_bytes(r, len);
+        json_object_set_new(o, "security", json_string(kind == 0 ? "plaintext" : kind == 1 ? "ciphertext" : "DAR"));
+        if (kind == 0 && inner && depth < 2)
+            json_object_set_new(o, "inner", apdu_decode(inner, len, depth + 1));
+        else if (inner)
+            json_object_set_new(o, "data", jout_hex(inner, len, ' '));
+        if (mh_rd_left(r) > 0) {
+            uint8_t opt = mh_rd_u8(r);
+            if (opt == 1 && mh_rd_left(r) > 0) {
+                uint8_t v = mh_rd_u8(r);
+                size_t ml = dlt698_len_read(r);
+                const uint8_t *mac = mh_rd_bytes(r, ml);
+                json_object_set_new(o, v == 0 ? "mac" : "verification", mac ? jout_hex(mac, ml, ' ') : json_null());
+            }
+        }
+        return;
+    }
+    choice = mh_rd_u8(r);
+    const char *cn = dlt698_choice_name(tag, choice);
+    json_object_set_new(o, "choice", cn ? json_string(cn) : json_integer(choice));
+    json_object_set_new(o, tag & 0x80 ? "piid_acd" : "piid", jout_hexnum(mh_rd_u8(r), 2));
+    json_t *list = NULL;
+    switch (tag << 8 | choice) {
+    case 0x0501: case 0x0506:
+        json_object_set_new(o, "oad", oad_json(mh_rd_u32be(r)));
+        break;
+    case 0x0502: {
+        size_t n = dlt698_len_read(r);
+        list = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++)
+            json_array_append_new(list, oad_json(mh_rd_u32be(r)));
+        json_object_set_new(o, "oads", list);
+        break;
+    }
+    case 0x0503: {
+        json_object_set_new(o, "oad", oad_json(mh_rd_u32be(r)));
+        size_t start = r->off;
+        dlt698_rsd_skip(r);
+        if (mh_rd_err(r) == 0)
+            json_object_set_new(o, "rsd", jout_hex(r->p + start, r->off - start, ' '));
+        uint32_t cols;
+        dlt698_rcsd_read(r, &cols);
+        json_object_set_new(o, "columns", json_integer(cols));
+        break;
+    }
+    case 0x0505:
+        json_object_set_new(o, "last_block", json_integer(mh_rd_u16be(r)));
+        break;
+    case 0x8501:
+        json_object_set_new(o, "result", result_normal(r));
+        break;
+    case 0x8502:
+    case 0x8801: {
+        size_t n = dlt698_len_read(r);
+        list = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++)
+            json_array_append_new(list, result_normal(r));
+        json_object_set_new(o, "results", list);
+        break;
+    }
+    case 0x8503:
+        json_object_set_new(o, "result", result_record(r));
+        break;
+    case 0x8802: {
+        size_t n = dlt698_len_read(r);
+        list = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++)
+            json_array_append_new(list, result_record(r));
+        json_object_set_new(o, "results", list);
+        break;
+    }
+    case 0x0601: {
+        uint32_t oad = mh_rd_u32be(r);
+        json_object_set_new(o, "oad", oad_json(oad));
+        struct ctx c = ctx_of(oad);
+        json_t *d = data_json(r, &c, 0);
+        if (d)
+            json_object_set_new(o, "data", d);
+        break;
+    }
+    case 0x8601:
+        json_object_set_new(o, "oad", oad_json(mh_rd_u32be(r)));
+        add_dar(o, mh_rd_u8(r));
+        break;
+    case 0x8602: {
+        size_t n = dlt698_len_read(r);
+        list = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++) {
+            json_t *e = json_object();
+            json_object_set_new(e, "oad", oad_json(mh_rd_u32be(r)));
+            add_dar(e, mh_rd_u8(r));
+            json_array_append_new(list, e);
+        }
+        json_object_set_new(o, "results", list);
+        break;
+    }
+    case 0x0701: {
+        json_object_set_new(o, "omd", jout_hexnum(mh_rd_u32be(r), 8));
+        json_t *d = data_json(r, NULL, 0);
+        if (d)
+            json_object_set_new(o, "data", d);
+        break;
+    }
+    case 0x8701: {
+        json_object_set_new(o, "omd", jout_hexnum(mh_rd_u32be(r), 8));
+        add_dar(o, mh_rd_u8(r));
+        if (mh_rd_u8(r) == 1) {
+            json_t *d = data_json(r, NULL, 0);
+            if (d)
+                json_object_set_new(o, "data", d);
+        }
+        break;
+    }
+    case 0x0801:
+    case 0x0802: {
+        size_t n = dlt698_len_read(r);
+        list = json_array();
+        for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++)
+            json_array_append_new(list, oad_json(mh_rd_u32be(r)));
+        json_object_set_new(o, "oads", list);
+        break;
+    }
+    case 0x0907: case 0x8907: {
+        json_object_set_new(o, "port", oad_json(mh_rd_u32be(r)));
+        const uint8_t *cmd = NULL;
+        size_t len = 0;
+        if (tag == 0x09) {
+            const uint8_t *dcb = mh_rd_bytes(r, 5);
+            if (dcb)
+                json_object_set_new(o, "comdcb", jout_hex(dcb, 5, ' '));
+            json_object_set_new(o, "frame_timeout_s", json_integer(mh_rd_u16be(r)));
+            json_object_set_new(o, "byte_timeout_ms", json_integer(mh_rd_u16be(r)));
+            len = dlt698_len_read(r);
+            cmd = mh_rd_bytes(r, len);
+        } else if (mh_rd_u8(r) == 1) {
+            len = dlt698_len_read(r);
+            cmd = mh_rd_bytes(r, len);
+        } else {
+            add_dar(o, mh_rd_u8(r));
+        }
+        if (cmd) {
+            json_object_set_new(o, "forwarded_hex", jout_hex(cmd, len, ' '));
+            struct mh_frame_span sp;
+            if (decode_proto_dlt645.scan(cmd, len, &sp) == 1)
+                json_object_set_new(o, "forwarded", decode_proto_dlt645.frame_json(cmd + sp.off, sp.len, 0, NULL));
+        }
+        break;
+    }
+    default:
+        json_object_set_new(o, "body", jout_hex(r->p + r->off, mh_rd_left(r), ' '));
+        mh_rd_skip(r, mh_rd_left(r));
+        return;
+    }
+    /* FollowReport and TimeTag OPTIONAL close every service APDU. */
+    if (mh_rd_err(r) == 0 && mh_rd_left(r) > 0 && (tag & 0x80)) {
+        uint8_t follow = mh_rd_u8(r);
+        json_object_set_new(o, "follow_report", json_boolean(follow != 0));
+        if (follow)
+            mh_rd_skip(r, mh_rd_left(r) > 1 ? mh_rd_left(r) - 1 : 0);
+    }
+    if (mh_rd_err(r) == 0 && mh_rd_left(r) > 0) {
+        uint8_t tt = mh_rd_u8(r);
+        json_object_set_new(o, "time_tag", json_boolean(tt != 0));
+        if (tt)
+            mh_rd_skip(r, 10);
+    }
+}
+
+static json_t *apdu_decode(const uint8_t *p, size_t n, int depth)
+{
+    json_t *o = json_object();
+    struct mh_rd r;
+    mh_rd_init(&r, p, n);
+    uint8_t tag = mh_rd_u8(&r);
+    json_object_set_new(o, "apdu", json_string(dlt698_apdu_name(tag)));
+    if (mh_rd_err(&r) == 0)
+        decode_body(&r, o, tag, depth);
+    if (mh_rd_err(&r) != 0)
+        jout_error(o, mh_rd_err(&r), mh_rd_err(&r) == MH_ETRUNC ? "the APDU ends inside a field" : NULL);
+    else if (mh_rd_left(&r) > 0)
+        json_object_set_new(o, "trailing", jout_hex(p + r.off, mh_rd_left(&r), ' '));
+    return o;
+}
+
+/* Move the APDU's fields into the frame's object (the frame prints flat). */
+static void merge(json_t *dst, json_t *src)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(src, k, v) json_object_set(dst, k, v);
+    json_decref(src);
+}
+
+static json_t *frame_json(const uint8_t *frame, size_t len, int scan_err, const struct decode_opts *opts)
+{
+    (void)opts;
+    json_t *o = json_object();
+    json_object_set_new(o, "proto", json_string("dlt698"));
+    if (scan_err) {
+        json_object_set_new(o, "valid", json_false());
+        int which = dlt698_frame_check(frame, len);
+        jout_error(o, scan_err, which == 1 ? "bad HCS (header CRC)" : which == 2 ? "bad FCS (frame CRC)" : NULL);
+        return o;
+    }
+    struct dlt698_frame f;
+    int rc = dlt698_frame_parse(frame, len, &f);
+    if (rc != 0) {
+        json_object_set_new(o, "valid", json_false());
+        jout_error(o, rc, NULL);
+        return o;
+    }
+    char sa[33];
+    dlt698_sa_format(&f, sa);
+    static const char *const types[] = {"single", "wildcard", "group", "broadcast"};
+    json_object_set_new(o, "valid", json_true());
+    json_object_set_new(o, "address", json_string(sa));
+    json_object_set_new(o, "address_type", json_string(types[f.sa_type]));
+    json_object_set_new(o, "logical_address", json_integer(f.logical));
+    json_object_set_new(o, "ca", jout_hexnum(f.ca, 2));
+    json_object_set_new(o, "control", jout_hexnum(f.c, 2));
+    json_object_set_new(o, "dir", json_integer(f.c >> 7));
+    json_object_set_new(o, "prm", json_integer((f.c >> 6) & 1));
+    json_object_set_new(o, "fragment", json_boolean(f.c & DLT698_C_FRAG));
+    json_object_set_new(o, "scrambled", json_boolean(f.c & DLT698_C_SC));
+    json_object_set_new(o, "func", json_integer(f.c & DLT698_C_FUNC));
+    if (f.c & DLT698_C_FRAG) {
+        static const char *const ft[] = {"first", "last", "confirm", "middle"};
+        json_object_set_new(o, "fragment_index", json_integer(f.frag_index));
+        json_object_set_new(o, "fragment_type", json_string(ft[f.frag_type]));
+        json_object_set_new(o, "fragment_data", jout_hex(f.apdu, f.apdu_len, ' '));
+        return o;
+    }
+    uint8_t *plain = malloc(f.apdu_len ? f.apdu_len : 1);
+    if (!plain)
+        return o;
+    for (size_t k = 0; k < f.apdu_len; k++)
+        plain[k] = (uint8_t)((f.c & DLT698_C_SC) ? f.apdu[k] - 0x33 : f.apdu[k]);
+    merge(o, apdu_decode(plain, f.apdu_len, 0));
+    free(plain);
+    return o;
+}
+
+static json_t *apdu_json(const uint8_t *apdu, size_t len, const struct decode_opts *opts)
+{
+    (void)opts;
+    json_t *o = json_object();
+    json_object_set_new(o, "proto", json_string("dlt698"));
+    json_object_set_new(o, "layer", json_string("apdu"));
+    merge(o, apdu_decode(apdu, len, 0));
+    return o;
+}
+
+const struct decode_proto decode_proto_dlt698 = {"dlt698", dlt698_frame_scan, frame_json, apdu_json};

@@ -1,1 +1,1 @@
-set(MH_PROTO_DLT698_SOURCES)
+set(MH_PROTO_DLT698_SOURCES frame.c data.c apdu.c oi.c)
