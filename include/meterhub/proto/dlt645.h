@@ -232,17 +232,21 @@ int dlt645_enc_read(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition 
 /* Load-record read: DI + N records [+ start time mm hh DD MM YY when start != NULL]. */
 int dlt645_enc_read_records(struct mh_wr *w, const uint8_t addr[6], uint32_t di, uint8_t n,
                             const struct mh_tm *start);
-int dlt645_enc_read_follow(struct mh_wr *w, const uint8_t addr[6], uint32_t di, uint8_t seq);
+/* Follow-up read: 2007 0x12 DI + SEQ; 1997 0x02 DI only (seq ignored). */
+int dlt645_enc_read_follow(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
+                           uint8_t seq);
 int dlt645_enc_read_address(struct mh_wr *w);
-int dlt645_enc_write(struct mh_wr *w, const uint8_t addr[6], uint32_t di, const struct dlt645_auth *a,
-                     const uint8_t *data, size_t len);
-int dlt645_enc_write_address(struct mh_wr *w, const uint8_t new_addr[6]);
+/* Write: 2007 0x14 DI + PA P0..P2 + C0..C3 + data; 1997 0x04 DI(2) + PA P0..P2 + data (no operator code). */
+int dlt645_enc_write(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
+                     const struct dlt645_auth *a, const uint8_t *data, size_t len);
+/* Write address to the one meter on the line (AA..AA): 2007 0x15, 1997 0x0A. */
+int dlt645_enc_write_address(struct mh_wr *w, enum dlt645_edition ed, const uint8_t new_addr[6]);
 /* Broadcast time to 99..99 (no reply). The time must be a full, valid date-time. */
 int dlt645_enc_broadcast_time(struct mh_wr *w, const struct mh_tm *t);
 /* Freeze at mm hh DD MM; 0x99 in a field = every (BCD 99). */
 int dlt645_enc_freeze(struct mh_wr *w, const uint8_t addr[6], uint8_t mm, uint8_t hh, uint8_t dd, uint8_t mo);
 /* Baud rate bit mask Z (bit1 600 .. bit6 19200); MH_EINVAL for another rate. */
-int dlt645_enc_change_baud(struct mh_wr *w, const uint8_t addr[6], unsigned baud);
+int dlt645_enc_change_baud(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, unsigned baud);
 int dlt645_enc_change_password(struct mh_wr *w, const uint8_t addr[6], uint8_t level,
                                uint32_t old_pw, uint8_t new_level, uint32_t new_pw);
 /* Clear max demand (0x19), meter (0x1A), events (0x1B: event_di, FFFFFFFF = all). */

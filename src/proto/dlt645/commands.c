@@ -61,12 +61,15 @@ int dlt645_enc_read_records(struct mh_wr *w, const uint8_t addr[6], uint32_t di,
     return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_READ, d, k));
 }
 
-int dlt645_enc_read_follow(struct mh_wr *w, const uint8_t addr[6], uint32_t di, uint8_t seq)
+int dlt645_enc_read_follow(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
+                           uint8_t seq)
 {
     uint8_t d[5];
-    size_t k = put_di(d, di, DLT645_2007);
-    d[k++] = seq;
-    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_READ_FOLLOW, d, k));
+    size_t k = put_di(d, di, ed);
+    if (ed == DLT645_2007)
+        d[k++] = seq;
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, ed == DLT645_1997 ? DLT645_97_READ_FOLLOW : DLT645_READ_FOLLOW,
+                                         d, k));
 }
 
 int dlt645_enc_read_address(struct mh_wr *w)
@@ -74,22 +77,24 @@ int dlt645_enc_read_address(struct mh_wr *w)
     return finish(w, dlt645_frame_encode(w, PREAMBLE, wildcard, DLT645_READ_ADDRESS, NULL, 0));
 }
 
-int dlt645_enc_write(struct mh_wr *w, const uint8_t addr[6], uint32_t di, const struct dlt645_auth *a,
-                     const uint8_t *data, size_t len)
+int dlt645_enc_write(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
+                     const struct dlt645_auth *a, const uint8_t *data, size_t len)
 {
     uint8_t d[DLT645_MAX_DATA];
-    if (len > 50 - 12)
+    size_t k = put_di(d, di, ed);
+    size_t auth = ed == DLT645_1997 ? 4 : 8; /* 1997 has no operator code */
+    if (k + auth + len > 50)
         return MH_EINVAL; /* write frames carry at most 50 data bytes (2007 7.4) */
-    size_t k = put_di(d, di, DLT645_2007);
     put_auth(d + k, a);
-    k += 8;
+    k += auth;
     memcpy(d + k, data, len);
-    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_WRITE, d, k + len));
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, ed == DLT645_1997 ? DLT645_97_WRITE : DLT645_WRITE, d, k + len));
 }
 
-int dlt645_enc_write_address(struct mh_wr *w, const uint8_t new_addr[6])
+int dlt645_enc_write_address(struct mh_wr *w, enum dlt645_edition ed, const uint8_t new_addr[6])
 {
-    return finish(w, dlt645_frame_encode(w, PREAMBLE, wildcard, DLT645_WRITE_ADDRESS, new_addr, 6));
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, wildcard,
+                                         ed == DLT645_1997 ? DLT645_97_WRITE_ADDRESS : DLT645_WRITE_ADDRESS, new_addr, 6));
 }
 
 int dlt645_enc_broadcast_time(struct mh_wr *w, const struct mh_tm *t)
@@ -110,13 +115,15 @@ int dlt645_enc_freeze(struct mh_wr *w, const uint8_t addr[6], uint8_t mm, uint8_
     return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_FREEZE, d, 4));
 }
 
-int dlt645_enc_change_baud(struct mh_wr *w, const uint8_t addr[6], unsigned baud)
+int dlt645_enc_change_baud(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, unsigned baud)
 {
     static const unsigned rates[] = {0, 600, 1200, 2400, 4800, 9600, 19200};
-    for (uint8_t b = 1; b <= 6; b++)
+    /* The same bit mask Z in both editions; 19200 exists only in 2007. */
+    for (uint8_t b = 1; b <= (ed == DLT645_1997 ? 5 : 6); b++)
         if (rates[b] == baud) {
             uint8_t z = (uint8_t)(1u << b);
-            return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_CHANGE_BAUD, &z, 1));
+            return finish(w, dlt645_frame_encode(w, PREAMBLE, addr,
+                                                 ed == DLT645_1997 ? DLT645_97_CHANGE_BAUD : DLT645_CHANGE_BAUD, &z, 1));
         }
     return MH_EINVAL;
 }

@@ -65,7 +65,7 @@ static void test_reads_match_captured_frames(void **state)
     assert_int_equal(plain[5], 0x15); /* mm */
     assert_int_equal(plain[9], 0x26); /* YY */
     reset();
-    assert_int_equal(dlt645_enc_read_follow(&w, addr, 0x06000001, 2), 0);
+    assert_int_equal(dlt645_enc_read_follow(&w, addr, DLT645_2007, 0x06000001, 2), 0);
     f = parse(plain);
     assert_int_equal(f.ctrl, DLT645_READ_FOLLOW);
     assert_int_equal(plain[4], 2);
@@ -117,15 +117,15 @@ static void test_every_command_round_trips(void **state)
     assert_int_equal(plain[2], 0x99);
 
     reset();
-    assert_int_equal(dlt645_enc_change_baud(&w, addr, 9600), 0);
+    assert_int_equal(dlt645_enc_change_baud(&w, addr, DLT645_2007, 9600), 0);
     f = parse(plain);
     assert_int_equal(plain[0], 0x20);
     reset();
-    assert_int_equal(dlt645_enc_change_baud(&w, addr, 2400), 0);
+    assert_int_equal(dlt645_enc_change_baud(&w, addr, DLT645_2007, 2400), 0);
     f = parse(plain);
     assert_int_equal(plain[0], 0x08);
     reset();
-    assert_int_equal(dlt645_enc_change_baud(&w, addr, 115200), MH_EINVAL);
+    assert_int_equal(dlt645_enc_change_baud(&w, addr, DLT645_2007, 115200), MH_EINVAL);
 
     reset();
     assert_int_equal(dlt645_enc_change_password(&w, addr, 4, 0x123456, 2, 0x654321), 0);
@@ -151,14 +151,14 @@ static void test_every_command_round_trips(void **state)
 
     const uint8_t value[4] = {0x00, 0x00, 0x00, 0x00};
     reset();
-    assert_int_equal(dlt645_enc_write(&w, addr, 0x04000409, &a, value, 3), 0);
+    assert_int_equal(dlt645_enc_write(&w, addr, DLT645_2007, 0x04000409, &a, value, 3), 0);
     f = parse(plain);
     assert_int_equal(f.ctrl, DLT645_WRITE);
     assert_int_equal(f.len, 4 + 8 + 3);
 
     const uint8_t newaddr[6] = {1, 2, 3, 4, 5, 6};
     reset();
-    assert_int_equal(dlt645_enc_write_address(&w, newaddr), 0);
+    assert_int_equal(dlt645_enc_write_address(&w, DLT645_2007, newaddr), 0);
     f = parse(plain);
     assert_int_equal(f.addr[0], 0xAA);
     assert_memory_equal(plain, newaddr, 6);
@@ -182,6 +182,52 @@ static void test_every_command_round_trips(void **state)
     expect_bytes("68 95 32 06 00 00 00 68 C1 01 35 94 16");
 }
 
+static void test_1997_builders(void **state)
+{
+    (void)state;
+    const uint8_t a97[6] = {0x95, 0x32, 0x06, 0x00, 0x00, 0x00};
+    struct dlt645_auth a = {0x02, 0x123456, 0};
+    uint8_t plain[255];
+    struct dlt645_frame f;
+    reset();
+    assert_int_equal(dlt645_enc_read_follow(&w, a97, DLT645_1997, 0x901F, 9), 0);
+    f = parse(plain);
+    assert_int_equal(f.ctrl, 0x02);
+    assert_int_equal(f.len, 2); /* DI only: 1997 has no SEQ */
+    const uint8_t constant[3] = {0x00, 0x36, 0x00};
+    reset();
+    assert_int_equal(dlt645_enc_write(&w, a97, DLT645_1997, 0xC030, &a, constant, 3), 0);
+    f = parse(plain);
+    assert_int_equal(f.ctrl, 0x04);
+    assert_int_equal(f.len, 2 + 4 + 3);
+    assert_int_equal(plain[0], 0x30);
+    assert_int_equal(plain[1], 0xC0);
+    assert_int_equal(plain[2], 0x02);
+    assert_int_equal(plain[3], 0x56);
+    assert_int_equal(plain[6], 0x00); /* data starts right after the password */
+    const uint8_t newaddr[6] = {1, 2, 3, 4, 5, 6};
+    reset();
+    assert_int_equal(dlt645_enc_write_address(&w, DLT645_1997, newaddr), 0);
+    f = parse(plain);
+    assert_int_equal(f.ctrl, 0x0A);
+    reset();
+    assert_int_equal(dlt645_enc_change_baud(&w, a97, DLT645_1997, 1200), 0);
+    f = parse(plain);
+    assert_int_equal(f.ctrl, 0x0C);
+    assert_int_equal(plain[0], 0x04);
+    reset();
+    assert_int_equal(dlt645_enc_change_baud(&w, a97, DLT645_1997, 19200), MH_EINVAL);
+    /* Every 1997 code decodes with its name; responses carry D7. */
+    const uint8_t codes[] = {0x01, 0x02, 0x03, 0x04, 0x08, 0x0A, 0x0C, 0x0F, 0x10};
+    for (size_t k = 0; k < sizeof codes; k++) {
+        reset();
+        assert_int_equal(dlt645_enc_ack(&w, a97, codes[k], NULL, 0), 0);
+        f = parse(plain);
+        assert_int_equal(f.ctrl, 0x80 | codes[k]);
+        assert_string_not_equal(dlt645_func_name(f.ctrl, DLT645_1997), "unknown");
+    }
+}
+
 static void test_builders_stop_at_capacity(void **state)
 {
     (void)state;
@@ -192,7 +238,7 @@ static void test_builders_stop_at_capacity(void **state)
     uint8_t big[60] = {0};
     struct dlt645_auth a = {0x02, 0, 0};
     reset();
-    assert_int_equal(dlt645_enc_write(&w, addr, 0x04000401, &a, big, sizeof big), MH_EINVAL);
+    assert_int_equal(dlt645_enc_write(&w, addr, DLT645_2007, 0x04000401, &a, big, sizeof big), MH_EINVAL);
     reset();
     uint8_t huge[210] = {0};
     assert_int_equal(dlt645_enc_read_response(&w, addr, DLT645_2007, 0x00010000, huge, sizeof huge, 0, -1), MH_EINVAL);
@@ -204,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_reads_match_captured_frames),
         cmocka_unit_test(test_remote_trip_matches_captured_frame),
         cmocka_unit_test(test_every_command_round_trips),
+        cmocka_unit_test(test_1997_builders),
         cmocka_unit_test(test_builders_stop_at_capacity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
