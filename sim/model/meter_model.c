@@ -323,8 +323,8 @@ static void add_plain_day(const struct sim_meter *m, int64_t day, struct sim_reg
     }
 }
 
-static void add_registered(int64_t k, const struct sim_interval *e, int64_t num, int64_t den,
-                           struct sim_registers *r)
+void sim_registers_add(struct sim_registers *r, int64_t k, const struct sim_interval *e, int64_t num,
+                       int64_t den)
 {
     int t = sim_tariff_of(k);
     int64_t imp = e->import_wh10 * num / den, exp = e->export_wh10 * num / den;
@@ -365,7 +365,7 @@ void sim_registers_at(const struct sim_meter *m, int64_t t, struct sim_registers
             int j = interval_of_day(k);
             struct sim_interval e;
             sim_registered(m, k, load[j], pv[j], &e);
-            add_registered(k, &e, k < kt ? 1 : part, k < kt ? 1 : SIM_INTERVAL_S, out);
+            sim_registers_add(out, k, &e, k < kt ? 1 : part, k < kt ? 1 : SIM_INTERVAL_S);
         }
         if (k == kt + 1)
             break;

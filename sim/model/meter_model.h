@@ -118,6 +118,10 @@ struct sim_registers {
 };
 void sim_registers_at(const struct sim_meter *m, int64_t t, struct sim_registers *out);
 
+/* Add num/den of interval k's registered energy to r (total and the interval's tariff). */
+void sim_registers_add(struct sim_registers *r, int64_t k, const struct sim_interval *e, int64_t num,
+                       int64_t den);
+
 /*
  * Instantaneous values at epoch second t, consistent with the interval's
  * energy: voltages (0.1 V), currents (mA, signed), active power per phase

@@ -72,14 +72,7 @@ void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
         struct sim_interval iv[SIM_INTERVALS_PER_DAY];
         area_day(s, &s->areas[mi->area], day, iv);
         for (; k < k0 + SIM_INTERVALS_PER_DAY && (k < kt || (k == kt && part > 0)); k++) {
-            const struct sim_interval *e = &iv[k - k0];
-            int64_t num = k < kt ? 1 : part, den = k < kt ? 1 : SIM_INTERVAL_S;
-            int tr = sim_tariff_of(k);
-            int64_t imp = e->import_wh10 * num / den, exp = e->export_wh10 * num / den;
-            out->import_wh10[0] += imp;
-            out->import_wh10[tr] += imp;
-            out->export_wh10[0] += exp;
-            out->export_wh10[tr] += exp;
+            sim_registers_add(out, k, &iv[k - k0], k < kt ? 1 : part, k < kt ? 1 : SIM_INTERVAL_S);
         }
         if (k == kt + 1)
             break;

@@ -139,13 +139,8 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         scenario_meter_primary_at(s, i, t0, &p0);
         p1 = p0;
         int64_t k0 = sim_day_first_interval(day);
-        for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
-            int tr = sim_tariff_of(k0 + j);
-            p1.import_wh10[0] += iv[j].import_wh10;
-            p1.import_wh10[tr] += iv[j].import_wh10;
-            p1.export_wh10[0] += iv[j].export_wh10;
-            p1.export_wh10[tr] += iv[j].export_wh10;
-        }
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+            sim_registers_add(&p1, k0 + j, &iv[j], 1, 1);
         struct sim_registers start = p0, end = p1;
         scenario_meter_secondary(s, i, &start);
         scenario_meter_secondary(s, i, &end);
