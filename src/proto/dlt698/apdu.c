@@ -1,6 +1,7 @@
 /* DL/T 698.45 APDU names, DAR codes and the builders a master uses. */
 #include "meterhub/base/err.h"
 #include "meterhub/proto/dlt698.h"
+#include "apdu_int.h"
 
 const char *dlt698_apdu_name(uint8_t tag)
 {
@@ -104,26 +105,14 @@ int dlt698_enc_get_list(struct mh_wr *w, uint8_t piid, const uint32_t *oads, siz
     return mh_wr_err(w);
 }
 
-static void put_datetime(struct mh_wr *w, const struct mh_tm *t)
-{
-    mh_wr_u16be(w, t->year);
-    mh_wr_u8(w, t->mon);
-    mh_wr_u8(w, t->day);
-    mh_wr_u8(w, t->wday == 7 ? 0 : t->wday);
-    mh_wr_u8(w, t->hour);
-    mh_wr_u8(w, t->min);
-    mh_wr_u8(w, t->sec);
-    mh_wr_u16be(w, t->ms);
-}
-
 int dlt698_enc_link_response(struct mh_wr *w, uint8_t piid, uint8_t result, const struct mh_tm *request_time,
                              const struct mh_tm *receive_time, const struct mh_tm *response_time)
 {
     mh_wr_u8(w, 0x81);
     mh_wr_u8(w, piid);
     mh_wr_u8(w, result);
-    put_datetime(w, request_time);
-    put_datetime(w, receive_time);
-    put_datetime(w, response_time);
+    dlt698_put_datetime(w, request_time);
+    dlt698_put_datetime(w, receive_time);
+    dlt698_put_datetime(w, response_time);
     return mh_wr_err(w);
 }

@@ -7,6 +7,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/crc.h"
 #include "meterhub/proto/dlt698.h"
+#include "apdu_int.h"
 
 /* Header length from 68 through HCS for an AF byte. */
 static size_t header_len(uint8_t af)
@@ -122,8 +123,15 @@ void dlt698_sa_format(const struct dlt698_frame *f, char *out)
 int dlt698_frame_encode(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca,
                         const uint8_t *apdu, size_t apdu_len)
 {
-    size_t hl = header_len(af), total = hl + apdu_len + 3;
-    if (total - 2 > DLT698_MAX_FRAME)
+    return dlt698_frame_encode_parts(w, c, af, sa, ca, NULL, 0, apdu, apdu_len);
+}
+
+/* User data = pre (a fragment format) then apdu; both scrambled when c has SC. */
+int dlt698_frame_encode_parts(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca,
+                              const uint8_t *pre, size_t pre_len, const uint8_t *apdu, size_t apdu_len)
+{
+    size_t hl = header_len(af), ud = pre_len + apdu_len, total = hl + ud + 3;
+    if (ud > DLT698_MAX_FRAME || total - 2 > DLT698_MAX_FRAME)
         return MH_EINVAL;
     uint8_t *p = mh_wr_reserve(w, total);
     if (!p)
@@ -139,8 +147,10 @@ int dlt698_frame_encode(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *s
     uint16_t hcs = mh_crc16_x25(p + 1, hl - 3);
     p[hl - 2] = (uint8_t)hcs;
     p[hl - 1] = (uint8_t)(hcs >> 8);
-    for (size_t k = 0; k < apdu_len; k++)
-        p[hl + k] = (uint8_t)((c & DLT698_C_SC) ? apdu[k] + 0x33 : apdu[k]);
+    for (size_t k = 0; k < ud; k++) {
+        uint8_t b = k < pre_len ? pre[k] : apdu[k - pre_len];
+        p[hl + k] = (uint8_t)((c & DLT698_C_SC) ? b + 0x33 : b);
+    }
     uint16_t fcs = mh_crc16_x25(p + 1, l - 2);
     p[total - 3] = (uint8_t)fcs;
     p[total - 2] = (uint8_t)(fcs >> 8);
