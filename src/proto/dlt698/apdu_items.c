@@ -380,10 +380,10 @@ void dlt698_items_begin(const struct dlt698_items *items, struct dlt698_iter *it
 int dlt698_items_next(struct dlt698_iter *it, union dlt698_item *out)
 {
     const struct item_ops *o = ops_of(it->kind);
+    if (it->left == 0)
+        return 0; /* also the empty list of an APDU without items */
     if (!o)
         return MH_EINVAL;
-    if (it->left == 0)
-        return 0;
     o->get(&it->r, it->sub, out);
     it->left--;
     return mh_rd_err(&it->r) ? mh_rd_err(&it->r) : 1;
