@@ -488,6 +488,19 @@ int dlt698_security_wrap(struct mh_wr *w, const struct dlt698_security_ops *ops,
 int dlt698_security_unwrap(const struct dlt698_apdu *a, const struct dlt698_security_ops *ops,
                            const struct dlt698_bytes *rn, uint8_t *out, size_t cap);
 
+/*
+ * CONNECT through the hook. dlt698_connect_secure sets req's mechanism
+ * (DLT698_AUTH_SYMMETRY or DLT698_AUTH_SIGNATURE) and fills its ciphertext
+ * and signature from ops->connect_auth, as views into scratch (borrowed,
+ * split in halves; must outlive the encoding). dlt698_connect_check
+ * accepts a CONNECT-Response: 0 when the result is 0 and SecurityData,
+ * when present, verifies through ops->connect_verify; MH_EPROTO for a
+ * refusal (resp->result says why); MH_ENOTSUP without the hook needed.
+ */
+int dlt698_connect_secure(struct dlt698_connect_request *req, const struct dlt698_security_ops *ops,
+                          uint8_t mechanism, uint8_t *scratch, size_t scratch_cap);
+int dlt698_connect_check(const struct dlt698_connect_response *resp, const struct dlt698_security_ops *ops);
+
 /* ---- link-layer fragmentation (clause 7.3.x, C.D5) ---- */
 
 enum { DLT698_FRAG_FIRST = 0, DLT698_FRAG_LAST = 1, DLT698_FRAG_CONFIRM = 2, DLT698_FRAG_MIDDLE = 3 };

@@ -237,3 +237,36 @@ int dlt698_security_unwrap(const struct dlt698_apdu *a, const struct dlt698_secu
         return mh_wr_err(&ow);
     return (int)mh_wr_len(&ow);
 }
+
+int dlt698_connect_secure(struct dlt698_connect_request *req, const struct dlt698_security_ops *ops,
+                          uint8_t mechanism, uint8_t *scratch, size_t scratch_cap)
+{
+    if (mechanism != DLT698_AUTH_SYMMETRY && mechanism != DLT698_AUTH_SIGNATURE)
+        return MH_EINVAL;
+    if (!ops->connect_auth)
+        return MH_ENOTSUP;
+    struct mh_wr cw, sw;
+    size_t half = scratch_cap / 2;
+    mh_wr_init(&cw, scratch, half);
+    mh_wr_init(&sw, scratch + half, scratch_cap - half);
+    int rc = ops->connect_auth(ops->ctx, mechanism, &cw, &sw);
+    if (rc == 0)
+        rc = mh_wr_err(&cw) ? mh_wr_err(&cw) : mh_wr_err(&sw);
+    if (rc != 0)
+        return rc;
+    req->mechanism = mechanism;
+    req->cipher = (struct dlt698_bytes){scratch, mh_wr_len(&cw)};
+    req->signature = (struct dlt698_bytes){scratch + half, mh_wr_len(&sw)};
+    return 0;
+}
+
+int dlt698_connect_check(const struct dlt698_connect_response *resp, const struct dlt698_security_ops *ops)
+{
+    if (resp->result != 0)
+        return MH_EPROTO;
+    if (!resp->has_security)
+        return 0;
+    if (!ops || !ops->connect_verify)
+        return MH_ENOTSUP;
+    return ops->connect_verify(ops->ctx, &resp->server_rn, &resp->server_signature);
+}

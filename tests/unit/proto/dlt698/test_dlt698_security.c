@@ -181,12 +181,68 @@ static void test_wrap_and_unwrap_through_the_hook(void **state)
                      MH_EINVAL);
 }
 
+static int soft_connect_auth(void *ctx, uint8_t mechanism, struct mh_wr *cipher, struct mh_wr *signature)
+{
+    (void)ctx;
+    mh_wr_u8(cipher, mechanism);
+    mh_wr_bytes(cipher, "\xC1\xC2\xC3", 3);
+    mh_wr_bytes(signature, "\x51\x52", 2);
+    return 0;
+}
+
+/* The server's signature must be its RN reversed. */
+static int soft_connect_verify(void *ctx, const struct dlt698_bytes *rn, const struct dlt698_bytes *sig)
+{
+    (void)ctx;
+    if (rn->len != sig->len)
+        return MH_EBADCS;
+    for (size_t k = 0; k < rn->len; k++)
+        if (rn->p[k] != sig->p[sig->len - 1 - k])
+            return MH_EBADCS;
+    return 0;
+}
+
+static void test_connect_through_the_hook(void **state)
+{
+    (void)state;
+    const struct dlt698_security_ops ops = {.connect_auth = soft_connect_auth,
+                                            .connect_verify = soft_connect_verify};
+    struct dlt698_connect_request req = {.params = {.version = 0x10, .max_send = 512, .max_recv = 512, .window = 1,
+                                                    .max_apdu = 512, .timeout = 3600}};
+    uint8_t scratch[32];
+    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_SYMMETRY, scratch, sizeof scratch), 0);
+    reset();
+    assert_int_equal(dlt698_enc_connect_request(&w, 1, &req, NULL), 0);
+    struct dlt698_apdu a;
+    assert_int_equal(dlt698_apdu_decode(out, mh_wr_len(&w), &a), 0);
+    assert_int_equal(a.u.connect_req.mechanism, DLT698_AUTH_SYMMETRY);
+    ac_view(&a.u.connect_req.cipher, "02 C1 C2 C3");
+    ac_view(&a.u.connect_req.signature, "51 52");
+    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_PASSWORD, scratch, sizeof scratch), MH_EINVAL);
+    const struct dlt698_security_ops none = {0};
+    assert_int_equal(dlt698_connect_secure(&req, &none, DLT698_AUTH_SIGNATURE, scratch, sizeof scratch),
+                     MH_ENOTSUP);
+    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_SIGNATURE, scratch, 4), MH_ENOSPC);
+    struct dlt698_connect_response resp = {.result = 0, .has_security = 1,
+                                           .server_rn = {(const uint8_t *)"\x01\x02\x03", 3},
+                                           .server_signature = {(const uint8_t *)"\x03\x02\x01", 3}};
+    assert_int_equal(dlt698_connect_check(&resp, &ops), 0);
+    resp.server_signature.p = (const uint8_t *)"\x03\x02\x02";
+    assert_int_equal(dlt698_connect_check(&resp, &ops), MH_EBADCS);
+    assert_int_equal(dlt698_connect_check(&resp, &none), MH_ENOTSUP);
+    resp.result = 1; /* password error */
+    assert_int_equal(dlt698_connect_check(&resp, &ops), MH_EPROTO);
+    resp = (struct dlt698_connect_response){0};
+    assert_int_equal(dlt698_connect_check(&resp, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_meter_reply_with_mac),
         cmocka_unit_test(test_every_verification_form),
         cmocka_unit_test(test_wrap_and_unwrap_through_the_hook),
+        cmocka_unit_test(test_connect_through_the_hook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
