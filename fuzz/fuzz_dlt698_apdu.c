@@ -64,6 +64,7 @@ static void walk(const struct dlt698_items *items, int depth)
                 abort(); /* proxies never nest */
             walk(&x.px.sub, depth + 1);
             break;
+        case DLT698_ITEM_OCTETS: inside(&x.octets); break;
         default: break;
         }
     }

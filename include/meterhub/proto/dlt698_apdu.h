@@ -84,6 +84,7 @@ enum dlt698_item_kind {
     DLT698_ITEM_ACTION_GET_RESULT, /* OMD, DAR, Data OPTIONAL, A-ResultNormal */
     DLT698_ITEM_PROXY_REQ,       /* TSA, timeout, SEQUENCE OF <sub> */
     DLT698_ITEM_PROXY_RESP,      /* TSA, SEQUENCE OF <sub> */
+    DLT698_ITEM_OCTETS,          /* octet-string (ReportNotificationTransData frames) */
     DLT698_ITEM_KIND_COUNT
 };
 
@@ -187,6 +188,7 @@ union dlt698_item {
     struct dlt698_set_get_result sg;
     struct dlt698_action_result ar;
     struct dlt698_proxy_entry px;
+    struct dlt698_bytes octets;
 };
 
 struct dlt698_iter {
@@ -300,7 +302,7 @@ struct dlt698_apdu {
         struct dlt698_connect_response connect_resp;
         struct dlt698_release_notification release_note;
         struct dlt698_get_next next;
-        struct dlt698_trans_command trans;
+        struct dlt698_trans_command trans; /* also ReportNotificationTransData: port */
         struct dlt698_security sec;
         uint16_t block;      /* GetRequestNext: last block received */
         uint8_t result;      /* RELEASE-Response result, ERROR-Response type */
@@ -399,6 +401,9 @@ int dlt698_enc_report_list(struct mh_wr *w, uint8_t piid_acd, const struct dlt69
                            const struct dlt698_tail *tail);
 int dlt698_enc_report_record_list(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_result_record *recs,
                                   size_t n, const struct dlt698_tail *tail);
+/* ReportNotificationTransData: transparent frames received on port (an OAD such as F2010201). */
+int dlt698_enc_report_trans_data(struct mh_wr *w, uint8_t piid_acd, uint32_t port, const struct dlt698_bytes *frames,
+                                 size_t n, const struct dlt698_tail *tail);
 /* choice 1 (answer to a List) or 2 (answer to a RecordList). */
 int dlt698_enc_report_response(struct mh_wr *w, uint8_t choice, uint8_t piid, const uint32_t *oads, size_t n,
                                const struct dlt698_tail *tail);

@@ -40,7 +40,7 @@ static const struct svc {
     {DLT698_REPORT_RESPONSE, 2, DLT698_ITEM_OAD, LIST},
 };
 
-/* The table's services; GET 5/6 fall through to dlt698_dec_get. */
+/* The table's services; GET 5/6 and REPORT TransData fall through to their group decoders. */
 static int dec_table(struct mh_rd *r, struct dlt698_apdu *a)
 {
     a->choice = mh_rd_u8(r);
@@ -59,6 +59,8 @@ static int dec_table(struct mh_rd *r, struct dlt698_apdu *a)
     }
     if (a->tag == DLT698_GET_REQUEST || a->tag == DLT698_GET_RESPONSE)
         return dlt698_dec_get(r, a);
+    if (a->tag == DLT698_REPORT_NOTIFICATION)
+        return dlt698_dec_report(r, a);
     return mh_rd_fail(r, MH_EUNKNOWN);
 }
 

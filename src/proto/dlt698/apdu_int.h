@@ -59,9 +59,9 @@ int dlt698_dec_link(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_get(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_set(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_action(struct mh_rd *r, struct dlt698_apdu *a);
-int dlt698_dec_report(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_connect(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_proxy(struct mh_rd *r, struct dlt698_apdu *a);
+int dlt698_dec_report(struct mh_rd *r, struct dlt698_apdu *a);
 int dlt698_dec_security(struct mh_rd *r, struct dlt698_apdu *a);
 
 #endif

@@ -302,6 +302,18 @@ static void p_pxr(struct mh_wr *w, uint8_t sub, const void *it)
     p_px(w, sub, it, 0);
 }
 
+static void g_oct(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
+{
+    (void)sub;
+    dlt698_get_octets(r, &o->octets);
+}
+
+static void p_oct(struct mh_wr *w, uint8_t sub, const void *it)
+{
+    (void)sub;
+    dlt698_put_octets(w, it);
+}
+
 static const struct item_ops ops[DLT698_ITEM_KIND_COUNT] = {
     [DLT698_ITEM_OAD] = {sizeof(uint32_t), g_oad, p_oad},
     [DLT698_ITEM_RESULT_NORMAL] = {sizeof(struct dlt698_result_normal), g_rn, p_rn},
@@ -315,6 +327,7 @@ static const struct item_ops ops[DLT698_ITEM_KIND_COUNT] = {
     [DLT698_ITEM_ACTION_GET_RESULT] = {sizeof(struct dlt698_action_result), g_agr, p_agr},
     [DLT698_ITEM_PROXY_REQ] = {sizeof(struct dlt698_proxy_target), g_pxq, p_pxq},
     [DLT698_ITEM_PROXY_RESP] = {sizeof(struct dlt698_proxy_target), g_pxr, p_pxr},
+    [DLT698_ITEM_OCTETS] = {sizeof(struct dlt698_bytes), g_oct, p_oct},
 };
 
 static const struct item_ops *ops_of(uint8_t kind)

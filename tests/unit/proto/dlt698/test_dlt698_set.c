@@ -176,7 +176,16 @@ static void test_report_notifications_and_response(void **state)
     reset();
     ac_expect(dlt698_enc_report_response(&w, 2, 3, oads, 1, NULL), &w, "08 02 03 01 30 11 02 01 00");
     assert_int_equal(dlt698_enc_report_response(&w, 3, 3, oads, 1, NULL), MH_EINVAL);
-    ac_reject("88 03 03 00 00 00", MH_EUNKNOWN);
+    /* transparent frames a terminal received on RS-485 port 1 */
+    const char *trans = "88 03 03 F2 01 02 01 02 03 68 01 16 02 AA BB 00 00";
+    ac_decode(trans, buf, &a);
+    assert_int_equal(a.u.trans.port, 0xF2010201);
+    assert_int_equal(ac_items(&a.items, it, 4), 2);
+    ac_view(&it[0].octets, "68 01 16");
+    const struct dlt698_bytes frames[2] = {it[0].octets, it[1].octets};
+    reset();
+    ac_expect(dlt698_enc_report_trans_data(&w, 3, 0xF2010201, frames, 2, NULL), &w, trans);
+    ac_reject("88 04 03 00 00 00", MH_EUNKNOWN);
 }
 
 static void test_error_responses(void **state)
