@@ -49,14 +49,30 @@ static void walk(const struct dlt698_items *items, int depth)
     while ((rc = dlt698_items_next(&it, &x)) == 1) {
         seen++;
         switch (items->kind) {
-        case DLT698_ITEM_RESULT_NORMAL: inside(&x.rn.data); break;
-        case DLT698_ITEM_RESULT_RECORD: walk_rows(&x.rr); break;
-        case DLT698_ITEM_GET_RECORD: inside(&x.gr.rsd); inside(&x.gr.rcsd); break;
-        case DLT698_ITEM_OAD_DATA: inside(&x.od.data); break;
-        case DLT698_ITEM_THEN_GET: inside(&x.tg.data); break;
-        case DLT698_ITEM_SET_GET_RESULT: inside(&x.sg.get.data); break;
+        case DLT698_ITEM_RESULT_NORMAL:
+            inside(&x.rn.data);
+            break;
+        case DLT698_ITEM_RESULT_RECORD:
+            walk_rows(&x.rr);
+            break;
+        case DLT698_ITEM_GET_RECORD:
+            inside(&x.gr.rsd);
+            inside(&x.gr.rcsd);
+            break;
+        case DLT698_ITEM_OAD_DATA:
+            inside(&x.od.data);
+            break;
+        case DLT698_ITEM_THEN_GET:
+            inside(&x.tg.data);
+            break;
+        case DLT698_ITEM_SET_GET_RESULT:
+            inside(&x.sg.get.data);
+            break;
         case DLT698_ITEM_ACTION_RESULT:
-        case DLT698_ITEM_ACTION_GET_RESULT: inside(&x.ar.data); inside(&x.ar.get.data); break;
+        case DLT698_ITEM_ACTION_GET_RESULT:
+            inside(&x.ar.data);
+            inside(&x.ar.get.data);
+            break;
         case DLT698_ITEM_PROXY_REQ:
         case DLT698_ITEM_PROXY_RESP:
             inside(&x.px.tsa);
@@ -64,8 +80,11 @@ static void walk(const struct dlt698_items *items, int depth)
                 abort(); /* proxies never nest */
             walk(&x.px.sub, depth + 1);
             break;
-        case DLT698_ITEM_OCTETS: inside(&x.octets); break;
-        default: break;
+        case DLT698_ITEM_OCTETS:
+            inside(&x.octets);
+            break;
+        default:
+            break;
         }
     }
     if (rc != 0 || seen != items->n)

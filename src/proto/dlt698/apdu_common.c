@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 APDU building blocks (clause 8.2): date-time fields, counts,
+ * DL/T 698.45 APDU building blocks (clause 8): date-time fields, counts,
  * strings, Data views, the APDU head and its optional tail (FollowReport,
  * TimeTag).
  */
@@ -28,7 +28,7 @@ static void put_hms(struct mh_wr *w, const struct mh_tm *t)
 void dlt698_put_datetime(struct mh_wr *w, const struct mh_tm *t)
 {
     put_date(w, t);
-    /* date_time weekday: 0 = Sunday (clause 8.2.2); mh_tm uses 7. */
+    /* date_time weekday: 0 = Sunday (clause 8); mh_tm uses 7. */
     mh_wr_u8(w, opt8(t, MH_TM_WDAY, t->wday == 7 ? 0 : t->wday));
     put_hms(w, t);
     mh_wr_u16be(w, (t->has & MH_TM_MS) ? t->ms : 0xFFFF);
@@ -142,7 +142,8 @@ void dlt698_get_octets_or_dar(struct mh_rd *r, struct dlt698_bytes *b, uint8_t *
 void dlt698_get_tsa(struct mh_rd *r, struct dlt698_bytes *tsa)
 {
     dlt698_get_octets(r, tsa);
-    if (mh_rd_err(r) == 0 && (tsa->len < 2 || tsa->len > 17 || (size_t)(tsa->p[0] & 0x0F) + 2 != tsa->len))
+    if (mh_rd_err(r) == 0 &&
+        (tsa->len < 2 || tsa->len > 17 || (size_t)(tsa->p[0] & 0x0F) + 2 != tsa->len))
         mh_rd_fail(r, MH_EBADADDR);
 }
 
@@ -192,7 +193,7 @@ int dlt698_put_tail(struct mh_wr *w, int server, const struct dlt698_tail *tail)
     return mh_wr_err(w);
 }
 
-/* OPTIONAL marker (clause 8.2.1): 0 absent, 1 present, anything else a fault. */
+/* OPTIONAL marker (clause 8): 0 absent, 1 present, anything else a fault. */
 static int get_optional(struct mh_rd *r)
 {
     uint8_t b = mh_rd_u8(r);
@@ -221,7 +222,7 @@ void dlt698_get_tail(struct mh_rd *r, int server, struct dlt698_apdu *a)
         dlt698_get_datetime_s(r, &a->tt.send);
         a->tt.unit = mh_rd_u8(r);
         a->tt.value = mh_rd_u16be(r);
-        /* TI unit: 0 s, 1 min, 2 h, 3 day, 4 month, 5 year (clause 8.2.3). */
+        /* TI unit: 0 s, 1 min, 2 h, 3 day, 4 month, 5 year (clause 8). */
         if (mh_rd_err(r) == 0 && a->tt.unit > 5)
             mh_rd_fail(r, MH_EPROTO);
     }

@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 CONNECT / RELEASE (clause 8.2.x) and ERROR-Response: the
+ * DL/T 698.45 CONNECT / RELEASE (clause 8) and ERROR-Response: the
  * application association, its negotiated sizes and authentication
  * mechanism, its end by request or by the server's timeout notification.
  */
@@ -39,7 +39,8 @@ static void get_params(struct mh_rd *r, struct dlt698_connect_params *p)
     p->timeout = mh_rd_u32be(r);
 }
 
-int dlt698_enc_connect_request(struct mh_wr *w, uint8_t piid, const struct dlt698_connect_request *req,
+int dlt698_enc_connect_request(struct mh_wr *w, uint8_t piid,
+                               const struct dlt698_connect_request *req,
                                const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_CONNECT_REQUEST, 0, piid);
@@ -62,7 +63,8 @@ int dlt698_enc_connect_request(struct mh_wr *w, uint8_t piid, const struct dlt69
     return dlt698_put_tail(w, 0, tail);
 }
 
-int dlt698_enc_connect_response(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_connect_response *resp,
+int dlt698_enc_connect_response(struct mh_wr *w, uint8_t piid_acd,
+                                const struct dlt698_connect_response *resp,
                                 const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_CONNECT_RESPONSE, 0, piid_acd);
@@ -83,15 +85,17 @@ int dlt698_enc_release_request(struct mh_wr *w, uint8_t piid, const struct dlt69
     return dlt698_put_tail(w, 0, tail);
 }
 
-int dlt698_enc_release_response(struct mh_wr *w, uint8_t piid_acd, uint8_t result, const struct dlt698_tail *tail)
+int dlt698_enc_release_response(struct mh_wr *w, uint8_t piid_acd, uint8_t result,
+                                const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_RELEASE_RESPONSE, 0, piid_acd);
     mh_wr_u8(w, result);
     return dlt698_put_tail(w, 1, tail);
 }
 
-int dlt698_enc_release_notification(struct mh_wr *w, uint8_t piid_acd, const struct mh_tm *connected,
-                                    const struct mh_tm *now, const struct dlt698_tail *tail)
+int dlt698_enc_release_notification(struct mh_wr *w, uint8_t piid_acd,
+                                    const struct mh_tm *connected, const struct mh_tm *now,
+                                    const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_RELEASE_NOTIFICATION, 0, piid_acd);
     dlt698_put_datetime_s(w, connected);

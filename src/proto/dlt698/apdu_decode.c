@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 APDU dispatcher (clause 8.1): the tag picks a group decoder
+ * DL/T 698.45 APDU dispatcher (clause 8, application layer): the tag picks a group decoder
  * or, for the list-shaped services (GET 1..4, SET, ACTION, REPORT), one row
  * of a const table naming the item kind; then the optional tail and the
  * check that nothing follows.

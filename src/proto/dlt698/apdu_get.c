@@ -1,11 +1,12 @@
 /*
- * DL/T 698.45 GET-Request / GET-Response (clause 8.2.x): Normal, NormalList,
+ * DL/T 698.45 GET-Request / GET-Response (clause 8): Normal, NormalList,
  * Record, RecordList, Next and MD5 both ways. Choices 1..4 decode through
  * the dispatcher's table; Next and MD5 here.
  */
 #include "apdu_int.h"
 
-int dlt698_enc_get_normal(struct mh_wr *w, uint8_t piid, uint32_t oad, const struct dlt698_tail *tail)
+int dlt698_enc_get_normal(struct mh_wr *w, uint8_t piid, uint32_t oad,
+                          const struct dlt698_tail *tail)
 {
     return dlt698_put_service(w, DLT698_GET_REQUEST, 1, piid, 0, DLT698_ITEM_OAD, &oad, 1, tail);
 }
@@ -19,16 +20,19 @@ int dlt698_enc_get_normal_list(struct mh_wr *w, uint8_t piid, const uint32_t *oa
 int dlt698_enc_get_record(struct mh_wr *w, uint8_t piid, const struct dlt698_get_record *rec,
                           const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_REQUEST, 3, piid, 0, DLT698_ITEM_GET_RECORD, rec, 1, tail);
+    return dlt698_put_service(w, DLT698_GET_REQUEST, 3, piid, 0, DLT698_ITEM_GET_RECORD, rec, 1,
+                              tail);
 }
 
-int dlt698_enc_get_record_list(struct mh_wr *w, uint8_t piid, const struct dlt698_get_record *recs, size_t n,
-                               const struct dlt698_tail *tail)
+int dlt698_enc_get_record_list(struct mh_wr *w, uint8_t piid, const struct dlt698_get_record *recs,
+                               size_t n, const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_REQUEST, 4, piid, 1, DLT698_ITEM_GET_RECORD, recs, n, tail);
+    return dlt698_put_service(w, DLT698_GET_REQUEST, 4, piid, 1, DLT698_ITEM_GET_RECORD, recs, n,
+                              tail);
 }
 
-int dlt698_enc_get_next(struct mh_wr *w, uint8_t piid, uint16_t last_block, const struct dlt698_tail *tail)
+int dlt698_enc_get_next(struct mh_wr *w, uint8_t piid, uint16_t last_block,
+                        const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_GET_REQUEST, 5, piid);
     mh_wr_u16be(w, last_block);
@@ -40,36 +44,44 @@ int dlt698_enc_get_md5(struct mh_wr *w, uint8_t piid, uint32_t oad, const struct
     return dlt698_put_service(w, DLT698_GET_REQUEST, 6, piid, 0, DLT698_ITEM_OAD, &oad, 1, tail);
 }
 
-int dlt698_enc_get_response_normal(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_result_normal *res,
+int dlt698_enc_get_response_normal(struct mh_wr *w, uint8_t piid_acd,
+                                   const struct dlt698_result_normal *res,
                                    const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_RESPONSE, 1, piid_acd, 0, DLT698_ITEM_RESULT_NORMAL, res, 1, tail);
+    return dlt698_put_service(w, DLT698_GET_RESPONSE, 1, piid_acd, 0, DLT698_ITEM_RESULT_NORMAL,
+                              res, 1, tail);
 }
 
-int dlt698_enc_get_response_list(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_result_normal *res,
-                                 size_t n, const struct dlt698_tail *tail)
+int dlt698_enc_get_response_list(struct mh_wr *w, uint8_t piid_acd,
+                                 const struct dlt698_result_normal *res, size_t n,
+                                 const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_RESPONSE, 2, piid_acd, 1, DLT698_ITEM_RESULT_NORMAL, res, n, tail);
+    return dlt698_put_service(w, DLT698_GET_RESPONSE, 2, piid_acd, 1, DLT698_ITEM_RESULT_NORMAL,
+                              res, n, tail);
 }
 
-int dlt698_enc_get_response_record(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_result_record *rec,
+int dlt698_enc_get_response_record(struct mh_wr *w, uint8_t piid_acd,
+                                   const struct dlt698_result_record *rec,
                                    const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_RESPONSE, 3, piid_acd, 0, DLT698_ITEM_RESULT_RECORD, rec, 1, tail);
+    return dlt698_put_service(w, DLT698_GET_RESPONSE, 3, piid_acd, 0, DLT698_ITEM_RESULT_RECORD,
+                              rec, 1, tail);
 }
 
-int dlt698_enc_get_response_record_list(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_result_record *recs,
-                                        size_t n, const struct dlt698_tail *tail)
+int dlt698_enc_get_response_record_list(struct mh_wr *w, uint8_t piid_acd,
+                                        const struct dlt698_result_record *recs, size_t n,
+                                        const struct dlt698_tail *tail)
 {
-    return dlt698_put_service(w, DLT698_GET_RESPONSE, 4, piid_acd, 1, DLT698_ITEM_RESULT_RECORD, recs, n, tail);
+    return dlt698_put_service(w, DLT698_GET_RESPONSE, 4, piid_acd, 1, DLT698_ITEM_RESULT_RECORD,
+                              recs, n, tail);
 }
 
 /*
  * GetResponseNext: last-block flag, block number, then CHOICE { DAR [0],
  * SEQUENCE OF A-ResultNormal [1], SEQUENCE OF A-ResultRecord [2] }.
  */
-int dlt698_enc_get_response_next(struct mh_wr *w, uint8_t piid_acd, int last, uint16_t block, uint8_t dar,
-                                 const struct dlt698_result_normal *normals,
+int dlt698_enc_get_response_next(struct mh_wr *w, uint8_t piid_acd, int last, uint16_t block,
+                                 uint8_t dar, const struct dlt698_result_normal *normals,
                                  const struct dlt698_result_record *records, size_t n,
                                  const struct dlt698_tail *tail)
 {

@@ -36,7 +36,8 @@ void dlt698_get_data(struct mh_rd *r, struct dlt698_bytes *out);
 /* Start of an APDU: tag, choice (when nonzero), PIID. */
 void dlt698_put_head(struct mh_wr *w, uint8_t tag, uint8_t choice, uint8_t piid);
 
-/* The optional end: client (TimeTag) or server (FollowReport + TimeTag). Returns mh_wr_err or MH_EINVAL. */
+/* The optional end: client (TimeTag) or server (FollowReport + TimeTag). Returns mh_wr_err or
+ * MH_EINVAL. */
 int dlt698_put_tail(struct mh_wr *w, int server, const struct dlt698_tail *tail);
 void dlt698_get_tail(struct mh_rd *r, int server, struct dlt698_apdu *a);
 
@@ -44,15 +45,17 @@ void dlt698_get_tail(struct mh_rd *r, int server, struct dlt698_apdu *a);
 void dlt698_items_put(struct mh_wr *w, uint8_t kind, uint8_t sub, const void *arr, size_t n);
 void dlt698_items_put_n(struct mh_wr *w, uint8_t kind, uint8_t sub, const void *arr, size_t n);
 void dlt698_items_get(struct mh_rd *r, uint8_t kind, uint8_t sub, struct dlt698_items *out);
-void dlt698_items_get_n(struct mh_rd *r, uint8_t kind, uint8_t sub, uint32_t n, struct dlt698_items *out);
+void dlt698_items_get_n(struct mh_rd *r, uint8_t kind, uint8_t sub, uint32_t n,
+                        struct dlt698_items *out);
 
 /* One list-or-single service: head, items, tail. n == 1 with list 0 is the Normal form. */
-int dlt698_put_service(struct mh_wr *w, uint8_t tag, uint8_t choice, uint8_t piid, int list, uint8_t kind,
-                       const void *arr, size_t n, const struct dlt698_tail *tail);
+int dlt698_put_service(struct mh_wr *w, uint8_t tag, uint8_t choice, uint8_t piid, int list,
+                       uint8_t kind, const void *arr, size_t n, const struct dlt698_tail *tail);
 
 /* A frame whose user data is pre then apdu (frame.c). */
 int dlt698_frame_encode_parts(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca,
-                              const uint8_t *pre, size_t pre_len, const uint8_t *apdu, size_t apdu_len);
+                              const uint8_t *pre, size_t pre_len, const uint8_t *apdu,
+                              size_t apdu_len);
 
 /* Group decoders: the service body after tag (and choice) into a. */
 int dlt698_dec_link(struct mh_rd *r, struct dlt698_apdu *a);

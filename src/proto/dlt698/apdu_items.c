@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 list items (clause 8.2.5 .. 8.2.10): one reader and one
+ * DL/T 698.45 list items (clause 8, service definitions): one reader and one
  * writer per item kind in a const table. Decoders validate a whole list by
  * reading it once with these readers; iteration later re-reads the same
  * bytes with the same readers, so it cannot disagree with the decoder.
@@ -20,7 +20,7 @@ static void get_dar(struct mh_rd *r, uint8_t *dar)
     *dar = mh_rd_u8(r);
 }
 
-/* Get-Result ::= CHOICE { DAR [0], Data [1] } (clause 8.2.6). */
+/* Get-Result ::= CHOICE { DAR [0], Data [1] } (clause 8). */
 static void get_result(struct mh_rd *r, struct dlt698_result_normal *rn)
 {
     rn->oad = mh_rd_u32be(r);
@@ -90,7 +90,7 @@ static void p_rn(struct mh_wr *w, uint8_t sub, const void *it)
 }
 
 /*
- * A-ResultRecord (clause 8.2.6): OAD, RCSD, CHOICE { DAR [0], SEQUENCE OF
+ * A-ResultRecord (clause 8): OAD, RCSD, CHOICE { DAR [0], SEQUENCE OF
  * A-RecordRow [1] }; a row is one Data per RCSD column, without a length.
  */
 static void g_rr(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
@@ -357,7 +357,8 @@ void dlt698_items_put(struct mh_wr *w, uint8_t kind, uint8_t sub, const void *ar
     dlt698_items_put_n(w, kind, sub, arr, n);
 }
 
-void dlt698_items_get_n(struct mh_rd *r, uint8_t kind, uint8_t sub, uint32_t n, struct dlt698_items *out)
+void dlt698_items_get_n(struct mh_rd *r, uint8_t kind, uint8_t sub, uint32_t n,
+                        struct dlt698_items *out)
 {
     const struct item_ops *o = ops_of(kind);
     *out = (struct dlt698_items){.kind = kind, .sub = sub, .n = n};
@@ -402,8 +403,8 @@ int dlt698_items_next(struct dlt698_iter *it, union dlt698_item *out)
     return mh_rd_err(&it->r) ? mh_rd_err(&it->r) : 1;
 }
 
-int dlt698_put_service(struct mh_wr *w, uint8_t tag, uint8_t choice, uint8_t piid, int list, uint8_t kind,
-                       const void *arr, size_t n, const struct dlt698_tail *tail)
+int dlt698_put_service(struct mh_wr *w, uint8_t tag, uint8_t choice, uint8_t piid, int list,
+                       uint8_t kind, const void *arr, size_t n, const struct dlt698_tail *tail)
 {
     if (!list && n != 1)
         return MH_EINVAL;

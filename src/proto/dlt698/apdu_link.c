@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 LINK-Request / LINK-Response (clause 8.2.x, link management,
+ * DL/T 698.45 LINK-Request / LINK-Response (clause 8, link management,
  * function code 1): the server logs in, beats and logs out; the client
  * answers with its result and three clocks. Neither carries a tail.
  */

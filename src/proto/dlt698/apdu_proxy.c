@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 PROXY-Request / PROXY-Response (clause 8.2.x): a terminal
+ * DL/T 698.45 PROXY-Request / PROXY-Response (clause 8): a terminal
  * relays GET / SET / ACTION to the meters behind it (per-server lists under
  * one overall timeout), a record read, and transparent commands to a port
  * (TransCommand: e.g. a DL/T 645 frame on RS-485).
@@ -28,7 +28,8 @@ static int list_sub(uint8_t choice, int resp)
 }
 
 int dlt698_enc_proxy_request(struct mh_wr *w, uint8_t choice, uint8_t piid, uint16_t timeout,
-                             const struct dlt698_proxy_target *targets, size_t n, const struct dlt698_tail *tail)
+                             const struct dlt698_proxy_target *targets, size_t n,
+                             const struct dlt698_tail *tail)
 {
     int sub = list_sub(choice, 0);
     if (!sub)
@@ -40,7 +41,8 @@ int dlt698_enc_proxy_request(struct mh_wr *w, uint8_t choice, uint8_t piid, uint
 }
 
 int dlt698_enc_proxy_response(struct mh_wr *w, uint8_t choice, uint8_t piid_acd,
-                              const struct dlt698_proxy_target *targets, size_t n, const struct dlt698_tail *tail)
+                              const struct dlt698_proxy_target *targets, size_t n,
+                              const struct dlt698_tail *tail)
 {
     int sub = list_sub(choice, 1);
     if (!sub)
@@ -50,8 +52,9 @@ int dlt698_enc_proxy_response(struct mh_wr *w, uint8_t choice, uint8_t piid_acd,
     return dlt698_put_tail(w, 1, tail);
 }
 
-int dlt698_enc_proxy_get_record(struct mh_wr *w, uint8_t piid, uint16_t timeout, const struct dlt698_bytes *tsa,
-                                const struct dlt698_get_record *rec, const struct dlt698_tail *tail)
+int dlt698_enc_proxy_get_record(struct mh_wr *w, uint8_t piid, uint16_t timeout,
+                                const struct dlt698_bytes *tsa, const struct dlt698_get_record *rec,
+                                const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_PROXY_REQUEST, 2, piid);
     mh_wr_u16be(w, timeout);
@@ -60,8 +63,10 @@ int dlt698_enc_proxy_get_record(struct mh_wr *w, uint8_t piid, uint16_t timeout,
     return dlt698_put_tail(w, 0, tail);
 }
 
-int dlt698_enc_proxy_get_record_response(struct mh_wr *w, uint8_t piid_acd, const struct dlt698_bytes *tsa,
-                                         const struct dlt698_result_record *rec, const struct dlt698_tail *tail)
+int dlt698_enc_proxy_get_record_response(struct mh_wr *w, uint8_t piid_acd,
+                                         const struct dlt698_bytes *tsa,
+                                         const struct dlt698_result_record *rec,
+                                         const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_PROXY_RESPONSE, 2, piid_acd);
     dlt698_put_octets(w, tsa);
@@ -69,7 +74,8 @@ int dlt698_enc_proxy_get_record_response(struct mh_wr *w, uint8_t piid_acd, cons
     return dlt698_put_tail(w, 1, tail);
 }
 
-int dlt698_enc_proxy_trans_command(struct mh_wr *w, uint8_t piid, const struct dlt698_trans_command *cmd,
+int dlt698_enc_proxy_trans_command(struct mh_wr *w, uint8_t piid,
+                                   const struct dlt698_trans_command *cmd,
                                    const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_PROXY_REQUEST, 7, piid);
@@ -82,7 +88,8 @@ int dlt698_enc_proxy_trans_command(struct mh_wr *w, uint8_t piid, const struct d
 }
 
 int dlt698_enc_proxy_trans_response(struct mh_wr *w, uint8_t piid_acd, uint32_t port, uint8_t dar,
-                                    const struct dlt698_bytes *reply, const struct dlt698_tail *tail)
+                                    const struct dlt698_bytes *reply,
+                                    const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_PROXY_RESPONSE, 7, piid_acd);
     mh_wr_u32be(w, port);
@@ -93,8 +100,8 @@ int dlt698_enc_proxy_trans_response(struct mh_wr *w, uint8_t piid_acd, uint32_t 
 /* COMDCB fields: baud 0..10 or 255, parity 0..2, data bits 5..8, stop bits 1..2, flow 0..2. */
 static int comdcb_ok(const uint8_t *d)
 {
-    return (d[0] <= 10 || d[0] == 255) && d[1] <= 2 && d[2] >= 5 && d[2] <= 8 && d[3] >= 1 && d[3] <= 2 &&
-           d[4] <= 2;
+    return (d[0] <= 10 || d[0] == 255) && d[1] <= 2 && d[2] >= 5 && d[2] <= 8 && d[3] >= 1 &&
+           d[3] <= 2 && d[4] <= 2;
 }
 
 static void dec_trans(struct mh_rd *r, struct dlt698_apdu *a, int resp)
@@ -127,12 +134,14 @@ int dlt698_dec_proxy(struct mh_rd *r, struct dlt698_apdu *a)
     if (sub) {
         if (!resp)
             a->timeout = mh_rd_u16be(r);
-        dlt698_items_get(r, resp ? DLT698_ITEM_PROXY_RESP : DLT698_ITEM_PROXY_REQ, (uint8_t)sub, &a->items);
+        dlt698_items_get(r, resp ? DLT698_ITEM_PROXY_RESP : DLT698_ITEM_PROXY_REQ, (uint8_t)sub,
+                         &a->items);
     } else if (a->choice == 2) {
         if (!resp)
             a->timeout = mh_rd_u16be(r);
         dlt698_get_tsa(r, &a->tsa);
-        dlt698_items_get_n(r, resp ? DLT698_ITEM_RESULT_RECORD : DLT698_ITEM_GET_RECORD, 0, 1, &a->items);
+        dlt698_items_get_n(r, resp ? DLT698_ITEM_RESULT_RECORD : DLT698_ITEM_GET_RECORD, 0, 1,
+                           &a->items);
     } else if (a->choice == 7) {
         dec_trans(r, a, resp);
     } else {

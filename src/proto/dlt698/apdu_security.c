@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 SECURITY-Request / SECURITY-Response (clause 8.2.9): an APDU
+ * DL/T 698.45 SECURITY-Request / SECURITY-Response (clause 8): an APDU
  * carried as plaintext or ciphertext with its verification information.
  * The envelope is coded here; every cryptographic step goes through struct
  * dlt698_security_ops (an ESAM driver or a software implementation), so
@@ -150,9 +150,9 @@ static int call_mac(void *ctx, struct mh_wr *w)
     return h->ops->mac(h->ops->ctx, h->a, h->b, w);
 }
 
-int dlt698_security_wrap(struct mh_wr *w, const struct dlt698_security_ops *ops, int cipher, int verify,
-                         const uint8_t *apdu, size_t apdu_len, uint8_t *scratch, size_t scratch_cap,
-                         uint8_t *rn_out, size_t rn_cap, size_t *rn_len)
+int dlt698_security_wrap(struct mh_wr *w, const struct dlt698_security_ops *ops, int cipher,
+                         int verify, const uint8_t *apdu, size_t apdu_len, uint8_t *scratch,
+                         size_t scratch_cap, uint8_t *rn_out, size_t rn_cap, size_t *rn_len)
 {
     if (verify != DLT698_SEC_RN && verify != DLT698_SEC_RN_MAC)
         return MH_EINVAL;
@@ -205,8 +205,9 @@ int dlt698_security_unwrap(const struct dlt698_apdu *a, const struct dlt698_secu
         return MH_EINVAL;
     if (s->kind == 2)
         return MH_EPROTO;
-    int has_mac = a->tag == DLT698_SECURITY_RESPONSE ? s->verify == 0
-                                                      : s->verify == DLT698_SEC_SID_MAC || s->verify == DLT698_SEC_RN_MAC;
+    int has_mac = a->tag == DLT698_SECURITY_RESPONSE
+                      ? s->verify == 0
+                      : s->verify == DLT698_SEC_SID_MAC || s->verify == DLT698_SEC_RN_MAC;
     if (has_mac) {
         if (!ops->mac)
             return MH_ENOTSUP;
@@ -260,7 +261,8 @@ int dlt698_connect_secure(struct dlt698_connect_request *req, const struct dlt69
     return 0;
 }
 
-int dlt698_connect_check(const struct dlt698_connect_response *resp, const struct dlt698_security_ops *ops)
+int dlt698_connect_check(const struct dlt698_connect_response *resp,
+                         const struct dlt698_security_ops *ops)
 {
     if (resp->result != 0)
         return MH_EPROTO;

@@ -1,5 +1,5 @@
 /*
- * DL/T 698.45 link-layer fragmentation (clause 7.3.x; C.D5 = 1): user data
+ * DL/T 698.45 link-layer fragmentation (clause 7, link layer; C.D5 = 1): user data
  * = fragment format (2 bytes little-endian: bits 11..0 index, 15..14 type
  * 00 first, 01 last, 10 confirm, 11 middle; bits 13..12 reserved and
  * ignored) + a slice of one APDU. Stop-and-wait: every fragment is
@@ -18,7 +18,8 @@ static size_t overhead(uint8_t af)
     return 8 + (size_t)(af & 0x0F) + 1 + 3;
 }
 
-/* Format of a parsed fragment frame, unscrambled when C.SC (frame_parse leaves user data scrambled). */
+/* Format of a parsed fragment frame, unscrambled when C.SC (frame_parse leaves user data
+ * scrambled). */
 static void frag_format(const struct dlt698_frame *f, uint16_t *index, uint8_t *type)
 {
     *index = f->frag_index;
@@ -31,16 +32,16 @@ static void frag_format(const struct dlt698_frame *f, uint16_t *index, uint8_t *
     }
 }
 
-static int put_fragment(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca, uint16_t index,
-                        uint8_t type, const uint8_t *slice, size_t n)
+static int put_fragment(struct mh_wr *w, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca,
+                        uint16_t index, uint8_t type, const uint8_t *slice, size_t n)
 {
     uint16_t ff = (uint16_t)((index & FRAG_INDEX_MASK) | (unsigned)type << 14);
     const uint8_t fmt[2] = {(uint8_t)ff, (uint8_t)(ff >> 8)};
     return dlt698_frame_encode_parts(w, (uint8_t)(c | DLT698_C_FRAG), af, sa, ca, fmt, 2, slice, n);
 }
 
-int dlt698_frag_tx_init(struct dlt698_frag_tx *tx, const uint8_t *apdu, size_t len, size_t max_frame, uint8_t c,
-                        uint8_t af, const uint8_t *sa, uint8_t ca)
+int dlt698_frag_tx_init(struct dlt698_frag_tx *tx, const uint8_t *apdu, size_t len,
+                        size_t max_frame, uint8_t c, uint8_t af, const uint8_t *sa, uint8_t ca)
 {
     memset(tx, 0, sizeof *tx);
     size_t oh = overhead(af);
@@ -71,7 +72,9 @@ int dlt698_frag_tx_next(struct dlt698_frag_tx *tx, struct mh_wr *w)
     if (tx->off >= tx->len)
         return 0;
     size_t n = slice_len(tx);
-    uint8_t type = tx->off + n >= tx->len ? DLT698_FRAG_LAST : tx->off == 0 ? DLT698_FRAG_FIRST : DLT698_FRAG_MIDDLE;
+    uint8_t type = tx->off + n >= tx->len ? DLT698_FRAG_LAST
+                   : tx->off == 0         ? DLT698_FRAG_FIRST
+                                          : DLT698_FRAG_MIDDLE;
     int rc = put_fragment(w, tx->c, tx->af, tx->sa, tx->ca, tx->index, type, tx->apdu + tx->off, n);
     if (rc != 0)
         return rc;
@@ -121,7 +124,8 @@ int dlt698_frag_rx_push(struct dlt698_frag_rx *rx, const struct dlt698_frame *f)
     if (type == DLT698_FRAG_CONFIRM)
         return MH_EPROTO;
     /* The sender repeats a fragment whose confirm it missed: confirm again, take nothing. */
-    if (rx->taken && index == ((rx->next - 1) & FRAG_INDEX_MASK) && (rx->active || type == DLT698_FRAG_LAST))
+    if (rx->taken && index == ((rx->next - 1) & FRAG_INDEX_MASK) &&
+        (rx->active || type == DLT698_FRAG_LAST))
         return MH_EEXIST;
     if (type == DLT698_FRAG_FIRST) {
         rx->len = 0; /* a first fragment (re)starts the APDU */
@@ -150,5 +154,6 @@ int dlt698_frag_confirm_encode(struct mh_wr *w, const struct dlt698_frame *f)
     if (!(f->c & DLT698_C_FRAG))
         return MH_EINVAL;
     frag_format(f, &index, &type);
-    return put_fragment(w, (uint8_t)(f->c ^ DLT698_C_DIR), f->af, f->sa, f->ca, index, DLT698_FRAG_CONFIRM, NULL, 0);
+    return put_fragment(w, (uint8_t)(f->c ^ DLT698_C_DIR), f->af, f->sa, f->ca, index,
+                        DLT698_FRAG_CONFIRM, NULL, 0);
 }

@@ -19,8 +19,9 @@ static void reset(void)
 }
 
 /* version 0x0010, conformance blocks, 1024/1024 bytes, window 1, APDU 1024, 7200 s */
-#define PARAMS "00 10 FF FF FF FF C0 00 00 00 FF FE C4 00 00 00 00 00 00 00 00 00 00 00 00 00" \
-               " 04 00 04 00 01 04 00 00 00 1C 20"
+#define PARAMS                                                                                     \
+    "00 10 FF FF FF FF C0 00 00 00 FF FE C4 00 00 00 00 00 00 00 00 00 00 00 00 00"                \
+    " 04 00 04 00 01 04 00 00 00 1C 20"
 
 static void check_params(const struct dlt698_connect_params *p)
 {
@@ -63,8 +64,9 @@ static void test_connect_request_every_mechanism(void **state)
     assert_int_equal(dlt698_enc_connect_request(&w, 0, &bad, NULL), MH_EINVAL);
 }
 
-#define FACTORY "41 42 43 44 56 31 2E 30 32 36 30 31 30 31 48 31 2E 30 32 35 30 36 30 31" \
-                " 45 58 54 30 30 30 30 30"
+#define FACTORY                                                                                    \
+    "41 42 43 44 56 31 2E 30 32 36 30 31 30 31 48 31 2E 30 32 35 30 36 30 31"                      \
+    " 45 58 54 30 30 30 30 30"
 
 static void test_connect_response_with_and_without_security_data(void **state)
 {
@@ -109,7 +111,8 @@ static void test_release_request_response_notification(void **state)
     assert_int_equal(a.u.release_note.connected.hour, 8);
     assert_int_equal(a.u.release_note.now.hour, 10);
     reset();
-    ac_expect(dlt698_enc_release_notification(&w, 2, &a.u.release_note.connected, &a.u.release_note.now, NULL),
+    ac_expect(dlt698_enc_release_notification(&w, 2, &a.u.release_note.connected,
+                                              &a.u.release_note.now, NULL),
               &w, note);
 }
 

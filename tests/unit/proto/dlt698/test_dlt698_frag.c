@@ -41,10 +41,12 @@ static void test_confirm_matches_the_capture(void **state)
     assert_int_equal(f.frag_type, DLT698_FRAG_MIDDLE);
     struct mh_wr cw;
     mh_wr_init(&cw, cb, sizeof cb);
-    ac_expect(dlt698_frag_confirm_encode(&cw, &f), &cw, "68 11 00 63 05 02 00 00 00 00 00 10 06 5C 05 81 E7 17 16");
+    ac_expect(dlt698_frag_confirm_encode(&cw, &f), &cw,
+              "68 11 00 63 05 02 00 00 00 00 00 10 06 5C 05 81 E7 17 16");
     /* the captured middle fragment with reserved bits set: they are ignored */
     uint8_t cap[64];
-    size_t n = tv_hex("68 14 00 A3 05 02 00 00 00 00 00 10 76 75 06 F1 F1 01 02 5A 30 16", cap, sizeof cap);
+    size_t n = tv_hex("68 14 00 A3 05 02 00 00 00 00 00 10 76 75 06 F1 F1 01 02 5A 30 16", cap,
+                      sizeof cap);
     parse(cap, n, &f);
     assert_int_equal(f.frag_index, 0x106);
     assert_int_equal(f.frag_type, DLT698_FRAG_MIDDLE);
@@ -55,8 +57,8 @@ static void test_confirm_matches_the_capture(void **state)
  * Send apdu over frames of at most max_frame bytes, the receiver confirming
  * each; returns the number of frames. Every frame goes through the framer.
  */
-static size_t transfer(const uint8_t *apdu, size_t len, size_t max_frame, uint8_t c, uint8_t *rbuf, size_t rcap,
-                       size_t *rlen)
+static size_t transfer(const uint8_t *apdu, size_t len, size_t max_frame, uint8_t c, uint8_t *rbuf,
+                       size_t rcap, size_t *rlen)
 {
     struct dlt698_frag_tx tx;
     struct dlt698_frag_rx rx;
@@ -79,7 +81,7 @@ static size_t transfer(const uint8_t *apdu, size_t len, size_t max_frame, uint8_
         assert_true(f.c & DLT698_C_FRAG);
         if (!(c & DLT698_C_SC)) {
             assert_int_equal(f.frag_index, frames);
-            assert_int_equal(f.frag_type, frames == 0 ? DLT698_FRAG_FIRST
+            assert_int_equal(f.frag_type, frames == 0                ? DLT698_FRAG_FIRST
                                           : tx.off + tx.chunk >= len ? DLT698_FRAG_LAST
                                                                      : DLT698_FRAG_MIDDLE);
         }
@@ -127,7 +129,8 @@ static void test_split_and_reassemble(void **state)
 }
 
 /* A fragment frame with the given format fields and payload. */
-static void frag(uint8_t *fb, size_t cap, struct dlt698_frame *f, uint16_t index, uint8_t type, size_t n)
+static void frag(uint8_t *fb, size_t cap, struct dlt698_frame *f, uint16_t index, uint8_t type,
+                 size_t n)
 {
     uint8_t ud[64] = {(uint8_t)index, (uint8_t)((index >> 8) | type << 6)};
     memset(ud + 2, 0x5A, n);
@@ -150,7 +153,7 @@ static void test_receiver_refuses_disorder_repeats_and_overflow(void **state)
     dlt698_frag_rx_init(&rx, rb, sizeof rb);
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[1]), MH_EBADSEQ); /* no first */
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[0]), 0);
-    assert_int_equal(dlt698_frag_rx_push(&rx, &f[0]), MH_EEXIST); /* repeat: confirm again */
+    assert_int_equal(dlt698_frag_rx_push(&rx, &f[0]), MH_EEXIST);  /* repeat: confirm again */
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[2]), MH_EBADSEQ); /* 1 skipped */
     assert_int_equal(rx.len, 0);
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[1]), MH_EBADSEQ); /* dropped above */
@@ -159,7 +162,8 @@ static void test_receiver_refuses_disorder_repeats_and_overflow(void **state)
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[3]), MH_EPROTO);
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[2]), 1);
     assert_int_equal(rx.len, 30);
-    assert_int_equal(dlt698_frag_rx_push(&rx, &f[2]), MH_EEXIST); /* last repeated after completion */
+    assert_int_equal(dlt698_frag_rx_push(&rx, &f[2]),
+                     MH_EEXIST); /* last repeated after completion */
     /* 40 bytes of room, 45 sent */
     frag(fb[4], sizeof fb[4], &f[4], 3, DLT698_FRAG_LAST, 15);
     assert_int_equal(dlt698_frag_rx_push(&rx, &f[0]), 0);

@@ -53,8 +53,10 @@ static void test_request_with_time_tag(void **state)
 {
     (void)state;
     const char *hex = "05 01 01 40 01 02 00 01 07 EA 0B 18 0A 00 00 01 00 05";
-    struct dlt698_timetag tt = {.send = {.year = 2026, .mon = 11, .day = 24, .hour = 10, .has = MH_TM_FULL},
-                                .unit = 1, .value = 5};
+    struct dlt698_timetag tt = {
+        .send = {.year = 2026, .mon = 11, .day = 24, .hour = 10, .has = MH_TM_FULL},
+        .unit = 1,
+        .value = 5};
     struct dlt698_tail tail = {.tt = &tt};
     reset();
     ac_expect(dlt698_enc_get_normal(&w, 1, 0x40010200, &tail), &w, hex);
@@ -80,7 +82,8 @@ static void test_request_record_selectors(void **state)
     struct dlt698_apdu a;
     union dlt698_item it[4];
     /* daily freeze at 2026-10-05: selector 1 on 20210200, one column */
-    const char *day = "05 03 00 50 04 02 00 01 20 21 02 00 1C 07 EA 0A 05 00 00 00 01 00 00 10 02 01 00";
+    const char *day =
+        "05 03 00 50 04 02 00 01 20 21 02 00 1C 07 EA 0A 05 00 00 00 01 00 00 10 02 01 00";
     ac_decode(day, buf, &a);
     assert_int_equal(ac_items(&a.items, it, 4), 1);
     assert_int_equal(it[0].gr.oad, 0x50040200);
@@ -89,15 +92,17 @@ static void test_request_record_selectors(void **state)
     reset();
     ac_expect(dlt698_enc_get_record(&w, 0, &it[0].gr, NULL), &w, day);
     /* selector 2 (range, NULL interval), RCSD empty = all columns */
-    const char *range = "05 03 00 31 00 02 00 02 20 22 02 00 06 00 00 00 01 06 00 00 00 02 00 00 00";
+    const char *range =
+        "05 03 00 31 00 02 00 02 20 22 02 00 06 00 00 00 01 06 00 00 00 02 00 00 00";
     ac_decode(range, buf, &a);
     ac_items(&a.items, it, 4);
     ac_view(&it[0].gr.rcsd, "00");
     reset();
     ac_expect(dlt698_enc_get_record(&w, 0, &it[0].gr, NULL), &w, range);
     /* RecordList: selector 9 (last 1st record) and selector 1 */
-    const char *lst = "05 04 02 02 50 04 02 00 09 01 01 00 00 10 02 00"
-                      " 50 06 02 00 01 20 21 02 00 1C 07 EA 0A 01 00 00 00 02 00 20 21 02 00 00 00 10 02 00 00";
+    const char *lst =
+        "05 04 02 02 50 04 02 00 09 01 01 00 00 10 02 00"
+        " 50 06 02 00 01 20 21 02 00 1C 07 EA 0A 01 00 00 00 02 00 20 21 02 00 00 00 10 02 00 00";
     ac_decode(lst, buf, &a);
     assert_int_equal(a.items.kind, DLT698_ITEM_GET_RECORD);
     assert_int_equal(ac_items(&a.items, it, 4), 2);
@@ -150,8 +155,9 @@ static void test_response_list_mixes_data_and_dar(void **state)
     (void)state;
     struct dlt698_apdu a;
     union dlt698_item it[4];
-    const char *hex = "85 02 00 03 20 00 02 00 01 01 03 12 09 6D 12 09 6E 12 09 6F 20 14 02 00 00 04"
-                      " 20 0F 02 00 01 12 13 88 00 00";
+    const char *hex =
+        "85 02 00 03 20 00 02 00 01 01 03 12 09 6D 12 09 6E 12 09 6F 20 14 02 00 00 04"
+        " 20 0F 02 00 01 12 13 88 00 00";
     ac_decode(hex, buf, &a);
     assert_int_equal(ac_items(&a.items, it, 4), 3);
     assert_non_null(it[0].rn.data.p);
@@ -236,7 +242,8 @@ static void test_next_blocks(void **state)
     reset();
     ac_expect(dlt698_enc_get_next(&w, 7, 2, NULL), &w, "05 05 07 00 02 00");
     /* block 3 of several, one normal result */
-    const char *mid = "85 05 07 00 00 03 01 01 00 10 02 00 01 01 02 06 00 00 00 01 06 00 00 00 02 00 00";
+    const char *mid =
+        "85 05 07 00 00 03 01 01 00 10 02 00 01 01 02 06 00 00 00 01 06 00 00 00 02 00 00";
     ac_decode(mid, buf, &a);
     assert_int_equal(a.u.next.last, 0);
     assert_int_equal(a.u.next.block, 3);
@@ -245,7 +252,8 @@ static void test_next_blocks(void **state)
     reset();
     ac_expect(dlt698_enc_get_response_next(&w, 7, 0, 3, 0, &it[0].rn, NULL, 1, NULL), &w, mid);
     /* last block, records */
-    const char *last = "85 05 07 01 00 04 02 01 50 04 02 00 01 00 00 10 02 01 01 01 06 00 00 30 39 00 00";
+    const char *last =
+        "85 05 07 01 00 04 02 01 50 04 02 00 01 00 00 10 02 01 01 01 06 00 00 30 39 00 00";
     ac_decode(last, buf, &a);
     assert_int_equal(a.u.next.last, 1);
     assert_int_equal(a.items.kind, DLT698_ITEM_RESULT_RECORD);
@@ -291,7 +299,8 @@ static void test_follow_report_on_a_response(void **state)
     assert_int_equal(dlt698_enc_follow_report(&fw, &ev, NULL, 1), 0);
     struct dlt698_bytes follow = {fb, mh_wr_len(&fw)};
     struct dlt698_tail tail = {.follow = &follow};
-    struct dlt698_result_normal rn = {.oad = 0x40010200, .data = {(const uint8_t *)"\x09\x02\x12\x34", 4}};
+    struct dlt698_result_normal rn = {.oad = 0x40010200,
+                                      .data = {(const uint8_t *)"\x09\x02\x12\x34", 4}};
     const char *hex = "85 01 41 40 01 02 00 01 09 02 12 34 01 01 01 30 11 02 00 01 16 01 00";
     reset();
     ac_expect(dlt698_enc_get_response_normal(&w, 0x41, &rn, &tail), &w, hex);
@@ -303,8 +312,9 @@ static void test_follow_report_on_a_response(void **state)
     assert_int_equal(ac_items(&a.follow, it, 2), 1);
     assert_int_equal(it[0].rn.oad, 0x30110200);
     ac_view(&a.follow_raw, "01 01 30 11 02 00 01 16 01");
-    ac_reject("85 01 41 40 01 02 00 01 09 02 12 34 01 03 00 00", MH_EPROTO); /* FollowReport choice 3 */
-    ac_reject("85 01 41 40 01 02 00 01 09 02 12 34 02 00", MH_EPROTO);       /* OPTIONAL marker 2 */
+    ac_reject("85 01 41 40 01 02 00 01 09 02 12 34 01 03 00 00",
+              MH_EPROTO);                                              /* FollowReport choice 3 */
+    ac_reject("85 01 41 40 01 02 00 01 09 02 12 34 02 00", MH_EPROTO); /* OPTIONAL marker 2 */
 }
 
 static void test_public_response_vectors_decode(void **state)
@@ -314,7 +324,8 @@ static void test_public_response_vectors_decode(void **state)
     size_t i;
     json_t *v;
     int seen = 0;
-    json_array_foreach(tv_vectors(file), i, v) {
+    json_array_foreach(tv_vectors(file), i, v)
+    {
         json_t *e = json_object_get(v, "expect");
         const char *ud = tv_str(e, "user_data_hex");
         const char *hex = ud ? ud : (json_object_get(e, "apdu") ? tv_str(v, "hex") : NULL);

@@ -33,13 +33,20 @@ static void test_login_decodes_and_encodes_the_same_bytes(void **state)
     assert_int_equal(t->has, MH_TM_FULL | MH_TM_WDAY | MH_TM_MS);
     struct mh_wr w;
     mh_wr_init(&w, out, sizeof out);
-    ac_expect(dlt698_enc_link_request(&w, a.piid, a.u.link_req.type, a.u.link_req.heartbeat, t), &w, login);
+    ac_expect(dlt698_enc_link_request(&w, a.piid, a.u.link_req.type, a.u.link_req.heartbeat, t), &w,
+              login);
 }
 
 static void test_login_frame_matches_the_capture(void **state)
 {
     (void)state;
-    struct mh_tm t = {.year = 2025, .mon = 4, .day = 3, .wday = 4, .hour = 15, .min = 20, .sec = 5,
+    struct mh_tm t = {.year = 2025,
+                      .mon = 4,
+                      .day = 3,
+                      .wday = 4,
+                      .hour = 15,
+                      .min = 20,
+                      .sec = 5,
                       .has = MH_TM_FULL | MH_TM_WDAY | MH_TM_MS};
     uint8_t apdu[64], frame[128];
     struct mh_wr w;
@@ -49,7 +56,9 @@ static void test_login_frame_matches_the_capture(void **state)
     struct mh_wr fw;
     mh_wr_init(&fw, frame, sizeof frame);
     assert_int_equal(dlt698_frame_encode(&fw, 0x81, 0x05, sa, 0x00, apdu, mh_wr_len(&w)), 0);
-    ac_expect(0, &fw, "68 1E 00 81 05 11 11 11 11 11 11 00 9E 76 01 00 00 00 B4 07 E9 04 03 04 0F 14 05 00 00 E8 B0 16");
+    ac_expect(0, &fw,
+              "68 1E 00 81 05 11 11 11 11 11 11 00 9E 76 01 00 00 00 B4 07 E9 04 03 04 0F 14 05 00 "
+              "00 E8 B0 16");
 }
 
 static void test_heartbeat_with_sunday_and_unset_fields(void **state)
@@ -76,7 +85,14 @@ static void test_heartbeat_with_sunday_and_unset_fields(void **state)
 static void test_response_carries_three_clocks(void **state)
 {
     (void)state;
-    struct mh_tm req = {.year = 2026, .mon = 11, .day = 24, .wday = 2, .hour = 9, .min = 0, .sec = 1, .ms = 500,
+    struct mh_tm req = {.year = 2026,
+                        .mon = 11,
+                        .day = 24,
+                        .wday = 2,
+                        .hour = 9,
+                        .min = 0,
+                        .sec = 1,
+                        .ms = 500,
                         .has = MH_TM_FULL | MH_TM_WDAY | MH_TM_MS};
     struct mh_tm rcv = req, rsp = req;
     rcv.sec = 2;

@@ -62,13 +62,27 @@ static void round_trip_list(const char *hex, uint8_t sub_kind)
             ar[e][k] = inner[e][k].ar;
         }
         switch (sub_kind) {
-        case DLT698_ITEM_OAD: arr = oads[e]; break;
-        case DLT698_ITEM_OAD_DATA: arr = od[e]; break;
-        case DLT698_ITEM_THEN_GET: arr = tg[e]; break;
-        case DLT698_ITEM_RESULT_NORMAL: arr = rn[e]; break;
-        case DLT698_ITEM_OAD_DAR: arr = dar[e]; break;
-        case DLT698_ITEM_SET_GET_RESULT: arr = sg[e]; break;
-        default: arr = ar[e]; break;
+        case DLT698_ITEM_OAD:
+            arr = oads[e];
+            break;
+        case DLT698_ITEM_OAD_DATA:
+            arr = od[e];
+            break;
+        case DLT698_ITEM_THEN_GET:
+            arr = tg[e];
+            break;
+        case DLT698_ITEM_RESULT_NORMAL:
+            arr = rn[e];
+            break;
+        case DLT698_ITEM_OAD_DAR:
+            arr = dar[e];
+            break;
+        case DLT698_ITEM_SET_GET_RESULT:
+            arr = sg[e];
+            break;
+        default:
+            arr = ar[e];
+            break;
         }
         t[e] = (struct dlt698_proxy_target){ent[e].px.tsa, ent[e].px.timeout, arr, m};
     }
@@ -82,7 +96,8 @@ static void round_trip_list(const char *hex, uint8_t sub_kind)
 static void test_get_list_two_meters(void **state)
 {
     (void)state;
-    const char *req = "09 01 01 00 3C 02 " M1 " 00 1E 02 00 10 02 00 20 00 02 00 " M2 " 00 1E 01 00 10 02 00 00";
+    const char *req =
+        "09 01 01 00 3C 02 " M1 " 00 1E 02 00 10 02 00 20 00 02 00 " M2 " 00 1E 01 00 10 02 00 00";
     round_trip_list(req, DLT698_ITEM_OAD);
     struct dlt698_apdu a;
     union dlt698_item ent[2];
@@ -92,7 +107,8 @@ static void test_get_list_two_meters(void **state)
     ac_view(&ent[1].px.tsa, "05 02 00 00 00 00 00");
     assert_int_equal(ent[1].px.timeout, 30);
     assert_int_equal(ent[0].px.sub.n, 2);
-    round_trip_list("89 01 01 01 " M1 " 02 00 10 02 00 01 01 01 06 00 00 30 39 20 00 02 00 00 04 00 00",
+    round_trip_list("89 01 01 01 " M1
+                    " 02 00 10 02 00 01 01 01 06 00 00 30 39 20 00 02 00 00 04 00 00",
                     DLT698_ITEM_RESULT_NORMAL);
     /* a TSA whose length disagrees with its AF */
     ac_reject("09 01 01 00 3C 01 07 04 01 00 00 00 00 00 00 1E 01 00 10 02 00 00", MH_EBADADDR);
@@ -104,13 +120,16 @@ static void test_set_and_action_lists(void **state)
     round_trip_list("09 03 01 00 3C 01 " M1 " 00 1E 01 40 00 02 00 1C 07 EA 0B 18 0A 00 00 00",
                     DLT698_ITEM_OAD_DATA);
     round_trip_list("89 03 01 01 " M1 " 01 40 00 02 00 00 00 00", DLT698_ITEM_OAD_DAR);
-    round_trip_list("09 04 01 00 3C 01 " M1 " 00 1E 01 40 00 02 00 1C 07 EA 0B 18 0A 00 00 40 00 02 00 02 00",
+    round_trip_list("09 04 01 00 3C 01 " M1
+                    " 00 1E 01 40 00 02 00 1C 07 EA 0B 18 0A 00 00 40 00 02 00 02 00",
                     DLT698_ITEM_THEN_GET);
-    round_trip_list("89 04 01 01 " M1 " 01 40 00 02 00 00 40 00 02 00 01 1C 07 EA 0B 18 0A 00 02 00 00",
+    round_trip_list("89 04 01 01 " M1
+                    " 01 40 00 02 00 00 40 00 02 00 01 1C 07 EA 0B 18 0A 00 02 00 00",
                     DLT698_ITEM_SET_GET_RESULT);
     round_trip_list("09 05 01 00 3C 01 " M1 " 00 1E 01 43 00 01 00 00 00", DLT698_ITEM_OAD_DATA);
     round_trip_list("89 05 01 01 " M1 " 01 43 00 01 00 00 00 00 00", DLT698_ITEM_ACTION_RESULT);
-    round_trip_list("09 06 01 00 3C 01 " M1 " 00 1E 01 43 00 03 00 00 43 00 02 00 05 00", DLT698_ITEM_THEN_GET);
+    round_trip_list("09 06 01 00 3C 01 " M1 " 00 1E 01 43 00 03 00 00 43 00 02 00 05 00",
+                    DLT698_ITEM_THEN_GET);
     round_trip_list("89 06 01 01 " M1 " 01 43 00 03 00 00 00 43 00 02 00 01 16 00 00 00",
                     DLT698_ITEM_ACTION_GET_RESULT);
     struct dlt698_proxy_target t = {0};
@@ -156,11 +175,13 @@ static void test_trans_command_carries_a_dlt645_frame(void **state)
     ac_view(&t->command, READ_ADDR);
     reset();
     ac_expect(dlt698_enc_proxy_trans_command(&w, 1, t, NULL), &w, req);
-    const char *resp = "89 07 01 F2 01 02 01 01 12 68 01 00 00 00 00 00 68 93 06 34 33 33 33 33 33 9D 16 00 00";
+    const char *resp =
+        "89 07 01 F2 01 02 01 01 12 68 01 00 00 00 00 00 68 93 06 34 33 33 33 33 33 9D 16 00 00";
     ac_decode(resp, buf, &a);
     assert_int_equal(a.u.trans.command.len, 18);
     reset();
-    ac_expect(dlt698_enc_proxy_trans_response(&w, 1, a.u.trans.port, 0, &a.u.trans.command, NULL), &w, resp);
+    ac_expect(dlt698_enc_proxy_trans_response(&w, 1, a.u.trans.port, 0, &a.u.trans.command, NULL),
+              &w, resp);
     const char *timeout = "89 07 01 F2 01 02 01 00 21 00 00"; /* DAR 33: request timeout */
     ac_decode(timeout, buf, &a);
     assert_int_equal(a.dar, 33);

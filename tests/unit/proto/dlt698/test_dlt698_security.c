@@ -27,9 +27,11 @@ static void reset(void)
 static void test_meter_reply_with_mac(void **state)
 {
     (void)state;
-    const char *hex = "90 00 3C 85 01 00 30 07 0A 00 01 01 04 02 02 06 00 00 00 00 06 00 00 00 00 02 02 06 00 00 00"
-                      " 00 06 00 00 00 00 02 02 06 00 00 00 00 06 00 00 00 00 02 02 06 00 00 00 00 06 00 00 00 00"
-                      " 00 00 01 00 04 32 F9 56 34";
+    const char *hex =
+        "90 00 3C 85 01 00 30 07 0A 00 01 01 04 02 02 06 00 00 00 00 06 00 00 00 00 02 02 06 00 00 "
+        "00"
+        " 00 06 00 00 00 00 02 02 06 00 00 00 00 06 00 00 00 00 02 02 06 00 00 00 00 06 00 00 00 00"
+        " 00 00 01 00 04 32 F9 56 34";
     struct dlt698_apdu a, inner;
     ac_decode(hex, buf, &a);
     const struct dlt698_security *s = &a.u.sec;
@@ -46,12 +48,14 @@ static void test_meter_reply_with_mac(void **state)
 static void test_every_verification_form(void **state)
 {
     (void)state;
-    static const char *const req[] = {
-        "10 01 04 A1 B2 C3 D4 00 81 00 00 01 02 01 02 04 11 22 33 44",      /* SID_MAC */
-        "10 00 08 05 01 01 40 01 02 00 00 01 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F", /* RN */
-        "10 00 08 05 01 01 40 01 02 00 00 02 04 01 02 03 04 04 AA BB CC DD", /* RN_MAC */
-        "10 01 02 A1 B2 03 81 00 00 01 00",                                  /* SID */
-    };
+    static const char *const req[] =
+        {
+            "10 01 04 A1 B2 C3 D4 00 81 00 00 01 02 01 02 04 11 22 33 44", /* SID_MAC */
+            "10 00 08 05 01 01 40 01 02 00 00 01 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E "
+            "0F",                                                                /* RN */
+            "10 00 08 05 01 01 40 01 02 00 00 02 04 01 02 03 04 04 AA BB CC DD", /* RN_MAC */
+            "10 01 02 A1 B2 03 81 00 00 01 00",                                  /* SID */
+        };
     for (int v = 0; v < 4; v++) {
         struct dlt698_apdu a;
         ac_decode(req[v], buf, &a);
@@ -104,7 +108,8 @@ static int soft_random(void *ctx, struct mh_wr *o)
 }
 
 /* MAC = CRC-16/X.25 of RN then body, twice with different seeds folded in: 4 bytes. */
-static int soft_mac(void *ctx, const struct dlt698_bytes *body, const struct dlt698_bytes *rn, struct mh_wr *o)
+static int soft_mac(void *ctx, const struct dlt698_bytes *body, const struct dlt698_bytes *rn,
+                    struct mh_wr *o)
 {
     (void)ctx;
     uint8_t tmp[AC_MAX];
@@ -124,14 +129,17 @@ static void test_wrap_and_unwrap_through_the_hook(void **state)
 {
     (void)state;
     struct soft sc = {.next_rn = 1};
-    const struct dlt698_security_ops ops = {.ctx = &sc, .encrypt = soft_encrypt, .decrypt = soft_decrypt,
-                                            .mac = soft_mac, .random = soft_random};
+    const struct dlt698_security_ops ops = {.ctx = &sc,
+                                            .encrypt = soft_encrypt,
+                                            .decrypt = soft_decrypt,
+                                            .mac = soft_mac,
+                                            .random = soft_random};
     uint8_t get[16], scratch[128], rn[32];
     size_t gn = tv_hex("05 01 01 40 01 02 00 00", get, sizeof get), rn_len = 0;
     for (int cipher = 0; cipher < 2; cipher++) {
         reset();
-        assert_int_equal(dlt698_security_wrap(&w, &ops, cipher, DLT698_SEC_RN_MAC, get, gn, scratch, sizeof scratch,
-                                              rn, sizeof rn, &rn_len),
+        assert_int_equal(dlt698_security_wrap(&w, &ops, cipher, DLT698_SEC_RN_MAC, get, gn, scratch,
+                                              sizeof scratch, rn, sizeof rn, &rn_len),
                          0);
         assert_int_equal(rn_len, 16);
         assert_int_equal(out[0], DLT698_SECURITY_REQUEST);
@@ -172,16 +180,17 @@ static void test_wrap_and_unwrap_through_the_hook(void **state)
     /* modes the hook cannot serve */
     const struct dlt698_security_ops none = {0};
     reset();
-    assert_int_equal(dlt698_security_wrap(&w, &none, 1, DLT698_SEC_RN, get, gn, scratch, sizeof scratch, NULL, 0,
-                                          NULL),
+    assert_int_equal(dlt698_security_wrap(&w, &none, 1, DLT698_SEC_RN, get, gn, scratch,
+                                          sizeof scratch, NULL, 0, NULL),
                      MH_ENOTSUP);
     assert_int_equal(dlt698_security_unwrap(&a, &none, &rnv, plain, sizeof plain), MH_ENOTSUP);
-    assert_int_equal(dlt698_security_wrap(&w, &ops, 0, DLT698_SEC_SID, get, gn, scratch, sizeof scratch, NULL, 0,
-                                          NULL),
+    assert_int_equal(dlt698_security_wrap(&w, &ops, 0, DLT698_SEC_SID, get, gn, scratch,
+                                          sizeof scratch, NULL, 0, NULL),
                      MH_EINVAL);
 }
 
-static int soft_connect_auth(void *ctx, uint8_t mechanism, struct mh_wr *cipher, struct mh_wr *signature)
+static int soft_connect_auth(void *ctx, uint8_t mechanism, struct mh_wr *cipher,
+                             struct mh_wr *signature)
 {
     (void)ctx;
     mh_wr_u8(cipher, mechanism);
@@ -191,7 +200,8 @@ static int soft_connect_auth(void *ctx, uint8_t mechanism, struct mh_wr *cipher,
 }
 
 /* The server's signature must be its RN reversed. */
-static int soft_connect_verify(void *ctx, const struct dlt698_bytes *rn, const struct dlt698_bytes *sig)
+static int soft_connect_verify(void *ctx, const struct dlt698_bytes *rn,
+                               const struct dlt698_bytes *sig)
 {
     (void)ctx;
     if (rn->len != sig->len)
@@ -207,10 +217,15 @@ static void test_connect_through_the_hook(void **state)
     (void)state;
     const struct dlt698_security_ops ops = {.connect_auth = soft_connect_auth,
                                             .connect_verify = soft_connect_verify};
-    struct dlt698_connect_request req = {.params = {.version = 0x10, .max_send = 512, .max_recv = 512, .window = 1,
-                                                    .max_apdu = 512, .timeout = 3600}};
+    struct dlt698_connect_request req = {.params = {.version = 0x10,
+                                                    .max_send = 512,
+                                                    .max_recv = 512,
+                                                    .window = 1,
+                                                    .max_apdu = 512,
+                                                    .timeout = 3600}};
     uint8_t scratch[32];
-    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_SYMMETRY, scratch, sizeof scratch), 0);
+    assert_int_equal(
+        dlt698_connect_secure(&req, &ops, DLT698_AUTH_SYMMETRY, scratch, sizeof scratch), 0);
     reset();
     assert_int_equal(dlt698_enc_connect_request(&w, 1, &req, NULL), 0);
     struct dlt698_apdu a;
@@ -218,14 +233,20 @@ static void test_connect_through_the_hook(void **state)
     assert_int_equal(a.u.connect_req.mechanism, DLT698_AUTH_SYMMETRY);
     ac_view(&a.u.connect_req.cipher, "02 C1 C2 C3");
     ac_view(&a.u.connect_req.signature, "51 52");
-    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_PASSWORD, scratch, sizeof scratch), MH_EINVAL);
+    assert_int_equal(
+        dlt698_connect_secure(&req, &ops, DLT698_AUTH_PASSWORD, scratch, sizeof scratch),
+        MH_EINVAL);
     const struct dlt698_security_ops none = {0};
-    assert_int_equal(dlt698_connect_secure(&req, &none, DLT698_AUTH_SIGNATURE, scratch, sizeof scratch),
-                     MH_ENOTSUP);
-    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_SIGNATURE, scratch, 4), MH_ENOSPC);
-    struct dlt698_connect_response resp = {.result = 0, .has_security = 1,
-                                           .server_rn = {(const uint8_t *)"\x01\x02\x03", 3},
-                                           .server_signature = {(const uint8_t *)"\x03\x02\x01", 3}};
+    assert_int_equal(
+        dlt698_connect_secure(&req, &none, DLT698_AUTH_SIGNATURE, scratch, sizeof scratch),
+        MH_ENOTSUP);
+    assert_int_equal(dlt698_connect_secure(&req, &ops, DLT698_AUTH_SIGNATURE, scratch, 4),
+                     MH_ENOSPC);
+    struct dlt698_connect_response resp = {
+        .result = 0,
+        .has_security = 1,
+        .server_rn = {(const uint8_t *)"\x01\x02\x03", 3},
+        .server_signature = {(const uint8_t *)"\x03\x02\x01", 3}};
     assert_int_equal(dlt698_connect_check(&resp, &ops), 0);
     resp.server_signature.p = (const uint8_t *)"\x03\x02\x02";
     assert_int_equal(dlt698_connect_check(&resp, &ops), MH_EBADCS);

@@ -23,7 +23,8 @@ static void test_set_normal_and_its_dar(void **state)
     (void)state;
     struct dlt698_apdu a;
     union dlt698_item it[4];
-    const char *req = "06 01 00 40 00 02 00 1C 07 EA 0A 07 0F 00 00 00"; /* clock to 2026-10-07 15:00:00 */
+    const char *req =
+        "06 01 00 40 00 02 00 1C 07 EA 0A 07 0F 00 00 00"; /* clock to 2026-10-07 15:00:00 */
     ac_decode(req, buf, &a);
     assert_int_equal(a.items.kind, DLT698_ITEM_OAD_DATA);
     assert_int_equal(ac_items(&a.items, it, 4), 1);
@@ -45,7 +46,8 @@ static void test_set_list(void **state)
     (void)state;
     struct dlt698_apdu a;
     union dlt698_item it[4];
-    const char *req = "06 02 01 02 40 00 02 00 1C 07 EA 0A 07 0F 00 00 40 01 02 00 09 06 00 00 00 00 00 01 00";
+    const char *req =
+        "06 02 01 02 40 00 02 00 1C 07 EA 0A 07 0F 00 00 40 01 02 00 09 06 00 00 00 00 00 01 00";
     ac_decode(req, buf, &a);
     assert_int_equal(ac_items(&a.items, it, 4), 2);
     ac_view(&it[1].od.data, "09 06 00 00 00 00 00 01");
@@ -174,7 +176,8 @@ static void test_report_notifications_and_response(void **state)
     reset();
     ac_expect(dlt698_enc_report_response(&w, 1, 3, oads, 2, NULL), &w, ack);
     reset();
-    ac_expect(dlt698_enc_report_response(&w, 2, 3, oads, 1, NULL), &w, "08 02 03 01 30 11 02 01 00");
+    ac_expect(dlt698_enc_report_response(&w, 2, 3, oads, 1, NULL), &w,
+              "08 02 03 01 30 11 02 01 00");
     assert_int_equal(dlt698_enc_report_response(&w, 3, 3, oads, 1, NULL), MH_EINVAL);
     /* transparent frames a terminal received on RS-485 port 1 */
     const char *trans = "88 03 03 F2 01 02 01 02 03 68 01 16 02 AA BB 00 00";
