@@ -210,6 +210,12 @@ struct dlt698_iter {
     uint32_t left;
 };
 
+/*
+ * Walk a list the decoder returned (its validation is what the iterator
+ * relies on: e.g. the last A-ResultRecord's rows are taken as the rest of
+ * the list without a second walk). Reads stay bounded by items->raw even
+ * for a hand-built list; only the counts could then disagree.
+ */
 void dlt698_items_begin(const struct dlt698_items *items, struct dlt698_iter *it);
 
 /* Next item into *out (the member named by the kind): 1, 0 at the end, or a negative MH_E*. */

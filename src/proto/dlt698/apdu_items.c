@@ -92,11 +92,12 @@ static void p_rn(struct mh_wr *w, uint8_t sub, const void *it)
 /*
  * A-ResultRecord (clause 8): OAD, RCSD, CHOICE { DAR [0], SEQUENCE OF
  * A-RecordRow [1] }; a row is one Data per RCSD column, without a length.
+ * owns_rest: the record is the last of a list the decoder validated, so
+ * its rows run to the end of the reader and need no second walk (the one
+ * place a validated list is trusted; a load profile is mostly rows).
  */
-static void g_rr(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
+static void rr_read(struct mh_rd *r, struct dlt698_result_record *rr, int owns_rest)
 {
-    (void)sub;
-    struct dlt698_result_record *rr = &o->rr;
     *rr = (struct dlt698_result_record){0};
     rr->oad = mh_rd_u32be(r);
     size_t start = r->off;
@@ -117,11 +118,19 @@ static void g_rr(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
     if (rr->nrows > 0 && rr->columns == 0)
         mh_rd_fail(r, MH_EPROTO);
     start = r->off;
-    for (uint32_t k = 0; k < rr->nrows && mh_rd_err(r) == 0; k++)
+    if (owns_rest)
+        mh_rd_skip(r, mh_rd_left(r));
+    for (uint32_t k = 0; k < rr->nrows && !owns_rest && mh_rd_err(r) == 0; k++)
         for (uint32_t c2 = 0; c2 < rr->columns && mh_rd_err(r) == 0; c2++)
             dlt698_data_skip(r);
     if (mh_rd_err(r) == 0)
         rr->rows = (struct dlt698_bytes){r->p + start, r->off - start};
+}
+
+static void g_rr(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
+{
+    (void)sub;
+    rr_read(r, &o->rr, 0);
 }
 
 static void p_rr(struct mh_wr *w, uint8_t sub, const void *it)
@@ -398,7 +407,10 @@ int dlt698_items_next(struct dlt698_iter *it, union dlt698_item *out)
         return 0; /* also the empty list of an APDU without items */
     if (!o)
         return MH_EINVAL;
-    o->get(&it->r, it->sub, out);
+    if (it->kind == DLT698_ITEM_RESULT_RECORD && it->left == 1)
+        rr_read(&it->r, &out->rr, 1);
+    else
+        o->get(&it->r, it->sub, out);
     it->left--;
     return mh_rd_err(&it->r) ? mh_rd_err(&it->r) : 1;
 }
