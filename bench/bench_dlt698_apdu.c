@@ -30,30 +30,34 @@ static size_t apdu_len[MAX_APDUS], napdus, total_bytes;
 static struct dlt698_bytes values[MAX_APDUS * MAX_VALUES];
 static size_t nvalues;
 
-static size_t put_energy(uint8_t *p, uint32_t base)
+/*
+ * An array of n unsigned values of one type (double-long-unsigned for
+ * energy: total + 4 tariffs; long-unsigned for voltages: 3 phases).
+ */
+static size_t put_array(uint8_t *p, uint8_t type, unsigned n, uint32_t base, uint32_t step)
 {
     struct mh_wr w;
     mh_wr_init(&w, p, 32);
     mh_wr_u8(&w, DLT698_ARRAY);
-    mh_wr_u8(&w, 5);
-    for (uint32_t k = 0; k < 5; k++) {
-        mh_wr_u8(&w, DLT698_DOUBLE_LONG_U);
-        mh_wr_u32be(&w, base + k * 1111);
+    mh_wr_u8(&w, (uint8_t)n);
+    for (uint32_t k = 0; k < n; k++) {
+        mh_wr_u8(&w, type);
+        if (type == DLT698_DOUBLE_LONG_U)
+            mh_wr_u32be(&w, base + k * step);
+        else
+            mh_wr_u16be(&w, (uint16_t)(base + k * step));
     }
     return mh_wr_len(&w);
 }
 
+static size_t put_energy(uint8_t *p, uint32_t base)
+{
+    return put_array(p, DLT698_DOUBLE_LONG_U, 5, base, 1111);
+}
+
 static size_t put_voltage(uint8_t *p, uint16_t v)
 {
-    struct mh_wr w;
-    mh_wr_init(&w, p, 16);
-    mh_wr_u8(&w, DLT698_ARRAY);
-    mh_wr_u8(&w, 3);
-    for (int k = 0; k < 3; k++) {
-        mh_wr_u8(&w, DLT698_LONG_U);
-        mh_wr_u16be(&w, (uint16_t)(v + k));
-    }
-    return mh_wr_len(&w);
+    return put_array(p, DLT698_LONG_U, 3, v, 1);
 }
 
 static void build_mix(void)
