@@ -1,1 +1,3 @@
 set(MH_PROTO_GDW1376_SOURCES frame.c fmt.c fn.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_build.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_confirm.c)
