@@ -1,3 +1,4 @@
 set(MH_PROTO_GDW1376_SOURCES frame.c fmt.c fn.c)
 list(APPEND MH_PROTO_GDW1376_SOURCES afn_build.c)
 list(APPEND MH_PROTO_GDW1376_SOURCES afn_confirm.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_control.c)
