@@ -8,6 +8,7 @@
 
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376_afn.h"
+#include "afn_int.h"
 
 #define FRAME_OVERHEAD 16u /* 68 L L 68 C A(5) AFN SEQ ... CS 16 */
 #define UNIT_HEAD 4u
@@ -206,4 +207,34 @@ int gdw1376_rsp_encode(struct mh_wr *w, const struct gdw1376_rsp *r, const struc
         i = j;
     } while (i < n);
     return (int)k;
+}
+
+int afn_units_each(const uint8_t *units, size_t n, size_t max, afn_item_fn one, void *ctx)
+{
+    struct gdw1376_units_it it;
+    gdw1376_units_begin(&it, units, n);
+    size_t k = 0;
+    uint16_t pn, fn;
+    int rc;
+    while ((rc = gdw1376_units_next(&it, &pn, &fn)) == 1) {
+        if (k == max)
+            return MH_EOVERFLOW;
+        rc = one(ctx, k, &it.r, pn, fn);
+        if (rc)
+            return rc;
+        k++;
+    }
+    return rc < 0 ? rc : (int)k;
+}
+
+const void *afn_table_find(const void *table, size_t rows, size_t row_size, uint16_t fn)
+{
+    const unsigned char *p = table;
+    for (size_t i = 0; i < rows; i++, p += row_size) {
+        uint16_t f;
+        memcpy(&f, p, sizeof f);
+        if (f == fn)
+            return p;
+    }
+    return NULL;
 }

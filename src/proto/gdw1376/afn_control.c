@@ -8,6 +8,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/bcd.h"
 #include "meterhub/proto/gdw1376_afn.h"
+#include "afn_int.h"
 
 #define MSG_MAX 200u /* F32: the standard caps a message at 200 bytes */
 
@@ -60,10 +61,7 @@ static const struct ctrl_def defs[] = {
 
 static const struct ctrl_def *lookup(uint16_t fn)
 {
-    for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
-        if (defs[i].fn == fn)
-            return &defs[i];
-    return NULL;
+    return afn_table_find(defs, sizeof defs / sizeof defs[0], sizeof defs[0], fn);
 }
 
 const char *gdw1376_ctrl_name(uint16_t fn)
@@ -218,24 +216,19 @@ static int ctrl_get(struct mh_rd *r, const struct ctrl_def *d, struct gdw1376_ct
     }
 }
 
+static int one(void *ctx, size_t k, struct mh_rd *r, uint16_t pn, uint16_t fn)
+{
+    const struct ctrl_def *d = lookup(fn);
+    if (!d)
+        return MH_EUNKNOWN; /* its size is unknown: nothing after it can be found */
+    struct gdw1376_ctrl *o = (struct gdw1376_ctrl *)ctx + k;
+    memset(o, 0, sizeof *o);
+    o->pn = pn;
+    o->fn = fn;
+    return ctrl_get(r, d, o);
+}
+
 int gdw1376_ctrl_parse(const uint8_t *units, size_t n, struct gdw1376_ctrl *out, size_t max)
 {
-    struct gdw1376_units_it it;
-    gdw1376_units_begin(&it, units, n);
-    size_t k = 0;
-    uint16_t pn, fn;
-    int rc;
-    while ((rc = gdw1376_units_next(&it, &pn, &fn)) == 1) {
-        const struct ctrl_def *d = lookup(fn);
-        if (!d)
-            return MH_EUNKNOWN; /* its size is unknown: nothing after it can be found */
-        if (k == max)
-            return MH_EOVERFLOW;
-        out[k] = (struct gdw1376_ctrl){.pn = pn, .fn = fn};
-        rc = ctrl_get(&it.r, d, &out[k]);
-        if (rc)
-            return rc;
-        k++;
-    }
-    return rc < 0 ? rc : (int)k;
+    return afn_units_each(units, n, max, one, out);
 }
