@@ -361,12 +361,16 @@ struct gdw1376_erc {
  */
 int gdw1376_erc_next(struct mh_rd *r, struct gdw1376_erc *e);
 /*
- * Encode a known ERC from values in table order (PN fields take
- * num = pn and the start flag in `start`). MH_EUNKNOWN for an ERC without
- * a table row; ERC3's identifier list comes from `units`/`n_units` (4 each).
+ * Encode a known ERC record (ERC Le data) from v[0..n), one per table
+ * field in order, n equal to the row's field count. PN fields take
+ * num = pn and the start flag from `start`; BIN fields num; ASCII4
+ * text. ERC3's identifier list (4 bytes each) and ERC20's 16-byte PW come
+ * from blob (their v entries are ignored). MH_EUNKNOWN for an ERC without
+ * a row, MH_EINVAL for a wrong n or blob, MH_ERANGE for a value that
+ * does not fit its format.
  */
 int gdw1376_erc_put(struct mh_wr *w, uint8_t erc, const struct gdw1376_value *v, size_t n, int start,
-                    const uint8_t *units, size_t n_units);
+                    const uint8_t *blob, size_t blob_len);
 /* The table row of an ERC (NULL unknown). */
 const struct gdw1376_erc_field *gdw1376_erc_fields(uint8_t erc, size_t *n, const char **name);
 
