@@ -78,7 +78,8 @@ static void data_parsers(const uint8_t *d, size_t n)
     while (mh_rd_left(&r) && gdw1376_erc_next(&r, &e) == 0) {
         inside(e.data, e.le, d, n);
         for (unsigned i = 0; e.known && i < e.n_fields; i++)
-            inside(e.raw[i], 1, d, n);
+            if (e.raw[i] < e.data || e.raw[i] > e.data + e.le)
+                abort(); /* a field (possibly empty, at the end) of this record */
     }
     struct gdw1376_forward f;
     size_t used;
