@@ -99,7 +99,7 @@ struct gdw1376_rsp {
     struct gdw1376_addr addr; /* the request's address (MSA echoed); msa 0 for reports */
     uint8_t afn;
     uint8_t rseq;     /* the request's PSEQ; +1 per further frame of a multi-frame reply */
-    uint8_t func;     /* 0 = 8 (user data) or 0 (confirm) for AFN00 */
+    uint8_t func;     /* 0 = 8 (user data), 0 for AFN00, 4 when prm (report) */
     uint8_t prm;      /* 1 for a frame the terminal starts (active report, C4) */
     uint8_t con;      /* ask the master to confirm (reports) */
     const uint8_t *ec; /* EC1 EC2: sets ACD and appends EC; NULL: none */
@@ -298,6 +298,7 @@ int gdw1376_param_parse(const uint8_t *units, size_t n, struct gdw1376_param *ou
 
 /* AFN0A F10 query data: count then the record numbers asked for. */
 int gdw1376_query_f10_put(struct mh_wr *w, const uint16_t *seq, uint16_t n);
+/* The data it reads is 2 + 2 x *count bytes; bytes after that are left to the caller. */
 int gdw1376_query_f10_parse(const uint8_t *data, size_t n, uint16_t *seq, size_t max, size_t *count);
 
 /* =========================== AFN0E events (afn_event.c) ================= */

@@ -186,7 +186,8 @@ int gdw1376_rsp_encode(struct mh_wr *w, const struct gdw1376_rsp *r, const struc
     if (max_frame < FRAME_OVERHEAD + aux)
         return MH_EOVERFLOW;
     size_t room = max_frame - FRAME_OVERHEAD - aux; /* unit bytes per frame */
-    uint8_t func = r->func ? r->func : (r->afn == GDW1376_AFN_CONFIRM ? 0 : 8);
+    /* 5.2.2.1: a report the terminal starts is function 4 (C4); an answer is 8, a confirm 0 */
+    uint8_t func = r->func ? r->func : r->prm ? 4 : (r->afn == GDW1376_AFN_CONFIRM ? 0 : 8);
     uint8_t c = (uint8_t)(GDW1376_C_DIR | (r->prm ? GDW1376_C_PRM : 0) |
                           (r->ec ? GDW1376_C_FCB_ACD : 0) | (func & 15));
     size_t i = 0, k = 0;

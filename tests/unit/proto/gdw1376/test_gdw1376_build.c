@@ -267,6 +267,37 @@ static void test_response_split_over_frames(void **state)
     assert_int_equal(ends[0], 16);
 }
 
+static void test_active_report_and_oversize(void **state)
+{
+    (void)state;
+    /* an ERC report the terminal starts: C4, MSA 0, CON, EC */
+    uint8_t data[] = {1, 1, 0, 1, 99, 0};
+    struct gdw1376_unit u = {0, 0, 0x01, 0x00, data, sizeof data};
+    uint8_t ec[2] = {1, 0};
+    struct gdw1376_rsp r = {.addr = {0x0200, 0x1234, 0, 0}, .afn = GDW1376_AFN_CLASS3, .rseq = 7, .prm = 1, .con = 1, .ec = ec};
+    uint8_t b[64];
+    struct mh_wr w;
+    mh_wr_init(&w, b, sizeof b);
+    size_t ends[1];
+    assert_int_equal(gdw1376_rsp_encode(&w, &r, &u, 1, 64, ends, 1), 1);
+    struct gdw1376_frame f;
+    assert_int_equal(gdw1376_frame_parse(b, ends[0], 16, &f), 0);
+    assert_int_equal(f.c, 0xE4); /* DIR PRM ACD, function 4 */
+    assert_int_equal(f.seq, 0x77);
+    assert_int_equal(f.a3, 0);
+    assert_int_equal(f.ec1, 1);
+    /* units past the 14-bit user length */
+    static uint8_t big[16400];
+    struct gdw1376_unit huge = {0, 0, 0x01, 0x00, big, sizeof big};
+    struct gdw1376_req q = {.addr = {0x0200, 0x1234, 2, 0}, .afn = GDW1376_AFN_FORWARD};
+    static uint8_t out[17000];
+    mh_wr_init(&w, out, sizeof out);
+    assert_int_equal(gdw1376_req_encode(&w, &q, &huge, 1), MH_EOVERFLOW);
+    /* PSEQ and MSA out of range */
+    q.pseq = 16;
+    assert_int_equal(gdw1376_req_encode(&w, &q, &u, 1), MH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_master_confirm_and_login_round_trip),
         cmocka_unit_test(test_per_item_ack_round_trip_and_quirk),
         cmocka_unit_test(test_response_split_over_frames),
+        cmocka_unit_test(test_active_report_and_oversize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
