@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "meterhub/proto/gdw1376_afn.h"
 
@@ -33,10 +34,21 @@ static void units(uint8_t afn, const uint8_t *u, size_t n)
         if (c[i].fn == 32)
             inside(c[i].u.msg.text, c[i].u.msg.len, u, n);
         mh_wr_init(&w, out, sizeof out);
-        /* a parsed clock or A.4 is in range, so it encodes again */
+        /* whatever parses is in range, so it encodes again, and that encoding parses to itself */
         if (gdw1376_ctrl_put(&w, &c[i]) != 0)
             abort();
+        struct gdw1376_ctrl again;
+        uint8_t twice[512];
+        struct mh_wr w2;
+        mh_wr_init(&w2, twice, sizeof twice);
+        if (gdw1376_ctrl_parse(out, mh_wr_len(&w), &again, 1) != 1 || gdw1376_ctrl_put(&w2, &again) != 0 ||
+            mh_wr_len(&w2) != mh_wr_len(&w) || memcmp(out, twice, mh_wr_len(&w)) != 0)
+            abort();
     }
+    static struct gdw1376_query_item q[16];
+    k = gdw1376_query_parse(u, n, q, 16);
+    for (int i = 0; i < k; i++)
+        inside(q[i].data, q[i].len, u, n);
     k = gdw1376_param_parse(u, n, p, 16);
     for (int i = 0; i < k; i++) {
         if (p[i].fn == 10) {

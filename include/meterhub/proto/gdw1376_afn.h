@@ -301,6 +301,22 @@ int gdw1376_query_f10_put(struct mh_wr *w, const uint16_t *seq, uint16_t n);
 /* The data it reads is 2 + 2 x *count bytes; bytes after that are left to the caller. */
 int gdw1376_query_f10_parse(const uint8_t *data, size_t n, uint16_t *seq, size_t max, size_t *count);
 
+/* One item of an AFN0A query as the terminal receives it. */
+struct gdw1376_query_item {
+    uint16_t pn, fn;
+    const uint8_t *data; /* F10: count + record numbers; NULL for the others */
+    size_t len;
+};
+
+/*
+ * Terminal side: every (pn, fn) an AFN0A request asks for. Only F10
+ * carries data in the Fn laid out here; an Fn this module does not know
+ * is taken to carry none (the standard's query units are bare DA/DT
+ * except F10, F38, F39 and the F11x group), so a following unit still
+ * parses. Returns the count or MH_E*.
+ */
+int gdw1376_query_parse(const uint8_t *units, size_t n, struct gdw1376_query_item *out, size_t max);
+
 /* =========================== AFN0E events (afn_event.c) ================= */
 
 /* AFN0E F1/F2 request data: start and end pointers. */

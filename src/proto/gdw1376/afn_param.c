@@ -418,3 +418,27 @@ int gdw1376_query_f10_parse(const uint8_t *data, size_t n, uint16_t *seq, size_t
     *count = c;
     return 0;
 }
+
+static int query_one(void *ctx, size_t k, struct mh_rd *r, uint16_t pn, uint16_t fn)
+{
+    struct gdw1376_query_item *q = (struct gdw1376_query_item *)ctx + k;
+    *q = (struct gdw1376_query_item){.pn = pn, .fn = fn};
+    if (fn != 10)
+        return 0;
+    const uint8_t *start = r->p + r->off;
+    uint16_t c = mh_rd_u16le(r);
+    if (mh_rd_err(r))
+        return MH_ETRUNC;
+    if (c == 0 || c > MAX_METERS)
+        return MH_ERANGE;
+    if (!mh_rd_bytes(r, (size_t)c * 2))
+        return MH_ETRUNC;
+    q->data = start;
+    q->len = 2 + (size_t)c * 2;
+    return 0;
+}
+
+int gdw1376_query_parse(const uint8_t *units, size_t n, struct gdw1376_query_item *out, size_t max)
+{
+    return afn_units_each(units, n, max, query_one, out);
+}

@@ -243,6 +243,30 @@ static void test_query_f10_request(void **state)
     assert_int_equal(gdw1376_query_f10_parse(d, sizeof want - 1, got, 4, &c), MH_ETRUNC);
     assert_int_equal(gdw1376_query_f10_parse(d, sizeof want, got, 2, &c), MH_EOVERFLOW);
     assert_string_equal(gdw1376_param_name(10), "meter_config");
+
+    /* the terminal's view of a whole AFN0A request: p0 F1+F3, F10 for records 1,2,2040, p1 F17 */
+    uint8_t u[32];
+    mh_wr_init(&w, u, sizeof u);
+    uint8_t h[4] = {0, 0, 0x05, 0x00};
+    mh_wr_bytes(&w, h, 4);
+    assert_int_equal(gdw1376_unit_put(&w, 0, 10, d, sizeof want), 0);
+    assert_int_equal(gdw1376_unit_put(&w, 1, 17, NULL, 0), 0);
+    struct gdw1376_query_item q[8];
+    assert_int_equal(gdw1376_query_parse(u, mh_wr_len(&w), q, 8), 4);
+    assert_int_equal(q[0].fn, 1);
+    assert_int_equal(q[1].fn, 3);
+    assert_null(q[1].data);
+    assert_int_equal(q[2].fn, 10);
+    assert_int_equal(q[2].len, sizeof want);
+    assert_int_equal(gdw1376_query_f10_parse(q[2].data, q[2].len, got, 4, &c), 0);
+    assert_int_equal(got[1], 2);
+    assert_int_equal(q[3].pn, 1);
+    assert_int_equal(q[3].fn, 17);
+    /* cut inside the F10 record list, and a zero count */
+    assert_int_equal(gdw1376_query_parse(u, 4 + 4 + 5, q, 8), MH_ETRUNC);
+    u[8] = 0;
+    u[9] = 0;
+    assert_int_equal(gdw1376_query_parse(u, mh_wr_len(&w), q, 8), MH_ERANGE);
 }
 
 int main(void)
