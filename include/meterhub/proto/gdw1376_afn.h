@@ -256,6 +256,13 @@ struct gdw1376_param {
             uint16_t n;          /* records */
             const uint8_t *recs; /* n x 27 bytes, view: gdw1376_meter_cfg_get */
         } meters;  /* F10 (AFN04 and AFN0A response) */
+        struct {
+            uint16_t pt, ct;            /* transformer ratios */
+            struct gdw1376_value rated_v;   /* A.7 V */
+            struct gdw1376_value rated_i;   /* A.22 A */
+            struct gdw1376_value rated_kva; /* A.23 */
+            uint8_t wiring; /* D1..D0 1 3-phase 3-wire, 2 3-phase 4-wire, 3 single; D3..D2 phase */
+        } point;  /* F25 measuring-point base parameters */
         struct gdw1376_value value; /* F17 (A.2), F46 (A.3) */
         struct {
             uint8_t schemes;       /* D0..D2 schemes 1..3 present */

@@ -14,7 +14,7 @@
 #define MAX_METERS 2040u /* 5.4.2.4.10: record numbers 1..2040 */
 #define MAX_TASK_IDS 64u
 
-enum kind { K_COMM, K_MASTER, K_METERS, K_A2, K_A3, K_PERIOD, K_REST, K_BYTE, K_STOP, K_PURCHASE, K_TASK };
+enum kind { K_COMM, K_MASTER, K_METERS, K_POINT, K_A2, K_A3, K_PERIOD, K_REST, K_BYTE, K_STOP, K_PURCHASE, K_TASK };
 
 struct param_def {
     uint16_t fn;
@@ -28,6 +28,7 @@ static const struct param_def defs[] = {
     {3, K_MASTER, 28, "master_address"},
     {10, K_METERS, 0, "meter_config"},
     {17, K_A2, 2, "protect_power_limit"},
+    {25, K_POINT, 11, "point_base"},
     {41, K_PERIOD, 0, "period_power_limits"},
     {42, K_REST, 6, "plant_rest_control"},
     {43, K_BYTE, 1, "power_slip_minutes"},
@@ -237,6 +238,14 @@ int gdw1376_param_put(struct mh_wr *w, const struct gdw1376_param *p)
         mh_wr_u16le(w, p->u.meters.n);
         mh_wr_bytes(w, p->u.meters.recs, (size_t)p->u.meters.n * METER_REC);
         break;
+    case K_POINT:
+        mh_wr_u16le(w, p->u.point.pt);
+        mh_wr_u16le(w, p->u.point.ct);
+        fmt_put(w, GDW1376_A7, &p->u.point.rated_v);
+        fmt_put(w, GDW1376_A22, &p->u.point.rated_i);
+        fmt_put(w, GDW1376_A23, &p->u.point.rated_kva);
+        mh_wr_u8(w, p->u.point.wiring);
+        break;
     case K_A2: fmt_put(w, GDW1376_A2, &p->u.value); break;
     case K_A3: fmt_put(w, GDW1376_A3, &p->u.value); break;
     case K_PERIOD: period_put(w, p); break;
@@ -346,6 +355,14 @@ static int param_get(struct mh_rd *r, const struct param_def *d, struct gdw1376_
         break;
     }
     case K_METERS: meters_get(r, p); break;
+    case K_POINT:
+        p->u.point.pt = mh_rd_u16le(r);
+        p->u.point.ct = mh_rd_u16le(r);
+        fmt_get(r, GDW1376_A7, &p->u.point.rated_v);
+        fmt_get(r, GDW1376_A22, &p->u.point.rated_i);
+        fmt_get(r, GDW1376_A23, &p->u.point.rated_kva);
+        p->u.point.wiring = mh_rd_u8(r);
+        break;
     case K_A2: fmt_get(r, GDW1376_A2, &p->u.value); break;
     case K_A3: fmt_get(r, GDW1376_A3, &p->u.value); break;
     case K_PERIOD: period_get(r, p); break;

@@ -269,6 +269,32 @@ static void test_query_f10_request(void **state)
     assert_int_equal(gdw1376_query_parse(u, mh_wr_len(&w), q, 8), MH_ERANGE);
 }
 
+static void test_point_base_f25(void **state)
+{
+    (void)state;
+    struct gdw1376_param p = {.pn = 1, .fn = 25};
+    p.u.point.pt = 100; /* 10 kV / 100 V */
+    p.u.point.ct = 40;  /* 200 A / 5 A */
+    p.u.point.rated_v = (struct gdw1376_value){.kind = GDW1376_V_NUM, .num = {1000, -1}};
+    p.u.point.rated_i = (struct gdw1376_value){.kind = GDW1376_V_NUM, .num = {15, -1}};
+    p.u.point.rated_kva = (struct gdw1376_value){.kind = GDW1376_V_NUM, .num = {50, 0}};
+    p.u.point.wiring = 1;
+    uint8_t u[32];
+    struct mh_wr w;
+    mh_wr_init(&w, u, sizeof u);
+    assert_int_equal(gdw1376_param_put(&w, &p), 0);
+    /* 100 = 64 00, 40 = 28 00, 100.0 V = 00 10, 1.5 A = 15, 50 kVA (A.23 XX.XXXX) = 00 00 50 */
+    uint8_t want[] = {0x01, 0x01, 0x01, 0x03, 0x64, 0x00, 0x28, 0x00, 0x00, 0x10, 0x15, 0x00, 0x00, 0x50, 0x01};
+    assert_int_equal(mh_wr_len(&w), sizeof want);
+    assert_memory_equal(u, want, sizeof want);
+    struct gdw1376_param g;
+    assert_int_equal(gdw1376_param_parse(u, sizeof want, &g, 1), 1);
+    assert_int_equal(g.u.point.ct, 40);
+    assert_int_equal(mh_dec_cmp(g.u.point.rated_v.num, mh_dec_make(100, 0)), 0);
+    assert_int_equal(mh_dec_cmp(g.u.point.rated_kva.num, mh_dec_make(50, 0)), 0);
+    assert_int_equal(gdw1376_param_parse(u, sizeof want - 1, &g, 1), MH_ETRUNC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_load_control_parameters_round_trip),
         cmocka_unit_test(test_param_rejections),
         cmocka_unit_test(test_query_f10_request),
+        cmocka_unit_test(test_point_base_f25),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
