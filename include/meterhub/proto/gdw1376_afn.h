@@ -275,6 +275,10 @@ struct gdw1376_param {
             uint8_t duration_half_h;
             uint8_t weekdays;           /* D1..D7 Monday..Sunday */
         } rest;  /* F42 */
+        struct {
+            uint64_t valid;     /* D0..D63 = ERC1..ERC64 recorded */
+            uint64_t important; /* D0..D63 = ERC1..ERC64 important (EC1, F1 query) */
+        } events; /* F9 */
         uint8_t byte; /* F43 slip min, F45 / F48 turn mask, F49 alarm min, F67 / F68 55/AA */
         struct {
             struct mh_tm from, to;      /* A.20 */
@@ -329,7 +333,11 @@ int gdw1376_query_parse(const uint8_t *units, size_t n, struct gdw1376_query_ite
 /* AFN0E F1/F2 request data: start and end pointers. */
 int gdw1376_event_req_put(struct mh_wr *w, uint16_t fn, uint8_t pm, uint8_t pn);
 
-/* An AFN0E F1/F2 reply: counters, pointers, (pn - pm) mod 256 records. */
+/*
+ * An AFN0E F1/F2 reply: counters, pointers, (pn - pm) mod 256 records.
+ * The reply parser delimits the records by their Le only, so one record
+ * whose fields do not match its ERC's row never hides the others.
+ */
 struct gdw1376_event_reply {
     uint16_t fn;
     uint8_t ec1, ec2, pm, pn;
@@ -381,7 +389,10 @@ struct gdw1376_erc {
 /*
  * Decode the next record from r ({ERC Le data}). A known ERC whose Le is
  * shorter than its fields is MH_ETRUNC; a longer Le is accepted (later
- * editions append fields) and the rest is left in data.
+ * editions append fields) and the rest is left in data. When the record
+ * itself is whole (ERC, Le and Le bytes present) r is past it even on a
+ * field error, so a caller can count the bad record and go on to the
+ * next; MH_ETRUNC with r unmoved means the records area itself ends.
  */
 int gdw1376_erc_next(struct mh_rd *r, struct gdw1376_erc *e);
 /*

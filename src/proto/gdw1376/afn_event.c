@@ -46,6 +46,21 @@ static const struct gdw1376_erc_field erc37[] = {
     F(A14, "after_import_kwh"), F(A14, "after_export_kwh"), F(A11, "after_q1_kvarh"),
     F(A11, "after_q2_kvarh"), F(A11, "after_q3_kvarh"), F(A11, "after_q4_kvarh")};
 
+static const struct gdw1376_erc_field erc4[] = {TIME, K(BIN1, "changed"), K(BIN1, "state")};
+static const struct gdw1376_erc_field erc5[] = {TIME, K(BIN1, "turns"), F(A2, "power_kw"), F(A2, "power_after_2min_kw")};
+static const struct gdw1376_erc_field erc6[] = {TIME, K(BIN1, "group"), K(BIN1, "turns"), K(BIN1, "kind"),
+                                                F(A2, "power_before_kw"), F(A2, "power_after_2min_kw"),
+                                                F(A2, "limit_kw")};
+static const struct gdw1376_erc_field erc7[] = {TIME, K(BIN1, "group"), K(BIN1, "turns"), K(BIN1, "kind"),
+                                                F(A3, "energy_kwh"), F(A3, "limit_kwh")};
+static const struct gdw1376_erc_field erc21[] = {TIME, K(BIN1, "fault_code")};
+static const struct gdw1376_erc_field erc24[] = {TIME, K(PN, "pn"), K(BIN1, "flags"), F(A7, "ua"), F(A7, "ub"),
+                                                 F(A7, "uc")};
+static const struct gdw1376_erc_field erc25[] = {TIME, K(PN, "pn"), K(BIN1, "flags"), F(A25, "ia"), F(A25, "ib"),
+                                                 F(A25, "ic")};
+static const struct gdw1376_erc_field erc26[] = {TIME, K(PN, "pn"), K(BIN1, "flags"), F(A23, "apparent_kva"),
+                                                 F(A23, "limit_kva")};
+
 struct erc_def {
     uint8_t erc;
     uint8_t n;
@@ -56,11 +71,15 @@ struct erc_def {
 #define ROW(num, tab, name) {num, sizeof tab / sizeof tab[0], tab, name}
 static const struct erc_def ercs[] = {
     ROW(1, erc1, "init_version_change"), ROW(2, erc2, "parameter_loss"),
-    ROW(3, erc3, "parameter_change"), ROW(8, erc8, "meter_parameter_change"),
+    ROW(3, erc3, "parameter_change"), ROW(4, erc4, "state_change"),
+    ROW(5, erc5, "remote_trip"), ROW(6, erc6, "power_control_trip"),
+    ROW(7, erc7, "energy_control_trip"), ROW(8, erc8, "meter_parameter_change"),
     ROW(9, erc9, "current_loop_abnormal"), ROW(10, erc9, "voltage_loop_abnormal"),
     ROW(11, erc11, "phase_sequence_abnormal"), ROW(12, erc12, "meter_time_beyond"),
     ROW(13, erc8, "meter_fault"), ROW(14, erc14, "power_off_on"),
     ROW(17, erc17, "unbalance_beyond"), ROW(20, erc20, "authentication_error"),
+    ROW(21, erc21, "terminal_fault"), ROW(24, erc24, "voltage_beyond"),
+    ROW(25, erc25, "current_beyond"), ROW(26, erc26, "apparent_power_beyond"),
     ROW(27, erc27, "energy_decrease"), ROW(28, erc28, "energy_exceeded"),
     ROW(29, erc28, "meter_flying"), ROW(30, erc30, "meter_stopped"),
     ROW(31, erc31, "read_failure"), ROW(37, erc37, "meter_cover_open"),
@@ -212,16 +231,14 @@ int gdw1376_event_req_put(struct mh_wr *w, uint16_t fn, uint8_t pm, uint8_t pn)
     return gdw1376_unit_put(w, 0, fn, d, 2);
 }
 
-/* Walk `count` records from r (known ones decoded so bad lengths surface). */
+/* Step over `count` records by their Le (5.14: ERC 1, Le 1, Le bytes). */
 static int walk_records(struct mh_rd *r, unsigned count)
 {
-    struct gdw1376_erc e;
     for (unsigned i = 0; i < count; i++) {
-        int rc = gdw1376_erc_next(r, &e);
-        if (rc)
-            return rc;
+        mh_rd_skip(r, 1);
+        mh_rd_skip(r, mh_rd_u8(r));
     }
-    return 0;
+    return mh_rd_err(r) ? MH_ETRUNC : 0;
 }
 
 int gdw1376_event_reply_parse(const uint8_t *units, size_t n, struct gdw1376_event_reply *e, size_t *used)

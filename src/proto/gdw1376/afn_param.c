@@ -14,7 +14,7 @@
 #define MAX_METERS 2040u /* 5.4.2.4.10: record numbers 1..2040 */
 #define MAX_TASK_IDS 64u
 
-enum kind { K_COMM, K_MASTER, K_METERS, K_POINT, K_A2, K_A3, K_PERIOD, K_REST, K_BYTE, K_STOP, K_PURCHASE, K_TASK };
+enum kind { K_COMM, K_MASTER, K_EVENTS, K_METERS, K_POINT, K_A2, K_A3, K_PERIOD, K_REST, K_BYTE, K_STOP, K_PURCHASE, K_TASK };
 
 struct param_def {
     uint16_t fn;
@@ -26,6 +26,7 @@ struct param_def {
 static const struct param_def defs[] = {
     {1, K_COMM, 6, "uplink_comm"},
     {3, K_MASTER, 28, "master_address"},
+    {9, K_EVENTS, 16, "event_config"},
     {10, K_METERS, 0, "meter_config"},
     {17, K_A2, 2, "protect_power_limit"},
     {25, K_POINT, 11, "point_base"},
@@ -238,6 +239,12 @@ int gdw1376_param_put(struct mh_wr *w, const struct gdw1376_param *p)
         mh_wr_u16le(w, p->u.meters.n);
         mh_wr_bytes(w, p->u.meters.recs, (size_t)p->u.meters.n * METER_REC);
         break;
+    case K_EVENTS:
+        for (int i = 0; i < 8; i++)
+            mh_wr_u8(w, (uint8_t)(p->u.events.valid >> (8 * i)));
+        for (int i = 0; i < 8; i++)
+            mh_wr_u8(w, (uint8_t)(p->u.events.important >> (8 * i)));
+        break;
     case K_POINT:
         mh_wr_u16le(w, p->u.point.pt);
         mh_wr_u16le(w, p->u.point.ct);
@@ -355,6 +362,12 @@ static int param_get(struct mh_rd *r, const struct param_def *d, struct gdw1376_
         break;
     }
     case K_METERS: meters_get(r, p); break;
+    case K_EVENTS:
+        for (int i = 0; i < 8; i++)
+            p->u.events.valid |= (uint64_t)mh_rd_u8(r) << (8 * i);
+        for (int i = 0; i < 8; i++)
+            p->u.events.important |= (uint64_t)mh_rd_u8(r) << (8 * i);
+        break;
     case K_POINT:
         p->u.point.pt = mh_rd_u16le(r);
         p->u.point.ct = mh_rd_u16le(r);

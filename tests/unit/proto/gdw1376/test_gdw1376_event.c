@@ -139,7 +139,7 @@ static void test_loop_and_meter_events_round_trip(void **state)
     assert_int_equal(mh_rd_left(&r), 0);
 
     /* every ERC the table knows encodes from a zero/NODATA set of values and decodes back */
-    static const uint8_t all[] = {1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 17, 20, 27, 28, 29, 30, 31, 37, 38};
+    static const uint8_t all[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 17, 20, 21, 24, 25, 26, 27, 28, 29, 30, 31, 37, 38};
     for (size_t i = 0; i < sizeof all; i++) {
         size_t nf;
         const char *name;
@@ -212,6 +212,37 @@ static void test_unknown_erc_skipped_and_rejections(void **state)
     assert_int_equal(gdw1376_erc_put(&w, 3, v3, 3, 0, three, 3), MH_EINVAL);
 }
 
+static void test_bad_record_does_not_hide_the_others(void **state)
+{
+    (void)state;
+    /* ERC12 with Le 3 (too short for time + pn), then ERC5: remote trip of turns 1-2 at 1200 kW, 300 kW after */
+    uint8_t u[] = {0, 0, 1, 0, 2, 0, 10, 12,
+                   12, 3, 0x00, 0x10, 0x24,
+                   5, 10, 0x00, 0x10, 0x24, 0x11, 0x26, 0x03, 0x20, 0x61, 0x00, 0x83};
+    struct gdw1376_event_reply e;
+    size_t used;
+    assert_int_equal(gdw1376_event_reply_parse(u, sizeof u, &e, &used), 0);
+    assert_int_equal(used, sizeof u);
+    struct mh_rd r;
+    mh_rd_init(&r, e.recs, e.recs_len);
+    struct gdw1376_erc rec;
+    assert_int_equal(gdw1376_erc_next(&r, &rec), MH_ETRUNC);
+    assert_int_equal(r.off, 5); /* past the bad record */
+    assert_int_equal(gdw1376_erc_next(&r, &rec), 0);
+    assert_int_equal(rec.erc, 5);
+    assert_string_equal(rec.name, "remote_trip");
+    assert_int_equal(rec.v[1].num.m, 3);
+    assert_int_equal(mh_dec_cmp(rec.v[2].num, mh_dec_make(1200, 0)), 0);
+    assert_int_equal(mh_dec_cmp(rec.v[3].num, mh_dec_make(300, 0)), 0);
+    /* re-encoding the trip record gives the same bytes */
+    uint8_t out[32];
+    struct mh_wr w;
+    mh_wr_init(&w, out, sizeof out);
+    assert_int_equal(gdw1376_erc_put(&w, 5, rec.v, 4, 0, NULL, 0), 0);
+    assert_int_equal(mh_wr_len(&w), 12);
+    assert_memory_equal(out, u + 13, 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_query_by_pointer_range),
         cmocka_unit_test(test_loop_and_meter_events_round_trip),
         cmocka_unit_test(test_unknown_erc_skipped_and_rejections),
+        cmocka_unit_test(test_bad_record_does_not_hide_the_others),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

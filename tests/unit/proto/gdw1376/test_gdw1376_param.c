@@ -295,6 +295,25 @@ static void test_point_base_f25(void **state)
     assert_int_equal(gdw1376_param_parse(u, sizeof want - 1, &g, 1), MH_ETRUNC);
 }
 
+static void test_event_config_f9(void **state)
+{
+    (void)state;
+    /* ERC1-14 recorded, ERC1, ERC14 important; ERC64 recorded */
+    struct gdw1376_param p = {.fn = 9, .u.events = {0x8000000000003FFFull, 0x2001}};
+    uint8_t u[32];
+    struct mh_wr w;
+    mh_wr_init(&w, u, sizeof u);
+    assert_int_equal(gdw1376_param_put(&w, &p), 0);
+    uint8_t want[] = {0, 0, 0x01, 0x01, 0xFF, 0x3F, 0, 0, 0, 0, 0, 0x80, 0x01, 0x20, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(mh_wr_len(&w), sizeof want);
+    assert_memory_equal(u, want, sizeof want);
+    struct gdw1376_param g;
+    assert_int_equal(gdw1376_param_parse(u, sizeof want, &g, 1), 1);
+    assert_true(g.u.events.valid == p.u.events.valid);
+    assert_true(g.u.events.important == p.u.events.important);
+    assert_int_equal(gdw1376_param_parse(u, sizeof want - 1, &g, 1), MH_ETRUNC);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_param_rejections),
         cmocka_unit_test(test_query_f10_request),
         cmocka_unit_test(test_point_base_f25),
+        cmocka_unit_test(test_event_config_f9),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
