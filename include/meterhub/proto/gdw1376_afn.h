@@ -33,7 +33,9 @@
  * the output: begin writes 68 L L 68 C A AFN SEQ (L left open) and gives
  * the frame's start offset; the caller appends units to w; end appends
  * AUX (PW, EC, Tp; sets SEQ.TpV when tp) and fills L, CS and 16.
- * gdw1376_frame_encode is begin + units + end.
+ * gdw1376_frame_encode is begin + units + end. A failure in end (bad Tp
+ * time, user data past 16383 bytes) also marks w failed, as the frame in
+ * it is incomplete.
  */
 int gdw1376_frame_begin(struct mh_wr *w, uint8_t c, const struct gdw1376_addr *a, uint8_t afn,
                         uint8_t seq, size_t *start);

@@ -205,8 +205,10 @@ int gdw1376_frame_end(struct mh_wr *w, size_t start, const uint8_t *pw, size_t p
         uint8_t t[6];
         t[0] = tp->pfc;
         struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = tp->send};
-        if (gdw1376_fmt_encode(GDW1376_A16, &v, t + 1, 4) != 0)
-            return MH_EBADTIME;
+        const struct mh_tm *s = &tp->send; /* A.16 carries ss mm hh DD only: check those */
+        if (s->sec > 59 || s->min > 59 || s->hour > 23 || s->day < 1 || s->day > 31 ||
+            gdw1376_fmt_encode(GDW1376_A16, &v, t + 1, 4) != 0)
+            return mh_wr_fail(w, MH_EBADTIME); /* the frame is half written: poison the writer */
         t[5] = tp->delay_min;
         mh_wr_bytes(w, t, sizeof t);
         w->p[start + HEADER + 7] |= GDW1376_SEQ_TPV;
@@ -215,7 +217,7 @@ int gdw1376_frame_end(struct mh_wr *w, size_t start, const uint8_t *pw, size_t p
         return mh_wr_err(w);
     size_t user = w->off - start - HEADER;
     if (user > GDW1376_MAX_USER)
-        return MH_EINVAL;
+        return mh_wr_fail(w, MH_EINVAL);
     uint8_t *f = w->p + start;
     uint16_t l = (uint16_t)(user << 2 | GDW1376_PROTO_2013);
     f[1] = f[3] = (uint8_t)l;

@@ -293,6 +293,13 @@ static void test_active_report_and_oversize(void **state)
     static uint8_t out[17000];
     mh_wr_init(&w, out, sizeof out);
     assert_int_equal(gdw1376_req_encode(&w, &q, &huge, 1), MH_EOVERFLOW);
+    /* an impossible Tp time fails the frame and the writer */
+    struct gdw1376_tp bad = {.pfc = 1, .send = {.day = 7, .hour = 25}};
+    q.tp = &bad;
+    mh_wr_init(&w, out, sizeof out);
+    assert_int_equal(gdw1376_req_encode(&w, &q, &u, 1), MH_EBADTIME);
+    assert_int_equal(mh_wr_err(&w), MH_EBADTIME);
+    q.tp = NULL;
     /* PSEQ and MSA out of range */
     q.pseq = 16;
     assert_int_equal(gdw1376_req_encode(&w, &q, &u, 1), MH_EINVAL);
