@@ -95,6 +95,34 @@ static void test_request_read_with_tp_byte_exact(void **state)
     assert_int_equal(gdw1376_req_encode(&w, &r, &u, 1), MH_ENOSPC);
 }
 
+static void test_request_with_pn_and_fn_sets(void **state)
+{
+    (void)state;
+    /* p1+p2 x F25+F26, then p0 F2: two units, sets built from lists */
+    uint16_t pn[] = {1, 2}, fn[] = {25, 26}, p0 = 0, f2 = 2;
+    struct gdw1376_unit u[2] = {{0}, {0}};
+    assert_int_equal(gdw1376_da_set(pn, 2, &u[0].da1, &u[0].da2), 0);
+    assert_int_equal(gdw1376_dt_set(fn, 2, &u[0].dt1, &u[0].dt2), 0);
+    assert_int_equal(gdw1376_da_set(&p0, 1, &u[1].da1, &u[1].da2), 0);
+    assert_int_equal(gdw1376_dt_set(&f2, 1, &u[1].dt1, &u[1].dt2), 0);
+    struct gdw1376_req r = {.addr = A_0200_1234_MSA2, .afn = GDW1376_AFN_CLASS1, .pseq = 4};
+    uint8_t b[64];
+    struct mh_wr w;
+    mh_wr_init(&w, b, sizeof b);
+    assert_int_equal(gdw1376_req_encode(&w, &r, u, 2), 0);
+    expect_frame(b, mh_wr_len(&w), "68 42 00 42 00 68 4B 00 02 34 12 04 0C 64 03 01 03 03 00 00 02 00 13 16");
+    /* the terminal sees five (pn, fn) items */
+    struct gdw1376_frame f;
+    assert_int_equal(gdw1376_frame_parse(b, mh_wr_len(&w), 16, &f), 0);
+    struct gdw1376_units_it it;
+    gdw1376_units_begin(&it, f.units, f.units_len);
+    uint16_t gp, gf;
+    int k = 0;
+    while (gdw1376_units_next(&it, &gp, &gf) == 1)
+        k++;
+    assert_int_equal(k, 5);
+}
+
 static void test_reset_with_pw_and_tp_byte_exact(void **state)
 {
     (void)state;
@@ -311,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_da_dt_sets),
         cmocka_unit_test(test_units_walk_pn_then_fn),
         cmocka_unit_test(test_request_read_with_tp_byte_exact),
+        cmocka_unit_test(test_request_with_pn_and_fn_sets),
         cmocka_unit_test(test_reset_with_pw_and_tp_byte_exact),
         cmocka_unit_test(test_confirm_with_acd_and_tp_byte_exact),
         cmocka_unit_test(test_master_confirm_and_login_round_trip),
