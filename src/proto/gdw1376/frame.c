@@ -9,6 +9,7 @@
 #include "meterhub/proto/bcd.h"
 #include "meterhub/proto/crc.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
 
 #define HEADER 6u   /* 68 L L 68 */
 #define FIXED 8u    /* C A(5) AFN SEQ */
@@ -170,23 +171,15 @@ void gdw1376_dt_encode(uint16_t fn, uint8_t *dt1, uint8_t *dt2)
     *dt2 = (uint8_t)((fn - 1) / 8);
 }
 
-int gdw1376_frame_encode(struct mh_wr *w, uint8_t c, const struct gdw1376_addr *a, uint8_t afn, uint8_t seq,
-                         const uint8_t *units, size_t units_len, const uint8_t *pw, size_t pw_len,
-                         const uint8_t ec[2], const struct gdw1376_tp *tp)
+int gdw1376_frame_begin(struct mh_wr *w, uint8_t c, const struct gdw1376_addr *a, uint8_t afn, uint8_t seq,
+                        size_t *start)
 {
-    size_t user = FIXED + units_len + (pw ? pw_len : 0) + (ec ? 2 : 0) + (tp ? 6 : 0);
-    if (user > GDW1376_MAX_USER)
-        return MH_EINVAL;
-    if (tp)
-        seq |= GDW1376_SEQ_TPV;
-    uint8_t *f = mh_wr_reserve(w, user + 8);
+    *start = w->off;
+    uint8_t *f = mh_wr_reserve(w, HEADER + FIXED);
     if (!f)
         return mh_wr_err(w);
-    uint16_t l = (uint16_t)(user << 2 | GDW1376_PROTO_2013);
-    f[0] = 0x68;
-    f[1] = f[3] = (uint8_t)l;
-    f[2] = f[4] = (uint8_t)(l >> 8);
-    f[5] = 0x68;
+    f[0] = f[5] = 0x68;
+    f[1] = f[2] = f[3] = f[4] = 0; /* L is filled in by gdw1376_frame_end */
     uint8_t *u = f + HEADER;
     u[0] = c;
     u[1] = (uint8_t)a->a1;
@@ -196,29 +189,58 @@ int gdw1376_frame_encode(struct mh_wr *w, uint8_t c, const struct gdw1376_addr *
     u[5] = (uint8_t)((a->msa & 0x7F) << 1 | (a->group & 1));
     u[6] = afn;
     u[7] = seq;
-    size_t o = FIXED;
-    if (units_len)
-        memcpy(u + o, units, units_len);
-    o += units_len;
-    if (pw) {
-        memcpy(u + o, pw, pw_len);
-        o += pw_len;
-    }
-    if (ec) {
-        u[o++] = ec[0];
-        u[o++] = ec[1];
-    }
-    if (tp) {
-        u[o++] = tp->pfc;
-        struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = tp->send};
-        if (gdw1376_fmt_encode(GDW1376_A16, &v, u + o, 4) != 0)
-            return MH_EBADTIME;
-        o += 4;
-        u[o++] = tp->delay_min;
-    }
-    u[o] = mh_sum8(u, user);
-    u[o + 1] = 0x16;
     return 0;
+}
+
+int gdw1376_frame_end(struct mh_wr *w, size_t start, const uint8_t *pw, size_t pw_len, const uint8_t ec[2],
+                      const struct gdw1376_tp *tp)
+{
+    if (mh_wr_err(w))
+        return mh_wr_err(w);
+    if (pw)
+        mh_wr_bytes(w, pw, pw_len);
+    if (ec)
+        mh_wr_bytes(w, ec, 2);
+    if (tp) {
+        uint8_t t[6];
+        t[0] = tp->pfc;
+        struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = tp->send};
+        const struct mh_tm *s = &tp->send; /* A.16 carries ss mm hh DD only: check those */
+        if (s->sec > 59 || s->min > 59 || s->hour > 23 || s->day < 1 || s->day > 31 ||
+            gdw1376_fmt_encode(GDW1376_A16, &v, t + 1, 4) != 0)
+            return mh_wr_fail(w, MH_EBADTIME); /* the frame is half written: poison the writer */
+        t[5] = tp->delay_min;
+        mh_wr_bytes(w, t, sizeof t);
+        w->p[start + HEADER + 7] |= GDW1376_SEQ_TPV;
+    }
+    if (mh_wr_err(w))
+        return mh_wr_err(w);
+    size_t user = w->off - start - HEADER;
+    if (user > GDW1376_MAX_USER)
+        return mh_wr_fail(w, MH_EINVAL);
+    uint8_t *f = w->p + start;
+    uint16_t l = (uint16_t)(user << 2 | GDW1376_PROTO_2013);
+    f[1] = f[3] = (uint8_t)l;
+    f[2] = f[4] = (uint8_t)(l >> 8);
+    uint8_t tail[2] = {mh_sum8(f + HEADER, user), 0x16};
+    mh_wr_bytes(w, tail, 2);
+    return mh_wr_err(w);
+}
+
+int gdw1376_frame_encode(struct mh_wr *w, uint8_t c, const struct gdw1376_addr *a, uint8_t afn, uint8_t seq,
+                         const uint8_t *units, size_t units_len, const uint8_t *pw, size_t pw_len,
+                         const uint8_t ec[2], const struct gdw1376_tp *tp)
+{
+    size_t user = FIXED + units_len + (pw ? pw_len : 0) + (ec ? 2 : 0) + (tp ? 6 : 0);
+    if (user > GDW1376_MAX_USER)
+        return MH_EINVAL;
+    size_t start;
+    int rc = gdw1376_frame_begin(w, c, a, afn, seq, &start);
+    if (rc == 0 && units_len)
+        mh_wr_bytes(w, units, units_len);
+    if (rc == 0)
+        rc = gdw1376_frame_end(w, start, pw, pw_len, ec, tp);
+    return rc;
 }
 
 int gdw1376_enc_link(struct mh_wr *w, const struct gdw1376_addr *a, uint16_t fn, uint8_t pseq)

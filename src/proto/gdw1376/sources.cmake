@@ -1,1 +1,7 @@
 set(MH_PROTO_GDW1376_SOURCES frame.c fmt.c fn.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_build.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_confirm.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_control.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_param.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_event.c)
+list(APPEND MH_PROTO_GDW1376_SOURCES afn_relay.c afn_file.c reasm.c)
