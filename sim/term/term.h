@@ -30,6 +30,7 @@ const struct sim_behaviour *sim_term_behaviour_for(const struct sim_terminal *t)
 
 extern const struct sim_behaviour sim_term_gdw1376;
 extern const struct sim_behaviour sim_term_dtu645;
+extern const struct sim_behaviour sim_term_dlt698;
 
 /* ---- per-terminal control state (term_state.c) ---- */
 

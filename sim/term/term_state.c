@@ -192,6 +192,8 @@ const struct sim_behaviour *sim_term_behaviour_for(const struct sim_terminal *t)
     switch (t->protocol) {
     case SIM_PROTO_GDW1376:
         return &sim_term_gdw1376;
+    case SIM_PROTO_DLT698:
+        return &sim_term_dlt698;
     case SIM_PROTO_DLT645_2007:
         return &sim_term_dtu645;
     default:

@@ -26,6 +26,8 @@
 #include <cmocka.h>
 
 #include "meterhub/base/err.h"
+#include "meterhub/base/rd.h"
+#include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/gdw1376.h"
 #include "scenario.h"
 #include "sim_net.h"
@@ -36,6 +38,10 @@
     "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":11,\"region\":\"0171\"," \
     "\"customers\":{\"residential\":8,\"commercial\":1,\"pv\":1}},"                               \
     "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":1,\"region\":\"0172\"}]%s}"
+
+#define SCEN_698                                                                                   \
+    "{\"seed\":11,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["               \
+    "{\"kind\":\"transformer_monitor\",\"protocol\":\"dlt698\",\"count\":1}]}"
 
 #define SCEN_DTU                                                                                   \
     "{\"seed\":9,\"start\":\"2026-10-01\",\"populations\":[{\"kind\":\"dtu\",\"count\":1}]}"
@@ -546,6 +552,148 @@ static void test_dtu_645_equals_truth(void **state)
     stop(&h);
 }
 
+/* ---- 698.45 master side ---- */
+
+static size_t d698_request(const struct sim_terminal *t, const uint8_t *apdu, size_t n, uint8_t *frame, size_t cap)
+{
+    uint8_t sa[6];
+    struct mh_wr w;
+    sim_term_addr_wire(t->address, sa);
+    mh_wr_init(&w, frame, cap);
+    assert_int_equal(dlt698_frame_encode(&w, 0x43, 0x05, sa, 0x10, apdu, n), 0);
+    return mh_wr_len(&w);
+}
+
+/* Send a request, return the reply's APDU (copied into apdu). */
+static size_t d698_exchange(struct harness *h, const uint8_t *req, size_t n, uint8_t *apdu, size_t cap)
+{
+    uint8_t fr[4096];
+    send_all(h, req, n);
+    int len;
+    struct dlt698_frame f;
+    do {
+        len = next_frame(h, dlt698_frame_scan, fr, sizeof fr, 3000);
+        assert_true(len > 0);
+        assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    } while (f.c == 0x81); /* a heartbeat crossing the request */
+    assert_int_equal(f.c, 0xC3);
+    assert_int_equal(f.ca, 0x10);
+    assert_true(f.apdu_len <= cap);
+    memcpy(apdu, f.apdu, f.apdu_len);
+    return f.apdu_len;
+}
+
+/* An array of five double-long-unsigned registers (0.01 kWh) equals truth's row, truncated. */
+static void check_698_registers(struct harness *h, struct mh_rd *r, const char *prefix)
+{
+    struct dlt698_token tok;
+    assert_int_equal(dlt698_token_read(r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_ARRAY);
+    assert_int_equal(tok.count, 5);
+    for (int k = 0; k < 5; k++) {
+        char want[32], want2[32], have[32];
+        assert_int_equal(dlt698_token_read(r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_DOUBLE_LONG_U);
+        dec_text(mh_dec_make((int64_t)tok.u, -2), have, sizeof have);
+        truth_field(h, "registers.csv", prefix, 2 + k, want, sizeof want);
+        two_decimals(want, want2, sizeof want2);
+        assert_string_equal(have, want2);
+    }
+}
+
+static void test_698_login_get_and_daily_freeze_equal_truth(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_698), 3);
+    truth_of(&h, 19);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    uint8_t fr[512], apdu[4096], req[512];
+    int len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x81);
+    assert_int_equal(f.apdu[0], 0x01); /* LINK-Request */
+    assert_int_equal(f.apdu[2], 0);    /* login */
+    assert_int_equal(f.apdu[3] << 8 | f.apdu[4], 3600);
+    assert_int_equal(f.apdu[5] << 8 | f.apdu[6], 2026);
+    /* Confirm with the codec's LINK-Response. */
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    uint8_t lr[64];
+    struct mh_wr w;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, f.apdu[1], 0x80, &now, &now, &now), 0);
+    uint8_t sa[6];
+    sim_term_addr_wire(t->address, sa);
+    struct mh_wr fw;
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+
+    /* GET-Record 50040200, RSD 9 (last 1st), columns 20210200 00100200: the freeze at 00:00 of the 20th. */
+    static const uint8_t rec9[] = {0x05, 0x03, 0x07, 0x50, 0x04, 0x02, 0x00, 0x09, 0x01,
+                                   0x02, 0x00, 0x20, 0x21, 0x02, 0x00, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00};
+    size_t n = d698_request(t, rec9, sizeof rec9, req, sizeof req);
+    size_t an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    struct mh_rd r;
+    mh_rd_init(&r, apdu, an);
+    assert_int_equal(mh_rd_u8(&r), 0x85);
+    assert_int_equal(mh_rd_u8(&r), 0x03);
+    assert_int_equal(mh_rd_u8(&r), 0x07);
+    assert_int_equal(mh_rd_u32be(&r), 0x50040200);
+    uint32_t cols;
+    assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+    assert_int_equal(cols, 2);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_len_read(&r), 1);
+    struct dlt698_token tok;
+    assert_int_equal(dlt698_token_read(&r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_DATETIME_S);
+    assert_int_equal(tok.time.day, 20);
+    assert_int_equal(tok.time.hour, 0);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)m->address);
+    check_698_registers(&h, &r, prefix);
+
+    /* RSD 2: freeze time in [2026-11-19 00:00, 2026-11-20 00:00): one row, the 19th's. */
+    static const uint8_t rec2[] = {0x05, 0x03, 0x08, 0x50, 0x04, 0x02, 0x00, 0x02, 0x20, 0x21, 0x02, 0x00,
+                                   0x1C, 0x07, 0xEA, 0x0B, 0x13, 0x00, 0x00, 0x00,
+                                   0x1C, 0x07, 0xEA, 0x0B, 0x14, 0x00, 0x00, 0x00, 0x00,
+                                   0x01, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00};
+    n = d698_request(t, rec2, sizeof rec2, req, sizeof req);
+    an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    mh_rd_init(&r, apdu, an);
+    mh_rd_skip(&r, 7);
+    assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+    assert_int_equal(cols, 1);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_len_read(&r), 1);
+    snprintf(prefix, sizeof prefix, "%012llu,2026-11-19T00:00:00,", (unsigned long long)m->address);
+    check_698_registers(&h, &r, prefix);
+
+    /* GET-NormalList: clock and an object the terminal does not have (DAR 6). */
+    uint32_t oads[2] = {0x40000200, 0x30000200};
+    uint8_t get[32];
+    mh_wr_init(&w, get, sizeof get);
+    assert_int_equal(dlt698_enc_get_list(&w, 9, oads, 2), 0);
+    n = d698_request(t, get, mh_wr_len(&w), req, sizeof req);
+    an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    mh_rd_init(&r, apdu, an);
+    mh_rd_skip(&r, 3);
+    assert_int_equal(dlt698_len_read(&r), 2);
+    assert_int_equal(mh_rd_u32be(&r), 0x40000200);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_token_read(&r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_DATETIME_S);
+    assert_int_equal(tok.time.day, 20);
+    assert_int_equal(mh_rd_u32be(&r), 0x30000200);
+    assert_int_equal(mh_rd_u8(&r), 0);
+    assert_int_equal(mh_rd_u8(&r), 6);
+    stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_1376_clock_set_and_trip),
         cmocka_unit_test(test_1376_corrupting_channel),
         cmocka_unit_test(test_dtu_645_equals_truth),
+        cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
