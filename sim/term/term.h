@@ -61,6 +61,39 @@ void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t,
 void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,
                             int64_t imp[SIM_INTERVALS_PER_DAY + 1], int64_t exp[SIM_INTERVALS_PER_DAY + 1]);
 
+/*
+ * Events a terminal reports: its meters' anomalies that a terminal detects
+ * (cover open, voltage loss, phase failure, stopped, reversed, racing,
+ * clock fault), in order of occurrence. Event k of the list is the
+ * terminal's k-th important event (1376.1 EC1 counts them).
+ */
+struct sim_term_event {
+    int64_t at;     /* epoch seconds it began */
+    uint32_t meter; /* scenario meter index */
+    uint8_t anomaly;
+};
+/* How each protocol names an event kind: 1376.1 ERC, 698.45 event object. NULL: not reported. */
+struct sim_event_kind {
+    uint8_t anomaly;
+    uint8_t erc;
+    uint16_t oi;
+};
+const struct sim_event_kind *sim_term_event_kind(uint8_t anomaly);
+
+/* Events of t begun by now: the count; out[0..max) receives those from index `from` on. */
+size_t sim_term_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from,
+                       struct sim_term_event *out, size_t max);
+/* Events the master has confirmed (or read). */
+size_t sim_term_events_confirmed(const struct sim_terminal *t);
+/* A report of events [.., upto) went out with sequence seq; a confirmation of seq covers them. */
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto);
+/* Is a report awaiting confirmation? */
+int sim_term_events_outstanding(const struct sim_terminal *t);
+/* The master confirmed the report with sequence seq (1 when it was the one outstanding). */
+int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq);
+/* The master read events up to upto (AFN0E): they count as confirmed. */
+void sim_term_events_read(const struct sim_terminal *t, size_t upto);
+
 /* Local wall-clock time of epoch second t in the scenario's zone. */
 void sim_term_local_tm(const struct scenario *s, int64_t t, struct mh_tm *out);
 /* Epoch second of a local wall-clock time; MH_EBADTIME when it is not a full valid time. */

@@ -317,16 +317,67 @@ static void d698_login(const struct scenario *s, const struct sim_terminal *t, u
     link_request(s, t, seq, now, 0, w);
 }
 
+#define EVENTS_PER_REPORT 8
+
+/*
+ * While events wait for confirmation: a REPORT-Notification (C = 83) of
+ * their records once the master answered the login, then again behind every
+ * heartbeat until the master answers REPORT-Response with the same PIID: record
+ * list, one A-ResultRecord per event with columns 2022 (record number),
+ * 201E (start time), 2020 (end time, null while it lasts).
+ * NEEDSWORK: move into the codec.
+ */
+static void d698_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                        struct mh_wr *w)
+{
+    size_t n = sim_term_events(s, t, now, 0, NULL, 0), from = sim_term_events_confirmed(t);
+    if (n <= from)
+        return;
+    size_t count = n - from > EVENTS_PER_REPORT ? EVENTS_PER_REPORT : n - from;
+    struct sim_term_event ev[EVENTS_PER_REPORT];
+    sim_term_events(s, t, now, from, ev, count);
+    uint8_t apdu[EVENTS_PER_REPORT * 48 + 16], sa[6];
+    struct mh_wr a;
+    mh_wr_init(&a, apdu, sizeof apdu);
+    unsigned piid = *seq & 0x3F;
+    (*seq)++;
+    mh_wr_u8(&a, 0x88);
+    mh_wr_u8(&a, 2); /* ReportNotificationRecordList */
+    mh_wr_u8(&a, (uint8_t)piid);
+    dlt698_len_write(&a, count);
+    static const uint32_t cols[] = {0x20220200u, 0x201E0200u, 0x20200200u};
+    for (size_t k = 0; k < count; k++) {
+        mh_wr_u32be(&a, (uint32_t)sim_term_event_kind(ev[k].anomaly)->oi << 16 | 0x0200u);
+        mh_wr_u8(&a, 3);
+        for (size_t c = 0; c < 3; c++) {
+            mh_wr_u8(&a, 0); /* CSD: OAD */
+            mh_wr_u32be(&a, cols[c]);
+        }
+        mh_wr_u8(&a, 1); /* rows */
+        mh_wr_u8(&a, 1);
+        mh_wr_u8(&a, DLT698_DOUBLE_LONG_U);
+        mh_wr_u32be(&a, (uint32_t)(from + k + 1));
+        struct mh_tm tm;
+        sim_term_local_tm(s, ev[k].at, &tm);
+        put_datetime_s(&a, &tm);
+        mh_wr_u8(&a, DLT698_NULL);
+    }
+    mh_wr_u8(&a, 0); /* TimeTag */
+    server_addr(t, sa);
+    if (mh_wr_err(&a) == 0 && dlt698_frame_encode(w, 0x83, 0x05, sa, 0, apdu, mh_wr_len(&a)) == 0)
+        sim_term_events_sent(t, piid, from + count);
+}
+
 static void d698_heartbeat(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                            struct mh_wr *w)
 {
     link_request(s, t, seq, now, 1, w);
+    d698_report(s, t, seq, now, w);
 }
 
 static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, const uint8_t *frame,
                           size_t len, int64_t now, struct sim_emit *em)
 {
-    (void)seq;
     struct dlt698_frame f;
     if (dlt698_frame_parse(frame, len, &f) != 0 || (f.c & (DLT698_C_DIR | DLT698_C_SC | DLT698_C_FRAG)))
         return; /* scrambled and fragmented requests are not simulated */
@@ -336,9 +387,22 @@ static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t
         return; /* broadcast, or another server */
     struct mh_rd r;
     mh_rd_init(&r, f.apdu, f.apdu_len);
-    if (mh_rd_u8(&r) != 0x05)
-        return; /* LINK- and REPORT-Responses need no answer; other services are not simulated */
-    uint8_t choice = mh_rd_u8(&r), piid = mh_rd_u8(&r);
+    uint8_t tag = mh_rd_u8(&r), choice = mh_rd_u8(&r), piid = mh_rd_u8(&r);
+    if (tag == 0x08 && mh_rd_err(&r) == 0) {
+        sim_term_events_confirm(t, piid & 0x3F); /* REPORT-Response: the report's records are confirmed */
+        return;
+    }
+    if (tag == 0x81 && !sim_term_events_outstanding(t)) {
+        uint8_t rep[EVENTS_PER_REPORT * 48 + 64];
+        struct mh_wr rw;
+        mh_wr_init(&rw, rep, sizeof rep);
+        d698_report(s, t, seq, now, &rw); /* the LINK-Response came: report what waits */
+        if (mh_wr_err(&rw) == 0 && mh_wr_len(&rw) > 0)
+            sim_emit_frame(em, rep, mh_wr_len(&rw));
+        return;
+    }
+    if (tag != 0x05)
+        return; /* other services are not simulated */
     uint8_t apdu[APDU_MAX], out[APDU_MAX + 64];
     struct mh_wr w;
     mh_wr_init(&w, apdu, sizeof apdu);

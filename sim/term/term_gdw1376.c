@@ -76,6 +76,119 @@ static struct gdw1376_addr addr_of(const struct sim_terminal *t)
     return a;
 }
 
+/* ---- events (ERC records, ACD/EC, active reports) ---- */
+
+#define EVENTS_PER_REPORT 8
+
+/* EC1 EC2 and whether events wait for the master (ACD). */
+static int events_pending(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint8_t ec[2])
+{
+    size_t n = sim_term_events(s, t, now, 0, NULL, 0);
+    ec[0] = (uint8_t)n; /* EC1: important events, wraps at 256 */
+    ec[1] = 0;          /* EC2: no normal events are simulated */
+    return n > sim_term_events_confirmed(t);
+}
+
+static void put_a(uint8_t fmt, struct gdw1376_value *v, struct mh_wr *w)
+{
+    uint8_t *p = mh_wr_reserve(w, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
+    if (p && gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt)) != 0) {
+        v->kind = GDW1376_V_NODATA;
+        gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
+    }
+}
+
+static void put_energy(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                       struct mh_wr *w)
+{
+    struct sim_registers r;
+    struct gdw1376_value v = {.kind = GDW1376_V_NUM};
+    sim_term_registers_at(s, t, idx, when, &r);
+    v.num = mh_dec_make(r.import_wh10[0], -4);
+    put_a(GDW1376_A14, &v, w);
+}
+
+/*
+ * One ERC record: ERC, Le, occurrence time A.15, pn with D15 = begun, then
+ * what the kind carries. NEEDSWORK: move into the codec, and check each
+ * tail against the ERC tables when the codec has them.
+ */
+static void put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
+                    struct mh_wr *w)
+{
+    const struct sim_event_kind *k = sim_term_event_kind(e->anomaly);
+    const struct sim_meter_info *m = &s->meters[e->meter];
+    mh_wr_u8(w, k->erc);
+    uint8_t *le = mh_wr_reserve(w, 1);
+    size_t start = mh_wr_len(w);
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
+    sim_term_local_tm(s, e->at, &v.time);
+    put_a(GDW1376_A15, &v, w);
+    mh_wr_u16le(w, (uint16_t)(0x8000u | (m->pn & 0x0FFF)));
+    switch (k->erc) {
+    case 10: { /* type (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
+        struct sim_instant in;
+        sim_term_instant_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &in);
+        mh_wr_u8(w, (uint8_t)((e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1u << (m->model.anomaly_phase % 3)));
+        v.kind = GDW1376_V_NUM;
+        for (int i = 0; i < 3; i++) {
+            v.num = mh_dec_make(in.voltage_dv[i], -1);
+            put_a(GDW1376_A7, &v, w);
+        }
+        for (int i = 0; i < 3; i++) {
+            v.kind = GDW1376_V_NUM;
+            v.num = mh_dec_make(in.current_ma[i], -3);
+            put_a(GDW1376_A25, &v, w);
+        }
+        put_energy(s, t, e->meter, e->at, w);
+        break;
+    }
+    case 27: /* reading before, after */
+    case 29: /* before, after, threshold (A.22) */
+        put_energy(s, t, e->meter, e->at, w);
+        put_energy(s, t, e->meter, e->at + SIM_INTERVAL_S, w);
+        if (k->erc == 29) {
+            v.kind = GDW1376_V_NUM;
+            v.num = mh_dec_make(20, -1);
+            put_a(GDW1376_A22, &v, w);
+        }
+        break;
+    case 30: /* reading, stop threshold (15-minute intervals) */
+        put_energy(s, t, e->meter, e->at, w);
+        mh_wr_u8(w, 2);
+        break;
+    case 37: /* cover-open count (A.10) */
+        v.kind = GDW1376_V_NUM;
+        v.num = mh_dec_make(1, 0);
+        put_a(GDW1376_A10, &v, w);
+        break;
+    default: /* 12: time and pn only */
+        break;
+    }
+    if (le)
+        *le = (uint8_t)(mh_wr_len(w) - start);
+}
+
+/* AFN0E F1 data: EC1 EC2 Pm Pn and the records of events [from, upto). */
+static void put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
+                       struct mh_wr *w)
+{
+    struct sim_term_event ev[EVENTS_PER_REPORT];
+    uint8_t ec[2];
+    events_pending(s, t, now, ec);
+    mh_wr_u8(w, ec[0]);
+    mh_wr_u8(w, ec[1]);
+    mh_wr_u8(w, (uint8_t)from);
+    mh_wr_u8(w, (uint8_t)upto);
+    while (from < upto) {
+        size_t n = upto - from < EVENTS_PER_REPORT ? upto - from : EVENTS_PER_REPORT;
+        sim_term_events(s, t, now, from, ev, n);
+        for (size_t i = 0; i < n; i++)
+            put_erc(s, t, &ev[i], w);
+        from += n;
+    }
+}
+
 /* ---- one reply, cut into frames ---- */
 
 struct reply {
@@ -83,6 +196,7 @@ struct reply {
     const struct sim_terminal *t;
     struct sim_emit *em;
     const struct gdw1376_frame *req;
+    int64_t now;
     uint8_t afn;
     uint8_t frames;   /* frames sent so far */
     size_t len;       /* pending data units */
@@ -101,8 +215,13 @@ static void reply_emit(struct reply *r, uint8_t c, uint8_t afn, int fin)
     if (fin)
         seq |= GDW1376_SEQ_FIN;
     mh_wr_init(&w, frame, sizeof frame);
+    /* Unconfirmed important events: ACD in C and EC after the data (5.2.2.1, AUX). */
+    uint8_t ec[2];
+    int acd = events_pending(r->s, r->t, r->now, ec);
+    if (acd)
+        c |= GDW1376_C_FCB_ACD;
     /* A request with Tp gets its Tp back (5.2.4.3), so the master matches stale replies. */
-    if (gdw1376_frame_encode(&w, c, &a, afn, seq, r->buf, r->len, NULL, 0, NULL,
+    if (gdw1376_frame_encode(&w, c, &a, afn, seq, r->buf, r->len, NULL, 0, acd ? ec : NULL,
                              r->req->has_tp ? &r->req->tp : NULL) == 0 &&
         mh_wr_err(&w) == 0)
         sim_emit_frame(r->em, frame, mh_wr_len(&w));
@@ -472,6 +591,40 @@ static void on_read(struct reply *r, int64_t now)
         reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
+/* ---- AFN0E F1: the master reads events from pointer Pm to Pn ---- */
+
+static void on_events_read(struct reply *r, int64_t now)
+{
+    const struct gdw1376_frame *f = r->req;
+    if (f->units_len < 6 || f->units[0] || f->units[1] || f->units[2] != 0x01 || f->units[3] != 0x00) {
+        reply_ack(r, 1);
+        return;
+    }
+    /* Pointers are event numbers modulo 256 (EC1); a field with fewer than 256 events reads them as they are. */
+    size_t n = sim_term_events(r->s, r->t, now, 0, NULL, 0);
+    size_t from = f->units[4], upto = f->units[5];
+    if (upto > n)
+        upto = n;
+    if (from >= upto) {
+        reply_ack(r, 1);
+        return;
+    }
+    if (upto - from > 32)
+        upto = from + 32; /* what one data unit carries */
+    uint8_t unit[UNIT_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, unit, sizeof unit);
+    mh_wr_bytes(&w, f->units, 4);
+    put_events(r->s, r->t, now, from, upto, &w);
+    if (mh_wr_err(&w) != 0) {
+        reply_ack(r, 1);
+        return;
+    }
+    sim_term_events_read(r->t, upto);
+    reply_unit(r, unit, mh_wr_len(&w));
+    reply_emit(r, C_UP_DATA, r->afn, 1);
+}
+
 /* ---- AFN05 control ---- */
 
 static void on_control(struct reply *r, int64_t now)
@@ -564,17 +717,46 @@ static void gdw_login(const struct scenario *s, const struct sim_terminal *t, ui
     gdw_link(t, 1, seq, w);
 }
 
+/*
+ * While events wait for confirmation: an active report (AFN0E F1, C = C4,
+ * CON) once the master has confirmed the login, then again behind every
+ * heartbeat until the master confirms it with AFN00 F1 (active reporting).
+ */
+static void gdw_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                       struct mh_wr *w)
+{
+    size_t n = sim_term_events(s, t, now, 0, NULL, 0), from = sim_term_events_confirmed(t);
+    if (n <= from)
+        return;
+    size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
+    uint8_t units[4 + 4 + EVENTS_PER_REPORT * 48];
+    struct mh_wr u;
+    mh_wr_init(&u, units, sizeof units);
+    mh_wr_fill(&u, 0, 2); /* p0 */
+    mh_wr_u8(&u, 0x01);   /* F1: important events */
+    mh_wr_u8(&u, 0x00);
+    put_events(s, t, now, from, upto, &u);
+    if (mh_wr_err(&u) != 0)
+        return;
+    struct gdw1376_addr a = addr_of(t);
+    unsigned pseq = *seq & 0x0F;
+    (*seq)++;
+    if (gdw1376_frame_encode(w, 0xC4, &a, GDW1376_AFN_CLASS3,
+                             (uint8_t)(GDW1376_SEQ_FIR | GDW1376_SEQ_FIN | GDW1376_SEQ_CON | pseq), units,
+                             mh_wr_len(&u), NULL, 0, NULL, NULL) == 0)
+        sim_term_events_sent(t, pseq, upto);
+}
+
 static void gdw_heartbeat(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                           struct mh_wr *w)
 {
-    (void)s, (void)now;
     gdw_link(t, 3, seq, w);
+    gdw_report(s, t, seq, now, w);
 }
 
 static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, const uint8_t *frame,
                          size_t len, int64_t now, struct sim_emit *em)
 {
-    (void)seq;
     struct gdw1376_frame f;
     if (gdw1376_frame_parse(frame, len, PW_LEN, &f) != 0 || (f.c & GDW1376_C_DIR))
         return;
@@ -586,11 +768,25 @@ static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t,
         if (gdw1376_tp_stale(&f.tp, &clock))
             return; /* 5.2.4.3: a request past its delay is discarded */
     }
-    struct reply *r = &(struct reply){.s = s, .t = t, .em = em, .req = &f, .afn = f.afn};
+    struct reply *r = &(struct reply){.s = s, .t = t, .em = em, .req = &f, .now = now, .afn = f.afn};
     switch (f.afn) {
     case GDW1376_AFN_CONFIRM:
+        /* AFN00 F1 answering a report confirms its events; a login's or heartbeat's needs nothing. */
+        if (f.units_len >= 4 && f.units[2] == 0x01 && f.units[3] == 0x00 &&
+            !sim_term_events_confirm(t, f.seq & 0x0F) && !sim_term_events_outstanding(t)) {
+            uint8_t out[1024];
+            struct mh_wr w;
+            mh_wr_init(&w, out, sizeof out);
+            gdw_report(s, t, seq, now, &w);
+            if (mh_wr_err(&w) == 0 && mh_wr_len(&w) > 0)
+                sim_emit_frame(em, out, mh_wr_len(&w));
+        }
+        return;
     case GDW1376_AFN_LINK:
-        return; /* the master confirming a login or heartbeat */
+        return;
+    case GDW1376_AFN_CLASS3:
+        on_events_read(r, now);
+        return;
     case GDW1376_AFN_CLASS1:
     case GDW1376_AFN_CLASS2:
         on_read(r, now);

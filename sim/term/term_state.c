@@ -19,6 +19,10 @@ struct term_ctl {
     int64_t clock_offset; /* terminal clock - true time, after a clock set */
     uint8_t n_trips;
     struct trip trips[SIM_TERM_MAX_TRIPS];
+    uint8_t report_out;    /* a report is awaiting confirmation */
+    uint8_t report_seq;
+    uint32_t report_upto;
+    uint32_t confirmed;    /* events confirmed or read */
 };
 
 static struct term_ctl **table;
@@ -167,6 +171,46 @@ void sim_term_day_registers(const struct scenario *s, const struct sim_terminal 
         imp[j] = r.import_wh10[0];
         exp[j] = r.export_wh10[0];
     }
+}
+
+size_t sim_term_events_confirmed(const struct sim_terminal *t)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c ? c->confirmed : 0;
+}
+
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return;
+    c->report_out = 1;
+    c->report_seq = (uint8_t)seq;
+    c->report_upto = (uint32_t)upto;
+}
+
+int sim_term_events_outstanding(const struct sim_terminal *t)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c && c->report_out;
+}
+
+int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq)
+{
+    struct term_ctl *c = table && t->id < table_len ? table[t->id] : NULL;
+    if (!c || !c->report_out || c->report_seq != (uint8_t)seq)
+        return 0;
+    c->report_out = 0;
+    if (c->report_upto > c->confirmed)
+        c->confirmed = c->report_upto;
+    return 1;
+}
+
+void sim_term_events_read(const struct sim_terminal *t, size_t upto)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (c && upto > c->confirmed)
+        c->confirmed = (uint32_t)upto;
 }
 
 void sim_term_local_tm(const struct scenario *s, int64_t t, struct mh_tm *out)

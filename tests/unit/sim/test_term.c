@@ -258,6 +258,8 @@ static size_t enc_units(uint8_t *frame, size_t cap, uint8_t afn, uint8_t seq, co
     return mh_wr_len(&w);
 }
 
+static uint8_t last_c; /* control field of the last reply frame exchange() saw */
+
 /* Send a request, collect the reply frames until FIN; returns the number of frames, units concatenated. */
 static int exchange(struct harness *h, const uint8_t *req, size_t n, uint8_t *units, size_t cap, size_t *units_len,
                     uint8_t *afn, uint8_t *raw, size_t *raw_len)
@@ -287,6 +289,7 @@ static int exchange(struct harness *h, const uint8_t *req, size_t n, uint8_t *un
         memcpy(units + *units_len, f.units, f.units_len);
         *units_len += f.units_len;
         *afn = f.afn;
+        last_c = f.c;
         frames++;
         if (f.seq & GDW1376_SEQ_FIN)
             return frames;
@@ -552,6 +555,97 @@ static void test_dtu_645_equals_truth(void **state)
     stop(&h);
 }
 
+/* Next frame that is not a heartbeat. */
+static int next_non_heartbeat_within(struct harness *h, uint8_t *fr, size_t cap, struct gdw1376_frame *f, int ms)
+{
+    for (;;) {
+        int len = next_frame(h, gdw1376_frame_scan, fr, cap, ms);
+        assert_true(len > 0);
+        assert_int_equal(gdw1376_frame_parse(fr, (size_t)len, 16, f), 0);
+        if (f->afn != GDW1376_AFN_LINK)
+            return len;
+    }
+}
+
+static int next_non_heartbeat(struct harness *h, uint8_t *fr, size_t cap, struct gdw1376_frame *f)
+{
+    return next_non_heartbeat_within(h, fr, cap, f, 3000);
+}
+
+static void test_1376_event_reports_until_confirmed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":10,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":11,"
+                   "\"region\":\"0171\"}],\"anomalies\":[{\"type\":\"cover_open\",\"count\":2,"
+                   "\"start\":\"2026-11-05T14:30\"}]}"),
+          13);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    assert_int_equal(sim_term_events(h.s, t, local_at(h.s, 20, 10), 0, NULL, 0), 2);
+    login(&h);
+    uint8_t fr[2048], first[2048];
+    struct gdw1376_frame f;
+    /* The report: C4, CON, AFN0E F1 on p0, EC1 2, Pm 0, Pn 2, two ERC 37 records at the anomaly's start. */
+    int len1 = next_non_heartbeat(&h, first, sizeof first, &f);
+    assert_int_equal(f.c, 0xC4);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS3);
+    assert_true(f.seq & GDW1376_SEQ_CON);
+    assert_int_equal(f.units[2], 0x01);
+    assert_int_equal(f.units[4], 2);
+    assert_int_equal(f.units[6], 0);
+    assert_int_equal(f.units[7], 2);
+    const uint8_t *rec = f.units + 8;
+    int seen = 0;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(rec[0], 37);
+        struct gdw1376_value v;
+        assert_int_equal(gdw1376_fmt_decode(GDW1376_A15, rec + 2, 5, &v), 0);
+        assert_int_equal(v.time.day, 5);
+        assert_int_equal(v.time.hour, 14);
+        assert_int_equal(v.time.min, 30);
+        uint16_t pn = (uint16_t)((rec[7] | rec[8] << 8) & 0x0FFF);
+        assert_true(rec[8] & 0x80); /* begun */
+        for (uint32_t m = 0; m < t->meter_count; m++)
+            if (h.s->meters[t->first_meter + m].pn == pn)
+                seen += h.s->meters[t->first_meter + m].model.anomaly == SIM_ANOM_COVER_OPEN;
+        rec += 2 + rec[1];
+    }
+    assert_int_equal(seen, 2);
+    /* Not confirmed: sent again at the next heartbeat (10 s), same records. */
+    int len2 = next_non_heartbeat_within(&h, fr, sizeof fr, &f, 12000);
+    assert_int_equal(len1, len2);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS3);
+    assert_memory_equal(first + 14, fr + 14, (size_t)len1 - 16);
+    unsigned rep_seq = f.seq & 0x0F;
+    /* A confirmation of another sequence changes nothing: a read still carries ACD and EC1 = 2. */
+    uint8_t req[64], got[4096], afn, r2[4] = {0, 0, 0, 0};
+    struct mh_wr w;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(gdw1376_enc_confirm(&w, &T1, 0, (uint8_t)((rep_seq + 1) & 0x0F)), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    gdw1376_dt_encode(2, &r2[2], &r2[3]);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 7, r2, 4, 0);
+    send_all(&h, req, n);
+    next_non_heartbeat(&h, fr, sizeof fr, &f);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS1);
+    assert_true(f.c & GDW1376_C_FCB_ACD);
+    assert_true(f.has_ec);
+    assert_int_equal(f.ec1, 2);
+    /* Confirm the report: replies lose ACD and EC, nothing more is sent. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(gdw1376_enc_confirm(&w, &T1, 0, (uint8_t)rep_seq), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    size_t glen;
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 8, r2, 4, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CLASS1);
+    assert_int_equal(glen, 10);
+    assert_int_equal(last_c, 0x88); /* no ACD */
+    assert_int_equal(next_frame(&h, gdw1376_frame_scan, fr, sizeof fr, 100), 0);
+    stop(&h);
+}
+
 /* ---- 698.45 master side ---- */
 
 static size_t d698_request(const struct sim_terminal *t, const uint8_t *apdu, size_t n, uint8_t *frame, size_t cap)
@@ -694,6 +788,68 @@ static void test_698_login_get_and_daily_freeze_equal_truth(void **state)
     stop(&h);
 }
 
+static void test_698_event_report_until_confirmed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"dlt698\",\"count\":1,\"meters_each\":6}],"
+                   "\"anomalies\":[{\"type\":\"cover_open\",\"count\":2,\"start\":\"2026-11-05T14:30\"}]}"),
+          3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t fr[2048], req[256], sa[6];
+    sim_term_addr_wire(t->address, sa);
+    int len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x81);
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    uint8_t lr[64];
+    struct mh_wr w, fw;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, f.apdu[1], 0x80, &now, &now, &now), 0);
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+    /* REPORT-Notification record list: two cover-open records (301B), numbers 1 and 2, begun 2026-11-05 14:30. */
+    len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x83);
+    struct mh_rd r;
+    mh_rd_init(&r, f.apdu, f.apdu_len);
+    assert_int_equal(mh_rd_u8(&r), 0x88);
+    assert_int_equal(mh_rd_u8(&r), 0x02);
+    uint8_t piid = mh_rd_u8(&r);
+    assert_int_equal(dlt698_len_read(&r), 2);
+    for (unsigned k = 1; k <= 2; k++) {
+        assert_int_equal(mh_rd_u32be(&r), 0x301B0200);
+        uint32_t cols;
+        assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+        assert_int_equal(cols, 3);
+        assert_int_equal(mh_rd_u8(&r), 1);
+        assert_int_equal(dlt698_len_read(&r), 1);
+        struct dlt698_token tok;
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.u, k);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_DATETIME_S);
+        assert_int_equal(tok.time.day, 5);
+        assert_int_equal(tok.time.hour, 14);
+        assert_int_equal(tok.time.min, 30);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_NULL);
+    }
+    /* REPORT-Response with that PIID: confirmed, nothing is sent again. */
+    const uint8_t resp[] = {0x08, 0x02, piid, 0x01, 0x30, 0x1B, 0x02, 0x00};
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x03, 0x05, sa, 0, resp, sizeof resp), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+    assert_int_equal(next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 500), 0);
+    stop(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,7 +857,9 @@ int main(void)
         cmocka_unit_test(test_1376_clock_set_and_trip),
         cmocka_unit_test(test_1376_corrupting_channel),
         cmocka_unit_test(test_dtu_645_equals_truth),
+        cmocka_unit_test(test_1376_event_reports_until_confirmed),
         cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
+        cmocka_unit_test(test_698_event_report_until_confirmed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
