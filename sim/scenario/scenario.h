@@ -139,6 +139,22 @@ void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_r
 void scenario_meter_day(const struct scenario *s, size_t idx, int64_t day,
                         struct sim_interval out[SIM_INTERVALS_PER_DAY]);
 
+/*
+ * Total import and export registers of meter idx as it shows them (0.1 Wh,
+ * after its CT) at 00:00 + j x 15 min of a local day, j = 0..96: the day
+ * curve every consumer of curves (ground truth, simulated terminals) takes,
+ * so increments are register differences and agree everywhere.
+ */
+void scenario_meter_day_registers(const struct scenario *s, size_t idx, int64_t day,
+                                  int64_t imp[SIM_INTERVALS_PER_DAY + 1],
+                                  int64_t exp[SIM_INTERVALS_PER_DAY + 1]);
+
+/* The same from the primary registers at 00:00 and the day's intervals, when the caller has them. */
+void scenario_meter_day_registers_from(const struct scenario *s, size_t idx, const struct sim_registers *p0,
+                                       const struct sim_interval iv[SIM_INTERVALS_PER_DAY],
+                                       int64_t imp[SIM_INTERVALS_PER_DAY + 1],
+                                       int64_t exp[SIM_INTERVALS_PER_DAY + 1]);
+
 /* Local day number of epoch second t in the scenario's zone. */
 int64_t scenario_local_day(const struct scenario *s, int64_t t);
 

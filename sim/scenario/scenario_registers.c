@@ -91,6 +91,44 @@ void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_r
         }
 }
 
+static int64_t floor_div_ct(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+void scenario_meter_day_registers_from(const struct scenario *s, size_t idx, const struct sim_registers *p0,
+                                       const struct sim_interval iv[SIM_INTERVALS_PER_DAY],
+                                       int64_t imp[SIM_INTERVALS_PER_DAY + 1],
+                                       int64_t exp[SIM_INTERVALS_PER_DAY + 1])
+{
+    /* The meter shows primary / ct, so truncation steps fall where the
+     * primary sum crosses a multiple of ct. */
+    int64_t ct = s->meters[idx].ct > 1 ? s->meters[idx].ct : 1;
+    int64_t pi = p0->import_wh10[0], pe = p0->export_wh10[0];
+    imp[0] = floor_div_ct(pi, ct);
+    exp[0] = floor_div_ct(pe, ct);
+    for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
+        pi += iv[j].import_wh10;
+        pe += iv[j].export_wh10;
+        imp[j + 1] = floor_div_ct(pi, ct);
+        exp[j + 1] = floor_div_ct(pe, ct);
+    }
+}
+
+void scenario_meter_day_registers(const struct scenario *s, size_t idx, int64_t day,
+                                  int64_t imp[SIM_INTERVALS_PER_DAY + 1],
+                                  int64_t exp[SIM_INTERVALS_PER_DAY + 1])
+{
+    /* Primary registers once at 00:00 (for an area meter that sums every user
+     * since the scenario start), then the day's intervals. */
+    struct sim_interval iv[SIM_INTERVALS_PER_DAY];
+    struct sim_registers p0;
+    scenario_meter_day(s, idx, day, iv);
+    scenario_meter_primary_at(s, idx, scenario_day_start(s, day), &p0);
+    scenario_meter_day_registers_from(s, idx, &p0, iv, imp, exp);
+}
+
 void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t,
                                  struct sim_registers *out)
 {

@@ -64,12 +64,6 @@ static FILE *open_in(const char *dir, const char *name, char *err, size_t cap)
     return f;
 }
 
-static int64_t floor_div64(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
 /* One row: the meter's import and export registers (total, tariffs 1-4) at t. */
 static void write_registers(FILE *f, const struct scenario *s, size_t i, int64_t t,
                             const struct sim_registers *rp)
@@ -147,27 +141,18 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         write_registers(reg, s, i, t0, &start);
         write_registers(reg, s, i, t1, &end);
         unsigned ct = m->ct > 1 ? m->ct : 1;
-        int64_t cum_imp = 0, cum_exp = 0, prev_imp = 0, prev_exp = 0;
-        int64_t base_imp = 0, base_exp = 0; /* primary energy since t0 */
+        int64_t rimp[SIM_INTERVALS_PER_DAY + 1], rexp[SIM_INTERVALS_PER_DAY + 1];
         int64_t imp[5] = {0}, exp = 0;
-        /* The primary register at t0 modulo ct decides where truncation steps fall. */
-        int64_t rem_imp = p0.import_wh10[0] - start.import_wh10[0] * (int64_t)ct;
-        int64_t rem_exp = p0.export_wh10[0] - start.export_wh10[0] * (int64_t)ct;
+        scenario_meter_day_registers_from(s, i, &p0, iv, rimp, rexp);
         char line_i[96 * 16 + 64], line_e[96 * 16 + 64];
         char *pi = line_i, *pe = line_e;
         int any_export = 0;
         for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
-            base_imp += iv[j].import_wh10;
-            base_exp += iv[j].export_wh10;
-            cum_imp = floor_div64(rem_imp + base_imp, ct);
-            cum_exp = floor_div64(rem_exp + base_exp, ct);
             *pi++ = ',';
-            pi = fmt_kwh(pi, cum_imp - prev_imp);
+            pi = fmt_kwh(pi, rimp[j + 1] - rimp[j]);
             *pe++ = ',';
-            pe = fmt_kwh(pe, cum_exp - prev_exp);
-            any_export |= cum_exp != prev_exp;
-            prev_imp = cum_imp;
-            prev_exp = cum_exp;
+            pe = fmt_kwh(pe, rexp[j + 1] - rexp[j]);
+            any_export |= rexp[j + 1] != rexp[j];
         }
         fprintf(cur, "%012llu,%s,import", (unsigned long long)m->address, dayname);
         fwrite(line_i, 1, (size_t)(pi - line_i), cur);

@@ -5,5 +5,12 @@
 int cmd_decode(int argc, char **argv);
 int cmd_items(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+struct scenario;
+/* sim run / sim floor on a loaded scenario, with the arguments after SCENARIO. */
+int cmd_sim_run(const struct scenario *s, int argc, char **argv);
+int cmd_sim_floor(const struct scenario *s, int argc, char **argv);
+struct mh_tm;
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" into a full, valid date-time; -1 when it is not one. */
+int cmd_sim_parse_time(const char *text, struct mh_tm *out);
 
 #endif

@@ -2,6 +2,8 @@
  * meterhub sim archive SCENARIO [--out FILE]
  * meterhub sim truth SCENARIO --date YYYY-MM-DD [--out DIR]
  * meterhub sim info SCENARIO
+ * meterhub sim run SCENARIO --master HOST:PORT ...   (cmd_sim_run.c)
+ * meterhub sim floor SCENARIO [--timeout S]           (cmd_sim_run.c)
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,31 +18,44 @@ static void sim_usage(FILE *f)
     fputs("usage: meterhub sim archive SCENARIO [--out FILE]   asset archive CSV for the master station\n"
           "       meterhub sim truth SCENARIO --date YYYY-MM-DD [--out DIR]\n"
           "                                                   ground truth of a day (CSV files)\n"
-          "       meterhub sim info SCENARIO                   what the scenario expands to\n",
+          "       meterhub sim info SCENARIO                   what the scenario expands to\n"
+          "       meterhub sim run SCENARIO --master HOST:PORT [--procs N] [--duration S]\n"
+          "                            [--at YYYY-MM-DDTHH:MM] [--quiet]\n"
+          "                                                   play every terminal against a master station\n"
+          "       meterhub sim floor SCENARIO [--timeout S]    least time any master needs for one day\n",
           f);
 }
 
-/* Local day number of a YYYY-MM-DD date; -1 when it is not one. */
-static int64_t parse_day(const char *text)
+int cmd_sim_parse_time(const char *text, struct mh_tm *out)
 {
-    struct mh_tm t = {0};
-    if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+    /* YYYY-MM-DD, optionally THH:MM */
+    static const int off[5] = {0, 5, 8, 11, 14}, len[5] = {4, 2, 2, 2, 2};
+    size_t n = text ? strlen(text) : 0;
+    int fields = n == 10 ? 3 : (n == 16 && text[10] == 'T' && text[13] == ':' ? 5 : 0);
+    if (!fields || text[4] != '-' || text[7] != '-')
         return -1;
-    unsigned v[3] = {0, 0, 0};
-    const int off[3] = {0, 5, 8}, len[3] = {4, 2, 2};
-    for (int f = 0; f < 3; f++)
+    unsigned v[5] = {0, 0, 0, 0, 0};
+    for (int f = 0; f < fields; f++)
         for (int i = 0; i < len[f]; i++) {
             char ch = text[off[f] + i];
             if (ch < '0' || ch > '9')
                 return -1;
             v[f] = v[f] * 10 + (unsigned)(ch - '0');
         }
-    t.year = (uint16_t)v[0];
-    t.mon = (uint8_t)v[1];
-    t.day = (uint8_t)v[2];
-    t.has = MH_TM_FULL;
+    struct mh_tm t = {(uint16_t)v[0], (uint8_t)v[1], (uint8_t)v[2], (uint8_t)v[3], (uint8_t)v[4], 0, 0, 0, MH_TM_FULL};
     int64_t e;
     if (mh_tm_to_epoch(&t, &e) != 0)
+        return -1;
+    *out = t;
+    return 0;
+}
+
+/* Local day number of a YYYY-MM-DD date; -1 when it is not one. */
+static int64_t parse_day(const char *text)
+{
+    struct mh_tm t;
+    int64_t e;
+    if (!text || strlen(text) != 10 || cmd_sim_parse_time(text, &t) != 0 || mh_tm_to_epoch(&t, &e) != 0)
         return -1;
     return e / 86400;
 }
@@ -79,6 +94,17 @@ int cmd_sim(int argc, char **argv)
         return help ? 0 : 2;
     }
     const char *verb = argv[1], *path = argv[2], *out = NULL, *date = NULL;
+    if (strcmp(verb, "run") == 0 || strcmp(verb, "floor") == 0) {
+        char lerr[512];
+        struct scenario *ls = NULL;
+        if (scenario_load(path, &ls, lerr, sizeof lerr) != 0) {
+            fprintf(stderr, "meterhub sim: %s\n", lerr);
+            return 1;
+        }
+        int lrc = verb[0] == 'r' ? cmd_sim_run(ls, argc - 3, argv + 3) : cmd_sim_floor(ls, argc - 3, argv + 3);
+        scenario_free(ls);
+        return lrc;
+    }
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             out = argv[++i];

@@ -1,0 +1,122 @@
+/*
+ * Simulated terminals' protocol behaviours (struct sim_behaviour, see
+ * sim_net.h): what a Q/GDW 1376.1 concentrator, a DL/T 698.45 terminal or a
+ * DTU in front of a DL/T 645 meter says. Every value they report comes from
+ * the meter model through the same scenario functions ground truth uses
+ * (scenario_meter_registers_at, scenario_meter_day_registers,
+ * sim_instant_at), so `meterhub sim truth` and the wire agree digit for digit.
+ *
+ * Control state: commands that change a terminal (clock set, trip / close)
+ * are kept in a process-wide table opened for one scenario
+ * (sim_term_state_open / _close); a terminal without commands costs one
+ * pointer. Behaviour callbacks run on the sim_net loop thread only.
+ */
+#ifndef MH_SIM_TERM_H
+#define MH_SIM_TERM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterhub/base/wr.h"
+#include "meterhub/proto/dlt645.h"
+#include "meterhub/proto/value.h"
+#include "scenario.h"
+#include "sim_net.h"
+
+#define SIM_TERM_MAX_TRIPS 8 /* trip windows kept per terminal; further trips are denied */
+
+/* The behaviour for a terminal (sim_net_opts.behaviour_for); NULL for protocols not simulated. */
+const struct sim_behaviour *sim_term_behaviour_for(const struct sim_terminal *t);
+
+extern const struct sim_behaviour sim_term_gdw1376;
+extern const struct sim_behaviour sim_term_dtu645;
+extern const struct sim_behaviour sim_term_dlt698;
+
+/* ---- per-terminal control state (term_state.c) ---- */
+
+/* Open the table for scenario s (0 or MH_ENOMEM); close frees it. One scenario per process. */
+int sim_term_state_open(const struct scenario *s);
+void sim_term_state_close(void);
+
+/* The terminal's clock at true time now: its drift (from the seed) until a clock set. */
+int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, int64_t now);
+/* Clock set at true time now to the terminal's local time `set` (epoch seconds of that local time as UTC). */
+int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t set_local);
+
+/* Trip (1) or close (0) the terminal's load at now. MH_ENOSPC when the trip windows are used up. */
+int sim_term_control(const struct sim_terminal *t, int trip, int64_t now);
+int sim_term_tripped(const struct sim_terminal *t, int64_t now);
+
+/*
+ * Registers of scenario meter idx (behind terminal t) at true time when, as
+ * the meter shows them, with the energy of the terminal's trip windows
+ * taken out. Equal to scenario_meter_registers_at for a terminal never tripped.
+ */
+void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                           struct sim_registers *out);
+/* Instantaneous values likewise (currents and powers zero while tripped). */
+void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                         struct sim_instant *out);
+/* Day registers (scenario_meter_day_registers) with trips applied. */
+void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,
+                            int64_t imp[SIM_INTERVALS_PER_DAY + 1], int64_t exp[SIM_INTERVALS_PER_DAY + 1]);
+
+/*
+ * Events a terminal reports: its meters' anomalies that a terminal detects
+ * (cover open, voltage loss, phase failure, stopped, reversed, racing,
+ * clock fault), in order of occurrence. Event k of the list is the
+ * terminal's k-th important event (1376.1 EC1 counts them).
+ */
+struct sim_term_event {
+    int64_t at;     /* epoch seconds it began */
+    uint32_t meter; /* scenario meter index */
+    uint8_t anomaly;
+};
+/* How each protocol names an event kind: 1376.1 ERC, 698.45 event object. NULL: not reported. */
+struct sim_event_kind {
+    uint8_t anomaly;
+    uint8_t erc;
+    uint16_t oi;
+};
+const struct sim_event_kind *sim_term_event_kind(uint8_t anomaly);
+
+/* Events of t begun by now: the count; out[0..max) receives those from index `from` on. */
+size_t sim_term_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from,
+                       struct sim_term_event *out, size_t max);
+/* Events the master has confirmed (or read). */
+size_t sim_term_events_confirmed(const struct sim_terminal *t);
+/* A report of events [.., upto) went out with sequence seq; a confirmation of seq covers them. */
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto);
+/* Is a report awaiting confirmation? */
+int sim_term_events_outstanding(const struct sim_terminal *t);
+/* The master confirmed the report with sequence seq (1 when it was the one outstanding). */
+int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq);
+/* The master read events up to upto (AFN0E): they count as confirmed. */
+void sim_term_events_read(const struct sim_terminal *t, size_t upto);
+
+/* Local wall-clock time of epoch second t in the scenario's zone. */
+void sim_term_local_tm(const struct scenario *s, int64_t t, struct mh_tm *out);
+/* Epoch second of a local wall-clock time; MH_EBADTIME when it is not a full valid time. */
+int sim_term_local_epoch(const struct scenario *s, const struct mh_tm *tm, int64_t *out);
+
+/* ---- DL/T 645-2007 meter side (term_dlt645.c) ---- */
+
+#define SIM_645_DAILY_FREEZES 62 /* last-n daily freezes a meter keeps (DI0 1..62) */
+
+/*
+ * Answer one DL/T 645 frame as scenario meter idx (behind terminal t) at true
+ * time now into w. Returns 1 when a reply was written, 0 when the meter stays
+ * silent (another address, a broadcast), or a negative MH_E* (frame not
+ * understood at all). Unknown identifiers get the abnormal reply (ERR bit 1,
+ * no requested data).
+ */
+int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
+                        const uint8_t *frame, size_t len, struct mh_wr *w);
+
+/* The scenario meter whose 645 address is in the frame among terminal t's meters; -1 when none. */
+long sim_term_meter_by_addr(const struct scenario *s, const struct sim_terminal *t, const uint8_t addr[6]);
+
+/* Wire address (A0 first, BCD) of a 12-digit address. */
+void sim_term_addr_wire(uint64_t address, uint8_t out[6]);
+
+#endif

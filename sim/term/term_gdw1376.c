@@ -1,0 +1,807 @@
+/*
+ * A Q/GDW 1376.1 concentrator (or special-transformer terminal) as the
+ * master station sees it: login and heartbeat (AFN02 F1/F3), current data
+ * (AFN0C), history (AFN0D: daily and monthly frozen registers, 15-minute
+ * curves), control (AFN05 F1/F2 trip and close, F31 clock set) and
+ * transparent forwarding to its meters (AFN10 F1).
+ *
+ * Responses are laid out from the codec's Fn dictionary (gdw1376_fn_lookup):
+ * the same field list the master decodes with, each field filled from the
+ * meter model by its item, so a Fn the dictionary describes is answered
+ * without a line of Fn-specific code. A large reply is cut at data-unit
+ * boundaries into frames of at most UNITS_PER_FRAME bytes of data units,
+ * FIR on the first, FIN on the last, RSEQ counting up from the request's
+ * PSEQ (5.2.3.2).
+ *
+ * What a terminal keeps (anything else is answered with AFN00 F2, "no data
+ * requested"): daily frozen registers for DAILY_DAYS days, monthly for
+ * MONTHS months, curves for CURVE_DAYS days, never before the scenario start.
+ * Td_d D is the day that ended: its registers are the meter's at 24:00 of D
+ * (truth registers.csv, frozen_at D+1 00:00); Td_m M likewise at 00:00 of
+ * the first day of the next month.
+ */
+#include <string.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/item.h"
+#include "term.h"
+
+#define PW_LEN 16              /* downlink PW of AFN 01/04/05/06/0F/10 (2013 profile) */
+#define UNITS_PER_FRAME 1024u  /* data-unit bytes per reply frame before a new frame starts */
+#define UNIT_MAX 1600u         /* one data unit: DA DT + curve label + 255 points x 5 bytes */
+#define DAILY_DAYS 62
+#define MONTHS 12
+#define CURVE_DAYS 7
+#define TARIFFS 4
+
+/* Uplink control fields (5.2.2.1): DIR=1, PRM=0 and the function code. */
+#define C_UP_CONFIRM 0x80 /* 0: confirm */
+#define C_UP_DATA 0x88    /* 8: response with user data */
+#define C_UP_NODATA 0x89  /* 9: deny, no data requested */
+
+/* (AFN, Fn) ranges this terminal answers from the model. */
+static const struct {
+    uint8_t afn;
+    uint16_t lo, hi;
+} kept[] = {
+    {0x0C, 2, 2},     {0x0C, 25, 25},   {0x0C, 33, 34},   {0x0C, 129, 136},
+    {0x0D, 1, 2},     {0x0D, 17, 18},   {0x0D, 81, 105},  {0x0D, 161, 168},
+    {0x0D, 177, 184},
+};
+
+static int is_kept(uint8_t afn, uint16_t fn)
+{
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (kept[i].afn == afn && fn >= kept[i].lo && fn <= kept[i].hi)
+            return gdw1376_fn_lookup(afn, fn) != NULL;
+    return 0;
+}
+
+/* Decimals of the numeric appendix A formats the dictionary's fields use. */
+static int fmt_decimals(uint8_t fmt)
+{
+    switch (fmt) {
+    case GDW1376_A5: case GDW1376_A7: return 1;
+    case GDW1376_A6: case GDW1376_A11: return 2;
+    case GDW1376_A25: case GDW1376_A26: return 3;
+    case GDW1376_A9: case GDW1376_A13: case GDW1376_A14: case GDW1376_A23: return 4;
+    default: return 0;
+    }
+}
+
+static struct gdw1376_addr addr_of(const struct sim_terminal *t)
+{
+    struct gdw1376_addr a = {t->region, t->a2, 0, 0};
+    return a;
+}
+
+/* ---- events (ERC records, ACD/EC, active reports) ---- */
+
+#define EVENTS_PER_REPORT 8
+
+/* EC1 EC2 and whether events wait for the master (ACD). */
+static int events_pending(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint8_t ec[2])
+{
+    size_t n = sim_term_events(s, t, now, 0, NULL, 0);
+    ec[0] = (uint8_t)n; /* EC1: important events, wraps at 256 */
+    ec[1] = 0;          /* EC2: no normal events are simulated */
+    return n > sim_term_events_confirmed(t);
+}
+
+static void put_a(uint8_t fmt, struct gdw1376_value *v, struct mh_wr *w)
+{
+    uint8_t *p = mh_wr_reserve(w, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
+    if (p && gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt)) != 0) {
+        v->kind = GDW1376_V_NODATA;
+        gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
+    }
+}
+
+static void put_energy(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                       struct mh_wr *w)
+{
+    struct sim_registers r;
+    struct gdw1376_value v = {.kind = GDW1376_V_NUM};
+    sim_term_registers_at(s, t, idx, when, &r);
+    v.num = mh_dec_make(r.import_wh10[0], -4);
+    put_a(GDW1376_A14, &v, w);
+}
+
+/*
+ * One ERC record: ERC, Le, occurrence time A.15, pn with D15 = begun, then
+ * what the kind carries. NEEDSWORK: move into the codec, and check each
+ * tail against the ERC tables when the codec has them.
+ */
+static void put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
+                    struct mh_wr *w)
+{
+    const struct sim_event_kind *k = sim_term_event_kind(e->anomaly);
+    const struct sim_meter_info *m = &s->meters[e->meter];
+    mh_wr_u8(w, k->erc);
+    uint8_t *le = mh_wr_reserve(w, 1);
+    size_t start = mh_wr_len(w);
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
+    sim_term_local_tm(s, e->at, &v.time);
+    put_a(GDW1376_A15, &v, w);
+    mh_wr_u16le(w, (uint16_t)(0x8000u | (m->pn & 0x0FFF)));
+    switch (k->erc) {
+    case 10: { /* type (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
+        struct sim_instant in;
+        sim_term_instant_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &in);
+        mh_wr_u8(w, (uint8_t)((e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1u << (m->model.anomaly_phase % 3)));
+        v.kind = GDW1376_V_NUM;
+        for (int i = 0; i < 3; i++) {
+            v.num = mh_dec_make(in.voltage_dv[i], -1);
+            put_a(GDW1376_A7, &v, w);
+        }
+        for (int i = 0; i < 3; i++) {
+            v.kind = GDW1376_V_NUM;
+            v.num = mh_dec_make(in.current_ma[i], -3);
+            put_a(GDW1376_A25, &v, w);
+        }
+        put_energy(s, t, e->meter, e->at, w);
+        break;
+    }
+    case 27: /* reading before, after */
+    case 29: /* before, after, threshold (A.22) */
+        put_energy(s, t, e->meter, e->at, w);
+        put_energy(s, t, e->meter, e->at + SIM_INTERVAL_S, w);
+        if (k->erc == 29) {
+            v.kind = GDW1376_V_NUM;
+            v.num = mh_dec_make(20, -1);
+            put_a(GDW1376_A22, &v, w);
+        }
+        break;
+    case 30: /* reading, stop threshold (15-minute intervals) */
+        put_energy(s, t, e->meter, e->at, w);
+        mh_wr_u8(w, 2);
+        break;
+    case 37: /* cover-open count (A.10) */
+        v.kind = GDW1376_V_NUM;
+        v.num = mh_dec_make(1, 0);
+        put_a(GDW1376_A10, &v, w);
+        break;
+    default: /* 12: time and pn only */
+        break;
+    }
+    if (le)
+        *le = (uint8_t)(mh_wr_len(w) - start);
+}
+
+/* AFN0E F1 data: EC1 EC2 Pm Pn and the records of events [from, upto). */
+static void put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
+                       struct mh_wr *w)
+{
+    struct sim_term_event ev[EVENTS_PER_REPORT];
+    uint8_t ec[2];
+    events_pending(s, t, now, ec);
+    mh_wr_u8(w, ec[0]);
+    mh_wr_u8(w, ec[1]);
+    mh_wr_u8(w, (uint8_t)from);
+    mh_wr_u8(w, (uint8_t)upto);
+    while (from < upto) {
+        size_t n = upto - from < EVENTS_PER_REPORT ? upto - from : EVENTS_PER_REPORT;
+        sim_term_events(s, t, now, from, ev, n);
+        for (size_t i = 0; i < n; i++)
+            put_erc(s, t, &ev[i], w);
+        from += n;
+    }
+}
+
+/* ---- one reply, cut into frames ---- */
+
+struct reply {
+    const struct scenario *s;
+    const struct sim_terminal *t;
+    struct sim_emit *em;
+    const struct gdw1376_frame *req;
+    int64_t now;
+    uint8_t afn;
+    uint8_t frames;   /* frames sent so far */
+    size_t len;       /* pending data units */
+    uint8_t buf[UNITS_PER_FRAME + UNIT_MAX];
+};
+
+static void reply_emit(struct reply *r, uint8_t c, uint8_t afn, int fin)
+{
+    uint8_t frame[UNITS_PER_FRAME + UNIT_MAX + 64];
+    struct mh_wr w;
+    struct gdw1376_addr a = addr_of(r->t);
+    a.msa = r->req->a3 >> 1;
+    uint8_t seq = (uint8_t)((r->req->seq + r->frames) & 0x0F);
+    if (r->frames == 0)
+        seq |= GDW1376_SEQ_FIR;
+    if (fin)
+        seq |= GDW1376_SEQ_FIN;
+    mh_wr_init(&w, frame, sizeof frame);
+    /* Unconfirmed important events: ACD in C and EC after the data (5.2.2.1, AUX). */
+    uint8_t ec[2];
+    int acd = events_pending(r->s, r->t, r->now, ec);
+    if (acd)
+        c |= GDW1376_C_FCB_ACD;
+    /* A request with Tp gets its Tp back (5.2.4.3), so the master matches stale replies. */
+    if (gdw1376_frame_encode(&w, c, &a, afn, seq, r->buf, r->len, NULL, 0, acd ? ec : NULL,
+                             r->req->has_tp ? &r->req->tp : NULL) == 0 &&
+        mh_wr_err(&w) == 0)
+        sim_emit_frame(r->em, frame, mh_wr_len(&w));
+    r->frames++;
+    r->len = 0;
+}
+
+/* Append one data unit; a full frame goes out first (not the last: no FIN). */
+static void reply_unit(struct reply *r, const uint8_t *unit, size_t n)
+{
+    if (n > UNIT_MAX)
+        return;
+    if (r->len && r->len + n > UNITS_PER_FRAME)
+        reply_emit(r, C_UP_DATA, r->afn, 0);
+    memcpy(r->buf + r->len, unit, n);
+    r->len += n;
+}
+
+/* AFN00 F1 (all confirmed) or F2 (all denied / no data) on p0. */
+static void reply_ack(struct reply *r, int deny)
+{
+    uint8_t unit[4] = {0, 0, 0, 0};
+    gdw1376_dt_encode(deny ? 2 : 1, &unit[2], &unit[3]);
+    r->len = 0;
+    memcpy(r->buf, unit, 4);
+    r->len = 4;
+    reply_emit(r, deny ? C_UP_NODATA : C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
+}
+
+/* ---- field values from the model ---- */
+
+struct fill {
+    const struct scenario *s;
+    const struct sim_terminal *t;
+    size_t idx;          /* scenario meter */
+    int64_t at;          /* true time the values belong to */
+    int64_t stamp;       /* terminal clock of that moment, for reading-time fields */
+    const uint8_t *label; /* the request's time label, echoed */
+    size_t label_len;
+    int have_reg, have_inst;
+    struct sim_registers reg;
+    struct sim_instant in;
+};
+
+static void num(struct gdw1376_value *v, int64_t m, int exp)
+{
+    v->kind = GDW1376_V_NUM;
+    v->num = mh_dec_make(m, exp);
+}
+
+/* Value of item (tariff 0 total, 1..4) for the meter at f->at; NODATA for what the model has not. */
+static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gdw1376_value *v)
+{
+    memset(v, 0, sizeof *v);
+    v->kind = GDW1376_V_NODATA;
+    if (item == MH_ITEM_AE_IMP || item == MH_ITEM_AE_EXP) {
+        if (!f->have_reg) {
+            sim_term_registers_at(f->s, f->t, f->idx, f->at, &f->reg);
+            f->have_reg = 1;
+        }
+        num(v, item == MH_ITEM_AE_IMP ? f->reg.import_wh10[tariff] : f->reg.export_wh10[tariff], -4);
+        return;
+    }
+    static const struct {
+        uint32_t item;
+        uint8_t what, phase; /* what: 0 P, 1 Q, 2 PF, 3 U, 4 I; phase 0 total, 1..3 */
+    } inst[] = {
+        {MH_ITEM_P, 0, 0},    {MH_ITEM_P_L1, 0, 1},  {MH_ITEM_P_L2, 0, 2},  {MH_ITEM_P_L3, 0, 3},
+        {MH_ITEM_Q, 1, 0},    {MH_ITEM_Q_L1, 1, 1},  {MH_ITEM_Q_L2, 1, 2},  {MH_ITEM_Q_L3, 1, 3},
+        {MH_ITEM_PF, 2, 0},   {MH_ITEM_PF_L1, 2, 1}, {MH_ITEM_PF_L2, 2, 2}, {MH_ITEM_PF_L3, 2, 3},
+        {MH_ITEM_U_L1, 3, 1}, {MH_ITEM_U_L2, 3, 2},  {MH_ITEM_U_L3, 3, 3},
+        {MH_ITEM_I_L1, 4, 1}, {MH_ITEM_I_L2, 4, 2},  {MH_ITEM_I_L3, 4, 3},
+    };
+    for (size_t i = 0; i < sizeof inst / sizeof inst[0]; i++) {
+        if (inst[i].item != item)
+            continue;
+        unsigned ph = inst[i].phase;
+        if (ph > 1 && f->s->meters[f->idx].model.phases != 3)
+            return; /* a single-phase meter has no phases B and C */
+        if (!f->have_inst) {
+            sim_term_instant_at(f->s, f->t, f->idx, f->at, &f->in);
+            f->have_inst = 1;
+        }
+        switch (inst[i].what) {
+        case 0: num(v, (int64_t)f->in.p_w[ph] * 10, -4); break;    /* W in kW, 4 decimals */
+        case 1: num(v, (int64_t)f->in.q_var[ph] * 10, -4); break;
+        case 2: num(v, f->in.pf_milli[ph], -1); break;             /* 0.960 = 96.0 % */
+        case 3: num(v, f->in.voltage_dv[ph - 1], -1); break;
+        default: num(v, f->in.current_ma[ph - 1], -3); break;
+        }
+        return;
+    }
+}
+
+/* Encode v as fmt, truncating to the format's decimals (a register shows what it can). */
+static int put_field(uint8_t fmt, struct gdw1376_value *v, uint8_t *p, size_t cap)
+{
+    if (v->kind == GDW1376_V_NUM) {
+        int target = -fmt_decimals(fmt);
+        while (v->num.exp < target) {
+            v->num.m /= 10;
+            v->num.exp++;
+        }
+    }
+    if (gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, cap) != 0) {
+        v->kind = GDW1376_V_NODATA; /* out of the format's range: the field says so */
+        return gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, cap);
+    }
+    return 0;
+}
+
+/* One prefix / fixed field: echoed label, reading time, clock or a value. */
+static int put_named(struct fill *f, const struct gdw1376_field *fd, unsigned tariff, uint8_t *p, size_t cap)
+{
+    size_t size = gdw1376_fmt_size((enum gdw1376_fmt)fd->fmt);
+    if (size == 0 || size > cap)
+        return MH_ENOSPC;
+    struct gdw1376_value v;
+    memset(&v, 0, sizeof v);
+    if ((fd->fmt == GDW1376_A20 || fd->fmt == GDW1376_A21) && fd->item == 0) {
+        if (f->label_len < size)
+            return MH_EPROTO;
+        memcpy(p, f->label, size);
+        return (int)size;
+    }
+    if (fd->item == 0 || fd->item == MH_ITEM_CLOCK) {
+        v.kind = fd->item == 0 && fd->fmt != GDW1376_A15 ? GDW1376_V_NODATA : GDW1376_V_TIME;
+        sim_term_local_tm(f->s, f->stamp, &v.time);
+    } else {
+        item_value(f, fd->item, tariff, &v);
+    }
+    int rc = put_field(fd->fmt, &v, p, cap);
+    return rc < 0 ? rc : (int)size;
+}
+
+/* Data of a FIXED or TARIFFS Fn: byte count or MH_E*. */
+static int put_fields(struct fill *f, const struct gdw1376_fn_def *d, uint8_t *p, size_t cap)
+{
+    size_t off = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        if (d->layout == GDW1376_L_TARIFFS && i == d->n_prefix) {
+            if (off >= cap)
+                return MH_ENOSPC;
+            p[off++] = TARIFFS; /* M */
+        }
+        unsigned reps = d->layout == GDW1376_L_TARIFFS && i >= d->n_prefix ? TARIFFS + 1 : 1;
+        for (unsigned k = 0; k < reps; k++) {
+            int n = put_named(f, &d->fields[i], k, p + off, cap - off);
+            if (n < 0)
+                return n;
+            off += (size_t)n;
+        }
+    }
+    return (int)off;
+}
+
+/* ---- curves ---- */
+
+/* Registers (total import, export) at 15-minute boundaries, one day cached. */
+struct day_cache {
+    int64_t day;
+    int valid;
+    int64_t imp[SIM_INTERVALS_PER_DAY + 1], exp[SIM_INTERVALS_PER_DAY + 1];
+};
+
+static void reg_total_at(struct fill *f, struct day_cache *c, int64_t when, int64_t *imp, int64_t *exp)
+{
+    int64_t day = scenario_local_day(f->s, when);
+    int64_t off = when - scenario_day_start(f->s, day);
+    if (off % SIM_INTERVAL_S != 0) {
+        struct sim_registers r;
+        sim_term_registers_at(f->s, f->t, f->idx, when, &r);
+        *imp = r.import_wh10[0];
+        *exp = r.export_wh10[0];
+        return;
+    }
+    if (!c->valid || c->day != day) {
+        sim_term_day_registers(f->s, f->t, f->idx, day, c->imp, c->exp);
+        c->day = day;
+        c->valid = 1;
+    }
+    *imp = c->imp[off / SIM_INTERVAL_S];
+    *exp = c->exp[off / SIM_INTERVAL_S];
+}
+
+/*
+ * Curve data: Td_c (start A.15, density m, points n) echoed, then n points
+ * of the Fn's field. A point at T is the value frozen at T: readings and
+ * powers at T, increments over the interval ending at T (so the point at
+ * 00:15 is truth's curve column 00:00).
+ */
+static int put_curve(struct fill *f, const struct gdw1376_fn_def *d, int64_t now, uint8_t *p, size_t cap)
+{
+    if (f->label_len < 7 || cap < 7)
+        return MH_EPROTO;
+    memcpy(p, f->label, 7);
+    size_t off = 7;
+    struct gdw1376_value start;
+    int64_t t0 = 0, step = 0;
+    uint8_t density = f->label[5], points = f->label[6];
+    if (gdw1376_fmt_decode(GDW1376_A15, f->label, 5, &start) == 0 && start.kind == GDW1376_V_TIME) {
+        start.time.sec = 0;
+        if (sim_term_local_epoch(f->s, &start.time, &t0) != 0)
+            t0 = 0;
+    }
+    static const int64_t steps[] = {0, 900, 1800, 3600};
+    if (density < sizeof steps / sizeof steps[0])
+        step = steps[density]; /* the model keeps 15-minute resolution: 5- and 1-minute curves are not kept */
+    const struct gdw1376_field *fd = &d->fields[0];
+    size_t size = gdw1376_fmt_size((enum gdw1376_fmt)fd->fmt);
+    struct day_cache cache = {0, 0, {0}, {0}};
+    int64_t oldest = now - (int64_t)CURVE_DAYS * 86400;
+    for (unsigned i = 0; i < points; i++) {
+        if (off + size > cap)
+            return MH_ENOSPC;
+        int64_t at = t0 + (int64_t)i * step;
+        struct gdw1376_value v;
+        memset(&v, 0, sizeof v);
+        v.kind = GDW1376_V_NODATA;
+        int have = t0 != 0 && step != 0 && at <= now && at >= oldest && at - step >= f->s->start;
+        if (have && (fd->item == MH_ITEM_AE_IMP || fd->item == MH_ITEM_AE_EXP)) {
+            int64_t imp, exp;
+            reg_total_at(f, &cache, at, &imp, &exp);
+            num(&v, fd->item == MH_ITEM_AE_IMP ? imp : exp, -4);
+        } else if (have && (fd->item == MH_ITEM_AE_IMP_INC || fd->item == MH_ITEM_AE_EXP_INC)) {
+            int64_t i1, e1, i0, e0;
+            reg_total_at(f, &cache, at, &i1, &e1);
+            reg_total_at(f, &cache, at - step, &i0, &e0);
+            num(&v, fd->item == MH_ITEM_AE_IMP_INC ? i1 - i0 : e1 - e0, -4);
+        } else if (have) {
+            f->at = at;
+            f->have_inst = 0;
+            item_value(f, fd->item, 0, &v);
+        }
+        if (put_field(fd->fmt, &v, p + off, cap - off) != 0)
+            return MH_ERANGE;
+        off += size;
+    }
+    return (int)off;
+}
+
+/* ---- AFN0C / AFN0D ---- */
+
+static long meter_of_pn(const struct scenario *s, const struct sim_terminal *t, uint16_t pn)
+{
+    for (uint32_t k = 0; k < t->meter_count; k++)
+        if (s->meters[t->first_meter + k].pn == pn)
+            return (long)(t->first_meter + k);
+    return -1;
+}
+
+/* When a frozen label's registers were frozen (true time); MH_ENODATA... outside what is kept. */
+static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt, int64_t now, int64_t *at)
+{
+    struct gdw1376_value v;
+    if (gdw1376_fmt_decode((enum gdw1376_fmt)fmt, label, fmt == GDW1376_A20 ? 3 : 2, &v) != 0 ||
+        v.kind != GDW1376_V_TIME)
+        return MH_EINVAL;
+    struct mh_tm end = v.time;
+    end.hour = end.min = end.sec = 0;
+    int64_t today = scenario_local_day(s, now), first;
+    if (fmt == GDW1376_A20) {
+        if (sim_term_local_epoch(s, &end, &first) != 0)
+            return MH_EINVAL;
+        *at = first + 86400; /* 24:00 of the day that ended */
+        if (scenario_local_day(s, first) < today - DAILY_DAYS)
+            return MH_ERANGE;
+    } else {
+        end.day = 1;
+        end.mon = (uint8_t)(end.mon == 12 ? 1 : end.mon + 1);
+        end.year = (uint16_t)(v.time.mon == 12 ? v.time.year + 1 : v.time.year);
+        if (sim_term_local_epoch(s, &end, at) != 0)
+            return MH_EINVAL;
+        if (scenario_local_day(s, *at) < today - MONTHS * 31)
+            return MH_ERANGE;
+    }
+    if (*at > scenario_day_start(s, today) || *at < s->start)
+        return MH_ERANGE;
+    return 0;
+}
+
+/* One (pn, Fn) data unit into unit; its length, or MH_E* when it is not kept. */
+static int answer_one(const struct scenario *s, const struct sim_terminal *t, uint8_t afn, uint16_t pn, uint16_t fn,
+                      const uint8_t *label, size_t label_len, int64_t now, uint8_t *unit, size_t cap)
+{
+    const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
+    if (!d || !is_kept(afn, fn))
+        return MH_EUNKNOWN;
+    struct fill f;
+    memset(&f, 0, sizeof f);
+    f.s = s;
+    f.t = t;
+    f.label = label;
+    f.label_len = label_len;
+    /* The terminal read its meters at the start of this minute. */
+    f.at = now - (now % 60 + 60) % 60;
+    if (fn == 2 && afn == 0x0C) {
+        if (pn != 0)
+            return MH_EUNKNOWN;
+        f.stamp = sim_term_clock(s, t, now);
+    } else {
+        long idx = meter_of_pn(s, t, pn);
+        if (idx < 0)
+            return MH_EUNKNOWN;
+        f.idx = (size_t)idx;
+        f.stamp = sim_term_clock(s, t, f.at);
+        if (d->request_label == GDW1376_A20 || d->request_label == GDW1376_A21) {
+            if (frozen_at(s, label, d->request_label, now, &f.at) != 0)
+                return MH_ERANGE;
+            f.stamp = f.at;
+        }
+    }
+    gdw1376_da_encode(pn, &unit[0], &unit[1]);
+    gdw1376_dt_encode(fn, &unit[2], &unit[3]);
+    int n = d->layout == GDW1376_L_CURVE ? put_curve(&f, d, now, unit + 4, cap - 4) : put_fields(&f, d, unit + 4, cap - 4);
+    return n < 0 ? n : n + 4;
+}
+
+static size_t label_size(uint8_t afn, uint16_t fn)
+{
+    const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
+    if (afn != GDW1376_AFN_CLASS2 || !d)
+        return 0;
+    switch (d->request_label) {
+    case GDW1376_A20: return 3;
+    case GDW1376_A21: return 2;
+    case GDW1376_A15: return 7; /* Td_c: start, density, points */
+    default: return 0;
+    }
+}
+
+static void on_read(struct reply *r, int64_t now)
+{
+    const struct gdw1376_frame *f = r->req;
+    size_t off = 0;
+    unsigned answered = 0;
+    while (off + 4 <= f->units_len) {
+        const uint8_t *u = f->units + off;
+        uint16_t pns[8], fns[8];
+        int npn = gdw1376_da_decode(u[0], u[1], pns), nfn = gdw1376_dt_decode(u[2], u[3], fns);
+        if (npn < 0 || nfn <= 0)
+            break;
+        size_t lsz = label_size(f->afn, fns[0]);
+        if (f->afn == GDW1376_AFN_CLASS2 && lsz == 0)
+            break; /* an Fn of unknown label size: the rest of the frame cannot be parsed */
+        if (off + 4 + lsz > f->units_len)
+            break;
+        const uint8_t *label = u + 4;
+        off += 4 + lsz;
+        /* FF 00: every measuring point the terminal has. */
+        uint32_t count = npn == 1 && pns[0] == 0xFFFF ? r->t->meter_count : (uint32_t)npn;
+        for (uint32_t k = 0; k < count; k++) {
+            uint16_t pn = npn == 1 && pns[0] == 0xFFFF ? r->s->meters[r->t->first_meter + k].pn : pns[k];
+            for (int j = 0; j < nfn; j++) {
+                uint8_t unit[UNIT_MAX];
+                int n = answer_one(r->s, r->t, f->afn, pn, fns[j], label, lsz, now, unit, sizeof unit);
+                if (n > 0) {
+                    reply_unit(r, unit, (size_t)n);
+                    answered++;
+                }
+            }
+        }
+    }
+    if (answered == 0)
+        reply_ack(r, 1);
+    else
+        reply_emit(r, C_UP_DATA, r->afn, 1);
+}
+
+/* ---- AFN0E F1: the master reads events from pointer Pm to Pn ---- */
+
+static void on_events_read(struct reply *r, int64_t now)
+{
+    const struct gdw1376_frame *f = r->req;
+    if (f->units_len < 6 || f->units[0] || f->units[1] || f->units[2] != 0x01 || f->units[3] != 0x00) {
+        reply_ack(r, 1);
+        return;
+    }
+    /* Pointers are event numbers modulo 256 (EC1); a field with fewer than 256 events reads them as they are. */
+    size_t n = sim_term_events(r->s, r->t, now, 0, NULL, 0);
+    size_t from = f->units[4], upto = f->units[5];
+    if (upto > n)
+        upto = n;
+    if (from >= upto) {
+        reply_ack(r, 1);
+        return;
+    }
+    if (upto - from > 32)
+        upto = from + 32; /* what one data unit carries */
+    uint8_t unit[UNIT_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, unit, sizeof unit);
+    mh_wr_bytes(&w, f->units, 4);
+    put_events(r->s, r->t, now, from, upto, &w);
+    if (mh_wr_err(&w) != 0) {
+        reply_ack(r, 1);
+        return;
+    }
+    sim_term_events_read(r->t, upto);
+    reply_unit(r, unit, mh_wr_len(&w));
+    reply_emit(r, C_UP_DATA, r->afn, 1);
+}
+
+/* ---- AFN05 control ---- */
+
+static void on_control(struct reply *r, int64_t now)
+{
+    const struct gdw1376_frame *f = r->req;
+    size_t off = 0;
+    int ok = f->units_len >= 4;
+    while (ok && off + 4 <= f->units_len) {
+        const uint8_t *u = f->units + off;
+        uint16_t pns[8], fns[8];
+        int npn = gdw1376_da_decode(u[0], u[1], pns), nfn = gdw1376_dt_decode(u[2], u[3], fns);
+        if (npn != 1 || nfn != 1) {
+            ok = 0;
+            break;
+        }
+        off += 4;
+        if (fns[0] == 31 && pns[0] == 0 && off + 6 <= f->units_len) {
+            /* F31 clock set: A.1 local time; the terminal's drift is gone from now on. */
+            struct gdw1376_value v;
+            int64_t set;
+            ok = gdw1376_fmt_decode(GDW1376_A1, f->units + off, 6, &v) == 0 && v.kind == GDW1376_V_TIME &&
+                 mh_tm_to_epoch(&(struct mh_tm){v.time.year, v.time.mon, v.time.day, v.time.hour, v.time.min,
+                                                v.time.sec, 0, 0, MH_TM_FULL},
+                                &set) == 0 &&
+                 sim_term_clock_set(r->s, r->t, now, set) == 0;
+            off += 6;
+        } else if (fns[0] == 1 && pns[0] >= 1 && pns[0] <= 8 && off + 1 <= f->units_len &&
+                   r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
+            ok = sim_term_control(r->t, 1, now) == 0; /* F1 remote trip of control round pn */
+            off += 1;
+        } else if (fns[0] == 2 && pns[0] >= 1 && pns[0] <= 8 && r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
+            ok = sim_term_control(r->t, 0, now) == 0; /* F2 close allowed */
+        } else {
+            ok = 0;
+        }
+    }
+    reply_ack(r, !ok);
+}
+
+/* ---- AFN10 F1 transparent forwarding ---- */
+
+static void on_forward(struct reply *r, int64_t now)
+{
+    const struct gdw1376_frame *f = r->req;
+    const uint8_t *u = f->units;
+    /* DA p0, DT F1, port, control word, frame timeout, byte timeout, length (2), bytes. */
+    if (f->units_len < 10 || u[0] || u[1] || u[2] != 0x01 || u[3] != 0x00) {
+        reply_ack(r, 1);
+        return;
+    }
+    size_t n = (size_t)u[8] | (size_t)u[9] << 8;
+    if (n > f->units_len - 10) {
+        reply_ack(r, 1);
+        return;
+    }
+    const uint8_t *fwd = u + 10;
+    uint8_t unit[4 + 3 + DLT645_MAX_DATA + 32];
+    memcpy(unit, u, 4);
+    unit[4] = u[4];
+    size_t got = 0;
+    struct mh_frame_span sp;
+    struct dlt645_frame mf;
+    if (dlt645_frame_next(fwd, n, &sp, &mf) == 1) {
+        long idx = sim_term_meter_by_addr(r->s, r->t, mf.addr);
+        struct mh_wr w;
+        mh_wr_init(&w, unit + 7, sizeof unit - 7);
+        if (idx >= 0 && sim_term_645_answer(r->s, r->t, (size_t)idx, now, fwd + sp.off, sp.len, &w) == 1)
+            got = mh_wr_len(&w);
+    }
+    /* Length 0: the meter did not answer within the frame timeout. */
+    unit[5] = (uint8_t)got;
+    unit[6] = (uint8_t)(got >> 8);
+    reply_unit(r, unit, 7 + got);
+    reply_emit(r, C_UP_DATA, r->afn, 1);
+}
+
+/* ---- the behaviour ---- */
+
+static void gdw_link(const struct sim_terminal *t, uint16_t fn, uint32_t *seq, struct mh_wr *w)
+{
+    struct gdw1376_addr a = addr_of(t);
+    gdw1376_enc_link(w, &a, fn, (uint8_t)(*seq & 0x0F));
+    (*seq)++;
+}
+
+static void gdw_login(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                      struct mh_wr *w)
+{
+    (void)s, (void)now;
+    gdw_link(t, 1, seq, w);
+}
+
+/*
+ * While events wait for confirmation: an active report (AFN0E F1, C = C4,
+ * CON) once the master has confirmed the login, then again behind every
+ * heartbeat until the master confirms it with AFN00 F1 (active reporting).
+ */
+static void gdw_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                       struct mh_wr *w)
+{
+    size_t n = sim_term_events(s, t, now, 0, NULL, 0), from = sim_term_events_confirmed(t);
+    if (n <= from)
+        return;
+    size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
+    uint8_t units[4 + 4 + EVENTS_PER_REPORT * 48];
+    struct mh_wr u;
+    mh_wr_init(&u, units, sizeof units);
+    mh_wr_fill(&u, 0, 2); /* p0 */
+    mh_wr_u8(&u, 0x01);   /* F1: important events */
+    mh_wr_u8(&u, 0x00);
+    put_events(s, t, now, from, upto, &u);
+    if (mh_wr_err(&u) != 0)
+        return;
+    struct gdw1376_addr a = addr_of(t);
+    unsigned pseq = *seq & 0x0F;
+    (*seq)++;
+    if (gdw1376_frame_encode(w, 0xC4, &a, GDW1376_AFN_CLASS3,
+                             (uint8_t)(GDW1376_SEQ_FIR | GDW1376_SEQ_FIN | GDW1376_SEQ_CON | pseq), units,
+                             mh_wr_len(&u), NULL, 0, NULL, NULL) == 0)
+        sim_term_events_sent(t, pseq, upto);
+}
+
+static void gdw_heartbeat(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                          struct mh_wr *w)
+{
+    gdw_link(t, 3, seq, w);
+    gdw_report(s, t, seq, now, w);
+}
+
+static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, const uint8_t *frame,
+                         size_t len, int64_t now, struct sim_emit *em)
+{
+    struct gdw1376_frame f;
+    if (gdw1376_frame_parse(frame, len, PW_LEN, &f) != 0 || (f.c & GDW1376_C_DIR))
+        return;
+    if (f.a1 != t->region || (f.a2 != t->a2 && f.a2 != 0xFFFF))
+        return; /* another terminal's frame */
+    if (f.has_tp) {
+        struct mh_tm clock;
+        sim_term_local_tm(s, sim_term_clock(s, t, now), &clock);
+        if (gdw1376_tp_stale(&f.tp, &clock))
+            return; /* 5.2.4.3: a request past its delay is discarded */
+    }
+    struct reply *r = &(struct reply){.s = s, .t = t, .em = em, .req = &f, .now = now, .afn = f.afn};
+    switch (f.afn) {
+    case GDW1376_AFN_CONFIRM:
+        /* AFN00 F1 answering a report confirms its events; a login's or heartbeat's needs nothing. */
+        if (f.units_len >= 4 && f.units[2] == 0x01 && f.units[3] == 0x00 &&
+            !sim_term_events_confirm(t, f.seq & 0x0F) && !sim_term_events_outstanding(t)) {
+            uint8_t out[1024];
+            struct mh_wr w;
+            mh_wr_init(&w, out, sizeof out);
+            gdw_report(s, t, seq, now, &w);
+            if (mh_wr_err(&w) == 0 && mh_wr_len(&w) > 0)
+                sim_emit_frame(em, out, mh_wr_len(&w));
+        }
+        return;
+    case GDW1376_AFN_LINK:
+        return;
+    case GDW1376_AFN_CLASS3:
+        on_events_read(r, now);
+        return;
+    case GDW1376_AFN_CLASS1:
+    case GDW1376_AFN_CLASS2:
+        on_read(r, now);
+        return;
+    case GDW1376_AFN_CONTROL:
+        on_control(r, now);
+        return;
+    case GDW1376_AFN_FORWARD:
+        on_forward(r, now);
+        return;
+    default:
+        reply_ack(r, 1);
+        return;
+    }
+}
+
+const struct sim_behaviour sim_term_gdw1376 = {"gdw1376", gdw1376_frame_scan, gdw_login, gdw_heartbeat,
+                                                gdw_on_frame};

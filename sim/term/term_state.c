@@ -1,0 +1,246 @@
+/*
+ * Per-terminal control state of simulated terminals: the clock offset a
+ * clock set leaves and the windows during which a trip cut the load. See
+ * term.h. The table holds one pointer per terminal; the state itself is
+ * allocated on a terminal's first command, so a field of 20,000 terminals
+ * that is never commanded costs 160 KB.
+ */
+#include <stdlib.h>
+
+#include "meterhub/base/err.h"
+#include "term.h"
+
+struct trip {
+    int64_t from, to; /* to = INT64_MAX while tripped */
+};
+
+struct term_ctl {
+    uint8_t clock_set;
+    int64_t clock_offset; /* terminal clock - true time, after a clock set */
+    uint8_t n_trips;
+    struct trip trips[SIM_TERM_MAX_TRIPS];
+    uint8_t report_out;    /* a report is awaiting confirmation */
+    uint8_t report_seq;
+    uint32_t report_upto;
+    uint32_t confirmed;    /* events confirmed or read */
+};
+
+static struct term_ctl **table;
+static size_t table_len;
+
+int sim_term_state_open(const struct scenario *s)
+{
+    sim_term_state_close();
+    table = calloc(s->n_terminals ? s->n_terminals : 1, sizeof *table);
+    if (!table)
+        return MH_ENOMEM;
+    table_len = s->n_terminals;
+    return 0;
+}
+
+void sim_term_state_close(void)
+{
+    for (size_t i = 0; i < table_len; i++)
+        free(table[i]);
+    free(table);
+    table = NULL;
+    table_len = 0;
+}
+
+static const struct term_ctl *ctl_peek(const struct sim_terminal *t)
+{
+    return table && t->id < table_len ? table[t->id] : NULL;
+}
+
+static struct term_ctl *ctl_get(const struct sim_terminal *t)
+{
+    if (!table || t->id >= table_len)
+        return NULL;
+    if (!table[t->id])
+        table[t->id] = calloc(1, sizeof *table[t->id]);
+    return table[t->id];
+}
+
+/*
+ * A terminal's own clock error before anyone sets it: most keep within a few
+ * seconds, one in ten has drifted by one to ten minutes either way (a flat
+ * RTC battery, a missed synchronisation), fixed by the seed.
+ */
+static int64_t drift_of(const struct scenario *s, const struct sim_terminal *t)
+{
+    uint64_t h = sim_hash3(s->seed, 0x7E51C10C, t->id);
+    int64_t mag = h % 10 == 0 ? 60 + (int64_t)((h >> 8) % 541) : (int64_t)((h >> 8) % 6);
+    return (h >> 40) & 1 ? -mag : mag;
+}
+
+int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, int64_t now)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return now + (c && c->clock_set ? c->clock_offset : drift_of(s, t));
+}
+
+int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t set_local)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    c->clock_set = 1;
+    c->clock_offset = set_local - s->tz_offset_s - now;
+    return 0;
+}
+
+int sim_term_tripped(const struct sim_terminal *t, int64_t now)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    for (unsigned i = 0; c && i < c->n_trips; i++)
+        if (c->trips[i].from <= now && now < c->trips[i].to)
+            return 1;
+    return 0;
+}
+
+int sim_term_control(const struct sim_terminal *t, int trip, int64_t now)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    struct trip *last = c->n_trips ? &c->trips[c->n_trips - 1] : NULL;
+    int open = last && last->to == INT64_MAX;
+    if (!trip) {
+        if (open)
+            last->to = now > last->from ? now : last->from;
+        return 0;
+    }
+    if (open)
+        return 0; /* already tripped */
+    if (c->n_trips == SIM_TERM_MAX_TRIPS)
+        return MH_ENOSPC;
+    c->trips[c->n_trips++] = (struct trip){now, INT64_MAX};
+    return 0;
+}
+
+void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                           struct sim_registers *out)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    if (!c || c->n_trips == 0) {
+        scenario_meter_registers_at(s, idx, when, out);
+        return;
+    }
+    /* Primary energy that flowed while tripped never reached the register. */
+    scenario_meter_primary_at(s, idx, when, out);
+    for (unsigned i = 0; i < c->n_trips; i++) {
+        const struct trip *w = &c->trips[i];
+        if (w->from >= when)
+            continue;
+        int64_t to = w->to < when ? w->to : when;
+        struct sim_registers a, b;
+        scenario_meter_primary_at(s, idx, w->from, &a);
+        scenario_meter_primary_at(s, idx, to, &b);
+        for (int r = 0; r < 5; r++) {
+            out->import_wh10[r] -= b.import_wh10[r] - a.import_wh10[r];
+            out->export_wh10[r] -= b.export_wh10[r] - a.export_wh10[r];
+        }
+    }
+    scenario_meter_secondary(s, idx, out);
+}
+
+void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                         struct sim_instant *out)
+{
+    sim_instant_at(&s->meters[idx].model, when, out);
+    if (!sim_term_tripped(t, when))
+        return;
+    for (int i = 0; i < 4; i++)
+        out->p_w[i] = out->q_var[i] = 0;
+    for (int i = 0; i < 3; i++)
+        out->current_ma[i] = 0;
+}
+
+void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,
+                            int64_t imp[SIM_INTERVALS_PER_DAY + 1], int64_t exp[SIM_INTERVALS_PER_DAY + 1])
+{
+    const struct term_ctl *c = ctl_peek(t);
+    if (!c || c->n_trips == 0) {
+        scenario_meter_day_registers(s, idx, day, imp, exp);
+        return;
+    }
+    int64_t t0 = scenario_day_start(s, day);
+    for (int j = 0; j <= SIM_INTERVALS_PER_DAY; j++) {
+        struct sim_registers r;
+        sim_term_registers_at(s, t, idx, t0 + (int64_t)j * SIM_INTERVAL_S, &r);
+        imp[j] = r.import_wh10[0];
+        exp[j] = r.export_wh10[0];
+    }
+}
+
+size_t sim_term_events_confirmed(const struct sim_terminal *t)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c ? c->confirmed : 0;
+}
+
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return;
+    c->report_out = 1;
+    c->report_seq = (uint8_t)seq;
+    c->report_upto = (uint32_t)upto;
+}
+
+int sim_term_events_outstanding(const struct sim_terminal *t)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c && c->report_out;
+}
+
+int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq)
+{
+    struct term_ctl *c = table && t->id < table_len ? table[t->id] : NULL;
+    if (!c || !c->report_out || c->report_seq != (uint8_t)seq)
+        return 0;
+    c->report_out = 0;
+    if (c->report_upto > c->confirmed)
+        c->confirmed = c->report_upto;
+    return 1;
+}
+
+void sim_term_events_read(const struct sim_terminal *t, size_t upto)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (c && upto > c->confirmed)
+        c->confirmed = (uint32_t)upto;
+}
+
+void sim_term_local_tm(const struct scenario *s, int64_t t, struct mh_tm *out)
+{
+    mh_tm_from_epoch(t + s->tz_offset_s, out);
+    out->has = MH_TM_FULL | MH_TM_WDAY;
+}
+
+int sim_term_local_epoch(const struct scenario *s, const struct mh_tm *tm, int64_t *out)
+{
+    struct mh_tm full = *tm;
+    full.has = MH_TM_FULL;
+    int64_t e;
+    int rc = mh_tm_to_epoch(&full, &e);
+    if (rc != 0)
+        return rc;
+    *out = e - s->tz_offset_s;
+    return 0;
+}
+
+const struct sim_behaviour *sim_term_behaviour_for(const struct sim_terminal *t)
+{
+    switch (t->protocol) {
+    case SIM_PROTO_GDW1376:
+        return &sim_term_gdw1376;
+    case SIM_PROTO_DLT698:
+        return &sim_term_dlt698;
+    case SIM_PROTO_DLT645_2007:
+        return &sim_term_dtu645;
+    default:
+        return NULL;
+    }
+}

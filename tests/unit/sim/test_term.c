@@ -1,0 +1,865 @@
+/*
+ * Simulated terminals against a test master over real loopback sockets:
+ * the master accepts a terminal, checks its login byte for byte, confirms
+ * it, sends reads built with the codecs' master-side encoders, decodes the
+ * replies with the codecs' decoders and compares every value with
+ * `meterhub sim truth` of the same day (scenario_write_truth), multi-frame
+ * replies reassembled. Also: the same request gives the same bytes, clock
+ * set and trip change what the terminal reports, unknown data is denied,
+ * and a corrupting channel corrupts.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/rd.h"
+#include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/gdw1376.h"
+#include "scenario.h"
+#include "sim_net.h"
+#include "term.h" /* with meterhub/proto/dlt645.h: that header may be included once only */
+
+#define SCEN_1376                                                                                  \
+    "{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["                \
+    "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":11,\"region\":\"0171\"," \
+    "\"customers\":{\"residential\":8,\"commercial\":1,\"pv\":1}},"                               \
+    "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":1,\"region\":\"0172\"}]%s}"
+
+#define SCEN_698                                                                                   \
+    "{\"seed\":11,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["               \
+    "{\"kind\":\"transformer_monitor\",\"protocol\":\"dlt698\",\"count\":1}]}"
+
+#define SCEN_DTU                                                                                   \
+    "{\"seed\":9,\"start\":\"2026-10-01\",\"populations\":[{\"kind\":\"dtu\",\"count\":1}]}"
+
+/* ---- the harness: sim_net on a thread, the master here ---- */
+
+struct harness {
+    struct scenario *s;
+    int lfd, fd;
+    int others[8]; /* other terminals' connections, kept open so they do not reconnect */
+    int n_others;
+    pthread_t thread;
+    struct sim_net_opts opts;
+    struct sim_net_counters c;
+    uint8_t rx[65536];
+    size_t rx_len;
+    char truth[256];
+};
+
+static void *net_main(void *arg)
+{
+    struct harness *h = arg;
+    sim_net_run(h->s, &h->opts, &h->c);
+    return NULL;
+}
+
+static struct scenario *load(const char *json)
+{
+    char err[256];
+    struct scenario *s = NULL;
+    if (scenario_parse(json, &s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    return s;
+}
+
+/* Epoch of local 2026-11-DD HH:00. */
+static int64_t local_at(const struct scenario *s, int day, int hour)
+{
+    struct mh_tm t = {2026, 11, (uint8_t)day, (uint8_t)hour, 0, 0, 0, 0, MH_TM_FULL};
+    int64_t e;
+    assert_int_equal(sim_term_local_epoch(s, &t, &e), 0);
+    return e;
+}
+
+static void accept_next(struct harness *h)
+{
+    struct pollfd p = {h->lfd, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 5000), 1);
+    h->fd = accept(h->lfd, NULL, NULL);
+    assert_true(h->fd >= 0);
+    h->rx_len = 0;
+}
+
+/* Start the terminals of s with simulated time 2026-11-20 10:00 local and accept the first. */
+static void start(struct harness *h, struct scenario *s, int duration)
+{
+    memset(h, 0, sizeof *h);
+    h->s = s;
+    h->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(h->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(h->lfd, 16), 0);
+    socklen_t al = sizeof a;
+    getsockname(h->lfd, (struct sockaddr *)&a, &al);
+    assert_int_equal(sim_term_state_open(s), 0);
+    h->opts = (struct sim_net_opts){"127.0.0.1", ntohs(a.sin_port), 0, 1,
+                                    local_at(s, 20, 10) - (int64_t)time(NULL), duration, 0, sim_term_behaviour_for};
+    pthread_create(&h->thread, NULL, net_main, h);
+    accept_next(h);
+}
+
+static void start_1376(struct harness *h, const char *faults, int duration)
+{
+    char json[2048];
+    snprintf(json, sizeof json, SCEN_1376, faults);
+    start(h, load(json), duration);
+}
+
+static void stop(struct harness *h)
+{
+    pthread_join(h->thread, NULL);
+    close(h->fd);
+    for (int i = 0; i < h->n_others; i++)
+        close(h->others[i]);
+    close(h->lfd);
+    sim_term_state_close();
+    scenario_free(h->s);
+    static const char *const files[] = {"registers.csv", "curves.csv", "consumption.csv", "areas.csv", "anomalies.csv"};
+    for (size_t i = 0; h->truth[0] && i < sizeof files / sizeof files[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", h->truth, files[i]);
+        unlink(path);
+    }
+    if (h->truth[0])
+        rmdir(h->truth);
+}
+
+/* Next frame of the connection (scan: the codec's framer) within timeout_ms; its length, 0 on timeout, <0 bad. */
+static int next_frame(struct harness *h, mh_frame_scan_fn scan, uint8_t *out, size_t cap, int timeout_ms)
+{
+    for (;;) {
+        struct mh_frame_span sp = {0, 0};
+        int rc = h->rx_len ? scan(h->rx, h->rx_len, &sp) : 0;
+        if (rc != 0) {
+            size_t used = sp.off + (sp.len ? sp.len : 1);
+            int n = (int)sp.len;
+            if (rc == 1) {
+                assert_true(sp.len <= cap);
+                memcpy(out, h->rx + sp.off, sp.len);
+            }
+            memmove(h->rx, h->rx + used, h->rx_len - used);
+            h->rx_len -= used;
+            return rc == 1 ? n : rc;
+        }
+        struct pollfd p = {h->fd, POLLIN, 0};
+        if (poll(&p, 1, timeout_ms) != 1)
+            return 0;
+        ssize_t r = read(h->fd, h->rx + h->rx_len, sizeof h->rx - h->rx_len);
+        if (r <= 0)
+            return 0;
+        h->rx_len += (size_t)r;
+    }
+}
+
+static void send_all(struct harness *h, const uint8_t *p, size_t n)
+{
+    assert_int_equal(write(h->fd, p, n), (ssize_t)n);
+}
+
+/* ---- ground truth ---- */
+
+static void truth_of(struct harness *h, int day)
+{
+    char err[256];
+    snprintf(h->truth, sizeof h->truth, "/tmp/mh_test_term_%d", (int)getpid());
+    assert_int_equal(scenario_write_truth(h->s, scenario_local_day(h->s, local_at(h->s, day, 0)), h->truth, err,
+                                          sizeof err),
+                     0);
+}
+
+/* Field col (0-based) of the line of file starting with prefix, into out. */
+static void truth_field(struct harness *h, const char *file, const char *prefix, int col, char *out, size_t cap)
+{
+    char path[512], line[4096];
+    snprintf(path, sizeof path, "%s/%s", h->truth, file);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, prefix, strlen(prefix)) != 0)
+            continue;
+        char *p = line;
+        for (int i = 0; i < col && p; i++) {
+            p = strchr(p, ',');
+            if (p)
+                p++;
+        }
+        assert_non_null(p);
+        size_t n = strcspn(p, ",\n");
+        assert_true(n < cap);
+        memcpy(out, p, n);
+        out[n] = '\0';
+        fclose(f);
+        return;
+    }
+    fclose(f);
+    fail_msg("no '%s' in %s", prefix, file);
+}
+
+static void dec_text(struct mh_dec d, char *out, size_t cap)
+{
+    assert_true(mh_dec_format(d, out, cap) > 0);
+}
+
+/* Truth kWh "123.4567" truncated to two decimals, as a 645 register shows it. */
+static void two_decimals(const char *kwh, char *out, size_t cap)
+{
+    const char *dot = strchr(kwh, '.');
+    assert_non_null(dot);
+    snprintf(out, cap, "%.*s", (int)(dot - kwh + 3), kwh);
+}
+
+/* A DL/T 645 reply to a read of 0x05060101 (last daily freeze) equals truth at 00:00 of the 20th. */
+static void check_645_freeze(struct harness *h, const uint8_t *frame, size_t len, uint64_t address)
+{
+    struct dlt645_frame mf;
+    uint8_t plain[DLT645_MAX_DATA];
+    assert_int_equal(dlt645_frame_parse(frame, len, &mf), 0);
+    assert_int_equal(mf.ctrl, 0x91);
+    dlt645_data_plain(&mf, plain);
+    struct dlt645_value vals[8];
+    assert_int_equal(dlt645_values_decode(0x05060101, DLT645_2007, plain + 4, mf.len - 4u, vals, 8), 5);
+    char prefix[64], want[32], want2[32], have[32];
+    snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)address);
+    for (int k = 0; k < 5; k++) {
+        truth_field(h, "registers.csv", prefix, 2 + k, want, sizeof want);
+        two_decimals(want, want2, sizeof want2);
+        dec_text(vals[k].num, have, sizeof have);
+        assert_string_equal(have, want2);
+    }
+}
+
+/* ---- 1376.1 master side ---- */
+
+static const struct gdw1376_addr T1 = {0x0171, 1, 5, 0};
+
+static size_t enc_units(uint8_t *frame, size_t cap, uint8_t afn, uint8_t seq, const uint8_t *units, size_t n, int pw)
+{
+    static const uint8_t zero_pw[16];
+    struct mh_wr w;
+    mh_wr_init(&w, frame, cap);
+    assert_int_equal(gdw1376_frame_encode(&w, 0x4B, &T1, afn, (uint8_t)(GDW1376_SEQ_FIR | GDW1376_SEQ_FIN | seq),
+                                          units, n, pw ? zero_pw : NULL, pw ? 16 : 0, NULL, NULL),
+                     0);
+    return mh_wr_len(&w);
+}
+
+static uint8_t last_c; /* control field of the last reply frame exchange() saw */
+
+/* Send a request, collect the reply frames until FIN; returns the number of frames, units concatenated. */
+static int exchange(struct harness *h, const uint8_t *req, size_t n, uint8_t *units, size_t cap, size_t *units_len,
+                    uint8_t *afn, uint8_t *raw, size_t *raw_len)
+{
+    send_all(h, req, n);
+    int frames = 0;
+    *units_len = 0;
+    if (raw_len)
+        *raw_len = 0;
+    for (;;) {
+        uint8_t fr[8192];
+        int len = next_frame(h, gdw1376_frame_scan, fr, sizeof fr, 3000);
+        assert_true(len > 0);
+        struct gdw1376_frame f;
+        assert_int_equal(gdw1376_frame_parse(fr, (size_t)len, 16, &f), 0);
+        if (f.afn == GDW1376_AFN_LINK)
+            continue; /* a heartbeat crossing the request */
+        assert_true(f.c & GDW1376_C_DIR);
+        /* 5.2.3.2: FIR on the first frame only, RSEQ counting up from the request's PSEQ. */
+        assert_int_equal(!!(f.seq & GDW1376_SEQ_FIR), frames == 0);
+        assert_int_equal(f.seq & 0x0F, (req[13] + frames) & 0x0F);
+        if (raw) {
+            memcpy(raw + *raw_len, fr, (size_t)len);
+            *raw_len += (size_t)len;
+        }
+        assert_true(*units_len + f.units_len <= cap);
+        memcpy(units + *units_len, f.units, f.units_len);
+        *units_len += f.units_len;
+        *afn = f.afn;
+        last_c = f.c;
+        frames++;
+        if (f.seq & GDW1376_SEQ_FIN)
+            return frames;
+    }
+}
+
+/* Accept terminals until the concentrator 0171/0001 logs in; check its login byte for byte, confirm it. */
+static void login(struct harness *h)
+{
+    uint8_t fr[512], want[64];
+    struct mh_wr w;
+    mh_wr_init(&w, want, sizeof want);
+    struct gdw1376_addr a = {0x0171, 1, 0, 0};
+    assert_int_equal(gdw1376_enc_link(&w, &a, 1, 0), 0);
+    int len = next_frame(h, gdw1376_frame_scan, fr, sizeof fr, 3000);
+    while (len > 10 && (fr[7] != 0x71 || fr[8] != 0x01 || fr[9] != 0x01 || fr[10] != 0x00)) {
+        assert_true(h->n_others < 8);
+        h->others[h->n_others++] = h->fd;
+        accept_next(h);
+        len = next_frame(h, gdw1376_frame_scan, fr, sizeof fr, 3000);
+    }
+    assert_int_equal(len, (int)mh_wr_len(&w)); /* AFN02 F1, PSEQ 0, byte for byte */
+    assert_memory_equal(fr, want, (size_t)len);
+    mh_wr_init(&w, want, sizeof want);
+    assert_int_equal(gdw1376_enc_confirm(&w, &T1, 0, fr[13] & 0x0F), 0);
+    send_all(h, want, mh_wr_len(&w));
+}
+
+/* Units of a reply: DA DT data, one (pn, Fn) each; the data's size from the dictionary. */
+static const uint8_t *unit_data(const uint8_t *units, size_t n, uint8_t afn, uint16_t pn, uint16_t fn, size_t *size)
+{
+    size_t off = 0;
+    while (off + 4 <= n) {
+        uint16_t pns[8], fns[8];
+        assert_int_equal(gdw1376_da_decode(units[off], units[off + 1], pns), 1);
+        assert_int_equal(gdw1376_dt_decode(units[off + 2], units[off + 3], fns), 1);
+        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fns[0]);
+        assert_non_null(d);
+        assert_int_equal(gdw1376_fn_data_size(d, units + off + 4, n - off - 4, size), 0);
+        if (pns[0] == pn && fns[0] == fn)
+            return units + off + 4;
+        off += 4 + *size;
+    }
+    return NULL;
+}
+
+/* count values of fmt back to back at d equal truth columns first_col.. of the line starting with prefix. */
+static void check_values(struct harness *h, const char *file, const char *prefix, int first_col, enum gdw1376_fmt fmt,
+                         const uint8_t *d, int count)
+{
+    size_t size = gdw1376_fmt_size(fmt);
+    for (int i = 0; i < count; i++) {
+        struct gdw1376_value v;
+        char want[32], have[32];
+        assert_int_equal(gdw1376_fmt_decode(fmt, d + size * (size_t)i, size, &v), 0);
+        assert_int_equal(v.kind, GDW1376_V_NUM);
+        dec_text(v.num, have, sizeof have);
+        truth_field(h, file, prefix, first_col + i, want, sizeof want);
+        if (strcmp(have, want) != 0)
+            fail_msg("%s %s column %d: %s, truth %s", file, prefix, first_col + i, have, want);
+    }
+}
+
+static void a20(uint8_t *p, int day)
+{
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
+    v.time = (struct mh_tm){2026, 11, (uint8_t)day, 0, 0, 0, 0, 0, MH_TM_DATE};
+    assert_int_equal(gdw1376_fmt_encode(GDW1376_A20, &v, p, 3), 0);
+}
+
+static void test_1376_frozen_and_curves_equal_truth(void **state)
+{
+    (void)state;
+    struct harness h;
+    start_1376(&h, "", 3);
+    login(&h);
+    truth_of(&h, 19);
+    const struct sim_terminal *t = &h.s->terminals[0];
+
+    /* AFN0D F161, Td_d 2026-11-19, pn 1..8 in one unit: registers at 24:00 of the 19th. */
+    uint8_t units[5 + 4 + 3] = {0xFF, 0x01, 0, 0};
+    gdw1376_dt_encode(161, &units[2], &units[3]);
+    a20(units + 4, 19);
+    uint8_t req[256], got[32768], raw1[32768], raw2[32768], afn;
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 3, units, 7, 0), glen, r1, r2;
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, raw1, &r1), 1);
+    assert_int_equal(afn, GDW1376_AFN_CLASS2);
+    for (uint16_t pn = 1; pn <= 8; pn++) {
+        const struct sim_meter_info *m = &h.s->meters[t->first_meter + pn - 1];
+        assert_int_equal(m->pn, pn);
+        size_t size;
+        const uint8_t *d = unit_data(got, glen, GDW1376_AFN_CLASS2, pn, 161, &size);
+        assert_non_null(d);
+        assert_int_equal(size, 3 + 5 + 1 + 5 * 5);
+        assert_memory_equal(d, units + 4, 3); /* Td_d echoed */
+        assert_int_equal(d[8], 4);            /* M = 4 tariffs */
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)m->address);
+        check_values(&h, "registers.csv", prefix, 2, GDW1376_A14, d + 9, 5);
+    }
+    /* Same request, same bytes. */
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, raw2, &r2), 1);
+    assert_int_equal(r1, r2);
+    assert_memory_equal(raw1, raw2, r1);
+
+    /* AFN0D F97 increment curves of pn 1..8, from 2026-11-19 00:15, 96 points: several frames. */
+    uint8_t cu[4 + 7] = {0xFF, 0x01, 0, 0};
+    gdw1376_dt_encode(97, &cu[2], &cu[3]);
+    struct gdw1376_value v15 = {.kind = GDW1376_V_TIME};
+    v15.time = (struct mh_tm){2026, 11, 19, 0, 15, 0, 0, 0, MH_TM_FULL};
+    assert_int_equal(gdw1376_fmt_encode(GDW1376_A15, &v15, cu + 4, 5), 0);
+    cu[9] = 1;  /* 15 minutes */
+    cu[10] = 96; /* points */
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 9, cu, sizeof cu, 0);
+    int frames = exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL);
+    assert_true(frames >= 3); /* 8 x 395 bytes of units over 1 KiB frames */
+    for (uint16_t pn = 1; pn <= 8; pn++) {
+        const struct sim_meter_info *m = &h.s->meters[t->first_meter + pn - 1];
+        size_t size;
+        const uint8_t *d = unit_data(got, glen, GDW1376_AFN_CLASS2, pn, 97, &size);
+        assert_non_null(d);
+        assert_int_equal(size, 7 + 96 * 4);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%012llu,2026-11-19,import,", (unsigned long long)m->address);
+        check_values(&h, "curves.csv", prefix, 3, GDW1376_A13, d + 7, 96);
+    }
+
+    /* Older than the 62 days kept: AFN00 F2 (no data). */
+    units[4] = 0x01, units[5] = 0x08; /* 2026-08-01 */
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 4, units, 7, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x02); /* F2 */
+
+    /* AFN10 F1: a DL/T 645 read of pn 3's last daily freeze, forwarded; equals truth at 00:00 of the 20th. */
+    const struct sim_meter_info *m3 = &h.s->meters[t->first_meter + 2];
+    uint8_t m645[32], fw[64] = {0, 0, 0x01, 0x00, 0x02, 0x6B, 0x85, 0x05};
+    uint8_t maddr[6];
+    sim_term_addr_wire(m3->address, maddr);
+    struct mh_wr w;
+    mh_wr_init(&w, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&w, maddr, DLT645_2007, 0x05060101), 0);
+    fw[8] = (uint8_t)mh_wr_len(&w);
+    fw[9] = 0;
+    memcpy(fw + 10, m645, mh_wr_len(&w));
+    n = enc_units(req, sizeof req, GDW1376_AFN_FORWARD, 5, fw, 10 + mh_wr_len(&w), 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_FORWARD);
+    size_t mlen = (size_t)got[5] | (size_t)got[6] << 8;
+    assert_true(mlen > 12 && mlen <= glen - 7);
+    check_645_freeze(&h, got + 7, mlen, m3->address);
+    stop(&h);
+}
+
+static void test_1376_clock_set_and_trip(void **state)
+{
+    (void)state;
+    struct harness h;
+    start_1376(&h, "", 3);
+    login(&h);
+    /* AFN05 F31: set the clock to 2026-11-20 10:30:00, then AFN0C F2 reads it back (+ seconds elapsed). */
+    uint8_t u[4 + 6] = {0, 0, 0, 0}, req[256], got[4096], afn;
+    size_t glen;
+    gdw1376_dt_encode(31, &u[2], &u[3]);
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
+    v.time = (struct mh_tm){2026, 11, 20, 10, 30, 0, 5, 0, MH_TM_FULL | MH_TM_WDAY};
+    assert_int_equal(gdw1376_fmt_encode(GDW1376_A1, &v, u + 4, 6), 0);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_CONTROL, 1, u, sizeof u, 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x01); /* F1: confirmed */
+    uint8_t r2[4] = {0, 0, 0, 0};
+    gdw1376_dt_encode(2, &r2[2], &r2[3]);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 2, r2, 4, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(glen, 4 + 6);
+    assert_int_equal(gdw1376_fmt_decode(GDW1376_A1, got + 4, 6, &v), 0);
+    assert_int_equal(v.time.day, 20);
+    assert_int_equal(v.time.hour, 10);
+    assert_int_equal(v.time.min, 30);
+    assert_true(v.time.sec <= 3);
+    /* A concentrator has no relays: AFN05 F1 trip is denied. */
+    uint8_t trip[5] = {0x01, 0x01, 0, 0, 0x00};
+    gdw1376_dt_encode(1, &trip[2], &trip[3]);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CONTROL, 3, trip, sizeof trip, 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x02);
+    stop(&h);
+
+    /* The special-transformer terminal trips: its meter's power is zero from then on. */
+    const struct sim_terminal *st = NULL;
+    char json[2048];
+    snprintf(json, sizeof json, SCEN_1376, "");
+    struct scenario *s = load(json);
+    st = &s->terminals[1];
+    assert_int_equal(st->kind, SIM_TERM_SPECIAL_TRANSFORMER);
+    assert_int_equal(sim_term_state_open(s), 0);
+    int64_t t0 = local_at(s, 20, 10);
+    struct sim_registers before, after, model;
+    sim_term_registers_at(s, st, st->first_meter, t0, &before);
+    assert_int_equal(sim_term_control(st, 1, t0), 0);
+    assert_true(sim_term_tripped(st, t0 + 60));
+    struct sim_instant in;
+    sim_term_instant_at(s, st, st->first_meter, t0 + 60, &in);
+    assert_int_equal(in.p_w[0], 0);
+    sim_term_registers_at(s, st, st->first_meter, t0 + 3600, &after);
+    assert_true(after.import_wh10[0] - before.import_wh10[0] <= 1); /* CT truncation only */
+    assert_int_equal(sim_term_control(st, 0, t0 + 3600), 0);
+    sim_term_registers_at(s, st, st->first_meter, t0 + 7200, &after);
+    scenario_meter_registers_at(s, st->first_meter, t0 + 7200, &model);
+    assert_true(after.import_wh10[0] < model.import_wh10[0]);
+    sim_term_state_close();
+    scenario_free(s);
+}
+
+static void test_1376_corrupting_channel(void **state)
+{
+    (void)state;
+    struct harness h;
+    start_1376(&h, ",\"faults\":{\"corrupt_permille\":1000}", 2);
+    uint8_t fr[512];
+    /* Every frame has a flipped byte: the framer rejects the login (checksum or length). */
+    int rc = next_frame(&h, gdw1376_frame_scan, fr, sizeof fr, 3000);
+    assert_true(rc < 0);
+    stop(&h);
+    assert_true(h.c.corrupted >= 1);
+}
+
+static void test_dtu_645_equals_truth(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_DTU), 2);
+    truth_of(&h, 19);
+    const struct sim_meter_info *m = &h.s->meters[0];
+    uint8_t addr[6], req[64], fr[512], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(m->address, addr);
+    struct mh_wr w;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x05060101), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    int len = next_frame(&h, dlt645_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    check_645_freeze(&h, fr, (size_t)len, m->address);
+    struct dlt645_frame f;
+    /* An identifier the meter does not have: abnormal reply, ERR = no requested data. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x04A00000), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    len = next_frame(&h, dlt645_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    assert_int_equal(dlt645_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.ctrl, 0xD1);
+    dlt645_data_plain(&f, plain);
+    assert_int_equal(plain[0], 0x02);
+    /* Another meter's address: silence. */
+    addr[0] ^= 0x01;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x00010000), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    assert_int_equal(next_frame(&h, dlt645_frame_scan, fr, sizeof fr, 500), 0);
+    stop(&h);
+}
+
+/* Next frame that is not a heartbeat. */
+static int next_non_heartbeat_within(struct harness *h, uint8_t *fr, size_t cap, struct gdw1376_frame *f, int ms)
+{
+    for (;;) {
+        int len = next_frame(h, gdw1376_frame_scan, fr, cap, ms);
+        assert_true(len > 0);
+        assert_int_equal(gdw1376_frame_parse(fr, (size_t)len, 16, f), 0);
+        if (f->afn != GDW1376_AFN_LINK)
+            return len;
+    }
+}
+
+static int next_non_heartbeat(struct harness *h, uint8_t *fr, size_t cap, struct gdw1376_frame *f)
+{
+    return next_non_heartbeat_within(h, fr, cap, f, 3000);
+}
+
+static void test_1376_event_reports_until_confirmed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":10,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":11,"
+                   "\"region\":\"0171\"}],\"anomalies\":[{\"type\":\"cover_open\",\"count\":2,"
+                   "\"start\":\"2026-11-05T14:30\"}]}"),
+          13);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    assert_int_equal(sim_term_events(h.s, t, local_at(h.s, 20, 10), 0, NULL, 0), 2);
+    login(&h);
+    uint8_t fr[2048], first[2048];
+    struct gdw1376_frame f;
+    /* The report: C4, CON, AFN0E F1 on p0, EC1 2, Pm 0, Pn 2, two ERC 37 records at the anomaly's start. */
+    int len1 = next_non_heartbeat(&h, first, sizeof first, &f);
+    assert_int_equal(f.c, 0xC4);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS3);
+    assert_true(f.seq & GDW1376_SEQ_CON);
+    assert_int_equal(f.units[2], 0x01);
+    assert_int_equal(f.units[4], 2);
+    assert_int_equal(f.units[6], 0);
+    assert_int_equal(f.units[7], 2);
+    const uint8_t *rec = f.units + 8;
+    int seen = 0;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(rec[0], 37);
+        struct gdw1376_value v;
+        assert_int_equal(gdw1376_fmt_decode(GDW1376_A15, rec + 2, 5, &v), 0);
+        assert_int_equal(v.time.day, 5);
+        assert_int_equal(v.time.hour, 14);
+        assert_int_equal(v.time.min, 30);
+        uint16_t pn = (uint16_t)((rec[7] | rec[8] << 8) & 0x0FFF);
+        assert_true(rec[8] & 0x80); /* begun */
+        for (uint32_t m = 0; m < t->meter_count; m++)
+            if (h.s->meters[t->first_meter + m].pn == pn)
+                seen += h.s->meters[t->first_meter + m].model.anomaly == SIM_ANOM_COVER_OPEN;
+        rec += 2 + rec[1];
+    }
+    assert_int_equal(seen, 2);
+    /* Not confirmed: sent again at the next heartbeat (10 s), same records. */
+    int len2 = next_non_heartbeat_within(&h, fr, sizeof fr, &f, 12000);
+    assert_int_equal(len1, len2);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS3);
+    assert_memory_equal(first + 14, fr + 14, (size_t)len1 - 16);
+    unsigned rep_seq = f.seq & 0x0F;
+    /* A confirmation of another sequence changes nothing: a read still carries ACD and EC1 = 2. */
+    uint8_t req[64], got[4096], afn, r2[4] = {0, 0, 0, 0};
+    struct mh_wr w;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(gdw1376_enc_confirm(&w, &T1, 0, (uint8_t)((rep_seq + 1) & 0x0F)), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    gdw1376_dt_encode(2, &r2[2], &r2[3]);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 7, r2, 4, 0);
+    send_all(&h, req, n);
+    next_non_heartbeat(&h, fr, sizeof fr, &f);
+    assert_int_equal(f.afn, GDW1376_AFN_CLASS1);
+    assert_true(f.c & GDW1376_C_FCB_ACD);
+    assert_true(f.has_ec);
+    assert_int_equal(f.ec1, 2);
+    /* Confirm the report: replies lose ACD and EC, nothing more is sent. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(gdw1376_enc_confirm(&w, &T1, 0, (uint8_t)rep_seq), 0);
+    send_all(&h, req, mh_wr_len(&w));
+    size_t glen;
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 8, r2, 4, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CLASS1);
+    assert_int_equal(glen, 10);
+    assert_int_equal(last_c, 0x88); /* no ACD */
+    assert_int_equal(next_frame(&h, gdw1376_frame_scan, fr, sizeof fr, 100), 0);
+    stop(&h);
+}
+
+/* ---- 698.45 master side ---- */
+
+static size_t d698_request(const struct sim_terminal *t, const uint8_t *apdu, size_t n, uint8_t *frame, size_t cap)
+{
+    uint8_t sa[6];
+    struct mh_wr w;
+    sim_term_addr_wire(t->address, sa);
+    mh_wr_init(&w, frame, cap);
+    assert_int_equal(dlt698_frame_encode(&w, 0x43, 0x05, sa, 0x10, apdu, n), 0);
+    return mh_wr_len(&w);
+}
+
+/* Send a request, return the reply's APDU (copied into apdu). */
+static size_t d698_exchange(struct harness *h, const uint8_t *req, size_t n, uint8_t *apdu, size_t cap)
+{
+    uint8_t fr[4096];
+    send_all(h, req, n);
+    int len;
+    struct dlt698_frame f;
+    do {
+        len = next_frame(h, dlt698_frame_scan, fr, sizeof fr, 3000);
+        assert_true(len > 0);
+        assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    } while (f.c == 0x81); /* a heartbeat crossing the request */
+    assert_int_equal(f.c, 0xC3);
+    assert_int_equal(f.ca, 0x10);
+    assert_true(f.apdu_len <= cap);
+    memcpy(apdu, f.apdu, f.apdu_len);
+    return f.apdu_len;
+}
+
+/* An array of five double-long-unsigned registers (0.01 kWh) equals truth's row, truncated. */
+static void check_698_registers(struct harness *h, struct mh_rd *r, const char *prefix)
+{
+    struct dlt698_token tok;
+    assert_int_equal(dlt698_token_read(r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_ARRAY);
+    assert_int_equal(tok.count, 5);
+    for (int k = 0; k < 5; k++) {
+        char want[32], want2[32], have[32];
+        assert_int_equal(dlt698_token_read(r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_DOUBLE_LONG_U);
+        dec_text(mh_dec_make((int64_t)tok.u, -2), have, sizeof have);
+        truth_field(h, "registers.csv", prefix, 2 + k, want, sizeof want);
+        two_decimals(want, want2, sizeof want2);
+        assert_string_equal(have, want2);
+    }
+}
+
+static void test_698_login_get_and_daily_freeze_equal_truth(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_698), 3);
+    truth_of(&h, 19);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    uint8_t fr[512], apdu[4096], req[512];
+    int len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x81);
+    assert_int_equal(f.apdu[0], 0x01); /* LINK-Request */
+    assert_int_equal(f.apdu[2], 0);    /* login */
+    assert_int_equal(f.apdu[3] << 8 | f.apdu[4], 3600);
+    assert_int_equal(f.apdu[5] << 8 | f.apdu[6], 2026);
+    /* Confirm with the codec's LINK-Response. */
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    uint8_t lr[64];
+    struct mh_wr w;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, f.apdu[1], 0x80, &now, &now, &now), 0);
+    uint8_t sa[6];
+    sim_term_addr_wire(t->address, sa);
+    struct mh_wr fw;
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+
+    /* GET-Record 50040200, RSD 9 (last 1st), columns 20210200 00100200: the freeze at 00:00 of the 20th. */
+    static const uint8_t rec9[] = {0x05, 0x03, 0x07, 0x50, 0x04, 0x02, 0x00, 0x09, 0x01,
+                                   0x02, 0x00, 0x20, 0x21, 0x02, 0x00, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00};
+    size_t n = d698_request(t, rec9, sizeof rec9, req, sizeof req);
+    size_t an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    struct mh_rd r;
+    mh_rd_init(&r, apdu, an);
+    assert_int_equal(mh_rd_u8(&r), 0x85);
+    assert_int_equal(mh_rd_u8(&r), 0x03);
+    assert_int_equal(mh_rd_u8(&r), 0x07);
+    assert_int_equal(mh_rd_u32be(&r), 0x50040200);
+    uint32_t cols;
+    assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+    assert_int_equal(cols, 2);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_len_read(&r), 1);
+    struct dlt698_token tok;
+    assert_int_equal(dlt698_token_read(&r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_DATETIME_S);
+    assert_int_equal(tok.time.day, 20);
+    assert_int_equal(tok.time.hour, 0);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)m->address);
+    check_698_registers(&h, &r, prefix);
+
+    /* RSD 2: freeze time in [2026-11-19 00:00, 2026-11-20 00:00): one row, the 19th's. */
+    static const uint8_t rec2[] = {0x05, 0x03, 0x08, 0x50, 0x04, 0x02, 0x00, 0x02, 0x20, 0x21, 0x02, 0x00,
+                                   0x1C, 0x07, 0xEA, 0x0B, 0x13, 0x00, 0x00, 0x00,
+                                   0x1C, 0x07, 0xEA, 0x0B, 0x14, 0x00, 0x00, 0x00, 0x00,
+                                   0x01, 0x00, 0x00, 0x10, 0x02, 0x00, 0x00};
+    n = d698_request(t, rec2, sizeof rec2, req, sizeof req);
+    an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    mh_rd_init(&r, apdu, an);
+    mh_rd_skip(&r, 7);
+    assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+    assert_int_equal(cols, 1);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_len_read(&r), 1);
+    snprintf(prefix, sizeof prefix, "%012llu,2026-11-19T00:00:00,", (unsigned long long)m->address);
+    check_698_registers(&h, &r, prefix);
+
+    /* GET-NormalList: clock and an object the terminal does not have (DAR 6). */
+    uint32_t oads[2] = {0x40000200, 0x30000200};
+    uint8_t get[32];
+    mh_wr_init(&w, get, sizeof get);
+    assert_int_equal(dlt698_enc_get_list(&w, 9, oads, 2), 0);
+    n = d698_request(t, get, mh_wr_len(&w), req, sizeof req);
+    an = d698_exchange(&h, req, n, apdu, sizeof apdu);
+    mh_rd_init(&r, apdu, an);
+    mh_rd_skip(&r, 3);
+    assert_int_equal(dlt698_len_read(&r), 2);
+    assert_int_equal(mh_rd_u32be(&r), 0x40000200);
+    assert_int_equal(mh_rd_u8(&r), 1);
+    assert_int_equal(dlt698_token_read(&r, &tok), 0);
+    assert_int_equal(tok.type, DLT698_DATETIME_S);
+    assert_int_equal(tok.time.day, 20);
+    assert_int_equal(mh_rd_u32be(&r), 0x30000200);
+    assert_int_equal(mh_rd_u8(&r), 0);
+    assert_int_equal(mh_rd_u8(&r), 6);
+    stop(&h);
+}
+
+static void test_698_event_report_until_confirmed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"dlt698\",\"count\":1,\"meters_each\":6}],"
+                   "\"anomalies\":[{\"type\":\"cover_open\",\"count\":2,\"start\":\"2026-11-05T14:30\"}]}"),
+          3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t fr[2048], req[256], sa[6];
+    sim_term_addr_wire(t->address, sa);
+    int len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x81);
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    uint8_t lr[64];
+    struct mh_wr w, fw;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, f.apdu[1], 0x80, &now, &now, &now), 0);
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+    /* REPORT-Notification record list: two cover-open records (301B), numbers 1 and 2, begun 2026-11-05 14:30. */
+    len = next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    assert_int_equal(f.c, 0x83);
+    struct mh_rd r;
+    mh_rd_init(&r, f.apdu, f.apdu_len);
+    assert_int_equal(mh_rd_u8(&r), 0x88);
+    assert_int_equal(mh_rd_u8(&r), 0x02);
+    uint8_t piid = mh_rd_u8(&r);
+    assert_int_equal(dlt698_len_read(&r), 2);
+    for (unsigned k = 1; k <= 2; k++) {
+        assert_int_equal(mh_rd_u32be(&r), 0x301B0200);
+        uint32_t cols;
+        assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
+        assert_int_equal(cols, 3);
+        assert_int_equal(mh_rd_u8(&r), 1);
+        assert_int_equal(dlt698_len_read(&r), 1);
+        struct dlt698_token tok;
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.u, k);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_DATETIME_S);
+        assert_int_equal(tok.time.day, 5);
+        assert_int_equal(tok.time.hour, 14);
+        assert_int_equal(tok.time.min, 30);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_NULL);
+    }
+    /* REPORT-Response with that PIID: confirmed, nothing is sent again. */
+    const uint8_t resp[] = {0x08, 0x02, piid, 0x01, 0x30, 0x1B, 0x02, 0x00};
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x03, 0x05, sa, 0, resp, sizeof resp), 0);
+    send_all(&h, req, mh_wr_len(&fw));
+    assert_int_equal(next_frame(&h, dlt698_frame_scan, fr, sizeof fr, 500), 0);
+    stop(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_1376_frozen_and_curves_equal_truth),
+        cmocka_unit_test(test_1376_clock_set_and_trip),
+        cmocka_unit_test(test_1376_corrupting_channel),
+        cmocka_unit_test(test_dtu_645_equals_truth),
+        cmocka_unit_test(test_1376_event_reports_until_confirmed),
+        cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
+        cmocka_unit_test(test_698_event_report_until_confirmed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
