@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <semaphore.h>
 #include <unistd.h>
 
 #include "meterhub/archive.h"
@@ -133,4 +134,39 @@ struct store_reading store_test_reading(int64_t meter, uint32_t item, int64_t t,
     r.terminal = 1;
     r.received_ms = t * 1000;
     return r;
+}
+
+struct store_test_gate {
+    sem_t entered, release, left;
+};
+
+static void gate_done(void *ctx, int status)
+{
+    struct store_test_gate *g = ctx;
+    assert_int_equal(status, 0);
+    sem_post(&g->entered);
+    sem_wait(&g->release);
+    sem_post(&g->left); /* the last touch of g */
+}
+
+struct store_test_gate *store_test_hold(struct store *st, const struct store_reading *r)
+{
+    struct store_test_gate *g = malloc(sizeof *g);
+    assert_non_null(g);
+    sem_init(&g->entered, 0, 0);
+    sem_init(&g->release, 0, 0);
+    sem_init(&g->left, 0, 0);
+    assert_int_equal(store_readings_append(st, r, 1, 1000, gate_done, g), 0);
+    sem_wait(&g->entered);
+    return g;
+}
+
+void store_test_release(struct store_test_gate *g)
+{
+    sem_post(&g->release);
+    sem_wait(&g->left);
+    sem_destroy(&g->entered);
+    sem_destroy(&g->release);
+    sem_destroy(&g->left);
+    free(g);
 }

@@ -39,4 +39,16 @@ void store_test_import(struct store *st, const char *csv, struct store_import_st
 /* A valid reading of meter, item at t with mantissa m, exponent -2, received at t*1000. */
 struct store_reading store_test_reading(int64_t meter, uint32_t item, int64_t t, int64_t m);
 
+/*
+ * Hold the writer thread: append r with a callback that blocks until
+ * store_test_release, and return once the writer is inside it. Everything
+ * appended meanwhile waits in the queue, so tests choose batch boundaries
+ * and fill the queue deterministically.
+ */
+struct store_test_gate;
+struct store_test_gate *store_test_hold(struct store *st, const struct store_reading *r);
+
+/* Let the writer go, wait until it has left the callback, free the gate. Any thread. */
+void store_test_release(struct store_test_gate *g);
+
 #endif

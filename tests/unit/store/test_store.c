@@ -16,7 +16,6 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <semaphore.h>
 
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
@@ -323,19 +322,6 @@ static void test_success_rate_by_group_and_reasons(void **state)
     store_close(st);
 }
 
-/* Back-pressure: a callback that blocks holds the writer, so the queue fills. */
-struct gate {
-    sem_t entered, release;
-};
-
-static void blocking_done(void *ctx, int status)
-{
-    struct gate *g = ctx;
-    assert_int_equal(status, 0);
-    sem_post(&g->entered);
-    sem_wait(&g->release);
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -347,7 +333,7 @@ static void *release_later(void *arg)
 {
     struct timespec ts = {0, 100 * 1000000L};
     nanosleep(&ts, NULL);
-    sem_post(&((struct gate *)arg)->release);
+    store_test_release(arg);
     return NULL;
 }
 
@@ -356,15 +342,11 @@ static void test_full_queue_pushes_back(void **state)
     (void)state;
     struct store_options opt = {.queue_capacity = 64, .batch_max = 16};
     struct store *st = store_test_open(store_test_uri("backpressure"), &opt);
-    struct gate g;
-    sem_init(&g.entered, 0, 0);
-    sem_init(&g.release, 0, 0);
     struct store_reading r[65];
     for (int i = 0; i < 65; i++)
         r[i] = store_test_reading(1, AE, DAY0 + i, i);
     assert_int_equal(store_readings_append(st, r, 65, 0, NULL, NULL), MH_EOVERFLOW);
-    assert_int_equal(store_readings_append(st, r, 1, 0, blocking_done, &g), 0);
-    sem_wait(&g.entered); /* the writer is now held inside the callback */
+    struct store_test_gate *g = store_test_hold(st, r); /* the writer is held */
     assert_int_equal(store_readings_append(st, r + 1, 64, 0, NULL, NULL), 0);
     assert_int_equal(store_readings_append(st, r + 1, 1, 0, NULL, NULL), MH_EAGAIN);
     int64_t t0 = now_ms();
@@ -377,7 +359,7 @@ static void test_full_queue_pushes_back(void **state)
 
     /* once the writer moves again a waiting append gets in */
     pthread_t th;
-    pthread_create(&th, NULL, release_later, &g);
+    pthread_create(&th, NULL, release_later, g);
     assert_int_equal(store_readings_append(st, r + 1, 1, 5000, NULL, NULL), 0);
     pthread_join(th, NULL);
     assert_int_equal(store_readings_sync(st, 10000), 0);
@@ -386,8 +368,6 @@ static void test_full_queue_pushes_back(void **state)
     assert_int_equal(ws.duplicates, 1);
     assert_int_equal(count_range(st, 1, AE, DAY0, DAY0 + 100), 65);
     store_close(st);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
 }
 
 struct acks {
