@@ -8,11 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "meterhub/archive.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/item.h"
 #include "schema.h"
@@ -191,6 +193,39 @@ static void test_failed_batch_fails_only_its_tickets(void **state)
     store_close(st);
 }
 
+static void test_archive_import_is_all_or_nothing(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("importfail");
+    if (!path)
+        skip();
+    struct store *st = store_test_open(store_test_uri("importfail"), NULL);
+    char *csv = store_test_archive_csv(3);
+    struct store_import_stats s;
+    store_test_import(st, csv, &s);
+    free(csv);
+    /* the database refuses one meter of the next file, after earlier rows went in */
+    sqlite3 *db = raw_open(path);
+    raw_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON meters WHEN NEW.address = 100000000005"
+                 " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sqlite3_close(db);
+    csv = store_test_archive_csv(6);
+    struct archive *a = NULL;
+    char err[256] = "";
+    assert_int_equal(archive_csv_parse(csv, strlen(csv), &a, err, sizeof err), 0);
+    assert_int_equal(store_archive_import(st, a, &s, err, sizeof err), MH_EINVAL);
+    assert_non_null(strstr(err, "line 7:"));
+    archive_free(a);
+    free(csv);
+    store_close(st);
+
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM meters"), 5);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM points"), 5);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM meters WHERE active = 1"), 5);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_newer_file_is_refused_untouched),
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
+        cmocka_unit_test(test_archive_import_is_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
