@@ -62,6 +62,8 @@ struct store_be {
     sqlite3_stmt *qs[SQ_COUNT_];
     sqlite3_stmt *ws[SW_COUNT_];
     int version;
+    const struct store_reading **sorted; /* writer's scratch: a batch in key order */
+    size_t sorted_cap;
 };
 
 /* The prepared statement for id on q (call with mu held); NULL on failure (logged). */
