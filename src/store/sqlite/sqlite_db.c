@@ -38,6 +38,7 @@
  */
 #define WRITER_CACHE_KIB 131072
 #define QUERY_CACHE_KIB 32768
+#define CHECKPOINT_CACHE_KIB 1024
 
 static int say(char *err, size_t cap, int rc, const char *what, sqlite3 *db)
 {
@@ -163,7 +164,7 @@ static int sq_connect(const char *path, int relaxed, int cache_kib, sqlite3 **ou
     snprintf(cache, sizeof cache, "PRAGMA cache_size = -%d", cache_kib);
     if (exec(db, "PRAGMA journal_mode = WAL") < 0 ||
         exec(db, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL") < 0 ||
-        exec(db, "PRAGMA wal_autocheckpoint = 16384; PRAGMA temp_store = MEMORY;"
+        exec(db, "PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;"
                  "PRAGMA foreign_keys = ON") < 0 ||
         exec(db, cache) < 0) {
         say(err, cap, MH_EIO, path, db);
@@ -178,10 +179,12 @@ static void sq_close(struct store_be *be)
 {
     if (!be)
         return;
+    sq_checkpointer_stop(&be->ck);
     for (int i = 0; i < SQ_COUNT_; i++)
         sqlite3_finalize(be->qs[i]);
     for (int i = 0; i < SW_COUNT_; i++)
         sqlite3_finalize(be->ws[i]);
+    sqlite3_close(be->c);
     sqlite3_close(be->q);
     sqlite3_close(be->w);
     pthread_mutex_destroy(&be->mu);
@@ -202,6 +205,14 @@ static int sq_open(const char *path, const struct store_options *opt, struct sto
         rc = sq_migrate(be->q, 0, &be->version, err, cap);
     if (rc == 0)
         rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, &be->w, err, cap);
+    if (rc == 0)
+        rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, &be->c, err, cap);
+    if (rc == 0 && (rc = sq_checkpointer_start(&be->ck, be->c)) < 0)
+        say(err, cap, rc, "cannot start the checkpointer", NULL);
+    if (rc == 0) {
+        sqlite3_wal_hook(be->w, sq_wal_hook, &be->ck);
+        sqlite3_wal_hook(be->q, sq_wal_hook, &be->ck);
+    }
     if (rc < 0) {
         sq_close(be);
         return rc;

@@ -1,9 +1,10 @@
 /*
  * The SQLite backend's private state.
  *
- * Two connections to one WAL-mode file: `w` belongs to the writer thread
+ * Three connections to one WAL-mode file: `w` belongs to the writer thread
  * (readings batches, nothing else touches it), `q` serves every other call
- * under `mu` (queries, archive import, status, events, audit). In WAL mode
+ * under `mu` (queries, archive import, status, events, audit), `c` runs
+ * the checkpoints on a thread of its own. In WAL mode
  * readers never block the writer nor the writer them; the two writing
  * connections take turns on SQLite's single write lock, waiting up to
  * busy_timeout for each other.
@@ -55,9 +56,20 @@ enum sq_query {
 /* Statements of the writer connection. */
 enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_COUNT_ };
 
+/* The checkpoint thread (sqlite_checkpoint.c). */
+struct sq_checkpointer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pending, closing, running;
+    sqlite3 *db; /* its own connection */
+};
+
 struct store_be {
     sqlite3 *w;
     sqlite3 *q;
+    sqlite3 *c; /* the checkpointer's */
+    struct sq_checkpointer ck;
     pthread_mutex_t mu; /* guards q and qs */
     sqlite3_stmt *qs[SQ_COUNT_];
     sqlite3_stmt *ws[SW_COUNT_];
@@ -87,6 +99,15 @@ void sq_rollback(struct store_be *be);
  * the version reached. Used by open, and by tests to make old files.
  */
 int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap);
+
+/*
+ * WAL checkpoints on their own thread. The hook is installed on every
+ * connection that commits (sqlite3_wal_hook; it replaces SQLite's
+ * autocheckpoint) with the checkpointer as its argument.
+ */
+int sq_checkpointer_start(struct sq_checkpointer *ck, sqlite3 *db);
+void sq_checkpointer_stop(struct sq_checkpointer *ck);
+int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
 /* Backend operations implemented in the other files. */
 int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
