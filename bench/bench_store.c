@@ -29,7 +29,7 @@
 #define METERS 20000
 #define INTERVALS 16
 #define ROUND_READINGS (METERS * INTERVALS)
-#define BATCH 65536
+#define BATCH 262144
 #define REPORT 500 /* readings per append: one concentrator's report */
 #define TICKETS (ROUND_READINGS / REPORT)
 
@@ -203,7 +203,7 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/bench_store-%d.db", dir && *dir ? dir : "/tmp", (int)getpid());
 
     struct bench_ctx c = {0};
-    struct store_options opt = {.queue_capacity = 4 * BATCH, .batch_max = BATCH,
+    struct store_options opt = {.batch_max = BATCH, /* the default queue */
                                 .relaxed_durability = relaxed};
     char err[256] = "";
     if (store_open(path, &opt, &c.st, err, sizeof err) != 0) {

@@ -56,8 +56,14 @@ struct store_reading {
 
 /* How a store is opened. Zero fields take the defaults. */
 struct store_options {
-    size_t queue_capacity; /* readings the append queue holds (default 262144) */
-    size_t batch_max;      /* readings per transaction at most (default 65536) */
+    size_t queue_capacity; /* readings the append queue holds (default 524288, 28 MiB) */
+    /*
+     * Readings per transaction at most (default 262144). Batches are as
+     * large as the queue holds when the writer gets to it: small when the
+     * station is quiet (low latency), large under load, where each
+     * meter's leaf page is written once per commit for more readings.
+     */
+    size_t batch_max;
     /*
      * 0 (default): a commit is durable on power loss (SQLite: WAL with
      * synchronous=FULL). 1: durable against a crash of the process only
@@ -81,8 +87,10 @@ int store_open(const char *uri, const struct store_options *opt, struct store **
 
 /*
  * Flush and close: the writer commits everything appended before this call
- * and runs its callbacks, then the store is freed. Appends racing with
- * close fail with MH_ECLOSED. NULL is a no-op.
+ * and runs its callbacks, then the store is freed. The caller stops its
+ * other threads' use of st first (as with any handle being freed); an
+ * append made from a callback during close fails with MH_ECLOSED.
+ * NULL is a no-op.
  */
 void store_close(struct store *st);
 

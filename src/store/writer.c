@@ -24,8 +24,8 @@
 #include "meterhub/base/log.h"
 #include "store_int.h"
 
-#define DEFAULT_QUEUE 262144u
-#define DEFAULT_BATCH 65536u
+#define DEFAULT_QUEUE 524288u
+#define DEFAULT_BATCH 262144u
 
 static struct timespec deadline_after(int ms)
 {
