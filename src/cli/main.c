@@ -16,6 +16,7 @@ static const struct subcommand subcommands[] = {
     {"decode", cmd_decode, "decode DL/T 645, Q/GDW 1376.1 and DL/T 698.45 frames to JSON"},
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
+    {"archive", cmd_archive, "import the asset archive CSV into the store"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,313 @@
+/*
+ * The storage tier: the asset archive, readings, events, terminal link
+ * history, collection status and audit, behind one interface whatever the
+ * database.
+ *
+ * A store is opened from a URI; the scheme picks the backend ("sqlite:PATH"
+ * or a plain path: an SQLite file; "postgres://..." is reserved for the
+ * PostgreSQL backend and answers MH_ENOTSUP until it exists). Nothing above
+ * this header knows which backend it talks to.
+ *
+ * Readings are written by one writer thread per store: any thread appends
+ * them to a bounded queue; the writer takes them in batches, one database
+ * transaction per batch, and only after COMMIT returns (the batch is on
+ * disk, see docs/store.md) runs the callback of every append whose readings
+ * it held. A front-end confirms a terminal's report from that callback,
+ * never earlier, so an acknowledged reading survives a crash or power loss.
+ *
+ * A reading's key is (meter, item, data time). Storing one is idempotent:
+ * the same value read twice is stored once (a duplicate); a different value
+ * for the same key is a conflict: it is counted, and the reading received
+ * later replaces the earlier one.
+ *
+ * Every other call is synchronous and thread-safe; a backend serialises or
+ * pools its connections. Calls return 0 or a count on success and a
+ * negative MH_E* code on failure (meterhub/base/err.h).
+ */
+#ifndef MH_STORE_H
+#define MH_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterhub/proto/value.h"
+
+struct store;
+struct archive;
+
+enum store_quality {
+    STORE_Q_VALID = 0,
+    STORE_Q_ESTIMATED = 1, /* filled in by validation or estimation, not read */
+    STORE_Q_SUSPECT = 2,   /* read, but a check failed (clock error, implausible jump) */
+    STORE_Q_MISSING = 3,   /* a placeholder: the device answered it has no value */
+};
+
+/* One normalized reading (ARCHITECTURE.md "Normalized data"). */
+struct store_reading {
+    int64_t meter;       /* meters.id, from store_terminal_points() */
+    uint32_t item;       /* OBIS code packed by MH_OBIS(); the item implies the unit */
+    uint8_t quality;     /* enum store_quality */
+    uint8_t protocol;    /* enum archive_protocol the value came over */
+    int64_t t;           /* data time: the freeze or sample time, epoch seconds UTC */
+    struct mh_dec value; /* exact, in the item's canonical unit */
+    int64_t terminal;    /* terminals.id it came through; 0 when unknown */
+    int64_t received_ms; /* arrival at the master station, epoch milliseconds UTC */
+};
+
+/* How a store is opened. Zero fields take the defaults. */
+struct store_options {
+    size_t queue_capacity; /* readings the append queue holds (default 524288, 28 MiB) */
+    /*
+     * Readings per transaction at most (default 262144). Batches are as
+     * large as the queue holds when the writer gets to it: small when the
+     * station is quiet (low latency), large under load, where each
+     * meter's leaf page is written once per commit for more readings.
+     */
+    size_t batch_max;
+    /*
+     * 0 (default): a commit is durable on power loss (SQLite: WAL with
+     * synchronous=FULL). 1: durable against a crash of the process only
+     * (synchronous=NORMAL); for benchmarks and rebuildable data, never for
+     * readings acknowledged to terminals.
+     */
+    int relaxed_durability;
+};
+
+/*
+ * Open (creating when absent) the store at uri and bring its schema to the
+ * current version, migrating an older one forward in one transaction per
+ * step. A schema newer than this build knows is refused with MH_ENOTSUP and
+ * the file is not touched. Starts the writer thread.
+ * Returns 0 with *out set, or MH_EINVAL (bad URI or options), MH_ENOTSUP
+ * (backend not built, newer schema), MH_EIO (cannot open or migrate),
+ * MH_ENOMEM; err (may be NULL) receives a line saying why.
+ */
+int store_open(const char *uri, const struct store_options *opt, struct store **out, char *err,
+               size_t cap);
+
+/*
+ * Flush and close: the writer commits everything appended before this call
+ * and runs its callbacks, then the store is freed. The caller stops its
+ * other threads' use of st first (as with any handle being freed); an
+ * append made from a callback during close fails with MH_ECLOSED.
+ * NULL is a no-op.
+ */
+void store_close(struct store *st);
+
+/* "sqlite", "postgres": the backend serving st. */
+const char *store_backend_name(const struct store *st);
+
+/* Current schema version of this build for st's backend, and of the open database. */
+int store_schema_version(struct store *st);
+
+/* ---- readings: the writer ---- */
+
+/*
+ * Append n readings (copied; the caller keeps r). All of them or none enter
+ * the queue. done(ctx, status), when not NULL, runs on the writer thread
+ * once every one of them is committed (status 0) or their batch failed
+ * (status < 0: not stored, do not acknowledge). It must be short and must
+ * not wait on the store (post to your own loop, e.g. uv_async_send).
+ *
+ * Back-pressure: when the queue has no room for n readings, append waits up
+ * to timeout_ms for room (0: does not wait) and then returns MH_EAGAIN; an
+ * event-loop thread passes 0 and retries later. From the writer thread
+ * itself (inside a callback) it never waits.
+ * Errors: MH_EAGAIN (full), MH_EOVERFLOW (n > queue capacity), MH_ECLOSED,
+ * MH_EINVAL. A failed append never runs done.
+ */
+int store_readings_append(struct store *st, const struct store_reading *r, size_t n,
+                          int timeout_ms, void (*done)(void *ctx, int status), void *ctx);
+
+/* Wait until everything appended before this call is committed (or failed). MH_ETIMEDOUT. */
+int store_readings_sync(struct store *st, int timeout_ms);
+
+/* Totals since open. */
+struct store_writer_stats {
+    uint64_t appended;   /* readings accepted by append */
+    uint64_t stored;     /* new keys committed */
+    uint64_t duplicates; /* same key, same value: nothing changed */
+    uint64_t conflicts;  /* same key, different value */
+    uint64_t failed;     /* readings whose batch failed */
+    uint64_t batches;    /* transactions committed */
+    uint64_t rejected;   /* appends refused with MH_EAGAIN */
+    size_t queued;       /* readings waiting now */
+};
+void store_writer_stats(struct store *st, struct store_writer_stats *out);
+
+/* ---- readings: queries ---- */
+
+/*
+ * Readings of (meter, item) with from <= t < to, oldest first, at most cap
+ * into out. Returns the count. Paging: call again with from = last t + 1
+ * until fewer than cap come back.
+ */
+int store_readings_range(struct store *st, int64_t meter, uint32_t item, int64_t from, int64_t to,
+                         struct store_reading *out, size_t cap);
+
+/* The reading of (meter, item) with the latest data time; MH_ENOENT when none. */
+int store_reading_latest(struct store *st, int64_t meter, uint32_t item, struct store_reading *out);
+
+/* A meter and where it is read (for patch collection). */
+struct store_meter_ref {
+    int64_t meter;
+    int64_t terminal;
+    uint16_t pn;
+    uint64_t address; /* the meter's 12-digit address */
+};
+
+/*
+ * Active meters with no reading of item with from <= t < to (usually one
+ * day), by meter id, starting after meter id after (0 for the first page),
+ * at most cap. Returns the count.
+ */
+int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to,
+                           int64_t after, struct store_meter_ref *out, size_t cap);
+
+/* ---- collection status ---- */
+
+/* What a collection is of: the success rate is counted per class. */
+enum store_item_class {
+    STORE_CLASS_DAY_FREEZE = 0,
+    STORE_CLASS_MONTH_FREEZE = 1,
+    STORE_CLASS_CURVE = 2,
+    STORE_CLASS_REALTIME = 3,
+    STORE_CLASS_EVENTS = 4,
+    STORE_CLASS_COUNT_
+};
+
+/* Why a collection failed; STORE_REASON_NONE for a success. Stored as numbers: append only. */
+#define STORE_REASON_MAP(X)                                                                    \
+    X(NONE, 0, "collected")                                                                    \
+    X(TERMINAL_OFFLINE, 1, "terminal offline")                                                 \
+    X(METER_NO_ANSWER, 2, "meter not answering")                                               \
+    X(NO_DATA, 3, "device has no data")                                                        \
+    X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                 \
+    X(CLOCK_ERROR, 5, "clock error")                                                           \
+    X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                   \
+    X(DECODE_ERROR, 7, "decode error")
+
+enum store_reason {
+#define STORE_REASON_ENUM(sym, num, text) STORE_REASON_##sym = num,
+    STORE_REASON_MAP(STORE_REASON_ENUM)
+#undef STORE_REASON_ENUM
+        STORE_REASON_COUNT_
+};
+
+/* "meter not answering"; "?" when out of range. */
+const char *store_reason_text(int reason);
+
+struct store_status {
+    int64_t meter;
+    uint8_t item_class; /* enum store_item_class */
+    int64_t day;        /* day number: epoch seconds / 86400 of the day's UTC start */
+    uint8_t reason;     /* enum store_reason; NONE = collected */
+    uint16_t attempts;  /* tries so far that day */
+    int64_t updated_ms; /* when this status was set, epoch ms */
+};
+
+/* Insert or replace the status of each (meter, item_class, day); one transaction. */
+int store_status_upsert(struct store *st, const struct store_status *s, size_t n);
+
+enum store_rate_group {
+    STORE_GROUP_TERMINAL_KIND = 0, /* enum archive_terminal_kind */
+    STORE_GROUP_TERMINAL_PROTOCOL, /* enum archive_protocol of the terminal */
+    STORE_GROUP_METER_PROTOCOL,    /* enum archive_protocol of the meter */
+    STORE_GROUP_CHANNEL_GROUP,     /* channel_group text */
+    STORE_GROUP_REGION,            /* region code */
+    STORE_GROUP_COUNT_
+};
+
+struct store_rate {
+    char key[32];       /* the group: "0", "1" for enums and regions (decimal), text otherwise */
+    uint64_t meters;    /* active meters in the group */
+    uint64_t collected; /* of them, with reason NONE that day */
+    uint64_t failed;    /* with a failure reason (never collected: meters - collected - failed) */
+};
+
+/*
+ * Success of item_class on day per group: one struct store_rate per group,
+ * ordered by key, at most cap into out. Returns the number of groups.
+ */
+int store_success_rate(struct store *st, int64_t day, int item_class, int group,
+                       struct store_rate *out, size_t cap);
+
+/*
+ * Failed status rows for (day, item_class) counted per reason: out[reason]
+ * receives the count (out has STORE_REASON_COUNT_ entries).
+ */
+int store_failure_reasons(struct store *st, int64_t day, int item_class, uint64_t *out);
+
+/* ---- archive ---- */
+
+struct store_import_stats {
+    uint64_t added, updated, unchanged, retired; /* meters */
+    uint64_t terminals, areas, customers;        /* rows now in the file's archive */
+};
+
+/*
+ * Import a parsed archive (archive_csv_parse) in one transaction: all of it
+ * or, on any error, nothing. Rows are matched by their natural keys (meter
+ * address, terminal region + address, area and customer codes), so an
+ * import updates rather than duplicates and ids stay stable; measurement
+ * points are replaced by the file's; meters the file no longer lists are
+ * retired (kept, with their readings, but no longer collected).
+ */
+int store_archive_import(struct store *st, const struct archive *a, struct store_import_stats *out,
+                         char *err, size_t cap);
+
+struct store_terminal {
+    int64_t id;
+    uint16_t region;
+    char address[16];
+    uint8_t kind;     /* enum archive_terminal_kind */
+    uint8_t protocol; /* enum archive_protocol */
+    char channel_group[24];
+};
+
+/* The terminal at (region, address); MH_ENOENT when not in the archive. */
+int store_terminal_lookup(struct store *st, uint16_t region, const char *address,
+                          struct store_terminal *out);
+
+/* A measurement point of a terminal and its meter. */
+struct store_point {
+    uint16_t pn;
+    int64_t meter;
+    uint64_t address;
+    uint8_t protocol; /* the meter's, enum archive_protocol */
+    uint8_t phases;
+    uint32_t ct, pt;
+    uint16_t rated_voltage_v;
+    int64_t area; /* 0: in no area */
+    uint8_t area_meter;
+};
+
+/* Points of terminal id, by pn, at most cap. Returns the count (0: none). */
+int store_terminal_points(struct store *st, int64_t terminal, struct store_point *out, size_t cap);
+
+/* ---- events, link history, audit ---- */
+
+struct store_event {
+    int64_t meter;    /* 0: a terminal event */
+    int64_t terminal; /* 0: unknown */
+    uint32_t code;    /* protocol event code (ERC, DI, OAD) normalized by collect */
+    int64_t start_s;  /* epoch seconds UTC */
+    int64_t end_s;    /* 0: still open */
+    const char *payload_json; /* NULL or a JSON text (borrowed for the call) */
+};
+
+/* Record an event; returns 0. Events are few: written directly, not through the queue. */
+int store_event_insert(struct store *st, const struct store_event *e);
+
+/* A terminal went online (1) or offline (0) at epoch ms t, for reason (free text, may be NULL). */
+int store_terminal_link(struct store *st, int64_t terminal, int online, int64_t t_ms,
+                        const char *reason);
+
+/* Online seconds of terminal within [from, to), from its link history. */
+int store_terminal_online_seconds(struct store *st, int64_t terminal, int64_t from, int64_t to,
+                                  int64_t *out);
+
+/* who did what, when (epoch ms), with what result (0 or an MH_E* code); texts borrowed. */
+int store_audit(struct store *st, const char *who, int64_t t_ms, const char *what, int result);
+
+#endif

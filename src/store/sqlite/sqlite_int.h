@@ -1,0 +1,136 @@
+/*
+ * The SQLite backend's private state.
+ *
+ * Three connections to one WAL-mode file: `w` belongs to the writer thread
+ * (readings batches, nothing else touches it), `q` serves every other call
+ * under `mu` (queries, archive import, status, events, audit), `c` runs
+ * the checkpoints on a thread of its own. In WAL mode
+ * readers never block the writer nor the writer them; the two writing
+ * connections take turns on SQLite's single write lock, waiting up to
+ * busy_timeout for each other.
+ *
+ * Statements are prepared once, lazily, from a const table of SQL text
+ * (sq_stmt), and reset after use.
+ */
+#ifndef MH_STORE_SQLITE_INT_H
+#define MH_STORE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "store_int.h"
+
+/* Statements of the `q` connection (index into the SQL table in sqlite_db.c). */
+enum sq_query {
+    SQ_BEGIN,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_RANGE,
+    SQ_LATEST,
+    SQ_MISSING,
+    SQ_STATUS_UPSERT,
+    SQ_RATE_KIND,
+    SQ_RATE_TPROTO,
+    SQ_RATE_MPROTO,
+    SQ_RATE_CHANNEL,
+    SQ_RATE_REGION,
+    SQ_REASONS,
+    SQ_AREA_UPSERT,
+    SQ_CUSTOMER_UPSERT,
+    SQ_TERMINAL_UPSERT,
+    SQ_METER_UPDATE,
+    SQ_METER_TOUCH,
+    SQ_METER_INSERT,
+    SQ_POINT_INSERT,
+    SQ_TERMINAL_LOOKUP,
+    SQ_TERMINAL_POINTS,
+    SQ_EVENT_INSERT,
+    SQ_LINK_INSERT,
+    SQ_LINK_BEFORE,
+    SQ_LINK_RANGE,
+    SQ_AUDIT_INSERT,
+    SQ_COUNT_
+};
+
+/* Statements of the writer connection. */
+enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_COUNT_ };
+
+/* The checkpoint thread (sqlite_checkpoint.c). */
+struct sq_checkpointer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pending, closing, running;
+    sqlite3 *db; /* its own connection */
+};
+
+struct store_be {
+    sqlite3 *w;
+    sqlite3 *q;
+    sqlite3 *c; /* the checkpointer's */
+    struct sq_checkpointer ck;
+    pthread_mutex_t mu; /* guards q and qs */
+    sqlite3_stmt *qs[SQ_COUNT_];
+    sqlite3_stmt *ws[SW_COUNT_];
+    int version;
+    const struct store_reading **sorted; /* writer's scratch: a batch in key order */
+    size_t sorted_cap;
+};
+
+/* The prepared statement for id on q (call with mu held); NULL on failure (logged). */
+sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id);
+
+/* Map an SQLite result code to MH_E*: BUSY/LOCKED -> MH_EBUSY, CONSTRAINT -> MH_EINVAL, else MH_EIO. */
+int sq_err(int rc);
+
+/* Run a statement that returns no rows to completion and reset it: 0 or MH_E*. */
+int sq_exec(sqlite3_stmt *s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on q (mu held). */
+int sq_begin(struct store_be *be);
+int sq_commit(struct store_be *be);
+void sq_rollback(struct store_be *be);
+
+/*
+ * Apply the migrations after the database's version up to target (all
+ * when target is 0), each in one transaction; refuse a database newer
+ * than this build or one that is not a meterhub store. *version receives
+ * the version reached. Used by open, and by tests to make old files.
+ */
+int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap);
+
+/*
+ * WAL checkpoints on their own thread. The hook is installed on every
+ * connection that commits (sqlite3_wal_hook; it replaces SQLite's
+ * autocheckpoint) with the checkpointer as its argument.
+ */
+int sq_checkpointer_start(struct sq_checkpointer *ck, sqlite3 *db);
+void sq_checkpointer_stop(struct sq_checkpointer *ck);
+int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
+
+/* Backend operations implemented in the other files. */
+int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
+                      struct store_batch_result *res);
+int sq_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,
+                      struct store_reading *out, size_t cap);
+int sq_reading_latest(struct store_be *be, int64_t meter, uint32_t item, struct store_reading *out);
+int sq_readings_missing(struct store_be *be, uint32_t item, int64_t from, int64_t to, int64_t after,
+                        struct store_meter_ref *out, size_t cap);
+int sq_status_upsert(struct store_be *be, const struct store_status *s, size_t n);
+int sq_success_rate(struct store_be *be, int64_t day, int item_class, int group,
+                    struct store_rate *out, size_t cap);
+int sq_failure_reasons(struct store_be *be, int64_t day, int item_class, uint64_t *out);
+int sq_archive_import(struct store_be *be, const struct archive *a, struct store_import_stats *out,
+                      char *err, size_t cap);
+int sq_terminal_lookup(struct store_be *be, uint16_t region, const char *address,
+                       struct store_terminal *out);
+int sq_terminal_points(struct store_be *be, int64_t terminal, struct store_point *out, size_t cap);
+int sq_event_insert(struct store_be *be, const struct store_event *e);
+int sq_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
+                     const char *reason);
+int sq_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
+                               int64_t *out);
+int sq_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+
+#endif

@@ -1,0 +1,226 @@
+/*
+ * SQLite backend: storing batches of readings (writer thread) and reading
+ * them back (any thread).
+ *
+ * A batch is one transaction. Each reading is first inserted with ON
+ * CONFLICT DO NOTHING: a new key (the common case) costs one B-tree insert
+ * and nothing else. Only when the key exists is the stored row read back
+ * and compared: the same value (by value: 12.30 equals 12.3) and quality
+ * is a duplicate and changes nothing; anything else is a conflict, and the
+ * reading received later (received_ms) wins, the row counting a revision.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "sqlite_int.h"
+
+static const char *const wsql[SW_COUNT_] = {
+    [SW_BEGIN] = "BEGIN IMMEDIATE",
+    [SW_COMMIT] = "COMMIT",
+    [SW_ROLLBACK] = "ROLLBACK",
+    [SW_INSERT] = "INSERT INTO readings (meter_id, item, data_time, mantissa, exponent, quality,"
+                  " protocol, terminal_id, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                  " ON CONFLICT (meter_id, item, data_time) DO NOTHING",
+    [SW_EXISTING] = "SELECT mantissa, exponent, quality, received_ms FROM readings"
+                    " WHERE meter_id = ?1 AND item = ?2 AND data_time = ?3",
+    [SW_REPLACE] = "UPDATE readings SET mantissa = ?4, exponent = ?5, quality = ?6, protocol = ?7,"
+                   " terminal_id = ?8, received_ms = ?9, revisions = revisions + 1"
+                   " WHERE meter_id = ?1 AND item = ?2 AND data_time = ?3",
+};
+
+static sqlite3_stmt *wstmt(struct store_be *be, enum sq_wquery id)
+{
+    if (!be->ws[id] &&
+        sqlite3_prepare_v3(be->w, wsql[id], -1, SQLITE_PREPARE_PERSISTENT, &be->ws[id], NULL) !=
+            SQLITE_OK) {
+        mh_error("store", "sqlite: preparing writer statement %d: %s", (int)id,
+                 sqlite3_errmsg(be->w));
+        return NULL;
+    }
+    return be->ws[id];
+}
+
+/* Bind the key (?1..?3) and, with all, the rest (?4..?9) of r. */
+static void bind_reading(sqlite3_stmt *s, const struct store_reading *r, int all)
+{
+    sqlite3_bind_int64(s, 1, r->meter);
+    sqlite3_bind_int64(s, 2, r->item);
+    sqlite3_bind_int64(s, 3, r->t);
+    if (!all)
+        return;
+    sqlite3_bind_int64(s, 4, r->value.m);
+    sqlite3_bind_int(s, 5, r->value.exp);
+    sqlite3_bind_int(s, 6, r->quality);
+    sqlite3_bind_int(s, 7, r->protocol);
+    sqlite3_bind_int64(s, 8, r->terminal);
+    sqlite3_bind_int64(s, 9, r->received_ms);
+}
+
+/* The key of r exists: duplicate or conflict, replacing when r is newer. */
+static int resolve(struct store_be *be, const struct store_reading *r,
+                   struct store_batch_result *res)
+{
+    sqlite3_stmt *sel = wstmt(be, SW_EXISTING), *upd = wstmt(be, SW_REPLACE);
+    if (!sel || !upd)
+        return MH_EIO;
+    bind_reading(sel, r, 0);
+    int rc = sqlite3_step(sel);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(sel);
+        return sq_err(rc);
+    }
+    struct mh_dec old = mh_dec_make(sqlite3_column_int64(sel, 0), sqlite3_column_int(sel, 1));
+    int old_quality = sqlite3_column_int(sel, 2);
+    int64_t old_received = sqlite3_column_int64(sel, 3);
+    sqlite3_reset(sel);
+    if (mh_dec_cmp(old, r->value) == 0 && old_quality == r->quality) {
+        res->duplicates++;
+        return 0;
+    }
+    res->conflicts++;
+    if (r->received_ms < old_received)
+        return 0; /* what is stored arrived later: it stays */
+    bind_reading(upd, r, 1);
+    return sq_exec(upd);
+}
+
+/* Key order; equal keys keep their arrival order (the later one is applied last). */
+static int cmp_key(const void *a, const void *b)
+{
+    const struct store_reading *x = *(const struct store_reading *const *)a;
+    const struct store_reading *y = *(const struct store_reading *const *)b;
+    if (x->meter != y->meter)
+        return x->meter < y->meter ? -1 : 1;
+    if (x->item != y->item)
+        return x->item < y->item ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
+                      struct store_batch_result *res)
+{
+    sqlite3_stmt *ins = wstmt(be, SW_INSERT);
+    if (!ins)
+        return MH_EIO;
+    /*
+     * Insert in key order: the B-tree is then walked from left to right
+     * once per batch, each leaf page touched while it is hot, instead of
+     * jumping between meters as the readings arrived.
+     */
+    if (n > be->sorted_cap) {
+        const struct store_reading **p = realloc(be->sorted, n * sizeof *p);
+        if (!p)
+            return MH_ENOMEM;
+        be->sorted = p;
+        be->sorted_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        be->sorted[i] = &r[i];
+    qsort(be->sorted, n, sizeof *be->sorted, cmp_key);
+    int rc = sq_exec(wstmt(be, SW_BEGIN));
+    if (rc < 0)
+        return rc;
+    struct store_batch_result acc = {0};
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const struct store_reading *ri = be->sorted[i];
+        bind_reading(ins, ri, 1);
+        int step = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        if (step != SQLITE_DONE)
+            rc = sq_err(step);
+        else if (sqlite3_changes(be->w) == 1)
+            acc.stored++;
+        else
+            rc = resolve(be, ri, &acc);
+    }
+    if (rc == 0)
+        rc = sq_exec(wstmt(be, SW_COMMIT));
+    if (rc < 0) {
+        mh_error("store", "sqlite: writing readings: %s", sqlite3_errmsg(be->w));
+        if (!sqlite3_get_autocommit(be->w))
+            sq_exec(wstmt(be, SW_ROLLBACK));
+        return rc;
+    }
+    *res = acc;
+    return 0;
+}
+
+/* Columns data_time .. received_ms (from col 0) of a row into out (key fields from the caller). */
+static void row_reading(sqlite3_stmt *s, int64_t meter, uint32_t item, struct store_reading *out)
+{
+    memset(out, 0, sizeof *out);
+    out->meter = meter;
+    out->item = item;
+    out->t = sqlite3_column_int64(s, 0);
+    out->value = mh_dec_make(sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2));
+    out->quality = (uint8_t)sqlite3_column_int(s, 3);
+    out->protocol = (uint8_t)sqlite3_column_int(s, 4);
+    out->terminal = sqlite3_column_int64(s, 5);
+    out->received_ms = sqlite3_column_int64(s, 6);
+}
+
+int sq_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,
+                      struct store_reading *out, size_t cap)
+{
+    pthread_mutex_lock(&be->mu);
+    sqlite3_stmt *s = sq_stmt(be, SQ_RANGE);
+    int n = 0, rc = SQLITE_DONE;
+    if (s) {
+        sqlite3_bind_int64(s, 1, meter);
+        sqlite3_bind_int64(s, 2, item);
+        sqlite3_bind_int64(s, 3, from);
+        sqlite3_bind_int64(s, 4, to);
+        sqlite3_bind_int64(s, 5, (int64_t)(cap > INT32_MAX ? INT32_MAX : cap));
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            row_reading(s, meter, item, &out[n++]);
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&be->mu);
+    return !s ? MH_EIO : rc == SQLITE_DONE ? n : sq_err(rc);
+}
+
+int sq_reading_latest(struct store_be *be, int64_t meter, uint32_t item, struct store_reading *out)
+{
+    pthread_mutex_lock(&be->mu);
+    sqlite3_stmt *s = sq_stmt(be, SQ_LATEST);
+    int rc = SQLITE_DONE;
+    if (s) {
+        sqlite3_bind_int64(s, 1, meter);
+        sqlite3_bind_int64(s, 2, item);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            row_reading(s, meter, item, out);
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&be->mu);
+    return !s ? MH_EIO : rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? MH_ENOENT : sq_err(rc);
+}
+
+int sq_readings_missing(struct store_be *be, uint32_t item, int64_t from, int64_t to, int64_t after,
+                        struct store_meter_ref *out, size_t cap)
+{
+    pthread_mutex_lock(&be->mu);
+    sqlite3_stmt *s = sq_stmt(be, SQ_MISSING);
+    int n = 0, rc = SQLITE_DONE;
+    if (s) {
+        sqlite3_bind_int64(s, 1, item);
+        sqlite3_bind_int64(s, 2, from);
+        sqlite3_bind_int64(s, 3, to);
+        sqlite3_bind_int64(s, 4, after);
+        sqlite3_bind_int64(s, 5, (int64_t)(cap > INT32_MAX ? INT32_MAX : cap));
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            out[n].meter = sqlite3_column_int64(s, 0);
+            out[n].terminal = sqlite3_column_int64(s, 1);
+            out[n].pn = (uint16_t)sqlite3_column_int(s, 2);
+            out[n].address = (uint64_t)sqlite3_column_int64(s, 3);
+            n++;
+        }
+        sqlite3_reset(s);
+    }
+    pthread_mutex_unlock(&be->mu);
+    return !s ? MH_EIO : rc == SQLITE_DONE ? n : sq_err(rc);
+}

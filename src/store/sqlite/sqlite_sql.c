@@ -1,0 +1,142 @@
+/*
+ * Every statement the SQLite backend runs on its query connection, in one
+ * place, indexed by enum sq_query; prepared once on first use.
+ */
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "sqlite_int.h"
+
+/* Success-rate query: active meters of the day's class grouped by KEY. */
+#define RATE_SQL(key)                                                                          \
+    "SELECT " key ", COUNT(*), TOTAL(s.reason = 0), TOTAL(s.reason > 0)"                     \
+    " FROM meters m JOIN points p ON p.meter_id = m.id"                                       \
+    " JOIN terminals t ON t.id = p.terminal_id"                                               \
+    " LEFT JOIN collection_status s"                                                          \
+    "   ON s.day = ?1 AND s.item_class = ?2 AND s.meter_id = m.id"                            \
+    " WHERE m.active = 1 GROUP BY 1 ORDER BY 1 LIMIT ?3"
+
+static const char *const sql[SQ_COUNT_] = {
+    [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
+    [SQ_ROLLBACK] = "ROLLBACK",
+    [SQ_RANGE] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+                 " FROM readings WHERE meter_id = ?1 AND item = ?2"
+                 " AND data_time >= ?3 AND data_time < ?4 ORDER BY data_time LIMIT ?5",
+    [SQ_LATEST] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+                  " FROM readings WHERE meter_id = ?1 AND item = ?2"
+                  " ORDER BY data_time DESC LIMIT 1",
+    [SQ_MISSING] = "SELECT m.id, p.terminal_id, p.pn, m.address"
+                   " FROM meters m JOIN points p ON p.meter_id = m.id"
+                   " WHERE m.active = 1 AND m.id > ?4 AND NOT EXISTS"
+                   " (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.item = ?1"
+                   "  AND r.data_time >= ?2 AND r.data_time < ?3)"
+                   " ORDER BY m.id LIMIT ?5",
+    [SQ_STATUS_UPSERT] = "INSERT INTO collection_status"
+                         " (day, item_class, meter_id, reason, attempts, updated_ms)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                         " ON CONFLICT (day, item_class, meter_id) DO UPDATE SET"
+                         " reason = excluded.reason, attempts = excluded.attempts,"
+                         " updated_ms = excluded.updated_ms",
+    [SQ_RATE_KIND] = RATE_SQL("t.kind"),
+    [SQ_RATE_TPROTO] = RATE_SQL("t.protocol"),
+    [SQ_RATE_MPROTO] = RATE_SQL("m.protocol"),
+    [SQ_RATE_CHANNEL] = RATE_SQL("t.channel_group"),
+    [SQ_RATE_REGION] = RATE_SQL("printf('%04x', t.region)"),
+    [SQ_REASONS] = "SELECT reason, COUNT(*) FROM collection_status"
+                   " WHERE day = ?1 AND item_class = ?2 AND reason > 0 GROUP BY reason",
+    [SQ_AREA_UPSERT] = "INSERT INTO areas (code, region) VALUES (?1, ?2)"
+                       " ON CONFLICT (code) DO UPDATE SET region = excluded.region RETURNING id",
+    [SQ_CUSTOMER_UPSERT] = "INSERT INTO customers (code, class) VALUES (?1, ?2)"
+                           " ON CONFLICT (code) DO UPDATE SET class = excluded.class RETURNING id",
+    [SQ_TERMINAL_UPSERT] = "INSERT INTO terminals (region, address, kind, protocol, channel_group)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (region, address) DO UPDATE"
+                           " SET kind = excluded.kind, protocol = excluded.protocol,"
+                           " channel_group = excluded.channel_group RETURNING id",
+    /* active = 2 marks "in this import"; see sq_archive_import. */
+    [SQ_METER_UPDATE] = "UPDATE meters SET protocol = ?2, phases = ?3, ct = ?4, pt = ?5,"
+                        " rated_voltage_v = ?6, contract_w = ?7, tariff = ?8, pv = ?9,"
+                        " pv_peak_w = ?10, customer_id = ?11, area_id = ?12, area_meter = ?13,"
+                        " active = 2 WHERE address = ?1 AND active <> 2 AND (active = 0 OR"
+                        " (protocol, phases, ct, pt, rated_voltage_v, contract_w, tariff, pv,"
+                        "  pv_peak_w, customer_id, area_id, area_meter) IS NOT"
+                        " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))",
+    [SQ_METER_TOUCH] = "UPDATE meters SET active = 2 WHERE address = ?1 AND active = 1",
+    [SQ_METER_INSERT] = "INSERT INTO meters (address, protocol, phases, ct, pt, rated_voltage_v,"
+                        " contract_w, tariff, pv, pv_peak_w, customer_id, area_id, area_meter,"
+                        " active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2)",
+    [SQ_POINT_INSERT] = "INSERT INTO points (terminal_id, pn, meter_id)"
+                        " SELECT ?1, ?2, id FROM meters WHERE address = ?3",
+    [SQ_TERMINAL_LOOKUP] = "SELECT id, region, address, kind, protocol, channel_group"
+                           " FROM terminals WHERE region = ?1 AND address = ?2",
+    [SQ_TERMINAL_POINTS] = "SELECT p.pn, m.id, m.address, m.protocol, m.phases, m.ct, m.pt,"
+                           " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
+                           " FROM points p JOIN meters m ON m.id = p.meter_id"
+                           " WHERE p.terminal_id = ?1 ORDER BY p.pn LIMIT ?2",
+    [SQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload)"
+                        " VALUES (NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4, NULLIF(?5, 0), ?6)",
+    [SQ_LINK_INSERT] = "INSERT OR REPLACE INTO terminal_link (terminal_id, t_ms, online, reason)"
+                       " VALUES (?1, ?2, ?3, ?4)",
+    [SQ_LINK_BEFORE] = "SELECT online FROM terminal_link WHERE terminal_id = ?1 AND t_ms < ?2"
+                       " ORDER BY t_ms DESC, online DESC LIMIT 1",
+    [SQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = ?1"
+                      " AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms, online",
+    [SQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES (?1, ?2, ?3, ?4)",
+};
+
+sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id)
+{
+    if (!be->qs[id]) {
+        int rc = sqlite3_prepare_v3(be->q, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &be->qs[id],
+                                    NULL);
+        if (rc != SQLITE_OK) {
+            mh_error("store", "sqlite: preparing statement %d: %s", (int)id, sqlite3_errmsg(be->q));
+            return NULL;
+        }
+    }
+    return be->qs[id];
+}
+
+int sq_err(int rc)
+{
+    switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return MH_EBUSY;
+    case SQLITE_CONSTRAINT:
+        return MH_EINVAL;
+    case SQLITE_NOMEM:
+        return MH_ENOMEM;
+    default:
+        return MH_EIO;
+    }
+}
+
+int sq_exec(sqlite3_stmt *s)
+{
+    if (!s)
+        return MH_EIO;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        ;
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : sq_err(rc);
+}
+
+int sq_begin(struct store_be *be)
+{
+    return sq_exec(sq_stmt(be, SQ_BEGIN));
+}
+
+int sq_commit(struct store_be *be)
+{
+    int rc = sq_exec(sq_stmt(be, SQ_COMMIT));
+    if (rc < 0)
+        sq_rollback(be);
+    return rc;
+}
+
+void sq_rollback(struct store_be *be)
+{
+    if (!sqlite3_get_autocommit(be->q))
+        sq_exec(sq_stmt(be, SQ_ROLLBACK));
+}

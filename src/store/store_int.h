@@ -1,0 +1,117 @@
+/*
+ * What a storage backend provides, and the generic half of a store (the
+ * reading queue and its writer thread) that every backend shares.
+ *
+ * A backend is one const struct store_backend: a name, the URI schemes it
+ * serves, and function pointers (libmodbus modbus_backend_t, curl struct
+ * Curl_ssl). store.c picks it by URI and calls nothing else of it. The
+ * writer thread is the only caller of write_readings; every other
+ * operation may be called from any thread at once, and the backend makes
+ * that safe (SQLite: one mutex-guarded connection; PostgreSQL: a pool).
+ */
+#ifndef MH_STORE_INT_H
+#define MH_STORE_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterhub/store.h"
+
+struct store_be; /* a backend's own state */
+
+/* Per-batch outcome of write_readings. */
+struct store_batch_result {
+    uint64_t stored, duplicates, conflicts;
+};
+
+struct store_backend {
+    const char *name;
+    /*
+     * Open the database behind uri (the part after the scheme, as the
+     * backend wants it) and migrate its schema. err receives why on failure.
+     */
+    int (*open)(const char *target, const struct store_options *opt, struct store_be **out,
+                char *err, size_t cap);
+    void (*close)(struct store_be *be);
+    int (*schema_version)(struct store_be *be);
+
+    /*
+     * Store n readings in one transaction and return only once it is
+     * durable. On failure nothing of the batch is stored.
+     */
+    int (*write_readings)(struct store_be *be, const struct store_reading *r, size_t n,
+                          struct store_batch_result *res);
+
+    int (*readings_range)(struct store_be *be, int64_t meter, uint32_t item, int64_t from,
+                          int64_t to, struct store_reading *out, size_t cap);
+    int (*reading_latest)(struct store_be *be, int64_t meter, uint32_t item,
+                          struct store_reading *out);
+    int (*readings_missing)(struct store_be *be, uint32_t item, int64_t from, int64_t to,
+                            int64_t after, struct store_meter_ref *out, size_t cap);
+
+    int (*status_upsert)(struct store_be *be, const struct store_status *s, size_t n);
+    int (*success_rate)(struct store_be *be, int64_t day, int item_class, int group,
+                        struct store_rate *out, size_t cap);
+    int (*failure_reasons)(struct store_be *be, int64_t day, int item_class, uint64_t *out);
+
+    int (*archive_import)(struct store_be *be, const struct archive *a,
+                          struct store_import_stats *out, char *err, size_t cap);
+    int (*terminal_lookup)(struct store_be *be, uint16_t region, const char *address,
+                           struct store_terminal *out);
+    int (*terminal_points)(struct store_be *be, int64_t terminal, struct store_point *out,
+                           size_t cap);
+
+    int (*event_insert)(struct store_be *be, const struct store_event *e);
+    int (*terminal_link)(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
+                         const char *reason);
+    int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from,
+                                   int64_t to, int64_t *out);
+    int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what,
+                 int result);
+};
+
+extern const struct store_backend store_backend_sqlite;
+
+/* An append's completion: runs when readings up to end_seq are committed. */
+struct store_ticket {
+    uint64_t start_seq, end_seq; /* its readings: [start_seq, end_seq) */
+    void (*done)(void *ctx, int status);
+    void *ctx;
+};
+
+/* The reading queue: a ring of readings and a ring of tickets, one mutex. */
+struct store_writer {
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty; /* writer waits for work */
+    pthread_cond_t not_full;  /* appenders wait for room */
+    pthread_cond_t progress;  /* sync waits for commits */
+    pthread_t thread;
+    struct store_reading *ring;
+    size_t cap;       /* readings */
+    uint64_t head;    /* sequence of the oldest queued reading */
+    uint64_t tail;    /* sequence after the newest */
+    uint64_t done_seq; /* readings up to here are committed or failed */
+    uint64_t fail_lo, fail_hi; /* the most recent failed batch */
+    int fail_rc;
+    struct store_ticket *tickets;
+    size_t tcap;
+    uint64_t thead, ttail;
+    size_t batch_max;
+    struct store_reading *batch; /* the writer's copy of one batch */
+    int closing;
+    int running;
+    struct store_writer_stats stats;
+};
+
+struct store {
+    const struct store_backend *be_ops;
+    struct store_be *be;
+    struct store_writer w;
+};
+
+int store_writer_start(struct store *st, const struct store_options *opt);
+/* Commit what is queued, run its callbacks, stop the thread, free the queue. */
+void store_writer_stop(struct store *st);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * The reading queue and its writer thread, shared by every backend.
+ *
+ * Appenders copy readings into a fixed ring under one mutex and, when they
+ * want to hear of the commit, leave a ticket: the sequence number just past
+ * their last reading. The writer thread moves up to batch_max readings out
+ * of the ring (freeing room at once, so appenders are not held up by the
+ * database), hands them to the backend as one transaction, and once that
+ * returns (durable) completes every ticket whose readings are all done, in
+ * order, calling back without the lock held.
+ *
+ * A ticket whose readings span a failed batch reports the failure even if
+ * a later batch held the rest: the most recent failed range is kept and a
+ * completing ticket that overlaps it fails. Any older failed batch a
+ * pending ticket overlaps lies before the newest one it also overlaps,
+ * because a pending ticket ends after every completed batch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "store_int.h"
+
+#define DEFAULT_QUEUE 524288u
+#define DEFAULT_BATCH 262144u
+
+static struct timespec deadline_after(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Wait on c until woken or the deadline passes: 0 or ETIMEDOUT. */
+static int wait_until(pthread_cond_t *c, pthread_mutex_t *mu, const struct timespec *dl)
+{
+    return pthread_cond_timedwait(c, mu, dl);
+}
+
+static int in_writer(const struct store_writer *w)
+{
+    return w->running && pthread_equal(pthread_self(), w->thread);
+}
+
+static int has_room(const struct store_writer *w, size_t n, int want_ticket)
+{
+    return w->cap - (size_t)(w->tail - w->head) >= n &&
+           (!want_ticket || w->ttail - w->thead < w->tcap);
+}
+
+int store_readings_append(struct store *st, const struct store_reading *r, size_t n,
+                          int timeout_ms, void (*done)(void *ctx, int status), void *ctx)
+{
+    if (!st || (n && !r) || timeout_ms < 0)
+        return MH_EINVAL;
+    struct store_writer *w = &st->w;
+    if (n > w->cap)
+        return MH_EOVERFLOW;
+    pthread_mutex_lock(&w->mu);
+    int rc = 0;
+    if (!has_room(w, n, done != NULL) && !w->closing) {
+        if (timeout_ms == 0 || in_writer(w)) {
+            rc = MH_EAGAIN;
+        } else {
+            struct timespec dl = deadline_after(timeout_ms);
+            while (!w->closing && !has_room(w, n, done != NULL) && rc == 0)
+                if (wait_until(&w->not_full, &w->mu, &dl) == ETIMEDOUT)
+                    rc = has_room(w, n, done != NULL) ? 0 : MH_EAGAIN;
+        }
+    }
+    if (w->closing)
+        rc = MH_ECLOSED;
+    if (rc != 0) {
+        w->stats.rejected += rc == MH_EAGAIN;
+        pthread_mutex_unlock(&w->mu);
+        return rc;
+    }
+    /* Copy in, in at most two pieces around the end of the ring. */
+    size_t at = (size_t)(w->tail % w->cap), first = n < w->cap - at ? n : w->cap - at;
+    if (first)
+        memcpy(w->ring + at, r, first * sizeof *r);
+    if (n > first)
+        memcpy(w->ring, r + first, (n - first) * sizeof *r);
+    uint64_t start = w->tail;
+    w->tail += n;
+    w->stats.appended += n;
+    if (done) {
+        struct store_ticket *t = &w->tickets[w->ttail++ % w->tcap];
+        t->start_seq = start;
+        t->end_seq = w->tail;
+        t->done = done;
+        t->ctx = ctx;
+    }
+    pthread_cond_signal(&w->not_empty);
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+int store_readings_sync(struct store *st, int timeout_ms)
+{
+    if (!st || timeout_ms < 0)
+        return MH_EINVAL;
+    struct store_writer *w = &st->w;
+    pthread_mutex_lock(&w->mu);
+    uint64_t target = w->tail;
+    struct timespec dl = deadline_after(timeout_ms);
+    int rc = 0;
+    while (w->done_seq < target && rc == 0)
+        if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT && w->done_seq < target)
+            rc = MH_ETIMEDOUT;
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void store_writer_stats(struct store *st, struct store_writer_stats *out)
+{
+    pthread_mutex_lock(&st->w.mu);
+    *out = st->w.stats;
+    out->queued = (size_t)(st->w.tail - st->w.head);
+    pthread_mutex_unlock(&st->w.mu);
+}
+
+/* Complete, in order, the tickets whose readings are all done. Called and returns locked. */
+static void complete_tickets(struct store_writer *w)
+{
+    while (w->thead < w->ttail) {
+        struct store_ticket t = w->tickets[w->thead % w->tcap];
+        if (t.end_seq > w->done_seq)
+            break;
+        w->thead++;
+        int failed = t.start_seq < w->fail_hi && t.end_seq > w->fail_lo;
+        pthread_mutex_unlock(&w->mu);
+        t.done(t.ctx, failed ? w->fail_rc : 0);
+        pthread_mutex_lock(&w->mu);
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct store *st = arg;
+    struct store_writer *w = &st->w;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->head == w->tail && !w->closing)
+            pthread_cond_wait(&w->not_empty, &w->mu);
+        if (w->head == w->tail)
+            break; /* closing and drained */
+        size_t k = (size_t)(w->tail - w->head);
+        if (k > w->batch_max)
+            k = w->batch_max;
+        size_t at = (size_t)(w->head % w->cap), first = k < w->cap - at ? k : w->cap - at;
+        memcpy(w->batch, w->ring + at, first * sizeof *w->batch);
+        if (k > first)
+            memcpy(w->batch + first, w->ring, (k - first) * sizeof *w->batch);
+        uint64_t start = w->head;
+        w->head += k;
+        pthread_cond_broadcast(&w->not_full);
+        pthread_mutex_unlock(&w->mu);
+
+        struct store_batch_result res = {0};
+        int rc = st->be_ops->write_readings(st->be, w->batch, k, &res);
+        if (rc < 0)
+            mh_error("store", "batch of %zu readings not stored: %s", k, mh_strerror(rc));
+
+        pthread_mutex_lock(&w->mu);
+        if (rc < 0) {
+            w->fail_lo = start;
+            w->fail_hi = start + k;
+            w->fail_rc = rc;
+            w->stats.failed += k;
+        } else {
+            w->stats.stored += res.stored;
+            w->stats.duplicates += res.duplicates;
+            w->stats.conflicts += res.conflicts;
+            w->stats.batches++;
+        }
+        w->done_seq = start + k;
+        complete_tickets(w);
+        pthread_cond_broadcast(&w->progress);
+    }
+    complete_tickets(w);
+    pthread_cond_broadcast(&w->progress);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+    return rc;
+}
+
+int store_writer_start(struct store *st, const struct store_options *opt)
+{
+    struct store_writer *w = &st->w;
+    memset(w, 0, sizeof *w);
+    w->cap = opt && opt->queue_capacity ? opt->queue_capacity : DEFAULT_QUEUE;
+    w->batch_max = opt && opt->batch_max ? opt->batch_max : DEFAULT_BATCH;
+    if (w->batch_max > w->cap)
+        w->batch_max = w->cap;
+    w->tcap = w->cap;
+    w->ring = calloc(w->cap, sizeof *w->ring);
+    w->batch = calloc(w->batch_max, sizeof *w->batch);
+    w->tickets = calloc(w->tcap, sizeof *w->tickets);
+    if (!w->ring || !w->batch || !w->tickets)
+        goto nomem;
+    pthread_mutex_init(&w->mu, NULL);
+    cond_init_monotonic(&w->not_empty);
+    cond_init_monotonic(&w->not_full);
+    cond_init_monotonic(&w->progress);
+    pthread_mutex_lock(&w->mu);
+    int rc = pthread_create(&w->thread, NULL, writer_main, st);
+    w->running = rc == 0;
+    pthread_mutex_unlock(&w->mu);
+    if (rc == 0)
+        return 0;
+    pthread_cond_destroy(&w->progress);
+    pthread_cond_destroy(&w->not_full);
+    pthread_cond_destroy(&w->not_empty);
+    pthread_mutex_destroy(&w->mu);
+nomem:
+    free(w->ring);
+    free(w->batch);
+    free(w->tickets);
+    return MH_ENOMEM;
+}
+
+void store_writer_stop(struct store *st)
+{
+    struct store_writer *w = &st->w;
+    pthread_mutex_lock(&w->mu);
+    w->closing = 1;
+    pthread_cond_broadcast(&w->not_empty);
+    pthread_cond_broadcast(&w->not_full);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->progress);
+    pthread_cond_destroy(&w->not_full);
+    pthread_cond_destroy(&w->not_empty);
+    pthread_mutex_destroy(&w->mu);
+    free(w->ring);
+    free(w->batch);
+    free(w->tickets);
+}

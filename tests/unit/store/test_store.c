@@ -1,0 +1,458 @@
+/*
+ * The store interface, against whichever backend MH_TEST_STORE_URI names
+ * (a fresh SQLite file per test by default): idempotent readings, conflict
+ * counting, ranges and paging, missing data, archive import and re-import,
+ * collection status and success rates, back-pressure, flush on close,
+ * events, link history, audit.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "meterhub/archive.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/item.h"
+#include "store_test.h"
+
+#define DAY0 (20416 * 86400LL) /* 2025-11-24T00:00Z */
+#define AE MH_ITEM_AE_IMP
+
+static int count_range(struct store *st, int64_t meter, uint32_t item, int64_t from, int64_t to)
+{
+    struct store_reading buf[256];
+    int n = store_readings_range(st, meter, item, from, to, buf, 256);
+    assert_true(n >= 0);
+    return n;
+}
+
+static void append_sync(struct store *st, const struct store_reading *r, size_t n)
+{
+    assert_int_equal(store_readings_append(st, r, n, 1000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+}
+
+static void test_same_reading_twice_is_stored_once(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("idempotent"), NULL);
+    struct store_reading r = store_test_reading(7, AE, DAY0, 12345678);
+    append_sync(st, &r, 1);
+    append_sync(st, &r, 1);
+    /* the same value with another exponent is the same reading */
+    r.value = mh_dec_make(123456780, -3);
+    append_sync(st, &r, 1);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.appended, 3);
+    assert_int_equal(ws.stored, 1);
+    assert_int_equal(ws.duplicates, 2);
+    assert_int_equal(ws.conflicts, 0);
+    struct store_reading got;
+    assert_int_equal(store_reading_latest(st, 7, AE, &got), 0);
+    assert_true(got.value.m == 12345678 && got.value.exp == -2);
+    assert_int_equal(count_range(st, 7, AE, DAY0, DAY0 + 1), 1);
+    store_close(st);
+}
+
+static void test_conflict_is_counted_and_the_later_received_wins(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("conflict"), NULL);
+    struct store_reading r = store_test_reading(7, AE, DAY0, 100);
+    append_sync(st, &r, 1);
+    struct store_reading newer = r;
+    newer.value.m = 200;
+    newer.received_ms += 5000;
+    append_sync(st, &newer, 1);
+    struct store_reading stale = r;
+    stale.value.m = 300;
+    stale.received_ms -= 5000; /* a late copy of an older message */
+    append_sync(st, &stale, 1);
+    struct store_reading estimated = newer; /* same value, other quality: a conflict too */
+    estimated.quality = STORE_Q_ESTIMATED;
+    estimated.received_ms += 1;
+    append_sync(st, &estimated, 1);
+
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.stored, 1);
+    assert_int_equal(ws.conflicts, 3);
+    assert_int_equal(ws.duplicates, 0);
+    struct store_reading got;
+    assert_int_equal(store_reading_latest(st, 7, AE, &got), 0);
+    assert_int_equal(got.value.m, 200);
+    assert_int_equal(got.quality, STORE_Q_ESTIMATED);
+    assert_int_equal(got.received_ms, estimated.received_ms);
+    store_close(st);
+}
+
+static void test_range_pages_a_meters_day_in_order(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("range"), NULL);
+    /* 96 quarter-hour values of meter 3 appended newest first, and neighbours that must not show */
+    struct store_reading r[96 + 3];
+    for (int i = 0; i < 96; i++)
+        r[i] = store_test_reading(3, MH_ITEM_P, DAY0 + (95 - i) * 900, 95 - i);
+    r[96] = store_test_reading(3, MH_ITEM_P, DAY0 + 86400, 1000); /* next day */
+    r[97] = store_test_reading(4, MH_ITEM_P, DAY0, 1);               /* other meter */
+    r[98] = store_test_reading(3, AE, DAY0, 1);                            /* other item */
+    append_sync(st, r, 99);
+
+    struct store_reading page[10];
+    int64_t from = DAY0, seen = 0;
+    for (;;) {
+        int n = store_readings_range(st, 3, MH_ITEM_P, from, DAY0 + 86400, page, 10);
+        assert_true(n >= 0 && n <= 10);
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(page[i].t, DAY0 + seen * 900);
+            assert_int_equal(page[i].value.m, seen);
+            assert_int_equal(page[i].meter, 3);
+            seen++;
+        }
+        if (n < 10)
+            break;
+        from = page[n - 1].t + 1;
+    }
+    assert_int_equal(seen, 96);
+    assert_int_equal(count_range(st, 3, MH_ITEM_P, DAY0 + 3600, DAY0 + 7200), 4);
+    assert_int_equal(count_range(st, 3, MH_ITEM_P, DAY0 + 86400, DAY0 + 2 * 86400), 1);
+    struct store_reading latest;
+    assert_int_equal(store_reading_latest(st, 3, MH_ITEM_P, &latest), 0);
+    assert_int_equal(latest.t, DAY0 + 86400);
+    assert_int_equal(store_reading_latest(st, 3, MH_ITEM_U_L1, &latest), MH_ENOENT);
+    store_close(st);
+}
+
+static void test_archive_import_then_reimport_updates(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("archive"), NULL);
+    char *csv = store_test_archive_csv(3);
+    struct store_import_stats s;
+    store_test_import(st, csv, &s);
+    assert_int_equal(s.added, 5);
+    assert_int_equal(s.updated + s.unchanged + s.retired, 0);
+    assert_int_equal(s.terminals, 2);
+    assert_int_equal(s.areas, 1);
+    assert_int_equal(s.customers, 4);
+
+    struct store_terminal t;
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
+    assert_int_equal(t.kind, ARCHIVE_KIND_CONCENTRATOR);
+    assert_int_equal(t.protocol, ARCHIVE_PROTO_GDW1376);
+    assert_string_equal(t.channel_group, "G1");
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "01710001", &t), MH_ENOENT);
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
+    struct store_point p[8];
+    assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
+    assert_int_equal(p[0].pn, 1);
+    assert_true(p[0].address == 100000000000ull);
+    assert_int_equal(p[0].ct, 60);
+    assert_int_equal(p[0].area_meter, 1);
+    assert_true(p[0].area != 0);
+    assert_int_equal(p[3].pn, 4);
+    int64_t meter4 = p[3].meter;
+
+    /* the same file again: nothing new */
+    store_test_import(st, csv, &s);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.unchanged, 5);
+    assert_int_equal(s.updated + s.retired, 0);
+
+    /* one meter's CT changes, the last user leaves, a new user comes */
+    free(csv);
+    csv = store_test_archive_csv(2);
+    char *at = strstr(csv, ",100000000000,dlt645-2007,3,60,");
+    assert_non_null(at);
+    memcpy(at + 28, "75", 2);
+    size_t len = strlen(csv);
+    char *csv2 = malloc(len + 200);
+    assert_non_null(csv2);
+    memcpy(csv2, csv, len);
+    snprintf(csv2 + len, 200,
+             "A1,0171,01710001,concentrator,gdw1376,G1,9,100000000009,dlt645-2007,1,1,1,220,8,"
+             "TOU4,0,0,C9,residential,0\n");
+    store_test_import(st, csv2, &s);
+    assert_int_equal(s.added, 1);
+    assert_int_equal(s.updated, 1);
+    assert_int_equal(s.unchanged, 3);
+    assert_int_equal(s.retired, 1);
+    assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
+    assert_int_equal(p[0].ct, 75);
+    assert_int_equal(p[3].pn, 9);
+    assert_true(p[3].meter != meter4);
+
+    /* the original file again: CT back to 60, the left user back with its old id, pn 9 retired */
+    free(csv2);
+    free(csv);
+    csv = store_test_archive_csv(3);
+    store_test_import(st, csv, &s);
+    assert_int_equal(s.added, 0);
+    assert_int_equal(s.updated, 2);
+    assert_int_equal(s.unchanged, 3);
+    assert_int_equal(s.retired, 1);
+    assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
+    assert_int_equal(p[3].meter, meter4);
+    free(csv);
+    store_close(st);
+}
+
+static void test_missing_lists_meters_without_the_days_reading(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("missing"), NULL);
+    char *csv = store_test_archive_csv(20);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    struct store_terminal t;
+    struct store_point p[32];
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
+    assert_int_equal(store_terminal_points(st, t.id, p, 32), 21);
+    /* even points have today's freeze, odd ones only yesterday's */
+    struct store_reading r[32];
+    size_t n = 0;
+    for (int i = 0; i < 21; i++)
+        r[n++] = store_test_reading(p[i].meter, AE, i % 2 ? DAY0 - 86400 : DAY0, 100 + i);
+    append_sync(st, r, n);
+
+    struct store_meter_ref miss[4];
+    int64_t after = 0;
+    int total = 0, listed = 0, got;
+    while ((got = store_readings_missing(st, AE, DAY0, DAY0 + 86400, after, miss, 4)) > 0) {
+        for (int i = 0; i < got; i++) {
+            assert_true(miss[i].meter > after);
+            after = miss[i].meter;
+            int found = 0;
+            for (int k = 0; k < 21; k++)
+                if (p[k].meter == miss[i].meter) {
+                    found = 1;
+                    assert_int_equal(k % 2, 1);
+                    assert_int_equal(miss[i].pn, p[k].pn);
+                    assert_int_equal(miss[i].terminal, t.id);
+                }
+            total += found;
+            listed++;
+        }
+    }
+    assert_int_equal(got, 0);
+    /* the ten odd points, and the DTU's meter, which has no reading at all */
+    assert_int_equal(total, 10);
+    assert_int_equal(listed, 11);
+    assert_int_equal(store_readings_missing(st, AE, DAY0, DAY0 + 86400, 0, miss, 0), 0);
+    store_close(st);
+}
+
+static void test_success_rate_by_group_and_reasons(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("status"), NULL);
+    char *csv = store_test_archive_csv(3);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    struct store_terminal t, dtu;
+    struct store_point p[8], dp[1];
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &dtu), 0);
+    assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
+    assert_int_equal(store_terminal_points(st, dtu.id, dp, 1), 1);
+    int64_t day = DAY0 / 86400;
+    struct store_status s[] = {
+        {p[0].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_METER_NO_ANSWER, 1, 1},
+        {p[1].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_NONE, 1, 1},
+        {p[2].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_NO_DATA, 1, 1},
+        {dp[0].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_TERMINAL_OFFLINE, 1, 1},
+        {p[1].meter, STORE_CLASS_CURVE, day, STORE_REASON_NONE, 1, 1},
+    };
+    assert_int_equal(store_status_upsert(st, s, 5), 0);
+    /* a retry succeeds: the row is replaced, not added */
+    struct store_status retry = s[0];
+    retry.reason = STORE_REASON_NONE;
+    retry.attempts = 2;
+    assert_int_equal(store_status_upsert(st, &retry, 1), 0);
+
+    struct store_rate r[8];
+    assert_int_equal(store_success_rate(st, day, STORE_CLASS_DAY_FREEZE,
+                                        STORE_GROUP_TERMINAL_KIND, r, 8),
+                     2);
+    assert_string_equal(r[0].key, "0"); /* concentrator */
+    assert_int_equal(r[0].meters, 4);
+    assert_int_equal(r[0].collected, 2);
+    assert_int_equal(r[0].failed, 1); /* and pn 4 never tried */
+    assert_string_equal(r[1].key, "3"); /* dtu */
+    assert_int_equal(r[1].meters, 1);
+    assert_int_equal(r[1].collected, 0);
+    assert_int_equal(r[1].failed, 1);
+    assert_int_equal(store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_REGION, r, 8),
+                     2);
+    assert_string_equal(r[0].key, "0171");
+    assert_string_equal(r[1].key, "0172");
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_CHANNEL_GROUP, r, 8), 2);
+    assert_string_equal(r[1].key, "G2");
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_PROTOCOL, r, 8),
+        2);
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_METER_PROTOCOL, r, 8), 1);
+    assert_int_equal(r[0].meters, 5);
+    assert_int_equal(r[0].collected, 2);
+    assert_int_equal(store_success_rate(st, day, STORE_CLASS_CURVE, STORE_GROUP_REGION, r, 8), 2);
+    assert_int_equal(r[0].collected, 1);
+
+    uint64_t reasons[STORE_REASON_COUNT_];
+    assert_int_equal(store_failure_reasons(st, day, STORE_CLASS_DAY_FREEZE, reasons), 0);
+    assert_int_equal(reasons[STORE_REASON_NONE], 0);
+    assert_int_equal(reasons[STORE_REASON_METER_NO_ANSWER], 0);
+    assert_int_equal(reasons[STORE_REASON_NO_DATA], 1);
+    assert_int_equal(reasons[STORE_REASON_TERMINAL_OFFLINE], 1);
+    assert_string_equal(store_reason_text(STORE_REASON_CLOCK_ERROR), "clock error");
+
+    struct store_status bad = s[0];
+    bad.reason = STORE_REASON_COUNT_;
+    assert_int_equal(store_status_upsert(st, &bad, 1), MH_EINVAL);
+    store_close(st);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *release_later(void *arg)
+{
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+    store_test_release(arg);
+    return NULL;
+}
+
+static void test_full_queue_pushes_back(void **state)
+{
+    (void)state;
+    struct store_options opt = {.queue_capacity = 64, .batch_max = 16};
+    struct store *st = store_test_open(store_test_uri("backpressure"), &opt);
+    struct store_reading r[65];
+    for (int i = 0; i < 65; i++)
+        r[i] = store_test_reading(1, AE, DAY0 + i, i);
+    assert_int_equal(store_readings_append(st, r, 65, 0, NULL, NULL), MH_EOVERFLOW);
+    struct store_test_gate *g = store_test_hold(st, r); /* the writer is held */
+    assert_int_equal(store_readings_append(st, r + 1, 64, 0, NULL, NULL), 0);
+    assert_int_equal(store_readings_append(st, r + 1, 1, 0, NULL, NULL), MH_EAGAIN);
+    int64_t t0 = now_ms();
+    assert_int_equal(store_readings_append(st, r + 1, 1, 150, NULL, NULL), MH_EAGAIN);
+    assert_true(now_ms() - t0 >= 140);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.rejected, 2);
+    assert_int_equal(ws.queued, 64);
+
+    /* once the writer moves again a waiting append gets in */
+    pthread_t th;
+    pthread_create(&th, NULL, release_later, g);
+    assert_int_equal(store_readings_append(st, r + 1, 1, 5000, NULL, NULL), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.stored, 65);
+    assert_int_equal(ws.duplicates, 1);
+    assert_int_equal(count_range(st, 1, AE, DAY0, DAY0 + 100), 65);
+    store_close(st);
+}
+
+struct acks {
+    int n, last_status;
+    int order[64];
+};
+
+static void count_done(void *ctx, int status)
+{
+    struct acks *a = ctx;
+    a->order[a->n++] = status;
+    a->last_status = status;
+}
+
+static void test_close_flushes_and_calls_back(void **state)
+{
+    (void)state;
+    const char *uri = store_test_uri("flush");
+    struct store_options opt = {.batch_max = 100};
+    struct store *st = store_test_open(uri, &opt);
+    static struct store_reading r[5000];
+    for (int i = 0; i < 5000; i++)
+        r[i] = store_test_reading(1 + i % 50, AE, DAY0 + i / 50 * 900, i);
+    struct acks a = {0};
+    for (int k = 0; k < 50; k++)
+        assert_int_equal(store_readings_append(st, r + k * 100, 100, 1000, count_done, &a), 0);
+    store_close(st); /* no sync: close must commit and call back */
+    assert_int_equal(a.n, 50);
+    assert_int_equal(a.last_status, 0);
+    assert_int_equal(store_readings_append(NULL, r, 1, 0, NULL, NULL), MH_EINVAL);
+
+    st = store_test_open(uri, NULL);
+    int total = 0;
+    for (int m = 1; m <= 50; m++)
+        total += count_range(st, m, AE, DAY0, DAY0 + 2 * 86400);
+    assert_int_equal(total, 5000);
+    store_close(st);
+}
+
+static void test_events_link_history_and_audit(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("events"), NULL);
+    struct store_event e = {.meter = 3, .terminal = 1, .code = 14, .start_s = DAY0,
+                            .payload_json = "{\"erc\":14,\"phase\":\"A\"}"};
+    assert_int_equal(store_event_insert(st, &e), 0);
+    e.payload_json = "{not json";
+    assert_int_equal(store_event_insert(st, &e), MH_EINVAL);
+    e.payload_json = NULL;
+    e.meter = 0;
+    e.end_s = DAY0 + 60;
+    assert_int_equal(store_event_insert(st, &e), 0);
+
+    /* online 00:00-06:00, a reconnection at 06:00 (offline and online the same ms), offline 12:00 */
+    int64_t ms = DAY0 * 1000;
+    assert_int_equal(store_terminal_link(st, 1, 1, ms - 3600000, "login"), 0);
+    assert_int_equal(store_terminal_link(st, 1, 0, ms + 6 * 3600000LL, "heartbeat lost"), 0);
+    assert_int_equal(store_terminal_link(st, 1, 1, ms + 6 * 3600000LL, NULL), 0);
+    assert_int_equal(store_terminal_link(st, 1, 0, ms + 12 * 3600000LL, NULL), 0);
+    int64_t online;
+    assert_int_equal(store_terminal_online_seconds(st, 1, DAY0, DAY0 + 86400, &online), 0);
+    assert_int_equal(online, 12 * 3600);
+    assert_int_equal(store_terminal_online_seconds(st, 1, DAY0 + 3600, DAY0 + 7200, &online), 0);
+    assert_int_equal(online, 3600);
+    assert_int_equal(store_terminal_online_seconds(st, 2, DAY0, DAY0 + 86400, &online), 0);
+    assert_int_equal(online, 0);
+
+    assert_int_equal(store_audit(st, "operator:li", ms, "archive import city.csv", 0), 0);
+    assert_int_equal(store_audit(st, NULL, ms, "x", 0), MH_EINVAL);
+    assert_true(store_schema_version(st) >= 2);
+    store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_reading_twice_is_stored_once),
+        cmocka_unit_test(test_conflict_is_counted_and_the_later_received_wins),
+        cmocka_unit_test(test_range_pages_a_meters_day_in_order),
+        cmocka_unit_test(test_archive_import_then_reimport_updates),
+        cmocka_unit_test(test_missing_lists_meters_without_the_days_reading),
+        cmocka_unit_test(test_success_rate_by_group_and_reasons),
+        cmocka_unit_test(test_full_queue_pushes_back),
+        cmocka_unit_test(test_close_flushes_and_calls_back),
+        cmocka_unit_test(test_events_link_history_and_audit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,239 @@
+/*
+ * What only the SQLite backend has: its file's schema versions (an older
+ * file migrated forward, a newer one refused untouched, a foreign file
+ * refused), URI handling, and a batch the database rejects.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "meterhub/archive.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/item.h"
+#include "schema.h"
+#include "sqlite_int.h"
+#include "store_test.h"
+
+#define DAY0 (20416 * 86400LL)
+
+static sqlite3 *raw_open(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    return db;
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void raw_exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+static void test_older_file_is_migrated_forward(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("migrate");
+    if (!path)
+        skip();
+    /* a file as schema 1 left it, with a reading in it */
+    sqlite3 *db = raw_open(path);
+    int v = 0;
+    char err[256] = "";
+    assert_int_equal(sq_migrate(db, 1, &v, err, sizeof err), 0);
+    assert_int_equal(v, 1);
+    raw_exec(db, "INSERT INTO readings (meter_id, item, data_time, mantissa, exponent, quality,"
+                 " protocol, terminal_id, received_ms) VALUES (5, 16844800, 1000, 4200, -2, 0, 0,"
+                 " 1, 1000000)");
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'audit'"), 0);
+    sqlite3_close(db);
+
+    struct store *st = store_test_open(store_test_uri("migrate"), NULL);
+    assert_int_equal(store_schema_version(st), (int)store_sqlite_migrations_n);
+    struct store_reading r;
+    assert_int_equal(store_reading_latest(st, 5, 16844800, &r), 0);
+    assert_int_equal(r.value.m, 4200);
+    assert_int_equal(store_audit(st, "test", 1, "after migration", 0), 0);
+    store_close(st);
+
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM schema_version"),
+                     (int64_t)store_sqlite_migrations_n);
+    assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x4D485542);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static void test_newer_file_is_refused_untouched(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("newer");
+    if (!path)
+        skip();
+    struct store *st = store_test_open(store_test_uri("newer"), NULL);
+    store_close(st);
+    sqlite3 *db = raw_open(path);
+    char sql[160];
+    snprintf(sql, sizeof sql, "INSERT INTO schema_version VALUES (%d, 'future', 'x')",
+             (int)store_sqlite_migrations_n + 1);
+    raw_exec(db, sql);
+    sqlite3_close(db);
+
+    char err[256] = "";
+    assert_int_equal(store_open(store_test_uri("newer"), NULL, &st, err, sizeof err), MH_ENOTSUP);
+    assert_null(st);
+    if (!strstr(err, "newer"))
+        fail_msg("error '%s' does not say the schema is newer", err);
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT MAX(version) FROM schema_version"),
+                     (int64_t)store_sqlite_migrations_n + 1);
+    sqlite3_close(db);
+}
+
+static void test_foreign_file_and_unknown_schemes_are_refused(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("foreign");
+    if (!path)
+        skip();
+    sqlite3 *db = raw_open(path);
+    raw_exec(db, "CREATE TABLE customers (name TEXT)");
+    sqlite3_close(db);
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(path, NULL, &st, err, sizeof err), MH_ENOTSUP);
+    assert_non_null(strstr(err, "not a meterhub store"));
+
+    assert_int_equal(store_open("postgres://localhost/meterhub", NULL, &st, err, sizeof err),
+                     MH_ENOTSUP);
+    assert_non_null(strstr(err, "PostgreSQL"));
+    assert_int_equal(store_open("mysql://localhost/x", NULL, &st, err, sizeof err), MH_ENOTSUP);
+    assert_int_equal(store_open("sqlite:", NULL, &st, err, sizeof err), MH_EINVAL);
+    assert_int_equal(store_open("", NULL, &st, err, sizeof err), MH_EINVAL);
+    assert_int_equal(store_open("/nonexistent-dir/x/y.db", NULL, &st, err, sizeof err), MH_EIO);
+    assert_null(st);
+
+    /* a plain path is an SQLite file */
+    st = store_test_open(store_test_sqlite_path("plainpath"), NULL);
+    assert_string_equal(store_backend_name(st), "sqlite");
+    store_close(st);
+}
+
+struct outcome {
+    int n;
+    int status[8];
+};
+
+static void record(void *ctx, int status)
+{
+    struct outcome *o = ctx;
+    o->status[o->n++] = status;
+}
+
+static void test_failed_batch_fails_only_its_tickets(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("failbatch");
+    if (!path)
+        skip();
+    struct store_options opt = {.batch_max = 4};
+    struct store *st = store_test_open(store_test_uri("failbatch"), &opt);
+    /* the database refuses meter 666 */
+    sqlite3 *db = raw_open(path);
+    raw_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON readings WHEN NEW.meter_id = 666"
+                 " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sqlite3_close(db);
+
+    struct store_reading r[12];
+    for (int i = 0; i < 12; i++)
+        r[i] = store_test_reading(1, MH_ITEM_AE_IMP, DAY0 + i, i);
+    r[5].meter = 666; /* second batch: readings 4..7 */
+    struct store_reading held = store_test_reading(2, MH_ITEM_AE_IMP, DAY0, 0);
+    struct store_test_gate *g = store_test_hold(st, &held);
+    struct outcome o = {0};
+    /* queued behind the held writer, so batches are exactly 4 readings; tickets: [0,2) [2,6) spans batches 1 and 2, [6,8) in 2, [8,12) in 3 */
+    assert_int_equal(store_readings_append(st, r, 2, 1000, record, &o), 0);
+    assert_int_equal(store_readings_append(st, r + 2, 4, 1000, record, &o), 0);
+    assert_int_equal(store_readings_append(st, r + 6, 2, 1000, record, &o), 0);
+    assert_int_equal(store_readings_append(st, r + 8, 4, 1000, record, &o), 0);
+    store_test_release(g);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(o.n, 4);
+    assert_int_equal(o.status[0], 0);
+    assert_int_equal(o.status[1], MH_EINVAL);
+    assert_int_equal(o.status[2], MH_EINVAL);
+    assert_int_equal(o.status[3], 0);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.failed, 4);
+    assert_int_equal(ws.stored, 9);
+    struct store_reading got[12];
+    assert_int_equal(store_readings_range(st, 1, MH_ITEM_AE_IMP, DAY0, DAY0 + 12, got, 12), 8);
+    store_close(st);
+}
+
+static void test_archive_import_is_all_or_nothing(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("importfail");
+    if (!path)
+        skip();
+    struct store *st = store_test_open(store_test_uri("importfail"), NULL);
+    char *csv = store_test_archive_csv(3);
+    struct store_import_stats s;
+    store_test_import(st, csv, &s);
+    free(csv);
+    /* the database refuses one meter of the next file, after earlier rows went in */
+    sqlite3 *db = raw_open(path);
+    raw_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON meters WHEN NEW.address = 100000000005"
+                 " BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sqlite3_close(db);
+    csv = store_test_archive_csv(6);
+    struct archive *a = NULL;
+    char err[256] = "";
+    assert_int_equal(archive_csv_parse(csv, strlen(csv), &a, err, sizeof err), 0);
+    assert_int_equal(store_archive_import(st, a, &s, err, sizeof err), MH_EINVAL);
+    assert_non_null(strstr(err, "line 7:"));
+    archive_free(a);
+    free(csv);
+    store_close(st);
+
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM meters"), 5);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM points"), 5);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM meters WHERE active = 1"), 5);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_older_file_is_migrated_forward),
+        cmocka_unit_test(test_newer_file_is_refused_untouched),
+        cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
+        cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
+        cmocka_unit_test(test_archive_import_is_all_or_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
