@@ -1,0 +1,58 @@
+/*
+ * chan internals shared by the TCP backends: the per-loop context and one
+ * TCP connection (accepted or dialled).
+ */
+#ifndef MH_CHAN_INT_H
+#define MH_CHAN_INT_H
+
+#include "meterhub/chan.h"
+
+struct chan_loop {
+    uv_loop_t *loop;
+    uint8_t buf[CHAN_READ_BUFFER];
+};
+
+struct chan_tcp;
+
+/* Who owns a connection: told when its handle is closed (after on_close). */
+struct chan_tcp_owner {
+    void (*closed)(struct chan_tcp_owner *o, struct chan_tcp *t);
+};
+
+struct chan_tcp {
+    struct chan base;
+    uv_tcp_t tcp;
+    struct chan_loop *cl;
+    const struct chan_events *ev;
+    struct chan_tcp_owner *owner;
+    struct chan_tcp *prev, *next; /* the owner's list */
+    uint32_t write_cap;
+    uint32_t queued;
+    uint8_t closing;
+    uint8_t opened;   /* on_open delivered: on_close is owed */
+    uint8_t got_data; /* a byte arrived (dialler: resets the backoff) */
+    int reason;                   /* for on_close */
+    uint8_t addr[16];             /* peer address bytes (4 or 16) */
+    uint8_t addr_len;
+    char peer[64];
+};
+
+/* Set up t (already zeroed) around an initialised uv_tcp_t; fills the peer name. */
+void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_events *ev,
+                    struct chan_tcp_owner *owner, uint32_t write_cap);
+
+/* Tell the owner's events, start reading. Returns 0 or MH_EIO (then closing). */
+int chan_tcp_start(struct chan_tcp *t);
+
+/* Close with a reason (first reason wins). */
+void chan_tcp_close_reason(struct chan_tcp *t, int reason);
+
+/* Close a handle that never reached on_open (refused, failed): no on_close. */
+void chan_tcp_discard(struct chan_tcp *t);
+
+/* Parse a numeric IPv4/IPv6 host. Returns 0 or MH_EINVAL. */
+int chan_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss);
+
+#define CHAN_WRITE_CAP_DEFAULT (64u * 1024u)
+
+#endif
