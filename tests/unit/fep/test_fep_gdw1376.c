@@ -405,6 +405,43 @@ static void test_connections_per_address_capped(void **state)
     fx_stop(&x);
 }
 
+/* A flood beyond max_fps loses frames (counted); a frame over max_frame is dropped; the session lives. */
+static void test_rate_and_size_limits(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.login_timeout_ms = 2000, .max_fps = 5, .max_frame = 64};
+    struct fx x;
+    fx_default(&x, &cfg);
+    int fd = login(&x, &term, 1); /* frame 1 of this second */
+    uint8_t burst[10 * 20], got[64];
+    for (int i = 0; i < 10; i++)
+        link_frame(&term, 3, (uint8_t)i, burst + 20 * i);
+    fx_send(fd, burst, sizeof burst);
+    fx_run(&x, 50);
+    struct fep_session_stats st;
+    fep_terminal_stats(x.fep, ADDR, &st);
+    assert_true(st.rate_dropped >= 5);
+    assert_true(st.frames_out <= 5 + 1);
+    fx_run(&x, 1000); /* next second: served again */
+    uint8_t big[128], f[64];
+    struct mh_wr w;
+    mh_wr_init(&w, big, sizeof big);
+    static const uint8_t units[80] = {0};
+    gdw1376_frame_encode(&w, 0xC4, &term, 0x0E, 0x60, units, sizeof units, NULL, 0, NULL, NULL);
+    fx_send(fd, big, mh_wr_len(&w));
+    fx_send(fd, f, link_frame(&term, 3, 9, f));
+    long r;
+    do { /* skip the confirmations still queued from the burst */
+        r = fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000);
+    } while (r == 20 && got[13] != 0x69);
+    assert_int_equal(r, 20);
+    fep_terminal_stats(x.fep, ADDR, &st);
+    assert_true(st.oversize >= 1);
+    assert_int_equal(fx_count(&x, 'r'), 0);
+    close(fd);
+    fx_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_garbage_and_malformed_frames_harm_nobody),
         cmocka_unit_test(test_slow_loris_cut_while_others_served),
         cmocka_unit_test(test_connections_per_address_capped),
+        cmocka_unit_test(test_rate_and_size_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
