@@ -168,4 +168,38 @@ const struct chan_dial_stats *chan_tcp_dialer_stats(const struct chan_tcp_dialer
 /* Stop reconnecting, close the connection; frees itself, then done(arg). */
 void chan_tcp_dialer_close(struct chan_tcp_dialer *d, void (*done)(void *arg), void *arg);
 
+/* ---- UDP (terminals that send datagrams; one channel per peer address) ---- */
+
+struct chan_udp_cfg {
+    const char *host;      /* as for TCP */
+    uint16_t port;         /* 0: ephemeral */
+    int reuseport;
+    uint32_t max_peers;    /* 0: unlimited */
+    uint32_t max_per_addr; /* peers (ports) from one source address; 0: unlimited */
+    uint32_t send_cap;     /* bytes waiting for the socket, all peers; 0: 256 KiB */
+};
+
+struct chan_udp_stats {
+    struct chan_listener_stats peers; /* accepted = peers created */
+    uint64_t datagrams_in, truncated, send_dropped, recv_errors;
+};
+
+struct chan_udp_listener;
+
+/*
+ * Every datagram from a new (address, port) opens a channel (on_open) and
+ * is delivered whole (on_data: one datagram per call, so a frame never
+ * spans calls unless the terminal split it). send is one datagram to that
+ * peer; when the socket is full beyond send_cap the datagram is dropped
+ * and counted (UDP may lose it anyway; the fep's retries cover both). A
+ * channel lives until closed (the fep closes silent terminals); on_close
+ * follows from the loop. Returns as chan_tcp_listen.
+ */
+int chan_udp_listen(struct chan_loop *cl, const struct chan_udp_cfg *cfg, const struct chan_events *ev,
+                    struct chan_udp_listener **out);
+uint16_t chan_udp_listener_port(const struct chan_udp_listener *l);
+const struct chan_udp_stats *chan_udp_listener_stats(const struct chan_udp_listener *l);
+/* Close every peer (on_close each), then the socket; frees itself, then done(arg). */
+void chan_udp_listener_close(struct chan_udp_listener *l, void (*done)(void *arg), void *arg);
+
 #endif

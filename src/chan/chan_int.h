@@ -53,6 +53,25 @@ void chan_tcp_discard(struct chan_tcp *t);
 /* Parse a numeric IPv4/IPv6 host. Returns 0 or MH_EINVAL. */
 int chan_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss);
 
+/*
+ * "<proto> 1.2.3.4:5" / "<proto> [::1]:5" into out, the address bytes (4 or
+ * 16; port not included) into addr, their count into *addr_len (0 when the
+ * family is neither). Returns the port.
+ */
+uint16_t chan_addr_describe(const struct sockaddr *sa, const char *proto, char *out, size_t cap,
+                            uint8_t addr[16], uint8_t *addr_len);
+
+struct mh_keymap;
+
+/* Connections per source address: add delta (+1/-1) to the count of addr; returns the new count. */
+uintptr_t chan_addr_count(struct mh_keymap *m, const uint8_t *addr, size_t len, int delta);
+
+/* Make a bound socket (SO_REUSEADDR, optionally SO_REUSEPORT). Returns an fd or a negative errno. */
+int chan_bound_socket(const struct sockaddr_storage *ss, int type, int reuseport);
+
+/* The port a libuv socket handle is bound to (0 when unknown). */
+uint16_t chan_handle_port(const struct sockaddr_storage *bound);
+
 #define CHAN_WRITE_CAP_DEFAULT (64u * 1024u)
 
 #endif

@@ -118,28 +118,9 @@ void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_
     t->write_cap = write_cap ? write_cap : CHAN_WRITE_CAP_DEFAULT;
     struct sockaddr_storage ss;
     int len = sizeof ss;
-    char ip[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
     memset(&ss, 0, sizeof ss);
-    if (uv_tcp_getpeername(&t->tcp, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET) {
-            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-            uv_ip4_name(a, ip, sizeof ip);
-            port = ntohs(a->sin_port);
-            memcpy(t->addr, &a->sin_addr, 4);
-            t->addr_len = 4;
-        } else if (ss.ss_family == AF_INET6) {
-            const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
-            uv_ip6_name(a, ip, sizeof ip);
-            port = ntohs(a->sin6_port);
-            memcpy(t->addr, &a->sin6_addr, 16);
-            t->addr_len = 16;
-        }
-    }
-    if (t->addr_len == 16)
-        snprintf(t->peer, sizeof t->peer, "tcp [%s]:%u", ip, port);
-    else
-        snprintf(t->peer, sizeof t->peer, "tcp %s:%u", ip, port);
+    uv_tcp_getpeername(&t->tcp, (struct sockaddr *)&ss, &len);
+    chan_addr_describe((const struct sockaddr *)&ss, "tcp", t->peer, sizeof t->peer, t->addr, &t->addr_len);
 }
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -182,18 +163,6 @@ int chan_tcp_start(struct chan_tcp *t)
         return MH_EIO;
     }
     return 0;
-}
-
-int chan_addr_parse(const char *host, uint16_t port, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (!host)
-        host = "0.0.0.0";
-    if (uv_ip4_addr(host, port, (struct sockaddr_in *)ss) == 0)
-        return 0;
-    if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss) == 0)
-        return 0;
-    return MH_EINVAL;
 }
 
 struct chan_loop *chan_loop_new(uv_loop_t *loop)

@@ -45,16 +45,6 @@ static void maybe_free(struct chan_tcp_listener *l)
         done(arg);
 }
 
-static void addr_count(struct chan_tcp_listener *l, const struct chan_tcp *t, int delta)
-{
-    uintptr_t n = (uintptr_t)mh_keymap_get(&l->per_addr, t->addr, t->addr_len);
-    n = delta > 0 ? n + 1 : n - 1;
-    if (n == 0)
-        mh_keymap_del(&l->per_addr, t->addr, t->addr_len);
-    else
-        mh_keymap_set(&l->per_addr, t->addr, t->addr_len, (void *)n);
-}
-
 static void conn_closed(struct chan_tcp_owner *o, struct chan_tcp *t)
 {
     struct chan_tcp_listener *l = (struct chan_tcp_listener *)o;
@@ -65,7 +55,7 @@ static void conn_closed(struct chan_tcp_owner *o, struct chan_tcp *t)
     if (t->next)
         t->next->prev = t->prev;
     if (l->cfg.max_per_addr && t->addr_len)
-        addr_count(l, t, -1);
+        chan_addr_count(&l->per_addr, t->addr, t->addr_len, -1);
     l->st.active--;
     free(t);
     maybe_free(l);
@@ -120,33 +110,10 @@ static void on_connection(uv_stream_t *server, int status)
             chan_tcp_discard(t);
             return;
         }
-        addr_count(l, t, +1);
+        chan_addr_count(&l->per_addr, t->addr, t->addr_len, +1);
     }
     l->st.accepted++;
     chan_tcp_start(t);
-}
-
-static int make_socket(const struct chan_tcp_listen_cfg *cfg, const struct sockaddr_storage *ss,
-                       int *out)
-{
-    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (cfg->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-    if (bind(fd, (const struct sockaddr *)ss, len) != 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    *out = fd;
-    return 0;
 }
 
 static void listener_free_failed(uv_handle_t *h)
@@ -165,7 +132,7 @@ int chan_tcp_listen(struct chan_loop *cl, const struct chan_tcp_listen_cfg *cfg,
     struct chan_tcp_listener *l = calloc(1, sizeof *l);
     if (!l)
         return MH_ENOMEM;
-    int fd = -1, r = make_socket(cfg, &ss, &fd);
+    int fd = chan_bound_socket(&ss, SOCK_STREAM, cfg->reuseport), r = fd < 0 ? fd : 0;
     if (r != 0) {
         mh_error("chan", "listen %s:%u: %s", cfg->host ? cfg->host : "0.0.0.0", cfg->port,
                  uv_strerror(r));
@@ -195,8 +162,7 @@ int chan_tcp_listen(struct chan_loop *cl, const struct chan_tcp_listen_cfg *cfg,
     struct sockaddr_storage bound;
     int blen = sizeof bound;
     if (uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&bound, &blen) == 0)
-        l->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                    : ((struct sockaddr_in *)&bound)->sin_port);
+        l->port = chan_handle_port(&bound);
     *out = l;
     return 0;
 }

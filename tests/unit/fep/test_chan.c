@@ -58,6 +58,30 @@ static void spin(uv_loop_t *loop, int ms)
     }
 }
 
+/* One loop, its chan context and a recorder per test. */
+struct env {
+    uv_loop_t loop;
+    struct chan_loop *cl;
+    struct rec r;
+    struct chan_events ev;
+};
+
+static void env_init(struct env *e)
+{
+    memset(e, 0, sizeof *e);
+    uv_loop_init(&e->loop);
+    e->cl = chan_loop_new(&e->loop);
+    e->ev = (struct chan_events){r_open, r_data, r_close, &e->r};
+}
+
+/* Run the loop until every handle's close callback has run, then free. */
+static void env_done(struct env *e)
+{
+    uv_run(&e->loop, UV_RUN_DEFAULT);
+    chan_loop_free(e->cl);
+    assert_int_equal(uv_loop_close(&e->loop), 0);
+}
+
 static int raw_listener(uint16_t *port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -86,63 +110,55 @@ static int accept_within(uv_loop_t *loop, int lfd, int ms)
 static void test_dial_reconnects_with_backoff(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct chan_loop *cl = chan_loop_new(&loop);
+    struct env e;
+    env_init(&e);
     uint16_t port;
     int lfd = raw_listener(&port);
-    struct rec r = {0};
-    struct chan_events ev = {r_open, r_data, r_close, &r};
     struct chan_tcp_dial_cfg cfg = {"127.0.0.1", port, 50, 200, 0};
     struct chan_tcp_dialer *d;
-    assert_int_equal(chan_tcp_dial(cl, &cfg, &ev, &d), 0);
-    int a = accept_within(&loop, lfd, 1000);
+    assert_int_equal(chan_tcp_dial(e.cl, &cfg, &e.ev, &d), 0);
+    int a = accept_within(&e.loop, lfd, 1000);
     assert_true(a >= 0);
-    spin(&loop, 20);
-    assert_int_equal(r.opens, 1);
-    assert_non_null(r.c);
-    assert_non_null(strstr(chan_peer(r.c), "tcp 127.0.0.1:"));
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 1);
+    assert_non_null(e.r.c);
+    assert_non_null(strstr(chan_peer(e.r.c), "tcp 127.0.0.1:"));
     assert_int_equal(write(a, "\x68\x16", 2), 2);
     char echo[2];
     for (int i = 0; i < 200 && recv(a, echo, 2, MSG_DONTWAIT) != 2; i++)
-        spin(&loop, 1);
-    assert_int_equal(r.bytes, 2);
+        spin(&e.loop, 1);
+    assert_int_equal(e.r.bytes, 2);
     close(a); /* the device drops the line: the dialler comes back */
-    spin(&loop, 20);
-    assert_int_equal(r.closes, 1);
-    assert_int_equal(r.last_reason, 0);
-    int b = accept_within(&loop, lfd, 1000);
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.closes, 1);
+    assert_int_equal(e.r.last_reason, 0);
+    int b = accept_within(&e.loop, lfd, 1000);
     assert_true(b >= 0);
-    spin(&loop, 20);
-    assert_int_equal(r.opens, 2);
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 2);
     assert_int_equal(chan_tcp_dialer_stats(d)->connects, 2);
     close(b);
     close(lfd); /* now nobody listens: attempts fail and back off */
-    spin(&loop, 400);
+    spin(&e.loop, 400);
     const struct chan_dial_stats *st = chan_tcp_dialer_stats(d);
     assert_true(st->failures >= 1);
     assert_true(st->next_delay_ms > 50);
     assert_true(st->next_delay_ms <= 200);
     chan_tcp_dialer_close(d, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    chan_loop_free(cl);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    env_done(&e);
 }
 
 static void test_write_queue_capped(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct chan_loop *cl = chan_loop_new(&loop);
-    struct rec r = {0};
-    struct chan_events ev = {r_open, r_data, r_close, &r};
+    struct env e;
+    env_init(&e);
     struct chan_tcp_listen_cfg lc = {.host = "::1", .write_cap = 4096};
     struct chan_tcp_listener *l;
-    int rc = chan_tcp_listen(cl, &lc, &ev, &l);
+    int rc = chan_tcp_listen(e.cl, &lc, &e.ev, &l);
     if (rc != 0) { /* no IPv6 loopback on this machine: fall back */
         lc.host = "127.0.0.1";
-        assert_int_equal(chan_tcp_listen(cl, &lc, &ev, &l), 0);
+        assert_int_equal(chan_tcp_listen(e.cl, &lc, &e.ev, &l), 0);
     }
     int fd = socket(rc == 0 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     struct sockaddr_storage ss = {0};
@@ -160,53 +176,101 @@ static void test_write_queue_capped(void **state)
     int small = 4096;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     assert_int_equal(connect(fd, (struct sockaddr *)&ss, sizeof ss), 0);
-    spin(&loop, 20);
-    assert_non_null(r.c);
+    spin(&e.loop, 20);
+    assert_non_null(e.r.c);
     /* The peer never reads: the kernel fills, then the queue, then EOVERFLOW. */
     static uint8_t chunk[1024];
     int res = 0, sent = 0;
     while (res == 0 && sent < 100000) {
-        res = chan_send(r.c, chunk, sizeof chunk);
+        res = chan_send(e.r.c, chunk, sizeof chunk);
         sent++;
     }
     assert_int_equal(res, MH_EOVERFLOW);
-    assert_true(r.c->st.queued <= 4096);
-    assert_true(r.c->st.queued > 4096 - sizeof chunk);
-    chan_close(r.c);
-    assert_int_equal(chan_send(r.c, chunk, 1), MH_ECLOSED);
-    spin(&loop, 20);
-    assert_int_equal(r.closes, 1);
-    assert_int_equal(r.last_reason, MH_ECLOSED);
+    assert_true(e.r.c->st.queued <= 4096);
+    assert_true(e.r.c->st.queued > 4096 - sizeof chunk);
+    chan_close(e.r.c);
+    assert_int_equal(chan_send(e.r.c, chunk, 1), MH_ECLOSED);
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.closes, 1);
+    assert_int_equal(e.r.last_reason, MH_ECLOSED);
     close(fd);
     chan_tcp_listener_close(l, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    chan_loop_free(cl);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    env_done(&e);
 }
 
 static void test_listen_rejects_bad_host(void **state)
 {
     (void)state;
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct chan_loop *cl = chan_loop_new(&loop);
-    struct chan_events ev = {0};
+    struct env e;
+    env_init(&e);
     struct chan_tcp_listener *l;
     struct chan_tcp_listen_cfg lc = {.host = "not-an-address"};
-    assert_int_equal(chan_tcp_listen(cl, &lc, &ev, &l), MH_EINVAL);
+    assert_int_equal(chan_tcp_listen(e.cl, &lc, &e.ev, &l), MH_EINVAL);
     /* Two listeners on one port: only with SO_REUSEPORT. */
     struct chan_tcp_listen_cfg a = {.host = "127.0.0.1", .reuseport = 1};
     struct chan_tcp_listener *l1, *l2, *l3;
-    assert_int_equal(chan_tcp_listen(cl, &a, &ev, &l1), 0);
+    assert_int_equal(chan_tcp_listen(e.cl, &a, &e.ev, &l1), 0);
     a.port = chan_tcp_listener_port(l1);
-    assert_int_equal(chan_tcp_listen(cl, &a, &ev, &l2), 0);
+    assert_int_equal(chan_tcp_listen(e.cl, &a, &e.ev, &l2), 0);
     a.reuseport = 0;
-    assert_int_equal(chan_tcp_listen(cl, &a, &ev, &l3), MH_EIO);
+    assert_int_equal(chan_tcp_listen(e.cl, &a, &e.ev, &l3), MH_EIO);
     chan_tcp_listener_close(l1, NULL, NULL);
     chan_tcp_listener_close(l2, NULL, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    chan_loop_free(cl);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    env_done(&e);
+}
+
+static int udp_client(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static void test_udp_peers_are_channels(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    struct chan_udp_cfg cfg = {.host = "127.0.0.1", .max_per_addr = 2};
+    struct chan_udp_listener *l;
+    assert_int_equal(chan_udp_listen(e.cl, &cfg, &e.ev, &l), 0);
+    uint16_t port = chan_udp_listener_port(l);
+    int a = udp_client(port), b = udp_client(port), c = udp_client(port);
+    assert_int_equal(send(a, "hello", 5, 0), 5);
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 1);
+    assert_int_equal(e.r.bytes, 5);
+    assert_non_null(strstr(chan_peer(e.r.c), "udp 127.0.0.1:"));
+    char back[16];
+    assert_int_equal(recv(a, back, sizeof back, MSG_DONTWAIT), 5); /* echoed to that peer only */
+    struct chan *first = e.r.c;
+    assert_int_equal(send(a, "again", 5, 0), 5);
+    assert_int_equal(send(b, "other", 5, 0), 5);
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 2); /* a's second datagram: same channel */
+    assert_int_equal(first->st.bytes_in, 10);
+    assert_int_equal(send(c, "third", 5, 0), 5); /* a third port from 127.0.0.1: refused */
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 2);
+    assert_int_equal(chan_udp_listener_stats(l)->peers.refused_addr, 1);
+    chan_close(first);
+    assert_int_equal(e.r.closes, 0); /* never from inside close */
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.closes, 1);
+    assert_int_equal(e.r.last_reason, MH_ECLOSED);
+    assert_int_equal(send(c, "retry", 5, 0), 5); /* a slot is free again */
+    spin(&e.loop, 20);
+    assert_int_equal(e.r.opens, 3);
+    chan_udp_listener_close(l, NULL, NULL);
+    env_done(&e);
+    assert_int_equal(e.r.closes, 3);
+    close(a);
+    close(b);
+    close(c);
 }
 
 static void test_keymap_churn(void **state)
@@ -244,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_dial_reconnects_with_backoff),
         cmocka_unit_test(test_write_queue_capped),
         cmocka_unit_test(test_listen_rejects_bad_host),
+        cmocka_unit_test(test_udp_peers_are_channels),
         cmocka_unit_test(test_keymap_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

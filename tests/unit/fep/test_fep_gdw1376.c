@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -442,6 +445,37 @@ static void test_rate_and_size_limits(void **state)
     fx_stop(&x);
 }
 
+/* The same session over UDP: a login datagram is answered with the confirm datagram. */
+static void test_login_over_udp(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_default(&x, NULL);
+    struct chan_udp_cfg uc = {.host = "127.0.0.1"};
+    struct chan_udp_listener *u;
+    assert_int_equal(chan_udp_listen(x.cl, &uc, fep_port_events(x.port), &u), 0);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(chan_udp_listener_port(u));
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    uint8_t f[64], got[64], want[64];
+    fx_send(fd, f, link_frame(&term, 1, 3, f));
+    struct mh_wr w;
+    mh_wr_init(&w, want, sizeof want);
+    gdw1376_enc_confirm(&w, &term, 0, 3);
+    assert_int_equal(fx_recv(&x, fd, got, mh_wr_len(&w), 2000), (long)mh_wr_len(&w));
+    assert_memory_equal(got, want, mh_wr_len(&w));
+    assert_int_equal(fx_count(&x, 'n'), 1);
+    assert_non_null(strstr(x.ev[0].addr, ADDR));
+    chan_udp_listener_close(u, NULL, NULL);
+    fx_run(&x, 20);
+    assert_int_equal(fx_count(&x, 'f'), 1);
+    close(fd);
+    fx_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_slow_loris_cut_while_others_served),
         cmocka_unit_test(test_connections_per_address_capped),
         cmocka_unit_test(test_rate_and_size_limits),
+        cmocka_unit_test(test_login_over_udp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
