@@ -168,6 +168,33 @@ const struct chan_dial_stats *chan_tcp_dialer_stats(const struct chan_tcp_dialer
 /* Stop reconnecting, close the connection; frees itself, then done(arg). */
 void chan_tcp_dialer_close(struct chan_tcp_dialer *d, void (*done)(void *arg), void *arg);
 
+/* ---- serial ports (RS-232/485 adapters, radio modems) ---- */
+
+struct chan_serial_cfg {
+    const char *path;        /* "/dev/ttyS0", "/dev/ttyUSB0" */
+    uint32_t baud;           /* 1200 .. 115200; 0: 9600 */
+    uint8_t data_bits;       /* 7 or 8; 0: 8 */
+    char parity;             /* 'N', 'E', 'O'; 0: 'E' (DL/T 645 and most RS-485 meters: 8E1) */
+    uint8_t stop_bits;       /* 1 or 2; 0: 1 */
+    uint32_t reopen_min_ms;  /* the port is reopened after an error or close; 0: 1000 */
+    uint32_t reopen_max_ms;  /* 0: 60000 */
+    uint32_t write_cap;      /* 0: 64 KiB */
+};
+
+struct chan_serial;
+
+/*
+ * Open a serial port raw (no echo, no line discipline) with the given
+ * line settings, and keep it open: after an error (an adapter unplugged)
+ * it is reopened with doubling delays. Each opening is a struct chan
+ * ("serial /dev/ttyUSB0"). Returns 0 and *out (the first open may still
+ * be pending or failing: see the stats), MH_EINVAL (settings), MH_ENOMEM.
+ */
+int chan_serial_open(struct chan_loop *cl, const struct chan_serial_cfg *cfg, const struct chan_events *ev,
+                     struct chan_serial **out);
+const struct chan_dial_stats *chan_serial_stats(const struct chan_serial *s);
+void chan_serial_close(struct chan_serial *s, void (*done)(void *arg), void *arg);
+
 /* ---- UDP (terminals that send datagrams; one channel per peer address) ---- */
 
 struct chan_udp_cfg {

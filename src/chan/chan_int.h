@@ -19,9 +19,13 @@ struct chan_tcp_owner {
     void (*closed)(struct chan_tcp_owner *o, struct chan_tcp *t);
 };
 
+/* One stream connection: TCP (accepted or dialled), or a serial port opened as a pipe. */
 struct chan_tcp {
     struct chan base;
-    uv_tcp_t tcp;
+    union {
+        uv_tcp_t tcp;
+        uv_pipe_t pipe; /* serial ports */
+    };
     struct chan_loop *cl;
     const struct chan_events *ev;
     struct chan_tcp_owner *owner;
@@ -31,13 +35,14 @@ struct chan_tcp {
     uint8_t closing;
     uint8_t opened;   /* on_open delivered: on_close is owed */
     uint8_t got_data; /* a byte arrived (dialler: resets the backoff) */
+    uint8_t is_pipe;  /* not TCP: no peer address, no Nagle */
     int reason;                   /* for on_close */
     uint8_t addr[16];             /* peer address bytes (4 or 16) */
     uint8_t addr_len;
     char peer[64];
 };
 
-/* Set up t (already zeroed) around an initialised uv_tcp_t; fills the peer name. */
+/* Set up t (already zeroed) around an initialised handle; names a TCP peer (a pipe's name is set by its owner). */
 void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_events *ev,
                     struct chan_tcp_owner *owner, uint32_t write_cap);
 
@@ -73,5 +78,35 @@ int chan_bound_socket(const struct sockaddr_storage *ss, int type, int reuseport
 uint16_t chan_handle_port(const struct sockaddr_storage *bound);
 
 #define CHAN_WRITE_CAP_DEFAULT (64u * 1024u)
+
+/*
+ * Reconnecting owner of one connection at a time (TCP dial-out, serial
+ * ports): attempt() starts a connection (setting conn) or fails
+ * (chan_redial_failed); every close or failure schedules the next attempt
+ * after a delay doubling from min to max, reset by a connection that
+ * carried data.
+ */
+struct chan_redial {
+    struct chan_tcp_owner owner; /* first */
+    struct chan_loop *cl;
+    const struct chan_events *ev;
+    uv_timer_t timer;
+    struct chan_tcp *conn;
+    struct chan_dial_stats st;
+    uint32_t delay_ms, min_ms, max_ms, write_cap;
+    uint8_t closing, timer_closed;
+    void (*attempt)(struct chan_redial *r);
+    void (*done)(void *arg);
+    void *done_arg;
+};
+
+/* Initialise (min/max 0: 1 s / 60 s) and make the first attempt now. */
+void chan_redial_start(struct chan_redial *r, struct chan_loop *cl, const struct chan_events *ev,
+                       uint32_t min_ms, uint32_t max_ms, uint32_t write_cap,
+                       void (*attempt)(struct chan_redial *r));
+/* An attempt failed before a connection existed: count it, schedule the next. */
+void chan_redial_failed(struct chan_redial *r);
+/* Stop; close the connection; r (the start of a malloc'd block) is freed once all is closed. */
+void chan_redial_close(struct chan_redial *r, void (*done)(void *arg), void *arg);
 
 #endif

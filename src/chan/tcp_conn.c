@@ -116,6 +116,8 @@ void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_
     t->ev = ev;
     t->owner = owner;
     t->write_cap = write_cap ? write_cap : CHAN_WRITE_CAP_DEFAULT;
+    if (t->is_pipe)
+        return;
     struct sockaddr_storage ss;
     int len = sizeof ss;
     memset(&ss, 0, sizeof ss);
@@ -152,7 +154,8 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 int chan_tcp_start(struct chan_tcp *t)
 {
-    uv_tcp_nodelay(&t->tcp, 1);
+    if (!t->is_pipe)
+        uv_tcp_nodelay(&t->tcp, 1);
     t->opened = 1;
     if (t->ev->on_open)
         t->ev->on_open(t->ev->ctx, &t->base);

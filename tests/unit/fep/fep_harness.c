@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -144,9 +145,10 @@ long fx_recv(struct fx *x, int fd, uint8_t *p, size_t n, unsigned ms)
 {
     uint64_t end = now_ms() + ms;
     size_t got = 0;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); /* sockets and ptys alike */
     while (got < n) {
         uv_run(&x->loop, UV_RUN_NOWAIT);
-        ssize_t r = recv(fd, p + got, n - got, MSG_DONTWAIT);
+        ssize_t r = read(fd, p + got, n - got);
         if (r == 0)
             return 0;
         if (r > 0) {

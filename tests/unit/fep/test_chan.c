@@ -273,6 +273,27 @@ static void test_udp_peers_are_channels(void **state)
     close(c);
 }
 
+static void test_serial_missing_port_retried(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e);
+    struct chan_serial_cfg bad = {.path = "/dev/ttyS0", .baud = 1234};
+    struct chan_serial *s;
+    assert_int_equal(chan_serial_open(e.cl, &bad, &e.ev, &s), MH_EINVAL); /* no such speed */
+    struct chan_serial_cfg cfg = {.path = "/dev/meterhub-no-such-tty", .reopen_min_ms = 20,
+                                  .reopen_max_ms = 40};
+    assert_int_equal(chan_serial_open(e.cl, &cfg, &e.ev, &s), 0);
+    spin(&e.loop, 150);
+    const struct chan_dial_stats *st = chan_serial_stats(s);
+    assert_true(st->failures >= 3);
+    assert_int_equal(st->connects, 0);
+    assert_int_equal(st->next_delay_ms, 40);
+    assert_int_equal(e.r.opens, 0);
+    chan_serial_close(s, NULL, NULL);
+    env_done(&e);
+}
+
 static void test_keymap_churn(void **state)
 {
     (void)state;
@@ -309,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_write_queue_capped),
         cmocka_unit_test(test_listen_rejects_bad_host),
         cmocka_unit_test(test_udp_peers_are_channels),
+        cmocka_unit_test(test_serial_missing_port_retried),
         cmocka_unit_test(test_keymap_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <pty.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -41,6 +44,18 @@ static int login(struct fx *x, const struct gdw1376_addr *a, uint8_t pseq)
     fx_send(fd, f, link_frame(a, 1, pseq, f));
     assert_int_equal(fx_recv_frame(x, fd, gdw1376_frame_scan, got, sizeof got, 2000), 20);
     return fd;
+}
+
+/* Send a login with pseq on fd and expect exactly the AFN00 F1 confirmation with that RSEQ. */
+static void login_confirmed(struct fx *x, int fd, uint8_t pseq)
+{
+    uint8_t f[64], got[64], want[64];
+    fx_send(fd, f, link_frame(&term, 1, pseq, f));
+    struct mh_wr w;
+    mh_wr_init(&w, want, sizeof want);
+    gdw1376_enc_confirm(&w, &term, 0, pseq);
+    assert_int_equal(fx_recv(x, fd, got, mh_wr_len(&w), 2000), (long)mh_wr_len(&w));
+    assert_memory_equal(got, want, mh_wr_len(&w));
 }
 
 /* A reply from the terminal: C = 88, AFN 0C, p0 F2 clock (A.1), SEQ as given. */
@@ -460,19 +475,46 @@ static void test_login_over_udp(void **state)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(chan_udp_listener_port(u));
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    uint8_t f[64], got[64], want[64];
-    fx_send(fd, f, link_frame(&term, 1, 3, f));
-    struct mh_wr w;
-    mh_wr_init(&w, want, sizeof want);
-    gdw1376_enc_confirm(&w, &term, 0, 3);
-    assert_int_equal(fx_recv(&x, fd, got, mh_wr_len(&w), 2000), (long)mh_wr_len(&w));
-    assert_memory_equal(got, want, mh_wr_len(&w));
+    login_confirmed(&x, fd, 3);
     assert_int_equal(fx_count(&x, 'n'), 1);
     assert_non_null(strstr(x.ev[0].addr, ADDR));
     chan_udp_listener_close(u, NULL, NULL);
     fx_run(&x, 20);
     assert_int_equal(fx_count(&x, 'f'), 1);
     close(fd);
+    fx_stop(&x);
+}
+
+/* A terminal behind a serial line (a pty here): login through termios raw mode, confirmed. */
+static void test_login_over_serial(void **state)
+{
+    (void)state;
+    int master, slave;
+    char name[64];
+    if (openpty(&master, &slave, name, NULL, NULL) != 0)
+        skip();
+    struct fx x;
+    fx_default(&x, NULL);
+    struct chan_serial_cfg sc = {.path = name, .baud = 9600, .parity = 'E'};
+    struct chan_serial *ser;
+    assert_int_equal(chan_serial_open(x.cl, &sc, fep_port_events(x.port), &ser), 0);
+    fx_run(&x, 20);
+    assert_int_equal(chan_serial_stats(ser)->connects, 1);
+    struct termios tio;
+    int sfd = open(name, O_RDWR | O_NOCTTY);
+    assert_true(sfd >= 0);
+    assert_int_equal(tcgetattr(sfd, &tio), 0);
+    /* Raw: no echo, no line editing (a Linux pty keeps CS8 and no parity whatever is asked). */
+    assert_int_equal(tio.c_lflag & (ECHO | ICANON), 0);
+    assert_int_equal(tio.c_cflag & CSIZE, CS8);
+    close(sfd);
+    login_confirmed(&x, master, 4);
+    assert_int_equal(fx_count(&x, 'n'), 1);
+    chan_serial_close(ser, NULL, NULL);
+    fx_run(&x, 20);
+    assert_int_equal(fx_count(&x, 'f'), 1);
+    close(slave);
+    close(master);
     fx_stop(&x);
 }
 
@@ -492,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_connections_per_address_capped),
         cmocka_unit_test(test_rate_and_size_limits),
         cmocka_unit_test(test_login_over_udp),
+        cmocka_unit_test(test_login_over_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
