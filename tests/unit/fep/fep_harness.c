@@ -59,6 +59,12 @@ static void on_report(void *ctx, const char *addr, uint64_t token, const uint8_t
     e->len = len;
 }
 
+static void on_events_pending(void *ctx, const char *addr, uint8_t ec1, uint8_t ec2)
+{
+    (void)ec2;
+    add_event(ctx, 'e', addr)->reason = ec1;
+}
+
 static int64_t wall(void *ctx)
 {
     (void)ctx;
@@ -81,7 +87,7 @@ void fx_start(struct fx *x, const struct fep_cfg *cfg, const struct chan_tcp_lis
     }
     c.wall_ms = wall;
     struct fep_directory dir = {lookup, x};
-    struct fep_sink sink = {on_online, on_offline, on_report, NULL, x};
+    struct fep_sink sink = {on_online, on_offline, on_report, on_events_pending, x};
     if (fep_new(&x->loop, &c, &dir, &sink, &x->fep) != 0)
         abort();
     x->port = fep_port_new(x->fep, proto);

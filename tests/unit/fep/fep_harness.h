@@ -17,7 +17,7 @@
 #define FX_MAX_EVENTS 32
 
 struct fx_event {
-    char kind;      /* 'n' online, 'f' offline, 'r' report */
+    char kind;      /* 'n' online, 'f' offline, 'r' report, 'e' events pending (reason = EC1) */
     char addr[FEP_ADDR_MAX];
     int reason;
     uint64_t token;

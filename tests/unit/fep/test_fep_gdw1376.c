@@ -208,6 +208,17 @@ static void test_request_matched_by_seq_stray_ignored(void **state)
     assert_int_equal(d.n_frames, 1);
     assert_int_equal(d.len, rn);
     assert_memory_equal(d.bytes, rep, rn);
+    assert_int_equal(fx_count(&x, 'e'), 0);
+    /* A heartbeat with ACD and EC (17 important events): the sink hears of them. */
+    struct mh_wr w;
+    static const uint8_t hb_unit[] = {0, 0, 0x04, 0x00};
+    static const uint8_t ec[2] = {17, 3};
+    mh_wr_init(&w, rep, sizeof rep);
+    gdw1376_frame_encode(&w, 0xE9, &term, 0x02, 0x7A, hb_unit, 4, NULL, 0, ec, NULL);
+    fx_send(fd, rep, mh_wr_len(&w));
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), 20);
+    assert_int_equal(fx_count(&x, 'e'), 1);
+    assert_int_equal(x.ev[x.n_ev - 1].reason, 17);
     /* A second request takes the next PSEQ. */
     struct fx_done d2 = {0};
     r.ctx = &d2;
