@@ -54,17 +54,22 @@ static void reset_reply(struct fep_req *r)
     r->n_frames = r->ends_cap = 0;
 }
 
-/* Detach, run the callback once, free. */
-static void complete(struct fep_req *r, enum fep_status status)
+/* Detach, run the callback once (with rep when FEP_DONE), free. */
+static void complete_with(struct fep_req *r, enum fep_status status, const struct fep_reply *rep)
 {
     struct fep *f = r->s->fep;
     detach(r);
     mh_keymap_del(&f->requests, &r->id, sizeof r->id);
-    struct fep_reply rep = {r->reply, r->ends, r->n_frames};
     if (r->done)
-        r->done(r->ctx, status, status == FEP_DONE ? &rep : NULL);
+        r->done(r->ctx, status, status == FEP_DONE ? rep : NULL);
     reset_reply(r);
     free(r);
+}
+
+static void complete(struct fep_req *r, enum fep_status status)
+{
+    struct fep_reply rep = {r->reply, r->ends, r->n_frames};
+    complete_with(r, status, &rep);
 }
 
 static void enqueue(struct fep_session *s, struct fep_req *r)
@@ -211,6 +216,15 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
     }
     if (fi->denied) {
         complete(r, FEP_DENIED);
+        fep_req_pump(s);
+        return;
+    }
+    if (r->n_frames == 0 && fi->fin && !fi->con) {
+        /* The common single-frame reply: delivered straight from the read buffer, no copy. */
+        uint32_t end = (uint32_t)n;
+        struct fep_reply rep = {p, &end, 1};
+        s->st.replies++;
+        complete_with(r, FEP_DONE, &rep);
         fep_req_pump(s);
         return;
     }

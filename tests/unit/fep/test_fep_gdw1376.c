@@ -363,10 +363,12 @@ static void test_garbage_and_malformed_frames_harm_nobody(void **state)
     n = link_frame(&term, 3, 5, f);
     fx_send(a, f, 7);
     fx_run(&x, 20);
+    struct fep_session_stats st;
+    fep_terminal_stats(x.fep, ADDR, &st);
+    assert_int_equal(st.rx_buffered, 7); /* only the partial frame is kept */
     fx_send(a, f + 7, n - 7);
     assert_int_equal(fx_recv_frame(&x, a, gdw1376_frame_scan, got, sizeof got, 2000), 20);
     assert_int_equal(got[13], 0x65);
-    struct fep_session_stats st;
     fep_terminal_stats(x.fep, ADDR, &st);
     assert_true(st.bad_frames >= 1);
     assert_int_equal(st.rx_buffered, 0); /* no partial frame: no buffer kept */
