@@ -43,6 +43,10 @@ struct fep_proto {
     int (*check_request)(const uint8_t *p, size_t n);
     /* Write seq into a checked request and fix its checksum(s). */
     void (*stamp_seq)(uint8_t *p, size_t n, unsigned seq);
+    /* Does the request carry a send time to refresh before each transmission? (may be NULL) */
+    int (*has_time_label)(const uint8_t *p, size_t n);
+    /* Set that send time to now and fix the checksum. */
+    void (*refresh_time_label)(uint8_t *p, size_t n, const struct mh_tm *now);
 };
 
 extern const struct fep_proto fep_proto_gdw1376;

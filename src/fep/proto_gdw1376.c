@@ -98,6 +98,24 @@ static void stamp_seq(uint8_t *p, size_t n, unsigned seq)
     p[n - 2] = mh_sum8(p + 6, n - 8);
 }
 
+/*
+ * 5.2.3.4.3 Tp: PFC, send time (A.16 ss mm hh DD), allowed delay, right
+ * before CS. The terminal discards a request whose send time is older than
+ * the delay, so a request that waited in the queue or is retried minutes
+ * later carries the time it is really sent.
+ */
+static int has_time_label(const uint8_t *p, size_t n)
+{
+    return n >= 6 + 8 + 6 + 2 && (p[13] & GDW1376_SEQ_TPV);
+}
+
+static void refresh_time_label(uint8_t *p, size_t n, const struct mh_tm *now)
+{
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = *now};
+    if (gdw1376_fmt_encode(GDW1376_A16, &v, p + n - 7, 4) == 0)
+        p[n - 2] = mh_sum8(p + 6, n - 8);
+}
+
 const struct fep_proto fep_proto_gdw1376 = {
     .name = "gdw1376",
     .id = FEP_PROTO_GDW1376,
@@ -108,4 +126,6 @@ const struct fep_proto fep_proto_gdw1376 = {
     .enc_report_ack = enc_report_ack,
     .check_request = check_request,
     .stamp_seq = stamp_seq,
+    .has_time_label = has_time_label,
+    .refresh_time_label = refresh_time_label,
 };

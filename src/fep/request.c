@@ -3,8 +3,9 @@
  * on-demand before scheduled), a window of outstanding requests (1 by
  * default: 1376.1 §11.3 "only one outstanding request per terminal is
  * safe"), each stamped with a free sequence number (PSEQ mod 16, PIID mod 64)
- * and matched to its reply by it. A timeout re-sends the same bytes (same
- * sequence, as the standard asks) with a doubled timeout, then fails.
+ * and matched to its reply by it. A timeout re-sends the request (same
+ * sequence, as the standard asks; a 1376.1 Tp send time refreshed) with a
+ * doubled timeout, then fails.
  * Multi-frame replies (1376.1 FIR/FIN, RSEQ + 1 per further frame) are
  * collected before the callback runs.
  */
@@ -96,6 +97,11 @@ static int seq_in_use(const struct fep_session *s, unsigned seq)
 static void transmit(struct fep_req *r)
 {
     struct fep_session *s = r->s;
+    if (s->proto->has_time_label && s->proto->has_time_label(r->frame, r->len)) {
+        struct mh_tm now;
+        fep_wall_tm(s->fep, &now);
+        s->proto->refresh_time_label(r->frame, r->len, &now);
+    }
     r->deadline = fep_now(s->fep) + r->timeout_ms;
     fep_session_send(s, r->frame, r->len);
 }
@@ -240,8 +246,8 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
         uint8_t buf[FEP_ACK_MAX];
         struct mh_wr w;
         mh_wr_init(&w, buf, sizeof buf);
-        if (s->proto->enc_report_ack(&w, p, n, fi) == 0)
-            fep_session_send(s, buf, mh_wr_len(&w));
+        if (s->proto->enc_report_ack(&w, p, n, fi) == 0 && fep_session_send(s, buf, mh_wr_len(&w)) != 0)
+            return; /* the session closed: r has been failed and freed */
     }
     if (fi->fin) {
         s->st.replies++;

@@ -242,13 +242,23 @@ static void test_timeout_retries_then_fails(void **state)
     fx_default(&x, NULL);
     int fd = login(&x, &term, 1);
     uint8_t req[128], a[128], b[128];
-    size_t n = read_request(req);
+    struct gdw1376_tp tp = {2, {.day = 28, .hour = 16, .min = 19, .sec = 39}, 5}; /* long ago */
+    struct gdw1376_addr ta = term;
+    ta.msa = 1;
+    struct mh_wr w;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(gdw1376_enc_read(&w, &ta, 0x0C, 0, 2, NULL, 0, 9, &tp), 0);
+    size_t n = mh_wr_len(&w);
     struct fx_done d = {0};
     struct fep_request r = {FEP_PRIO_SCHEDULED, req, n, 100, 1, fx_done_cb, &d};
     assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
     assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, a, sizeof a, 2000), (long)n);
     assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, b, sizeof b, 2000), (long)n);
     assert_memory_equal(a, b, n); /* the retry repeats the same PSEQ */
+    assert_int_equal(a[13] & GDW1376_SEQ_TPV, GDW1376_SEQ_TPV);
+    /* Tp: PFC 2 kept, send time now (FX_WALL_MS: 15:20:06 on the 3rd), delay 5 kept. */
+    static const uint8_t tp_now[6] = {0x02, 0x06, 0x20, 0x15, 0x03, 0x05};
+    assert_memory_equal(a + n - 8, tp_now, 6);
     assert_int_equal(d.calls, 0);
     fx_run(&x, 350); /* second attempt's timeout is doubled: 200 ms */
     assert_int_equal(d.calls, 1);
