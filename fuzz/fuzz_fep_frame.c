@@ -3,7 +3,8 @@
  * a stream: each framer finds frames, the adapter classifies each one and
  * builds the answers the fep would send (login/heartbeat confirmation,
  * report confirmation, including the 698.45 REPORT-Response walk of the
- * notification), and a frame that passes the request check is stamped.
+ * notification, fragment confirmation and rebuild), and a frame that passes
+ * the request check is stamped.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,16 @@ static void one_frame(const struct fep_proto *p, const uint8_t *f, size_t n)
         p->enc_link_ack(&w, f, n, &fi, 0, &now);
     else if (fi.con)
         p->enc_report_ack(&w, f, n, &fi);
+    if (fi.frag && p->frag_payload) {
+        uint8_t payload[64];
+        mh_wr_init(&w, out, sizeof out);
+        p->enc_frag_ack(&w, f, n, &fi);
+        int k = p->frag_payload(f, n, payload, sizeof payload);
+        if (k >= 0) {
+            mh_wr_init(&w, out, sizeof out);
+            p->frag_rebuild(&w, f, n, payload, (size_t)k);
+        }
+    }
     if (p->check_request(f, n) == 0) {
         uint8_t *copy = malloc(n);
         memcpy(copy, f, n);

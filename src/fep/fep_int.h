@@ -14,6 +14,8 @@
 /* What a protocol adapter makes of one uplink frame. */
 enum fep_kind { FK_OTHER, FK_LOGIN, FK_HEARTBEAT, FK_LOGOUT, FK_REPLY, FK_REPORT };
 
+enum fep_frag { FRAG_NONE, FRAG_FIRST, FRAG_MIDDLE, FRAG_LAST };
+
 struct fep_frame_info {
     uint8_t kind;        /* enum fep_kind */
     uint8_t seq;         /* 1376.1 RSEQ / PSEQ; 698.45 PIID bits 5..0 */
@@ -22,6 +24,8 @@ struct fep_frame_info {
     uint8_t denied;      /* 1376.1 AFN00 F2; 698.45 ERROR-Response */
     uint8_t acd, ec1, ec2;
     uint16_t heartbeat_s; /* 698.45 LINK-Request heartbeat period */
+    uint8_t frag;         /* 698.45 link-layer fragment: 0 none, FRAG_FIRST/MIDDLE/LAST */
+    uint16_t frag_index;
     char addr[FEP_ADDR_MAX];
 };
 
@@ -43,6 +47,15 @@ struct fep_proto {
     int (*check_request)(const uint8_t *p, size_t n);
     /* Write seq into a checked request and fix its checksum(s). */
     void (*stamp_seq)(uint8_t *p, size_t n, unsigned seq);
+    /*
+     * Link-layer fragments (may be NULL): the confirmation of one fragment;
+     * its payload appended to dst (descrambled; returns the bytes, or
+     * MH_ENOSPC past cap); and the whole frame rebuilt around the
+     * reassembled payload, addressed as the last fragment p.
+     */
+    int (*enc_frag_ack)(struct mh_wr *w, const uint8_t *p, size_t n, const struct fep_frame_info *fi);
+    int (*frag_payload)(const uint8_t *p, size_t n, uint8_t *dst, size_t cap);
+    int (*frag_rebuild)(struct mh_wr *w, const uint8_t *p, size_t n, const uint8_t *payload, size_t len);
     /* Does the request carry a send time to refresh before each transmission? (may be NULL) */
     int (*has_time_label)(const uint8_t *p, size_t n);
     /* Set that send time to now and fix the checksum. */
@@ -59,6 +72,8 @@ struct fep_req {
     struct fep_session *s;
     int64_t id;
     uint8_t prio, state, seq, attempts, retries;
+    uint8_t frag_active;  /* a fragmented reply is being reassembled */
+    uint16_t frag_next;   /* the fragment index expected next */
     uint32_t timeout_ms;
     uint64_t deadline;
     fep_done_fn done;

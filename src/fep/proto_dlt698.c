@@ -63,8 +63,23 @@ static int classify(const uint8_t *p, size_t n, unsigned pw_len, struct fep_fram
     }
     if (!(d.c & DLT698_C_DIR))
         return 0;
-    if (d.c & DLT698_C_FRAG)
-        return 0; /* NEEDSWORK: link-layer fragments (§6) are not reassembled yet */
+    if (d.c & DLT698_C_FRAG) {
+        /* §6: fragment type 0 first, 3 middle, 1 last (2 is a confirmation: not for us). */
+        static const uint8_t kinds[4] = {FRAG_FIRST, FRAG_LAST, FRAG_NONE, FRAG_MIDDLE};
+        fi->frag = kinds[d.frag_type & 3];
+        fi->frag_index = d.frag_index;
+        if (fi->frag == FRAG_NONE)
+            return 0;
+        fi->kind = FK_REPLY;
+        fi->fin = fi->frag == FRAG_LAST;
+        if (fi->frag == FRAG_FIRST) {
+            int i = piid_index(a[0]);
+            if (!(a[0] & 0x80) || i < 0)
+                return MH_EPROTO; /* only responses are reassembled */
+            fi->seq = a[i] & 0x3F;
+        }
+        return 0;
+    }
     if (a[0] == 0x88) {
         fi->kind = FK_REPORT;
         fi->con = 1; /* §8: every REPORT-Notification is answered */
@@ -193,6 +208,40 @@ static int enc_report_ack(struct mh_wr *w, const uint8_t *p, size_t n, const str
     return r ? r : reply_frame(w, &d, 0x03, apdu, mh_wr_len(&aw));
 }
 
+/* §6: the confirmation goes back in the same exchange (DIR flipped), D5 set, type 10, same index. */
+static int enc_frag_ack(struct mh_wr *w, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
+{
+    struct dlt698_frame d;
+    if (dlt698_frame_parse(p, n, &d) != 0)
+        return MH_EPROTO;
+    uint16_t ff = (uint16_t)((fi->frag_index & 0x0FFF) | 2u << 14);
+    const uint8_t format[2] = {(uint8_t)ff, (uint8_t)(ff >> 8)};
+    /* The fragment format is not scrambled: build without SC. */
+    uint8_t c = (uint8_t)((d.c & ~(DLT698_C_DIR | DLT698_C_SC)) | DLT698_C_FRAG);
+    return dlt698_frame_encode(w, c, d.af, d.sa, d.ca, format, sizeof format);
+}
+
+static int frag_payload(const uint8_t *p, size_t n, uint8_t *dst, size_t cap)
+{
+    struct dlt698_frame d;
+    if (dlt698_frame_parse(p, n, &d) != 0)
+        return MH_EPROTO;
+    if (d.apdu_len > cap)
+        return MH_ENOSPC;
+    for (size_t i = 0; i < d.apdu_len; i++)
+        dst[i] = (uint8_t)((d.c & DLT698_C_SC) ? d.apdu[i] - 0x33 : d.apdu[i]);
+    return (int)d.apdu_len;
+}
+
+/* "Reassemble, clear D5, decode": one ordinary response frame, as if never fragmented. */
+static int frag_rebuild(struct mh_wr *w, const uint8_t *p, size_t n, const uint8_t *payload, size_t len)
+{
+    struct dlt698_frame d;
+    if (dlt698_frame_parse(p, n, &d) != 0)
+        return MH_EPROTO;
+    return dlt698_frame_encode(w, (uint8_t)(d.c & ~DLT698_C_FRAG), d.af, d.sa, d.ca, payload, len);
+}
+
 static int check_request(const uint8_t *p, size_t n)
 {
     struct mh_frame_span sp;
@@ -234,4 +283,7 @@ const struct fep_proto fep_proto_dlt698 = {
     .enc_report_ack = enc_report_ack,
     .check_request = check_request,
     .stamp_seq = stamp_seq,
+    .enc_frag_ack = enc_frag_ack,
+    .frag_payload = frag_payload,
+    .frag_rebuild = frag_rebuild,
 };

@@ -53,6 +53,7 @@ static void reset_reply(struct fep_req *r)
     r->ends = NULL;
     r->reply_len = 0;
     r->n_frames = r->ends_cap = 0;
+    r->frag_active = 0;
 }
 
 /* Detach, run the callback once (with rep when FEP_DONE), free. */
@@ -179,6 +180,8 @@ static struct fep_req *match(struct fep_session *s, const struct fep_frame_info 
 {
     unsigned mod = s->proto->seq_mod;
     for (struct fep_req *r = s->pending; r; r = r->next) {
+        if (r->frag_active)
+            continue;
         if (r->n_frames == 0 && r->seq == fi->seq)
             return r;
         if (r->n_frames > 0 && !fi->fir && (r->seq + r->n_frames) % mod == fi->seq)
@@ -209,9 +212,77 @@ static int append_frame(struct fep_req *r, const uint8_t *p, size_t n, uint32_t 
     return 0;
 }
 
+/*
+ * 698.45 §6 link-layer fragments of a reply: the first is matched by its
+ * PIID, later ones must follow in index order; each is confirmed (stop and
+ * wait), the payloads are concatenated, and the last delivers one rebuilt
+ * frame, as if the reply had never been fragmented.
+ */
+static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
+{
+    struct fep *f = s->fep;
+    struct fep_req *r = NULL;
+    for (struct fep_req *q = s->pending; q && !r; q = q->next)
+        if (fi->frag == FRAG_FIRST ? (!q->frag_active && q->seq == fi->seq) : q->frag_active)
+            r = q;
+    if (!r || !s->proto->frag_payload) {
+        s->st.stray++;
+        s->port->st.stray++;
+        return;
+    }
+    if (fi->frag == FRAG_FIRST) {
+        reset_reply(r);
+        r->frag_active = 1;
+    } else if (fi->frag_index != r->frag_next) {
+        mh_warn("fep", "terminal %s: fragment %u where %u was due, request failed", s->addr,
+                (unsigned)fi->frag_index, (unsigned)r->frag_next);
+        complete(r, FEP_DECODE);
+        fep_req_pump(s);
+        return;
+    }
+    r->frag_next = (uint16_t)((fi->frag_index + 1) & 0x0FFF);
+    uint8_t *b = r->reply_len + n <= f->cfg.reply_max ? realloc(r->reply, r->reply_len + n) : NULL;
+    int got = b ? s->proto->frag_payload(p, n, b + r->reply_len, n) : MH_EOVERFLOW;
+    if (b)
+        r->reply = b;
+    if (got < 0) {
+        complete(r, FEP_DECODE);
+        fep_req_pump(s);
+        return;
+    }
+    r->reply_len += (uint32_t)got;
+    uint8_t ack[FEP_ACK_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, ack, sizeof ack);
+    if (s->proto->enc_frag_ack(&w, p, n, fi) == 0 && fep_session_send(s, ack, mh_wr_len(&w)) != 0)
+        return; /* the session closed: r has been failed and freed */
+    if (fi->frag != FRAG_LAST) {
+        r->deadline = fep_now(f) + r->timeout_ms;
+        return;
+    }
+    size_t cap = (size_t)r->reply_len + 64;
+    uint8_t *whole = malloc(cap);
+    mh_wr_init(&w, whole, whole ? cap : 0);
+    if (!whole || s->proto->frag_rebuild(&w, p, n, r->reply, r->reply_len) != 0) {
+        free(whole);
+        complete(r, FEP_DECODE);
+    } else {
+        uint32_t end = (uint32_t)mh_wr_len(&w);
+        struct fep_reply rep = {whole, &end, 1};
+        s->st.replies++;
+        complete_with(r, FEP_DONE, &rep);
+        free(whole);
+    }
+    fep_req_pump(s);
+}
+
 void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
 {
     struct fep *f = s->fep;
+    if (fi->frag) {
+        on_fragment(s, p, n, fi);
+        return;
+    }
     struct fep_req *r = match(s, fi);
     if (!r) {
         s->st.stray++;

@@ -40,6 +40,16 @@ static size_t frame(uint8_t c, const uint8_t *addr, const uint8_t *apdu, size_t 
     return mh_wr_len(&w);
 }
 
+/* GET-Request Normal of one OAD, C = 43. */
+static size_t get_request(uint8_t piid, uint32_t oad, uint8_t *req)
+{
+    uint8_t apdu[16];
+    struct mh_wr w;
+    mh_wr_init(&w, apdu, sizeof apdu);
+    assert_int_equal(dlt698_enc_get(&w, piid, oad), 0);
+    return frame(0x43, sa, apdu, mh_wr_len(&w), req);
+}
+
 static int login(struct fx *x)
 {
     uint8_t got[128];
@@ -118,11 +128,8 @@ static void test_get_matched_by_piid(void **state)
     struct fx x;
     start(&x, FEP_PROTO_AUTO);
     int fd = login(&x);
-    uint8_t apdu[64], req[128], got[128], rep[128];
-    struct mh_wr w;
-    mh_wr_init(&w, apdu, sizeof apdu);
-    dlt698_enc_get(&w, 0x80 | 33, 0x40000200); /* clock; priority bit kept, 33 replaced */
-    size_t n = frame(0x43, sa, apdu, mh_wr_len(&w), req);
+    uint8_t req[128], got[128], rep[128];
+    size_t n = get_request(0x80 | 33, 0x40000200, req); /* clock; priority bit kept, 33 replaced */
     struct fx_done d = {0};
     struct fep_request r = {FEP_PRIO_DEMAND, req, n, 0, 0, fx_done_cb, &d};
     assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
@@ -190,6 +197,81 @@ static void test_report_answered_with_its_oads_once_stored(void **state)
     fx_stop(&x);
 }
 
+/* One fragment (§6): fragment format (index, type) then a slice of the APDU, C = E3. */
+static size_t fragment(unsigned index, unsigned type, const uint8_t *part, size_t n, uint8_t *out)
+{
+    uint8_t apdu[64];
+    uint16_t ff = (uint16_t)(index | type << 14);
+    apdu[0] = (uint8_t)ff;
+    apdu[1] = (uint8_t)(ff >> 8);
+    memcpy(apdu + 2, part, n);
+    return frame(0xE3, sa, apdu, n + 2, out);
+}
+
+static void expect_fragment_confirm(struct fx *x, int fd, unsigned index)
+{
+    uint8_t got[64];
+    long r = fx_recv_frame(x, fd, dlt698_frame_scan, got, sizeof got, 2000);
+    assert_true(r > 0);
+    struct dlt698_frame d;
+    assert_int_equal(dlt698_frame_parse(got, (size_t)r, &d), 0);
+    assert_int_equal(d.c, 0x63); /* client, fragment, user data */
+    assert_int_equal(d.frag_type, 2);
+    assert_int_equal(d.frag_index, index);
+    assert_int_equal(d.apdu_len, 0);
+}
+
+static void test_fragmented_reply_reassembled(void **state)
+{
+    (void)state;
+    struct fx x;
+    start(&x, FEP_PROTO_AUTO);
+    int fd = login(&x);
+    uint8_t req[128], got[128], f[128];
+    size_t n = get_request(1, 0x00100200, req);
+    struct fx_done d = {0};
+    struct fep_request r = {FEP_PRIO_DEMAND, req, n, 0, 0, fx_done_cb, &d};
+    assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
+    assert_int_equal(fx_recv_frame(&x, fd, dlt698_frame_scan, got, sizeof got, 2000), (long)n);
+    struct dlt698_frame q;
+    dlt698_frame_parse(got, n, &q);
+    /* GET-Response: forward active energy, array of 5 double-long-unsigned. */
+    uint8_t resp[] = {0x85, 0x01, q.apdu[2], 0x00, 0x10, 0x02, 0x00, 0x01, 0x01, 0x05,
+                      0x06, 0x00, 0x00, 0x10, 0x00, 0x06, 0x00, 0x00, 0x01, 0x00, 0x06, 0x00,
+                      0x00, 0x02, 0x00, 0x06, 0x00, 0x00, 0x03, 0x00, 0x06, 0x00, 0x00, 0x04,
+                      0x00, 0x00, 0x00};
+    fx_send(fd, f, fragment(0, 0, resp, 12, f));
+    expect_fragment_confirm(&x, fd, 0);
+    fx_send(fd, f, fragment(1, 3, resp + 12, 12, f));
+    expect_fragment_confirm(&x, fd, 1);
+    assert_int_equal(d.calls, 0);
+    fx_send(fd, f, fragment(2, 1, resp + 24, sizeof resp - 24, f));
+    expect_fragment_confirm(&x, fd, 2);
+    fx_run(&x, 20);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, FEP_DONE);
+    uint8_t whole[128];
+    size_t wn = frame(0xC3, sa, resp, sizeof resp, whole);
+    assert_int_equal(d.n_frames, 1);
+    assert_int_equal(d.len, wn);
+    assert_memory_equal(d.bytes, whole, wn); /* as if never fragmented */
+    /* A fragment out of order fails the request. */
+    struct fx_done d2 = {0};
+    r.ctx = &d2;
+    assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
+    assert_int_equal(fx_recv_frame(&x, fd, dlt698_frame_scan, got, sizeof got, 2000), (long)n);
+    dlt698_frame_parse(got, n, &q);
+    resp[2] = q.apdu[2];
+    fx_send(fd, f, fragment(7, 0, resp, 12, f));
+    expect_fragment_confirm(&x, fd, 7);
+    fx_send(fd, f, fragment(9, 1, resp + 12, sizeof resp - 12, f));
+    fx_run(&x, 30);
+    assert_int_equal(d2.calls, 1);
+    assert_int_equal(d2.status, FEP_DECODE);
+    close(fd);
+    fx_stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -197,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_unknown_698_terminal_refused),
         cmocka_unit_test(test_get_matched_by_piid),
         cmocka_unit_test(test_report_answered_with_its_oads_once_stored),
+        cmocka_unit_test(test_fragmented_reply_reassembled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
