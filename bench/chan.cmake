@@ -1,0 +1,1 @@
+mh_add_bench(bench_fep SOURCES bench_fep.c LIBS mh_fep Threads::Threads)
