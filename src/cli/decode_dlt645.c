@@ -11,6 +11,18 @@
 
 #define MAX_VALUES 64
 
+/* Text fields are sent last character first (DL/T 645-2007 A.5 notes on ASCII items). */
+static json_t *text_json(const uint8_t *p, size_t n)
+{
+    char t[256];
+    size_t k = 0;
+    for (size_t i = n; i-- > 0 && k + 1 < sizeof t;)
+        if (p[i] != 0x00) /* meters pad with NUL */
+            t[k++] = p[i] >= 0x20 && p[i] < 0x7F ? (char)p[i] : '?';
+    t[k] = '\0';
+    return json_string(t);
+}
+
 static json_t *value_json(const struct dlt645_value *v)
 {
     json_t *o;
@@ -23,11 +35,14 @@ static json_t *value_json(const struct dlt645_value *v)
         } else {
             o = json_object();
             json_object_set_new(o, "value", v->kind == DLT645_V_NODATA ? json_null() : jout_dec(v->num));
+            json_object_set_new(o, "unit", json_string(mh_unit_name((enum mh_unit)v->unit)));
         }
         if (v->kind == DLT645_V_NUM_TIME)
             json_object_set_new(o, "time", jout_tm(&v->time));
-        if (v->kind == DLT645_V_NODATA)
+        if (v->kind == DLT645_V_NODATA) {
             json_object_set_new(o, "no_data", json_true());
+            json_object_set_new(o, "data", jout_hex(v->raw, v->raw_len, ' '));
+        }
         break;
     case DLT645_V_TIME:
         o = json_object();
@@ -47,11 +62,19 @@ static json_t *value_json(const struct dlt645_value *v)
             json_object_set_new(o, "item", jout_item_code(v->item));
         json_object_set_new(o, "text", json_string(v->text));
         break;
+    case DLT645_V_TEXT:
+        o = json_object();
+        if (v->item)
+            json_object_set_new(o, "item", jout_item_code(v->item));
+        json_object_set_new(o, "text", text_json(v->raw, v->raw_len));
+        break;
     default:
         o = json_object();
         json_object_set_new(o, "hex", jout_hex(v->raw, v->raw_len, ' '));
         break;
     }
+    if (v->name)
+        json_object_set_new(o, "field", json_string(v->name));
     if (v->tariff)
         json_object_set_new(o, "tariff", json_integer(v->tariff));
     if (v->phase)

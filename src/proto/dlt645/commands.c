@@ -198,26 +198,3 @@ int dlt645_enc_error(struct mh_wr *w, const uint8_t addr[6], uint8_t func, uint8
     uint8_t ctrl = (uint8_t)(DLT645_CTRL_DIR | DLT645_CTRL_ABNORMAL | (func & DLT645_CTRL_FUNC));
     return finish(w, dlt645_frame_encode(w, 0, addr, ctrl, &err, 1));
 }
-
-int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
-                         uint8_t *data, size_t cap)
-{
-    const struct dlt645_di_def *def = dlt645_di_lookup(di, ed);
-    if (!def)
-        return MH_EUNKNOWN;
-    size_t per = def->fmt == DLT645_FMT_RAW ? (n ? v[0].raw_len : 0) : def->bytes;
-    if (n == 0 || per * n > cap)
-        return MH_ENOSPC;
-    for (size_t k = 0; k < n; k++) {
-        int rc = dlt645_value_encode((enum dlt645_fmt)def->fmt, def->decimals, &v[k], data + k * per, per);
-        if (rc)
-            return rc;
-    }
-    size_t len = per * n;
-    if (ed == DLT645_1997 && (di & 0x0F) == 0x0F && (def->flags & DLT645_DI_BLOCK_END_AA)) {
-        if (len + 1 > cap)
-            return MH_ENOSPC;
-        data[len++] = 0xAA; /* 1997 blocks end with AA */
-    }
-    return (int)len;
-}
