@@ -153,23 +153,39 @@ static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
 
 /*
  * BCD magnitude of n (1..8) bytes, least significant first; the sign from
- * bit 7 of the top byte when signed. One table load per byte: this runs
- * for every number of every frame.
+ * bit 7 of the top byte when signed. This runs for every number of every
+ * frame: one table load per byte (0xFF marks a byte that is not two
+ * digits; no value has bit 7 set, so one test at the end catches any),
+ * unrolled for the usual widths of 2 to 4 bytes.
  */
 static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
 {
     uint8_t top = p[n - 1];
     int neg = is_signed && (top & 0x80);
-    unsigned d = bcd_val[is_signed ? top & 0x7F : top];
-    uint64_t mag = d;
-    for (size_t i = n - 1; i-- > 0;) {
-        unsigned b = bcd_val[p[i]];
-        d |= b;
-        mag = mag * 100 + b;
+    unsigned b = bcd_val[is_signed ? top & 0x7F : top], bad = b;
+    uint64_t v = b;
+    switch (n) {
+    case 4:
+        b = bcd_val[p[2]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 3:
+        b = bcd_val[p[1]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 2:
+        b = bcd_val[p[0]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 1:
+        break;
+    default:
+        for (size_t i = n - 1; i-- > 0;) {
+            b = bcd_val[p[i]], bad |= b;
+            v = v * 100 + b;
+        }
+        break;
     }
-    if (d & 0x80) /* some byte was not BCD (0xFF has bit 7, no value does) */
+    if (bad & 0x80)
         return MH_EBADBCD;
-    *out = neg ? -(int64_t)mag : (int64_t)mag;
+    *out = neg ? -(int64_t)v : (int64_t)v;
     return 0;
 }
 
@@ -341,7 +357,7 @@ static uint32_t phase_item(uint32_t item, unsigned phase)
     return (item & ~(0xFFu << 16)) | (uint32_t)(base + 20 * phase) << 16;
 }
 
-static int is_block(const struct dlt645_di_def *d, uint32_t di)
+static inline int is_block(const struct dlt645_di_def *d, uint32_t di)
 {
     if (d->flags & DLT645_DI_BLOCK)
         return 1;
@@ -387,9 +403,10 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
     if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && plain[len - 1] == 0xAA)
         len--;
     size_t per = d->bytes;
-    if (len == 0 || len % per != 0 || (!block && len != per))
+    /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
+    size_t count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+    if (len == 0 || count * per != len || (!block && count != 1))
         return MH_EBADLEN;
-    size_t count = len / per;
     if (count > max)
         count = max;
 
@@ -417,32 +434,52 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
             step_item = 1; /* status words 1..7 */
     }
 
+    /* Numbers first, in a loop of their own (the common case, kept tight), then what they are. */
     const uint8_t *p = plain;
-    for (size_t k = 0; k < count; k++, p += per) {
-        struct dlt645_value *v = &out[k];
-        if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-            /* The common case without the general entry's bookkeeping. */
+    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
+        int is_signed = d->fmt == DLT645_FMT_SBCD, exp = -(int)d->decimals;
+        for (size_t k = 0; k < count; k++, p += per) {
+            struct dlt645_value *v = &out[k];
             int64_t m;
             v->raw = p;
             v->raw_len = (uint16_t)per;
-            if (decode_bcd(p, per, d->fmt == DLT645_FMT_SBCD, &m) == 0) {
+            if (decode_bcd(p, per, is_signed, &m) == 0) {
                 v->kind = DLT645_V_NUM;
-                v->num = mh_dec_make(m, -(int)d->decimals);
+                v->num = mh_dec_make(m, exp);
             } else {
                 v->kind = DLT645_V_NODATA;
             }
-        } else {
-            dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, v);
         }
-        unsigned t = tariff + (step_tariff ? (unsigned)k : 0), ph = phase + (step_phase ? (unsigned)k : 0);
-        uint32_t item = d->item ? phase_item(d->item + (step_item ? (uint32_t)k : 0), ph) : 0;
-        if (item && t)
-            item = MH_OBIS_TARIFF(item, t);
-        v->tariff = (uint8_t)t;
-        v->phase = (uint8_t)ph;
-        v->settlement = (uint8_t)settle;
-        v->item = item;
-        v->unit = d->unit;
+    } else {
+        for (size_t k = 0; k < count; k++, p += per)
+            dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
+    }
+    uint32_t item = d->item;
+    uint8_t unit = d->unit;
+    if (!(step_tariff | step_phase | step_item)) {
+        if (item && phase)
+            item = phase_item(item, phase);
+        if (item && tariff)
+            item = MH_OBIS_TARIFF(item, tariff);
+        for (size_t k = 0; k < count; k++) {
+            struct dlt645_value *v = &out[k];
+            v->tariff = (uint8_t)tariff, v->phase = (uint8_t)phase, v->settlement = (uint8_t)settle, v->unit = unit;
+            v->item = item;
+            v->name = NULL;
+        }
+        return (int)count;
+    }
+    for (size_t k = 0; k < count; k++) {
+        struct dlt645_value *v = &out[k];
+        unsigned t = step_tariff ? tariff + (unsigned)k : tariff, ph = step_phase ? phase + (unsigned)k : phase;
+        uint32_t it = item;
+        if (it) {
+            it = phase_item(it + (step_item ? (uint32_t)k : 0), ph);
+            if (t && it)
+                it = MH_OBIS_TARIFF(it, t);
+        }
+        v->tariff = (uint8_t)t, v->phase = (uint8_t)ph, v->settlement = (uint8_t)settle, v->unit = unit;
+        v->item = it;
         v->name = NULL;
     }
     return (int)count;
