@@ -223,6 +223,18 @@ static void add_payload(json_t *o, const struct dlt645_frame *f, const uint8_t *
         int b = baud_of(d[0]);
         json_object_set_new(o, "baud", b ? json_integer(b) : json_null());
         json_object_set_new(o, "baud_word_valid", json_boolean(b != 0));
+    } else if (func == DLT645_OUTPUT_CONTROL && ed == DLT645_2007 && !resp && n == 1) {
+        static const char *const modes[3] = {"clock_pulse", "demand_period", "time_period_switch"};
+        json_object_set_new(o, "output_mode", json_string(d[0] < 3 ? modes[d[0]] : "unknown"));
+    } else if (func == DLT645_CHANGE_PASSWORD && ed == DLT645_2007 && !resp && n == 12) {
+        json_object_set_new(o, "di", jout_hexnum(read_di(d, 4, DLT645_2007), 8));
+        json_object_set_new(o, "password_level", jout_hexnum(d[4], 2));
+        json_object_set_new(o, "new_password_level", jout_hexnum(d[8], 2));
+    } else if (func == DLT645_97_CHANGE_PASSWORD && ed == DLT645_1997 && !resp && n == 8) {
+        json_object_set_new(o, "password_level", jout_hexnum(d[0], 2));
+        json_object_set_new(o, "new_password_level", jout_hexnum(d[4], 2));
+    } else if (func == DLT645_97_CLEAR_DEMAND && ed == DLT645_1997 && !resp && n == 4) {
+        json_object_set_new(o, "password_level", jout_hexnum(d[0], 2));
     } else if (func == DLT645_FREEZE && !resp && n == 4) {
         json_object_set_new(o, "freeze", jout_hex(d, 4, ' '));
     } else if (func == DLT645_REMOTE_CONTROL && !resp && n == 16) {

@@ -298,6 +298,18 @@ int dlt645_enc_clear(struct mh_wr *w, const uint8_t addr[6], uint8_t func, const
 int dlt645_enc_remote_control(struct mh_wr *w, const uint8_t addr[6], const struct dlt645_auth *a,
                               enum dlt645_remote_cmd cmd, const struct mh_tm *valid_until);
 
+/* Multi-function terminal output (0x1D): 00 clock pulse, 01 demand period, 02 time-period switch. */
+int dlt645_enc_output_control(struct mh_wr *w, const uint8_t addr[6], uint8_t mode);
+/* Security authentication (0x03): the ESAM exchange is opaque here (the smart-meter supplement defines it). */
+int dlt645_enc_security(struct mh_wr *w, const uint8_t addr[6], const uint8_t *data, size_t len);
+/* 1997 re-read (0x03): the meter repeats its last reply. */
+int dlt645_enc_reread_97(struct mh_wr *w, const uint8_t addr[6]);
+/* 1997 change password (0x0F): old PA P0..P2 + new PA P0..P2. */
+int dlt645_enc_change_password_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t old_pw,
+                                  uint8_t new_level, uint32_t new_pw);
+/* 1997 clear maximum demand (0x10): PA P0..P2. */
+int dlt645_enc_clear_demand_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t pw);
+
 /* Meter -> master. */
 /* Read response: DI + data (already encoded values); follow sets D5; seq >= 0 adds SEQ (0x92/0xB2). */
 int dlt645_enc_read_response(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
