@@ -151,6 +151,7 @@ enum dlt645_fmt {
     DLT645_FMT_HHMMNN,       /* 3 bytes: daily period table row: start hh:mm, tariff NN (sent NN mm hh) */
     DLT645_FMT_VALUE_COUNT_, /* formats above describe one value; the ones below a whole record */
     DLT645_FMT_RECORD,       /* a fixed sequence of fields (struct dlt645_field) */
+    DLT645_FMT_LOAD,         /* load records (A.7): dlt645_load_decode */
 };
 
 /* DI flags: which parts of the identifier are parameters rather than identity. */
@@ -259,6 +260,20 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
  */
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
                          struct dlt645_value *out, size_t max);
+
+/*
+ * Load records (2007 A.7): A0 A0, length, record time, up to six classes
+ * each closed by AA, checksum, E5; several records may follow each other.
+ * Decode gives per record its time (no item; "no data" when the meter
+ * marked the block E0 E0) and then the values of each class present, each
+ * with its item, unit and field name. `last` goes into settlement.
+ * Returns the count, MH_EBADSTART / MH_EBADLEN / MH_EBADEND when the
+ * structure is wrong. Encode is the inverse (values as decode gives them:
+ * a time, then whole classes recognised by their first item) and returns
+ * the byte count.
+ */
+int dlt645_load_decode(const uint8_t *p, size_t len, uint8_t last, struct dlt645_value *out, size_t max);
+int dlt645_load_encode(const struct dlt645_value *v, size_t n, uint8_t *data, size_t cap);
 
 /* ---- commands and responses (master and meter side) ---- */
 

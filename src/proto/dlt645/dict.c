@@ -308,20 +308,13 @@ static const struct dlt645_di_def frozen_2007[] = {
 };
 
 /*
- * ---- A.7 load records ----
- * A record is A0 A0, a length, the record time and up to six classes of
- * data each closed by AA, a checksum and E5 E5 (2007 A.7 note); the
- * classes present depend on the meter's load-record mode word, so the
- * data is shown as sent after its time.
+ * ---- A.7 load records: a structure of their own, decoded by load.c ----
+ * DI2 = class (00 all), DI0 = which block: 00 earliest, 01 at the start
+ * time given with the request, 02 latest.
  */
-static const struct dlt645_field load_record[] = {
-    FLD(F_RAW, 3, 0, NONE, 0, "record header (A0 A0, length)"), FLD(F_T5, 5, 0, NONE, 0, "record time"), F_REST,
-};
-#define LOAD(di, name) REC(di, 0xFFFFFFFFu, 0, load_record, name)
+#define LOAD(di, name) {di, 0xFFFFFF00u, E7, DLT645_FMT_LOAD, 0, 0, 0, MH_UNIT_NONE, 0, 0, name, NULL}
 static const struct dlt645_di_def load_2007[] = {
-    LOAD(0x06000000, "load record, earliest block"),
-    LOAD(0x06000001, "load record, block at the given time"),
-    LOAD(0x06000002, "load record, latest block"),
+    LOAD(0x06000000, "load record, all classes"),
     LOAD(0x06010000, "load record class 1 (voltage, current, frequency)"),
     LOAD(0x06020000, "load record class 2 (active and reactive power)"),
     LOAD(0x06030000, "load record class 3 (power factor)"),
@@ -462,6 +455,8 @@ static int params_ok(const struct dlt645_di_def *d, uint32_t di)
     if ((f & DLT645_DI_LAST_N) && (d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF))
         return 0;
     if ((f & DLT645_DI_FREEZE) && di2 > 0x07)
+        return 0;
+    if (d->fmt == DLT645_FMT_LOAD && di0 > 0x02)
         return 0;
     return 1;
 }

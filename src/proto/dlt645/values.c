@@ -398,6 +398,8 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
         return MH_EUNKNOWN;
     if (d->fmt == DLT645_FMT_RECORD)
         return decode_record(d, di, plain, len, out, max);
+    if (d->fmt == DLT645_FMT_LOAD)
+        return dlt645_load_decode(plain, len, 0, out, max);
     int block = is_block(d, di);
     /* 1997 block replies end with AA (never a BCD digit). */
     if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && plain[len - 1] == 0xAA)
@@ -492,6 +494,8 @@ int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt64
     if (!d)
         return MH_EUNKNOWN;
     size_t len = 0;
+    if (d->fmt == DLT645_FMT_LOAD)
+        return dlt645_load_encode(v, n, data, cap);
     if (d->fmt == DLT645_FMT_RECORD) {
         if (n != d->nfields)
             return MH_EINVAL;

@@ -208,6 +208,46 @@ static void round_trip(const struct dlt645_di_def *d, uint32_t di, const struct 
     }
 }
 
+/*
+ * A load record with classes 1, 4 and 6 (2, 3 and 5 not recorded): A0 A0,
+ * length, 2026-11-24 00:15, class 1 (229.7 / 230.1 / 0 V, 5.000 / -0.500 /
+ * 0 A, 50.00 Hz) AA, AA, AA, class 4 (1234.56 kWh, 0, 0, -1.00 kvarh) AA,
+ * AA, class 6 (1.5000 kW, 0) AA, checksum, E5.
+ */
+static const uint8_t load_rec[] = {
+    0xA0, 0xA0, 0x31, 0x15, 0x00, 0x24, 0x11, 0x26,
+    0x97, 0x22, 0x01, 0x23, 0x00, 0x00, 0x00, 0x50, 0x00, 0x00, 0x05, 0x80, 0x00, 0x00, 0x00, 0x00, 0x50, 0xAA,
+    0xAA, 0xAA,
+    0x56, 0x34, 0x12, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x80, 0xAA,
+    0xAA,
+    0x00, 0x50, 0x01, 0x00, 0x00, 0x00, 0xAA,
+    0x00, 0xE5,
+};
+
+/* Decode a load record, encode the values, decode again: same values, same bytes but length and checksum. */
+static void load_round_trip(const struct dlt645_di_def *d)
+{
+    struct dlt645_value v[40], again[40];
+    uint8_t data[256];
+    int n = dlt645_values_decode(d->di, DLT645_2007, load_rec, sizeof load_rec, v, 40);
+    if (n != 1 + 7 + 4 + 2)
+        fail_msg("DI %08X (%s): %d values from the load record", d->di, d->name, n);
+    int len = dlt645_values_encode(d->di, DLT645_2007, v, (size_t)n, data, sizeof data);
+    assert_int_equal(len, sizeof load_rec);
+    assert_memory_equal(data, load_rec, 2);
+    assert_memory_equal(data + 3, load_rec + 3, sizeof load_rec - 5);
+    assert_int_equal(data[len - 1], 0xE5);
+    assert_int_equal(dlt645_values_decode(d->di, DLT645_2007, data, (size_t)len, again, 40), n);
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(again[k].kind, v[k].kind);
+        assert_int_equal(again[k].item, v[k].item);
+        if (v[k].item)
+            assert_int_equal(v[k].unit, mh_item_lookup(v[k].item)->unit);
+        if (v[k].kind == DLT645_V_NUM)
+            assert_int_equal(mh_dec_cmp(again[k].num, v[k].num), 0);
+    }
+}
+
 static void test_every_dictionary_entry_round_trips(void **state)
 {
     (void)state;
@@ -224,6 +264,11 @@ static void test_every_dictionary_entry_round_trips(void **state)
             for (size_t k = 0; k < d->nfields; k++)
                 in[k] = sample(d->fields[k].fmt, d->fields[k].bytes, d->fields[k].decimals, k);
             round_trip(d, concrete_di(d, 0), in, d->nfields);
+            records++;
+            continue;
+        }
+        if (d->fmt == DLT645_FMT_LOAD) {
+            load_round_trip(d);
             records++;
             continue;
         }
@@ -361,6 +406,45 @@ static void test_blocks_assign_tariffs_and_phases(void **state)
     assert_null(dlt645_di_lookup(0x0001000D, DLT645_2007));
 }
 
+static void test_load_records(void **state)
+{
+    (void)state;
+    struct dlt645_value v[64];
+    int n = dlt645_values_decode(0x06000001, DLT645_2007, load_rec, sizeof load_rec, v, 64);
+    assert_int_equal(n, 14);
+    assert_int_equal(v[0].kind, DLT645_V_TIME);
+    assert_int_equal(v[0].time.min, 15);
+    assert_int_equal(v[1].item, MH_ITEM_U_L1);
+    assert_int_equal(mh_dec_cmp(v[1].num, mh_dec_make(2297, -1)), 0);
+    assert_int_equal(mh_dec_cmp(v[5].num, mh_dec_make(-500, -3)), 0);
+    assert_int_equal(v[8].item, MH_ITEM_AE_IMP);
+    assert_int_equal(mh_dec_cmp(v[8].num, mh_dec_make(123456, -2)), 0);
+    assert_int_equal(mh_dec_cmp(v[11].num, mh_dec_make(-100, -2)), 0);
+    assert_int_equal(v[12].item, MH_ITEM_DEM_AE_IMP);
+    /* two records back to back; the second marked incorrect by the meter (E0 E0) */
+    uint8_t two[2 * sizeof load_rec];
+    memcpy(two, load_rec, sizeof load_rec);
+    memcpy(two + sizeof load_rec, load_rec, sizeof load_rec);
+    two[sizeof load_rec] = two[sizeof load_rec + 1] = 0xE0;
+    n = dlt645_values_decode(0x06000001, DLT645_2007, two, sizeof two, v, 64);
+    assert_int_equal(n, 28);
+    assert_int_equal(v[14].kind, DLT645_V_NODATA);
+    assert_int_equal(v[15].kind, DLT645_V_NODATA);
+    /* structure errors */
+    uint8_t bad[sizeof load_rec];
+    memcpy(bad, load_rec, sizeof bad);
+    bad[0] = 0xA1;
+    assert_int_equal(dlt645_values_decode(0x06000001, DLT645_2007, bad, sizeof bad, v, 64), MH_EBADSTART);
+    memcpy(bad, load_rec, sizeof bad);
+    bad[25] = 0xAB; /* class 1 not closed by AA */
+    assert_int_equal(dlt645_values_decode(0x06000001, DLT645_2007, bad, sizeof bad, v, 64), MH_EBADLEN);
+    memcpy(bad, load_rec, sizeof bad);
+    bad[sizeof bad - 1] = 0x16;
+    assert_int_equal(dlt645_values_decode(0x06000001, DLT645_2007, bad, sizeof bad, v, 64), MH_EBADEND);
+    for (size_t cut = 0; cut < sizeof load_rec; cut++)
+        assert_true(dlt645_values_decode(0x06000001, DLT645_2007, load_rec, cut, v, 64) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_blocks_assign_tariffs_and_phases),
         cmocka_unit_test(test_bcd_edge_values),
         cmocka_unit_test(test_records_decode_field_by_field),
+        cmocka_unit_test(test_load_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
