@@ -17,6 +17,7 @@
  * rows read most often come first. The round-trip test looks every row up
  * by its own identifier, so a row that can never be found fails at once.
  */
+#include "dlt645_int.h"
 #include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/item.h"
 
@@ -285,13 +286,6 @@ static const struct dlt645_di_def params_2007[] = {
 
 /* ---- A.6 frozen data: DI2 freeze type 00..07, DI1 content, DI0 n-th last freeze ---- */
 #define FROZEN(di1, fmt, bytes, dec, unit, item, name) R7(0x05000000u | (di1) << 8, 0xFF00FF00u, fmt, bytes, dec, L | B | FZ, unit, item, name)
-static const struct dlt645_field frozen_variables[] = {
-    FLD(F_SBCD, 3, 4, KW, MH_ITEM_P, "active power"), FLD(F_SBCD, 3, 4, KW, MH_ITEM_P_L1, "phase A active power"),
-    FLD(F_SBCD, 3, 4, KW, MH_ITEM_P_L2, "phase B active power"), FLD(F_SBCD, 3, 4, KW, MH_ITEM_P_L3, "phase C active power"),
-    FLD(F_SBCD, 3, 4, KVAR, MH_ITEM_Q, "reactive power"), FLD(F_SBCD, 3, 4, KVAR, MH_ITEM_Q_L1, "phase A reactive power"),
-    FLD(F_SBCD, 3, 4, KVAR, MH_ITEM_Q_L2, "phase B reactive power"), FLD(F_SBCD, 3, 4, KVAR, MH_ITEM_Q_L3, "phase C reactive power"),
-};
-
 static const struct dlt645_di_def frozen_2007[] = {
     FROZEN(0x01u, F_BCD, 4, 2, KWH, MH_ITEM_AE_IMP, "frozen forward active energy"),
     FROZEN(0x00u, F_T5, 5, 0, NONE, 0, "freeze time"),
@@ -304,7 +298,7 @@ static const struct dlt645_di_def frozen_2007[] = {
     FROZEN(0x08u, F_BCD, 4, 2, KVARH, MH_ITEM_RE_Q4, "frozen quadrant IV reactive energy"),
     FROZEN(0x09u, F_DEM, 8, 4, KW, MH_ITEM_MD_AE_IMP, "frozen forward active maximum demand"),
     FROZEN(0x0Au, F_DEM, 8, 4, KW, MH_ITEM_MD_AE_EXP, "frozen reverse active maximum demand"),
-    REC(0x05001000u, 0xFF00FF00u, L | FZ, frozen_variables, "frozen variables"),
+    REC(0x05001000u, 0xFF00FF00u, L | FZ, dlt645_power_fields, "frozen variables"),
 };
 
 /*

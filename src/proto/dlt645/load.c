@@ -23,6 +23,7 @@
  * structure itself (start code, class sizes, separators, end code) is
  * enforced, so a record that decodes is laid out as the standard says.
  */
+#include "dlt645_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/item.h"
@@ -35,7 +36,7 @@ static const struct dlt645_field class1[] = {
     FLD(SBCD, 3, 3, A, MH_ITEM_I_L2, "current B"),     FLD(SBCD, 3, 3, A, MH_ITEM_I_L3, "current C"),
     FLD(BCD, 2, 2, HZ, MH_ITEM_FREQ, "frequency"),
 };
-static const struct dlt645_field class2[] = {
+const struct dlt645_field dlt645_power_fields[8] = {
     FLD(SBCD, 3, 4, KW, MH_ITEM_P, "active power"),          FLD(SBCD, 3, 4, KW, MH_ITEM_P_L1, "active power A"),
     FLD(SBCD, 3, 4, KW, MH_ITEM_P_L2, "active power B"),     FLD(SBCD, 3, 4, KW, MH_ITEM_P_L3, "active power C"),
     FLD(SBCD, 3, 4, KVAR, MH_ITEM_Q, "reactive power"),      FLD(SBCD, 3, 4, KVAR, MH_ITEM_Q_L1, "reactive power A"),
@@ -67,7 +68,7 @@ static const struct {
     const struct dlt645_field *fields;
     uint8_t n, bytes;
 } classes[6] = {
-    {class1, 7, 17}, {class2, 8, 24}, {class3, 4, 8}, {class4, 4, 16}, {class5, 4, 16}, {class6, 2, 6},
+    {class1, 7, 17}, {dlt645_power_fields, 8, 24}, {class3, 4, 8}, {class4, 4, 16}, {class5, 4, 16}, {class6, 2, 6},
 };
 
 static void put_value(const struct dlt645_field *f, const uint8_t *p, uint8_t last, struct dlt645_value *v)
