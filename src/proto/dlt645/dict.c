@@ -11,7 +11,8 @@
  * variables, C parameters).
  *
  * The table is cut into one array per category (DI3 for 2007, the class
- * nibble for 1997), so a lookup looks at one category only; inside a
+ * nibble for 1997), so a lookup (dlt645_int.h, inline for the value
+ * decoder) looks at one category only; inside a
  * category the first matching row wins, so a row with more identifying
  * bits (a count) comes before the row it shadows (its records), and the
  * rows read most often come first. The round-trip test looks every row up
@@ -391,37 +392,31 @@ static const struct dlt645_di_def class_c_1997[] = {
     R97(0xC33F, 0xFFFFu, DLT645_FMT_HHMMNN, 3, 0, B | DLT645_DI_BLOCK_END_AA, NONE, 0, "daily period table 1"),
 };
 
-struct section {
-    const struct dlt645_di_def *rows;
-    uint8_t n;
-};
 #define SECTION(a) {a, N_OF(a)}
 
 /* 2007 by DI3 = 00 .. 06; 1997 by class nibble 9, A, B, C. */
-static const struct section sections_2007[] = {
+const struct dlt645_section dlt645_sections_2007[DLT645_N2007] = {
     SECTION(energy_2007), SECTION(demand_2007), SECTION(inst_2007), SECTION(events_2007),
     SECTION(params_2007), SECTION(frozen_2007), SECTION(load_2007),
 };
-static const struct section sections_1997[] = {
+const struct dlt645_section dlt645_sections_1997[DLT645_N1997] = {
     SECTION(energy_1997), SECTION(demand_1997), SECTION(class_b_1997), SECTION(class_c_1997),
 };
-#define N2007 (sizeof sections_2007 / sizeof sections_2007[0])
-#define N1997 (sizeof sections_1997 / sizeof sections_1997[0])
 
 size_t dlt645_di_count(void)
 {
     size_t n = 0;
-    for (size_t s = 0; s < N2007; s++)
-        n += sections_2007[s].n;
-    for (size_t s = 0; s < N1997; s++)
-        n += sections_1997[s].n;
+    for (size_t s = 0; s < DLT645_N2007; s++)
+        n += dlt645_sections_2007[s].n;
+    for (size_t s = 0; s < DLT645_N1997; s++)
+        n += dlt645_sections_1997[s].n;
     return n;
 }
 
 const struct dlt645_di_def *dlt645_di_entry(size_t i)
 {
-    for (size_t s = 0; s < N2007 + N1997; s++) {
-        const struct section *sec = s < N2007 ? &sections_2007[s] : &sections_1997[s - N2007];
+    for (size_t s = 0; s < DLT645_N2007 + DLT645_N1997; s++) {
+        const struct dlt645_section *sec = s < DLT645_N2007 ? &dlt645_sections_2007[s] : &dlt645_sections_1997[s - DLT645_N2007];
         if (i < sec->n)
             return &sec->rows[i];
         i -= sec->n;
@@ -429,50 +424,7 @@ const struct dlt645_di_def *dlt645_di_entry(size_t i)
     return NULL;
 }
 
-/* Parameter bytes in range: tariffs 0..63 or FF, settlements 0..12, phases 0..3 or FF, n-th last 1..254. */
-static int params_ok(const struct dlt645_di_def *d, uint32_t di)
-{
-    unsigned di2 = (di >> 16) & 0xFF, di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
-    unsigned f = d->flags;
-    if (d->edition == DLT645_1997) {
-        unsigned low = di & 0x0F;
-        if ((f & DLT645_DI_1997_PHASE) && low != 0x0F && (low > 3 || (low == 0 && !(f & DLT645_DI_PHASE_TOTAL))))
-            return 0;
-        return 1;
-    }
-    if ((f & DLT645_DI_TARIFF) && di1 > 0x3F && di1 != 0xFF)
-        return 0;
-    if ((f & DLT645_DI_SETTLE) && di0 > 0x0C)
-        return 0;
-    if ((f & DLT645_DI_PHASE_DI1) && di1 != 0xFF && (di1 > 3 || (di1 == 0 && !(f & DLT645_DI_PHASE_TOTAL))))
-        return 0;
-    if ((f & DLT645_DI_LAST_N) && (d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF))
-        return 0;
-    if ((f & DLT645_DI_FREEZE) && di2 > 0x07)
-        return 0;
-    if (d->fmt == DLT645_FMT_LOAD && di0 > 0x02)
-        return 0;
-    return 1;
-}
-
 const struct dlt645_di_def *dlt645_di_lookup(uint32_t di, enum dlt645_edition ed)
 {
-    const struct section *sec;
-    if (ed == DLT645_2007) {
-        unsigned k = di >> 24;
-        if (k >= N2007)
-            return NULL;
-        sec = &sections_2007[k];
-    } else {
-        unsigned k = (di >> 12) & 0xF;
-        if (di > 0xFFFF || k < 9 || k >= 9 + N1997)
-            return NULL;
-        sec = &sections_1997[k - 9];
-    }
-    for (unsigned i = 0; i < sec->n; i++) {
-        const struct dlt645_di_def *d = &sec->rows[i];
-        if ((di & d->mask) == d->di)
-            return params_ok(d, di) ? d : NULL;
-    }
-    return NULL;
+    return dlt645_di_find(di, ed);
 }

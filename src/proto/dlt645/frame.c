@@ -26,27 +26,24 @@ int dlt645_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out)
 int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out, struct dlt645_frame *fr)
 {
     size_t i = 0;
-    for (;;) {
+    for (;; i++) {
         while (i < len && buf[i] != 0x68)
             i++;
         out->off = i;
-        out->len = 0;
         if (len - i < 10) /* need 68 A*6 68 C L to know the length */
-            return 0;
-        if (buf[i + 7] != 0x68) {
-            i++;
+            break;
+        if (buf[i + 7] != 0x68)
             continue;
-        }
-        size_t flen = DLT645_MIN_FRAME + buf[i + 9];
-        if (len - i < flen)
-            return 0;
         const uint8_t *f = buf + i;
-        out->len = flen;
+        size_t flen = DLT645_MIN_FRAME + f[9];
+        if (len - i < flen)
+            break;
         uint8_t cs = mh_sum8(f, flen - 2);
         if (cs != f[flen - 2] || f[flen - 1] != 0x16) {
             out->len = 1;
             return cs != f[flen - 2] ? MH_EBADCS : MH_EBADEND;
         }
+        out->len = flen;
         memcpy(fr->addr, f + 1, 6);
         fr->ctrl = f[8];
         fr->len = f[9];
@@ -58,6 +55,8 @@ int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out,
         fr->preamble_fe = (uint8_t)fe;
         return 1;
     }
+    out->len = 0;
+    return 0;
 }
 
 int dlt645_frame_parse(const uint8_t *p, size_t len, struct dlt645_frame *f)

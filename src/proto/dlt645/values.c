@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "dlt645_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/bcd.h"
 #include "meterhub/proto/dlt645.h"
@@ -343,8 +344,17 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
 
 /* ---- the values of a response, under the dictionary ---- */
 
-/* Item of a per-phase quantity: OBIS L1 = C + 20, L2 = C + 40, L3 = C + 60 (IEC 62056-61 7.5.1). */
-static uint32_t phase_item(uint32_t item, unsigned phase)
+/*
+ * Item of a per-phase quantity: OBIS L1 = C + 20, L2 = C + 40, L3 = C + 60
+ * (IEC 62056-61 7.5.1); base is the item's C brought back to the total's.
+ */
+static inline unsigned phase_base(uint32_t item)
+{
+    unsigned c = MH_OBIS_C(item);
+    return c > 60 ? c - 60 : (c > 40 ? c - 40 : (c > 20 ? c - 20 : c));
+}
+
+static inline uint32_t phase_item(uint32_t item, unsigned base, unsigned phase)
 {
     if (!item || !phase)
         return item;
@@ -352,8 +362,6 @@ static uint32_t phase_item(uint32_t item, unsigned phase)
         return 0; /* device items (counts, times) have no per-phase code */
     if (item == MH_ITEM_ANG_I1_U1)
         return phase == 1 ? MH_ITEM_ANG_I1_U1 : (phase == 2 ? MH_ITEM_ANG_I2_U2 : MH_ITEM_ANG_I3_U3);
-    unsigned c = MH_OBIS_C(item);
-    unsigned base = c > 60 ? c - 60 : (c > 40 ? c - 40 : (c > 20 ? c - 20 : c));
     return (item & ~(0xFFu << 16)) | (uint32_t)(base + 20 * phase) << 16;
 }
 
@@ -393,7 +401,7 @@ static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
                          struct dlt645_value *out, size_t max)
 {
-    const struct dlt645_di_def *d = dlt645_di_lookup(di, ed);
+    const struct dlt645_di_def *d = dlt645_di_find(di, ed);
     if (!d)
         return MH_EUNKNOWN;
     if (d->fmt == DLT645_FMT_RECORD)
@@ -460,7 +468,7 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
     uint8_t unit = d->unit;
     if (!(step_tariff | step_phase | step_item)) {
         if (item && phase)
-            item = phase_item(item, phase);
+            item = phase_item(item, phase_base(item), phase);
         if (item && tariff)
             item = MH_OBIS_TARIFF(item, tariff);
         for (size_t k = 0; k < count; k++) {
@@ -471,12 +479,13 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
         }
         return (int)count;
     }
+    unsigned base = phase_base(item);
     for (size_t k = 0; k < count; k++) {
         struct dlt645_value *v = &out[k];
         unsigned t = step_tariff ? tariff + (unsigned)k : tariff, ph = step_phase ? phase + (unsigned)k : phase;
         uint32_t it = item;
         if (it) {
-            it = phase_item(it + (step_item ? (uint32_t)k : 0), ph);
+            it = phase_item(it + (step_item ? (uint32_t)k : 0), base, ph);
             if (t && it)
                 it = MH_OBIS_TARIFF(it, t);
         }
