@@ -5,8 +5,10 @@
  * current, power, max demand with time, a daily freeze, status word 3 and
  * an error reply, a quarter of them with an FE preamble.
  *
- *   bench_dlt645              the comparison
- *   bench_dlt645 once N       decode N passes once (for callgrind: instructions per frame)
+ *   bench_dlt645                      the comparison
+ *   bench_dlt645 once N [baseline]    N passes of the decoder (or the baseline) and
+ *                                     nothing else, for callgrind: instructions per
+ *                                     frame (scripts/bench-callgrind.sh)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,11 +115,12 @@ int main(int argc, char **argv)
 {
     build_mix();
     double frames = (double)frames_per_pass * PASSES;
-    if (argc == 3 && strcmp(argv[1], "once") == 0) {
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "once") == 0) {
         long n = strtol(argv[2], NULL, 10);
+        int base = argc == 4 && strcmp(argv[3], "baseline") == 0;
         for (long k = 0; k < n; k++)
-            decode_all(NULL);
-        printf("decoded %.0f frames\n", frames * (double)n);
+            (base ? validate_only : decode_all)(NULL);
+        printf("frames %.0f\n", frames * (double)n);
         return 0;
     }
     uint64_t a0 = bench_allocs();

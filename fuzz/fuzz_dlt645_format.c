@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    enum dlt645_fmt fmt = (enum dlt645_fmt)(data[0] % (DLT645_FMT_ADDRESS + 1));
+    enum dlt645_fmt fmt = (enum dlt645_fmt)(data[0] % DLT645_FMT_VALUE_COUNT_);
     unsigned decimals = (data[0] >> 4) % 5;
     size_t n = size - 1;
     uint8_t *field = malloc(n ? n : 1);

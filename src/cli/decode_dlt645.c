@@ -11,6 +11,18 @@
 
 #define MAX_VALUES 64
 
+/* Text fields are sent last character first (DL/T 645-2007 A.5 notes on ASCII items). */
+static json_t *text_json(const uint8_t *p, size_t n)
+{
+    char t[256];
+    size_t k = 0;
+    for (size_t i = n; i-- > 0 && k + 1 < sizeof t;)
+        if (p[i] != 0x00) /* meters pad with NUL */
+            t[k++] = p[i] >= 0x20 && p[i] < 0x7F ? (char)p[i] : '?';
+    t[k] = '\0';
+    return json_string(t);
+}
+
 static json_t *value_json(const struct dlt645_value *v)
 {
     json_t *o;
@@ -23,11 +35,14 @@ static json_t *value_json(const struct dlt645_value *v)
         } else {
             o = json_object();
             json_object_set_new(o, "value", v->kind == DLT645_V_NODATA ? json_null() : jout_dec(v->num));
+            json_object_set_new(o, "unit", json_string(mh_unit_name((enum mh_unit)v->unit)));
         }
         if (v->kind == DLT645_V_NUM_TIME)
             json_object_set_new(o, "time", jout_tm(&v->time));
-        if (v->kind == DLT645_V_NODATA)
+        if (v->kind == DLT645_V_NODATA) {
             json_object_set_new(o, "no_data", json_true());
+            json_object_set_new(o, "data", jout_hex(v->raw, v->raw_len, ' '));
+        }
         break;
     case DLT645_V_TIME:
         o = json_object();
@@ -47,11 +62,19 @@ static json_t *value_json(const struct dlt645_value *v)
             json_object_set_new(o, "item", jout_item_code(v->item));
         json_object_set_new(o, "text", json_string(v->text));
         break;
+    case DLT645_V_TEXT:
+        o = json_object();
+        if (v->item)
+            json_object_set_new(o, "item", jout_item_code(v->item));
+        json_object_set_new(o, "text", text_json(v->raw, v->raw_len));
+        break;
     default:
         o = json_object();
         json_object_set_new(o, "hex", jout_hex(v->raw, v->raw_len, ' '));
         break;
     }
+    if (v->name)
+        json_object_set_new(o, "field", json_string(v->name));
     if (v->tariff)
         json_object_set_new(o, "tariff", json_integer(v->tariff));
     if (v->phase)
@@ -200,6 +223,18 @@ static void add_payload(json_t *o, const struct dlt645_frame *f, const uint8_t *
         int b = baud_of(d[0]);
         json_object_set_new(o, "baud", b ? json_integer(b) : json_null());
         json_object_set_new(o, "baud_word_valid", json_boolean(b != 0));
+    } else if (func == DLT645_OUTPUT_CONTROL && ed == DLT645_2007 && !resp && n == 1) {
+        static const char *const modes[3] = {"clock_pulse", "demand_period", "time_period_switch"};
+        json_object_set_new(o, "output_mode", json_string(d[0] < 3 ? modes[d[0]] : "unknown"));
+    } else if (func == DLT645_CHANGE_PASSWORD && ed == DLT645_2007 && !resp && n == 12) {
+        json_object_set_new(o, "di", jout_hexnum(read_di(d, 4, DLT645_2007), 8));
+        json_object_set_new(o, "password_level", jout_hexnum(d[4], 2));
+        json_object_set_new(o, "new_password_level", jout_hexnum(d[8], 2));
+    } else if (func == DLT645_97_CHANGE_PASSWORD && ed == DLT645_1997 && !resp && n == 8) {
+        json_object_set_new(o, "password_level", jout_hexnum(d[0], 2));
+        json_object_set_new(o, "new_password_level", jout_hexnum(d[4], 2));
+    } else if (func == DLT645_97_CLEAR_DEMAND && ed == DLT645_1997 && !resp && n == 4) {
+        json_object_set_new(o, "password_level", jout_hexnum(d[0], 2));
     } else if (func == DLT645_FREEZE && !resp && n == 4) {
         json_object_set_new(o, "freeze", jout_hex(d, 4, ' '));
     } else if (func == DLT645_REMOTE_CONTROL && !resp && n == 16) {

@@ -124,11 +124,15 @@ int dlt645_addr_parse(const char *text, uint8_t addr[6]);
 /* Names of the error bits of an abnormal response's ERR byte, by edition (bit 0..7). */
 const char *dlt645_err_bit_name(unsigned bit, enum dlt645_edition ed);
 
-#endif
-
 /* ---- data identifiers and values ---- */
 
-/* How a data item is laid out (after the +0x33 is removed; least significant byte first). */
+/*
+ * How a data item is laid out (after the +0x33 is removed; least
+ * significant byte first, DL/T 645-2007 4.2 and appendix A). Sign
+ * handling is part of the format: DLT645_FMT_SBCD carries the sign in bit 7
+ * of the most significant byte (2007 appendix A note), every other numeric
+ * format is unsigned.
+ */
 enum dlt645_fmt {
     DLT645_FMT_RAW,          /* shown as bytes */
     DLT645_FMT_BCD,          /* unsigned BCD with `decimals` decimals */
@@ -139,56 +143,95 @@ enum dlt645_fmt {
     DLT645_FMT_HHMMSS,       /* 3 bytes */
     DLT645_FMT_MMDDHHMM,     /* 4 bytes (1997 demand time) */
     DLT645_FMT_DEMAND,       /* XX.XXXX kW (3) + YYMMDDhhmm (5) */
-    DLT645_FMT_BITS,         /* status word */
+    DLT645_FMT_BITS,         /* status word, identifiers, operator codes (n <= 4) */
     DLT645_FMT_ADDRESS,      /* 6 BCD bytes, printed most significant first */
+    DLT645_FMT_ASCII,        /* text, sent last character first (model, version, ratings) */
+    DLT645_FMT_DDHH,         /* 2 bytes: settlement day and hour, sent hh DD */
+    DLT645_FMT_MMDDNN,       /* 3 bytes: time-zone table row: start MM-DD, daily table NN (sent NN DD MM) */
+    DLT645_FMT_HHMMNN,       /* 3 bytes: daily period table row: start hh:mm, tariff NN (sent NN mm hh) */
+    DLT645_FMT_VALUE_COUNT_, /* formats above describe one value; the ones below a whole record */
+    DLT645_FMT_RECORD,       /* a fixed sequence of fields (struct dlt645_field) */
+    DLT645_FMT_LOAD,         /* load records (A.7): dlt645_load_decode */
 };
 
 /* DI flags: which parts of the identifier are parameters rather than identity. */
 enum {
-    DLT645_DI_TARIFF = 1 << 0,     /* DI1 = tariff (0 total, 1..63), FF = block of total + tariffs */
-    DLT645_DI_SETTLE = 1 << 1,     /* DI0 = settlement (0 current, n = n-th last) */
-    DLT645_DI_LAST_N = 1 << 2,     /* DI0 = n-th last record / freeze */
-    DLT645_DI_PHASE_DI1 = 1 << 3,  /* DI1 = phase (1..3; 0 total where the table allows), FF block */
-    DLT645_DI_1997_TARIFF = 1 << 4, /* 1997: low nibble = tariff (0 total, F block) */
-    DLT645_DI_1997_PHASE = 1 << 5, /* 1997: low nibble = phase 1..3 */
+    DLT645_DI_TARIFF = 1 << 0,       /* DI1 = tariff (0 total, 1..63), FF = block of total + tariffs */
+    DLT645_DI_SETTLE = 1 << 1,       /* DI0 = settlement (0 current, n = n-th last, 1..12) */
+    DLT645_DI_LAST_N = 1 << 2,       /* DI0 = n-th last record / freeze (1..254) */
+    DLT645_DI_PHASE_DI1 = 1 << 3,    /* DI1 = phase (1..3; 0 total where the table allows), FF block */
+    DLT645_DI_1997_TARIFF = 1 << 4,  /* 1997: low nibble = tariff (0 total, F block) */
+    DLT645_DI_1997_PHASE = 1 << 5,   /* 1997: low nibble = phase (0 total where allowed, F block) */
     DLT645_DI_BLOCK_END_AA = 1 << 6, /* 1997 blocks end with AA */
-    DLT645_DI_BLOCK = 1 << 7,        /* always a block: total + tariffs (frozen energy) */
+    DLT645_DI_BLOCK = 1 << 7,        /* may carry several values: total + tariffs, table rows */
+    DLT645_DI_PHASE_TOTAL = 1 << 8,  /* phase 0 is the total (power, power factor): blocks are total, A, B, C */
+    DLT645_DI_1997_MONTH = 1 << 9,   /* 1997: second nibble 0/4/8 (+1 reactive) = current, last, last-but-one month */
+    DLT645_DI_FREEZE = 1 << 10,      /* DI2 = freeze type 00..07 (2007 A.6) */
 };
 
-struct dlt645_di_def {
-    uint32_t di;    /* identifier with its parameter bytes zero */
-    uint32_t mask;  /* the bits that identify the entry */
-    uint8_t edition;
-    uint8_t fmt;
-    uint8_t bytes;    /* per value */
+/* One field of a record (event records, frozen variables). */
+struct dlt645_field {
+    uint8_t fmt;      /* enum dlt645_fmt (a value format) */
+    uint8_t bytes;    /* 0: the rest of the data (last field only) */
     uint8_t decimals;
-    uint16_t flags;
-    uint32_t item;    /* MH_ITEM_* (0: none); phase/tariff applied when decoding */
+    uint8_t unit;     /* enum mh_unit */
+    uint32_t item;    /* MH_ITEM_* or 0 */
     const char *name;
 };
 
-/* The entry for an identifier, or NULL. 1997 identifiers are 16-bit. */
+/*
+ * One dictionary entry. An identifier matches when (di & mask) == di of the
+ * entry; the parameter bits (tariff, phase, settlement, n-th last) are the
+ * ones the mask leaves out and the flags say how to read them. The unit
+ * is the engineering unit of every value (the item's canonical unit where
+ * there is an item; a test checks they agree).
+ */
+struct dlt645_di_def {
+    uint32_t di;
+    uint32_t mask;
+    uint8_t edition;  /* enum dlt645_edition */
+    uint8_t fmt;      /* enum dlt645_fmt */
+    uint8_t bytes;    /* per value (0 for records) */
+    uint8_t decimals;
+    uint16_t flags;
+    uint8_t unit;     /* enum mh_unit */
+    uint8_t nfields;  /* DLT645_FMT_RECORD */
+    uint32_t item;    /* MH_ITEM_* (0: none); phase/tariff applied when decoding */
+    const char *name;
+    const struct dlt645_field *fields; /* DLT645_FMT_RECORD: nfields fields */
+};
+
+/* The entry for an identifier, or NULL (also when a parameter is out of range). 1997 identifiers are 16-bit. */
 const struct dlt645_di_def *dlt645_di_lookup(uint32_t di, enum dlt645_edition ed);
 
-/* The whole dictionary (for round-trip tests and documentation). */
-const struct dlt645_di_def *dlt645_di_table(size_t *n);
+/* The whole dictionary (round-trip tests, documentation): entry i, or NULL past the end. */
+const struct dlt645_di_def *dlt645_di_entry(size_t i);
+size_t dlt645_di_count(void);
 
 enum dlt645_vkind {
     DLT645_V_NUM,      /* num */
-    DLT645_V_NUM_TIME, /* num with the time it occurred (max demand) */
+    DLT645_V_NUM_TIME, /* num with a time (max demand and when; table row start and number) */
     DLT645_V_TIME,     /* time */
     DLT645_V_BITS,     /* bits */
     DLT645_V_ADDRESS,  /* text: 12 digits */
     DLT645_V_RAW,      /* raw bytes */
     DLT645_V_NODATA,   /* the meter sent its "no data" fill (FF/EE) or digits that are not BCD */
+    DLT645_V_TEXT,     /* raw bytes are characters, last character first (as sent) */
 };
 
+/*
+ * A decoded value. Only the fields of its kind are meaningful: num for
+ * NUM / NUM_TIME, time for TIME / NUM_TIME, bits for BITS, text for
+ * ADDRESS, raw for RAW / TEXT (raw and raw_len are always set).
+ */
 struct dlt645_value {
     uint8_t kind;       /* enum dlt645_vkind */
     uint8_t tariff;     /* 0 total, 1..63 */
     uint8_t phase;      /* 0 none/total, 1..3 */
     uint8_t settlement; /* 0 current, n = n-th last settlement / record */
+    uint8_t unit;       /* enum mh_unit (set by dlt645_values_decode) */
     uint32_t item;      /* MH_ITEM_* with tariff in E; 0 when none */
+    const char *name;   /* record field name, NULL otherwise (set by dlt645_values_decode) */
     struct mh_dec num;
     struct mh_tm time;
     uint32_t bits;
@@ -217,6 +260,20 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
  */
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
                          struct dlt645_value *out, size_t max);
+
+/*
+ * Load records (2007 A.7): A0 A0, length, record time, up to six classes
+ * each closed by AA, checksum, E5; several records may follow each other.
+ * Decode gives per record its time (no item; "no data" when the meter
+ * marked the block E0 E0) and then the values of each class present, each
+ * with its item, unit and field name. `last` goes into settlement.
+ * Returns the count, MH_EBADSTART / MH_EBADLEN / MH_EBADEND when the
+ * structure is wrong. Encode is the inverse (values as decode gives them:
+ * a time, then whole classes recognised by their first item) and returns
+ * the byte count.
+ */
+int dlt645_load_decode(const uint8_t *p, size_t len, uint8_t last, struct dlt645_value *out, size_t max);
+int dlt645_load_encode(const struct dlt645_value *v, size_t n, uint8_t *data, size_t cap);
 
 /* ---- commands and responses (master and meter side) ---- */
 
@@ -256,6 +313,18 @@ int dlt645_enc_clear(struct mh_wr *w, const uint8_t addr[6], uint8_t func, const
 int dlt645_enc_remote_control(struct mh_wr *w, const uint8_t addr[6], const struct dlt645_auth *a,
                               enum dlt645_remote_cmd cmd, const struct mh_tm *valid_until);
 
+/* Multi-function terminal output (0x1D): 00 clock pulse, 01 demand period, 02 time-period switch. */
+int dlt645_enc_output_control(struct mh_wr *w, const uint8_t addr[6], uint8_t mode);
+/* Security authentication (0x03): the ESAM exchange is opaque here (the smart-meter supplement defines it). */
+int dlt645_enc_security(struct mh_wr *w, const uint8_t addr[6], const uint8_t *data, size_t len);
+/* 1997 re-read (0x03): the meter repeats its last reply. */
+int dlt645_enc_reread_97(struct mh_wr *w, const uint8_t addr[6]);
+/* 1997 change password (0x0F): old PA P0..P2 + new PA P0..P2. */
+int dlt645_enc_change_password_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t old_pw,
+                                  uint8_t new_level, uint32_t new_pw);
+/* 1997 clear maximum demand (0x10): PA P0..P2. */
+int dlt645_enc_clear_demand_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t pw);
+
 /* Meter -> master. */
 /* Read response: DI + data (already encoded values); follow sets D5; seq >= 0 adds SEQ (0x92/0xB2). */
 int dlt645_enc_read_response(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
@@ -271,3 +340,5 @@ int dlt645_enc_error(struct mh_wr *w, const uint8_t addr[6], uint8_t func, uint8
  */
 int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
                          uint8_t *data, size_t cap);
+
+#endif

@@ -24,11 +24,17 @@ static size_t put_di(uint8_t *p, uint32_t di, enum dlt645_edition ed)
 }
 
 /* PA P0 P1 P2 C0 C1 C2 C3: password and operator as BCD digits, low byte first. */
+/* PA P0 P1 P2: level and a 6-digit password, low byte first. */
+static void put_password(uint8_t *p, uint8_t level, uint32_t pw)
+{
+    p[0] = level;
+    for (int k = 0; k < 3; k++)
+        p[1 + k] = (uint8_t)(pw >> (8 * k));
+}
+
 static int put_auth(uint8_t *p, const struct dlt645_auth *a)
 {
-    p[0] = a->level;
-    for (int k = 0; k < 3; k++)
-        p[1 + k] = (uint8_t)(a->password >> (8 * k));
+    put_password(p, a->level, a->password);
     for (int k = 0; k < 4; k++)
         p[4 + k] = (uint8_t)(a->operator_code >> (8 * k));
     return 0;
@@ -135,12 +141,8 @@ int dlt645_enc_change_password(struct mh_wr *w, const uint8_t addr[6], uint8_t l
     if (new_level > 9)
         return MH_EINVAL;
     put_di(d, 0x04000C01u + new_level, DLT645_2007);
-    d[4] = level;
-    for (int k = 0; k < 3; k++)
-        d[5 + k] = (uint8_t)(old_pw >> (8 * k));
-    d[8] = new_level;
-    for (int k = 0; k < 3; k++)
-        d[9 + k] = (uint8_t)(new_pw >> (8 * k));
+    put_password(d + 4, level, old_pw);
+    put_password(d + 8, new_level, new_pw);
     return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_CHANGE_PASSWORD, d, 12));
 }
 
@@ -170,6 +172,39 @@ int dlt645_enc_remote_control(struct mh_wr *w, const uint8_t addr[6], const stru
     return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_REMOTE_CONTROL, d, 16));
 }
 
+int dlt645_enc_output_control(struct mh_wr *w, const uint8_t addr[6], uint8_t mode)
+{
+    if (mode > 2)
+        return MH_EINVAL;
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_OUTPUT_CONTROL, &mode, 1));
+}
+
+int dlt645_enc_security(struct mh_wr *w, const uint8_t addr[6], const uint8_t *data, size_t len)
+{
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_SECURITY, data, len));
+}
+
+int dlt645_enc_reread_97(struct mh_wr *w, const uint8_t addr[6])
+{
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_97_REREAD, NULL, 0));
+}
+
+int dlt645_enc_change_password_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t old_pw,
+                                  uint8_t new_level, uint32_t new_pw)
+{
+    uint8_t d[8];
+    put_password(d, level, old_pw);
+    put_password(d + 4, new_level, new_pw);
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_97_CHANGE_PASSWORD, d, 8));
+}
+
+int dlt645_enc_clear_demand_97(struct mh_wr *w, const uint8_t addr[6], uint8_t level, uint32_t pw)
+{
+    uint8_t d[4];
+    put_password(d, level, pw);
+    return finish(w, dlt645_frame_encode(w, PREAMBLE, addr, DLT645_97_CLEAR_DEMAND, d, 4));
+}
+
 int dlt645_enc_read_response(struct mh_wr *w, const uint8_t addr[6], enum dlt645_edition ed, uint32_t di,
                              const uint8_t *data, size_t len, int follow, int seq)
 {
@@ -197,27 +232,4 @@ int dlt645_enc_error(struct mh_wr *w, const uint8_t addr[6], uint8_t func, uint8
 {
     uint8_t ctrl = (uint8_t)(DLT645_CTRL_DIR | DLT645_CTRL_ABNORMAL | (func & DLT645_CTRL_FUNC));
     return finish(w, dlt645_frame_encode(w, 0, addr, ctrl, &err, 1));
-}
-
-int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
-                         uint8_t *data, size_t cap)
-{
-    const struct dlt645_di_def *def = dlt645_di_lookup(di, ed);
-    if (!def)
-        return MH_EUNKNOWN;
-    size_t per = def->fmt == DLT645_FMT_RAW ? (n ? v[0].raw_len : 0) : def->bytes;
-    if (n == 0 || per * n > cap)
-        return MH_ENOSPC;
-    for (size_t k = 0; k < n; k++) {
-        int rc = dlt645_value_encode((enum dlt645_fmt)def->fmt, def->decimals, &v[k], data + k * per, per);
-        if (rc)
-            return rc;
-    }
-    size_t len = per * n;
-    if (ed == DLT645_1997 && (di & 0x0F) == 0x0F && (def->flags & DLT645_DI_BLOCK_END_AA)) {
-        if (len + 1 > cap)
-            return MH_ENOSPC;
-        data[len++] = 0xAA; /* 1997 blocks end with AA */
-    }
-    return (int)len;
 }

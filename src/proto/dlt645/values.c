@@ -1,27 +1,54 @@
 /*
- * DL/T 645 data formats and the values of a response. Formats per
+ * DL/T 645 data formats, one value from its bytes and back, and the values
+ * of a response under the dictionary (dict.c). Formats per
  * DL/T 645-2007 appendix A (BCD, low byte first; signed quantities carry
  * the sign in bit 7 of the most significant byte).
  */
 #include <string.h>
 
+#include "dlt645_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/bcd.h"
 #include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/item.h"
 
+/* Value of a BCD byte, 0xFF when a nibble is above 9. */
+#define BV(x) ((((x) & 15) <= 9 && ((x) >> 4) <= 9) ? (((x) >> 4) * 10 + ((x) & 15)) : 0xFF)
+#define BV4(x) BV(x), BV((x) + 1), BV((x) + 2), BV((x) + 3)
+#define BV16(x) BV4(x), BV4((x) + 4), BV4((x) + 8), BV4((x) + 12)
+#define BV64(x) BV16(x), BV16((x) + 16), BV16((x) + 32), BV16((x) + 48)
+static const uint8_t bcd_val[256] = {BV64(0), BV64(64), BV64(128), BV64(192)};
+
+/* Bytes of a time format (MMDDNN and HHMMNN: with their number byte). */
+static size_t time_size(enum dlt645_fmt fmt)
+{
+    switch (fmt) {
+    case DLT645_FMT_YYMMDDHHMMSS:
+        return 6;
+    case DLT645_FMT_YYMMDDHHMM:
+        return 5;
+    case DLT645_FMT_YYMMDDWW:
+    case DLT645_FMT_MMDDHHMM:
+        return 4;
+    case DLT645_FMT_DDHH:
+        return 2;
+    default:
+        return 3;
+    }
+}
+
 static int fmt_size(enum dlt645_fmt fmt, size_t n)
 {
     switch (fmt) {
     case DLT645_FMT_YYMMDDHHMM:
-        return n == 5;
     case DLT645_FMT_YYMMDDHHMMSS:
-        return n == 6;
     case DLT645_FMT_YYMMDDWW:
     case DLT645_FMT_MMDDHHMM:
-        return n == 4;
     case DLT645_FMT_HHMMSS:
-        return n == 3;
+    case DLT645_FMT_DDHH:
+    case DLT645_FMT_MMDDNN:
+    case DLT645_FMT_HHMMNN:
+        return n == time_size(fmt);
     case DLT645_FMT_DEMAND:
         return n == 8;
     case DLT645_FMT_ADDRESS:
@@ -31,8 +58,11 @@ static int fmt_size(enum dlt645_fmt fmt, size_t n)
         return n >= 1 && n <= 8;
     case DLT645_FMT_BITS:
         return n >= 1 && n <= 4;
-    default:
+    case DLT645_FMT_RAW:
+    case DLT645_FMT_ASCII:
         return n <= 0xFFFF;
+    default:
+        return 0; /* records are not one value */
     }
 }
 
@@ -40,11 +70,11 @@ static int fmt_size(enum dlt645_fmt fmt, size_t n)
 static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
 {
     uint8_t v[6];
-    size_t n = fmt == DLT645_FMT_YYMMDDHHMMSS ? 6 : (fmt == DLT645_FMT_YYMMDDHHMM ? 5 : (fmt == DLT645_FMT_HHMMSS ? 3 : 4));
+    size_t n = time_size(fmt);
     for (size_t k = 0; k < n; k++) {
-        if (!mh_bcd_byte_valid(p[k]))
+        v[k] = bcd_val[p[k]];
+        if (v[k] == 0xFF)
             return MH_EBADBCD;
-        v[k] = mh_bcd_byte_value(p[k]);
     }
     *t = (struct mh_tm){0};
     switch (fmt) {
@@ -63,6 +93,18 @@ static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
     case DLT645_FMT_MMDDHHMM: /* mm hh DD MM */
         t->min = v[0], t->hour = v[1], t->day = v[2], t->mon = v[3];
         t->has = MH_TM_MON | MH_TM_DAY | MH_TM_HM;
+        break;
+    case DLT645_FMT_DDHH: /* hh DD */
+        t->hour = v[0], t->day = v[1];
+        t->has = MH_TM_DAY | MH_TM_HOUR;
+        break;
+    case DLT645_FMT_MMDDNN: /* (NN) DD MM: the number is decoded by the caller */
+        t->day = v[1], t->mon = v[2];
+        t->has = MH_TM_MON | MH_TM_DAY;
+        break;
+    case DLT645_FMT_HHMMNN: /* (NN) mm hh */
+        t->min = v[1], t->hour = v[2];
+        t->has = MH_TM_HM;
         break;
     default: /* ss mm hh */
         t->sec = v[0], t->min = v[1], t->hour = v[2];
@@ -89,6 +131,15 @@ static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
     case DLT645_FMT_MMDDHHMM:
         v[0] = t->min, v[1] = t->hour, v[2] = t->day, v[3] = t->mon, n = 4;
         break;
+    case DLT645_FMT_DDHH:
+        v[0] = t->hour, v[1] = t->day, n = 2;
+        break;
+    case DLT645_FMT_MMDDNN:
+        v[0] = 0, v[1] = t->day, v[2] = t->mon, n = 3;
+        break;
+    case DLT645_FMT_HHMMNN:
+        v[0] = 0, v[1] = t->min, v[2] = t->hour, n = 3;
+        break;
     default:
         v[0] = t->sec, v[1] = t->min, v[2] = t->hour, n = 3;
         break;
@@ -101,47 +152,65 @@ static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
     return 0;
 }
 
-/* BCD magnitude of n bytes, sign from bit 7 of the top byte when signed. */
-static int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
+/*
+ * BCD magnitude of n (1..8) bytes, least significant first; the sign from
+ * bit 7 of the top byte when signed. This runs for every number of every
+ * frame: one table load per byte (0xFF marks a byte that is not two
+ * digits; no value has bit 7 set, so one test at the end catches any),
+ * unrolled for the usual widths of 2 to 4 bytes.
+ */
+static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
 {
-    uint8_t tmp[8];
-    memcpy(tmp, p, n);
-    int neg = 0;
-    if (is_signed) {
-        neg = (tmp[n - 1] & 0x80) != 0;
-        tmp[n - 1] &= 0x7F;
+    uint8_t top = p[n - 1];
+    int neg = is_signed && (top & 0x80);
+    unsigned b = bcd_val[is_signed ? top & 0x7F : top], bad = b;
+    uint64_t v = b;
+    switch (n) {
+    case 4:
+        b = bcd_val[p[2]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 3:
+        b = bcd_val[p[1]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 2:
+        b = bcd_val[p[0]], bad |= b, v = v * 100 + b;
+        /* fall through */
+    case 1:
+        break;
+    default:
+        for (size_t i = n - 1; i-- > 0;) {
+            b = bcd_val[p[i]], bad |= b;
+            v = v * 100 + b;
+        }
+        break;
     }
-    uint64_t mag;
-    if (mh_bcd_decode_le(tmp, n, &mag) != 0)
+    if (bad & 0x80)
         return MH_EBADBCD;
-    *out = neg ? -(int64_t)mag : (int64_t)mag;
+    *out = neg ? -(int64_t)v : (int64_t)v;
     return 0;
 }
 
 int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p, size_t n,
                         struct dlt645_value *v)
 {
-    /* Set field by field: this runs for every value of every frame. */
+    /* Only what every kind needs is set here: this runs for every value of every frame. */
     v->tariff = v->phase = v->settlement = 0;
     v->item = 0;
-    v->bits = 0;
-    v->num = mh_dec_make(0, 0);
-    v->time.has = 0;
-    v->text[0] = '\0';
-    if (!fmt_size(fmt, n))
-        return MH_EINVAL;
+    v->unit = 0;
+    v->name = NULL;
     v->raw = p;
     v->raw_len = (uint16_t)n;
-    /* The meter's "no data": every byte FF (or EE, which concentrators fill in). */
-    if (fmt != DLT645_FMT_RAW && fmt != DLT645_FMT_BITS && n > 0 && (p[0] == 0xFF || p[0] == 0xEE) &&
-        mh_bytes_all(p, n, p[0])) {
-        v->kind = DLT645_V_NODATA;
-        return 0;
-    }
+    if (!fmt_size(fmt, n))
+        return MH_EINVAL;
+    /*
+     * The meter's "no data" (every byte FF, or EE as concentrators fill
+     * in) is never valid BCD, so every BCD-based format below reports it as
+     * NODATA without a separate scan.
+     */
+    int64_t m;
     switch (fmt) {
     case DLT645_FMT_BCD:
-    case DLT645_FMT_SBCD: {
-        int64_t m;
+    case DLT645_FMT_SBCD:
         if (decode_bcd(p, n, fmt == DLT645_FMT_SBCD, &m) != 0) {
             v->kind = DLT645_V_NODATA;
             return 0;
@@ -149,9 +218,7 @@ int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p
         v->kind = DLT645_V_NUM;
         v->num = mh_dec_make(m, -(int)decimals);
         return 0;
-    }
-    case DLT645_FMT_DEMAND: {
-        int64_t m;
+    case DLT645_FMT_DEMAND:
         if (decode_bcd(p, 3, 0, &m) != 0 || decode_time(DLT645_FMT_YYMMDDHHMM, p + 3, &v->time) != 0) {
             v->kind = DLT645_V_NODATA;
             return 0;
@@ -159,27 +226,40 @@ int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p
         v->kind = DLT645_V_NUM_TIME;
         v->num = mh_dec_make(m, -(int)decimals);
         return 0;
-    }
+    case DLT645_FMT_MMDDNN:
+    case DLT645_FMT_HHMMNN:
+        if (decode_time(fmt, p, &v->time) != 0 || bcd_val[p[0]] == 0xFF) {
+            v->kind = DLT645_V_NODATA;
+            return 0;
+        }
+        v->kind = DLT645_V_NUM_TIME; /* the start and the table / tariff number */
+        v->num = mh_dec_make(bcd_val[p[0]], 0);
+        return 0;
     case DLT645_FMT_YYMMDDHHMM:
     case DLT645_FMT_YYMMDDHHMMSS:
     case DLT645_FMT_YYMMDDWW:
     case DLT645_FMT_HHMMSS:
     case DLT645_FMT_MMDDHHMM:
+    case DLT645_FMT_DDHH:
         v->kind = decode_time(fmt, p, &v->time) == 0 ? DLT645_V_TIME : DLT645_V_NODATA;
         return 0;
     case DLT645_FMT_BITS:
         v->kind = DLT645_V_BITS;
+        v->bits = 0;
         for (size_t k = n; k-- > 0;)
             v->bits = v->bits << 8 | p[k];
         return 0;
     case DLT645_FMT_ADDRESS:
         for (size_t k = 0; k < 6; k++)
-            if (!mh_bcd_byte_valid(p[k])) {
+            if (bcd_val[p[k]] == 0xFF) {
                 v->kind = DLT645_V_NODATA;
                 return 0;
             }
         v->kind = DLT645_V_ADDRESS;
         dlt645_addr_format(p, v->text);
+        return 0;
+    case DLT645_FMT_ASCII:
+        v->kind = DLT645_V_TEXT;
         return 0;
     default:
         v->kind = DLT645_V_RAW;
@@ -229,6 +309,15 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
             return encode_time(DLT645_FMT_YYMMDDHHMM, &v->time, p + 3);
         return 0;
     }
+    case DLT645_FMT_MMDDNN:
+    case DLT645_FMT_HHMMNN:
+        if (v->num.exp != 0 || v->num.m < 0 || v->num.m > 99)
+            return MH_ERANGE;
+        if (encode_time(fmt, &v->time, p) != 0)
+            return MH_ERANGE;
+        p[0] = mh_bcd_byte_from((uint8_t)v->num.m);
+        return 0;
+    case DLT645_FMT_DDHH:
     case DLT645_FMT_YYMMDDHHMM:
     case DLT645_FMT_YYMMDDHHMMSS:
     case DLT645_FMT_YYMMDDWW:
@@ -236,6 +325,8 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
     case DLT645_FMT_MMDDHHMM:
         return encode_time(fmt, &v->time, p);
     case DLT645_FMT_BITS:
+        if (n < 4 && (v->bits >> (8 * n)) != 0)
+            return MH_ERANGE;
         for (size_t k = 0; k < n; k++)
             p[k] = (uint8_t)(v->bits >> (8 * k));
         return 0;
@@ -244,92 +335,206 @@ int dlt645_value_encode(enum dlt645_fmt fmt, unsigned decimals, const struct dlt
     default:
         if (v->raw_len != n)
             return MH_EINVAL;
-        memcpy(p, v->raw, n);
+        if (n > 0)
+            memcpy(p, v->raw, n);
         return 0;
     }
 }
 
-/* The normalized item of value k of a response to di under def. */
-static void assign_item(const struct dlt645_di_def *def, uint32_t di, enum dlt645_edition ed, size_t k,
-                        size_t count, struct dlt645_value *v)
+
+/* ---- the values of a response, under the dictionary ---- */
+
+/*
+ * Item of a per-phase quantity: OBIS L1 = C + 20, L2 = C + 40, L3 = C + 60
+ * (IEC 62056-61 7.5.1); base is the item's C brought back to the total's.
+ */
+static inline unsigned phase_base(uint32_t item)
 {
-    unsigned di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
-    uint32_t item = def->item;
-    v->item = 0;
-    if (ed == DLT645_1997) {
-        unsigned low = di & 0x0F;
-        if (def->flags & DLT645_DI_1997_TARIFF)
-            v->tariff = (uint8_t)(low == 0x0F ? k : low);
-        if (def->flags & DLT645_DI_1997_PHASE)
-            v->phase = (uint8_t)(low == 0x0F ? k + 1 : low);
-    } else {
-        if (def->flags & DLT645_DI_SETTLE)
-            v->settlement = (uint8_t)di0;
-        if (def->flags & DLT645_DI_LAST_N)
-            v->settlement = (uint8_t)di0;
-        if (def->flags & DLT645_DI_TARIFF)
-            v->tariff = (uint8_t)(di1 == 0xFF ? k : di1);
-        if (def->flags & DLT645_DI_BLOCK)
-            v->tariff = (uint8_t)k;
-        if (def->flags & DLT645_DI_PHASE_DI1) {
-            /* Voltage and current blocks are A, B, C; power blocks are total, A, B, C. */
-            int has_total = count == 4 || (di1 == 0 && di1 != 0xFF);
-            v->phase = (uint8_t)(di1 == 0xFF ? (has_total ? k : k + 1) : di1);
+    unsigned c = MH_OBIS_C(item);
+    return c > 60 ? c - 60 : (c > 40 ? c - 40 : (c > 20 ? c - 20 : c));
+}
+
+static inline uint32_t phase_item(uint32_t item, unsigned base, unsigned phase)
+{
+    if (!item || !phase)
+        return item;
+    if (MH_OBIS_A(item) != 1)
+        return 0; /* device items (counts, times) have no per-phase code */
+    if (item == MH_ITEM_ANG_I1_U1)
+        return phase == 1 ? MH_ITEM_ANG_I1_U1 : (phase == 2 ? MH_ITEM_ANG_I2_U2 : MH_ITEM_ANG_I3_U3);
+    return (item & ~(0xFFu << 16)) | (uint32_t)(base + 20 * phase) << 16;
+}
+
+static inline int is_block(const struct dlt645_di_def *d, uint32_t di)
+{
+    if (d->flags & DLT645_DI_BLOCK)
+        return 1;
+    if (d->edition == DLT645_1997)
+        return (d->flags & (DLT645_DI_1997_TARIFF | DLT645_DI_1997_PHASE)) && (di & 0x0F) == 0x0F;
+    return (d->flags & (DLT645_DI_TARIFF | DLT645_DI_PHASE_DI1)) && ((di >> 8) & 0xFF) == 0xFF;
+}
+
+/* The fields of a record, one value each; the last field may take the rest. */
+static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8_t *p, size_t len,
+                         struct dlt645_value *out, size_t max)
+{
+    size_t off = 0, count = 0;
+    uint8_t last = (d->flags & DLT645_DI_LAST_N) ? (uint8_t)(di & 0xFF) : 0;
+    for (unsigned i = 0; i < d->nfields; i++) {
+        const struct dlt645_field *f = &d->fields[i];
+        size_t nb = f->bytes ? f->bytes : len - off;
+        if (nb > len - off)
+            return MH_EBADLEN;
+        if (count < max) {
+            struct dlt645_value *v = &out[count++];
+            dlt645_value_decode((enum dlt645_fmt)f->fmt, f->decimals, p + off, nb, v);
+            v->item = f->item;
+            v->unit = f->unit;
+            v->name = f->name;
+            v->settlement = last;
         }
+        off += nb;
     }
-    if (!item)
-        return;
-    if (v->phase) {
-        /* OBIS: L1 = C + 20, L2 = C + 40, L3 = C + 60 for powers, currents, voltages and PF. */
-        unsigned c = MH_OBIS_C(item);
-        unsigned base = c > 60 ? c - 60 : (c > 40 ? c - 40 : (c > 20 ? c - 20 : c));
-        if (item == MH_ITEM_ANG_I1_U1)
-            item = v->phase == 1 ? MH_ITEM_ANG_I1_U1 : (v->phase == 2 ? MH_ITEM_ANG_I2_U2 : MH_ITEM_ANG_I3_U3);
-        else
-            item = (item & ~(0xFFu << 16)) | (uint32_t)(base + 20 * v->phase) << 16;
-    } else if (def->flags & DLT645_DI_PHASE_DI1) {
-        unsigned c = MH_OBIS_C(item);
-        if (c > 20) /* voltage / current items are per phase: no total exists */
-            item = 0;
-    }
-    /* Only registers take a tariff in E (the dictionary marks them; tests check the items exist). */
-    if (item && v->tariff && (def->flags & (DLT645_DI_TARIFF | DLT645_DI_BLOCK | DLT645_DI_1997_TARIFF)))
-        item = MH_OBIS_TARIFF(item, v->tariff);
-    v->item = item;
+    return off == len ? (int)count : MH_EBADLEN;
 }
 
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
                          struct dlt645_value *out, size_t max)
 {
-    const struct dlt645_di_def *def = dlt645_di_lookup(di, ed);
-    if (!def)
+    const struct dlt645_di_def *d = dlt645_di_find(di, ed);
+    if (!d)
         return MH_EUNKNOWN;
-    size_t per = def->bytes;
-    if (def->fmt == DLT645_FMT_RAW) {
-        if (max == 0)
-            return 0;
-        dlt645_value_decode(DLT645_FMT_RAW, 0, plain, len, &out[0]);
-        assign_item(def, di, ed, 0, 1, &out[0]);
-        return 1;
-    }
-    /* 1997 block replies end with AA. */
-    if (ed == DLT645_1997 && (di & 0x0F) == 0x0F && len > 0 && plain[len - 1] == 0xAA)
+    if (d->fmt == DLT645_FMT_RECORD)
+        return decode_record(d, di, plain, len, out, max);
+    if (d->fmt == DLT645_FMT_LOAD)
+        return dlt645_load_decode(plain, len, 0, out, max);
+    int block = is_block(d, di);
+    /* 1997 block replies end with AA (never a BCD digit). */
+    if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && plain[len - 1] == 0xAA)
         len--;
-    if (len == 0 || len % per != 0)
-        return MH_EBADLEN;
-    size_t count = len / per;
-    int is_block = ed == DLT645_1997 ? (di & 0x0F) == 0x0F
-                                     : (((def->flags & (DLT645_DI_TARIFF | DLT645_DI_PHASE_DI1)) && ((di >> 8) & 0xFF) == 0xFF) ||
-                                        (def->flags & DLT645_DI_BLOCK) || di == 0x040005FF || (def->flags & DLT645_DI_LAST_N));
-    if (count > 1 && !is_block)
+    size_t per = d->bytes;
+    /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
+    size_t count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+    if (len == 0 || count * per != len || (!block && count != 1))
         return MH_EBADLEN;
     if (count > max)
         count = max;
+
+    /* Parameters from the identifier: the first value's tariff / phase, and whether blocks step them. */
+    unsigned f = d->flags, tariff = 0, phase = 0, settle = 0, step_tariff = 0, step_phase = 0, step_item = 0;
+    if (ed == DLT645_1997) {
+        unsigned low = di & 0x0F;
+        if (f & DLT645_DI_1997_TARIFF)
+            tariff = low == 0x0F ? (step_tariff = 1, 0) : low;
+        if (f & DLT645_DI_1997_PHASE)
+            phase = low == 0x0F ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : low;
+        if (f & DLT645_DI_1997_MONTH)
+            settle = ((di >> 8) & 0x0C) >> 2;
+    } else {
+        unsigned di1 = (di >> 8) & 0xFF;
+        if (f & (DLT645_DI_SETTLE | DLT645_DI_LAST_N))
+            settle = di & 0xFF;
+        if (f & DLT645_DI_TARIFF)
+            tariff = di1 == 0xFF ? (step_tariff = 1, 0) : di1;
+        else if ((f & DLT645_DI_BLOCK) && (f & DLT645_DI_FREEZE))
+            step_tariff = 1; /* frozen energy and demand: total, tariff 1, 2 ... */
+        if (f & DLT645_DI_PHASE_DI1)
+            phase = di1 == 0xFF ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : di1;
+        if (d->fmt == DLT645_FMT_BITS && (f & DLT645_DI_BLOCK))
+            step_item = 1; /* status words 1..7 */
+    }
+
+    /* Numbers first, in a loop of their own (the common case, kept tight), then what they are. */
+    const uint8_t *p = plain;
+    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
+        int is_signed = d->fmt == DLT645_FMT_SBCD, exp = -(int)d->decimals;
+        for (size_t k = 0; k < count; k++, p += per) {
+            struct dlt645_value *v = &out[k];
+            int64_t m;
+            v->raw = p;
+            v->raw_len = (uint16_t)per;
+            if (decode_bcd(p, per, is_signed, &m) == 0) {
+                v->kind = DLT645_V_NUM;
+                v->num = mh_dec_make(m, exp);
+            } else {
+                v->kind = DLT645_V_NODATA;
+            }
+        }
+    } else {
+        for (size_t k = 0; k < count; k++, p += per)
+            dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
+    }
+    uint32_t item = d->item;
+    uint8_t unit = d->unit;
+    if (!(step_tariff | step_phase | step_item)) {
+        if (item && phase)
+            item = phase_item(item, phase_base(item), phase);
+        if (item && tariff)
+            item = MH_OBIS_TARIFF(item, tariff);
+        for (size_t k = 0; k < count; k++) {
+            struct dlt645_value *v = &out[k];
+            v->tariff = (uint8_t)tariff, v->phase = (uint8_t)phase, v->settlement = (uint8_t)settle, v->unit = unit;
+            v->item = item;
+            v->name = NULL;
+        }
+        return (int)count;
+    }
+    unsigned base = phase_base(item);
     for (size_t k = 0; k < count; k++) {
-        dlt645_value_decode((enum dlt645_fmt)def->fmt, def->decimals, plain + k * per, per, &out[k]);
-        assign_item(def, di, ed, k, len / per, &out[k]);
-        if (di == 0x040005FF && out[k].item)
-            out[k].item = MH_ITEM_STATUS_1 + (uint32_t)k; /* words 1..7 */
+        struct dlt645_value *v = &out[k];
+        unsigned t = step_tariff ? tariff + (unsigned)k : tariff, ph = step_phase ? phase + (unsigned)k : phase;
+        uint32_t it = item;
+        if (it) {
+            it = phase_item(it + (step_item ? (uint32_t)k : 0), base, ph);
+            if (t && it)
+                it = MH_OBIS_TARIFF(it, t);
+        }
+        v->tariff = (uint8_t)t, v->phase = (uint8_t)ph, v->settlement = (uint8_t)settle, v->unit = unit;
+        v->item = it;
+        v->name = NULL;
     }
     return (int)count;
+}
+
+int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
+                         uint8_t *data, size_t cap)
+{
+    const struct dlt645_di_def *d = dlt645_di_lookup(di, ed);
+    if (!d)
+        return MH_EUNKNOWN;
+    size_t len = 0;
+    if (d->fmt == DLT645_FMT_LOAD)
+        return dlt645_load_encode(v, n, data, cap);
+    if (d->fmt == DLT645_FMT_RECORD) {
+        if (n != d->nfields)
+            return MH_EINVAL;
+        for (size_t k = 0; k < n; k++) {
+            const struct dlt645_field *f = &d->fields[k];
+            size_t nb = f->bytes ? f->bytes : v[k].raw_len;
+            if (nb > cap - len)
+                return MH_ENOSPC;
+            int rc = dlt645_value_encode((enum dlt645_fmt)f->fmt, f->decimals, &v[k], data + len, nb);
+            if (rc)
+                return rc;
+            len += nb;
+        }
+        return (int)len;
+    }
+    if (n == 0 || (n > 1 && !is_block(d, di)))
+        return MH_EINVAL;
+    size_t per = d->bytes;
+    if (per * n > cap)
+        return MH_ENOSPC;
+    for (size_t k = 0; k < n; k++) {
+        int rc = dlt645_value_encode((enum dlt645_fmt)d->fmt, d->decimals, &v[k], data + len, per);
+        if (rc)
+            return rc;
+        len += per;
+    }
+    if (n > 1 && (d->flags & DLT645_DI_BLOCK_END_AA)) {
+        if (len + 1 > cap)
+            return MH_ENOSPC;
+        data[len++] = 0xAA; /* 1997 blocks end with AA */
+    }
+    return (int)len;
 }

@@ -244,6 +244,108 @@ static void test_builders_stop_at_capacity(void **state)
     assert_int_equal(dlt645_enc_read_response(&w, addr, DLT645_2007, 0x00010000, huge, sizeof huge, 0, -1), MH_EINVAL);
 }
 
+/* One request builder per function code, both editions. */
+static int build_request(enum dlt645_edition ed, uint8_t func)
+{
+    struct dlt645_auth a = {0x02, 0x123456, 0x00000001};
+    struct mh_tm t = {.year = 2026, .mon = 11, .day = 24, .hour = 3, .min = 25, .sec = 7, .has = MH_TM_FULL};
+    const uint8_t newaddr[6] = {1, 2, 3, 4, 5, 6}, esam[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    if (ed == DLT645_1997) {
+        switch (func) {
+        case DLT645_97_READ: return dlt645_enc_read(&w, addr, ed, 0x9010);
+        case DLT645_97_READ_FOLLOW: return dlt645_enc_read_follow(&w, addr, ed, 0x901F, 0);
+        case DLT645_97_REREAD: return dlt645_enc_reread_97(&w, addr);
+        case DLT645_97_WRITE: return dlt645_enc_write(&w, addr, ed, 0xC030, &a, esam, 3);
+        case DLT645_97_BROADCAST_TIME: return dlt645_enc_broadcast_time(&w, &t);
+        case DLT645_97_WRITE_ADDRESS: return dlt645_enc_write_address(&w, ed, newaddr);
+        case DLT645_97_CHANGE_BAUD: return dlt645_enc_change_baud(&w, addr, ed, 2400);
+        case DLT645_97_CHANGE_PASSWORD: return dlt645_enc_change_password_97(&w, addr, 2, 0x123456, 2, 0x654321);
+        case DLT645_97_CLEAR_DEMAND: return dlt645_enc_clear_demand_97(&w, addr, 2, 0x123456);
+        }
+        return MH_EINVAL;
+    }
+    switch (func) {
+    case DLT645_SECURITY: return dlt645_enc_security(&w, addr, esam, sizeof esam);
+    case DLT645_BROADCAST_TIME: return dlt645_enc_broadcast_time(&w, &t);
+    case DLT645_READ: return dlt645_enc_read(&w, addr, ed, 0x00010000);
+    case DLT645_READ_FOLLOW: return dlt645_enc_read_follow(&w, addr, ed, 0x06000001, 1);
+    case DLT645_READ_ADDRESS: return dlt645_enc_read_address(&w);
+    case DLT645_WRITE: return dlt645_enc_write(&w, addr, ed, 0x04000103, &a, esam, 1);
+    case DLT645_WRITE_ADDRESS: return dlt645_enc_write_address(&w, ed, newaddr);
+    case DLT645_FREEZE: return dlt645_enc_freeze(&w, addr, 0, 0, 99, 99);
+    case DLT645_CHANGE_BAUD: return dlt645_enc_change_baud(&w, addr, ed, 9600);
+    case DLT645_CHANGE_PASSWORD: return dlt645_enc_change_password(&w, addr, 4, 0x123456, 4, 0x654321);
+    case DLT645_CLEAR_DEMAND:
+    case DLT645_CLEAR_METER:
+    case DLT645_CLEAR_EVENTS: return dlt645_enc_clear(&w, addr, func, &a, 0x03300000);
+    case DLT645_REMOTE_CONTROL: return dlt645_enc_remote_control(&w, addr, &a, DLT645_RC_CLOSE_ALLOWED, &t);
+    case DLT645_OUTPUT_CONTROL: return dlt645_enc_output_control(&w, addr, 1);
+    }
+    return MH_EINVAL;
+}
+
+/*
+ * Every function code of both editions, both directions: the request
+ * (master -> meter), the normal reply with D7 and the abnormal reply with
+ * D7 D6 and its ERR byte; each parses back with the code, direction and
+ * name it was built with.
+ */
+static void test_every_control_code_both_directions(void **state)
+{
+    (void)state;
+    static const uint8_t c2007[] = {0x03, 0x08, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D};
+    static const uint8_t c1997[] = {0x01, 0x02, 0x03, 0x04, 0x08, 0x0A, 0x0C, 0x0F, 0x10};
+    for (int e = 0; e < 2; e++) {
+        enum dlt645_edition ed = e ? DLT645_1997 : DLT645_2007;
+        const uint8_t *codes = e ? c1997 : c2007;
+        size_t n = e ? sizeof c1997 : sizeof c2007;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t plain[255], func = codes[i];
+            reset();
+            if (build_request(ed, func) != 0)
+                fail_msg("edition %d function %02X: no request", e, func);
+            struct dlt645_frame f = parse(plain);
+            assert_int_equal(f.ctrl, func);
+            assert_string_not_equal(dlt645_func_name(f.ctrl, ed), "unknown");
+            if (func != 0x03 && func != 0x08)
+                assert_int_equal(dlt645_edition_of(f.ctrl), ed);
+            /* normal reply (read address carries the address, baud the new Z) */
+            reset();
+            assert_int_equal(dlt645_enc_ack(&w, addr, func, addr, 6), 0);
+            f = parse(plain);
+            assert_int_equal(f.ctrl, 0x80 | func);
+            assert_string_equal(dlt645_func_name(f.ctrl, ed), dlt645_func_name(func, ed));
+            assert_memory_equal(plain, addr, 6);
+            /* abnormal reply: ERR bit 2 (password) */
+            reset();
+            assert_int_equal(dlt645_enc_error(&w, addr, func, 0x04), 0);
+            f = parse(plain);
+            assert_int_equal(f.ctrl, 0xC0 | func);
+            assert_int_equal(f.len, 1);
+            assert_int_equal(plain[0], 0x04);
+            assert_string_equal(dlt645_err_bit_name(2, ed), e ? "password error" : "password error or not authorised");
+        }
+    }
+    /* follow-up flags both editions: 2007 B2 with SEQ, 1997 A1 / A2 */
+    uint8_t plain[255];
+    const uint8_t v[4] = {0x01, 0x00, 0x00, 0x00};
+    reset();
+    assert_int_equal(dlt645_enc_read_response(&w, addr, DLT645_1997, 0x901F, v, 4, 1, -1), 0);
+    assert_int_equal(parse(plain).ctrl, 0xA1);
+    reset();
+    assert_int_equal(dlt645_enc_read_response(&w, addr, DLT645_1997, 0x901F, v, 4, 0, 0), 0);
+    assert_int_equal(parse(plain).ctrl, 0x82);
+    /* 1997 password and clear builders lay out PA P0 P1 P2 */
+    reset();
+    assert_int_equal(dlt645_enc_change_password_97(&w, addr, 2, 0x123456, 3, 0x654321), 0);
+    struct dlt645_frame f = parse(plain);
+    assert_int_equal(f.len, 8);
+    const uint8_t pw[8] = {0x02, 0x56, 0x34, 0x12, 0x03, 0x21, 0x43, 0x65};
+    assert_memory_equal(plain, pw, 8);
+    reset();
+    assert_int_equal(dlt645_enc_output_control(&w, addr, 3), MH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_every_command_round_trips),
         cmocka_unit_test(test_1997_builders),
         cmocka_unit_test(test_builders_stop_at_capacity),
+        cmocka_unit_test(test_every_control_code_both_directions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
