@@ -260,7 +260,6 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
         int np = gdw1376_da_decode(p[k], p[k + 1], pn), nf = gdw1376_dt_decode(p[k + 2], p[k + 3], fn);
         if (np <= 0 || nf <= 0)
             break;
-        size_t at = k;
         k += 4;
         int stop = 0;
         for (int a = 0; a < np && !stop; a++)
@@ -269,6 +268,19 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
                 json_object_set_new(u, "pn", json_integer(pn[a] == 0xFFFF ? -1 : pn[a]));
                 json_object_set_new(u, "fn", json_integer(fn[b]));
                 long sz = unit_size(f->afn, fn[b], uplink, p + k, n - k);
+                const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b]);
+                size_t dsz;
+                int rc = d && uplink ? gdw1376_fn_data_size(d, p + k, n - k, &dsz) : 0;
+                if (rc < 0) {
+                    /* A known layout whose counts ask for more than the frame holds. */
+                    json_object_set_new(u, "name", json_string(d->name));
+                    json_object_set_new(u, "data", jout_hex(p + k, n - k, ' '));
+                    jout_error(u, rc, rc == MH_ETRUNC ? "the block is shorter than its own counts say"
+                                                      : "a count the standard does not allow");
+                    jout_error(obj, rc, "a data unit does not fit its Fn layout");
+                    json_array_append_new(units, u);
+                    return 0;
+                }
                 if (sz < 0 || (size_t)sz > n - k) {
                     json_object_set_new(u, "data", jout_hex(p + k, n - k, ' '));
                     json_object_set_new(u, "unknown_layout", json_true());
@@ -280,7 +292,6 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
                 }
                 json_array_append_new(units, u);
             }
-        (void)at;
         if (stop)
             return 1;
     }
