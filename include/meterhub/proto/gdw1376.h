@@ -256,7 +256,7 @@ struct gdw1376_walk {
     unsigned grp, grp_end;   /* current group [grp, grp_end) */
     unsigned reps, rep;      /* repetitions of the group, current one */
     unsigned m, count, density;
-    struct mh_tm freeze, read_time, start;
+    struct mh_tm freeze, read_time, start, point;
 };
 
 void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);

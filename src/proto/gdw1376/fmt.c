@@ -8,24 +8,15 @@
  */
 #include <string.h>
 
+#include "fmt_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/bcd.h"
 #include "meterhub/proto/gdw1376.h"
 
-enum { K_BCD, K_TIME, K_ADDR, K_BIN, K_ASCII, K_HEX };
-
-struct fmt_def {
-    uint8_t size;
-    uint8_t decimals;
-    uint8_t is_signed; /* sign in bit 7 of the top byte */
-    uint8_t kind;      /* K_* */
-    const char *name;
-};
-
 /* Indexed by enum gdw1376_fmt (appendix A.1 .. A.28, then the plain fields). */
-static const struct fmt_def fmts[] = {
+const struct gdw1376_fmt_def gdw1376_fmts[GDW1376_FMT_COUNT_] = {
     [GDW1376_A1] = {6, 0, 0, K_TIME, "A.1"},   [GDW1376_A2] = {2, 0, 0, K_BCD, "A.2"},
-    [GDW1376_A3] = {4, 0, 0, K_BCD, "A.3"},    [GDW1376_A4] = {1, 0, 0, K_BCD, "A.4"},
+    [GDW1376_A3] = {4, 0, 0, K_BCD, "A.3"},    [GDW1376_A4] = {1, 0, 1, K_BCD, "A.4"},
     [GDW1376_A5] = {2, 1, 1, K_BCD, "A.5"},    [GDW1376_A6] = {2, 2, 1, K_BCD, "A.6"},
     [GDW1376_A7] = {2, 1, 0, K_BCD, "A.7"},    [GDW1376_A8] = {2, 0, 0, K_BCD, "A.8"},
     [GDW1376_A9] = {3, 4, 1, K_BCD, "A.9"},    [GDW1376_A10] = {3, 0, 0, K_BCD, "A.10"},
@@ -47,12 +38,12 @@ static const struct fmt_def fmts[] = {
 
 size_t gdw1376_fmt_size(enum gdw1376_fmt f)
 {
-    return (unsigned)f < sizeof fmts / sizeof fmts[0] ? fmts[f].size : 0;
+    return fmt_size(f);
 }
 
 const char *gdw1376_fmt_name(enum gdw1376_fmt f)
 {
-    return (unsigned)f < sizeof fmts / sizeof fmts[0] && fmts[f].name ? fmts[f].name : "";
+    return (unsigned)f < GDW1376_FMT_COUNT_ && gdw1376_fmts[f].name ? gdw1376_fmts[f].name : "";
 }
 
 /* Time fields in wire order per format: which struct mh_tm member each byte is. */
@@ -122,7 +113,7 @@ static int encode_time(enum gdw1376_fmt f, const struct mh_tm *t, uint8_t *p)
 }
 
 /* Fields of text kinds: ASCII (NUL/space padded, unprintable as '?'), hex digits, A.12 address. */
-static int decode_text(const struct fmt_def *d, const uint8_t *p, struct gdw1376_value *v)
+static int decode_text(const struct gdw1376_fmt_def *d, const uint8_t *p, struct gdw1376_value *v)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t k = 0;
@@ -152,16 +143,68 @@ static int decode_text(const struct fmt_def *d, const uint8_t *p, struct gdw1376
     return 0;
 }
 
+/*
+ * BCD numbers, the hot path of every data block: one pass over the bytes,
+ * most significant first, that folds the sign/exponent bits and checks
+ * every nibble. An EE or FF fill has nibbles above 9 in every format (the
+ * sign and flag bits masked off leave E or F), so it lands in "no data"
+ * with the invalid digits, without a separate scan.
+ */
+static void decode_bcd(enum gdw1376_fmt f, const struct gdw1376_fmt_def *d, const uint8_t *p, struct gdw1376_value *v)
+{
+    unsigned size = d->size, top = p[size - 1];
+    int neg = 0, exp = -(int)d->decimals;
+    if (f == GDW1376_A2) {
+        /* byte 2: D7..D5 exponent G, D4 sign, D3..D0 hundreds: value = digits x 10^(4-G) */
+        neg = (top >> 4) & 1;
+        exp = 4 - (int)(top >> 5);
+        top &= 0x0F;
+    } else if (f == GDW1376_A3) {
+        /* byte 4: D6 unit (1 = MWh / 10^4 yuan), D4 sign, D3..D0 top digit */
+        neg = (top >> 4) & 1;
+        exp = (top & 0x40) ? 3 : 0;
+        top &= 0x0F;
+    } else if (d->is_signed) { /* A.4 direction bit, A.5 A.6 A.9 A.25 sign bit: D7 of the top byte */
+        neg = top >> 7;
+        top &= 0x7F;
+    }
+    uint64_t mag = 0;
+    unsigned bad = 0;
+    for (unsigned k = size; k-- > 0;) {
+        unsigned b = k == size - 1 ? top : p[k];
+        unsigned hi = b >> 4, lo = b & 0x0F;
+        bad |= (hi + 6) | (lo + 6); /* bit 4 set when a nibble is above 9 */
+        mag = mag * 100 + hi * 10 + lo;
+    }
+    if (bad & 0x10) {
+        v->kind = GDW1376_V_NODATA;
+        return;
+    }
+    v->kind = GDW1376_V_NUM;
+    v->num = mh_dec_make(neg ? -(int64_t)mag : (int64_t)mag, exp);
+}
+
 int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gdw1376_value *v)
 {
-    *v = (struct gdw1376_value){0};
-    size_t size = gdw1376_fmt_size(f);
-    if (size == 0)
+    size_t size = fmt_size(f);
+    if (size == 0) {
+        *v = (struct gdw1376_value){0};
         return MH_EINVAL;
-    if (n < size)
+    }
+    if (n < size) {
+        *v = (struct gdw1376_value){0};
         return MH_ETRUNC;
-    const struct fmt_def *d = &fmts[f];
-    if (d->kind == K_BIN) {
+    }
+    const struct gdw1376_fmt_def *d = &gdw1376_fmts[f];
+    /* Only the members the kind uses are set; the rest are cleared cheaply. */
+    v->num = mh_dec_make(0, 0);
+    v->time.has = 0;
+    v->text[0] = '\0';
+    switch (d->kind) {
+    case K_BCD:
+        decode_bcd(f, d, p, v);
+        return 0;
+    case K_BIN: {
         /* A one-byte count is always a count (a tariff count of EE still sizes the block). */
         if (size > 1 && mh_bytes_all(p, size, 0xEE)) {
             v->kind = GDW1376_V_NODATA;
@@ -174,45 +217,17 @@ int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gd
         v->num = mh_dec_make((int64_t)x, 0);
         return 0;
     }
-    if (mh_bytes_all(p, size, 0xEE) || mh_bytes_all(p, size, 0xFF)) {
-        v->kind = GDW1376_V_NODATA;
-        return 0;
-    }
-    if (d->kind == K_TIME) {
+    case K_TIME:
+        /* EE / FF fills are not BCD: no time */
         v->kind = decode_time(f, p, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
         return 0;
-    }
-    if (d->kind != K_BCD)
+    default:
+        if (mh_bytes_all(p, size, 0xEE) || mh_bytes_all(p, size, 0xFF)) {
+            v->kind = GDW1376_V_NODATA;
+            return 0;
+        }
         return decode_text(d, p, v);
-    uint8_t tmp[6];
-    memcpy(tmp, p, size);
-    int neg = 0, exp = -(int)d->decimals;
-    if (f == GDW1376_A2) {
-        /* 3 digits; byte 2: D7..D5 exponent G, D4 sign, D3..D0 hundreds: value = digits * 10^(4-G) */
-        neg = (tmp[1] >> 4) & 1;
-        exp = 4 - (tmp[1] >> 5);
-        tmp[1] &= 0x0F;
-    } else if (f == GDW1376_A3) {
-        /* 7 digits; byte 4: D6 unit (1 = MWh / 10^4 yuan), D4 sign, D3..D0 top digit */
-        neg = (tmp[3] >> 4) & 1;
-        exp = (tmp[3] & 0x40) ? 3 : 0;
-        tmp[3] &= 0x0F;
-    } else if (f == GDW1376_A4) {
-        /* D7 direction (1 = down), D6..D0 two BCD digits */
-        neg = tmp[0] >> 7;
-        tmp[0] &= 0x7F;
-    } else if (d->is_signed) {
-        neg = tmp[size - 1] >> 7;
-        tmp[size - 1] &= 0x7F;
     }
-    uint64_t mag;
-    if (mh_bcd_decode_le(tmp, size, &mag) != 0) {
-        v->kind = GDW1376_V_NODATA;
-        return 0;
-    }
-    v->kind = GDW1376_V_NUM;
-    v->num = mh_dec_make(neg ? -(int64_t)mag : (int64_t)mag, exp);
-    return 0;
 }
 
 int gdw1376_fmt_encode(enum gdw1376_fmt f, const struct gdw1376_value *v, uint8_t *p, size_t n)
@@ -224,7 +239,7 @@ int gdw1376_fmt_encode(enum gdw1376_fmt f, const struct gdw1376_value *v, uint8_
         memset(p, 0xEE, size);
         return 0;
     }
-    const struct fmt_def *d = &fmts[f];
+    const struct gdw1376_fmt_def *d = &gdw1376_fmts[f];
     if (d->kind == K_BIN) {
         uint64_t max = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
         if (v->num.exp != 0 || v->num.m < 0 || (uint64_t)v->num.m > max)
@@ -298,7 +313,7 @@ int gdw1376_fmt_encode(enum gdw1376_fmt f, const struct gdw1376_value *v, uint8_
     }
     int neg = m < 0;
     uint64_t mag = neg ? (uint64_t)0 - (uint64_t)m : (uint64_t)m;
-    if (neg && !d->is_signed && f != GDW1376_A3 && f != GDW1376_A4)
+    if (neg && !d->is_signed && f != GDW1376_A3)
         return MH_ERANGE;
     if (mh_bcd_encode_le(mag, p, size) != 0)
         return MH_ERANGE;
@@ -306,11 +321,7 @@ int gdw1376_fmt_encode(enum gdw1376_fmt f, const struct gdw1376_value *v, uint8_
         if (p[3] & 0xF0)
             return MH_ERANGE;
         p[3] = (uint8_t)(p[3] | neg << 4 | (target == 3 ? 0x40 : 0));
-    } else if (f == GDW1376_A4) {
-        if (p[0] & 0x80)
-            return MH_ERANGE;
-        p[0] = (uint8_t)(p[0] | neg << 7);
-    } else if (d->is_signed) {
+    } else if (d->is_signed) { /* A.4: the direction bit */
         if (p[size - 1] & 0x80)
             return MH_ERANGE;
         p[size - 1] = (uint8_t)(p[size - 1] | neg << 7);

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "fmt_int.h"
 #include "fn_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376.h"
@@ -100,7 +101,7 @@ int gdw1376_fn_data_size(const struct gdw1376_fn_def *d, const uint8_t *p, size_
         unsigned span = span_of(d, k);
         size_t one = 0;
         for (unsigned j = k; j < k + span; j++)
-            one += gdw1376_fmt_size((enum gdw1376_fmt)d->fields[j].fmt);
+            one += fmt_size((enum gdw1376_fmt)d->fields[j].fmt);
         if (f->role == GDW1376_R_TARIFFS || f->role == GDW1376_R_COUNT || f->role == GDW1376_R_POINTS) {
             if (s >= n)
                 return MH_ETRUNC;
@@ -135,20 +136,34 @@ static void enter_group(struct gdw1376_walk *w)
     w->rep = 0;
 }
 
-/* The point time of a curve: start + index x density, across hours, days and months. */
-static void point_time(const struct gdw1376_walk *w, unsigned index, struct mh_tm *t)
+static unsigned days_in_month(unsigned year, unsigned mon)
 {
-    unsigned step = gdw1376_density_minutes(w->density);
-    int64_t secs;
-    struct mh_tm start = w->start;
-    start.sec = 0;
-    start.has |= MH_TM_SEC;
-    if (step == 0 || mh_tm_to_epoch(&start, &secs) != 0) {
-        *t = (struct mh_tm){0};
-        return;
+    static const unsigned char days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return mon >= 1 && mon <= 12 ? days[mon - 1] + (mon == 2 && leap) : 31;
+}
+
+/*
+ * The next curve point's time: step minutes later, carried into hours,
+ * days, months and years (a 15-minute curve from 23:30 on 30 November runs
+ * into 1 December). The start was checked as a valid date when decoded.
+ */
+static void tm_add_minutes(struct mh_tm *t, unsigned step)
+{
+    unsigned min = t->min + step;
+    unsigned hour = t->hour + min / 60;
+    t->min = (uint8_t)(min % 60);
+    while (hour >= 24) {
+        hour -= 24;
+        if (++t->day > days_in_month(t->year, t->mon)) {
+            t->day = 1;
+            if (++t->mon > 12) {
+                t->mon = 1;
+                t->year++;
+            }
+        }
     }
-    mh_tm_from_epoch(secs + (int64_t)index * step * 60, t);
-    t->has &= (uint16_t)~(MH_TM_WDAY | MH_TM_SEC);
+    t->hour = (uint8_t)hour;
 }
 
 int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
@@ -170,7 +185,7 @@ int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
         if ((f->role == GDW1376_R_TARIFFS || f->role == GDW1376_R_COUNT || f->role == GDW1376_R_POINTS) &&
             (rc = read_count(f, w->p + w->off, &w->m, &w->count)) != 0)
             return rc;
-        w->off += gdw1376_fmt_size((enum gdw1376_fmt)f->fmt);
+        w->off += fmt_size((enum gdw1376_fmt)f->fmt);
         const struct gdw1376_field *first = &d->fields[w->grp];
         unsigned index = w->rep + (first->rep == GDW1376_REP_HARM ? 2u : 0u);
         out->field = f;
@@ -197,9 +212,15 @@ int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
         default:
             break;
         }
-        if (first->rep == GDW1376_REP_COUNT && w->start.has)
-            point_time(w, w->rep, &out->when);
-        else
+        if (first->rep == GDW1376_REP_COUNT && w->start.has) {
+            /* curve points: the start, then one step later per point (unknown density: no time) */
+            unsigned step = gdw1376_density_minutes(w->density);
+            if (w->k == w->grp && w->rep == 0)
+                w->point = w->start;
+            else if (w->k == w->grp)
+                tm_add_minutes(&w->point, step);
+            out->when = step || w->rep == 0 ? w->point : (struct mh_tm){0};
+        } else
             out->when = w->freeze.has ? w->freeze : w->read_time;
         /* Advance: next field of the group, or the group again, or past it. */
         w->k++;
