@@ -177,9 +177,12 @@ static void decode_all(void *ctx)
                     k = n;
                     break;
                 }
+                const struct gdw1376_fn_def *defs[8];
+                for (int b = 0; b < nf; b++)
+                    defs[b] = gdw1376_fn_lookup(f.afn, fn[b]);
                 for (int a = 0; a < np; a++)
                     for (int b = 0; b < nf; b++) {
-                        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f.afn, fn[b]);
+                        const struct gdw1376_fn_def *d = defs[b];
                         if (!d)
                             continue; /* login, heartbeat: no data */
                         struct gdw1376_walk wk;
@@ -199,26 +202,6 @@ static void decode_all(void *ctx)
 int main(int argc, char **argv)
 {
     build_mix();
-    double frames = (double)frames_per_pass * PASSES;
-    if (argc == 3 && strcmp(argv[1], "once") == 0) {
-        long n = strtol(argv[2], NULL, 10);
-        for (long k = 0; k < n; k++)
-            decode_all(NULL);
-        printf("decoded %.0f frames (%zu bytes per pass of %zu frames)\n", frames * (double)n,
-               stream_len / PASSES, frames_per_pass);
-        return 0;
-    }
-    uint64_t a0 = bench_allocs();
-    decode_all(NULL);
-    double allocs = (double)(bench_allocs() - a0) / frames;
-    double base_rate, rate;
-    double ratio = bench_compare(validate_only, NULL, decode_all, NULL, frames, 15, &base_rate, &rate);
-    double bytes_per_frame = (double)stream_len / frames;
-    bench_report("gdw1376 validate-only framer", base_rate / 1e6, "Mframes/s", -1);
-    bench_report("gdw1376 validate-only framer", base_rate * bytes_per_frame / 1e6, "MB/s", -1);
-    bench_report("gdw1376 full decode", rate / 1e6, "Mframes/s", ratio);
-    bench_report("gdw1376 full decode", rate * bytes_per_frame / 1e6, "MB/s", ratio);
-    bench_report("gdw1376 bytes per frame", bytes_per_frame, "B", -1);
-    bench_report("gdw1376 allocations per frame", allocs, "allocs", -1);
-    return 0;
+    return bench_decode_main(argc, argv, "gdw1376", validate_only, decode_all, (double)frames_per_pass * PASSES,
+                             (double)stream_len);
 }

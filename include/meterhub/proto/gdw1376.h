@@ -255,8 +255,10 @@ struct gdw1376_walk {
     unsigned k;              /* current field */
     unsigned grp, grp_end;   /* current group [grp, grp_end) */
     unsigned reps, rep;      /* repetitions of the group, current one */
+    unsigned grp_rep;        /* enum gdw1376_rep of the group */
     unsigned m, count, density;
     struct mh_tm freeze, read_time, start, point;
+    struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
 };
 
 void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);

@@ -46,6 +46,13 @@ const char *gdw1376_fmt_name(enum gdw1376_fmt f)
     return (unsigned)f < GDW1376_FMT_COUNT_ && gdw1376_fmts[f].name ? gdw1376_fmts[f].name : "";
 }
 
+/* Value of a BCD byte 0..99, or 0xFF when a nibble is above 9; 256 entries built by the preprocessor. */
+#define BCD1(x) ((((x) >> 4) <= 9 && ((x) & 15) <= 9) ? (((x) >> 4) * 10 + ((x) & 15)) : 0xFF)
+#define BCD4(x) BCD1(x), BCD1((x) + 1), BCD1((x) + 2), BCD1((x) + 3)
+#define BCD16(x) BCD4(x), BCD4((x) + 4), BCD4((x) + 8), BCD4((x) + 12)
+#define BCD64(x) BCD16(x), BCD16((x) + 16), BCD16((x) + 32), BCD16((x) + 48)
+const uint8_t gdw1376_bcd_value[256] = {BCD64(0), BCD64(64), BCD64(128), BCD64(192)};
+
 /* Time fields in wire order per format: which struct mh_tm member each byte is. */
 enum { T_SS, T_MM, T_HH, T_DD, T_MO, T_YY, T_MOWD };
 static const struct {
@@ -65,30 +72,28 @@ static const struct {
 
 static int decode_time(enum gdw1376_fmt f, const uint8_t *p, struct mh_tm *t)
 {
-    *t = (struct mh_tm){0};
+    static const uint16_t has_bit[] = {[T_SS] = MH_TM_SEC, [T_MM] = MH_TM_MIN, [T_HH] = MH_TM_HOUR,
+                                       [T_DD] = MH_TM_DAY, [T_MO] = MH_TM_MON, [T_YY] = MH_TM_YEAR};
+    uint8_t val[T_MOWD] = {0};
+    unsigned has = 0, bad = 0, wday = 0;
     for (unsigned k = 0; k < time_layout[f].n; k++) {
-        uint8_t b = p[k];
-        if (time_layout[f].field[k] == T_MOWD) {
+        unsigned field = time_layout[f].field[k], b = p[k];
+        if (field == T_MOWD) {
             /* A.1 byte 5: weekday in D7..D5 (1 = Monday, 0 = not set), month in D4..D0 */
-            unsigned wd = b >> 5;
+            wday = b >> 5;
             b &= 0x1F;
-            if (wd) {
-                t->wday = (uint8_t)wd;
-                t->has |= MH_TM_WDAY;
-            }
+            field = T_MO;
         }
-        if (!mh_bcd_byte_valid(b))
-            return MH_EBADBCD;
-        uint8_t v = mh_bcd_byte_value(b);
-        switch (time_layout[f].field[k]) {
-        case T_SS: t->sec = v, t->has |= MH_TM_SEC; break;
-        case T_MM: t->min = v, t->has |= MH_TM_MIN; break;
-        case T_HH: t->hour = v, t->has |= MH_TM_HOUR; break;
-        case T_DD: t->day = v, t->has |= MH_TM_DAY; break;
-        case T_YY: t->year = (uint16_t)(2000 + v), t->has |= MH_TM_YEAR; break;
-        default: t->mon = v, t->has |= MH_TM_MON; break;
-        }
+        unsigned v = gdw1376_bcd_value[b];
+        bad |= v;
+        val[field] = (uint8_t)v;
+        has |= has_bit[field];
     }
+    if (bad & 0x80)
+        return MH_EBADBCD;
+    *t = (struct mh_tm){.year = (uint16_t)(has & MH_TM_YEAR ? 2000 + val[T_YY] : 0), .mon = val[T_MO],
+                        .day = val[T_DD], .hour = val[T_HH], .min = val[T_MM], .sec = val[T_SS],
+                        .wday = (uint8_t)wday, .has = (uint16_t)(has | (wday ? MH_TM_WDAY : 0))};
     return mh_tm_check(t) == 0 ? 0 : MH_EBADTIME;
 }
 
@@ -143,46 +148,6 @@ static int decode_text(const struct gdw1376_fmt_def *d, const uint8_t *p, struct
     return 0;
 }
 
-/*
- * BCD numbers, the hot path of every data block: one pass over the bytes,
- * most significant first, that folds the sign/exponent bits and checks
- * every nibble. An EE or FF fill has nibbles above 9 in every format (the
- * sign and flag bits masked off leave E or F), so it lands in "no data"
- * with the invalid digits, without a separate scan.
- */
-static void decode_bcd(enum gdw1376_fmt f, const struct gdw1376_fmt_def *d, const uint8_t *p, struct gdw1376_value *v)
-{
-    unsigned size = d->size, top = p[size - 1];
-    int neg = 0, exp = -(int)d->decimals;
-    if (f == GDW1376_A2) {
-        /* byte 2: D7..D5 exponent G, D4 sign, D3..D0 hundreds: value = digits x 10^(4-G) */
-        neg = (top >> 4) & 1;
-        exp = 4 - (int)(top >> 5);
-        top &= 0x0F;
-    } else if (f == GDW1376_A3) {
-        /* byte 4: D6 unit (1 = MWh / 10^4 yuan), D4 sign, D3..D0 top digit */
-        neg = (top >> 4) & 1;
-        exp = (top & 0x40) ? 3 : 0;
-        top &= 0x0F;
-    } else if (d->is_signed) { /* A.4 direction bit, A.5 A.6 A.9 A.25 sign bit: D7 of the top byte */
-        neg = top >> 7;
-        top &= 0x7F;
-    }
-    uint64_t mag = 0;
-    unsigned bad = 0;
-    for (unsigned k = size; k-- > 0;) {
-        unsigned b = k == size - 1 ? top : p[k];
-        unsigned hi = b >> 4, lo = b & 0x0F;
-        bad |= (hi + 6) | (lo + 6); /* bit 4 set when a nibble is above 9 */
-        mag = mag * 100 + hi * 10 + lo;
-    }
-    if (bad & 0x10) {
-        v->kind = GDW1376_V_NODATA;
-        return;
-    }
-    v->kind = GDW1376_V_NUM;
-    v->num = mh_dec_make(neg ? -(int64_t)mag : (int64_t)mag, exp);
-}
 
 int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gdw1376_value *v)
 {
@@ -202,7 +167,7 @@ int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gd
     v->text[0] = '\0';
     switch (d->kind) {
     case K_BCD:
-        decode_bcd(f, d, p, v);
+        fmt_decode_bcd(f, d, p, v);
         return 0;
     case K_BIN: {
         /* A one-byte count is always a count (a tariff count of EE still sizes the block). */

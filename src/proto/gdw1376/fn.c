@@ -133,6 +133,7 @@ static void enter_group(struct gdw1376_walk *w)
     w->grp = w->k;
     w->grp_end = w->k + span_of(w->def, w->k);
     w->reps = reps_of(f->rep, w->m, w->count);
+    w->grp_rep = f->rep;
     w->rep = 0;
 }
 
@@ -166,66 +167,72 @@ static void tm_add_minutes(struct mh_tm *t, unsigned step)
     t->hour = (uint8_t)hour;
 }
 
+/* What a layout field (not a plain value) does to the walk: counts, and the times values take. */
+static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, const struct gdw1376_dv *dv)
+{
+    const struct mh_tm none = {0};
+    const struct mh_tm *t = dv->v.kind == GDW1376_V_TIME ? &dv->v.time : &none;
+    switch (f->role) {
+    case GDW1376_R_TARIFFS:
+    case GDW1376_R_COUNT:
+    case GDW1376_R_POINTS:
+        return read_count(f, w->p + w->off, &w->m, &w->count);
+    case GDW1376_R_FREEZE:
+        w->freeze = *t;
+        break;
+    case GDW1376_R_READ_TIME:
+        w->read_time = *t;
+        break;
+    case GDW1376_R_CURVE_START:
+        w->start = *t;
+        break;
+    case GDW1376_R_DENSITY:
+        w->density = (unsigned)dv->v.num.m;
+        break;
+    default:
+        return 0;
+    }
+    w->when = w->freeze.has ? w->freeze : w->read_time;
+    return 0;
+}
+
 int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
 {
     const struct gdw1376_fn_def *d = w->def;
-    for (;;) {
+    while (w->k == w->grp_end) { /* past a group: enter the next, skipping empty ones */
         if (w->k >= d->n_fields)
             return 0;
-        if (w->k == w->grp_end)
-            enter_group(w);
-        if (w->reps == 0) { /* an empty group: skip it */
+        enter_group(w);
+        if (w->reps == 0)
             w->k = w->grp_end;
-            continue;
-        }
-        const struct gdw1376_field *f = &d->fields[w->k];
-        int rc = gdw1376_fmt_decode((enum gdw1376_fmt)f->fmt, w->p + w->off, w->n - w->off, &out->v);
-        if (rc != 0)
-            return rc;
-        if ((f->role == GDW1376_R_TARIFFS || f->role == GDW1376_R_COUNT || f->role == GDW1376_R_POINTS) &&
-            (rc = read_count(f, w->p + w->off, &w->m, &w->count)) != 0)
-            return rc;
-        w->off += fmt_size((enum gdw1376_fmt)f->fmt);
-        const struct gdw1376_field *first = &d->fields[w->grp];
-        unsigned index = w->rep + (first->rep == GDW1376_REP_HARM ? 2u : 0u);
-        out->field = f;
-        out->rep = first->rep;
-        out->index = (uint16_t)index;
-        out->item = f->item;
-        if (f->item && first->rep == GDW1376_REP_TARIFFS)
-            out->item = MH_OBIS_TARIFF(f->item, index);
-        if (out->v.kind == GDW1376_V_NUM && f->scale)
-            out->v.num.exp = (int8_t)(out->v.num.exp + f->scale);
-        switch (f->role) {
-        case GDW1376_R_FREEZE:
-            w->freeze = out->v.kind == GDW1376_V_TIME ? out->v.time : (struct mh_tm){0};
-            break;
-        case GDW1376_R_READ_TIME:
-            w->read_time = out->v.kind == GDW1376_V_TIME ? out->v.time : (struct mh_tm){0};
-            break;
-        case GDW1376_R_CURVE_START:
-            w->start = out->v.kind == GDW1376_V_TIME ? out->v.time : (struct mh_tm){0};
-            break;
-        case GDW1376_R_DENSITY:
-            w->density = (unsigned)out->v.num.m;
-            break;
-        default:
-            break;
-        }
-        if (first->rep == GDW1376_REP_COUNT && w->start.has) {
-            /* curve points: the start, then one step later per point (unknown density: no time) */
-            unsigned step = gdw1376_density_minutes(w->density);
-            if (w->k == w->grp && w->rep == 0)
-                w->point = w->start;
-            else if (w->k == w->grp)
-                tm_add_minutes(&w->point, step);
-            out->when = step || w->rep == 0 ? w->point : (struct mh_tm){0};
-        } else
-            out->when = w->freeze.has ? w->freeze : w->read_time;
-        /* Advance: next field of the group, or the group again, or past it. */
-        w->k++;
-        if (w->k == w->grp_end && ++w->rep < w->reps)
-            w->k = w->grp;
-        return 1;
     }
+    const struct gdw1376_field *f = &d->fields[w->k];
+    int rc = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + w->off, w->n - w->off, &out->v);
+    if (rc != 0)
+        return rc;
+    if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, out)) != 0)
+        return rc;
+    w->off += fmt_size((enum gdw1376_fmt)f->fmt);
+    unsigned rep = w->grp_rep;
+    out->field = f;
+    out->rep = (uint8_t)rep;
+    out->index = (uint16_t)(w->rep + (rep == GDW1376_REP_HARM ? 2u : 0u));
+    out->item = f->item && rep == GDW1376_REP_TARIFFS ? MH_OBIS_TARIFF(f->item, out->index) : f->item;
+    if (f->scale && out->v.kind == GDW1376_V_NUM)
+        out->v.num.exp = (int8_t)(out->v.num.exp + f->scale);
+    if (rep == GDW1376_REP_COUNT && w->start.has) {
+        /* curve points: the start, then one step later per point (unknown density: no time) */
+        unsigned step = gdw1376_density_minutes(w->density);
+        if (w->k == w->grp && w->rep == 0)
+            w->point = w->start;
+        else if (w->k == w->grp)
+            tm_add_minutes(&w->point, step);
+        out->when = step || w->rep == 0 ? w->point : (struct mh_tm){0};
+    } else {
+        out->when = w->when;
+    }
+    /* Advance: next field of the group, or the group again, or past it. */
+    if (++w->k == w->grp_end && ++w->rep < w->reps)
+        w->k = w->grp;
+    return 1;
 }
