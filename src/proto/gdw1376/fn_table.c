@@ -162,6 +162,22 @@ static const struct gdw1376_field c_f161[] = {
     TDC, V(FMT_BS8, MH_ITEM_RELAY_STATE, "remote switch state (0 on, 1 off)"),
     V(A1, 0, "last remote switch-on time"), V(A1, 0, "last remote switch-off time")};
 
+static const struct gdw1376_field c_f162[] = {
+    FLD(A1, READ_TIME, ONCE, 0, 0, 0, "terminal read time"), V(A1, MH_ITEM_CLOCK, "meter clock")};
+
+static const struct gdw1376_field c_f165[] = {
+    TDC, V(A10, MH_ITEM_CNT_PROGRAM, "programming switch operations"),
+    OCC(A1, MH_ITEM_CNT_PROGRAM, "last programming switch operation"),
+    V(A10, MH_ITEM_CNT_TERMINAL_COVER_OPEN, "terminal cover openings"),
+    OCC(A1, MH_ITEM_CNT_TERMINAL_COVER_OPEN, "last terminal cover opening")};
+
+static const struct gdw1376_field c_f166[] = {
+    TDC, V(A10, MH_ITEM_CNT_CLOCK_SET, "clock settings"), V(A1, 0, "clock before the last setting"),
+    V(A1, 0, "clock after the last setting"), V(A10, 0, "tariff schedule programming count"),
+    V(A1, 0, "last tariff schedule programming")};
+
+static const struct gdw1376_field c_f177[] = {TDC, TM, T(A14, MH_ITEM_AE_COMB, "combined active energy")};
+
 static const struct gdw1376_field c_f170[] = {
     V(FMT_BIN1, 0, "port"), V(FMT_BIN1, 0, "relay level"), V(FMT_BIN1, 0, "phase"), V(FMT_BIN1, 0, "signal quality"),
     V(FMT_BIN1, 0, "last result"), V(A1, 0, "last success"), V(A1, 0, "last failure"),
@@ -208,10 +224,11 @@ static const struct gdw1376_field d_f24[] = PERIOD(TDM, MH_ITEM_RE_EXP_PERIOD, "
 #define U_RATES(L, ph)                                                                                       \
     V(A25, MH_ITEM_U_##L##_OVER_RATE, "above upper limit rate " ph), V(A25, MH_ITEM_U_##L##_UNDER_RATE, "below lower limit rate " ph), \
         V(A25, MH_ITEM_U_##L##_OK_RATE, "voltage qualification rate " ph)
-#define STAT_VOLTAGE(label)                                                                                  \
-    {label, U_TIMES(L1, "A"), U_TIMES(L2, "B"), U_TIMES(L3, "C"), U_EXTREMES(L1, "A"), U_EXTREMES(L2, "B"),    \
-     U_EXTREMES(L3, "C"), V(A7, MH_ITEM_U_L1_AVG, "average voltage A"), V(A7, MH_ITEM_U_L2_AVG, "average voltage B"), \
-     V(A7, MH_ITEM_U_L3_AVG, "average voltage C"), U_RATES(L1, "A"), U_RATES(L2, "B"), U_RATES(L3, "C")}
+#define VOLTAGE_STATS                                                                                        \
+    U_TIMES(L1, "A"), U_TIMES(L2, "B"), U_TIMES(L3, "C"), U_EXTREMES(L1, "A"), U_EXTREMES(L2, "B"),            \
+        U_EXTREMES(L3, "C"), V(A7, MH_ITEM_U_L1_AVG, "average voltage A"), V(A7, MH_ITEM_U_L2_AVG, "average voltage B"), \
+        V(A7, MH_ITEM_U_L3_AVG, "average voltage C"), U_RATES(L1, "A"), U_RATES(L2, "B"), U_RATES(L3, "C")
+#define STAT_VOLTAGE(label) {label, VOLTAGE_STATS}
 #define STAT_UNBALANCE(label)                                                                                \
     {label, V(FMT_BIN2, MH_ITEM_I_UNBAL_OVER_MIN, "current unbalance over limit time"),                      \
      V(FMT_BIN2, MH_ITEM_U_UNBAL_OVER_MIN, "voltage unbalance over limit time"),                             \
@@ -231,6 +248,9 @@ static const struct gdw1376_field d_f24[] = PERIOD(TDM, MH_ITEM_RE_EXP_PERIOD, "
 #define STAT_PF(label)                                                                                       \
     {label, V(FMT_BIN2, MH_ITEM_PF_ZONE1_MIN, "power factor zone 1 time"), V(FMT_BIN2, MH_ITEM_PF_ZONE2_MIN, "power factor zone 2 time"), \
      V(FMT_BIN2, MH_ITEM_PF_ZONE3_MIN, "power factor zone 3 time")}
+/* AFN0C F179 / F180: the same voltage statistics for today / this month so far, without a label. */
+static const struct gdw1376_field c_f179[] = {VOLTAGE_STATS};
+
 static const struct gdw1376_field d_f25[] = STAT_POWER(TDD);
 static const struct gdw1376_field d_f26[] = STAT_DEMAND(TDD);
 static const struct gdw1376_field d_f27[] = STAT_VOLTAGE(TDD);
@@ -375,7 +395,13 @@ const struct gdw1376_fn_def gdw1376_fn_defs[] = {
     C1(151, c_md_ae_exp, "reverse active maximum demand of last month"),
     C1(152, c_md_re_exp, "reverse reactive maximum demand of last month"),
     C1(161, c_f161, "meter remote switch state and last switch times"),
+    C1(162, c_f162, "meter clock"),
+    C1(165, c_f165, "meter switch operation and cover opening counts with their last times"),
+    C1(166, c_f166, "meter clock setting and tariff schedule programming counts with their times"),
     C1(170, c_f170, "meter reading information"),
+    C1(177, c_f177, "current combined active energy"),
+    C1(179, c_f179, "voltage statistics of today"),
+    C1(180, c_f179, "voltage statistics of this month"),
 
     DAY(1, d_fwd_day, "daily frozen forward energies, quadrants I and IV"),
     DAY(2, d_rev_day, "daily frozen reverse energies, quadrants II and III"),
