@@ -114,6 +114,8 @@ static long unit_size(uint8_t afn, uint16_t fn, int uplink, const uint8_t *p, si
         }
         /* fall through */
     case GDW1376_AFN_CONFIG: {
+        if (!uplink)
+            return 0; /* AFN09 requests carry no data */
         const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
         if (!d || gdw1376_fn_data_size(d, p, n, &s) != 0)
             return -1;

@@ -144,6 +144,30 @@ static void test_truncated_block_is_an_error(void **state)
     json_decref(o);
 }
 
+/* Requests: AFN09 carries nothing, AFN0D its time label (two pn sharing one Td_d, a curve spec). */
+static void test_requests_print_their_labels(void **state)
+{
+    (void)state;
+    int status;
+    json_t *o = decode("68 32 00 32 00 68 4B 71 01 22 08 02 09 61 00 00 01 00 54 16", &status);
+    assert_int_equal(status, 0);
+    assert_null(json_object_get(unit(o, 0), "unknown_layout"));
+    assert_int_equal(json_integer_value(json_object_get(unit(o, 0), "fn")), 1);
+    json_decref(o);
+    o = decode("68 4A 00 4A 00 68 4B 71 01 22 08 02 0D 61 03 01 01 14 23 11 26 23 11 26 24 16", &status);
+    assert_int_equal(status, 0);
+    assert_int_equal(json_array_size(json_object_get(o, "units")), 2);
+    assert_int_equal(json_integer_value(json_object_get(unit(o, 1), "pn")), 2);
+    assert_string_equal(json_string_value(json_object_get(unit(o, 1), "label")), "2026-11-23");
+    json_decref(o);
+    o = decode("68 4E 00 4E 00 68 4B 71 01 22 08 02 0D 61 01 01 01 0A 00 00 23 11 26 01 60 1F 16", &status);
+    assert_int_equal(status, 0);
+    assert_string_equal(json_string_value(json_object_get(unit(o, 0), "label")), "2026-11-23T00:00");
+    assert_int_equal(json_integer_value(json_object_get(unit(o, 0), "interval_min")), 15);
+    assert_int_equal(json_integer_value(json_object_get(unit(o, 0), "points")), 96);
+    json_decref(o);
+}
+
 /* The Fn table of docs/protocols/gdw1376.md is exactly what the code prints. */
 static void test_protocol_page_table_matches_the_code(void **state)
 {
@@ -177,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_several_pn_and_fn_in_one_reply),
         cmocka_unit_test(test_curve_reply_gives_every_point_its_time),
         cmocka_unit_test(test_truncated_block_is_an_error),
+        cmocka_unit_test(test_requests_print_their_labels),
         cmocka_unit_test(test_protocol_page_table_matches_the_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
