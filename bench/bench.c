@@ -122,10 +122,11 @@ double bench_compare(void (*base)(void *), void *bctx, void (*fn)(void *), void 
 int bench_decode_main(int argc, char **argv, const char *name, void (*base)(void *), void (*subject)(void *),
                       double frames, double bytes)
 {
-    if (argc == 3 && strcmp(argv[1], "once") == 0) {
+    if (argc == 3 && (strcmp(argv[1], "once") == 0 || strcmp(argv[1], "once-base") == 0)) {
+        void (*run)(void *) = strcmp(argv[1], "once") == 0 ? subject : base;
         long n = strtol(argv[2], NULL, 10);
         for (long k = 0; k < n; k++)
-            subject(NULL);
+            run(NULL);
         printf("decoded %.0f frames\n", frames * (double)n);
         return 0;
     }

@@ -73,17 +73,20 @@ static inline void fmt_decode_bcd(enum gdw1376_fmt f, const struct gdw1376_fmt_d
 
 /*
  * gdw1376_fmt_decode with the BCD numbers, most of every block, inline:
- * the Fn walk calls this once per value.
+ * the Fn walk calls this once per value. Returns the field's size, or a
+ * negative MH_E* code.
  */
 static inline int fmt_decode_inline(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gdw1376_value *v)
 {
     size_t size = fmt_size(f);
-    if (size == 0 || n < size || gdw1376_fmts[f].kind != K_BCD)
-        return gdw1376_fmt_decode(f, p, n, v);
+    if (size == 0 || n < size || gdw1376_fmts[f].kind != K_BCD) {
+        int rc = gdw1376_fmt_decode(f, p, n, v);
+        return rc < 0 ? rc : (int)size;
+    }
     v->time.has = 0;
     v->text[0] = '\0';
     fmt_decode_bcd(f, &gdw1376_fmts[f], p, v);
-    return 0;
+    return (int)size;
 }
 
 #endif

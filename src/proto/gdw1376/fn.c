@@ -207,12 +207,12 @@ int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
             w->k = w->grp_end;
     }
     const struct gdw1376_field *f = &d->fields[w->k];
-    int rc = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + w->off, w->n - w->off, &out->v);
-    if (rc != 0)
-        return rc;
+    int size = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + w->off, w->n - w->off, &out->v), rc;
+    if (size < 0)
+        return size;
     if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, out)) != 0)
         return rc;
-    w->off += fmt_size((enum gdw1376_fmt)f->fmt);
+    w->off += (size_t)size;
     unsigned rep = w->grp_rep;
     out->field = f;
     out->rep = (uint8_t)rep;
