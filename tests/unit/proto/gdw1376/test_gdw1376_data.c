@@ -297,6 +297,20 @@ static void test_dictionary_is_ordered_and_names_known_items(void **state)
                 !(mh_item_lookup(f->item)->flags & MH_ITEM_TARIFFED) && f->role == GDW1376_R_VALUE)
                 fail_msg("AFN %02X F%u %s: tariff register on an item without tariffs", t[i].afn, t[i].fn, f->name);
         }
+        /* counts are read once, outside any repeated group (fn.c reads them at their first place) */
+        for (unsigned k = 0; k < t[i].n_fields;) {
+            const struct gdw1376_field *f = &t[i].fields[k];
+            unsigned span = f->span ? f->span : 1;
+            for (unsigned j = k; j < k + span; j++) {
+                uint8_t role = t[i].fields[j].role;
+                int counts = role == GDW1376_R_TARIFFS || role == GDW1376_R_COUNT || role == GDW1376_R_POINTS;
+                if (counts && (f->rep != GDW1376_REP_ONCE || span > 1))
+                    fail_msg("AFN %02X F%u: a count inside a repeated group", t[i].afn, t[i].fn);
+                if (counts)
+                    assert_int_equal(t[i].fields[j].fmt, GDW1376_FMT_BIN1);
+            }
+            k += span;
+        }
         /* AFN0D requests carry their time label; the others none */
         assert_int_equal(gdw1376_fn_request_size(&t[i]) != 0, t[i].afn == 0x0D);
     }
