@@ -76,7 +76,7 @@ static const struct gdw1376_field c_f25[] = {
 static const struct gdw1376_field c_f26[] = {PHASE_FAIL};
 
 static const struct gdw1376_field c_f27[] = {
-    TDC, V(A1, MH_ITEM_CLOCK, "meter clock"), V(A27, MH_ITEM_BATTERY_MIN, "battery use time"),
+    TDC, V(A1, MH_ITEM_CLOCK, "meter clock"), V(A27, MH_ITEM_BATTERY_USE_TIME, "battery use time"),
     V(A10, MH_ITEM_CNT_PROGRAM, "programming events"), OCC(A1, MH_ITEM_CNT_PROGRAM, "last programming"),
     V(A10, MH_ITEM_CNT_METER_CLEAR, "meter clears"), OCC(A1, MH_ITEM_CNT_METER_CLEAR, "last meter clear"),
     V(A10, MH_ITEM_CNT_DEMAND_CLEAR, "demand clears"), OCC(A1, MH_ITEM_CNT_DEMAND_CLEAR, "last demand clear"),
