@@ -141,6 +141,12 @@ static const struct gdw1376_field c_f57[] = {
     FLD(A7, VALUE, HARM, 1, 0, 0, "harmonic voltage C"), FLD(A6, VALUE, HARM, 1, 0, 0, "harmonic current A"),
     FLD(A6, VALUE, HARM, 1, 0, 0, "harmonic current B"), FLD(A6, VALUE, HARM, 1, 0, 0, "harmonic current C")};
 
+/* Harmonic content 2..N in % (A.5): N, then per Ua Ub Uc Ia Ib Ic the total distortion and each order. */
+#define HARM_RATE(what) V(A5, 0, what " total harmonic content"), FLD(A5, VALUE, HARM, 1, 0, 0, what " harmonic content")
+static const struct gdw1376_field c_f58[] = {
+    FLD(FMT_BIN1, COUNT, ONCE, 0, 0, 0, "harmonic order N"), HARM_RATE("voltage A"), HARM_RATE("voltage B"),
+    HARM_RATE("voltage C"), HARM_RATE("current A"), HARM_RATE("current B"), HARM_RATE("current C")};
+
 /* One register kind, total and M tariffs, after Td_c: F129..F144; AFN0D F161.. adds Td_d / Td_m. */
 #define ONE_REG(fmt, item, name) TM, T(fmt, item, name)
 static const struct gdw1376_field c_ae_imp[] = {TDC, ONE_REG(A14, MH_ITEM_AE_IMP, "forward active energy")};
@@ -370,6 +376,7 @@ const struct gdw1376_fn_def gdw1376_fn_defs[] = {
     C1(48, c_re_exp_period, "reverse reactive energy of this month"),
     C1(49, c_f49, "current voltage and current phase angles"),
     C1(57, c_f57, "current harmonic voltage and current RMS, orders 2..N"),
+    C1(58, c_f58, "current harmonic voltage and current content, total and orders 2..N"),
     C1(129, c_ae_imp, "current forward active energy"),
     C1(130, c_re_imp, "current forward reactive energy"),
     C1(131, c_ae_exp, "current reverse active energy"),
