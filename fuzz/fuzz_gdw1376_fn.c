@@ -1,6 +1,7 @@
 /*
  * One Fn data block of the Q/GDW 1376.1 dictionary on arbitrary bytes: the
- * first byte picks the definition, the rest is the block. The size computed
+ * first byte picks the definition (its row in `meterhub items --gdw1376`,
+ * modulo the table size), the rest is the block. The size computed
  * from the layout and the walk of every value agree, neither reads past the
  * data, and a walk that ends cleanly consumed exactly that size.
  */
