@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 uint64_t bench_now_ns(void)
@@ -116,4 +117,35 @@ double bench_compare(void (*base)(void *), void *bctx, void (*fn)(void *), void 
     free(sr);
     free(ratios);
     return ratio;
+}
+
+int bench_decode_main(int argc, char **argv, const char *name, void (*base)(void *), void (*subject)(void *),
+                      double frames, double bytes)
+{
+    if (argc == 3 && (strcmp(argv[1], "once") == 0 || strcmp(argv[1], "once-base") == 0)) {
+        void (*run)(void *) = strcmp(argv[1], "once") == 0 ? subject : base;
+        long n = strtol(argv[2], NULL, 10);
+        for (long k = 0; k < n; k++)
+            run(NULL);
+        printf("decoded %.0f frames\n", frames * (double)n);
+        return 0;
+    }
+    uint64_t a0 = bench_allocs();
+    subject(NULL);
+    double allocs = (double)(bench_allocs() - a0) / frames;
+    double base_rate, rate;
+    double ratio = bench_compare(base, NULL, subject, NULL, frames, 15, &base_rate, &rate);
+    double per_frame = bytes / frames;
+    char line[128];
+    snprintf(line, sizeof line, "%s validate-only framer", name);
+    bench_report(line, base_rate / 1e6, "Mframes/s", -1);
+    bench_report(line, base_rate * per_frame / 1e6, "MB/s", -1);
+    snprintf(line, sizeof line, "%s full decode", name);
+    bench_report(line, rate / 1e6, "Mframes/s", ratio);
+    bench_report(line, rate * per_frame / 1e6, "MB/s", ratio);
+    snprintf(line, sizeof line, "%s bytes per frame", name);
+    bench_report(line, per_frame, "B", -1);
+    snprintf(line, sizeof line, "%s allocations per frame", name);
+    bench_report(line, allocs, "allocs", -1);
+    return 0;
 }

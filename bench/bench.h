@@ -36,4 +36,15 @@ void bench_report(const char *name, double value, const char *unit, double ratio
 double bench_compare(void (*base)(void *), void *bctx, void (*fn)(void *), void *ctx,
                      double units, int rounds, double *base_rate, double *subject_rate);
 
+/*
+ * The main of a frame-decode benchmark. "once N" runs subject N times and
+ * prints the frame count (for callgrind: instructions per frame), "once-base
+ * N" the same for the baseline; otherwise
+ * it counts the subject's allocations per frame, compares it with the
+ * baseline (15 rounds) and reports "<name> validate-only framer" and
+ * "<name> full decode" in frames/s and MB/s. Returns the exit status.
+ */
+int bench_decode_main(int argc, char **argv, const char *name, void (*base)(void *), void (*subject)(void *),
+                      double frames, double bytes);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * Q/GDW 1376.1 framer and decoder on arbitrary bytes: scan the stream,
  * parse each frame under every password length a profile may use, walk its
- * data units and decode every field of every known Fn.
+ * data units and decode every value of every known Fn through the
+ * dictionary walk, which must agree with the size.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,21 +22,21 @@ static void walk(const struct gdw1376_frame *f)
         k += 4;
         if (np <= 0 || nf <= 0)
             return;
-        for (int b = 0; b < nf; b++) {
-            const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b]);
+        for (int b = 0; b < np * nf; b++) { /* pn ascending, fn ascending within a pn */
+            const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b % nf]);
             size_t s;
             if (!d || gdw1376_fn_data_size(d, p + k, n - k, &s) != 0)
                 return;
             if (s > n - k)
                 abort(); /* a size past the data would be a read past the frame */
-            size_t o = 0;
-            for (unsigned j = 0; j < d->n_fields && o < s; j++) {
-                struct gdw1376_value v;
-                enum gdw1376_fmt fmt = (enum gdw1376_fmt)d->fields[j].fmt;
-                if (gdw1376_fmt_decode(fmt, p + k + o, s - o, &v) != 0)
-                    break;
-                o += gdw1376_fmt_size(fmt);
-            }
+            struct gdw1376_walk w;
+            struct gdw1376_dv dv;
+            int rc;
+            gdw1376_walk_init(&w, d, p + k, s);
+            while ((rc = gdw1376_walk_next(&w, &dv)) == 1)
+                ;
+            if (rc != 0 || w.off != s)
+                abort(); /* the walk and the size disagree */
             k += s;
         }
     }

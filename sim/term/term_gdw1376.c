@@ -357,23 +357,33 @@ static int put_named(struct fill *f, const struct gdw1376_field *fd, unsigned ta
     return rc < 0 ? rc : (int)size;
 }
 
-/* Data of a FIXED or TARIFFS Fn: byte count or MH_E*. */
+/*
+ * Data of a dictionary Fn other than a curve: the layout's fields in order,
+ * the tariff count as the model keeps it (M = TARIFFS) and each tariff
+ * group repeated for the total and the M tariffs. Byte count or MH_E*.
+ */
 static int put_fields(struct fill *f, const struct gdw1376_fn_def *d, uint8_t *p, size_t cap)
 {
     size_t off = 0;
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        if (d->layout == GDW1376_L_TARIFFS && i == d->n_prefix) {
+    for (unsigned i = 0; i < d->n_fields;) {
+        const struct gdw1376_field *g = &d->fields[i];
+        unsigned span = g->span ? g->span : 1;
+        if (g->role == GDW1376_R_TARIFFS || g->role == GDW1376_R_COUNT) {
             if (off >= cap)
                 return MH_ENOSPC;
-            p[off++] = TARIFFS; /* M */
+            p[off++] = g->role == GDW1376_R_TARIFFS ? TARIFFS : 0; /* M; no ports or harmonics kept */
+            i++;
+            continue;
         }
-        unsigned reps = d->layout == GDW1376_L_TARIFFS && i >= d->n_prefix ? TARIFFS + 1 : 1;
-        for (unsigned k = 0; k < reps; k++) {
-            int n = put_named(f, &d->fields[i], k, p + off, cap - off);
-            if (n < 0)
-                return n;
-            off += (size_t)n;
-        }
+        unsigned reps = g->rep == GDW1376_REP_TARIFFS ? TARIFFS + 1 : g->rep == GDW1376_REP_ONCE ? 1 : 0;
+        for (unsigned k = 0; k < reps; k++)
+            for (unsigned j = i; j < i + span; j++) {
+                int n = put_named(f, &d->fields[j], k, p + off, cap - off);
+                if (n < 0)
+                    return n;
+                off += (size_t)n;
+            }
+        i += span;
     }
     return (int)off;
 }
@@ -430,7 +440,7 @@ static int put_curve(struct fill *f, const struct gdw1376_fn_def *d, int64_t now
     static const int64_t steps[] = {0, 900, 1800, 3600};
     if (density < sizeof steps / sizeof steps[0])
         step = steps[density]; /* the model keeps 15-minute resolution: 5- and 1-minute curves are not kept */
-    const struct gdw1376_field *fd = &d->fields[0];
+    const struct gdw1376_field *fd = &d->fields[d->n_fields - 1]; /* after start, density, points */
     size_t size = gdw1376_fmt_size((enum gdw1376_fmt)fd->fmt);
     struct day_cache cache = {0, 0, {0}, {0}};
     int64_t oldest = now - (int64_t)CURVE_DAYS * 86400;
@@ -536,7 +546,7 @@ static int answer_one(const struct scenario *s, const struct sim_terminal *t, ui
     }
     gdw1376_da_encode(pn, &unit[0], &unit[1]);
     gdw1376_dt_encode(fn, &unit[2], &unit[3]);
-    int n = d->layout == GDW1376_L_CURVE ? put_curve(&f, d, now, unit + 4, cap - 4) : put_fields(&f, d, unit + 4, cap - 4);
+    int n = d->request_label == GDW1376_A15 ? put_curve(&f, d, now, unit + 4, cap - 4) : put_fields(&f, d, unit + 4, cap - 4);
     return n < 0 ? n : n + 4;
 }
 

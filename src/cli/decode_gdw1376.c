@@ -8,17 +8,25 @@
 #include "meterhub/proto/gdw1376.h"
 #include "meterhub/proto/item.h"
 
-static json_t *value_json(const struct gdw1376_field *fd, const struct gdw1376_value *v, unsigned tariff)
+/*
+ * One value of a data block: engineering value with its item and unit, or a
+ * named time / text / count. Tariff registers say their tariff, curve points
+ * their index, and every value its data time (freeze date, point time or
+ * read time) when the block carries one.
+ */
+static json_t *value_json(const struct gdw1376_dv *dv)
 {
+    const struct gdw1376_field *fd = dv->field;
+    const struct gdw1376_value *v = &dv->v;
     json_t *o;
-    if (fd->item && v->kind != GDW1376_V_TIME) {
-        uint32_t item = tariff ? MH_OBIS_TARIFF(fd->item, tariff) : fd->item;
-        o = jout_reading(item, v->num, v->kind == GDW1376_V_NUM);
+    if (dv->item && v->kind != GDW1376_V_TIME && v->kind != GDW1376_V_TEXT) {
+        o = jout_reading(dv->item, v->num, v->kind == GDW1376_V_NUM);
+        json_object_set_new(o, "field", json_string(fd->name));
     } else {
         o = json_object();
         json_object_set_new(o, "name", json_string(fd->name));
-        if (fd->item)
-            json_object_set_new(o, "item", jout_item_code(fd->item));
+        if (dv->item)
+            json_object_set_new(o, "item", jout_item_code(dv->item));
         if (v->kind == GDW1376_V_TIME)
             json_object_set_new(o, "time", jout_tm(&v->time));
         else if (v->kind == GDW1376_V_TEXT)
@@ -26,54 +34,51 @@ static json_t *value_json(const struct gdw1376_field *fd, const struct gdw1376_v
         else
             json_object_set_new(o, "value", v->kind == GDW1376_V_NUM ? jout_dec(v->num) : json_null());
     }
-    if (tariff)
-        json_object_set_new(o, "tariff", json_integer(tariff));
+    if (dv->rep == GDW1376_REP_TARIFFS)
+        json_object_set_new(o, "tariff", json_integer(dv->index));
+    else if (dv->rep != GDW1376_REP_ONCE)
+        json_object_set_new(o, dv->rep == GDW1376_REP_HARM ? "order" : "index", json_integer(dv->index));
+    if (dv->when.has)
+        json_object_set_new(o, "data_time", jout_tm(&dv->when));
     return o;
 }
 
-static size_t add_field(json_t *arr, const struct gdw1376_field *fd, const uint8_t *p, size_t n, unsigned tariff)
-{
-    struct gdw1376_value v;
-    size_t sz = gdw1376_fmt_size((enum gdw1376_fmt)fd->fmt);
-    if (gdw1376_fmt_decode((enum gdw1376_fmt)fd->fmt, p, n, &v) == 0)
-        json_array_append_new(arr, value_json(fd, &v, tariff));
-    return sz;
-}
-
-/* Values of one response unit under its Fn definition (size already checked). */
-static json_t *fn_values(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n)
+/* Values of one block under its Fn definition (size already checked). */
+static json_t *fn_values(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n, json_t *u)
 {
     json_t *arr = json_array();
-    size_t o = 0;
-    if (d->layout == GDW1376_L_FIXED) {
-        for (unsigned k = 0; k < d->n_fields; k++)
-            o += add_field(arr, &d->fields[k], p + o, n - o, 0);
-    } else if (d->layout == GDW1376_L_TARIFFS) {
-        for (unsigned k = 0; k < d->n_prefix; k++)
-            o += add_field(arr, &d->fields[k], p + o, n - o, 0);
-        unsigned m = p[o++];
-        for (unsigned k = d->n_prefix; k < d->n_fields; k++)
-            for (unsigned t = 0; t <= m; t++)
-                o += add_field(arr, &d->fields[k], p + o, n - o, t);
-    } else if (d->layout == GDW1376_L_CURVE) {
-        struct gdw1376_value start;
-        gdw1376_fmt_decode(GDW1376_A15, p, 5, &start);
-        json_t *c = json_object();
-        json_object_set_new(c, "name", json_string("curve"));
-        json_object_set_new(c, "start", start.kind == GDW1376_V_TIME ? jout_tm(&start.time) : json_null());
-        static const int minutes[] = {0, 15, 30, 60};
-        unsigned density = p[5];
-        json_object_set_new(c, "interval_min", json_integer(density <= 3 ? minutes[density] : density == 254 ? 5 : density == 255 ? 1 : 0));
-        json_object_set_new(c, "points", json_integer(p[6]));
-        json_array_append_new(arr, c);
-        o = 7;
-        for (unsigned k = 0; k < p[6]; k++)
-            o += add_field(arr, &d->fields[0], p + o, n - o, 0);
-    } else {
-        json_t *r = json_object();
-        json_object_set_new(r, "hex", jout_hex(p, n, ' '));
-        json_array_append_new(arr, r);
+    struct gdw1376_walk w;
+    struct gdw1376_dv dv;
+    int rc;
+    gdw1376_walk_init(&w, d, p, n);
+    while ((rc = gdw1376_walk_next(&w, &dv)) == 1) {
+        switch (dv.field->role) {
+        case GDW1376_R_TARIFFS:
+            json_object_set_new(u, "tariffs", json_integer(dv.v.num.m));
+            break;
+        case GDW1376_R_DENSITY:
+            json_object_set_new(u, "density", json_integer(dv.v.num.m));
+            json_object_set_new(u, "interval_min", json_integer(gdw1376_density_minutes((unsigned)dv.v.num.m)));
+            break;
+        case GDW1376_R_POINTS:
+        case GDW1376_R_COUNT:
+            json_object_set_new(u, dv.field->role == GDW1376_R_POINTS ? "points" : "count", json_integer(dv.v.num.m));
+            break;
+        case GDW1376_R_FREEZE:
+        case GDW1376_R_READ_TIME:
+        case GDW1376_R_CURVE_START: {
+            static const char *const key[] = {[GDW1376_R_FREEZE] = "freeze_time", [GDW1376_R_READ_TIME] = "read_time",
+                                              [GDW1376_R_CURVE_START] = "start"};
+            json_object_set_new(u, key[dv.field->role], dv.v.kind == GDW1376_V_TIME ? jout_tm(&dv.v.time) : json_null());
+            break;
+        }
+        default:
+            json_array_append_new(arr, value_json(&dv));
+            break;
+        }
     }
+    if (rc < 0)
+        jout_error(u, rc, NULL);
     return arr;
 }
 
@@ -105,10 +110,12 @@ static long unit_size(uint8_t afn, uint16_t fn, int uplink, const uint8_t *p, si
                 return 0;
             if (!d)
                 return -1;
-            return d->request_label == GDW1376_A20 ? 3 : d->request_label == GDW1376_A21 ? 2 : 7;
+            return (long)gdw1376_fn_request_size(d);
         }
         /* fall through */
     case GDW1376_AFN_CONFIG: {
+        if (!uplink)
+            return 0; /* AFN09 requests carry no data */
         const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
         if (!d || gdw1376_fn_data_size(d, p, n, &s) != 0)
             return -1;
@@ -231,13 +238,14 @@ static void unit_payload(json_t *u, uint8_t afn, uint16_t fn, int uplink, const 
         struct gdw1376_value t;
         gdw1376_fmt_decode((enum gdw1376_fmt)(d->request_label ? d->request_label : GDW1376_A15), p, n, &t);
         json_object_set_new(u, "label", t.kind == GDW1376_V_TIME ? jout_tm(&t.time) : jout_hex(p, n, ' '));
-        if (d->layout == GDW1376_L_CURVE && n >= 7) {
+        if (d->request_label == GDW1376_A15 && n >= 7) {
             json_object_set_new(u, "density", json_integer(p[5]));
+            json_object_set_new(u, "interval_min", json_integer(gdw1376_density_minutes(p[5])));
             json_object_set_new(u, "points", json_integer(p[6]));
         }
     } else if (uplink && d) {
         json_object_set_new(u, "name", json_string(d->name));
-        json_object_set_new(u, "values", fn_values(d, p, n));
+        json_object_set_new(u, "values", fn_values(d, p, n, u));
     } else {
         json_object_set_new(u, "data", jout_hex(p, n, ' '));
     }
@@ -254,7 +262,6 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
         int np = gdw1376_da_decode(p[k], p[k + 1], pn), nf = gdw1376_dt_decode(p[k + 2], p[k + 3], fn);
         if (np <= 0 || nf <= 0)
             break;
-        size_t at = k;
         k += 4;
         int stop = 0;
         for (int a = 0; a < np && !stop; a++)
@@ -263,6 +270,19 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
                 json_object_set_new(u, "pn", json_integer(pn[a] == 0xFFFF ? -1 : pn[a]));
                 json_object_set_new(u, "fn", json_integer(fn[b]));
                 long sz = unit_size(f->afn, fn[b], uplink, p + k, n - k);
+                const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b]);
+                size_t dsz;
+                int rc = d && uplink ? gdw1376_fn_data_size(d, p + k, n - k, &dsz) : 0;
+                if (rc < 0) {
+                    /* A known layout whose counts ask for more than the frame holds. */
+                    json_object_set_new(u, "name", json_string(d->name));
+                    json_object_set_new(u, "data", jout_hex(p + k, n - k, ' '));
+                    jout_error(u, rc, rc == MH_ETRUNC ? "the block is shorter than its own counts say"
+                                                      : "a count the standard does not allow");
+                    jout_error(obj, rc, "a data unit does not fit its Fn layout");
+                    json_array_append_new(units, u);
+                    return 0;
+                }
                 if (sz < 0 || (size_t)sz > n - k) {
                     json_object_set_new(u, "data", jout_hex(p + k, n - k, ' '));
                     json_object_set_new(u, "unknown_layout", json_true());
@@ -274,7 +294,6 @@ static int walk_units(const struct gdw1376_frame *f, json_t *units, json_t *obj)
                 }
                 json_array_append_new(units, u);
             }
-        (void)at;
         if (stop)
             return 1;
     }

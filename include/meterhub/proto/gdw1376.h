@@ -108,17 +108,33 @@ void gdw1376_dt_encode(uint16_t fn, uint8_t *dt1, uint8_t *dt2);
 
 /* ---- appendix A data formats ---- */
 
+/*
+ * GDW1376_An is appendix A.n (docs/protocols/gdw1376.md lists each). The
+ * GDW1376_FMT_* entries are the plain fields the Fn layouts also use:
+ * binary counts and minutes (little-endian), bit strings, ASCII text.
+ */
 enum gdw1376_fmt {
     GDW1376_A1 = 1, GDW1376_A2, GDW1376_A3, GDW1376_A4, GDW1376_A5, GDW1376_A6, GDW1376_A7,
     GDW1376_A8, GDW1376_A9, GDW1376_A10, GDW1376_A11, GDW1376_A12, GDW1376_A13, GDW1376_A14,
     GDW1376_A15, GDW1376_A16, GDW1376_A17, GDW1376_A18, GDW1376_A19, GDW1376_A20, GDW1376_A21,
-    GDW1376_A22, GDW1376_A23, GDW1376_A24, GDW1376_A25, GDW1376_A26, GDW1376_A27,
-    GDW1376_FMT_BIN1, /* plain binary byte */
-    GDW1376_FMT_BIN2, /* plain binary 16-bit */
+    GDW1376_A22, GDW1376_A23, GDW1376_A24, GDW1376_A25, GDW1376_A26, GDW1376_A27, GDW1376_A28,
+    GDW1376_FMT_BIN1,    /* binary byte (counts, ports); never "no data" */
+    GDW1376_FMT_BIN2,    /* binary 16-bit (minutes, counts); EE EE = no data */
+    GDW1376_FMT_BIN4,    /* binary 32-bit (baud rates, traffic); EE x 4 = no data */
+    GDW1376_FMT_BS8,     /* 8-bit string, as an unsigned number */
+    GDW1376_FMT_BS16,    /* 16-bit string (meter status words), as an unsigned number */
+    GDW1376_FMT_ASCII4,  /* ASCII text, NUL/space padded */
+    GDW1376_FMT_ASCII8,
+    GDW1376_FMT_ASCII11,
+    GDW1376_FMT_HEX6,    /* 6 bytes shown as 12 hex digits, first byte first (MAC address) */
+    GDW1376_FMT_COUNT_
 };
 
 /* Size of a format in bytes (0 unknown). */
 size_t gdw1376_fmt_size(enum gdw1376_fmt f);
+
+/* "A.15", "BIN2", "ASCII8" ... ("" when unknown). */
+const char *gdw1376_fmt_name(enum gdw1376_fmt f);
 
 enum gdw1376_vkind { GDW1376_V_NUM, GDW1376_V_TIME, GDW1376_V_TEXT, GDW1376_V_NODATA };
 
@@ -126,55 +142,130 @@ struct gdw1376_value {
     uint8_t kind;      /* enum gdw1376_vkind */
     struct mh_dec num; /* in the format's unit (A.3: kWh or MWh folded into kWh; A.2 exponent applied) */
     struct mh_tm time;
-    char text[13];     /* A.12 address */
+    char text[13];     /* A.12 address, ASCII fields, HEX6; NUL-terminated */
 };
 
 /*
- * Decode one field. "No data" (all EE, or a BCD digit above 9) is
- * GDW1376_V_NODATA, never a number. MH_ETRUNC when n is short.
+ * Decode one field. "No data" (all EE or all FF, or a BCD digit above 9,
+ * or an impossible date) is GDW1376_V_NODATA, never a number. MH_ETRUNC
+ * when n is short, MH_EINVAL for an unknown format. Reads exactly
+ * gdw1376_fmt_size(f) bytes.
  */
 int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gdw1376_value *v);
 
-/* Encode one field; a NODATA value writes EE. MH_ERANGE when it does not fit. */
+/*
+ * Encode one field; a NODATA value writes EE. MH_ERANGE when it does not fit
+ * or would lose a digit, MH_EINVAL for an unknown format or short buffer.
+ */
 int gdw1376_fmt_encode(enum gdw1376_fmt f, const struct gdw1376_value *v, uint8_t *p, size_t n);
 
-/* ---- Fn dictionary: how a response's data for (afn, fn) is laid out ---- */
+/* ---- Fn dictionary: how the data of (afn, fn) is laid out ---- */
+
+/*
+ * A layout is a flat list of fields read in order. A field may open a group
+ * (`span` fields, itself included) that repeats: M+1 times after a tariff
+ * count (total, then tariff 1..M), n times after a count, n-1 times for
+ * harmonics 2..n. Groups do not nest, so a walk is one loop and a size is a
+ * sum of products. `role` tells what a field means to the layout and to the
+ * data time of the values after it.
+ */
+enum gdw1376_role {
+    GDW1376_R_VALUE,       /* a value (item may be 0: named only) */
+    GDW1376_R_FREEZE,      /* Td_d (A.20) / Td_m (A.21): freeze date, the values' data time */
+    GDW1376_R_READ_TIME,   /* Td_c (A.15): when the terminal read the meter */
+    GDW1376_R_TARIFFS,     /* BIN1 tariff count M */
+    GDW1376_R_COUNT,       /* BIN1 count n (ports, harmonics order N) */
+    GDW1376_R_CURVE_START, /* A.15 first point time */
+    GDW1376_R_DENSITY,     /* BIN1 curve density m: 1 = 15 min, 2 = 30, 3 = 60, 254 = 5, 255 = 1 */
+    GDW1376_R_POINTS,      /* BIN1 curve point count n */
+    GDW1376_R_OCCURRED,    /* time at which the value of the same item occurred (demand, extremes) */
+};
+
+enum gdw1376_rep {
+    GDW1376_REP_ONCE,
+    GDW1376_REP_TARIFFS, /* M+1: index 0 = total, 1..M = tariff (E of the item) */
+    GDW1376_REP_COUNT,   /* n (the last R_COUNT or R_POINTS), index 0..n-1 */
+    GDW1376_REP_HARM,    /* n-1: index 2..n (harmonic order) */
+};
 
 struct gdw1376_field {
-    uint8_t fmt;     /* enum gdw1376_fmt */
-    uint32_t item;   /* MH_ITEM_* (0 none); per-tariff when repeated over M+1 */
+    uint8_t fmt;   /* enum gdw1376_fmt */
+    uint8_t role;  /* enum gdw1376_role */
+    uint8_t rep;   /* enum gdw1376_rep, on the group's first field */
+    uint8_t span;  /* fields in the group (first field only; 0 = 1) */
+    int8_t scale;  /* decimal shift into the item's unit (A.5 power factor in % -> -2) */
+    uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
 };
 
-/* Layout kinds of a response body. */
-enum gdw1376_layout {
-    GDW1376_L_FIXED,       /* the fields in order */
-    GDW1376_L_TARIFFS,     /* prefix fields, M (BIN1), then every tariffed field repeated M+1 times */
-    GDW1376_L_CURVE,       /* Td_c A.15, density, points n, then n values of one field */
-    GDW1376_L_RAW,         /* shown as bytes */
-};
+/* Which way the data travels (a Fn of AFN0C/0D/09 answers upward). */
+enum gdw1376_dir { GDW1376_DIR_UP = 1, GDW1376_DIR_DOWN = 2 };
 
 struct gdw1376_fn_def {
     uint8_t afn;
+    uint8_t dir;           /* enum gdw1376_dir bits: which frames carry this data */
     uint16_t fn;
-    uint8_t layout;       /* enum gdw1376_layout */
-    uint8_t n_prefix;     /* fields before M (GDW1376_L_TARIFFS) */
     uint8_t n_fields;
+    uint8_t request_label; /* data of the request: 0 none, GDW1376_A20 (Td_d), A21 (Td_m), A15 (curve: Td_c density points) */
     const struct gdw1376_field *fields;
-    uint8_t request_label; /* AFN0D request time label: 0 none, GDW1376_A20 (Td_d), A21 (Td_m), A15 (curve) */
     const char *name;
 };
 
+/* The definition of (afn, fn), or NULL. Binary search, no allocation. */
 const struct gdw1376_fn_def *gdw1376_fn_lookup(uint8_t afn, uint16_t fn);
+
+/* Every definition, ordered by AFN then Fn; *n receives the count. */
 const struct gdw1376_fn_def *gdw1376_fn_table(size_t *n);
 
+/* Bytes of the request data of a definition (Td_d 3, Td_m 2, curve 7, else 0). */
+size_t gdw1376_fn_request_size(const struct gdw1376_fn_def *d);
+
 /*
- * The size of (afn, fn)'s response data starting at p (n bytes available):
- * computed from the layout (tariff count M and curve points are read from
- * the data). MH_EUNKNOWN when the table does not know the Fn, MH_ETRUNC
- * when the data is shorter than its own counts say.
+ * The size of one (pn, fn) block of data starting at p (n bytes available),
+ * computed from the layout: counts (tariffs M, curve points, ports) are read
+ * from the data. MH_ETRUNC when the data is shorter than its own counts say,
+ * MH_EPROTO for a count the standard does not allow (M above 63).
  */
 int gdw1376_fn_data_size(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n, size_t *size);
+
+/*
+ * Walking the values of one block. A walk borrows p (n bytes) and the
+ * definition for its lifetime; no allocation.
+ *
+ *     struct gdw1376_walk w;
+ *     struct gdw1376_dv dv;
+ *     gdw1376_walk_init(&w, d, p, n);
+ *     while ((rc = gdw1376_walk_next(&w, &dv)) == 1)
+ *         use dv;
+ *     rc is 0 at the end (w.off = bytes consumed) or MH_ETRUNC / MH_EPROTO.
+ */
+struct gdw1376_dv {
+    const struct gdw1376_field *field;
+    uint32_t item;           /* field item, tariff in E for tariff groups; 0 none */
+    uint8_t rep;             /* enum gdw1376_rep of the field's group */
+    uint16_t index;          /* repetition index: tariff 0..M, point 0..n-1, harmonic 2..n */
+    struct gdw1376_value v;  /* numbers already scaled into the item's unit */
+    struct mh_tm when;       /* data time: curve point time, else freeze date, else Td_c; has = 0 unknown */
+};
+
+struct gdw1376_walk {
+    const struct gdw1376_fn_def *def;
+    const uint8_t *p;
+    size_t n, off;
+    unsigned k;              /* current field */
+    unsigned grp, grp_end;   /* current group [grp, grp_end) */
+    unsigned reps, rep;      /* repetitions of the group, current one */
+    unsigned grp_rep;        /* enum gdw1376_rep of the group */
+    unsigned m, count, density;
+    struct mh_tm freeze, read_time, start, point;
+    struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
+};
+
+void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);
+int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out);
+
+/* Minutes between curve points for a density byte (0 when none/unknown). */
+unsigned gdw1376_density_minutes(unsigned density);
 
 /* ---- builders ---- */
 

@@ -1,11 +1,31 @@
 #include "meterhub/proto/crc.h"
 
+#include <string.h>
+
+/*
+ * Every frame of every protocol is summed once or twice on arrival, so the
+ * sum runs eight bytes at a time: the bytes go into four 16-bit lanes
+ * (even and odd bytes), at most 128 words per round so no lane overflows
+ * (128 x 2 x 255 < 65536), and the lanes are added at the end of a round.
+ */
 uint8_t mh_sum8(const uint8_t *p, size_t n)
 {
-    unsigned s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += p[i];
-    return (uint8_t)s;
+    const uint64_t even = 0x00FF00FF00FF00FFull;
+    uint64_t total = 0;
+    while (n >= 8) {
+        size_t words = n / 8 < 128 ? n / 8 : 128;
+        uint64_t lanes = 0;
+        for (size_t i = 0; i < words; i++, p += 8) {
+            uint64_t x;
+            memcpy(&x, p, 8);
+            lanes += (x & even) + ((x >> 8) & even);
+        }
+        total += (lanes & 0xFFFF) + (lanes >> 16 & 0xFFFF) + (lanes >> 32 & 0xFFFF) + (lanes >> 48);
+        n -= words * 8;
+    }
+    while (n--)
+        total += *p++;
+    return (uint8_t)total;
 }
 
 /* Reflected table for poly 0x8408, expanded by the preprocessor: each entry is eight shift/xor steps of its index. */

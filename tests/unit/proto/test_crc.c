@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include <cmocka.h>
 
 #include "meterhub/proto/crc.h"
@@ -53,6 +55,24 @@ static void test_sum8_wraps(void **state)
     assert_int_equal(mh_sum8(b, sizeof b), 0xDF); /* DL/T 645 read-address example */
 }
 
+/* The word-at-a-time sum equals a byte loop at every length and offset, across the 128-word rounds. */
+static void test_sum8_equals_bytewise_at_every_length(void **state)
+{
+    (void)state;
+    static uint8_t b[2100];
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = (uint8_t)(0xFF - i * 7);
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n + off <= sizeof b; n += n < 40 ? 1 : 97) {
+            unsigned s = 0;
+            for (size_t i = 0; i < n; i++)
+                s += b[off + i];
+            assert_int_equal(mh_sum8(b + off, n), (uint8_t)s);
+        }
+    memset(b, 0xFF, sizeof b); /* the largest lanes */
+    assert_int_equal(mh_sum8(b, sizeof b), (uint8_t)(0xFFu * sizeof b));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -60,6 +80,7 @@ int main(void)
         cmocka_unit_test(test_crc16_x25_matches_dlt698_header_example),
         cmocka_unit_test(test_crc16_x25_table_equals_bitwise_for_all_bytes),
         cmocka_unit_test(test_sum8_wraps),
+        cmocka_unit_test(test_sum8_equals_bytewise_at_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
