@@ -229,8 +229,8 @@ int main(int argc, char **argv)
     run_store(&c);
     c.n_lat = 0;
     double base_rate = 0, store_rate = 0;
-    double ratio = bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate,
-                                 &store_rate);
+    double ratio =
+        bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate, &store_rate);
     struct store_writer_stats ws;
     store_writer_stats(c.st, &ws);
     qsort(c.lat_ms, c.n_lat, sizeof *c.lat_ms, cmp_double);

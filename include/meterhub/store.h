@@ -116,8 +116,8 @@ int store_schema_version(struct store *st);
  * Errors: MH_EAGAIN (full), MH_EOVERFLOW (n > queue capacity), MH_ECLOSED,
  * MH_EINVAL. A failed append never runs done.
  */
-int store_readings_append(struct store *st, const struct store_reading *r, size_t n,
-                          int timeout_ms, void (*done)(void *ctx, int status), void *ctx);
+int store_readings_append(struct store *st, const struct store_reading *r, size_t n, int timeout_ms,
+                          void (*done)(void *ctx, int status), void *ctx);
 
 /* Wait until everything appended before this call is committed (or failed). MH_ETIMEDOUT. */
 int store_readings_sync(struct store *st, int timeout_ms);
@@ -161,8 +161,8 @@ struct store_meter_ref {
  * day), by meter id, starting after meter id after (0 for the first page),
  * at most cap. Returns the count.
  */
-int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to,
-                           int64_t after, struct store_meter_ref *out, size_t cap);
+int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to, int64_t after,
+                           struct store_meter_ref *out, size_t cap);
 
 /* ---- collection status ---- */
 
@@ -177,14 +177,14 @@ enum store_item_class {
 };
 
 /* Why a collection failed; STORE_REASON_NONE for a success. Stored as numbers: append only. */
-#define STORE_REASON_MAP(X)                                                                    \
-    X(NONE, 0, "collected")                                                                    \
-    X(TERMINAL_OFFLINE, 1, "terminal offline")                                                 \
-    X(METER_NO_ANSWER, 2, "meter not answering")                                               \
-    X(NO_DATA, 3, "device has no data")                                                        \
-    X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                 \
-    X(CLOCK_ERROR, 5, "clock error")                                                           \
-    X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                   \
+#define STORE_REASON_MAP(X)                                                                        \
+    X(NONE, 0, "collected")                                                                        \
+    X(TERMINAL_OFFLINE, 1, "terminal offline")                                                     \
+    X(METER_NO_ANSWER, 2, "meter not answering")                                                   \
+    X(NO_DATA, 3, "device has no data")                                                            \
+    X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                     \
+    X(CLOCK_ERROR, 5, "clock error")                                                               \
+    X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                       \
     X(DECODE_ERROR, 7, "decode error")
 
 enum store_reason {
@@ -288,11 +288,11 @@ int store_terminal_points(struct store *st, int64_t terminal, struct store_point
 /* ---- events, link history, audit ---- */
 
 struct store_event {
-    int64_t meter;    /* 0: a terminal event */
-    int64_t terminal; /* 0: unknown */
-    uint32_t code;    /* protocol event code (ERC, DI, OAD) normalized by collect */
-    int64_t start_s;  /* epoch seconds UTC */
-    int64_t end_s;    /* 0: still open */
+    int64_t meter;            /* 0: a terminal event */
+    int64_t terminal;         /* 0: unknown */
+    uint32_t code;            /* protocol event code (ERC, DI, OAD) normalized by collect */
+    int64_t start_s;          /* epoch seconds UTC */
+    int64_t end_s;            /* 0: still open */
     const char *payload_json; /* NULL or a JSON text (borrowed for the call) */
 };
 

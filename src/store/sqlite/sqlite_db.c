@@ -15,10 +15,10 @@
  * offered for benchmarks and for rebuildable data. The cost of FULL is one
  * fsync per batch, which batching amortises over up to batch_max readings.
  *
- * A batch is inserted in key order (sqlite_readings.c). The WAL is checkpointed by the writer connection every 16384 pages
- * (64 MiB), not SQLite's default 1000, so that one large batch does not
- * trigger a checkpoint (and its fsync of the database file) at every
- * commit; the WAL is reset when a checkpoint finds no reader behind it.
+ * A batch is inserted in key order (sqlite_readings.c). The WAL is checkpointed by the writer
+ * connection every 16384 pages (64 MiB), not SQLite's default 1000, so that one large batch does
+ * not trigger a checkpoint (and its fsync of the database file) at every commit; the WAL is reset
+ * when a checkpoint finds no reader behind it.
  */
 #include <stdio.h>
 #include <stdlib.h>

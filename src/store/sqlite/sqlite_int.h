@@ -81,7 +81,8 @@ struct store_be {
 /* The prepared statement for id on q (call with mu held); NULL on failure (logged). */
 sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id);
 
-/* Map an SQLite result code to MH_E*: BUSY/LOCKED -> MH_EBUSY, CONSTRAINT -> MH_EINVAL, else MH_EIO. */
+/* Map an SQLite result code to MH_E*: BUSY/LOCKED -> MH_EBUSY, CONSTRAINT -> MH_EINVAL, else
+ * MH_EIO. */
 int sq_err(int rc);
 
 /* Run a statement that returns no rows to completion and reset it: 0 or MH_E*. */

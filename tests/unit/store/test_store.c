@@ -103,8 +103,8 @@ static void test_range_pages_a_meters_day_in_order(void **state)
     for (int i = 0; i < 96; i++)
         r[i] = store_test_reading(3, MH_ITEM_P, DAY0 + (95 - i) * 900, 95 - i);
     r[96] = store_test_reading(3, MH_ITEM_P, DAY0 + 86400, 1000); /* next day */
-    r[97] = store_test_reading(4, MH_ITEM_P, DAY0, 1);               /* other meter */
-    r[98] = store_test_reading(3, AE, DAY0, 1);                            /* other item */
+    r[97] = store_test_reading(4, MH_ITEM_P, DAY0, 1);            /* other meter */
+    r[98] = store_test_reading(3, AE, DAY0, 1);                   /* other item */
     append_sync(st, r, 99);
 
     struct store_reading page[10];
@@ -280,13 +280,12 @@ static void test_success_rate_by_group_and_reasons(void **state)
     assert_int_equal(store_status_upsert(st, &retry, 1), 0);
 
     struct store_rate r[8];
-    assert_int_equal(store_success_rate(st, day, STORE_CLASS_DAY_FREEZE,
-                                        STORE_GROUP_TERMINAL_KIND, r, 8),
-                     2);
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_KIND, r, 8), 2);
     assert_string_equal(r[0].key, "0"); /* concentrator */
     assert_int_equal(r[0].meters, 4);
     assert_int_equal(r[0].collected, 2);
-    assert_int_equal(r[0].failed, 1); /* and pn 4 never tried */
+    assert_int_equal(r[0].failed, 1);   /* and pn 4 never tried */
     assert_string_equal(r[1].key, "3"); /* dtu */
     assert_int_equal(r[1].meters, 1);
     assert_int_equal(r[1].collected, 0);
@@ -411,7 +410,10 @@ static void test_events_link_history_and_audit(void **state)
 {
     (void)state;
     struct store *st = store_test_open(store_test_uri("events"), NULL);
-    struct store_event e = {.meter = 3, .terminal = 1, .code = 14, .start_s = DAY0,
+    struct store_event e = {.meter = 3,
+                            .terminal = 1,
+                            .code = 14,
+                            .start_s = DAY0,
                             .payload_json = "{\"erc\":14,\"phase\":\"A\"}"};
     assert_int_equal(store_event_insert(st, &e), 0);
     e.payload_json = "{not json";
@@ -421,7 +423,8 @@ static void test_events_link_history_and_audit(void **state)
     e.end_s = DAY0 + 60;
     assert_int_equal(store_event_insert(st, &e), 0);
 
-    /* online 00:00-06:00, a reconnection at 06:00 (offline and online the same ms), offline 12:00 */
+    /* online 00:00-06:00, a reconnection at 06:00 (offline and online the same ms), offline 12:00
+     */
     int64_t ms = DAY0 * 1000;
     assert_int_equal(store_terminal_link(st, 1, 1, ms - 3600000, "login"), 0);
     assert_int_equal(store_terminal_link(st, 1, 0, ms + 6 * 3600000LL, "heartbeat lost"), 0);

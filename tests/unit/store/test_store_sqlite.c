@@ -172,7 +172,8 @@ static void test_failed_batch_fails_only_its_tickets(void **state)
     struct store_reading held = store_test_reading(2, MH_ITEM_AE_IMP, DAY0, 0);
     struct store_test_gate *g = store_test_hold(st, &held);
     struct outcome o = {0};
-    /* queued behind the held writer, so batches are exactly 4 readings; tickets: [0,2) [2,6) spans batches 1 and 2, [6,8) in 2, [8,12) in 3 */
+    /* queued behind the held writer, so batches are exactly 4 readings; tickets: [0,2) [2,6) spans
+     * batches 1 and 2, [6,8) in 2, [8,12) in 3 */
     assert_int_equal(store_readings_append(st, r, 2, 1000, record, &o), 0);
     assert_int_equal(store_readings_append(st, r + 2, 4, 1000, record, &o), 0);
     assert_int_equal(store_readings_append(st, r + 6, 2, 1000, record, &o), 0);
