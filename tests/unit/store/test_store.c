@@ -369,6 +369,42 @@ static void test_full_queue_pushes_back(void **state)
     store_close(st);
 }
 
+/* From the writer thread (a callback) append never waits: it would wait on itself. */
+struct reentry {
+    struct store *st;
+    struct store_reading r[5];
+    int fill_rc, extra_rc;
+    int64_t waited_ms;
+};
+
+static void append_from_callback(void *ctx, int status)
+{
+    struct reentry *e = ctx;
+    assert_int_equal(status, 0);
+    e->fill_rc = store_readings_append(e->st, e->r, 4, 0, NULL, NULL);
+    int64_t t0 = now_ms();
+    e->extra_rc = store_readings_append(e->st, e->r + 4, 1, 5000, NULL, NULL);
+    e->waited_ms = now_ms() - t0;
+}
+
+static void test_append_from_a_callback_never_waits(void **state)
+{
+    (void)state;
+    struct store_options opt = {.queue_capacity = 4, .batch_max = 4};
+    struct reentry e = {.st = store_test_open(store_test_uri("reentry"), &opt)};
+    for (int i = 0; i < 5; i++)
+        e.r[i] = store_test_reading(2, AE, DAY0 + 60 + i, i);
+    struct store_reading first = store_test_reading(2, AE, DAY0, 0);
+    assert_int_equal(store_readings_append(e.st, &first, 1, 0, append_from_callback, &e), 0);
+    assert_int_equal(store_readings_sync(e.st, 10000), 0);
+    assert_int_equal(store_readings_sync(e.st, 10000), 0); /* and what the callback added */
+    assert_int_equal(e.fill_rc, 0);
+    assert_int_equal(e.extra_rc, MH_EAGAIN);
+    assert_true(e.waited_ms < 1000);
+    assert_int_equal(count_range(e.st, 2, AE, DAY0, DAY0 + 3600), 5);
+    store_close(e.st);
+}
+
 struct acks {
     int n, last_status;
     int order[64];
@@ -454,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_missing_lists_meters_without_the_days_reading),
         cmocka_unit_test(test_success_rate_by_group_and_reasons),
         cmocka_unit_test(test_full_queue_pushes_back),
+        cmocka_unit_test(test_append_from_a_callback_never_waits),
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
     };
