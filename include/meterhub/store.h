@@ -103,7 +103,7 @@ int store_schema_version(struct store *st);
 /* ---- readings: the writer ---- */
 
 /*
- * Append n readings (copied; the caller keeps r). All of them or none enter
+ * Append n >= 1 readings (copied; the caller keeps r). All of them or none enter
  * the queue. done(ctx, status), when not NULL, runs on the writer thread
  * once every one of them is committed (status 0) or their batch failed
  * (status < 0: not stored, do not acknowledge). It must be short and must

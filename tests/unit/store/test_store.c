@@ -345,6 +345,7 @@ static void test_full_queue_pushes_back(void **state)
     for (int i = 0; i < 65; i++)
         r[i] = store_test_reading(1, AE, DAY0 + i, i);
     assert_int_equal(store_readings_append(st, r, 65, 0, NULL, NULL), MH_EOVERFLOW);
+    assert_int_equal(store_readings_append(st, r, 0, 0, NULL, NULL), MH_EINVAL);
     struct store_test_gate *g = store_test_hold(st, r); /* the writer is held */
     assert_int_equal(store_readings_append(st, r + 1, 64, 0, NULL, NULL), 0);
     assert_int_equal(store_readings_append(st, r + 1, 1, 0, NULL, NULL), MH_EAGAIN);

@@ -124,6 +124,13 @@ static void test_foreign_file_and_unknown_schemes_are_refused(void **state)
     char err[256] = "";
     assert_int_equal(store_open(path, NULL, &st, err, sizeof err), MH_ENOTSUP);
     assert_non_null(strstr(err, "not a meterhub store"));
+    db = raw_open(path); /* not even switched to WAL */
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
+    sqlite3_finalize(s);
+    sqlite3_close(db);
 
     assert_int_equal(store_open("postgres://localhost/meterhub", NULL, &st, err, sizeof err),
                      MH_ENOTSUP);
