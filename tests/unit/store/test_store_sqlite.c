@@ -47,6 +47,17 @@ static void raw_exec(sqlite3 *db, const char *sql)
         fail_msg("%s: %s", sql, msg);
 }
 
+static void expect_journal_mode(const char *path, const char *mode)
+{
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), mode);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 static void test_older_file_is_migrated_forward(void **state)
 {
     (void)state;
@@ -77,12 +88,8 @@ static void test_older_file_is_migrated_forward(void **state)
     assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM schema_version"),
                      (int64_t)store_sqlite_migrations_n);
     assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x4D485542);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
-    sqlite3_finalize(s);
     sqlite3_close(db);
+    expect_journal_mode(path, "wal");
 }
 
 static void test_newer_file_is_refused_untouched(void **state)
@@ -124,13 +131,7 @@ static void test_foreign_file_and_unknown_schemes_are_refused(void **state)
     char err[256] = "";
     assert_int_equal(store_open(path, NULL, &st, err, sizeof err), MH_ENOTSUP);
     assert_non_null(strstr(err, "not a meterhub store"));
-    db = raw_open(path); /* not even switched to WAL */
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "delete");
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    expect_journal_mode(path, "delete"); /* not even switched to WAL */
 
     assert_int_equal(store_open("postgres://localhost/meterhub", NULL, &st, err, sizeof err),
                      MH_ENOTSUP);
