@@ -265,7 +265,7 @@ struct store_terminal {
     char channel_group[24];
 };
 
-/* The terminal at (region, address); MH_ENOENT when not in the archive. */
+/* The terminal at (region, address); MH_ENOENT when the archive does not (or no longer) list it. */
 int store_terminal_lookup(struct store *st, uint16_t region, const char *address,
                           struct store_terminal *out);
 

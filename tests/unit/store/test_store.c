@@ -202,6 +202,22 @@ static void test_archive_import_then_reimport_updates(void **state)
     assert_int_equal(s.retired, 1);
     assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
     assert_int_equal(p[3].meter, meter4);
+
+    /* a file without the DTU: its terminal is no longer found, and comes back with its id */
+    struct store_terminal dtu, again;
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &dtu), 0);
+    char *last = strrchr(csv, '\n');
+    *last = '\0';
+    *(strrchr(csv, '\n') + 1) = '\0';
+    store_test_import(st, csv, &s);
+    assert_int_equal(s.retired, 1);
+    assert_int_equal(s.terminals, 1);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &again), MH_ENOENT);
+    free(csv);
+    csv = store_test_archive_csv(3);
+    store_test_import(st, csv, &s);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &again), 0);
+    assert_int_equal(again.id, dtu.id);
     free(csv);
     store_close(st);
 }
