@@ -78,6 +78,9 @@ struct store_be {
     size_t sorted_cap;
 };
 
+/* The SQL text of id (for tests that check query plans). */
+const char *sq_sql_text(enum sq_query id);
+
 /* The prepared statement for id on q (call with mu held); NULL on failure (logged). */
 sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id);
 

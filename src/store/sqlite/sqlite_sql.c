@@ -86,6 +86,11 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES (?1, ?2, ?3, ?4)",
 };
 
+const char *sq_sql_text(enum sq_query id)
+{
+    return id >= 0 && id < SQ_COUNT_ ? sql[id] : NULL;
+}
+
 sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id)
 {
     if (!be->qs[id]) {

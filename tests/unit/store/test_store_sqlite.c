@@ -235,6 +235,48 @@ static void test_archive_import_is_all_or_nothing(void **state)
     sqlite3_close(db);
 }
 
+/*
+ * The queries a station runs all day use the keys the schema was designed
+ * for: no full scan of readings, status, link history, points or
+ * terminals. Only the success rate walks the meters (it counts all of them).
+ */
+static void test_queries_search_by_key(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("plans");
+    if (!path)
+        skip();
+    store_close(store_test_open(store_test_uri("plans"), NULL));
+    static const struct {
+        enum sq_query q;
+        const char *may_scan; /* alias a plan may scan, or NULL */
+    } cases[] = {
+        {SQ_RANGE, NULL},         {SQ_LATEST, NULL},          {SQ_MISSING, NULL},
+        {SQ_RATE_KIND, "SCAN m"}, {SQ_RATE_REGION, "SCAN m"}, {SQ_RATE_CHANNEL, "SCAN m"},
+        {SQ_REASONS, NULL},       {SQ_TERMINAL_LOOKUP, NULL}, {SQ_TERMINAL_POINTS, NULL},
+        {SQ_LINK_BEFORE, NULL},   {SQ_LINK_RANGE, NULL},
+    };
+    sqlite3 *db = raw_open(path);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", sq_sql_text(cases[i].q));
+        sqlite3_stmt *s;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+        int searched = 0;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(s, 3);
+            searched += strncmp(detail, "SEARCH ", 7) == 0;
+            if (strncmp(detail, "SCAN ", 5) == 0 &&
+                !(cases[i].may_scan && strcmp(detail, cases[i].may_scan) == 0))
+                fail_msg("query %d: '%s' in the plan of %s", (int)cases[i].q, detail,
+                         sq_sql_text(cases[i].q));
+        }
+        sqlite3_finalize(s);
+        assert_true(searched > 0);
+    }
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
         cmocka_unit_test(test_archive_import_is_all_or_nothing),
+        cmocka_unit_test(test_queries_search_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
