@@ -103,7 +103,7 @@ int store_schema_version(struct store *st);
 /* ---- readings: the writer ---- */
 
 /*
- * Append n readings (copied; the caller keeps r). All of them or none enter
+ * Append n >= 1 readings (copied; the caller keeps r). All of them or none enter
  * the queue. done(ctx, status), when not NULL, runs on the writer thread
  * once every one of them is committed (status 0) or their batch failed
  * (status < 0: not stored, do not acknowledge). It must be short and must
@@ -116,8 +116,8 @@ int store_schema_version(struct store *st);
  * Errors: MH_EAGAIN (full), MH_EOVERFLOW (n > queue capacity), MH_ECLOSED,
  * MH_EINVAL. A failed append never runs done.
  */
-int store_readings_append(struct store *st, const struct store_reading *r, size_t n,
-                          int timeout_ms, void (*done)(void *ctx, int status), void *ctx);
+int store_readings_append(struct store *st, const struct store_reading *r, size_t n, int timeout_ms,
+                          void (*done)(void *ctx, int status), void *ctx);
 
 /* Wait until everything appended before this call is committed (or failed). MH_ETIMEDOUT. */
 int store_readings_sync(struct store *st, int timeout_ms);
@@ -161,8 +161,8 @@ struct store_meter_ref {
  * day), by meter id, starting after meter id after (0 for the first page),
  * at most cap. Returns the count.
  */
-int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to,
-                           int64_t after, struct store_meter_ref *out, size_t cap);
+int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to, int64_t after,
+                           struct store_meter_ref *out, size_t cap);
 
 /* ---- collection status ---- */
 
@@ -177,14 +177,14 @@ enum store_item_class {
 };
 
 /* Why a collection failed; STORE_REASON_NONE for a success. Stored as numbers: append only. */
-#define STORE_REASON_MAP(X)                                                                    \
-    X(NONE, 0, "collected")                                                                    \
-    X(TERMINAL_OFFLINE, 1, "terminal offline")                                                 \
-    X(METER_NO_ANSWER, 2, "meter not answering")                                               \
-    X(NO_DATA, 3, "device has no data")                                                        \
-    X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                 \
-    X(CLOCK_ERROR, 5, "clock error")                                                           \
-    X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                   \
+#define STORE_REASON_MAP(X)                                                                        \
+    X(NONE, 0, "collected")                                                                        \
+    X(TERMINAL_OFFLINE, 1, "terminal offline")                                                     \
+    X(METER_NO_ANSWER, 2, "meter not answering")                                                   \
+    X(NO_DATA, 3, "device has no data")                                                            \
+    X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                     \
+    X(CLOCK_ERROR, 5, "clock error")                                                               \
+    X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                       \
     X(DECODE_ERROR, 7, "decode error")
 
 enum store_reason {
@@ -265,7 +265,7 @@ struct store_terminal {
     char channel_group[24];
 };
 
-/* The terminal at (region, address); MH_ENOENT when not in the archive. */
+/* The terminal at (region, address); MH_ENOENT when the archive does not (or no longer) list it. */
 int store_terminal_lookup(struct store *st, uint16_t region, const char *address,
                           struct store_terminal *out);
 
@@ -288,11 +288,11 @@ int store_terminal_points(struct store *st, int64_t terminal, struct store_point
 /* ---- events, link history, audit ---- */
 
 struct store_event {
-    int64_t meter;    /* 0: a terminal event */
-    int64_t terminal; /* 0: unknown */
-    uint32_t code;    /* protocol event code (ERC, DI, OAD) normalized by collect */
-    int64_t start_s;  /* epoch seconds UTC */
-    int64_t end_s;    /* 0: still open */
+    int64_t meter;            /* 0: a terminal event */
+    int64_t terminal;         /* 0: unknown */
+    uint32_t code;            /* protocol event code (ERC, DI, OAD) normalized by collect */
+    int64_t start_s;          /* epoch seconds UTC */
+    int64_t end_s;            /* 0: still open */
     const char *payload_json; /* NULL or a JSON text (borrowed for the call) */
 };
 

@@ -124,8 +124,8 @@ int store_reading_latest(struct store *st, int64_t meter, uint32_t item, struct 
     return out ? st->be_ops->reading_latest(st->be, meter, item, out) : MH_EINVAL;
 }
 
-int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to,
-                           int64_t after, struct store_meter_ref *out, size_t cap)
+int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_t to, int64_t after,
+                           struct store_meter_ref *out, size_t cap)
 {
     if (!out && cap)
         return MH_EINVAL;

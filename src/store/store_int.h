@@ -65,10 +65,9 @@ struct store_backend {
     int (*event_insert)(struct store_be *be, const struct store_event *e);
     int (*terminal_link)(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
                          const char *reason);
-    int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from,
-                                   int64_t to, int64_t *out);
-    int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what,
-                 int result);
+    int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
+                                   int64_t *out);
+    int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
 };
 
 extern const struct store_backend store_backend_sqlite;
@@ -88,10 +87,10 @@ struct store_writer {
     pthread_cond_t progress;  /* sync waits for commits */
     pthread_t thread;
     struct store_reading *ring;
-    size_t cap;       /* readings */
-    uint64_t head;    /* sequence of the oldest queued reading */
-    uint64_t tail;    /* sequence after the newest */
-    uint64_t done_seq; /* readings up to here are committed or failed */
+    size_t cap;                /* readings */
+    uint64_t head;             /* sequence of the oldest queued reading */
+    uint64_t tail;             /* sequence after the newest */
+    uint64_t done_seq;         /* readings up to here are committed or failed */
     uint64_t fail_lo, fail_hi; /* the most recent failed batch */
     int fail_rc;
     struct store_ticket *tickets;

@@ -57,10 +57,10 @@ static int has_room(const struct store_writer *w, size_t n, int want_ticket)
            (!want_ticket || w->ttail - w->thead < w->tcap);
 }
 
-int store_readings_append(struct store *st, const struct store_reading *r, size_t n,
-                          int timeout_ms, void (*done)(void *ctx, int status), void *ctx)
+int store_readings_append(struct store *st, const struct store_reading *r, size_t n, int timeout_ms,
+                          void (*done)(void *ctx, int status), void *ctx)
 {
-    if (!st || (n && !r) || timeout_ms < 0)
+    if (!st || !r || n == 0 || timeout_ms < 0)
         return MH_EINVAL;
     struct store_writer *w = &st->w;
     if (n > w->cap)

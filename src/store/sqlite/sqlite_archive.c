@@ -8,8 +8,11 @@
  * (unchanged), else insert (added); every meter of the file is marked
  * active = 2 while the import runs, so at the end the meters still at 1 are
  * the ones the file no longer lists (retired, active = 0) and the 2s become
- * 1. Points are the file's: all are replaced, which also moves a meter
- * from one point to another without a uniqueness clash.
+ * 1. Terminals are marked the same way: one the file no longer lists is
+ * kept (its link history and events refer to it) but no longer found by
+ * store_terminal_lookup, so it is refused at login. Points are the file's:
+ * all are replaced, which also moves a meter from one point to another
+ * without a uniqueness clash.
  */
 #include <stdio.h>
 #include <string.h>
@@ -162,8 +165,11 @@ int sq_archive_import(struct store_be *be, const struct archive *a, struct store
         out->retired = (uint64_t)sqlite3_changes(be->q);
     }
     if (rc == 0)
-        rc = sqlite3_exec(be->q, "UPDATE meters SET active = 1 WHERE active = 2", NULL, NULL,
-                          NULL) == SQLITE_OK
+        rc = sqlite3_exec(be->q,
+                          "UPDATE meters SET active = 1 WHERE active = 2;"
+                          "UPDATE terminals SET active = 0 WHERE active = 1;"
+                          "UPDATE terminals SET active = 1 WHERE active = 2",
+                          NULL, NULL, NULL) == SQLITE_OK
                  ? 0
                  : MH_EIO;
     if (rc == 0)

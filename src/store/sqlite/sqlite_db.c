@@ -15,10 +15,10 @@
  * offered for benchmarks and for rebuildable data. The cost of FULL is one
  * fsync per batch, which batching amortises over up to batch_max readings.
  *
- * A batch is inserted in key order (sqlite_readings.c). The WAL is checkpointed by the writer connection every 16384 pages
- * (64 MiB), not SQLite's default 1000, so that one large batch does not
- * trigger a checkpoint (and its fsync of the database file) at every
- * commit; the WAL is reset when a checkpoint finds no reader behind it.
+ * A batch is inserted in key order (sqlite_readings.c). The WAL is checkpointed by the writer
+ * connection every 16384 pages (64 MiB), not SQLite's default 1000, so that one large batch does
+ * not trigger a checkpoint (and its fsync of the database file) at every commit; the WAL is reset
+ * when a checkpoint finds no reader behind it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +82,25 @@ static int current_version(sqlite3 *db, int *version)
     return rc;
 }
 
+/* current_version, refusing (MH_ENOTSUP, with why) a foreign store or a newer schema. */
+static int check_version(sqlite3 *db, int *v, char *err, size_t cap)
+{
+    int latest = (int)store_sqlite_migrations_n;
+    int rc = current_version(db, v);
+    if (rc == MH_ENOTSUP) {
+        if (err && cap)
+            snprintf(err, cap, "not a meterhub store (it has other tables)");
+    } else if (rc == 0 && *v > latest) {
+        if (err && cap)
+            snprintf(err, cap,
+                     "schema version %d is newer than this meterhub knows (%d): "
+                     "upgrade meterhub, the file is left untouched",
+                     *v, latest);
+        rc = MH_ENOTSUP;
+    }
+    return rc;
+}
+
 int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap)
 {
     int latest = (int)store_sqlite_migrations_n;
@@ -96,17 +115,10 @@ int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap)
         int v = 0, rc = exec(db, "BEGIN IMMEDIATE");
         if (rc < 0)
             return say(err, cap, rc, "cannot lock the database", db);
-        rc = current_version(db, &v);
-        if (rc == MH_ENOTSUP || v > latest) {
+        rc = check_version(db, &v, err, cap);
+        if (rc == MH_ENOTSUP) {
             exec(db, "ROLLBACK");
-            if (err && cap && rc == MH_ENOTSUP)
-                snprintf(err, cap, "not a meterhub store (it has other tables)");
-            else if (err && cap)
-                snprintf(err, cap,
-                         "schema version %d is newer than this meterhub knows (%d): "
-                         "upgrade meterhub, the file is left untouched",
-                         v, latest);
-            return MH_ENOTSUP;
+            return rc;
         }
         if (rc < 0) {
             exec(db, "ROLLBACK");
@@ -146,8 +158,14 @@ int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap)
     }
 }
 
-static int sq_connect(const char *path, int relaxed, int cache_kib, sqlite3 **out, char *err,
-                      size_t cap)
+/*
+ * Open a connection and set it up. With check, a file this build must not
+ * use (another application's, a newer schema) is refused before anything
+ * is written to it, journal mode included; sq_migrate checks again inside
+ * its transaction.
+ */
+static int sq_connect(const char *path, int relaxed, int cache_kib, int check, sqlite3 **out,
+                      char *err, size_t cap)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db,
@@ -160,6 +178,13 @@ static int sq_connect(const char *path, int relaxed, int cache_kib, sqlite3 **ou
         return MH_EIO;
     }
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    int v;
+    if (check && (rc = check_version(db, &v, err, cap)) < 0) {
+        if (rc != MH_ENOTSUP)
+            say(err, cap, rc, path, db);
+        sqlite3_close(db);
+        return rc;
+    }
     char cache[48];
     snprintf(cache, sizeof cache, "PRAGMA cache_size = -%d", cache_kib);
     if (exec(db, "PRAGMA journal_mode = WAL") < 0 ||
@@ -200,13 +225,13 @@ static int sq_open(const char *path, const struct store_options *opt, struct sto
         return say(err, cap, MH_ENOMEM, path, NULL);
     pthread_mutex_init(&be->mu, NULL);
     int relaxed = opt && opt->relaxed_durability;
-    int rc = sq_connect(path, relaxed, QUERY_CACHE_KIB, &be->q, err, cap);
+    int rc = sq_connect(path, relaxed, QUERY_CACHE_KIB, 1, &be->q, err, cap);
     if (rc == 0)
         rc = sq_migrate(be->q, 0, &be->version, err, cap);
     if (rc == 0)
-        rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, &be->w, err, cap);
+        rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, 0, &be->w, err, cap);
     if (rc == 0)
-        rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, &be->c, err, cap);
+        rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, 0, &be->c, err, cap);
     if (rc == 0 && (rc = sq_checkpointer_start(&be->ck, be->c)) < 0)
         say(err, cap, rc, "cannot start the checkpointer", NULL);
     if (rc == 0) {

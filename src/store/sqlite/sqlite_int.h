@@ -78,10 +78,14 @@ struct store_be {
     size_t sorted_cap;
 };
 
+/* The SQL text of id (for tests that check query plans). */
+const char *sq_sql_text(enum sq_query id);
+
 /* The prepared statement for id on q (call with mu held); NULL on failure (logged). */
 sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id);
 
-/* Map an SQLite result code to MH_E*: BUSY/LOCKED -> MH_EBUSY, CONSTRAINT -> MH_EINVAL, else MH_EIO. */
+/* Map an SQLite result code to MH_E*: BUSY/LOCKED -> MH_EBUSY, CONSTRAINT -> MH_EINVAL, else
+ * MH_EIO. */
 int sq_err(int rc);
 
 /* Run a statement that returns no rows to completion and reset it: 0 or MH_E*. */

@@ -32,9 +32,8 @@ static const char *const wsql[SW_COUNT_] = {
 
 static sqlite3_stmt *wstmt(struct store_be *be, enum sq_wquery id)
 {
-    if (!be->ws[id] &&
-        sqlite3_prepare_v3(be->w, wsql[id], -1, SQLITE_PREPARE_PERSISTENT, &be->ws[id], NULL) !=
-            SQLITE_OK) {
+    if (!be->ws[id] && sqlite3_prepare_v3(be->w, wsql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                          &be->ws[id], NULL) != SQLITE_OK) {
         mh_error("store", "sqlite: preparing writer statement %d: %s", (int)id,
                  sqlite3_errmsg(be->w));
         return NULL;

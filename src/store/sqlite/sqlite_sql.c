@@ -7,12 +7,12 @@
 #include "sqlite_int.h"
 
 /* Success-rate query: active meters of the day's class grouped by KEY. */
-#define RATE_SQL(key)                                                                          \
-    "SELECT " key ", COUNT(*), TOTAL(s.reason = 0), TOTAL(s.reason > 0)"                     \
-    " FROM meters m JOIN points p ON p.meter_id = m.id"                                       \
-    " JOIN terminals t ON t.id = p.terminal_id"                                               \
-    " LEFT JOIN collection_status s"                                                          \
-    "   ON s.day = ?1 AND s.item_class = ?2 AND s.meter_id = m.id"                            \
+#define RATE_SQL(key)                                                                              \
+    "SELECT " key ", COUNT(*), TOTAL(s.reason = 0), TOTAL(s.reason > 0)"                           \
+    " FROM meters m JOIN points p ON p.meter_id = m.id"                                            \
+    " JOIN terminals t ON t.id = p.terminal_id"                                                    \
+    " LEFT JOIN collection_status s"                                                               \
+    "   ON s.day = ?1 AND s.item_class = ?2 AND s.meter_id = m.id"                                 \
     " WHERE m.active = 1 GROUP BY 1 ORDER BY 1 LIMIT ?3"
 
 static const char *const sql[SQ_COUNT_] = {
@@ -22,9 +22,10 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_RANGE] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
                  " FROM readings WHERE meter_id = ?1 AND item = ?2"
                  " AND data_time >= ?3 AND data_time < ?4 ORDER BY data_time LIMIT ?5",
-    [SQ_LATEST] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
-                  " FROM readings WHERE meter_id = ?1 AND item = ?2"
-                  " ORDER BY data_time DESC LIMIT 1",
+    [SQ_LATEST] =
+        "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+        " FROM readings WHERE meter_id = ?1 AND item = ?2"
+        " ORDER BY data_time DESC LIMIT 1",
     [SQ_MISSING] = "SELECT m.id, p.terminal_id, p.pn, m.address"
                    " FROM meters m JOIN points p ON p.meter_id = m.id"
                    " WHERE m.active = 1 AND m.id > ?4 AND NOT EXISTS"
@@ -48,10 +49,11 @@ static const char *const sql[SQ_COUNT_] = {
                        " ON CONFLICT (code) DO UPDATE SET region = excluded.region RETURNING id",
     [SQ_CUSTOMER_UPSERT] = "INSERT INTO customers (code, class) VALUES (?1, ?2)"
                            " ON CONFLICT (code) DO UPDATE SET class = excluded.class RETURNING id",
-    [SQ_TERMINAL_UPSERT] = "INSERT INTO terminals (region, address, kind, protocol, channel_group)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (region, address) DO UPDATE"
-                           " SET kind = excluded.kind, protocol = excluded.protocol,"
-                           " channel_group = excluded.channel_group RETURNING id",
+    [SQ_TERMINAL_UPSERT] =
+        "INSERT INTO terminals (region, address, kind, protocol, channel_group,"
+        " active) VALUES (?1, ?2, ?3, ?4, ?5, 2) ON CONFLICT (region, address) DO UPDATE"
+        " SET kind = excluded.kind, protocol = excluded.protocol,"
+        " channel_group = excluded.channel_group, active = 2 RETURNING id",
     /* active = 2 marks "in this import"; see sq_archive_import. */
     [SQ_METER_UPDATE] = "UPDATE meters SET protocol = ?2, phases = ?3, ct = ?4, pt = ?5,"
                         " rated_voltage_v = ?6, contract_w = ?7, tariff = ?8, pv = ?9,"
@@ -61,13 +63,14 @@ static const char *const sql[SQ_COUNT_] = {
                         "  pv_peak_w, customer_id, area_id, area_meter) IS NOT"
                         " (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))",
     [SQ_METER_TOUCH] = "UPDATE meters SET active = 2 WHERE address = ?1 AND active = 1",
-    [SQ_METER_INSERT] = "INSERT INTO meters (address, protocol, phases, ct, pt, rated_voltage_v,"
-                        " contract_w, tariff, pv, pv_peak_w, customer_id, area_id, area_meter,"
-                        " active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2)",
+    [SQ_METER_INSERT] =
+        "INSERT INTO meters (address, protocol, phases, ct, pt, rated_voltage_v,"
+        " contract_w, tariff, pv, pv_peak_w, customer_id, area_id, area_meter,"
+        " active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2)",
     [SQ_POINT_INSERT] = "INSERT INTO points (terminal_id, pn, meter_id)"
                         " SELECT ?1, ?2, id FROM meters WHERE address = ?3",
     [SQ_TERMINAL_LOOKUP] = "SELECT id, region, address, kind, protocol, channel_group"
-                           " FROM terminals WHERE region = ?1 AND address = ?2",
+                           " FROM terminals WHERE region = ?1 AND address = ?2 AND active = 1",
     [SQ_TERMINAL_POINTS] = "SELECT p.pn, m.id, m.address, m.protocol, m.phases, m.ct, m.pt,"
                            " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
                            " FROM points p JOIN meters m ON m.id = p.meter_id"
@@ -83,11 +86,16 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES (?1, ?2, ?3, ?4)",
 };
 
+const char *sq_sql_text(enum sq_query id)
+{
+    return id >= 0 && id < SQ_COUNT_ ? sql[id] : NULL;
+}
+
 sqlite3_stmt *sq_stmt(struct store_be *be, enum sq_query id)
 {
     if (!be->qs[id]) {
-        int rc = sqlite3_prepare_v3(be->q, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &be->qs[id],
-                                    NULL);
+        int rc =
+            sqlite3_prepare_v3(be->q, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &be->qs[id], NULL);
         if (rc != SQLITE_OK) {
             mh_error("store", "sqlite: preparing statement %d: %s", (int)id, sqlite3_errmsg(be->q));
             return NULL;

@@ -103,8 +103,8 @@ static void test_range_pages_a_meters_day_in_order(void **state)
     for (int i = 0; i < 96; i++)
         r[i] = store_test_reading(3, MH_ITEM_P, DAY0 + (95 - i) * 900, 95 - i);
     r[96] = store_test_reading(3, MH_ITEM_P, DAY0 + 86400, 1000); /* next day */
-    r[97] = store_test_reading(4, MH_ITEM_P, DAY0, 1);               /* other meter */
-    r[98] = store_test_reading(3, AE, DAY0, 1);                            /* other item */
+    r[97] = store_test_reading(4, MH_ITEM_P, DAY0, 1);            /* other meter */
+    r[98] = store_test_reading(3, AE, DAY0, 1);                   /* other item */
     append_sync(st, r, 99);
 
     struct store_reading page[10];
@@ -202,6 +202,22 @@ static void test_archive_import_then_reimport_updates(void **state)
     assert_int_equal(s.retired, 1);
     assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);
     assert_int_equal(p[3].meter, meter4);
+
+    /* a file without the DTU: its terminal is no longer found, and comes back with its id */
+    struct store_terminal dtu, again;
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &dtu), 0);
+    char *last = strrchr(csv, '\n');
+    *last = '\0';
+    *(strrchr(csv, '\n') + 1) = '\0';
+    store_test_import(st, csv, &s);
+    assert_int_equal(s.retired, 1);
+    assert_int_equal(s.terminals, 1);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &again), MH_ENOENT);
+    free(csv);
+    csv = store_test_archive_csv(3);
+    store_test_import(st, csv, &s);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &again), 0);
+    assert_int_equal(again.id, dtu.id);
     free(csv);
     store_close(st);
 }
@@ -280,13 +296,12 @@ static void test_success_rate_by_group_and_reasons(void **state)
     assert_int_equal(store_status_upsert(st, &retry, 1), 0);
 
     struct store_rate r[8];
-    assert_int_equal(store_success_rate(st, day, STORE_CLASS_DAY_FREEZE,
-                                        STORE_GROUP_TERMINAL_KIND, r, 8),
-                     2);
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_KIND, r, 8), 2);
     assert_string_equal(r[0].key, "0"); /* concentrator */
     assert_int_equal(r[0].meters, 4);
     assert_int_equal(r[0].collected, 2);
-    assert_int_equal(r[0].failed, 1); /* and pn 4 never tried */
+    assert_int_equal(r[0].failed, 1);   /* and pn 4 never tried */
     assert_string_equal(r[1].key, "3"); /* dtu */
     assert_int_equal(r[1].meters, 1);
     assert_int_equal(r[1].collected, 0);
@@ -346,6 +361,7 @@ static void test_full_queue_pushes_back(void **state)
     for (int i = 0; i < 65; i++)
         r[i] = store_test_reading(1, AE, DAY0 + i, i);
     assert_int_equal(store_readings_append(st, r, 65, 0, NULL, NULL), MH_EOVERFLOW);
+    assert_int_equal(store_readings_append(st, r, 0, 0, NULL, NULL), MH_EINVAL);
     struct store_test_gate *g = store_test_hold(st, r); /* the writer is held */
     assert_int_equal(store_readings_append(st, r + 1, 64, 0, NULL, NULL), 0);
     assert_int_equal(store_readings_append(st, r + 1, 1, 0, NULL, NULL), MH_EAGAIN);
@@ -368,6 +384,42 @@ static void test_full_queue_pushes_back(void **state)
     assert_int_equal(ws.duplicates, 1);
     assert_int_equal(count_range(st, 1, AE, DAY0, DAY0 + 100), 65);
     store_close(st);
+}
+
+/* From the writer thread (a callback) append never waits: it would wait on itself. */
+struct reentry {
+    struct store *st;
+    struct store_reading r[5];
+    int fill_rc, extra_rc;
+    int64_t waited_ms;
+};
+
+static void append_from_callback(void *ctx, int status)
+{
+    struct reentry *e = ctx;
+    assert_int_equal(status, 0);
+    e->fill_rc = store_readings_append(e->st, e->r, 4, 0, NULL, NULL);
+    int64_t t0 = now_ms();
+    e->extra_rc = store_readings_append(e->st, e->r + 4, 1, 5000, NULL, NULL);
+    e->waited_ms = now_ms() - t0;
+}
+
+static void test_append_from_a_callback_never_waits(void **state)
+{
+    (void)state;
+    struct store_options opt = {.queue_capacity = 4, .batch_max = 4};
+    struct reentry e = {.st = store_test_open(store_test_uri("reentry"), &opt)};
+    for (int i = 0; i < 5; i++)
+        e.r[i] = store_test_reading(2, AE, DAY0 + 60 + i, i);
+    struct store_reading first = store_test_reading(2, AE, DAY0, 0);
+    assert_int_equal(store_readings_append(e.st, &first, 1, 0, append_from_callback, &e), 0);
+    assert_int_equal(store_readings_sync(e.st, 10000), 0);
+    assert_int_equal(store_readings_sync(e.st, 10000), 0); /* and what the callback added */
+    assert_int_equal(e.fill_rc, 0);
+    assert_int_equal(e.extra_rc, MH_EAGAIN);
+    assert_true(e.waited_ms < 1000);
+    assert_int_equal(count_range(e.st, 2, AE, DAY0, DAY0 + 3600), 5);
+    store_close(e.st);
 }
 
 struct acks {
@@ -411,7 +463,10 @@ static void test_events_link_history_and_audit(void **state)
 {
     (void)state;
     struct store *st = store_test_open(store_test_uri("events"), NULL);
-    struct store_event e = {.meter = 3, .terminal = 1, .code = 14, .start_s = DAY0,
+    struct store_event e = {.meter = 3,
+                            .terminal = 1,
+                            .code = 14,
+                            .start_s = DAY0,
                             .payload_json = "{\"erc\":14,\"phase\":\"A\"}"};
     assert_int_equal(store_event_insert(st, &e), 0);
     e.payload_json = "{not json";
@@ -421,7 +476,8 @@ static void test_events_link_history_and_audit(void **state)
     e.end_s = DAY0 + 60;
     assert_int_equal(store_event_insert(st, &e), 0);
 
-    /* online 00:00-06:00, a reconnection at 06:00 (offline and online the same ms), offline 12:00 */
+    /* online 00:00-06:00, a reconnection at 06:00 (offline and online the same ms), offline 12:00
+     */
     int64_t ms = DAY0 * 1000;
     assert_int_equal(store_terminal_link(st, 1, 1, ms - 3600000, "login"), 0);
     assert_int_equal(store_terminal_link(st, 1, 0, ms + 6 * 3600000LL, "heartbeat lost"), 0);
@@ -451,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_missing_lists_meters_without_the_days_reading),
         cmocka_unit_test(test_success_rate_by_group_and_reasons),
         cmocka_unit_test(test_full_queue_pushes_back),
+        cmocka_unit_test(test_append_from_a_callback_never_waits),
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
     };

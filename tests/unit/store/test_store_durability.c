@@ -32,7 +32,7 @@
 #define DAY0 (20416 * 86400LL)
 #define PER_TICKET 100
 #define METERS 8
-#define KILL_AFTER 40  /* acknowledged tickets before the kill */
+#define KILL_AFTER 40 /* acknowledged tickets before the kill */
 #define MAX_TICKETS 20000
 
 /* Reading j of ticket k: meter 1..8 round robin, one a minute, value k*1000 + j. */

@@ -47,6 +47,17 @@ static void raw_exec(sqlite3 *db, const char *sql)
         fail_msg("%s: %s", sql, msg);
 }
 
+static void expect_journal_mode(const char *path, const char *mode)
+{
+    sqlite3 *db = raw_open(path);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(s, 0), mode);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
 static void test_older_file_is_migrated_forward(void **state)
 {
     (void)state;
@@ -77,12 +88,8 @@ static void test_older_file_is_migrated_forward(void **state)
     assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM schema_version"),
                      (int64_t)store_sqlite_migrations_n);
     assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x4D485542);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(s, 0), "wal");
-    sqlite3_finalize(s);
     sqlite3_close(db);
+    expect_journal_mode(path, "wal");
 }
 
 static void test_newer_file_is_refused_untouched(void **state)
@@ -124,6 +131,7 @@ static void test_foreign_file_and_unknown_schemes_are_refused(void **state)
     char err[256] = "";
     assert_int_equal(store_open(path, NULL, &st, err, sizeof err), MH_ENOTSUP);
     assert_non_null(strstr(err, "not a meterhub store"));
+    expect_journal_mode(path, "delete"); /* not even switched to WAL */
 
     assert_int_equal(store_open("postgres://localhost/meterhub", NULL, &st, err, sizeof err),
                      MH_ENOTSUP);
@@ -172,7 +180,8 @@ static void test_failed_batch_fails_only_its_tickets(void **state)
     struct store_reading held = store_test_reading(2, MH_ITEM_AE_IMP, DAY0, 0);
     struct store_test_gate *g = store_test_hold(st, &held);
     struct outcome o = {0};
-    /* queued behind the held writer, so batches are exactly 4 readings; tickets: [0,2) [2,6) spans batches 1 and 2, [6,8) in 2, [8,12) in 3 */
+    /* queued behind the held writer, so batches are exactly 4 readings; tickets: [0,2) [2,6) spans
+     * batches 1 and 2, [6,8) in 2, [8,12) in 3 */
     assert_int_equal(store_readings_append(st, r, 2, 1000, record, &o), 0);
     assert_int_equal(store_readings_append(st, r + 2, 4, 1000, record, &o), 0);
     assert_int_equal(store_readings_append(st, r + 6, 2, 1000, record, &o), 0);
@@ -226,6 +235,48 @@ static void test_archive_import_is_all_or_nothing(void **state)
     sqlite3_close(db);
 }
 
+/*
+ * The queries a station runs all day use the keys the schema was designed
+ * for: no full scan of readings, status, link history, points or
+ * terminals. Only the success rate walks the meters (it counts all of them).
+ */
+static void test_queries_search_by_key(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("plans");
+    if (!path)
+        skip();
+    store_close(store_test_open(store_test_uri("plans"), NULL));
+    static const struct {
+        enum sq_query q;
+        const char *may_scan; /* alias a plan may scan, or NULL */
+    } cases[] = {
+        {SQ_RANGE, NULL},         {SQ_LATEST, NULL},          {SQ_MISSING, NULL},
+        {SQ_RATE_KIND, "SCAN m"}, {SQ_RATE_REGION, "SCAN m"}, {SQ_RATE_CHANNEL, "SCAN m"},
+        {SQ_REASONS, NULL},       {SQ_TERMINAL_LOOKUP, NULL}, {SQ_TERMINAL_POINTS, NULL},
+        {SQ_LINK_BEFORE, NULL},   {SQ_LINK_RANGE, NULL},
+    };
+    sqlite3 *db = raw_open(path);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char sql[2048];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", sq_sql_text(cases[i].q));
+        sqlite3_stmt *s;
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+        int searched = 0;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            const char *detail = (const char *)sqlite3_column_text(s, 3);
+            searched += strncmp(detail, "SEARCH ", 7) == 0;
+            if (strncmp(detail, "SCAN ", 5) == 0 &&
+                !(cases[i].may_scan && strcmp(detail, cases[i].may_scan) == 0))
+                fail_msg("query %d: '%s' in the plan of %s", (int)cases[i].q, detail,
+                         sq_sql_text(cases[i].q));
+        }
+        sqlite3_finalize(s);
+        assert_true(searched > 0);
+    }
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
         cmocka_unit_test(test_archive_import_is_all_or_nothing),
+        cmocka_unit_test(test_queries_search_by_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

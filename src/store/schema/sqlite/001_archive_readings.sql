@@ -21,6 +21,7 @@ CREATE TABLE terminals (
     kind INTEGER NOT NULL,              -- enum archive_terminal_kind
     protocol INTEGER NOT NULL,          -- enum archive_protocol
     channel_group TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,  -- 0: no longer in the archive (refused at login)
     UNIQUE (region, address)            -- the front-end's lookup at login
 );
 
