@@ -326,8 +326,9 @@ TYPE_C = {"STRUCT": "STRUCT", "ARRAY": "ARRAY"}
 
 def c_row(r):
     oi, attr, el, ic, typ, sc, unit, item, layout, to, name = r
-    return '    {0x%04X, %d, %d, %d, DLT698_%s, %d, %d, DLT698_L_%s, "%s", %s, "%s"},' % (
-        oi, attr, el, ic, typ, sc, to, layout, unit, "MH_ITEM_" + item if item else "0", name)
+    nel = sum(1 for x in rows if x[0] == oi and x[1] == attr and x[2] != 0) if el == 0 else 0
+    return '    {0x%04X, %d, %d, %d, DLT698_%s, %d, %d, DLT698_L_%s, %d, "%s", %s, "%s"},' % (
+        oi, attr, el, ic, typ, sc, to, layout, nel, unit, "MH_ITEM_" + item if item else "0", name)
 
 
 out = ["/*",
@@ -340,7 +341,12 @@ out = ["/*",
        "",
        "const struct dlt698_oi_def dlt698_oi_rows[] = {"]
 out += [c_row(r) for r in rows]
-out += ["};", "", "const size_t dlt698_oi_nrows = sizeof dlt698_oi_rows / sizeof dlt698_oi_rows[0];", ""]
+out += ["};", "", "const size_t dlt698_oi_nrows = sizeof dlt698_oi_rows / sizeof dlt698_oi_rows[0];", "",
+        "/* OI << 16 | attribute << 8 | element of each row, for the lookup's bisection. */",
+        "const uint32_t dlt698_oi_keys[] = {"]
+for i in range(0, len(rows), 6):
+    out.append("    " + " ".join("0x%04X%02X%02X," % (r[0], r[1], r[2]) for r in rows[i:i + 6]))
+out += ["};", ""]
 open(os.path.join(ROOT, "src/proto/dlt698/oi_table.c"), "w").write("\n".join(out))
 
 TYPE_NAME = {"NULL": "null", "ARRAY": "array", "STRUCT": "structure", "BOOL": "bool", "BITSTRING": "bit-string",

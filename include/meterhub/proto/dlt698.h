@@ -155,6 +155,7 @@ struct dlt698_oi_def {
     int8_t scaler;     /* device scaler */
     int8_t to_item;    /* decimal exponent to add to reach the item's unit (W -> kW: -3) */
     uint8_t layout;    /* enum dlt698_layout */
+    uint8_t elements;  /* element rows that follow this attribute row */
     const char *unit;
     uint32_t item;
     const char *name;
@@ -163,12 +164,20 @@ struct dlt698_oi_def {
 /* The whole dictionary, sorted by OI, attribute, element (oi_table.c, generated). */
 extern const struct dlt698_oi_def dlt698_oi_rows[];
 extern const size_t dlt698_oi_nrows;
+extern const uint32_t dlt698_oi_keys[]; /* OI << 16 | attribute << 8 | element, row by row */
 
 /* The attribute's row (element 0), or NULL. attr's feature bits (7..5) are ignored. */
 const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr);
 
 /* The row that describes element `element` of an attribute: its own row, else the attribute's. */
 const struct dlt698_oi_def *dlt698_oi_find(uint16_t oi, uint8_t attr, uint8_t element);
+
+/*
+ * The same from the attribute's row (dlt698_oi_lookup), without searching
+ * again: element rows follow their attribute's row. For decoders mapping
+ * every element of an array.
+ */
+const struct dlt698_oi_def *dlt698_oi_element(const struct dlt698_oi_def *attr_row, uint8_t element);
 
 const struct dlt698_oi_def *dlt698_oi_table(size_t *n);
 

@@ -14,28 +14,19 @@ const struct dlt698_oi_def *dlt698_oi_table(size_t *n)
     return dlt698_oi_rows;
 }
 
-static uint32_t key(uint16_t oi, uint8_t attr, uint8_t element)
-{
-    return (uint32_t)oi << 16 | (uint32_t)(attr & 0x1F) << 8 | element;
-}
-
-/* Binary search: the table is sorted by (OI, attribute, element); a test keeps it so. */
+/* Bisection over the keys (sorted by OI, attribute, element; a test keeps them so). */
 static const struct dlt698_oi_def *find_exact(uint16_t oi, uint8_t attr, uint8_t element)
 {
-    uint32_t k = key(oi, attr, element);
+    uint32_t k = (uint32_t)oi << 16 | (uint32_t)(attr & 0x1F) << 8 | element;
     size_t lo = 0, hi = dlt698_oi_nrows;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const struct dlt698_oi_def *d = &dlt698_oi_rows[mid];
-        uint32_t dk = key(d->oi, d->attr, d->element);
-        if (dk == k)
-            return d;
-        if (dk < k)
+        if (dlt698_oi_keys[mid] < k)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return NULL;
+    return lo < dlt698_oi_nrows && dlt698_oi_keys[lo] == k ? &dlt698_oi_rows[lo] : NULL;
 }
 
 const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr)
@@ -43,10 +34,21 @@ const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr)
     return find_exact(oi, attr, 0);
 }
 
+const struct dlt698_oi_def *dlt698_oi_element(const struct dlt698_oi_def *d, uint8_t element)
+{
+    if (!d || element == 0 || d->elements == 0)
+        return d;
+    size_t i = (size_t)(d - dlt698_oi_rows);
+    uint32_t want = dlt698_oi_keys[i] | element;
+    for (size_t j = i + 1; j < dlt698_oi_nrows && (dlt698_oi_keys[j] >> 8) == (dlt698_oi_keys[i] >> 8); j++)
+        if (dlt698_oi_keys[j] == want)
+            return &dlt698_oi_rows[j];
+    return d;
+}
+
 const struct dlt698_oi_def *dlt698_oi_find(uint16_t oi, uint8_t attr, uint8_t element)
 {
-    const struct dlt698_oi_def *d = element ? find_exact(oi, attr, element) : NULL;
-    return d ? d : find_exact(oi, attr, 0);
+    return dlt698_oi_element(find_exact(oi, attr, 0), element);
 }
 
 /* Same quantity on phase k (1..3): OBIS C + 20 per phase (IEC 62056-61 C codes 21/41/61 ...). */
