@@ -82,7 +82,7 @@ struct dlt698_token {
     int64_t i;           /* signed integers, enum */
     uint64_t u;          /* unsigned integers, OI/OAD/OMD as numbers, bool */
     double f;            /* float32/64 (display only) */
-    const uint8_t *bytes;/* strings, TSA, MAC, RN, COMDCB, ROAD/RCSD/RSD/MS raw, into the input */
+    const uint8_t *bytes;/* strings, TSA, MAC, RN, COMDCB; ROAD/CSD/RCSD/RSD/MS/SID_MAC raw; into the input */
     size_t len;
     struct mh_tm time;
     int8_t scaler;       /* Scaler_Unit */
@@ -94,8 +94,9 @@ size_t dlt698_len_read(struct mh_rd *r);
 void dlt698_len_write(struct mh_wr *w, size_t n);
 
 /*
- * Read one token. Arrays and structures return their count; the caller reads
- * that many Data after it. Errors through the reader (MH_ETRUNC) or
+ * Read one token (the streaming form; dlt698_data.h has the tree form).
+ * Arrays and structures return their count; the caller reads that many
+ * Data after it, Region returns 2 likewise. Errors through the reader (MH_ETRUNC) or
  * MH_EUNKNOWN for a type tag the standard does not define.
  */
 int dlt698_token_read(struct mh_rd *r, struct dlt698_token *t);

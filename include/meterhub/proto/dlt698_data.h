@@ -138,7 +138,7 @@ void dlt698_put_rn(struct mh_wr *w, const uint8_t *p, size_t n);
 void dlt698_put_region(struct mh_wr *w, uint8_t unit); /* then two Data */
 void dlt698_put_scaler_unit(struct mh_wr *w, int8_t scaler, uint8_t unit);
 void dlt698_put_comdcb(struct mh_wr *w, const uint8_t dcb[5]);
-/* Untagged bodies where APDUs need them: A-XDR length, date_time_s, OAD. */
+/* A time's body without its tag, where an APDU field has a fixed time type (LINK, TimeTag). */
 void dlt698_put_time_body(struct mh_wr *w, uint8_t type, const struct mh_tm *t);
 
 /*
