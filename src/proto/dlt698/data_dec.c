@@ -181,9 +181,59 @@ int dlt698_scalar_read(struct mh_rd *r, uint8_t type, struct dlt698_node *nd)
 
 static int value(struct dec *d, uint8_t type, unsigned depth, size_t off);
 
+/*
+ * Fixed-size integers by tag: body size, and whether it is signed. Most of
+ * what a record carries is these, so data() reads them with one bounds
+ * check instead of the general walk (same nodes either way).
+ */
+static const struct {
+    uint8_t size, is_signed;
+} fixed[256] = {
+    [DLT698_BOOL] = {1, 0},   [DLT698_DOUBLE_LONG] = {4, 1}, [DLT698_DOUBLE_LONG_U] = {4, 0},
+    [DLT698_INTEGER] = {1, 1}, [DLT698_LONG] = {2, 1},       [DLT698_UNSIGNED] = {1, 0},
+    [DLT698_LONG_U] = {2, 0},  [DLT698_LONG64] = {8, 1},     [DLT698_LONG64_U] = {8, 0},
+    [DLT698_ENUM] = {1, 0},    [DLT698_OI] = {2, 0},         [DLT698_OAD] = {4, 0},
+    [DLT698_OMD] = {4, 0},
+};
+
+/* The fast path of data(): 1 when it read a fixed-size integer, 0 to take the general walk. */
+static int data_fixed(struct dec *d, unsigned depth)
+{
+    struct mh_rd *r = d->r;
+    size_t off = r->off;
+    if (r->err || off >= r->len || depth > DLT698_MAX_DEPTH)
+        return 0;
+    uint8_t type = r->p[off];
+    unsigned size = fixed[type].size;
+    if (size == 0 || size >= r->len - off || (d->nodes && d->n == d->cap))
+        return 0;
+    const uint8_t *q = r->p + off + 1;
+    uint64_t v = 0;
+    for (unsigned k = 0; k < size; k++)
+        v = v << 8 | q[k];
+    if (fixed[type].is_signed && size < 8 && (q[0] & 0x80))
+        v |= ~(uint64_t)0 << (8 * size);
+    r->off = off + 1 + size;
+    if (d->nodes) {
+        struct dlt698_node *nd = &d->nodes[d->n++];
+        nd->type = type;
+        nd->depth = (uint8_t)depth;
+        nd->choice = 0;
+        nd->scaler = 0;
+        nd->count = 0;
+        nd->next = (uint32_t)d->n;
+        nd->off = (uint32_t)off;
+        nd->v.u = v;
+        nd->bytes = NULL;
+    }
+    return 1;
+}
+
 /* A tagged Data: the tag, then its value. */
 static int data(struct dec *d, unsigned depth)
 {
+    if (data_fixed(d, depth))
+        return 0;
     size_t off = d->r->off;
     uint8_t type = mh_rd_u8(d->r);
     if (mh_rd_err(d->r))
