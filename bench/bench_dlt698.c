@@ -14,6 +14,7 @@
  *
  *   bench_dlt698              the comparison
  *   bench_dlt698 once N       decode N passes once (for callgrind: instructions per frame)
+ *   bench_dlt698 base N       the validate-only framer N passes (its callgrind figure)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,10 +332,10 @@ int main(int argc, char **argv)
 {
     build_mix();
     double frames = (double)frames_per_pass * PASSES;
-    if (argc == 3 && strcmp(argv[1], "once") == 0) {
+    if (argc == 3 && (strcmp(argv[1], "once") == 0 || strcmp(argv[1], "base") == 0)) {
         long n = strtol(argv[2], NULL, 10);
         for (long k = 0; k < n; k++)
-            decode_all(NULL);
+            (argv[1][0] == 'o' ? decode_all : validate_only)(NULL);
         printf("decoded %.0f frames, %lu errors\n", frames * (double)n, errors);
         return errors != 0;
     }
