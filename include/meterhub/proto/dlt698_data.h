@@ -53,8 +53,12 @@
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/value.h"
 
-/* Nodes a caller should provide for the largest Data one frame can carry. */
-#define DLT698_MAX_NODES 4096u
+/*
+ * Every node but an untagged null consumes at least one input byte, so
+ * len + 1 nodes always suffice for len bytes; this many hold any Data one
+ * frame can carry.
+ */
+#define DLT698_MAX_NODES (DLT698_MAX_FRAME + 1u)
 
 struct dlt698_node {
     uint8_t type;   /* enum dlt698_type */

@@ -346,6 +346,14 @@ static void test_limits_are_checked(void **state)
     assert_int_equal(dlt698_data_decode(&r, nd, 6), 6);
     mh_rd_init(&r, b, n);
     assert_int_equal(dlt698_data_decode(&r, nd, 0), MH_EOVERFLOW);
+    /* one node per input byte at most: an array of nulls is the worst case */
+    static uint8_t nulls[DLT698_MAX_FRAME];
+    static struct dlt698_node many[DLT698_MAX_NODES];
+    size_t nn = DLT698_MAX_FRAME - 4;
+    nulls[0] = DLT698_ARRAY, nulls[1] = 0x82, nulls[2] = (uint8_t)(nn >> 8), nulls[3] = (uint8_t)nn;
+    mh_rd_init(&r, nulls, DLT698_MAX_FRAME);
+    assert_int_equal(dlt698_data_decode(&r, many, DLT698_MAX_NODES), (int)nn + 1);
+    assert_true(nn + 1 <= DLT698_MAX_FRAME);
     /* a length field cut short */
     n = hex("09 82 01", b, sizeof b);
     mh_rd_init(&r, b, n);
