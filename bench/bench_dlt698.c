@@ -200,27 +200,15 @@ static void validate_only(void *ctx)
 static struct dlt698_node nodes[1024];
 static unsigned long errors; /* APDUs that failed to decode: the mix must have none */
 
-/* Every integer of a decoded Data, mapped to its item with the scaler applied (row: the OAD's attribute). */
+static struct dlt698_reading readings[1024];
+
+/* Every value of a decoded Data, mapped to its item with the scaler applied (row: the OAD's object). */
 static uint64_t map_values(const struct dlt698_oi_def *row, uint32_t oad, int used)
 {
-    uint8_t element = (uint8_t)oad;
+    int n = dlt698_readings_of(row, (uint8_t)oad, nodes, (size_t)used, 0, readings, sizeof readings / sizeof readings[0]);
     uint64_t acc = 0;
-    /* the value itself, or the elements of an array answering a whole attribute */
-    int compound = nodes[0].type == DLT698_ARRAY || nodes[0].type == DLT698_STRUCT;
-    size_t i = compound ? 1 : 0;
-    unsigned k = compound ? 1 : element;
-    while (i < (size_t)used) {
-        const struct dlt698_oi_def *d = dlt698_oi_element(row, (uint8_t)k);
-        struct mh_dec v;
-        if (d && dlt698_node_dec(&nodes[i], d->scaler + d->to_item, &v) == 0)
-            acc += (uint64_t)v.m + dlt698_oi_item(d, k);
-        else if (nodes[i].type == DLT698_DATETIME_S)
-            acc += nodes[i].v.time.min;
-        i = nodes[i].next;
-        k++;
-        if (!compound)
-            break;
-    }
+    for (int k = 0; k < n; k++)
+        acc += (uint64_t)readings[k].value.m + readings[k].item;
     return acc;
 }
 

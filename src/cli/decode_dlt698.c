@@ -12,21 +12,18 @@
 #include "meterhub/proto/item.h"
 
 /*
- * Where a value sits: the OAD it answers and which element of it, so
- * integers print in engineering units with their item. road: the column
- * OADs of a ROAD record column (the value's elements follow them).
- * counts: inside an event's current-value table.
+ * Where a value sits: the OAD it answers, or for a ROAD record column the
+ * ROAD's node (its children are the OADs of the value's elements).
  */
 struct ctx {
-    uint16_t oi;
-    uint8_t attr;
-    uint8_t element; /* 1-based element of the attribute; 0 whole */
-    uint8_t counts;
+    uint32_t oad;
     const struct dlt698_node *road;
 };
 
-/* Nodes of the value being printed (the command line prints one value at a time). */
+/* The value being printed (the command line prints one value at a time) and its readings. */
 static struct dlt698_node nodes[DLT698_MAX_NODES];
+static struct dlt698_reading readings[DLT698_MAX_NODES];
+static int32_t reading_of[DLT698_MAX_NODES]; /* node -> index in readings, -1 none */
 
 static json_t *oad_json(uint32_t oad)
 {
@@ -35,13 +32,8 @@ static json_t *oad_json(uint32_t oad)
 
 static struct ctx ctx_of(uint32_t oad)
 {
-    struct ctx c = {(uint16_t)(oad >> 16), (uint8_t)((oad >> 8) & 0x1F), (uint8_t)oad, 0, NULL};
+    struct ctx c = {oad, NULL};
     return c;
-}
-
-static const struct dlt698_oi_def *def_of(const struct ctx *c)
-{
-    return c ? dlt698_oi_find(c->oi, c->attr, c->element) : NULL;
 }
 
 static int is_integer(uint8_t type)
@@ -51,26 +43,50 @@ static int is_integer(uint8_t type)
     return type != DLT698_ENUM && dlt698_node_dec(&n, 0, &d) == 0;
 }
 
-/* An integer: raw, or with the object's scaler, unit and item when the OAD is known. */
-static json_t *number_json(const struct dlt698_node *n, const struct ctx *c)
+/* Map the decoded value (used nodes) through the dictionary: reading_of[] for node_json. */
+static void map_readings(const struct ctx *c, size_t used)
 {
-    const struct dlt698_oi_def *d = def_of(c);
+    for (size_t k = 0; k < used; k++)
+        reading_of[k] = -1;
+    if (!c)
+        return;
+    size_t got = 0;
+    if (c->road) {
+        /* a ROAD column: element k of the value answers the ROAD's k-th OAD */
+        size_t j = 1;
+        for (uint32_t k = 0; k < nodes[0].count && k < c->road->count && j < used; k++) {
+            int r = dlt698_readings((uint32_t)c->road[1 + k].v.u, nodes, used, j, readings + got,
+                                    DLT698_MAX_NODES - got);
+            got += r > 0 ? (size_t)r : 0;
+            j = nodes[j].next;
+        }
+    } else {
+        int r = dlt698_readings(c->oad, nodes, used, 0, readings, DLT698_MAX_NODES);
+        got = r > 0 ? (size_t)r : 0;
+    }
+    for (size_t k = 0; k < got; k++)
+        reading_of[readings[k].node] = (int32_t)k;
+}
+
+/* An integer: raw, or with its object's scaler, unit and item when mapped. */
+static json_t *number_json(size_t i)
+{
+    const struct dlt698_node *n = &nodes[i];
+    const struct dlt698_reading *rd = reading_of[i] >= 0 ? &readings[reading_of[i]] : NULL;
     struct mh_dec raw;
     int rc = dlt698_node_dec(n, 0, &raw);
     json_t *o;
-    if (d && rc == 0 && (d->scaler != 0 || d->unit[0] || d->item)) {
-        uint32_t item = c->counts == 2 ? 0 : dlt698_oi_item(d, c->element);
-        struct mh_dec dev = mh_dec_make(raw.m, d->scaler);
-        if (item) {
-            o = jout_reading(item, mh_dec_make(raw.m, d->scaler + d->to_item), 1);
+    if (rd && rd->numeric) {
+        if (rd->item) {
+            o = jout_reading(rd->item, rd->value, 1);
         } else {
             o = json_object();
-            json_object_set_new(o, "value", jout_dec(dev));
-            json_object_set_new(o, "unit", json_string(d->unit));
+            json_object_set_new(o, "value", jout_dec(rd->value));
+            json_object_set_new(o, "unit", json_string(rd->def->unit));
         }
-        json_object_set_new(o, "object", json_string(d->name));
-        json_object_set_new(o, "device_value", jout_dec(dev));
-        json_object_set_new(o, "device_unit", json_string(d->unit));
+        json_object_set_new(o, "object", json_string(rd->def->name));
+        json_object_set_new(o, "device_value", jout_dec(rd->device));
+        json_object_set_new(o, "device_unit", json_string(rd->def->unit));
         json_object_set_new(o, "raw", jout_dec(raw));
     } else {
         o = json_object();
@@ -80,53 +96,14 @@ static json_t *number_json(const struct dlt698_node *n, const struct ctx *c)
     return o;
 }
 
-static json_t *node_json(size_t i, const struct ctx *c);
+static json_t *node_json(size_t i);
 
-/*
- * Context of child k (0-based) of node i: an element of a mapped array,
- * the first number of one element's structure (demand value, event
- * count), or a column of a ROAD.
- */
-static int child_ctx(size_t i, uint32_t k, const struct ctx *c, struct ctx *out)
-{
-    if (!c)
-        return 0;
-    const struct dlt698_node *n = &nodes[i];
-    if (c->road) { /* a ROAD's children are its column OADs, one node each */
-        if (k >= c->road->count)
-            return 0;
-        *out = ctx_of((uint32_t)c->road[1 + k].v.u);
-        return 1;
-    }
-    const struct dlt698_oi_def *d = dlt698_oi_lookup(c->oi, c->attr);
-    if (!d)
-        return 0;
-    if (d->layout == DLT698_L_EVENT_COUNTS) {
-        /* {count, seconds} pairs anywhere inside: the first is the count */
-        *out = *c;
-        out->counts = n->type == DLT698_STRUCT && n->count == 2 ? (uint8_t)(k + 1) : 0;
-        return 1;
-    }
-    if (c->element == 0 && (n->type == DLT698_ARRAY || n->type == DLT698_STRUCT) && d->layout != DLT698_L_RECORD &&
-        d->layout != DLT698_L_VALUE && k < 255) {
-        *out = *c;
-        out->element = (uint8_t)(k + 1);
-        return 1;
-    }
-    if (c->element != 0 && n->type == DLT698_STRUCT && k == 0) {
-        *out = *c; /* the value of a {value, time} element */
-        return 1;
-    }
-    return 0;
-}
-
-static json_t *children_json(size_t i, const struct ctx *c)
+static json_t *children_json(size_t i)
 {
     json_t *items = json_array();
     size_t j = i + 1;
     for (uint32_t k = 0; k < nodes[i].count && j < nodes[i].next; k++) {
-        struct ctx sub;
-        json_array_append_new(items, node_json(j, child_ctx(i, k, c, &sub) ? &sub : NULL));
+        json_array_append_new(items, node_json(j));
         j = nodes[j].next;
     }
     return items;
@@ -146,21 +123,22 @@ static json_t *tsa_json(json_t *o, const struct dlt698_node *n)
     return o;
 }
 
-static json_t *node_json(size_t i, const struct ctx *c)
+static json_t *node_json(size_t i)
 {
     const struct dlt698_node *n = &nodes[i];
     if (is_integer(n->type))
-        return number_json(n, c);
+        return number_json(i);
     json_t *o = json_object();
     json_object_set_new(o, "type", json_string(dlt698_type_name(n->type)));
-    const struct dlt698_oi_def *d = def_of(c);
+    if (reading_of[i] >= 0 && readings[reading_of[i]].item) /* times, addresses, status words */
+        json_object_set_new(o, "item", jout_item_code(readings[reading_of[i]].item));
     switch (n->type) {
     case DLT698_NULL:
         json_object_set_new(o, "value", json_null());
         break;
     case DLT698_ARRAY:
     case DLT698_STRUCT:
-        json_object_set_new(o, "items", children_json(i, c));
+        json_object_set_new(o, "items", children_json(i));
         break;
     case DLT698_BOOL:
         json_object_set_new(o, "value", json_boolean(n->v.u));
@@ -176,8 +154,6 @@ static json_t *node_json(size_t i, const struct ctx *c)
     case DLT698_DATE:
     case DLT698_TIME:
     case DLT698_DATETIME_S:
-        if (d && d->item)
-            json_object_set_new(o, "item", jout_item_code(d->item));
         json_object_set_new(o, "time", jout_tm(&n->v.time));
         break;
     case DLT698_OI:
@@ -193,7 +169,7 @@ static json_t *node_json(size_t i, const struct ctx *c)
     }
     case DLT698_ROAD:
         json_object_set_new(o, "oad", oad_json((uint32_t)n->v.u));
-        json_object_set_new(o, "columns", children_json(i, NULL));
+        json_object_set_new(o, "columns", children_json(i));
         break;
     case DLT698_TI:
         json_object_set_new(o, "unit", json_integer(n->choice));
@@ -210,21 +186,17 @@ static json_t *node_json(size_t i, const struct ctx *c)
     case DLT698_RCSD:
         json_object_set_new(o, n->type == DLT698_RSD ? "selector" : n->type == DLT698_REGION ? "unit" : "choice",
                             json_integer(n->choice));
-        json_object_set_new(o, "items", children_json(i, NULL));
+        json_object_set_new(o, "items", children_json(i));
         break;
     case DLT698_VISIBLE:
     case DLT698_UTF8: {
         json_t *js = json_stringn((const char *)n->bytes, n->count);
         json_object_set_new(o, "value", js ? js : jout_hex(n->bytes, n->count, ' '));
-        if (d && d->item)
-            json_object_set_new(o, "item", jout_item_code(d->item));
         break;
     }
     case DLT698_BITSTRING:
         json_object_set_new(o, "bits", json_integer(n->count));
         json_object_set_new(o, "hex", jout_hex(n->bytes, (n->count + 7u) / 8u, ' '));
-        if (d && dlt698_oi_item(d, c->element))
-            json_object_set_new(o, "item", jout_item_code(dlt698_oi_item(d, c->element)));
         break;
     case DLT698_TSA:
         tsa_json(o, n);
@@ -239,8 +211,6 @@ static json_t *node_json(size_t i, const struct ctx *c)
         break;
     }
     default: /* octet-string, MAC, RN, COMDCB */
-        if (d && d->item)
-            json_object_set_new(o, "item", jout_item_code(d->item));
         json_object_set_new(o, "hex", jout_hex(n->bytes, n->count, ' '));
         break;
     }
@@ -251,9 +221,11 @@ static json_t *node_json(size_t i, const struct ctx *c)
 static json_t *data_json(struct mh_rd *r, const struct ctx *c, int depth)
 {
     (void)depth;
-    if (dlt698_data_decode(r, nodes, DLT698_MAX_NODES) < 0)
+    int used = dlt698_data_decode(r, nodes, DLT698_MAX_NODES);
+    if (used < 0)
         return NULL;
-    return node_json(0, c);
+    map_readings(c, (size_t)used);
+    return node_json(0);
 }
 
 /* Column contexts of an RCSD (CSD OAD, or ROAD: its node, whose children are the OADs). */
@@ -314,8 +286,7 @@ static json_t *result_record(struct mh_rd *r)
     json_object_set_new(o, "columns", json_integer(cols.n));
     json_t *names = json_array();
     for (uint32_t j = 0; j < cols.n && j < 64; j++)
-        json_array_append_new(names, oad_json((uint32_t)cols.ctx[j].oi << 16 | (uint32_t)cols.ctx[j].attr << 8 |
-                                              cols.ctx[j].element));
+        json_array_append_new(names, oad_json(cols.ctx[j].oad));
     json_object_set_new(o, "column_oads", names);
     uint8_t choice = mh_rd_u8(r);
     if (choice == 0) {

@@ -151,4 +151,36 @@ void dlt698_put_time_body(struct mh_wr *w, uint8_t type, const struct mh_tm *t);
  */
 int dlt698_node_dec(const struct dlt698_node *n, int scaler, struct mh_dec *out);
 
+/*
+ * One value of a decoded Data mapped through the object dictionary: the
+ * node it reads, the object row that describes it, its normalized item
+ * (0 when the object has none) and, for integers, its value with the
+ * scaler applied, in the item's unit (the device unit when there is no
+ * item) and as the device meant it.
+ */
+struct dlt698_reading {
+    uint32_t node;
+    uint32_t item;
+    const struct dlt698_oi_def *def;
+    struct mh_dec value;
+    struct mh_dec device;
+    uint8_t numeric; /* value and device are set */
+};
+
+/*
+ * The readings of the Data at nodes[root] answering oad (an element OAD
+ * reads that element): array elements by the object's layout (phases,
+ * total and phases, total and tariffs, element rows), the first member of
+ * a {value, time} element (maximum demand), the count of an event's
+ * {count, seconds} pairs. Readings go to out[0..cap) in node order; returns
+ * how many, MH_EOVERFLOW when cap is too small, MH_EINVAL for a bad root.
+ * Nothing for an OAD the dictionary does not know. out[].def is static.
+ */
+int dlt698_readings(uint32_t oad, const struct dlt698_node *nodes, size_t n, size_t root,
+                    struct dlt698_reading *out, size_t cap);
+
+/* The same from the attribute's row (dlt698_oi_lookup) and element: record columns look up once. */
+int dlt698_readings_of(const struct dlt698_oi_def *row, uint8_t element, const struct dlt698_node *nodes, size_t n,
+                       size_t root, struct dlt698_reading *out, size_t cap);
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/item.h"
+#include "vectors.h"
 
 static void test_table_is_sorted_unique_and_defined(void **state)
 {
@@ -158,6 +159,65 @@ static void test_the_protocol_page_lists_every_object_and_type(void **state)
     }
 }
 
+
+static int decode(const char *hex, struct dlt698_node *nodes, size_t cap)
+{
+    static uint8_t b[512];
+    size_t n = tv_hex(hex, b, sizeof b);
+    struct mh_rd r;
+    mh_rd_init(&r, b, n);
+    return dlt698_data_decode(&r, nodes, cap);
+}
+
+static void test_readings_apply_layouts_and_scalers(void **state)
+{
+    (void)state;
+    struct dlt698_node nd[64];
+    struct dlt698_reading rd[16];
+    /* active power, total + A + B + C, W with scaler -1 -> kW */
+    int n = decode("01 04 05 00 00 3A 98 05 00 00 13 88 05 FF FF EC 78 00", nd, 64);
+    assert_int_equal(dlt698_readings(0x20040200, nd, (size_t)n, 0, rd, 16), 3);
+    assert_int_equal(rd[0].item, MH_ITEM_P);
+    assert_int_equal(rd[0].value.m, 15000);
+    assert_int_equal(rd[0].value.exp, -4);
+    assert_int_equal(rd[0].device.exp, -1);
+    assert_int_equal(rd[2].item, MH_ITEM_P_L2);
+    assert_int_equal(rd[2].value.m, -5000);
+    assert_int_equal(rd[2].node, 3);
+    /* one element asked for: 20040203 is phase B */
+    n = decode("05 FF FF EC 78", nd, 64);
+    assert_int_equal(dlt698_readings(0x20040203, nd, (size_t)n, 0, rd, 16), 1);
+    assert_int_equal(rd[0].item, MH_ITEM_P_L2);
+    /* maximum demand: the value of each {value, time}, per tariff */
+    n = decode("01 02 02 02 06 00 00 30 39 1C 07 EA 0B 18 0A 00 00 02 02 06 00 00 04 D2 1C 07 EA 0B 17 0B 00 00", nd, 64);
+    assert_int_equal(dlt698_readings(0x10100200, nd, (size_t)n, 0, rd, 16), 2);
+    assert_int_equal(rd[1].item, MH_OBIS_TARIFF(MH_ITEM_MD_AE_IMP, 1));
+    assert_int_equal(rd[1].value.m, 1234);
+    assert_int_equal(rd[1].value.exp, -4);
+    /* event counts: {source, {count, seconds}} -> the count carries the item */
+    n = decode("01 01 02 02 00 02 02 06 00 00 00 07 06 00 00 0E 10", nd, 64);
+    assert_int_equal(dlt698_readings(0x30110700, nd, (size_t)n, 0, rd, 16), 2);
+    assert_int_equal(rd[0].item, MH_ITEM_CNT_POWER_DOWN);
+    assert_int_equal(rd[0].value.m, 7);
+    assert_int_equal(rd[1].item, 0);
+    /* element rows: status words; the clock as a time with its item */
+    n = decode("01 02 04 10 00 01 04 10 00 02", nd, 64);
+    assert_int_equal(dlt698_readings(0x20140200, nd, (size_t)n, 0, rd, 16), 2);
+    assert_int_equal(rd[1].item, MH_ITEM_STATUS_2);
+    assert_int_equal(rd[1].numeric, 0);
+    n = decode("1C 07 EA 0B 18 0A 00 00", nd, 64);
+    assert_int_equal(dlt698_readings(0x40000200, nd, (size_t)n, 0, rd, 16), 1);
+    assert_int_equal(rd[0].item, MH_ITEM_CLOCK);
+    /* energy with a null tariff: no reading for the null */
+    n = decode("01 03 06 00 01 E2 40 00 06 00 00 00 02", nd, 64);
+    assert_int_equal(dlt698_readings(0x00100200, nd, (size_t)n, 0, rd, 16), 2);
+    assert_int_equal(rd[1].item, MH_OBIS_TARIFF(MH_ITEM_AE_IMP, 2));
+    /* unknown objects give nothing; too small an output is refused; a bad root too */
+    assert_int_equal(dlt698_readings(0x77770200, nd, (size_t)n, 0, rd, 16), 0);
+    assert_int_equal(dlt698_readings(0x00100200, nd, (size_t)n, 0, rd, 1), MH_EOVERFLOW);
+    assert_int_equal(dlt698_readings(0x00100200, nd, (size_t)n, (size_t)n, rd, 16), MH_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_elements_map_to_items),
         cmocka_unit_test(test_the_objects_a_station_needs_are_there),
         cmocka_unit_test(test_the_protocol_page_lists_every_object_and_type),
+        cmocka_unit_test(test_readings_apply_layouts_and_scalers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
