@@ -4,7 +4,8 @@
  * lengths claim and however deep the nesting; the skipper and the token
  * reader agree with it; and whatever decodes encodes, and that encoding
  * decodes to the same tree and encodes to the same bytes (decode ->
- * encode is canonical: shortest lengths, Sunday as 0).
+ * encode is canonical: shortest lengths, Sunday as 0). The readings of a
+ * decoded tree, under objects of every layout, name only its own nodes.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,21 @@ static void same_tree(const struct dlt698_node *x, const struct dlt698_node *y, 
             abort();
         if ((x[k].bytes == NULL) != (y[k].bytes == NULL))
             abort();
+    }
+}
+
+/* Readings of the tree under objects of every layout, and under an OAD taken from the input. */
+static void readings(int n, uint32_t from_input)
+{
+    static const uint32_t oads[] = {0x00100200, 0x00100203, 0x20000200, 0x20040200, 0x10100200, 0x20140200,
+                                    0x202C0200, 0x30110700, 0x30000A00, 0x40000200, 0x50040200, 0x60000200};
+    static struct dlt698_reading out[CAP];
+    for (size_t k = 0; k <= sizeof oads / sizeof oads[0]; k++) {
+        uint32_t oad = k < sizeof oads / sizeof oads[0] ? oads[k] : from_input;
+        int got = dlt698_readings(oad, a, (size_t)n, 0, out, CAP);
+        for (int j = 0; j < got; j++)
+            if (out[j].node >= (uint32_t)n || !out[j].def)
+                abort();
     }
 }
 
@@ -80,6 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             for (int j = 0; j < n; j++)
                 if (a[j].bytes && (a[j].bytes < copy || a[j].bytes + (a[j].type == DLT698_BITSTRING ? (a[j].count + 7) / 8 : a[j].count) > copy + size))
                     abort();
+            readings(n, size >= 4 ? (uint32_t)copy[0] << 24 | (uint32_t)copy[1] << 16 | (uint32_t)copy[2] << 8 | copy[3] : 0);
             round_trip(n, 1, 0);
         } else if (n != MH_EOVERFLOW && k != n) {
             abort(); /* the same walk fails the same way */
