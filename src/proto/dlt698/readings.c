@@ -30,7 +30,7 @@ static void emit(struct walk *w, size_t i, uint8_t element, int no_item)
     const struct dlt698_node *nd = &w->nodes[i];
     if (nd->type == DLT698_NULL) /* the device has no value there: nothing to read */
         return;
-    const struct dlt698_oi_def *d = dlt698_oi_element(w->row, element);
+    const struct dlt698_oi_def *d = w->row->elements ? dlt698_oi_element(w->row, element) : w->row;
     uint32_t item = no_item ? 0 : dlt698_oi_item(d, element);
     int numeric = integer[nd->type] && !(nd->type == DLT698_LONG64_U && nd->v.u > INT64_MAX) &&
                   (d->scaler != 0 || d->unit[0] != '\0' || d->item != 0);
