@@ -71,6 +71,11 @@ DEMAND = [
 for oi, name, unit, item, typ in DEMAND:
     row(oi, 2, 0, 2, "STRUCT", -4, unit, item, "TOTAL_TARIFFS", 0,
         name + " (array {%s, date_time_s})" % ("double-long" if typ == "DOUBLE_LONG" else "double-long-unsigned"))
+for base, name, item in ((0x1010, "forward active maximum demand", "MD_AE_IMP_L%d"),
+                         (0x1020, "reverse active maximum demand", "MD_AE_EXP_L%d")):
+    for ph in (1, 2, 3):
+        row(base + ph, 2, 0, 2, "STRUCT", -4, "kW", item % ph, "VALUE", 0,
+            "phase %s %s (array {double-long-unsigned, date_time_s})" % ("ABC"[ph - 1], name))
 
 # ---- variables (IC 3 phase, IC 4 power, IC 6 data) ----
 row(0x2000, 2, 0, 3, "LONG_U", -1, "V", "U_L1", "PHASES", 0, "voltage")
@@ -90,22 +95,22 @@ row(0x2007, 2, 0, 4, "DOUBLE_LONG", -1, "W", None, "TOTAL_PHASES", -3, "one-minu
 row(0x2008, 2, 0, 4, "DOUBLE_LONG", -1, "var", None, "TOTAL_PHASES", -3, "one-minute average reactive power")
 row(0x2009, 2, 0, 4, "DOUBLE_LONG", -1, "VA", None, "TOTAL_PHASES", -3, "one-minute average apparent power")
 row(0x200A, 2, 0, 4, "LONG", -3, "", "PF", "TOTAL_PHASES", 0, "power factor")
-row(0x200B, 2, 0, 3, "LONG", -2, "%", "U_THD_L1", "PHASES", 0, "voltage waveform distortion")
-row(0x200C, 2, 0, 3, "LONG", -2, "%", "I_THD_L1", "PHASES", 0, "current waveform distortion")
+row(0x200B, 2, 0, 3, "LONG", -2, "%", "THD_U_L1", "PHASES", 0, "voltage waveform distortion")
+row(0x200C, 2, 0, 3, "LONG", -2, "%", "THD_I_L1", "PHASES", 0, "current waveform distortion")
 row(0x200D, 2, 0, 3, "ARRAY", -2, "%", None, "PHASES", 0, "voltage harmonic content (per phase, orders 2..n)")
 row(0x200E, 2, 0, 3, "ARRAY", -2, "%", None, "PHASES", 0, "current harmonic content (per phase, orders 2..n)")
 row(0x200F, 2, 0, 6, "LONG_U", -2, "Hz", "FREQ", "VALUE", 0, "grid frequency")
 row(0x2010, 2, 0, 6, "LONG", -1, "degC", "TEMPERATURE", "VALUE", 0, "meter temperature")
 row(0x2011, 2, 0, 6, "LONG_U", -2, "V", "BATTERY_V", "VALUE", 0, "clock battery voltage")
 row(0x2012, 2, 0, 6, "LONG_U", -2, "V", None, "VALUE", 0, "standby battery voltage")
-row(0x2013, 2, 0, 6, "DOUBLE_LONG_U", 0, "min", "BATTERY_TIME", "VALUE", 0, "clock battery working time")
+row(0x2013, 2, 0, 6, "DOUBLE_LONG_U", 0, "min", "BATTERY_USE_TIME", "VALUE", 0, "clock battery working time")
 for k in range(1, 8):
     row(0x2014, 2, k, 6, "BITSTRING", 0, "", "STATUS_%d" % k, "VALUE", 0, "meter run status word %d" % k)
 row(0x2014, 2, 0, 6, "BITSTRING", 0, "", None, "STRUCT", 0, "meter run status words")
 row(0x2015, 2, 0, 6, "BITSTRING", 0, "", None, "VALUE", 0, "meter report status word")
 row(0x2017, 2, 0, 6, "DOUBLE_LONG", -4, "kW", "DEM_AE_IMP", "VALUE", 0, "current active demand")
 row(0x2018, 2, 0, 6, "DOUBLE_LONG", -4, "kvar", "DEM_RE_IMP", "VALUE", 0, "current reactive demand")
-row(0x2019, 2, 0, 6, "DOUBLE_LONG", -4, "kVA", "DEM_SE", "VALUE", 0, "current apparent demand")
+row(0x2019, 2, 0, 6, "DOUBLE_LONG", -4, "kVA", "DEM_SE_IMP", "VALUE", 0, "current apparent demand")
 row(0x201A, 2, 0, 6, "DOUBLE_LONG_U", -4, "CNY/kWh", None, "VALUE", 0, "current price")
 row(0x201B, 2, 0, 6, "DOUBLE_LONG_U", -4, "CNY/kWh", None, "VALUE", 0, "current tariff price")
 row(0x201C, 2, 0, 6, "DOUBLE_LONG_U", -4, "CNY/kWh", None, "VALUE", 0, "current step price")
@@ -216,7 +221,7 @@ P = [
     (0x401F, "STRUCT", None, "other money limits {overdraft, hoarding, close allowed}"),
     (0x4020, "STRUCT", None, "energy alarm limits"), (0x4021, "STRUCT", None, "other energy limits"),
     (0x4030, "STRUCT", None, "voltage qualification parameters {upper, lower, qualified upper, qualified lower}"),
-    (0x4100, "UNSIGNED", None, "maximum demand period (min)"), (0x4101, "UNSIGNED", None, "demand slip time (min)"),
+    (0x4100, "UNSIGNED", "DEMAND_PERIOD", "maximum demand period (min)"), (0x4101, "UNSIGNED", None, "demand slip time (min)"),
     (0x4102, "UNSIGNED", None, "calibration pulse width (ms)"), (0x4103, "VISIBLE", None, "asset management code"),
     (0x4104, "VISIBLE", None, "rated voltage"), (0x4105, "VISIBLE", None, "rated current"),
     (0x4106, "VISIBLE", None, "maximum current"), (0x4107, "VISIBLE", None, "active accuracy class"),

@@ -70,7 +70,7 @@ static void walk(struct walk *w, size_t i, uint8_t element, unsigned counts, uns
     for (uint32_t k = 0; k < nd->count && j < w->n && !w->err; k++) {
         if (layout == DLT698_L_EVENT_COUNTS)
             walk(w, j, element, nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0, depth + 1);
-        else if (element == 0 && layout != DLT698_L_RECORD && layout != DLT698_L_VALUE && k < 255)
+        else if (element == 0 && layout != DLT698_L_RECORD && k < 255)
             walk(w, j, (uint8_t)(k + 1), 0, depth + 1);
         else if (element != 0 && nd->type == DLT698_STRUCT && k == 0)
             walk(w, j, element, 0, depth + 1); /* the value of a {value, time} element */

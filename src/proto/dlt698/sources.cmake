@@ -1,1 +1,2 @@
-set(MH_PROTO_DLT698_SOURCES frame.c data.c data_dec.c data_enc.c apdu.c oi.c oi_table.c readings.c)
+set(MH_PROTO_DLT698_SOURCES frame.c data.c apdu.c oi.c)
+list(APPEND MH_PROTO_DLT698_SOURCES data_dec.c data_enc.c oi_table.c readings.c)

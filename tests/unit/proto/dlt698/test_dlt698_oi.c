@@ -67,7 +67,10 @@ static void test_elements_map_to_items(void **state)
     assert_int_equal(dlt698_oi_item(p, 4), MH_ITEM_P_L3);
     assert_int_equal(p->to_item, -3);
     assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x200A, 2), 3), MH_ITEM_PF_L2);
-    assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x200B, 2), 3), MH_ITEM_U_THD_L3);
+    assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x200B, 2), 3), MH_ITEM_THD_U_L3);
+    assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x1012, 2), 1), MH_ITEM_MD_AE_IMP_L2);
+    assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x1012, 2), 2), 0);
+    assert_int_equal(dlt698_oi_item(dlt698_oi_lookup(0x4100, 2), 0), MH_ITEM_DEMAND_PERIOD);
     /* element rows: angles, status words, the purse file, traffic */
     assert_int_equal(dlt698_oi_item(dlt698_oi_find(0x2002, 2, 2), 2), MH_ITEM_ANG_U2_U1);
     assert_int_equal(dlt698_oi_item(dlt698_oi_find(0x2003, 2, 3), 3), MH_ITEM_ANG_I3_U3);
