@@ -2,9 +2,9 @@
  * DL/T 698.45 typed data (clause 8 and appendix A), streaming form: one
  * token at a time, for callers that walk a Data without keeping it. Also
  * the A-XDR length, the time bodies and the type names every other data
- * file uses. Composite types the token reader does not open (RSD, CSD, MS,
- * RCSD) are validated by the tree decoder's walk (data_dec.c) and handed
- * back raw.
+ * file uses. Composite types the token reader does not open (ROAD, RSD,
+ * CSD, MS, RCSD, SID_MAC) are validated by the tree decoder's walk
+ * (data_dec.c) and handed back raw.
  */
 #include <string.h>
 
