@@ -8,165 +8,250 @@
 #include "meterhub/base/err.h"
 #include "meterhub/base/rd.h"
 #include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/item.h"
 
-/* Where a value sits: the OAD it answers and which element of it. */
+/*
+ * Where a value sits: the OAD it answers, or for a ROAD record column the
+ * ROAD's node (its children are the OADs of the value's elements).
+ */
 struct ctx {
-    const struct dlt698_oi_def *oi; /* NULL: no mapping */
-    unsigned element;               /* 1-based element of the attribute; 0 whole */
+    uint32_t oad;
+    const struct dlt698_node *road;
 };
+
+/* The value being printed (the command line prints one value at a time) and its readings. */
+static struct dlt698_node nodes[DLT698_MAX_NODES];
+static struct dlt698_reading readings[DLT698_MAX_NODES];
+static int32_t reading_of[DLT698_MAX_NODES]; /* node -> index in readings, -1 none */
 
 static json_t *oad_json(uint32_t oad)
 {
     return jout_hexnum(oad, 8);
 }
 
-static json_t *number_json(const struct dlt698_token *t, const struct ctx *c, int is_signed)
+static struct ctx ctx_of(uint32_t oad)
 {
-    json_t *o = json_object();
-    int64_t m = is_signed ? t->i : (int64_t)t->u;
-    if (c && c->oi) {
-        uint32_t item = dlt698_oi_item(c->oi, c->element);
-        struct mh_dec dev = mh_dec_make(m, c->oi->scaler);
-        if (item) {
-            json_decref(o);
-            o = jout_reading(item, mh_dec_make(m, c->oi->scaler + c->oi->to_item), 1);
+    struct ctx c = {oad, NULL};
+    return c;
+}
+
+static int is_integer(uint8_t type)
+{
+    struct dlt698_node n = {.type = type};
+    struct mh_dec d;
+    return type != DLT698_ENUM && dlt698_node_dec(&n, 0, &d) == 0;
+}
+
+/* Map the decoded value (used nodes) through the dictionary: reading_of[] for node_json. */
+static void map_readings(const struct ctx *c, size_t used)
+{
+    for (size_t k = 0; k < used; k++)
+        reading_of[k] = -1;
+    if (!c)
+        return;
+    size_t got = 0;
+    if (c->road) {
+        /* a ROAD column: element k of the value answers the ROAD's k-th OAD */
+        size_t j = 1;
+        for (uint32_t k = 0; k < nodes[0].count && k < c->road->count && j < used; k++) {
+            int r = dlt698_readings((uint32_t)c->road[1 + k].v.u, nodes, used, j, readings + got,
+                                    DLT698_MAX_NODES - got);
+            got += r > 0 ? (size_t)r : 0;
+            j = nodes[j].next;
         }
-        json_object_set_new(o, "device_value", jout_dec(dev));
-        json_object_set_new(o, "device_unit", json_string(c->oi->unit));
     } else {
-        json_object_set_new(o, "value", is_signed ? json_integer(t->i) : json_integer((json_int_t)t->u));
+        int r = dlt698_readings(c->oad, nodes, used, 0, readings, DLT698_MAX_NODES);
+        got = r > 0 ? (size_t)r : 0;
     }
-    json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
+    for (size_t k = 0; k < got; k++)
+        reading_of[readings[k].node] = (int32_t)k;
+}
+
+/* An integer: raw, or with its object's scaler, unit and item when mapped. */
+static json_t *number_json(size_t i)
+{
+    const struct dlt698_node *n = &nodes[i];
+    const struct dlt698_reading *rd = reading_of[i] >= 0 ? &readings[reading_of[i]] : NULL;
+    struct mh_dec raw;
+    int rc = dlt698_node_dec(n, 0, &raw);
+    json_t *o;
+    if (rd && rd->numeric) {
+        if (rd->item) {
+            o = jout_reading(rd->item, rd->value, 1);
+        } else {
+            o = json_object();
+            json_object_set_new(o, "value", jout_dec(rd->value));
+            json_object_set_new(o, "unit", json_string(rd->def->unit));
+        }
+        json_object_set_new(o, "object", json_string(rd->def->name));
+        json_object_set_new(o, "device_value", jout_dec(rd->device));
+        json_object_set_new(o, "device_unit", json_string(rd->def->unit));
+        json_object_set_new(o, "raw", jout_dec(raw));
+    } else {
+        o = json_object();
+        json_object_set_new(o, "value", rc == 0 ? jout_dec(raw) : json_integer((json_int_t)n->v.u));
+    }
+    json_object_set_new(o, "type", json_string(dlt698_type_name(n->type)));
     return o;
 }
 
-static json_t *data_json(struct mh_rd *r, const struct ctx *c, int depth);
+static json_t *node_json(size_t i);
 
-static json_t *token_json(struct mh_rd *r, const struct dlt698_token *t, const struct ctx *c, int depth)
+static json_t *children_json(size_t i)
 {
-    json_t *o;
-    switch (t->type) {
+    json_t *items = json_array();
+    size_t j = i + 1;
+    for (uint32_t k = 0; k < nodes[i].count && j < nodes[i].next; k++) {
+        json_array_append_new(items, node_json(j));
+        j = nodes[j].next;
+    }
+    return items;
+}
+
+/* A TSA as its address, printed most significant byte first, like the frame's SA. */
+static json_t *tsa_json(json_t *o, const struct dlt698_node *n)
+{
+    json_object_set_new(o, "hex", jout_hex(n->bytes, n->count, ' '));
+    if (n->count >= 2 && (size_t)(n->bytes[0] & 0x0F) + 2 == n->count) {
+        char addr[40];
+        size_t k = 0;
+        for (size_t b = n->count - 1; b >= 1 && k + 2 < sizeof addr; b--, k += 2)
+            snprintf(addr + k, sizeof addr - k, "%02X", n->bytes[b]);
+        json_object_set_new(o, "address", json_string(addr));
+    }
+    return o;
+}
+
+static json_t *node_json(size_t i)
+{
+    const struct dlt698_node *n = &nodes[i];
+    if (is_integer(n->type))
+        return number_json(i);
+    json_t *o = json_object();
+    json_object_set_new(o, "type", json_string(dlt698_type_name(n->type)));
+    if (reading_of[i] >= 0 && readings[reading_of[i]].item) /* times, addresses, status words */
+        json_object_set_new(o, "item", jout_item_code(readings[reading_of[i]].item));
+    switch (n->type) {
     case DLT698_NULL:
-        o = json_object();
-        json_object_set_new(o, "type", json_string("null"));
         json_object_set_new(o, "value", json_null());
-        return o;
+        break;
     case DLT698_ARRAY:
     case DLT698_STRUCT:
-    case DLT698_REGION: {
-        o = json_object();
-        json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
-        json_t *items = json_array();
-        for (uint32_t k = 0; k < t->count && mh_rd_err(r) == 0; k++) {
-            /* An array answering a whole attribute: element k+1 of it. */
-            struct ctx sub = {NULL, 0};
-            if (c && c->oi && t->type == DLT698_ARRAY && c->element == 0) {
-                sub.oi = c->oi;
-                sub.element = k + 1;
-            }
-            json_t *e = data_json(r, sub.oi ? &sub : NULL, depth + 1);
-            if (!e)
-                break;
-            json_array_append_new(items, e);
-        }
-        json_object_set_new(o, "items", items);
-        return o;
-    }
-    case DLT698_DOUBLE_LONG:
-    case DLT698_INTEGER:
-    case DLT698_LONG:
-    case DLT698_LONG64:
-        return number_json(t, c, 1);
-    case DLT698_DOUBLE_LONG_U:
-    case DLT698_UNSIGNED:
-    case DLT698_LONG_U:
-    case DLT698_LONG64_U:
-        return number_json(t, c, 0);
+        json_object_set_new(o, "items", children_json(i));
+        break;
+    case DLT698_BOOL:
+        json_object_set_new(o, "value", json_boolean(n->v.u));
+        break;
+    case DLT698_ENUM:
+        json_object_set_new(o, "value", json_integer((json_int_t)n->v.u));
+        break;
+    case DLT698_FLOAT32:
+    case DLT698_FLOAT64:
+        json_object_set_new(o, "value", json_real(n->v.f));
+        break;
     case DLT698_DATETIME:
     case DLT698_DATE:
     case DLT698_TIME:
     case DLT698_DATETIME_S:
-        o = json_object();
-        if (c && c->oi && c->oi->item == MH_ITEM_CLOCK)
-            json_object_set_new(o, "item", jout_item_code(MH_ITEM_CLOCK));
-        json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
-        json_object_set_new(o, "time", jout_tm(&t->time));
-        return o;
-    default:
-        break;
-    }
-    o = json_object();
-    json_object_set_new(o, "type", json_string(dlt698_type_name(t->type)));
-    switch (t->type) {
-    case DLT698_BOOL:
-        json_object_set_new(o, "value", json_boolean(t->u));
-        break;
-    case DLT698_ENUM:
-        json_object_set_new(o, "value", json_integer(t->i));
-        break;
-    case DLT698_FLOAT32:
-    case DLT698_FLOAT64:
-        json_object_set_new(o, "value", json_real(t->f));
+        json_object_set_new(o, "time", jout_tm(&n->v.time));
         break;
     case DLT698_OI:
-        json_object_set_new(o, "value", jout_hexnum(t->u, 4));
+        json_object_set_new(o, "value", jout_hexnum((unsigned long)n->v.u, 4));
         break;
     case DLT698_OAD:
-        json_object_set_new(o, "oad", oad_json((uint32_t)t->u));
+    case DLT698_OMD: {
+        const struct dlt698_oi_def *od = dlt698_oi_lookup((uint16_t)(n->v.u >> 16), (uint8_t)(n->v.u >> 8));
+        json_object_set_new(o, n->type == DLT698_OAD ? "oad" : "omd", oad_json((uint32_t)n->v.u));
+        if (od && n->type == DLT698_OAD)
+            json_object_set_new(o, "object", json_string(od->name));
         break;
-    case DLT698_OMD:
-        json_object_set_new(o, "omd", jout_hexnum(t->u, 8));
+    }
+    case DLT698_ROAD:
+        json_object_set_new(o, "oad", oad_json((uint32_t)n->v.u));
+        json_object_set_new(o, "columns", children_json(i));
         break;
     case DLT698_TI:
-        json_object_set_new(o, "unit", json_integer(t->unit));
-        json_object_set_new(o, "value", json_integer((json_int_t)t->u));
+        json_object_set_new(o, "unit", json_integer(n->choice));
+        json_object_set_new(o, "value", json_integer((json_int_t)n->v.u));
         break;
     case DLT698_SCALER_UNIT:
-        json_object_set_new(o, "scaler", json_integer(t->scaler));
-        json_object_set_new(o, "unit", json_integer(t->unit));
+        json_object_set_new(o, "scaler", json_integer(n->scaler));
+        json_object_set_new(o, "unit", json_integer(n->choice));
+        break;
+    case DLT698_REGION:
+    case DLT698_RSD:
+    case DLT698_CSD:
+    case DLT698_MS:
+    case DLT698_RCSD:
+        json_object_set_new(o, n->type == DLT698_RSD ? "selector" : n->type == DLT698_REGION ? "unit" : "choice",
+                            json_integer(n->choice));
+        json_object_set_new(o, "items", children_json(i));
         break;
     case DLT698_VISIBLE:
     case DLT698_UTF8: {
-        char *s = malloc(t->len + 1);
-        if (s && t->bytes) {
-            memcpy(s, t->bytes, t->len);
-            s[t->len] = '\0';
-            json_t *js = json_string(s);
-            json_object_set_new(o, "value", js ? js : jout_hex(t->bytes, t->len, ' '));
-        }
-        free(s);
+        json_t *js = json_stringn((const char *)n->bytes, n->count);
+        json_object_set_new(o, "value", js ? js : jout_hex(n->bytes, n->count, ' '));
         break;
     }
     case DLT698_BITSTRING:
-        json_object_set_new(o, "bits", json_integer(t->count));
-        json_object_set_new(o, "hex", jout_hex(t->bytes, t->len, ' '));
+        json_object_set_new(o, "bits", json_integer(n->count));
+        json_object_set_new(o, "hex", jout_hex(n->bytes, (n->count + 7u) / 8u, ' '));
         break;
-    default:
-        if (c && c->oi && c->oi->item)
-            json_object_set_new(o, "item", jout_item_code(c->oi->item));
-        json_object_set_new(o, "hex", t->bytes ? jout_hex(t->bytes, t->len, ' ') : json_string(""));
+    case DLT698_TSA:
+        tsa_json(o, n);
+        break;
+    case DLT698_SID:
+    case DLT698_SID_MAC: {
+        const struct dlt698_node *sid = n->type == DLT698_SID ? n : n + 1;
+        json_object_set_new(o, "sid", oad_json((uint32_t)sid->v.u));
+        json_object_set_new(o, "data", jout_hex(sid->bytes, sid->count, ' '));
+        if (n->type == DLT698_SID_MAC)
+            json_object_set_new(o, "mac", jout_hex(n->bytes, n->count, ' '));
+        break;
+    }
+    default: /* octet-string, MAC, RN, COMDCB */
+        json_object_set_new(o, "hex", jout_hex(n->bytes, n->count, ' '));
         break;
     }
     return o;
 }
 
+/* One tagged Data from r, printed with its context; NULL (error in r) when it does not decode. */
 static json_t *data_json(struct mh_rd *r, const struct ctx *c, int depth)
 {
-    if (depth > DLT698_MAX_DEPTH) {
-        mh_rd_fail(r, MH_EDEPTH);
+    (void)depth;
+    int used = dlt698_data_decode(r, nodes, DLT698_MAX_NODES);
+    if (used < 0)
         return NULL;
-    }
-    struct dlt698_token t;
-    if (dlt698_token_read(r, &t) != 0)
-        return NULL;
-    return token_json(r, &t, c, depth);
+    map_readings(c, (size_t)used);
+    return node_json(0);
 }
 
-static struct ctx ctx_of(uint32_t oad)
+/* Column contexts of an RCSD (CSD OAD, or ROAD: its node, whose children are the OADs). */
+struct columns {
+    struct dlt698_node nodes[256];
+    struct ctx ctx[64];
+    uint32_t n;
+};
+
+static void columns_read(struct mh_rd *r, struct columns *cols)
 {
-    struct ctx c = {dlt698_oi_lookup((uint16_t)(oad >> 16), (uint8_t)(oad >> 8)), oad & 0xFF};
-    return c;
+    cols->n = 0;
+    int used = dlt698_value_decode(r, DLT698_RCSD, cols->nodes, sizeof cols->nodes / sizeof cols->nodes[0]);
+    if (used < 0)
+        return;
+    cols->n = cols->nodes[0].count;
+    size_t j = 1;
+    for (uint32_t k = 0; k < cols->n; k++) {
+        const struct dlt698_node *v = &cols->nodes[j + 1]; /* CSD's child: OAD or ROAD */
+        if (k < 64) {
+            cols->ctx[k] = ctx_of((uint32_t)v->v.u);
+            if (v->type == DLT698_ROAD)
+                cols->ctx[k].road = v;
+        }
+        j = cols->nodes[j].next;
+    }
 }
 
 /* A-ResultNormal: OAD, Get-Result CHOICE {0 DAR, 1 Data}. */
@@ -194,11 +279,15 @@ static json_t *result_normal(struct mh_rd *r)
 /* A-ResultRecord: OAD, RCSD, CHOICE {0 DAR, 1 n rows of one Data per column}. */
 static json_t *result_record(struct mh_rd *r)
 {
+    static struct columns cols;
     json_t *o = json_object();
     json_object_set_new(o, "oad", oad_json(mh_rd_u32be(r)));
-    uint32_t cols = 0;
-    dlt698_rcsd_read(r, &cols);
-    json_object_set_new(o, "columns", json_integer(cols));
+    columns_read(r, &cols);
+    json_object_set_new(o, "columns", json_integer(cols.n));
+    json_t *names = json_array();
+    for (uint32_t j = 0; j < cols.n && j < 64; j++)
+        json_array_append_new(names, oad_json(cols.ctx[j].oad));
+    json_object_set_new(o, "column_oads", names);
     uint8_t choice = mh_rd_u8(r);
     if (choice == 0) {
         uint8_t dar = mh_rd_u8(r);
@@ -209,8 +298,8 @@ static json_t *result_record(struct mh_rd *r)
         json_t *rows = json_array();
         for (size_t k = 0; k < n && mh_rd_err(r) == 0; k++) {
             json_t *row = json_array();
-            for (uint32_t j = 0; j < cols && mh_rd_err(r) == 0; j++) {
-                json_t *d = data_json(r, NULL, 0);
+            for (uint32_t j = 0; j < cols.n && mh_rd_err(r) == 0; j++) {
+                json_t *d = data_json(r, j < 64 ? &cols.ctx[j] : NULL, 0);
                 if (d)
                     json_array_append_new(row, d);
             }

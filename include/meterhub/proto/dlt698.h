@@ -82,7 +82,7 @@ struct dlt698_token {
     int64_t i;           /* signed integers, enum */
     uint64_t u;          /* unsigned integers, OI/OAD/OMD as numbers, bool */
     double f;            /* float32/64 (display only) */
-    const uint8_t *bytes;/* strings, TSA, MAC, RN, COMDCB, ROAD/RCSD/RSD/MS raw, into the input */
+    const uint8_t *bytes;/* strings, TSA, MAC, RN, COMDCB; ROAD/CSD/RCSD/RSD/MS/SID_MAC raw; into the input */
     size_t len;
     struct mh_tm time;
     int8_t scaler;       /* Scaler_Unit */
@@ -94,8 +94,9 @@ size_t dlt698_len_read(struct mh_rd *r);
 void dlt698_len_write(struct mh_wr *w, size_t n);
 
 /*
- * Read one token. Arrays and structures return their count; the caller reads
- * that many Data after it. Errors through the reader (MH_ETRUNC) or
+ * Read one token (the streaming form; dlt698_data.h has the tree form).
+ * Arrays and structures return their count; the caller reads that many
+ * Data after it, Region returns 2 likewise. Errors through the reader (MH_ETRUNC) or
  * MH_EUNKNOWN for a type tag the standard does not define.
  */
 int dlt698_token_read(struct mh_rd *r, struct dlt698_token *t);
@@ -129,22 +130,62 @@ int dlt698_enc_link_response(struct mh_wr *w, uint8_t piid, uint8_t result, cons
 
 /* ---- objects ---- */
 
+/* How an attribute's elements map to items (scripts/gen-dlt698-objects.py). */
+enum dlt698_layout {
+    DLT698_L_VALUE,         /* one value: item */
+    DLT698_L_PHASES,        /* array: elements 1..3 = phases A..C */
+    DLT698_L_TOTAL_PHASES,  /* array: 1 total, 2..4 phases A..C */
+    DLT698_L_TOTAL_TARIFFS, /* array: 1 total, 2.. tariffs 1.. */
+    DLT698_L_RECORD,        /* record table (GET-Record): columns are OADs of their own */
+    DLT698_L_EVENT_COUNTS,  /* array of {source, {count, seconds}}: count -> item */
+    DLT698_L_STRUCT,        /* parameter structure: elements by their own rows */
+};
+
+/*
+ * One row of the object dictionary: an attribute (element 0) or one
+ * element of it. Static storage; unit is the device's unit as the
+ * standard writes it, item the normalized item of element 1 (or of the
+ * value), to_item the decimal shift from the device unit to the item's.
+ */
 struct dlt698_oi_def {
     uint16_t oi;
-    uint16_t mask;     /* identifying bits of the OI (per-phase families share a row) */
-    uint8_t attr;      /* attribute the item applies to (2 value, 4 high precision) */
+    uint8_t attr;      /* attribute id (bits 4..0 of the OAD's attribute byte) */
+    uint8_t element;   /* 0: the whole attribute; n: only element n */
+    uint8_t ic;        /* interface class */
+    uint8_t type;      /* type of the value, or of each element of the array layouts */
     int8_t scaler;     /* device scaler */
-    const char *unit;  /* device unit as the standard writes it */
-    uint32_t item;     /* element 1's item (total for energy/power, phase A for voltage/current) */
-    uint8_t per_phase; /* 1: elements 1..3 are phases A..C; 2: 1 total, 2..4 phases; 3: 1 total, 2.. tariffs */
     int8_t to_item;    /* decimal exponent to add to reach the item's unit (W -> kW: -3) */
+    uint8_t layout;    /* enum dlt698_layout */
+    uint8_t elements;  /* element rows that follow this attribute row */
+    const char *unit;
+    uint32_t item;
     const char *name;
 };
 
+/* The whole dictionary, sorted by OI, attribute, element (oi_table.c, generated). */
+extern const struct dlt698_oi_def dlt698_oi_rows[];
+extern const size_t dlt698_oi_nrows;
+extern const uint32_t dlt698_oi_keys[]; /* OI << 16 | attribute << 8 | element, row by row */
+
+/* The attribute's row (element 0), or NULL. attr's feature bits (7..5) are ignored. */
 const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr);
+
+/* The row that describes element `element` of an attribute: its own row, else the attribute's. */
+const struct dlt698_oi_def *dlt698_oi_find(uint16_t oi, uint8_t attr, uint8_t element);
+
+/*
+ * The same from the attribute's row (dlt698_oi_lookup), without searching
+ * again: element rows follow their attribute's row. For decoders mapping
+ * every element of an array.
+ */
+const struct dlt698_oi_def *dlt698_oi_element(const struct dlt698_oi_def *attr_row, uint8_t element);
+
 const struct dlt698_oi_def *dlt698_oi_table(size_t *n);
 
-/* The item of element idx (1-based; 0 = whole attribute, element k of the array) of an OI row. */
+/*
+ * The item of element `element` (1-based; 0 = the value itself) of a row,
+ * or 0 when it has none. An element row answers for its own element.
+ */
 uint32_t dlt698_oi_item(const struct dlt698_oi_def *d, unsigned element);
 
 #endif

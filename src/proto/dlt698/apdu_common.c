@@ -107,7 +107,7 @@ void dlt698_get_octets(struct mh_rd *r, struct dlt698_bytes *out)
     out->len = out->p ? n : 0;
 }
 
-void dlt698_put_octets(struct mh_wr *w, const struct dlt698_bytes *b)
+void dlt698_put_octets_body(struct mh_wr *w, const struct dlt698_bytes *b)
 {
     if (b->len > 0xFFFF) {
         mh_wr_fail(w, MH_EINVAL);
@@ -121,7 +121,7 @@ void dlt698_put_octets_or_dar(struct mh_wr *w, const struct dlt698_bytes *b, uin
 {
     if (b) {
         mh_wr_u8(w, 1);
-        dlt698_put_octets(w, b);
+        dlt698_put_octets_body(w, b);
     } else {
         mh_wr_u8(w, 0);
         mh_wr_u8(w, dar);

@@ -50,12 +50,12 @@ int dlt698_enc_connect_request(struct mh_wr *w, uint8_t piid,
     case DLT698_AUTH_NULL:
         break;
     case DLT698_AUTH_PASSWORD:
-        dlt698_put_octets(w, &req->password);
+        dlt698_put_octets_body(w, &req->password);
         break;
     case DLT698_AUTH_SYMMETRY:
     case DLT698_AUTH_SIGNATURE:
-        dlt698_put_octets(w, &req->cipher);
-        dlt698_put_octets(w, &req->signature);
+        dlt698_put_octets_body(w, &req->cipher);
+        dlt698_put_octets_body(w, &req->signature);
         break;
     default:
         return mh_wr_fail(w, MH_EINVAL);
@@ -73,8 +73,8 @@ int dlt698_enc_connect_response(struct mh_wr *w, uint8_t piid_acd,
     mh_wr_u8(w, resp->result);
     mh_wr_u8(w, resp->has_security ? 1 : 0);
     if (resp->has_security) {
-        dlt698_put_octets(w, &resp->server_rn);
-        dlt698_put_octets(w, &resp->server_signature);
+        dlt698_put_octets_body(w, &resp->server_rn);
+        dlt698_put_octets_body(w, &resp->server_signature);
     }
     return dlt698_put_tail(w, 1, tail);
 }

@@ -21,7 +21,8 @@ int dlt698_count_ok(size_t n);
 
 /* Octet-string / visible-string: length + content, as a view. */
 void dlt698_get_octets(struct mh_rd *r, struct dlt698_bytes *out);
-void dlt698_put_octets(struct mh_wr *w, const struct dlt698_bytes *b);
+/* An octet-string's length and bytes without the type tag (where the APDU fixes the type). */
+void dlt698_put_octets_body(struct mh_wr *w, const struct dlt698_bytes *b);
 
 /* CHOICE { DAR [0], octet-string [1] } (MD5 and TransCommand results); b NULL sends dar. */
 void dlt698_put_octets_or_dar(struct mh_wr *w, const struct dlt698_bytes *b, uint8_t dar);

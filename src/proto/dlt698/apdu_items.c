@@ -295,7 +295,7 @@ static void g_pxr(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
 static void p_px(struct mh_wr *w, uint8_t sub, const void *it, int req)
 {
     const struct dlt698_proxy_target *t = it;
-    dlt698_put_octets(w, &t->tsa);
+    dlt698_put_octets_body(w, &t->tsa);
     if (req)
         mh_wr_u16be(w, t->timeout);
     dlt698_items_put(w, sub, 0, t->items, t->n);
@@ -320,7 +320,7 @@ static void g_oct(struct mh_rd *r, uint8_t sub, union dlt698_item *o)
 static void p_oct(struct mh_wr *w, uint8_t sub, const void *it)
 {
     (void)sub;
-    dlt698_put_octets(w, it);
+    dlt698_put_octets_body(w, it);
 }
 
 static const struct item_ops ops[DLT698_ITEM_KIND_COUNT] = {

@@ -58,7 +58,7 @@ int dlt698_enc_proxy_get_record(struct mh_wr *w, uint8_t piid, uint16_t timeout,
 {
     dlt698_put_head(w, DLT698_PROXY_REQUEST, 2, piid);
     mh_wr_u16be(w, timeout);
-    dlt698_put_octets(w, tsa);
+    dlt698_put_octets_body(w, tsa);
     dlt698_items_put_n(w, DLT698_ITEM_GET_RECORD, 0, rec, 1);
     return dlt698_put_tail(w, 0, tail);
 }
@@ -69,7 +69,7 @@ int dlt698_enc_proxy_get_record_response(struct mh_wr *w, uint8_t piid_acd,
                                          const struct dlt698_tail *tail)
 {
     dlt698_put_head(w, DLT698_PROXY_RESPONSE, 2, piid_acd);
-    dlt698_put_octets(w, tsa);
+    dlt698_put_octets_body(w, tsa);
     dlt698_items_put_n(w, DLT698_ITEM_RESULT_RECORD, 0, rec, 1);
     return dlt698_put_tail(w, 1, tail);
 }
@@ -83,7 +83,7 @@ int dlt698_enc_proxy_trans_command(struct mh_wr *w, uint8_t piid,
     mh_wr_bytes(w, cmd->comdcb, sizeof cmd->comdcb);
     mh_wr_u16be(w, cmd->frame_timeout);
     mh_wr_u16be(w, cmd->byte_timeout);
-    dlt698_put_octets(w, &cmd->command);
+    dlt698_put_octets_body(w, &cmd->command);
     return dlt698_put_tail(w, 0, tail);
 }
 

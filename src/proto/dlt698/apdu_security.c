@@ -16,15 +16,15 @@ static void put_verify(struct mh_wr *w, const struct dlt698_security *s)
     case DLT698_SEC_SID_MAC:
     case DLT698_SEC_SID:
         mh_wr_u32be(w, s->sid);
-        dlt698_put_octets(w, &s->sid_extra);
+        dlt698_put_octets_body(w, &s->sid_extra);
         if (s->verify == DLT698_SEC_SID_MAC)
-            dlt698_put_octets(w, &s->mac);
+            dlt698_put_octets_body(w, &s->mac);
         break;
     case DLT698_SEC_RN:
     case DLT698_SEC_RN_MAC:
-        dlt698_put_octets(w, &s->rn);
+        dlt698_put_octets_body(w, &s->rn);
         if (s->verify == DLT698_SEC_RN_MAC)
-            dlt698_put_octets(w, &s->mac);
+            dlt698_put_octets_body(w, &s->mac);
         break;
     default:
         mh_wr_fail(w, MH_EINVAL);
@@ -37,7 +37,7 @@ int dlt698_enc_security_request(struct mh_wr *w, const struct dlt698_security *s
         return MH_EINVAL;
     mh_wr_u8(w, DLT698_SECURITY_REQUEST);
     mh_wr_u8(w, s->kind);
-    dlt698_put_octets(w, &s->body);
+    dlt698_put_octets_body(w, &s->body);
     put_verify(w, s);
     return mh_wr_err(w);
 }
@@ -51,12 +51,12 @@ int dlt698_enc_security_response(struct mh_wr *w, const struct dlt698_security *
     if (s->kind == 2)
         mh_wr_u8(w, s->dar);
     else
-        dlt698_put_octets(w, &s->body);
+        dlt698_put_octets_body(w, &s->body);
     /* Verification OPTIONAL: CHOICE { MAC [0] } */
     mh_wr_u8(w, s->verify == 0 ? 1 : 0);
     if (s->verify == 0) {
         mh_wr_u8(w, 0);
-        dlt698_put_octets(w, &s->mac);
+        dlt698_put_octets_body(w, &s->mac);
     }
     return mh_wr_err(w);
 }

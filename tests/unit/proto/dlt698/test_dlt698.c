@@ -1,4 +1,4 @@
-/* DL/T 698.45: frames, CRCs, addresses, typed data, nesting limits, objects, builders. */
+/* DL/T 698.45: frames, CRCs, addresses, typed data, nesting limits, builders (objects: test_dlt698_oi.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -162,33 +162,6 @@ static void test_every_scalar_type_reads_its_size(void **state)
     assert_int_equal(t.time.hour, 10);
 }
 
-static void test_objects_map_elements_to_items(void **state)
-{
-    (void)state;
-    const struct dlt698_oi_def *e = dlt698_oi_lookup(0x0010, 2);
-    assert_non_null(e);
-    assert_int_equal(dlt698_oi_item(e, 1), MH_ITEM_AE_IMP);
-    assert_int_equal(dlt698_oi_item(e, 3), MH_OBIS_TARIFF(MH_ITEM_AE_IMP, 2));
-    const struct dlt698_oi_def *u = dlt698_oi_lookup(0x2000, 2);
-    assert_int_equal(dlt698_oi_item(u, 1), MH_ITEM_U_L1);
-    assert_int_equal(dlt698_oi_item(u, 3), MH_ITEM_U_L3);
-    assert_int_equal(dlt698_oi_item(u, 4), 0);
-    const struct dlt698_oi_def *p = dlt698_oi_lookup(0x2004, 2);
-    assert_int_equal(dlt698_oi_item(p, 1), MH_ITEM_P);
-    assert_int_equal(dlt698_oi_item(p, 2), MH_ITEM_P_L1);
-    assert_int_equal(p->to_item, -3);
-    assert_non_null(dlt698_oi_lookup(0x0010, 4));
-    assert_null(dlt698_oi_lookup(0x0010, 3));
-    size_t n;
-    const struct dlt698_oi_def *t = dlt698_oi_table(&n);
-    for (size_t i = 0; i < n; i++)
-        for (unsigned el = 1; el <= 4; el++) {
-            uint32_t item = dlt698_oi_item(&t[i], el);
-            if (item)
-                assert_non_null(mh_item_lookup(item));
-        }
-}
-
 static void test_builders(void **state)
 {
     (void)state;
@@ -225,7 +198,6 @@ int main(void)
         cmocka_unit_test(test_hcs_and_fcs_are_told_apart),
         cmocka_unit_test(test_lengths_and_depth_limits),
         cmocka_unit_test(test_every_scalar_type_reads_its_size),
-        cmocka_unit_test(test_objects_map_elements_to_items),
         cmocka_unit_test(test_builders),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,98 @@
+/*
+ * Decoded DL/T 698.45 Data to normalized readings (dlt698_data.h): the
+ * dictionary's layouts applied to a node tree, so every consumer (the
+ * collector, the decode command, the benchmark) maps values one way.
+ * Element semantics follow appendix B: energy, demand and power arrays
+ * start with the total, voltage and current arrays with phase A; an
+ * event's current-value table pairs a count with accumulated seconds.
+ */
+#include "meterhub/base/err.h"
+#include "meterhub/proto/dlt698_data.h"
+
+struct walk {
+    const struct dlt698_node *nodes;
+    size_t n;
+    const struct dlt698_oi_def *row; /* the attribute's row */
+    struct dlt698_reading *out;
+    size_t cap, count;
+    int err;
+};
+
+/* Integer types (the decoder leaves them sign-extended in v.i); enum is a code, not a quantity. */
+static const uint8_t integer[256] = {
+    [DLT698_DOUBLE_LONG] = 1, [DLT698_DOUBLE_LONG_U] = 1, [DLT698_INTEGER] = 1, [DLT698_LONG] = 1,
+    [DLT698_UNSIGNED] = 1,    [DLT698_LONG_U] = 1,        [DLT698_LONG64] = 1,  [DLT698_LONG64_U] = 1,
+};
+
+/* One node read at `element`; no_item for the seconds of a {count, seconds} pair. */
+static void emit(struct walk *w, size_t i, uint8_t element, int no_item)
+{
+    const struct dlt698_node *nd = &w->nodes[i];
+    if (nd->type == DLT698_NULL) /* the device has no value there: nothing to read */
+        return;
+    const struct dlt698_oi_def *d = w->row->elements ? dlt698_oi_element(w->row, element) : w->row;
+    uint32_t item = no_item ? 0 : dlt698_oi_item(d, element);
+    int numeric = integer[nd->type] && !(nd->type == DLT698_LONG64_U && nd->v.u > INT64_MAX) &&
+                  (d->scaler != 0 || d->unit[0] != '\0' || d->item != 0);
+    if (!numeric && !item)
+        return;
+    if (w->count == w->cap) {
+        w->err = MH_EOVERFLOW;
+        return;
+    }
+    struct dlt698_reading *r = &w->out[w->count++];
+    r->node = (uint32_t)i;
+    r->item = item;
+    r->def = d;
+    r->numeric = (uint8_t)numeric;
+    r->value = r->device = mh_dec_make(0, 0);
+    if (numeric) {
+        r->device = mh_dec_make(nd->v.i, d->scaler);
+        r->value = item ? mh_dec_make(nd->v.i, d->scaler + d->to_item) : r->device;
+    }
+}
+
+/*
+ * Node i at `element` (0: the whole attribute). counts: position in a
+ * {count, seconds} pair of an event table (1, 2), else 0.
+ */
+static void walk(struct walk *w, size_t i, uint8_t element, unsigned counts, unsigned depth)
+{
+    const struct dlt698_node *nd = &w->nodes[i];
+    if (w->err || depth > DLT698_MAX_DEPTH + 1)
+        return;
+    if (nd->type != DLT698_ARRAY && nd->type != DLT698_STRUCT) {
+        emit(w, i, element, counts == 2);
+        return;
+    }
+    uint8_t layout = w->row->layout;
+    size_t j = i + 1;
+    for (uint32_t k = 0; k < nd->count && j < w->n && !w->err; k++) {
+        if (layout == DLT698_L_EVENT_COUNTS)
+            walk(w, j, element, nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0, depth + 1);
+        else if (element == 0 && layout != DLT698_L_RECORD && k < 255)
+            walk(w, j, (uint8_t)(k + 1), 0, depth + 1);
+        else if (element != 0 && nd->type == DLT698_STRUCT && k == 0)
+            walk(w, j, element, 0, depth + 1); /* the value of a {value, time} element */
+        j = w->nodes[j].next > j ? w->nodes[j].next : w->n;
+    }
+}
+
+int dlt698_readings_of(const struct dlt698_oi_def *row, uint8_t element, const struct dlt698_node *nodes, size_t n,
+                       size_t root, struct dlt698_reading *out, size_t cap)
+{
+    if (!nodes || root >= n)
+        return MH_EINVAL;
+    if (!row)
+        return 0;
+    struct walk w = {nodes, n, row, out, cap, 0, 0};
+    walk(&w, root, element, 0, 0);
+    return w.err ? w.err : (int)w.count;
+}
+
+int dlt698_readings(uint32_t oad, const struct dlt698_node *nodes, size_t n, size_t root,
+                    struct dlt698_reading *out, size_t cap)
+{
+    return dlt698_readings_of(dlt698_oi_lookup((uint16_t)(oad >> 16), (uint8_t)(oad >> 8)), (uint8_t)oad, nodes, n,
+                              root, out, cap);
+}
