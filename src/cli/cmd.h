@@ -5,5 +5,6 @@
 int cmd_decode(int argc, char **argv);
 int cmd_items(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_fep(int argc, char **argv);
 
 #endif
