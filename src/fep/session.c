@@ -194,11 +194,12 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
         s->fps_sec = now / 1000;
         s->fps_n = 0;
     }
-    if (++s->fps_n > f->cfg.max_fps) {
+    if (s->fps_n >= f->cfg.max_fps) {
         s->st.rate_dropped++;
         s->port->st.rate_dropped++;
         return;
     }
+    s->fps_n++;
     struct fep_frame_info fi;
     memset(&fi, 0, sizeof fi);
     int r = s->proto->classify(p, n, s->pw_len, &fi);
@@ -207,10 +208,14 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
         return;
     }
     if (s->state == SS_WAIT_LOGIN) {
-        if (fi.kind == FK_LOGIN)
+        if (fi.kind == FK_LOGIN) {
             login(s, p, n, &fi);
-        else
-            s->st.stray++; /* nothing is accepted before a login */
+            return;
+        }
+        s->st.stray++; /* nothing is accepted before a login */
+        s->port->st.stray++;
+        if (s->port->proto == FEP_PROTO_AUTO)
+            s->proto = NULL; /* a stray frame does not decide the protocol; the login will */
         return;
     }
     if (strcmp(fi.addr, s->addr) != 0 && fi.kind != FK_OTHER) {

@@ -23,6 +23,7 @@
 
 #include "fep_harness.h"
 #include "meterhub/base/err.h"
+#include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/gdw1376.h"
 
 #define ADDR "02001234"
@@ -394,6 +395,28 @@ static void test_garbage_and_malformed_frames_harm_nobody(void **state)
     fx_stop(&x);
 }
 
+/* On an AUTO port a frame of the other protocol before the login does not fix the protocol. */
+static void test_stray_frame_before_login_does_not_decide_protocol(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_default(&x, NULL);
+    static const uint8_t sa[6] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+    static const uint8_t get_resp[] = {0x85, 0x01, 0x01, 0x40, 0x00, 0x02, 0x00, 0x00, 0x04, 0x00, 0x00};
+    uint8_t f[64];
+    struct mh_wr w;
+    mh_wr_init(&w, f, sizeof f);
+    assert_int_equal(dlt698_frame_encode(&w, 0xC3, 0x05, sa, 0x10, get_resp, sizeof get_resp), 0);
+    int fd = fx_connect(&x);
+    fx_send(fd, f, mh_wr_len(&w));
+    fx_run(&x, 20);
+    assert_int_equal(fep_port_stats(x.port)->stray, 1);
+    login_confirmed(&x, fd, 6);
+    assert_int_equal(fx_count(&x, 'n'), 1);
+    close(fd);
+    fx_stop(&x);
+}
+
 /* One byte every 100 ms of a login (never complete in time) is cut at the login timeout. */
 static void test_slow_loris_cut_while_others_served(void **state)
 {
@@ -553,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_priorities_and_multi_frame_reply),
         cmocka_unit_test(test_report_confirmed_only_when_stored),
         cmocka_unit_test(test_garbage_and_malformed_frames_harm_nobody),
+        cmocka_unit_test(test_stray_frame_before_login_does_not_decide_protocol),
         cmocka_unit_test(test_slow_loris_cut_while_others_served),
         cmocka_unit_test(test_connections_per_address_capped),
         cmocka_unit_test(test_rate_and_size_limits),
