@@ -110,7 +110,9 @@ static void transmit(struct fep_req *r)
 void fep_req_pump(struct fep_session *s)
 {
     struct fep *f = s->fep;
-    while (s->state == SS_ONLINE && s->st.pending < f->cfg.window) {
+    /* Never more outstanding than there are distinct sequence numbers to tell them apart. */
+    unsigned window = f->cfg.window < s->proto->seq_mod ? f->cfg.window : s->proto->seq_mod - 1u;
+    while (s->state == SS_ONLINE && s->st.pending < window) {
         struct fep_req *r = NULL;
         for (int p = 0; p < 3 && !r; p++)
             r = s->q_head[p];
