@@ -111,6 +111,7 @@ static void get_datetime(const uint8_t *b, struct mh_tm *t)
     t->min = b[6];
     t->sec = b[7];
     t->ms = (uint16_t)(b[8] << 8 | b[9]);
+    t->has = MH_TM_FULL | MH_TM_MS | MH_TM_WDAY; /* echoed as the terminal sent it */
 }
 
 /* A client frame back to the server that sent d: C, same AF, SA and CA. */
