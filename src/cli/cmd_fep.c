@@ -1,9 +1,9 @@
 /*
  * meterhub fep --archive FILE [--listen HOST:PORT]... [--udp HOST:PORT]...
- *              [--proto auto|gdw1376|dlt698] [--reuseport] [--duration S]
+ *              [--proto auto|gdw1376|dlt698|dlt645] [--reuseport] [--duration S]
  *
  * Runs the front end on one loop: terminals of the archive log in over TCP
- * (and UDP), are confirmed, and their events come out as JSON lines on
+ * (and UDP) or, for DTUs, are asked the address of their DL/T 645 meter, and their events come out as JSON lines on
  * stdout ({"event":"online",...}, "offline", "report"). Until the store is
  * wired in, stdout is the store: a report is confirmed to its terminal
  * once its line is written and flushed.
@@ -38,8 +38,9 @@ struct fep_cli {
 static void fep_usage(FILE *f)
 {
     fputs("usage: meterhub fep --archive FILE [--listen HOST:PORT]... [--udp HOST:PORT]...\n"
-          "                    [--proto auto|gdw1376|dlt698] [--reuseport] [--duration S]\n"
-          "Terminals of the archive log in; events are JSON lines on stdout.\n"
+          "                    [--proto auto|gdw1376|dlt698|dlt645] [--reuseport] [--duration S]\n"
+          "Terminals of the archive log in (DTUs: the meter behind is asked its address);\n"
+          "events are JSON lines on stdout.\n"
           "Default: --listen 0.0.0.0:9000, protocol recognised from the first frame.\n",
           f);
 }
@@ -48,8 +49,11 @@ static int lookup(void *ctx, enum fep_proto_id proto, const char *addr, struct f
 {
     struct fep_cli *c = ctx;
     uintptr_t p = (uintptr_t)mh_keymap_get(&c->known, addr, strlen(addr));
-    int want = proto == FEP_PROTO_GDW1376 ? ARCHIVE_PROTO_GDW1376 : ARCHIVE_PROTO_DLT698;
-    if (p == 0 || (int)p - 1 != want)
+    int have = (int)p - 1;
+    int ok = proto == FEP_PROTO_GDW1376  ? have == ARCHIVE_PROTO_GDW1376
+             : proto == FEP_PROTO_DLT698 ? have == ARCHIVE_PROTO_DLT698
+                                         : have == ARCHIVE_PROTO_DLT645_2007 || have == ARCHIVE_PROTO_DLT645_1997;
+    if (p == 0 || !ok)
         return MH_ENOENT;
     info->heartbeat_s = 0;
     info->pw_len = 16;
@@ -58,7 +62,8 @@ static int lookup(void *ctx, enum fep_proto_id proto, const char *addr, struct f
 
 static const char *proto_name(enum fep_proto_id p)
 {
-    return p == FEP_PROTO_GDW1376 ? "gdw1376" : p == FEP_PROTO_DLT698 ? "dlt698" : "auto";
+    static const char *const names[] = {"auto", "gdw1376", "dlt698", "dlt645"};
+    return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "auto";
 }
 
 static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, const char *peer)
@@ -128,7 +133,9 @@ static int load_archive(struct fep_cli *c, const char *path)
     size_t n = 0;
     for (size_t i = 0; i < a->n_rows; i++) {
         const struct archive_row *r = &a->rows[i];
-        if (r->terminal_protocol != ARCHIVE_PROTO_GDW1376 && r->terminal_protocol != ARCHIVE_PROTO_DLT698)
+        /* Terminals that log in, and DTUs, known by the address of the meter behind them. */
+        if (r->terminal_protocol != ARCHIVE_PROTO_GDW1376 && r->terminal_protocol != ARCHIVE_PROTO_DLT698 &&
+            r->terminal_kind != ARCHIVE_KIND_DTU)
             continue;
         char key[sizeof r->terminal_address];
         size_t k = 0;
@@ -228,8 +235,11 @@ int cmd_fep(int argc, char **argv)
         } else if (strcmp(a, "--duration") == 0) {
             duration = strtoul(v, NULL, 10);
         } else if (strcmp(a, "--proto") == 0 && (strcmp(v, "auto") == 0 || strcmp(v, "gdw1376") == 0 ||
-                                                 strcmp(v, "dlt698") == 0)) {
-            proto = v[0] == 'a' ? FEP_PROTO_AUTO : v[0] == 'g' ? FEP_PROTO_GDW1376 : FEP_PROTO_DLT698;
+                                                 strcmp(v, "dlt698") == 0 || strcmp(v, "dlt645") == 0)) {
+            proto = v[0] == 'a'                   ? FEP_PROTO_AUTO
+                    : v[0] == 'g'                 ? FEP_PROTO_GDW1376
+                    : strcmp(v, "dlt698") == 0 ? FEP_PROTO_DLT698
+                                                  : FEP_PROTO_DLT645;
         } else {
             fprintf(stderr, "meterhub fep: unknown option %s %s\n", a, v);
             fep_usage(stderr);
