@@ -25,7 +25,7 @@
  * DLT645: meters behind a DTU or on a serial port. They never log in: the
  * fep asks the meter's address (broadcast read-address) and checks that
  * against the directory instead; on an AUTO port it asks when a connection
- * has said nothing for a third of login_timeout_ms. Requests are answered
+ * has sent no frame for a third of login_timeout_ms. Requests are answered
  * one at a time (no sequence numbers).
  */
 enum fep_proto_id { FEP_PROTO_AUTO = 0, FEP_PROTO_GDW1376 = 1, FEP_PROTO_DLT698 = 2, FEP_PROTO_DLT645 = 3 };

@@ -68,8 +68,13 @@ static void on_timer(uv_timer_t *t)
     }
     if (s->state == SS_WAIT_LOGIN && !s->probed && s->port->proto == FEP_PROTO_AUTO &&
         now >= s->opened_ms + f->cfg.login_timeout_ms / 3) {
-        s->probed = 1; /* decided once */
-        if (s->chan->st.bytes_in == 0) /* silent: perhaps a DTU with a DL/T 645 meter, which never logs in */
+        /*
+         * No frame yet: perhaps a DTU in front of a DL/T 645 meter, which never
+         * logs in (its own registration or keep-alive bytes, if any, are no
+         * frame of ours). Asked once.
+         */
+        s->probed = 1;
+        if (s->st.frames_in == 0)
             send_probe(s, &fep_proto_dlt645);
     }
     if (s->state == SS_ONLINE && s->probing && now >= s->probe_due) {

@@ -135,6 +135,7 @@ static void test_auto_port_asks_silent_connections_only(void **state)
     x.known[1] = "02001234";
     x.heartbeat_s = 60;
     int dtu = fx_connect(&x), term = fx_connect(&x);
+    fx_send(dtu, (const uint8_t *)"DTU-REG 0001\r\n", 14); /* a DTU's registration packet: no frame */
     const struct gdw1376_addr a = {0x0200, 0x1234, 0, 0};
     uint8_t f[64], got[64];
     struct mh_wr w;
