@@ -53,8 +53,8 @@ static void one_frame(const struct fep_proto *p, const uint8_t *f, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct fep_proto *const protos[] = {&fep_proto_gdw1376, &fep_proto_dlt698};
-    for (size_t k = 0; k < 2; k++) {
+    static const struct fep_proto *const protos[] = {&fep_proto_gdw1376, &fep_proto_dlt698, &fep_proto_dlt645};
+    for (size_t k = 0; k < 3; k++) {
         size_t pos = 0;
         while (pos < size) {
             struct mh_frame_span sp;

@@ -1,6 +1,6 @@
 /*
  * A whole fep session fed arbitrary bytes through a channel that goes
- * nowhere: protocol recognition, partial-frame buffering across reads (the
+ * nowhere, on an AUTO port or a DL/T 645 one: protocol recognition, partial-frame buffering across reads (the
  * input is cut in three), login against a directory that knows every
  * address, heartbeats, strays, reports (confirmed as soon as they are
  * "stored") and requests waiting for replies. Whatever arrives, the session
@@ -78,7 +78,7 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uv_loop_t loop;
-    static struct fep_port *port;
+    static struct fep_port *port, *port645;
     if (!fep) {
         uv_loop_init(&loop);
         struct fep_cfg cfg = {.max_frame = 2048, .max_fps = 50};
@@ -86,10 +86,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct fep_sink sink = {on_online, NULL, on_report, NULL, NULL};
         fep_new(&loop, &cfg, &dir, &sink, &fep);
         port = fep_port_new(fep, FEP_PROTO_AUTO);
+        port645 = fep_port_new(fep, FEP_PROTO_DLT645);
     }
     struct chan c = {&fake_ops, NULL, {0, 0, 0}};
     closed = 0;
-    const struct chan_events *ev = fep_port_events(port);
+    /* Inputs whose first byte is odd play a DL/T 645 port (a DTU), the others an AUTO port. */
+    const struct chan_events *ev = fep_port_events(size && (data[0] & 1) ? port645 : port);
     ev->on_open(ev->ctx, &c);
     size_t a = size / 3, b = 2 * size / 3;
     const size_t cuts[4] = {0, a, b, size};

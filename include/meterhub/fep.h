@@ -21,12 +21,20 @@
 
 #include "meterhub/chan.h"
 
-enum fep_proto_id { FEP_PROTO_AUTO = 0, FEP_PROTO_GDW1376 = 1, FEP_PROTO_DLT698 = 2 };
+/*
+ * DLT645: meters behind a DTU or on a serial port. They never log in: the
+ * fep asks the meter's address (broadcast read-address) and checks that
+ * against the directory instead; on an AUTO port it asks when a connection
+ * has sent no frame for a third of login_timeout_ms. Requests are answered
+ * one at a time (no sequence numbers).
+ */
+enum fep_proto_id { FEP_PROTO_AUTO = 0, FEP_PROTO_GDW1376 = 1, FEP_PROTO_DLT698 = 2, FEP_PROTO_DLT645 = 3 };
 
 /*
  * Terminal addresses as the archive writes them (archive.h): Q/GDW 1376.1
  * "RRRRAAAA" (region BCD digits then the binary address as 4 hex digits),
- * DL/T 698.45 the server address as printed (most significant first).
+ * DL/T 698.45 the server address as printed (most significant first),
+ * DL/T 645 the meter's 12-digit address.
  */
 #define FEP_ADDR_MAX 33
 

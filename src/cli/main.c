@@ -13,6 +13,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+    {"fep", cmd_fep, "front end: terminals of an archive log in over TCP/UDP; events as JSON lines"},
     {"decode", cmd_decode, "decode DL/T 645, Q/GDW 1376.1 and DL/T 698.45 frames to JSON"},
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},

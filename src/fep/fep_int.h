@@ -56,6 +56,12 @@ struct fep_proto {
     int (*enc_frag_ack)(struct mh_wr *w, const uint8_t *p, size_t n, const struct fep_frame_info *fi);
     int (*frag_payload)(const uint8_t *p, size_t n, uint8_t *dst, size_t cap);
     int (*frag_rebuild)(struct mh_wr *w, const uint8_t *p, size_t n, const uint8_t *payload, size_t len);
+    /*
+     * Protocols without login or heartbeat (DL/T 645): the question whose
+     * answer (FK_LOGIN) identifies the device and proves it alive. NULL
+     * for the others.
+     */
+    int (*enc_probe)(struct mh_wr *w);
     /* Does the request carry a send time to refresh before each transmission? (may be NULL) */
     int (*has_time_label)(const uint8_t *p, size_t n);
     /* Set that send time to now and fix the checksum. */
@@ -64,6 +70,7 @@ struct fep_proto {
 
 extern const struct fep_proto fep_proto_gdw1376;
 extern const struct fep_proto fep_proto_dlt698;
+extern const struct fep_proto fep_proto_dlt645;
 
 enum fep_req_state { RQ_QUEUED, RQ_PENDING };
 
@@ -109,6 +116,9 @@ struct fep_session {
     uint8_t next_seq;
     uint8_t pw_len;
     uint8_t warned_bad; /* one log line per session for malformed input */
+    uint8_t probed;     /* the probe question was asked (WAIT_LOGIN) */
+    uint8_t probing;    /* ONLINE, silent: a probe is out, due at probe_due */
+    uint64_t probe_due;
     uint16_t heartbeat_s;
     uint16_t fps_n;
     uint64_t fps_sec;

@@ -110,7 +110,9 @@ static void transmit(struct fep_req *r)
 void fep_req_pump(struct fep_session *s)
 {
     struct fep *f = s->fep;
-    while (s->state == SS_ONLINE && s->st.pending < f->cfg.window) {
+    /* Never more outstanding than there are distinct sequence numbers to tell them apart. */
+    unsigned mod = s->proto->seq_mod, window = mod == 1 ? 1 : f->cfg.window < mod ? f->cfg.window : mod - 1u;
+    while (s->state == SS_ONLINE && s->st.pending < window) {
         struct fep_req *r = NULL;
         for (int p = 0; p < 3 && !r; p++)
             r = s->q_head[p];
@@ -182,6 +184,8 @@ static struct fep_req *match(struct fep_session *s, const struct fep_frame_info 
     for (struct fep_req *r = s->pending; r; r = r->next) {
         if (r->frag_active)
             continue;
+        if (mod == 1)
+            return r; /* no sequence numbers (DL/T 645): the one outstanding request */
         if (r->n_frames == 0 && r->seq == fi->seq)
             return r;
         if (r->n_frames > 0 && !fi->fir && (r->seq + r->n_frames) % mod == fi->seq)

@@ -24,6 +24,7 @@ static uint64_t heartbeat_ms(const struct fep_session *s)
 }
 
 static void on_timer(uv_timer_t *t);
+static void send_probe(struct fep_session *s, const struct fep_proto *p);
 
 /*
  * (Re)start the timer for the earliest of: the login deadline or the
@@ -35,8 +36,14 @@ void fep_session_arm(struct fep_session *s)
 {
     if (s->state == SS_CLOSING)
         return;
-    uint64_t due = s->state == SS_WAIT_LOGIN ? s->opened_ms + s->fep->cfg.login_timeout_ms
-                                             : s->last_rx_ms + heartbeat_ms(s);
+    uint64_t due;
+    if (s->state == SS_WAIT_LOGIN) {
+        due = s->opened_ms + s->fep->cfg.login_timeout_ms;
+        if (s->port->proto == FEP_PROTO_AUTO && !s->probed)
+            due = s->opened_ms + s->fep->cfg.login_timeout_ms / 3;
+    } else {
+        due = s->probing ? s->probe_due : s->last_rx_ms + heartbeat_ms(s);
+    }
     uint64_t rq = fep_req_next_deadline(s);
     if (rq < due)
         due = rq;
@@ -59,11 +66,35 @@ static void on_timer(uv_timer_t *t)
         fep_session_close(s, FEP_OFF_CLOSED);
         return;
     }
-    if (s->state == SS_ONLINE && now >= s->last_rx_ms + heartbeat_ms(s)) {
-        mh_info("fep", "terminal %s (%s): silent for %u heartbeat periods, offline", s->addr,
-                chan_peer(s->chan), (unsigned)f->cfg.heartbeat_misses);
+    if (s->state == SS_WAIT_LOGIN && !s->probed && s->port->proto == FEP_PROTO_AUTO &&
+        now >= s->opened_ms + f->cfg.login_timeout_ms / 3) {
+        /*
+         * No frame yet: perhaps a DTU in front of a DL/T 645 meter, which never
+         * logs in (its own registration or keep-alive bytes, if any, are no
+         * frame of ours). Asked once.
+         */
+        s->probed = 1;
+        if (s->st.frames_in == 0)
+            send_probe(s, &fep_proto_dlt645);
+    }
+    if (s->state == SS_ONLINE && s->probing && now >= s->probe_due) {
+        mh_info("fep", "terminal %s (%s): silent and no answer to the probe, offline", s->addr,
+                chan_peer(s->chan));
         fep_session_close(s, FEP_OFF_HEARTBEAT);
         return;
+    }
+    if (s->state == SS_ONLINE && !s->probing && now >= s->last_rx_ms + heartbeat_ms(s)) {
+        if (s->proto->enc_probe) {
+            /* No heartbeats in this protocol: ask, and go offline only if nobody answers. */
+            s->probing = 1;
+            s->probe_due = now + f->cfg.request_timeout_ms;
+            send_probe(s, s->proto);
+        } else {
+            mh_info("fep", "terminal %s (%s): silent for %u heartbeat periods, offline", s->addr,
+                    chan_peer(s->chan), (unsigned)f->cfg.heartbeat_misses);
+            fep_session_close(s, FEP_OFF_HEARTBEAT);
+            return;
+        }
     }
     fep_req_expire(s, now);
     fep_session_arm(s);
@@ -83,6 +114,17 @@ int fep_session_send(struct fep_session *s, const uint8_t *p, size_t n)
         fep_session_close(s, FEP_OFF_ERROR);
     }
     return r;
+}
+
+/* The question that makes a device without login say who it is (DL/T 645 read-address). */
+static void send_probe(struct fep_session *s, const struct fep_proto *p)
+{
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    s->probed = 1;
+    if (p->enc_probe && p->enc_probe(&w) == 0)
+        fep_session_send(s, buf, mh_wr_len(&w));
 }
 
 void fep_session_close(struct fep_session *s, enum fep_offline_reason reason)
@@ -114,7 +156,7 @@ static void send_link_ack(struct fep_session *s, const uint8_t *p, size_t n,
     struct mh_tm now;
     fep_wall_tm(s->fep, &now);
     mh_wr_init(&w, buf, sizeof buf);
-    if (s->proto->enc_link_ack(&w, p, n, fi, refuse, &now) == 0)
+    if (s->proto->enc_link_ack(&w, p, n, fi, refuse, &now) == 0 && mh_wr_len(&w) > 0)
         fep_session_send(s, buf, mh_wr_len(&w));
 }
 
@@ -194,11 +236,12 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
         s->fps_sec = now / 1000;
         s->fps_n = 0;
     }
-    if (++s->fps_n > f->cfg.max_fps) {
+    if (s->fps_n >= f->cfg.max_fps) {
         s->st.rate_dropped++;
         s->port->st.rate_dropped++;
         return;
     }
+    s->fps_n++;
     struct fep_frame_info fi;
     memset(&fi, 0, sizeof fi);
     int r = s->proto->classify(p, n, s->pw_len, &fi);
@@ -207,10 +250,14 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
         return;
     }
     if (s->state == SS_WAIT_LOGIN) {
-        if (fi.kind == FK_LOGIN)
+        if (fi.kind == FK_LOGIN) {
             login(s, p, n, &fi);
-        else
-            s->st.stray++; /* nothing is accepted before a login */
+            return;
+        }
+        s->st.stray++; /* nothing is accepted before a login */
+        s->port->st.stray++;
+        if (s->port->proto == FEP_PROTO_AUTO)
+            s->proto = NULL; /* a stray frame does not decide the protocol; the login will */
         return;
     }
     if (strcmp(fi.addr, s->addr) != 0 && fi.kind != FK_OTHER) {
@@ -219,6 +266,7 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
         return; /* another terminal's frame on this connection (a cascade) is not ours */
     }
     s->last_rx_ms = now;
+    s->probing = 0;
     switch (fi.kind) {
     case FK_LOGIN:
     case FK_HEARTBEAT:
@@ -244,7 +292,7 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
 }
 
 /*
- * The framer of an AUTO port before the first frame: both protocols start
+ * The framer of an AUTO port before the first frame: every protocol starts
  * with 68, so each framer is asked, and whichever finds a complete frame
  * first decides. Until then a byte is dropped only when neither framer can
  * start a frame there (for each: its "skip" is off on need-more, off + len
@@ -252,22 +300,25 @@ static void on_frame(struct fep_session *s, const uint8_t *p, size_t n)
  */
 static int detect_scan(struct fep_session *s, const uint8_t *p, size_t n, struct mh_frame_span *sp)
 {
-    static const struct fep_proto *const protos[2] = {&fep_proto_gdw1376, &fep_proto_dlt698};
-    struct mh_frame_span span[2];
-    int rc[2];
-    size_t skip[2];
-    for (int i = 0; i < 2; i++) {
+    /* DL/T 645 joins once the probe has asked a silent connection who it is. */
+    static const struct fep_proto *const protos[3] = {&fep_proto_gdw1376, &fep_proto_dlt698, &fep_proto_dlt645};
+    int k = s->probed ? 3 : 2, best = -1, first = 0;
+    struct mh_frame_span span[3];
+    int rc[3];
+    size_t skip[3];
+    for (int i = 0; i < k; i++) {
         rc[i] = protos[i]->scan(p, n, &span[i]);
         skip[i] = rc[i] < 0 ? span[i].off + span[i].len : span[i].off;
+        if (rc[i] == 1 && (best < 0 || span[i].off < span[best].off))
+            best = i; /* ties go to the earlier protocol in the list */
+        if (skip[i] < skip[first])
+            first = i;
     }
-    for (int i = 0; i < 2; i++) {
-        if (rc[i] == 1 && (rc[1 - i] != 1 || span[i].off <= span[1 - i].off)) {
-            s->proto = protos[i];
-            *sp = span[i];
-            return 1;
-        }
+    if (best >= 0) {
+        s->proto = protos[best];
+        *sp = span[best];
+        return 1;
     }
-    int first = skip[0] <= skip[1] ? 0 : 1;
     if (rc[first] < 0) {
         sp->off = 0;
         sp->len = skip[first];
@@ -364,9 +415,9 @@ void fep_session_open(struct fep_port *port, struct chan *c)
     s->fep = f;
     s->port = port;
     s->chan = c;
-    s->proto = port->proto == FEP_PROTO_GDW1376  ? &fep_proto_gdw1376
-               : port->proto == FEP_PROTO_DLT698 ? &fep_proto_dlt698
-                                                 : NULL;
+    static const struct fep_proto *const fixed[] = {NULL, &fep_proto_gdw1376, &fep_proto_dlt698,
+                                                    &fep_proto_dlt645};
+    s->proto = port->proto < sizeof fixed / sizeof fixed[0] ? fixed[port->proto] : NULL;
     s->opened_ms = s->last_rx_ms = fep_now(f);
     uv_timer_init(f->loop, &s->timer);
     s->timer.data = s;
@@ -377,6 +428,8 @@ void fep_session_open(struct fep_port *port, struct chan *c)
     f->n_sessions++;
     c->user = s;
     fep_session_arm(s);
+    if (s->proto && s->proto->enc_probe)
+        send_probe(s, s->proto); /* a DL/T 645 port: ask at once */
 }
 
 void fep_session_closed(struct fep_session *s, int reason)

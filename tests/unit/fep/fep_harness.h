@@ -75,6 +75,12 @@ int fx_count(const struct fx *x, char kind);
 /* The request completion callback recording into a struct fx_done. */
 void fx_done_cb(void *ctx, enum fep_status st, const struct fep_reply *r);
 
+/*
+ * Send a reply on fd and run the loop until d's request completes (at most
+ * 1 s). Returns its status, or -1 when the callback has not run once.
+ */
+int fx_answer(struct fx *x, int fd, const uint8_t *p, size_t n, const struct fx_done *d);
+
 /* Fixed wall clock for byte-exact 698.45 answers: 2025-04-03 15:20:06.250 UTC. */
 #define FX_WALL_MS 1743693606250LL
 

@@ -163,10 +163,7 @@ static void test_get_matched_by_piid(void **state)
     assert_int_equal(fx_recv_frame(&x, fd, dlt698_frame_scan, got, sizeof got, 2000), (long)n);
     assert_int_equal(dlt698_frame_parse(got, n, &q), 0);
     uint8_t err[] = {0xEE, (uint8_t)(q.apdu[2] & 0x3F), 0x03};
-    fx_send(fd, rep, frame(0xC3, sa, err, sizeof err, rep));
-    fx_run(&x, 30);
-    assert_int_equal(d2.calls, 1);
-    assert_int_equal(d2.status, FEP_DENIED);
+    assert_int_equal(fx_answer(&x, fd, rep, frame(0xC3, sa, err, sizeof err, rep), &d2), FEP_DENIED);
     close(fd);
     fx_stop(&x);
 }

@@ -23,6 +23,7 @@
 
 #include "fep_harness.h"
 #include "meterhub/base/err.h"
+#include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/gdw1376.h"
 
 #define ADDR "02001234"
@@ -323,6 +324,40 @@ static void test_priorities_and_multi_frame_reply(void **state)
     fx_stop(&x);
 }
 
+/* Window 2: two requests outstanding with distinct PSEQs, answered out of order. */
+static void test_window_of_two_answered_out_of_order(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.login_timeout_ms = 2000, .window = 2};
+    struct fx x;
+    fx_default(&x, &cfg);
+    int fd = login(&x, &term, 1);
+    uint8_t req[128], a[128], b[128], c[128], rep[128];
+    size_t n = read_request(req);
+    struct fx_done d[3] = {{0}};
+    for (int i = 0; i < 3; i++) {
+        struct fep_request r = {FEP_PRIO_DEMAND, req, n, 0, 0, fx_done_cb, &d[i]};
+        assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
+    }
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, a, sizeof a, 2000), (long)n);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, b, sizeof b, 2000), (long)n);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, c, sizeof c, 100), -1); /* third waits */
+    assert_int_not_equal(a[13] & 15, b[13] & 15);
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | (b[13] & 15)), rep));
+    fx_run(&x, 30);
+    assert_int_equal(d[1].calls, 1);
+    assert_int_equal(d[0].calls, 0);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, c, sizeof c, 2000), (long)n); /* window opened */
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | (a[13] & 15)), rep));
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | (c[13] & 15)), rep));
+    fx_run(&x, 30);
+    assert_int_equal(d[0].calls, 1);
+    assert_int_equal(d[2].calls, 1);
+    assert_int_equal(d[0].status, FEP_DONE);
+    close(fd);
+    fx_stop(&x);
+}
+
 static void test_report_confirmed_only_when_stored(void **state)
 {
     (void)state;
@@ -391,6 +426,28 @@ static void test_garbage_and_malformed_frames_harm_nobody(void **state)
     assert_int_equal(fep_online(x.fep), 2);
     close(a);
     close(b);
+    fx_stop(&x);
+}
+
+/* On an AUTO port a frame of the other protocol before the login does not fix the protocol. */
+static void test_stray_frame_before_login_does_not_decide_protocol(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_default(&x, NULL);
+    static const uint8_t sa[6] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11};
+    static const uint8_t get_resp[] = {0x85, 0x01, 0x01, 0x40, 0x00, 0x02, 0x00, 0x00, 0x04, 0x00, 0x00};
+    uint8_t f[64];
+    struct mh_wr w;
+    mh_wr_init(&w, f, sizeof f);
+    assert_int_equal(dlt698_frame_encode(&w, 0xC3, 0x05, sa, 0x10, get_resp, sizeof get_resp), 0);
+    int fd = fx_connect(&x);
+    fx_send(fd, f, mh_wr_len(&w));
+    fx_run(&x, 20);
+    assert_int_equal(fep_port_stats(x.port)->stray, 1);
+    login_confirmed(&x, fd, 6);
+    assert_int_equal(fx_count(&x, 'n'), 1);
+    close(fd);
     fx_stop(&x);
 }
 
@@ -551,8 +608,10 @@ int main(void)
         cmocka_unit_test(test_request_matched_by_seq_stray_ignored),
         cmocka_unit_test(test_timeout_retries_then_fails),
         cmocka_unit_test(test_priorities_and_multi_frame_reply),
+        cmocka_unit_test(test_window_of_two_answered_out_of_order),
         cmocka_unit_test(test_report_confirmed_only_when_stored),
         cmocka_unit_test(test_garbage_and_malformed_frames_harm_nobody),
+        cmocka_unit_test(test_stray_frame_before_login_does_not_decide_protocol),
         cmocka_unit_test(test_slow_loris_cut_while_others_served),
         cmocka_unit_test(test_connections_per_address_capped),
         cmocka_unit_test(test_rate_and_size_limits),

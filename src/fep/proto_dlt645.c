@@ -1,0 +1,81 @@
+/*
+ * DL/T 645 meters behind a DTU (a transparent TCP channel) or on a serial
+ * port: there is no login and no sequence number. The fep asks "who are
+ * you" with a broadcast read-address (C = 13, address AA..AA, 2007 7.3) and
+ * treats the answer (C = 93, the meter's address) as the login; the same
+ * question probes a silent channel in place of a heartbeat. Requests go one
+ * at a time and a reply from the session's meter answers the one pending.
+ */
+#include "fep_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/dlt645.h"
+
+static int classify(const uint8_t *p, size_t n, unsigned pw_len, struct fep_frame_info *fi)
+{
+    (void)pw_len;
+    struct mh_frame_span sp;
+    struct dlt645_frame d;
+    /* The framer's span may include FE preambles: parse from the first 68. */
+    if (dlt645_frame_scan(p, n, &sp) != 1)
+        return MH_EPROTO;
+    int r = dlt645_frame_parse(p + sp.off, sp.len, &d);
+    if (r != 0)
+        return r;
+    dlt645_addr_format(d.addr, fi->addr);
+    fi->kind = FK_OTHER;
+    fi->fir = fi->fin = 1;
+    if (!(d.ctrl & DLT645_CTRL_DIR))
+        return 0; /* a request on the wire (an echo, another master) */
+    if ((d.ctrl & DLT645_CTRL_FUNC) == DLT645_READ_ADDRESS && !(d.ctrl & DLT645_CTRL_ABNORMAL)) {
+        fi->kind = FK_LOGIN;
+        return 0;
+    }
+    fi->kind = FK_REPLY;
+    fi->denied = (d.ctrl & DLT645_CTRL_ABNORMAL) != 0;
+    return 0;
+}
+
+/* Nothing answers a meter's address reply. */
+static int enc_link_ack(struct mh_wr *w, const uint8_t *p, size_t n, const struct fep_frame_info *fi,
+                        int refuse, const struct mh_tm *now)
+{
+    (void)w, (void)p, (void)n, (void)fi, (void)refuse, (void)now;
+    return 0;
+}
+
+static int enc_report_ack(struct mh_wr *w, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
+{
+    (void)w, (void)p, (void)n, (void)fi;
+    return MH_ENOTSUP; /* DL/T 645 has no active reports */
+}
+
+static int check_request(const uint8_t *p, size_t n)
+{
+    struct mh_frame_span sp;
+    if (dlt645_frame_scan(p, n, &sp) != 1 || sp.off + sp.len != n)
+        return MH_EINVAL; /* FE preambles before the frame are fine */
+    return (p[sp.off + 8] & DLT645_CTRL_DIR) ? MH_EINVAL : 0;
+}
+
+static void stamp_seq(uint8_t *p, size_t n, unsigned seq)
+{
+    (void)p, (void)n, (void)seq; /* no sequence number: window 1 */
+}
+
+static int enc_probe(struct mh_wr *w)
+{
+    return dlt645_enc_read_address(w);
+}
+
+const struct fep_proto fep_proto_dlt645 = {
+    .name = "dlt645",
+    .id = FEP_PROTO_DLT645,
+    .seq_mod = 1,
+    .scan = dlt645_frame_scan,
+    .classify = classify,
+    .enc_link_ack = enc_link_ack,
+    .enc_report_ack = enc_report_ack,
+    .check_request = check_request,
+    .stamp_seq = stamp_seq,
+    .enc_probe = enc_probe,
+};
