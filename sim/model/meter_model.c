@@ -287,9 +287,10 @@ void sim_interval_energy(const struct sim_meter *m, int64_t k, struct sim_interv
     sim_registered(m, k, load[j], pv[j], out);
 }
 
-enum sim_tariff sim_tariff_of(int64_t k)
+/* Tariff period of interval j (0..95) of a local day. */
+static enum sim_tariff tariff_of_slot(int j)
 {
-    int h = interval_of_day(k) / 4;
+    int h = j / 4;
     /* A common provincial TOU table: sharp 19-21, peak 8-11 and 17-19 and 21-22,
      * flat 11-17 and 22-23, valley 23-08. */
     if (h >= 19 && h < 21)
@@ -301,20 +302,24 @@ enum sim_tariff sim_tariff_of(int64_t k)
     return SIM_TARIFF_VALLEY;
 }
 
+enum sim_tariff sim_tariff_of(int64_t k)
+{
+    return tariff_of_slot(interval_of_day(k));
+}
+
 /* Fast path: add a whole day of an ordinary meter (no PV, no anomaly that day). */
 static void add_plain_day(const struct sim_meter *m, int64_t day, struct sim_registers *r)
 {
     int64_t s[SIM_INTERVALS_PER_DAY + 1];
     profile_cumulative(m->customer, weekday_of(day) >= 6, s);
     int64_t d = day_energy(m, day);
-    int64_t first = sim_day_first_interval(day);
     r->import_wh10[0] += d;
     /* Tariff periods begin on whole hours, so the paired noise cancels inside each. */
     int j = 0;
     while (j < SIM_INTERVALS_PER_DAY) {
-        enum sim_tariff t = sim_tariff_of(first + j);
+        enum sim_tariff t = tariff_of_slot(j); /* the day's intervals: no day arithmetic per slot */
         int end = j;
-        while (end < SIM_INTERVALS_PER_DAY && sim_tariff_of(first + end) == t)
+        while (end < SIM_INTERVALS_PER_DAY && tariff_of_slot(end) == t)
             end++;
         int64_t c0 = d * s[j] / s[SIM_INTERVALS_PER_DAY];
         int64_t c1 = d * s[end] / s[SIM_INTERVALS_PER_DAY];

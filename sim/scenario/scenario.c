@@ -308,14 +308,18 @@ static int expand(struct parse_ctx *c, struct scenario *s, const struct populati
     uint32_t ti = 0, mi = 0, ai = 0;
     for (size_t p = 0; p < npops; p++) {
         const struct population *pop = &pops[p];
+        /* Populations starting in the same region share its A2 numbers: continue after the earlier ones. */
+        uint64_t a2_base = 0;
+        for (size_t q = 0; q < p; q++)
+            a2_base += pops[q].region == pop->region ? pops[q].count : 0;
         for (uint32_t n = 0; n < pop->count; n++, ti++) {
             struct sim_terminal *t = &s->terminals[ti];
             t->id = ti;
             t->kind = (uint8_t)pop->kind;
             t->protocol = (uint8_t)pop->protocol;
             /* A2 runs 1..65535 within a region; larger populations continue in the next region. */
-            t->region = bcd4_add(pop->region, n / 65535);
-            t->a2 = (uint16_t)(1 + n % 65535);
+            t->region = bcd4_add(pop->region, (unsigned)((a2_base + n) / 65535));
+            t->a2 = (uint16_t)(1 + (a2_base + n) % 65535);
             t->address = 200000000000ull + ti;
             t->channel_group = ti / 50;
             t->first_meter = mi;

@@ -173,6 +173,19 @@ static void test_large_populations_continue_in_the_next_region(void **state)
     scenario_free(s);
 }
 
+static void test_populations_sharing_a_region_get_distinct_addresses(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok("{\"start\":\"2026-11-01\",\"populations\":["
+                                  "{\"kind\":\"concentrator\",\"count\":3,\"meters_each\":1,\"region\":\"0171\"},"
+                                  "{\"kind\":\"special_transformer\",\"count\":2,\"region\":\"0171\"}]}");
+    for (size_t i = 0; i < s->n_terminals; i++) {
+        assert_int_equal(s->terminals[i].region, 0x0171);
+        assert_int_equal(s->terminals[i].a2, i + 1); /* 1, 2, 3 then 4, 5: never the same terminal address twice */
+    }
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_faults_mark_terminals),
         cmocka_unit_test(test_errors_name_what_is_wrong),
         cmocka_unit_test(test_large_populations_continue_in_the_next_region),
+        cmocka_unit_test(test_populations_sharing_a_region_get_distinct_addresses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,13 +174,20 @@ static void send_all(struct harness *h, const uint8_t *p, size_t n)
 
 /* ---- ground truth ---- */
 
-static void truth_of(struct harness *h, int day)
+/* Ground truth of local day 2026-MM-DD into a directory of this process. */
+static void truth_of_date(struct harness *h, int month, int day)
 {
     char err[256];
+    struct mh_tm d = {2026, (uint8_t)month, (uint8_t)day, 0, 0, 0, 0, 0, MH_TM_FULL};
+    int64_t e;
+    assert_int_equal(sim_term_local_epoch(h->s, &d, &e), 0);
     snprintf(h->truth, sizeof h->truth, "/tmp/mh_test_term_%d", (int)getpid());
-    assert_int_equal(scenario_write_truth(h->s, scenario_local_day(h->s, local_at(h->s, day, 0)), h->truth, err,
-                                          sizeof err),
-                     0);
+    assert_int_equal(scenario_write_truth(h->s, scenario_local_day(h->s, e), h->truth, err, sizeof err), 0);
+}
+
+static void truth_of(struct harness *h, int day)
+{
+    truth_of_date(h, 11, day);
 }
 
 /* Field col (0-based) of the line of file starting with prefix, into out. */
@@ -417,6 +425,48 @@ static void test_1376_frozen_and_curves_equal_truth(void **state)
         check_values(&h, "curves.csv", prefix, 3, GDW1376_A13, d + 7, 96);
     }
 
+    /* AFN0C F129 of pn 2: the registers at the reading time it reports (the terminal's clock, less its drift). */
+    uint8_t u129[4] = {0x02, 0x01, 0, 0};
+    gdw1376_dt_encode(129, &u129[2], &u129[3]);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS1, 5, u129, 4, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(glen, 4 + 5 + 1 + 5 * 5);
+    struct gdw1376_value rt;
+    assert_int_equal(gdw1376_fmt_decode(GDW1376_A15, got + 4, 5, &rt), 0);
+    int64_t read_at;
+    rt.time.sec = 0;
+    assert_int_equal(sim_term_local_epoch(h.s, &rt.time, &read_at), 0);
+    int64_t drift = sim_term_clock(h.s, t, 0);
+    struct sim_registers now_reg;
+    for (int64_t shift = -60; shift <= 60; shift += 60) {
+        /* The reading minute is the terminal's clock minute: the drift's seconds may carry it over. */
+        scenario_meter_registers_at(h.s, t->first_meter + 1, read_at - drift + shift - (read_at - drift + shift) % 60,
+                                    &now_reg);
+        struct gdw1376_value v;
+        assert_int_equal(gdw1376_fmt_decode(GDW1376_A14, got + 10, 5, &v), 0);
+        if (v.num.m == now_reg.import_wh10[0])
+            break;
+        assert_true(shift < 60);
+    }
+
+    /* AFN0D F177, Td_m 2026-10: registers at 00:00 of 1 November, truth of 31 October's end. */
+    uint8_t u177[4 + 2] = {0x04, 0x01, 0, 0, 0x10, 0x26};
+    gdw1376_dt_encode(177, &u177[2], &u177[3]);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 6, u177, sizeof u177, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    truth_of_date(&h, 10, 31);
+    {
+        const struct sim_meter_info *m3 = &h.s->meters[t->first_meter + 2];
+        size_t size;
+        const uint8_t *d = unit_data(got, glen, GDW1376_AFN_CLASS2, 3, 177, &size);
+        assert_non_null(d);
+        assert_memory_equal(d, u177 + 4, 2);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%012llu,2026-11-01T00:00:00,", (unsigned long long)m3->address);
+        check_values(&h, "registers.csv", prefix, 2, GDW1376_A14, d + 2 + 5 + 1, 5);
+    }
+    truth_of(&h, 19);
+
     /* Older than the 62 days kept: AFN00 F2 (no data). */
     units[4] = 0x01, units[5] = 0x08; /* 2026-08-01 */
     n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 4, units, 7, 0);
@@ -504,6 +554,60 @@ static void test_1376_clock_set_and_trip(void **state)
     assert_true(after.import_wh10[0] < model.import_wh10[0]);
     sim_term_state_close();
     scenario_free(s);
+}
+
+/* One F161 read of pn 1..8 for the 19th in a fresh run of the scenario: the reply's bytes. */
+static size_t f161_bytes(uint8_t *raw, size_t cap)
+{
+    struct harness h;
+    start_1376(&h, "", 2);
+    login(&h);
+    uint8_t units[7] = {0xFF, 0x01, 0, 0}, req[256], got[8192], afn;
+    gdw1376_dt_encode(161, &units[2], &units[3]);
+    a20(units + 4, 19);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 3, units, 7, 0), glen, rlen;
+    assert_true(cap >= 8192);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, raw, &rlen), 1);
+    stop(&h);
+    return rlen;
+}
+
+static void test_1376_same_seed_same_bytes_across_runs(void **state)
+{
+    (void)state;
+    static uint8_t a[8192], b[8192];
+    size_t na = f161_bytes(a, sizeof a), nb = f161_bytes(b, sizeof b);
+    assert_true(na > 100);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+}
+
+static void test_1376_lossy_channel_drops_as_counted(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":3,"
+                   "\"region\":\"0171\"}],\"faults\":{\"loss_permille\":400}}"),
+          7);
+    /* The login may be lost too: whatever arrives within a second counts as delivered. */
+    uint8_t fr[2048], req[256];
+    int delivered = 0;
+    while (next_frame(&h, gdw1376_frame_scan, fr, sizeof fr, 1000) > 0)
+        delivered++;
+    for (int k = 0; k < 20; k++) {
+        struct mh_wr w;
+        mh_wr_init(&w, req, sizeof req);
+        assert_int_equal(gdw1376_enc_read(&w, &T1, GDW1376_AFN_CLASS1, 0, 2, NULL, 0, (uint8_t)k, NULL), 0);
+        send_all(&h, req, mh_wr_len(&w));
+        delivered += next_frame(&h, gdw1376_frame_scan, fr, sizeof fr, 200) > 0;
+    }
+    stop(&h);
+    /* Every frame the terminal built (login, 20 replies) was delivered or counted as dropped, some of each. */
+    assert_int_equal(h.c.logins, 1);
+    assert_true(h.c.dropped > 0);
+    assert_true(delivered > 0);
+    assert_int_equal((uint64_t)delivered + h.c.dropped, 21);
 }
 
 static void test_1376_corrupting_channel(void **state)
@@ -852,10 +956,13 @@ static void test_698_event_report_until_confirmed(void **state)
 
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_1376_frozen_and_curves_equal_truth),
         cmocka_unit_test(test_1376_clock_set_and_trip),
         cmocka_unit_test(test_1376_corrupting_channel),
+        cmocka_unit_test(test_1376_same_seed_same_bytes_across_runs),
+        cmocka_unit_test(test_1376_lossy_channel_drops_as_counted),
         cmocka_unit_test(test_dtu_645_equals_truth),
         cmocka_unit_test(test_1376_event_reports_until_confirmed),
         cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
