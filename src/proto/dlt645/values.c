@@ -184,10 +184,8 @@ static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t 
         }
         break;
     }
-    if (bad & 0x80)
-        return MH_EBADBCD;
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return 0;
+    *out = neg ? -(int64_t)v : (int64_t)v; /* set either way: the caller's store needs no branch */
+    return bad & 0x80 ? MH_EBADBCD : 0;
 }
 
 int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p, size_t n,
@@ -398,6 +396,133 @@ static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8
     return off == len ? (int)count : MH_EBADLEN;
 }
 
+/*
+ * How the values of a block follow each other: the first value's tariff,
+ * phase and item, and what each adds per value. Blocks step one of
+ * tariff (total, tariff 1, 2 ...), phase (A, B, C or total, A, B, C) or
+ * item (status words 1..7); their items then grow by a constant (E by 1,
+ * OBIS C by 20 per phase: phase_item), except the phase angles and device
+ * items, which take the exact path (items_exact).
+ */
+struct steps {
+    unsigned tariff, phase, settle, dt, dp;
+    uint32_t item, di;
+    int linear; /* item of value k = item + k * di */
+};
+
+/* Exact items of a stepped block (phase_item per value), for what is not linear. */
+static void items_exact(const struct dlt645_di_def *d, const struct steps *s, unsigned step_item,
+                        struct dlt645_value *out, size_t count)
+{
+    uint32_t item = d->item;
+    unsigned base = phase_base(item);
+    for (size_t k = 0; k < count; k++) {
+        unsigned t = s->tariff + s->dt * (unsigned)k, ph = s->phase + s->dp * (unsigned)k;
+        uint32_t it = item;
+        if (it) {
+            it = phase_item(it + (step_item ? (uint32_t)k : 0), base, ph);
+            if (t && it)
+                it = MH_OBIS_TARIFF(it, t);
+        }
+        out[k].item = it;
+    }
+}
+
+/* Parameters from the identifier (flags in dlt645.h) and how a block of count values steps them. */
+static unsigned block_steps(const struct dlt645_di_def *d, uint32_t di, enum dlt645_edition ed, size_t count,
+                            struct steps *s)
+{
+    unsigned f = d->flags, step_item = 0;
+    *s = (struct steps){0};
+    if (ed == DLT645_1997) {
+        unsigned low = di & 0x0F;
+        if (f & DLT645_DI_1997_TARIFF)
+            s->tariff = low == 0x0F ? (s->dt = 1, 0) : low;
+        if (f & DLT645_DI_1997_PHASE)
+            s->phase = low == 0x0F ? (s->dp = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : low;
+        if (f & DLT645_DI_1997_MONTH)
+            s->settle = ((di >> 8) & 0x0C) >> 2;
+    } else {
+        unsigned di1 = (di >> 8) & 0xFF;
+        if (f & (DLT645_DI_SETTLE | DLT645_DI_LAST_N))
+            s->settle = di & 0xFF;
+        if (f & DLT645_DI_TARIFF)
+            s->tariff = di1 == 0xFF ? (s->dt = 1, 0) : di1;
+        else if ((f & DLT645_DI_BLOCK) && (f & DLT645_DI_FREEZE))
+            s->dt = 1; /* frozen energy and demand: total, tariff 1, 2 ... */
+        if (f & DLT645_DI_PHASE_DI1)
+            s->phase = di1 == 0xFF ? (s->dp = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : di1;
+        if (d->fmt == DLT645_FMT_BITS && (f & DLT645_DI_BLOCK))
+            step_item = 1; /* status words 1..7 */
+    }
+    uint32_t item = d->item;
+    s->linear = 1;
+    if (!item)
+        return step_item;
+    if (!(s->dt | s->dp | step_item)) {
+        if (s->phase)
+            item = phase_item(item, phase_base(item), s->phase);
+        if (item && s->tariff)
+            item = MH_OBIS_TARIFF(item, s->tariff);
+        s->item = item;
+        return 0;
+    }
+    /* One step at a time, each linear only where the item's fields cannot overflow. */
+    item = phase_item(item, phase_base(item), s->phase);
+    if (item && s->tariff)
+        item = MH_OBIS_TARIFF(item, s->tariff);
+    s->item = item;
+    if (s->dt && !s->dp && !step_item)
+        s->di = 1, s->linear = item && MH_OBIS_E(item) == 0 && count <= 256;
+    else if (s->dp && !s->dt && !step_item)
+        s->di = (uint32_t)20 << 16,
+        s->linear = item && MH_OBIS_A(item) == 1 && d->item != MH_ITEM_ANG_I1_U1 && !s->tariff &&
+                    MH_OBIS_C(item) == phase_base(d->item) + 20 * s->phase &&
+                    phase_base(d->item) + 20 * (s->phase + count - 1) <= 0xFF;
+    else if (step_item && !s->dt && !s->dp)
+        s->di = 1, s->linear = !s->phase && !s->tariff; /* exact: the item itself counts up */
+    else
+        s->linear = 0;
+    return step_item;
+}
+
+/* What a value is: tariff, phase, settlement, unit and item of value k (linear steps; items_exact fixes the rest). */
+static inline void value_what(const struct dlt645_di_def *d, const struct steps *s, size_t k, struct dlt645_value *v)
+{
+    v->tariff = (uint8_t)(s->tariff + s->dt * k), v->phase = (uint8_t)(s->phase + s->dp * k);
+    v->settlement = (uint8_t)s->settle, v->unit = d->unit;
+    v->item = s->linear ? s->item + s->di * (uint32_t)k : 0;
+    v->name = NULL;
+}
+
+/* count BCD / SBCD numbers of per bytes each (inlined per width). */
+static inline void num_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+                             struct dlt645_value *out, size_t count)
+{
+    int is_signed = d->fmt == DLT645_FMT_SBCD;
+    int8_t exp = (int8_t)-(int)d->decimals;
+    for (size_t k = 0; k < count; k++, p += per) {
+        struct dlt645_value *v = &out[k];
+        int64_t m;
+        v->kind = decode_bcd(p, per, is_signed, &m) == 0 ? DLT645_V_NUM : DLT645_V_NODATA;
+        v->num.m = m;
+        v->num.exp = exp;
+        v->raw = p;
+        v->raw_len = (uint16_t)per;
+        value_what(d, s, k, v);
+    }
+}
+
+/* Values of the other formats (demand, times, bits ...), one dlt645_value_decode each. */
+static void other_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+                        struct dlt645_value *out, size_t count)
+{
+    for (size_t k = 0; k < count; k++, p += per) {
+        dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
+        value_what(d, s, k, &out[k]);
+    }
+}
+
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
                          struct dlt645_value *out, size_t max)
 {
@@ -420,79 +545,29 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
     if (count > max)
         count = max;
 
-    /* Parameters from the identifier: the first value's tariff / phase, and whether blocks step them. */
-    unsigned f = d->flags, tariff = 0, phase = 0, settle = 0, step_tariff = 0, step_phase = 0, step_item = 0;
-    if (ed == DLT645_1997) {
-        unsigned low = di & 0x0F;
-        if (f & DLT645_DI_1997_TARIFF)
-            tariff = low == 0x0F ? (step_tariff = 1, 0) : low;
-        if (f & DLT645_DI_1997_PHASE)
-            phase = low == 0x0F ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : low;
-        if (f & DLT645_DI_1997_MONTH)
-            settle = ((di >> 8) & 0x0C) >> 2;
-    } else {
-        unsigned di1 = (di >> 8) & 0xFF;
-        if (f & (DLT645_DI_SETTLE | DLT645_DI_LAST_N))
-            settle = di & 0xFF;
-        if (f & DLT645_DI_TARIFF)
-            tariff = di1 == 0xFF ? (step_tariff = 1, 0) : di1;
-        else if ((f & DLT645_DI_BLOCK) && (f & DLT645_DI_FREEZE))
-            step_tariff = 1; /* frozen energy and demand: total, tariff 1, 2 ... */
-        if (f & DLT645_DI_PHASE_DI1)
-            phase = di1 == 0xFF ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : di1;
-        if (d->fmt == DLT645_FMT_BITS && (f & DLT645_DI_BLOCK))
-            step_item = 1; /* status words 1..7 */
-    }
-
-    /* Numbers first, in a loop of their own (the common case, kept tight), then what they are. */
-    const uint8_t *p = plain;
+    struct steps s;
+    unsigned step_item = block_steps(d, di, ed, count, &s);
     if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-        int is_signed = d->fmt == DLT645_FMT_SBCD, exp = -(int)d->decimals;
-        for (size_t k = 0; k < count; k++, p += per) {
-            struct dlt645_value *v = &out[k];
-            int64_t m;
-            v->raw = p;
-            v->raw_len = (uint16_t)per;
-            if (decode_bcd(p, per, is_signed, &m) == 0) {
-                v->kind = DLT645_V_NUM;
-                v->num = mh_dec_make(m, exp);
-            } else {
-                v->kind = DLT645_V_NODATA;
-            }
+        /* The common case: a width the compiler knows, so the digits are unrolled. */
+        switch (per) {
+        case 4:
+            num_block(d, &s, plain, 4, out, count);
+            break;
+        case 3:
+            num_block(d, &s, plain, 3, out, count);
+            break;
+        case 2:
+            num_block(d, &s, plain, 2, out, count);
+            break;
+        default:
+            num_block(d, &s, plain, per, out, count);
+            break;
         }
     } else {
-        for (size_t k = 0; k < count; k++, p += per)
-            dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
+        other_block(d, &s, plain, per, out, count);
     }
-    uint32_t item = d->item;
-    uint8_t unit = d->unit;
-    if (!(step_tariff | step_phase | step_item)) {
-        if (item && phase)
-            item = phase_item(item, phase_base(item), phase);
-        if (item && tariff)
-            item = MH_OBIS_TARIFF(item, tariff);
-        for (size_t k = 0; k < count; k++) {
-            struct dlt645_value *v = &out[k];
-            v->tariff = (uint8_t)tariff, v->phase = (uint8_t)phase, v->settlement = (uint8_t)settle, v->unit = unit;
-            v->item = item;
-            v->name = NULL;
-        }
-        return (int)count;
-    }
-    unsigned base = phase_base(item);
-    for (size_t k = 0; k < count; k++) {
-        struct dlt645_value *v = &out[k];
-        unsigned t = step_tariff ? tariff + (unsigned)k : tariff, ph = step_phase ? phase + (unsigned)k : phase;
-        uint32_t it = item;
-        if (it) {
-            it = phase_item(it + (step_item ? (uint32_t)k : 0), base, ph);
-            if (t && it)
-                it = MH_OBIS_TARIFF(it, t);
-        }
-        v->tariff = (uint8_t)t, v->phase = (uint8_t)ph, v->settlement = (uint8_t)settle, v->unit = unit;
-        v->item = it;
-        v->name = NULL;
-    }
+    if (!s.linear)
+        items_exact(d, &s, step_item, out, count);
     return (int)count;
 }
 
