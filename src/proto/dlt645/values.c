@@ -14,10 +14,13 @@
 
 /* Value of a BCD byte, 0xFF when a nibble is above 9. */
 #define BV(x) ((((x) & 15) <= 9 && ((x) >> 4) <= 9) ? (((x) >> 4) * 10 + ((x) & 15)) : 0xFF)
-#define BV4(x) BV(x), BV((x) + 1), BV((x) + 2), BV((x) + 3)
-#define BV16(x) BV4(x), BV4((x) + 4), BV4((x) + 8), BV4((x) + 12)
-#define BV64(x) BV16(x), BV16((x) + 16), BV16((x) + 32), BV16((x) + 48)
-static const uint8_t bcd_val[256] = {BV64(0), BV64(64), BV64(128), BV64(192)};
+/* The same of a byte as on the wire, +0x33 still on (DL/T 645-2007 4.1.5: x - 0x33 is x + 0xCD modulo 256). */
+#define BW(x) BV(((x) + 0xCD) & 0xFF)
+#define T4(F, x) F(x), F((x) + 1), F((x) + 2), F((x) + 3)
+#define T16(F, x) T4(F, x), T4(F, (x) + 4), T4(F, (x) + 8), T4(F, (x) + 12)
+#define T64(F, x) T16(F, x), T16(F, (x) + 16), T16(F, (x) + 32), T16(F, (x) + 48)
+static const uint8_t bcd_val[256] = {T64(BV, 0), T64(BV, 64), T64(BV, 128), T64(BV, 192)};
+static const uint8_t bcd_wire[256] = {T64(BW, 0), T64(BW, 64), T64(BW, 128), T64(BW, 192)};
 
 /* Bytes of a time format (MMDDNN and HHMMNN: with their number byte). */
 static size_t time_size(enum dlt645_fmt fmt)
@@ -157,35 +160,43 @@ static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
  * bit 7 of the top byte when signed. This runs for every number of every
  * frame: one table load per byte (0xFF marks a byte that is not two
  * digits; no value has bit 7 set, so one test at the end catches any),
- * unrolled for the usual widths of 2 to 4 bytes.
+ * unrolled for the usual widths of 2 to 4 bytes. Bytes are read as they
+ * are less off (0, or 0x33 for bytes as on the wire with tab = bcd_wire),
+ * so the wire's offset costs nothing here.
  */
-static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
+static inline int decode_bcd_at(const uint8_t *p, size_t n, int is_signed, uint8_t off, const uint8_t *tab,
+                                int64_t *out)
 {
-    uint8_t top = p[n - 1];
+    uint8_t top = (uint8_t)(p[n - 1] - off);
     int neg = is_signed && (top & 0x80);
     unsigned b = bcd_val[is_signed ? top & 0x7F : top], bad = b;
     uint64_t v = b;
     switch (n) {
     case 4:
-        b = bcd_val[p[2]], bad |= b, v = v * 100 + b;
+        b = tab[p[2]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 3:
-        b = bcd_val[p[1]], bad |= b, v = v * 100 + b;
+        b = tab[p[1]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 2:
-        b = bcd_val[p[0]], bad |= b, v = v * 100 + b;
+        b = tab[p[0]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 1:
         break;
     default:
         for (size_t i = n - 1; i-- > 0;) {
-            b = bcd_val[p[i]], bad |= b;
+            b = tab[p[i]], bad |= b;
             v = v * 100 + b;
         }
         break;
     }
     *out = neg ? -(int64_t)v : (int64_t)v; /* set either way: the caller's store needs no branch */
     return bad & 0x80 ? MH_EBADBCD : 0;
+}
+
+static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
+{
+    return decode_bcd_at(p, n, is_signed, 0, bcd_val, out);
 }
 
 int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p, size_t n,
@@ -495,16 +506,17 @@ static inline void value_what(const struct dlt645_di_def *d, const struct steps 
     v->name = NULL;
 }
 
-/* count BCD / SBCD numbers of per bytes each (inlined per width). */
+/* count BCD / SBCD numbers of per bytes each, read less off (inlined per width). */
 static inline void num_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                             struct dlt645_value *out, size_t count)
+                             uint8_t off, struct dlt645_value *out, size_t count)
 {
     int is_signed = d->fmt == DLT645_FMT_SBCD;
     int8_t exp = (int8_t)-(int)d->decimals;
+    const uint8_t *tab = off ? bcd_wire : bcd_val;
     for (size_t k = 0; k < count; k++, p += per) {
         struct dlt645_value *v = &out[k];
         int64_t m;
-        v->kind = decode_bcd(p, per, is_signed, &m) == 0 ? DLT645_V_NUM : DLT645_V_NODATA;
+        v->kind = decode_bcd_at(p, per, is_signed, off, tab, &m) == 0 ? DLT645_V_NUM : DLT645_V_NODATA;
         v->num.m = m;
         v->num.exp = exp;
         v->raw = p;
@@ -513,29 +525,60 @@ static inline void num_block(const struct dlt645_di_def *d, const struct steps *
     }
 }
 
-/* Values of the other formats (demand, times, bits ...), one dlt645_value_decode each. */
+/*
+ * Values of the other formats (demand, times, bits ...), one
+ * dlt645_value_decode each; from the wire (off 0x33) through a plain copy
+ * of the value's bytes, raw then pointing back at the wire.
+ */
 static void other_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                        struct dlt645_value *out, size_t count)
+                        uint8_t off, struct dlt645_value *out, size_t count)
 {
+    uint8_t plain[UINT8_MAX];
     for (size_t k = 0; k < count; k++, p += per) {
-        dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
+        const uint8_t *q = p;
+        if (off) {
+            for (size_t i = 0; i < per; i++)
+                plain[i] = (uint8_t)(p[i] - off);
+            q = plain;
+        }
+        dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, q, per, &out[k]);
+        out[k].raw = p;
         value_what(d, s, k, &out[k]);
     }
 }
 
-int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
-                         struct dlt645_value *out, size_t max)
+/* Records and load records from the wire: decoded from a plain copy, raw pointed back at the wire. */
+static int whole_from_wire(const struct dlt645_di_def *d, uint32_t di, const uint8_t *wire, size_t len,
+                           struct dlt645_value *out, size_t max)
+{
+    uint8_t plain[DLT645_MAX_DATA];
+    if (len > sizeof plain)
+        return MH_EBADLEN; /* a frame's data never is */
+    for (size_t i = 0; i < len; i++)
+        plain[i] = (uint8_t)(wire[i] - 0x33);
+    int n = d->fmt == DLT645_FMT_RECORD ? decode_record(d, di, plain, len, out, max)
+                                        : dlt645_load_decode(plain, len, 0, out, max);
+    for (int k = 0; k < n; k++)
+        out[k].raw = wire + (out[k].raw - plain);
+    return n;
+}
+
+/* The values of a response's data p (len bytes, each less off), under the dictionary. */
+static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size_t len, uint8_t off,
+                     struct dlt645_value *out, size_t max)
 {
     const struct dlt645_di_def *d = dlt645_di_find(di, ed);
     if (!d)
         return MH_EUNKNOWN;
-    if (d->fmt == DLT645_FMT_RECORD)
-        return decode_record(d, di, plain, len, out, max);
-    if (d->fmt == DLT645_FMT_LOAD)
-        return dlt645_load_decode(plain, len, 0, out, max);
+    if (d->fmt == DLT645_FMT_RECORD || d->fmt == DLT645_FMT_LOAD) {
+        if (off)
+            return whole_from_wire(d, di, p, len, out, max);
+        return d->fmt == DLT645_FMT_RECORD ? decode_record(d, di, p, len, out, max)
+                                           : dlt645_load_decode(p, len, 0, out, max);
+    }
     int block = is_block(d, di);
     /* 1997 block replies end with AA (never a BCD digit). */
-    if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && plain[len - 1] == 0xAA)
+    if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && (uint8_t)(p[len - 1] - off) == 0xAA)
         len--;
     size_t per = d->bytes;
     /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
@@ -551,24 +594,45 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
         /* The common case: a width the compiler knows, so the digits are unrolled. */
         switch (per) {
         case 4:
-            num_block(d, &s, plain, 4, out, count);
+            num_block(d, &s, p, 4, off, out, count);
             break;
         case 3:
-            num_block(d, &s, plain, 3, out, count);
+            num_block(d, &s, p, 3, off, out, count);
             break;
         case 2:
-            num_block(d, &s, plain, 2, out, count);
+            num_block(d, &s, p, 2, off, out, count);
             break;
         default:
-            num_block(d, &s, plain, per, out, count);
+            num_block(d, &s, p, per, off, out, count);
             break;
         }
     } else {
-        other_block(d, &s, plain, per, out, count);
+        other_block(d, &s, p, per, off, out, count);
     }
     if (!s.linear)
         items_exact(d, &s, step_item, out, count);
     return (int)count;
+}
+
+int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
+                         struct dlt645_value *out, size_t max)
+{
+    return values_at(di, ed, plain, len, 0, out, max);
+}
+
+int dlt645_frame_values(const struct dlt645_frame *f, enum dlt645_edition ed, uint32_t *di,
+                        struct dlt645_value *out, size_t max)
+{
+    const uint8_t *p = f->data;
+    size_t dil = ed == DLT645_1997 ? 2 : 4;
+    if (f->len < dil)
+        return MH_EBADLEN;
+    /* The identifier less 0x33 per byte, all at once: bit 7 set first so no byte borrows from the next. */
+    uint32_t x = (uint32_t)p[0] | (uint32_t)p[1] << 8, high = 0x8080u, offset = 0x3333u;
+    if (dil == 4)
+        x |= (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24, high = 0x80808080u, offset = 0x33333333u;
+    *di = ((x | high) - offset) ^ (~x & high);
+    return values_at(*di, ed, p + dil, f->len - dil, 0x33, out, max);
 }
 
 int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,
