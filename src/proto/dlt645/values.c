@@ -580,11 +580,16 @@ static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size
     /* 1997 block replies end with AA (never a BCD digit). */
     if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && (uint8_t)(p[len - 1] - off) == 0xAA)
         len--;
-    size_t per = d->bytes;
-    /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
-    size_t count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
-    if (len == 0 || count * per != len || (!block && count != 1))
-        return MH_EBADLEN;
+    size_t per = d->bytes, count = 1;
+    if (!block) {
+        if (len != per || len == 0)
+            return MH_EBADLEN;
+    } else {
+        /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
+        count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+        if (len == 0 || count * per != len)
+            return MH_EBADLEN;
+    }
     if (count > max)
         count = max;
 
