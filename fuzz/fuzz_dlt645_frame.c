@@ -38,6 +38,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 di |= (uint32_t)plain[k] << (8 * k);
             struct dlt645_value vals[64];
             int n = dlt645_values_decode(di, ed, plain + dil, f.len - dil, vals, 64);
+            /* Straight from the wire: the same identifier and values, raw at the wire bytes. */
+            struct dlt645_value wv[64];
+            uint32_t wdi = 0;
+            if (dlt645_frame_values(&f, ed, &wdi, wv, 64) != n || wdi != di)
+                abort();
+            for (int k = 0; k < n; k++)
+                if (wv[k].kind != vals[k].kind || wv[k].item != vals[k].item || wv[k].tariff != vals[k].tariff ||
+                    wv[k].phase != vals[k].phase || wv[k].raw_len != vals[k].raw_len ||
+                    wv[k].raw != f.data + (vals[k].raw - plain) ||
+                    ((vals[k].kind == DLT645_V_NUM || vals[k].kind == DLT645_V_NUM_TIME) &&
+                     (wv[k].num.m != vals[k].num.m || wv[k].num.exp != vals[k].num.exp)) ||
+                    (vals[k].kind == DLT645_V_BITS && wv[k].bits != vals[k].bits))
+                    abort();
             /* Values that decoded as numbers encode back to the same bytes. */
             if (n > 0 && n < 64) {
                 uint8_t again[DLT645_MAX_DATA];

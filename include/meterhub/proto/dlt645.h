@@ -262,6 +262,23 @@ int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *pla
                          struct dlt645_value *out, size_t max);
 
 /*
+ * The hot path of a session that stores readings: the identifier (*di)
+ * and the values of a frame's DI + data field (a normal read response;
+ * the caller checks the control byte), decoded straight from the wire
+ * bytes: the +0x33 is removed inside each conversion (DL/T 645-2007
+ * 4.1.5), without the copy dlt645_data_plain makes. The identifier is 4
+ * bytes for ed 2007, 2 for 1997. Values as dlt645_values_decode gives
+ * them, except that raw points to the value's bytes as on the wire
+ * (still +0x33, inside f->data): a caller that shows raw bytes (text,
+ * unknown formats, "no data" fills) decodes dlt645_data_plain's copy with
+ * dlt645_values_decode instead. Returns the count, MH_EBADLEN when the
+ * field is shorter than the identifier or the data does not fit the
+ * entry, MH_EUNKNOWN when the identifier is not in the dictionary.
+ */
+int dlt645_frame_values(const struct dlt645_frame *f, enum dlt645_edition ed, uint32_t *di,
+                        struct dlt645_value *out, size_t max);
+
+/*
  * Load records (2007 A.7): A0 A0, length, record time, up to six classes
  * each closed by AA, checksum, E5; several records may follow each other.
  * Decode gives per record its time (no item; "no data" when the meter

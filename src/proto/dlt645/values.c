@@ -14,10 +14,13 @@
 
 /* Value of a BCD byte, 0xFF when a nibble is above 9. */
 #define BV(x) ((((x) & 15) <= 9 && ((x) >> 4) <= 9) ? (((x) >> 4) * 10 + ((x) & 15)) : 0xFF)
-#define BV4(x) BV(x), BV((x) + 1), BV((x) + 2), BV((x) + 3)
-#define BV16(x) BV4(x), BV4((x) + 4), BV4((x) + 8), BV4((x) + 12)
-#define BV64(x) BV16(x), BV16((x) + 16), BV16((x) + 32), BV16((x) + 48)
-static const uint8_t bcd_val[256] = {BV64(0), BV64(64), BV64(128), BV64(192)};
+/* The same of a byte as on the wire, +0x33 still on (DL/T 645-2007 4.1.5: x - 0x33 is x + 0xCD modulo 256). */
+#define BW(x) BV(((x) + 0xCD) & 0xFF)
+#define T4(F, x) F(x), F((x) + 1), F((x) + 2), F((x) + 3)
+#define T16(F, x) T4(F, x), T4(F, (x) + 4), T4(F, (x) + 8), T4(F, (x) + 12)
+#define T64(F, x) T16(F, x), T16(F, (x) + 16), T16(F, (x) + 32), T16(F, (x) + 48)
+static const uint8_t bcd_val[256] = {T64(BV, 0), T64(BV, 64), T64(BV, 128), T64(BV, 192)};
+static const uint8_t bcd_wire[256] = {T64(BW, 0), T64(BW, 64), T64(BW, 128), T64(BW, 192)};
 
 /* Bytes of a time format (MMDDNN and HHMMNN: with their number byte). */
 static size_t time_size(enum dlt645_fmt fmt)
@@ -157,37 +160,43 @@ static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
  * bit 7 of the top byte when signed. This runs for every number of every
  * frame: one table load per byte (0xFF marks a byte that is not two
  * digits; no value has bit 7 set, so one test at the end catches any),
- * unrolled for the usual widths of 2 to 4 bytes.
+ * unrolled for the usual widths of 2 to 4 bytes. Bytes are read as they
+ * are less off (0, or 0x33 for bytes as on the wire with tab = bcd_wire),
+ * so the wire's offset costs nothing here.
  */
-static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
+static inline int decode_bcd_at(const uint8_t *p, size_t n, int is_signed, uint8_t off, const uint8_t *tab,
+                                int64_t *out)
 {
-    uint8_t top = p[n - 1];
+    uint8_t top = (uint8_t)(p[n - 1] - off);
     int neg = is_signed && (top & 0x80);
     unsigned b = bcd_val[is_signed ? top & 0x7F : top], bad = b;
     uint64_t v = b;
     switch (n) {
     case 4:
-        b = bcd_val[p[2]], bad |= b, v = v * 100 + b;
+        b = tab[p[2]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 3:
-        b = bcd_val[p[1]], bad |= b, v = v * 100 + b;
+        b = tab[p[1]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 2:
-        b = bcd_val[p[0]], bad |= b, v = v * 100 + b;
+        b = tab[p[0]], bad |= b, v = v * 100 + b;
         /* fall through */
     case 1:
         break;
     default:
         for (size_t i = n - 1; i-- > 0;) {
-            b = bcd_val[p[i]], bad |= b;
+            b = tab[p[i]], bad |= b;
             v = v * 100 + b;
         }
         break;
     }
-    if (bad & 0x80)
-        return MH_EBADBCD;
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return 0;
+    *out = neg ? -(int64_t)v : (int64_t)v; /* set either way: the caller's store needs no branch */
+    return bad & 0x80 ? MH_EBADBCD : 0;
+}
+
+static inline int decode_bcd(const uint8_t *p, size_t n, int is_signed, int64_t *out)
+{
+    return decode_bcd_at(p, n, is_signed, 0, bcd_val, out);
 }
 
 int dlt645_value_decode(enum dlt645_fmt fmt, unsigned decimals, const uint8_t *p, size_t n,
@@ -398,102 +407,237 @@ static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8
     return off == len ? (int)count : MH_EBADLEN;
 }
 
-int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
-                         struct dlt645_value *out, size_t max)
+/*
+ * How the values of a block follow each other: the first value's tariff,
+ * phase and item, and what each adds per value. Blocks step one of
+ * tariff (total, tariff 1, 2 ...), phase (A, B, C or total, A, B, C) or
+ * item (status words 1..7); their items then grow by a constant (E by 1,
+ * OBIS C by 20 per phase: phase_item), except the phase angles and device
+ * items, which take the exact path (items_exact).
+ */
+struct steps {
+    unsigned tariff, phase, settle, dt, dp;
+    uint32_t item, di;
+    int linear; /* item of value k = item + k * di */
+};
+
+/* Exact items of a stepped block (phase_item per value), for what is not linear. */
+static void items_exact(const struct dlt645_di_def *d, const struct steps *s, unsigned step_item,
+                        struct dlt645_value *out, size_t count)
 {
-    const struct dlt645_di_def *d = dlt645_di_find(di, ed);
-    if (!d)
-        return MH_EUNKNOWN;
-    if (d->fmt == DLT645_FMT_RECORD)
-        return decode_record(d, di, plain, len, out, max);
-    if (d->fmt == DLT645_FMT_LOAD)
-        return dlt645_load_decode(plain, len, 0, out, max);
-    int block = is_block(d, di);
-    /* 1997 block replies end with AA (never a BCD digit). */
-    if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && plain[len - 1] == 0xAA)
-        len--;
-    size_t per = d->bytes;
-    /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
-    size_t count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
-    if (len == 0 || count * per != len || (!block && count != 1))
-        return MH_EBADLEN;
-    if (count > max)
-        count = max;
-
-    /* Parameters from the identifier: the first value's tariff / phase, and whether blocks step them. */
-    unsigned f = d->flags, tariff = 0, phase = 0, settle = 0, step_tariff = 0, step_phase = 0, step_item = 0;
-    if (ed == DLT645_1997) {
-        unsigned low = di & 0x0F;
-        if (f & DLT645_DI_1997_TARIFF)
-            tariff = low == 0x0F ? (step_tariff = 1, 0) : low;
-        if (f & DLT645_DI_1997_PHASE)
-            phase = low == 0x0F ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : low;
-        if (f & DLT645_DI_1997_MONTH)
-            settle = ((di >> 8) & 0x0C) >> 2;
-    } else {
-        unsigned di1 = (di >> 8) & 0xFF;
-        if (f & (DLT645_DI_SETTLE | DLT645_DI_LAST_N))
-            settle = di & 0xFF;
-        if (f & DLT645_DI_TARIFF)
-            tariff = di1 == 0xFF ? (step_tariff = 1, 0) : di1;
-        else if ((f & DLT645_DI_BLOCK) && (f & DLT645_DI_FREEZE))
-            step_tariff = 1; /* frozen energy and demand: total, tariff 1, 2 ... */
-        if (f & DLT645_DI_PHASE_DI1)
-            phase = di1 == 0xFF ? (step_phase = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : di1;
-        if (d->fmt == DLT645_FMT_BITS && (f & DLT645_DI_BLOCK))
-            step_item = 1; /* status words 1..7 */
-    }
-
-    /* Numbers first, in a loop of their own (the common case, kept tight), then what they are. */
-    const uint8_t *p = plain;
-    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-        int is_signed = d->fmt == DLT645_FMT_SBCD, exp = -(int)d->decimals;
-        for (size_t k = 0; k < count; k++, p += per) {
-            struct dlt645_value *v = &out[k];
-            int64_t m;
-            v->raw = p;
-            v->raw_len = (uint16_t)per;
-            if (decode_bcd(p, per, is_signed, &m) == 0) {
-                v->kind = DLT645_V_NUM;
-                v->num = mh_dec_make(m, exp);
-            } else {
-                v->kind = DLT645_V_NODATA;
-            }
-        }
-    } else {
-        for (size_t k = 0; k < count; k++, p += per)
-            dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, p, per, &out[k]);
-    }
     uint32_t item = d->item;
-    uint8_t unit = d->unit;
-    if (!(step_tariff | step_phase | step_item)) {
-        if (item && phase)
-            item = phase_item(item, phase_base(item), phase);
-        if (item && tariff)
-            item = MH_OBIS_TARIFF(item, tariff);
-        for (size_t k = 0; k < count; k++) {
-            struct dlt645_value *v = &out[k];
-            v->tariff = (uint8_t)tariff, v->phase = (uint8_t)phase, v->settlement = (uint8_t)settle, v->unit = unit;
-            v->item = item;
-            v->name = NULL;
-        }
-        return (int)count;
-    }
     unsigned base = phase_base(item);
     for (size_t k = 0; k < count; k++) {
-        struct dlt645_value *v = &out[k];
-        unsigned t = step_tariff ? tariff + (unsigned)k : tariff, ph = step_phase ? phase + (unsigned)k : phase;
+        unsigned t = s->tariff + s->dt * (unsigned)k, ph = s->phase + s->dp * (unsigned)k;
         uint32_t it = item;
         if (it) {
             it = phase_item(it + (step_item ? (uint32_t)k : 0), base, ph);
             if (t && it)
                 it = MH_OBIS_TARIFF(it, t);
         }
-        v->tariff = (uint8_t)t, v->phase = (uint8_t)ph, v->settlement = (uint8_t)settle, v->unit = unit;
-        v->item = it;
-        v->name = NULL;
+        out[k].item = it;
     }
+}
+
+/* Parameters from the identifier (flags in dlt645.h) and how a block of count values steps them. */
+static unsigned block_steps(const struct dlt645_di_def *d, uint32_t di, enum dlt645_edition ed, size_t count,
+                            struct steps *s)
+{
+    unsigned f = d->flags, step_item = 0;
+    *s = (struct steps){0};
+    if (ed == DLT645_1997) {
+        unsigned low = di & 0x0F;
+        if (f & DLT645_DI_1997_TARIFF)
+            s->tariff = low == 0x0F ? (s->dt = 1, 0) : low;
+        if (f & DLT645_DI_1997_PHASE)
+            s->phase = low == 0x0F ? (s->dp = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : low;
+        if (f & DLT645_DI_1997_MONTH)
+            s->settle = ((di >> 8) & 0x0C) >> 2;
+    } else {
+        unsigned di1 = (di >> 8) & 0xFF;
+        if (f & (DLT645_DI_SETTLE | DLT645_DI_LAST_N))
+            s->settle = di & 0xFF;
+        if (f & DLT645_DI_TARIFF)
+            s->tariff = di1 == 0xFF ? (s->dt = 1, 0) : di1;
+        else if ((f & DLT645_DI_BLOCK) && (f & DLT645_DI_FREEZE))
+            s->dt = 1; /* frozen energy and demand: total, tariff 1, 2 ... */
+        if (f & DLT645_DI_PHASE_DI1)
+            s->phase = di1 == 0xFF ? (s->dp = 1, (f & DLT645_DI_PHASE_TOTAL) ? 0 : 1) : di1;
+        if (d->fmt == DLT645_FMT_BITS && (f & DLT645_DI_BLOCK))
+            step_item = 1; /* status words 1..7 */
+    }
+    uint32_t item = d->item;
+    s->linear = 1;
+    if (!item)
+        return step_item;
+    if (!(s->dt | s->dp | step_item)) {
+        if (s->phase)
+            item = phase_item(item, phase_base(item), s->phase);
+        if (item && s->tariff)
+            item = MH_OBIS_TARIFF(item, s->tariff);
+        s->item = item;
+        return 0;
+    }
+    /* One step at a time, each linear only where the item's fields cannot overflow. */
+    item = phase_item(item, phase_base(item), s->phase);
+    if (item && s->tariff)
+        item = MH_OBIS_TARIFF(item, s->tariff);
+    s->item = item;
+    if (s->dt && !s->dp && !step_item)
+        s->di = 1, s->linear = item && MH_OBIS_E(item) == 0 && count <= 256;
+    else if (s->dp && !s->dt && !step_item)
+        s->di = (uint32_t)20 << 16,
+        s->linear = item && MH_OBIS_A(item) == 1 && d->item != MH_ITEM_ANG_I1_U1 && !s->tariff &&
+                    MH_OBIS_C(item) == phase_base(d->item) + 20 * s->phase &&
+                    phase_base(d->item) + 20 * (s->phase + count - 1) <= 0xFF;
+    else if (step_item && !s->dt && !s->dp)
+        s->di = 1, s->linear = !s->phase && !s->tariff; /* exact: the item itself counts up */
+    else
+        s->linear = 0;
+    return step_item;
+}
+
+/* What a value is: tariff, phase, settlement, unit and item of value k (linear steps; items_exact fixes the rest). */
+static inline void value_what(const struct dlt645_di_def *d, const struct steps *s, size_t k, struct dlt645_value *v)
+{
+    v->tariff = (uint8_t)(s->tariff + s->dt * k), v->phase = (uint8_t)(s->phase + s->dp * k);
+    v->settlement = (uint8_t)s->settle, v->unit = d->unit;
+    v->item = s->linear ? s->item + s->di * (uint32_t)k : 0;
+    v->name = NULL;
+}
+
+/* count BCD / SBCD numbers of per bytes each, read less off (inlined per width). */
+static inline void num_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+                             uint8_t off, struct dlt645_value *out, size_t count)
+{
+    int is_signed = d->fmt == DLT645_FMT_SBCD;
+    int8_t exp = (int8_t)-(int)d->decimals;
+    const uint8_t *tab = off ? bcd_wire : bcd_val;
+    for (size_t k = 0; k < count; k++, p += per) {
+        struct dlt645_value *v = &out[k];
+        int64_t m;
+        v->kind = decode_bcd_at(p, per, is_signed, off, tab, &m) == 0 ? DLT645_V_NUM : DLT645_V_NODATA;
+        v->num.m = m;
+        v->num.exp = exp;
+        v->raw = p;
+        v->raw_len = (uint16_t)per;
+        value_what(d, s, k, v);
+    }
+}
+
+/*
+ * Values of the other formats (demand, times, bits ...), one
+ * dlt645_value_decode each; from the wire (off 0x33) through a plain copy
+ * of the value's bytes, raw then pointing back at the wire.
+ */
+static void other_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+                        uint8_t off, struct dlt645_value *out, size_t count)
+{
+    uint8_t plain[UINT8_MAX];
+    for (size_t k = 0; k < count; k++, p += per) {
+        const uint8_t *q = p;
+        if (off) {
+            for (size_t i = 0; i < per; i++)
+                plain[i] = (uint8_t)(p[i] - off);
+            q = plain;
+        }
+        dlt645_value_decode((enum dlt645_fmt)d->fmt, d->decimals, q, per, &out[k]);
+        out[k].raw = p;
+        value_what(d, s, k, &out[k]);
+    }
+}
+
+/* Records and load records from the wire: decoded from a plain copy, raw pointed back at the wire. */
+static int whole_from_wire(const struct dlt645_di_def *d, uint32_t di, const uint8_t *wire, size_t len,
+                           struct dlt645_value *out, size_t max)
+{
+    uint8_t plain[DLT645_MAX_DATA];
+    if (len > sizeof plain)
+        return MH_EBADLEN; /* a frame's data never is */
+    for (size_t i = 0; i < len; i++)
+        plain[i] = (uint8_t)(wire[i] - 0x33);
+    int n = d->fmt == DLT645_FMT_RECORD ? decode_record(d, di, plain, len, out, max)
+                                        : dlt645_load_decode(plain, len, 0, out, max);
+    for (int k = 0; k < n; k++)
+        out[k].raw = wire + (out[k].raw - plain);
+    return n;
+}
+
+/* The values of a response's data p (len bytes, each less off), under the dictionary. */
+static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size_t len, uint8_t off,
+                     struct dlt645_value *out, size_t max)
+{
+    const struct dlt645_di_def *d = dlt645_di_find(di, ed);
+    if (!d)
+        return MH_EUNKNOWN;
+    if (d->fmt == DLT645_FMT_RECORD || d->fmt == DLT645_FMT_LOAD) {
+        if (off)
+            return whole_from_wire(d, di, p, len, out, max);
+        return d->fmt == DLT645_FMT_RECORD ? decode_record(d, di, p, len, out, max)
+                                           : dlt645_load_decode(p, len, 0, out, max);
+    }
+    int block = is_block(d, di);
+    /* 1997 block replies end with AA (never a BCD digit). */
+    if (block && (d->flags & DLT645_DI_BLOCK_END_AA) && len > 0 && (uint8_t)(p[len - 1] - off) == 0xAA)
+        len--;
+    size_t per = d->bytes, count = 1;
+    if (!block) {
+        if (len != per || len == 0)
+            return MH_EBADLEN;
+    } else {
+        /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
+        count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+        if (len == 0 || count * per != len)
+            return MH_EBADLEN;
+    }
+    if (count > max)
+        count = max;
+
+    struct steps s;
+    unsigned step_item = block_steps(d, di, ed, count, &s);
+    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
+        /* The common case: a width the compiler knows, so the digits are unrolled. */
+        switch (per) {
+        case 4:
+            num_block(d, &s, p, 4, off, out, count);
+            break;
+        case 3:
+            num_block(d, &s, p, 3, off, out, count);
+            break;
+        case 2:
+            num_block(d, &s, p, 2, off, out, count);
+            break;
+        default:
+            num_block(d, &s, p, per, off, out, count);
+            break;
+        }
+    } else {
+        other_block(d, &s, p, per, off, out, count);
+    }
+    if (!s.linear)
+        items_exact(d, &s, step_item, out, count);
     return (int)count;
+}
+
+int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
+                         struct dlt645_value *out, size_t max)
+{
+    return values_at(di, ed, plain, len, 0, out, max);
+}
+
+int dlt645_frame_values(const struct dlt645_frame *f, enum dlt645_edition ed, uint32_t *di,
+                        struct dlt645_value *out, size_t max)
+{
+    const uint8_t *p = f->data;
+    size_t dil = ed == DLT645_1997 ? 2 : 4;
+    if (f->len < dil)
+        return MH_EBADLEN;
+    /* The identifier less 0x33 per byte, all at once: bit 7 set first so no byte borrows from the next. */
+    uint32_t x = (uint32_t)p[0] | (uint32_t)p[1] << 8, high = 0x8080u, offset = 0x3333u;
+    if (dil == 4)
+        x |= (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24, high = 0x80808080u, offset = 0x33333333u;
+    *di = ((x | high) - offset) ^ (~x & high);
+    return values_at(*di, ed, p + dil, f->len - dil, 0x33, out, max);
 }
 
 int dlt645_values_encode(uint32_t di, enum dlt645_edition ed, const struct dlt645_value *v, size_t n,

@@ -165,6 +165,62 @@ static uint32_t concrete_di(const struct dlt645_di_def *d, int block)
     return di;
 }
 
+/*
+ * The same data inside a read response, decoded straight from the wire
+ * (dlt645_frame_values): the identifier, the count and every value agree
+ * with dlt645_values_decode field by field, and raw points at the same
+ * bytes as they are on the wire (+0x33).
+ */
+static void same_from_wire(uint32_t di, enum dlt645_edition ed, const uint8_t *data, size_t len,
+                           const struct dlt645_value *plain_vals, int count)
+{
+    static const uint8_t addr[6] = {0x61, 0x10, 0x01, 0x30, 0x12, 0x15};
+    size_t dil = ed == DLT645_1997 ? 2 : 4;
+    if (len + dil > DLT645_MAX_DATA)
+        return; /* does not fit one frame */
+    uint8_t field[DLT645_MAX_DATA], buf[300];
+    for (size_t i = 0; i < dil; i++)
+        field[i] = (uint8_t)(di >> (8 * i));
+    memcpy(field + dil, data, len);
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    uint8_t ctrl = DLT645_CTRL_DIR | (ed == DLT645_1997 ? DLT645_97_READ : DLT645_READ);
+    assert_int_equal(dlt645_frame_encode(&w, 0, addr, ctrl, field, dil + len), 0);
+    struct mh_frame_span sp;
+    struct dlt645_frame f;
+    assert_int_equal(dlt645_frame_next(buf, mh_wr_len(&w), &sp, &f), 1);
+    struct dlt645_value v[40];
+    uint32_t got_di = 0;
+    int n = dlt645_frame_values(&f, ed, &got_di, v, 40);
+    if (n != count)
+        fail_msg("DI %08X: %d values from the wire, %d from plain data", di, n, count);
+    assert_int_equal(got_di, di);
+    for (int k = 0; k < n; k++) {
+        const struct dlt645_value *a = &plain_vals[k], *b = &v[k];
+        assert_int_equal(b->kind, a->kind);
+        assert_int_equal(b->tariff, a->tariff);
+        assert_int_equal(b->phase, a->phase);
+        assert_int_equal(b->settlement, a->settlement);
+        assert_int_equal(b->unit, a->unit);
+        assert_int_equal(b->item, a->item);
+        assert_ptr_equal(b->name, a->name);
+        assert_int_equal(b->raw_len, a->raw_len);
+        assert_ptr_equal(b->raw, f.data + dil + (a->raw - data));
+        for (size_t i = 0; i < a->raw_len; i++)
+            assert_int_equal(b->raw[i], (uint8_t)(a->raw[i] + 0x33));
+        if (a->kind == DLT645_V_NUM || a->kind == DLT645_V_NUM_TIME) {
+            assert_int_equal(b->num.m, a->num.m);
+            assert_int_equal(b->num.exp, a->num.exp);
+        }
+        if (a->kind == DLT645_V_TIME || a->kind == DLT645_V_NUM_TIME)
+            assert_memory_equal(&b->time, &a->time, sizeof a->time);
+        if (a->kind == DLT645_V_BITS)
+            assert_int_equal(b->bits, a->bits);
+        if (a->kind == DLT645_V_ADDRESS)
+            assert_string_equal(b->text, a->text);
+    }
+}
+
 /* Encode in[0..n) under di, decode, compare, encode again: the bytes must agree. */
 static void round_trip(const struct dlt645_di_def *d, uint32_t di, const struct dlt645_value *in, size_t n)
 {
@@ -180,6 +236,7 @@ static void round_trip(const struct dlt645_di_def *d, uint32_t di, const struct 
     int got = dlt645_values_decode(di, ed, data, (size_t)len, out, 40);
     if (got != (int)n)
         fail_msg("DI %08X (%s): %d values back, expected %zu", di, d->name, got, n);
+    same_from_wire(di, ed, data, (size_t)len, out, got);
     int len2 = dlt645_values_encode(di, ed, out, n, again, sizeof again);
     if (len2 != len || memcmp(again, data, (size_t)len) != 0)
         fail_msg("DI %08X (%s): decoded values encode to other bytes", di, d->name);
@@ -232,6 +289,7 @@ static void load_round_trip(const struct dlt645_di_def *d)
     int n = dlt645_values_decode(d->di, DLT645_2007, load_rec, sizeof load_rec, v, 40);
     if (n != 1 + 7 + 4 + 2)
         fail_msg("DI %08X (%s): %d values from the load record", d->di, d->name, n);
+    same_from_wire(d->di, DLT645_2007, load_rec, sizeof load_rec, v, n);
     int len = dlt645_values_encode(d->di, DLT645_2007, v, (size_t)n, data, sizeof data);
     assert_int_equal(len, sizeof load_rec);
     assert_memory_equal(data, load_rec, 2);
