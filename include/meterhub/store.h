@@ -4,8 +4,8 @@
  * database.
  *
  * A store is opened from a URI; the scheme picks the backend ("sqlite:PATH"
- * or a plain path: an SQLite file; "postgres://..." is reserved for the
- * PostgreSQL backend and answers MH_ENOTSUP until it exists). Nothing above
+ * or a plain path: an SQLite file; "postgres://..." or "postgresql://...":
+ * a PostgreSQL database, the URI handed to libpq as it is). Nothing above
  * this header knows which backend it talks to.
  *
  * Readings are written by one writer thread per store: any thread appends

@@ -1,0 +1,336 @@
+/*
+ * PostgreSQL backend: storing batches of readings (writer thread) and
+ * reading them back (pool).
+ *
+ * A batch is one transaction:
+ *   1. the readings, sorted by key (arrival order among equal keys), are
+ *      COPYed in binary into the session's temporary mh_stage, each with
+ *      its round: the occurrence of its key in the batch (1, 2, ...);
+ *   2. INSERT ... SELECT the first round ON CONFLICT DO NOTHING: a new key
+ *      costs that one insert (the common case: nothing more is run when
+ *      every key was new);
+ *   3. for keys that were already stored, and for each further round, one
+ *      statement counts duplicates (same value by value, 12.30 = 12.3, and
+ *      same quality) and conflicts, and lets a conflicting reading replace
+ *      the row when it was received later, counting a revision: exactly
+ *      the SQLite backend's outcome and counts;
+ *   4. COMMIT, durable (synchronous_commit, pg_db.c) before the writer
+ *      runs the callbacks.
+ * When the connection is lost (the server restarted), nothing of the
+ * batch is committed, or, if COMMIT itself was cut off, possibly all of
+ * it; either way the batch is sent again on a new connection once the
+ * server answers (storing is idempotent), while readings wait in the
+ * writer's bounded queue and appenders feel back-pressure. A batch the
+ * server refuses for any other reason fails as a whole.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "pg_int.h"
+
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 2000
+
+/* Binary COPY fields (PostgreSQL manual, COPY "Binary Format"): length, then big-endian. */
+static char *put16(char *p, uint16_t v)
+{
+    v = htons(v);
+    memcpy(p, &v, 2);
+    return p + 2;
+}
+
+static char *put32(char *p, uint32_t v)
+{
+    v = htonl(v);
+    memcpy(p, &v, 4);
+    return p + 4;
+}
+
+static char *put64(char *p, uint64_t v)
+{
+    p = put32(p, (uint32_t)(v >> 32));
+    return put32(p, (uint32_t)v);
+}
+
+static char *f16(char *p, int v)
+{
+    return put16(put32(p, 2), (uint16_t)(int16_t)v);
+}
+
+static char *f64(char *p, int64_t v)
+{
+    return put64(put32(p, 8), (uint64_t)v);
+}
+
+#define COPY_HEADER "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0"
+#define COPY_HEADER_LEN 19
+#define TUPLE_MAX (2 + 10 * 12)
+
+long pg_copy_encode(const struct store_reading *const *r, const uint8_t *round, size_t n,
+                    int with_round, char **buf, size_t *cap)
+{
+    size_t need = COPY_HEADER_LEN + n * TUPLE_MAX + 2;
+    if (need > *cap) {
+        char *b = realloc(*buf, need);
+        if (!b)
+            return MH_ENOMEM;
+        *buf = b;
+        *cap = need;
+    }
+    char *p = *buf;
+    memcpy(p, COPY_HEADER, COPY_HEADER_LEN);
+    p += COPY_HEADER_LEN;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_reading *x = r[i];
+        p = put16(p, with_round ? 10 : 9);
+        if (with_round)
+            p = f16(p, round ? round[i] : 1);
+        p = f64(p, x->meter);
+        p = f64(p, x->item);
+        p = f64(p, x->t);
+        p = f64(p, x->value.m);
+        p = f16(p, x->value.exp);
+        p = f16(p, x->quality);
+        p = f16(p, x->protocol);
+        p = f64(p, x->terminal);
+        p = f64(p, x->received_ms);
+    }
+    p = put16(p, 0xFFFF);
+    return (long)(p - *buf);
+}
+
+/* Sort the batch and number each key's occurrences; returns the number of rounds. */
+static int prepare_batch(struct store_be *be, const struct store_reading *r, size_t n)
+{
+    if (n > be->sorted_cap) {
+        const struct store_reading **p = realloc(be->sorted, n * sizeof *p);
+        uint8_t *q = p ? realloc(be->round, n) : NULL;
+        if (p)
+            be->sorted = p;
+        if (!q)
+            return MH_ENOMEM;
+        be->round = q;
+        be->sorted_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        be->sorted[i] = &r[i];
+    qsort(be->sorted, n, sizeof *be->sorted, store_reading_key_cmp);
+    int rounds = n ? 1 : 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct store_reading *a = be->sorted[i], *b = i ? be->sorted[i - 1] : NULL;
+        int same = b && a->meter == b->meter && a->item == b->item && a->t == b->t;
+        /* past 255 repeats of one key in a batch the later ones share a round: not a real case */
+        be->round[i] = (uint8_t)(same && be->round[i - 1] < 255 ? be->round[i - 1] + 1 : 1);
+        if (be->round[i] > rounds)
+            rounds = be->round[i];
+    }
+    return rounds;
+}
+
+static int copy_in(struct pg_conn *w, const char *buf, long len)
+{
+    PGresult *res = PQexec(w->c,
+                           "COPY mh_stage (round, meter_id, item, data_time, mantissa, exponent,"
+                           " quality, protocol, terminal_id, received_ms) FROM STDIN (FORMAT binary)");
+    int ok = PQresultStatus(res) == PGRES_COPY_IN;
+    int rc = ok ? 0 : pg_check(w, res, "COPY");
+    PQclear(res);
+    if (!ok)
+        return rc < 0 ? rc : MH_EIO;
+    if (PQputCopyData(w->c, buf, (int)len) != 1 || PQputCopyEnd(w->c, NULL) != 1)
+        return MH_EIO;
+    rc = 0;
+    while ((res = PQgetResult(w->c)) != NULL) {
+        if (rc == 0)
+            rc = pg_check(w, res, "COPY");
+        PQclear(res);
+    }
+    return rc;
+}
+
+/* Round k's keys that were stored already: count, and replace with the later received. */
+static int resolve(struct pg_conn *w, int k, int only_old, struct store_batch_result *acc)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, k);
+    pp_i64(&p, only_old);
+    PGresult *res = pg_exec(w, PQ_W_RESOLVE, &p);
+    int rc = pg_check(w, res, "resolving existing readings");
+    if (rc == 0) {
+        acc->duplicates += (uint64_t)pg_i64(res, 0, 0);
+        acc->conflicts += (uint64_t)pg_i64(res, 0, 1);
+    }
+    PQclear(res);
+    return rc;
+}
+
+static int write_once(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
+{
+    struct pg_conn *w = &be->w;
+    struct store_batch_result acc = {0};
+    long len = pg_copy_encode(be->sorted, be->round, n, 1, &be->copybuf, &be->copycap);
+    if (len < 0)
+        return (int)len;
+    int rc = pg_partitions_ensure(be, be->sorted, n);
+    if (rc == 0)
+        rc = pg_simple(w, "BEGIN");
+    if (rc == 0)
+        rc = copy_in(w, be->copybuf, len);
+    size_t first = 0;
+    for (size_t i = 0; i < n; i++)
+        first += be->round[i] == 1;
+    if (rc == 0) {
+        PGresult *res = pg_exec(w, PQ_W_INSERT_NEW, NULL);
+        rc = pg_check(w, res, "inserting readings");
+        if (rc == 0)
+            acc.stored = (uint64_t)pg_changed(res);
+        PQclear(res);
+    }
+    /*
+     * Resolving joins the staged rows with readings by key: force index
+     * probes, which a temporary table without statistics may not get.
+     */
+    if (rc == 0 && (acc.stored < first || rounds > 1))
+        rc = pg_simple(w, "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
+    if (rc == 0 && acc.stored < first)
+        rc = resolve(w, 1, 1, &acc);
+    for (int k = 2; k <= rounds && rc == 0; k++)
+        rc = resolve(w, k, 0, &acc);
+    if (rc == 0)
+        rc = pg_simple(w, "COMMIT");
+    if (rc < 0) {
+        if (!pg_lost(w))
+            pg_simple(w, "ROLLBACK");
+        return rc;
+    }
+    *out = acc;
+    return 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int pg_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
+                      struct store_batch_result *res)
+{
+    int rounds = prepare_batch(be, r, n);
+    if (rounds <= 0)
+        return rounds;
+    int delay = RETRY_FIRST_MS;
+    for (;;) {
+        int rc = pg_lost(&be->w) ? MH_EIO : write_once(be, n, rounds, res);
+        if (rc == 0 || !pg_lost(&be->w))
+            return rc;
+        /* The server went away: wait for it and send the whole batch again. */
+        mh_warn("store", "postgres: connection lost, batch of %zu readings retried in %d ms", n,
+                delay);
+        sleep_ms(delay);
+        delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
+        if (pg_reconnect(&be->w, be->relaxed) == 0 && pg_writer_session(be) < 0)
+            PQreset(be->w.c); /* try the whole session again next time */
+    }
+}
+
+/* ---- queries ---- */
+
+/* Columns data_time .. received_ms of a row into out (key fields from the caller). */
+static void row_reading(const PGresult *res, int row, int64_t meter, uint32_t item,
+                        struct store_reading *out)
+{
+    memset(out, 0, sizeof *out);
+    out->meter = meter;
+    out->item = item;
+    out->t = pg_i64(res, row, 0);
+    out->value = mh_dec_make(pg_i64(res, row, 1), (int)pg_i64(res, row, 2));
+    out->quality = (uint8_t)pg_i64(res, row, 3);
+    out->protocol = (uint8_t)pg_i64(res, row, 4);
+    out->terminal = pg_i64(res, row, 5);
+    out->received_ms = pg_i64(res, row, 6);
+}
+
+struct rows_out {
+    int64_t meter;
+    uint32_t item;
+    void *out;
+    size_t cap;
+};
+
+static int range_rows(void *ctx, const PGresult *res)
+{
+    struct rows_out *o = ctx;
+    int n = PQntuples(res);
+    struct store_reading *out = o->out;
+    for (int i = 0; i < n && (size_t)i < o->cap; i++)
+        row_reading(res, i, o->meter, o->item, &out[i]);
+    return (size_t)n < o->cap ? n : (int)o->cap;
+}
+
+static int64_t cap_limit(size_t cap)
+{
+    return (int64_t)(cap > INT32_MAX ? INT32_MAX : cap);
+}
+
+int pg_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,
+                      struct store_reading *out, size_t cap)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, meter);
+    pp_i64(&p, item);
+    pp_i64(&p, from);
+    pp_i64(&p, to);
+    pp_i64(&p, cap_limit(cap));
+    struct rows_out o = {meter, item, out, cap};
+    return pg_one(be, PQ_RANGE, &p, range_rows, &o);
+}
+
+static int latest_row(void *ctx, const PGresult *res)
+{
+    struct rows_out *o = ctx;
+    if (PQntuples(res) < 1)
+        return MH_ENOENT;
+    row_reading(res, 0, o->meter, o->item, o->out);
+    return 0;
+}
+
+int pg_reading_latest(struct store_be *be, int64_t meter, uint32_t item, struct store_reading *out)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, meter);
+    pp_i64(&p, item);
+    struct rows_out o = {meter, item, out, 1};
+    return pg_one(be, PQ_LATEST, &p, latest_row, &o);
+}
+
+static int missing_rows(void *ctx, const PGresult *res)
+{
+    struct rows_out *o = ctx;
+    struct store_meter_ref *out = o->out;
+    int n = PQntuples(res);
+    for (int i = 0; i < n && (size_t)i < o->cap; i++) {
+        out[i].meter = pg_i64(res, i, 0);
+        out[i].terminal = pg_i64(res, i, 1);
+        out[i].pn = (uint16_t)pg_i64(res, i, 2);
+        out[i].address = (uint64_t)pg_i64(res, i, 3);
+    }
+    return (size_t)n < o->cap ? n : (int)o->cap;
+}
+
+int pg_readings_missing(struct store_be *be, uint32_t item, int64_t from, int64_t to, int64_t after,
+                        struct store_meter_ref *out, size_t cap)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, item);
+    pp_i64(&p, from);
+    pp_i64(&p, to);
+    pp_i64(&p, after);
+    pp_i64(&p, cap_limit(cap));
+    struct rows_out o = {0, 0, out, cap};
+    return pg_one(be, PQ_MISSING, &p, missing_rows, &o);
+}
