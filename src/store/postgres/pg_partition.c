@@ -8,8 +8,8 @@
  * monthly partition without scanning it.
  *
  * Partitions are made ahead of the data: at open, this month's and the
- * next PG_MONTHS_AHEAD; and before a batch is written, any month it holds
- * that has none yet (plus the month after it). Each is created by the
+ * next PG_MONTHS_AHEAD; and before a batch is written, every month it
+ * holds and the month after each, when they have none yet. Each is created by the
  * schema's mh_readings_partition() in its own short transaction, outside
  * the batch's: CREATE TABLE ... PARTITION OF locks the parent briefly,
  * which happens once a month rather than at every batch. The writer keeps
@@ -99,13 +99,23 @@ int pg_partitions_ahead(struct store_be *be, int64_t now)
 
 int pg_partitions_ensure(struct store_be *be, const struct store_reading *const *r, size_t n)
 {
+    /*
+     * A batch's readings are in key order, so data times come in runs of
+     * one meter's months: check a month (and the one after it) only when
+     * a reading leaves the month of the one before.
+     */
     int rc = 0;
+    struct pg_span last = {0, 0};
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (known(be, r[i]->t))
+        int64_t t = r[i]->t;
+        if (t >= last.lo && t < last.hi)
             continue;
-        rc = ensure(be, r[i]->t);
+        if (t < SPAN_LO || t >= SPAN_HI)
+            continue; /* the default partition */
+        last = month_of(t, 0);
+        rc = ensure(be, t);
         if (rc == 0)
-            rc = ensure(be, month_of(r[i]->t, 1).lo);
+            rc = ensure(be, last.hi);
     }
     return rc;
 }
