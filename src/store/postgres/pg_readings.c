@@ -2,13 +2,17 @@
  * PostgreSQL backend: storing batches of readings (writer thread) and
  * reading them back (pool).
  *
- * A batch is one transaction:
- *   1. the readings, sorted by key (arrival order among equal keys), are
- *      COPYed in binary into the session's temporary mh_stage, each with
- *      its round: the occurrence of its key in the batch (1, 2, ...);
+ * A batch is sorted by key (arrival order among equal keys). When no key
+ * repeats within it, it is first COPYed in binary straight into readings
+ * in one transaction (write_direct): when every key is new, the common
+ * case, that is all. A key already stored makes that COPY fail with a
+ * unique violation; it is rolled back and the batch, like one with a key
+ * repeated, takes the staging path, one transaction:
+ *   1. the readings are COPYed in binary into the session's temporary
+ *      mh_stage, each with its round: the occurrence of its key in the
+ *      batch (1, 2, ...);
  *   2. INSERT ... SELECT the first round ON CONFLICT DO NOTHING: a new key
- *      costs that one insert (the common case: nothing more is run when
- *      every key was new);
+ *      costs that one insert;
  *   3. for keys that were already stored, and for each further round, one
  *      statement counts duplicates (same value by value, 12.30 = 12.3, and
  *      same quality) and conflicts, and lets a conflicting reading replace
@@ -24,6 +28,7 @@
  * server refuses for any other reason fails as a whole.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -131,11 +136,19 @@ static int prepare_batch(struct store_be *be, const struct store_reading *r, siz
     return rounds;
 }
 
-static int copy_in(struct pg_conn *w, const char *buf, long len)
+#define STAGE_COLUMNS                                                                          \
+    "meter_id, item, data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+
+/*
+ * COPY len bytes of binary rows into `into`. A duplicate key (SQLSTATE
+ * 23505, only possible straight into readings) is not logged: it sends
+ * the batch down the resolving path, and *dup is set.
+ */
+static int copy_in(struct pg_conn *w, const char *into, const char *buf, long len, int *dup)
 {
-    PGresult *res = PQexec(w->c,
-                           "COPY mh_stage (round, meter_id, item, data_time, mantissa, exponent,"
-                           " quality, protocol, terminal_id, received_ms) FROM STDIN (FORMAT binary)");
+    char text[256];
+    snprintf(text, sizeof text, "COPY %s FROM STDIN (FORMAT binary)", into);
+    PGresult *res = PQexec(w->c, text);
     int ok = PQresultStatus(res) == PGRES_COPY_IN;
     int rc = ok ? 0 : pg_check(w, res, "COPY");
     PQclear(res);
@@ -145,8 +158,13 @@ static int copy_in(struct pg_conn *w, const char *buf, long len)
         return MH_EIO;
     rc = 0;
     while ((res = PQgetResult(w->c)) != NULL) {
-        if (rc == 0)
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (rc == 0 && dup && state && strcmp(state, "23505") == 0) {
+            *dup = 1;
+            rc = MH_EINVAL;
+        } else if (rc == 0) {
             rc = pg_check(w, res, "COPY");
+        }
         PQclear(res);
     }
     return rc;
@@ -168,18 +186,45 @@ static int resolve(struct pg_conn *w, int k, int only_old, struct store_batch_re
     return rc;
 }
 
-static int write_once(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
+/*
+ * The common case first: every key of the batch is new. The batch is then
+ * COPYed straight into readings, PostgreSQL's fastest way in (rows are
+ * written in multi-row buffers, not one INSERT at a time). A key that
+ * exists fails the COPY with a unique violation, the transaction is rolled
+ * back and the batch goes through the staging table instead. Returns 0,
+ * 1 when the batch must take the staging path, or MH_E*.
+ */
+static int write_direct(struct store_be *be, size_t n, struct store_batch_result *out)
+{
+    struct pg_conn *w = &be->w;
+    long len = pg_copy_encode(be->sorted, NULL, n, 0, &be->copybuf, &be->copycap);
+    if (len < 0)
+        return (int)len;
+    int dup = 0, rc = pg_simple(w, "BEGIN");
+    if (rc == 0)
+        rc = copy_in(w, "readings (" STAGE_COLUMNS ")", be->copybuf, len, &dup);
+    if (rc == 0)
+        rc = pg_simple(w, "COMMIT");
+    if (rc < 0 && !pg_lost(w))
+        pg_simple(w, "ROLLBACK");
+    if (rc < 0)
+        return dup && !pg_lost(w) ? 1 : rc;
+    memset(out, 0, sizeof *out);
+    out->stored = n;
+    return 0;
+}
+
+/* Through the staging table: steps 1 to 4 of the header. */
+static int write_staged(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
 {
     struct pg_conn *w = &be->w;
     struct store_batch_result acc = {0};
     long len = pg_copy_encode(be->sorted, be->round, n, 1, &be->copybuf, &be->copycap);
     if (len < 0)
         return (int)len;
-    int rc = pg_partitions_ensure(be, be->sorted, n);
+    int rc = pg_simple(w, "BEGIN");
     if (rc == 0)
-        rc = pg_simple(w, "BEGIN");
-    if (rc == 0)
-        rc = copy_in(w, be->copybuf, len);
+        rc = copy_in(w, "mh_stage (round, " STAGE_COLUMNS ")", be->copybuf, len, NULL);
     size_t first = 0;
     for (size_t i = 0; i < n; i++)
         first += be->round[i] == 1;
@@ -209,6 +254,16 @@ static int write_once(struct store_be *be, size_t n, int rounds, struct store_ba
     }
     *out = acc;
     return 0;
+}
+
+static int write_once(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
+{
+    int rc = pg_partitions_ensure(be, be->sorted, n);
+    if (rc == 0 && rounds == 1)
+        rc = write_direct(be, n, out);
+    else if (rc == 0)
+        rc = 1;
+    return rc == 1 ? write_staged(be, n, rounds, out) : rc;
 }
 
 static void sleep_ms(int ms)
