@@ -12,7 +12,7 @@
  *      mh_stage, each with its round: the occurrence of its key in the
  *      batch (1, 2, ...);
  *   2. INSERT ... SELECT the first round ON CONFLICT DO NOTHING: a new key
- *      costs that one insert;
+ *      costs that one insert; the staged rows it inserted leave round 1;
  *   3. for keys that were already stored, and for each further round, one
  *      statement counts duplicates (same value by value, 12.30 = 12.3, and
  *      same quality) and conflicts, and lets a conflicting reading replace
@@ -171,11 +171,10 @@ static int copy_in(struct pg_conn *w, const char *into, const char *buf, long le
 }
 
 /* Round k's keys that were stored already: count, and replace with the later received. */
-static int resolve(struct pg_conn *w, int k, int only_old, struct store_batch_result *acc)
+static int resolve(struct pg_conn *w, int k, struct store_batch_result *acc)
 {
     struct pg_params p = {0};
     pp_i64(&p, k);
-    pp_i64(&p, only_old);
     PGresult *res = pg_exec(w, PQ_W_RESOLVE, &p);
     int rc = pg_check(w, res, "resolving existing readings");
     if (rc == 0) {
@@ -242,9 +241,9 @@ static int write_staged(struct store_be *be, size_t n, int rounds, struct store_
     if (rc == 0 && (acc.stored < first || rounds > 1))
         rc = pg_simple(w, "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off");
     if (rc == 0 && acc.stored < first)
-        rc = resolve(w, 1, 1, &acc);
+        rc = resolve(w, 1, &acc);
     for (int k = 2; k <= rounds && rc == 0; k++)
-        rc = resolve(w, k, 0, &acc);
+        rc = resolve(w, k, &acc);
     if (rc == 0)
         rc = pg_simple(w, "COMMIT");
     if (rc < 0) {

@@ -93,18 +93,22 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES ($1, $2, $3, $4)",
 
     /*
-     * The batch's first occurrence of each key, copied into mh_stage in key
-     * order: a new key costs this one insert, as in the SQLite backend.
-     * Rows it inserted carry this transaction's xmin, which tells them
-     * apart from keys that already existed (PQ_W_RESOLVE with $2 = 1).
+     * The batch's first occurrence of each key, staged in key order: a new
+     * key costs this one insert. The staged rows it inserted are moved to
+     * round 0, so round 1 keeps only the keys that were already stored.
+     * The row count is the number of readings stored.
      */
-    [PQ_W_INSERT_NEW] = "INSERT INTO readings (meter_id, item, data_time, mantissa, exponent,"
-                        " quality, protocol, terminal_id, received_ms)"
+    [PQ_W_INSERT_NEW] = "WITH ins AS (INSERT INTO readings (meter_id, item, data_time, mantissa,"
+                        " exponent, quality, protocol, terminal_id, received_ms)"
                         " SELECT meter_id, item, data_time, mantissa, exponent, quality, protocol,"
                         " terminal_id, received_ms FROM mh_stage WHERE round = 1"
-                        " ON CONFLICT (meter_id, item, data_time) DO NOTHING",
+                        " ON CONFLICT (meter_id, item, data_time) DO NOTHING"
+                        " RETURNING meter_id, item, data_time)"
+                        " UPDATE mh_stage s SET round = 0 FROM ins WHERE s.round = 1"
+                        " AND s.meter_id = ins.meter_id AND s.item = ins.item"
+                        " AND s.data_time = ins.data_time",
     /*
-     * Staged readings of round $1 whose key was already stored: count the
+     * Staged readings of round $1 (their key is stored): count the
      * duplicates (same value and quality) and the conflicts, and let a
      * conflicting reading replace the row when it was received later. One
      * snapshot: the counts compare with the rows as they were before.
@@ -112,8 +116,7 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_W_RESOLVE] = "WITH s AS MATERIALIZED ("
                      " SELECT s.*, " SAME_VALUE("r", "s") " AS same, r.received_ms AS old_received"
                      " FROM mh_stage s JOIN readings r ON r.meter_id = s.meter_id"
-                     " AND r.item = s.item AND r.data_time = s.data_time"
-                     " WHERE s.round = $1 AND ($2 = 0 OR r.xmin <> pg_current_xact_id()::xid)),"
+                     " AND r.item = s.item AND r.data_time = s.data_time WHERE s.round = $1),"
                      " u AS (UPDATE readings r SET mantissa = s.mantissa, exponent = s.exponent,"
                      " quality = s.quality, protocol = s.protocol, terminal_id = s.terminal_id,"
                      " received_ms = s.received_ms, revisions = r.revisions + 1 FROM s"
