@@ -7,7 +7,9 @@
  *   - readings are partitioned by month, partitions are made ahead and
  *     for a batch's new month, impossible data times have their partition;
  *   - a schema newer than the build, or a schema of someone else's
- *     tables, is refused and left untouched.
+ *     tables, is refused and left untouched;
+ *   - twice as many threads as the reader pool has connections query at
+ *     once while the writer stores, and each gets its own rows.
  */
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -235,6 +237,66 @@ static void test_readings_are_partitioned_by_month(void **state)
     PQfinish(c);
 }
 
+/* ---- the reader pool ---- */
+
+#define READERS 8 /* twice the pool: callers wait for a connection */
+#define QUERIES 100
+
+struct reader {
+    struct store *st;
+    int64_t meter;
+    int bad;
+};
+
+static void *read_loop(void *arg)
+{
+    struct reader *r = arg;
+    struct store_reading got[PER_TICKET];
+    for (int i = 0; i < QUERIES; i++) {
+        int n = store_readings_range(r->st, r->meter, AE, DAY0, DAY0 + 86400, got, PER_TICKET);
+        /* the meter's 96 readings, each holding its own value */
+        if (n != 96)
+            r->bad++;
+        for (int j = 0; j < n; j++)
+            if (got[j].value.m != r->meter * 1000 + j || got[j].t != DAY0 + j * 900)
+                r->bad++;
+    }
+    return NULL;
+}
+
+static void test_pool_serves_threads_at_once(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("pool"), NULL);
+    static struct store_reading day[READERS * 96];
+    for (int m = 0; m < READERS; m++)
+        for (int j = 0; j < 96; j++)
+            day[m * 96 + j] = store_test_reading(m + 1, AE, DAY0 + j * 900, (m + 1) * 1000 + j);
+    assert_int_equal(store_readings_append(st, day, READERS * 96, 1000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    pthread_t th[READERS];
+    struct reader rd[READERS];
+    for (int i = 0; i < READERS; i++) {
+        rd[i] = (struct reader){st, i + 1, 0};
+        pthread_create(&th[i], NULL, read_loop, &rd[i]);
+    }
+    /* the writer keeps going meanwhile: other days of the same meters */
+    for (int k = 1; k <= 20; k++) {
+        for (int m = 0; m < READERS * 96; m++)
+            day[m].t += 86400;
+        assert_int_equal(store_readings_append(st, day, READERS * 96, 10000, NULL, NULL), 0);
+    }
+    for (int i = 0; i < READERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(rd[i].bad, 0);
+    }
+    assert_int_equal(store_readings_sync(st, 30000), 0);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.stored, 21 * READERS * 96);
+    store_close(st);
+}
+
 /* ---- schema versions ---- */
 
 static void test_newer_and_foreign_schemas_are_refused(void **state)
@@ -269,6 +331,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readings_are_partitioned_by_month),
         cmocka_unit_test(test_newer_and_foreign_schemas_are_refused),
+        cmocka_unit_test(test_pool_serves_threads_at_once),
         cmocka_unit_test(test_restart_mid_ingest_loses_nothing_acknowledged),
     };
     const char *u = getenv("MH_TEST_STORE_URI");
