@@ -52,7 +52,11 @@ static void pg_close(struct store_be *be)
 
 int pg_writer_session(struct store_be *be)
 {
-    return pg_simple(&be->w, stage_sql);
+    if (be->stage_ready)
+        return 0;
+    int rc = pg_simple(&be->w, stage_sql);
+    be->stage_ready = rc == 0;
+    return rc;
 }
 
 static int pg_open(const char *uri, const struct store_options *opt, struct store_be **out,

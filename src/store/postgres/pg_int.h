@@ -83,6 +83,7 @@ struct store_be {
     int relaxed;
     int version;
     struct pg_conn w;
+    int stage_ready; /* the writer's session has its staging table */
     /* the writer's scratch */
     const struct store_reading **sorted;
     uint8_t *round; /* occurrence of each sorted reading's key in the batch: 1, 2, ... */

@@ -221,7 +221,9 @@ static int write_staged(struct store_be *be, size_t n, int rounds, struct store_
     long len = pg_copy_encode(be->sorted, be->round, n, 1, &be->copybuf, &be->copycap);
     if (len < 0)
         return (int)len;
-    int rc = pg_simple(w, "BEGIN");
+    int rc = pg_writer_session(be);
+    if (rc == 0)
+        rc = pg_simple(w, "BEGIN");
     if (rc == 0)
         rc = copy_in(w, "mh_stage (round, " STAGE_COLUMNS ")", be->copybuf, len, NULL);
     size_t first = 0;
@@ -287,8 +289,8 @@ int pg_write_readings(struct store_be *be, const struct store_reading *r, size_t
                 delay);
         sleep_ms(delay);
         delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
-        if (pg_reconnect(&be->w, be->relaxed) == 0 && pg_writer_session(be) < 0)
-            PQreset(be->w.c); /* try the whole session again next time */
+        be->stage_ready = 0; /* a new session: its temporary table is made when needed */
+        pg_reconnect(&be->w, be->relaxed);
     }
 }
 

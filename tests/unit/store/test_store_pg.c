@@ -153,6 +153,17 @@ static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
     /* stored + duplicates: a batch whose COMMIT was cut off may have been committed */
     assert_int_equal(ws.stored + ws.duplicates, (uint64_t)TICKETS * PER_TICKET);
     assert_int_equal(ws.conflicts, 0);
+
+    /* a resend after the restart takes the staging path on the new session */
+    struct store_reading again[PER_TICKET];
+    for (int j = 0; j < PER_TICKET; j++)
+        again[j] = ticket_reading(0, j);
+    uint64_t dups = ws.duplicates;
+    assert_int_equal(store_readings_append(in.st, again, PER_TICKET, 1000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(in.st, 10000), 0);
+    store_writer_stats(in.st, &ws);
+    assert_int_equal(ws.duplicates, dups + PER_TICKET);
+    assert_int_equal(ws.failed, 0);
     store_close(in.st);
 
     /* behind the store: every reading once, with the value its key was given */
