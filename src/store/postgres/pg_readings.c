@@ -39,6 +39,7 @@
 
 #define RETRY_FIRST_MS 100
 #define RETRY_MAX_MS 2000
+#define COPY_CHUNK (1L << 20)
 
 /* Binary COPY fields (PostgreSQL manual, COPY "Binary Format"): length, then big-endian. */
 static char *put16(char *p, uint16_t v)
@@ -154,7 +155,13 @@ static int copy_in(struct pg_conn *w, const char *into, const char *buf, long le
     PQclear(res);
     if (!ok)
         return rc < 0 ? rc : MH_EIO;
-    if (PQputCopyData(w->c, buf, (int)len) != 1 || PQputCopyEnd(w->c, NULL) != 1)
+    /* in pieces: a batch can exceed what one call takes (an int) */
+    for (long at = 0; at < len; at += COPY_CHUNK) {
+        long k = len - at < COPY_CHUNK ? len - at : COPY_CHUNK;
+        if (PQputCopyData(w->c, buf + at, (int)k) != 1)
+            return MH_EIO;
+    }
+    if (PQputCopyEnd(w->c, NULL) != 1)
         return MH_EIO;
     rc = 0;
     while ((res = PQgetResult(w->c)) != NULL) {
