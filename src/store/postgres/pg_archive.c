@@ -4,7 +4,10 @@
  * (sqlite_archive.c): one transaction; areas, customers and terminals
  * upserted on their natural keys; each meter updated, marked unchanged or
  * inserted, all marked active = 2 while the import runs so the 1s left at
- * the end are retired; points replaced by the file's.
+ * the end are retired; terminals marked the same way (one the file no
+ * longer lists is kept for its history but no longer found by
+ * store_terminal_lookup, so it is refused at login); points replaced by
+ * the file's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -138,6 +141,10 @@ int pg_archive_import(struct store_be *be, const struct archive *a, struct store
     }
     if (rc >= 0)
         rc = text(pc, "UPDATE meters SET active = 1 WHERE active = 2", NULL);
+    if (rc >= 0)
+        rc = text(pc, "UPDATE terminals SET active = 0 WHERE active = 1", NULL);
+    if (rc >= 0)
+        rc = text(pc, "UPDATE terminals SET active = 1 WHERE active = 2", NULL);
     if (rc >= 0)
         rc = text(pc, "SELECT count(DISTINCT terminal_id) FROM points", &out->terminals);
     if (rc >= 0)

@@ -54,10 +54,10 @@ static const char *const sql[PQ_COUNT_] = {
                        " ON CONFLICT (code) DO UPDATE SET region = excluded.region RETURNING id",
     [PQ_CUSTOMER_UPSERT] = "INSERT INTO customers (code, class) VALUES ($1, $2)"
                            " ON CONFLICT (code) DO UPDATE SET class = excluded.class RETURNING id",
-    [PQ_TERMINAL_UPSERT] = "INSERT INTO terminals (region, address, kind, protocol, channel_group)"
-                           " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (region, address) DO UPDATE"
-                           " SET kind = excluded.kind, protocol = excluded.protocol,"
-                           " channel_group = excluded.channel_group RETURNING id",
+    [PQ_TERMINAL_UPSERT] = "INSERT INTO terminals (region, address, kind, protocol, channel_group,"
+                           " active) VALUES ($1, $2, $3, $4, $5, 2) ON CONFLICT (region, address)"
+                           " DO UPDATE SET kind = excluded.kind, protocol = excluded.protocol,"
+                           " channel_group = excluded.channel_group, active = 2 RETURNING id",
     /* active = 2 marks "in this import"; see pg_archive_import. */
     [PQ_METER_UPDATE] = "UPDATE meters SET protocol = $2::int, phases = $3::int, ct = $4::bigint,"
                         " pt = $5::bigint, rated_voltage_v = $6::int, contract_w = $7::bigint,"
@@ -75,7 +75,7 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_POINT_INSERT] = "INSERT INTO points (terminal_id, pn, meter_id)"
                         " SELECT $1, $2, id FROM meters WHERE address = $3",
     [PQ_TERMINAL_LOOKUP] = "SELECT id, region, address, kind, protocol, channel_group"
-                           " FROM terminals WHERE region = $1 AND address = $2",
+                           " FROM terminals WHERE region = $1 AND address = $2 AND active = 1",
     [PQ_TERMINAL_POINTS] = "SELECT p.pn, m.id, m.address, m.protocol, m.phases, m.ct, m.pt,"
                            " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
                            " FROM points p JOIN meters m ON m.id = p.meter_id"

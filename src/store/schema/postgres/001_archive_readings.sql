@@ -21,6 +21,7 @@ CREATE TABLE terminals (
     kind integer NOT NULL,              -- enum archive_terminal_kind
     protocol integer NOT NULL,          -- enum archive_protocol
     channel_group text NOT NULL,
+    active integer NOT NULL DEFAULT 1,  -- 0: no longer in the archive (refused at login)
     UNIQUE (region, address)            -- the front-end's lookup at login
 );
 
