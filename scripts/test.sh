@@ -8,6 +8,17 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/check-banned.sh
 
+# The PostgreSQL store tests (ctest label pg) run against a throw-away
+# server when none is given in MH_TEST_PG_URI; without one they are skipped.
+if [ -z "${MH_TEST_PG_URI:-}" ]; then
+    if pg_env=$(scripts/pg-test-server.sh start </dev/null); then
+        eval "$pg_env"
+        trap 'scripts/pg-test-server.sh stop "$MH_TEST_PG_DIR"' EXIT
+    else
+        echo "test: no PostgreSQL test server could be started: the pg tests are skipped"
+    fi
+fi
+
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(debug asan)
 

@@ -4,8 +4,8 @@
  * database.
  *
  * A store is opened from a URI; the scheme picks the backend ("sqlite:PATH"
- * or a plain path: an SQLite file; "postgres://..." is reserved for the
- * PostgreSQL backend and answers MH_ENOTSUP until it exists). Nothing above
+ * or a plain path: an SQLite file; "postgres://..." or "postgresql://...":
+ * a PostgreSQL database, the URI handed to libpq as it is). Nothing above
  * this header knows which backend it talks to.
  *
  * Readings are written by one writer thread per store: any thread appends
@@ -66,9 +66,11 @@ struct store_options {
     size_t batch_max;
     /*
      * 0 (default): a commit is durable on power loss (SQLite: WAL with
-     * synchronous=FULL). 1: durable against a crash of the process only
-     * (synchronous=NORMAL); for benchmarks and rebuildable data, never for
-     * readings acknowledged to terminals.
+     * synchronous=FULL; PostgreSQL: synchronous_commit=on). 1: durable
+     * against a crash of the process only (synchronous=NORMAL; PostgreSQL:
+     * synchronous_commit=off, the server may lose its last commits if it
+     * crashes); for benchmarks and rebuildable data, never for readings
+     * acknowledged to terminals.
      */
     int relaxed_durability;
 };

@@ -22,8 +22,8 @@ static const struct {
     const char *missing;
 } schemes[] = {
     {"sqlite:", 7, &store_backend_sqlite, NULL},
-    {"postgres://", 0, NULL, "the PostgreSQL backend is not built in this version"},
-    {"postgresql://", 0, NULL, "the PostgreSQL backend is not built in this version"},
+    {"postgres://", 0, &store_backend_postgres, NULL},
+    {"postgresql://", 0, &store_backend_postgres, NULL},
 };
 
 static const char *const reason_text[] = {
@@ -70,7 +70,7 @@ int store_open(const char *uri, const struct store_options *opt, struct store **
     }
     if (!*target)
         return fail(err, cap, MH_EINVAL, "%s: no database named", uri);
-    if (strstr(target, "://"))
+    if (ops == &store_backend_sqlite && strstr(target, "://"))
         return fail(err, cap, MH_ENOTSUP, "%s: unknown store scheme", uri);
 
     struct store *st = calloc(1, sizeof *st);

@@ -71,6 +71,13 @@ struct store_backend {
 };
 
 extern const struct store_backend store_backend_sqlite;
+extern const struct store_backend store_backend_postgres; /* postgres/pg_db.c */
+
+/*
+ * qsort comparator for an array of pointers into one batch: key order
+ * (meter, item, data time), equal keys in arrival (address) order.
+ */
+int store_reading_key_cmp(const void *a, const void *b);
 
 /* An append's completion: runs when readings up to end_seq are committed. */
 struct store_ticket {

@@ -19,5 +19,7 @@ struct store_migration {
 /* Ascending by version, 1..n with no gap (embed.cmake checks). */
 extern const struct store_migration store_sqlite_migrations[];
 extern const size_t store_sqlite_migrations_n;
+extern const struct store_migration store_postgres_migrations[];
+extern const size_t store_postgres_migrations_n;
 
 #endif

@@ -1,0 +1,118 @@
+/*
+ * PostgreSQL backend: opening and closing, and the const backend instance.
+ *
+ * The URI is handed to libpq as it is ("postgres://user@host:port/db?..."
+ * is a libpq connection URI; passwords come from ~/.pgpass or PGPASSWORD
+ * rather than the URI, as usual). Open connects the pool, migrates the
+ * schema, connects the writer, creates its staging table and the
+ * partitions of this month and the next ones.
+ *
+ * Durability: COMMIT returns once the commit record is flushed to the
+ * server's WAL (synchronous_commit = on, pg_conn.c), and only then does
+ * the writer run the callbacks. relaxed_durability sets
+ * synchronous_commit = off for the writer's session.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "pg_int.h"
+
+/*
+ * The writer's staging table: a batch is COPYed here (temporary: no WAL,
+ * no index, emptied at every commit) and moved into readings by INSERT ...
+ * SELECT ... ON CONFLICT. round is the occurrence of the key in the batch
+ * (1 for the first): repeats are applied after, in arrival order.
+ */
+static const char stage_sql[] =
+    "CREATE TEMPORARY TABLE mh_stage (round smallint NOT NULL, meter_id bigint NOT NULL,"
+    " item bigint NOT NULL, data_time bigint NOT NULL, mantissa bigint NOT NULL,"
+    " exponent smallint NOT NULL, quality smallint NOT NULL, protocol smallint NOT NULL,"
+    " terminal_id bigint NOT NULL, received_ms bigint NOT NULL) ON COMMIT DELETE ROWS";
+
+static void pg_close(struct store_be *be)
+{
+    if (!be)
+        return;
+    pg_disconnect(&be->w);
+    for (int i = 0; i < PG_POOL_SIZE; i++)
+        pg_disconnect(&be->pool[i]);
+    pthread_cond_destroy(&be->cv);
+    pthread_mutex_destroy(&be->mu);
+    free(be->conninfo);
+    free(be->sorted);
+    free(be->round);
+    free(be->copybuf);
+    free(be->spans);
+    free(be);
+}
+
+int pg_writer_session(struct store_be *be)
+{
+    if (be->stage_ready)
+        return 0;
+    int rc = pg_simple(&be->w, stage_sql);
+    be->stage_ready = rc == 0;
+    return rc;
+}
+
+static int pg_open(const char *uri, const struct store_options *opt, struct store_be **out,
+                   char *err, size_t cap)
+{
+    struct store_be *be = calloc(1, sizeof *be);
+    if (!be || !(be->conninfo = strdup(uri))) {
+        free(be);
+        if (err && cap)
+            snprintf(err, cap, "out of memory");
+        return MH_ENOMEM;
+    }
+    pthread_mutex_init(&be->mu, NULL);
+    pthread_cond_init(&be->cv, NULL);
+    be->relaxed = opt && opt->relaxed_durability;
+    int rc = 0;
+    for (int i = 0; i < PG_POOL_SIZE && rc == 0; i++)
+        rc = pg_connect(&be->pool[i], uri, be->relaxed, err, cap);
+    if (rc == 0)
+        rc = pg_migrate(&be->pool[0], &be->version, err, cap);
+    if (rc == 0)
+        rc = pg_connect(&be->w, uri, be->relaxed, err, cap);
+    if (rc == 0 && (rc = pg_writer_session(be)) < 0 && err && cap)
+        snprintf(err, cap, "creating the staging table: %s", PQerrorMessage(be->w.c));
+    if (rc == 0 && (rc = pg_partitions_ahead(be, (int64_t)time(NULL))) < 0 && err && cap)
+        snprintf(err, cap, "creating the readings partitions: %s", PQerrorMessage(be->w.c));
+    if (rc < 0) {
+        pg_close(be);
+        return rc;
+    }
+    *out = be;
+    return 0;
+}
+
+static int pg_schema_version(struct store_be *be)
+{
+    return be->version;
+}
+
+const struct store_backend store_backend_postgres = {
+    .name = "postgres",
+    .open = pg_open,
+    .close = pg_close,
+    .schema_version = pg_schema_version,
+    .write_readings = pg_write_readings,
+    .readings_range = pg_readings_range,
+    .reading_latest = pg_reading_latest,
+    .readings_missing = pg_readings_missing,
+    .status_upsert = pg_status_upsert,
+    .success_rate = pg_success_rate,
+    .failure_reasons = pg_failure_reasons,
+    .archive_import = pg_archive_import,
+    .terminal_lookup = pg_terminal_lookup,
+    .terminal_points = pg_terminal_points,
+    .event_insert = pg_event_insert,
+    .terminal_link = pg_terminal_link,
+    .terminal_online_seconds = pg_terminal_online_seconds,
+    .audit = pg_audit,
+};

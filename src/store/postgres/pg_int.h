@@ -1,0 +1,189 @@
+/*
+ * The PostgreSQL backend's private state.
+ *
+ * Connections (libpq, one thread at a time each):
+ *   w       the writer thread's: readings batches and partition creation,
+ *           nothing else touches it;
+ *   pool[]  a small pool for every other call (queries, archive import,
+ *           status, events, audit); a caller takes one with pg_acquire,
+ *           waiting when all are busy, and gives it back with pg_release.
+ * Statements are prepared on each connection on first use from one const
+ * table of SQL text (pg_sql.c) and prepared again after a reconnection.
+ *
+ * A connection the server dropped (restart, failover, network) is reset
+ * the next time it is used. The writer retries a batch that failed because
+ * the connection was lost until the server is back; meanwhile readings
+ * wait in the writer's bounded queue and appenders see back-pressure.
+ */
+#ifndef MH_STORE_PG_INT_H
+#define MH_STORE_PG_INT_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store_int.h"
+
+#define PG_POOL_SIZE 4
+#define PG_MAX_PARAMS 13
+
+/* Every statement the backend prepares (SQL in pg_sql.c). */
+enum pg_query {
+    PQ_RANGE,
+    PQ_LATEST,
+    PQ_MISSING,
+    PQ_STATUS_UPSERT,
+    PQ_RATE_KIND,
+    PQ_RATE_TPROTO,
+    PQ_RATE_MPROTO,
+    PQ_RATE_CHANNEL,
+    PQ_RATE_REGION,
+    PQ_REASONS,
+    PQ_AREA_UPSERT,
+    PQ_CUSTOMER_UPSERT,
+    PQ_TERMINAL_UPSERT,
+    PQ_METER_UPDATE,
+    PQ_METER_TOUCH,
+    PQ_METER_INSERT,
+    PQ_POINT_INSERT,
+    PQ_TERMINAL_LOOKUP,
+    PQ_TERMINAL_POINTS,
+    PQ_EVENT_INSERT,
+    PQ_LINK_INSERT,
+    PQ_LINK_BEFORE,
+    PQ_LINK_RANGE,
+    PQ_AUDIT_INSERT,
+    /* the writer's */
+    PQ_W_INSERT_NEW,
+    PQ_W_RESOLVE,
+    PQ_W_PARTITION,
+    PQ_COUNT_
+};
+
+struct pg_conn {
+    PGconn *c;
+    uint64_t prepared; /* bit q: statement q is prepared on c */
+};
+
+/* Text parameters of one statement. */
+struct pg_params {
+    int n;
+    const char *v[PG_MAX_PARAMS];
+    char buf[PG_MAX_PARAMS][24];
+};
+
+/* A [lo, hi) span of data times known to have a partition. */
+struct pg_span {
+    int64_t lo, hi;
+};
+
+struct store_be {
+    char *conninfo;
+    int relaxed;
+    int version;
+    struct pg_conn w;
+    int stage_ready; /* the writer's session has its staging table */
+    /* the writer's scratch */
+    const struct store_reading **sorted;
+    uint8_t *round; /* occurrence of each sorted reading's key in the batch: 1, 2, ... */
+    size_t sorted_cap;
+    char *copybuf;
+    size_t copycap;
+    struct pg_span *spans; /* sorted by lo */
+    size_t nspans, spancap;
+    /* the pool */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct pg_conn pool[PG_POOL_SIZE];
+    int busy[PG_POOL_SIZE];
+};
+
+/* ---- connections and statements (pg_conn.c) ---- */
+
+/* Connect pc to conninfo and set its session up; 0 or MH_EIO with err. */
+int pg_connect(struct pg_conn *pc, const char *conninfo, int relaxed, char *err, size_t cap);
+/* Reset a dropped connection (statements will be prepared again); 0 or MH_EIO. */
+int pg_reconnect(struct pg_conn *pc, int relaxed);
+void pg_disconnect(struct pg_conn *pc);
+/* Nonzero when the connection was lost (the server went away). */
+int pg_lost(const struct pg_conn *pc);
+
+/* Take a pool connection (waits while all are busy) / give it back. */
+struct pg_conn *pg_acquire(struct store_be *be);
+void pg_release(struct store_be *be, struct pg_conn *pc);
+
+void pp_i64(struct pg_params *p, int64_t x);
+void pp_text(struct pg_params *p, const char *s); /* NULL: SQL NULL; s borrowed */
+
+/* Execute prepared statement q (preparing it first on this connection). Never NULL. */
+PGresult *pg_exec(struct pg_conn *pc, enum pg_query q, const struct pg_params *p);
+/* Run SQL text with no parameters (BEGIN, COMMIT, DDL ...): 0 or MH_E*. */
+int pg_simple(struct pg_conn *pc, const char *sql);
+/* 0 if res succeeded (a command, or rows), else MH_E* from its SQLSTATE (logged). */
+int pg_check(struct pg_conn *pc, const PGresult *res, const char *what);
+/* Column col of row as an integer (0 when NULL) / rows changed by a command. */
+int64_t pg_i64(const PGresult *res, int row, int col);
+int64_t pg_changed(const PGresult *res);
+
+/*
+ * Run one statement on a pool connection, retrying once on a fresh
+ * connection when the server dropped the first. rows (may be NULL) reads
+ * the result; its return value is returned. Otherwise 0 or MH_E*.
+ */
+int pg_one(struct store_be *be, enum pg_query q, const struct pg_params *p,
+           int (*rows)(void *ctx, const PGresult *res), void *ctx);
+
+/* ---- schema (pg_schema.c) ---- */
+
+/* Apply the migrations after the database's version up to the latest; *version reached. */
+int pg_migrate(struct pg_conn *pc, int *version, char *err, size_t cap);
+
+/* SQL of statement q (pg_sql.c). */
+const char *pg_sql(enum pg_query q);
+
+/* Create the writer's staging table (at open and after a reconnection, pg_db.c). */
+int pg_writer_session(struct store_be *be);
+
+/* ---- readings (pg_readings.c, pg_partition.c) ---- */
+
+/* Make sure every data time of the batch has its partition (writer connection). */
+int pg_partitions_ensure(struct store_be *be, const struct store_reading *const *r, size_t n);
+/* Create the current month's partition and the next ones ahead (writer connection). */
+int pg_partitions_ahead(struct store_be *be, int64_t now);
+
+/*
+ * The binary COPY stream of the batch into mh_stage: header, one tuple per
+ * reading (its round, the key, the value and its source), trailer. Returns
+ * the length written into *buf (grown as needed) or MH_ENOMEM.
+ */
+long pg_copy_encode(const struct store_reading *const *r, const uint8_t *round, size_t n,
+                    int with_round, char **buf, size_t *cap);
+
+int pg_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
+                      struct store_batch_result *res);
+int pg_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,
+                      struct store_reading *out, size_t cap);
+int pg_reading_latest(struct store_be *be, int64_t meter, uint32_t item, struct store_reading *out);
+int pg_readings_missing(struct store_be *be, uint32_t item, int64_t from, int64_t to, int64_t after,
+                        struct store_meter_ref *out, size_t cap);
+
+/* ---- everything else (pg_archive.c, pg_status.c) ---- */
+
+int pg_status_upsert(struct store_be *be, const struct store_status *s, size_t n);
+int pg_success_rate(struct store_be *be, int64_t day, int item_class, int group,
+                    struct store_rate *out, size_t cap);
+int pg_failure_reasons(struct store_be *be, int64_t day, int item_class, uint64_t *out);
+int pg_archive_import(struct store_be *be, const struct archive *a, struct store_import_stats *out,
+                      char *err, size_t cap);
+int pg_terminal_lookup(struct store_be *be, uint16_t region, const char *address,
+                       struct store_terminal *out);
+int pg_terminal_points(struct store_be *be, int64_t terminal, struct store_point *out, size_t cap);
+int pg_event_insert(struct store_be *be, const struct store_event *e);
+int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
+                     const char *reason);
+int pg_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
+                               int64_t *out);
+int pg_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+
+#endif

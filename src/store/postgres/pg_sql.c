@@ -1,0 +1,134 @@
+/*
+ * Every statement the PostgreSQL backend prepares, in one table indexed by
+ * enum pg_query. Parameters are sent as text and typed here by cast where
+ * PostgreSQL could not infer them.
+ */
+#include "pg_int.h"
+
+/*
+ * Success rate: active meters grouped by KEY (shown as OUT, ordered by
+ * ORDER: byte order for texts, as SQLite's), with that day's status.
+ */
+#define RATE_SQL(key, out, order)                                                                     \
+    "SELECT " out ", count(*), count(*) FILTER (WHERE s.reason = 0),"                         \
+    " count(*) FILTER (WHERE s.reason > 0)"                                                    \
+    " FROM meters m JOIN points p ON p.meter_id = m.id"                                       \
+    " JOIN terminals t ON t.id = p.terminal_id"                                               \
+    " LEFT JOIN collection_status s"                                                          \
+    "   ON s.day = $1 AND s.item_class = $2 AND s.meter_id = m.id"                            \
+    " WHERE m.active = 1 GROUP BY " key " ORDER BY " order " LIMIT $3"
+
+/* A reading's value and quality equal another's: by value, 12.30 = 12.3. */
+#define SAME_VALUE(a, b)                                                                       \
+    "(" a ".mantissa::numeric * 10::numeric ^ " a ".exponent = " b                             \
+    ".mantissa::numeric * 10::numeric ^ " b ".exponent AND " a ".quality = " b ".quality)"
+
+static const char *const sql[PQ_COUNT_] = {
+    [PQ_RANGE] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+                 " FROM readings WHERE meter_id = $1 AND item = $2"
+                 " AND data_time >= $3 AND data_time < $4 ORDER BY data_time LIMIT $5",
+    [PQ_LATEST] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
+                  " FROM readings WHERE meter_id = $1 AND item = $2"
+                  " ORDER BY data_time DESC LIMIT 1",
+    [PQ_MISSING] = "SELECT m.id, p.terminal_id, p.pn, m.address"
+                   " FROM meters m JOIN points p ON p.meter_id = m.id"
+                   " WHERE m.active = 1 AND m.id > $4 AND NOT EXISTS"
+                   " (SELECT 1 FROM readings r WHERE r.meter_id = m.id AND r.item = $1"
+                   "  AND r.data_time >= $2 AND r.data_time < $3)"
+                   " ORDER BY m.id LIMIT $5",
+    [PQ_STATUS_UPSERT] = "INSERT INTO collection_status"
+                         " (day, item_class, meter_id, reason, attempts, updated_ms)"
+                         " VALUES ($1, $2, $3, $4, $5, $6)"
+                         " ON CONFLICT (day, item_class, meter_id) DO UPDATE SET"
+                         " reason = excluded.reason, attempts = excluded.attempts,"
+                         " updated_ms = excluded.updated_ms",
+    [PQ_RATE_KIND] = RATE_SQL("t.kind", "t.kind::text", "t.kind"),
+    [PQ_RATE_TPROTO] = RATE_SQL("t.protocol", "t.protocol::text", "t.protocol"),
+    [PQ_RATE_MPROTO] = RATE_SQL("m.protocol", "m.protocol::text", "m.protocol"),
+    [PQ_RATE_CHANNEL] = RATE_SQL("t.channel_group", "t.channel_group",
+                                 "t.channel_group COLLATE \"C\""),
+    [PQ_RATE_REGION] = RATE_SQL("t.region", "lpad(to_hex(t.region), 4, '0')", "t.region"),
+    [PQ_REASONS] = "SELECT reason, count(*) FROM collection_status"
+                   " WHERE day = $1 AND item_class = $2 AND reason > 0 GROUP BY reason",
+    [PQ_AREA_UPSERT] = "INSERT INTO areas (code, region) VALUES ($1, $2)"
+                       " ON CONFLICT (code) DO UPDATE SET region = excluded.region RETURNING id",
+    [PQ_CUSTOMER_UPSERT] = "INSERT INTO customers (code, class) VALUES ($1, $2)"
+                           " ON CONFLICT (code) DO UPDATE SET class = excluded.class RETURNING id",
+    [PQ_TERMINAL_UPSERT] = "INSERT INTO terminals (region, address, kind, protocol, channel_group,"
+                           " active) VALUES ($1, $2, $3, $4, $5, 2) ON CONFLICT (region, address)"
+                           " DO UPDATE SET kind = excluded.kind, protocol = excluded.protocol,"
+                           " channel_group = excluded.channel_group, active = 2 RETURNING id",
+    /* active = 2 marks "in this import"; see pg_archive_import. */
+    [PQ_METER_UPDATE] = "UPDATE meters SET protocol = $2::int, phases = $3::int, ct = $4::bigint,"
+                        " pt = $5::bigint, rated_voltage_v = $6::int, contract_w = $7::bigint,"
+                        " tariff = $8::text, pv = $9::int, pv_peak_w = $10::bigint,"
+                        " customer_id = $11::bigint, area_id = $12::bigint, area_meter = $13::int,"
+                        " active = 2 WHERE address = $1::bigint AND active <> 2 AND (active = 0 OR"
+                        " (protocol, phases, ct, pt, rated_voltage_v, contract_w, tariff, pv,"
+                        "  pv_peak_w, customer_id, area_id, area_meter) IS DISTINCT FROM"
+                        " ($2::int, $3::int, $4::bigint, $5::bigint, $6::int, $7::bigint,"
+                        "  $8::text, $9::int, $10::bigint, $11::bigint, $12::bigint, $13::int))",
+    [PQ_METER_TOUCH] = "UPDATE meters SET active = 2 WHERE address = $1 AND active = 1",
+    [PQ_METER_INSERT] = "INSERT INTO meters (address, protocol, phases, ct, pt, rated_voltage_v,"
+                        " contract_w, tariff, pv, pv_peak_w, customer_id, area_id, area_meter,"
+                        " active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2)",
+    [PQ_POINT_INSERT] = "INSERT INTO points (terminal_id, pn, meter_id)"
+                        " SELECT $1, $2, id FROM meters WHERE address = $3",
+    [PQ_TERMINAL_LOOKUP] = "SELECT id, region, address, kind, protocol, channel_group"
+                           " FROM terminals WHERE region = $1 AND address = $2 AND active = 1",
+    [PQ_TERMINAL_POINTS] = "SELECT p.pn, m.id, m.address, m.protocol, m.phases, m.ct, m.pt,"
+                           " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
+                           " FROM points p JOIN meters m ON m.id = p.meter_id"
+                           " WHERE p.terminal_id = $1 ORDER BY p.pn LIMIT $2",
+    [PQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload)"
+                        " VALUES (NULLIF($1::bigint, 0), NULLIF($2::bigint, 0), $3,"
+                        " $4, NULLIF($5::bigint, 0), $6::jsonb)",
+    [PQ_LINK_INSERT] = "INSERT INTO terminal_link (terminal_id, t_ms, online, reason)"
+                       " VALUES ($1, $2, $3, $4) ON CONFLICT (terminal_id, t_ms, online)"
+                       " DO UPDATE SET reason = excluded.reason",
+    [PQ_LINK_BEFORE] = "SELECT online FROM terminal_link WHERE terminal_id = $1 AND t_ms < $2"
+                       " ORDER BY t_ms DESC, online DESC LIMIT 1",
+    [PQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = $1"
+                      " AND t_ms >= $2 AND t_ms < $3 ORDER BY t_ms, online",
+    [PQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES ($1, $2, $3, $4)",
+
+    /*
+     * The batch's first occurrence of each key, staged in key order: a new
+     * key costs this one insert. The staged rows it inserted are moved to
+     * round 0, so round 1 keeps only the keys that were already stored.
+     * The row count is the number of readings stored.
+     */
+    [PQ_W_INSERT_NEW] = "WITH ins AS (INSERT INTO readings (meter_id, item, data_time, mantissa,"
+                        " exponent, quality, protocol, terminal_id, received_ms)"
+                        " SELECT meter_id, item, data_time, mantissa, exponent, quality, protocol,"
+                        " terminal_id, received_ms FROM mh_stage WHERE round = 1"
+                        " ON CONFLICT (meter_id, item, data_time) DO NOTHING"
+                        " RETURNING meter_id, item, data_time)"
+                        " UPDATE mh_stage s SET round = 0 FROM ins WHERE s.round = 1"
+                        " AND s.meter_id = ins.meter_id AND s.item = ins.item"
+                        " AND s.data_time = ins.data_time",
+    /*
+     * Staged readings of round $1 (their key is stored): count the
+     * duplicates (same value and quality) and the conflicts, and let a
+     * conflicting reading replace the row when it was received later. One
+     * snapshot: the counts compare with the rows as they were before.
+     */
+    [PQ_W_RESOLVE] = "WITH s AS MATERIALIZED ("
+                     " SELECT s.*, " SAME_VALUE("r", "s") " AS same, r.received_ms AS old_received"
+                     " FROM mh_stage s JOIN readings r ON r.meter_id = s.meter_id"
+                     " AND r.item = s.item AND r.data_time = s.data_time WHERE s.round = $1),"
+                     " u AS (UPDATE readings r SET mantissa = s.mantissa, exponent = s.exponent,"
+                     " quality = s.quality, protocol = s.protocol, terminal_id = s.terminal_id,"
+                     " received_ms = s.received_ms, revisions = r.revisions + 1 FROM s"
+                     " WHERE r.meter_id = s.meter_id AND r.item = s.item"
+                     " AND r.data_time = s.data_time AND NOT s.same"
+                     " AND s.received_ms >= s.old_received RETURNING 1)"
+                     " SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same),"
+                     " (SELECT count(*) FROM u) FROM s",
+    [PQ_W_PARTITION] = "SELECT mh_readings_partition($1)",
+};
+
+const char *pg_sql(enum pg_query q)
+{
+    return sql[q];
+}
