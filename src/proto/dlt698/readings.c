@@ -68,12 +68,23 @@ static void walk(struct walk *w, size_t i, uint8_t element, unsigned counts, uns
     uint8_t layout = w->row->layout;
     size_t j = i + 1;
     for (uint32_t k = 0; k < nd->count && j < w->n && !w->err; k++) {
+        uint8_t el = element;
+        unsigned cnt = 0;
+        int read = 1;
         if (layout == DLT698_L_EVENT_COUNTS)
-            walk(w, j, element, nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0, depth + 1);
+            cnt = nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0;
         else if (element == 0 && layout != DLT698_L_RECORD && k < 255)
-            walk(w, j, (uint8_t)(k + 1), 0, depth + 1);
-        else if (element != 0 && nd->type == DLT698_STRUCT && k == 0)
-            walk(w, j, element, 0, depth + 1); /* the value of a {value, time} element */
+            el = (uint8_t)(k + 1);
+        else
+            read = element != 0 && nd->type == DLT698_STRUCT && k == 0; /* the value of a {value, time} element */
+        uint8_t type = w->nodes[j].type;
+        /* A scalar child is emitted here rather than through another call: most children are. */
+        if (read && type != DLT698_ARRAY && type != DLT698_STRUCT) {
+            if (depth + 1 <= DLT698_MAX_DEPTH + 1)
+                emit(w, j, el, cnt == 2);
+        } else if (read) {
+            walk(w, j, el, cnt, depth + 1);
+        }
         j = w->nodes[j].next > j ? w->nodes[j].next : w->n;
     }
 }
