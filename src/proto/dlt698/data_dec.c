@@ -202,7 +202,7 @@ static const struct {
 };
 
 /* The fast path of data(): 1 when it read a fixed-size integer, 0 to take the general walk. */
-static int data_fixed(struct dec *d, unsigned depth)
+static inline int data_fixed(struct dec *d, unsigned depth)
 {
     struct mh_rd *r = d->r;
     size_t off = r->off;
