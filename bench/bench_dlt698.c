@@ -308,7 +308,7 @@ static void decode_all(void *ctx)
             break;
         if (rc == 1) {
             struct dlt698_frame f;
-            if (dlt698_frame_parse(stream + pos + sp.off, sp.len, &f) == 0)
+            if (dlt698_frame_parse_scanned(stream + pos + sp.off, sp.len, &f) == 0)
                 acc += apdu(f.apdu, f.apdu_len);
         }
         pos += sp.off + sp.len;

@@ -558,7 +558,7 @@ static json_t *frame_json(const uint8_t *frame, size_t len, int scan_err, const 
         return o;
     }
     struct dlt698_frame f;
-    int rc = dlt698_frame_parse(frame, len, &f);
+    int rc = dlt698_frame_parse_scanned(frame, len, &f); /* a span the scanner checked */
     if (rc != 0) {
         json_object_set_new(o, "valid", json_false());
         jout_error(o, rc, NULL);

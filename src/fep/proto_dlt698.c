@@ -40,7 +40,7 @@ static int classify(const uint8_t *p, size_t n, unsigned pw_len, struct fep_fram
 {
     (void)pw_len;
     struct dlt698_frame d;
-    int r = dlt698_frame_parse(p, n, &d);
+    int r = dlt698_frame_parse_scanned(p, n, &d); /* through scan already (fep_int.h) */
     if (r != 0)
         return r;
     uint8_t a[HEAD];
@@ -249,7 +249,7 @@ static int check_request(const uint8_t *p, size_t n)
     struct dlt698_frame d;
     if (dlt698_frame_scan(p, n, &sp) != 1 || sp.off != 0 || sp.len != n)
         return MH_EINVAL;
-    if (dlt698_frame_parse(p, n, &d) != 0 || (d.c & (DLT698_C_DIR | DLT698_C_FRAG)) || d.apdu_len < 3)
+    if (dlt698_frame_parse_scanned(p, n, &d) != 0 || (d.c & (DLT698_C_DIR | DLT698_C_FRAG)) || d.apdu_len < 3)
         return MH_EINVAL;
     uint8_t a[HEAD];
     apdu_head(&d, a);

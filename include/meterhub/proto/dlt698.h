@@ -51,6 +51,15 @@ int dlt698_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out)
 /* Parse a frame from its 68. MH_EBADCRC distinguishes nothing: see dlt698_frame_check. */
 int dlt698_frame_parse(const uint8_t *p, size_t len, struct dlt698_frame *f);
 
+/*
+ * The same for a span dlt698_frame_scan returned 1 for (p = buf + off, len =
+ * span len): HCS, FCS and the end byte are not summed again. Start, L and
+ * the header length are still checked against len (MH_EBADSTART,
+ * MH_EBADLEN, MH_ETRUNC), so it never reads past len; a frame that did not
+ * come from the scanner goes through dlt698_frame_parse.
+ */
+int dlt698_frame_parse_scanned(const uint8_t *p, size_t len, struct dlt698_frame *f);
+
 /* Which check fails: 0, MH_ETRUNC, MH_EBADSTART, MH_EBADLEN, 1 (HCS bad), 2 (FCS bad), MH_EBADEND. */
 int dlt698_frame_check(const uint8_t *p, size_t len);
 

@@ -56,7 +56,12 @@ static struct dlt698_node *node_new(struct dec *d, uint8_t type, unsigned depth,
 /* A count of elements each at least `unit` bytes long: no more than the bytes left allow. */
 static uint32_t count_read(struct dec *d, size_t unit)
 {
-    size_t n = dlt698_len_read(d->r);
+    struct mh_rd *r = d->r;
+    size_t n;
+    if (r->err == 0 && r->off < r->len && r->p[r->off] < 0x80) /* the one-byte form, inline */
+        n = r->p[r->off++];
+    else
+        n = dlt698_len_read(r);
     if (mh_rd_err(d->r))
         return 0;
     if (n > mh_rd_left(d->r) / unit) {
@@ -197,7 +202,7 @@ static const struct {
 };
 
 /* The fast path of data(): 1 when it read a fixed-size integer, 0 to take the general walk. */
-static int data_fixed(struct dec *d, unsigned depth)
+static inline int data_fixed(struct dec *d, unsigned depth)
 {
     struct mh_rd *r = d->r;
     size_t off = r->off;
@@ -208,9 +213,23 @@ static int data_fixed(struct dec *d, unsigned depth)
     if (size == 0 || size >= r->len - off || (d->nodes && d->n == d->cap))
         return 0;
     const uint8_t *q = r->p + off + 1;
-    uint64_t v = 0;
-    for (unsigned k = 0; k < size; k++)
-        v = v << 8 | q[k];
+    uint64_t v;
+    /* Whole big-endian words rather than a byte loop: this is most of a record's bytes. */
+    switch (size) {
+    case 1:
+        v = q[0];
+        break;
+    case 2:
+        v = (uint64_t)q[0] << 8 | q[1];
+        break;
+    case 4:
+        v = (uint64_t)((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3]);
+        break;
+    default:
+        v = (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 | (uint64_t)q[3] << 32 |
+            (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 | (uint64_t)q[6] << 8 | q[7];
+        break;
+    }
     if (fixed[type].is_signed && size < 8 && (q[0] & 0x80))
         v |= ~(uint64_t)0 << (8 * size);
     r->off = off + 1 + size;

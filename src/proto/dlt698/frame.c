@@ -21,16 +21,26 @@ static int crc_ok(const uint8_t *p, size_t n, const uint8_t *crc)
     return crc[0] == (uint8_t)c && crc[1] == (uint8_t)(c >> 8);
 }
 
-int dlt698_frame_check(const uint8_t *p, size_t len)
+/* Start byte, L and the header length L must hold: 0, MH_ETRUNC, MH_EBADSTART or MH_EBADLEN. */
+static int head(const uint8_t *p, size_t len, size_t *l, size_t *hl)
 {
     if (len < 5)
         return MH_ETRUNC;
     if (p[0] != 0x68)
         return MH_EBADSTART;
-    size_t l = (size_t)(p[1] | (p[2] & 0x3F) << 8);
-    size_t hl = header_len(p[4]);
-    if (l + 2 < hl + 2 + 1 || l > DLT698_MAX_FRAME)
+    *l = (size_t)(p[1] | (p[2] & 0x3F) << 8);
+    *hl = header_len(p[4]);
+    if (*l + 2 < *hl + 2 + 1 || *l > DLT698_MAX_FRAME)
         return MH_EBADLEN;
+    return 0;
+}
+
+int dlt698_frame_check(const uint8_t *p, size_t len)
+{
+    size_t l, hl;
+    int rc = head(p, len, &l, &hl);
+    if (rc != 0)
+        return rc;
     if (len < hl)
         return MH_ETRUNC;
     if (!crc_ok(p + 1, hl - 3, p + hl - 2))
@@ -83,21 +93,37 @@ int dlt698_frame_parse(const uint8_t *p, size_t len, struct dlt698_frame *f)
         return MH_EBADCRC;
     if (rc != 0)
         return rc;
-    memset(f, 0, sizeof *f);
-    f->len = (uint16_t)(p[1] | (p[2] & 0x3F) << 8);
-    f->kbytes = (p[2] >> 6) & 1;
-    if (len != (size_t)f->len + 2)
+    return dlt698_frame_parse_scanned(p, len, f);
+}
+
+/*
+ * The fields of a frame whose HCS, FCS and end byte dlt698_frame_scan has
+ * already checked: summing them again was a fifth of a full decode. Only
+ * the CRCs are trusted; the lengths are still checked against len (a few
+ * compares), so a wrong span is refused, never read past.
+ */
+int dlt698_frame_parse_scanned(const uint8_t *p, size_t len, struct dlt698_frame *f)
+{
+    size_t l, hl;
+    int rc = head(p, len, &l, &hl);
+    if (rc != 0)
+        return rc;
+    if (len != l + 2)
         return MH_EBADLEN;
+    f->len = (uint16_t)l;
+    f->kbytes = (p[2] >> 6) & 1;
     f->c = p[3];
     f->af = p[4];
     f->sa_type = f->af >> 6;
     f->logical = (f->af >> 4) & 3;
     f->sa_len = (uint8_t)((f->af & 0x0F) + 1);
     memcpy(f->sa, p + 5, f->sa_len);
-    size_t hl = header_len(f->af);
+    memset(f->sa + f->sa_len, 0, sizeof f->sa - f->sa_len);
     f->ca = p[hl - 3];
     f->apdu = p + hl;
-    f->apdu_len = (size_t)f->len + 2 - hl - 3;
+    f->apdu_len = l + 2 - hl - 3;
+    f->frag_index = 0;
+    f->frag_type = 0;
     if (f->c & DLT698_C_FRAG) {
         if (f->apdu_len < 2)
             return MH_EPROTO;

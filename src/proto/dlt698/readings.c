@@ -16,6 +16,7 @@ struct walk {
     struct dlt698_reading *out;
     size_t cap, count;
     int err;
+    int quantity; /* row is a quantity (quantity()), decided once per walk */
 };
 
 /* Integer types (the decoder leaves them sign-extended in v.i); enum is a code, not a quantity. */
@@ -24,16 +25,27 @@ static const uint8_t integer[256] = {
     [DLT698_UNSIGNED] = 1,    [DLT698_LONG_U] = 1,        [DLT698_LONG64] = 1,  [DLT698_LONG64_U] = 1,
 };
 
+/* Does an object row describe a quantity: integers under it are values with a scaler or a unit? */
+static int quantity(const struct dlt698_oi_def *d)
+{
+    return d->scaler != 0 || d->unit[0] != '\0' || d->item != 0;
+}
+
 /* One node read at `element`; no_item for the seconds of a {count, seconds} pair. */
-static void emit(struct walk *w, size_t i, uint8_t element, int no_item)
+static inline void emit(struct walk *w, size_t i, uint8_t element, int no_item)
 {
     const struct dlt698_node *nd = &w->nodes[i];
-    if (nd->type == DLT698_NULL) /* the device has no value there: nothing to read */
+    uint8_t type = nd->type;
+    if (type == DLT698_NULL) /* the device has no value there: nothing to read */
         return;
-    const struct dlt698_oi_def *d = w->row->elements ? dlt698_oi_element(w->row, element) : w->row;
+    const struct dlt698_oi_def *d = w->row;
+    int qty = w->quantity;
+    if (d->elements) {
+        d = dlt698_oi_element(d, element);
+        qty = quantity(d);
+    }
     uint32_t item = no_item ? 0 : dlt698_oi_item(d, element);
-    int numeric = integer[nd->type] && !(nd->type == DLT698_LONG64_U && nd->v.u > INT64_MAX) &&
-                  (d->scaler != 0 || d->unit[0] != '\0' || d->item != 0);
+    int numeric = qty && integer[type] && !(type == DLT698_LONG64_U && nd->v.u > INT64_MAX);
     if (!numeric && !item)
         return;
     if (w->count == w->cap) {
@@ -45,10 +57,11 @@ static void emit(struct walk *w, size_t i, uint8_t element, int no_item)
     r->item = item;
     r->def = d;
     r->numeric = (uint8_t)numeric;
-    r->value = r->device = mh_dec_make(0, 0);
     if (numeric) {
         r->device = mh_dec_make(nd->v.i, d->scaler);
         r->value = item ? mh_dec_make(nd->v.i, d->scaler + d->to_item) : r->device;
+    } else {
+        r->value = r->device = mh_dec_make(0, 0);
     }
 }
 
@@ -68,12 +81,23 @@ static void walk(struct walk *w, size_t i, uint8_t element, unsigned counts, uns
     uint8_t layout = w->row->layout;
     size_t j = i + 1;
     for (uint32_t k = 0; k < nd->count && j < w->n && !w->err; k++) {
+        uint8_t el = element;
+        unsigned cnt = 0;
+        int read = 1;
         if (layout == DLT698_L_EVENT_COUNTS)
-            walk(w, j, element, nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0, depth + 1);
+            cnt = nd->type == DLT698_STRUCT && nd->count == 2 ? k + 1 : 0;
         else if (element == 0 && layout != DLT698_L_RECORD && k < 255)
-            walk(w, j, (uint8_t)(k + 1), 0, depth + 1);
-        else if (element != 0 && nd->type == DLT698_STRUCT && k == 0)
-            walk(w, j, element, 0, depth + 1); /* the value of a {value, time} element */
+            el = (uint8_t)(k + 1);
+        else
+            read = element != 0 && nd->type == DLT698_STRUCT && k == 0; /* the value of a {value, time} element */
+        uint8_t type = w->nodes[j].type;
+        /* A scalar child is emitted here rather than through another call: most children are. */
+        if (read && type != DLT698_ARRAY && type != DLT698_STRUCT) {
+            if (depth + 1 <= DLT698_MAX_DEPTH + 1)
+                emit(w, j, el, cnt == 2);
+        } else if (read) {
+            walk(w, j, el, cnt, depth + 1);
+        }
         j = w->nodes[j].next > j ? w->nodes[j].next : w->n;
     }
 }
@@ -85,7 +109,7 @@ int dlt698_readings_of(const struct dlt698_oi_def *row, uint8_t element, const s
         return MH_EINVAL;
     if (!row)
         return 0;
-    struct walk w = {nodes, n, row, out, cap, 0, 0};
+    struct walk w = {nodes, n, row, out, cap, 0, 0, quantity(row)};
     walk(&w, root, element, 0, 0);
     return w.err ? w.err : (int)w.count;
 }

@@ -48,6 +48,27 @@ static void test_crc16_x25_table_equals_bitwise_for_all_bytes(void **state)
     assert_int_equal(inc ^ 0xFFFF, mh_crc16_x25(b, 256));
 }
 
+/* Slice-by-8: every length (the 8-byte rounds and every tail) at every alignment, and split anywhere. */
+static void test_crc16_x25_sliced_equals_bitwise_at_every_length(void **state)
+{
+    (void)state;
+    static uint8_t b[600];
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] = (uint8_t)(i * 151 + (i >> 3) * 7 + 0x5A);
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n + off <= sizeof b; n += n < 80 ? 1 : 53)
+            assert_int_equal(mh_crc16_x25(b + off, n), crc_bitwise(b + off, n));
+    for (size_t cut = 0; cut <= 64; cut++) {
+        uint16_t c = mh_crc16_x25_update(0xFFFF, b, cut);
+        c = mh_crc16_x25_update(c, b + cut, 64 - cut);
+        assert_int_equal(c ^ 0xFFFF, crc_bitwise(b, 64));
+    }
+    memset(b, 0xFF, sizeof b);
+    assert_int_equal(mh_crc16_x25(b, sizeof b), crc_bitwise(b, sizeof b));
+    memset(b, 0, sizeof b);
+    assert_int_equal(mh_crc16_x25(b, sizeof b), crc_bitwise(b, sizeof b));
+}
+
 static void test_sum8_wraps(void **state)
 {
     (void)state;
@@ -78,6 +99,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc16_x25_check_value),
         cmocka_unit_test(test_crc16_x25_matches_dlt698_header_example),
+        cmocka_unit_test(test_crc16_x25_sliced_equals_bitwise_at_every_length),
         cmocka_unit_test(test_crc16_x25_table_equals_bitwise_for_all_bytes),
         cmocka_unit_test(test_sum8_wraps),
         cmocka_unit_test(test_sum8_equals_bytewise_at_every_length),

@@ -29,6 +29,20 @@ static void test_every_vector_frames_with_its_header(void **state)
         assert_int_equal(sp.off, json_integer_value(json_object_get(e, "preamble_fe")));
         struct dlt698_frame f;
         assert_int_equal(dlt698_frame_parse(b + sp.off, sp.len, &f), 0);
+        /* The scanner's span parses to the same fields without summing again. */
+        struct dlt698_frame g;
+        memset(&g, 0xA5, sizeof g);
+        assert_int_equal(dlt698_frame_parse_scanned(b + sp.off, sp.len, &g), 0);
+        assert_int_equal(g.len, f.len);
+        assert_int_equal(g.c, f.c);
+        assert_int_equal(g.af, f.af);
+        assert_int_equal(g.ca, f.ca);
+        assert_int_equal(g.sa_len, f.sa_len);
+        assert_memory_equal(g.sa, f.sa, sizeof f.sa);
+        assert_ptr_equal(g.apdu, f.apdu);
+        assert_int_equal(g.apdu_len, f.apdu_len);
+        assert_int_equal(g.frag_index, f.frag_index);
+        assert_int_equal(g.frag_type, f.frag_type);
         assert_int_equal(f.len, json_integer_value(json_object_get(e, "length")));
         char sa[33];
         dlt698_sa_format(&f, sa);
@@ -69,6 +83,20 @@ static void test_hcs_and_fcs_are_told_apart(void **state)
     b[20] ^= 1;
     assert_int_equal(dlt698_frame_check(b, n), 2);
     assert_int_equal(dlt698_frame_scan(b, n, &sp), MH_EBADCRC); /* a real header, a damaged body */
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(b, n, &f), MH_EBADCRC);
+    /* The scanned parse trusts the CRCs it is told were checked, never the lengths. */
+    assert_int_equal(dlt698_frame_parse_scanned(b, n, &f), 0);
+    assert_int_equal(f.apdu_len, n - 14 - 3);
+    assert_int_equal(dlt698_frame_parse_scanned(b, n - 1, &f), MH_EBADLEN);
+    assert_int_equal(dlt698_frame_parse_scanned(b, n + 1, &f), MH_EBADLEN);
+    assert_int_equal(dlt698_frame_parse_scanned(b, 4, &f), MH_ETRUNC);
+    b[0] = 0x69;
+    assert_int_equal(dlt698_frame_parse_scanned(b, n, &f), MH_EBADSTART);
+    b[0] = 0x68;
+    b[1] = 0x08; /* L shorter than the header it announces */
+    assert_int_equal(dlt698_frame_parse_scanned(b, 10, &f), MH_EBADLEN);
+    b[1] = 0x17;
     b[20] ^= 1;
     b[n - 1] = 0x17;
     assert_int_equal(dlt698_frame_check(b, n), MH_EBADEND);
