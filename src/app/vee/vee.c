@@ -2,6 +2,7 @@
  * Validation rules and estimation of register readings (docs/app-vee.md).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "meterhub/app/vee.h"
@@ -29,7 +30,13 @@ static double rate_kw(const struct vee_reading *a, const struct vee_reading *b)
     return b->t > a->t ? (b->value - a->value) * 3600.0 / (double)(b->t - a->t) : NAN;
 }
 
-/* Median of the positive advance rates, over a small stack sample (at most 256). */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of the positive advance rates, over a stack sample (the first 256). */
 static double median_rate(const struct vee_reading *r, size_t n)
 {
     double v[256];
@@ -39,13 +46,7 @@ static double median_rate(const struct vee_reading *r, size_t n)
         if (x > 0)
             v[k++] = x;
     }
-    for (size_t i = 1; i < k; i++) {
-        double x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
+    qsort(v, k, sizeof v[0], cmp_double);
     return k ? v[k / 2] : 0;
 }
 
