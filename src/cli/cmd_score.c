@@ -27,6 +27,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/value.h"
 #include "scenario.h"
+#include "score_more.h"
 
 #define MAX_HISTORY 31
 #define ALARMS_PER_METER 32
@@ -74,6 +75,7 @@ struct run {
     /* line loss */
     size_t areas, loss_exact, loss_incomplete, thief_areas, thief_top3;
     double max_loss_diff;
+    struct score_more more;
 };
 
 static int push(struct score_item **v, size_t *n, size_t *cap, uint32_t subject, uint8_t type)
@@ -164,7 +166,8 @@ static enum metering_status score_metering(struct run *r, size_t i, const int64_
     return res.status;
 }
 
-static void instants(const struct run *r, size_t i, struct anomaly_instant *in)
+static void instants(const struct run *r, size_t i, struct anomaly_instant *in, struct quality_sample *qs,
+                     double *imax)
 {
     const struct sim_meter *m = &r->s->meters[i].model;
     for (int j = 0; j < ANOMALY_SLOTS; j++) {
@@ -177,6 +180,11 @@ static void instants(const struct run *r, size_t i, struct anomaly_instant *in)
         for (int k = 0; k < 4; k++)
             in[j].p[k] = v.p_w[k] / 1000.0;
         in[j].present = 1;
+        qs[j] = (struct quality_sample){r->t0 + (int64_t)j * ANOMALY_SLOT_S, {in[j].v[0], in[j].v[1], in[j].v[2]},
+                                        v.pf_milli[0] / 1000.0, 1};
+        imax[j] = 0; /* import current only: a PV meter's register is still while it exports */
+        for (int ph = 0; ph < 3 && in[j].p[0] > 0; ph++)
+            imax[j] = in[j].i[ph] > imax[j] ? in[j].i[ph] : imax[j];
     }
 }
 
@@ -216,8 +224,11 @@ static int score_meters(struct run *r)
         }
         /* An area meter sums its users; the model has no instantaneous values of its own. */
         int area_meter = mi->model.customer == SIM_CUST_AREA;
+        struct quality_sample qs[ANOMALY_SLOTS];
+        double imax[ANOMALY_SLOTS];
         if (!area_meter)
-            instants(r, i, in);
+            instants(r, i, in, qs, imax);
+        score_more_meter(&r->more, s, i, r->t0, reg, area_meter ? NULL : qs, area_meter ? NULL : imax);
         struct anomaly_event ev = {mi->model.anomaly_start, ANOMALY_EV_COVER_OPEN};
         int has_ev = mi->model.anomaly == SIM_ANOM_COVER_OPEN && ev.t >= r->t0 && ev.t < r->t1;
         struct anomaly_meter_day md = {
@@ -420,6 +431,7 @@ static void print_table(const struct run *r, const struct score_board *b, double
            "register ran backwards)\n", r->areas, r->loss_exact, r->max_loss_diff, r->loss_incomplete);
     printf("theft localisation: %zu of %zu areas with a thief have it among the top 3 suspects\n",
            r->thief_top3, r->thief_areas);
+    score_more_print(&r->more);
 }
 
 static void print_json(const struct run *r, const struct score_board *b, double secs, const char *date)
@@ -444,6 +456,7 @@ static void print_json(const struct run *r, const struct score_board *b, double 
                                                  (json_int_t)r->loss_incomplete, "max_difference_kwh",
                                                  r->max_loss_diff, "thief_areas", (json_int_t)r->thief_areas,
                                                  "thief_in_top3", (json_int_t)r->thief_top3));
+    json_object_set_new(o, "more", score_more_json(&r->more));
     json_dumpf(o, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
     json_decref(o);
@@ -518,6 +531,8 @@ int cmd_score(int argc, char **argv)
         rc = score_areas(&r);
     if (!rc)
         rc = score_terminals(&r);
+    if (!rc)
+        rc = score_more_der(&r.more, s, day, r.imp_d, r.exp_d) ? MH_ENOMEM : 0;
     int status = 0;
     if (rc) {
         fprintf(stderr, "meterhub score: %s\n", mh_strerror(rc));
