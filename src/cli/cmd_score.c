@@ -34,7 +34,8 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: meterhub score SCENARIO --date YYYY-MM-DD [--history N] [--json] [--check] [--alarms]\n"
+    fputs("usage: meterhub score SCENARIO --date YYYY-MM-DD [--history N] [--json] [--check] "
+          "[--alarms]\n"
           "  runs anomaly, line-loss and metering analytics on the scenario's day and\n"
           "  scores them against the injected truth (precision and recall per type)\n",
           f);
@@ -59,18 +60,19 @@ struct run {
     const struct scenario *s;
     int64_t day, t0, t1;
     int history;
-    int list; /* --alarms: print every alarm */
+    int list;  /* --alarms: print every alarm */
     size_t nd; /* days kept per meter: D - 2 x history .. D (each window day has its own history) */
     struct anomaly_config ac;
     struct lineloss_config lc;
-    /* per meter: net kWh per day (index nd - 1 = D; NAN before the scenario starts), import and export of D */
+    /* per meter: net kWh per day (index nd - 1 = D; NAN before the scenario starts), import and
+     * export of D */
     double *net;
-    double *imp_d, *exp_d;     /* imp_d < 0: metering refused the day (register went down) */
-    uint8_t *fault;            /* a meter fault alarm explains a low day */
+    double *imp_d, *exp_d; /* imp_d < 0: metering refused the day (register went down) */
+    uint8_t *fault;        /* a meter fault alarm explains a low day */
     struct score_item *truth, *found;
     size_t n_truth, n_found, cap_truth, cap_found;
     /* metering */
-    size_t exact, inexact;
+    size_t exact, inexact, refused;
     int64_t total_wh10;
     /* line loss */
     size_t areas, loss_exact, loss_incomplete, thief_areas, thief_top3;
@@ -92,7 +94,8 @@ static int push(struct score_item **v, size_t *n, size_t *cap, uint32_t subject,
     return 0;
 }
 
-/* One alarm as a line: subject (meter address or terminal), type, span, evidence, and whether injected. */
+/* One alarm as a line: subject (meter address or terminal), type, span, evidence, and whether
+ * injected. */
 static void print_alarm(const struct run *r, const struct anomaly_alarm *a)
 {
     int term = a->type == ANOMALY_TERMINAL_OFFLINE || a->type == ANOMALY_COLLECT_FAILURE;
@@ -104,8 +107,9 @@ static void print_alarm(const struct run *r, const struct anomaly_alarm *a)
     int injected = 0;
     for (size_t k = 0; k < r->n_truth; k++)
         injected |= r->truth[k].subject == a->subject && r->truth[k].type == a->type;
-    printf("alarm %s %s %-16s %lld..%lld %s%s\n", term ? "terminal" : "meter", who, anomaly_type_name(a->type),
-           (long long)(a->start - r->t0), a->end ? (long long)(a->end - r->t0) : -1LL, a->evidence,
+    printf("alarm %s %s %-16s %lld..%lld %s%s\n", term ? "terminal" : "meter", who,
+           anomaly_type_name(a->type), (long long)(a->start - r->t0),
+           a->end ? (long long)(a->end - r->t0) : -1LL, a->evidence,
            injected ? "" : "  [not injected]");
 }
 
@@ -135,8 +139,9 @@ static int collect_truth(struct run *r)
     }
     for (size_t t = 0; t < s->n_terminals; t++) {
         uint8_t f = s->terminals[t].fault;
-        uint8_t ty = f == SIM_FAULT_OFFLINE ? ANOMALY_TERMINAL_OFFLINE
-                     : f == SIM_FAULT_NEVER_LOGIN ? ANOMALY_COLLECT_FAILURE : 0;
+        uint8_t ty = f == SIM_FAULT_OFFLINE       ? ANOMALY_TERMINAL_OFFLINE
+                     : f == SIM_FAULT_NEVER_LOGIN ? ANOMALY_COLLECT_FAILURE
+                                                  : 0;
         if (ty && push(&r->truth, &r->n_truth, &r->cap_truth, (uint32_t)t, ty))
             return MH_ENOMEM;
     }
@@ -160,14 +165,16 @@ static enum metering_status score_metering(struct run *r, size_t i, const int64_
     int64_t truth = (imp[SIM_INTERVALS_PER_DAY] - imp[0]) * (int64_t)ct;
     if (res.status == METERING_OK && mh_dec_cmp(res.kwh, mh_dec_make(truth, -4)) == 0)
         r->exact++;
-    else if (!(m->model.anomaly == SIM_ANOM_REVERSED && res.status == METERING_NEGATIVE))
-        r->inexact++; /* a register that ran backwards is refused, as it must be */
+    else if (m->model.anomaly == SIM_ANOM_REVERSED && res.status == METERING_NEGATIVE)
+        r->refused++; /* a register that ran backwards is refused, as it must be */
+    else
+        r->inexact++;
     r->total_wh10 += truth;
     return res.status;
 }
 
-static void instants(const struct run *r, size_t i, struct anomaly_instant *in, struct quality_sample *qs,
-                     double *imax)
+static void instants(const struct run *r, size_t i, struct anomaly_instant *in,
+                     struct quality_sample *qs, double *imax)
 {
     const struct sim_meter *m = &r->s->meters[i].model;
     for (int j = 0; j < ANOMALY_SLOTS; j++) {
@@ -180,8 +187,10 @@ static void instants(const struct run *r, size_t i, struct anomaly_instant *in, 
         for (int k = 0; k < 4; k++)
             in[j].p[k] = v.p_w[k] / 1000.0;
         in[j].present = 1;
-        qs[j] = (struct quality_sample){r->t0 + (int64_t)j * ANOMALY_SLOT_S, {in[j].v[0], in[j].v[1], in[j].v[2]},
-                                        v.pf_milli[0] / 1000.0, 1};
+        qs[j] = (struct quality_sample){r->t0 + (int64_t)j * ANOMALY_SLOT_S,
+                                        {in[j].v[0], in[j].v[1], in[j].v[2]},
+                                        v.pf_milli[0] / 1000.0,
+                                        1};
         imax[j] = 0; /* import current only: a PV meter's register is still while it exports */
         for (int ph = 0; ph < 3 && in[j].p[0] > 0; ph++)
             imax[j] = in[j].i[ph] > imax[j] ? in[j].i[ph] : imax[j];
@@ -228,7 +237,8 @@ static int score_meters(struct run *r)
         double imax[ANOMALY_SLOTS];
         if (!area_meter)
             instants(r, i, in, qs, imax);
-        score_more_meter(&r->more, s, i, r->t0, reg, area_meter ? NULL : qs, area_meter ? NULL : imax);
+        score_more_meter(&r->more, s, i, r->t0, reg, area_meter ? NULL : qs,
+                         area_meter ? NULL : imax);
         struct anomaly_event ev = {mi->model.anomaly_start, ANOMALY_EV_COVER_OPEN};
         int has_ev = mi->model.anomaly == SIM_ANOM_COVER_OPEN && ev.t >= r->t0 && ev.t < r->t1;
         struct anomaly_meter_day md = {
@@ -251,7 +261,8 @@ static int score_meters(struct run *r)
         if (push_alarms(r, alarms, n, ALARMS_PER_METER))
             return MH_ENOMEM;
         for (int k = 0; k < n && k < ALARMS_PER_METER; k++)
-            r->fault[i] |= alarms[k].type <= ANOMALY_PHASE_FAILURE || alarms[k].type == ANOMALY_REVERSE_POWER;
+            r->fault[i] |=
+                alarms[k].type <= ANOMALY_PHASE_FAILURE || alarms[k].type == ANOMALY_REVERSE_POWER;
     }
     return 0;
 }
@@ -259,12 +270,14 @@ static int score_meters(struct run *r)
 static void print_area(const struct run *r, size_t a, const struct lineloss_result *res,
                        const struct lineloss_result *best)
 {
-    printf("area A%06zu loss %.4f kWh rate %.4f flags%s%s%s%s suspects", a + 1, res->loss_kwh, res->rate,
-           res->flags & LINELOSS_NEGATIVE ? " negative" : "", res->flags & LINELOSS_HIGH ? " high" : "",
-           res->flags & LINELOSS_SUDDEN ? " sudden" : "", res->flags & LINELOSS_INCOMPLETE ? " incomplete" : "");
+    printf("area A%06zu loss %.4f kWh rate %.4f flags%s%s%s%s suspects", a + 1, res->loss_kwh,
+           res->rate, res->flags & LINELOSS_NEGATIVE ? " negative" : "",
+           res->flags & LINELOSS_HIGH ? " high" : "", res->flags & LINELOSS_SUDDEN ? " sudden" : "",
+           res->flags & LINELOSS_INCOMPLETE ? " incomplete" : "");
     for (size_t k = 0; k < best->n_suspects; k++)
         printf(" %012llu(-%.3f%s)", (unsigned long long)r->s->meters[best->suspects[k]].address,
-               best->suspect_drop_kwh[k], r->s->meters[best->suspects[k]].model.anomaly == SIM_ANOM_THEFT ? " thief" : "");
+               best->suspect_drop_kwh[k],
+               r->s->meters[best->suspects[k]].model.anomaly == SIM_ANOM_THEFT ? " thief" : "");
     putchar('\n');
 }
 
@@ -283,8 +296,9 @@ static double median_known(const double *v, size_t n, double *scratch)
  * the usual rate of the `history` days before e, and the sudden-drop rule
  * confirmed by the loss's rise. Alarms are pushed; the result is returned.
  */
-static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *ud, struct lineloss_user *lu,
-                    double *scratch, struct anomaly_alarm *alarms, size_t cap, struct lineloss_result *res)
+static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *ud,
+                    struct lineloss_user *lu, double *scratch, struct anomaly_alarm *alarms,
+                    size_t cap, struct lineloss_result *res)
 {
     const struct sim_area *ar = &r->s->areas[a];
     size_t nd = r->nd, h = (size_t)r->history, last = e == nd - 1;
@@ -302,8 +316,8 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         size_t i = ar->first_user + u;
         double today = r->net[i * nd + e];
         int refused = last && r->imp_d[i] < 0;
-        ud[u] = (struct anomaly_user_day){(uint32_t)i, refused || isnan(today) ? -1 : today, &r->net[i * nd + e - h],
-                                          h, r->fault[i]};
+        ud[u] = (struct anomaly_user_day){(uint32_t)i, refused || isnan(today) ? -1 : today,
+                                          &r->net[i * nd + e - h], h, r->fault[i]};
         double hm = median_known(&r->net[i * nd + e - h], h, scratch);
         /* earlier days: the net split by its sign (export is negative net) */
         double im = last ? r->imp_d[i] : today > 0 ? today : 0;
@@ -311,9 +325,10 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         lu[u] = (struct lineloss_user){(uint32_t)i, isnan(im) ? -1 : im, ex, hm};
     }
     double sup = r->net[ar->area_meter * nd + e];
-    lineloss_area_day(&r->lc, last ? r->imp_d[ar->area_meter] : sup, last ? r->exp_d[ar->area_meter] : 0, lu,
-                      ar->user_count, hr, res);
-    double rise = res->rise_kwh; /* with a refused user it is an upper bound: still a confirmation */
+    lineloss_area_day(&r->lc, last ? r->imp_d[ar->area_meter] : sup,
+                      last ? r->exp_d[ar->area_meter] : 0, lu, ar->user_count, hr, res);
+    double rise =
+        res->rise_kwh; /* with a refused user it is an upper bound: still a confirmation */
     int64_t day_start = scenario_day_start(r->s, r->day - (int64_t)(nd - 1 - e));
     int n = anomaly_area_drop(&r->ac, day_start, ud, ar->user_count, rise, scratch, alarms, cap);
     return n > 0 ? push_alarms(r, alarms, n, (int)cap) : n;
@@ -412,50 +427,58 @@ static int below(const struct score_counts *c)
     return c->truth && (score_recall(c) < 0.95 || score_precision(c) < 0.90);
 }
 
-static void print_table(const struct run *r, const struct score_board *b, double secs, const char *date)
+static void print_table(const struct run *r, const struct score_board *b, double secs,
+                        const char *date)
 {
     printf("scenario %s, day %s, history %d days: %zu meters, %zu terminals, %zu areas, %.2f s\n\n",
            r->s->name, date, r->history, r->s->n_meters, r->s->n_terminals, r->s->n_areas, secs);
-    printf("%-17s %6s %6s %6s %6s %6s %9s %7s\n", "anomaly", "truth", "found", "tp", "fp", "fn", "precision",
-           "recall");
+    printf("%-17s %6s %6s %6s %6s %6s %9s %7s\n", "anomaly", "truth", "found", "tp", "fp", "fn",
+           "precision", "recall");
     for (int t = 1; t < ANOMALY_TYPE_COUNT_; t++) {
         const struct score_counts *c = &b->type[t];
         if (!c->truth && !c->found)
             continue;
-        printf("%-17s %6u %6u %6u %6u %6u %9.3f %7.3f%s\n", anomaly_type_name(t), c->truth, c->found, c->tp,
-               c->fp, c->fn, score_precision(c), score_recall(c), below(c) ? "  below" : "");
+        printf("%-17s %6u %6u %6u %6u %6u %9.3f %7.3f%s\n", anomaly_type_name(t), c->truth,
+               c->found, c->tp, c->fp, c->fn, score_precision(c), score_recall(c),
+               below(c) ? "  below" : "");
     }
-    printf("\nconsumption: %zu meters exact, %zu not, total %.4f kWh\n", r->exact, r->inexact,
-           (double)r->total_wh10 / 1e4);
-    printf("line loss: %zu areas, %zu equal to truth (max difference %.6f kWh), %zu incomplete (a user's "
-           "register ran backwards)\n", r->areas, r->loss_exact, r->max_loss_diff, r->loss_incomplete);
+    printf("\nconsumption: %zu meters exact, %zu not, %zu refused (register ran backwards), total "
+           "%.4f kWh\n",
+           r->exact, r->inexact, r->refused, (double)r->total_wh10 / 1e4);
+    printf("line loss: %zu areas, %zu equal to truth (max difference %.6f kWh), %zu incomplete (a "
+           "user's "
+           "register ran backwards)\n",
+           r->areas, r->loss_exact, r->max_loss_diff, r->loss_incomplete);
     printf("theft localisation: %zu of %zu areas with a thief have it among the top 3 suspects\n",
            r->thief_top3, r->thief_areas);
     score_more_print(&r->more);
 }
 
-static void print_json(const struct run *r, const struct score_board *b, double secs, const char *date)
+static void print_json(const struct run *r, const struct score_board *b, double secs,
+                       const char *date)
 {
-    json_t *o = json_pack("{s:s,s:s,s:i,s:f}", "scenario", r->s->name, "date", date, "history", r->history,
-                          "seconds", secs);
+    json_t *o = json_pack("{s:s,s:s,s:i,s:f}", "scenario", r->s->name, "date", date, "history",
+                          r->history, "seconds", secs);
     json_t *types = json_object();
     for (int t = 1; t < ANOMALY_TYPE_COUNT_; t++) {
         const struct score_counts *c = &b->type[t];
         if (!c->truth && !c->found)
             continue;
         json_object_set_new(types, anomaly_type_name(t),
-                            json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:f}", "truth", c->truth, "found", c->found,
-                                      "tp", c->tp, "fp", c->fp, "fn", c->fn, "precision", score_precision(c),
-                                      "recall", score_recall(c)));
+                            json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:f}", "truth", c->truth, "found",
+                                      c->found, "tp", c->tp, "fp", c->fp, "fn", c->fn, "precision",
+                                      score_precision(c), "recall", score_recall(c)));
     }
     json_object_set_new(o, "anomalies", types);
-    json_object_set_new(o, "consumption", json_pack("{s:I,s:I}", "exact", (json_int_t)r->exact, "inexact",
-                                                    (json_int_t)r->inexact));
-    json_object_set_new(o, "lineloss", json_pack("{s:I,s:I,s:I,s:f,s:I,s:I}", "areas", (json_int_t)r->areas,
-                                                 "equal", (json_int_t)r->loss_exact, "incomplete",
-                                                 (json_int_t)r->loss_incomplete, "max_difference_kwh",
-                                                 r->max_loss_diff, "thief_areas", (json_int_t)r->thief_areas,
-                                                 "thief_in_top3", (json_int_t)r->thief_top3));
+    json_object_set_new(o, "consumption",
+                        json_pack("{s:I,s:I,s:I}", "exact", (json_int_t)r->exact, "inexact",
+                                  (json_int_t)r->inexact, "refused", (json_int_t)r->refused));
+    json_object_set_new(o, "lineloss",
+                        json_pack("{s:I,s:I,s:I,s:f,s:I,s:I}", "areas", (json_int_t)r->areas,
+                                  "equal", (json_int_t)r->loss_exact, "incomplete",
+                                  (json_int_t)r->loss_incomplete, "max_difference_kwh",
+                                  r->max_loss_diff, "thief_areas", (json_int_t)r->thief_areas,
+                                  "thief_in_top3", (json_int_t)r->thief_top3));
     json_object_set_new(o, "more", score_more_json(&r->more));
     json_dumpf(o, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
@@ -549,7 +572,8 @@ int cmd_score(int argc, char **argv)
             print_table(&r, &b, secs, date);
         for (int t = 1; t < ANOMALY_TYPE_COUNT_ && check; t++)
             if (below(&b.type[t])) {
-                fprintf(stderr, "meterhub score: %s below recall 0.95 / precision 0.90\n", anomaly_type_name(t));
+                fprintf(stderr, "meterhub score: %s below recall 0.95 / precision 0.90\n",
+                        anomaly_type_name(t));
                 status = 1;
             }
         if (check && (r.inexact || r.loss_exact + r.loss_incomplete != r.areas)) {

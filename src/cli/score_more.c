@@ -71,8 +71,8 @@ int score_more_der(struct score_more *m, const struct scenario *s, int64_t day, 
             sim_day_flows(mo, day, load, pv);
             for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
                 gen += pv[j];
-            sys[k++] = (struct der_system_day){(uint32_t)i, mo->pv_peak_w / 1000.0, (double)gen / 1e4,
-                                               imp[i] < 0 ? 0 : imp[i], exp[i]};
+            sys[k++] = (struct der_system_day){(uint32_t)i, mo->pv_peak_w / 1000.0,
+                                               (double)gen / 1e4, imp[i] < 0 ? 0 : imp[i], exp[i]};
         }
         int low = der_day(&c, sys, k, scratch, res);
         m->pv_low += low > 0 ? (size_t)low : 0;
@@ -91,24 +91,30 @@ int score_more_der(struct score_more *m, const struct scenario *s, int64_t day, 
 
 void score_more_print(const struct score_more *m)
 {
-    printf("voltage quality: %zu points, mean qualified rate %.4f, %zu below 100 %% (%zu with injected "
+    printf("voltage quality: %zu points, mean qualified rate %.4f, %zu below 100 %% (%zu with "
+           "injected "
            "voltage loss / phase failure)\n",
-           m->q_points, m->q_points ? m->q_rate_sum / (double)m->q_points : 1.0, m->q_below, m->q_below_injected);
-    printf("vee: %zu meters with suspect readings (%zu injected stopped/reversed); %zu of %zu injected "
+           m->q_points, m->q_points ? m->q_rate_sum / (double)m->q_points : 1.0, m->q_below,
+           m->q_below_injected);
+    printf("vee: %zu meters with suspect readings (%zu injected stopped/reversed); %zu of %zu "
+           "injected "
            "stopped/reversed flagged\n",
            m->v_flagged, m->v_flagged_injected, m->v_injected_flagged, m->v_injected);
-    printf("pv: %zu systems, generation %.3f kWh, export %.3f kWh, self-consumed %.3f kWh, %zu far below "
+    printf("pv: %zu systems, generation %.3f kWh, export %.3f kWh, self-consumed %.3f kWh, %zu far "
+           "below "
            "their neighbours (none injected)\n",
            m->pv, m->pv_gen, m->pv_exp, m->pv_self, m->pv_low);
 }
 
 json_t *score_more_json(const struct score_more *m)
 {
-    return json_pack("{s:{s:I,s:f,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:f,s:f,s:f,s:I}}", "quality", "points",
-                     (json_int_t)m->q_points, "mean_rate", m->q_points ? m->q_rate_sum / (double)m->q_points : 1.0,
-                     "below", (json_int_t)m->q_below, "below_injected", (json_int_t)m->q_below_injected, "vee",
-                     "flagged", (json_int_t)m->v_flagged, "flagged_injected", (json_int_t)m->v_flagged_injected,
-                     "injected", (json_int_t)m->v_injected, "injected_flagged", (json_int_t)m->v_injected_flagged,
-                     "pv", "systems", (json_int_t)m->pv, "generation_kwh", m->pv_gen, "export_kwh", m->pv_exp,
+    return json_pack("{s:{s:I,s:f,s:I,s:I},s:{s:I,s:I,s:I,s:I},s:{s:I,s:f,s:f,s:f,s:I}}", "quality",
+                     "points", (json_int_t)m->q_points, "mean_rate",
+                     m->q_points ? m->q_rate_sum / (double)m->q_points : 1.0, "below",
+                     (json_int_t)m->q_below, "below_injected", (json_int_t)m->q_below_injected,
+                     "vee", "flagged", (json_int_t)m->v_flagged, "flagged_injected",
+                     (json_int_t)m->v_flagged_injected, "injected", (json_int_t)m->v_injected,
+                     "injected_flagged", (json_int_t)m->v_injected_flagged, "pv", "systems",
+                     (json_int_t)m->pv, "generation_kwh", m->pv_gen, "export_kwh", m->pv_exp,
                      "self_kwh", m->pv_self, "low", (json_int_t)m->pv_low);
 }

@@ -28,11 +28,11 @@ struct der_system_day {
 };
 
 struct der_result {
-    double self_kwh;       /* generation used on site: generation - export (>= 0) */
-    double self_ratio;     /* self_kwh / generation; 0 without generation */
-    double load_kwh;       /* what the customer used: import + self_kwh */
-    double yield;          /* kWh per kWp */
-    uint8_t low;           /* 1: far below the neighbours */
+    double self_kwh;   /* generation used on site: generation - export (>= 0) */
+    double self_ratio; /* self_kwh / generation; 0 without generation */
+    double load_kwh;   /* what the customer used: import + self_kwh */
+    double yield;      /* kWh per kWp */
+    uint8_t low;       /* 1: far below the neighbours */
 };
 
 /*

@@ -45,8 +45,9 @@ struct lineloss_result {
     double supply_kwh;
     double users_kwh; /* sum of the users' net */
     double loss_kwh;
-    double rate;      /* loss / supply; 0 when supply is below min_supply_kwh */
-    double rise_kwh;  /* loss - history rate x supply: what went missing beyond the usual; NAN without history */
+    double rate;     /* loss / supply; 0 when supply is below min_supply_kwh */
+    double rise_kwh; /* loss - history rate x supply: what went missing beyond the usual; NAN
+                        without history */
     unsigned flags;
     size_t n_suspects;
     uint32_t suspects[LINELOSS_SUSPECTS]; /* meters, best explanation first */
@@ -60,8 +61,8 @@ struct lineloss_result {
  * the load, so the expected loss is the usual rate times today's supply, and
  * suspects are ranked against the rise beyond it. Returns 0 or MH_EINVAL.
  */
-int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh, double supply_export_kwh,
-                      const struct lineloss_user *users, size_t n, double history_rate,
-                      struct lineloss_result *out);
+int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
+                      double supply_export_kwh, const struct lineloss_user *users, size_t n,
+                      double history_rate, struct lineloss_result *out);
 
 #endif

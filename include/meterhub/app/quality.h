@@ -17,12 +17,12 @@
 #include <stdint.h>
 
 struct quality_config {
-    double nominal_v;      /* Un of a phase (220 V; 10 kV class: 10000 / sqrt 3 per phase, or line) */
-    double upper_ratio;    /* qualified up to Un x (1 + upper_ratio) */
-    double lower_ratio;    /* qualified down to Un x (1 - lower_ratio) */
-    double outage_ratio;   /* every phase below Un x outage_ratio: no supply */
-    double pf_limit;       /* power factor below this counts as low */
-    int64_t interval_s;    /* time one sample stands for */
+    double nominal_v;    /* Un of a phase (220 V; 10 kV class: 10000 / sqrt 3 per phase, or line) */
+    double upper_ratio;  /* qualified up to Un x (1 + upper_ratio) */
+    double lower_ratio;  /* qualified down to Un x (1 - lower_ratio) */
+    double outage_ratio; /* every phase below Un x outage_ratio: no supply */
+    double pf_limit;     /* power factor below this counts as low */
+    int64_t interval_s;  /* time one sample stands for */
 };
 
 /* GB/T 12325-2008 clause 4.3: 220 V single-phase +7 % / -10 %. */
@@ -32,27 +32,27 @@ void quality_config_10kv(struct quality_config *c);
 
 struct quality_sample {
     int64_t t;
-    double v[3];    /* phase voltages (the class's measure), V */
-    double pf;      /* total power factor, |pf| <= 1; < 0 is read as its magnitude */
+    double v[3]; /* phase voltages (the class's measure), V */
+    double pf;   /* total power factor, |pf| <= 1; < 0 is read as its magnitude */
     uint8_t present;
 };
 
 struct quality_phase {
-    size_t samples;            /* supplied samples judged */
-    double qualified_rate;     /* share of supplied time within limits, 0..1 (1 when none judged) */
-    int64_t above_s, below_s;  /* time above the upper / below the lower limit */
+    size_t samples;           /* supplied samples judged */
+    double qualified_rate;    /* share of supplied time within limits, 0..1 (1 when none judged) */
+    int64_t above_s, below_s; /* time above the upper / below the lower limit */
     double vmax, vmin;
     int64_t t_vmax, t_vmin;
 };
 
 struct quality_day {
     struct quality_phase phase[3];
-    double qualified_rate;     /* over the phases together */
-    double unbalance_max;      /* max |V - Vavg| / Vavg over samples (magnitude approximation) */
+    double qualified_rate; /* over the phases together */
+    double unbalance_max;  /* max |V - Vavg| / Vavg over samples (magnitude approximation) */
     double unbalance_mean;
     double pf_min, pf_mean;
-    double pf_low_share;       /* share of samples with pf below pf_limit */
-    unsigned outages;          /* transitions into outage (a day starting in one counts) */
+    double pf_low_share; /* share of samples with pf below pf_limit */
+    unsigned outages;    /* transitions into outage (a day starting in one counts) */
     int64_t outage_s;
 };
 
@@ -60,7 +60,7 @@ struct quality_day {
  * Statistics of n samples of a point with `phases` phases (1 or 3).
  * Returns 0 or MH_EINVAL.
  */
-int quality_compute(const struct quality_config *c, const struct quality_sample *s, size_t n, int phases,
-                    struct quality_day *out);
+int quality_compute(const struct quality_config *c, const struct quality_sample *s, size_t n,
+                    int phases, struct quality_day *out);
 
 #endif

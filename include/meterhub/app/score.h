@@ -30,8 +30,8 @@ struct score_board {
  * place; duplicates in either count once (several alarms of one type on one
  * meter are one finding). Types outside the enum are ignored.
  */
-void score_compare(struct score_item *truth, size_t n_truth, struct score_item *found, size_t n_found,
-                   struct score_board *b);
+void score_compare(struct score_item *truth, size_t n_truth, struct score_item *found,
+                   size_t n_found, struct score_board *b);
 
 /* tp / (tp + fp), 1 when nothing was found; tp / (tp + fn), 1 when nothing was injected. */
 double score_precision(const struct score_counts *c);

@@ -13,14 +13,14 @@
 
 /* Why a reading is suspect (bits). */
 enum {
-    VEE_DECREASE = 1 << 0,   /* register lower than the reading before it */
-    VEE_SPIKE = 1 << 1,      /* advance far above the series' usual rate */
-    VEE_RANGE = 1 << 2,      /* negative, or an advance the capacity cannot pass */
-    VEE_FUTURE = 1 << 3,     /* data time after now (+ tolerance) */
-    VEE_DUPLICATE = 1 << 4,  /* same data time as the reading before, same value */
-    VEE_ORDER = 1 << 5,      /* data time before the reading before it, or same time other value */
+    VEE_DECREASE = 1 << 0,  /* register lower than the reading before it */
+    VEE_SPIKE = 1 << 1,     /* advance far above the series' usual rate */
+    VEE_RANGE = 1 << 2,     /* negative, or an advance the capacity cannot pass */
+    VEE_FUTURE = 1 << 3,    /* data time after now (+ tolerance) */
+    VEE_DUPLICATE = 1 << 4, /* same data time as the reading before, same value */
+    VEE_ORDER = 1 << 5,     /* data time before the reading before it, or same time other value */
     VEE_ZERO_CURRENT = 1 << 6, /* register still over a slot while current flowed */
-    VEE_CURVE_SUM = 1 << 7,  /* the curve's advance disagrees with the daily frozen difference */
+    VEE_CURVE_SUM = 1 << 7,    /* the curve's advance disagrees with the daily frozen difference */
 };
 
 /* Quality of a curve point, as the store keeps it. */
@@ -45,11 +45,11 @@ struct vee_reading {
 /*
  * Readings of one register in arrival order. flags[i] gets the VEE_* bits of
  * reading i; each is compared with the last reading before it that was in
- * time order (not a duplicate, out of order or in the future). capacity_kw 0: no range check on the advance. Returns the
- * number of suspect readings or MH_EINVAL.
+ * time order (not a duplicate, out of order or in the future). capacity_kw 0: no range check on the
+ * advance. Returns the number of suspect readings or MH_EINVAL.
  */
-int vee_validate_readings(const struct vee_config *c, const struct vee_reading *r, size_t n, int64_t now,
-                          double capacity_kw, uint16_t *flags);
+int vee_validate_readings(const struct vee_config *c, const struct vee_reading *r, size_t n,
+                          int64_t now, double capacity_kw, uint16_t *flags);
 
 /*
  * A day's 15-minute register curve reg[0..96] (present[j]), with the slot

@@ -14,7 +14,8 @@
  * when the user is not judged: consumption unknown, too few known days or
  * too small a median for a ratio to mean anything.
  */
-static double own_median(const struct anomaly_config *c, const struct anomaly_user_day *v, double *buf)
+static double own_median(const struct anomaly_config *c, const struct anomaly_user_day *v,
+                         double *buf)
 {
     size_t k = 0, n = v->n_history < 64 ? v->n_history : 64;
     for (size_t i = 0; i < n; i++)
@@ -31,9 +32,9 @@ static double own_median(const struct anomaly_config *c, const struct anomaly_us
  * ratio over the area's users: a cold day raises everyone, a thief's share
  * falls alone. scratch holds the users' ratios for the peers' median.
  */
-int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start, const struct anomaly_user_day *u,
-                      size_t n, double loss_rise_kwh, double *scratch, struct anomaly_alarm *out,
-                      size_t cap)
+int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start,
+                      const struct anomaly_user_day *u, size_t n, double loss_rise_kwh,
+                      double *scratch, struct anomaly_alarm *out, size_t cap)
 {
     if (!c || (n && (!u || !scratch)) || (cap && !out))
         return MH_EINVAL;
@@ -64,8 +65,9 @@ int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start, const s
         a->start = day_start;
         a->value = r;
         a->limit = lim;
-        snprintf(a->evidence, sizeof a->evidence, "%.3f kWh against a median %.3f (x%.2f, peers x%.2f)",
-                 v->today_kwh, med, r, peers);
+        snprintf(a->evidence, sizeof a->evidence,
+                 "%.3f kWh against a median %.3f (x%.2f, peers x%.2f)", v->today_kwh, med, r,
+                 peers);
     }
     return (int)l.n;
 }
@@ -91,16 +93,18 @@ int anomaly_terminal_check(const struct anomaly_config *c, const struct anomaly_
         slot_span(a, d->day_start, first, last, ANOMALY_SLOTS);
         a->value = n_off * (ANOMALY_SLOT_S / 60);
         a->limit = c->offline_max_slots * (ANOMALY_SLOT_S / 60);
-        snprintf(a->evidence, sizeof a->evidence, "offline %d min today (limit %d min at a stretch)",
-                 n_off * (ANOMALY_SLOT_S / 60), c->offline_max_slots * (ANOMALY_SLOT_S / 60));
+        snprintf(a->evidence, sizeof a->evidence,
+                 "offline %d min today (limit %d min at a stretch)", n_off * (ANOMALY_SLOT_S / 60),
+                 c->offline_max_slots * (ANOMALY_SLOT_S / 60));
     }
     if (slot_runs(fail, ANOMALY_SLOTS, c->collect_fail_slots, &first, &last)) {
         struct anomaly_alarm *a = alarm_next(&l, ANOMALY_COLLECT_FAILURE, d->terminal);
         slot_span(a, d->day_start, first, last, ANOMALY_SLOTS);
         a->value = n_fail;
         a->limit = c->collect_fail_slots;
-        snprintf(a->evidence, sizeof a->evidence, "%d collections failed while online (limit %d in a row)",
-                 n_fail, c->collect_fail_slots);
+        snprintf(a->evidence, sizeof a->evidence,
+                 "%d collections failed while online (limit %d in a row)", n_fail,
+                 c->collect_fail_slots);
     }
     return (int)l.n;
 }

@@ -125,8 +125,8 @@ double anomaly_median(double *v, size_t n)
     return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 }
 
-size_t anomaly_alarms_continue(struct anomaly_alarm *prev, size_t n_prev, struct anomaly_alarm *today,
-                               size_t n_today, int64_t day_start)
+size_t anomaly_alarms_continue(struct anomaly_alarm *prev, size_t n_prev,
+                               struct anomaly_alarm *today, size_t n_today, int64_t day_start)
 {
     size_t k = 0;
     for (size_t i = 0; i < n_today; i++) {
@@ -134,7 +134,8 @@ size_t anomaly_alarms_continue(struct anomaly_alarm *prev, size_t n_prev, struct
         int joined = 0;
         for (size_t j = 0; j < n_prev && t->start == day_start; j++) {
             struct anomaly_alarm *p = &prev[j];
-            if (p->end == 0 && p->subject == t->subject && p->type == t->type && p->phase == t->phase) {
+            if (p->end == 0 && p->subject == t->subject && p->type == t->type &&
+                p->phase == t->phase) {
                 p->end = t->end;
                 if (t->value > p->value)
                     p->value = t->value;

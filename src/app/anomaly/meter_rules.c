@@ -32,8 +32,8 @@ static double slot_kwh(const struct anomaly_meter_day *d, int j)
     return d->reg[j + 1] - d->reg[j];
 }
 
-static void emit_slots(struct ctx *x, uint8_t type, uint8_t phase, const uint8_t *cond, int min_slots,
-                       double value, double limit, const char *what)
+static void emit_slots(struct ctx *x, uint8_t type, uint8_t phase, const uint8_t *cond,
+                       int min_slots, double value, double limit, const char *what)
 {
     int first, last;
     if (!slot_runs(cond, ANOMALY_SLOTS, min_slots, &first, &last))
@@ -44,8 +44,8 @@ static void emit_slots(struct ctx *x, uint8_t type, uint8_t phase, const uint8_t
     a->value = value;
     a->limit = limit;
     if (phase < 3)
-        snprintf(a->evidence, sizeof a->evidence, "phase %c: %s %.3f (limit %.3f)", 'A' + phase, what,
-                 value, limit);
+        snprintf(a->evidence, sizeof a->evidence, "phase %c: %s %.3f (limit %.3f)", 'A' + phase,
+                 what, value, limit);
     else
         snprintf(a->evidence, sizeof a->evidence, "%s %.3f (limit %.3f)", what, value, limit);
 }
@@ -116,11 +116,12 @@ static void rule_racing(struct ctx *x)
         a->end = 0;
         a->value = reg / meas;
         a->limit = x->c->racing_ratio;
-        snprintf(a->evidence, sizeof a->evidence, "registered %.3f kWh, measured %.3f kWh in %d slots",
-                 reg, meas, n);
+        snprintf(a->evidence, sizeof a->evidence,
+                 "registered %.3f kWh, measured %.3f kWh in %d slots", reg, meas, n);
         return;
     }
-    emit_slots(x, ANOMALY_RACING, 255, cond, 1, worst_cap, cap_kwh, "kWh in 15 min above capacity;");
+    emit_slots(x, ANOMALY_RACING, 255, cond, 1, worst_cap, cap_kwh,
+               "kWh in 15 min above capacity;");
 }
 
 /* Is any phase other than ph live (supplied)? */
@@ -141,8 +142,10 @@ static void rule_phases(struct ctx *x)
 {
     if (x->d->phases != 3)
         return;
-    double vl = x->c->vloss_v_ratio * x->c->nominal_v, il = x->c->vloss_i_ratio * x->c->basic_current_a;
-    double vf = x->c->pfail_v_ratio * x->c->nominal_v, iff = x->c->pfail_i_ratio * x->c->basic_current_a;
+    double vl = x->c->vloss_v_ratio * x->c->nominal_v,
+           il = x->c->vloss_i_ratio * x->c->basic_current_a;
+    double vf = x->c->pfail_v_ratio * x->c->nominal_v,
+           iff = x->c->pfail_i_ratio * x->c->basic_current_a;
     for (int ph = 0; ph < 3; ph++) {
         uint8_t loss[ANOMALY_SLOTS] = {0}, fail[ANOMALY_SLOTS] = {0};
         double vmin_loss = x->c->nominal_v, vmin_fail = x->c->nominal_v;
@@ -193,8 +196,8 @@ static void rule_imbalance(struct ctx *x)
             worst = fmax(worst, r);
         }
     }
-    emit_slots(x, ANOMALY_IMBALANCE, 255, cond, x->c->imbalance_min_slots, worst, x->c->imbalance_ratio,
-               "current unbalance; max");
+    emit_slots(x, ANOMALY_IMBALANCE, 255, cond, x->c->imbalance_min_slots, worst,
+               x->c->imbalance_ratio, "current unbalance; max");
 }
 
 /* Negative active power (total or a phase) on a meter with no generation behind it. */
@@ -214,8 +217,8 @@ static void rule_reverse_power(struct ctx *x)
             }
         }
         size_t before = x->l->n;
-        emit_slots(x, ANOMALY_REVERSE_POWER, ph < 0 ? 255 : (uint8_t)ph, cond, x->c->min_slots, worst,
-                   -x->c->reverse_min_kw, "kW active power; min");
+        emit_slots(x, ANOMALY_REVERSE_POWER, ph < 0 ? 255 : (uint8_t)ph, cond, x->c->min_slots,
+                   worst, -x->c->reverse_min_kw, "kW active power; min");
         if (x->l->n != before)
             return; /* one alarm per meter: the first direction found */
     }
@@ -230,8 +233,8 @@ static void rule_clock(struct ctx *x)
     a->start = x->d->day_start;
     a->value = (double)off;
     a->limit = (double)x->c->clock_max_s;
-    snprintf(a->evidence, sizeof a->evidence, "meter clock %+lld s off (limit %lld s)", (long long)off,
-             (long long)x->c->clock_max_s);
+    snprintf(a->evidence, sizeof a->evidence, "meter clock %+lld s off (limit %lld s)",
+             (long long)off, (long long)x->c->clock_max_s);
 }
 
 /* Events: each kind once a day, from the first occurrence; an event is over when it is reported. */
@@ -264,7 +267,8 @@ static void rule_events(struct ctx *x)
         a->start = first;
         a->end = last;
         a->value = count;
-        snprintf(a->evidence, sizeof a->evidence, "%s, %u time%s", map[k].text, count, count > 1 ? "s" : "");
+        snprintf(a->evidence, sizeof a->evidence, "%s, %u time%s", map[k].text, count,
+                 count > 1 ? "s" : "");
     }
 }
 
@@ -288,8 +292,8 @@ static void rule_over_capacity(struct ctx *x)
 
 /* Order matters only where a rule reads another's result: phases before imbalance. */
 static void (*const rules[])(struct ctx *) = {
-    rule_stopped, rule_reversed,      rule_racing, rule_phases,        rule_imbalance,
-    rule_reverse_power, rule_clock,   rule_events, rule_over_capacity,
+    rule_stopped,       rule_reversed, rule_racing, rule_phases,        rule_imbalance,
+    rule_reverse_power, rule_clock,    rule_events, rule_over_capacity,
 };
 
 int anomaly_meter_check(const struct anomaly_config *c, const struct anomaly_meter_day *d,

@@ -46,7 +46,8 @@ int der_day(const struct der_config *c, const struct der_system_day *s, size_t n
         return 0;
     int low = 0;
     for (size_t i = 0; i < n; i++)
-        if (s[i].generation_kwh >= 0 && s[i].peak_kw > 0 && out[i].yield < c->low_yield_ratio * med) {
+        if (s[i].generation_kwh >= 0 && s[i].peak_kw > 0 &&
+            out[i].yield < c->low_yield_ratio * med) {
             out[i].low = 1;
             low++;
         }

@@ -61,9 +61,9 @@ static void rank(const struct lineloss_user *u, size_t n, double rise, struct li
     }
 }
 
-int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh, double supply_export_kwh,
-                      const struct lineloss_user *users, size_t n, double history_rate,
-                      struct lineloss_result *out)
+int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
+                      double supply_export_kwh, const struct lineloss_user *users, size_t n,
+                      double history_rate, struct lineloss_result *out)
 {
     if (!c || !out || (n && !users))
         return MH_EINVAL;

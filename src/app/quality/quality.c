@@ -46,8 +46,8 @@ static double rate(int64_t out_s, size_t samples, int64_t interval_s)
     return total > 0 ? 1.0 - (double)out_s / total : 1.0;
 }
 
-int quality_compute(const struct quality_config *c, const struct quality_sample *s, size_t n, int phases,
-                    struct quality_day *out)
+int quality_compute(const struct quality_config *c, const struct quality_sample *s, size_t n,
+                    int phases, struct quality_day *out)
 {
     if (!c || !out || (n && !s) || (phases != 1 && phases != 3))
         return MH_EINVAL;

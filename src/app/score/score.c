@@ -30,8 +30,8 @@ static int known(uint8_t type)
     return type > 0 && type < ANOMALY_TYPE_COUNT_;
 }
 
-void score_compare(struct score_item *truth, size_t n_truth, struct score_item *found, size_t n_found,
-                   struct score_board *b)
+void score_compare(struct score_item *truth, size_t n_truth, struct score_item *found,
+                   size_t n_found, struct score_board *b)
 {
     n_truth = sort_unique(truth, n_truth);
     n_found = sort_unique(found, n_found);

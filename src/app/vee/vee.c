@@ -50,14 +50,15 @@ static double median_rate(const struct vee_reading *r, size_t n)
     return k ? v[k / 2] : 0;
 }
 
-int vee_validate_readings(const struct vee_config *c, const struct vee_reading *r, size_t n, int64_t now,
-                          double capacity_kw, uint16_t *flags)
+int vee_validate_readings(const struct vee_config *c, const struct vee_reading *r, size_t n,
+                          int64_t now, double capacity_kw, uint16_t *flags)
 {
     if (!c || (n && (!r || !flags)))
         return MH_EINVAL;
     double med = median_rate(r, n);
     int suspect = 0;
-    /* Compare with the last reading in time order: one out of order must not make the next look wrong. */
+    /* Compare with the last reading in time order: one out of order must not make the next look
+     * wrong. */
     size_t last = 0;
     for (size_t i = 0; i < n; i++) {
         uint16_t f = 0;
@@ -97,7 +98,8 @@ int vee_validate_day(const struct vee_config *c, const double *reg, const uint8_
     memset(flags, 0, (SLOTS + 1) * sizeof *flags);
     int n = 0;
     for (int j = 0; j < SLOTS && current_a; j++)
-        if (present[j] && present[j + 1] && reg[j + 1] == reg[j] && current_a[j] > c->zero_current_a) {
+        if (present[j] && present[j + 1] && reg[j + 1] == reg[j] &&
+            current_a[j] > c->zero_current_a) {
             flags[j + 1] |= VEE_ZERO_CURRENT;
             n++;
         }

@@ -44,8 +44,13 @@ static void healthy(struct day *x, double kw)
         s->p[0] = kw;
         s->present = 1;
     }
-    x->d = (struct anomaly_meter_day){.meter = 42, .day_start = T0, .phases = 3, .contract_kw = 10,
-                                      .reg = x->reg, .reg_present = x->present, .inst = x->in};
+    x->d = (struct anomaly_meter_day){.meter = 42,
+                                      .day_start = T0,
+                                      .phases = 3,
+                                      .contract_kw = 10,
+                                      .reg = x->reg,
+                                      .reg_present = x->present,
+                                      .inst = x->in};
 }
 
 static int run(struct day *x, struct anomaly_alarm *out, size_t cap)
@@ -133,12 +138,13 @@ static void test_voltage_loss_and_phase_failure_by_current(void **state)
     for (int j = 10; j < 20; j++)
         x.in[j].v[1] = 20; /* B low, its current still flows: voltage loss */
     for (int j = 50; j < 60; j++) {
-        x.in[j].v[2] = 0;  /* C gone with its current: phase failure */
+        x.in[j].v[2] = 0; /* C gone with its current: phase failure */
         x.in[j].i[2] = 0;
         x.in[j].p[3] = 0;
     }
     int n = run(&x, a, 8);
-    const struct anomaly_alarm *vl = find(a, n, ANOMALY_VOLTAGE_LOSS), *pf = find(a, n, ANOMALY_PHASE_FAILURE);
+    const struct anomaly_alarm *vl = find(a, n, ANOMALY_VOLTAGE_LOSS),
+                               *pf = find(a, n, ANOMALY_PHASE_FAILURE);
     assert_non_null(vl);
     assert_non_null(pf);
     assert_int_equal(vl->phase, 1);
@@ -181,7 +187,8 @@ static void test_clock_events_and_capacity(void **state)
     assert_null(find(a, run(&x, a, 8), ANOMALY_CLOCK));
     x.d.clock_offset_s = -301;
     assert_non_null(find(a, run(&x, a, 8), ANOMALY_CLOCK));
-    struct anomaly_event ev[3] = {{T0 + 5000, ANOMALY_EV_COVER_OPEN}, {T0 + 9000, ANOMALY_EV_COVER_OPEN},
+    struct anomaly_event ev[3] = {{T0 + 5000, ANOMALY_EV_COVER_OPEN},
+                                  {T0 + 9000, ANOMALY_EV_COVER_OPEN},
                                   {T0 + 7000, ANOMALY_EV_PROGRAMMING}};
     x.d.events = ev;
     x.d.n_events = 3;
@@ -220,7 +227,8 @@ static void test_sudden_drop_needs_peers_and_line_loss(void **state)
     (void)state;
     struct anomaly_config c;
     anomaly_config_default(&c);
-    static const double hist[5][3] = {{10, 11, 10}, {8, 8, 9}, {12, 12, 12}, {5, 5, 6}, {10, 10, 10}};
+    static const double hist[5][3] = {
+        {10, 11, 10}, {8, 8, 9}, {12, 12, 12}, {5, 5, 6}, {10, 10, 10}};
     struct anomaly_user_day u[5];
     double today[5] = {11, 9, 13, 6, 4}; /* a cold day: everyone x1.1, the last x0.4 */
     for (int i = 0; i < 5; i++)
@@ -270,10 +278,19 @@ static void test_terminal_offline_and_collection_failure(void **state)
 static void test_open_alarm_continues_across_days(void **state)
 {
     (void)state;
-    struct anomaly_alarm prev[1] = {{.type = ANOMALY_STOPPED, .phase = 255, .subject = 9, .start = T0 + 3600,
-                                     .end = 0, .value = 1}};
+    struct anomaly_alarm prev[1] = {{.type = ANOMALY_STOPPED,
+                                     .phase = 255,
+                                     .subject = 9,
+                                     .start = T0 + 3600,
+                                     .end = 0,
+                                     .value = 1}};
     struct anomaly_alarm today[2] = {
-        {.type = ANOMALY_STOPPED, .phase = 255, .subject = 9, .start = T0 + 86400, .end = T0 + 90000, .value = 2},
+        {.type = ANOMALY_STOPPED,
+         .phase = 255,
+         .subject = 9,
+         .start = T0 + 86400,
+         .end = T0 + 90000,
+         .value = 2},
         {.type = ANOMALY_CLOCK, .phase = 255, .subject = 9, .start = T0 + 86400},
     };
     size_t n = anomaly_alarms_continue(prev, 1, today, 2, T0 + 86400);

@@ -18,11 +18,11 @@ static void test_balance_and_low_yield(void **state)
     struct der_config c;
     der_config_default(&c);
     struct der_system_day s[5] = {
-        {1, 5, 20, 6, 12},  /* 4 kWh/kWp, self 8 */
-        {2, 4, 15, 3, 15},  /* 3.75, all exported */
-        {3, 6, 25, 9, 10},  /* 4.17 */
-        {4, 5, 6, 14, 1},   /* 1.2: far below */
-        {5, 5, -1, 8, 0},   /* generation unknown */
+        {1, 5, 20, 6, 12}, /* 4 kWh/kWp, self 8 */
+        {2, 4, 15, 3, 15}, /* 3.75, all exported */
+        {3, 6, 25, 9, 10}, /* 4.17 */
+        {4, 5, 6, 14, 1},  /* 1.2: far below */
+        {5, 5, -1, 8, 0},  /* generation unknown */
     };
     double scratch[5];
     struct der_result r[5];

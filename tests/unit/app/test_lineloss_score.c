@@ -19,7 +19,8 @@ static void test_loss_counts_pv_export_and_flags(void **state)
     (void)state;
     struct lineloss_config c;
     lineloss_config_default(&c);
-    struct lineloss_user u[3] = {{1, 40, 0, 40}, {2, 30, 0, 30}, {3, 2, 12, -1}}; /* 3 exports 10 net */
+    struct lineloss_user u[3] = {
+        {1, 40, 0, 40}, {2, 30, 0, 30}, {3, 2, 12, -1}}; /* 3 exports 10 net */
     struct lineloss_result r;
     /* supply 66: users net 40 + 30 - 10 = 60, loss 6 (9.1 %) */
     assert_int_equal(lineloss_area_day(&c, 66, 0, u, 3, NAN, &r), 0);
@@ -49,11 +50,11 @@ static void test_suspects_ranked_by_the_drop_that_explains_the_rise(void **state
     lineloss_config_default(&c);
     /* usual 5 % of 200 = 10; today the loss is 20: a rise of 10 */
     struct lineloss_user u[5] = {
-        {1, 50, 0, 51},  /* -1 */
-        {2, 30, 0, 40},  /* -10: the thief */
-        {3, 20, 0, 50},  /* -30: away, far more than went missing */
-        {4, 40, 0, 46},  /* -6 */
-        {5, 40, 0, 38},  /* +2 */
+        {1, 50, 0, 51}, /* -1 */
+        {2, 30, 0, 40}, /* -10: the thief */
+        {3, 20, 0, 50}, /* -30: away, far more than went missing */
+        {4, 40, 0, 46}, /* -6 */
+        {5, 40, 0, 38}, /* +2 */
     };
     struct lineloss_result r;
     assert_int_equal(lineloss_area_day(&c, 200, 0, u, 5, 0.05, &r), 0);
@@ -69,10 +70,10 @@ static void test_suspects_ranked_by_the_drop_that_explains_the_rise(void **state
 static void test_score_counts_true_false_and_missed(void **state)
 {
     (void)state;
-    struct score_item truth[] = {{1, ANOMALY_STOPPED}, {2, ANOMALY_STOPPED}, {3, ANOMALY_CLOCK},
-                                 {1, ANOMALY_STOPPED}};
+    struct score_item truth[] = {
+        {1, ANOMALY_STOPPED}, {2, ANOMALY_STOPPED}, {3, ANOMALY_CLOCK}, {1, ANOMALY_STOPPED}};
     struct score_item found[] = {{1, ANOMALY_STOPPED}, {1, ANOMALY_STOPPED}, {4, ANOMALY_STOPPED},
-                                 {3, ANOMALY_CLOCK}, {3, ANOMALY_RACING}, {9, 200}};
+                                 {3, ANOMALY_CLOCK},   {3, ANOMALY_RACING},  {9, 200}};
     struct score_board b;
     memset(&b, 0, sizeof b);
     score_compare(truth, 4, found, 6, &b);
@@ -86,7 +87,8 @@ static void test_score_counts_true_false_and_missed(void **state)
     assert_true(score_recall(s) == 0.5);
     assert_int_equal(b.type[ANOMALY_CLOCK].tp, 1);
     assert_int_equal(b.type[ANOMALY_RACING].fp, 1);
-    assert_true(score_recall(&b.type[ANOMALY_RACING]) == 1.0); /* nothing injected: nothing missed */
+    assert_true(score_recall(&b.type[ANOMALY_RACING]) ==
+                1.0); /* nothing injected: nothing missed */
     assert_true(score_precision(&b.type[ANOMALY_RACING]) == 0.0);
     assert_true(score_precision(&b.type[ANOMALY_IMBALANCE]) == 1.0);
 }

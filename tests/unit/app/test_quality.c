@@ -74,7 +74,8 @@ static void test_ten_kv_class(void **state)
     (void)state;
     struct quality_config c;
     quality_config_10kv(&c);
-    struct quality_sample s[2] = {{T0, {10650, 10700, 10710}, 0.95, 1}, {T0 + 900, {9300, 9290, 9310}, 0.95, 1}};
+    struct quality_sample s[2] = {{T0, {10650, 10700, 10710}, 0.95, 1},
+                                  {T0 + 900, {9300, 9290, 9310}, 0.95, 1}};
     struct quality_day d;
     assert_int_equal(quality_compute(&c, s, 2, 3, &d), 0);
     /* 10710 > 10700 and 9290 < 9300 */

@@ -22,15 +22,12 @@ static void test_readings_rules(void **state)
     struct vee_config c;
     vee_config_default(&c);
     struct vee_reading r[9] = {
-        {T0, 100.0},
-        {T0 + 900, 100.5},
-        {T0 + 1800, 101.0},
-        {T0 + 2700, 100.9},   /* went down */
-        {T0 + 3600, 130.0},   /* 116 kW over 15 min: a spike, beyond 2 x 10 kW too */
-        {T0 + 3600, 130.0},   /* duplicate */
-        {T0 + 2700, 100.9},   /* out of order */
-        {T0 + 4500, 130.5},
-        {T0 + 99999, 131.0},  /* in the future */
+        {T0, 100.0},        {T0 + 900, 100.5},
+        {T0 + 1800, 101.0}, {T0 + 2700, 100.9}, /* went down */
+        {T0 + 3600, 130.0}, /* 116 kW over 15 min: a spike, beyond 2 x 10 kW too */
+        {T0 + 3600, 130.0}, /* duplicate */
+        {T0 + 2700, 100.9}, /* out of order */
+        {T0 + 4500, 130.5}, {T0 + 99999, 131.0}, /* in the future */
     };
     uint16_t f[9];
     int n = vee_validate_readings(&c, r, 9, T0 + 5000, 10, f);
