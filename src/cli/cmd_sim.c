@@ -50,8 +50,7 @@ int cmd_sim_parse_time(const char *text, struct mh_tm *out)
     return 0;
 }
 
-/* Local day number of a YYYY-MM-DD date; -1 when it is not one. */
-static int64_t parse_day(const char *text)
+int64_t cmd_sim_parse_day(const char *text)
 {
     struct mh_tm t;
     int64_t e;
@@ -141,7 +140,7 @@ int cmd_sim(int argc, char **argv)
                 rc = 1;
         }
     } else {
-        int64_t day = parse_day(date);
+        int64_t day = cmd_sim_parse_day(date);
         if (day < 0) {
             fprintf(stderr, "meterhub sim truth: --date YYYY-MM-DD is required%s%s\n", date ? ", got " : "",
                     date ? date : "");

@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
+    {"score", cmd_score, "run the analytics on a simulated day and score them against its truth"},
 };
 
 static void usage(FILE *f)
