@@ -188,6 +188,9 @@ enum gdw1376_rep {
     GDW1376_REP_HARM,    /* n-1: index 2..n (harmonic order) */
 };
 
+/* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count) or the general step. */
+enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS };
+
 struct gdw1376_field {
     uint8_t fmt;   /* enum gdw1376_fmt */
     uint8_t role;  /* enum gdw1376_role */
@@ -195,12 +198,13 @@ struct gdw1376_field {
     uint8_t span;  /* fields in the group (first field only; 0 = 1) */
     int8_t scale;  /* decimal shift into the item's unit (A.5 power factor in % -> -2) */
     /*
-     * Decode plan of a plain BCD value (sign in D7 of the top byte, or
-     * none), filled in by the table from the format so that the walk's
-     * inline path derives nothing per value: bytes (0 = not such a value,
-     * decoded the general way), digit bits of the top byte, sign, and the
+     * Decode plan, filled in by the table from the format and role so that
+     * the walk's inline path derives nothing per value: how (enum
+     * gdw1376_plan), and for a plain BCD value (sign in D7 of the top byte,
+     * or none) its bytes, the digit bits of the top byte, sign, and the
      * exponent with the scale folded in (-decimals + scale).
      */
+    uint8_t plan;
     uint8_t bcd_size;
     uint8_t bcd_top;
     uint8_t bcd_signed;
@@ -269,6 +273,7 @@ struct gdw1376_walk {
     unsigned grp_rep;        /* enum gdw1376_rep of the group */
     unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
     unsigned step;           /* minutes between curve points of the group (0 unknown) */
+    unsigned curve;          /* the group is a curve's points: values take w->point */
     unsigned m, count, density;
     struct mh_tm freeze, read_time, start, point;
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
@@ -281,6 +286,9 @@ void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, c
  * gdw1376_walk_next calls it for what its inline path does not take.
  */
 int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out);
+
+/* The next curve point's time (a new repetition of a curve group): w->point a step on, or none. */
+void gdw1376_walk_tick(struct gdw1376_walk *w);
 
 /* Value of a BCD byte (0..99), 0xFF when a nibble is above 9. */
 extern const uint8_t gdw1376_bcd_value[256];
@@ -297,6 +305,7 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
     const uint8_t *t = gdw1376_bcd_value;
     unsigned b = t[p[size - 1] & top_mask], acc = b;
     uint64_t mag = b;
+#pragma GCC unroll 4
     for (unsigned k = size - 1; k-- > 0;) {
         b = t[p[k]];
         acc |= b;
@@ -308,8 +317,9 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
 
 /*
  * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, the
- * common value of every block: a plain BCD field (its plan in the table)
- * on its own or repeated in its group, outside curves; the rest goes
+ * common values of every block: a plain BCD field (its plan in the table)
+ * on its own, over the tariffs or as curve points, and the tariff count;
+ * group entries other than those, times, counts and the other formats go
  * through gdw1376_walk_step. Both keep the
  * same walk state, so they interleave freely.
  */
@@ -320,8 +330,10 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *o
     if (k >= w->def->n_fields)
         return 0; /* the walk ends past the last group (k only gets there from grp_end) */
     const struct gdw1376_field *f = &w->def->fields[k];
-    if (!f->bcd_size || w->n - off < f->bcd_size)
+    unsigned size = f->bcd_size;
+    if (f->plan == GDW1376_PLAN_STEP || w->n - off < size)
         return gdw1376_walk_step(w, out);
+    const struct mh_tm *when = &w->when;
     if (k == w->grp_end) { /* a value of its own, or a register over the total and M tariffs */
         if (f->span > 1 || (f->rep != GDW1376_REP_ONCE && f->rep != GDW1376_REP_TARIFFS))
             return gdw1376_walk_step(w, out);
@@ -331,16 +343,32 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *o
         w->rep = 0;
         w->grp_rep = f->rep;
         w->index = 0;
-    } else if (w->grp_rep == GDW1376_REP_COUNT && w->start.has) {
-        return gdw1376_walk_step(w, out); /* curve points: their times step on */
+        w->curve = 0;
+    } else if (w->curve) { /* curve points: the start, then a step on per point */
+        if (k == w->grp) {
+            unsigned min = w->point.min + w->step;
+            if (w->step && min < 60)
+                w->point.min = (uint8_t)min;
+            else
+                gdw1376_walk_tick(w);
+        }
+        when = &w->point;
     }
     const uint8_t *p = w->p + off;
-    unsigned size = f->bcd_size, rep = w->grp_rep, index = w->index;
-    unsigned bad;
-    uint64_t mag = gdw1376_bcd_le(p, size, f->bcd_top, &bad);
-    int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
-    out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
-    out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+    unsigned rep = w->grp_rep, index = w->index;
+    if (f->plan == GDW1376_PLAN_BCD) {
+        unsigned bad;
+        uint64_t mag = gdw1376_bcd_le(p, size, f->bcd_top, &bad);
+        int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
+        out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
+        out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+    } else { /* GDW1376_PLAN_TARIFFS: the count M of the tariff groups after it */
+        if (p[0] > 63)
+            return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
+        w->m = p[0];
+        out->v.kind = GDW1376_V_NUM;
+        out->v.num = mh_dec_make(p[0], 0);
+    }
     out->v.time.has = 0;
     out->v.text[0] = '\0';
     out->field = f;
@@ -348,7 +376,7 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *o
     out->index = (uint16_t)index;
     /* MH_OBIS_TARIFF (item.h): the tariff in E */
     out->item = f->item && rep == GDW1376_REP_TARIFFS ? (f->item & ~(uint32_t)0xFF) | (index & 0xFF) : f->item;
-    out->when = w->when;
+    out->when = *when;
     w->off = off + size;
     if (++k == w->grp_end && ++w->rep < w->reps) {
         k = w->grp;

@@ -78,7 +78,7 @@ static inline uint64_t load_le64(const uint8_t *p)
  * leap year, as there): Td_c and the freeze dates open every block. Reads
  * exactly the format's size from p.
  */
-static int decode_time(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
+int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
 {
     const uint64_t l0f = 0x0F0F0F0F0F0F0F0Fu, l06 = 0x0606060606060606u, l10 = 0x1010101010101010u;
     unsigned size = gdw1376_fmts[f].size, wb = time_layout[f].wday_byte, has = time_layout[f].has;
@@ -195,7 +195,7 @@ int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gd
     }
     case K_TIME:
         /* EE / FF fills are not BCD: no time */
-        v->kind = decode_time(f, p, n, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
+        v->kind = gdw1376_time_decode(f, p, n, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
         return 0;
     default:
         if (mh_bytes_all(p, size, 0xEE) || mh_bytes_all(p, size, 0xFF)) {

@@ -72,15 +72,18 @@ struct gdw1376_fmt_def {
 #define FMT_PLAN_FMT_HEX6 6, 0, 0, K_HEX, 0
 
 /*
- * struct gdw1376_field's bcd_size, bcd_top, bcd_signed, bcd_exp for a
- * value of format `fmt` (FMT_PLAN_<fmt>) with `scale`: only K_BCD formats
- * (sign in D7 or none) have one; A.2, A.3 and every other kind decode the
- * general way.
+ * struct gdw1376_field's plan, bcd_size, bcd_top, bcd_signed, bcd_exp for
+ * a field of format `fmt` (FMT_PLAN_<fmt>) with its role and scale: the
+ * values of K_BCD formats (sign in D7 or none) and the one-byte tariff
+ * count decode inline; A.2, A.3 and every other kind the general way.
  */
-#define FMT_FIELD_PLAN_(size, dec, sgn, kind, top, scale)                                                    \
-    (uint8_t)((kind) == K_BCD ? (size) : 0), (uint8_t)(top), (uint8_t)(sgn), (int8_t)((scale) - (dec))
+#define FMT_FIELD_PLAN_(size, dec, sgn, kind, top, role, scale)                                              \
+    (uint8_t)((kind) == K_BCD && ((role) == GDW1376_R_VALUE || (role) == GDW1376_R_OCCURRED) ? GDW1376_PLAN_BCD \
+              : (kind) == K_BIN && (size) == 1 && (role) == GDW1376_R_TARIFFS ? GDW1376_PLAN_TARIFFS        \
+                                                                              : GDW1376_PLAN_STEP),         \
+        (uint8_t)(size), (uint8_t)(top), (uint8_t)(sgn), (int8_t)((scale) - (dec))
 #define FMT_FIELD_PLAN_X(...) FMT_FIELD_PLAN_(__VA_ARGS__)
-#define FMT_FIELD_PLAN(fmt, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, scale)
+#define FMT_FIELD_PLAN(fmt, role, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, GDW1376_R_##role, scale)
 
 /* Indexed by enum gdw1376_fmt; entry 0 is empty (size 0). */
 extern const struct gdw1376_fmt_def gdw1376_fmts[GDW1376_FMT_COUNT_];
@@ -94,9 +97,16 @@ static inline size_t fmt_size(enum gdw1376_fmt f)
 static inline unsigned gdw1376_days_in_month(unsigned year, unsigned mon)
 {
     static const unsigned char days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return mon >= 1 && mon <= 12 ? days[mon - 1] + (mon == 2 && leap) : 31;
+    if (mon != 2)
+        return mon >= 1 && mon <= 12 ? days[mon - 1] : 31;
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28;
 }
+
+/*
+ * A time field of format f (a K_TIME entry) at p, avail bytes readable (at
+ * least its size): 0, MH_EBADBCD or MH_EBADTIME (*t untouched then).
+ */
+int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t);
 
 /*
  * BCD numbers, the hot path of every data block: the digits through the
@@ -129,8 +139,8 @@ static inline void fmt_decode_bcd(const struct gdw1376_fmt_def *d, const uint8_t
 }
 
 /*
- * gdw1376_fmt_decode with the BCD numbers, most of every block, and the
- * one-byte counts inline: the Fn walk calls this once per value. Returns
+ * gdw1376_fmt_decode with the BCD numbers, most of every block, the
+ * one-byte counts and the times inline: the Fn walk calls this once per value. Returns
  * the field's size, or a negative MH_E* code.
  */
 static inline int fmt_decode_inline(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gdw1376_value *v)
@@ -146,6 +156,13 @@ static inline int fmt_decode_inline(enum gdw1376_fmt f, const uint8_t *p, size_t
             v->time.has = 0;
             v->text[0] = '\0';
             return 1;
+        }
+        if (size <= n && d->kind == K_TIME) { /* Td_c, freeze dates: one per block */
+            v->num = mh_dec_make(0, 0);
+            v->time.has = 0;
+            v->text[0] = '\0';
+            v->kind = gdw1376_time_decode(f, p, n, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
+            return (int)size;
         }
         int rc = gdw1376_fmt_decode(f, p, n, v);
         return rc < 0 ? rc : (int)size;

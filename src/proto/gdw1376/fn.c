@@ -140,8 +140,8 @@ static void enter_group(struct gdw1376_walk *w)
     w->grp_rep = f->rep;
     w->rep = 0;
     w->index = f->rep == GDW1376_REP_HARM ? 2 : 0;
-    w->step = 0;
-    if (f->rep == GDW1376_REP_COUNT && w->start.has) {
+    w->curve = f->rep == GDW1376_REP_COUNT && w->start.has;
+    if (w->curve) {
         w->point = w->start;
         w->step = gdw1376_density_minutes(w->density);
     }
@@ -199,22 +199,13 @@ static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, con
     return 0;
 }
 
-/*
- * A curve point's time: the first repetition takes the start (copied when
- * the group was entered), each later one a step on; with an unknown
- * density only the first point has a time.
- */
-static void curve_time(struct gdw1376_walk *w, struct gdw1376_dv *out)
+/* Curve points: w->point a step on; with an unknown density only the first point has a time. */
+void gdw1376_walk_tick(struct gdw1376_walk *w)
 {
-    if (w->rep == 0) {
-        out->when = w->point;
-    } else if (w->step) {
-        if (w->k == w->grp)
-            tm_add_minutes(&w->point, w->step);
-        out->when = w->point;
-    } else {
-        out->when = (struct mh_tm){0};
-    }
+    if (w->step)
+        tm_add_minutes(&w->point, w->step);
+    else
+        w->point = (struct mh_tm){0};
 }
 
 int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out)
@@ -244,10 +235,13 @@ int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out)
     out->item = item && rep == GDW1376_REP_TARIFFS ? MH_OBIS_TARIFF(item, index) : item;
     if (f->scale && out->v.kind == GDW1376_V_NUM)
         out->v.num.exp = (int8_t)(out->v.num.exp + f->scale);
-    if (rep == GDW1376_REP_COUNT && w->start.has)
-        curve_time(w, out);
-    else
+    if (w->curve) {
+        if (k == w->grp && w->rep)
+            gdw1376_walk_tick(w);
+        out->when = w->point;
+    } else {
         out->when = w->when;
+    }
     /* Advance: next field of the group, or the group again, or past it. */
     if (++k == w->grp_end && ++w->rep < w->reps) {
         k = w->grp;
