@@ -188,8 +188,8 @@ enum gdw1376_rep {
     GDW1376_REP_HARM,    /* n-1: index 2..n (harmonic order) */
 };
 
-/* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count) or the general step. */
-enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS };
+/* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count, time) or the general step. */
+enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME };
 
 struct gdw1376_field {
     uint8_t fmt;   /* enum gdw1376_fmt */
@@ -287,6 +287,10 @@ void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, c
  */
 int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out);
 
+/* A time field (its plan GDW1376_PLAN_TIME) at p into *v, with what its role does to the walk. */
+void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, const uint8_t *p,
+                       struct gdw1376_value *v);
+
 /* The next curve point's time (a new repetition of a curve group): w->point a step on, or none. */
 void gdw1376_walk_tick(struct gdw1376_walk *w);
 
@@ -317,10 +321,10 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
 
 /*
  * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, the
- * common values of every block: a plain BCD field (its plan in the table)
- * on its own, over the tariffs or as curve points, and the tariff count;
- * group entries other than those, times, counts and the other formats go
- * through gdw1376_walk_step. Both keep the
+ * common fields of every block: a plain BCD value (its plan in the table)
+ * on its own, over the tariffs or as curve points, the tariff count and
+ * the times; the other group entries, counts and formats go through
+ * gdw1376_walk_step. Both keep the
  * same walk state, so they interleave freely.
  */
 static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
@@ -362,15 +366,19 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *o
         int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
         out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
         out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
-    } else { /* GDW1376_PLAN_TARIFFS: the count M of the tariff groups after it */
+        out->v.time.has = 0;
+        out->v.text[0] = '\0';
+    } else if (f->plan == GDW1376_PLAN_TARIFFS) { /* the count M of the tariff groups after it */
         if (p[0] > 63)
             return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
         w->m = p[0];
         out->v.kind = GDW1376_V_NUM;
         out->v.num = mh_dec_make(p[0], 0);
+        out->v.time.has = 0;
+        out->v.text[0] = '\0';
+    } else { /* GDW1376_PLAN_TIME: Td_c, freeze dates, curve start set the data times (w->when) */
+        gdw1376_walk_time(w, f, p, &out->v);
     }
-    out->v.time.has = 0;
-    out->v.text[0] = '\0';
     out->field = f;
     out->rep = (uint8_t)rep;
     out->index = (uint16_t)index;

@@ -96,9 +96,10 @@ int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, stru
     if (((lo + l06) | (hi + l06)) & l10)
         return MH_EBADBCD;
     uint64_t v = lo + hi * 10;
-#define TV(m) ((unsigned)(v >> (8 * time_layout[f].at[m])) & 0xFF)
-    unsigned sec = TV(T_SS), min = TV(T_MM), hour = TV(T_HH), day = TV(T_DD), mon = TV(T_MO), yy = TV(T_YY);
-#undef TV
+    const uint8_t *at = time_layout[f].at;
+    unsigned sec = (unsigned)(v >> 8 * at[T_SS]) & 0xFF, min = (unsigned)(v >> 8 * at[T_MM]) & 0xFF,
+             hour = (unsigned)(v >> 8 * at[T_HH]) & 0xFF, day = (unsigned)(v >> 8 * at[T_DD]) & 0xFF,
+             mon = (unsigned)(v >> 8 * at[T_MO]) & 0xFF, yy = (unsigned)(v >> 8 * at[T_YY]) & 0xFF;
     unsigned year = has & MH_TM_YEAR ? 2000u + yy : 0;
     if (hour > 23 || min > 59 || sec > 59 || ((has & MH_TM_MON) && mon - 1u > 11u))
         return MH_EBADTIME;

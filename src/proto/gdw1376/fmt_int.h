@@ -74,13 +74,17 @@ struct gdw1376_fmt_def {
 /*
  * struct gdw1376_field's plan, bcd_size, bcd_top, bcd_signed, bcd_exp for
  * a field of format `fmt` (FMT_PLAN_<fmt>) with its role and scale: the
- * values of K_BCD formats (sign in D7 or none) and the one-byte tariff
- * count decode inline; A.2, A.3 and every other kind the general way.
+ * values of K_BCD formats (sign in D7 or none), the one-byte tariff count
+ * and the times decode inline; A.2, A.3 and every other kind the general
+ * way.
  */
 #define FMT_FIELD_PLAN_(size, dec, sgn, kind, top, role, scale)                                              \
     (uint8_t)((kind) == K_BCD && ((role) == GDW1376_R_VALUE || (role) == GDW1376_R_OCCURRED) ? GDW1376_PLAN_BCD \
               : (kind) == K_BIN && (size) == 1 && (role) == GDW1376_R_TARIFFS ? GDW1376_PLAN_TARIFFS        \
-                                                                              : GDW1376_PLAN_STEP),         \
+              : (kind) == K_TIME && (role) != GDW1376_R_TARIFFS && (role) != GDW1376_R_COUNT &&              \
+                      (role) != GDW1376_R_DENSITY && (role) != GDW1376_R_POINTS                              \
+                  ? GDW1376_PLAN_TIME                                                                        \
+                  : GDW1376_PLAN_STEP),                                                                      \
         (uint8_t)(size), (uint8_t)(top), (uint8_t)(sgn), (int8_t)((scale) - (dec))
 #define FMT_FIELD_PLAN_X(...) FMT_FIELD_PLAN_(__VA_ARGS__)
 #define FMT_FIELD_PLAN(fmt, role, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, GDW1376_R_##role, scale)

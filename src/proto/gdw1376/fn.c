@@ -171,10 +171,10 @@ static void tm_add_minutes(struct mh_tm *t, unsigned step)
 }
 
 /* What a layout field (not a plain value) does to the walk: counts, and the times values take. */
-static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, const struct gdw1376_dv *dv)
+static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, const struct gdw1376_value *v)
 {
     const struct mh_tm none = {0};
-    const struct mh_tm *t = dv->v.kind == GDW1376_V_TIME ? &dv->v.time : &none;
+    const struct mh_tm *t = v->kind == GDW1376_V_TIME ? &v->time : &none;
     switch (f->role) {
     case GDW1376_R_TARIFFS:
     case GDW1376_R_COUNT:
@@ -190,13 +190,25 @@ static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, con
         w->start = *t;
         break;
     case GDW1376_R_DENSITY:
-        w->density = (unsigned)dv->v.num.m;
+        w->density = (unsigned)v->num.m;
         break;
     default:
         return 0;
     }
     w->when = w->freeze.has ? w->freeze : w->read_time;
     return 0;
+}
+
+void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, const uint8_t *p,
+                       struct gdw1376_value *v)
+{
+    v->num = mh_dec_make(0, 0);
+    v->time.has = 0;
+    v->text[0] = '\0';
+    int ok = gdw1376_time_decode((enum gdw1376_fmt)f->fmt, p, w->n - w->off, &v->time) == 0;
+    v->kind = ok ? GDW1376_V_TIME : GDW1376_V_NODATA;
+    if (f->role != GDW1376_R_VALUE && f->role != GDW1376_R_OCCURRED)
+        apply_role(w, f, v); /* freeze date, read time, curve start: no count, cannot fail */
 }
 
 /* Curve points: w->point a step on; with an unknown density only the first point has a time. */
@@ -224,7 +236,7 @@ int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out)
     int size = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + off, w->n - off, &out->v), rc;
     if (size < 0)
         return size;
-    if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, out)) != 0)
+    if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, &out->v)) != 0)
         return rc;
     w->off = off + (size_t)size;
     unsigned rep = w->grp_rep, index = w->index;
