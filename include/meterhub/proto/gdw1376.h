@@ -265,6 +265,8 @@ struct gdw1376_dv {
 
 struct gdw1376_walk {
     const struct gdw1376_fn_def *def;
+    const struct gdw1376_field *fields; /* def->fields, def->n_fields: read once per value */
+    unsigned n_fields;
     const uint8_t *p;
     size_t n, off;
     unsigned k;              /* current field */
@@ -331,9 +333,9 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *o
 {
     unsigned k = w->k;
     size_t off = w->off;
-    if (k >= w->def->n_fields)
+    if (k >= w->n_fields)
         return 0; /* the walk ends past the last group (k only gets there from grp_end) */
-    const struct gdw1376_field *f = &w->def->fields[k];
+    const struct gdw1376_field *f = &w->fields[k];
     unsigned size = f->bcd_size;
     if (f->plan == GDW1376_PLAN_STEP || w->n - off < size)
         return gdw1376_walk_step(w, out);

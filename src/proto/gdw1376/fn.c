@@ -122,6 +122,8 @@ void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, c
 {
     memset(w, 0, sizeof *w);
     w->def = d;
+    w->fields = d->fields;
+    w->n_fields = d->n_fields;
     w->p = p;
     w->n = n;
 }
