@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meterhub/base/err.h"
 #include "meterhub/base/wr.h"
 #include "meterhub/proto/framer.h"
 #include "meterhub/proto/value.h"
