@@ -122,12 +122,13 @@ double bench_compare(void (*base)(void *), void *bctx, void (*fn)(void *), void 
 int bench_decode_main(int argc, char **argv, const char *name, void (*base)(void *), void (*subject)(void *),
                       double frames, double bytes)
 {
-    if (argc == 3 && (strcmp(argv[1], "once") == 0 || strcmp(argv[1], "once-base") == 0)) {
-        void (*run)(void *) = strcmp(argv[1], "once") == 0 ? subject : base;
+    /* "once N [baseline]" as scripts/bench-callgrind.sh runs it, or "once-base N" */
+    if ((argc == 3 || argc == 4) && (strcmp(argv[1], "once") == 0 || strcmp(argv[1], "once-base") == 0)) {
+        int use_base = strcmp(argv[1], "once-base") == 0 || (argc == 4 && strcmp(argv[3], "baseline") == 0);
         long n = strtol(argv[2], NULL, 10);
         for (long k = 0; k < n; k++)
-            run(NULL);
-        printf("decoded %.0f frames\n", frames * (double)n);
+            (use_base ? base : subject)(NULL);
+        printf("frames %.0f\n", frames * (double)n);
         return 0;
     }
     uint64_t a0 = bench_allocs();

@@ -38,8 +38,9 @@ double bench_compare(void (*base)(void *), void *bctx, void (*fn)(void *), void 
 
 /*
  * The main of a frame-decode benchmark. "once N" runs subject N times and
- * prints the frame count (for callgrind: instructions per frame), "once-base
- * N" the same for the baseline; otherwise
+ * prints "frames F" (for callgrind: instructions per frame, as
+ * scripts/bench-callgrind.sh reads it), "once N baseline" or "once-base N"
+ * the same for the baseline; otherwise
  * it counts the subject's allocations per frame, compares it with the
  * baseline (15 rounds) and reports "<name> validate-only framer" and
  * "<name> full decode" in frames/s and MB/s. Returns the exit status.

@@ -11,7 +11,7 @@
  *
  *   bench_gdw1376              the comparison
  *   bench_gdw1376 once N       decode N passes once (for callgrind: instructions per frame)
- *   bench_gdw1376 once-base N  the validate-only framer, N passes
+ *   bench_gdw1376 once N baseline (or once-base N)  the validate-only framer, N passes
  */
 #include <stdio.h>
 #include <stdlib.h>

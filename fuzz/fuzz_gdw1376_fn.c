@@ -3,7 +3,8 @@
  * first byte picks the definition (its row in `meterhub items --gdw1376`,
  * modulo the table size), the rest is the block. The size computed
  * from the layout and the walk of every value agree, neither reads past the
- * data, and a walk that ends cleanly consumed exactly that size.
+ * data, a walk that ends cleanly consumed exactly that size, and every
+ * value walked is what gdw1376_fmt_decode reads at its offset.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,10 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct gdw1376_dv dv;
     int wrc;
     size_t values = 0;
+    size_t at = 0;
     gdw1376_walk_init(&w, d, block, n);
     while ((wrc = gdw1376_walk_next(&w, &dv)) == 1) {
         if (w.off > n || !dv.field)
             abort();
+        /* the walk's inline plans read what the format decoder reads there, scaled */
+        struct gdw1376_value v;
+        if (gdw1376_fmt_decode((enum gdw1376_fmt)dv.field->fmt, block + at, n - at, &v) != 0 ||
+            dv.v.kind != v.kind ||
+            (v.kind == GDW1376_V_NUM && (dv.v.num.m != v.num.m || dv.v.num.exp != v.num.exp + dv.field->scale)))
+            abort();
+        at = w.off;
         values++;
     }
     /* the two agree: a clean size means a clean walk over exactly those bytes */

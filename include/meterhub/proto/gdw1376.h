@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "meterhub/base/err.h"
 #include "meterhub/base/wr.h"
 #include "meterhub/proto/framer.h"
 #include "meterhub/proto/value.h"
@@ -188,12 +189,27 @@ enum gdw1376_rep {
     GDW1376_REP_HARM,    /* n-1: index 2..n (harmonic order) */
 };
 
+/* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count, time) or the general step. */
+enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME };
+
 struct gdw1376_field {
     uint8_t fmt;   /* enum gdw1376_fmt */
     uint8_t role;  /* enum gdw1376_role */
     uint8_t rep;   /* enum gdw1376_rep, on the group's first field */
     uint8_t span;  /* fields in the group (first field only; 0 = 1) */
     int8_t scale;  /* decimal shift into the item's unit (A.5 power factor in % -> -2) */
+    /*
+     * Decode plan, filled in by the table from the format and role so that
+     * the walk's inline path derives nothing per value: how (enum
+     * gdw1376_plan), and for a plain BCD value (sign in D7 of the top byte,
+     * or none) its bytes, the digit bits of the top byte, sign, and the
+     * exponent with the scale folded in (-decimals + scale).
+     */
+    uint8_t plan;
+    uint8_t bcd_size;
+    uint8_t bcd_top;
+    uint8_t bcd_signed;
+    int8_t bcd_exp;
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
 };
@@ -250,19 +266,136 @@ struct gdw1376_dv {
 
 struct gdw1376_walk {
     const struct gdw1376_fn_def *def;
+    const struct gdw1376_field *fields; /* def->fields, def->n_fields: read once per value */
+    unsigned n_fields;
     const uint8_t *p;
     size_t n, off;
     unsigned k;              /* current field */
     unsigned grp, grp_end;   /* current group [grp, grp_end) */
     unsigned reps, rep;      /* repetitions of the group, current one */
     unsigned grp_rep;        /* enum gdw1376_rep of the group */
+    unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
+    unsigned step;           /* minutes between curve points of the group (0 unknown) */
+    unsigned curve;          /* the group is a curve's points: values take w->point */
     unsigned m, count, density;
     struct mh_tm freeze, read_time, start, point;
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
 };
 
 void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);
-int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out);
+
+/*
+ * The general step of a walk: group entry, counts, times, every format.
+ * gdw1376_walk_next calls it for what its inline path does not take.
+ */
+int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out);
+
+/* A time field (its plan GDW1376_PLAN_TIME) at p into *v, with what its role does to the walk. */
+void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, const uint8_t *p,
+                       struct gdw1376_value *v);
+
+/* The next curve point's time (a new repetition of a curve group): w->point a step on, or none. */
+void gdw1376_walk_tick(struct gdw1376_walk *w);
+
+/* Value of a BCD byte (0..99), 0xFF when a nibble is above 9. */
+extern const uint8_t gdw1376_bcd_value[256];
+
+/*
+ * The magnitude of `size` (1..8) BCD bytes at p, low byte first, with the
+ * top byte's non-digit bits cleared by top_mask: two digits per byte
+ * through the table, most significant first. *bad gets bit 7 set when a
+ * nibble is above 9 (an EE or FF fill has such nibbles in every format
+ * once the sign and flag bits are masked), folded in as the bytes go.
+ */
+static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned top_mask, unsigned *bad)
+{
+    const uint8_t *t = gdw1376_bcd_value;
+    unsigned b = t[p[size - 1] & top_mask], acc = b;
+    uint64_t mag = b;
+#pragma GCC unroll 4
+    for (unsigned k = size - 1; k-- > 0;) {
+        b = t[p[k]];
+        acc |= b;
+        mag = mag * 100 + b;
+    }
+    *bad = acc & 0x80;
+    return mag;
+}
+
+/*
+ * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, the
+ * common fields of every block: a plain BCD value (its plan in the table)
+ * on its own, over the tariffs or as curve points, the tariff count and
+ * the times; the other group entries, counts and formats go through
+ * gdw1376_walk_step. Both keep the
+ * same walk state, so they interleave freely.
+ */
+static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
+{
+    unsigned k = w->k;
+    size_t off = w->off;
+    if (k >= w->n_fields)
+        return 0; /* the walk ends past the last group (k only gets there from grp_end) */
+    const struct gdw1376_field *f = &w->fields[k];
+    unsigned size = f->bcd_size;
+    if (f->plan == GDW1376_PLAN_STEP || w->n - off < size)
+        return gdw1376_walk_step(w, out);
+    const struct mh_tm *when = &w->when;
+    if (k == w->grp_end) { /* a value of its own, or a register over the total and M tariffs */
+        if (f->span > 1 || (f->rep != GDW1376_REP_ONCE && f->rep != GDW1376_REP_TARIFFS))
+            return gdw1376_walk_step(w, out);
+        w->grp = k;
+        w->grp_end = k + 1;
+        w->reps = f->rep == GDW1376_REP_TARIFFS ? w->m + 1 : 1;
+        w->rep = 0;
+        w->grp_rep = f->rep;
+        w->index = 0;
+        w->curve = 0;
+    } else if (w->curve) { /* curve points: the start, then a step on per point */
+        if (k == w->grp) {
+            unsigned min = w->point.min + w->step;
+            if (w->step && min < 60)
+                w->point.min = (uint8_t)min;
+            else
+                gdw1376_walk_tick(w);
+        }
+        when = &w->point;
+    }
+    const uint8_t *p = w->p + off;
+    unsigned rep = w->grp_rep, index = w->index;
+    if (f->plan == GDW1376_PLAN_BCD) {
+        unsigned bad;
+        uint64_t mag = gdw1376_bcd_le(p, size, f->bcd_top, &bad);
+        int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
+        out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
+        out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+        out->v.time.has = 0;
+        out->v.text[0] = '\0';
+    } else if (f->plan == GDW1376_PLAN_TARIFFS) { /* the count M of the tariff groups after it */
+        if (p[0] > 63)
+            return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
+        w->m = p[0];
+        out->v.kind = GDW1376_V_NUM;
+        out->v.num = mh_dec_make(p[0], 0);
+        out->v.time.has = 0;
+        out->v.text[0] = '\0';
+    } else { /* GDW1376_PLAN_TIME: Td_c, freeze dates, curve start set the data times (w->when) */
+        gdw1376_walk_time(w, f, p, &out->v);
+    }
+    out->field = f;
+    out->rep = (uint8_t)rep;
+    out->index = (uint16_t)index;
+    /* MH_OBIS_TARIFF (item.h): the tariff in E */
+    out->item = f->item && rep == GDW1376_REP_TARIFFS ? (f->item & ~(uint32_t)0xFF) | (index & 0xFF) : f->item;
+    out->when = *when;
+    w->off = off + size;
+    if (++k == w->grp_end && ++w->rep < w->reps) {
+        k = w->grp;
+        w->index = index + 1;
+    }
+    w->k = k;
+    return 1;
+}
 
 /* Minutes between curve points for a density byte (0 when none/unknown). */
 unsigned gdw1376_density_minutes(unsigned density);

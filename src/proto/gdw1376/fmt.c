@@ -14,26 +14,17 @@
 #include "meterhub/proto/gdw1376.h"
 
 /* Indexed by enum gdw1376_fmt (appendix A.1 .. A.28, then the plain fields). */
+/* Indexed by enum gdw1376_fmt (appendix A.1 .. A.28, then the plain fields): the plans of fmt_int.h. */
+#define DEF(fmt, name) [GDW1376_##fmt] = {FMT_PLAN_##fmt, name}
 const struct gdw1376_fmt_def gdw1376_fmts[GDW1376_FMT_COUNT_] = {
-    [GDW1376_A1] = {6, 0, 0, K_TIME, "A.1"},   [GDW1376_A2] = {2, 0, 0, K_BCD, "A.2"},
-    [GDW1376_A3] = {4, 0, 0, K_BCD, "A.3"},    [GDW1376_A4] = {1, 0, 1, K_BCD, "A.4"},
-    [GDW1376_A5] = {2, 1, 1, K_BCD, "A.5"},    [GDW1376_A6] = {2, 2, 1, K_BCD, "A.6"},
-    [GDW1376_A7] = {2, 1, 0, K_BCD, "A.7"},    [GDW1376_A8] = {2, 0, 0, K_BCD, "A.8"},
-    [GDW1376_A9] = {3, 4, 1, K_BCD, "A.9"},    [GDW1376_A10] = {3, 0, 0, K_BCD, "A.10"},
-    [GDW1376_A11] = {4, 2, 0, K_BCD, "A.11"},  [GDW1376_A12] = {6, 0, 0, K_ADDR, "A.12"},
-    [GDW1376_A13] = {4, 4, 0, K_BCD, "A.13"},  [GDW1376_A14] = {5, 4, 0, K_BCD, "A.14"},
-    [GDW1376_A15] = {5, 0, 0, K_TIME, "A.15"}, [GDW1376_A16] = {4, 0, 0, K_TIME, "A.16"},
-    [GDW1376_A17] = {4, 0, 0, K_TIME, "A.17"}, [GDW1376_A18] = {3, 0, 0, K_TIME, "A.18"},
-    [GDW1376_A19] = {2, 0, 0, K_TIME, "A.19"}, [GDW1376_A20] = {3, 0, 0, K_TIME, "A.20"},
-    [GDW1376_A21] = {2, 0, 0, K_TIME, "A.21"}, [GDW1376_A22] = {1, 1, 0, K_BCD, "A.22"},
-    [GDW1376_A23] = {3, 4, 0, K_BCD, "A.23"},  [GDW1376_A24] = {2, 0, 0, K_TIME, "A.24"},
-    [GDW1376_A25] = {3, 3, 1, K_BCD, "A.25"},  [GDW1376_A26] = {2, 3, 0, K_BCD, "A.26"},
-    [GDW1376_A27] = {4, 0, 0, K_BCD, "A.27"},  [GDW1376_A28] = {3, 2, 0, K_BCD, "A.28"},
-    [GDW1376_FMT_BIN1] = {1, 0, 0, K_BIN, "BIN1"},   [GDW1376_FMT_BIN2] = {2, 0, 0, K_BIN, "BIN2"},
-    [GDW1376_FMT_BIN4] = {4, 0, 0, K_BIN, "BIN4"},   [GDW1376_FMT_BS8] = {1, 0, 0, K_BIN, "BS8"},
-    [GDW1376_FMT_BS16] = {2, 0, 0, K_BIN, "BS16"},   [GDW1376_FMT_ASCII4] = {4, 0, 0, K_ASCII, "ASCII4"},
-    [GDW1376_FMT_ASCII8] = {8, 0, 0, K_ASCII, "ASCII8"}, [GDW1376_FMT_ASCII11] = {11, 0, 0, K_ASCII, "ASCII11"},
-    [GDW1376_FMT_HEX6] = {6, 0, 0, K_HEX, "HEX6"},
+    DEF(A1, "A.1"),   DEF(A2, "A.2"),   DEF(A3, "A.3"),   DEF(A4, "A.4"),   DEF(A5, "A.5"),   DEF(A6, "A.6"),
+    DEF(A7, "A.7"),   DEF(A8, "A.8"),   DEF(A9, "A.9"),   DEF(A10, "A.10"), DEF(A11, "A.11"), DEF(A12, "A.12"),
+    DEF(A13, "A.13"), DEF(A14, "A.14"), DEF(A15, "A.15"), DEF(A16, "A.16"), DEF(A17, "A.17"), DEF(A18, "A.18"),
+    DEF(A19, "A.19"), DEF(A20, "A.20"), DEF(A21, "A.21"), DEF(A22, "A.22"), DEF(A23, "A.23"), DEF(A24, "A.24"),
+    DEF(A25, "A.25"), DEF(A26, "A.26"), DEF(A27, "A.27"), DEF(A28, "A.28"),
+    DEF(FMT_BIN1, "BIN1"),       DEF(FMT_BIN2, "BIN2"),   DEF(FMT_BIN4, "BIN4"),     DEF(FMT_BS8, "BS8"),
+    DEF(FMT_BS16, "BS16"),       DEF(FMT_ASCII4, "ASCII4"), DEF(FMT_ASCII8, "ASCII8"),
+    DEF(FMT_ASCII11, "ASCII11"), DEF(FMT_HEX6, "HEX6"),
 };
 
 size_t gdw1376_fmt_size(enum gdw1376_fmt f)
@@ -53,67 +44,86 @@ const char *gdw1376_fmt_name(enum gdw1376_fmt f)
 #define BCD64(x) BCD16(x), BCD16((x) + 16), BCD16((x) + 32), BCD16((x) + 48)
 const uint8_t gdw1376_bcd_value[256] = {BCD64(0), BCD64(64), BCD64(128), BCD64(192)};
 
-/* Time fields in wire order per format: which struct mh_tm member each byte is. */
-enum { T_SS, T_MM, T_HH, T_DD, T_MO, T_YY, T_MOWD };
+/*
+ * Time fields per format: the byte of each struct mh_tm member (7: absent,
+ * reads as 0), the members present, and the weekday bits (A.1 byte 5:
+ * weekday D7..D5, 1 = Monday, 0 = not set; month D4..D0).
+ */
+enum { T_SS, T_MM, T_HH, T_DD, T_MO, T_YY, T_N };
 static const struct {
-    uint8_t n;
-    uint8_t field[6];
+    uint8_t at[T_N];
+    uint16_t has;
+    uint8_t wday_byte; /* 0: none */
 } time_layout[] = {
-    [GDW1376_A1] = {6, {T_SS, T_MM, T_HH, T_DD, T_MOWD, T_YY}},
-    [GDW1376_A15] = {5, {T_MM, T_HH, T_DD, T_MO, T_YY}},
-    [GDW1376_A16] = {4, {T_SS, T_MM, T_HH, T_DD}},
-    [GDW1376_A17] = {4, {T_MM, T_HH, T_DD, T_MO}},
-    [GDW1376_A18] = {3, {T_MM, T_HH, T_DD}},
-    [GDW1376_A19] = {2, {T_MM, T_HH}},
-    [GDW1376_A20] = {3, {T_DD, T_MO, T_YY}},
-    [GDW1376_A21] = {2, {T_MO, T_YY}},
-    [GDW1376_A24] = {2, {T_HH, T_DD}},
+    [GDW1376_A1] = {{0, 1, 2, 3, 4, 5}, MH_TM_FULL, 4},
+    [GDW1376_A15] = {{7, 0, 1, 2, 3, 4}, MH_TM_DATE | MH_TM_HM, 0},
+    [GDW1376_A16] = {{0, 1, 2, 3, 7, 7}, MH_TM_DAY | MH_TM_HMS, 0},
+    [GDW1376_A17] = {{7, 0, 1, 2, 3, 7}, MH_TM_MON | MH_TM_DAY | MH_TM_HM, 0},
+    [GDW1376_A18] = {{7, 0, 1, 2, 7, 7}, MH_TM_DAY | MH_TM_HM, 0},
+    [GDW1376_A19] = {{7, 0, 1, 7, 7, 7}, MH_TM_HM, 0},
+    [GDW1376_A20] = {{7, 7, 7, 0, 1, 2}, MH_TM_DATE, 0},
+    [GDW1376_A21] = {{7, 7, 7, 7, 0, 1}, MH_TM_YEAR | MH_TM_MON, 0},
+    [GDW1376_A24] = {{7, 7, 0, 1, 7, 7}, MH_TM_DAY | MH_TM_HOUR, 0},
 };
 
-static int decode_time(enum gdw1376_fmt f, const uint8_t *p, struct mh_tm *t)
+static inline uint64_t load_le64(const uint8_t *p)
 {
-    static const uint16_t has_bit[] = {[T_SS] = MH_TM_SEC, [T_MM] = MH_TM_MIN, [T_HH] = MH_TM_HOUR,
-                                       [T_DD] = MH_TM_DAY, [T_MO] = MH_TM_MON, [T_YY] = MH_TM_YEAR};
-    uint8_t val[T_MOWD] = {0};
-    unsigned has = 0, bad = 0, wday = 0;
-    for (unsigned k = 0; k < time_layout[f].n; k++) {
-        unsigned field = time_layout[f].field[k], b = p[k];
-        if (field == T_MOWD) {
-            /* A.1 byte 5: weekday in D7..D5 (1 = Monday, 0 = not set), month in D4..D0 */
-            wday = b >> 5;
-            b &= 0x1F;
-            field = T_MO;
-        }
-        unsigned v = gdw1376_bcd_value[b];
-        bad |= v;
-        val[field] = (uint8_t)v;
-        has |= has_bit[field];
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+/*
+ * Every digit pair at once (each byte 0..99 in its lane), then the
+ * ranges mh_tm_check applies (a day without a year is checked against a
+ * leap year, as there): Td_c and the freeze dates open every block. Reads
+ * exactly the format's size from p.
+ */
+int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
+{
+    const uint64_t l0f = 0x0F0F0F0F0F0F0F0Fu, l06 = 0x0606060606060606u, l10 = 0x1010101010101010u;
+    unsigned size = gdw1376_fmts[f].size, wb = time_layout[f].wday_byte, has = time_layout[f].has;
+    uint64_t x = 0;
+    if (avail >= 8) {
+        x = load_le64(p) & (~(uint64_t)0 >> (64 - 8 * size));
+    } else {
+        for (unsigned k = size; k-- > 0;)
+            x = x << 8 | p[k];
     }
-    if (bad & 0x80)
+    unsigned wday = wb ? (unsigned)(x >> (8 * wb + 5)) & 7 : 0;
+    if (wb)
+        x &= ~((uint64_t)0xE0 << (8 * wb));
+    uint64_t lo = x & l0f, hi = (x >> 4) & l0f;
+    if (((lo + l06) | (hi + l06)) & l10)
         return MH_EBADBCD;
-    *t = (struct mh_tm){.year = (uint16_t)(has & MH_TM_YEAR ? 2000 + val[T_YY] : 0), .mon = val[T_MO],
-                        .day = val[T_DD], .hour = val[T_HH], .min = val[T_MM], .sec = val[T_SS],
-                        .wday = (uint8_t)wday, .has = (uint16_t)(has | (wday ? MH_TM_WDAY : 0))};
-    return mh_tm_check(t) == 0 ? 0 : MH_EBADTIME;
+    uint64_t v = lo + hi * 10;
+    const uint8_t *at = time_layout[f].at;
+    unsigned sec = (unsigned)(v >> 8 * at[T_SS]) & 0xFF, min = (unsigned)(v >> 8 * at[T_MM]) & 0xFF,
+             hour = (unsigned)(v >> 8 * at[T_HH]) & 0xFF, day = (unsigned)(v >> 8 * at[T_DD]) & 0xFF,
+             mon = (unsigned)(v >> 8 * at[T_MO]) & 0xFF, yy = (unsigned)(v >> 8 * at[T_YY]) & 0xFF;
+    unsigned year = has & MH_TM_YEAR ? 2000u + yy : 0;
+    if (hour > 23 || min > 59 || sec > 59 || ((has & MH_TM_MON) && mon - 1u > 11u))
+        return MH_EBADTIME;
+    if ((has & MH_TM_DAY) && day - 1u >= (has & MH_TM_MON ? gdw1376_days_in_month(year ? year : 2000, mon) : 31u))
+        return MH_EBADTIME;
+    *t = (struct mh_tm){.year = (uint16_t)year, .mon = (uint8_t)mon, .day = (uint8_t)day, .hour = (uint8_t)hour,
+                        .min = (uint8_t)min, .sec = (uint8_t)sec, .wday = (uint8_t)wday,
+                        .has = (uint16_t)(has | (wday ? MH_TM_WDAY : 0))};
+    return 0;
 }
 
 static int encode_time(enum gdw1376_fmt f, const struct mh_tm *t, uint8_t *p)
 {
-    for (unsigned k = 0; k < time_layout[f].n; k++) {
-        unsigned v, extra = 0;
-        switch (time_layout[f].field[k]) {
-        case T_SS: v = t->sec; break;
-        case T_MM: v = t->min; break;
-        case T_HH: v = t->hour; break;
-        case T_DD: v = t->day; break;
-        case T_YY: v = t->year % 100; break;
-        case T_MOWD: v = t->mon, extra = (unsigned)(t->wday & 7) << 5; break;
-        default: v = t->mon; break;
-        }
-        if (v > 99)
+    const unsigned val[T_N] = {t->sec, t->min, t->hour, t->day, t->mon, t->year % 100u};
+    for (unsigned m = 0; m < T_N; m++) {
+        unsigned at = time_layout[f].at[m];
+        if (at == 7)
+            continue;
+        if (val[m] > 99)
             return MH_ERANGE;
-        p[k] = (uint8_t)(mh_bcd_byte_from((uint8_t)v) | extra);
+        p[at] = mh_bcd_byte_from((uint8_t)val[m]);
     }
+    if (time_layout[f].wday_byte)
+        p[time_layout[f].wday_byte] = (uint8_t)(p[time_layout[f].wday_byte] | (t->wday & 7) << 5);
     return 0;
 }
 
@@ -167,7 +177,9 @@ int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gd
     v->text[0] = '\0';
     switch (d->kind) {
     case K_BCD:
-        fmt_decode_bcd(f, d, p, v);
+    case K_A2:
+    case K_A3:
+        fmt_decode_bcd(d, p, v);
         return 0;
     case K_BIN: {
         /* A one-byte count is always a count (a tariff count of EE still sizes the block). */
@@ -184,7 +196,7 @@ int gdw1376_fmt_decode(enum gdw1376_fmt f, const uint8_t *p, size_t n, struct gd
     }
     case K_TIME:
         /* EE / FF fills are not BCD: no time */
-        v->kind = decode_time(f, p, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
+        v->kind = gdw1376_time_decode(f, p, n, &v->time) == 0 ? GDW1376_V_TIME : GDW1376_V_NODATA;
         return 0;
     default:
         if (mh_bytes_all(p, size, 0xEE) || mh_bytes_all(p, size, 0xFF)) {

@@ -122,11 +122,17 @@ void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, c
 {
     memset(w, 0, sizeof *w);
     w->def = d;
+    w->fields = d->fields;
+    w->n_fields = d->n_fields;
     w->p = p;
     w->n = n;
 }
 
-/* Enter the group starting at field k: 0 repetitions skips it. */
+/*
+ * Enter the group starting at field k (0 repetitions skips it): its
+ * extent, repetitions, the index of its first repetition, and for curve
+ * points the start time and step, so that a value only copies them.
+ */
 static void enter_group(struct gdw1376_walk *w)
 {
     const struct gdw1376_field *f = &w->def->fields[w->k];
@@ -135,13 +141,12 @@ static void enter_group(struct gdw1376_walk *w)
     w->reps = reps_of(f->rep, w->m, w->count);
     w->grp_rep = f->rep;
     w->rep = 0;
-}
-
-static unsigned days_in_month(unsigned year, unsigned mon)
-{
-    static const unsigned char days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    return mon >= 1 && mon <= 12 ? days[mon - 1] + (mon == 2 && leap) : 31;
+    w->index = f->rep == GDW1376_REP_HARM ? 2 : 0;
+    w->curve = f->rep == GDW1376_REP_COUNT && w->start.has;
+    if (w->curve) {
+        w->point = w->start;
+        w->step = gdw1376_density_minutes(w->density);
+    }
 }
 
 /*
@@ -156,7 +161,7 @@ static void tm_add_minutes(struct mh_tm *t, unsigned step)
     t->min = (uint8_t)(min % 60);
     while (hour >= 24) {
         hour -= 24;
-        if (++t->day > days_in_month(t->year, t->mon)) {
+        if (++t->day > gdw1376_days_in_month(t->year, t->mon)) {
             t->day = 1;
             if (++t->mon > 12) {
                 t->mon = 1;
@@ -168,10 +173,10 @@ static void tm_add_minutes(struct mh_tm *t, unsigned step)
 }
 
 /* What a layout field (not a plain value) does to the walk: counts, and the times values take. */
-static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, const struct gdw1376_dv *dv)
+static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, const struct gdw1376_value *v)
 {
     const struct mh_tm none = {0};
-    const struct mh_tm *t = dv->v.kind == GDW1376_V_TIME ? &dv->v.time : &none;
+    const struct mh_tm *t = v->kind == GDW1376_V_TIME ? &v->time : &none;
     switch (f->role) {
     case GDW1376_R_TARIFFS:
     case GDW1376_R_COUNT:
@@ -187,7 +192,7 @@ static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, con
         w->start = *t;
         break;
     case GDW1376_R_DENSITY:
-        w->density = (unsigned)dv->v.num.m;
+        w->density = (unsigned)v->num.m;
         break;
     default:
         return 0;
@@ -196,7 +201,28 @@ static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, con
     return 0;
 }
 
-int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
+void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, const uint8_t *p,
+                       struct gdw1376_value *v)
+{
+    v->num = mh_dec_make(0, 0);
+    v->time.has = 0;
+    v->text[0] = '\0';
+    int ok = gdw1376_time_decode((enum gdw1376_fmt)f->fmt, p, w->n - w->off, &v->time) == 0;
+    v->kind = ok ? GDW1376_V_TIME : GDW1376_V_NODATA;
+    if (f->role != GDW1376_R_VALUE && f->role != GDW1376_R_OCCURRED)
+        apply_role(w, f, v); /* freeze date, read time, curve start: no count, cannot fail */
+}
+
+/* Curve points: w->point a step on; with an unknown density only the first point has a time. */
+void gdw1376_walk_tick(struct gdw1376_walk *w)
+{
+    if (w->step)
+        tm_add_minutes(&w->point, w->step);
+    else
+        w->point = (struct mh_tm){0};
+}
+
+int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out)
 {
     const struct gdw1376_fn_def *d = w->def;
     while (w->k == w->grp_end) { /* past a group: enter the next, skipping empty ones */
@@ -206,33 +232,35 @@ int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
         if (w->reps == 0)
             w->k = w->grp_end;
     }
-    const struct gdw1376_field *f = &d->fields[w->k];
-    int size = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + w->off, w->n - w->off, &out->v), rc;
+    unsigned k = w->k;
+    const struct gdw1376_field *f = &d->fields[k];
+    size_t off = w->off;
+    int size = fmt_decode_inline((enum gdw1376_fmt)f->fmt, w->p + off, w->n - off, &out->v), rc;
     if (size < 0)
         return size;
-    if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, out)) != 0)
+    if (f->role != GDW1376_R_VALUE && (rc = apply_role(w, f, &out->v)) != 0)
         return rc;
-    w->off += (size_t)size;
-    unsigned rep = w->grp_rep;
+    w->off = off + (size_t)size;
+    unsigned rep = w->grp_rep, index = w->index;
+    uint32_t item = f->item;
     out->field = f;
     out->rep = (uint8_t)rep;
-    out->index = (uint16_t)(w->rep + (rep == GDW1376_REP_HARM ? 2u : 0u));
-    out->item = f->item && rep == GDW1376_REP_TARIFFS ? MH_OBIS_TARIFF(f->item, out->index) : f->item;
+    out->index = (uint16_t)index;
+    out->item = item && rep == GDW1376_REP_TARIFFS ? MH_OBIS_TARIFF(item, index) : item;
     if (f->scale && out->v.kind == GDW1376_V_NUM)
         out->v.num.exp = (int8_t)(out->v.num.exp + f->scale);
-    if (rep == GDW1376_REP_COUNT && w->start.has) {
-        /* curve points: the start, then one step later per point (unknown density: no time) */
-        unsigned step = gdw1376_density_minutes(w->density);
-        if (w->k == w->grp && w->rep == 0)
-            w->point = w->start;
-        else if (w->k == w->grp)
-            tm_add_minutes(&w->point, step);
-        out->when = step || w->rep == 0 ? w->point : (struct mh_tm){0};
+    if (w->curve) {
+        if (k == w->grp && w->rep)
+            gdw1376_walk_tick(w);
+        out->when = w->point;
     } else {
         out->when = w->when;
     }
     /* Advance: next field of the group, or the group again, or past it. */
-    if (++w->k == w->grp_end && ++w->rep < w->reps)
-        w->k = w->grp;
+    if (++k == w->grp_end && ++w->rep < w->reps) {
+        k = w->grp;
+        w->index = index + 1;
+    }
+    w->k = k;
     return 1;
 }

@@ -5,12 +5,13 @@
  * fn.c walks these lists. Ordered by AFN then Fn (lookup is a binary search;
  * a test checks the order). Names are English renderings of the standard's.
  */
+#include "fmt_int.h"
 #include "fn_int.h"
 #include "meterhub/proto/item.h"
 
-/* {fmt, role, rep, span, scale, item, name} */
+/* {fmt, role, rep, span, scale, decode plan (fmt_int.h), item, name} */
 #define FLD(fmt, role, rep, span, scale, item, name)                                                         \
-    {GDW1376_##fmt, GDW1376_R_##role, GDW1376_REP_##rep, span, scale, item, name}
+    {GDW1376_##fmt, GDW1376_R_##role, GDW1376_REP_##rep, span, scale, FMT_FIELD_PLAN(fmt, role, scale), item, name}
 #define V(fmt, item, name) FLD(fmt, VALUE, ONCE, 0, 0, item, name)
 #define OCC(fmt, item, name) FLD(fmt, OCCURRED, ONCE, 0, 0, item, name)
 #define TDD FLD(A20, FREEZE, ONCE, 0, 0, 0, "freeze date (Td_d)")

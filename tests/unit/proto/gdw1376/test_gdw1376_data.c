@@ -348,6 +348,69 @@ static void test_every_fn_sizes_walks_and_rejects_truncation(void **state)
     }
 }
 
+/*
+ * The walk's inline plans against the format decoder: for every Fn, with
+ * the values filled by EE, by digits (sign bits set at random) and by any
+ * bytes, each value walked is what gdw1376_fmt_decode reads at its offset,
+ * with the field's scale applied to numbers.
+ */
+static void test_walk_agrees_with_format_decode(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct gdw1376_fn_def *t = gdw1376_fn_table(&n);
+    static uint8_t b[4096];
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < n; i++) {
+        for (int fill = 0; fill < 3; fill++) {
+            size_t s = make_block(&t[i], 4, 3, b, sizeof b), at = 0;
+            struct gdw1376_walk w;
+            struct gdw1376_dv dv;
+            int rc;
+            gdw1376_walk_init(&w, &t[i], b, s);
+            while ((rc = gdw1376_walk_next(&w, &dv)) == 1) {
+                if (dv.field->role == GDW1376_R_VALUE || dv.field->role == GDW1376_R_OCCURRED)
+                    for (size_t j = at; j < w.off; j++) {
+                        seed = seed * 1103515245u + 12345u;
+                        unsigned r = seed >> 8;
+                        b[j] = fill == 0 ? 0xEE
+                               : fill == 1 ? (uint8_t)((r % 10) << 4 | (r / 10) % 10 | ((r >> 12) & 1 ? 0x80 : 0))
+                                           : (uint8_t)r;
+                    }
+                at = w.off;
+            }
+            assert_int_equal(rc, 0);
+            gdw1376_walk_init(&w, &t[i], b, s);
+            at = 0;
+            while ((rc = gdw1376_walk_next(&w, &dv)) == 1) {
+                struct gdw1376_value v;
+                assert_int_equal(gdw1376_fmt_decode((enum gdw1376_fmt)dv.field->fmt, b + at, s - at, &v), 0);
+                assert_int_equal(w.off - at, gdw1376_fmt_size((enum gdw1376_fmt)dv.field->fmt));
+                if (dv.v.kind != v.kind)
+                    fail_msg("AFN %02X F%u at %zu: kind %u, want %u", t[i].afn, t[i].fn, at, dv.v.kind, v.kind);
+                if (v.kind == GDW1376_V_NUM) {
+                    assert_int_equal(dv.v.num.m, v.num.m);
+                    assert_int_equal(dv.v.num.exp, v.num.exp + dv.field->scale);
+                } else if (v.kind == GDW1376_V_TIME) {
+                    assert_int_equal(dv.v.time.has, v.time.has);
+                    assert_int_equal(dv.v.time.year, v.time.year);
+                    assert_int_equal(dv.v.time.mon, v.time.mon);
+                    assert_int_equal(dv.v.time.day, v.time.day);
+                    assert_int_equal(dv.v.time.hour, v.time.hour);
+                    assert_int_equal(dv.v.time.min, v.time.min);
+                    assert_int_equal(dv.v.time.sec, v.time.sec);
+                    assert_int_equal(dv.v.time.wday, v.time.wday);
+                } else if (v.kind == GDW1376_V_TEXT) {
+                    assert_string_equal(dv.v.text, v.text);
+                }
+                at = w.off;
+            }
+            assert_int_equal(rc, 0);
+            assert_int_equal(at, s);
+        }
+    }
+}
+
 static void test_known_block_sizes(void **state)
 {
     (void)state;
@@ -603,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_encoding_refuses_what_does_not_fit),
         cmocka_unit_test(test_dictionary_is_ordered_and_names_known_items),
         cmocka_unit_test(test_every_fn_sizes_walks_and_rejects_truncation),
+        cmocka_unit_test(test_walk_agrees_with_format_decode),
         cmocka_unit_test(test_known_block_sizes),
         cmocka_unit_test(test_multi_pn_multi_fn_reply_walks_in_order),
         cmocka_unit_test(test_curve_points_carry_their_times),
