@@ -9,6 +9,8 @@ packages=(
     cmake ninja-build pkg-config gcc clang libclang-rt-14-dev llvm-14
     # libraries (ARCHITECTURE.md "Dependencies")
     libjansson-dev libcmocka-dev libsqlite3-dev libuv1-dev
+    # the HTTP API (src/api): libmicrohttpd (GnuTLS for HTTPS), OpenSSL libcrypto for token hashes
+    libmicrohttpd-dev libssl-dev
     # tools the tests and benchmarks call
     valgrind python3 xxd
 )

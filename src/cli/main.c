@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
+    {"api", cmd_api, "serve the HTTP/JSON API over a store; create API tokens"},
 };
 
 static void usage(FILE *f)
