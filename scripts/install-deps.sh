@@ -12,7 +12,7 @@ packages=(
     # the HTTP API (src/api): libmicrohttpd (GnuTLS for HTTPS), OpenSSL libcrypto for token hashes
     libmicrohttpd-dev libssl-dev
     # tools the tests and benchmarks call
-    valgrind python3 xxd
+    valgrind python3 xxd openssl
 )
 
 missing=()

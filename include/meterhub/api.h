@@ -77,6 +77,15 @@ int api_role_parse(const char *text);
 int api_token_add(const char *store_uri, const char *name, int role, char *token, size_t cap,
                   char *err, size_t errcap);
 
+/* Revoke token NAME: its requests get 401 from then on. 0, MH_ENOENT, MH_EIO. */
+int api_token_revoke(const char *store_uri, const char *name, char *err, size_t errcap);
+
+/* Call fn for every token, by name (never the secret, which is not kept). Returns the count. */
+int api_token_list(const char *store_uri,
+                   void (*fn)(void *ctx, const char *name, int role, int64_t created_ms,
+                              int revoked),
+                   void *ctx, char *err, size_t errcap);
+
 /* ---- the route table (the OpenAPI agreement test enumerates it) ---- */
 
 struct api_route_info {

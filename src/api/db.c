@@ -150,3 +150,56 @@ int api_token_add(const char *store_uri, const char *name, int role, char *token
         memset(token, 0, cap);
     return out;
 }
+
+int api_token_revoke(const char *store_uri, const char *name, char *err, size_t errcap)
+{
+    sqlite3 *db = NULL;
+    int rc = api_db_open(store_uri, &db, err, errcap);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    rc = sqlite3_prepare_v2(db, "UPDATE api_tokens SET revoked = 1 WHERE name = ?", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+    }
+    int out = 0;
+    if (rc != SQLITE_DONE) {
+        set_err(err, errcap, "api_tokens", sqlite3_errmsg(db));
+        out = MH_EIO;
+    } else if (sqlite3_changes(db) == 0) {
+        set_err(err, errcap, name, "no token of that name");
+        out = MH_ENOENT;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return out;
+}
+
+int api_token_list(const char *store_uri,
+                   void (*fn)(void *ctx, const char *name, int role, int64_t created_ms,
+                              int revoked),
+                   void *ctx, char *err, size_t errcap)
+{
+    sqlite3 *db = NULL;
+    int rc = api_db_open(store_uri, &db, err, errcap);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *s = NULL;
+    int n = 0;
+    rc = sqlite3_prepare_v2(
+        db, "SELECT name, role, created_ms, revoked FROM api_tokens ORDER BY name", -1, &s, NULL);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+           sqlite3_column_int64(s, 2), sqlite3_column_int(s, 3));
+        n++;
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_DONE) {
+        set_err(err, errcap, "api_tokens", sqlite3_errmsg(db));
+        n = MH_EIO;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}

@@ -18,6 +18,7 @@
 
 #define READINGS_MAX 10000
 #define ITEMS_MAX 16
+#define RATE_GROUPS_MAX 16384 /* channel groups are the most numerous */
 
 void api_h_health(struct api_req *rq, struct api_resp *rs)
 {
@@ -221,9 +222,11 @@ void api_h_rates(struct api_req *rq, struct api_resp *rs)
     int group = api_arg_enum(rq, rs, "group", group_names, STORE_GROUP_COUNT_, STORE_GROUP_REGION);
     if (group < 0)
         return;
-    struct store_rate rates[256];
-    int n = store_success_rate(rq->api->st, day, cls, group, rates, 256);
+    struct store_rate *rates = malloc(sizeof *rates * RATE_GROUPS_MAX);
+    int n = rates ? store_success_rate(rq->api->st, day, cls, group, rates, RATE_GROUPS_MAX)
+                  : MH_ENOMEM;
     if (n < 0) {
+        free(rates);
         api_reply_error(rs, 500, "the success rates cannot be read");
         return;
     }
@@ -243,6 +246,7 @@ void api_h_rates(struct api_req *rq, struct api_resp *rs)
                       (json_int_t)(r->meters - r->collected - r->failed), "rate_percent", rate));
         tm += r->meters, tc += r->collected, tf += r->failed;
     }
+    free(rates);
     char dayt[40];
     api_format_time(day * 86400, dayt, sizeof dayt);
     dayt[10] = '\0';

@@ -56,7 +56,7 @@ int api_path_match(const char *pattern, const char *path, int64_t *params)
         pattern++, path++;
         size_t pl = seg_len(pattern), ql = seg_len(path);
         if (pattern[0] == '{') {
-            /* An id: 1..19 digits, no sign, no leading zero. */
+            /* An id: 1..18 digits (fits int64), no sign, no leading zero. */
             if (ql == 0 || ql > 18 || path[0] == '0' || np == API_MAX_PARAMS)
                 return 0;
             int64_t v = 0;

@@ -1,6 +1,8 @@
 /*
  * meterhub api --db URI [--listen HOST:PORT] [--cert PEM --key PEM] [--threads N]
  * meterhub api token add NAME --role viewer|operator|administrator --db URI
+ * meterhub api token list --db URI
+ * meterhub api token revoke NAME --db URI
  *
  * Serves the HTTP/JSON API (docs/api.md) over an existing store until
  * SIGINT or SIGTERM, or creates an API token and prints it once: only its
@@ -22,6 +24,8 @@ static void api_usage(FILE *f)
     fputs("usage: meterhub api --db URI [--listen HOST:PORT] [--cert PEM --key PEM] "
           "[--threads N]\n"
           "       meterhub api token add NAME --role viewer|operator|administrator --db URI\n"
+          "       meterhub api token list --db URI\n"
+          "       meterhub api token revoke NAME --db URI\n"
           "  --listen  default 127.0.0.1:8080; IPv6 as [::1]:8080\n",
           f);
 }
@@ -89,6 +93,43 @@ static int token_add(int argc, char **argv)
     return 0;
 }
 
+static void print_token(void *ctx, const char *name, int role, int64_t created_ms, int revoked)
+{
+    (void)ctx;
+    const char *r = api_role_name(role);
+    printf("%-24s %-14s created %lld%s\n", name, r ? r : "?", (long long)created_ms,
+           revoked ? " revoked" : "");
+}
+
+/* token list --db URI | token revoke NAME --db URI */
+static int token_other(int argc, char **argv)
+{
+    const char *db = NULL, *name = NULL;
+    int revoke = strcmp(argv[0], "revoke") == 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (revoke && !name && argv[i][0] != '-')
+            name = argv[i];
+        else
+            db = NULL, i = argc;
+    }
+    if (!db || (revoke && !name)) {
+        api_usage(stderr);
+        return 2;
+    }
+    char err[512] = "";
+    int rc = revoke ? api_token_revoke(db, name, err, sizeof err)
+                    : api_token_list(db, print_token, NULL, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "meterhub api: %s\n", err);
+        return 1;
+    }
+    if (revoke)
+        fprintf(stderr, "token '%s' revoked\n", name);
+    return 0;
+}
+
 static int serve(const char *db, const struct api_options *opt0)
 {
     struct api_options opt = *opt0;
@@ -124,6 +165,9 @@ int cmd_api(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "token") == 0 && strcmp(argv[2], "add") == 0)
         return token_add(argc - 3, argv + 3);
+    if (argc >= 3 && strcmp(argv[1], "token") == 0 &&
+        (strcmp(argv[2], "list") == 0 || strcmp(argv[2], "revoke") == 0))
+        return token_other(argc - 2, argv + 2);
     static char host[64] = "127.0.0.1";
     struct api_options opt = {.host = host, .port = 8080};
     const char *db = NULL;

@@ -42,7 +42,7 @@ static size_t read_ops(struct op *ops, size_t cap)
             char *colon = strrchr(line, ':');
             assert_non_null(colon);
             *colon = '\0';
-            snprintf(path, sizeof path, "%s", line + 2);
+            snprintf(path, sizeof path, "%.127s", line + 2);
         } else if (strncmp(line, "    ", 4) == 0 && line[4] != ' ' && path[0]) {
             static const char *const methods[] = {"get:", "post:", "put:", "patch:", "delete:"};
             for (size_t i = 0; i < 5; i++)
