@@ -111,7 +111,7 @@ int api_arg_page(struct api_req *rq, struct api_resp *rs, int64_t *limit, int64_
 /* A value from a const name table (index), or -1 after replying 400 listing the names. */
 int api_arg_enum(struct api_req *rq, struct api_resp *rs, const char *name,
                  const char *const *names, size_t n, int def);
-/* Parse a time text as api_arg_time does; 0 or -1. */
+/* Parse a time text as api_arg_time does (1970..9999); 0 or -1. */
 int api_parse_time(const char *s, int64_t *out);
 /* "2026-11-24T02:40:00Z" */
 void api_format_time(int64_t t, char *buf, size_t cap);

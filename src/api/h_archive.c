@@ -71,10 +71,14 @@ static int arg_bool(struct api_req *rq, struct api_resp *rs, const char *name, s
     "t.id, t.region, t.address, t.kind, t.protocol, t.channel_group, t.active, "                   \
     "(SELECT COUNT(*) FROM points p WHERE p.terminal_id = t.id) AS points, "                       \
     "l.online AS online, l.t_ms AS since "
+/*
+ * The terminal's latest link row; an offline and an online at the same
+ * millisecond are a reconnection (docs/store.md), so online wins the tie.
+ */
 #define TERMINAL_LAST_LINK                                                                         \
     "LEFT JOIN terminal_link l ON l.terminal_id = t.id AND l.t_ms = (SELECT MAX(t_ms) FROM "       \
     "terminal_link x WHERE x.terminal_id = t.id) "                                                 \
-    "AND l.online = (SELECT MIN(online) FROM terminal_link y WHERE y.terminal_id = t.id AND "      \
+    "AND l.online = (SELECT MAX(online) FROM terminal_link y WHERE y.terminal_id = t.id AND "      \
     "y.t_ms = l.t_ms) "
 
 static int bind_terminals(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)

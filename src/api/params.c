@@ -62,10 +62,13 @@ static int digits(const char *s, size_t n, unsigned *out)
     return 0;
 }
 
+/* 9999-12-31T23:59:59Z: times past it are typing errors, and ms arithmetic stays in int64. */
+#define API_TIME_MAX 253402300799LL
+
 int api_parse_time(const char *s, int64_t *out)
 {
     if (parse_i64(s, out) == 0)
-        return 0;
+        return *out >= 0 && *out <= API_TIME_MAX ? 0 : -1;
     /* YYYY-MM-DD[THH:MM[:SS]][Z] */
     size_t n = strlen(s);
     if (n && s[n - 1] == 'Z')
@@ -101,7 +104,7 @@ int api_arg_time(struct api_req *rq, struct api_resp *rs, const char *name, int6
     if (api_parse_time(s, out) != 0) {
         api_reply_error(rs, 400,
                         "argument '%s' must be epoch seconds, YYYY-MM-DD or "
-                        "YYYY-MM-DDTHH:MM[:SS]Z (UTC), not '%s'",
+                        "YYYY-MM-DDTHH:MM[:SS]Z (UTC) from 1970 to 9999, not '%s'",
                         name, s);
         return -1;
     }

@@ -167,8 +167,17 @@ static void test_link_history_gives_online_state(void **state)
     assert_int_equal(store_terminal_link(f->st, 1, 1, ms + 120000, "login"), 0);
     assert_int_equal(store_terminal_link(f->st, 2, 1, ms, "login"), 0);
     assert_int_equal(store_terminal_link(f->st, 2, 0, ms + 5000, NULL), 0);
+    assert_int_equal(store_terminal_link(f->st, 2, 0, ms + 9000, "reconnect"), 0);
+    assert_int_equal(store_terminal_link(f->st, 2, 1, ms + 9000, "reconnect"), 0);
+    assert_int_equal(store_terminal_link(f->st, 2, 0, ms + 3000, NULL), 0);
 
-    json_t *j = get_json(f, "/api/v1/terminals?online=1", f->viewer, 200);
+    /* Terminal 2 went offline and online in the same millisecond: a reconnection, online. */
+    json_t *j = get_json(f, "/api/v1/terminals/2", f->viewer, 200);
+    assert_true(json_is_true(json_object_get(j, "online")));
+    json_decref(j);
+    assert_int_equal(store_terminal_link(f->st, 2, 0, ms + 10000, "heartbeat timeout"), 0);
+
+    j = get_json(f, "/api/v1/terminals?online=1", f->viewer, 200);
     json_t *items = json_object_get(j, "items");
     assert_int_equal(json_array_size(items), 1);
     json_t *t = json_array_get(items, 0);
@@ -267,6 +276,9 @@ static void test_readings_are_exact_and_paged(void **state)
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=9.9.9", f->viewer, 400, "9.9.9");
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&from=yesterday", f->viewer, 400,
                  "'from'");
+    expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&to=99999999999999999", f->viewer,
+                 400, "9999");
+    expect_error(f, "GET", "/api/v1/events?from=-5", f->viewer, 400, "'from'");
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&from=100&to=100", f->viewer, 400,
                  "before");
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&format=xml", f->viewer, 400,
