@@ -138,15 +138,30 @@ int api_arg_enum(struct api_req *rq, struct api_resp *rs, const char *name,
     return -1;
 }
 
+/* Two digits of v at p. */
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * "YYYY-MM-DDTHH:MM:SSZ" written digit by digit: readings answers format
+ * one per reading, and this is a fifth of their cost through snprintf.
+ */
 void api_format_time(int64_t t, char *buf, size_t cap)
 {
     struct mh_tm tm;
     mh_tm_from_epoch(t, &tm);
-    tm.has = MH_TM_FULL;
-    char s[32];
-    if (mh_tm_format(&tm, s, sizeof s) < 0)
-        s[0] = '\0';
-    snprintf(buf, cap, "%sZ", s);
+    char s[21] = "0000-00-00T00:00:00Z";
+    put2(s, tm.year / 100u);
+    put2(s + 2, tm.year % 100u);
+    put2(s + 5, tm.mon);
+    put2(s + 8, tm.day);
+    put2(s + 11, tm.hour);
+    put2(s + 14, tm.min);
+    put2(s + 17, tm.sec);
+    snprintf(buf, cap, "%s", s);
 }
 
 void api_format_time_ms(int64_t t_ms, char *buf, size_t cap)
