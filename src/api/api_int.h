@@ -140,6 +140,7 @@ void api_h_archive_import(struct api_req *rq, struct api_resp *rs);
 void api_h_archive_export(struct api_req *rq, struct api_resp *rs);
 void api_h_rates(struct api_req *rq, struct api_resp *rs);
 void api_h_failures(struct api_req *rq, struct api_resp *rs);
+void api_h_status(struct api_req *rq, struct api_resp *rs);
 void api_h_events(struct api_req *rq, struct api_resp *rs);
 void api_h_audit(struct api_req *rq, struct api_resp *rs);
 

@@ -103,9 +103,9 @@ static int meter_exists(struct api *a, int64_t id)
  * and its readings (the caller closes it with next_from). Written as text
  * rather than through a jansson tree: a month's curve is thousands of
  * objects, and building, dumping and freeing the tree cost several times
- * the query (bench_api: 2,742 -> 6,031 requests/s for a day of readings). Nothing written needs escaping: item codes, names and
- * units come from const tables (C identifiers, unit symbols), values and
- * times are digits.
+ * the query (bench_api: 2,742 -> 6,031 requests/s for a day of readings). Nothing written needs
+ * escaping: item codes, names and units come from const tables (C identifiers, unit symbols),
+ * values and times are digits.
  */
 static void series_write(struct api_text *out, int csv, int64_t meter, uint32_t code,
                          const struct store_reading *r, int n, int first)
@@ -293,6 +293,40 @@ void api_h_failures(struct api_req *rq, struct api_resp *rs)
     api_reply_json(
         rs, 200,
         json_pack("{s:s, s:s, s:o}", "day", dayt, "class", class_names[cls], "reasons", arr));
+}
+
+static int bind_status(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)
+{
+    int64_t day, limit, after, reason, failed;
+    int cls;
+    if (arg_day_class(rq, rs, &day, &cls) || api_arg_page(rq, rs, &limit, &after) ||
+        api_arg_int(rq, rs, "reason", 0, STORE_REASON_COUNT_ - 1, -1, &reason) ||
+        api_arg_int(rq, rs, "failed", 0, 1, 0, &failed))
+        return -1;
+    sqlite3_bind_int64(s, 1, day);
+    sqlite3_bind_int(s, 2, cls);
+    sqlite3_bind_int64(s, 3, after);
+    if (reason >= 0)
+        sqlite3_bind_int64(s, 4, reason);
+    sqlite3_bind_int64(s, 5, failed);
+    sqlite3_bind_int64(s, 6, limit);
+    return 0;
+}
+
+/*
+ * The collector's latest word on each meter for a day and class: which
+ * failed, why, after how many attempts. Paged by meter id along the
+ * collection_status primary key (day, item_class, meter_id).
+ */
+void api_h_status(struct api_req *rq, struct api_resp *rs)
+{
+    api_list(
+        rq, rs,
+        "SELECT meter_id AS id, reason, reason AS reason_code, attempts, updated_ms AS updated "
+        "FROM collection_status WHERE day = ?1 AND item_class = ?2 AND meter_id > ?3 "
+        "AND (?4 IS NULL OR reason = ?4) AND (?5 = 0 OR reason <> 0) "
+        "ORDER BY meter_id LIMIT ?6",
+        bind_status);
 }
 
 static int bind_events(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)

@@ -25,6 +25,7 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/archive"}, API_ROLE_OPERATOR, 1, api_h_archive_import},
     {{"GET", V1 "/collection/rates"}, API_ROLE_VIEWER, 0, api_h_rates},
     {{"GET", V1 "/collection/failures"}, API_ROLE_VIEWER, 0, api_h_failures},
+    {{"GET", V1 "/collection/status"}, API_ROLE_VIEWER, 0, api_h_status},
     {{"GET", V1 "/events"}, API_ROLE_VIEWER, 0, api_h_events},
     {{"GET", V1 "/audit"}, API_ROLE_ADMINISTRATOR, 0, api_h_audit},
 };

@@ -8,6 +8,7 @@
 
 #include "api_int.h"
 #include "meterhub/archive.h"
+#include "meterhub/store.h"
 
 static json_t *show_protocol(sqlite3_stmt *s, int i)
 {
@@ -50,6 +51,12 @@ static json_t *show_time_ms(sqlite3_stmt *s, int i)
     return json_string(b);
 }
 
+/* A collection status reason (an integer; link history reasons are text and stay so). */
+static json_t *show_reason(sqlite3_stmt *s, int i)
+{
+    return json_string(store_reason_text(sqlite3_column_int(s, i)));
+}
+
 static json_t *show_bool(sqlite3_stmt *s, int i)
 {
     return json_boolean(sqlite3_column_int(s, i));
@@ -67,11 +74,11 @@ static const struct {
     const char *column;
     json_t *(*show)(sqlite3_stmt *s, int i);
 } shown[] = {
-    {"protocol", show_protocol}, {"kind", show_kind},     {"region", show_region},
-    {"address", show_address},   {"start", show_time_s},  {"end", show_time_s},
-    {"time", show_time_ms},      {"since", show_time_ms}, {"online", show_bool},
-    {"active", show_bool},       {"pv", show_bool},       {"area_meter", show_bool},
-    {"payload", show_json},
+    {"protocol", show_protocol}, {"kind", show_kind},       {"region", show_region},
+    {"address", show_address},   {"start", show_time_s},    {"end", show_time_s},
+    {"time", show_time_ms},      {"since", show_time_ms},   {"online", show_bool},
+    {"active", show_bool},       {"pv", show_bool},         {"area_meter", show_bool},
+    {"payload", show_json},      {"updated", show_time_ms}, {"reason", show_reason},
 };
 
 static json_t *column_json(sqlite3_stmt *s, int i)

@@ -16,6 +16,7 @@
 
 #include "api_int.h"
 #include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
 #include "meterhub/store.h"
 
 #define API_BODY_MAX_DEFAULT ((size_t)16 << 20)
@@ -39,6 +40,18 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The access log: store failures as warnings, writes as info (they are also
+ * audited), everything else at debug so that a busy dashboard does not
+ * flood the log.
+ */
+static void log_request(const struct api_req *rq, const struct api_resp *rs, int write)
+{
+    enum mh_log_level lv = rs->status >= 500 ? MH_LOG_WARN : write ? MH_LOG_INFO : MH_LOG_DEBUG;
+    mh_log(lv, "api", "%s %s %u %zu bytes (%s)", rq->method, rq->path, rs->status, rs->len,
+           rq->token_name ? rq->token_name : "no token");
 }
 
 static enum MHD_Result send_resp(struct MHD_Connection *c, struct api_resp *rs, const char *allow)
@@ -146,7 +159,8 @@ static void audit_write(struct api_req *rq, const struct api_resp *rs)
     snprintf(what, sizeof what, "%s %s: %u %s%s%s", rq->method, rq->path, rs->status,
              api_status_reason(rs->status), rq->audit_what[0] ? "; " : "", rq->audit_what);
     int result = rs->status < 300 ? 0 : rs->status < 500 ? MH_EINVAL : MH_EIO;
-    store_audit(rq->api->st, who, now_ms(), what, result);
+    if (store_audit(rq->api->st, who, now_ms(), what, result) != 0)
+        mh_warn("api", "audit row not written: %s: %s", who, what);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -179,18 +193,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const struct api_route *r = route_find(method, url, rq.params, allow, sizeof allow);
     if (!r && !allow[0]) {
         api_reply_error(&rs, 404, "no resource at %s", url);
+        log_request(&rq, &rs, 0);
         return send_resp(c, &rs, NULL);
     }
     if (!r) {
         api_reply_error(&rs, 405, "%s is not served at %s (allowed: %s)", method, url, allow);
+        log_request(&rq, &rs, 0);
         return send_resp(c, &rs, allow);
     }
     if (cx->too_big) {
         api_reply_error(&rs, 413, "the request body is over %zu bytes", a->body_max);
+        log_request(&rq, &rs, r->write);
         return send_resp(c, &rs, NULL);
     }
-    if (authenticate(&rq, &rs, name, sizeof name) != 0)
+    if (authenticate(&rq, &rs, name, sizeof name) != 0) {
+        log_request(&rq, &rs, r->write);
         return send_resp(c, &rs, NULL);
+    }
     rq.body = cx->body;
     rq.body_len = cx->len;
     if (rq.role < r->role_min)
@@ -201,6 +220,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->fn(&rq, &rs);
     if (r->write)
         audit_write(&rq, &rs);
+    log_request(&rq, &rs, r->write);
     return send_resp(c, &rs, NULL);
 }
 

@@ -428,6 +428,22 @@ static void test_collection_rates_and_failures(void **state)
     assert_int_equal(json_integer_value(json_object_get(na, "count")), 1);
     json_decref(j);
 
+    j = get_json(f, "/api/v1/collection/status?day=2025-11-24&failed=1", f->viewer, 200);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "id")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "reason")),
+                        "meter not answering");
+    json_decref(j);
+    j = get_json(f, "/api/v1/collection/status?day=2025-11-24&limit=1&after=1", f->viewer, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "next")), 2);
+    json_decref(j);
+    j = get_json(f, "/api/v1/collection/status?day=2025-11-24&class=curve", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    expect_error(f, "GET", "/api/v1/collection/status?day=2025-11-24&reason=9", f->viewer, 400,
+                 "'reason'");
+
     expect_error(f, "GET", "/api/v1/collection/rates", f->viewer, 400, "'day' is required");
     expect_error(f, "GET", "/api/v1/collection/rates?day=2025-11-24&group=town", f->viewer, 400,
                  "region");
