@@ -91,7 +91,8 @@ int api_parse_time(const char *s, int64_t *out)
                       .min = (uint8_t)mi,
                       .sec = (uint8_t)sec,
                       .has = MH_TM_FULL};
-    return mh_tm_to_epoch(&t, out) == 0 ? 0 : -1;
+    /* Before 1970 is as much a typing error as a bare number below 0. */
+    return mh_tm_to_epoch(&t, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
 int api_arg_time(struct api_req *rq, struct api_resp *rs, const char *name, int64_t def,

@@ -279,6 +279,7 @@ static void test_readings_are_exact_and_paged(void **state)
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&to=99999999999999999", f->viewer,
                  400, "9999");
     expect_error(f, "GET", "/api/v1/events?from=-5", f->viewer, 400, "'from'");
+    expect_error(f, "GET", "/api/v1/events?to=1969-12-31", f->viewer, 400, "'to'");
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&from=100&to=100", f->viewer, 400,
                  "before");
     expect_error(f, "GET", "/api/v1/meters/2/readings?item=AE_IMP&format=xml", f->viewer, 400,
