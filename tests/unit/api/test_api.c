@@ -8,6 +8,7 @@
  * 2..5 (users, 100000000001..4); terminal 2 = DTU 0172/000000000009 with
  * meter 6 (industrial, 200000000001, G2).
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -476,6 +477,50 @@ static void test_events_filter(void **state)
     json_decref(j);
 }
 
+struct client {
+    struct api_fixture *f;
+    int ok;
+};
+
+static void *client_run(void *p)
+{
+    struct client *c = p;
+    for (int i = 0; i < 40; i++) {
+        struct http_resp r;
+        const char *path =
+            i % 2 ? "/api/v1/meters/2/readings?item=AE_IMP&limit=5" : "/api/v1/terminals?online=0";
+        http_do(c->f->port, "GET", path, c->f->viewer, NULL, NULL, 0, &r);
+        c->ok += r.status == 200;
+        http_free(&r);
+    }
+    return NULL;
+}
+
+/* Four clients at once while the writer stores more readings: every answer is a 200. */
+static void test_concurrent_clients_while_the_writer_runs(void **state)
+{
+    struct api_fixture *f = *state;
+    struct client c[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (struct client){.f = f};
+        assert_int_equal(pthread_create(&th[i], NULL, client_run, &c[i]), 0);
+    }
+    for (int k = 0; k < 50; k++) {
+        struct store_reading r = store_test_reading(3, MH_ITEM_AE_IMP, T0 + k * 900, 100 + k);
+        assert_int_equal(store_readings_append(f->st, &r, 1, 1000, NULL, NULL), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(c[i].ok, 40);
+    }
+    assert_int_equal(store_readings_sync(f->st, 5000), 0);
+    json_t *j = get_json(f, "/api/v1/meters/3/readings?item=AE_IMP&limit=100", f->viewer, 200);
+    json_t *rd = json_object_get(json_array_get(json_object_get(j, "series"), 0), "readings");
+    assert_int_equal(json_array_size(rd), 50);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -494,6 +539,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_paths_methods_and_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_collection_rates_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_clients_while_the_writer_runs, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
