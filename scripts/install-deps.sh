@@ -11,8 +11,10 @@ packages=(
     libjansson-dev libcmocka-dev libsqlite3-dev libuv1-dev
     # the PostgreSQL store backend (libpq) and a server for its tests
     libpq-dev postgresql
+    # the HTTP API (src/api): libmicrohttpd (GnuTLS for HTTPS), OpenSSL libcrypto for token hashes
+    libmicrohttpd-dev libssl-dev
     # tools the tests and benchmarks call
-    valgrind python3 xxd
+    valgrind python3 xxd openssl
 )
 
 missing=()

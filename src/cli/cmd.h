@@ -10,6 +10,7 @@ int cmd_items(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 int cmd_score(int argc, char **argv);
+int cmd_api(int argc, char **argv);
 struct scenario;
 /* sim run / sim floor on a loaded scenario, with the arguments after SCENARIO. */
 int cmd_sim_run(const struct scenario *s, int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
     {"score", cmd_score, "run the analytics on a simulated day and score them against its truth"},
+    {"api", cmd_api, "serve the HTTP/JSON API over a store; create API tokens"},
 };
 
 static void usage(FILE *f)

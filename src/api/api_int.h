@@ -1,0 +1,172 @@
+/*
+ * Private to src/api: the server, a request as handlers see it, the route
+ * table and the database queries behind the handlers.
+ *
+ * A request is handled on one libmicrohttpd thread from start to end: the
+ * handler reads struct api_req and fills struct api_resp (a body it owns,
+ * freed by the server after sending). Nothing a handler does is seen by
+ * another request until it returns: writes are one store transaction.
+ */
+#ifndef MH_API_INT_H
+#define MH_API_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterhub/api.h"
+
+struct api {
+    struct MHD_Daemon *mhd;
+    struct store *st;
+    sqlite3 *db; /* the API's own connection: listings and tokens */
+    pthread_mutex_t db_mu;
+    size_t body_max;
+    uint16_t port;
+    char *cert, *key; /* PEM texts, kept while the daemon runs */
+};
+
+#define API_MAX_PARAMS 2 /* {id} captures in one path */
+
+struct api_req {
+    struct api *api;
+    struct MHD_Connection *conn;
+    const char *method, *path;
+    int64_t params[API_MAX_PARAMS]; /* the path's {..} segments, in order */
+    const char *body;               /* NUL-terminated; NULL when none */
+    size_t body_len;
+    const char *token_name; /* who: the token's name */
+    int role;
+    char audit_what[256]; /* a write handler says what it did, for the audit row */
+};
+
+struct api_resp {
+    unsigned status;
+    char *body; /* malloc'ed, owned by the response */
+    size_t len;
+    const char *ctype;
+    const char *disposition; /* Content-Disposition, or NULL */
+};
+
+typedef void (*api_handler)(struct api_req *rq, struct api_resp *rs);
+
+struct api_route {
+    struct api_route_info info; /* first: api_route() hands it out */
+    int role_min;               /* enum api_role */
+    int write;                  /* audited */
+    api_handler fn;
+};
+
+/* The route table (routes.c). */
+extern const struct api_route api_route_table[];
+extern const size_t api_route_table_len;
+
+/*
+ * Match path against pattern ("{x}" segments take a decimal id >= 1 into
+ * params). Returns 1 on a match, 0 otherwise.
+ */
+int api_path_match(const char *pattern, const char *path, int64_t *params);
+
+/* ---- responses (reply.c) ---- */
+
+/* JSON body (steals j) with status. */
+void api_reply_json(struct api_resp *rs, unsigned status, json_t *j);
+/* {"error": reason text of status, "detail": printf(fmt, ...)}. */
+void api_reply_error(struct api_resp *rs, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Body text taken over (malloc'ed). */
+void api_reply_text(struct api_resp *rs, unsigned status, const char *ctype, char *body,
+                    size_t len);
+/* A growing text (CSV bodies), capped only by memory; oom sticks. */
+struct api_text {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+void api_text_add(struct api_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Short reason of an HTTP status ("bad request"). */
+const char *api_status_reason(unsigned status);
+
+/* ---- query parameters (params.c) ---- */
+
+/* The query argument name, or NULL. */
+const char *api_arg(struct api_req *rq, const char *name);
+/*
+ * Integer argument in [lo, hi]; *out keeps def when absent. Returns 0, or
+ * -1 after replying 400 naming the argument.
+ */
+int api_arg_int(struct api_req *rq, struct api_resp *rs, const char *name, int64_t lo, int64_t hi,
+                int64_t def, int64_t *out);
+/*
+ * Time argument: epoch seconds, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]"
+ * (UTC). Same contract as api_arg_int.
+ */
+int api_arg_time(struct api_req *rq, struct api_resp *rs, const char *name, int64_t def,
+                 int64_t *out);
+/* Paging: limit (1..1000, default 100) and after (id cursor, default 0). */
+int api_arg_page(struct api_req *rq, struct api_resp *rs, int64_t *limit, int64_t *after);
+/* A value from a const name table (index), or -1 after replying 400 listing the names. */
+int api_arg_enum(struct api_req *rq, struct api_resp *rs, const char *name,
+                 const char *const *names, size_t n, int def);
+/* Parse a time text as api_arg_time does (1970..9999); 0 or -1. */
+int api_parse_time(const char *s, int64_t *out);
+/* "2026-11-24T02:40:00Z" */
+void api_format_time(int64_t t, char *buf, size_t cap);
+/* Milliseconds as "2026-11-24T02:40:00.123Z" */
+void api_format_time_ms(int64_t t_ms, char *buf, size_t cap);
+
+/* ---- the API's own database connection (db.c) ---- */
+
+/* Open the SQLite file behind uri; creates api_tokens when absent. */
+int api_db_open(const char *uri, sqlite3 **out, char *err, size_t cap);
+/* Prepare sql on a's connection (under db_mu, which the caller holds). NULL on error. */
+sqlite3_stmt *api_db_prepare(struct api *a, const char *sql);
+/* Look a token up: 0 with name (cap bytes) and role, MH_ENOENT, MH_EIO. */
+int api_token_check(struct api *a, const char *token, char *name, size_t cap, int *role);
+
+/* ---- handlers ---- */
+
+void api_h_health(struct api_req *rq, struct api_resp *rs);
+void api_h_terminals(struct api_req *rq, struct api_resp *rs);
+void api_h_terminal(struct api_req *rq, struct api_resp *rs);
+void api_h_terminal_links(struct api_req *rq, struct api_resp *rs);
+void api_h_meters(struct api_req *rq, struct api_resp *rs);
+void api_h_meter(struct api_req *rq, struct api_resp *rs);
+void api_h_readings(struct api_req *rq, struct api_resp *rs);
+void api_h_archive_import(struct api_req *rq, struct api_resp *rs);
+void api_h_archive_export(struct api_req *rq, struct api_resp *rs);
+void api_h_rates(struct api_req *rq, struct api_resp *rs);
+void api_h_failures(struct api_req *rq, struct api_resp *rs);
+void api_h_status(struct api_req *rq, struct api_resp *rs);
+void api_h_events(struct api_req *rq, struct api_resp *rs);
+void api_h_audit(struct api_req *rq, struct api_resp *rs);
+
+#endif
+
+/* ---- rows to JSON (rows.c) ---- */
+
+/*
+ * Step s (prepared and bound; finalized here) into a JSON array of objects
+ * keyed by column name, at most limit rows (0: all). Columns with a known
+ * name are shown as people read them (rows.c "shown"): protocol and kind
+ * names, region "0171", 12-digit meter addresses, times in ISO 8601.
+ * *last_id (may be NULL) receives the first column of the last row.
+ * Returns the array, or NULL when the query failed.
+ */
+json_t *api_rows_json(sqlite3_stmt *s, int64_t limit, int64_t *last_id);
+/* {"items": rows, "next": last id when limit rows came back, else null}; 500 on NULL rows. */
+void api_reply_page(struct api_resp *rs, json_t *rows, int64_t limit, int64_t last_id);
+/*
+ * A listing: read limit and after (400 when bad), prepare sql under the db
+ * mutex, let bind bind its arguments (it replies 400 itself and returns -1
+ * on a bad one), and reply the page.
+ */
+void api_list(struct api_req *rq, struct api_resp *rs, const char *sql,
+              int (*bind)(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s));
+/* One row by id (param 0) as an object, 404 naming what when none. */
+void api_get_one(struct api_req *rq, struct api_resp *rs, const char *sql, const char *what);
+/* Bind a text argument (NULL when absent) at index i; SQLITE_TRANSIENT copy. */
+void api_bind_arg(struct api_req *rq, sqlite3_stmt *s, int i, const char *name);

@@ -1,0 +1,91 @@
+/*
+ * The route table: every resource the API serves, as data. docs/openapi.yaml
+ * documents the same list, and test_api_openapi checks that the two agree
+ * (every documented path is served, every served route is documented).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "api_int.h"
+#include "meterhub/base/err.h"
+
+#define V1 "/api/v1"
+
+/* Listings and exports are for viewers; a change of the archive is an operator's. */
+const struct api_route api_route_table[] = {
+    {{"GET", V1 "/health"}, API_ROLE_VIEWER, 0, api_h_health},
+    {{"GET", V1 "/terminals"}, API_ROLE_VIEWER, 0, api_h_terminals},
+    {{"GET", V1 "/terminals/{id}"}, API_ROLE_VIEWER, 0, api_h_terminal},
+    {{"GET", V1 "/terminals/{id}/links"}, API_ROLE_VIEWER, 0, api_h_terminal_links},
+    {{"GET", V1 "/meters"}, API_ROLE_VIEWER, 0, api_h_meters},
+    {{"GET", V1 "/meters/{id}"}, API_ROLE_VIEWER, 0, api_h_meter},
+    {{"GET", V1 "/meters/{id}/readings"}, API_ROLE_VIEWER, 0, api_h_readings},
+    {{"GET", V1 "/archive"}, API_ROLE_VIEWER, 0, api_h_archive_export},
+    {{"POST", V1 "/archive"}, API_ROLE_OPERATOR, 1, api_h_archive_import},
+    {{"GET", V1 "/collection/rates"}, API_ROLE_VIEWER, 0, api_h_rates},
+    {{"GET", V1 "/collection/failures"}, API_ROLE_VIEWER, 0, api_h_failures},
+    {{"GET", V1 "/collection/status"}, API_ROLE_VIEWER, 0, api_h_status},
+    {{"GET", V1 "/events"}, API_ROLE_VIEWER, 0, api_h_events},
+    {{"GET", V1 "/audit"}, API_ROLE_ADMINISTRATOR, 0, api_h_audit},
+};
+const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
+
+size_t api_route_count(void)
+{
+    return api_route_table_len;
+}
+
+const struct api_route_info *api_route(size_t i)
+{
+    return i < api_route_table_len ? &api_route_table[i].info : NULL;
+}
+
+/* A path segment's end: the next '/' or the end of the text. */
+static size_t seg_len(const char *s)
+{
+    const char *e = strchr(s, '/');
+    return e ? (size_t)(e - s) : strlen(s);
+}
+
+int api_path_match(const char *pattern, const char *path, int64_t *params)
+{
+    size_t np = 0;
+    while (*pattern && *path) {
+        if (*pattern != '/' || *path != '/')
+            return 0;
+        pattern++, path++;
+        size_t pl = seg_len(pattern), ql = seg_len(path);
+        if (pattern[0] == '{') {
+            /* An id: 1..18 digits (fits int64), no sign, no leading zero. */
+            if (ql == 0 || ql > 18 || path[0] == '0' || np == API_MAX_PARAMS)
+                return 0;
+            int64_t v = 0;
+            for (size_t i = 0; i < ql; i++) {
+                if (path[i] < '0' || path[i] > '9')
+                    return 0;
+                v = v * 10 + (path[i] - '0');
+            }
+            params[np++] = v;
+        } else if (pl != ql || memcmp(pattern, path, pl) != 0) {
+            return 0;
+        }
+        pattern += pl, path += ql;
+    }
+    return *pattern == '\0' && *path == '\0';
+}
+
+static const char *const role_names[] = {"viewer", "operator", "administrator"};
+
+const char *api_role_name(int role)
+{
+    return role >= 0 && role < 3 ? role_names[role] : NULL;
+}
+
+int api_role_parse(const char *text)
+{
+    for (int i = 0; i < 3; i++)
+        if (text && strcasecmp(text, role_names[i]) == 0)
+            return i;
+    return MH_EINVAL;
+}
