@@ -16,7 +16,7 @@ static const struct subcommand subcommands[] = {
     {"fep", cmd_fep, "front end: terminals of an archive log in over TCP/UDP; events as JSON lines"},
     {"decode", cmd_decode, "decode DL/T 645, Q/GDW 1376.1 and DL/T 698.45 frames to JSON"},
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
-    {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
+    {"sim", cmd_sim, "simulated terminals and meters: run, archive, ground truth, floor"},
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
     {"score", cmd_score, "run the analytics on a simulated day and score them against its truth"},
     {"api", cmd_api, "serve the HTTP/JSON API over a store; create API tokens"},
