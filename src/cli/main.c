@@ -17,6 +17,10 @@ static const struct subcommand subcommands[] = {
     {"items", cmd_items, "list the normalized data items (OBIS codes, units)"},
     {"sim", cmd_sim, "simulated terminals and meters: archive, ground truth"},
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
+    {"serve", cmd_serve, "the master station: listen for terminals, collect, store"},
+    {"report", cmd_report, "reports from the store: a day's collection success"},
+    {"check", cmd_check, "compare stored readings with a simulator scenario's truth"},
+    {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
 };
 
 static void usage(FILE *f)

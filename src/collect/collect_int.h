@@ -1,0 +1,141 @@
+/*
+ * Private structures of the collect tier: terminals as the collector
+ * tracks them, jobs (one terminal-day of one task), channel groups, and
+ * the per-protocol request builders and reply decoders the jobs use.
+ */
+#ifndef MH_COLLECT_INT_H
+#define MH_COLLECT_INT_H
+
+#include <uv.h>
+
+#include "meterhub/base/keymap.h"
+#include "meterhub/base/wr.h"
+#include "meterhub/collect.h"
+#include "meterhub/proto/value.h"
+#include "meterhub/store.h"
+
+#define CTASK_MSA 1         /* master station address in A3 (1376.1 5.2.2.2) */
+#define CJOB_BATCH 8        /* measurement points per request: one DA group of eight */
+#define CREQ_MAX 512        /* bytes of one request frame */
+
+/*
+ * A value of one (pn, item) decoded from a reply; v NULL when the device
+ * sent "no data" (EE) for it.
+ */
+typedef void (*ctask_value_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v);
+
+/* ---- task_gdw1376.c ---- */
+
+/* How many Fn one daily request reads (F161, F163). */
+size_t ctask_gdw1376_day_fns(void);
+/* AFN0D F161+F163 of pn[0..n) (one group of eight) for date day. 0 or MH_E*. */
+int ctask_gdw1376_day_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                              size_t n, const struct mh_tm *day);
+/*
+ * Walk an AFN0D reply's units, calling fn for every register value.
+ * Returns the units read, MH_ESTALE for a unit frozen on another day
+ * than `day`, MH_EUNKNOWN / MH_ETRUNC / MH_EPROTO for a unit that cannot
+ * be laid out (values already reported stay reported).
+ */
+int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm *day,
+                            ctask_value_fn fn, void *ctx);
+
+/* ---- collector ---- */
+
+struct cgroup {
+    struct cgroup *all_next;
+    char name[24];
+    uint32_t inflight;
+    struct cterm *wait_head, *wait_tail; /* terminals waiting for capacity */
+};
+
+/* A meter in a job. */
+struct cmeter {
+    int64_t id;
+    uint16_t pn;
+    uint8_t reason;  /* enum store_reason of the last attempt */
+    uint8_t got;     /* bit i: Fn i of the task answered with a number */
+    uint8_t nodata;  /* bit i: Fn i answered "no data" */
+    uint8_t done;    /* collected, or the device has no data: not asked again */
+};
+
+struct cjob {
+    struct cjob *next;
+    int64_t day;        /* local day number */
+    struct mh_tm date;  /* the same as a date */
+    int round;          /* 1: the round's own day (counted in progress), 0: a patch day */
+    enum fep_prio prio;
+    struct cmeter *m;
+    size_t n;
+    size_t cursor;      /* next meter of this pass */
+    uint8_t pass;
+    uint64_t not_before_ms; /* start time (spread) or patch delay */
+};
+
+struct cterm {
+    struct collect *c;
+    char addr[FEP_ADDR_MAX];
+    struct store_terminal info;
+    uint16_t a1, a2;
+    struct cgroup *group;
+    uint8_t online;
+    uint8_t busy;     /* a request in flight */
+    uint8_t waiting;  /* in its group's wait list */
+    uint8_t timer_on;
+    int64_t job_day;  /* the last round day a job was made for */
+    struct cjob *jobs, *jobs_tail;
+    struct cterm *wait_next;
+    struct cterm *all_next;
+    uv_timer_t timer;
+    /* The request in flight: which meters of jobs->m it asked for. */
+    size_t req_idx[CJOB_BATCH];
+    size_t req_n;
+};
+
+struct collect {
+    uv_loop_t *loop;
+    struct store *st;
+    struct fep *fep;
+    struct collect_cfg cfg;
+    struct fep_directory dir;
+    struct fep_sink sink;
+    struct mh_keymap terms;       /* address -> struct cterm */
+    struct mh_keymap terms_by_id; /* terminals.id (8 bytes) -> struct cterm */
+    struct mh_keymap groups;      /* channel group -> struct cgroup */
+    struct cterm *all_terms;
+    struct cgroup *all_groups;
+    size_t n_terms;
+    uint32_t online;
+    size_t jobs;
+    int64_t round_day; /* -1: no round open */
+    enum fep_prio round_prio;
+    uint64_t round_started_ms;
+    int round_spread;
+    struct collect_progress prog;
+    uv_timer_t daily;
+    unsigned handles; /* uv handles still to close; the collector is freed at 0 */
+    int closing;
+};
+
+/* collector.c */
+int64_t collect_wall_ms(void);
+struct cterm *collect_term_find(struct collect *c, const char *addr);
+/* Run the terminal's jobs as far as capacity, time and the link allow. */
+void collect_term_kick(struct cterm *t);
+/* Queue a job of n meters (m is taken over, freed with the job). */
+int collect_job_add(struct cterm *t, int64_t day, int round, enum fep_prio prio,
+                    struct cmeter *m, size_t n, uint64_t not_before_ms);
+
+/* round.c */
+/* A terminal came online: give it the open round's job if it has none yet. */
+void collect_round_join(struct collect *c, struct cterm *t);
+/* Status rows of a job's meters after a pass. */
+void collect_status_write(struct collect *c, const struct cjob *j);
+/* Arm the daily timer for the next local midnight + start_after_s. */
+void collect_schedule_next(struct collect *c);
+
+/* events.c */
+void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
+                       size_t len);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * Rounds: which terminals get a job for which day, and when.
+ *
+ * A round has one day. Every terminal that is online when it opens, or
+ * that logs in while it is open, gets one job of all its measurement
+ * points. A scheduled round (the daily timer) also searches the previous
+ * patch_days days for meters still without their frozen registers and
+ * gives their terminals a job of just those meters: patch collection
+ * across days, so a terminal that was offline for a night is completed
+ * the next time the station reads it. When the round closes, meters whose
+ * terminal had no job (never online) are written "terminal offline", so a
+ * day's failures always carry a reason.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "meterhub/proto/item.h"
+
+#define MOD "collect"
+#define POINTS_MAX 2048  /* 1376.1 Pn 1..2040 */
+#define PAGE 512
+#define PATCH_MAX 200000 /* missing meters taken per patch day */
+
+/* Data time of day's frozen registers: 24:00 local of that day, in UTC. */
+static int64_t freeze_time(const struct collect *c, int64_t day)
+{
+    return (day + 1) * 86400 - (int64_t)c->cfg.utc_offset_min * 60;
+}
+
+/* A stable delay in [0, spread) from the address (FNV-1a), so a terminal keeps its slot. */
+static uint64_t spread_ms(const struct collect *c, const char *addr)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = addr; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return (uint64_t)(h % (c->cfg.spread_s ? c->cfg.spread_s : 1)) * 1000;
+}
+
+void collect_round_join(struct collect *c, struct cterm *t)
+{
+    if (c->round_day < 0 || t->job_day == c->round_day)
+        return;
+    struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
+    if (!pts)
+        return;
+    int n = store_terminal_points(c->st, t->info.id, pts, POINTS_MAX);
+    struct cmeter *m = n > 0 ? calloc((size_t)n, sizeof *m) : NULL;
+    if (n > 0 && m) {
+        for (int i = 0; i < n; i++) {
+            m[i].id = pts[i].meter;
+            m[i].pn = pts[i].pn;
+            m[i].reason = STORE_REASON_METER_NO_ANSWER;
+        }
+        uint64_t at = uv_now(c->loop) + (c->round_spread ? spread_ms(c, t->addr) : 0);
+        if (collect_job_add(t, c->round_day, 1, c->round_prio, m, (size_t)n, at) == 0)
+            t->job_day = c->round_day;
+    } else if (n < 0) {
+        mh_warn(MOD, "%s: points not read: %s", t->addr, mh_strerror(n));
+    }
+    free(pts);
+}
+
+void collect_status_write(struct collect *c, const struct cjob *j)
+{
+    struct store_status s[PAGE];
+    size_t n = 0;
+    int64_t now = collect_wall_ms();
+    for (size_t k = 0; k < j->n; k++) {
+        s[n++] = (struct store_status){.meter = j->m[k].id, .item_class = STORE_CLASS_DAY_FREEZE,
+                                       .day = j->day, .reason = j->m[k].reason,
+                                       .attempts = (uint16_t)(j->pass + 1), .updated_ms = now};
+        if (n == PAGE || k + 1 == j->n) {
+            int rc = store_status_upsert(c->st, s, n);
+            if (rc != 0)
+                mh_warn(MOD, "status not written: %s", mh_strerror(rc));
+            n = 0;
+        }
+    }
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const struct store_meter_ref *x = a, *y = b;
+    if (x->terminal != y->terminal)
+        return x->terminal < y->terminal ? -1 : 1;
+    return (x->pn > y->pn) - (x->pn < y->pn);
+}
+
+/* Jobs for the meters of `day` still without a frozen import register. */
+static void patch_day(struct collect *c, int64_t day)
+{
+    struct store_meter_ref *refs = NULL;
+    size_t n = 0, cap = 0;
+    int64_t after = 0, t0 = freeze_time(c, day);
+    for (;;) {
+        if (cap - n < PAGE) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            struct store_meter_ref *r = realloc(refs, ncap * sizeof *r);
+            if (!r)
+                break;
+            refs = r;
+            cap = ncap;
+        }
+        int got = store_readings_missing(c->st, MH_ITEM_AE_IMP, t0, t0 + 1, after, refs + n, PAGE);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        after = refs[n - 1].meter;
+        if (got < PAGE || n >= PATCH_MAX)
+            break;
+    }
+    qsort(refs, n, sizeof *refs, ref_cmp);
+    size_t jobs = 0, meters = 0;
+    for (size_t i = 0, e; i < n; i = e) {
+        for (e = i + 1; e < n && refs[e].terminal == refs[i].terminal; e++)
+            ;
+        struct cterm *t = mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
+        if (!t)
+            continue; /* not logged in since the station started: no address to ask */
+        struct cmeter *m = calloc(e - i, sizeof *m);
+        if (!m)
+            break;
+        for (size_t k = i; k < e; k++) {
+            m[k - i].id = refs[k].meter;
+            m[k - i].pn = refs[k].pn;
+            m[k - i].reason = STORE_REASON_METER_NO_ANSWER;
+        }
+        if (collect_job_add(t, day, 0, c->round_prio, m, e - i,
+                            uv_now(c->loop) + spread_ms(c, t->addr)) == 0) {
+            jobs++;
+            meters += e - i;
+        }
+    }
+    free(refs);
+    if (jobs)
+        mh_info(MOD, "patch day %lld: %zu meters missing on %zu terminals", (long long)day, meters,
+                jobs);
+}
+
+static void round_open(struct collect *c, int64_t day, enum fep_prio prio, int spread)
+{
+    if (c->round_day >= 0)
+        collect_round_close(c);
+    memset(&c->prog, 0, sizeof c->prog);
+    c->round_day = day;
+    c->round_prio = prio;
+    c->round_spread = spread;
+    c->round_started_ms = uv_now(c->loop);
+    struct mh_tm d;
+    mh_tm_from_epoch(day * 86400, &d);
+    mh_info(MOD, "round of daily frozen registers for %04u-%02u-%02u: %u terminals online",
+            d.year, d.mon, d.day, c->online);
+    for (struct cterm *t = c->all_terms; t; t = t->all_next)
+        if (t->online)
+            collect_round_join(c, t);
+    if (spread)
+        for (unsigned k = 1; k <= c->cfg.patch_days; k++)
+            patch_day(c, day - k);
+    for (struct cterm *t = c->all_terms; t; t = t->all_next)
+        collect_term_kick(t);
+}
+
+int collect_round_start(struct collect *c, int64_t day)
+{
+    round_open(c, day, FEP_PRIO_DEMAND, 0);
+    return 0;
+}
+
+int collect_round_close(struct collect *c)
+{
+    if (c->round_day < 0)
+        return MH_ENOENT;
+    int64_t day = c->round_day, after = 0, t0 = freeze_time(c, day), now = collect_wall_ms();
+    struct store_meter_ref refs[PAGE];
+    struct store_status s[PAGE];
+    uint64_t offline = 0;
+    int got;
+    do {
+        got = store_readings_missing(c->st, MH_ITEM_AE_IMP, t0, t0 + 1, after, refs, PAGE);
+        size_t n = 0;
+        for (int i = 0; i < got; i++) {
+            const struct cterm *t =
+                mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
+            if (t && t->job_day == day)
+                continue; /* its job wrote (or will write) the reason */
+            s[n++] = (struct store_status){.meter = refs[i].meter,
+                                           .item_class = STORE_CLASS_DAY_FREEZE, .day = day,
+                                           .reason = STORE_REASON_TERMINAL_OFFLINE,
+                                           .attempts = 1, .updated_ms = now};
+        }
+        if (n && store_status_upsert(c->st, s, n) == 0)
+            offline += n;
+        if (got > 0)
+            after = refs[got - 1].meter;
+    } while (got == PAGE);
+    c->round_day = -1;
+    mh_info(MOD, "round closed: %llu meters collected (%llu at the first try) of %llu asked; "
+            "%llu meters on terminals never online",
+            (unsigned long long)c->prog.collected, (unsigned long long)c->prog.first_try,
+            (unsigned long long)c->prog.meters_asked, (unsigned long long)offline);
+    return 0;
+}
+
+static void daily_cb(uv_timer_t *h)
+{
+    struct collect *c = h->data;
+    int64_t today = collect_local_day(c, collect_wall_ms() / 1000);
+    round_open(c, today - 1, FEP_PRIO_SCHEDULED, 1);
+    collect_schedule_next(c);
+}
+
+void collect_schedule_next(struct collect *c)
+{
+    int64_t now = collect_wall_ms() / 1000;
+    int64_t off = (int64_t)c->cfg.utc_offset_min * 60;
+    int64_t day = collect_local_day(c, now);
+    int64_t at = day * 86400 - off + c->cfg.start_after_s;
+    if (at <= now)
+        at += 86400;
+    uv_timer_start(&c->daily, daily_cb, (uint64_t)(at - now) * 1000, 0);
+}

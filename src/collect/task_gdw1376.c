@@ -1,0 +1,104 @@
+/*
+ * Q/GDW 1376.1 daily frozen registers: the request of one job step and the
+ * decoding of its reply into values per measurement point.
+ *
+ * One request reads F161 (forward active energy, total and tariffs) and
+ * F163 (reverse active energy) of up to eight Pn that share one group of
+ * eight (DA, 5.2.3.3.2), with the Td_d label (A.20) of the day after the
+ * DT (AFN0D, 5.13.1). Several Pn per request is what makes a concentrator
+ * of hundreds of meters affordable over GPRS: one exchange per eight
+ * meters rather than per meter.
+ */
+#include <string.h>
+
+#include "collect_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
+
+/* The Fn read for a daily round, and the item each carries (from the codec's dictionary). */
+static const uint16_t day_fns[] = {161, 163};
+
+size_t ctask_gdw1376_day_fns(void)
+{
+    return sizeof day_fns / sizeof day_fns[0];
+}
+
+int ctask_gdw1376_day_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                              size_t n, const struct mh_tm *day)
+{
+    uint8_t da1, da2, dt1, dt2;
+    int rc = gdw1376_da_set(pn, n, &da1, &da2);
+    if (rc == 0)
+        rc = gdw1376_dt_set(day_fns, sizeof day_fns / sizeof day_fns[0], &dt1, &dt2);
+    if (rc != 0)
+        return rc;
+    uint8_t data[7];
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = *day};
+    v.time.has = MH_TM_DATE;
+    data[0] = da1;
+    data[1] = da2;
+    data[2] = dt1;
+    data[3] = dt2;
+    rc = gdw1376_fmt_encode(GDW1376_A20, &v, data + 4, 3);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS2};
+    struct gdw1376_unit u = {da1, da2, dt1, dt2, data + 4, 3};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+/* One tariffed frozen unit: Td_d, reading time, M, then M + 1 values (fn.c FROZEN layout). */
+static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n,
+                       const struct mh_tm *day, uint16_t pn, ctask_value_fn fn, void *ctx)
+{
+    struct gdw1376_value label, v;
+    size_t off = 0;
+    for (unsigned k = 0; k < d->n_prefix; k++) {
+        enum gdw1376_fmt f = (enum gdw1376_fmt)d->fields[k].fmt;
+        int rc = gdw1376_fmt_decode(f, p + off, n - off, k == 0 ? &label : &v);
+        if (rc != 0)
+            return rc;
+        off += gdw1376_fmt_size(f);
+    }
+    /* A frozen day other than the one asked for is the terminal's clock or store at fault. */
+    if (label.kind != GDW1376_V_TIME || label.time.year != day->year ||
+        label.time.mon != day->mon || label.time.day != day->day)
+        return MH_ESTALE;
+    unsigned m = p[off++];
+    enum gdw1376_fmt f = (enum gdw1376_fmt)d->fields[d->n_prefix].fmt;
+    uint32_t item = d->fields[d->n_prefix].item;
+    for (unsigned t = 0; t <= m; t++) {
+        int rc = gdw1376_fmt_decode(f, p + off, n - off, &v);
+        if (rc != 0)
+            return rc;
+        off += gdw1376_fmt_size(f);
+        fn(ctx, pn, MH_OBIS_TARIFF(item, t), v.kind == GDW1376_V_NUM ? &v.num : NULL);
+    }
+    return 0;
+}
+
+int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm *day,
+                            ctask_value_fn fn, void *ctx)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, f;
+    int rc, n = 0;
+    gdw1376_units_begin(&it, units, len);
+    while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
+        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
+        if (!d || d->layout != GDW1376_L_TARIFFS || d->request_label != GDW1376_A20)
+            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
+        const uint8_t *p = it.r.p + it.r.off;
+        size_t left = mh_rd_left(&it.r), size;
+        rc = gdw1376_fn_data_size(d, p, left, &size);
+        if (rc != 0)
+            return rc;
+        rc = frozen_unit(d, p, size, day, pn, fn, ctx);
+        if (rc != 0)
+            return rc;
+        mh_rd_skip(&it.r, size);
+        n++;
+    }
+    return rc < 0 ? rc : n;
+}
