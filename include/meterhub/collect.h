@@ -70,7 +70,8 @@ int64_t collect_local_day(const struct collect *c, int64_t t);
 /*
  * Start an on-demand round of the daily frozen registers of local day
  * `day`: every online terminal now, every terminal that logs in while the
- * round is open. Returns 0, MH_EBUSY when a round is open.
+ * round is open. A round still open is closed first (collect_round_close).
+ * Returns 0.
  */
 int collect_round_start(struct collect *c, int64_t day);
 
