@@ -16,6 +16,9 @@
  *    after patch_delay_ms, up to `passes` times; and at the start of every
  *    round the last patch_days days are searched for meters still missing
  *    their frozen registers, which are read again as well;
+ *  - the terminal's clock read first (1376.1 AFN0C F2) and set (AFN05
+ *    F31) when it is off by more than clock_sync_s; a drift beyond
+ *    clock_alarm_s is logged as a fault of the terminal,
  *  - readings appended to the store's writer exactly as decoded
  *    (struct mh_dec), data time in UTC.
  * A scheduled daily round starts every local day at start_after_s past
@@ -51,6 +54,8 @@ struct collect_cfg {
     uint32_t spread_s;           /* scheduled jobs spread over this window; 0: 3600 */
     uint32_t request_timeout_ms; /* first attempt of a request; 0: the fep's */
     int scheduled;               /* 1: run the daily round by the clock */
+    uint32_t clock_sync_s;       /* set a terminal clock off by more than this; 0: 60 */
+    uint32_t clock_alarm_s;      /* log a drift beyond this as a fault; 0: 300 */
 };
 
 /* Create a collector on loop over st (borrowed; outlives the collector). 0, MH_ENOMEM. */
@@ -93,6 +98,7 @@ struct collect_progress {
     uint64_t collected;        /* collected by now (first try + patch) */
     uint64_t readings;         /* readings appended in this round */
     uint64_t requests, timeouts, denied, decode_errors;
+    uint64_t clocks_read, clocks_set, clocks_far; /* terminal clocks: read, set, beyond the alarm */
 };
 
 void collect_progress(const struct collect *c, struct collect_progress *p);

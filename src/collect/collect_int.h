@@ -40,6 +40,11 @@ int ctask_gdw1376_day_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const u
 int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm *day,
                             ctask_value_fn fn, void *ctx);
 
+/* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
+int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
+int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now);
+
 /* ---- collector ---- */
 
 struct cgroup {
@@ -59,6 +64,8 @@ struct cmeter {
     uint8_t done;    /* collected, or the device has no data: not asked again */
 };
 
+enum cclock { CCLOCK_READ, CCLOCK_SET, CCLOCK_DONE };
+
 struct cjob {
     struct cjob *next;
     int64_t day;        /* local day number */
@@ -69,6 +76,7 @@ struct cjob {
     size_t n;
     size_t cursor;      /* next meter of this pass */
     uint8_t pass;
+    uint8_t clock;      /* enum cclock: the terminal clock check before the registers */
     uint64_t not_before_ms; /* start time (spread) or patch delay */
 };
 
@@ -90,6 +98,7 @@ struct cterm {
     /* The request in flight: which meters of jobs->m it asked for. */
     size_t req_idx[CJOB_BATCH];
     size_t req_n;
+    uint8_t req_clock;  /* the request in flight is a clock read or set */
 };
 
 struct collect {

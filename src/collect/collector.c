@@ -278,6 +278,40 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
     }
 }
 
+/* The clock read or set answered: set it when it is off, then go on with the registers. */
+static void clock_done(struct cterm *t, struct cjob *j, enum fep_status status,
+                       const struct fep_reply *r)
+{
+    struct collect *c = t->c;
+    int64_t off = (int64_t)c->cfg.utc_offset_min * 60, now = collect_wall_ms() / 1000;
+    if (j->clock == CCLOCK_SET) {
+        if (status == FEP_DONE)
+            c->prog.clocks_set++;
+        else
+            mh_warn(MOD, "%s: clock not set: %s", t->addr, fep_status_name((int)status));
+        j->clock = CCLOCK_DONE;
+        return;
+    }
+    j->clock = CCLOCK_DONE;
+    struct gdw1376_frame f;
+    struct mh_tm tm;
+    int64_t term;
+    if (status != FEP_DONE || r->n_frames < 1 ||
+        gdw1376_frame_parse(r->bytes, r->ends[0], 16, &f) != 0 ||
+        ctask_gdw1376_clock_parse(f.units, f.units_len, &tm) != 0 ||
+        mh_tm_to_epoch(&tm, &term) != 0)
+        return; /* the registers are read all the same; the clock is checked next round */
+    c->prog.clocks_read++;
+    int64_t drift = term - off - now;
+    int64_t mag = drift < 0 ? -drift : drift;
+    if (mag > (int64_t)c->cfg.clock_alarm_s) {
+        c->prog.clocks_far++;
+        mh_warn(MOD, "%s: terminal clock off by %lld s: set", t->addr, (long long)drift);
+    }
+    if (mag > (int64_t)c->cfg.clock_sync_s)
+        j->clock = CCLOCK_SET;
+}
+
 static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
 {
     struct cterm *t = ctx;
@@ -285,6 +319,13 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
+    if (t->req_clock) {
+        t->req_clock = 0;
+        clock_done(t, j, status, r);
+        group_wake(t->group);
+        collect_term_kick(t);
+        return;
+    }
     uint8_t reason = STORE_REASON_METER_NO_ANSWER;
     size_t nfn = ctask_gdw1376_day_fns();
     uint8_t all = (uint8_t)((1u << nfn) - 1);
@@ -328,9 +369,48 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     collect_term_kick(t);
 }
 
-static int submit(struct cterm *t, struct cjob *j)
+static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, size_t len)
 {
     struct collect *c = t->c;
+    struct fep_request req = {.prio = j->prio, .frame = frame, .len = len,
+                              .timeout_ms = c->cfg.request_timeout_ms, .done = request_done,
+                              .ctx = t};
+    int64_t id = fep_request_submit(c->fep, t->addr, &req);
+    if (id < 0)
+        return (int)id;
+    t->busy = 1;
+    t->group->inflight++;
+    c->prog.requests++;
+    return 1;
+}
+
+/* The clock step of a job: read, or set to the station's local time. */
+static int submit_clock(struct cterm *t, struct cjob *j)
+{
+    uint8_t buf[CREQ_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    int rc;
+    if (j->clock == CCLOCK_READ) {
+        rc = ctask_gdw1376_clock_read(&w, t->a1, t->a2);
+    } else {
+        struct mh_tm now;
+        mh_tm_from_epoch(collect_wall_ms() / 1000 + (int64_t)t->c->cfg.utc_offset_min * 60, &now);
+        rc = ctask_gdw1376_clock_set(&w, t->a1, t->a2, &now);
+    }
+    if (rc == 0)
+        rc = mh_wr_err(&w);
+    if (rc == 0)
+        rc = send_request(t, j, buf, mh_wr_len(&w));
+    if (rc == 1)
+        t->req_clock = 1;
+    else if (rc != MH_EBUSY && rc != MH_ENOMEM)
+        j->clock = CCLOCK_DONE; /* not online or not buildable: go on without it */
+    return rc;
+}
+
+static int submit(struct cterm *t, struct cjob *j)
+{
     uint16_t pn[CJOB_BATCH];
     size_t n = 0;
     /* Next meters not done, in one group of eight pn (one DA). */
@@ -357,23 +437,17 @@ static int submit(struct cterm *t, struct cjob *j)
         mh_warn(MOD, "%s: request not built: %s", t->addr, mh_strerror(rc));
         return rc;
     }
-    struct fep_request req = {.prio = j->prio, .frame = buf, .len = mh_wr_len(&w),
-                              .timeout_ms = c->cfg.request_timeout_ms, .done = request_done,
-                              .ctx = t};
     t->req_n = n;
-    int64_t id = fep_request_submit(c->fep, t->addr, &req);
-    if (id < 0) {
+    rc = send_request(t, j, buf, mh_wr_len(&w));
+    if (rc < 0) {
         j->cursor = t->req_idx[0]; /* asked again when the fep takes requests */
         t->req_n = 0;
-        return (int)id;
+        return rc;
     }
     for (size_t k = 0; k < n; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
         m->got = m->nodata = 0;
     }
-    t->busy = 1;
-    t->group->inflight++;
-    c->prog.requests++;
     return 1;
 }
 
@@ -424,7 +498,7 @@ void collect_term_kick(struct cterm *t)
             arm(t, j->not_before_ms);
             return;
         }
-        if (j->cursor >= j->n) {
+        if (j->cursor >= j->n && j->clock == CCLOCK_DONE) {
             pass_end(t, j);
             continue;
         }
@@ -432,7 +506,7 @@ void collect_term_kick(struct cterm *t)
             group_wait(t);
             return;
         }
-        int rc = submit(t, j);
+        int rc = j->clock != CCLOCK_DONE ? submit_clock(t, j) : submit(t, j);
         if (rc == MH_EBUSY || rc == MH_ENOMEM) {
             j->not_before_ms = loop_ms(c) + 1000;
             continue;
@@ -458,6 +532,7 @@ int collect_job_add(struct cterm *t, int64_t day, int round, enum fep_prio prio,
     j->day = day;
     mh_tm_from_epoch(day * 86400, &j->date);
     j->round = round;
+    j->clock = round ? CCLOCK_READ : CCLOCK_DONE;
     j->prio = prio;
     j->m = m;
     j->n = n;
@@ -497,6 +572,10 @@ int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg
         c->cfg.start_after_s = 300;
     if (!c->cfg.spread_s)
         c->cfg.spread_s = 3600;
+    if (!c->cfg.clock_sync_s)
+        c->cfg.clock_sync_s = 60;
+    if (!c->cfg.clock_alarm_s)
+        c->cfg.clock_alarm_s = 300;
     mh_keymap_init(&c->terms);
     mh_keymap_init(&c->terms_by_id);
     mh_keymap_init(&c->groups);

@@ -102,3 +102,52 @@ int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm
     }
     return rc < 0 ? rc : n;
 }
+
+/* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */
+
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+{
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
+    struct gdw1376_unit u = {0, 0, 0, 0, NULL, 0};
+    gdw1376_da_encode(0, &u.da1, &u.da2);
+    gdw1376_dt_encode(2, &u.dt1, &u.dt2);
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, fn;
+    gdw1376_units_begin(&it, units, len);
+    int rc = gdw1376_units_next(&it, &pn, &fn);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || pn != 0 || fn != 2)
+        return MH_EPROTO;
+    struct gdw1376_value v;
+    rc = gdw1376_fmt_decode(GDW1376_A1, it.r.p + it.r.off, mh_rd_left(&it.r), &v);
+    if (rc != 0)
+        return rc;
+    if (v.kind != GDW1376_V_TIME || mh_tm_check(&v.time) != 0)
+        return MH_EBADTIME;
+    *clock = v.time;
+    return 0;
+}
+
+int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now)
+{
+    uint8_t unit[16];
+    struct mh_wr uw;
+    mh_wr_init(&uw, unit, sizeof unit);
+    struct gdw1376_ctrl c = {.pn = 0, .fn = 31};
+    c.u.clock = *now;
+    int rc = gdw1376_ctrl_put(&uw, &c);
+    if (rc == 0)
+        rc = mh_wr_err(&uw);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CONTROL,
+                            .pw_len = 16};
+    struct gdw1376_unit u = {unit[0], unit[1], unit[2], unit[3], unit + 4, mh_wr_len(&uw) - 4};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}

@@ -149,6 +149,52 @@ static void test_parse_unknown_fn(void **state)
     assert_int_equal(ctask_gdw1376_day_parse(units, n, &day, on_value, &s), MH_EUNKNOWN);
 }
 
+static void test_clock_read_bytes(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(ctask_gdw1376_clock_read(&w, 0x0171, 0x0002), 0);
+    /* AFN0C, SEQ 60, p0 (00 00), F2 (02 00). */
+    static const uint8_t want[] = {0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02,
+                                   0x00, 0x02, 0x0C, 0x60, 0x00, 0x00, 0x02, 0x00, 0x2F, 0x16};
+    assert_int_equal(mh_wr_len(&w), sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+}
+
+static void test_clock_set_and_parse(void **state)
+{
+    (void)state;
+    uint8_t buf[128];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    struct mh_tm now;
+    mh_tm_from_epoch(1795520096, &now); /* 2026-11-24, local */
+    assert_int_equal(ctask_gdw1376_clock_set(&w, 0x0171, 0x0002, &now), 0);
+    struct gdw1376_frame f;
+    assert_int_equal(gdw1376_frame_parse(buf, mh_wr_len(&w), 16, &f), 0);
+    assert_int_equal(f.afn, GDW1376_AFN_CONTROL);
+    assert_non_null(f.pw);
+    struct gdw1376_ctrl c[2];
+    assert_int_equal(gdw1376_ctrl_parse(f.units, f.units_len, c, 2), 1);
+    assert_int_equal(c[0].fn, 31);
+    assert_int_equal(c[0].u.clock.day, 24);
+    assert_int_equal(c[0].u.clock.hour, now.hour);
+    assert_int_equal(c[0].u.clock.sec, now.sec);
+
+    /* The F2 reply's units carry the same A.1 layout as F31's data. */
+    uint8_t units[10] = {0x00, 0x00, 0x02, 0x00};
+    memcpy(units + 4, f.units + 4, 6);
+    struct mh_tm got;
+    assert_int_equal(ctask_gdw1376_clock_parse(units, sizeof units, &got), 0);
+    assert_int_equal(got.year, now.year);
+    assert_int_equal(got.min, now.min);
+    assert_int_equal(ctask_gdw1376_clock_parse(units, 7, &got), MH_ETRUNC);
+    units[2] = 0x01; /* F1 is not the clock */
+    assert_int_equal(ctask_gdw1376_clock_parse(units, sizeof units, &got), MH_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +204,8 @@ int main(void)
         cmocka_unit_test(test_parse_other_day_is_stale),
         cmocka_unit_test(test_parse_truncated),
         cmocka_unit_test(test_parse_unknown_fn),
+        cmocka_unit_test(test_clock_read_bytes),
+        cmocka_unit_test(test_clock_set_and_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
