@@ -1,5 +1,5 @@
 /*
- * The collector's decoder of AFN0D daily frozen replies on arbitrary data
+ * The collector's decoder of AFN0D daily and monthly frozen replies on arbitrary data
  * units: it never reads past them, and every value it reports is a number
  * of the A.14 format (four decimals).
  */
@@ -28,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!units)
         return 0;
     memcpy(units, data, size);
-    ctask_gdw1376_day_parse(units, size, &day, on_value, NULL);
+    ctask_gdw1376_frozen_parse(units, size, size && (data[0] & 1) ? &ctask_gdw1376_month
+                                                                : &ctask_gdw1376_day,
+                               &day, on_value, NULL);
     free(units);
     return 0;
 }

@@ -8,7 +8,8 @@
  * rounds: a round reads one kind of data for one local day from every
  * terminal of the archive that is online, as one job per terminal, with
  *  - requests of several measurement points each (Q/GDW 1376.1 AFN0D
- *    F161 + F163 for up to eight Pn of one group of eight),
+ *    F161 + F163 daily, F177 + F179 monthly, for up to eight Pn of one
+ *    group of eight),
  *  - at most group_max requests in flight per channel group (the archive's
  *    channel_group: a cell, a 230 MHz base station share capacity),
  *  - a collection status per meter and day with the reason of a failure,
@@ -22,7 +23,8 @@
  *  - readings appended to the store's writer exactly as decoded
  *    (struct mh_dec), data time in UTC.
  * A scheduled daily round starts every local day at start_after_s past
- * midnight for the day that ended, each terminal's job delayed by a stable
+ * midnight for the day that ended (on the 1st also for the month that
+ * ended), each terminal's job delayed by a stable
  * hash of its address within spread_s, so a city does not ask all its
  * terminals in the same second; an on-demand round (collect_round_start)
  * starts at once with FEP_PRIO_DEMAND, above the scheduled ones.
@@ -74,11 +76,12 @@ int64_t collect_local_day(const struct collect *c, int64_t t);
 
 /*
  * Start an on-demand round of the daily frozen registers of local day
- * `day`: every online terminal now, every terminal that logs in while the
- * round is open. A round still open is closed first (collect_round_close).
- * Returns 0.
+ * `day` and/or the monthly frozen registers of the month whose first day
+ * is `month` (-1: not that one): every online terminal now, every terminal
+ * that logs in while the round is open. A round still open is closed
+ * first (collect_round_close). Returns 0.
  */
-int collect_round_start(struct collect *c, int64_t day);
+int collect_round_start(struct collect *c, int64_t day, int64_t month);
 
 /*
  * Close the open round: meters of terminals that were never online get the
@@ -88,7 +91,7 @@ int collect_round_start(struct collect *c, int64_t day);
 int collect_round_close(struct collect *c);
 
 struct collect_progress {
-    int64_t day;               /* the round's day, -1 when none is open */
+    int64_t day;               /* the round's day, -1 when none is open or it has none */
     uint32_t terminals_online; /* sessions logged in now */
     uint32_t jobs_queued;      /* waiting for their start time, a patch pass or capacity */
     uint32_t jobs_running;

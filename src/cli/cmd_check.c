@@ -1,5 +1,5 @@
 /*
- * meterhub check truth --db PATH SCENARIO --date D [--min-permille P]
+ * meterhub check truth --db PATH SCENARIO (--date D | --month M) [--min-permille P]
  *
  * Compares every daily frozen register the store holds for local day D
  * (active energy import and export, total and tariffs 1..4, data time
@@ -7,7 +7,8 @@
  * sim truth` writes to registers.csv (frozen_at D+1 00:00). A value that a
  * protocol carries with fewer decimals is compared with the truth
  * truncated to those decimals, as the meter shows it. Prints one line per
- * mismatch, then the totals; exits 1 on any mismatch, or when fewer than
+ * mismatch, then the totals. With --month M the monthly frozen registers
+ * of month M are compared (data time 00:00 of the next month's first day); exits 1 on any mismatch, or when fewer than
  * P per mille (default 999) of the meters of terminals that log in (the
  * scenario's never-login terminals excluded) have their registers.
  */
@@ -74,7 +75,8 @@ static void check_meter(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += have_total && online;
 }
 
-static int check_truth(const char *db, const char *path, int64_t day, unsigned min_permille)
+static int check_truth(const char *db, const char *path, int64_t day, int monthly,
+                       unsigned min_permille)
 {
     char err[512] = "";
     struct scenario *s = NULL;
@@ -90,7 +92,20 @@ static int check_truth(const char *db, const char *path, int64_t day, unsigned m
     }
     struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
     struct check k = {0};
-    int64_t t = scenario_day_start(s, day + 1);
+    int64_t next = day + 1;
+    if (monthly) {
+        struct mh_tm tm;
+        mh_tm_from_epoch(day * 86400, &tm);
+        tm.year = (uint16_t)(tm.mon == 12 ? tm.year + 1 : tm.year);
+        tm.mon = (uint8_t)(tm.mon == 12 ? 1 : tm.mon + 1);
+        tm.day = 1;
+        tm.hour = tm.min = tm.sec = 0;
+        tm.has = MH_TM_FULL;
+        int64_t e = 0;
+        mh_tm_to_epoch(&tm, &e);
+        next = e / 86400;
+    }
+    int64_t t = scenario_day_start(s, next);
     for (size_t i = 0; pts && i < s->n_terminals; i++) {
         const struct sim_terminal *term = &s->terminals[i];
         char addr[32];
@@ -125,7 +140,7 @@ static int check_truth(const char *db, const char *path, int64_t day, unsigned m
 
 int cmd_check(int argc, char **argv)
 {
-    const char *db = NULL, *scen = NULL, *date = NULL;
+    const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL;
     unsigned long min = 999;
     int bad = argc < 2 || strcmp(argv[1], "truth") != 0;
     for (int i = 2; i < argc && !bad; i++) {
@@ -133,6 +148,8 @@ int cmd_check(int argc, char **argv)
             db = argv[++i];
         else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
             date = argv[++i];
+        else if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
+            month = argv[++i];
         else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -144,11 +161,12 @@ int cmd_check(int argc, char **argv)
             bad = 1;
     }
     int64_t day;
-    if (bad || !db || !scen || !date || serve_parse_day(date, 480, &day) != 0) {
-        fputs("usage: meterhub check truth --db PATH SCENARIO --date YYYY-MM-DD "
-              "[--min-permille P]\n",
+    if (bad || !db || !scen || !date == !month ||
+        (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
+        fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
+              "--month YYYY-MM|last) [--min-permille P]\n",
               stderr);
         return 2;
     }
-    return check_truth(db, scen, day, (unsigned)min);
+    return check_truth(db, scen, day, month != NULL, (unsigned)min);
 }

@@ -1,5 +1,5 @@
 /*
- * meterhub report collection [--db PATH] [--date D] [--json]
+ * meterhub report collection [--db PATH] [--date D | --month M] [--json]
  *
  * A day's success of the daily frozen collection, from the store's
  * collection status: per terminal kind, terminal protocol, meter protocol,
@@ -43,6 +43,14 @@ static double pct(uint64_t a, uint64_t b)
 
 int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *collected_out)
 {
+    return cmd_report_class(db, STORE_CLASS_DAY_FREEZE, day, json, collected_out);
+}
+
+int cmd_report_class(const char *db, int item_class, int64_t day, int json,
+                     uint64_t *collected_out)
+{
+    const char *what = item_class == STORE_CLASS_MONTH_FREEZE ? "monthly frozen registers"
+                                                              : "daily frozen registers";
     char err[512] = "";
     struct store *st = NULL;
     if (store_open(db, NULL, &st, err, sizeof err) != 0) {
@@ -53,17 +61,17 @@ int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *colle
     struct mh_tm d;
     char date[32];
     mh_tm_from_epoch(day * 86400, &d);
-    d.has = MH_TM_DATE;
+    d.has = item_class == STORE_CLASS_MONTH_FREEZE ? MH_TM_YEAR | MH_TM_MON : MH_TM_DATE;
     mh_tm_format(&d, date, sizeof date);
     json_t *root = json_object();
     json_object_set_new(root, "date", json_string(date));
-    json_object_set_new(root, "item_class", json_string("daily frozen registers"));
+    json_object_set_new(root, "item_class", json_string(what));
     if (!json)
-        printf("collection of daily frozen registers, %s (after patch collection)\n", date);
+        printf("collection of %s, %s (after patch collection)\n", what, date);
     uint64_t total = 0, collected = 0, failed = 0;
     int rc = 0;
     for (int g = 0; g < STORE_GROUP_COUNT_ && rc >= 0; g++) {
-        rc = store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, g, rates, GROUPS_MAX);
+        rc = store_success_rate(st, day, item_class, g, rates, GROUPS_MAX);
         if (rc < 0)
             break;
         json_t *arr = json_array();
@@ -97,7 +105,7 @@ int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *colle
     }
     uint64_t reasons[STORE_REASON_COUNT_] = {0};
     if (rc >= 0)
-        rc = store_failure_reasons(st, day, STORE_CLASS_DAY_FREEZE, reasons);
+        rc = store_failure_reasons(st, day, item_class, reasons);
     store_close(st);
     if (rc < 0) {
         fprintf(stderr, "meterhub report: %s\n", mh_strerror(rc));
@@ -135,26 +143,29 @@ int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *colle
 
 int cmd_report(int argc, char **argv)
 {
-    const char *db = "meterhub.db", *date = "yesterday";
+    const char *db = "meterhub.db", *date = "yesterday", *month = NULL;
     int json = 0, bad = argc < 2 || strcmp(argv[1], "collection") != 0;
     for (int i = 2; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db = argv[++i];
         else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
             date = argv[++i];
+        else if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
+            month = argv[++i];
         else if (strcmp(argv[i], "--json") == 0)
             json = 1;
         else
             bad = 1;
     }
     int64_t day;
-    if (!bad && serve_parse_day(date, 480, &day) != 0)
+    if (!bad && (month ? serve_parse_month(month, 480, &day) : serve_parse_day(date, 480, &day)) != 0)
         bad = 1;
     if (bad) {
-        fputs("usage: meterhub report collection [--db PATH] [--date YYYY-MM-DD|yesterday] "
-              "[--json]\n",
+        fputs("usage: meterhub report collection [--db PATH] [--date YYYY-MM-DD|yesterday | "
+              "--month YYYY-MM|last] [--json]\n",
               stderr);
         return 2;
     }
-    return cmd_report_collection(db, day, json, NULL);
+    return cmd_report_class(db, month ? STORE_CLASS_MONTH_FREEZE : STORE_CLASS_DAY_FREEZE, day,
+                            json, NULL);
 }

@@ -18,12 +18,14 @@
 static void serve_usage(FILE *f)
 {
     fputs("usage: meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV]\n"
-          "         [--round YYYY-MM-DD|yesterday] [--once] [--grace S] [--max-time S]\n"
+          "         [--round YYYY-MM-DD|yesterday] [--round-month YYYY-MM|last]\n"
+          "         [--once] [--grace S] [--max-time S]\n"
           "         [--progress] [--no-schedule] [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--tz-offset-minutes M] [--log LEVEL]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
+          "  --round-month read that month's monthly frozen registers now\n"
           "  --once        exit when the round is done and --grace S (30) has passed\n",
           f);
 }
@@ -72,6 +74,9 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
     } else if (strcmp(a, "--round") == 0) {
         if (serve_parse_day(v, o->collect.utc_offset_min, &o->round_day) != 0)
             return -1;
+    } else if (strcmp(a, "--round-month") == 0) {
+        if (serve_parse_month(v, o->collect.utc_offset_min, &o->round_month) != 0)
+            return -1;
     } else if (strcmp(a, "--log") == 0) {
         int lv = mh_log_level_parse(v);
         if (lv < 0)
@@ -110,6 +115,7 @@ void cmd_serve_defaults(struct serve_opts *o)
     memset(o, 0, sizeof *o);
     o->port = 7001;
     o->round_day = -1;
+    o->round_month = -1;
     o->grace_s = 30;
     o->collect.utc_offset_min = 480;
     o->collect.scheduled = 1;
@@ -134,7 +140,7 @@ int cmd_serve(int argc, char **argv)
         serve_usage(stderr);
         return 2;
     }
-    if (o.once && o.round_day < 0) {
+    if (o.once && o.round_day < 0 && o.round_month < 0) {
         fputs("meterhub serve: --once needs --round\n", stderr);
         return 2;
     }

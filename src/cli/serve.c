@@ -85,6 +85,29 @@ int serve_parse_day(const char *text, int utc_offset_min, int64_t *day)
     return 0;
 }
 
+int serve_parse_month(const char *text, int utc_offset_min, int64_t *day)
+{
+    char buf[16];
+    int64_t d;
+    if (strcmp(text, "last") == 0) {
+        struct mh_tm t;
+        if (serve_parse_day("yesterday", utc_offset_min, &d) != 0)
+            return -1;
+        mh_tm_from_epoch(d * 86400, &t);
+        /* the month before the current one: the last day of it, then its first */
+        d -= t.day;
+        if (d < 0)
+            return -1;
+        mh_tm_from_epoch(d * 86400, &t);
+        *day = d - (t.day - 1);
+        return 0;
+    }
+    if (strlen(text) != 7)
+        return -1;
+    snprintf(buf, sizeof buf, "%s-01", text);
+    return serve_parse_day(buf, utc_offset_min, day);
+}
+
 static void collect_done_free(void *arg)
 {
     struct server *s = arg;
@@ -105,8 +128,7 @@ static void stop(struct server *s)
         return;
     s->stopping = 1;
     collect_progress(s->c, &s->o->result);
-    if (s->o->result.day >= 0)
-        collect_round_close(s->c);
+    collect_round_close(s->c);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);
@@ -220,8 +242,8 @@ static int start(struct server *s)
         stop(s);
         return 0;
     }
-    if (o->round_day >= 0)
-        collect_round_start(s->c, o->round_day);
+    if (o->round_day >= 0 || o->round_month >= 0)
+        collect_round_start(s->c, o->round_day, o->round_month);
     return 0;
 }
 

@@ -15,6 +15,7 @@ struct serve_opts {
     uint16_t port;        /* 0: ephemeral (printed) */
     const char *archive;  /* CSV imported before listening; NULL: none */
     int64_t round_day;    /* on-demand round of this local day at start; -1: none */
+    int64_t round_month;  /* and/or of the month starting on this day; -1: none */
     int once;             /* exit once the round is done (after grace_s for logins) */
     unsigned grace_s;     /* seconds logins may take before an idle round counts as done */
     unsigned max_s;       /* with once: stop after this many seconds whatever is left; 0: none */
@@ -39,5 +40,7 @@ int serve_parse_hostport(const char *text, const char **host, uint16_t *port);
 
 /* "YYYY-MM-DD" or "yesterday" -> local day number (utc_offset_min for "yesterday"). -1 bad. */
 int serve_parse_day(const char *text, int utc_offset_min, int64_t *day);
+/* "YYYY-MM" or "last" -> day number of that month's first day. -1 bad. */
+int serve_parse_month(const char *text, int utc_offset_min, int64_t *day);
 
 #endif

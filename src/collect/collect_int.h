@@ -26,19 +26,28 @@ typedef void (*ctask_value_fn)(void *ctx, uint16_t pn, uint32_t item, const stru
 
 /* ---- task_gdw1376.c ---- */
 
-/* How many Fn one daily request reads (F161, F163). */
-size_t ctask_gdw1376_day_fns(void);
-/* AFN0D F161+F163 of pn[0..n) (one group of eight) for date day. 0 or MH_E*. */
-int ctask_gdw1376_day_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
-                              size_t n, const struct mh_tm *day);
+/* A frozen-register task: its status class, the Fn it reads, their request label. */
+struct ctask_kind {
+    uint8_t item_class; /* enum store_item_class */
+    uint16_t fns[2];    /* import, export register */
+    uint8_t n_fns;
+    uint8_t label;      /* GDW1376_A20 (Td_d) or GDW1376_A21 (Td_m) */
+};
+extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
+extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
+
+/* AFN0D request of k's Fn for pn[0..n) (one group of eight) and date. 0 or MH_E*. */
+int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                 size_t n, const struct ctask_kind *k, const struct mh_tm *date);
 /*
  * Walk an AFN0D reply's units, calling fn for every register value.
- * Returns the units read, MH_ESTALE for a unit frozen on another day
- * than `day`, MH_EUNKNOWN / MH_ETRUNC / MH_EPROTO for a unit that cannot
- * be laid out (values already reported stay reported).
+ * Returns the units read, MH_ESTALE for a unit frozen on another day (or
+ * month) than `date`, MH_EUNKNOWN for an Fn other than k's label kind,
+ * MH_ETRUNC / MH_EPROTO for a unit that cannot be laid out (values already
+ * reported stay reported).
  */
-int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm *day,
-                            ctask_value_fn fn, void *ctx);
+int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                               const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
@@ -68,8 +77,10 @@ enum cclock { CCLOCK_READ, CCLOCK_SET, CCLOCK_DONE };
 
 struct cjob {
     struct cjob *next;
-    int64_t day;        /* local day number */
+    const struct ctask_kind *kind;
+    int64_t day;        /* local day number (monthly: of the month's first day) */
     struct mh_tm date;  /* the same as a date */
+    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st */
     int round;          /* 1: the round's own day (counted in progress), 0: a patch day */
     enum fep_prio prio;
     struct cmeter *m;
@@ -90,7 +101,7 @@ struct cterm {
     uint8_t busy;     /* a request in flight */
     uint8_t waiting;  /* in its group's wait list */
     uint8_t timer_on;
-    int64_t job_day;  /* the last round day a job was made for */
+    int64_t job_day;  /* round_serial of the last round it got jobs of */
     struct cjob *jobs, *jobs_tail;
     struct cterm *wait_next;
     struct cterm *all_next;
@@ -117,6 +128,8 @@ struct collect {
     uint32_t online;
     size_t jobs;
     int64_t round_day; /* -1: no round open */
+    int64_t round_month; /* day number of the 1st of the month read with it; -1: none */
+    int64_t round_serial; /* counts rounds: a terminal's job_day says which it has a job of */
     enum fep_prio round_prio;
     uint64_t round_started_ms;
     int round_spread;
@@ -132,8 +145,10 @@ struct cterm *collect_term_find(struct collect *c, const char *addr);
 /* Run the terminal's jobs as far as capacity, time and the link allow. */
 void collect_term_kick(struct cterm *t);
 /* Queue a job of n meters (m is taken over, freed with the job). */
-int collect_job_add(struct cterm *t, int64_t day, int round, enum fep_prio prio,
-                    struct cmeter *m, size_t n, uint64_t not_before_ms);
+int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, int round,
+                    enum fep_prio prio, struct cmeter *m, size_t n, uint64_t not_before_ms);
+/* Data time (UTC) of k's freeze for local day (daily) or the month starting on day (monthly). */
+int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k, int64_t day);
 
 /* round.c */
 /* A terminal came online: give it the open round's job if it has none yet. */

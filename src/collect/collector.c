@@ -233,8 +233,7 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
             r->item = item;
             r->quality = STORE_Q_VALID;
             r->protocol = ARCHIVE_PROTO_GDW1376;
-            /* A daily freeze of D is the register at 24:00 of D, local time. */
-            r->t = (x->j->day + 1) * 86400 - (int64_t)t->c->cfg.utc_offset_min * 60;
+            r->t = x->j->data_time;
             r->value = *v;
             r->terminal = t->info.id;
             r->received_ms = x->received_ms;
@@ -266,7 +265,8 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         int rc = gdw1376_frame_parse(r->bytes + from, r->ends[i] - from, 16, &f);
         from = r->ends[i];
         if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
-            rc = ctask_gdw1376_day_parse(f.units, f.units_len, &x->j->date, on_value, x);
+            rc = ctask_gdw1376_frozen_parse(f.units, f.units_len, x->j->kind, &x->j->date,
+                                            on_value, x);
         else if (rc == 0 && f.afn == GDW1376_AFN_CONFIRM)
             rc = 0; /* an AFN00 in a data reply: nothing to take from it */
         else if (rc == 0)
@@ -327,7 +327,7 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         return;
     }
     uint8_t reason = STORE_REASON_METER_NO_ANSWER;
-    size_t nfn = ctask_gdw1376_day_fns();
+    size_t nfn = j->kind->n_fns;
     uint8_t all = (uint8_t)((1u << nfn) - 1);
     if (status == FEP_DONE) {
         static struct reply_ctx x; /* one loop thread; too large for the stack */
@@ -430,7 +430,7 @@ static int submit(struct cterm *t, struct cjob *j)
     uint8_t buf[CREQ_MAX];
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
-    int rc = ctask_gdw1376_day_request(&w, t->a1, t->a2, pn, n, &j->date);
+    int rc = ctask_gdw1376_frozen_request(&w, t->a1, t->a2, pn, n, j->kind, &j->date);
     if (rc == 0)
         rc = mh_wr_err(&w);
     if (rc != 0) {
@@ -521,16 +521,35 @@ void collect_term_kick(struct cterm *t)
     }
 }
 
-int collect_job_add(struct cterm *t, int64_t day, int round, enum fep_prio prio,
-                    struct cmeter *m, size_t n, uint64_t not_before_ms)
+int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k, int64_t day)
+{
+    int64_t off = (int64_t)c->cfg.utc_offset_min * 60;
+    if (k->label != ctask_gdw1376_month.label)
+        return (day + 1) * 86400 - off; /* 24:00 of the day */
+    struct mh_tm tm;
+    int64_t e;
+    mh_tm_from_epoch(day * 86400, &tm);
+    tm.mon = (uint8_t)(tm.mon == 12 ? 1 : tm.mon + 1);
+    tm.year = (uint16_t)(tm.mon == 1 ? tm.year + 1 : tm.year);
+    tm.day = 1;
+    tm.hour = tm.min = tm.sec = 0;
+    tm.has = MH_TM_FULL;
+    mh_tm_to_epoch(&tm, &e);
+    return e - off; /* 00:00 of the next month's first day */
+}
+
+int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, int round,
+                    enum fep_prio prio, struct cmeter *m, size_t n, uint64_t not_before_ms)
 {
     struct cjob *j = calloc(1, sizeof *j);
     if (!j) {
         free(m);
         return MH_ENOMEM;
     }
+    j->kind = k;
     j->day = day;
     mh_tm_from_epoch(day * 86400, &j->date);
+    j->data_time = collect_freeze_time(t->c, k, day);
     j->round = round;
     j->clock = round ? CCLOCK_READ : CCLOCK_DONE;
     j->prio = prio;
@@ -585,7 +604,7 @@ int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg
     c->sink.on_offline = on_offline;
     c->sink.on_report = collect_on_report;
     c->sink.ctx = c;
-    c->round_day = -1;
+    c->round_day = c->round_month = -1;
     uv_timer_init(loop, &c->daily);
     c->daily.data = c;
     c->handles = 1;
@@ -613,7 +632,7 @@ void collect_attach(struct collect *c, struct fep *f)
 void collect_progress(const struct collect *c, struct collect_progress *p)
 {
     *p = c->prog;
-    p->day = c->round_day;
+    p->day = c->round_day >= 0 ? c->round_day : c->round_month;
     p->terminals_online = c->online;
     p->jobs_queued = p->jobs_running = 0;
     for (const struct cterm *t = c->all_terms; t; t = t->all_next) {

@@ -24,10 +24,9 @@
 #define PAGE 512
 #define PATCH_MAX 200000 /* missing meters taken per patch day */
 
-/* Data time of day's frozen registers: 24:00 local of that day, in UTC. */
-static int64_t freeze_time(const struct collect *c, int64_t day)
+static int round_open_now(const struct collect *c)
 {
-    return (day + 1) * 86400 - (int64_t)c->cfg.utc_offset_min * 60;
+    return c->round_day >= 0 || c->round_month >= 0;
 }
 
 /* A stable delay in [0, spread) from the address (FNV-1a), so a terminal keeps its slot. */
@@ -39,9 +38,10 @@ static uint64_t spread_ms(const struct collect *c, const char *addr)
     return (uint64_t)(h % (c->cfg.spread_s ? c->cfg.spread_s : 1)) * 1000;
 }
 
+/* The round's jobs for terminal t: its daily and/or monthly registers, all its points. */
 void collect_round_join(struct collect *c, struct cterm *t)
 {
-    if (c->round_day < 0 || t->job_day == c->round_day)
+    if (!round_open_now(c) || t->job_day == c->round_serial)
         return;
     struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
     if (!pts)
@@ -55,8 +55,29 @@ void collect_round_join(struct collect *c, struct cterm *t)
             m[i].reason = STORE_REASON_METER_NO_ANSWER;
         }
         uint64_t at = uv_now(c->loop) + (c->round_spread ? spread_ms(c, t->addr) : 0);
-        if (collect_job_add(t, c->round_day, 1, c->round_prio, m, (size_t)n, at) == 0)
-            t->job_day = c->round_day;
+        int rc = 0;
+        if (c->round_month >= 0) {
+            /* The monthly job gets a copy; the daily one (if any) takes m itself. */
+            struct cmeter *mm = m;
+            if (c->round_day >= 0 && (mm = malloc((size_t)n * sizeof *mm)) != NULL)
+                memcpy(mm, m, (size_t)n * sizeof *mm);
+            rc = mm ? collect_job_add(t, &ctask_gdw1376_month, c->round_month, 1, c->round_prio,
+                                      mm, (size_t)n, at)
+                    : MH_ENOMEM;
+            if (mm == m)
+                m = NULL;
+        }
+        if (c->round_day >= 0 && m) {
+            int both = c->round_month >= 0 && rc == 0;
+            rc = collect_job_add(t, &ctask_gdw1376_day, c->round_day, 1, c->round_prio, m,
+                                 (size_t)n, at);
+            if (rc == 0 && both)
+                t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
+            m = NULL;
+        }
+        free(m);
+        if (rc == 0)
+            t->job_day = c->round_serial;
     } else if (n < 0) {
         mh_warn(MOD, "%s: points not read: %s", t->addr, mh_strerror(n));
     }
@@ -69,7 +90,7 @@ void collect_status_write(struct collect *c, const struct cjob *j)
     size_t n = 0;
     int64_t now = collect_wall_ms();
     for (size_t k = 0; k < j->n; k++) {
-        s[n++] = (struct store_status){.meter = j->m[k].id, .item_class = STORE_CLASS_DAY_FREEZE,
+        s[n++] = (struct store_status){.meter = j->m[k].id, .item_class = j->kind->item_class,
                                        .day = j->day, .reason = j->m[k].reason,
                                        .attempts = (uint16_t)(j->pass + 1), .updated_ms = now};
         if (n == PAGE || k + 1 == j->n) {
@@ -94,7 +115,7 @@ static void patch_day(struct collect *c, int64_t day)
 {
     struct store_meter_ref *refs = NULL;
     size_t n = 0, cap = 0;
-    int64_t after = 0, t0 = freeze_time(c, day);
+    int64_t after = 0, t0 = collect_freeze_time(c, &ctask_gdw1376_day, day);
     for (;;) {
         if (cap - n < PAGE) {
             size_t ncap = cap ? cap * 2 : 4096;
@@ -128,7 +149,7 @@ static void patch_day(struct collect *c, int64_t day)
             m[k - i].pn = refs[k].pn;
             m[k - i].reason = STORE_REASON_METER_NO_ANSWER;
         }
-        if (collect_job_add(t, day, 0, c->round_prio, m, e - i,
+        if (collect_job_add(t, &ctask_gdw1376_day, day, 0, c->round_prio, m, e - i,
                             uv_now(c->loop) + spread_ms(c, t->addr)) == 0) {
             jobs++;
             meters += e - i;
@@ -140,40 +161,47 @@ static void patch_day(struct collect *c, int64_t day)
                 jobs);
 }
 
-static void round_open(struct collect *c, int64_t day, enum fep_prio prio, int spread)
+static void round_open(struct collect *c, int64_t day, int64_t month, enum fep_prio prio,
+                       int spread)
 {
-    if (c->round_day >= 0)
+    if (round_open_now(c))
         collect_round_close(c);
     memset(&c->prog, 0, sizeof c->prog);
+    c->round_serial++;
     c->round_day = day;
+    c->round_month = month;
     c->round_prio = prio;
     c->round_spread = spread;
     c->round_started_ms = uv_now(c->loop);
-    struct mh_tm d;
+    struct mh_tm d, mo;
     mh_tm_from_epoch(day * 86400, &d);
-    mh_info(MOD, "round of daily frozen registers for %04u-%02u-%02u: %u terminals online",
-            d.year, d.mon, d.day, c->online);
+    mh_tm_from_epoch(month * 86400, &mo);
+    if (day >= 0)
+        mh_info(MOD, "round of daily frozen registers for %04u-%02u-%02u: %u terminals online",
+                d.year, d.mon, d.day, c->online);
+    if (month >= 0)
+        mh_info(MOD, "round of monthly frozen registers for %04u-%02u: %u terminals online",
+                mo.year, mo.mon, c->online);
     for (struct cterm *t = c->all_terms; t; t = t->all_next)
         if (t->online)
             collect_round_join(c, t);
-    if (spread)
+    if (spread && day >= 0)
         for (unsigned k = 1; k <= c->cfg.patch_days; k++)
             patch_day(c, day - k);
     for (struct cterm *t = c->all_terms; t; t = t->all_next)
         collect_term_kick(t);
 }
 
-int collect_round_start(struct collect *c, int64_t day)
+int collect_round_start(struct collect *c, int64_t day, int64_t month)
 {
-    round_open(c, day, FEP_PRIO_DEMAND, 0);
+    round_open(c, day, month, FEP_PRIO_DEMAND, 0);
     return 0;
 }
 
-int collect_round_close(struct collect *c)
+/* Meters of k's day without a register whose terminal had no job: "terminal offline". */
+static uint64_t close_kind(struct collect *c, const struct ctask_kind *k, int64_t day)
 {
-    if (c->round_day < 0)
-        return MH_ENOENT;
-    int64_t day = c->round_day, after = 0, t0 = freeze_time(c, day), now = collect_wall_ms();
+    int64_t after = 0, t0 = collect_freeze_time(c, k, day), now = collect_wall_ms();
     struct store_meter_ref refs[PAGE];
     struct store_status s[PAGE];
     uint64_t offline = 0;
@@ -184,10 +212,10 @@ int collect_round_close(struct collect *c)
         for (int i = 0; i < got; i++) {
             const struct cterm *t =
                 mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
-            if (t && t->job_day == day)
+            if (t && t->job_day == c->round_serial)
                 continue; /* its job wrote (or will write) the reason */
             s[n++] = (struct store_status){.meter = refs[i].meter,
-                                           .item_class = STORE_CLASS_DAY_FREEZE, .day = day,
+                                           .item_class = k->item_class, .day = day,
                                            .reason = STORE_REASON_TERMINAL_OFFLINE,
                                            .attempts = 1, .updated_ms = now};
         }
@@ -196,7 +224,19 @@ int collect_round_close(struct collect *c)
         if (got > 0)
             after = refs[got - 1].meter;
     } while (got == PAGE);
-    c->round_day = -1;
+    return offline;
+}
+
+int collect_round_close(struct collect *c)
+{
+    if (!round_open_now(c))
+        return MH_ENOENT;
+    uint64_t offline = 0;
+    if (c->round_day >= 0)
+        offline += close_kind(c, &ctask_gdw1376_day, c->round_day);
+    if (c->round_month >= 0)
+        offline += close_kind(c, &ctask_gdw1376_month, c->round_month);
+    c->round_day = c->round_month = -1;
     mh_info(MOD, "round closed: %llu meters collected (%llu at the first try) of %llu asked; "
             "%llu meters on terminals never online",
             (unsigned long long)c->prog.collected, (unsigned long long)c->prog.first_try,
@@ -208,7 +248,15 @@ static void daily_cb(uv_timer_t *h)
 {
     struct collect *c = h->data;
     int64_t today = collect_local_day(c, collect_wall_ms() / 1000);
-    round_open(c, today - 1, FEP_PRIO_SCHEDULED, 1);
+    struct mh_tm d;
+    mh_tm_from_epoch(today * 86400, &d);
+    /* On the 1st, last month's registers too (frozen at 00:00 of the 1st). */
+    int64_t month = -1;
+    if (d.day == 1) {
+        mh_tm_from_epoch((today - 1) * 86400, &d);
+        month = today - d.day;
+    }
+    round_open(c, today - 1, month, FEP_PRIO_SCHEDULED, 1);
     collect_schedule_next(c);
 }
 

@@ -1,13 +1,14 @@
 /*
- * Q/GDW 1376.1 daily frozen registers: the request of one job step and the
+ * Q/GDW 1376.1 frozen registers: the request of one job step and the
  * decoding of its reply into values per measurement point.
  *
- * One request reads F161 (forward active energy, total and tariffs) and
- * F163 (reverse active energy) of up to eight Pn that share one group of
- * eight (DA, 5.2.3.3.2), with the Td_d label (A.20) of the day after the
- * DT (AFN0D, 5.13.1). Several Pn per request is what makes a concentrator
- * of hundreds of meters affordable over GPRS: one exchange per eight
- * meters rather than per meter.
+ * A daily request reads F161 (forward active energy, total and tariffs)
+ * and F163 (reverse active energy) of up to eight Pn that share one group
+ * of eight (DA, 5.2.3.3.2), with the Td_d label (A.20) of the day after
+ * the DT (AFN0D, 5.13.1); a monthly one F177 and F179 with Td_m (A.21).
+ * Several Pn per request is what makes a concentrator of hundreds of
+ * meters affordable over GPRS: one exchange per eight meters rather than
+ * per meter.
  */
 #include <string.h>
 
@@ -16,39 +17,32 @@
 #include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/item.h"
 
-/* The Fn read for a daily round, and the item each carries (from the codec's dictionary). */
-static const uint16_t day_fns[] = {161, 163};
+/* The Fn each frozen task reads (the items come from the codec's dictionary). */
+const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20};
+const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21};
 
-size_t ctask_gdw1376_day_fns(void)
-{
-    return sizeof day_fns / sizeof day_fns[0];
-}
-
-int ctask_gdw1376_day_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
-                              size_t n, const struct mh_tm *day)
+int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                 size_t n, const struct ctask_kind *k, const struct mh_tm *date)
 {
     uint8_t da1, da2, dt1, dt2;
     int rc = gdw1376_da_set(pn, n, &da1, &da2);
     if (rc == 0)
-        rc = gdw1376_dt_set(day_fns, sizeof day_fns / sizeof day_fns[0], &dt1, &dt2);
+        rc = gdw1376_dt_set(k->fns, k->n_fns, &dt1, &dt2);
     if (rc != 0)
         return rc;
-    uint8_t data[7];
-    struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = *day};
-    v.time.has = MH_TM_DATE;
-    data[0] = da1;
-    data[1] = da2;
-    data[2] = dt1;
-    data[3] = dt2;
-    rc = gdw1376_fmt_encode(GDW1376_A20, &v, data + 4, 3);
+    uint8_t label[3];
+    size_t lsz = gdw1376_fmt_size((enum gdw1376_fmt)k->label);
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = *date};
+    v.time.has = k->label == GDW1376_A20 ? MH_TM_DATE : MH_TM_YEAR | MH_TM_MON;
+    rc = gdw1376_fmt_encode((enum gdw1376_fmt)k->label, &v, label, lsz);
     if (rc != 0)
         return rc;
     struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS2};
-    struct gdw1376_unit u = {da1, da2, dt1, dt2, data + 4, 3};
+    struct gdw1376_unit u = {da1, da2, dt1, dt2, label, lsz};
     return gdw1376_req_encode(w, &r, &u, 1);
 }
 
-/* One tariffed frozen unit: Td_d, reading time, M, then M + 1 values (fn.c FROZEN layout). */
+/* One tariffed frozen unit: Td_d / Td_m, reading time, M, then M + 1 values (fn.c FROZEN layout). */
 static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n,
                        const struct mh_tm *day, uint16_t pn, ctask_value_fn fn, void *ctx)
 {
@@ -62,8 +56,9 @@ static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t 
         off += gdw1376_fmt_size(f);
     }
     /* A frozen day other than the one asked for is the terminal's clock or store at fault. */
+    int daily = d->request_label == GDW1376_A20;
     if (label.kind != GDW1376_V_TIME || label.time.year != day->year ||
-        label.time.mon != day->mon || label.time.day != day->day)
+        label.time.mon != day->mon || (daily && label.time.day != day->day))
         return MH_ESTALE;
     unsigned m = p[off++];
     enum gdw1376_fmt f = (enum gdw1376_fmt)d->fields[d->n_prefix].fmt;
@@ -78,8 +73,8 @@ static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t 
     return 0;
 }
 
-int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm *day,
-                            ctask_value_fn fn, void *ctx)
+int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                               const struct mh_tm *day, ctask_value_fn fn, void *ctx)
 {
     struct gdw1376_units_it it;
     uint16_t pn, f;
@@ -87,7 +82,7 @@ int ctask_gdw1376_day_parse(const uint8_t *units, size_t len, const struct mh_tm
     gdw1376_units_begin(&it, units, len);
     while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
         const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
-        if (!d || d->layout != GDW1376_L_TARIFFS || d->request_label != GDW1376_A20)
+        if (!d || d->layout != GDW1376_L_TARIFFS || d->request_label != k->label)
             return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
         const uint8_t *p = it.r.p + it.r.off;
         size_t left = mh_rd_left(&it.r), size;

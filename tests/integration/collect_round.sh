@@ -1,7 +1,8 @@
 #!/bin/sh
 # End to end over real sockets and a real SQLite file: meterhub serve and
 # meterhub sim run on a small lossy field (tests/integration/collect_small.json),
-# one on-demand round of yesterday's daily frozen registers, then every stored
+# one on-demand round of yesterday's daily and last month's monthly frozen
+# registers, then every stored
 # register compared with the scenario's ground truth (meterhub check truth:
 # zero mismatches, >= 99.9 % of the meters of terminals that log in), the
 # report showing a reason for the rest, and a second round on the same file
@@ -38,7 +39,7 @@ start_serve() {
 }
 
 start=$(date +%s)
-start_serve --archive "$dir/archive.csv" --round yesterday --once --grace 8 \
+start_serve --archive "$dir/archive.csv" --round yesterday --round-month last --once --grace 8 \
     --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200
 "$mh" sim run "$scenario" --master "127.0.0.1:$port" --quiet --duration 240 > "$dir/sim.log" 2>&1 &
 sim=$!
@@ -50,12 +51,15 @@ grep -q "round done" "$dir/serve.out"
 echo "round and shutdown took $((end - start)) s"
 
 "$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --min-permille 999
+"$mh" check truth --db "$dir/mh.db" "$scenario" --month last --min-permille 999
 
 report=$("$mh" report collection --db "$dir/mh.db" --date yesterday)
 echo "$report"
 # The scenario's never-login terminal: its meters failed as "terminal offline".
 echo "$report" | grep -q "terminal offline"
 "$mh" report collection --db "$dir/mh.db" --date yesterday --json | grep -q '"collected": [1-9]'
+"$mh" report collection --db "$dir/mh.db" --month last | grep "^total:"
+"$mh" report collection --db "$dir/mh.db" --month last | grep -q "^total: [1-9][0-9]* of"
 
 # Again on the same file and port (the simulator redials it): nothing new is stored.
 first=$port

@@ -25,7 +25,7 @@ static void test_request_bytes(void **state)
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
     const uint16_t pn[] = {1, 2, 3};
-    assert_int_equal(ctask_gdw1376_day_request(&w, 0x0171, 0x0002, pn, 3, &day), 0);
+    assert_int_equal(ctask_gdw1376_frozen_request(&w, 0x0171, 0x0002, pn, 3, &ctask_gdw1376_day, &day), 0);
     /*
      * 68 L L 68, C 4B (PRM, function 11), A 71 01 02 00 02 (MSA 1), AFN 0D,
      * SEQ 60 (FIR FIN), DA 07 01 (p1..p3), DT 05 14 (F161, F163), Td_d 23 11 26.
@@ -37,6 +37,24 @@ static void test_request_bytes(void **state)
     assert_memory_equal(buf, want, sizeof want);
 }
 
+static void test_month_request_bytes(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    const uint16_t pn[] = {1};
+    const struct mh_tm oct = {2026, 10, 1, 0, 0, 0, 0, 0, MH_TM_DATE};
+    assert_int_equal(
+        ctask_gdw1376_frozen_request(&w, 0x0171, 0x0002, pn, 1, &ctask_gdw1376_month, &oct), 0);
+    /* DA 01 01 (p1), DT 05 16 (F177, F179), Td_m 10 26 (A.21). */
+    static const uint8_t want[] = {0x68, 0x3A, 0x00, 0x3A, 0x00, 0x68, 0x4B, 0x71, 0x01,
+                                   0x02, 0x00, 0x02, 0x0D, 0x60, 0x01, 0x01, 0x05, 0x16,
+                                   0x10, 0x26, 0x81, 0x16};
+    assert_int_equal(mh_wr_len(&w), sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+}
+
 static void test_request_rejects_two_groups(void **state)
 {
     (void)state;
@@ -44,7 +62,7 @@ static void test_request_rejects_two_groups(void **state)
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
     const uint16_t pn[] = {8, 9};
-    assert_int_equal(ctask_gdw1376_day_request(&w, 0x0171, 2, pn, 2, &day), MH_EINVAL);
+    assert_int_equal(ctask_gdw1376_frozen_request(&w, 0x0171, 2, pn, 2, &ctask_gdw1376_day, &day), MH_EINVAL);
 }
 
 /* One reply unit of pn, fn: Td_d, reading time, M = 4, five A.14 values (or EE). */
@@ -100,7 +118,7 @@ static void test_parse_values(void **state)
     n += unit(units + n, 2, 163, &day, 42, 0);
     n += unit(units + n, 3, 161, &day, 0, 1);
     struct seen s = {0};
-    assert_int_equal(ctask_gdw1376_day_parse(units, n, &day, on_value, &s), 3);
+    assert_int_equal(ctask_gdw1376_frozen_parse(units, n, &ctask_gdw1376_day, &day, on_value, &s), 3);
     assert_int_equal(s.n, 10);
     assert_int_equal(s.nodata, 5);
     assert_int_equal(s.pn[0], 1);
@@ -122,7 +140,7 @@ static void test_parse_other_day_is_stale(void **state)
     other.day = 22;
     size_t n = unit(units, 1, 161, &other, 1, 0);
     struct seen s = {0};
-    assert_int_equal(ctask_gdw1376_day_parse(units, n, &day, on_value, &s), MH_ESTALE);
+    assert_int_equal(ctask_gdw1376_frozen_parse(units, n, &ctask_gdw1376_day, &day, on_value, &s), MH_ESTALE);
     assert_int_equal(s.n, 0);
 }
 
@@ -133,7 +151,7 @@ static void test_parse_truncated(void **state)
     size_t n = unit(units, 1, 161, &day, 1, 0);
     for (size_t cut = 1; cut < n; cut++) {
         struct seen s = {0};
-        int rc = ctask_gdw1376_day_parse(units, cut, &day, on_value, &s);
+        int rc = ctask_gdw1376_frozen_parse(units, cut, &ctask_gdw1376_day, &day, on_value, &s);
         assert_true(rc < 0);
         assert_int_equal(s.n, 0);
     }
@@ -146,7 +164,7 @@ static void test_parse_unknown_fn(void **state)
     size_t n = unit(units, 1, 161, &day, 1, 0);
     gdw1376_dt_encode(200, &units[2], &units[3]);
     struct seen s = {0};
-    assert_int_equal(ctask_gdw1376_day_parse(units, n, &day, on_value, &s), MH_EUNKNOWN);
+    assert_int_equal(ctask_gdw1376_frozen_parse(units, n, &ctask_gdw1376_day, &day, on_value, &s), MH_EUNKNOWN);
 }
 
 static void test_clock_read_bytes(void **state)
@@ -199,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_bytes),
+        cmocka_unit_test(test_month_request_bytes),
         cmocka_unit_test(test_request_rejects_two_groups),
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_parse_other_day_is_stale),
