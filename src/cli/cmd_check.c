@@ -1,5 +1,6 @@
 /*
  * meterhub check truth --db PATH SCENARIO (--date D | --month M) [--min-permille P]
+ *                     [--protocol P]
  *
  * Compares every daily frozen register the store holds for local day D
  * (active energy import and export, total and tariffs 1..4, data time
@@ -11,6 +12,7 @@
  * of month M are compared (data time 00:00 of the next month's first day); exits 1 on any mismatch, or when fewer than
  * P per mille (default 999) of the meters of terminals that log in (the
  * scenario's never-login terminals excluded) have their registers.
+ * --protocol (gdw1376, dlt698, ...) checks only terminals speaking it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,7 +78,7 @@ static void check_meter(struct store *st, const struct scenario *s, size_t idx, 
 }
 
 static int check_truth(const char *db, const char *path, int64_t day, int monthly,
-                       unsigned min_permille)
+                       unsigned min_permille, const char *protocol)
 {
     char err[512] = "";
     struct scenario *s = NULL;
@@ -108,6 +110,8 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
     int64_t t = scenario_day_start(s, next);
     for (size_t i = 0; pts && i < s->n_terminals; i++) {
         const struct sim_terminal *term = &s->terminals[i];
+        if (protocol && strcmp(protocol, sim_protocol_name(term->protocol)) != 0)
+            continue;
         char addr[32];
         struct store_terminal info;
         scenario_terminal_address(term, addr, sizeof addr);
@@ -140,7 +144,7 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
 
 int cmd_check(int argc, char **argv)
 {
-    const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL;
+    const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL, *protocol = NULL;
     unsigned long min = 999;
     int bad = argc < 2 || strcmp(argv[1], "truth") != 0;
     for (int i = 2; i < argc && !bad; i++) {
@@ -150,6 +154,8 @@ int cmd_check(int argc, char **argv)
             date = argv[++i];
         else if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
             month = argv[++i];
+        else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
+            protocol = argv[++i];
         else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
             char *end;
             errno = 0;
@@ -164,9 +170,9 @@ int cmd_check(int argc, char **argv)
     if (bad || !db || !scen || !date == !month ||
         (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
         fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
-              "--month YYYY-MM|last) [--min-permille P]\n",
+              "--month YYYY-MM|last) [--min-permille P] [--protocol P]\n",
               stderr);
         return 2;
     }
-    return check_truth(db, scen, day, month != NULL, (unsigned)min);
+    return check_truth(db, scen, day, month != NULL, (unsigned)min, protocol);
 }

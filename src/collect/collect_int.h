@@ -54,6 +54,21 @@ int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
 int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now);
 
+/* ---- task_dlt698.c ---- */
+
+/* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
+int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
+/* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
+int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze);
+/*
+ * A GET-Response Record APDU: fn for every register of the row (pn given:
+ * the terminal's own meter); a DAR or no row reports both totals as no
+ * data. Returns 1 (a row) or 0 (no data), MH_ESTALE for a row of another
+ * freeze time, MH_EPROTO / MH_ETRUNC for what is not such a reply.
+ */
+int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
+                           ctask_value_fn fn, void *ctx);
+
 /* ---- collector ---- */
 
 struct cgroup {
@@ -96,6 +111,8 @@ struct cterm {
     char addr[FEP_ADDR_MAX];
     struct store_terminal info;
     uint16_t a1, a2;
+    uint8_t proto;    /* enum fep_proto_id */
+    uint8_t sa[6];    /* DL/T 698.45 server address, wire order */
     struct cgroup *group;
     uint8_t online;
     uint8_t busy;     /* a request in flight */

@@ -56,6 +56,11 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
 {
     struct collect *c = ctx;
     const struct cterm *t = collect_term_find(c, addr);
+    if (t && t->proto != FEP_PROTO_GDW1376) {
+        /* NEEDSWORK: 698.45 REPORT-Notification records; left unconfirmed, the terminal resends. */
+        mh_debug(MOD, "%s: 698.45 report not handled yet", addr);
+        return;
+    }
     struct gdw1376_frame f;
     int rc = t ? gdw1376_frame_parse(frame, len, 16, &f) : MH_ENOENT;
     if (rc == 0 && f.afn != GDW1376_AFN_CLASS3)

@@ -47,6 +47,13 @@ void collect_round_join(struct collect *c, struct cterm *t)
     if (!pts)
         return;
     int n = store_terminal_points(c->st, t->info.id, pts, POINTS_MAX);
+    /*
+     * A DL/T 698.45 terminal's own objects are its first point's meter (the
+     * area or transformer it measures); the meters behind a 698.45
+     * concentrator need PROXY requests, not done yet: they stay untried.
+     */
+    if (t->proto == FEP_PROTO_DLT698 && n > 1)
+        n = 1;
     struct cmeter *m = n > 0 ? calloc((size_t)n, sizeof *m) : NULL;
     if (n > 0 && m) {
         for (int i = 0; i < n; i++) {
@@ -56,7 +63,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
         }
         uint64_t at = uv_now(c->loop) + (c->round_spread ? spread_ms(c, t->addr) : 0);
         int rc = 0;
-        if (c->round_month >= 0) {
+        if (c->round_month >= 0 && t->proto == FEP_PROTO_GDW1376) {
             /* The monthly job gets a copy; the daily one (if any) takes m itself. */
             struct cmeter *mm = m;
             if (c->round_day >= 0 && (mm = malloc((size_t)n * sizeof *mm)) != NULL)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # End to end over real sockets and a real SQLite file: meterhub serve and
-# meterhub sim run on a small lossy field (tests/integration/collect_small.json),
+# meterhub sim run on a small lossy field of 1376.1 and 698.45 terminals (tests/integration/collect_small.json),
 # one on-demand round of yesterday's daily and last month's monthly frozen
 # registers, then every stored
 # register compared with the scenario's ground truth (meterhub check truth:
@@ -51,7 +51,11 @@ grep -q "round done" "$dir/serve.out"
 echo "round and shutdown took $((end - start)) s"
 
 "$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --min-permille 999
-"$mh" check truth --db "$dir/mh.db" "$scenario" --month last --min-permille 999
+# Monthly registers are read from 1376.1 terminals only (698.45: 5006 not yet).
+"$mh" check truth --db "$dir/mh.db" "$scenario" --month last --min-permille 999 --protocol gdw1376
+# The 698.45 transformer monitors' daily registers (two decimals) on their own.
+"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
+grep -q "checked 6 meters: [1-9]" "$dir/c698"
 
 report=$("$mh" report collection --db "$dir/mh.db" --date yesterday)
 echo "$report"
