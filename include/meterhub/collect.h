@@ -109,6 +109,12 @@ void collect_progress(const struct collect *c, struct collect_progress *p);
 /* Nothing queued or running for the open round (it may still get logins). */
 int collect_idle(const struct collect *c);
 
+/*
+ * Stop submitting: call before fep_close, whose failing of queued requests
+ * must not start new ones. Jobs keep their state; nothing more is written.
+ */
+void collect_stop(struct collect *c);
+
 /* Free (after fep_close: no request is pending any more). NULL is a no-op. */
 void collect_free(struct collect *c);
 

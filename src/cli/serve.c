@@ -129,6 +129,7 @@ static void stop(struct server *s)
     s->stopping = 1;
     collect_progress(s->c, &s->o->result);
     collect_round_close(s->c);
+    collect_stop(s->c);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);

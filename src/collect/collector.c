@@ -705,6 +705,11 @@ static void daily_closed(uv_handle_t *h)
     collect_unref(h->data);
 }
 
+void collect_stop(struct collect *c)
+{
+    c->closing = 1;
+}
+
 void collect_free(struct collect *c)
 {
     if (!c)
