@@ -56,6 +56,7 @@ struct collect_cfg {
     uint32_t spread_s;           /* scheduled jobs spread over this window; 0: 3600 */
     uint32_t request_timeout_ms; /* first attempt of a request; 0: the fep's */
     int scheduled;               /* 1: run the daily round by the clock */
+    int patch_on_demand;         /* 1: on-demand rounds search patch_days too */
     uint32_t clock_sync_s;       /* set a terminal clock off by more than this; 0: 60 */
     uint32_t clock_alarm_s;      /* log a drift beyond this as a fault; 0: 300 */
 };

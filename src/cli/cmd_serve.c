@@ -20,13 +20,15 @@ static void serve_usage(FILE *f)
     fputs("usage: meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV]\n"
           "         [--round YYYY-MM-DD|yesterday] [--round-month YYYY-MM|last]\n"
           "         [--once] [--grace S] [--max-time S]\n"
-          "         [--progress] [--no-schedule] [--group-max N] [--passes N]\n"
+          "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
-          "         [--timeout-ms MS] [--tz-offset-minutes M] [--log LEVEL]\n"
+          "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
+          "         [--log LEVEL]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
-          "  --once        exit when the round is done and --grace S (30) has passed\n",
+          "  --once        exit when the round is done and --grace S (30) has passed\n"
+          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n",
           f);
 }
 
@@ -52,7 +54,11 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
     } nums[] = {{"--grace", 86400},          {"--max-time", 864000},   {"--group-max", 65535},
                 {"--passes", 254},           {"--patch-delay-ms", 3600000}, {"--patch-days", 62},
                 {"--spread", 86400},         {"--start-after", 86400}, {"--timeout-ms", 600000},
-                {"--tz-offset-minutes", 840}};
+                {"--tz-offset-minutes", 840}, {"--login-timeout-ms", 600000}};
+    if (strcmp(a, "--patch") == 0) {
+        o->collect.patch_on_demand = 1;
+        return 1;
+    }
     if (strcmp(a, "--once") == 0 || strcmp(a, "--progress") == 0 || strcmp(a, "--no-schedule") == 0) {
         if (a[2] == 'o')
             o->once = 1;
@@ -100,10 +106,11 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         case 6: o->collect.spread_s = (uint32_t)n; break;
         case 7: o->collect.start_after_s = (uint32_t)n; break;
         case 8: o->request_timeout_ms = (uint32_t)n; break;
-        default:
+        case 9:
             o->collect.utc_offset_min = (int16_t)n;
             o->collect.utc_offset_set = 1;
             break;
+        default: o->login_timeout_ms = (uint32_t)n; break;
         }
     }
     (*i)++;

@@ -215,6 +215,7 @@ static int start(struct server *s)
     if (collect_new(&s->loop, s->st, &o->collect, &s->c) != 0)
         return -1;
     struct fep_cfg fc = {.request_timeout_ms = o->request_timeout_ms,
+                         .login_timeout_ms = o->login_timeout_ms,
                          .utc_offset_min = o->collect.utc_offset_min ? o->collect.utc_offset_min : 480};
     if (fep_new(&s->loop, &fc, collect_directory(s->c), collect_sink(s->c), &s->f) != 0)
         return -1;

@@ -22,6 +22,7 @@ struct serve_opts {
     int progress;         /* a progress line on stderr every second */
     struct collect_cfg collect;
     uint32_t request_timeout_ms; /* the fep's first attempt; 0: its default */
+    uint32_t login_timeout_ms;   /* a connection's time to log in; 0: the fep's (30 s) */
     /* Called once listening (port known), e.g. to start a simulator beside the station. */
     int (*on_listening)(void *ctx, uint16_t port);
     /* Without once: called when the round is done (closed first), the station running on. */

@@ -129,6 +129,15 @@ struct cterm {
     uint8_t req_clock;  /* the request in flight is a clock read or set */
 };
 
+#define CPATCH_DAYS_MAX 62
+
+/* A patch day: its meters without registers, sorted by (terminal, pn). */
+struct cpatch {
+    int64_t day;
+    struct store_meter_ref *refs;
+    size_t n;
+};
+
 struct collect {
     uv_loop_t *loop;
     struct store *st;
@@ -151,6 +160,8 @@ struct collect {
     uint64_t round_started_ms;
     int round_spread;
     struct collect_progress prog;
+    struct cpatch patch[CPATCH_DAYS_MAX]; /* of the open round, until it closes */
+    size_t n_patch;
     uv_timer_t daily;
     unsigned handles; /* uv handles still to close; the collector is freed at 0 */
     int closing;
@@ -172,6 +183,8 @@ int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k,
 void collect_round_join(struct collect *c, struct cterm *t);
 /* Status rows of a job's meters after a pass. */
 void collect_status_write(struct collect *c, const struct cjob *j);
+/* Free the open round's patch lists (collect_free). */
+void collect_patch_free(struct collect *c);
 /* Arm the daily timer for the next local midnight + start_after_s. */
 void collect_schedule_next(struct collect *c);
 

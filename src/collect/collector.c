@@ -729,6 +729,7 @@ void collect_free(struct collect *c)
         gn = g->all_next;
         free(g);
     }
+    collect_patch_free(c);
     mh_keymap_release(&c->terms);
     mh_keymap_release(&c->terms_by_id);
     mh_keymap_release(&c->groups);

@@ -38,6 +38,8 @@ static uint64_t spread_ms(const struct collect *c, const char *addr)
     return (uint64_t)(h % (c->cfg.spread_s ? c->cfg.spread_s : 1)) * 1000;
 }
 
+static void patch_join(struct collect *c, struct cterm *t, uint64_t at);
+
 /* The round's jobs for terminal t: its daily and/or monthly registers, all its points. */
 void collect_round_join(struct collect *c, struct cterm *t)
 {
@@ -85,6 +87,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
         free(m);
         if (rc == 0)
             t->job_day = c->round_serial;
+        patch_join(c, t, at);
     } else if (n < 0) {
         mh_warn(MOD, "%s: points not read: %s", t->addr, mh_strerror(n));
     }
@@ -117,55 +120,78 @@ static int ref_cmp(const void *a, const void *b)
     return (x->pn > y->pn) - (x->pn < y->pn);
 }
 
-/* Jobs for the meters of `day` still without a frozen import register. */
-static void patch_day(struct collect *c, int64_t day)
+/* The meters of `day` still without a frozen import register, by terminal and pn. */
+static void patch_fetch(struct collect *c, int64_t day)
 {
-    struct store_meter_ref *refs = NULL;
-    size_t n = 0, cap = 0;
+    struct cpatch *p = &c->patch[c->n_patch];
+    size_t cap = 0;
     int64_t after = 0, t0 = collect_freeze_time(c, &ctask_gdw1376_day, day);
+    *p = (struct cpatch){.day = day};
     for (;;) {
-        if (cap - n < PAGE) {
+        if (cap - p->n < PAGE) {
             size_t ncap = cap ? cap * 2 : 4096;
-            struct store_meter_ref *r = realloc(refs, ncap * sizeof *r);
+            struct store_meter_ref *r = realloc(p->refs, ncap * sizeof *r);
             if (!r)
                 break;
-            refs = r;
+            p->refs = r;
             cap = ncap;
         }
-        int got = store_readings_missing(c->st, MH_ITEM_AE_IMP, t0, t0 + 1, after, refs + n, PAGE);
+        int got = store_readings_missing(c->st, MH_ITEM_AE_IMP, t0, t0 + 1, after, p->refs + p->n,
+                                         PAGE);
         if (got <= 0)
             break;
-        n += (size_t)got;
-        after = refs[n - 1].meter;
-        if (got < PAGE || n >= PATCH_MAX)
+        p->n += (size_t)got;
+        after = p->refs[p->n - 1].meter;
+        if (got < PAGE || p->n >= PATCH_MAX)
             break;
     }
-    qsort(refs, n, sizeof *refs, ref_cmp);
-    size_t jobs = 0, meters = 0;
-    for (size_t i = 0, e; i < n; i = e) {
-        for (e = i + 1; e < n && refs[e].terminal == refs[i].terminal; e++)
-            ;
-        struct cterm *t = mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
-        if (!t)
-            continue; /* not logged in since the station started: no address to ask */
-        struct cmeter *m = calloc(e - i, sizeof *m);
-        if (!m)
-            break;
-        for (size_t k = i; k < e; k++) {
-            m[k - i].id = refs[k].meter;
-            m[k - i].pn = refs[k].pn;
-            m[k - i].reason = STORE_REASON_METER_NO_ANSWER;
+    qsort(p->refs, p->n, sizeof *p->refs, ref_cmp);
+    c->n_patch++;
+    if (p->n)
+        mh_info(MOD, "patch day %lld: %zu meters missing", (long long)day, p->n);
+}
+
+void collect_patch_free(struct collect *c)
+{
+    for (size_t k = 0; k < c->n_patch; k++)
+        free(c->patch[k].refs);
+    c->n_patch = 0;
+}
+
+/*
+ * Patch jobs of terminal t: its meters missing on each patch day. A 698.45
+ * terminal is asked only for its own meter, its first point (see
+ * collect_round_join).
+ */
+static void patch_join(struct collect *c, struct cterm *t, uint64_t at)
+{
+    struct store_point first = {0};
+    if (t->proto == FEP_PROTO_DLT698 && store_terminal_points(c->st, t->info.id, &first, 1) != 1)
+        return;
+    for (size_t d = 0; d < c->n_patch; d++) {
+        const struct cpatch *p = &c->patch[d];
+        size_t lo = 0, hi = p->n;
+        while (lo < hi) { /* the first ref of this terminal */
+            size_t mid = lo + (hi - lo) / 2;
+            if (p->refs[mid].terminal < t->info.id)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-        if (collect_job_add(t, &ctask_gdw1376_day, day, 0, c->round_prio, m, e - i,
-                            uv_now(c->loop) + spread_ms(c, t->addr)) == 0) {
-            jobs++;
-            meters += e - i;
-        }
+        size_t e = lo;
+        while (e < p->n && p->refs[e].terminal == t->info.id)
+            e++;
+        struct cmeter *m = e > lo ? calloc(e - lo, sizeof *m) : NULL;
+        size_t n = 0;
+        for (size_t k = lo; m && k < e; k++)
+            if (t->proto != FEP_PROTO_DLT698 || p->refs[k].pn == first.pn)
+                m[n++] = (struct cmeter){p->refs[k].meter, p->refs[k].pn,
+                                         STORE_REASON_METER_NO_ANSWER, 0, 0, 0};
+        if (n == 0)
+            free(m);
+        else
+            collect_job_add(t, &ctask_gdw1376_day, p->day, 0, c->round_prio, m, n, at);
     }
-    free(refs);
-    if (jobs)
-        mh_info(MOD, "patch day %lld: %zu meters missing on %zu terminals", (long long)day, meters,
-                jobs);
 }
 
 static void round_open(struct collect *c, int64_t day, int64_t month, enum fep_prio prio,
@@ -189,12 +215,13 @@ static void round_open(struct collect *c, int64_t day, int64_t month, enum fep_p
     if (month >= 0)
         mh_info(MOD, "round of monthly frozen registers for %04u-%02u: %u terminals online",
                 mo.year, mo.mon, c->online);
+    collect_patch_free(c);
+    if ((spread || c->cfg.patch_on_demand) && day >= 0)
+        for (unsigned k = 1; k <= c->cfg.patch_days && k <= CPATCH_DAYS_MAX; k++)
+            patch_fetch(c, day - k);
     for (struct cterm *t = c->all_terms; t; t = t->all_next)
         if (t->online)
             collect_round_join(c, t);
-    if (spread && day >= 0)
-        for (unsigned k = 1; k <= c->cfg.patch_days; k++)
-            patch_day(c, day - k);
     for (struct cterm *t = c->all_terms; t; t = t->all_next)
         collect_term_kick(t);
 }
@@ -244,6 +271,7 @@ int collect_round_close(struct collect *c)
     if (c->round_month >= 0)
         offline += close_kind(c, &ctask_gdw1376_month, c->round_month);
     c->round_day = c->round_month = -1;
+    collect_patch_free(c);
     mh_info(MOD, "round closed: %llu meters collected (%llu at the first try) of %llu asked; "
             "%llu meters on terminals never online",
             (unsigned long long)c->prog.collected, (unsigned long long)c->prog.first_try,

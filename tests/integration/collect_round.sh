@@ -39,7 +39,9 @@ start_serve() {
 }
 
 start=$(date +%s)
-start_serve --archive "$dir/archive.csv" --round yesterday --round-month last --once --grace 8 \
+# A terminal whose login frame is lost is closed after 5 s and logs in again.
+start_serve --archive "$dir/archive.csv" --round yesterday --round-month last --once --grace 20 \
+    --login-timeout-ms 5000 \
     --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200
 "$mh" sim run "$scenario" --master "127.0.0.1:$port" --quiet --duration 240 > "$dir/sim.log" 2>&1 &
 sim=$!
@@ -65,7 +67,9 @@ echo "$report" | grep -q "terminal offline"
 "$mh" report collection --db "$dir/mh.db" --month last | grep "^total:"
 "$mh" report collection --db "$dir/mh.db" --month last | grep -q "^total: [1-9][0-9]* of"
 
-# Again on the same file and port (the simulator redials it): nothing new is stored.
+# Again on the same file and port (the simulator redials it), two requests at a
+# time in the channel group, with patch collection of the day before: the day
+# is stored again only as duplicates, the day before is read whole.
 first=$port
 start_serve_on() {
     : > "$dir/serve.err"
@@ -73,12 +77,18 @@ start_serve_on() {
         > "$dir/serve.out" 2> "$dir/serve.err" &
     srv=$!
 }
-start_serve_on --round yesterday --once --grace 8 --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200
+# (the simulator's terminals redial with a doubling delay: give them time to come back)
+start_serve_on --round yesterday --once --grace 35 --login-timeout-ms 5000 --timeout-ms 3000 \
+    --patch-delay-ms 2000 \
+    --max-time 200 --group-max 2 --patch --patch-days 1
 wait "$srv"
 srv=
 cat "$dir/serve.out"
 grep "stopped:" "$dir/serve.err"
-grep -q "stopped: 0 readings stored, [1-9][0-9]* duplicates, 0 conflicts" "$dir/serve.err"
+grep -q "patch day" "$dir/serve.err"
+grep -q "stopped: [1-9][0-9]* readings stored, [1-9][0-9]* duplicates, 0 conflicts" "$dir/serve.err"
+before=$(date -u -d "@$(($(date +%s) + 8 * 3600 - 2 * 86400))" +%F) # local (UTC+8) day before yesterday
+"$mh" check truth --db "$dir/mh.db" "$scenario" --date "$before" --min-permille 999
 
 # SIGTERM with terminals online: a clean stop, exit status 0.
 start_serve_on
