@@ -161,6 +161,9 @@ struct collect {
     int round_spread;
     struct collect_progress prog;
     struct cpatch patch[CPATCH_DAYS_MAX]; /* of the open round, until it closes */
+    struct store_status *sbuf; /* status rows waiting for their transaction */
+    size_t sn, scap;
+    uv_timer_t sflush;
     size_t n_patch;
     uv_timer_t daily;
     unsigned handles; /* uv handles still to close; the collector is freed at 0 */
@@ -181,8 +184,9 @@ int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k,
 /* round.c */
 /* A terminal came online: give it the open round's job if it has none yet. */
 void collect_round_join(struct collect *c, struct cterm *t);
-/* Status rows of a job's meters after a pass. */
+/* Status rows of a job's meters after a pass (batched), and writing the batch now. */
 void collect_status_write(struct collect *c, const struct cjob *j);
+void collect_status_flush(struct collect *c);
 /* Free the open round's patch lists (collect_free). */
 void collect_patch_free(struct collect *c);
 /* Arm the daily timer for the next local midnight + start_after_s. */

@@ -642,7 +642,9 @@ int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg
     c->round_day = c->round_month = -1;
     uv_timer_init(loop, &c->daily);
     c->daily.data = c;
-    c->handles = 1;
+    uv_timer_init(loop, &c->sflush);
+    c->sflush.data = c;
+    c->handles = 2;
     *out = c;
     return 0;
 }
@@ -700,6 +702,7 @@ static void term_closed(uv_handle_t *h)
     collect_unref(c);
 }
 
+/* The collector's own timers (daily, status flush): the last handle frees it. */
 static void daily_closed(uv_handle_t *h)
 {
     collect_unref(h->data);
@@ -707,6 +710,7 @@ static void daily_closed(uv_handle_t *h)
 
 void collect_stop(struct collect *c)
 {
+    collect_status_flush(c);
     c->closing = 1;
 }
 
@@ -729,9 +733,13 @@ void collect_free(struct collect *c)
         gn = g->all_next;
         free(g);
     }
+    collect_status_flush(c);
+    free(c->sbuf);
+    c->sbuf = NULL;
     collect_patch_free(c);
     mh_keymap_release(&c->terms);
     mh_keymap_release(&c->terms_by_id);
     mh_keymap_release(&c->groups);
     uv_close((uv_handle_t *)&c->daily, daily_closed);
+    uv_close((uv_handle_t *)&c->sflush, daily_closed);
 }

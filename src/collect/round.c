@@ -94,22 +94,52 @@ void collect_round_join(struct collect *c, struct cterm *t)
     free(pts);
 }
 
+/*
+ * Status rows are batched: with synchronous=FULL every store transaction
+ * is an fsync, and a city's terminals finish passes by the thousand a
+ * minute. Rows wait at most STATUS_FLUSH_MS (or STATUS_MAX rows) and are
+ * written in one transaction, in order, so a meter's later pass replaces
+ * its earlier one.
+ */
+#define STATUS_FLUSH_MS 1000
+#define STATUS_MAX 65536
+
+void collect_status_flush(struct collect *c)
+{
+    if (c->sn == 0)
+        return;
+    int rc = store_status_upsert(c->st, c->sbuf, c->sn);
+    if (rc != 0)
+        mh_warn(MOD, "%zu status rows not written: %s", c->sn, mh_strerror(rc));
+    c->sn = 0;
+}
+
+static void status_timer_cb(uv_timer_t *h)
+{
+    collect_status_flush(h->data);
+}
+
 void collect_status_write(struct collect *c, const struct cjob *j)
 {
-    struct store_status s[PAGE];
-    size_t n = 0;
     int64_t now = collect_wall_ms();
     for (size_t k = 0; k < j->n; k++) {
-        s[n++] = (struct store_status){.meter = j->m[k].id, .item_class = j->kind->item_class,
-                                       .day = j->day, .reason = j->m[k].reason,
-                                       .attempts = (uint16_t)(j->pass + 1), .updated_ms = now};
-        if (n == PAGE || k + 1 == j->n) {
-            int rc = store_status_upsert(c->st, s, n);
-            if (rc != 0)
-                mh_warn(MOD, "status not written: %s", mh_strerror(rc));
-            n = 0;
+        if (c->sn == c->scap) {
+            size_t ncap = c->scap ? c->scap * 2 : 1024;
+            struct store_status *b =
+                ncap <= STATUS_MAX ? realloc(c->sbuf, ncap * sizeof *b) : NULL;
+            if (b) {
+                c->sbuf = b;
+                c->scap = ncap;
+            } else {
+                collect_status_flush(c); /* full (or no memory to grow): write what is held */
+            }
         }
+        c->sbuf[c->sn++] = (struct store_status){
+            .meter = j->m[k].id, .item_class = j->kind->item_class, .day = j->day,
+            .reason = j->m[k].reason, .attempts = (uint16_t)(j->pass + 1), .updated_ms = now};
     }
+    if (!uv_is_active((uv_handle_t *)&c->sflush))
+        uv_timer_start(&c->sflush, status_timer_cb, STATUS_FLUSH_MS, 0);
 }
 
 static int ref_cmp(const void *a, const void *b)
@@ -265,6 +295,7 @@ int collect_round_close(struct collect *c)
 {
     if (!round_open_now(c))
         return MH_ENOENT;
+    collect_status_flush(c);
     uint64_t offline = 0;
     if (c->round_day >= 0)
         offline += close_kind(c, &ctask_gdw1376_day, c->round_day);
