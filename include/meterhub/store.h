@@ -267,7 +267,13 @@ struct store_terminal {
     char channel_group[24];
 };
 
-/* The terminal at (region, address); MH_ENOENT when the archive does not (or no longer) list it. */
+/*
+ * The terminal at (region, address); MH_ENOENT when the archive does not (or no longer) list it.
+ * region STORE_REGION_ANY: the one terminal with that address in any
+ * region (DL/T 698.45 logins carry no region); MH_ENOENT when none or
+ * more than one region has it.
+ */
+#define STORE_REGION_ANY 0xFFFFu
 int store_terminal_lookup(struct store *st, uint16_t region, const char *address,
                           struct store_terminal *out);
 

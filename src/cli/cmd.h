@@ -11,6 +11,18 @@ int cmd_sim(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_api(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+/* The report of a day's collection (cmd_report.c); *collected (may be NULL) receives the count. */
+int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *collected);
+/* The same for an item class (enum store_item_class) and its day (monthly: the month's 1st). */
+int cmd_report_class(const char *db, int item_class, int64_t day, int json, uint64_t *collected);
+struct serve_opts;
+/* serve's options (cmd_serve.c): defaults, and one option at argv[*i] (1 taken, 0 not one, -1 bad). */
+void cmd_serve_defaults(struct serve_opts *o);
+int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i);
 struct scenario;
 /* sim run / sim floor on a loaded scenario, with the arguments after SCENARIO. */
 int cmd_sim_run(const struct scenario *s, int argc, char **argv);

@@ -20,6 +20,10 @@ static const struct subcommand subcommands[] = {
     {"archive", cmd_archive, "import the asset archive CSV into the store"},
     {"score", cmd_score, "run the analytics on a simulated day and score them against its truth"},
     {"api", cmd_api, "serve the HTTP/JSON API over a store; create API tokens"},
+    {"serve", cmd_serve, "the master station: listen for terminals, collect, store"},
+    {"report", cmd_report, "reports from the store: a day's collection success"},
+    {"check", cmd_check, "compare stored readings with a simulator scenario's truth"},
+    {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
 };
 
 static void usage(FILE *f)

@@ -170,7 +170,8 @@ int pg_archive_import(struct store_be *be, const struct archive *a, struct store
 static int terminal_row(void *ctx, const PGresult *r)
 {
     struct store_terminal *out = ctx;
-    if (PQntuples(r) < 1)
+    /* One row exactly: with any region, an address found in two regions is ambiguous. */
+    if (PQntuples(r) != 1)
         return MH_ENOENT;
     memset(out, 0, sizeof *out);
     out->id = pg_i64(r, 0, 0);
@@ -186,6 +187,10 @@ int pg_terminal_lookup(struct store_be *be, uint16_t region, const char *address
                        struct store_terminal *out)
 {
     struct pg_params p = {0};
+    if (region == STORE_REGION_ANY) {
+        pp_text(&p, address);
+        return pg_one(be, PQ_TERMINAL_FIND, &p, terminal_row, out);
+    }
     pp_i64(&p, region);
     pp_text(&p, address);
     return pg_one(be, PQ_TERMINAL_LOOKUP, &p, terminal_row, out);

@@ -196,10 +196,11 @@ int sq_terminal_lookup(struct store_be *be, uint16_t region, const char *address
                        struct store_terminal *out)
 {
     pthread_mutex_lock(&be->mu);
-    sqlite3_stmt *s = sq_stmt(be, SQ_TERMINAL_LOOKUP);
+    sqlite3_stmt *s = sq_stmt(be, region == STORE_REGION_ANY ? SQ_TERMINAL_FIND : SQ_TERMINAL_LOOKUP);
     int rc = SQLITE_DONE;
     if (s) {
-        sqlite3_bind_int(s, 1, region);
+        if (region != STORE_REGION_ANY)
+            sqlite3_bind_int(s, 1, region);
         bind_text(s, 2, address);
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW) {
@@ -212,6 +213,9 @@ int sq_terminal_lookup(struct store_be *be, uint16_t region, const char *address
             out->protocol = (uint8_t)sqlite3_column_int(s, 4);
             snprintf(out->channel_group, sizeof out->channel_group, "%s",
                      (const char *)sqlite3_column_text(s, 5));
+            /* With any region, an address found in two regions is ambiguous: not found. */
+            if (region == STORE_REGION_ANY && sqlite3_step(s) == SQLITE_ROW)
+                rc = SQLITE_DONE;
         }
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);

@@ -50,6 +50,7 @@ enum sq_query {
     SQ_LINK_BEFORE,
     SQ_LINK_RANGE,
     SQ_AUDIT_INSERT,
+    SQ_TERMINAL_FIND,
     SQ_COUNT_
 };
 

@@ -71,6 +71,9 @@ static const char *const sql[SQ_COUNT_] = {
                         " SELECT ?1, ?2, id FROM meters WHERE address = ?3",
     [SQ_TERMINAL_LOOKUP] = "SELECT id, region, address, kind, protocol, channel_group"
                            " FROM terminals WHERE region = ?1 AND address = ?2 AND active = 1",
+    /* A terminal whose address alone is unique (DL/T 698.45 server addresses); at most 2 rows. */
+    [SQ_TERMINAL_FIND] = "SELECT id, region, address, kind, protocol, channel_group"
+                         " FROM terminals WHERE address = ?2 AND active = 1 LIMIT 2",
     [SQ_TERMINAL_POINTS] = "SELECT p.pn, m.id, m.address, m.protocol, m.phases, m.ct, m.pt,"
                            " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
                            " FROM points p JOIN meters m ON m.id = p.meter_id"

@@ -151,6 +151,11 @@ static void test_archive_import_then_reimport_updates(void **state)
     assert_int_equal(t.protocol, ARCHIVE_PROTO_GDW1376);
     assert_string_equal(t.channel_group, "G1");
     assert_int_equal(store_terminal_lookup(st, 0x0172, "01710001", &t), MH_ENOENT);
+    /* by address alone (DL/T 698.45 logins carry no region) */
+    struct store_terminal any;
+    assert_int_equal(store_terminal_lookup(st, STORE_REGION_ANY, "000000000009", &any), 0);
+    assert_int_equal(any.region, 0x0172);
+    assert_int_equal(store_terminal_lookup(st, STORE_REGION_ANY, "999999999999", &any), MH_ENOENT);
     assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
     struct store_point p[8];
     assert_int_equal(store_terminal_points(st, t.id, p, 8), 4);

@@ -1,0 +1,178 @@
+/*
+ * meterhub check truth --db PATH SCENARIO (--date D | --month M) [--min-permille P]
+ *                     [--protocol P]
+ *
+ * Compares every daily frozen register the store holds for local day D
+ * (active energy import and export, total and tariffs 1..4, data time
+ * 24:00 of D) with the scenario's ground truth, the same values `meterhub
+ * sim truth` writes to registers.csv (frozen_at D+1 00:00). A value that a
+ * protocol carries with fewer decimals is compared with the truth
+ * truncated to those decimals, as the meter shows it. Prints one line per
+ * mismatch, then the totals. With --month M the monthly frozen registers
+ * of month M are compared (data time 00:00 of the next month's first day); exits 1 on any mismatch, or when fewer than
+ * P per mille (default 999) of the meters of terminals that log in (the
+ * scenario's never-login terminals excluded) have their registers.
+ * --protocol (gdw1376, dlt698, ...) checks only terminals speaking it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "meterhub/proto/item.h"
+#include "meterhub/store.h"
+#include "scenario.h"
+#include "serve.h"
+
+#define POINTS_MAX 2048
+
+struct check {
+    uint64_t meters, meters_online, collected, collected_online, values, mismatches, missing_values;
+};
+
+/* Truth in 0.1 Wh truncated to the stored value's decimals. */
+static struct mh_dec truth_at(int64_t wh10, int exp)
+{
+    int e = -4;
+    for (; e < exp; e++)
+        wh10 /= 10;
+    return mh_dec_make(wh10, e);
+}
+
+static void check_meter(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
+                        int64_t t, struct check *k, int online)
+{
+    struct sim_registers truth;
+    scenario_meter_registers_at(s, idx, t, &truth);
+    int have_total = 0;
+    for (int dir = 0; dir < 2; dir++)
+        for (unsigned tariff = 0; tariff <= 4; tariff++) {
+            uint32_t item = MH_OBIS_TARIFF(dir ? MH_ITEM_AE_EXP : MH_ITEM_AE_IMP, tariff);
+            struct store_reading r;
+            int n = store_readings_range(st, meter, item, t, t + 1, &r, 1);
+            if (n != 1) {
+                k->missing_values += have_total;
+                continue;
+            }
+            if (dir == 0 && tariff == 0)
+                have_total = 1;
+            k->values++;
+            int64_t w = dir ? truth.export_wh10[tariff] : truth.import_wh10[tariff];
+            struct mh_dec want = truth_at(w, r.value.exp);
+            if (mh_dec_cmp(want, r.value) != 0) {
+                char got[40], exp[40];
+                mh_dec_format(r.value, got, sizeof got);
+                mh_dec_format(want, exp, sizeof exp);
+                printf("mismatch meter %012llu item %u.%u.%u.%u.%u stored %s truth %s\n",
+                       (unsigned long long)s->meters[idx].address, MH_OBIS_A(item),
+                       MH_OBIS_B(item), MH_OBIS_C(item), MH_OBIS_D(item), MH_OBIS_E(item), got,
+                       exp);
+                k->mismatches++;
+            }
+        }
+    k->meters++;
+    k->meters_online += online;
+    k->collected += have_total;
+    k->collected_online += have_total && online;
+}
+
+static int check_truth(const char *db, const char *path, int64_t day, int monthly,
+                       unsigned min_permille, const char *protocol)
+{
+    char err[512] = "";
+    struct scenario *s = NULL;
+    if (scenario_load(path, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "meterhub check: %s\n", err);
+        return 2;
+    }
+    struct store *st = NULL;
+    if (store_open(db, NULL, &st, err, sizeof err) != 0) {
+        fprintf(stderr, "meterhub check: %s\n", err);
+        scenario_free(s);
+        return 2;
+    }
+    struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
+    struct check k = {0};
+    int64_t next = day + 1;
+    if (monthly) {
+        struct mh_tm tm;
+        mh_tm_from_epoch(day * 86400, &tm);
+        tm.year = (uint16_t)(tm.mon == 12 ? tm.year + 1 : tm.year);
+        tm.mon = (uint8_t)(tm.mon == 12 ? 1 : tm.mon + 1);
+        tm.day = 1;
+        tm.hour = tm.min = tm.sec = 0;
+        tm.has = MH_TM_FULL;
+        int64_t e = 0;
+        mh_tm_to_epoch(&tm, &e);
+        next = e / 86400;
+    }
+    int64_t t = scenario_day_start(s, next);
+    for (size_t i = 0; pts && i < s->n_terminals; i++) {
+        const struct sim_terminal *term = &s->terminals[i];
+        if (protocol && strcmp(protocol, sim_protocol_name(term->protocol)) != 0)
+            continue;
+        char addr[32];
+        struct store_terminal info;
+        scenario_terminal_address(term, addr, sizeof addr);
+        if (store_terminal_lookup(st, term->region, addr, &info) != 0) {
+            printf("terminal %s not in the store's archive\n", addr);
+            k.mismatches++;
+            continue;
+        }
+        int n = store_terminal_points(st, info.id, pts, POINTS_MAX);
+        int online = term->fault != SIM_FAULT_NEVER_LOGIN;
+        for (int p = 0; p < n; p++)
+            for (uint32_t m = 0; m < term->meter_count; m++) {
+                size_t idx = term->first_meter + m;
+                if (s->meters[idx].pn == pts[p].pn && s->meters[idx].address == pts[p].address)
+                    check_meter(st, s, idx, pts[p].meter, t, &k, online);
+            }
+    }
+    free(pts);
+    store_close(st);
+    scenario_free(s);
+    double rate = k.meters_online ? 1000.0 * (double)k.collected_online / (double)k.meters_online : 0;
+    printf("checked %llu meters: %llu with registers (%llu of %llu on terminals that log in, "
+           "%.1f per mille); %llu values compared, %llu mismatches, %llu tariff values missing\n",
+           (unsigned long long)k.meters, (unsigned long long)k.collected,
+           (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
+           (unsigned long long)k.values, (unsigned long long)k.mismatches,
+           (unsigned long long)k.missing_values);
+    return k.mismatches == 0 && rate >= (double)min_permille ? 0 : 1;
+}
+
+int cmd_check(int argc, char **argv)
+{
+    const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL, *protocol = NULL;
+    unsigned long min = 999;
+    int bad = argc < 2 || strcmp(argv[1], "truth") != 0;
+    for (int i = 2; i < argc && !bad; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+            db = argv[++i];
+        else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
+            date = argv[++i];
+        else if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
+            month = argv[++i];
+        else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
+            protocol = argv[++i];
+        else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
+            char *end;
+            errno = 0;
+            min = strtoul(argv[++i], &end, 10);
+            bad = errno || *end || min > 1000;
+        } else if (!scen && argv[i][0] != '-')
+            scen = argv[i];
+        else
+            bad = 1;
+    }
+    int64_t day;
+    if (bad || !db || !scen || !date == !month ||
+        (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
+        fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
+              "--month YYYY-MM|last) [--min-permille P] [--protocol P]\n",
+              stderr);
+        return 2;
+    }
+    return check_truth(db, scen, day, month != NULL, (unsigned)min, protocol);
+}

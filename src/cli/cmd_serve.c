@@ -1,0 +1,164 @@
+/*
+ * meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV] [options]
+ *
+ * The master station: terminals dial in to the listener, log in against
+ * the archive, and are read by the collector's daily schedule (docs/collect.md).
+ * --round D starts an on-demand round of day D at once; --once exits when
+ * that round is done (for scripts and tests).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "meterhub/base/log.h"
+#include "serve.h"
+
+static void serve_usage(FILE *f)
+{
+    fputs("usage: meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV]\n"
+          "         [--round YYYY-MM-DD|yesterday] [--round-month YYYY-MM|last]\n"
+          "         [--once] [--grace S] [--max-time S]\n"
+          "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
+          "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
+          "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
+          "         [--log LEVEL]\n"
+          "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
+          "  --round       read that day's daily frozen registers now (on-demand priority)\n"
+          "  --round-month read that month's monthly frozen registers now\n"
+          "  --once        exit when the round is done and --grace S (30) has passed\n"
+          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n",
+          f);
+}
+
+static int num(const char *text, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno || end == text || *end || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Options shared by serve and demo; returns 1 when argv[*i] was one (and consumed), -1 bad. */
+int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    unsigned long n = 0;
+    static const struct {
+        const char *name;
+        unsigned long max;
+    } nums[] = {{"--grace", 86400},          {"--max-time", 864000},   {"--group-max", 65535},
+                {"--passes", 254},           {"--patch-delay-ms", 3600000}, {"--patch-days", 62},
+                {"--spread", 86400},         {"--start-after", 86400}, {"--timeout-ms", 600000},
+                {"--tz-offset-minutes", 840}, {"--login-timeout-ms", 600000}};
+    if (strcmp(a, "--patch") == 0) {
+        o->collect.patch_on_demand = 1;
+        return 1;
+    }
+    if (strcmp(a, "--once") == 0 || strcmp(a, "--progress") == 0 || strcmp(a, "--no-schedule") == 0) {
+        if (a[2] == 'o')
+            o->once = 1;
+        else if (a[2] == 'p')
+            o->progress = 1;
+        else
+            o->collect.scheduled = 0;
+        return 1;
+    }
+    if (!v)
+        return 0;
+    if (strcmp(a, "--db") == 0)
+        o->db = v;
+    else if (strcmp(a, "--archive") == 0)
+        o->archive = v;
+    else if (strcmp(a, "--listen") == 0) {
+        if (serve_parse_hostport(v, &o->host, &o->port) != 0)
+            return -1;
+    } else if (strcmp(a, "--round") == 0) {
+        if (serve_parse_day(v, o->collect.utc_offset_min, &o->round_day) != 0)
+            return -1;
+    } else if (strcmp(a, "--round-month") == 0) {
+        if (serve_parse_month(v, o->collect.utc_offset_min, &o->round_month) != 0)
+            return -1;
+    } else if (strcmp(a, "--log") == 0) {
+        int lv = mh_log_level_parse(v);
+        if (lv < 0)
+            return -1;
+        mh_log_set_level((enum mh_log_level)lv);
+    } else {
+        size_t k = 0;
+        while (k < sizeof nums / sizeof nums[0] && strcmp(a, nums[k].name) != 0)
+            k++;
+        if (k == sizeof nums / sizeof nums[0])
+            return 0;
+        if (num(v, nums[k].max, &n) != 0)
+            return -1;
+        switch (k) {
+        case 0: o->grace_s = (unsigned)n; break;
+        case 1: o->max_s = (unsigned)n; break;
+        case 2: o->collect.group_max = (uint16_t)n; break;
+        case 3: o->collect.passes = n ? (uint8_t)n : 255; break;
+        case 4: o->collect.patch_delay_ms = (uint32_t)n; break;
+        case 5: o->collect.patch_days = n ? (uint8_t)n : 255; break;
+        case 6: o->collect.spread_s = (uint32_t)n; break;
+        case 7: o->collect.start_after_s = (uint32_t)n; break;
+        case 8: o->request_timeout_ms = (uint32_t)n; break;
+        case 9:
+            o->collect.utc_offset_min = (int16_t)n;
+            o->collect.utc_offset_set = 1;
+            break;
+        default: o->login_timeout_ms = (uint32_t)n; break;
+        }
+    }
+    (*i)++;
+    return 1;
+}
+
+void cmd_serve_defaults(struct serve_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->port = 7001;
+    o->round_day = -1;
+    o->round_month = -1;
+    o->grace_s = 30;
+    o->collect.utc_offset_min = 480;
+    o->collect.scheduled = 1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct serve_opts o;
+    cmd_serve_defaults(&o);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            serve_usage(stdout);
+            return 0;
+        }
+        if (cmd_serve_option(&o, argc, argv, &i) != 1) {
+            fprintf(stderr, "meterhub serve: bad option '%s'\n", argv[i]);
+            serve_usage(stderr);
+            return 2;
+        }
+    }
+    if (!o.db) {
+        serve_usage(stderr);
+        return 2;
+    }
+    if (o.once && o.round_day < 0 && o.round_month < 0) {
+        fputs("meterhub serve: --once needs --round\n", stderr);
+        return 2;
+    }
+    int rc = serve_run(&o);
+    if (rc == 0 && o.once)
+        printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
+               "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set\n",
+               o.round_s, (unsigned long long)o.result.collected,
+               (unsigned long long)o.result.meters_asked, (unsigned long long)o.result.first_try,
+               (unsigned long long)o.result.readings, (unsigned long long)o.result.requests,
+               (unsigned long long)o.result.timeouts, (unsigned long long)o.result.clocks_read,
+               (unsigned long long)o.result.clocks_set);
+    return rc;
+}

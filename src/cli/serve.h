@@ -1,0 +1,47 @@
+/*
+ * The master station process: store, front end and collector on one loop.
+ * `meterhub serve` and `meterhub demo` both run it.
+ */
+#ifndef MH_CLI_SERVE_H
+#define MH_CLI_SERVE_H
+
+#include <stdint.h>
+
+#include "meterhub/collect.h"
+
+struct serve_opts {
+    const char *db;       /* store URI */
+    const char *host;     /* listen address; NULL: 0.0.0.0 */
+    uint16_t port;        /* 0: ephemeral (printed) */
+    const char *archive;  /* CSV imported before listening; NULL: none */
+    int64_t round_day;    /* on-demand round of this local day at start; -1: none */
+    int64_t round_month;  /* and/or of the month starting on this day; -1: none */
+    int once;             /* exit once the round is done (after grace_s for logins) */
+    unsigned grace_s;     /* seconds logins may take before an idle round counts as done */
+    unsigned max_s;       /* with once: stop after this many seconds whatever is left; 0: none */
+    int progress;         /* a progress line on stderr every second */
+    struct collect_cfg collect;
+    uint32_t request_timeout_ms; /* the fep's first attempt; 0: its default */
+    uint32_t login_timeout_ms;   /* a connection's time to log in; 0: the fep's (30 s) */
+    /* Called once listening (port known), e.g. to start a simulator beside the station. */
+    int (*on_listening)(void *ctx, uint16_t port);
+    /* Without once: called when the round is done (closed first), the station running on. */
+    void (*on_round_done)(void *ctx, const struct collect_progress *p, double secs);
+    void *hook_ctx;
+    /* Filled on return: the round's figures and how long it took. */
+    struct collect_progress result;
+    double round_s;
+};
+
+/* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */
+int serve_run(struct serve_opts *o);
+
+/* "HOST:PORT" or "[V6]:PORT" -> host (static buffer) and port. -1 when malformed. */
+int serve_parse_hostport(const char *text, const char **host, uint16_t *port);
+
+/* "YYYY-MM-DD" or "yesterday" -> local day number (utc_offset_min for "yesterday"). -1 bad. */
+int serve_parse_day(const char *text, int utc_offset_min, int64_t *day);
+/* "YYYY-MM" or "last" -> day number of that month's first day. -1 bad. */
+int serve_parse_month(const char *text, int utc_offset_min, int64_t *day);
+
+#endif

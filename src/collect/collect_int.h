@@ -1,0 +1,199 @@
+/*
+ * Private structures of the collect tier: terminals as the collector
+ * tracks them, jobs (one terminal-day of one task), channel groups, and
+ * the per-protocol request builders and reply decoders the jobs use.
+ */
+#ifndef MH_COLLECT_INT_H
+#define MH_COLLECT_INT_H
+
+#include <uv.h>
+
+#include "meterhub/base/keymap.h"
+#include "meterhub/base/wr.h"
+#include "meterhub/collect.h"
+#include "meterhub/proto/value.h"
+#include "meterhub/store.h"
+
+#define CTASK_MSA 1         /* master station address in A3 (1376.1 5.2.2.2) */
+#define CJOB_BATCH 8        /* measurement points per request: one DA group of eight */
+#define CREQ_MAX 512        /* bytes of one request frame */
+
+/*
+ * A value of one (pn, item) decoded from a reply; v NULL when the device
+ * sent "no data" (EE) for it.
+ */
+typedef void (*ctask_value_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v);
+
+/* ---- task_gdw1376.c ---- */
+
+/* A frozen-register task: its status class, the Fn it reads, their request label. */
+struct ctask_kind {
+    uint8_t item_class; /* enum store_item_class */
+    uint16_t fns[2];    /* import, export register */
+    uint8_t n_fns;
+    uint8_t label;      /* GDW1376_A20 (Td_d) or GDW1376_A21 (Td_m) */
+};
+extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
+extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
+
+/* AFN0D request of k's Fn for pn[0..n) (one group of eight) and date. 0 or MH_E*. */
+int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                 size_t n, const struct ctask_kind *k, const struct mh_tm *date);
+/*
+ * Walk an AFN0D reply's units, calling fn for every register value.
+ * Returns the units read, MH_ESTALE for a unit frozen on another day (or
+ * month) than `date`, MH_EUNKNOWN for an Fn other than k's label kind,
+ * MH_ETRUNC / MH_EPROTO for a unit that cannot be laid out (values already
+ * reported stay reported).
+ */
+int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                               const struct mh_tm *date, ctask_value_fn fn, void *ctx);
+
+/* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
+int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
+int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now);
+
+/* ---- task_dlt698.c ---- */
+
+/* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
+int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
+/* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
+int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze);
+/*
+ * A GET-Response Record APDU: fn for every register of the row (pn given:
+ * the terminal's own meter); a DAR or no row reports both totals as no
+ * data. Returns 1 (a row) or 0 (no data), MH_ESTALE for a row of another
+ * freeze time, MH_EPROTO / MH_ETRUNC for what is not such a reply.
+ */
+int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
+                           ctask_value_fn fn, void *ctx);
+
+/* ---- collector ---- */
+
+struct cgroup {
+    struct cgroup *all_next;
+    char name[24];
+    uint32_t inflight;
+    struct cterm *wait_head, *wait_tail; /* terminals waiting for capacity */
+};
+
+/* A meter in a job. */
+struct cmeter {
+    int64_t id;
+    uint16_t pn;
+    uint8_t reason;  /* enum store_reason of the last attempt */
+    uint8_t got;     /* bit i: Fn i of the task answered with a number */
+    uint8_t nodata;  /* bit i: Fn i answered "no data" */
+    uint8_t done;    /* collected, or the device has no data: not asked again */
+};
+
+enum cclock { CCLOCK_READ, CCLOCK_SET, CCLOCK_DONE };
+
+struct cjob {
+    struct cjob *next;
+    const struct ctask_kind *kind;
+    int64_t day;        /* local day number (monthly: of the month's first day) */
+    struct mh_tm date;  /* the same as a date */
+    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st */
+    int round;          /* 1: the round's own day (counted in progress), 0: a patch day */
+    enum fep_prio prio;
+    struct cmeter *m;
+    size_t n;
+    size_t cursor;      /* next meter of this pass */
+    uint8_t pass;
+    uint8_t clock;      /* enum cclock: the terminal clock check before the registers */
+    uint64_t not_before_ms; /* start time (spread) or patch delay */
+};
+
+struct cterm {
+    struct collect *c;
+    char addr[FEP_ADDR_MAX];
+    struct store_terminal info;
+    uint16_t a1, a2;
+    uint8_t proto;    /* enum fep_proto_id */
+    uint8_t sa[6];    /* DL/T 698.45 server address, wire order */
+    struct cgroup *group;
+    uint8_t online;
+    uint8_t busy;     /* a request in flight */
+    uint8_t waiting;  /* in its group's wait list */
+    uint8_t timer_on;
+    int64_t job_day;  /* round_serial of the last round it got jobs of */
+    struct cjob *jobs, *jobs_tail;
+    struct cterm *wait_next;
+    struct cterm *all_next;
+    uv_timer_t timer;
+    /* The request in flight: which meters of jobs->m it asked for. */
+    size_t req_idx[CJOB_BATCH];
+    size_t req_n;
+    uint8_t req_clock;  /* the request in flight is a clock read or set */
+};
+
+#define CPATCH_DAYS_MAX 62
+
+/* A patch day: its meters without registers, sorted by (terminal, pn). */
+struct cpatch {
+    int64_t day;
+    struct store_meter_ref *refs;
+    size_t n;
+};
+
+struct collect {
+    uv_loop_t *loop;
+    struct store *st;
+    struct fep *fep;
+    struct collect_cfg cfg;
+    struct fep_directory dir;
+    struct fep_sink sink;
+    struct mh_keymap terms;       /* address -> struct cterm */
+    struct mh_keymap terms_by_id; /* terminals.id (8 bytes) -> struct cterm */
+    struct mh_keymap groups;      /* channel group -> struct cgroup */
+    struct cterm *all_terms;
+    struct cgroup *all_groups;
+    size_t n_terms;
+    uint32_t online;
+    size_t jobs;
+    int64_t round_day; /* -1: no round open */
+    int64_t round_month; /* day number of the 1st of the month read with it; -1: none */
+    int64_t round_serial; /* counts rounds: a terminal's job_day says which it has a job of */
+    enum fep_prio round_prio;
+    uint64_t round_started_ms;
+    int round_spread;
+    struct collect_progress prog;
+    struct cpatch patch[CPATCH_DAYS_MAX]; /* of the open round, until it closes */
+    struct store_status *sbuf; /* status rows waiting for their transaction */
+    size_t sn, scap;
+    uv_timer_t sflush;
+    size_t n_patch;
+    uv_timer_t daily;
+    unsigned handles; /* uv handles still to close; the collector is freed at 0 */
+    int closing;
+};
+
+/* collector.c */
+int64_t collect_wall_ms(void);
+struct cterm *collect_term_find(struct collect *c, const char *addr);
+/* Run the terminal's jobs as far as capacity, time and the link allow. */
+void collect_term_kick(struct cterm *t);
+/* Queue a job of n meters (m is taken over, freed with the job). */
+int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, int round,
+                    enum fep_prio prio, struct cmeter *m, size_t n, uint64_t not_before_ms);
+/* Data time (UTC) of k's freeze for local day (daily) or the month starting on day (monthly). */
+int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k, int64_t day);
+
+/* round.c */
+/* A terminal came online: give it the open round's job if it has none yet. */
+void collect_round_join(struct collect *c, struct cterm *t);
+/* Status rows of a job's meters after a pass (batched), and writing the batch now. */
+void collect_status_write(struct collect *c, const struct cjob *j);
+void collect_status_flush(struct collect *c);
+/* Free the open round's patch lists (collect_free). */
+void collect_patch_free(struct collect *c);
+/* Arm the daily timer for the next local midnight + start_after_s. */
+void collect_schedule_next(struct collect *c);
+
+/* events.c */
+void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
+                       size_t len);
+
+#endif

@@ -1,0 +1,145 @@
+/*
+ * DL/T 698.45 daily frozen registers: GET-Request Record of the daily
+ * freeze object 5004 attribute 2, RSD method 1 (the freeze time 2021 0200
+ * equals 00:00 of the day after the one asked for), columns 2021 0200
+ * (freeze time), 0010 0200 (forward active energy, total + tariffs,
+ * double-long-unsigned in 0.01 kWh) and 0020 0200 (reverse). The reply's
+ * A-ResultRecord rows are decoded cell by cell with the codec's bounded
+ * reader; a DAR instead of rows is "no data".
+ */
+#include <string.h>
+
+#include "collect_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/item.h"
+
+#define OAD_DAY_FREEZE 0x50040200u
+#define OAD_FREEZE_TIME 0x20210200u
+#define OAD_AE_IMP 0x00100200u
+#define OAD_AE_EXP 0x00200200u
+#define C_CLIENT_REQUEST 0x43 /* DIR 0, PRM 1, function 3: user data (clause 7) */
+#define CA_MASTER 0x10
+
+int ctask_dlt698_addr(const char *addr, uint8_t sa[6])
+{
+    if (strlen(addr) != 12)
+        return MH_EBADADDR;
+    for (int i = 0; i < 6; i++) {
+        char hi = addr[10 - 2 * i], lo = addr[11 - 2 * i];
+        if (hi < '0' || hi > '9' || lo < '0' || lo > '9')
+            return MH_EBADADDR;
+        sa[i] = (uint8_t)((hi - '0') << 4 | (lo - '0')); /* wire order: lowest digits first */
+    }
+    return 0;
+}
+
+static void put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
+{
+    mh_wr_u8(w, DLT698_DATETIME_S);
+    mh_wr_u16be(w, t->year);
+    mh_wr_u8(w, t->mon);
+    mh_wr_u8(w, t->day);
+    mh_wr_u8(w, t->hour);
+    mh_wr_u8(w, t->min);
+    mh_wr_u8(w, t->sec);
+}
+
+int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze)
+{
+    uint8_t rsd[16], rcsd[16], apdu[64];
+    struct mh_wr rw, cw, aw;
+    mh_wr_init(&rw, rsd, sizeof rsd);
+    mh_wr_u8(&rw, 1); /* Selector1: OAD = value */
+    mh_wr_u32be(&rw, OAD_FREEZE_TIME);
+    put_datetime_s(&rw, freeze);
+    mh_wr_init(&cw, rcsd, sizeof rcsd);
+    static const uint32_t cols[] = {OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
+    mh_wr_u8(&cw, 3);
+    for (int i = 0; i < 3; i++) {
+        mh_wr_u8(&cw, 0); /* CSD choice 0: OAD */
+        mh_wr_u32be(&cw, cols[i]);
+    }
+    if (mh_wr_err(&rw) || mh_wr_err(&cw))
+        return MH_ENOSPC;
+    struct dlt698_get_record rec = {OAD_DAY_FREEZE, {rsd, mh_wr_len(&rw)}, {rcsd, mh_wr_len(&cw)}};
+    mh_wr_init(&aw, apdu, sizeof apdu);
+    int rc = dlt698_enc_get_record(&aw, DLT698_PIID(0, 0), &rec, NULL);
+    if (rc != 0)
+        return rc;
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+}
+
+/* One register column: array of double-long-unsigned, 0.01 kWh; NULL cells are no data. */
+static int register_cell(const struct dlt698_bytes *cell, uint16_t pn, uint32_t item,
+                         ctask_value_fn fn, void *ctx)
+{
+    struct mh_rd r;
+    struct dlt698_token t;
+    mh_rd_init(&r, cell->p, cell->len);
+    int rc = dlt698_token_read(&r, &t);
+    if (rc != 0)
+        return rc;
+    if (t.type == DLT698_NULL) {
+        fn(ctx, pn, item, NULL);
+        return 0;
+    }
+    if (t.type != DLT698_ARRAY || t.count == 0 || t.count > 64)
+        return MH_EPROTO;
+    for (uint32_t k = 0; k < t.count; k++) {
+        struct dlt698_token e;
+        rc = dlt698_token_read(&r, &e);
+        if (rc != 0)
+            return rc;
+        if (e.type != DLT698_DOUBLE_LONG_U)
+            return MH_EPROTO;
+        struct mh_dec v = mh_dec_make((int64_t)e.u, -2);
+        fn(ctx, pn, MH_OBIS_TARIFF(item, k), &v);
+    }
+    return 0;
+}
+
+int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
+                           ctask_value_fn fn, void *ctx)
+{
+    struct dlt698_apdu a;
+    int rc = dlt698_apdu_decode(apdu, len, &a);
+    if (rc != 0)
+        return rc;
+    if (a.tag != DLT698_GET_RESPONSE || a.items.kind != DLT698_ITEM_RESULT_RECORD)
+        return MH_EPROTO;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&a.items, &it);
+    rc = dlt698_items_next(&it, &item);
+    if (rc <= 0)
+        return rc < 0 ? rc : MH_EPROTO;
+    const struct dlt698_result_record *rr = &item.rr;
+    if (rr->oad != OAD_DAY_FREEZE || rr->columns != 3)
+        return MH_EPROTO;
+    if (!rr->rows.p || rr->nrows == 0) { /* DAR, or no freeze at that time: no data */
+        fn(ctx, pn, MH_ITEM_AE_IMP, NULL);
+        fn(ctx, pn, MH_ITEM_AE_EXP, NULL);
+        return 0;
+    }
+    struct mh_rd r;
+    mh_rd_init(&r, rr->rows.p, rr->rows.len);
+    struct dlt698_bytes cell[3];
+    for (int c = 0; c < 3; c++)
+        if ((rc = dlt698_data_view(&r, &cell[c])) != 1)
+            return rc < 0 ? rc : MH_ETRUNC;
+    /* The row must be the freeze asked for: another one is the terminal's clock or store at fault. */
+    struct mh_rd tr;
+    struct dlt698_token t;
+    mh_rd_init(&tr, cell[0].p, cell[0].len);
+    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
+        return MH_EPROTO;
+    if (t.time.year != freeze->year || t.time.mon != freeze->mon || t.time.day != freeze->day ||
+        t.time.hour != freeze->hour || t.time.min != freeze->min)
+        return MH_ESTALE;
+    rc = register_cell(&cell[1], pn, MH_ITEM_AE_IMP, fn, ctx);
+    if (rc == 0)
+        rc = register_cell(&cell[2], pn, MH_ITEM_AE_EXP, fn, ctx);
+    return rc < 0 ? rc : 1;
+}

@@ -1,0 +1,155 @@
+/*
+ * Q/GDW 1376.1 frozen registers: the request of one job step and the
+ * decoding of its reply into values per measurement point.
+ *
+ * A daily request reads F161 (forward active energy, total and tariffs)
+ * and F163 (reverse active energy) of up to eight Pn that share one group
+ * of eight (DA, 5.2.3.3.2), with the Td_d label (A.20) of the day after
+ * the DT (AFN0D, 5.13.1); a monthly one F177 and F179 with Td_m (A.21).
+ * Several Pn per request is what makes a concentrator of hundreds of
+ * meters affordable over GPRS: one exchange per eight meters rather than
+ * per meter.
+ */
+#include <string.h>
+
+#include "collect_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
+
+/* The Fn each frozen task reads (the items come from the codec's dictionary). */
+const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20};
+const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21};
+
+int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                 size_t n, const struct ctask_kind *k, const struct mh_tm *date)
+{
+    uint8_t da1, da2, dt1, dt2;
+    int rc = gdw1376_da_set(pn, n, &da1, &da2);
+    if (rc == 0)
+        rc = gdw1376_dt_set(k->fns, k->n_fns, &dt1, &dt2);
+    if (rc != 0)
+        return rc;
+    uint8_t label[3];
+    size_t lsz = gdw1376_fmt_size((enum gdw1376_fmt)k->label);
+    struct gdw1376_value v = {.kind = GDW1376_V_TIME, .time = *date};
+    v.time.has = k->label == GDW1376_A20 ? MH_TM_DATE : MH_TM_YEAR | MH_TM_MON;
+    rc = gdw1376_fmt_encode((enum gdw1376_fmt)k->label, &v, label, lsz);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS2};
+    struct gdw1376_unit u = {da1, da2, dt1, dt2, label, lsz};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+/*
+ * One frozen block (F161/F163, F177/F179: Td_d or Td_m, reading time, M,
+ * then M + 1 values), walked with the codec's layout walker so the
+ * dictionary alone says where each value is. Values go to fn with the
+ * tariff in E of their item; "no data" (EE) as NULL.
+ */
+static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n,
+                       const struct mh_tm *day, uint16_t pn, ctask_value_fn fn, void *ctx)
+{
+    int daily = d->request_label == GDW1376_A20;
+    struct gdw1376_walk w;
+    struct gdw1376_dv dv;
+    int rc, dated = 0;
+    gdw1376_walk_init(&w, d, p, n);
+    while ((rc = gdw1376_walk_next(&w, &dv)) == 1) {
+        if (dv.field->role == GDW1376_R_FREEZE) {
+            /* A frozen day other than the one asked for is the terminal's clock or store at fault. */
+            const struct mh_tm *t = &dv.v.time;
+            if (dv.v.kind != GDW1376_V_TIME || t->year != day->year || t->mon != day->mon ||
+                (daily && t->day != day->day))
+                return MH_ESTALE;
+            dated = 1;
+        } else if (dv.field->role == GDW1376_R_VALUE && dv.item != 0) {
+            if (!dated)
+                return MH_EPROTO; /* values before the freeze date: not a frozen layout */
+            fn(ctx, pn, dv.item, dv.v.kind == GDW1376_V_NUM ? &dv.v.num : NULL);
+        }
+    }
+    return rc;
+}
+
+/* A frozen Fn this task can walk: its request carries the task's label and its data a freeze date. */
+static int frozen_def(const struct gdw1376_fn_def *d, const struct ctask_kind *k)
+{
+    return d && d->request_label == k->label && d->n_fields > 0 &&
+           d->fields[0].role == GDW1376_R_FREEZE;
+}
+
+int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                               const struct mh_tm *day, ctask_value_fn fn, void *ctx)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, f;
+    int rc, n = 0;
+    gdw1376_units_begin(&it, units, len);
+    while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
+        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
+        if (!frozen_def(d, k))
+            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
+        const uint8_t *p = it.r.p + it.r.off;
+        size_t left = mh_rd_left(&it.r), size;
+        rc = gdw1376_fn_data_size(d, p, left, &size);
+        if (rc != 0)
+            return rc;
+        rc = frozen_unit(d, p, size, day, pn, fn, ctx);
+        if (rc != 0)
+            return rc;
+        mh_rd_skip(&it.r, size);
+        n++;
+    }
+    return rc < 0 ? rc : n;
+}
+
+/* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */
+
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+{
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
+    struct gdw1376_unit u = {0, 0, 0, 0, NULL, 0};
+    gdw1376_da_encode(0, &u.da1, &u.da2);
+    gdw1376_dt_encode(2, &u.dt1, &u.dt2);
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, fn;
+    gdw1376_units_begin(&it, units, len);
+    int rc = gdw1376_units_next(&it, &pn, &fn);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || pn != 0 || fn != 2)
+        return MH_EPROTO;
+    struct gdw1376_value v;
+    rc = gdw1376_fmt_decode(GDW1376_A1, it.r.p + it.r.off, mh_rd_left(&it.r), &v);
+    if (rc != 0)
+        return rc;
+    if (v.kind != GDW1376_V_TIME || mh_tm_check(&v.time) != 0)
+        return MH_EBADTIME;
+    *clock = v.time;
+    return 0;
+}
+
+int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now)
+{
+    uint8_t unit[16];
+    struct mh_wr uw;
+    mh_wr_init(&uw, unit, sizeof unit);
+    struct gdw1376_ctrl c = {.pn = 0, .fn = 31};
+    c.u.clock = *now;
+    int rc = gdw1376_ctrl_put(&uw, &c);
+    if (rc == 0)
+        rc = mh_wr_err(&uw);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CONTROL,
+                            .pw_len = 16};
+    struct gdw1376_unit u = {unit[0], unit[1], unit[2], unit[3], unit + 4, mh_wr_len(&uw) - 4};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}

@@ -1,0 +1,143 @@
+/*
+ * DL/T 698.45 daily frozen task: the GET-Request Record APDU is byte-exact
+ * inside a frame the codec accepts, and a GET-Response Record's row comes
+ * out as exact registers (0.01 kWh); a DAR is no data, a row of another
+ * freeze time is stale, and cut replies are errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "collect_int.h"
+#include "meterhub/base/err.h"
+#include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/item.h"
+
+static const struct mh_tm freeze = {2026, 11, 24, 0, 0, 0, 0, 0, MH_TM_FULL};
+
+static void test_addr(void **state)
+{
+    (void)state;
+    uint8_t sa[6];
+    assert_int_equal(ctask_dlt698_addr("200000000177", sa), 0);
+    static const uint8_t want[6] = {0x77, 0x01, 0x00, 0x00, 0x00, 0x20};
+    assert_memory_equal(sa, want, 6);
+    assert_int_equal(ctask_dlt698_addr("20000000017", sa), MH_EBADADDR);
+    assert_int_equal(ctask_dlt698_addr("20000000017x", sa), MH_EBADADDR);
+}
+
+static void test_request_bytes(void **state)
+{
+    (void)state;
+    uint8_t buf[128], sa[6];
+    struct mh_wr w;
+    ctask_dlt698_addr("200000000177", sa);
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(ctask_dlt698_day_request(&w, sa, &freeze), 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(buf, mh_wr_len(&w), &f), 0);
+    assert_int_equal(f.c, 0x43);
+    assert_memory_equal(f.sa, sa, 6);
+    /*
+     * GET-Request (05) Record (03) PIID 00, OAD 5004 0200; RSD selector 1:
+     * 2021 0200 = date_time_s 2026-11-24 00:00:00; RCSD: 2021 0200,
+     * 0010 0200, 0020 0200; no TimeTag.
+     */
+    static const uint8_t apdu[] = {0x05, 0x03, 0x00, 0x50, 0x04, 0x02, 0x00, 0x01, 0x20, 0x21,
+                                   0x02, 0x00, 0x1C, 0x07, 0xEA, 0x0B, 0x18, 0x00, 0x00, 0x00,
+                                   0x03, 0x00, 0x20, 0x21, 0x02, 0x00, 0x00, 0x00, 0x10, 0x02,
+                                   0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00};
+    assert_int_equal(f.apdu_len, sizeof apdu);
+    assert_memory_equal(f.apdu, apdu, sizeof apdu);
+}
+
+struct seen {
+    int n, nodata;
+    uint32_t item[16];
+    struct mh_dec v[16];
+};
+
+static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+{
+    struct seen *s = ctx;
+    assert_int_equal(pn, 1);
+    if (!v) {
+        s->nodata++;
+        return;
+    }
+    s->item[s->n] = item;
+    s->v[s->n++] = *v;
+}
+
+/* A GET-Response Record APDU with one row (or a DAR when rows is NULL). */
+static size_t response(uint8_t *out, size_t cap, const uint8_t *rows, size_t len)
+{
+    static const uint8_t rcsd[] = {0x03, 0x00, 0x20, 0x21, 0x02, 0x00, 0x00, 0x00,
+                                   0x10, 0x02, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00};
+    struct dlt698_result_record rr = {.oad = 0x50040200, .rcsd = {rcsd, sizeof rcsd},
+                                      .columns = 3, .dar = 6, .nrows = rows ? 1 : 0,
+                                      .rows = {rows, len}};
+    struct mh_wr w;
+    mh_wr_init(&w, out, cap);
+    assert_int_equal(dlt698_enc_get_response_record(&w, 0, &rr, NULL), 0);
+    return mh_wr_len(&w);
+}
+
+static const uint8_t row[] = {
+    0x1C, 0x07, 0xEA, 0x0B, 0x18, 0x00, 0x00, 0x00,             /* 2026-11-24 00:00:00 */
+    0x01, 0x05, 0x06, 0x00, 0x01, 0xE2, 0x40, 0x06, 0x00, 0x00, /* 1234.56 kWh, ... */
+    0x00, 0x01, 0x06, 0x00, 0x00, 0x00, 0x02, 0x06, 0x00, 0x00, 0x00, 0x03, 0x06, 0x00,
+    0x00, 0x00, 0x04, 0x00,                                     /* export: NULL */
+};
+
+static void test_parse_row(void **state)
+{
+    (void)state;
+    uint8_t apdu[128];
+    size_t n = response(apdu, sizeof apdu, row, sizeof row);
+    struct seen s = {0};
+    assert_int_equal(ctask_dlt698_day_parse(apdu, n, 1, &freeze, on_value, &s), 1);
+    assert_int_equal(s.n, 5);
+    assert_int_equal(s.item[0], MH_ITEM_AE_IMP);
+    assert_int_equal(s.v[0].m, 123456);
+    assert_int_equal(s.v[0].exp, -2);
+    assert_int_equal(s.item[4], MH_OBIS_TARIFF(MH_ITEM_AE_IMP, 4));
+    assert_int_equal(s.v[4].m, 4);
+    assert_int_equal(s.nodata, 1);
+    for (size_t cut = 0; cut < n; cut++) {
+        struct seen c = {0};
+        assert_true(ctask_dlt698_day_parse(apdu, cut, 1, &freeze, on_value, &c) < 0);
+    }
+}
+
+static void test_parse_dar_and_stale(void **state)
+{
+    (void)state;
+    uint8_t apdu[128];
+    size_t n = response(apdu, sizeof apdu, NULL, 0);
+    struct seen s = {0};
+    assert_int_equal(ctask_dlt698_day_parse(apdu, n, 1, &freeze, on_value, &s), 0);
+    assert_int_equal(s.nodata, 2);
+    struct mh_tm other = freeze;
+    other.day = 23;
+    n = response(apdu, sizeof apdu, row, sizeof row);
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_dlt698_day_parse(apdu, n, 1, &other, on_value, &s), MH_ESTALE);
+    assert_int_equal(s.n, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_addr),
+        cmocka_unit_test(test_request_bytes),
+        cmocka_unit_test(test_parse_row),
+        cmocka_unit_test(test_parse_dar_and_stale),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
