@@ -43,9 +43,52 @@ int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, i
 /* Clock set at true time now to the terminal's local time `set` (epoch seconds of that local time as UTC). */
 int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t set_local);
 
-/* Trip (1) or close (0) the terminal's load at now. MH_ENOSPC when the trip windows are used up. */
+/* Trip (1) or close (0) the terminal's load at now. MH_ENOSPC when the trip windows are used up, MH_EBUSY for
+ * a trip while the terminal is protected (SIM_SW_PROTECT). */
 int sim_term_control(const struct sim_terminal *t, int trip, int64_t now);
 int sim_term_tripped(const struct sim_terminal *t, int64_t now);
+
+/*
+ * Switches a master turns on and off (1376.1 AFN05, 698.45 ACTION on 8001 /
+ * 8002 / 8103..8108), kept per terminal as a mask: bit 0 for the terminal
+ * itself (protect, urge fee), bit g-1 for total-add group g (1..8) of a
+ * power or energy control.
+ */
+enum sim_term_switch {
+    SIM_SW_PROTECT,     /* protect (AFN05 F25 / F33, 8001): remote trips are refused while on */
+    SIM_SW_URGE_FEE,    /* urge-fee alarm (F26 / F34, 8002) */
+    SIM_SW_PERIOD_CTRL, /* time-period power control (F9 / F17) */
+    SIM_SW_REST_CTRL,   /* rest-day power control (F10 / F18) */
+    SIM_SW_STOP_CTRL,   /* business-stop power control (F11 / F19) */
+    SIM_SW_DOWN_CTRL,   /* current-power floating-down control (F12 / F20) */
+    SIM_SW_MONTH_CTRL,  /* monthly energy control (F15 / F23) */
+    SIM_SW_BUY_CTRL,    /* purchased energy control (F16 / F24) */
+    SIM_SW_COUNT
+};
+/* Set (on) or clear bits `mask` of switch sw; MH_ENOMEM. */
+int sim_term_switch_set(const struct sim_terminal *t, unsigned sw, uint8_t mask, int on);
+/* The switch's mask (0 when never set). */
+uint8_t sim_term_switch(const struct sim_terminal *t, unsigned sw);
+
+/*
+ * Text messages the master sent (1376.1 AFN05 F32, 698.45 8002 urge-fee
+ * text), the last SIM_TERM_MESSAGES kept, newest first (k = 0).
+ */
+#define SIM_TERM_MESSAGES 4
+#define SIM_TERM_MESSAGE_MAX 200 /* bytes of GB2312 text (F32: at most 200) */
+struct sim_term_message {
+    uint8_t kind;   /* 0 normal, 1 important */
+    uint8_t number; /* 0..15 */
+    uint8_t len;
+    uint8_t text[SIM_TERM_MESSAGE_MAX];
+    int64_t at;     /* true time it arrived */
+};
+/* Keep a message (text truncated to SIM_TERM_MESSAGE_MAX); MH_ENOMEM. */
+int sim_term_message_add(const struct sim_terminal *t, uint8_t kind, uint8_t number, const uint8_t *text, size_t len,
+                         int64_t at);
+/* Messages received in all; message k (0 newest) into out: 0, or MH_ENOENT. */
+size_t sim_term_messages(const struct sim_terminal *t);
+int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_message *out);
 
 /*
  * Registers of scenario meter idx (behind terminal t) at true time when, as

@@ -24,6 +24,7 @@
 
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/item.h"
 #include "term.h"
 
@@ -78,7 +79,9 @@ static struct gdw1376_addr addr_of(const struct sim_terminal *t)
 
 /* ---- events (ERC records, ACD/EC, active reports) ---- */
 
-#define EVENTS_PER_REPORT 8
+#define EVENTS_PER_REPORT 8 /* records per active report */
+#define EVENTS_PER_UNIT 16   /* records per AFN0E unit: 16 of the longest (ERC37, 84 bytes) fit UNIT_MAX */
+#define ERC_MAX 96           /* bytes of one record, ERC and Le included */
 
 /* EC1 EC2 and whether events wait for the master (ACD). */
 static int events_pending(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint8_t ec[2])
@@ -89,104 +92,91 @@ static int events_pending(const struct scenario *s, const struct sim_terminal *t
     return n > sim_term_events_confirmed(t);
 }
 
-static void put_a(uint8_t fmt, struct gdw1376_value *v, struct mh_wr *w)
+static void num(struct gdw1376_value *v, int64_t m, int exp)
 {
-    uint8_t *p = mh_wr_reserve(w, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
-    if (p && gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt)) != 0) {
-        v->kind = GDW1376_V_NODATA;
-        gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
-    }
-}
-
-static void put_energy(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
-                       struct mh_wr *w)
-{
-    struct sim_registers r;
-    struct gdw1376_value v = {.kind = GDW1376_V_NUM};
-    sim_term_registers_at(s, t, idx, when, &r);
-    v.num = mh_dec_make(r.import_wh10[0], -4);
-    put_a(GDW1376_A14, &v, w);
+    v->kind = GDW1376_V_NUM;
+    v->num = mh_dec_make(m, exp);
 }
 
 /*
- * One ERC record: ERC, Le, occurrence time A.15, pn with D15 = begun, then
- * what the kind carries. NEEDSWORK: move into the codec, and check each
- * tail against the ERC tables when the codec has them.
+ * One ERC record through the codec's appendix B row (gdw1376_erc_put), so
+ * the record is laid out by the same table the master decodes it with.
+ * Fields the model does not keep (reactive registers, a cover not yet
+ * closed) go out as "no data" (EE).
  */
-static void put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
-                    struct mh_wr *w)
+static int put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
+                   struct mh_wr *w)
 {
     const struct sim_event_kind *k = sim_term_event_kind(e->anomaly);
     const struct sim_meter_info *m = &s->meters[e->meter];
-    mh_wr_u8(w, k->erc);
-    uint8_t *le = mh_wr_reserve(w, 1);
-    size_t start = mh_wr_len(w);
-    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
-    sim_term_local_tm(s, e->at, &v.time);
-    put_a(GDW1376_A15, &v, w);
-    mh_wr_u16le(w, (uint16_t)(0x8000u | (m->pn & 0x0FFF)));
+    struct gdw1376_value v[GDW1376_ERC_MAX_FIELDS];
+    size_t nf = 0;
+    if (!k || !gdw1376_erc_fields(k->erc, &nf, NULL) || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
+        return MH_EUNKNOWN;
+    memset(v, 0, sizeof v);
+    for (size_t i = 0; i < nf; i++)
+        v[i].kind = GDW1376_V_NODATA;
+    v[0].kind = GDW1376_V_TIME;
+    sim_term_local_tm(s, e->at, &v[0].time);
+    num(&v[1], m->pn & 0x0FFF, 0);
+    struct sim_registers before, after;
+    sim_term_registers_at(s, t, e->meter, e->at, &before);
+    sim_term_registers_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &after);
     switch (k->erc) {
-    case 10: { /* type (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
+    case 10: { /* flags (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
         struct sim_instant in;
         sim_term_instant_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &in);
-        mh_wr_u8(w, (uint8_t)((e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1u << (m->model.anomaly_phase % 3)));
-        v.kind = GDW1376_V_NUM;
+        num(&v[2], (e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1 << (m->model.anomaly_phase % 3), 0);
         for (int i = 0; i < 3; i++) {
-            v.num = mh_dec_make(in.voltage_dv[i], -1);
-            put_a(GDW1376_A7, &v, w);
+            num(&v[3 + i], in.voltage_dv[i], -1);
+            num(&v[6 + i], in.current_ma[i], -3);
         }
-        for (int i = 0; i < 3; i++) {
-            v.kind = GDW1376_V_NUM;
-            v.num = mh_dec_make(in.current_ma[i], -3);
-            put_a(GDW1376_A25, &v, w);
-        }
-        put_energy(s, t, e->meter, e->at, w);
+        num(&v[9], before.import_wh10[0], -4);
         break;
     }
     case 27: /* reading before, after */
     case 29: /* before, after, threshold (A.22) */
-        put_energy(s, t, e->meter, e->at, w);
-        put_energy(s, t, e->meter, e->at + SIM_INTERVAL_S, w);
-        if (k->erc == 29) {
-            v.kind = GDW1376_V_NUM;
-            v.num = mh_dec_make(20, -1);
-            put_a(GDW1376_A22, &v, w);
-        }
+        num(&v[2], before.import_wh10[0], -4);
+        num(&v[3], after.import_wh10[0], -4);
+        if (k->erc == 29)
+            num(&v[4], 20, -1);
         break;
     case 30: /* reading, stop threshold (15-minute intervals) */
-        put_energy(s, t, e->meter, e->at, w);
-        mh_wr_u8(w, 2);
+        num(&v[2], before.import_wh10[0], -4);
+        num(&v[3], 2, 0);
         break;
-    case 37: /* cover-open count (A.10) */
-        v.kind = GDW1376_V_NUM;
-        v.num = mh_dec_make(1, 0);
-        put_a(GDW1376_A10, &v, w);
+    case 37: /* count, opened (A.1), closed (none: still open), registers before; after once closed */
+        num(&v[2], 1, 0);
+        v[3].kind = GDW1376_V_TIME;
+        v[3].time = v[0].time;
+        num(&v[5], before.import_wh10[0], -4);
+        num(&v[6], before.export_wh10[0], -4);
         break;
     default: /* 12: time and pn only */
         break;
     }
-    if (le)
-        *le = (uint8_t)(mh_wr_len(w) - start);
+    return gdw1376_erc_put(w, k->erc, v, nf, 1, NULL, 0);
 }
 
-/* AFN0E F1 data: EC1 EC2 Pm Pn and the records of events [from, upto). */
-static void put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
-                       struct mh_wr *w)
+/* AFN0E F1 unit on p0: EC1 EC2 Pm Pn and the records of events [from, upto), at most EVENTS_PER_UNIT. */
+static int put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
+                      struct mh_wr *w)
 {
-    struct sim_term_event ev[EVENTS_PER_REPORT];
-    uint8_t ec[2];
-    events_pending(s, t, now, ec);
-    mh_wr_u8(w, ec[0]);
-    mh_wr_u8(w, ec[1]);
-    mh_wr_u8(w, (uint8_t)from);
-    mh_wr_u8(w, (uint8_t)upto);
-    while (from < upto) {
-        size_t n = upto - from < EVENTS_PER_REPORT ? upto - from : EVENTS_PER_REPORT;
-        sim_term_events(s, t, now, from, ev, n);
-        for (size_t i = 0; i < n; i++)
-            put_erc(s, t, &ev[i], w);
-        from += n;
+    struct sim_term_event ev[EVENTS_PER_UNIT];
+    uint8_t recs[EVENTS_PER_UNIT * ERC_MAX], ec[2];
+    struct mh_wr rw;
+    mh_wr_init(&rw, recs, sizeof recs);
+    size_t n = upto - from;
+    if (n > EVENTS_PER_UNIT)
+        return MH_EOVERFLOW;
+    sim_term_events(s, t, now, from, ev, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = put_erc(s, t, &ev[i], &rw);
+        if (rc != 0)
+            return rc;
     }
+    events_pending(s, t, now, ec);
+    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)from, (uint8_t)upto, recs, mh_wr_len(&rw));
 }
 
 /* ---- one reply, cut into frames ---- */
@@ -243,11 +233,10 @@ static void reply_unit(struct reply *r, const uint8_t *unit, size_t n)
 /* AFN00 F1 (all confirmed) or F2 (all denied / no data) on p0. */
 static void reply_ack(struct reply *r, int deny)
 {
-    uint8_t unit[4] = {0, 0, 0, 0};
-    gdw1376_dt_encode(deny ? 2 : 1, &unit[2], &unit[3]);
-    r->len = 0;
-    memcpy(r->buf, unit, 4);
-    r->len = 4;
+    struct mh_wr w;
+    mh_wr_init(&w, r->buf, sizeof r->buf);
+    gdw1376_ack_all_put(&w, deny);
+    r->len = mh_wr_len(&w);
     reply_emit(r, deny ? C_UP_NODATA : C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
 }
 
@@ -265,12 +254,6 @@ struct fill {
     struct sim_registers reg;
     struct sim_instant in;
 };
-
-static void num(struct gdw1376_value *v, int64_t m, int exp)
-{
-    v->kind = GDW1376_V_NUM;
-    v->num = mh_dec_make(m, exp);
-}
 
 /* Value of item (tariff 0 total, 1..4) for the meter at f->at; NODATA for what the model has not. */
 static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gdw1376_value *v)
@@ -619,14 +602,12 @@ static void on_events_read(struct reply *r, int64_t now)
         reply_ack(r, 1);
         return;
     }
-    if (upto - from > 32)
-        upto = from + 32; /* what one data unit carries */
+    if (upto - from > EVENTS_PER_UNIT)
+        upto = from + EVENTS_PER_UNIT; /* what one data unit carries */
     uint8_t unit[UNIT_MAX];
     struct mh_wr w;
     mh_wr_init(&w, unit, sizeof unit);
-    mh_wr_bytes(&w, f->units, 4);
-    put_events(r->s, r->t, now, from, upto, &w);
-    if (mh_wr_err(&w) != 0) {
+    if (put_events(r->s, r->t, now, from, upto, &w) != 0) {
         reply_ack(r, 1);
         return;
     }
@@ -637,41 +618,86 @@ static void on_events_read(struct reply *r, int64_t now)
 
 /* ---- AFN05 control ---- */
 
+#define CTRL_MAX 16 /* commands one AFN05 frame may carry */
+
+/* The switch each AFN05 on/off Fn sets (5.5.2.x); group: its pn is a total-add group 1..8, else p0. */
+static const struct {
+    uint16_t fn;
+    uint8_t sw, on, group;
+} switch_fns[] = {
+    {9, SIM_SW_PERIOD_CTRL, 1, 1},  {10, SIM_SW_REST_CTRL, 1, 1},  {11, SIM_SW_STOP_CTRL, 1, 1},
+    {12, SIM_SW_DOWN_CTRL, 1, 1},   {15, SIM_SW_MONTH_CTRL, 1, 1}, {16, SIM_SW_BUY_CTRL, 1, 1},
+    {17, SIM_SW_PERIOD_CTRL, 0, 1}, {18, SIM_SW_REST_CTRL, 0, 1},  {19, SIM_SW_STOP_CTRL, 0, 1},
+    {20, SIM_SW_DOWN_CTRL, 0, 1},   {23, SIM_SW_MONTH_CTRL, 0, 1}, {24, SIM_SW_BUY_CTRL, 0, 1},
+    {25, SIM_SW_PROTECT, 1, 0},     {26, SIM_SW_URGE_FEE, 1, 0},   {33, SIM_SW_PROTECT, 0, 0},
+    {34, SIM_SW_URGE_FEE, 0, 0},
+};
+
+/*
+ * Carry out one command: 0 done, else denied. Trips, power / energy
+ * control and protect / urge fee need the control relays of a
+ * special-transformer terminal; clock set and text messages any terminal.
+ */
+static int control_one(struct reply *r, const struct gdw1376_ctrl *c, int64_t now)
+{
+    int relays = r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER;
+    int turn = c->pn >= 1 && c->pn <= 8;
+    switch (c->fn) {
+    case 31: { /* clock set: A.1 local time; the terminal's drift is gone from now on */
+        int64_t set;
+        struct mh_tm tm = c->u.clock;
+        tm.has = MH_TM_FULL;
+        if (c->pn != 0 || mh_tm_to_epoch(&tm, &set) != 0)
+            return MH_EINVAL;
+        return sim_term_clock_set(r->s, r->t, now, set);
+    }
+    case 32: /* Chinese text message: kept for the display */
+        return c->pn != 0 ? MH_EINVAL
+                          : sim_term_message_add(r->t, c->u.msg.kind, c->u.msg.number, c->u.msg.text, c->u.msg.len, now);
+    case 1: /* remote trip of control turn pn */
+    case 2: /* close allowed */
+        return relays && turn ? sim_term_control(r->t, c->fn == 1, now) : MH_ENOTSUP;
+    default:
+        break;
+    }
+    for (size_t i = 0; i < sizeof switch_fns / sizeof switch_fns[0]; i++) {
+        if (switch_fns[i].fn != c->fn)
+            continue;
+        if (!relays || (switch_fns[i].group ? !turn : c->pn != 0))
+            return MH_ENOTSUP;
+        uint8_t mask = switch_fns[i].group ? (uint8_t)(1u << (c->pn - 1)) : 1;
+        return sim_term_switch_set(r->t, switch_fns[i].sw, mask, switch_fns[i].on);
+    }
+    return MH_ENOTSUP;
+}
+
+/* AFN05: every command carried out or denied; F1 all done, F2 all denied, else F3 item by item. */
 static void on_control(struct reply *r, int64_t now)
 {
     const struct gdw1376_frame *f = r->req;
-    size_t off = 0;
-    int ok = f->units_len >= 4;
-    while (ok && off + 4 <= f->units_len) {
-        const uint8_t *u = f->units + off;
-        uint16_t pns[8], fns[8];
-        int npn = gdw1376_da_decode(u[0], u[1], pns), nfn = gdw1376_dt_decode(u[2], u[3], fns);
-        if (npn != 1 || nfn != 1) {
-            ok = 0;
-            break;
-        }
-        off += 4;
-        if (fns[0] == 31 && pns[0] == 0 && off + 6 <= f->units_len) {
-            /* F31 clock set: A.1 local time; the terminal's drift is gone from now on. */
-            struct gdw1376_value v;
-            int64_t set;
-            ok = gdw1376_fmt_decode(GDW1376_A1, f->units + off, 6, &v) == 0 && v.kind == GDW1376_V_TIME &&
-                 mh_tm_to_epoch(&(struct mh_tm){v.time.year, v.time.mon, v.time.day, v.time.hour, v.time.min,
-                                                v.time.sec, 0, 0, MH_TM_FULL},
-                                &set) == 0 &&
-                 sim_term_clock_set(r->s, r->t, now, set) == 0;
-            off += 6;
-        } else if (fns[0] == 1 && pns[0] >= 1 && pns[0] <= 8 && off + 1 <= f->units_len &&
-                   r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
-            ok = sim_term_control(r->t, 1, now) == 0; /* F1 remote trip of control round pn */
-            off += 1;
-        } else if (fns[0] == 2 && pns[0] >= 1 && pns[0] <= 8 && r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
-            ok = sim_term_control(r->t, 0, now) == 0; /* F2 close allowed */
-        } else {
-            ok = 0;
-        }
+    struct gdw1376_ctrl cmds[CTRL_MAX];
+    struct gdw1376_ack_item items[CTRL_MAX];
+    int n = gdw1376_ctrl_parse(f->units, f->units_len, cmds, CTRL_MAX);
+    if (n <= 0) {
+        reply_ack(r, 1);
+        return;
     }
-    reply_ack(r, !ok);
+    int denied = 0;
+    for (int i = 0; i < n; i++) {
+        items[i].err = control_one(r, &cmds[i], now) != 0;
+        denied += items[i].err;
+        gdw1376_da_set(&cmds[i].pn, 1, &items[i].da1, &items[i].da2);
+        gdw1376_dt_set(&cmds[i].fn, 1, &items[i].dt1, &items[i].dt2);
+    }
+    if (denied == 0 || denied == n) {
+        reply_ack(r, denied != 0);
+        return;
+    }
+    struct mh_wr w;
+    mh_wr_init(&w, r->buf, sizeof r->buf);
+    gdw1376_ack_items_put(&w, GDW1376_AFN_CONTROL, items, (size_t)n);
+    r->len = mh_wr_len(&w);
+    reply_emit(r, C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
 }
 
 /* ---- AFN10 F1 transparent forwarding ---- */
@@ -679,35 +705,34 @@ static void on_control(struct reply *r, int64_t now)
 static void on_forward(struct reply *r, int64_t now)
 {
     const struct gdw1376_frame *f = r->req;
-    const uint8_t *u = f->units;
-    /* DA p0, DT F1, port, control word, frame timeout, byte timeout, length (2), bytes. */
-    if (f->units_len < 10 || u[0] || u[1] || u[2] != 0x01 || u[3] != 0x00) {
+    struct gdw1376_forward fw;
+    size_t used;
+    /* DA p0, DT F1, then port, control word, timeouts, length, bytes (gdw1376_forward_parse). */
+    if (f->units_len < 4 || f->units[0] || f->units[1] || f->units[2] != 0x01 || f->units[3] != 0x00 ||
+        gdw1376_forward_parse(f->units + 4, f->units_len - 4, &fw, &used) != 0) {
         reply_ack(r, 1);
         return;
     }
-    size_t n = (size_t)u[8] | (size_t)u[9] << 8;
-    if (n > f->units_len - 10) {
-        reply_ack(r, 1);
-        return;
-    }
-    const uint8_t *fwd = u + 10;
-    uint8_t unit[4 + 3 + DLT645_MAX_DATA + 32];
-    memcpy(unit, u, 4);
-    unit[4] = u[4];
+    uint8_t answer[DLT645_MAX_DATA + 32], unit[4 + 3 + sizeof answer];
     size_t got = 0;
     struct mh_frame_span sp;
     struct dlt645_frame mf;
-    if (dlt645_frame_next(fwd, n, &sp, &mf) == 1) {
+    if (dlt645_frame_next(fw.frame, fw.len, &sp, &mf) == 1) {
         long idx = sim_term_meter_by_addr(r->s, r->t, mf.addr);
         struct mh_wr w;
-        mh_wr_init(&w, unit + 7, sizeof unit - 7);
-        if (idx >= 0 && sim_term_645_answer(r->s, r->t, (size_t)idx, now, fwd + sp.off, sp.len, &w) == 1)
+        mh_wr_init(&w, answer, sizeof answer);
+        if (idx >= 0 && sim_term_645_answer(r->s, r->t, (size_t)idx, now, fw.frame + sp.off, sp.len, &w) == 1)
             got = mh_wr_len(&w);
     }
     /* Length 0: the meter did not answer within the frame timeout. */
-    unit[5] = (uint8_t)got;
-    unit[6] = (uint8_t)(got >> 8);
-    reply_unit(r, unit, 7 + got);
+    struct mh_wr u;
+    mh_wr_init(&u, unit, sizeof unit);
+    mh_wr_bytes(&u, f->units, 4);
+    if (gdw1376_forward_reply_put(&u, fw.port, answer, (uint16_t)got) != 0) {
+        reply_ack(r, 1);
+        return;
+    }
+    reply_unit(r, unit, mh_wr_len(&u));
     reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
@@ -739,14 +764,10 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
     if (n <= from)
         return;
     size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
-    uint8_t units[4 + 4 + EVENTS_PER_REPORT * 48];
+    uint8_t units[4 + 4 + EVENTS_PER_REPORT * ERC_MAX];
     struct mh_wr u;
     mh_wr_init(&u, units, sizeof units);
-    mh_wr_fill(&u, 0, 2); /* p0 */
-    mh_wr_u8(&u, 0x01);   /* F1: important events */
-    mh_wr_u8(&u, 0x00);
-    put_events(s, t, now, from, upto, &u);
-    if (mh_wr_err(&u) != 0)
+    if (put_events(s, t, now, from, upto, &u) != 0)
         return;
     struct gdw1376_addr a = addr_of(t);
     unsigned pseq = *seq & 0x0F;

@@ -29,7 +29,10 @@
 #include "meterhub/base/err.h"
 #include "meterhub/base/rd.h"
 #include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
 #include "scenario.h"
 #include "sim_net.h"
 #include "term.h" /* with meterhub/proto/dlt645.h: that header may be included once only */
@@ -716,6 +719,30 @@ static void test_1376_event_reports_until_confirmed(void **state)
         rec += 2 + rec[1];
     }
     assert_int_equal(seen, 2);
+    /* The records decode with the codec's appendix B rows: every field, registers before equal the meter's. */
+    struct mh_rd er;
+    mh_rd_init(&er, f.units + 8, f.units_len - 8);
+    for (int k = 0; k < 2; k++) {
+        struct gdw1376_erc e;
+        assert_int_equal(gdw1376_erc_next(&er, &e), 0);
+        assert_true(e.known);
+        assert_int_equal(e.erc, 37);
+        assert_int_equal(e.n_fields, 17);
+        assert_true(e.start);
+        long idx = -1;
+        for (uint32_t m = 0; m < t->meter_count; m++)
+            if (h.s->meters[t->first_meter + m].pn == e.pn)
+                idx = (long)(t->first_meter + m);
+        assert_true(idx >= 0);
+        struct sim_registers reg;
+        sim_term_registers_at(h.s, t, (size_t)idx, h.s->meters[idx].model.anomaly_start, &reg);
+        assert_int_equal(e.v[2].num.m, 1);                     /* count */
+        assert_int_equal(e.v[3].kind, GDW1376_V_TIME);          /* opened */
+        assert_int_equal(e.v[4].kind, GDW1376_V_NODATA);        /* not closed yet */
+        assert_int_equal(e.v[5].kind, GDW1376_V_NUM);
+        assert_true(mh_dec_cmp(e.v[5].num, mh_dec_make(reg.import_wh10[0], -4)) == 0);
+    }
+    assert_int_equal(mh_rd_left(&er), 0);
     /* Not confirmed: sent again at the next heartbeat (10 s), same records. */
     int len2 = next_non_heartbeat_within(&h, fr, sizeof fr, &f, 12000);
     assert_int_equal(len1, len2);
@@ -954,6 +981,302 @@ static void test_698_event_report_until_confirmed(void **state)
     stop(&h);
 }
 
+/* ---- commands a terminal obeys ---- */
+
+#define SCEN_ST_1376                                                                               \
+    "{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["                \
+    "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":1,\"region\":\"0171\"}]}"
+
+/* An AFN05 request of n commands (PW present), through the master's builder. */
+static size_t enc_control(uint8_t *frame, size_t cap, uint8_t seq, const struct gdw1376_ctrl *c, size_t n)
+{
+    uint8_t units[512];
+    struct mh_wr w;
+    mh_wr_init(&w, units, sizeof units);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(gdw1376_ctrl_put(&w, &c[i]), 0);
+    return enc_units(frame, cap, GDW1376_AFN_CONTROL, seq, units, mh_wr_len(&w), 1);
+}
+
+static void test_1376_control_commands_obeyed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_ST_1376), 3);
+    login(&h);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    assert_int_equal(t->kind, SIM_TERM_SPECIAL_TRANSFORMER);
+    uint8_t req[512], got[4096], afn;
+    size_t glen;
+    /* Protect on, a text message, a trip: protected, the trip is refused; AFN00 F3 item by item. */
+    static const uint8_t text[] = {0xB5, 0xE7, 0xB7, 0xD1, 0xD3, 0xE0, 0xB6, 0xEE, 0xB2, 0xBB, 0xD7, 0xE3, 'X', 0x00, 0xFF};
+    struct gdw1376_ctrl c[3];
+    memset(c, 0, sizeof c);
+    c[0].fn = 25;
+    c[1].fn = 32;
+    c[1].u.msg.kind = 1;
+    c[1].u.msg.number = 5;
+    c[1].u.msg.len = sizeof text;
+    c[1].u.msg.text = text;
+    c[2].fn = 1;
+    c[2].pn = 1;
+    size_t n = enc_control(req, sizeof req, 1, c, 3);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    static const uint8_t want_f3[] = {0x00, 0x00, 0x04, 0x00, 0x05, 0x00, 0x00, 0x01, 0x03, 0x00,
+                                      0x00, 0x00, 0x80, 0x03, 0x00, 0x01, 0x01, 0x01, 0x00, 0x01};
+    assert_int_equal(glen, sizeof want_f3);
+    assert_memory_equal(got, want_f3, sizeof want_f3);
+    struct gdw1376_ack ack;
+    assert_int_equal(gdw1376_ack_parse(got, glen, &ack), 0);
+    assert_int_equal(ack.fn, 3);
+    assert_int_equal(ack.n_items, 3);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 1);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    /* The message arrived byte for byte. */
+    struct sim_term_message msg;
+    assert_int_equal(sim_term_messages(t), 1);
+    assert_int_equal(sim_term_message(t, 0, &msg), 0);
+    assert_int_equal(msg.kind, 1);
+    assert_int_equal(msg.number, 5);
+    assert_int_equal(msg.len, sizeof text);
+    assert_memory_equal(msg.text, text, sizeof text);
+    /* Protect off, period control on for group 1, then the trip: all confirmed (F1), the load is cut. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 33;
+    c[1].fn = 9;
+    c[1].pn = 1;
+    c[1].u.period.periods = 0x03;
+    c[2].fn = 1;
+    c[2].pn = 1;
+    n = enc_control(req, sizeof req, 2, c, 3);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 0);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PERIOD_CTRL), 0x01);
+    /* AFN10 F1: a DL/T 645 read of the meter's active power (02030000) forwarded: zero while tripped. */
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    uint8_t m645[32], fw[64] = {0, 0, 0x01, 0x00, 0x02, 0x6B, 0x85, 0x05}, maddr[6], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(m->address, maddr);
+    struct mh_wr w;
+    mh_wr_init(&w, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&w, maddr, DLT645_2007, 0x02030000), 0);
+    fw[8] = (uint8_t)mh_wr_len(&w);
+    memcpy(fw + 10, m645, mh_wr_len(&w));
+    n = enc_units(req, sizeof req, GDW1376_AFN_FORWARD, 3, fw, 10 + mh_wr_len(&w), 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_FORWARD);
+    struct dlt645_frame mf;
+    assert_int_equal(dlt645_frame_parse(got + 7, (size_t)got[5], &mf), 0);
+    assert_int_equal(mf.ctrl, 0x91);
+    dlt645_data_plain(&mf, plain);
+    struct dlt645_value pv[4];
+    assert_int_equal(dlt645_values_decode(0x02030000, DLT645_2007, plain + 4, mf.len - 4u, pv, 4), 1);
+    assert_int_equal(pv[0].num.m, 0);
+    /* Period control off, close allowed: confirmed, no longer tripped. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 17;
+    c[0].pn = 1;
+    c[1].fn = 2;
+    c[1].pn = 1;
+    n = enc_control(req, sizeof req, 4, c, 2);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PERIOD_CTRL), 0);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 12)));
+    /* Urge-fee alarm on p0: confirmed, the alarm is on. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 26;
+    c[0].pn = 0;
+    c[0].u.urge_hours = 0xFFFFFF;
+    n = enc_control(req, sizeof req, 5, c, 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE), 1);
+    stop(&h);
+}
+
+#define SCEN_ST_698                                                                                \
+    "{\"seed\":11,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["               \
+    "{\"kind\":\"special_transformer\",\"protocol\":\"dlt698\",\"count\":1}]}"
+
+/* Accept the 698 terminal's login and confirm it. */
+static void login_698(struct harness *h, const struct sim_terminal *t)
+{
+    uint8_t fr[512], lr[64], req[256], sa[6];
+    int len = next_frame(h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    struct dlt698_apdu a;
+    assert_int_equal(dlt698_apdu_decode(f.apdu, f.apdu_len, &a), 0);
+    assert_int_equal(a.tag, DLT698_LINK_REQUEST);
+    assert_int_equal(a.u.link_req.type, 0);
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    struct mh_wr w, fw;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, a.piid, 0x80, &now, &now, &now), 0);
+    sim_term_addr_wire(t->address, sa);
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(h, req, mh_wr_len(&fw));
+}
+
+/* Send an APDU the writer holds, decode the reply APDU into a (views into reply). */
+static void d698_call(struct harness *h, const struct sim_terminal *t, struct mh_wr *apdu, uint8_t *reply, size_t cap,
+                      struct dlt698_apdu *a)
+{
+    uint8_t req[1024];
+    assert_int_equal(mh_wr_err(apdu), 0);
+    size_t n = d698_request(t, apdu->p, mh_wr_len(apdu), req, sizeof req);
+    size_t an = d698_exchange(h, req, n, reply, cap);
+    assert_int_equal(dlt698_apdu_decode(reply, an, a), 0);
+}
+
+/* DARs of a SET or ACTION response, in order. */
+static void check_dars(const struct dlt698_apdu *a, const uint8_t *want, size_t n)
+{
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&a->items, &it);
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(dlt698_items_next(&it, &item), 1);
+        assert_int_equal(a->tag == DLT698_SET_RESPONSE ? item.dar.dar : item.ar.dar, want[k]);
+    }
+    assert_int_equal(dlt698_items_next(&it, &item), 0);
+}
+
+static void test_698_set_action_proxy(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_ST_698), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    login_698(&h, t);
+    uint8_t buf[1024], reply[4096], data[256];
+    struct mh_wr w, dw;
+    struct dlt698_apdu a;
+    /* SET 4000 clock to 10:30:00, then GET reads it back. */
+    struct mh_tm set = {2026, 11, 20, 10, 30, 0, 0, 0, MH_TM_FULL};
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_time(&dw, DLT698_DATETIME_S, &set);
+    struct dlt698_oad_data items[2] = {{0x40000200u, {data, mh_wr_len(&dw)}}, {0x00100200u, {data, mh_wr_len(&dw)}}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_set_list(&w, 1, items, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_SET_RESPONSE);
+    check_dars(&a, (const uint8_t[]){0, 3}, 2); /* the register is read-only */
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_get_normal(&w, 2, 0x40000200u, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&a.items, &it);
+    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    struct dlt698_node nodes[4];
+    struct mh_rd r;
+    mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
+    assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
+    assert_int_equal(nodes[0].v.time.hour, 10);
+    assert_int_equal(nodes[0].v.time.min, 30);
+    assert_true(nodes[0].v.time.sec <= 3);
+
+    /* ACTION list: protect on (8001 m127), trip (8000 m129): the trip is refused while protected. */
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_array(&dw, 1);
+    dlt698_put_struct(&dw, 4);
+    dlt698_put_oad(&dw, 0xF2050201u);
+    dlt698_put_u8(&dw, 0);
+    dlt698_put_u16(&dw, 0);
+    dlt698_put_bool(&dw, 0);
+    size_t trip_len = mh_wr_len(&dw);
+    uint8_t nul[1] = {DLT698_NULL};
+    struct dlt698_oad_data acts[2] = {{0x80017F00u, {nul, 1}}, {0x80008100u, {data, trip_len}}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_list(&w, 3, acts, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_ACTION_RESPONSE);
+    check_dars(&a, (const uint8_t[]){0, 3}, 2);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 1);
+    /* Release protect (m128), trip: done; the active power the terminal reports is zero. */
+    acts[0].oad = 0x80018000u;
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_list(&w, 4, acts, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0, 0}, 2);
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_get_normal(&w, 5, 0x20040201u, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    dlt698_items_begin(&a.items, &it);
+    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
+    assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
+    assert_int_equal(nodes[0].type, DLT698_DOUBLE_LONG);
+    assert_int_equal(nodes[0].v.i, 0);
+    /* Urge fee alarm with its text: kept byte for byte. */
+    static const char text[] = "\xC7\xEB\xBD\xC9\xB7\xD1 due";
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_struct(&dw, 2);
+    dlt698_put_octets(&dw, (const uint8_t[]){0xFF, 0xFF, 0xFF}, 3);
+    dlt698_put_visible(&dw, text, sizeof text - 1);
+    struct dlt698_oad_data urge = {0x80027F00u, {data, mh_wr_len(&dw)}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_normal(&w, 6, &urge, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0}, 1);
+    struct sim_term_message msg;
+    assert_int_equal(sim_term_message(t, 0, &msg), 0);
+    assert_int_equal(msg.len, sizeof text - 1);
+    assert_memory_equal(msg.text, text, sizeof text - 1);
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE), 1);
+    /* An object that is not a control: DAR 6. */
+    acts[0].oad = 0x43000100u;
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_normal(&w, 7, &acts[0], NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){6}, 1);
+
+    /* PROXY TransCommand: a DL/T 645 read of the meter's last daily freeze, answered as truth has it. */
+    truth_of(&h, 19);
+    uint8_t maddr[6], m645[32];
+    sim_term_addr_wire(m->address, maddr);
+    mh_wr_init(&dw, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&dw, maddr, DLT645_2007, 0x05060101), 0);
+    struct dlt698_trans_command tc = {0xF2010201u, {3, 2, 8, 1, 0}, 5, 100, {m645, mh_wr_len(&dw)}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_proxy_trans_command(&w, 8, &tc, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_PROXY_RESPONSE);
+    assert_int_equal(a.choice, 7);
+    assert_int_equal(a.dar, 0);
+    check_645_freeze(&h, a.u.trans.command.p, a.u.trans.command.len, m->address);
+    /* PROXY GetList: the meter's clock and an unknown meter's (no answer: DAR 33). */
+    uint8_t tsa1[7] = {5}, tsa2[7] = {5, 1, 2, 3, 4, 5, 6};
+    memcpy(tsa1 + 1, maddr, 6);
+    uint32_t oad_clock = 0x40000200u;
+    struct dlt698_proxy_target tg[2] = {{{tsa1, 7}, 5, &oad_clock, 1}, {{tsa2, 7}, 5, &oad_clock, 1}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_proxy_request(&w, 1, 9, 10, tg, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_PROXY_RESPONSE);
+    dlt698_items_begin(&a.items, &it);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(dlt698_items_next(&it, &item), 1);
+        struct dlt698_iter sub;
+        union dlt698_item rn;
+        dlt698_items_begin(&item.px.sub, &sub);
+        assert_int_equal(dlt698_items_next(&sub, &rn), 1);
+        assert_int_equal(rn.rn.oad, 0x40000200u);
+        if (k == 0)
+            assert_non_null(rn.rn.data.p);
+        else
+            assert_int_equal(rn.rn.dar, 33);
+    }
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -967,6 +1290,8 @@ int main(void)
         cmocka_unit_test(test_1376_event_reports_until_confirmed),
         cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
         cmocka_unit_test(test_698_event_report_until_confirmed),
+        cmocka_unit_test(test_1376_control_commands_obeyed),
+        cmocka_unit_test(test_698_set_action_proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
