@@ -19,6 +19,7 @@
 
 #include "meterhub/base/wr.h"
 #include "meterhub/proto/dlt645.h"
+#include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/value.h"
 #include "scenario.h"
 #include "sim_net.h"
@@ -89,6 +90,30 @@ int sim_term_message_add(const struct sim_terminal *t, uint8_t kind, uint8_t num
 /* Messages received in all; message k (0 newest) into out: 0, or MH_ENOENT. */
 size_t sim_term_messages(const struct sim_terminal *t);
 int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_message *out);
+
+/* ---- meter configuration table (term_meters.c): 1376.1 AFN04 F10 ---- */
+
+struct sim_term_meter_rec {
+    uint16_t seq, pn;
+    int32_t meter;   /* scenario meter wired at the record's address, -1 none */
+    uint8_t raw[27]; /* the record as downloaded (AFN0A F10 read-back) */
+};
+struct sim_term_meters {
+    uint8_t loaded; /* 0: the scenario's meters, as they are */
+    size_t n, cap;
+    struct sim_term_meter_rec *recs; /* owned by the terminal's state */
+};
+/* The table in t's control state (term_state.c); create: allocate the state. NULL when none. */
+struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int create);
+
+/* Apply one downloaded record (pn 0 deletes record seq). MH_EEXIST for a pn another record has. */
+int sim_term_meter_cfg_set(const struct scenario *s, const struct sim_terminal *t, const struct gdw1376_meter_cfg *m);
+/* The scenario meter the terminal reads as measuring point pn; -1 when none (not configured, not wired). */
+long sim_term_meter_of_pn(const struct scenario *s, const struct sim_terminal *t, uint16_t pn);
+/* The configured measuring points: their count; out[0..max) receives them in record order. */
+size_t sim_term_pns(const struct scenario *s, const struct sim_terminal *t, uint16_t *out, size_t max);
+/* Record seq as stored (27 bytes); MH_ENOENT when there is none. */
+int sim_term_meter_cfg_raw(const struct scenario *s, const struct sim_terminal *t, uint16_t seq, uint8_t out[27]);
 
 /*
  * Registers of scenario meter idx (behind terminal t) at true time when, as

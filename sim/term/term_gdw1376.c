@@ -240,6 +240,20 @@ static void reply_ack(struct reply *r, int deny)
     reply_emit(r, deny ? C_UP_NODATA : C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
 }
 
+/* F1 when every item was done, F2 when none was, else F3 with each item's result (5.1.3.3). */
+static void reply_items(struct reply *r, const struct gdw1376_ack_item *items, size_t n, int denied)
+{
+    if (denied == 0 || (size_t)denied == n) {
+        reply_ack(r, denied != 0);
+        return;
+    }
+    struct mh_wr w;
+    mh_wr_init(&w, r->buf, sizeof r->buf);
+    gdw1376_ack_items_put(&w, r->afn, items, n);
+    r->len = mh_wr_len(&w);
+    reply_emit(r, C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
+}
+
 /* ---- field values from the model ---- */
 
 struct fill {
@@ -458,14 +472,6 @@ static int put_curve(struct fill *f, const struct gdw1376_fn_def *d, int64_t now
 
 /* ---- AFN0C / AFN0D ---- */
 
-static long meter_of_pn(const struct scenario *s, const struct sim_terminal *t, uint16_t pn)
-{
-    for (uint32_t k = 0; k < t->meter_count; k++)
-        if (s->meters[t->first_meter + k].pn == pn)
-            return (long)(t->first_meter + k);
-    return -1;
-}
-
 /* When a frozen label's registers were frozen (true time); MH_ENODATA... outside what is kept. */
 static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt, int64_t now, int64_t *at)
 {
@@ -516,7 +522,7 @@ static int answer_one(const struct scenario *s, const struct sim_terminal *t, ui
             return MH_EUNKNOWN;
         f.stamp = sim_term_clock(s, t, now);
     } else {
-        long idx = meter_of_pn(s, t, pn);
+        long idx = sim_term_meter_of_pn(s, t, pn);
         if (idx < 0)
             return MH_EUNKNOWN;
         f.idx = (size_t)idx;
@@ -551,6 +557,7 @@ static void on_read(struct reply *r, int64_t now)
     const struct gdw1376_frame *f = r->req;
     size_t off = 0;
     unsigned answered = 0;
+    static uint16_t all[2040]; /* the loop thread only (term.h) */
     while (off + 4 <= f->units_len) {
         const uint8_t *u = f->units + off;
         uint16_t pns[8], fns[8];
@@ -564,10 +571,17 @@ static void on_read(struct reply *r, int64_t now)
             break;
         const uint8_t *label = u + 4;
         off += 4 + lsz;
-        /* FF 00: every measuring point the terminal has. */
-        uint32_t count = npn == 1 && pns[0] == 0xFFFF ? r->t->meter_count : (uint32_t)npn;
-        for (uint32_t k = 0; k < count; k++) {
-            uint16_t pn = npn == 1 && pns[0] == 0xFFFF ? r->s->meters[r->t->first_meter + k].pn : pns[k];
+        /* FF 00: every measuring point the terminal has configured. */
+        uint16_t *list = pns;
+        size_t count = (size_t)npn;
+        if (npn == 1 && pns[0] == 0xFFFF) {
+            count = sim_term_pns(r->s, r->t, all, sizeof all / sizeof all[0]);
+            list = all;
+            if (count > sizeof all / sizeof all[0])
+                count = sizeof all / sizeof all[0];
+        }
+        for (size_t k = 0; k < count; k++) {
+            uint16_t pn = list[k];
             for (int j = 0; j < nfn; j++) {
                 uint8_t unit[UNIT_MAX];
                 int n = answer_one(r->s, r->t, f->afn, pn, fns[j], label, lsz, now, unit, sizeof unit);
@@ -689,15 +703,72 @@ static void on_control(struct reply *r, int64_t now)
         gdw1376_da_set(&cmds[i].pn, 1, &items[i].da1, &items[i].da2);
         gdw1376_dt_set(&cmds[i].fn, 1, &items[i].dt1, &items[i].dt2);
     }
-    if (denied == 0 || denied == n) {
-        reply_ack(r, denied != 0);
+    reply_items(r, items, (size_t)n, denied);
+}
+
+/* ---- AFN04 parameter download, AFN0A read-back ---- */
+
+#define PARAMS_MAX 8
+#define QUERY_RECS 32 /* F10 records per read-back unit */
+
+/* AFN04: F10 meter records applied one by one; other parameters are not kept (denied). */
+static void on_param_set(struct reply *r)
+{
+    const struct gdw1376_frame *f = r->req;
+    static struct gdw1376_param ps[PARAMS_MAX];
+    struct gdw1376_ack_item items[PARAMS_MAX];
+    int n = gdw1376_param_parse(f->units, f->units_len, ps, PARAMS_MAX);
+    if (n <= 0) {
+        reply_ack(r, 1);
         return;
     }
-    struct mh_wr w;
-    mh_wr_init(&w, r->buf, sizeof r->buf);
-    gdw1376_ack_items_put(&w, GDW1376_AFN_CONTROL, items, (size_t)n);
-    r->len = mh_wr_len(&w);
-    reply_emit(r, C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
+    int denied = 0;
+    for (int i = 0; i < n; i++) {
+        int rc = ps[i].fn == 10 && ps[i].pn == 0 ? 0 : MH_ENOTSUP;
+        for (size_t k = 0; rc == 0 && k < ps[i].u.meters.n; k++) {
+            struct gdw1376_meter_cfg m;
+            rc = gdw1376_meter_cfg_get(&ps[i], k, &m);
+            if (rc == 0)
+                rc = sim_term_meter_cfg_set(r->s, r->t, &m);
+        }
+        items[i].err = rc != 0;
+        denied += items[i].err;
+        gdw1376_da_set(&ps[i].pn, 1, &items[i].da1, &items[i].da2);
+        gdw1376_dt_set(&ps[i].fn, 1, &items[i].dt1, &items[i].dt2);
+    }
+    reply_items(r, items, (size_t)n, denied);
+}
+
+/* AFN0A F10: the records asked for, as downloaded (those that do not exist are left out). */
+static void on_param_query(struct reply *r)
+{
+    const struct gdw1376_frame *f = r->req;
+    struct gdw1376_query_item q[PARAMS_MAX];
+    int n = gdw1376_query_parse(f->units, f->units_len, q, PARAMS_MAX);
+    unsigned answered = 0;
+    for (int i = 0; i < n; i++) {
+        uint16_t seqs[QUERY_RECS];
+        size_t count = 0;
+        if (q[i].fn != 10 || q[i].pn != 0 ||
+            gdw1376_query_f10_parse(q[i].data, q[i].len, seqs, QUERY_RECS, &count) != 0)
+            continue;
+        uint8_t recs[QUERY_RECS * 27], unit[8 + sizeof recs];
+        struct gdw1376_param p = {.pn = 0, .fn = 10};
+        for (size_t k = 0; k < count; k++)
+            if (sim_term_meter_cfg_raw(r->s, r->t, seqs[k], recs + 27u * p.u.meters.n) == 0)
+                p.u.meters.n++;
+        p.u.meters.recs = recs;
+        struct mh_wr w;
+        mh_wr_init(&w, unit, sizeof unit);
+        if (gdw1376_param_put(&w, &p) == 0) {
+            reply_unit(r, unit, mh_wr_len(&w));
+            answered++;
+        }
+    }
+    if (answered == 0)
+        reply_ack(r, 1);
+    else
+        reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
 /* ---- AFN10 F1 transparent forwarding ---- */
@@ -827,6 +898,12 @@ static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t,
         return;
     case GDW1376_AFN_FORWARD:
         on_forward(r, now);
+        return;
+    case GDW1376_AFN_SET:
+        on_param_set(r);
+        return;
+    case GDW1376_AFN_QUERY:
+        on_param_query(r);
         return;
     default:
         reply_ack(r, 1);

@@ -27,6 +27,7 @@ struct term_ctl {
     uint8_t switches[SIM_SW_COUNT];
     uint32_t n_messages;   /* received in all; ring slot n % SIM_TERM_MESSAGES is the next */
     struct sim_term_message messages[SIM_TERM_MESSAGES];
+    struct sim_term_meters meters;
 };
 
 static struct term_ctl **table;
@@ -45,7 +46,10 @@ int sim_term_state_open(const struct scenario *s)
 void sim_term_state_close(void)
 {
     for (size_t i = 0; i < table_len; i++)
-        free(table[i]);
+        if (table[i]) {
+            free(table[i]->meters.recs);
+            free(table[i]);
+        }
     free(table);
     table = NULL;
     table_len = 0;
@@ -91,6 +95,12 @@ int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, i
     c->clock_set = 1;
     c->clock_offset = set_local - s->tz_offset_s - now;
     return 0;
+}
+
+struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->meters : NULL;
 }
 
 int sim_term_switch_set(const struct sim_terminal *t, unsigned sw, uint8_t mask, int on)

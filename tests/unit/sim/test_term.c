@@ -371,14 +371,20 @@ static void a20(uint8_t *p, int day)
     assert_int_equal(gdw1376_fmt_encode(GDW1376_A20, &v, p, 3), 0);
 }
 
+/* The concentrator logged in, truth of the 19th written: the terminal. */
+static const struct sim_terminal *start_concentrator(struct harness *h)
+{
+    start_1376(h, "", 3);
+    login(h);
+    truth_of(h, 19);
+    return &h->s->terminals[0];
+}
+
 static void test_1376_frozen_and_curves_equal_truth(void **state)
 {
     (void)state;
     struct harness h;
-    start_1376(&h, "", 3);
-    login(&h);
-    truth_of(&h, 19);
-    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_terminal *t = start_concentrator(&h);
 
     /* AFN0D F161, Td_d 2026-11-19, pn 1..8 in one unit: registers at 24:00 of the 19th. */
     uint8_t units[5 + 4 + 3] = {0xFF, 0x01, 0, 0};
@@ -1277,6 +1283,102 @@ static void test_698_set_action_proxy(void **state)
     stop(&h);
 }
 
+/* AFN0A F10 read-back of records seq[0..n): the records' bytes (27 each) into recs; their count. */
+static size_t query_f10(struct harness *h, uint8_t pseq, const uint16_t *seq, uint16_t n, uint8_t *recs)
+{
+    uint8_t units[128], req[256], got[4096], afn;
+    size_t glen;
+    struct mh_wr w;
+    mh_wr_init(&w, units, sizeof units);
+    mh_wr_fill(&w, 0, 2);
+    mh_wr_u8(&w, 0x02); /* F10 */
+    mh_wr_u8(&w, 0x01);
+    assert_int_equal(gdw1376_query_f10_put(&w, seq, n), 0);
+    size_t rn = enc_units(req, sizeof req, GDW1376_AFN_QUERY, pseq, units, mh_wr_len(&w), 0);
+    assert_int_equal(exchange(h, req, rn, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_QUERY);
+    struct gdw1376_param p;
+    assert_int_equal(gdw1376_param_parse(got, glen, &p, 1), 1);
+    assert_int_equal(p.fn, 10);
+    memcpy(recs, p.u.meters.recs, 27u * p.u.meters.n);
+    return p.u.meters.n;
+}
+
+static void test_1376_meter_table_download(void **state)
+{
+    (void)state;
+    struct harness h;
+    const struct sim_terminal *t = start_concentrator(&h);
+    const struct sim_meter_info *m3 = &h.s->meters[t->first_meter + 2];
+    /* Before any download: the scenario's meters, record k for pn k. */
+    uint8_t recs[27 * 8];
+    uint16_t seqs[3] = {1, 2, 3};
+    assert_int_equal(query_f10(&h, 1, seqs, 3, recs), 3);
+    struct gdw1376_param view = {.pn = 0, .fn = 10};
+    view.u.meters.n = 3;
+    view.u.meters.recs = recs;
+    struct gdw1376_meter_cfg cfg;
+    assert_int_equal(gdw1376_meter_cfg_get(&view, 2, &cfg), 0);
+    assert_int_equal(cfg.seq, 3);
+    assert_int_equal(cfg.pn, 3);
+    char addr[16];
+    snprintf(addr, sizeof addr, "%012llu", (unsigned long long)m3->address);
+    assert_string_equal(cfg.addr, addr);
+    /* Download: record 3 deleted, record 20 puts meter 3 at pn 20, record 21 a meter not wired. */
+    uint8_t dl[27 * 3], units[160], req[512], got[4096], afn;
+    struct mh_wr w;
+    mh_wr_init(&w, dl, sizeof dl);
+    cfg.pn = 0;
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    cfg.seq = 20;
+    cfg.pn = 20;
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    cfg.seq = 21;
+    cfg.pn = 21;
+    memcpy(cfg.addr, "999999999999", 13);
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    struct gdw1376_param p = {.pn = 0, .fn = 10};
+    p.u.meters.n = 3;
+    p.u.meters.recs = dl;
+    mh_wr_init(&w, units, sizeof units);
+    assert_int_equal(gdw1376_param_put(&w, &p), 0);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_SET, 2, units, mh_wr_len(&w), 1), glen;
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x01);
+    /* AFN0D F161 for the 19th: pn 3 is gone (F2), pn 20 is meter 3 as truth has it, pn 21 never answers. */
+    uint8_t u[7] = {0x04, 0x01, 0, 0};
+    gdw1376_dt_encode(161, &u[2], &u[3]);
+    a20(u + 4, 19);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 3, u, 7, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x02);
+    for (uint16_t pn = 20; pn <= 21; pn++) {
+        gdw1376_da_encode(pn, &u[0], &u[1]);
+        n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, (uint8_t)(pn - 16), u, 7, 0);
+        assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+        if (pn == 21) {
+            assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+            assert_int_equal(got[2], 0x02);
+            continue;
+        }
+        assert_int_equal(afn, GDW1376_AFN_CLASS2);
+        size_t size;
+        const uint8_t *d = unit_data(got, glen, GDW1376_AFN_CLASS2, 20, 161, &size);
+        assert_non_null(d);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)m3->address);
+        check_values(&h, "registers.csv", prefix, 2, GDW1376_A14, d + 9, 5);
+    }
+    /* Read-back: record 3 no longer exists, record 20 is what was downloaded, byte for byte. */
+    seqs[0] = 3;
+    seqs[1] = 20;
+    assert_int_equal(query_f10(&h, 7, seqs, 2, recs), 1);
+    assert_memory_equal(recs, dl + 27, 27);
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -1292,6 +1394,7 @@ int main(void)
         cmocka_unit_test(test_698_event_report_until_confirmed),
         cmocka_unit_test(test_1376_control_commands_obeyed),
         cmocka_unit_test(test_698_set_action_proxy),
+        cmocka_unit_test(test_1376_meter_table_download),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
