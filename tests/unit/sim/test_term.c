@@ -1379,6 +1379,72 @@ static void test_1376_meter_table_download(void **state)
     stop(&h);
 }
 
+/* Send one DL/T 645 frame to the DTU, parse its reply into f (plain data into plain). */
+static void dtu_call(struct harness *h, struct mh_wr *req, uint8_t *fr, size_t cap, struct dlt645_frame *f,
+                     uint8_t *plain)
+{
+    assert_int_equal(mh_wr_err(req), 0);
+    send_all(h, req->p, mh_wr_len(req));
+    int len = next_frame(h, dlt645_frame_scan, fr, cap, 3000);
+    assert_true(len > 0);
+    assert_int_equal(dlt645_frame_parse(fr, (size_t)len, f), 0);
+    dlt645_data_plain(f, plain);
+}
+
+/* 0x1C to the DTU's meter; the reply's control byte and first data byte. */
+static uint8_t dtu_control(struct harness *h, const uint8_t addr[6], uint32_t password, enum dlt645_remote_cmd cmd,
+                           int valid_day, uint8_t *err)
+{
+    uint8_t req[64], fr[512], plain[DLT645_MAX_DATA];
+    struct mh_wr w;
+    struct dlt645_frame f;
+    struct dlt645_auth auth = {0x02, password, 0x12345678};
+    struct mh_tm until = {2026, 11, (uint8_t)valid_day, 12, 0, 0, 0, 0, MH_TM_FULL};
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_remote_control(&w, addr, &auth, cmd, &until), 0);
+    dtu_call(h, &w, fr, sizeof fr, &f, plain);
+    *err = f.len ? plain[0] : 0;
+    return f.ctrl;
+}
+
+static void test_dtu_645_remote_control(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_DTU), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t addr[6], err, req[64], fr[512], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(h.s->meters[0].address, addr);
+    /* A wrong password: abnormal reply, ERR bit 2; nothing changes. */
+    assert_int_equal(dtu_control(&h, addr, 0x111111, DLT645_RC_TRIP, 20, &err), 0xDC);
+    assert_int_equal(err, 0x04);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    /* A command whose validity has passed: refused. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 19, &err), 0xDC);
+    assert_int_equal(err, 0x01);
+    /* Trip: confirmed (9C), the meter's active power reads zero from then on. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 20, &err), 0x9C);
+    assert_true(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    struct mh_wr w;
+    struct dlt645_frame f;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x02030000), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0x91);
+    struct dlt645_value pv[2];
+    assert_int_equal(dlt645_values_decode(0x02030000, DLT645_2007, plain + 4, f.len - 4u, pv, 2), 1);
+    assert_int_equal(pv[0].num.m, 0);
+    /* Close, keep power on: a trip is then refused until keep power is released. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_CLOSE_DIRECT, 20, &err), 0x9C);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_KEEP_POWER, 20, &err), 0x9C);
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 20, &err), 0xDC);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_KEEP_POWER_RELEASE, 20, &err), 0x9C);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 0);
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -1395,6 +1461,7 @@ int main(void)
         cmocka_unit_test(test_1376_control_commands_obeyed),
         cmocka_unit_test(test_698_set_action_proxy),
         cmocka_unit_test(test_1376_meter_table_download),
+        cmocka_unit_test(test_dtu_645_remote_control),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
