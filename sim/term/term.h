@@ -181,6 +181,27 @@ int sim_term_local_epoch(const struct scenario *s, const struct mh_tm *tm, int64
 int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
                         const uint8_t *frame, size_t len, struct mh_wr *w);
 
+/* The load-record request a meter keeps for its follow-up frames (term_load645.c). */
+struct sim_term_load_req {
+    uint32_t di;
+    uint8_t n;     /* records asked */
+    int64_t start; /* first record (true time) */
+    int32_t meter;
+    uint8_t valid;
+};
+/* The request in t's control state; create: allocate the state. NULL when none. */
+struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create);
+
+/*
+ * Load records (0x11 0600xxxx..0604xxxx, args = N + start mm hh DD MM YY;
+ * seq 0) or their follow-up frame seq >= 1 (0x12): frame seq's records
+ * into data (byte count); *more says whether another frame follows.
+ * MH_EUNKNOWN when there is nothing to answer.
+ */
+int sim_term_645_load(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
+                      uint32_t di, const uint8_t *args, size_t n_args, int seq, uint8_t *data, size_t cap,
+                      int *more);
+
 /* The scenario meter whose 645 address is in the frame among terminal t's meters; -1 when none. */
 long sim_term_meter_by_addr(const struct scenario *s, const struct sim_terminal *t, const uint8_t addr[6]);
 

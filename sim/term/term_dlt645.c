@@ -267,12 +267,23 @@ int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, 
         return (err ? dlt645_enc_error(w, addr, func, err) : dlt645_enc_ack(w, addr, func, NULL, 0)) == 0 ? 1
                                                                                                      : MH_ENOSPC;
     }
-    if (func != DLT645_READ)
-        return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
-    if (f.len < 4)
+    if ((func != DLT645_READ && func != DLT645_READ_FOLLOW) || f.len < 4 ||
+        (func == DLT645_READ_FOLLOW && f.len != 5))
         return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
     uint32_t di = (uint32_t)plain[0] | (uint32_t)plain[1] << 8 | (uint32_t)plain[2] << 16 | (uint32_t)plain[3] << 24;
     uint8_t data[200];
+    if (di >> 24 == 0x06 || func == DLT645_READ_FOLLOW) {
+        /* Load records, and the follow-up frames of a long reply (2007 7.2, 7.3). */
+        int more = 0, seq = func == DLT645_READ_FOLLOW ? plain[4] : 0;
+        int n = seq == 0 && func == DLT645_READ_FOLLOW
+                    ? MH_EUNKNOWN
+                    : sim_term_645_load(s, t, idx, now, di, plain + 4, f.len - 4u, seq, data, sizeof data - 5, &more);
+        if (n < 0)
+            return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
+        return dlt645_enc_read_response(w, addr, DLT645_2007, di, data, (size_t)n, more, seq ? seq : -1) == 0
+                   ? 1
+                   : MH_ENOSPC;
+    }
     int n = read_data(s, t, idx, now, di, data, sizeof data - 4);
     if (n < 0)
         return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;

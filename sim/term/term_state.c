@@ -28,6 +28,7 @@ struct term_ctl {
     uint32_t n_messages;   /* received in all; ring slot n % SIM_TERM_MESSAGES is the next */
     struct sim_term_message messages[SIM_TERM_MESSAGES];
     struct sim_term_meters meters;
+    struct sim_term_load_req load;
 };
 
 static struct term_ctl **table;
@@ -101,6 +102,12 @@ struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int 
 {
     struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
     return c ? &c->meters : NULL;
+}
+
+struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->load : NULL;
 }
 
 int sim_term_switch_set(const struct sim_terminal *t, unsigned sw, uint8_t mask, int on)

@@ -33,6 +33,7 @@
 #include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/gdw1376.h"
 #include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
 #include "scenario.h"
 #include "sim_net.h"
 #include "term.h" /* with meterhub/proto/dlt645.h: that header may be included once only */
@@ -1445,6 +1446,67 @@ static void test_dtu_645_remote_control(void **state)
     stop(&h);
 }
 
+/* Records of a load-record reply: their times (minutes of the day) and import registers (0.01 kWh). */
+static size_t load_records(const struct dlt645_frame *f, const uint8_t *plain, int has_seq, int *minute, int64_t *imp)
+{
+    struct dlt645_value v[128];
+    int n = dlt645_load_decode(plain + 4, f->len - 4u - (has_seq ? 1u : 0u), 0, v, 128);
+    assert_true(n > 0);
+    size_t recs = 0;
+    for (int k = 0; k < n; k++) {
+        if (v[k].kind == DLT645_V_TIME && v[k].item == 0)
+            minute[recs++] = v[k].time.hour * 60 + v[k].time.min;
+        else if (v[k].item == MH_ITEM_AE_IMP) {
+            assert_int_equal(v[k].kind, DLT645_V_NUM);
+            assert_int_equal(v[k].num.exp, -2);
+            imp[recs - 1] = v[k].num.m;
+        }
+    }
+    return recs;
+}
+
+static void test_dtu_645_load_records_follow_up(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_DTU), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t addr[6], req[64], fr[512], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(h.s->meters[0].address, addr);
+    /* Four quarter-hour records from 08:00: two per frame, the first with the follow bit (B1). */
+    struct mh_tm from = {2026, 11, 20, 8, 0, 0, 0, 0, MH_TM_FULL};
+    struct mh_wr w;
+    struct dlt645_frame f;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_records(&w, addr, 0x06000001, 4, &from), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0xB1);
+    int minute[8];
+    int64_t imp[8];
+    size_t n1 = load_records(&f, plain, 0, minute, imp);
+    assert_int_equal(n1, 2);
+    /* The follow-up read (12, SEQ 1): the rest, no follow bit, SEQ echoed. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_follow(&w, addr, DLT645_2007, 0x06000001, 1), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0x92);
+    assert_int_equal(plain[f.len - 1], 1);
+    size_t n2 = load_records(&f, plain, 1, minute + n1, imp + n1);
+    assert_int_equal(n2, 2);
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(minute[k], 8 * 60 + 15 * (int)k);
+        struct sim_registers r;
+        sim_term_registers_at(h.s, t, t->first_meter, local_at(h.s, 20, 8) + 900 * (int64_t)k, &r);
+        assert_int_equal(imp[k], r.import_wh10[0] / 100);
+    }
+    /* No third frame: abnormal reply. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_follow(&w, addr, DLT645_2007, 0x06000001, 2), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0xD2);
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -1462,6 +1524,7 @@ int main(void)
         cmocka_unit_test(test_698_set_action_proxy),
         cmocka_unit_test(test_1376_meter_table_download),
         cmocka_unit_test(test_dtu_645_remote_control),
+        cmocka_unit_test(test_dtu_645_load_records_follow_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
