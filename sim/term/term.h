@@ -91,6 +91,18 @@ int sim_term_message_add(const struct sim_terminal *t, uint8_t kind, uint8_t num
 size_t sim_term_messages(const struct sim_terminal *t);
 int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_message *out);
 
+/* 1376.1 report tasks (AFN04 F65 class 1, F66 class 2; F67 / F68 start 55 / stop AA), numbers 1..SIM_TERM_TASKS. */
+#define SIM_TERM_TASKS 8
+struct sim_term_task {
+    uint8_t set;     /* F65 / F66 downloaded */
+    uint8_t control; /* F67 / F68 byte as downloaded (55 start, AA stop); 0 never */
+    uint8_t unit, period, ratio, n_ids;
+    struct mh_tm base;
+    uint8_t ids[64 * 4]; /* DA DT of each item */
+};
+/* Task pn (1..SIM_TERM_TASKS) of class 1 or 2 in t's state; create: allocate. NULL when none / out of range. */
+struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint16_t pn, int create);
+
 /* ---- meter configuration table (term_meters.c): 1376.1 AFN04 F10 ---- */
 
 struct sim_term_meter_rec {

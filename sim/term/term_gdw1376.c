@@ -711,7 +711,59 @@ static void on_control(struct reply *r, int64_t now)
 #define PARAMS_MAX 8
 #define QUERY_RECS 32 /* F10 records per read-back unit */
 
-/* AFN04: F10 meter records applied one by one; other parameters are not kept (denied). */
+/* One downloaded parameter: F10 meter records, F65 / F66 report tasks, F67 / F68 their start / stop. */
+static int param_one(struct reply *r, const struct gdw1376_param *p)
+{
+    if (p->fn == 10) {
+        int rc = p->pn == 0 ? 0 : MH_EINVAL;
+        for (size_t k = 0; rc == 0 && k < p->u.meters.n; k++) {
+            struct gdw1376_meter_cfg m;
+            rc = gdw1376_meter_cfg_get(p, k, &m);
+            if (rc == 0)
+                rc = sim_term_meter_cfg_set(r->s, r->t, &m);
+        }
+        return rc;
+    }
+    if (p->fn < 65 || p->fn > 68)
+        return MH_ENOTSUP;
+    struct sim_term_task *k = sim_term_task(r->t, p->fn == 65 || p->fn == 67 ? 1 : 2, p->pn, 1);
+    if (!k)
+        return MH_ERANGE; /* a task number past what the terminal holds */
+    if (p->fn >= 67) {
+        k->control = p->u.byte;
+        return 0;
+    }
+    if (p->u.task.n_ids > 64)
+        return MH_ERANGE;
+    k->set = 1;
+    k->unit = p->u.task.unit;
+    k->period = p->u.task.period;
+    k->ratio = p->u.task.ratio;
+    k->base = p->u.task.base;
+    k->n_ids = p->u.task.n_ids;
+    if (k->n_ids)
+        memcpy(k->ids, p->u.task.ids, 4u * k->n_ids);
+    return 0;
+}
+
+/* The stored value of a queried F65..F68 into p; MH_ENOENT when never downloaded. */
+static int task_param(struct reply *r, uint16_t pn, uint16_t fn, struct gdw1376_param *p)
+{
+    const struct sim_term_task *k = sim_term_task(r->t, fn == 65 || fn == 67 ? 1 : 2, pn, 0);
+    if (!k || (fn <= 66 ? !k->set : !k->control))
+        return MH_ENOENT;
+    memset(p, 0, sizeof *p);
+    p->pn = pn;
+    p->fn = fn;
+    if (fn >= 67) {
+        p->u.byte = k->control;
+        return 0;
+    }
+    p->u.task = (struct gdw1376_report_task){k->unit, k->period, k->base, k->ratio, k->n_ids, k->ids};
+    return 0;
+}
+
+/* AFN04: F10 and F65..F68 applied item by item; other parameters are not kept (denied). */
 static void on_param_set(struct reply *r)
 {
     const struct gdw1376_frame *f = r->req;
@@ -724,13 +776,7 @@ static void on_param_set(struct reply *r)
     }
     int denied = 0;
     for (int i = 0; i < n; i++) {
-        int rc = ps[i].fn == 10 && ps[i].pn == 0 ? 0 : MH_ENOTSUP;
-        for (size_t k = 0; rc == 0 && k < ps[i].u.meters.n; k++) {
-            struct gdw1376_meter_cfg m;
-            rc = gdw1376_meter_cfg_get(&ps[i], k, &m);
-            if (rc == 0)
-                rc = sim_term_meter_cfg_set(r->s, r->t, &m);
-        }
+        int rc = param_one(r, &ps[i]);
         items[i].err = rc != 0;
         denied += items[i].err;
         gdw1376_da_set(&ps[i].pn, 1, &items[i].da1, &items[i].da2);
@@ -749,6 +795,17 @@ static void on_param_query(struct reply *r)
     for (int i = 0; i < n; i++) {
         uint16_t seqs[QUERY_RECS];
         size_t count = 0;
+        if (q[i].fn >= 65 && q[i].fn <= 68) {
+            static struct gdw1376_param tp; /* the loop thread only */
+            uint8_t unit[8 + 64 * 4 + 16];
+            struct mh_wr tw;
+            mh_wr_init(&tw, unit, sizeof unit);
+            if (task_param(r, q[i].pn, q[i].fn, &tp) == 0 && gdw1376_param_put(&tw, &tp) == 0) {
+                reply_unit(r, unit, mh_wr_len(&tw));
+                answered++;
+            }
+            continue;
+        }
         if (q[i].fn != 10 || q[i].pn != 0 ||
             gdw1376_query_f10_parse(q[i].data, q[i].len, seqs, QUERY_RECS, &count) != 0)
             continue;

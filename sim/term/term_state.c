@@ -29,6 +29,7 @@ struct term_ctl {
     struct sim_term_message messages[SIM_TERM_MESSAGES];
     struct sim_term_meters meters;
     struct sim_term_load_req load;
+    struct sim_term_task tasks[2][SIM_TERM_TASKS];
 };
 
 static struct term_ctl **table;
@@ -102,6 +103,12 @@ struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int 
 {
     struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
     return c ? &c->meters : NULL;
+}
+
+struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint16_t pn, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c && (cls == 1 || cls == 2) && pn >= 1 && pn <= SIM_TERM_TASKS ? &c->tasks[cls - 1][pn - 1] : NULL;
 }
 
 struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create)

@@ -1305,7 +1305,7 @@ static size_t query_f10(struct harness *h, uint8_t pseq, const uint16_t *seq, ui
     return p.u.meters.n;
 }
 
-static void test_1376_meter_table_download(void **state)
+static void test_1376_meter_table_and_report_tasks(void **state)
 {
     (void)state;
     struct harness h;
@@ -1377,6 +1377,45 @@ static void test_1376_meter_table_download(void **state)
     seqs[1] = 20;
     assert_int_equal(query_f10(&h, 7, seqs, 2, recs), 1);
     assert_memory_equal(recs, dl + 27, 27);
+
+    /* Report tasks: F65 task 1 (hourly, pn 1 F129 and F33), F67 task 1 start, F66 task 9 (past what it holds). */
+    static const uint8_t ids[8] = {0x01, 0x01, 0x01, 0x10, 0x01, 0x01, 0x01, 0x04};
+    struct gdw1376_param tp[3];
+    memset(tp, 0, sizeof tp);
+    tp[0].pn = 1;
+    tp[0].fn = 65;
+    tp[0].u.task = (struct gdw1376_report_task){1, 1, {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL | MH_TM_WDAY}, 1, 2, ids};
+    tp[1].pn = 1;
+    tp[1].fn = 67;
+    tp[1].u.byte = 0x55;
+    tp[2] = tp[0];
+    tp[2].pn = 9;
+    tp[2].fn = 66;
+    size_t ends[3];
+    mh_wr_init(&w, units, sizeof units);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(gdw1376_param_put(&w, &tp[k]), 0);
+        ends[k] = mh_wr_len(&w);
+    }
+    n = enc_units(req, sizeof req, GDW1376_AFN_SET, 8, units, mh_wr_len(&w), 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    struct gdw1376_ack ack;
+    assert_int_equal(gdw1376_ack_parse(got, glen, &ack), 0);
+    assert_int_equal(ack.fn, 3);
+    assert_int_equal(ack.n_items, 3);
+    for (size_t k = 0; k < 3; k++) {
+        struct gdw1376_ack_item it;
+        assert_int_equal(gdw1376_ack_item_get(&ack, k, &it), 0);
+        assert_int_equal(it.err, k == 2);
+    }
+    /* AFN0A F65 and F67 of task 1 read back as downloaded, byte for byte; F66 task 1 was never set. */
+    uint8_t q[12] = {0x01, 0x01, 0x01, 0x08, 0x01, 0x01, 0x04, 0x08, 0x01, 0x01, 0x02, 0x08};
+    n = enc_units(req, sizeof req, GDW1376_AFN_QUERY, 9, q, sizeof q, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_QUERY);
+    assert_int_equal(glen, ends[1]);
+    assert_memory_equal(got, units, ends[1]);
     stop(&h);
 }
 
@@ -1522,7 +1561,7 @@ int main(void)
         cmocka_unit_test(test_698_event_report_until_confirmed),
         cmocka_unit_test(test_1376_control_commands_obeyed),
         cmocka_unit_test(test_698_set_action_proxy),
-        cmocka_unit_test(test_1376_meter_table_download),
+        cmocka_unit_test(test_1376_meter_table_and_report_tasks),
         cmocka_unit_test(test_dtu_645_remote_control),
         cmocka_unit_test(test_dtu_645_load_records_follow_up),
     };
