@@ -103,6 +103,18 @@ struct sim_term_task {
 /* Task pn (1..SIM_TERM_TASKS) of class 1 or 2 in t's state; create: allocate. NULL when none / out of range. */
 struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint16_t pn, int create);
 
+/* ---- 698.45 meter archive (term_archive698.c): object 6000 attribute 2 ---- */
+
+struct sim_term_blob {
+    uint8_t *p; /* owned by the terminal's state; NULL: never set */
+    size_t len;
+};
+struct sim_term_blob *sim_term_archive_state(const struct sim_terminal *t, int create);
+/* The archive's Data (array of configuration units) into w: as set, else the scenario's meters. */
+void sim_term_698_archive_get(const struct scenario *s, const struct sim_terminal *t, struct mh_wr *w);
+/* Replace the archive with the encoded Data [data, data + len): 0 or a DAR (7 not a table, 3 no memory). */
+uint8_t sim_term_698_archive_set(const struct sim_terminal *t, const uint8_t *data, size_t len);
+
 /* ---- meter configuration table (term_meters.c): 1376.1 AFN04 F10 ---- */
 
 struct sim_term_meter_rec {

@@ -127,6 +127,10 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
         put_datetime_s(w, &tm);
         return 0;
     }
+    if (oad == 0x60000200u) {
+        sim_term_698_archive_get(s, t, w);
+        return 0;
+    }
     if (oad == 0x40010200u) {
         uint8_t a[6], be[6];
         sim_term_addr_wire(idx == t->first_meter || t->meter_count == 0 ? t->address : s->meters[idx].address, a);
@@ -429,6 +433,8 @@ static uint8_t set_one(struct req698 *q, const struct dlt698_oad_data *od)
             return DAR_TYPE;
         return sim_term_clock_set(q->s, q->t, q->now, set) == 0 ? 0 : DAR_DENIED;
     }
+    if (od->oad == 0x60000200u)
+        return sim_term_698_archive_set(q->t, od->data.p, od->data.len);
     return obj_of(od->oad) || od->oad == 0x40010200u ? DAR_DENIED : DAR_UNDEFINED; /* measurements are read-only */
 }
 

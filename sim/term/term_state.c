@@ -30,6 +30,7 @@ struct term_ctl {
     struct sim_term_meters meters;
     struct sim_term_load_req load;
     struct sim_term_task tasks[2][SIM_TERM_TASKS];
+    struct sim_term_blob archive;
 };
 
 static struct term_ctl **table;
@@ -50,6 +51,7 @@ void sim_term_state_close(void)
     for (size_t i = 0; i < table_len; i++)
         if (table[i]) {
             free(table[i]->meters.recs);
+            free(table[i]->archive.p);
             free(table[i]);
         }
     free(table);
@@ -109,6 +111,12 @@ struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint1
 {
     struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
     return c && (cls == 1 || cls == 2) && pn >= 1 && pn <= SIM_TERM_TASKS ? &c->tasks[cls - 1][pn - 1] : NULL;
+}
+
+struct sim_term_blob *sim_term_archive_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->archive : NULL;
 }
 
 struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create)

@@ -1141,6 +1141,24 @@ static void d698_call(struct harness *h, const struct sim_terminal *t, struct mh
     assert_int_equal(dlt698_apdu_decode(reply, an, a), 0);
 }
 
+/* GET-Request Normal of oad: the A-ResultNormal of the reply (views into reply). */
+static void d698_get_one(struct harness *h, const struct sim_terminal *t, uint8_t piid, uint32_t oad, uint8_t *reply,
+                         size_t cap, struct dlt698_result_normal *out)
+{
+    uint8_t buf[64];
+    struct mh_wr w;
+    struct dlt698_apdu a;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(dlt698_enc_get_normal(&w, piid, oad, NULL), 0);
+    d698_call(h, t, &w, reply, cap, &a);
+    assert_int_equal(a.tag, DLT698_GET_RESPONSE);
+    dlt698_items_begin(&a.items, &it);
+    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    *out = item.rn;
+}
+
 /* DARs of a SET or ACTION response, in order. */
 static void check_dars(const struct dlt698_apdu *a, const uint8_t *want, size_t n)
 {
@@ -1165,6 +1183,9 @@ static void test_698_set_action_proxy(void **state)
     uint8_t buf[1024], reply[4096], data[256];
     struct mh_wr w, dw;
     struct dlt698_apdu a;
+    struct dlt698_result_normal got;
+    struct dlt698_iter it;
+    union dlt698_item item;
     /* SET 4000 clock to 10:30:00, then GET reads it back. */
     struct mh_tm set = {2026, 11, 20, 10, 30, 0, 0, 0, MH_TM_FULL};
     mh_wr_init(&dw, data, sizeof data);
@@ -1175,16 +1196,10 @@ static void test_698_set_action_proxy(void **state)
     d698_call(&h, t, &w, reply, sizeof reply, &a);
     assert_int_equal(a.tag, DLT698_SET_RESPONSE);
     check_dars(&a, (const uint8_t[]){0, 3}, 2); /* the register is read-only */
-    mh_wr_init(&w, buf, sizeof buf);
-    dlt698_enc_get_normal(&w, 2, 0x40000200u, NULL);
-    d698_call(&h, t, &w, reply, sizeof reply, &a);
-    struct dlt698_iter it;
-    union dlt698_item item;
-    dlt698_items_begin(&a.items, &it);
-    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    d698_get_one(&h, t, 2, 0x40000200u, reply, sizeof reply, &got);
     struct dlt698_node nodes[4];
     struct mh_rd r;
-    mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
+    mh_rd_init(&r, got.data.p, got.data.len);
     assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
     assert_int_equal(nodes[0].v.time.hour, 10);
     assert_int_equal(nodes[0].v.time.min, 30);
@@ -1213,12 +1228,8 @@ static void test_698_set_action_proxy(void **state)
     dlt698_enc_action_list(&w, 4, acts, 2, NULL);
     d698_call(&h, t, &w, reply, sizeof reply, &a);
     check_dars(&a, (const uint8_t[]){0, 0}, 2);
-    mh_wr_init(&w, buf, sizeof buf);
-    dlt698_enc_get_normal(&w, 5, 0x20040201u, NULL);
-    d698_call(&h, t, &w, reply, sizeof reply, &a);
-    dlt698_items_begin(&a.items, &it);
-    assert_int_equal(dlt698_items_next(&it, &item), 1);
-    mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
+    d698_get_one(&h, t, 5, 0x20040201u, reply, sizeof reply, &got);
+    mh_rd_init(&r, got.data.p, got.data.len);
     assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
     assert_int_equal(nodes[0].type, DLT698_DOUBLE_LONG);
     assert_int_equal(nodes[0].v.i, 0);
@@ -1244,6 +1255,44 @@ static void test_698_set_action_proxy(void **state)
     dlt698_enc_action_normal(&w, 7, &acts[0], NULL);
     d698_call(&h, t, &w, reply, sizeof reply, &a);
     check_dars(&a, (const uint8_t[]){6}, 1);
+
+    /* The meter archive 6000: the scenario's meter until set; a set table reads back byte for byte. */
+    d698_get_one(&h, t, 10, 0x60000200u, reply, sizeof reply, &got);
+    {
+        static struct dlt698_node an[64];
+        uint8_t maddr0[6];
+        sim_term_addr_wire(m->address, maddr0);
+        mh_rd_init(&r, got.data.p, got.data.len);
+        assert_true(dlt698_data_decode(&r, an, 64) > 4);
+        assert_int_equal(an[0].type, DLT698_ARRAY);
+        assert_int_equal(an[0].count, 1);
+        assert_int_equal(an[2].v.u, 1);          /* unit number */
+        assert_int_equal(an[4].type, DLT698_TSA); /* basic information: address first */
+        assert_int_equal(an[4].count, 7);
+        assert_memory_equal(an[4].bytes + 1, maddr0, 6);
+    }
+    uint8_t table[128];
+    mh_wr_init(&dw, table, sizeof table);
+    dlt698_put_array(&dw, 2);
+    for (int k = 0; k < 2; k++) {
+        uint8_t ta[6] = {(uint8_t)(0x11 * (k + 1)), 0x22, 0x33, 0x44, 0x55, 0x66};
+        dlt698_put_struct(&dw, 2);
+        dlt698_put_u16(&dw, (uint16_t)(k + 7));
+        dlt698_put_struct(&dw, 3);
+        dlt698_put_tsa(&dw, ta, 6);
+        dlt698_put_enum(&dw, 3);
+        dlt698_put_enum(&dw, 2);
+    }
+    struct dlt698_oad_data arch[2] = {{0x60000200u, {table, mh_wr_len(&dw)}}, {0x60000200u, {data, 3}}};
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_u16(&dw, 5); /* not a table */
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_set_list(&w, 11, arch, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0, 7}, 2);
+    d698_get_one(&h, t, 12, 0x60000200u, reply, sizeof reply, &got);
+    assert_int_equal(got.data.len, arch[0].data.len);
+    assert_memory_equal(got.data.p, table, arch[0].data.len);
 
     /* PROXY TransCommand: a DL/T 645 read of the meter's last daily freeze, answered as truth has it. */
     truth_of(&h, 19);
