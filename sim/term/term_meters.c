@@ -92,6 +92,12 @@ int sim_term_meter_cfg_set(const struct scenario *s, const struct sim_terminal *
     for (size_t j = 0; j < tb->n; j++)
         if (j != i && tb->recs[j].pn == m->pn)
             return MH_EEXIST; /* one record per measuring point */
+    uint8_t raw[27];
+    struct mh_wr w;
+    mh_wr_init(&w, raw, sizeof raw);
+    int rc = gdw1376_meter_cfg_put(&w, m);
+    if (rc != 0)
+        return rc; /* nothing changes for a record the standard does not allow */
     if (i == tb->n) {
         if (tb->n == tb->cap) {
             size_t cap = tb->cap * 2;
@@ -103,14 +109,7 @@ int sim_term_meter_cfg_set(const struct scenario *s, const struct sim_terminal *
         }
         tb->n++;
     }
-    struct mh_wr w;
-    mh_wr_init(&w, tb->recs[i].raw, sizeof tb->recs[i].raw);
-    int rc = gdw1376_meter_cfg_put(&w, m);
-    if (rc != 0) {
-        if (i == tb->n - 1 && tb->recs[i].seq != m->seq)
-            tb->n--;
-        return rc;
-    }
+    memcpy(tb->recs[i].raw, raw, sizeof raw);
     tb->recs[i].seq = m->seq;
     tb->recs[i].pn = m->pn;
     tb->recs[i].meter = (int32_t)wired(s, t, m->addr);
