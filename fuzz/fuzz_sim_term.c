@@ -45,7 +45,8 @@ static struct scenario *field(void)
             "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":9,\"region\":\"0171\"},"
             "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":1,\"region\":\"0172\"},"
             "{\"kind\":\"concentrator\",\"protocol\":\"dlt698\",\"count\":1,\"meters_each\":4},"
-            "{\"kind\":\"dtu\",\"count\":1}],"
+            "{\"kind\":\"dtu\",\"count\":1},"
+            "{\"kind\":\"special_transformer\",\"protocol\":\"dlt698\",\"count\":1}],"
             "\"anomalies\":[{\"type\":\"cover_open\",\"count\":2,\"start\":\"2026-11-05T14:30\"}]}";
         if (scenario_parse(json, &s, err, sizeof err) != 0 || sim_term_state_open(s) != 0)
             abort();

@@ -19,6 +19,7 @@
 
 #include "meterhub/base/wr.h"
 #include "meterhub/proto/dlt645.h"
+#include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/value.h"
 #include "scenario.h"
 #include "sim_net.h"
@@ -43,9 +44,100 @@ int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, i
 /* Clock set at true time now to the terminal's local time `set` (epoch seconds of that local time as UTC). */
 int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t set_local);
 
-/* Trip (1) or close (0) the terminal's load at now. MH_ENOSPC when the trip windows are used up. */
+/* Trip (1) or close (0) the terminal's load at now. MH_ENOSPC when the trip windows are used up, MH_EBUSY for
+ * a trip while the terminal is protected (SIM_SW_PROTECT). */
 int sim_term_control(const struct sim_terminal *t, int trip, int64_t now);
 int sim_term_tripped(const struct sim_terminal *t, int64_t now);
+
+/*
+ * Switches a master turns on and off (1376.1 AFN05, 698.45 ACTION on 8001 /
+ * 8002 / 8103..8108), kept per terminal as a mask: bit 0 for the terminal
+ * itself (protect, urge fee), bit g-1 for total-add group g (1..8) of a
+ * power or energy control.
+ */
+enum sim_term_switch {
+    SIM_SW_PROTECT,     /* protect (AFN05 F25 / F33, 8001): remote trips are refused while on */
+    SIM_SW_URGE_FEE,    /* urge-fee alarm (F26 / F34, 8002) */
+    SIM_SW_PERIOD_CTRL, /* time-period power control (F9 / F17) */
+    SIM_SW_REST_CTRL,   /* rest-day power control (F10 / F18) */
+    SIM_SW_STOP_CTRL,   /* business-stop power control (F11 / F19) */
+    SIM_SW_DOWN_CTRL,   /* current-power floating-down control (F12 / F20) */
+    SIM_SW_MONTH_CTRL,  /* monthly energy control (F15 / F23) */
+    SIM_SW_BUY_CTRL,    /* purchased energy control (F16 / F24) */
+    SIM_SW_COUNT
+};
+/* Set (on) or clear bits `mask` of switch sw; MH_ENOMEM. */
+int sim_term_switch_set(const struct sim_terminal *t, unsigned sw, uint8_t mask, int on);
+/* The switch's mask (0 when never set). */
+uint8_t sim_term_switch(const struct sim_terminal *t, unsigned sw);
+
+/*
+ * Text messages the master sent (1376.1 AFN05 F32, 698.45 8002 urge-fee
+ * text), the last SIM_TERM_MESSAGES kept, newest first (k = 0).
+ */
+#define SIM_TERM_MESSAGES 4
+#define SIM_TERM_MESSAGE_MAX 200 /* bytes of GB2312 text (F32: at most 200) */
+struct sim_term_message {
+    uint8_t kind;   /* 0 normal, 1 important */
+    uint8_t number; /* 0..15 */
+    uint8_t len;
+    uint8_t text[SIM_TERM_MESSAGE_MAX];
+    int64_t at;     /* true time it arrived */
+};
+/* Keep a message (text truncated to SIM_TERM_MESSAGE_MAX); MH_ENOMEM. */
+int sim_term_message_add(const struct sim_terminal *t, uint8_t kind, uint8_t number, const uint8_t *text, size_t len,
+                         int64_t at);
+/* Messages received in all; message k (0 newest) into out: 0, or MH_ENOENT. */
+size_t sim_term_messages(const struct sim_terminal *t);
+int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_message *out);
+
+/* 1376.1 report tasks (AFN04 F65 class 1, F66 class 2; F67 / F68 start 55 / stop AA), numbers 1..SIM_TERM_TASKS. */
+#define SIM_TERM_TASKS 8
+struct sim_term_task {
+    uint8_t set;     /* F65 / F66 downloaded */
+    uint8_t control; /* F67 / F68 byte as downloaded (55 start, AA stop); 0 never */
+    uint8_t unit, period, ratio, n_ids;
+    struct mh_tm base;
+    uint8_t ids[64 * 4]; /* DA DT of each item */
+};
+/* Task pn (1..SIM_TERM_TASKS) of class 1 or 2 in t's state; create: allocate. NULL when none / out of range. */
+struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint16_t pn, int create);
+
+/* ---- 698.45 meter archive (term_archive698.c): object 6000 attribute 2 ---- */
+
+struct sim_term_blob {
+    uint8_t *p; /* owned by the terminal's state; NULL: never set */
+    size_t len;
+};
+struct sim_term_blob *sim_term_archive_state(const struct sim_terminal *t, int create);
+/* The archive's Data (array of configuration units) into w: as set, else the scenario's meters. */
+void sim_term_698_archive_get(const struct scenario *s, const struct sim_terminal *t, struct mh_wr *w);
+/* Replace the archive with the encoded Data [data, data + len): 0 or a DAR (7 not a table, 3 no memory). */
+uint8_t sim_term_698_archive_set(const struct sim_terminal *t, const uint8_t *data, size_t len);
+
+/* ---- meter configuration table (term_meters.c): 1376.1 AFN04 F10 ---- */
+
+struct sim_term_meter_rec {
+    uint16_t seq, pn;
+    int32_t meter;   /* scenario meter wired at the record's address, -1 none */
+    uint8_t raw[27]; /* the record as downloaded (AFN0A F10 read-back) */
+};
+struct sim_term_meters {
+    uint8_t loaded; /* 0: the scenario's meters, as they are */
+    size_t n, cap;
+    struct sim_term_meter_rec *recs; /* owned by the terminal's state */
+};
+/* The table in t's control state (term_state.c); create: allocate the state. NULL when none. */
+struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int create);
+
+/* Apply one downloaded record (pn 0 deletes record seq). MH_EEXIST for a pn another record has. */
+int sim_term_meter_cfg_set(const struct scenario *s, const struct sim_terminal *t, const struct gdw1376_meter_cfg *m);
+/* The scenario meter the terminal reads as measuring point pn; -1 when none (not configured, not wired). */
+long sim_term_meter_of_pn(const struct scenario *s, const struct sim_terminal *t, uint16_t pn);
+/* The configured measuring points: their count; out[0..max) receives them in record order. */
+size_t sim_term_pns(const struct scenario *s, const struct sim_terminal *t, uint16_t *out, size_t max);
+/* Record seq as stored (27 bytes); MH_ENOENT when there is none. */
+int sim_term_meter_cfg_raw(const struct scenario *s, const struct sim_terminal *t, uint16_t seq, uint8_t out[27]);
 
 /*
  * Registers of scenario meter idx (behind terminal t) at true time when, as
@@ -112,6 +204,27 @@ int sim_term_local_epoch(const struct scenario *s, const struct mh_tm *tm, int64
  */
 int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
                         const uint8_t *frame, size_t len, struct mh_wr *w);
+
+/* The load-record request a meter keeps for its follow-up frames (term_load645.c). */
+struct sim_term_load_req {
+    uint32_t di;
+    uint8_t n;     /* records asked */
+    int64_t start; /* first record (true time) */
+    int32_t meter;
+    uint8_t valid;
+};
+/* The request in t's control state; create: allocate the state. NULL when none. */
+struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create);
+
+/*
+ * Load records (0x11 0600xxxx..0604xxxx, args = N + start mm hh DD MM YY;
+ * seq 0) or their follow-up frame seq >= 1 (0x12): frame seq's records
+ * into data (byte count); *more says whether another frame follows.
+ * MH_EUNKNOWN when there is nothing to answer.
+ */
+int sim_term_645_load(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
+                      uint32_t di, const uint8_t *args, size_t n_args, int seq, uint8_t *data, size_t cap,
+                      int *more);
 
 /* The scenario meter whose 645 address is in the frame among terminal t's meters; -1 when none. */
 long sim_term_meter_by_addr(const struct scenario *s, const struct sim_terminal *t, const uint8_t addr[6]);

@@ -17,8 +17,13 @@
 
 #define DAY_S 86400
 
-/* ERR byte of an abnormal read reply (DL/T 645-2007 7.1.2): bit 1 no requested data. */
+/* ERR byte of an abnormal reply (DL/T 645-2007 7.1.2): bit 0 other, bit 1 no requested data, bit 2 password. */
+#define ERR_OTHER 0x01
 #define ERR_NO_DATA 0x02
+#define ERR_PASSWORD 0x04
+
+/* The meter's control password (PA 02 or 04, P0..P2 BCD, as commissioned in the field when not ESAM-protected). */
+#define RC_PASSWORD 0x000000u
 
 void sim_term_addr_wire(uint64_t address, uint8_t out[6])
 {
@@ -199,6 +204,46 @@ static int read_data(const struct scenario *s, const struct sim_terminal *t, siz
     return MH_EUNKNOWN;
 }
 
+/*
+ * Remote control (0x1C, 2007 7.10): PA P0..P2 C0..C3 N1 N2 and the
+ * command's validity (YYMMDDhhmmss). The password must be the meter's
+ * (level 02 or 04) and the validity not past at the meter's clock. Trip
+ * (1A) and close (1B allowed, 1C direct) cut and restore the load from now
+ * on; keep-power (3A / 3B) protects against trips; alarm (2A / 2B) is the
+ * urge-fee alarm. The load relay is the terminal's state, so a command is
+ * obeyed only where the terminal is in front of one meter (a DTU, a
+ * special-transformer terminal). 0 done, else the ERR byte.
+ */
+static uint8_t remote_control(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
+                              const uint8_t *d, size_t len)
+{
+    if (len != 16)
+        return ERR_OTHER;
+    uint32_t pw = (uint32_t)d[1] | (uint32_t)d[2] << 8 | (uint32_t)d[3] << 16;
+    if ((d[0] != 0x02 && d[0] != 0x04) || pw != RC_PASSWORD)
+        return ERR_PASSWORD;
+    struct dlt645_value until;
+    int64_t valid, clock;
+    if (dlt645_value_decode(DLT645_FMT_YYMMDDHHMMSS, 0, d + 10, 6, &until) != 0 || until.kind != DLT645_V_TIME ||
+        sim_term_local_epoch(s, &until.time, &valid) != 0)
+        return ERR_OTHER;
+    clock = sim_meter_clock(&s->meters[idx].model, now);
+    if (valid < clock || t->meter_count != 1)
+        return ERR_OTHER; /* expired, or a relay this simulation does not keep per meter */
+    int rc;
+    switch (d[8]) {
+    case DLT645_RC_TRIP: rc = sim_term_control(t, 1, now); break;
+    case DLT645_RC_CLOSE_ALLOWED:
+    case DLT645_RC_CLOSE_DIRECT: rc = sim_term_control(t, 0, now); break;
+    case DLT645_RC_KEEP_POWER:
+    case DLT645_RC_KEEP_POWER_RELEASE: rc = sim_term_switch_set(t, SIM_SW_PROTECT, 1, d[8] == DLT645_RC_KEEP_POWER); break;
+    case DLT645_RC_ALARM:
+    case DLT645_RC_ALARM_RELEASE: rc = sim_term_switch_set(t, SIM_SW_URGE_FEE, 1, d[8] == DLT645_RC_ALARM); break;
+    default: return ERR_OTHER;
+    }
+    return rc == 0 ? 0 : ERR_OTHER;
+}
+
 int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
                         const uint8_t *frame, size_t len, struct mh_wr *w)
 {
@@ -217,12 +262,28 @@ int sim_term_645_answer(const struct scenario *s, const struct sim_terminal *t, 
     if (memcmp(f.addr, addr, 6) != 0)
         return 0;
     dlt645_data_plain(&f, plain);
-    if (func != DLT645_READ)
-        return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
-    if (f.len < 4)
+    if (func == DLT645_REMOTE_CONTROL) {
+        uint8_t err = remote_control(s, t, idx, now, plain, f.len);
+        return (err ? dlt645_enc_error(w, addr, func, err) : dlt645_enc_ack(w, addr, func, NULL, 0)) == 0 ? 1
+                                                                                                     : MH_ENOSPC;
+    }
+    if ((func != DLT645_READ && func != DLT645_READ_FOLLOW) || f.len < 4 ||
+        (func == DLT645_READ_FOLLOW && f.len != 5))
         return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
     uint32_t di = (uint32_t)plain[0] | (uint32_t)plain[1] << 8 | (uint32_t)plain[2] << 16 | (uint32_t)plain[3] << 24;
     uint8_t data[200];
+    if (di >> 24 == 0x06 || func == DLT645_READ_FOLLOW) {
+        /* Load records, and the follow-up frames of a long reply (2007 7.2, 7.3). */
+        int more = 0, seq = func == DLT645_READ_FOLLOW ? plain[4] : 0;
+        int n = seq == 0 && func == DLT645_READ_FOLLOW
+                    ? MH_EUNKNOWN
+                    : sim_term_645_load(s, t, idx, now, di, plain + 4, f.len - 4u, seq, data, sizeof data - 5, &more);
+        if (n < 0)
+            return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;
+        return dlt645_enc_read_response(w, addr, DLT645_2007, di, data, (size_t)n, more, seq ? seq : -1) == 0
+                   ? 1
+                   : MH_ENOSPC;
+    }
     int n = read_data(s, t, idx, now, di, data, sizeof data - 4);
     if (n < 0)
         return dlt645_enc_error(w, addr, func, ERR_NO_DATA) == 0 ? 1 : MH_ENOSPC;

@@ -12,15 +12,23 @@
  * Values are the model's through the scenario functions ground truth uses;
  * daily freezes are taken at 00:00 and kept for SIM_645_DAILY_FREEZES days.
  *
- * NEEDSWORK: move into the codec: the LINK-Request, GET-Response and typed
- * data encoders below (the codec has only GET-Request and LINK-Response
- * builders today), and the GET-Record request reader.
+ * Control (clause 8 SET / ACTION, objects of appendix: 4000, 8000..8002): a
+ * clock set removes the drift; a special-transformer terminal trips and
+ * closes its load (8000 methods 129 / 130), keeps protect (8001) and the
+ * urge-fee alarm with its text (8002). PROXY reaches the meters behind the
+ * terminal: GetList by their TSA, TransCommand with a DL/T 645 frame.
+ *
+ * Every APDU is decoded with dlt698_apdu_decode and built with the codec's
+ * encoders (dlt698_apdu.h, dlt698_data.h): the simulator speaks through the
+ * code the master decodes with.
  */
 #include <string.h>
 
 #include "meterhub/base/err.h"
 #include "meterhub/base/rd.h"
 #include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/dlt698_data.h"
 #include "term.h"
 
 #define APDU_MAX 2048u
@@ -29,46 +37,24 @@
 #define DAR_UNDEFINED 6 /* object does not exist */
 #define DAR_NO_BLOCK 9  /* data block unavailable */
 
-/* ---- typed data (A-XDR, big-endian) ---- NEEDSWORK: move into the codec */
+#define DAR_DENIED 3     /* refused (no relays, protected) */
+#define DAR_TYPE 7       /* type does not match */
+#define LIST_MAX 32      /* results in one list reply */
 
 static void put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
 {
-    mh_wr_u8(w, DLT698_DATETIME_S);
-    mh_wr_u16be(w, t->year);
-    mh_wr_u8(w, t->mon);
-    mh_wr_u8(w, t->day);
-    mh_wr_u8(w, t->hour);
-    mh_wr_u8(w, t->min);
-    mh_wr_u8(w, t->sec);
-}
-
-static void put_datetime(struct mh_wr *w, const struct mh_tm *t)
-{
-    mh_wr_u16be(w, t->year);
-    mh_wr_u8(w, t->mon);
-    mh_wr_u8(w, t->day);
-    mh_wr_u8(w, t->wday == 7 ? 0 : t->wday);
-    mh_wr_u8(w, t->hour);
-    mh_wr_u8(w, t->min);
-    mh_wr_u8(w, t->sec);
-    mh_wr_u16be(w, 0);
+    dlt698_put_time(w, DLT698_DATETIME_S, t);
 }
 
 /* One element of a value kind: how the model's number goes on the wire. */
 static void put_scalar(struct mh_wr *w, uint8_t type, int64_t v)
 {
-    mh_wr_u8(w, type);
     switch (type) {
-    case DLT698_LONG_U:
-    case DLT698_LONG:
-        mh_wr_u16be(w, (uint16_t)v);
-        break;
-    case DLT698_LONG64_U:
-        mh_wr_u64be(w, (uint64_t)v);
-        break;
-    default: /* double-long (-unsigned) */
-        mh_wr_u32be(w, (uint32_t)v);
-        break;
+    case DLT698_LONG_U: dlt698_put_u16(w, (uint16_t)v); break;
+    case DLT698_LONG: dlt698_put_i16(w, (int16_t)v); break;
+    case DLT698_LONG64_U: dlt698_put_u64(w, (uint64_t)v); break;
+    case DLT698_DOUBLE_LONG: dlt698_put_i32(w, (int32_t)v); break;
+    default: dlt698_put_u32(w, (uint32_t)v); break;
     }
 }
 
@@ -130,8 +116,8 @@ static void obj_values(const struct scenario *s, const struct sim_terminal *t, s
     }
 }
 
-/* Data of an OAD into w; a DAR (> 0) when the terminal has no such object. */
-static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t when,
+/* Data of an OAD of meter idx (behind t) into w; a DAR (> 0) when there is no such object. */
+static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, int64_t when,
                         uint32_t oad, struct mh_wr *w)
 {
     unsigned element = oad & 0xFF;
@@ -141,87 +127,95 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
         put_datetime_s(w, &tm);
         return 0;
     }
+    if (oad == 0x60000200u) {
+        sim_term_698_archive_get(s, t, w);
+        return 0;
+    }
     if (oad == 0x40010200u) {
         uint8_t a[6], be[6];
-        sim_term_addr_wire(t->address, a);
+        sim_term_addr_wire(idx == t->first_meter || t->meter_count == 0 ? t->address : s->meters[idx].address, a);
         for (int i = 0; i < 6; i++)
             be[i] = a[5 - i]; /* octet-string, most significant first */
-        mh_wr_u8(w, DLT698_OCTETS);
-        mh_wr_u8(w, 6);
-        mh_wr_bytes(w, be, 6);
+        dlt698_put_octets(w, be, 6);
         return 0;
     }
     const struct obj *o = obj_of(oad);
     if (!o || t->meter_count == 0 || element > o->n)
         return DAR_UNDEFINED;
     int64_t v[5] = {0};
-    obj_values(s, t, t->first_meter, when, o, v);
+    obj_values(s, t, idx, when, o, v);
     if (o->n == 1 || element) {
         put_scalar(w, o->type, v[element ? element - 1 : 0]);
         return 0;
     }
-    mh_wr_u8(w, DLT698_ARRAY);
-    mh_wr_u8(w, o->n);
+    dlt698_put_array(w, o->n);
     for (unsigned i = 0; i < o->n; i++)
         put_scalar(w, o->type, v[i]);
     return 0;
 }
 
-/* A-ResultNormal: OAD + Get-Result CHOICE {0 DAR, 1 Data}. */
-static void put_result(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint32_t oad,
-                       struct mh_wr *w)
+/* A-ResultNormal of oad for meter idx: its Data written to w and viewed by res, or its DAR. */
+static void result_of(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, uint32_t oad,
+                      struct mh_wr *w, struct dlt698_result_normal *res)
 {
-    mh_wr_u32be(w, oad);
     size_t mark = mh_wr_len(w);
-    mh_wr_u8(w, 1);
-    int dar = put_oad_data(s, t, now, now, oad, w);
-    if (dar > 0 && mh_wr_err(w) == 0) {
-        w->off = mark; /* rewind: the answer is a DAR */
-        mh_wr_u8(w, 0);
-        mh_wr_u8(w, (uint8_t)dar);
+    res->oad = oad;
+    res->dar = 0;
+    res->data.p = NULL;
+    res->data.len = 0;
+    int dar = put_oad_data(s, t, idx, now, now, oad, w);
+    if (dar > 0 || mh_wr_err(w) != 0) {
+        w->off = mark; /* the answer is a DAR */
+        res->dar = dar > 0 ? (uint8_t)dar : DAR_NO_BLOCK;
+        return;
     }
+    res->data.p = w->p + mark;
+    res->data.len = mh_wr_len(w) - mark;
 }
 
 /* ---- GET-Record on the daily freeze ---- */
 
-/* date_time_s Data at r into epoch seconds (local time); MH_EPROTO when it is not one. */
-static int read_datetime_s(const struct scenario *s, struct mh_rd *r, int64_t *out)
+/* Child k (0-based) of the node at nodes[at]: its index. */
+static size_t child(const struct dlt698_node *nodes, size_t at, unsigned k)
 {
-    if (mh_rd_u8(r) != DLT698_DATETIME_S)
-        return MH_EPROTO;
-    struct mh_tm tm = {0};
-    tm.year = mh_rd_u16be(r);
-    tm.mon = mh_rd_u8(r);
-    tm.day = mh_rd_u8(r);
-    tm.hour = mh_rd_u8(r);
-    tm.min = mh_rd_u8(r);
-    tm.sec = mh_rd_u8(r);
-    if (mh_rd_err(r))
-        return mh_rd_err(r);
-    return sim_term_local_epoch(s, &tm, out);
+    size_t j = at + 1;
+    while (k--)
+        j = nodes[j].next;
+    return j;
 }
 
-/* Freezes (00:00 of each day) selected by the RSD at r: [first, last] as epoch seconds, step a day. */
-static int select_freezes(const struct scenario *s, int64_t now, struct mh_rd *r, int64_t *first, int64_t *last)
+static int node_epoch(const struct scenario *s, const struct dlt698_node *n, int64_t *out)
 {
+    if (n->type != DLT698_DATETIME_S)
+        return MH_EPROTO;
+    return sim_term_local_epoch(s, &n->v.time, out);
+}
+
+/* Freezes (00:00 of each day) selected by an RSD: [first, last] as epoch seconds, step a day. */
+static int select_freezes(const struct scenario *s, int64_t now, const struct dlt698_bytes *rsd, int64_t *first,
+                          int64_t *last)
+{
+    struct dlt698_node nodes[16];
+    struct mh_rd r;
+    mh_rd_init(&r, rsd->p, rsd->len);
+    if (dlt698_value_decode(&r, DLT698_RSD, nodes, 16) < 0)
+        return MH_EPROTO;
     int64_t today = scenario_day_start(s, scenario_local_day(s, now));
     int64_t oldest = today - (int64_t)(SIM_645_DAILY_FREEZES - 1) * 86400;
     if (oldest < s->start)
         oldest = s->start;
-    uint8_t sel = mh_rd_u8(r);
+    uint8_t sel = nodes[0].choice;
     if (sel == 9) { /* last n-th record */
-        unsigned n = mh_rd_u8(r);
+        uint64_t n = nodes[1].v.u;
         *first = *last = today - (int64_t)(n ? n - 1 : 0) * 86400;
-    } else if (sel == 1 || sel == 2) {
-        if (mh_rd_u32be(r) != OAD_FREEZE_TIME)
-            return MH_EPROTO;
-        int64_t a, b = 0;
-        if (read_datetime_s(s, r, &a) != 0)
+    } else if (sel == 1 || sel == 2) { /* freeze time equal to / in [start, end) */
+        int64_t a, b;
+        if (nodes[child(nodes, 0, 0)].v.u != OAD_FREEZE_TIME || node_epoch(s, &nodes[child(nodes, 0, 1)], &a) != 0)
             return MH_EPROTO;
         if (sel == 2) {
-            if (read_datetime_s(s, r, &b) != 0 || dlt698_data_skip(r) != 0) /* interval: every freeze */
+            if (node_epoch(s, &nodes[child(nodes, 0, 2)], &b) != 0)
                 return MH_EPROTO;
-            b -= 1; /* [start, end) */
+            b -= 1; /* the interval is every freeze */
         } else {
             b = a;
         }
@@ -235,54 +229,73 @@ static int select_freezes(const struct scenario *s, int64_t now, struct mh_rd *r
         *first = oldest;
     if (*last > today)
         *last = today;
-    return mh_rd_err(r);
+    return 0;
 }
 
-static void on_get_record(const struct scenario *s, const struct sim_terminal *t, int64_t now, struct mh_rd *r,
-                          struct mh_wr *w)
+/* The columns an RCSD asks (CSD choice 0 = OAD); none = every column the freeze keeps. */
+static int record_columns(const struct dlt698_bytes *rcsd, uint32_t cols[8], unsigned *n)
 {
-    uint32_t oad = mh_rd_u32be(r);
-    int64_t first = 0, last = -1;
-    int rc = select_freezes(s, now, r, &first, &last);
-    /* RCSD: the columns asked (CSD choice 0 = OAD); none = every column the freeze keeps. */
-    uint32_t cols[8];
-    unsigned ncols = mh_rd_u8(r);
-    for (unsigned k = 0; k < ncols && rc == 0; k++) {
-        if (k >= 8 || mh_rd_u8(r) != 0)
-            rc = MH_EPROTO;
-        else
-            cols[k] = mh_rd_u32be(r);
+    struct dlt698_node nodes[32];
+    struct mh_rd r;
+    mh_rd_init(&r, rcsd->p, rcsd->len);
+    if (dlt698_value_decode(&r, DLT698_RCSD, nodes, 32) < 0 || nodes[0].count > 8)
+        return MH_EPROTO;
+    *n = nodes[0].count;
+    for (unsigned k = 0; k < *n; k++) {
+        size_t c = child(nodes, 0, k);
+        if (nodes[c].choice != 0)
+            return MH_EPROTO;
+        cols[k] = (uint32_t)nodes[c + 1].v.u;
     }
-    if (ncols == 0) {
+    if (*n == 0) {
         static const uint32_t all[] = {OAD_FREEZE_TIME, 0x00100200u, 0x00200200u};
         memcpy(cols, all, sizeof all);
-        ncols = 3;
+        *n = 3;
     }
-    mh_wr_u32be(w, oad);
-    mh_wr_u8(w, (uint8_t)ncols);
+    return 0;
+}
+
+/* A-ResultRecord of a GetRecord on 5004; rcsd and rows written to w and viewed by rec. */
+static void record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                      const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
+{
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    int64_t first = 0, last = -1;
+    int rc = record_columns(&q->rcsd, cols, &ncols);
+    if (rc == 0)
+        rc = select_freezes(s, now, &q->rsd, &first, &last);
+    memset(rec, 0, sizeof *rec);
+    rec->oad = q->oad;
+    size_t mark = mh_wr_len(w);
+    mh_wr_u8(w, (uint8_t)ncols); /* RCSD: the columns answered */
     for (unsigned k = 0; k < ncols; k++) {
         mh_wr_u8(w, 0);
         mh_wr_u32be(w, cols[k]);
     }
-    if (rc != 0 || mh_rd_err(r) || oad >> 16 != FREEZE_OI || first > last) {
-        mh_wr_u8(w, 0);
-        mh_wr_u8(w, rc != 0 || oad >> 16 != FREEZE_OI ? DAR_UNDEFINED : DAR_NO_BLOCK);
+    rec->rcsd.p = w->p + mark;
+    rec->rcsd.len = mh_wr_len(w) - mark;
+    rec->columns = ncols;
+    if (rc != 0 || q->oad >> 16 != FREEZE_OI || first > last) {
+        rec->dar = rc != 0 || q->oad >> 16 != FREEZE_OI ? DAR_UNDEFINED : DAR_NO_BLOCK;
         return;
     }
-    mh_wr_u8(w, 1);
-    size_t rows = (size_t)((last - first) / 86400 + 1);
-    dlt698_len_write(w, rows);
-    for (int64_t at = first; at <= last; at += 86400)
+    mark = mh_wr_len(w);
+    for (int64_t at = first; at <= last; at += 86400) {
         for (unsigned k = 0; k < ncols; k++) {
             if (cols[k] == OAD_FREEZE_TIME) {
                 struct mh_tm tm;
                 sim_term_local_tm(s, at, &tm);
                 put_datetime_s(w, &tm);
             } else if (!obj_of(cols[k]) || obj_of(cols[k])->quantity > Q_EXP ||
-                       put_oad_data(s, t, now, at, cols[k], w) != 0) {
-                mh_wr_u8(w, DLT698_NULL); /* a column the freeze does not keep */
+                       put_oad_data(s, t, t->first_meter, now, at, cols[k], w) != 0) {
+                dlt698_put_null(w); /* a column the freeze does not keep */
             }
         }
+        rec->nrows++;
+    }
+    rec->rows.p = w->p + mark;
+    rec->rows.len = mh_wr_len(w) - mark;
 }
 
 /* ---- the behaviour ---- */
@@ -292,7 +305,7 @@ static void server_addr(const struct sim_terminal *t, uint8_t sa[6])
     sim_term_addr_wire(t->address, sa);
 }
 
-/* LINK-Request (C = 81): type 0 login, 1 heartbeat; period; request time. NEEDSWORK: move into the codec. */
+/* LINK-Request (C = 81): type 0 login, 1 heartbeat; heartbeat period; the terminal's clock. */
 static void link_request(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                          unsigned type, struct mh_wr *w)
 {
@@ -301,14 +314,14 @@ static void link_request(const struct scenario *s, const struct sim_terminal *t,
     struct mh_tm tm;
     mh_wr_init(&a, apdu, sizeof apdu);
     sim_term_local_tm(s, sim_term_clock(s, t, now), &tm);
-    mh_wr_u8(&a, 0x01);
-    mh_wr_u8(&a, (uint8_t)(*seq & 0x3F));
-    mh_wr_u8(&a, (uint8_t)type);
-    mh_wr_u16be(&a, (uint16_t)(s->heartbeat_s > 0xFFFF ? 0xFFFF : s->heartbeat_s));
-    put_datetime(&a, &tm);
+    tm.has |= MH_TM_MS;
+    tm.ms = 0;
+    dlt698_enc_link_request(&a, (uint8_t)(*seq & 0x3F), (uint8_t)type,
+                            (uint16_t)(s->heartbeat_s > 0xFFFF ? 0xFFFF : s->heartbeat_s), &tm);
     (*seq)++;
     server_addr(t, sa);
-    dlt698_frame_encode(w, 0x81, 0x05, sa, 0, apdu, mh_wr_len(&a));
+    if (mh_wr_err(&a) == 0)
+        dlt698_frame_encode(w, 0x81, 0x05, sa, 0, apdu, mh_wr_len(&a));
 }
 
 static void d698_login(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
@@ -325,7 +338,6 @@ static void d698_login(const struct scenario *s, const struct sim_terminal *t, u
  * heartbeat until the master answers REPORT-Response with the same PIID: record
  * list, one A-ResultRecord per event with columns 2022 (record number),
  * 201E (start time), 2020 (end time, null while it lasts).
- * NEEDSWORK: move into the codec.
  */
 static void d698_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                         struct mh_wr *w)
@@ -335,36 +347,28 @@ static void d698_report(const struct scenario *s, const struct sim_terminal *t, 
         return;
     size_t count = n - from > EVENTS_PER_REPORT ? EVENTS_PER_REPORT : n - from;
     struct sim_term_event ev[EVENTS_PER_REPORT];
+    struct dlt698_result_record recs[EVENTS_PER_REPORT];
     sim_term_events(s, t, now, from, ev, count);
-    uint8_t apdu[EVENTS_PER_REPORT * 48 + 16], sa[6];
-    struct mh_wr a;
-    mh_wr_init(&a, apdu, sizeof apdu);
+    static const uint8_t rcsd[] = {3, 0, 0x20, 0x22, 0x02, 0x00, 0, 0x20, 0x1E, 0x02, 0x00, 0, 0x20, 0x20, 0x02, 0x00};
+    uint8_t rows[EVENTS_PER_REPORT * 24], apdu[EVENTS_PER_REPORT * 64 + 16], sa[6];
+    struct mh_wr rw, a;
+    mh_wr_init(&rw, rows, sizeof rows);
+    for (size_t k = 0; k < count; k++) {
+        size_t mark = mh_wr_len(&rw);
+        struct mh_tm tm;
+        dlt698_put_u32(&rw, (uint32_t)(from + k + 1));
+        sim_term_local_tm(s, ev[k].at, &tm);
+        put_datetime_s(&rw, &tm);
+        dlt698_put_null(&rw);
+        recs[k] = (struct dlt698_result_record){(uint32_t)sim_term_event_kind(ev[k].anomaly)->oi << 16 | 0x0200u,
+                                                {rcsd, sizeof rcsd}, 3, 0, 1, {rows + mark, mh_wr_len(&rw) - mark}};
+    }
     unsigned piid = *seq & 0x3F;
     (*seq)++;
-    mh_wr_u8(&a, 0x88);
-    mh_wr_u8(&a, 2); /* ReportNotificationRecordList */
-    mh_wr_u8(&a, (uint8_t)piid);
-    dlt698_len_write(&a, count);
-    static const uint32_t cols[] = {0x20220200u, 0x201E0200u, 0x20200200u};
-    for (size_t k = 0; k < count; k++) {
-        mh_wr_u32be(&a, (uint32_t)sim_term_event_kind(ev[k].anomaly)->oi << 16 | 0x0200u);
-        mh_wr_u8(&a, 3);
-        for (size_t c = 0; c < 3; c++) {
-            mh_wr_u8(&a, 0); /* CSD: OAD */
-            mh_wr_u32be(&a, cols[c]);
-        }
-        mh_wr_u8(&a, 1); /* rows */
-        mh_wr_u8(&a, 1);
-        mh_wr_u8(&a, DLT698_DOUBLE_LONG_U);
-        mh_wr_u32be(&a, (uint32_t)(from + k + 1));
-        struct mh_tm tm;
-        sim_term_local_tm(s, ev[k].at, &tm);
-        put_datetime_s(&a, &tm);
-        mh_wr_u8(&a, DLT698_NULL);
-    }
-    mh_wr_u8(&a, 0); /* TimeTag */
+    mh_wr_init(&a, apdu, sizeof apdu);
     server_addr(t, sa);
-    if (mh_wr_err(&a) == 0 && dlt698_frame_encode(w, 0x83, 0x05, sa, 0, apdu, mh_wr_len(&a)) == 0)
+    if (mh_wr_err(&rw) == 0 && dlt698_enc_report_record_list(&a, (uint8_t)piid, recs, count, NULL) == 0 &&
+        dlt698_frame_encode(w, 0x83, 0x05, sa, 0, apdu, mh_wr_len(&a)) == 0)
         sim_term_events_sent(t, piid, from + count);
 }
 
@@ -373,6 +377,196 @@ static void d698_heartbeat(const struct scenario *s, const struct sim_terminal *
 {
     link_request(s, t, seq, now, 1, w);
     d698_report(s, t, seq, now, w);
+}
+
+/* One request's context: what the handlers below need to answer. */
+struct req698 {
+    const struct scenario *s;
+    const struct sim_terminal *t;
+    int64_t now;
+    const struct dlt698_apdu *a;
+    uint8_t piid;              /* PIID-ACD of the reply: no follow-up reports */
+    uint8_t data[APDU_MAX];    /* Data the reply's views point into */
+};
+
+static int on_get(struct req698 *q, struct mh_wr *w)
+{
+    struct mh_wr dw;
+    mh_wr_init(&dw, q->data, sizeof q->data);
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&q->a->items, &it);
+    if (q->a->choice == 3) {
+        struct dlt698_result_record rec;
+        if (dlt698_items_next(&it, &item) != 1)
+            return MH_EPROTO;
+        record_of(q->s, q->t, q->now, &item.gr, &dw, &rec);
+        return mh_wr_err(&dw) ? mh_wr_err(&dw) : dlt698_enc_get_response_record(w, q->piid, &rec, NULL);
+    }
+    if (q->a->choice != 1 && q->a->choice != 2)
+        return MH_ENOTSUP;
+    struct dlt698_result_normal res[LIST_MAX];
+    size_t n = 0;
+    while (n < LIST_MAX && dlt698_items_next(&it, &item) == 1)
+        result_of(q->s, q->t, q->t->first_meter, q->now, item.oad, &dw, &res[n++]);
+    if (n == 0)
+        return MH_EPROTO;
+    return q->a->choice == 1 ? dlt698_enc_get_response_normal(w, q->piid, &res[0], NULL)
+                             : dlt698_enc_get_response_list(w, q->piid, res, n, NULL);
+}
+
+/* SET of one attribute: 4000 clock set (date_time_s, the terminal's local time); DAR. */
+static uint8_t set_one(struct req698 *q, const struct dlt698_oad_data *od)
+{
+    struct dlt698_node nodes[8];
+    struct mh_rd r;
+    mh_rd_init(&r, od->data.p, od->data.len);
+    int n = dlt698_data_decode(&r, nodes, 8);
+    if (od->oad == 0x40000200u) {
+        int64_t set;
+        struct mh_tm tm;
+        if (n < 1 || nodes[0].type != DLT698_DATETIME_S)
+            return DAR_TYPE;
+        tm = nodes[0].v.time;
+        tm.has = MH_TM_FULL;
+        if (mh_tm_to_epoch(&tm, &set) != 0)
+            return DAR_TYPE;
+        return sim_term_clock_set(q->s, q->t, q->now, set) == 0 ? 0 : DAR_DENIED;
+    }
+    if (od->oad == 0x60000200u)
+        return sim_term_698_archive_set(q->t, od->data.p, od->data.len);
+    return obj_of(od->oad) || od->oad == 0x40010200u ? DAR_DENIED : DAR_UNDEFINED; /* measurements are read-only */
+}
+
+/*
+ * ACTION on a control object (OMD = OI, method, 0): 8000 remote control
+ * 129 trip / 130 close, 8001 protect 127 on / 128 off / 129 automatic
+ * release, 8002 urge fee 127 alarm on (its text kept, as a message) / 128
+ * off. Control needs the relays of a special-transformer terminal; DAR.
+ */
+static uint8_t action_one(struct req698 *q, const struct dlt698_oad_data *od)
+{
+    uint16_t oi = (uint16_t)(od->oad >> 16);
+    uint8_t method = (uint8_t)(od->oad >> 8);
+    if (oi < 0x8000 || oi > 0x8002)
+        return DAR_UNDEFINED;
+    if (q->t->kind != SIM_TERM_SPECIAL_TRANSFORMER)
+        return DAR_DENIED;
+    int rc = MH_ENOTSUP;
+    if (oi == 0x8000 && (method == 129 || method == 130))
+        rc = sim_term_control(q->t, method == 129, q->now);
+    else if (oi == 0x8001 && method >= 127 && method <= 129)
+        rc = sim_term_switch_set(q->t, SIM_SW_PROTECT, 1, method == 127);
+    else if (oi == 0x8002 && method == 128)
+        rc = sim_term_switch_set(q->t, SIM_SW_URGE_FEE, 1, 0);
+    else if (oi == 0x8002 && method == 127) {
+        /* structure {time segment octet-string, message visible-string} */
+        struct dlt698_node nodes[8];
+        struct mh_rd r;
+        mh_rd_init(&r, od->data.p, od->data.len);
+        if (dlt698_data_decode(&r, nodes, 8) < 3 || nodes[0].type != DLT698_STRUCT || nodes[0].count != 2)
+            return DAR_TYPE;
+        const struct dlt698_node *text = &nodes[nodes[1].next];
+        if (text->type != DLT698_VISIBLE && text->type != DLT698_OCTETS && text->type != DLT698_UTF8)
+            return DAR_TYPE;
+        rc = sim_term_switch_set(q->t, SIM_SW_URGE_FEE, 1, 1);
+        if (rc == 0)
+            rc = sim_term_message_add(q->t, 1, 0, text->bytes, text->count, q->now);
+    } else {
+        return DAR_UNDEFINED;
+    }
+    return rc == 0 ? 0 : DAR_DENIED;
+}
+
+/* SET or ACTION Normal / List: one DAR per (OAD or OMD, Data) item, carried out in order. */
+static int on_change(struct req698 *q, struct mh_wr *w)
+{
+    if (q->a->choice != 1 && q->a->choice != 2)
+        return MH_ENOTSUP;
+    int set = q->a->tag == DLT698_SET_REQUEST;
+    struct dlt698_oad_dar dars[LIST_MAX];
+    struct dlt698_action_result acts[LIST_MAX];
+    size_t n = 0;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&q->a->items, &it);
+    while (n < LIST_MAX && dlt698_items_next(&it, &item) == 1) {
+        dars[n].oad = item.od.oad;
+        dars[n].dar = set ? set_one(q, &item.od) : action_one(q, &item.od);
+        memset(&acts[n], 0, sizeof acts[n]);
+        acts[n].omd = dars[n].oad;
+        acts[n].dar = dars[n].dar;
+        n++;
+    }
+    if (n == 0)
+        return MH_EPROTO;
+    if (set)
+        return q->a->choice == 1 ? dlt698_enc_set_response_normal(w, q->piid, &dars[0], NULL)
+                                 : dlt698_enc_set_response_list(w, q->piid, dars, n, NULL);
+    return q->a->choice == 1 ? dlt698_enc_action_response_normal(w, q->piid, &acts[0], NULL)
+                             : dlt698_enc_action_response_list(w, q->piid, acts, n, NULL);
+}
+
+/* The meter behind t a TSA names (AF + address, in either byte order); -1 when none. */
+static long meter_of_tsa(const struct scenario *s, const struct sim_terminal *t, const struct dlt698_bytes *tsa)
+{
+    if (tsa->len != 7)
+        return -1;
+    uint8_t rev[6];
+    for (int i = 0; i < 6; i++)
+        rev[i] = tsa->p[6 - i];
+    long idx = sim_term_meter_by_addr(s, t, tsa->p + 1);
+    return idx >= 0 ? idx : sim_term_meter_by_addr(s, t, rev);
+}
+
+#define PROXY_TARGETS 8
+
+/* PROXY GetList (1): each meter's OADs read as the terminal's own are; TransCommand (7): a DL/T 645 frame. */
+static int on_proxy(struct req698 *q, struct mh_wr *w)
+{
+    if (q->a->choice == 7) {
+        const struct dlt698_trans_command *tc = &q->a->u.trans;
+        struct mh_frame_span sp;
+        struct dlt645_frame mf;
+        struct mh_wr rw;
+        mh_wr_init(&rw, q->data, sizeof q->data);
+        if (dlt645_frame_next(tc->command.p, tc->command.len, &sp, &mf) == 1) {
+            long idx = sim_term_meter_by_addr(q->s, q->t, mf.addr);
+            if (idx >= 0 && sim_term_645_answer(q->s, q->t, (size_t)idx, q->now, tc->command.p + sp.off, sp.len,
+                                                &rw) == 1) {
+                struct dlt698_bytes reply = {q->data, mh_wr_len(&rw)};
+                return dlt698_enc_proxy_trans_response(w, q->piid, tc->port, 0, &reply, NULL);
+            }
+        }
+        return dlt698_enc_proxy_trans_response(w, q->piid, tc->port, 33, NULL, NULL); /* 33: timed out */
+    }
+    if (q->a->choice != 1)
+        return MH_ENOTSUP;
+    struct dlt698_proxy_target targets[PROXY_TARGETS];
+    struct dlt698_result_normal res[PROXY_TARGETS][8];
+    struct mh_wr dw;
+    mh_wr_init(&dw, q->data, sizeof q->data);
+    size_t n = 0;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&q->a->items, &it);
+    while (n < PROXY_TARGETS && dlt698_items_next(&it, &item) == 1) {
+        struct dlt698_iter sub;
+        union dlt698_item oad;
+        long idx = meter_of_tsa(q->s, q->t, &item.px.tsa);
+        size_t k = 0;
+        dlt698_items_begin(&item.px.sub, &sub);
+        while (k < 8 && dlt698_items_next(&sub, &oad) == 1) {
+            if (idx < 0)
+                res[n][k] = (struct dlt698_result_normal){oad.oad, 33, {NULL, 0}}; /* no answer from the meter */
+            else
+                result_of(q->s, q->t, (size_t)idx, q->now, oad.oad, &dw, &res[n][k]);
+            k++;
+        }
+        targets[n] = (struct dlt698_proxy_target){item.px.tsa, 0, res[n], k};
+        n++;
+    }
+    return dlt698_enc_proxy_response(w, 1, q->piid, targets, n, NULL);
 }
 
 static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, const uint8_t *frame,
@@ -385,15 +579,17 @@ static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t
     server_addr(t, sa);
     if (f.sa_type == 3 || (f.sa_type == 0 && (f.sa_len != 6 || memcmp(f.sa, sa, 6) != 0)))
         return; /* broadcast, or another server */
-    struct mh_rd r;
-    mh_rd_init(&r, f.apdu, f.apdu_len);
-    uint8_t tag = mh_rd_u8(&r), choice = mh_rd_u8(&r), piid = mh_rd_u8(&r);
-    if (tag == 0x08 && mh_rd_err(&r) == 0) {
-        sim_term_events_confirm(t, piid & 0x3F); /* REPORT-Response: the report's records are confirmed */
+    struct dlt698_apdu a;
+    if (dlt698_apdu_decode(f.apdu, f.apdu_len, &a) != 0)
+        return;
+    if (a.tag == DLT698_REPORT_RESPONSE) {
+        sim_term_events_confirm(t, a.piid & 0x3F); /* the report's records are confirmed */
         return;
     }
-    if (tag == 0x81 && !sim_term_events_outstanding(t)) {
-        uint8_t rep[EVENTS_PER_REPORT * 48 + 64];
+    if (a.tag == DLT698_LINK_RESPONSE) {
+        if (sim_term_events_outstanding(t))
+            return;
+        uint8_t rep[EVENTS_PER_REPORT * 64 + 64];
         struct mh_wr rw;
         mh_wr_init(&rw, rep, sizeof rep);
         d698_report(s, t, seq, now, &rw); /* the LINK-Response came: report what waits */
@@ -401,34 +597,20 @@ static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t
             sim_emit_frame(em, rep, mh_wr_len(&rw));
         return;
     }
-    if (tag != 0x05)
-        return; /* other services are not simulated */
+    static struct req698 q; /* behaviours run on the loop thread only (term.h) */
+    q = (struct req698){.s = s, .t = t, .now = now, .a = &a, .piid = (uint8_t)(a.piid & 0xBF)};
     uint8_t apdu[APDU_MAX], out[APDU_MAX + 64];
     struct mh_wr w;
     mh_wr_init(&w, apdu, sizeof apdu);
-    mh_wr_u8(&w, 0x85);
-    mh_wr_u8(&w, choice);
-    mh_wr_u8(&w, piid & 0xBF); /* PIID-ACD: no follow-up reports */
-    if (choice == 1) {
-        uint32_t oad = mh_rd_u32be(&r);
-        if (mh_rd_err(&r))
-            return;
-        put_result(s, t, now, oad, &w);
-    } else if (choice == 2) {
-        unsigned n = mh_rd_u8(&r);
-        if (!mh_rd_need(&r, 4u * n))
-            return;
-        dlt698_len_write(&w, n);
-        for (unsigned k = 0; k < n; k++)
-            put_result(s, t, now, mh_rd_u32be(&r), &w);
-    } else if (choice == 3) {
-        on_get_record(s, t, now, &r, &w);
-    } else {
-        return;
+    int rc;
+    switch (a.tag) {
+    case DLT698_GET_REQUEST: rc = on_get(&q, &w); break;
+    case DLT698_SET_REQUEST:
+    case DLT698_ACTION_REQUEST: rc = on_change(&q, &w); break;
+    case DLT698_PROXY_REQUEST: rc = on_proxy(&q, &w); break;
+    default: return; /* other services are not simulated */
     }
-    mh_wr_u8(&w, 0); /* FollowReport */
-    mh_wr_u8(&w, 0); /* TimeTag */
-    if (mh_wr_err(&w) != 0)
+    if (rc != 0 || mh_wr_err(&w) != 0)
         return;
     struct mh_wr fw;
     mh_wr_init(&fw, out, sizeof out);

@@ -24,21 +24,17 @@
 
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/item.h"
 #include "term.h"
+#include "term_gdw1376_int.h"
 
 #define PW_LEN 16              /* downlink PW of AFN 01/04/05/06/0F/10 (2013 profile) */
-#define UNITS_PER_FRAME 1024u  /* data-unit bytes per reply frame before a new frame starts */
-#define UNIT_MAX 1600u         /* one data unit: DA DT + curve label + 255 points x 5 bytes */
 #define DAILY_DAYS 62
 #define MONTHS 12
 #define CURVE_DAYS 7
 #define TARIFFS 4
 
-/* Uplink control fields (5.2.2.1): DIR=1, PRM=0 and the function code. */
-#define C_UP_CONFIRM 0x80 /* 0: confirm */
-#define C_UP_DATA 0x88    /* 8: response with user data */
-#define C_UP_NODATA 0x89  /* 9: deny, no data requested */
 
 /* (AFN, Fn) ranges this terminal answers from the model. */
 static const struct {
@@ -78,7 +74,9 @@ static struct gdw1376_addr addr_of(const struct sim_terminal *t)
 
 /* ---- events (ERC records, ACD/EC, active reports) ---- */
 
-#define EVENTS_PER_REPORT 8
+#define EVENTS_PER_REPORT 8 /* records per active report */
+#define EVENTS_PER_UNIT 16   /* records per AFN0E unit: 16 of the longest (ERC37, 84 bytes) fit UNIT_MAX */
+#define ERC_MAX 96           /* bytes of one record, ERC and Le included */
 
 /* EC1 EC2 and whether events wait for the master (ACD). */
 static int events_pending(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint8_t ec[2])
@@ -89,121 +87,97 @@ static int events_pending(const struct scenario *s, const struct sim_terminal *t
     return n > sim_term_events_confirmed(t);
 }
 
-static void put_a(uint8_t fmt, struct gdw1376_value *v, struct mh_wr *w)
+static void num(struct gdw1376_value *v, int64_t m, int exp)
 {
-    uint8_t *p = mh_wr_reserve(w, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
-    if (p && gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt)) != 0) {
-        v->kind = GDW1376_V_NODATA;
-        gdw1376_fmt_encode((enum gdw1376_fmt)fmt, v, p, gdw1376_fmt_size((enum gdw1376_fmt)fmt));
-    }
-}
-
-static void put_energy(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
-                       struct mh_wr *w)
-{
-    struct sim_registers r;
-    struct gdw1376_value v = {.kind = GDW1376_V_NUM};
-    sim_term_registers_at(s, t, idx, when, &r);
-    v.num = mh_dec_make(r.import_wh10[0], -4);
-    put_a(GDW1376_A14, &v, w);
+    v->kind = GDW1376_V_NUM;
+    v->num = mh_dec_make(m, exp);
 }
 
 /*
- * One ERC record: ERC, Le, occurrence time A.15, pn with D15 = begun, then
- * what the kind carries. NEEDSWORK: move into the codec, and check each
- * tail against the ERC tables when the codec has them.
+ * One ERC record through the codec's appendix B row (gdw1376_erc_put), so
+ * the record is laid out by the same table the master decodes it with.
+ * Fields the model does not keep (reactive registers, a cover not yet
+ * closed) go out as "no data" (EE).
  */
-static void put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
-                    struct mh_wr *w)
+static int put_erc(const struct scenario *s, const struct sim_terminal *t, const struct sim_term_event *e,
+                   struct mh_wr *w)
 {
     const struct sim_event_kind *k = sim_term_event_kind(e->anomaly);
     const struct sim_meter_info *m = &s->meters[e->meter];
-    mh_wr_u8(w, k->erc);
-    uint8_t *le = mh_wr_reserve(w, 1);
-    size_t start = mh_wr_len(w);
-    struct gdw1376_value v = {.kind = GDW1376_V_TIME};
-    sim_term_local_tm(s, e->at, &v.time);
-    put_a(GDW1376_A15, &v, w);
-    mh_wr_u16le(w, (uint16_t)(0x8000u | (m->pn & 0x0FFF)));
+    struct gdw1376_value v[GDW1376_ERC_MAX_FIELDS];
+    size_t nf = 0;
+    if (!k || !gdw1376_erc_fields(k->erc, &nf, NULL) || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
+        return MH_EUNKNOWN;
+    memset(v, 0, sizeof v);
+    for (size_t i = 0; i < nf; i++)
+        v[i].kind = GDW1376_V_NODATA;
+    v[0].kind = GDW1376_V_TIME;
+    sim_term_local_tm(s, e->at, &v[0].time);
+    num(&v[1], m->pn & 0x0FFF, 0);
+    struct sim_registers before, after;
+    sim_term_registers_at(s, t, e->meter, e->at, &before);
+    sim_term_registers_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &after);
     switch (k->erc) {
-    case 10: { /* type (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
+    case 10: { /* flags (D7..D6: 01 phase failure, 10 voltage loss; D2..D0 phases), U, I, energy */
         struct sim_instant in;
         sim_term_instant_at(s, t, e->meter, e->at + SIM_INTERVAL_S, &in);
-        mh_wr_u8(w, (uint8_t)((e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1u << (m->model.anomaly_phase % 3)));
-        v.kind = GDW1376_V_NUM;
+        num(&v[2], (e->anomaly == SIM_ANOM_VOLTAGE_LOSS ? 0x80 : 0x40) | 1 << (m->model.anomaly_phase % 3), 0);
         for (int i = 0; i < 3; i++) {
-            v.num = mh_dec_make(in.voltage_dv[i], -1);
-            put_a(GDW1376_A7, &v, w);
+            num(&v[3 + i], in.voltage_dv[i], -1);
+            num(&v[6 + i], in.current_ma[i], -3);
         }
-        for (int i = 0; i < 3; i++) {
-            v.kind = GDW1376_V_NUM;
-            v.num = mh_dec_make(in.current_ma[i], -3);
-            put_a(GDW1376_A25, &v, w);
-        }
-        put_energy(s, t, e->meter, e->at, w);
+        num(&v[9], before.import_wh10[0], -4);
         break;
     }
     case 27: /* reading before, after */
     case 29: /* before, after, threshold (A.22) */
-        put_energy(s, t, e->meter, e->at, w);
-        put_energy(s, t, e->meter, e->at + SIM_INTERVAL_S, w);
-        if (k->erc == 29) {
-            v.kind = GDW1376_V_NUM;
-            v.num = mh_dec_make(20, -1);
-            put_a(GDW1376_A22, &v, w);
-        }
+        num(&v[2], before.import_wh10[0], -4);
+        num(&v[3], after.import_wh10[0], -4);
+        if (k->erc == 29)
+            num(&v[4], 20, -1);
         break;
     case 30: /* reading, stop threshold (15-minute intervals) */
-        put_energy(s, t, e->meter, e->at, w);
-        mh_wr_u8(w, 2);
+        num(&v[2], before.import_wh10[0], -4);
+        num(&v[3], 2, 0);
         break;
-    case 37: /* cover-open count (A.10) */
-        v.kind = GDW1376_V_NUM;
-        v.num = mh_dec_make(1, 0);
-        put_a(GDW1376_A10, &v, w);
+    case 37: /* count, opened (A.1), closed (none: still open), registers before; after once closed */
+        num(&v[2], 1, 0);
+        v[3].kind = GDW1376_V_TIME;
+        v[3].time = v[0].time;
+        num(&v[5], before.import_wh10[0], -4);
+        num(&v[6], before.export_wh10[0], -4);
         break;
     default: /* 12: time and pn only */
         break;
     }
-    if (le)
-        *le = (uint8_t)(mh_wr_len(w) - start);
+    return gdw1376_erc_put(w, k->erc, v, nf, 1, NULL, 0);
 }
 
-/* AFN0E F1 data: EC1 EC2 Pm Pn and the records of events [from, upto). */
-static void put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
-                       struct mh_wr *w)
+/* AFN0E F1 unit on p0: EC1 EC2 Pm Pn and the records of events [from, upto), at most EVENTS_PER_UNIT. */
+static int put_events(const struct scenario *s, const struct sim_terminal *t, int64_t now, size_t from, size_t upto,
+                      struct mh_wr *w)
 {
-    struct sim_term_event ev[EVENTS_PER_REPORT];
-    uint8_t ec[2];
-    events_pending(s, t, now, ec);
-    mh_wr_u8(w, ec[0]);
-    mh_wr_u8(w, ec[1]);
-    mh_wr_u8(w, (uint8_t)from);
-    mh_wr_u8(w, (uint8_t)upto);
-    while (from < upto) {
-        size_t n = upto - from < EVENTS_PER_REPORT ? upto - from : EVENTS_PER_REPORT;
-        sim_term_events(s, t, now, from, ev, n);
-        for (size_t i = 0; i < n; i++)
-            put_erc(s, t, &ev[i], w);
-        from += n;
+    struct sim_term_event ev[EVENTS_PER_UNIT];
+    uint8_t recs[EVENTS_PER_UNIT * ERC_MAX], ec[2];
+    struct mh_wr rw;
+    mh_wr_init(&rw, recs, sizeof recs);
+    size_t n = upto - from;
+    if (n > EVENTS_PER_UNIT)
+        return MH_EOVERFLOW;
+    sim_term_events(s, t, now, from, ev, n);
+    for (size_t i = 0; i < n; i++) {
+        int rc = put_erc(s, t, &ev[i], &rw);
+        if (rc != 0)
+            return rc;
     }
+    events_pending(s, t, now, ec);
+    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)from, (uint8_t)upto, recs, mh_wr_len(&rw));
 }
 
 /* ---- one reply, cut into frames ---- */
 
-struct reply {
-    const struct scenario *s;
-    const struct sim_terminal *t;
-    struct sim_emit *em;
-    const struct gdw1376_frame *req;
-    int64_t now;
-    uint8_t afn;
-    uint8_t frames;   /* frames sent so far */
-    size_t len;       /* pending data units */
-    uint8_t buf[UNITS_PER_FRAME + UNIT_MAX];
-};
 
-static void reply_emit(struct reply *r, uint8_t c, uint8_t afn, int fin)
+void gdw_reply_emit(struct reply *r, uint8_t c, uint8_t afn, int fin)
 {
     uint8_t frame[UNITS_PER_FRAME + UNIT_MAX + 64];
     struct mh_wr w;
@@ -230,25 +204,38 @@ static void reply_emit(struct reply *r, uint8_t c, uint8_t afn, int fin)
 }
 
 /* Append one data unit; a full frame goes out first (not the last: no FIN). */
-static void reply_unit(struct reply *r, const uint8_t *unit, size_t n)
+void gdw_reply_unit(struct reply *r, const uint8_t *unit, size_t n)
 {
     if (n > UNIT_MAX)
         return;
     if (r->len && r->len + n > UNITS_PER_FRAME)
-        reply_emit(r, C_UP_DATA, r->afn, 0);
+        gdw_reply_emit(r, C_UP_DATA, r->afn, 0);
     memcpy(r->buf + r->len, unit, n);
     r->len += n;
 }
 
 /* AFN00 F1 (all confirmed) or F2 (all denied / no data) on p0. */
-static void reply_ack(struct reply *r, int deny)
+void gdw_reply_ack(struct reply *r, int deny)
 {
-    uint8_t unit[4] = {0, 0, 0, 0};
-    gdw1376_dt_encode(deny ? 2 : 1, &unit[2], &unit[3]);
-    r->len = 0;
-    memcpy(r->buf, unit, 4);
-    r->len = 4;
-    reply_emit(r, deny ? C_UP_NODATA : C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
+    struct mh_wr w;
+    mh_wr_init(&w, r->buf, sizeof r->buf);
+    gdw1376_ack_all_put(&w, deny);
+    r->len = mh_wr_len(&w);
+    gdw_reply_emit(r, deny ? C_UP_NODATA : C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
+}
+
+/* F1 when every item was done, F2 when none was, else F3 with each item's result (5.1.3.3). */
+void gdw_reply_items(struct reply *r, const struct gdw1376_ack_item *items, size_t n, int denied)
+{
+    if (denied == 0 || (size_t)denied == n) {
+        gdw_reply_ack(r, denied != 0);
+        return;
+    }
+    struct mh_wr w;
+    mh_wr_init(&w, r->buf, sizeof r->buf);
+    gdw1376_ack_items_put(&w, r->afn, items, n);
+    r->len = mh_wr_len(&w);
+    gdw_reply_emit(r, C_UP_CONFIRM, GDW1376_AFN_CONFIRM, 1);
 }
 
 /* ---- field values from the model ---- */
@@ -265,12 +252,6 @@ struct fill {
     struct sim_registers reg;
     struct sim_instant in;
 };
-
-static void num(struct gdw1376_value *v, int64_t m, int exp)
-{
-    v->kind = GDW1376_V_NUM;
-    v->num = mh_dec_make(m, exp);
-}
 
 /* Value of item (tariff 0 total, 1..4) for the meter at f->at; NODATA for what the model has not. */
 static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gdw1376_value *v)
@@ -475,14 +456,6 @@ static int put_curve(struct fill *f, const struct gdw1376_fn_def *d, int64_t now
 
 /* ---- AFN0C / AFN0D ---- */
 
-static long meter_of_pn(const struct scenario *s, const struct sim_terminal *t, uint16_t pn)
-{
-    for (uint32_t k = 0; k < t->meter_count; k++)
-        if (s->meters[t->first_meter + k].pn == pn)
-            return (long)(t->first_meter + k);
-    return -1;
-}
-
 /* When a frozen label's registers were frozen (true time); MH_ENODATA... outside what is kept. */
 static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt, int64_t now, int64_t *at)
 {
@@ -533,7 +506,7 @@ static int answer_one(const struct scenario *s, const struct sim_terminal *t, ui
             return MH_EUNKNOWN;
         f.stamp = sim_term_clock(s, t, now);
     } else {
-        long idx = meter_of_pn(s, t, pn);
+        long idx = sim_term_meter_of_pn(s, t, pn);
         if (idx < 0)
             return MH_EUNKNOWN;
         f.idx = (size_t)idx;
@@ -568,6 +541,7 @@ static void on_read(struct reply *r, int64_t now)
     const struct gdw1376_frame *f = r->req;
     size_t off = 0;
     unsigned answered = 0;
+    static uint16_t all[2040]; /* the loop thread only (term.h) */
     while (off + 4 <= f->units_len) {
         const uint8_t *u = f->units + off;
         uint16_t pns[8], fns[8];
@@ -581,24 +555,31 @@ static void on_read(struct reply *r, int64_t now)
             break;
         const uint8_t *label = u + 4;
         off += 4 + lsz;
-        /* FF 00: every measuring point the terminal has. */
-        uint32_t count = npn == 1 && pns[0] == 0xFFFF ? r->t->meter_count : (uint32_t)npn;
-        for (uint32_t k = 0; k < count; k++) {
-            uint16_t pn = npn == 1 && pns[0] == 0xFFFF ? r->s->meters[r->t->first_meter + k].pn : pns[k];
+        /* FF 00: every measuring point the terminal has configured. */
+        uint16_t *list = pns;
+        size_t count = (size_t)npn;
+        if (npn == 1 && pns[0] == 0xFFFF) {
+            count = sim_term_pns(r->s, r->t, all, sizeof all / sizeof all[0]);
+            list = all;
+            if (count > sizeof all / sizeof all[0])
+                count = sizeof all / sizeof all[0];
+        }
+        for (size_t k = 0; k < count; k++) {
+            uint16_t pn = list[k];
             for (int j = 0; j < nfn; j++) {
                 uint8_t unit[UNIT_MAX];
                 int n = answer_one(r->s, r->t, f->afn, pn, fns[j], label, lsz, now, unit, sizeof unit);
                 if (n > 0) {
-                    reply_unit(r, unit, (size_t)n);
+                    gdw_reply_unit(r, unit, (size_t)n);
                     answered++;
                 }
             }
         }
     }
     if (answered == 0)
-        reply_ack(r, 1);
+        gdw_reply_ack(r, 1);
     else
-        reply_emit(r, C_UP_DATA, r->afn, 1);
+        gdw_reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
 /* ---- AFN0E F1: the master reads events from pointer Pm to Pn ---- */
@@ -607,7 +588,7 @@ static void on_events_read(struct reply *r, int64_t now)
 {
     const struct gdw1376_frame *f = r->req;
     if (f->units_len < 6 || f->units[0] || f->units[1] || f->units[2] != 0x01 || f->units[3] != 0x00) {
-        reply_ack(r, 1);
+        gdw_reply_ack(r, 1);
         return;
     }
     /* Pointers are event numbers modulo 256 (EC1); a field with fewer than 256 events reads them as they are. */
@@ -616,62 +597,21 @@ static void on_events_read(struct reply *r, int64_t now)
     if (upto > n)
         upto = n;
     if (from >= upto) {
-        reply_ack(r, 1);
+        gdw_reply_ack(r, 1);
         return;
     }
-    if (upto - from > 32)
-        upto = from + 32; /* what one data unit carries */
+    if (upto - from > EVENTS_PER_UNIT)
+        upto = from + EVENTS_PER_UNIT; /* what one data unit carries */
     uint8_t unit[UNIT_MAX];
     struct mh_wr w;
     mh_wr_init(&w, unit, sizeof unit);
-    mh_wr_bytes(&w, f->units, 4);
-    put_events(r->s, r->t, now, from, upto, &w);
-    if (mh_wr_err(&w) != 0) {
-        reply_ack(r, 1);
+    if (put_events(r->s, r->t, now, from, upto, &w) != 0) {
+        gdw_reply_ack(r, 1);
         return;
     }
     sim_term_events_read(r->t, upto);
-    reply_unit(r, unit, mh_wr_len(&w));
-    reply_emit(r, C_UP_DATA, r->afn, 1);
-}
-
-/* ---- AFN05 control ---- */
-
-static void on_control(struct reply *r, int64_t now)
-{
-    const struct gdw1376_frame *f = r->req;
-    size_t off = 0;
-    int ok = f->units_len >= 4;
-    while (ok && off + 4 <= f->units_len) {
-        const uint8_t *u = f->units + off;
-        uint16_t pns[8], fns[8];
-        int npn = gdw1376_da_decode(u[0], u[1], pns), nfn = gdw1376_dt_decode(u[2], u[3], fns);
-        if (npn != 1 || nfn != 1) {
-            ok = 0;
-            break;
-        }
-        off += 4;
-        if (fns[0] == 31 && pns[0] == 0 && off + 6 <= f->units_len) {
-            /* F31 clock set: A.1 local time; the terminal's drift is gone from now on. */
-            struct gdw1376_value v;
-            int64_t set;
-            ok = gdw1376_fmt_decode(GDW1376_A1, f->units + off, 6, &v) == 0 && v.kind == GDW1376_V_TIME &&
-                 mh_tm_to_epoch(&(struct mh_tm){v.time.year, v.time.mon, v.time.day, v.time.hour, v.time.min,
-                                                v.time.sec, 0, 0, MH_TM_FULL},
-                                &set) == 0 &&
-                 sim_term_clock_set(r->s, r->t, now, set) == 0;
-            off += 6;
-        } else if (fns[0] == 1 && pns[0] >= 1 && pns[0] <= 8 && off + 1 <= f->units_len &&
-                   r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
-            ok = sim_term_control(r->t, 1, now) == 0; /* F1 remote trip of control round pn */
-            off += 1;
-        } else if (fns[0] == 2 && pns[0] >= 1 && pns[0] <= 8 && r->t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
-            ok = sim_term_control(r->t, 0, now) == 0; /* F2 close allowed */
-        } else {
-            ok = 0;
-        }
-    }
-    reply_ack(r, !ok);
+    gdw_reply_unit(r, unit, mh_wr_len(&w));
+    gdw_reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
 /* ---- AFN10 F1 transparent forwarding ---- */
@@ -679,36 +619,35 @@ static void on_control(struct reply *r, int64_t now)
 static void on_forward(struct reply *r, int64_t now)
 {
     const struct gdw1376_frame *f = r->req;
-    const uint8_t *u = f->units;
-    /* DA p0, DT F1, port, control word, frame timeout, byte timeout, length (2), bytes. */
-    if (f->units_len < 10 || u[0] || u[1] || u[2] != 0x01 || u[3] != 0x00) {
-        reply_ack(r, 1);
+    struct gdw1376_forward fw;
+    size_t used;
+    /* DA p0, DT F1, then port, control word, timeouts, length, bytes (gdw1376_forward_parse). */
+    if (f->units_len < 4 || f->units[0] || f->units[1] || f->units[2] != 0x01 || f->units[3] != 0x00 ||
+        gdw1376_forward_parse(f->units + 4, f->units_len - 4, &fw, &used) != 0) {
+        gdw_reply_ack(r, 1);
         return;
     }
-    size_t n = (size_t)u[8] | (size_t)u[9] << 8;
-    if (n > f->units_len - 10) {
-        reply_ack(r, 1);
-        return;
-    }
-    const uint8_t *fwd = u + 10;
-    uint8_t unit[4 + 3 + DLT645_MAX_DATA + 32];
-    memcpy(unit, u, 4);
-    unit[4] = u[4];
+    uint8_t answer[DLT645_MAX_DATA + 32], unit[4 + 3 + sizeof answer];
     size_t got = 0;
     struct mh_frame_span sp;
     struct dlt645_frame mf;
-    if (dlt645_frame_next(fwd, n, &sp, &mf) == 1) {
+    if (dlt645_frame_next(fw.frame, fw.len, &sp, &mf) == 1) {
         long idx = sim_term_meter_by_addr(r->s, r->t, mf.addr);
         struct mh_wr w;
-        mh_wr_init(&w, unit + 7, sizeof unit - 7);
-        if (idx >= 0 && sim_term_645_answer(r->s, r->t, (size_t)idx, now, fwd + sp.off, sp.len, &w) == 1)
+        mh_wr_init(&w, answer, sizeof answer);
+        if (idx >= 0 && sim_term_645_answer(r->s, r->t, (size_t)idx, now, fw.frame + sp.off, sp.len, &w) == 1)
             got = mh_wr_len(&w);
     }
     /* Length 0: the meter did not answer within the frame timeout. */
-    unit[5] = (uint8_t)got;
-    unit[6] = (uint8_t)(got >> 8);
-    reply_unit(r, unit, 7 + got);
-    reply_emit(r, C_UP_DATA, r->afn, 1);
+    struct mh_wr u;
+    mh_wr_init(&u, unit, sizeof unit);
+    mh_wr_bytes(&u, f->units, 4);
+    if (gdw1376_forward_reply_put(&u, fw.port, answer, (uint16_t)got) != 0) {
+        gdw_reply_ack(r, 1);
+        return;
+    }
+    gdw_reply_unit(r, unit, mh_wr_len(&u));
+    gdw_reply_emit(r, C_UP_DATA, r->afn, 1);
 }
 
 /* ---- the behaviour ---- */
@@ -739,14 +678,10 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
     if (n <= from)
         return;
     size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
-    uint8_t units[4 + 4 + EVENTS_PER_REPORT * 48];
+    uint8_t units[4 + 4 + EVENTS_PER_REPORT * ERC_MAX];
     struct mh_wr u;
     mh_wr_init(&u, units, sizeof units);
-    mh_wr_fill(&u, 0, 2); /* p0 */
-    mh_wr_u8(&u, 0x01);   /* F1: important events */
-    mh_wr_u8(&u, 0x00);
-    put_events(s, t, now, from, upto, &u);
-    if (mh_wr_err(&u) != 0)
+    if (put_events(s, t, now, from, upto, &u) != 0)
         return;
     struct gdw1376_addr a = addr_of(t);
     unsigned pseq = *seq & 0x0F;
@@ -802,13 +737,19 @@ static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t,
         on_read(r, now);
         return;
     case GDW1376_AFN_CONTROL:
-        on_control(r, now);
+        gdw_on_control(r, now);
         return;
     case GDW1376_AFN_FORWARD:
         on_forward(r, now);
         return;
+    case GDW1376_AFN_SET:
+        gdw_on_param_set(r);
+        return;
+    case GDW1376_AFN_QUERY:
+        gdw_on_param_query(r);
+        return;
     default:
-        reply_ack(r, 1);
+        gdw_reply_ack(r, 1);
         return;
     }
 }

@@ -6,6 +6,7 @@
  * that is never commanded costs 160 KB.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "meterhub/base/err.h"
 #include "term.h"
@@ -23,6 +24,13 @@ struct term_ctl {
     uint8_t report_seq;
     uint32_t report_upto;
     uint32_t confirmed;    /* events confirmed or read */
+    uint8_t switches[SIM_SW_COUNT];
+    uint32_t n_messages;   /* received in all; ring slot n % SIM_TERM_MESSAGES is the next */
+    struct sim_term_message messages[SIM_TERM_MESSAGES];
+    struct sim_term_meters meters;
+    struct sim_term_load_req load;
+    struct sim_term_task tasks[2][SIM_TERM_TASKS];
+    struct sim_term_blob archive;
 };
 
 static struct term_ctl **table;
@@ -41,7 +49,11 @@ int sim_term_state_open(const struct scenario *s)
 void sim_term_state_close(void)
 {
     for (size_t i = 0; i < table_len; i++)
-        free(table[i]);
+        if (table[i]) {
+            free(table[i]->meters.recs);
+            free(table[i]->archive.p);
+            free(table[i]);
+        }
     free(table);
     table = NULL;
     table_len = 0;
@@ -89,6 +101,79 @@ int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, i
     return 0;
 }
 
+struct sim_term_meters *sim_term_meters_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->meters : NULL;
+}
+
+struct sim_term_task *sim_term_task(const struct sim_terminal *t, int cls, uint16_t pn, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c && (cls == 1 || cls == 2) && pn >= 1 && pn <= SIM_TERM_TASKS ? &c->tasks[cls - 1][pn - 1] : NULL;
+}
+
+struct sim_term_blob *sim_term_archive_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->archive : NULL;
+}
+
+struct sim_term_load_req *sim_term_load_state(const struct sim_terminal *t, int create)
+{
+    struct term_ctl *c = create ? ctl_get(t) : table && t->id < table_len ? table[t->id] : NULL;
+    return c ? &c->load : NULL;
+}
+
+int sim_term_switch_set(const struct sim_terminal *t, unsigned sw, uint8_t mask, int on)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    if (sw >= SIM_SW_COUNT)
+        return MH_EINVAL;
+    c->switches[sw] = (uint8_t)(on ? c->switches[sw] | mask : c->switches[sw] & ~mask);
+    return 0;
+}
+
+uint8_t sim_term_switch(const struct sim_terminal *t, unsigned sw)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c && sw < SIM_SW_COUNT ? c->switches[sw] : 0;
+}
+
+int sim_term_message_add(const struct sim_terminal *t, uint8_t kind, uint8_t number, const uint8_t *text, size_t len,
+                         int64_t at)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    struct sim_term_message *m = &c->messages[c->n_messages % SIM_TERM_MESSAGES];
+    m->kind = kind;
+    m->number = number;
+    m->len = (uint8_t)(len > SIM_TERM_MESSAGE_MAX ? SIM_TERM_MESSAGE_MAX : len);
+    if (m->len)
+        memcpy(m->text, text, m->len);
+    m->at = at;
+    c->n_messages++;
+    return 0;
+}
+
+size_t sim_term_messages(const struct sim_terminal *t)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    return c ? c->n_messages : 0;
+}
+
+int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_message *out)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    if (!c || k >= c->n_messages || k >= SIM_TERM_MESSAGES)
+        return MH_ENOENT;
+    *out = c->messages[(c->n_messages - 1 - k) % SIM_TERM_MESSAGES];
+    return 0;
+}
+
 int sim_term_tripped(const struct sim_terminal *t, int64_t now)
 {
     const struct term_ctl *c = ctl_peek(t);
@@ -112,6 +197,8 @@ int sim_term_control(const struct sim_terminal *t, int trip, int64_t now)
     }
     if (open)
         return 0; /* already tripped */
+    if (c->switches[SIM_SW_PROTECT])
+        return MH_EBUSY; /* protect: a remote trip is not carried out */
     if (c->n_trips == SIM_TERM_MAX_TRIPS)
         return MH_ENOSPC;
     c->trips[c->n_trips++] = (struct trip){now, INT64_MAX};

@@ -29,7 +29,11 @@
 #include "meterhub/base/err.h"
 #include "meterhub/base/rd.h"
 #include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
 #include "scenario.h"
 #include "sim_net.h"
 #include "term.h" /* with meterhub/proto/dlt645.h: that header may be included once only */
@@ -368,14 +372,20 @@ static void a20(uint8_t *p, int day)
     assert_int_equal(gdw1376_fmt_encode(GDW1376_A20, &v, p, 3), 0);
 }
 
+/* The concentrator logged in, truth of the 19th written: the terminal. */
+static const struct sim_terminal *start_concentrator(struct harness *h)
+{
+    start_1376(h, "", 3);
+    login(h);
+    truth_of(h, 19);
+    return &h->s->terminals[0];
+}
+
 static void test_1376_frozen_and_curves_equal_truth(void **state)
 {
     (void)state;
     struct harness h;
-    start_1376(&h, "", 3);
-    login(&h);
-    truth_of(&h, 19);
-    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_terminal *t = start_concentrator(&h);
 
     /* AFN0D F161, Td_d 2026-11-19, pn 1..8 in one unit: registers at 24:00 of the 19th. */
     uint8_t units[5 + 4 + 3] = {0xFF, 0x01, 0, 0};
@@ -716,6 +726,30 @@ static void test_1376_event_reports_until_confirmed(void **state)
         rec += 2 + rec[1];
     }
     assert_int_equal(seen, 2);
+    /* The records decode with the codec's appendix B rows: every field, registers before equal the meter's. */
+    struct mh_rd er;
+    mh_rd_init(&er, f.units + 8, f.units_len - 8);
+    for (int k = 0; k < 2; k++) {
+        struct gdw1376_erc e;
+        assert_int_equal(gdw1376_erc_next(&er, &e), 0);
+        assert_true(e.known);
+        assert_int_equal(e.erc, 37);
+        assert_int_equal(e.n_fields, 17);
+        assert_true(e.start);
+        long idx = -1;
+        for (uint32_t m = 0; m < t->meter_count; m++)
+            if (h.s->meters[t->first_meter + m].pn == e.pn)
+                idx = (long)(t->first_meter + m);
+        assert_true(idx >= 0);
+        struct sim_registers reg;
+        sim_term_registers_at(h.s, t, (size_t)idx, h.s->meters[idx].model.anomaly_start, &reg);
+        assert_int_equal(e.v[2].num.m, 1);                     /* count */
+        assert_int_equal(e.v[3].kind, GDW1376_V_TIME);          /* opened */
+        assert_int_equal(e.v[4].kind, GDW1376_V_NODATA);        /* not closed yet */
+        assert_int_equal(e.v[5].kind, GDW1376_V_NUM);
+        assert_true(mh_dec_cmp(e.v[5].num, mh_dec_make(reg.import_wh10[0], -4)) == 0);
+    }
+    assert_int_equal(mh_rd_left(&er), 0);
     /* Not confirmed: sent again at the next heartbeat (10 s), same records. */
     int len2 = next_non_heartbeat_within(&h, fr, sizeof fr, &f, 12000);
     assert_int_equal(len1, len2);
@@ -954,6 +988,613 @@ static void test_698_event_report_until_confirmed(void **state)
     stop(&h);
 }
 
+/* ---- commands a terminal obeys ---- */
+
+#define SCEN_ST_1376                                                                               \
+    "{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["                \
+    "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":1,\"region\":\"0171\"}]}"
+
+/* An AFN05 request of n commands (PW present), through the master's builder. */
+static size_t enc_control(uint8_t *frame, size_t cap, uint8_t seq, const struct gdw1376_ctrl *c, size_t n)
+{
+    uint8_t units[512];
+    struct mh_wr w;
+    mh_wr_init(&w, units, sizeof units);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(gdw1376_ctrl_put(&w, &c[i]), 0);
+    return enc_units(frame, cap, GDW1376_AFN_CONTROL, seq, units, mh_wr_len(&w), 1);
+}
+
+static void test_1376_control_commands_obeyed(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_ST_1376), 3);
+    login(&h);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    assert_int_equal(t->kind, SIM_TERM_SPECIAL_TRANSFORMER);
+    uint8_t req[512], got[4096], afn;
+    size_t glen;
+    /* Protect on, a text message, a trip: protected, the trip is refused; AFN00 F3 item by item. */
+    static const uint8_t text[] = {0xB5, 0xE7, 0xB7, 0xD1, 0xD3, 0xE0, 0xB6, 0xEE, 0xB2, 0xBB, 0xD7, 0xE3, 'X', 0x00, 0xFF};
+    struct gdw1376_ctrl c[3];
+    memset(c, 0, sizeof c);
+    c[0].fn = 25;
+    c[1].fn = 32;
+    c[1].u.msg.kind = 1;
+    c[1].u.msg.number = 5;
+    c[1].u.msg.len = sizeof text;
+    c[1].u.msg.text = text;
+    c[2].fn = 1;
+    c[2].pn = 1;
+    size_t n = enc_control(req, sizeof req, 1, c, 3);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    static const uint8_t want_f3[] = {0x00, 0x00, 0x04, 0x00, 0x05, 0x00, 0x00, 0x01, 0x03, 0x00,
+                                      0x00, 0x00, 0x80, 0x03, 0x00, 0x01, 0x01, 0x01, 0x00, 0x01};
+    assert_int_equal(glen, sizeof want_f3);
+    assert_memory_equal(got, want_f3, sizeof want_f3);
+    struct gdw1376_ack ack;
+    assert_int_equal(gdw1376_ack_parse(got, glen, &ack), 0);
+    assert_int_equal(ack.fn, 3);
+    assert_int_equal(ack.n_items, 3);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 1);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    /* The message arrived byte for byte. */
+    struct sim_term_message msg;
+    assert_int_equal(sim_term_messages(t), 1);
+    assert_int_equal(sim_term_message(t, 0, &msg), 0);
+    assert_int_equal(msg.kind, 1);
+    assert_int_equal(msg.number, 5);
+    assert_int_equal(msg.len, sizeof text);
+    assert_memory_equal(msg.text, text, sizeof text);
+    /* Protect off, period control on for group 1, then the trip: all confirmed (F1), the load is cut. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 33;
+    c[1].fn = 9;
+    c[1].pn = 1;
+    c[1].u.period.periods = 0x03;
+    c[2].fn = 1;
+    c[2].pn = 1;
+    n = enc_control(req, sizeof req, 2, c, 3);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 0);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PERIOD_CTRL), 0x01);
+    /* AFN10 F1: a DL/T 645 read of the meter's active power (02030000) forwarded: zero while tripped. */
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    uint8_t m645[32], fw[64] = {0, 0, 0x01, 0x00, 0x02, 0x6B, 0x85, 0x05}, maddr[6], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(m->address, maddr);
+    struct mh_wr w;
+    mh_wr_init(&w, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&w, maddr, DLT645_2007, 0x02030000), 0);
+    fw[8] = (uint8_t)mh_wr_len(&w);
+    memcpy(fw + 10, m645, mh_wr_len(&w));
+    n = enc_units(req, sizeof req, GDW1376_AFN_FORWARD, 3, fw, 10 + mh_wr_len(&w), 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_FORWARD);
+    struct dlt645_frame mf;
+    assert_int_equal(dlt645_frame_parse(got + 7, (size_t)got[5], &mf), 0);
+    assert_int_equal(mf.ctrl, 0x91);
+    dlt645_data_plain(&mf, plain);
+    struct dlt645_value pv[4];
+    assert_int_equal(dlt645_values_decode(0x02030000, DLT645_2007, plain + 4, mf.len - 4u, pv, 4), 1);
+    assert_int_equal(pv[0].num.m, 0);
+    /* Period control off, close allowed: confirmed, no longer tripped. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 17;
+    c[0].pn = 1;
+    c[1].fn = 2;
+    c[1].pn = 1;
+    n = enc_control(req, sizeof req, 4, c, 2);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PERIOD_CTRL), 0);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 12)));
+    /* Urge-fee alarm on p0: confirmed, the alarm is on. */
+    memset(c, 0, sizeof c);
+    c[0].fn = 26;
+    c[0].pn = 0;
+    c[0].u.urge_hours = 0xFFFFFF;
+    n = enc_control(req, sizeof req, 5, c, 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(got[2], 0x01);
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE), 1);
+    stop(&h);
+}
+
+#define SCEN_ST_698                                                                                \
+    "{\"seed\":11,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["               \
+    "{\"kind\":\"special_transformer\",\"protocol\":\"dlt698\",\"count\":1}]}"
+
+/* Accept the 698 terminal's login and confirm it. */
+static void login_698(struct harness *h, const struct sim_terminal *t)
+{
+    uint8_t fr[512], lr[64], req[256], sa[6];
+    int len = next_frame(h, dlt698_frame_scan, fr, sizeof fr, 3000);
+    assert_true(len > 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(fr, (size_t)len, &f), 0);
+    struct dlt698_apdu a;
+    assert_int_equal(dlt698_apdu_decode(f.apdu, f.apdu_len, &a), 0);
+    assert_int_equal(a.tag, DLT698_LINK_REQUEST);
+    assert_int_equal(a.u.link_req.type, 0);
+    struct mh_tm now = {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL};
+    struct mh_wr w, fw;
+    mh_wr_init(&w, lr, sizeof lr);
+    assert_int_equal(dlt698_enc_link_response(&w, a.piid, 0x80, &now, &now, &now), 0);
+    sim_term_addr_wire(t->address, sa);
+    mh_wr_init(&fw, req, sizeof req);
+    assert_int_equal(dlt698_frame_encode(&fw, 0x01, 0x05, sa, 0, lr, mh_wr_len(&w)), 0);
+    send_all(h, req, mh_wr_len(&fw));
+}
+
+/* Send an APDU the writer holds, decode the reply APDU into a (views into reply). */
+static void d698_call(struct harness *h, const struct sim_terminal *t, struct mh_wr *apdu, uint8_t *reply, size_t cap,
+                      struct dlt698_apdu *a)
+{
+    uint8_t req[1024];
+    assert_int_equal(mh_wr_err(apdu), 0);
+    size_t n = d698_request(t, apdu->p, mh_wr_len(apdu), req, sizeof req);
+    size_t an = d698_exchange(h, req, n, reply, cap);
+    assert_int_equal(dlt698_apdu_decode(reply, an, a), 0);
+}
+
+/* GET-Request Normal of oad: the A-ResultNormal of the reply (views into reply). */
+static void d698_get_one(struct harness *h, const struct sim_terminal *t, uint8_t piid, uint32_t oad, uint8_t *reply,
+                         size_t cap, struct dlt698_result_normal *out)
+{
+    uint8_t buf[64];
+    struct mh_wr w;
+    struct dlt698_apdu a;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(dlt698_enc_get_normal(&w, piid, oad, NULL), 0);
+    d698_call(h, t, &w, reply, cap, &a);
+    assert_int_equal(a.tag, DLT698_GET_RESPONSE);
+    dlt698_items_begin(&a.items, &it);
+    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    *out = item.rn;
+}
+
+/* DARs of a SET or ACTION response, in order. */
+static void check_dars(const struct dlt698_apdu *a, const uint8_t *want, size_t n)
+{
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&a->items, &it);
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(dlt698_items_next(&it, &item), 1);
+        assert_int_equal(a->tag == DLT698_SET_RESPONSE ? item.dar.dar : item.ar.dar, want[k]);
+    }
+    assert_int_equal(dlt698_items_next(&it, &item), 0);
+}
+
+static void test_698_set_action_proxy(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_ST_698), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    const struct sim_meter_info *m = &h.s->meters[t->first_meter];
+    login_698(&h, t);
+    uint8_t buf[1024], reply[4096], data[256];
+    struct mh_wr w, dw;
+    struct dlt698_apdu a;
+    struct dlt698_result_normal got;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    /* SET 4000 clock to 10:30:00, then GET reads it back. */
+    struct mh_tm set = {2026, 11, 20, 10, 30, 0, 0, 0, MH_TM_FULL};
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_time(&dw, DLT698_DATETIME_S, &set);
+    struct dlt698_oad_data items[2] = {{0x40000200u, {data, mh_wr_len(&dw)}}, {0x00100200u, {data, mh_wr_len(&dw)}}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_set_list(&w, 1, items, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_SET_RESPONSE);
+    check_dars(&a, (const uint8_t[]){0, 3}, 2); /* the register is read-only */
+    d698_get_one(&h, t, 2, 0x40000200u, reply, sizeof reply, &got);
+    struct dlt698_node nodes[4];
+    struct mh_rd r;
+    mh_rd_init(&r, got.data.p, got.data.len);
+    assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
+    assert_int_equal(nodes[0].v.time.hour, 10);
+    assert_int_equal(nodes[0].v.time.min, 30);
+    assert_true(nodes[0].v.time.sec <= 3);
+
+    /* ACTION list: protect on (8001 m127), trip (8000 m129): the trip is refused while protected. */
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_array(&dw, 1);
+    dlt698_put_struct(&dw, 4);
+    dlt698_put_oad(&dw, 0xF2050201u);
+    dlt698_put_u8(&dw, 0);
+    dlt698_put_u16(&dw, 0);
+    dlt698_put_bool(&dw, 0);
+    size_t trip_len = mh_wr_len(&dw);
+    uint8_t nul[1] = {DLT698_NULL};
+    struct dlt698_oad_data acts[2] = {{0x80017F00u, {nul, 1}}, {0x80008100u, {data, trip_len}}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_list(&w, 3, acts, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_ACTION_RESPONSE);
+    check_dars(&a, (const uint8_t[]){0, 3}, 2);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 1);
+    /* Release protect (m128), trip: done; the active power the terminal reports is zero. */
+    acts[0].oad = 0x80018000u;
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_list(&w, 4, acts, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0, 0}, 2);
+    d698_get_one(&h, t, 5, 0x20040201u, reply, sizeof reply, &got);
+    mh_rd_init(&r, got.data.p, got.data.len);
+    assert_int_equal(dlt698_data_decode(&r, nodes, 4), 1);
+    assert_int_equal(nodes[0].type, DLT698_DOUBLE_LONG);
+    assert_int_equal(nodes[0].v.i, 0);
+    /* Urge fee alarm with its text: kept byte for byte. */
+    static const char text[] = "\xC7\xEB\xBD\xC9\xB7\xD1 due";
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_struct(&dw, 2);
+    dlt698_put_octets(&dw, (const uint8_t[]){0xFF, 0xFF, 0xFF}, 3);
+    dlt698_put_visible(&dw, text, sizeof text - 1);
+    struct dlt698_oad_data urge = {0x80027F00u, {data, mh_wr_len(&dw)}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_normal(&w, 6, &urge, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0}, 1);
+    struct sim_term_message msg;
+    assert_int_equal(sim_term_message(t, 0, &msg), 0);
+    assert_int_equal(msg.len, sizeof text - 1);
+    assert_memory_equal(msg.text, text, sizeof text - 1);
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE), 1);
+    /* An object that is not a control: DAR 6. */
+    acts[0].oad = 0x43000100u;
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_action_normal(&w, 7, &acts[0], NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){6}, 1);
+
+    /* The meter archive 6000: the scenario's meter until set; a set table reads back byte for byte. */
+    d698_get_one(&h, t, 10, 0x60000200u, reply, sizeof reply, &got);
+    {
+        static struct dlt698_node an[64];
+        uint8_t maddr0[6];
+        sim_term_addr_wire(m->address, maddr0);
+        mh_rd_init(&r, got.data.p, got.data.len);
+        assert_true(dlt698_data_decode(&r, an, 64) > 4);
+        assert_int_equal(an[0].type, DLT698_ARRAY);
+        assert_int_equal(an[0].count, 1);
+        assert_int_equal(an[2].v.u, 1);          /* unit number */
+        assert_int_equal(an[4].type, DLT698_TSA); /* basic information: address first */
+        assert_int_equal(an[4].count, 7);
+        assert_memory_equal(an[4].bytes + 1, maddr0, 6);
+    }
+    uint8_t table[128];
+    mh_wr_init(&dw, table, sizeof table);
+    dlt698_put_array(&dw, 2);
+    for (int k = 0; k < 2; k++) {
+        uint8_t ta[6] = {(uint8_t)(0x11 * (k + 1)), 0x22, 0x33, 0x44, 0x55, 0x66};
+        dlt698_put_struct(&dw, 2);
+        dlt698_put_u16(&dw, (uint16_t)(k + 7));
+        dlt698_put_struct(&dw, 3);
+        dlt698_put_tsa(&dw, ta, 6);
+        dlt698_put_enum(&dw, 3);
+        dlt698_put_enum(&dw, 2);
+    }
+    struct dlt698_oad_data arch[2] = {{0x60000200u, {table, mh_wr_len(&dw)}}, {0x60000200u, {data, 3}}};
+    mh_wr_init(&dw, data, sizeof data);
+    dlt698_put_u16(&dw, 5); /* not a table */
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_set_list(&w, 11, arch, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    check_dars(&a, (const uint8_t[]){0, 7}, 2);
+    d698_get_one(&h, t, 12, 0x60000200u, reply, sizeof reply, &got);
+    assert_int_equal(got.data.len, arch[0].data.len);
+    assert_memory_equal(got.data.p, table, arch[0].data.len);
+
+    /* PROXY TransCommand: a DL/T 645 read of the meter's last daily freeze, answered as truth has it. */
+    truth_of(&h, 19);
+    uint8_t maddr[6], m645[32];
+    sim_term_addr_wire(m->address, maddr);
+    mh_wr_init(&dw, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&dw, maddr, DLT645_2007, 0x05060101), 0);
+    struct dlt698_trans_command tc = {0xF2010201u, {3, 2, 8, 1, 0}, 5, 100, {m645, mh_wr_len(&dw)}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_proxy_trans_command(&w, 8, &tc, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_PROXY_RESPONSE);
+    assert_int_equal(a.choice, 7);
+    assert_int_equal(a.dar, 0);
+    check_645_freeze(&h, a.u.trans.command.p, a.u.trans.command.len, m->address);
+    /* PROXY GetList: the meter's clock and an unknown meter's (no answer: DAR 33). */
+    uint8_t tsa1[7] = {5}, tsa2[7] = {5, 1, 2, 3, 4, 5, 6};
+    memcpy(tsa1 + 1, maddr, 6);
+    uint32_t oad_clock = 0x40000200u;
+    struct dlt698_proxy_target tg[2] = {{{tsa1, 7}, 5, &oad_clock, 1}, {{tsa2, 7}, 5, &oad_clock, 1}};
+    mh_wr_init(&w, buf, sizeof buf);
+    dlt698_enc_proxy_request(&w, 1, 9, 10, tg, 2, NULL);
+    d698_call(&h, t, &w, reply, sizeof reply, &a);
+    assert_int_equal(a.tag, DLT698_PROXY_RESPONSE);
+    dlt698_items_begin(&a.items, &it);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(dlt698_items_next(&it, &item), 1);
+        struct dlt698_iter sub;
+        union dlt698_item rn;
+        dlt698_items_begin(&item.px.sub, &sub);
+        assert_int_equal(dlt698_items_next(&sub, &rn), 1);
+        assert_int_equal(rn.rn.oad, 0x40000200u);
+        if (k == 0)
+            assert_non_null(rn.rn.data.p);
+        else
+            assert_int_equal(rn.rn.dar, 33);
+    }
+    stop(&h);
+}
+
+/* AFN0A F10 read-back of records seq[0..n): the records' bytes (27 each) into recs; their count. */
+static size_t query_f10(struct harness *h, uint8_t pseq, const uint16_t *seq, uint16_t n, uint8_t *recs)
+{
+    uint8_t units[128], req[256], got[4096], afn;
+    size_t glen;
+    struct mh_wr w;
+    mh_wr_init(&w, units, sizeof units);
+    mh_wr_fill(&w, 0, 2);
+    mh_wr_u8(&w, 0x02); /* F10 */
+    mh_wr_u8(&w, 0x01);
+    assert_int_equal(gdw1376_query_f10_put(&w, seq, n), 0);
+    size_t rn = enc_units(req, sizeof req, GDW1376_AFN_QUERY, pseq, units, mh_wr_len(&w), 0);
+    assert_int_equal(exchange(h, req, rn, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_QUERY);
+    struct gdw1376_param p;
+    assert_int_equal(gdw1376_param_parse(got, glen, &p, 1), 1);
+    assert_int_equal(p.fn, 10);
+    memcpy(recs, p.u.meters.recs, 27u * p.u.meters.n);
+    return p.u.meters.n;
+}
+
+static void test_1376_meter_table_and_report_tasks(void **state)
+{
+    (void)state;
+    struct harness h;
+    const struct sim_terminal *t = start_concentrator(&h);
+    const struct sim_meter_info *m3 = &h.s->meters[t->first_meter + 2];
+    /* Before any download: the scenario's meters, record k for pn k. */
+    uint8_t recs[27 * 8];
+    uint16_t seqs[3] = {1, 2, 3};
+    assert_int_equal(query_f10(&h, 1, seqs, 3, recs), 3);
+    struct gdw1376_param view = {.pn = 0, .fn = 10};
+    view.u.meters.n = 3;
+    view.u.meters.recs = recs;
+    struct gdw1376_meter_cfg cfg;
+    assert_int_equal(gdw1376_meter_cfg_get(&view, 2, &cfg), 0);
+    assert_int_equal(cfg.seq, 3);
+    assert_int_equal(cfg.pn, 3);
+    char addr[16];
+    snprintf(addr, sizeof addr, "%012llu", (unsigned long long)m3->address);
+    assert_string_equal(cfg.addr, addr);
+    /* Download: record 3 deleted, record 20 puts meter 3 at pn 20, record 21 a meter not wired. */
+    uint8_t dl[27 * 3], units[160], req[512], got[4096], afn;
+    struct mh_wr w;
+    mh_wr_init(&w, dl, sizeof dl);
+    cfg.pn = 0;
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    cfg.seq = 20;
+    cfg.pn = 20;
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    cfg.seq = 21;
+    cfg.pn = 21;
+    memcpy(cfg.addr, "999999999999", 13);
+    assert_int_equal(gdw1376_meter_cfg_put(&w, &cfg), 0);
+    struct gdw1376_param p = {.pn = 0, .fn = 10};
+    p.u.meters.n = 3;
+    p.u.meters.recs = dl;
+    mh_wr_init(&w, units, sizeof units);
+    assert_int_equal(gdw1376_param_put(&w, &p), 0);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_SET, 2, units, mh_wr_len(&w), 1), glen;
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x01);
+    /* AFN0D F161 for the 19th: pn 3 is gone (F2), pn 20 is meter 3 as truth has it, pn 21 never answers. */
+    uint8_t u[7] = {0x04, 0x01, 0, 0};
+    gdw1376_dt_encode(161, &u[2], &u[3]);
+    a20(u + 4, 19);
+    n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, 3, u, 7, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    assert_int_equal(got[2], 0x02);
+    for (uint16_t pn = 20; pn <= 21; pn++) {
+        gdw1376_da_encode(pn, &u[0], &u[1]);
+        n = enc_units(req, sizeof req, GDW1376_AFN_CLASS2, (uint8_t)(pn - 16), u, 7, 0);
+        assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+        if (pn == 21) {
+            assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+            assert_int_equal(got[2], 0x02);
+            continue;
+        }
+        assert_int_equal(afn, GDW1376_AFN_CLASS2);
+        size_t size;
+        const uint8_t *d = unit_data(got, glen, GDW1376_AFN_CLASS2, 20, 161, &size);
+        assert_non_null(d);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%012llu,2026-11-20T00:00:00,", (unsigned long long)m3->address);
+        check_values(&h, "registers.csv", prefix, 2, GDW1376_A14, d + 9, 5);
+    }
+    /* Read-back: record 3 no longer exists, record 20 is what was downloaded, byte for byte. */
+    seqs[0] = 3;
+    seqs[1] = 20;
+    assert_int_equal(query_f10(&h, 7, seqs, 2, recs), 1);
+    assert_memory_equal(recs, dl + 27, 27);
+
+    /* Report tasks: F65 task 1 (hourly, pn 1 F129 and F33), F67 task 1 start, F66 task 9 (past what it holds). */
+    static const uint8_t ids[8] = {0x01, 0x01, 0x01, 0x10, 0x01, 0x01, 0x01, 0x04};
+    struct gdw1376_param tp[3];
+    memset(tp, 0, sizeof tp);
+    tp[0].pn = 1;
+    tp[0].fn = 65;
+    tp[0].u.task = (struct gdw1376_report_task){1, 1, {2026, 11, 20, 10, 0, 0, 5, 0, MH_TM_FULL | MH_TM_WDAY}, 1, 2, ids};
+    tp[1].pn = 1;
+    tp[1].fn = 67;
+    tp[1].u.byte = 0x55;
+    tp[2] = tp[0];
+    tp[2].pn = 9;
+    tp[2].fn = 66;
+    size_t ends[3];
+    mh_wr_init(&w, units, sizeof units);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(gdw1376_param_put(&w, &tp[k]), 0);
+        ends[k] = mh_wr_len(&w);
+    }
+    n = enc_units(req, sizeof req, GDW1376_AFN_SET, 8, units, mh_wr_len(&w), 1);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_CONFIRM);
+    struct gdw1376_ack ack;
+    assert_int_equal(gdw1376_ack_parse(got, glen, &ack), 0);
+    assert_int_equal(ack.fn, 3);
+    assert_int_equal(ack.n_items, 3);
+    for (size_t k = 0; k < 3; k++) {
+        struct gdw1376_ack_item it;
+        assert_int_equal(gdw1376_ack_item_get(&ack, k, &it), 0);
+        assert_int_equal(it.err, k == 2);
+    }
+    /* AFN0A F65 and F67 of task 1 read back as downloaded, byte for byte; F66 task 1 was never set. */
+    uint8_t q[12] = {0x01, 0x01, 0x01, 0x08, 0x01, 0x01, 0x04, 0x08, 0x01, 0x01, 0x02, 0x08};
+    n = enc_units(req, sizeof req, GDW1376_AFN_QUERY, 9, q, sizeof q, 0);
+    assert_int_equal(exchange(&h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_QUERY);
+    assert_int_equal(glen, ends[1]);
+    assert_memory_equal(got, units, ends[1]);
+    stop(&h);
+}
+
+/* Send one DL/T 645 frame to the DTU, parse its reply into f (plain data into plain). */
+static void dtu_call(struct harness *h, struct mh_wr *req, uint8_t *fr, size_t cap, struct dlt645_frame *f,
+                     uint8_t *plain)
+{
+    assert_int_equal(mh_wr_err(req), 0);
+    send_all(h, req->p, mh_wr_len(req));
+    int len = next_frame(h, dlt645_frame_scan, fr, cap, 3000);
+    assert_true(len > 0);
+    assert_int_equal(dlt645_frame_parse(fr, (size_t)len, f), 0);
+    dlt645_data_plain(f, plain);
+}
+
+/* 0x1C to the DTU's meter; the reply's control byte and first data byte. */
+static uint8_t dtu_control(struct harness *h, const uint8_t addr[6], uint32_t password, enum dlt645_remote_cmd cmd,
+                           int valid_day, uint8_t *err)
+{
+    uint8_t req[64], fr[512], plain[DLT645_MAX_DATA];
+    struct mh_wr w;
+    struct dlt645_frame f;
+    struct dlt645_auth auth = {0x02, password, 0x12345678};
+    struct mh_tm until = {2026, 11, (uint8_t)valid_day, 12, 0, 0, 0, 0, MH_TM_FULL};
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_remote_control(&w, addr, &auth, cmd, &until), 0);
+    dtu_call(h, &w, fr, sizeof fr, &f, plain);
+    *err = f.len ? plain[0] : 0;
+    return f.ctrl;
+}
+
+static void test_dtu_645_remote_control(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_DTU), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t addr[6], err, req[64], fr[512], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(h.s->meters[0].address, addr);
+    /* A wrong password: abnormal reply, ERR bit 2; nothing changes. */
+    assert_int_equal(dtu_control(&h, addr, 0x111111, DLT645_RC_TRIP, 20, &err), 0xDC);
+    assert_int_equal(err, 0x04);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    /* A command whose validity has passed: refused. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 19, &err), 0xDC);
+    assert_int_equal(err, 0x01);
+    /* Trip: confirmed (9C), the meter's active power reads zero from then on. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 20, &err), 0x9C);
+    assert_true(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    struct mh_wr w;
+    struct dlt645_frame f;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x02030000), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0x91);
+    struct dlt645_value pv[2];
+    assert_int_equal(dlt645_values_decode(0x02030000, DLT645_2007, plain + 4, f.len - 4u, pv, 2), 1);
+    assert_int_equal(pv[0].num.m, 0);
+    /* Close, keep power on: a trip is then refused until keep power is released. */
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_CLOSE_DIRECT, 20, &err), 0x9C);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_KEEP_POWER, 20, &err), 0x9C);
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_TRIP, 20, &err), 0xDC);
+    assert_false(sim_term_tripped(t, local_at(h.s, 20, 11)));
+    assert_int_equal(dtu_control(&h, addr, 0, DLT645_RC_KEEP_POWER_RELEASE, 20, &err), 0x9C);
+    assert_int_equal(sim_term_switch(t, SIM_SW_PROTECT), 0);
+    stop(&h);
+}
+
+/* Records of a load-record reply: their times (minutes of the day) and import registers (0.01 kWh). */
+static size_t load_records(const struct dlt645_frame *f, const uint8_t *plain, int has_seq, int *minute, int64_t *imp)
+{
+    struct dlt645_value v[128];
+    int n = dlt645_load_decode(plain + 4, f->len - 4u - (has_seq ? 1u : 0u), 0, v, 128);
+    assert_true(n > 0);
+    size_t recs = 0;
+    for (int k = 0; k < n; k++) {
+        if (v[k].kind == DLT645_V_TIME && v[k].item == 0)
+            minute[recs++] = v[k].time.hour * 60 + v[k].time.min;
+        else if (v[k].item == MH_ITEM_AE_IMP) {
+            assert_int_equal(v[k].kind, DLT645_V_NUM);
+            assert_int_equal(v[k].num.exp, -2);
+            imp[recs - 1] = v[k].num.m;
+        }
+    }
+    return recs;
+}
+
+static void test_dtu_645_load_records_follow_up(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load(SCEN_DTU), 3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    uint8_t addr[6], req[64], fr[512], plain[DLT645_MAX_DATA];
+    sim_term_addr_wire(h.s->meters[0].address, addr);
+    /* Four quarter-hour records from 08:00: two per frame, the first with the follow bit (B1). */
+    struct mh_tm from = {2026, 11, 20, 8, 0, 0, 0, 0, MH_TM_FULL};
+    struct mh_wr w;
+    struct dlt645_frame f;
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_records(&w, addr, 0x06000001, 4, &from), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0xB1);
+    int minute[8];
+    int64_t imp[8];
+    size_t n1 = load_records(&f, plain, 0, minute, imp);
+    assert_int_equal(n1, 2);
+    /* The follow-up read (12, SEQ 1): the rest, no follow bit, SEQ echoed. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_follow(&w, addr, DLT645_2007, 0x06000001, 1), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0x92);
+    assert_int_equal(plain[f.len - 1], 1);
+    size_t n2 = load_records(&f, plain, 1, minute + n1, imp + n1);
+    assert_int_equal(n2, 2);
+    for (size_t k = 0; k < 4; k++) {
+        assert_int_equal(minute[k], 8 * 60 + 15 * (int)k);
+        struct sim_registers r;
+        sim_term_registers_at(h.s, t, t->first_meter, local_at(h.s, 20, 8) + 900 * (int64_t)k, &r);
+        assert_int_equal(imp[k], r.import_wh10[0] / 100);
+    }
+    /* No third frame: abnormal reply. */
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_follow(&w, addr, DLT645_2007, 0x06000001, 2), 0);
+    dtu_call(&h, &w, fr, sizeof fr, &f, plain);
+    assert_int_equal(f.ctrl, 0xD2);
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -967,6 +1608,11 @@ int main(void)
         cmocka_unit_test(test_1376_event_reports_until_confirmed),
         cmocka_unit_test(test_698_login_get_and_daily_freeze_equal_truth),
         cmocka_unit_test(test_698_event_report_until_confirmed),
+        cmocka_unit_test(test_1376_control_commands_obeyed),
+        cmocka_unit_test(test_698_set_action_proxy),
+        cmocka_unit_test(test_1376_meter_table_and_report_tasks),
+        cmocka_unit_test(test_dtu_645_remote_control),
+        cmocka_unit_test(test_dtu_645_load_records_follow_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
