@@ -312,4 +312,39 @@ int store_terminal_online_seconds(struct store *st, int64_t terminal, int64_t fr
 /* who did what, when (epoch ms), with what result (0 or an MH_E* code); texts borrowed. */
 int store_audit(struct store *st, const char *who, int64_t t_ms, const char *what, int result);
 
+/* ==== API tokens ==== */
+
+/*
+ * Tokens of the HTTP API (meterhub/api.h), kept in the api_tokens table.
+ * The store never sees a secret: the caller passes a digest of the token
+ * text (SHA-256, STORE_TOKEN_HASH bytes) and looks tokens up by it.
+ */
+#define STORE_TOKEN_HASH 32
+#define STORE_TOKEN_NAME_MAX 48
+
+struct store_token {
+    char name[STORE_TOKEN_NAME_MAX + 1];
+    int role;           /* enum api_role, stored as is */
+    int64_t created_ms; /* epoch ms */
+    int revoked;        /* 1: refused from then on */
+};
+
+/*
+ * Add token name (1..STORE_TOKEN_NAME_MAX characters) with role and the
+ * digest of its text. MH_EEXIST when a token of that name exists (revoked
+ * or not: names are never reused, so the audit trail stays unambiguous).
+ */
+int store_token_add(struct store *st, const char *name, int role,
+                    const unsigned char hash[STORE_TOKEN_HASH], int64_t created_ms);
+
+/* The live (not revoked) token with this digest: 0 with *out, or MH_ENOENT. */
+int store_token_check(struct store *st, const unsigned char hash[STORE_TOKEN_HASH],
+                      struct store_token *out);
+
+/* Tokens by name, at most cap into out. Returns the count (more may exist when == cap). */
+int store_token_list(struct store *st, struct store_token *out, size_t cap);
+
+/* Revoke token name: 0, or MH_ENOENT when no token has that name. */
+int store_token_revoke(struct store *st, const char *name);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "api_int.h"
 #include "meterhub/archive.h"
+#include "meterhub/base/err.h"
 #include "meterhub/store.h"
 
 static json_t *show_protocol(sqlite3_stmt *s, int i)
@@ -95,6 +96,36 @@ static json_t *column_json(sqlite3_stmt *s, int i)
     if (strcmp(name, "payload") == 0)
         return show_json(s, i);
     return json_string((const char *)sqlite3_column_text(s, i));
+}
+
+int api_db_open(const char *uri, sqlite3 **out, char *err, size_t cap)
+{
+    if (!uri || strstr(uri, "://")) {
+        if (err && cap)
+            snprintf(err, cap, "%s: the API reads SQLite stores only", uri ? uri : "(null)");
+        return MH_ENOTSUP;
+    }
+    const char *path = strncmp(uri, "sqlite:", 7) == 0 ? uri + 7 : uri;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK)
+        sqlite3_busy_timeout(db, 10000);
+    else {
+        if (err && cap)
+            snprintf(err, cap, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        return MH_EIO;
+    }
+    *out = db;
+    return 0;
+}
+
+sqlite3_stmt *api_db_prepare(struct api *a, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(a->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    return s;
 }
 
 json_t *api_rows_json(sqlite3_stmt *s, int64_t limit, int64_t *last_id)

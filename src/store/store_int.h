@@ -68,6 +68,13 @@ struct store_backend {
     int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                    int64_t *out);
     int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+
+    /* ---- API tokens ---- */
+    int (*token_add)(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                     int64_t created_ms);
+    int (*token_check)(struct store_be *be, const unsigned char *hash, struct store_token *out);
+    int (*token_list)(struct store_be *be, struct store_token *out, size_t cap);
+    int (*token_revoke)(struct store_be *be, const char *name);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -54,6 +54,10 @@ enum pg_query {
     PQ_LINK_BEFORE,
     PQ_LINK_RANGE,
     PQ_AUDIT_INSERT,
+    PQ_TOKEN_ADD,
+    PQ_TOKEN_CHECK,
+    PQ_TOKEN_LIST,
+    PQ_TOKEN_REVOKE,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,
@@ -185,5 +189,10 @@ int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t 
 int pg_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int pg_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+int pg_token_add(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                 int64_t created_ms);
+int pg_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
+int pg_token_list(struct store_be *be, struct store_token *out, size_t cap);
+int pg_token_revoke(struct store_be *be, const char *name);
 
 #endif

@@ -91,6 +91,14 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = $1"
                       " AND t_ms >= $2 AND t_ms < $3 ORDER BY t_ms, online",
     [PQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES ($1, $2, $3, $4)",
+    /* The digest travels as hex text: decode($3, 'hex'). */
+    [PQ_TOKEN_ADD] = "INSERT INTO api_tokens (name, role, hash, created_ms)"
+                     " VALUES ($1, $2, decode($3, 'hex'), $4) ON CONFLICT DO NOTHING",
+    [PQ_TOKEN_CHECK] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                       " WHERE hash = decode($1, 'hex') AND revoked = 0",
+    [PQ_TOKEN_LIST] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                      " ORDER BY name COLLATE \"C\" LIMIT $1",
+    [PQ_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked = 1 WHERE name = $1",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

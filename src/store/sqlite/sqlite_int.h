@@ -50,6 +50,10 @@ enum sq_query {
     SQ_LINK_BEFORE,
     SQ_LINK_RANGE,
     SQ_AUDIT_INSERT,
+    SQ_TOKEN_ADD,
+    SQ_TOKEN_CHECK,
+    SQ_TOKEN_LIST,
+    SQ_TOKEN_REVOKE,
     SQ_COUNT_
 };
 
@@ -136,5 +140,10 @@ int sq_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t 
 int sq_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int sq_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+int sq_token_add(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                 int64_t created_ms);
+int sq_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
+int sq_token_list(struct store_be *be, struct store_token *out, size_t cap);
+int sq_token_revoke(struct store_be *be, const char *name);
 
 #endif

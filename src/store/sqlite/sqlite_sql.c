@@ -84,6 +84,12 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = ?1"
                       " AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms, online",
     [SQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_TOKEN_ADD] = "INSERT INTO api_tokens (name, role, hash, created_ms)"
+                     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [SQ_TOKEN_CHECK] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                       " WHERE hash = ?1 AND revoked = 0",
+    [SQ_TOKEN_LIST] = "SELECT name, role, created_ms, revoked FROM api_tokens ORDER BY name LIMIT ?1",
+    [SQ_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked = 1 WHERE name = ?1",
 };
 
 const char *sq_sql_text(enum sq_query id)
