@@ -119,4 +119,5 @@ const struct store_backend store_backend_postgres = {
     .token_check = pg_token_check,
     .token_list = pg_token_list,
     .token_revoke = pg_token_revoke,
+    .list = pg_list,
 };

@@ -274,4 +274,5 @@ const struct store_backend store_backend_sqlite = {
     .token_check = sq_token_check,
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
+    .list = sq_list,
 };

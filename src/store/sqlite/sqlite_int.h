@@ -54,6 +54,16 @@ enum sq_query {
     SQ_TOKEN_CHECK,
     SQ_TOKEN_LIST,
     SQ_TOKEN_REVOKE,
+    /* listings: in enum store_list_query's order (list.c reads their columns) */
+    SQ_L_TERMINALS,
+    SQ_L_TERMINAL_GET,
+    SQ_L_LINKS,
+    SQ_L_METERS,
+    SQ_L_METER_GET,
+    SQ_L_EXPORT,
+    SQ_L_EVENTS,
+    SQ_L_AUDIT,
+    SQ_L_STATUS,
     SQ_COUNT_
 };
 
@@ -145,5 +155,7 @@ int sq_token_add(struct store_be *be, const char *name, int role, const unsigned
 int sq_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
 int sq_token_list(struct store_be *be, struct store_token *out, size_t cap);
 int sq_token_revoke(struct store_be *be, const char *name);
+int sq_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
+            int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 
 #endif
