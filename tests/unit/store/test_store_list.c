@@ -27,7 +27,7 @@ static void digest(unsigned char h[STORE_TOKEN_HASH], unsigned char seed)
 static void test_tokens_add_check_list_revoke(void **state)
 {
     (void)state;
-    struct store *st = store_test_open(store_test_uri("tokens"), NULL);
+    struct store *st = store_test_open(store_test_uri("list_tokens"), NULL);
     unsigned char a[STORE_TOKEN_HASH], b[STORE_TOKEN_HASH], c[STORE_TOKEN_HASH];
     digest(a, 1);
     digest(b, 2);
@@ -81,7 +81,7 @@ static void test_terminals_with_link_state_filters_and_paging(void **state)
 {
     (void)state;
     struct store_terminal_row t[4];
-    struct store *st = open_imported("terminals", t);
+    struct store *st = open_imported("list_terminals", t);
     assert_int_equal(t[0].region, 0x0171);
     assert_string_equal(t[0].address, "01710001");
     assert_int_equal(t[0].kind, 0);
@@ -162,7 +162,7 @@ static void test_meters_filters_and_get(void **state)
 {
     (void)state;
     struct store_terminal_row t[2];
-    struct store *st = open_imported("meters", t);
+    struct store *st = open_imported("list_meters", t);
     struct store_meter_row m[8];
     assert_int_equal(store_meters_list(st, NULL, 0, m, 8), 5);
     /* The supply meter of area A1: no customer. */
@@ -242,7 +242,7 @@ static void test_archive_export_rows_in_archive_order(void **state)
 {
     (void)state;
     struct store_terminal_row t[2];
-    struct store *st = open_imported("export", t);
+    struct store *st = open_imported("list_export", t);
     struct export_seen e = {0};
     assert_int_equal(store_archive_export(st, on_export, &e), 5);
     assert_int_equal(e.n, 5);
@@ -274,7 +274,7 @@ static void test_events_audit_and_status_lists(void **state)
 {
     (void)state;
     struct store_terminal_row t[2];
-    struct store *st = open_imported("events", t);
+    struct store *st = open_imported("list_events", t);
     struct store_meter_row m[8];
     assert_int_equal(store_meters_list(st, NULL, 0, m, 8), 5);
 
