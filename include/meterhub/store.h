@@ -331,7 +331,10 @@ struct store_terminal_filter {
     int online;                /* -1, 0 (offline or never seen) or 1 (last link state) */
     int active;                /* -1, 0 (retired) or 1 */
 };
-#define STORE_TERMINAL_FILTER_ANY {-1, -1, -1, NULL, -1, -1}
+#define STORE_TERMINAL_FILTER_ANY                                                                  \
+    {                                                                                              \
+        -1, -1, -1, NULL, -1, -1                                                                   \
+    }
 
 struct store_terminal_row {
     int64_t id; /* the cursor */
@@ -372,7 +375,10 @@ struct store_meter_filter {
     int protocol;         /* -1 or enum archive_protocol */
     int active;           /* -1, 0 or 1 */
 };
-#define STORE_METER_FILTER_ANY {0, NULL, NULL, -1, -1, -1}
+#define STORE_METER_FILTER_ANY                                                                     \
+    {                                                                                              \
+        0, NULL, NULL, -1, -1, -1                                                                  \
+    }
 
 struct store_meter_row {
     int64_t id; /* the cursor */
@@ -424,8 +430,8 @@ struct store_export_row {
  * fn must not call the store (the backend may hold a lock). Returns the
  * number of rows.
  */
-int store_archive_export(struct store *st,
-                         int (*fn)(void *ctx, const struct store_export_row *r), void *ctx);
+int store_archive_export(struct store *st, int (*fn)(void *ctx, const struct store_export_row *r),
+                         void *ctx);
 
 struct store_event_filter {
     int64_t meter, terminal; /* 0: any */
@@ -434,7 +440,7 @@ struct store_event_filter {
 };
 
 struct store_event_row {
-    int64_t id; /* the cursor */
+    int64_t id;              /* the cursor */
     int64_t meter, terminal; /* 0: none */
     uint32_t code;
     int64_t start_s, end_s; /* end 0: still open */

@@ -129,9 +129,9 @@ int api_token_check(struct api *a, const char *token, char *name, size_t cap, in
  * values as null.
  */
 struct api_row_kind {
-    size_t size;                             /* sizeof the store's row struct */
-    json_t *(*json)(const void *row);        /* the row as a JSON object */
-    int64_t (*cursor)(const void *row);      /* its paging cursor ("id") */
+    size_t size;                        /* sizeof the store's row struct */
+    json_t *(*json)(const void *row);   /* the row as a JSON object */
+    int64_t (*cursor)(const void *row); /* its paging cursor ("id") */
 };
 extern const struct api_row_kind api_rows_terminal; /* struct store_terminal_row */
 extern const struct api_row_kind api_rows_link;     /* struct store_link_row */

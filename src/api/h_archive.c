@@ -192,8 +192,8 @@ static int export_row(void *ctx, const struct store_export_row *r)
                  r->channel_group, (unsigned)r->pn, (unsigned long long)r->meter_address,
                  archive_protocol_name(r->meter_protocol), (unsigned)r->phases,
                  (unsigned long)r->ct, (unsigned long)r->pt,
-                 rated_text(r->phases, r->rated_voltage_v, vbuf, sizeof vbuf), cw / 1000,
-                 cw % 1000, r->tariff, (unsigned)r->pv, pw / 1000, pw % 1000, r->customer,
+                 rated_text(r->phases, r->rated_voltage_v, vbuf, sizeof vbuf), cw / 1000, cw % 1000,
+                 r->tariff, (unsigned)r->pv, pw / 1000, pw % 1000, r->customer,
                  cl >= 0 && cl < 5 ? class_names[cl] : "residential", (unsigned)r->area_meter);
     return t->oom ? MH_ENOMEM : 0;
 }

@@ -65,8 +65,8 @@ static json_t *terminal_json(const void *row)
                      "region", region_json(t->region), "address", t->address, "kind",
                      kind_json(t->kind), "protocol", protocol_json(t->protocol), "channel_group",
                      t->channel_group, "active", t->active != 0, "points", (json_int_t)t->points,
-                     "online", t->online < 0 ? json_null() : json_boolean(t->online),
-                     "since", t->online < 0 ? json_null() : time_ms_json(t->since_ms));
+                     "online", t->online < 0 ? json_null() : json_boolean(t->online), "since",
+                     t->online < 0 ? json_null() : time_ms_json(t->since_ms));
 }
 
 static json_t *link_json(const void *row)
@@ -82,18 +82,18 @@ static json_t *meter_json(const void *row)
     const struct store_meter_row *m = row;
     char addr[24];
     snprintf(addr, sizeof addr, "%012llu", (unsigned long long)m->address);
-    json_t *j = json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:I, s:s, s:b, s:I}", "id",
-                          (json_int_t)m->id, "address", addr, "protocol",
-                          protocol_json(m->protocol), "phases", m->phases, "ct", (json_int_t)m->ct,
-                          "pt", (json_int_t)m->pt, "rated_voltage_v", m->rated_voltage_v,
-                          "contract_w", (json_int_t)m->contract_w, "tariff", m->tariff, "pv",
-                          m->pv != 0, "pv_peak_w", (json_int_t)m->pv_peak_w);
-    if (j && json_object_update_new(
-                 j, json_pack("{s:o, s:o, s:b, s:b, s:o, s:o}", "customer",
-                              text_or_null(m->customer), "area", text_or_null(m->area),
-                              "area_meter", m->area_meter != 0, "active", m->active != 0,
-                              "terminal", id_or_null(m->terminal), "pn",
-                              m->pn < 0 ? json_null() : json_integer(m->pn))) != 0) {
+    json_t *j =
+        json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:I, s:s, s:b, s:I}", "id",
+                  (json_int_t)m->id, "address", addr, "protocol", protocol_json(m->protocol),
+                  "phases", m->phases, "ct", (json_int_t)m->ct, "pt", (json_int_t)m->pt,
+                  "rated_voltage_v", m->rated_voltage_v, "contract_w", (json_int_t)m->contract_w,
+                  "tariff", m->tariff, "pv", m->pv != 0, "pv_peak_w", (json_int_t)m->pv_peak_w);
+    if (j &&
+        json_object_update_new(
+            j, json_pack("{s:o, s:o, s:b, s:b, s:o, s:o}", "customer", text_or_null(m->customer),
+                         "area", text_or_null(m->area), "area_meter", m->area_meter != 0, "active",
+                         m->active != 0, "terminal", id_or_null(m->terminal), "pn",
+                         m->pn < 0 ? json_null() : json_integer(m->pn))) != 0) {
         json_decref(j);
         j = NULL;
     }

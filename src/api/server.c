@@ -290,8 +290,7 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
               size_t cap)
 {
     if (!opt || !st || !out || !opt->cert_file != !opt->key_file) {
-        set_err(err, cap, "a store and both or neither of certificate and key are needed",
-                NULL);
+        set_err(err, cap, "a store and both or neither of certificate and key are needed", NULL);
         return MH_EINVAL;
     }
     struct sockaddr_storage ss;

@@ -32,8 +32,7 @@ static void set_err(char *err, size_t cap, const char *what, const char *why)
 static int sha256(const char *text, unsigned char out[STORE_TOKEN_HASH])
 {
     unsigned int n = 0;
-    return EVP_Digest(text, strlen(text), out, &n, EVP_sha256(), NULL) == 1 &&
-                   n == STORE_TOKEN_HASH
+    return EVP_Digest(text, strlen(text), out, &n, EVP_sha256(), NULL) == 1 && n == STORE_TOKEN_HASH
                ? 0
                : MH_EIO;
 }

@@ -90,9 +90,14 @@ int store_terminals_list(struct store *st, const struct store_terminal_filter *f
     static const struct store_terminal_filter any = STORE_TERMINAL_FILTER_ANY;
     if (!f)
         f = &any;
-    struct store_arg a[] = {A_INT(after),        A_OPT(f->region, -1),   A_OPT(f->kind, -1),
-                            A_OPT(f->protocol, -1), A_TEXT(f->channel_group), A_OPT(f->online, -1),
-                            A_OPT(f->active, -1), A_CAP(cap)};
+    struct store_arg a[] = {A_INT(after),
+                            A_OPT(f->region, -1),
+                            A_OPT(f->kind, -1),
+                            A_OPT(f->protocol, -1),
+                            A_TEXT(f->channel_group),
+                            A_OPT(f->online, -1),
+                            A_OPT(f->active, -1),
+                            A_CAP(cap)};
     return run(st, SL_TERMINALS, a, 8, out, sizeof *out, cap, terminal_one);
 }
 
@@ -152,9 +157,9 @@ int store_meters_list(struct store *st, const struct store_meter_filter *f, int6
     static const struct store_meter_filter any = STORE_METER_FILTER_ANY;
     if (!f)
         f = &any;
-    struct store_arg a[] = {A_INT(after),         A_OPT(f->terminal, 0),  A_TEXT(f->area),
-                            A_OPT(f->protocol, -1), A_TEXT(f->customer),  A_OPT(f->address, -1),
-                            A_OPT(f->active, -1), A_CAP(cap)};
+    struct store_arg a[] = {
+        A_INT(after),        A_OPT(f->terminal, 0), A_TEXT(f->area),      A_OPT(f->protocol, -1),
+        A_TEXT(f->customer), A_OPT(f->address, -1), A_OPT(f->active, -1), A_CAP(cap)};
     return run(st, SL_METERS, a, 8, out, sizeof *out, cap, meter_one);
 }
 
@@ -202,8 +207,8 @@ static int export_row(void *ctx, const struct store_cols *c)
     return x->fn(x->ctx, &r);
 }
 
-int store_archive_export(struct store *st,
-                         int (*fn)(void *ctx, const struct store_export_row *r), void *ctx)
+int store_archive_export(struct store *st, int (*fn)(void *ctx, const struct store_export_row *r),
+                         void *ctx)
 {
     if (!fn)
         return MH_EINVAL;
@@ -233,7 +238,7 @@ int store_events_list(struct store *st, const struct store_event_filter *f, int6
     if (!f)
         return MH_EINVAL;
     struct store_arg a[] = {A_INT(after),       A_OPT(f->meter, 0), A_OPT(f->terminal, 0),
-                            A_OPT(f->code, -1), A_INT(f->from_s),  A_INT(f->to_s),
+                            A_OPT(f->code, -1), A_INT(f->from_s),   A_INT(f->to_s),
                             A_CAP(cap)};
     return run(st, SL_EVENTS, a, 7, out, sizeof *out, cap, event_one);
 }
@@ -279,7 +284,7 @@ static void status_one(const struct store_cols *c, void *row)
 int store_status_list(struct store *st, int64_t day, int item_class, int reason, int failed_only,
                       int64_t after, struct store_status *out, size_t cap)
 {
-    struct store_arg a[] = {A_INT(day),          A_INT(item_class),  A_INT(after),
-                            A_OPT(reason, -1),   A_INT(failed_only != 0), A_CAP(cap)};
+    struct store_arg a[] = {A_INT(day),        A_INT(item_class),       A_INT(after),
+                            A_OPT(reason, -1), A_INT(failed_only != 0), A_CAP(cap)};
     return run(st, SL_STATUS, a, 6, out, sizeof *out, cap, status_one);
 }

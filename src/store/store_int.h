@@ -31,7 +31,7 @@ struct store_batch_result {
  * order and hands each result row to row() through column accessors.
  */
 enum store_list_query {
-    SL_TERMINALS, /* after, region, kind, protocol, channel_group, online, active, limit */
+    SL_TERMINALS,    /* after, region, kind, protocol, channel_group, online, active, limit */
     SL_TERMINAL_GET, /* id */
     SL_LINKS,        /* terminal, after, from_ms, to_ms, limit */
     SL_METERS,       /* after, terminal, area, protocol, customer, address, active, limit */

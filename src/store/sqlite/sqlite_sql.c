@@ -89,7 +89,8 @@ static const char *const sql[SQ_COUNT_] = {
                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     [SQ_TOKEN_CHECK] = "SELECT name, role, created_ms, revoked FROM api_tokens"
                        " WHERE hash = ?1 AND revoked = 0",
-    [SQ_TOKEN_LIST] = "SELECT name, role, created_ms, revoked FROM api_tokens ORDER BY name LIMIT ?1",
+    [SQ_TOKEN_LIST] =
+        "SELECT name, role, created_ms, revoked FROM api_tokens ORDER BY name LIMIT ?1",
     [SQ_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked = 1 WHERE name = ?1",
 
     /* listings: columns in the order list.c reads them */

@@ -347,10 +347,9 @@ static void test_events_audit_and_status_lists(void **state)
     assert_int_equal(o[1].item_class, STORE_CLASS_DAY_FREEZE);
     assert_int_equal(store_status_list(st, day, STORE_CLASS_DAY_FREEZE, -1, 1, 0, o, 8), 2);
     assert_int_equal(o[0].meter, m[1].id);
-    assert_int_equal(
-        store_status_list(st, day, STORE_CLASS_DAY_FREEZE, STORE_REASON_TERMINAL_OFFLINE, 0, 0,
-                          o, 8),
-        1);
+    assert_int_equal(store_status_list(st, day, STORE_CLASS_DAY_FREEZE,
+                                       STORE_REASON_TERMINAL_OFFLINE, 0, 0, o, 8),
+                     1);
     assert_int_equal(o[0].meter, m[2].id);
     assert_int_equal(store_status_list(st, day, STORE_CLASS_DAY_FREEZE, -1, 0, m[0].id, o, 1), 1);
     assert_int_equal(o[0].meter, m[1].id);
