@@ -78,7 +78,10 @@ int api_token_add(const char *store_uri, const char *name, int role, char *token
 /* Revoke token NAME: its requests get 401 from then on. 0, MH_ENOENT, MH_EIO. */
 int api_token_revoke(const char *store_uri, const char *name, char *err, size_t errcap);
 
-/* Call fn for every token, by name (never the secret, which is not kept). Returns the count. */
+/*
+ * Call fn for every token (the first 4096), by name (never the secret,
+ * which is not kept). Returns the count.
+ */
 int api_token_list(const char *store_uri,
                    void (*fn)(void *ctx, const char *name, int role, int64_t created_ms,
                               int revoked),
