@@ -28,10 +28,9 @@ struct api_options {
     const char *host; /* address to listen on ("127.0.0.1", "::"); NULL: every IPv4 address */
     uint16_t port;    /* 0: any free port (api_port tells which) */
     /*
-     * The store's URI, as given to store_open. The API opens its own
-     * read connection to the same database for the listings store.h does
-     * not offer (terminals, meters, events, link history, audit) and for
-     * its token table; SQLite only (docs/api.md "Queries").
+     * The store's URI, as given to store_open; informational (may be
+     * NULL): every query and the tokens go through the store handed to
+     * api_start, whatever its backend (docs/api.md "Queries").
      */
     const char *store_uri;
     const char *cert_file, *key_file; /* both set: HTTPS (PEM files); both NULL: HTTP */
@@ -41,9 +40,8 @@ struct api_options {
 
 /*
  * Start serving. st is borrowed until api_stop. Returns 0 with *out set,
- * or MH_EINVAL (bad options, unreadable certificate), MH_EIO (cannot bind,
- * cannot open the database), MH_ENOTSUP (not an SQLite store), MH_ENOMEM;
- * err (may be NULL) receives a line saying why.
+ * or MH_EINVAL (bad options, unreadable certificate), MH_EIO (cannot bind),
+ * MH_ENOMEM; err (may be NULL) receives a line saying why. Any backend.
  */
 int api_start(const struct api_options *opt, struct store *st, struct api **out, char *err,
               size_t cap);
@@ -68,8 +66,8 @@ const char *api_role_name(int role);
 int api_role_parse(const char *text);
 
 /*
- * Create token NAME with role in the database at store_uri (creating the
- * api_tokens table when absent). The secret is written to token (a
+ * Create token NAME with role in the store at store_uri (any backend;
+ * opened for the call, its schema migrated as store_open does). The secret is written to token (a
  * NUL-terminated text of 67 bytes: "mh_" and 64 hex digits; cap >= 68) and
  * is not kept: only its SHA-256 is stored. Returns 0, MH_EEXIST (the name
  * is taken), MH_EINVAL, MH_EIO.
@@ -80,7 +78,10 @@ int api_token_add(const char *store_uri, const char *name, int role, char *token
 /* Revoke token NAME: its requests get 401 from then on. 0, MH_ENOENT, MH_EIO. */
 int api_token_revoke(const char *store_uri, const char *name, char *err, size_t errcap);
 
-/* Call fn for every token, by name (never the secret, which is not kept). Returns the count. */
+/*
+ * Call fn for every token (the first 4096), by name (never the secret,
+ * which is not kept). Returns the count.
+ */
 int api_token_list(const char *store_uri,
                    void (*fn)(void *ctx, const char *name, int role, int64_t created_ms,
                               int revoked),

@@ -318,4 +318,199 @@ int store_terminal_online_seconds(struct store *st, int64_t terminal, int64_t fr
 /* who did what, when (epoch ms), with what result (0 or an MH_E* code); texts borrowed. */
 int store_audit(struct store *st, const char *who, int64_t t_ms, const char *what, int result);
 
+/* ==== listings (the HTTP API's queries) ==== */
+
+/*
+ * Paged reads of the archive, link history, events, audit and collection
+ * status, the same on every backend. Each fills at most cap rows of out,
+ * in ascending cursor order after `after` (exclusive; 0 for the first
+ * page), and returns the count: when it equals cap, call again with the
+ * last row's cursor. Filter fields set to -1 (integers), 0 (ids) or NULL
+ * (texts) match everything.
+ */
+
+struct store_terminal_filter {
+    int region;                /* -1: any; else the region code as a number (0x0171) */
+    int kind;                  /* -1 or enum archive_terminal_kind */
+    int protocol;              /* -1 or enum archive_protocol */
+    const char *channel_group; /* NULL: any */
+    int online;                /* -1, 0 (offline or never seen) or 1 (last link state) */
+    int active;                /* -1, 0 (retired) or 1 */
+};
+#define STORE_TERMINAL_FILTER_ANY                                                                  \
+    {                                                                                              \
+        -1, -1, -1, NULL, -1, -1                                                                   \
+    }
+
+struct store_terminal_row {
+    int64_t id; /* the cursor */
+    uint16_t region;
+    char address[16];
+    uint8_t kind, protocol;
+    char channel_group[24];
+    uint8_t active;
+    uint32_t points;  /* measurement points */
+    int8_t online;    /* last link state: 1, 0, -1 when the link history is empty */
+    int64_t since_ms; /* when it took that state (0 when online is -1) */
+};
+
+/*
+ * Terminals by id with their last link state (an offline and an online
+ * at the same millisecond are a reconnection: online).
+ */
+int store_terminals_list(struct store *st, const struct store_terminal_filter *f, int64_t after,
+                         struct store_terminal_row *out, size_t cap);
+/* Terminal id whatever its state; MH_ENOENT when none. */
+int store_terminal_get(struct store *st, int64_t id, struct store_terminal_row *out);
+
+struct store_link_row {
+    int64_t t_ms; /* the cursor */
+    uint8_t online;
+    char reason[96]; /* "" when none was given; longer reasons are cut */
+};
+
+/* Link history of terminal with from_ms <= t < to_ms, after t_ms `after`, oldest first. */
+int store_terminal_links(struct store *st, int64_t terminal, int64_t from_ms, int64_t to_ms,
+                         int64_t after, struct store_link_row *out, size_t cap);
+
+struct store_meter_filter {
+    int64_t terminal;     /* 0: any; else read through this terminal */
+    const char *area;     /* area code; NULL: any */
+    const char *customer; /* customer code; NULL: any */
+    int64_t address;      /* -1: any */
+    int protocol;         /* -1 or enum archive_protocol */
+    int active;           /* -1, 0 or 1 */
+};
+#define STORE_METER_FILTER_ANY                                                                     \
+    {                                                                                              \
+        0, NULL, NULL, -1, -1, -1                                                                  \
+    }
+
+struct store_meter_row {
+    int64_t id; /* the cursor */
+    uint64_t address;
+    uint8_t protocol, phases;
+    uint32_t ct, pt;
+    uint16_t rated_voltage_v;
+    int64_t contract_w;
+    char tariff[16];
+    uint8_t pv;
+    int64_t pv_peak_w;
+    char customer[24]; /* code; "" when none */
+    char area[24];     /* code; "" when in no area */
+    uint8_t area_meter, active;
+    int64_t terminal; /* the point reading it; 0 when none */
+    int32_t pn;       /* -1 when none */
+};
+
+int store_meters_list(struct store *st, const struct store_meter_filter *f, int64_t after,
+                      struct store_meter_row *out, size_t cap);
+/* Meter id whatever its state; MH_ENOENT when none. */
+int store_meter_get(struct store *st, int64_t id, struct store_meter_row *out);
+
+/* One row of the active archive, as archive_csv_parse reads it back (docs/archive-csv.md). */
+struct store_export_row {
+    char area[24];
+    uint16_t region;
+    char terminal_address[16];
+    uint8_t terminal_kind, terminal_protocol;
+    char channel_group[24];
+    uint16_t pn;
+    uint64_t meter_address;
+    uint8_t meter_protocol, phases;
+    uint32_t ct, pt;
+    uint16_t rated_voltage_v;
+    int64_t contract_w;
+    char tariff[16];
+    uint8_t pv;
+    int64_t pv_peak_w;
+    char customer[24];  /* "" when none */
+    int customer_class; /* enum archive_customer_class; ARCHIVE_CLASS_AREA when no customer */
+    uint8_t area_meter;
+};
+
+/*
+ * Every active point of every active terminal, ordered by region,
+ * terminal address and pn, one fn(ctx, row) call each from one snapshot.
+ * fn returns 0 to go on, or a negative code that stops and is returned.
+ * fn must not call the store (the backend may hold a lock). Returns the
+ * number of rows.
+ */
+int store_archive_export(struct store *st, int (*fn)(void *ctx, const struct store_export_row *r),
+                         void *ctx);
+
+struct store_event_filter {
+    int64_t meter, terminal; /* 0: any */
+    int64_t code;            /* -1: any */
+    int64_t from_s, to_s;    /* from_s <= start < to_s */
+};
+
+struct store_event_row {
+    int64_t id;              /* the cursor */
+    int64_t meter, terminal; /* 0: none */
+    uint32_t code;
+    int64_t start_s, end_s; /* end 0: still open */
+    char *payload_json;     /* malloc'ed, or NULL; store_event_rows_free frees them */
+};
+
+int store_events_list(struct store *st, const struct store_event_filter *f, int64_t after,
+                      struct store_event_row *out, size_t cap);
+/* Free the payloads of n rows (the array itself is the caller's). */
+void store_event_rows_free(struct store_event_row *r, size_t n);
+
+struct store_audit_row {
+    int64_t id; /* the cursor */
+    char who[128];
+    int64_t t_ms;
+    char what[512]; /* longer texts are cut */
+    int result;
+};
+
+/* Audit rows with from_ms <= t < to_ms, by who (NULL: anyone). */
+int store_audit_list(struct store *st, const char *who, int64_t from_ms, int64_t to_ms,
+                     int64_t after, struct store_audit_row *out, size_t cap);
+
+/*
+ * Status of each meter for (day, item_class), by meter id after `after`:
+ * reason -1 any or one enum store_reason; failed_only 1 leaves out the
+ * collected ones.
+ */
+int store_status_list(struct store *st, int64_t day, int item_class, int reason, int failed_only,
+                      int64_t after, struct store_status *out, size_t cap);
+
+/* ==== API tokens ==== */
+
+/*
+ * Tokens of the HTTP API (meterhub/api.h), kept in the api_tokens table.
+ * The store never sees a secret: the caller passes a digest of the token
+ * text (SHA-256, STORE_TOKEN_HASH bytes) and looks tokens up by it.
+ */
+#define STORE_TOKEN_HASH 32
+#define STORE_TOKEN_NAME_MAX 48
+
+struct store_token {
+    char name[STORE_TOKEN_NAME_MAX + 1];
+    int role;           /* enum api_role, stored as is */
+    int64_t created_ms; /* epoch ms */
+    int revoked;        /* 1: refused from then on */
+};
+
+/*
+ * Add token name (1..STORE_TOKEN_NAME_MAX characters) with role and the
+ * digest of its text. MH_EEXIST when a token of that name exists (revoked
+ * or not: names are never reused, so the audit trail stays unambiguous).
+ */
+int store_token_add(struct store *st, const char *name, int role,
+                    const unsigned char hash[STORE_TOKEN_HASH], int64_t created_ms);
+
+/* The live (not revoked) token with this digest: 0 with *out, or MH_ENOENT. */
+int store_token_check(struct store *st, const unsigned char hash[STORE_TOKEN_HASH],
+                      struct store_token *out);
+
+/* Tokens by name, at most cap into out. Returns the count (more may exist when == cap). */
+int store_token_list(struct store *st, struct store_token *out, size_t cap);
+
+/* Revoke token name: 0, or MH_ENOENT when no token has that name. */
+int store_token_revoke(struct store *st, const char *name);
+
 #endif

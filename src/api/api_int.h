@@ -13,17 +13,15 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "meterhub/api.h"
+#include "meterhub/store.h"
 
 struct api {
     struct MHD_Daemon *mhd;
-    struct store *st;
-    sqlite3 *db; /* the API's own connection: listings and tokens */
-    pthread_mutex_t db_mu;
+    struct store *st; /* every query and the tokens (store.h) */
     size_t body_max;
     uint16_t port;
     char *cert, *key; /* PEM texts, kept while the daemon runs */
@@ -118,14 +116,40 @@ void api_format_time(int64_t t, char *buf, size_t cap);
 /* Milliseconds as "2026-11-24T02:40:00.123Z" */
 void api_format_time_ms(int64_t t_ms, char *buf, size_t cap);
 
-/* ---- the API's own database connection (db.c) ---- */
+/* ---- tokens (tokens.c) ---- */
 
-/* Open the SQLite file behind uri; creates api_tokens when absent. */
-int api_db_open(const char *uri, sqlite3 **out, char *err, size_t cap);
-/* Prepare sql on a's connection (under db_mu, which the caller holds). NULL on error. */
-sqlite3_stmt *api_db_prepare(struct api *a, const char *sql);
-/* Look a token up: 0 with name (cap bytes) and role, MH_ENOENT, MH_EIO. */
+/* Look a token up in the store: 0 with name (cap bytes) and role, MH_ENOENT, MH_EIO. */
 int api_token_check(struct api *a, const char *token, char *name, size_t cap, int *role);
+
+/* ---- store rows to JSON (rows.c) ---- */
+
+/*
+ * Each row as people read it: protocol and kind names, region "0171",
+ * 12-digit meter addresses, times in ISO 8601, flags as booleans, absent
+ * values as null.
+ */
+struct api_row_kind {
+    size_t size;                        /* sizeof the store's row struct */
+    json_t *(*json)(const void *row);   /* the row as a JSON object */
+    int64_t (*cursor)(const void *row); /* its paging cursor ("id") */
+};
+extern const struct api_row_kind api_rows_terminal; /* struct store_terminal_row */
+extern const struct api_row_kind api_rows_link;     /* struct store_link_row */
+extern const struct api_row_kind api_rows_meter;    /* struct store_meter_row */
+extern const struct api_row_kind api_rows_event;    /* struct store_event_row */
+extern const struct api_row_kind api_rows_audit;    /* struct store_audit_row */
+extern const struct api_row_kind api_rows_status;   /* struct store_status */
+
+/*
+ * A listing's reply: n rows of kind k in out (n < 0: the store failed,
+ * 500). {"items": rows, "next": the last row's cursor when limit rows
+ * came back, else null}.
+ */
+void api_reply_rows(struct api_resp *rs, const struct api_row_kind *k, const void *out, int n,
+                    int64_t limit);
+/* One row (rc 0), 404 naming what and id (MH_ENOENT), or 500. */
+void api_reply_row(struct api_resp *rs, const struct api_row_kind *k, const void *row, int rc,
+                   const char *what, int64_t id);
 
 /* ---- handlers ---- */
 
@@ -145,28 +169,3 @@ void api_h_events(struct api_req *rq, struct api_resp *rs);
 void api_h_audit(struct api_req *rq, struct api_resp *rs);
 
 #endif
-
-/* ---- rows to JSON (rows.c) ---- */
-
-/*
- * Step s (prepared and bound; finalized here) into a JSON array of objects
- * keyed by column name, at most limit rows (0: all). Columns with a known
- * name are shown as people read them (rows.c "shown"): protocol and kind
- * names, region "0171", 12-digit meter addresses, times in ISO 8601.
- * *last_id (may be NULL) receives the first column of the last row.
- * Returns the array, or NULL when the query failed.
- */
-json_t *api_rows_json(sqlite3_stmt *s, int64_t limit, int64_t *last_id);
-/* {"items": rows, "next": last id when limit rows came back, else null}; 500 on NULL rows. */
-void api_reply_page(struct api_resp *rs, json_t *rows, int64_t limit, int64_t last_id);
-/*
- * A listing: read limit and after (400 when bad), prepare sql under the db
- * mutex, let bind bind its arguments (it replies 400 itself and returns -1
- * on a bad one), and reply the page.
- */
-void api_list(struct api_req *rq, struct api_resp *rs, const char *sql,
-              int (*bind)(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s));
-/* One row by id (param 0) as an object, 404 naming what when none. */
-void api_get_one(struct api_req *rq, struct api_resp *rs, const char *sql, const char *what);
-/* Bind a text argument (NULL when absent) at index i; SQLITE_TRANSIENT copy. */
-void api_bind_arg(struct api_req *rq, sqlite3_stmt *s, int i, const char *name);

@@ -1,8 +1,7 @@
 /*
  * Data resources: readings of a meter, collection success rates and failure
- * reasons, events, the audit trail and health. Readings and rates come
- * through store.h; events and audit through the API's own connection
- * (db.c).
+ * reasons, collection status, events, the audit trail and health, all
+ * through store.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,19 +82,12 @@ static int arg_items(struct api_req *rq, struct api_resp *rs, uint32_t *codes, s
     return 0;
 }
 
+/* 1 when meter id exists, 0 when not, -1 when the store failed. */
 static int meter_exists(struct api *a, int64_t id)
 {
-    pthread_mutex_lock(&a->db_mu);
-    sqlite3_stmt *s = api_db_prepare(a, "SELECT 1 FROM meters WHERE id = ?");
-    int found = -1;
-    if (s) {
-        sqlite3_bind_int64(s, 1, id);
-        int rc = sqlite3_step(s);
-        found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-        sqlite3_finalize(s);
-    }
-    pthread_mutex_unlock(&a->db_mu);
-    return found;
+    struct store_meter_row m;
+    int rc = store_meter_get(a->st, id, &m);
+    return rc == 0 ? 1 : rc == MH_ENOENT ? 0 : -1;
 }
 
 /*
@@ -295,91 +287,55 @@ void api_h_failures(struct api_req *rq, struct api_resp *rs)
         json_pack("{s:s, s:s, s:o}", "day", dayt, "class", class_names[cls], "reasons", arr));
 }
 
-static int bind_status(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)
+/*
+ * The collector's latest word on each meter for a day and class: which
+ * failed, why, after how many attempts. Paged by meter id.
+ */
+void api_h_status(struct api_req *rq, struct api_resp *rs)
 {
     int64_t day, limit, after, reason, failed;
     int cls;
     if (arg_day_class(rq, rs, &day, &cls) || api_arg_page(rq, rs, &limit, &after) ||
         api_arg_int(rq, rs, "reason", 0, STORE_REASON_COUNT_ - 1, -1, &reason) ||
         api_arg_int(rq, rs, "failed", 0, 1, 0, &failed))
-        return -1;
-    sqlite3_bind_int64(s, 1, day);
-    sqlite3_bind_int(s, 2, cls);
-    sqlite3_bind_int64(s, 3, after);
-    if (reason >= 0)
-        sqlite3_bind_int64(s, 4, reason);
-    sqlite3_bind_int64(s, 5, failed);
-    sqlite3_bind_int64(s, 6, limit);
-    return 0;
-}
-
-/*
- * The collector's latest word on each meter for a day and class: which
- * failed, why, after how many attempts. Paged by meter id along the
- * collection_status primary key (day, item_class, meter_id).
- */
-void api_h_status(struct api_req *rq, struct api_resp *rs)
-{
-    api_list(
-        rq, rs,
-        "SELECT meter_id AS id, reason, reason AS reason_code, attempts, updated_ms AS updated "
-        "FROM collection_status WHERE day = ?1 AND item_class = ?2 AND meter_id > ?3 "
-        "AND (?4 IS NULL OR reason = ?4) AND (?5 = 0 OR reason <> 0) "
-        "ORDER BY meter_id LIMIT ?6",
-        bind_status);
-}
-
-static int bind_events(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)
-{
-    int64_t limit, after, meter, terminal, code, from, to;
-    if (api_arg_page(rq, rs, &limit, &after) ||
-        api_arg_int(rq, rs, "meter", 1, INT64_MAX, 0, &meter) ||
-        api_arg_int(rq, rs, "terminal", 1, INT64_MAX, 0, &terminal) ||
-        api_arg_int(rq, rs, "code", 0, UINT32_MAX, -1, &code) ||
-        api_arg_time(rq, rs, "from", INT64_MIN, &from) ||
-        api_arg_time(rq, rs, "to", INT64_MAX, &to))
-        return -1;
-    sqlite3_bind_int64(s, 1, after);
-    if (meter)
-        sqlite3_bind_int64(s, 2, meter);
-    if (terminal)
-        sqlite3_bind_int64(s, 3, terminal);
-    if (code >= 0)
-        sqlite3_bind_int64(s, 4, code);
-    sqlite3_bind_int64(s, 5, from);
-    sqlite3_bind_int64(s, 6, to);
-    sqlite3_bind_int64(s, 7, limit);
-    return 0;
+        return;
+    struct store_status *out = malloc(sizeof *out * (size_t)limit);
+    int n = out ? store_status_list(rq->api->st, day, cls, (int)reason, (int)failed, after, out,
+                                    (size_t)limit)
+                : MH_ENOMEM;
+    api_reply_rows(rs, &api_rows_status, out, n, limit);
+    free(out);
 }
 
 void api_h_events(struct api_req *rq, struct api_resp *rs)
 {
-    api_list(rq, rs,
-             "SELECT id, meter_id AS meter, terminal_id AS terminal, code, start_s AS start, "
-             "end_s AS end, payload FROM events WHERE id > ?1 AND (?2 IS NULL OR meter_id = ?2) "
-             "AND (?3 IS NULL OR terminal_id = ?3) AND (?4 IS NULL OR code = ?4) "
-             "AND start_s >= ?5 AND start_s < ?6 ORDER BY id LIMIT ?7",
-             bind_events);
-}
-
-static int bind_audit(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s)
-{
-    int64_t limit, after, from, to;
-    if (api_arg_page(rq, rs, &limit, &after) || api_arg_time(rq, rs, "from", 0, &from) ||
-        api_arg_time(rq, rs, "to", INT64_MAX / 1000, &to))
-        return -1;
-    sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int64(s, 2, from * 1000);
-    sqlite3_bind_int64(s, 3, to * 1000);
-    api_bind_arg(rq, s, 4, "who");
-    sqlite3_bind_int64(s, 5, limit);
-    return 0;
+    int64_t limit, after;
+    struct store_event_filter f;
+    if (api_arg_page(rq, rs, &limit, &after) ||
+        api_arg_int(rq, rs, "meter", 1, INT64_MAX, 0, &f.meter) ||
+        api_arg_int(rq, rs, "terminal", 1, INT64_MAX, 0, &f.terminal) ||
+        api_arg_int(rq, rs, "code", 0, UINT32_MAX, -1, &f.code) ||
+        api_arg_time(rq, rs, "from", INT64_MIN, &f.from_s) ||
+        api_arg_time(rq, rs, "to", INT64_MAX, &f.to_s))
+        return;
+    struct store_event_row *out = malloc(sizeof *out * (size_t)limit);
+    int n = out ? store_events_list(rq->api->st, &f, after, out, (size_t)limit) : MH_ENOMEM;
+    api_reply_rows(rs, &api_rows_event, out, n, limit);
+    if (n > 0)
+        store_event_rows_free(out, (size_t)n);
+    free(out);
 }
 
 void api_h_audit(struct api_req *rq, struct api_resp *rs)
 {
-    api_list(rq, rs,
-             "SELECT id, who, t_ms AS time, what, result FROM audit WHERE id > ?1 AND t_ms >= ?2 "
-             "AND t_ms < ?3 AND (?4 IS NULL OR who = ?4) ORDER BY id LIMIT ?5",
-             bind_audit);
+    int64_t limit, after, from, to;
+    if (api_arg_page(rq, rs, &limit, &after) || api_arg_time(rq, rs, "from", 0, &from) ||
+        api_arg_time(rq, rs, "to", INT64_MAX / 1000, &to))
+        return;
+    struct store_audit_row *out = malloc(sizeof *out * (size_t)limit);
+    int n = out ? store_audit_list(rq->api->st, api_arg(rq, "who"), from * 1000, to * 1000, after,
+                                   out, (size_t)limit)
+                : MH_ENOMEM;
+    api_reply_rows(rs, &api_rows_audit, out, n, limit);
+    free(out);
 }

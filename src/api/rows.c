@@ -1,185 +1,209 @@
 /*
- * Query rows to JSON: one generic walk over the result columns, with the
- * columns people read differently from how they are stored shown through a
- * const table of converters rather than per-endpoint code.
+ * Store rows to JSON, as people read them: enum numbers as their names,
+ * regions as the archive writes them ("0171"), meter addresses as 12
+ * digits, times in ISO 8601, flags as booleans, absent values as null.
+ * One table entry per row kind (struct api_row_kind) so the listing
+ * handlers share one reply path.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "api_int.h"
 #include "meterhub/archive.h"
+#include "meterhub/base/err.h"
 #include "meterhub/store.h"
 
-static json_t *show_protocol(sqlite3_stmt *s, int i)
+static json_t *protocol_json(int p)
 {
-    const char *n = archive_protocol_name(sqlite3_column_int(s, i));
-    return n ? json_string(n) : json_integer(sqlite3_column_int(s, i));
+    const char *n = archive_protocol_name(p);
+    return n && strcmp(n, "?") != 0 ? json_string(n) : json_integer(p);
 }
 
-static json_t *show_kind(sqlite3_stmt *s, int i)
+static json_t *kind_json(int k)
 {
-    const char *n = archive_kind_name(sqlite3_column_int(s, i));
-    return n ? json_string(n) : json_integer(sqlite3_column_int(s, i));
+    const char *n = archive_kind_name(k);
+    return n && strcmp(n, "?") != 0 ? json_string(n) : json_integer(k);
 }
 
 /* Regions are 4 BCD digits stored as a number (0x0171 = 369): shown as "0171". */
-static json_t *show_region(sqlite3_stmt *s, int i)
+static json_t *region_json(unsigned r)
 {
     char b[8];
-    snprintf(b, sizeof b, "%04x", (unsigned)sqlite3_column_int(s, i) & 0xffffu);
+    snprintf(b, sizeof b, "%04x", r & 0xffffu);
     return json_string(b);
 }
 
-static json_t *show_address(sqlite3_stmt *s, int i)
-{
-    char b[24];
-    snprintf(b, sizeof b, "%012lld", (long long)sqlite3_column_int64(s, i));
-    return json_string(b);
-}
-
-static json_t *show_time_s(sqlite3_stmt *s, int i)
+static json_t *time_s_json(int64_t t)
 {
     char b[40];
-    api_format_time(sqlite3_column_int64(s, i), b, sizeof b);
+    api_format_time(t, b, sizeof b);
     return json_string(b);
 }
 
-static json_t *show_time_ms(sqlite3_stmt *s, int i)
+static json_t *time_ms_json(int64_t t)
 {
     char b[40];
-    api_format_time_ms(sqlite3_column_int64(s, i), b, sizeof b);
+    api_format_time_ms(t, b, sizeof b);
     return json_string(b);
 }
 
-/* A collection status reason (an integer; link history reasons are text and stay so). */
-static json_t *show_reason(sqlite3_stmt *s, int i)
+/* A text the store gives as "" when absent. */
+static json_t *text_or_null(const char *s)
 {
-    return json_string(store_reason_text(sqlite3_column_int(s, i)));
+    return *s ? json_string(s) : json_null();
 }
 
-static json_t *show_bool(sqlite3_stmt *s, int i)
+static json_t *id_or_null(int64_t id)
 {
-    return json_boolean(sqlite3_column_int(s, i));
+    return id ? json_integer(id) : json_null();
 }
 
-/* The payload column holds JSON text (checked by json_valid on insert): embedded as JSON. */
-static json_t *show_json(sqlite3_stmt *s, int i)
+static json_t *terminal_json(const void *row)
 {
-    const char *t = (const char *)sqlite3_column_text(s, i);
-    json_t *j = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
-    return j ? j : json_string(t ? t : "");
+    const struct store_terminal_row *t = row;
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:s, s:b, s:I, s:o, s:o}", "id", (json_int_t)t->id,
+                     "region", region_json(t->region), "address", t->address, "kind",
+                     kind_json(t->kind), "protocol", protocol_json(t->protocol), "channel_group",
+                     t->channel_group, "active", t->active != 0, "points", (json_int_t)t->points,
+                     "online", t->online < 0 ? json_null() : json_boolean(t->online), "since",
+                     t->online < 0 ? json_null() : time_ms_json(t->since_ms));
 }
 
-static const struct {
-    const char *column;
-    json_t *(*show)(sqlite3_stmt *s, int i);
-} shown[] = {
-    {"protocol", show_protocol}, {"kind", show_kind},       {"region", show_region},
-    {"address", show_address},   {"start", show_time_s},    {"end", show_time_s},
-    {"time", show_time_ms},      {"since", show_time_ms},   {"online", show_bool},
-    {"active", show_bool},       {"pv", show_bool},         {"area_meter", show_bool},
-    {"payload", show_json},      {"updated", show_time_ms}, {"reason", show_reason},
-};
-
-static json_t *column_json(sqlite3_stmt *s, int i)
+static json_t *link_json(const void *row)
 {
-    int type = sqlite3_column_type(s, i);
-    if (type == SQLITE_NULL)
+    const struct store_link_row *l = row;
+    return json_pack("{s:I, s:o, s:b, s:o}", "id", (json_int_t)l->t_ms, "time",
+                     time_ms_json(l->t_ms), "online", l->online != 0, "reason",
+                     text_or_null(l->reason));
+}
+
+static json_t *meter_json(const void *row)
+{
+    const struct store_meter_row *m = row;
+    char addr[24];
+    snprintf(addr, sizeof addr, "%012llu", (unsigned long long)m->address);
+    json_t *j =
+        json_pack("{s:I, s:s, s:o, s:i, s:I, s:I, s:i, s:I, s:s, s:b, s:I}", "id",
+                  (json_int_t)m->id, "address", addr, "protocol", protocol_json(m->protocol),
+                  "phases", m->phases, "ct", (json_int_t)m->ct, "pt", (json_int_t)m->pt,
+                  "rated_voltage_v", m->rated_voltage_v, "contract_w", (json_int_t)m->contract_w,
+                  "tariff", m->tariff, "pv", m->pv != 0, "pv_peak_w", (json_int_t)m->pv_peak_w);
+    if (j &&
+        json_object_update_new(
+            j, json_pack("{s:o, s:o, s:b, s:b, s:o, s:o}", "customer", text_or_null(m->customer),
+                         "area", text_or_null(m->area), "area_meter", m->area_meter != 0, "active",
+                         m->active != 0, "terminal", id_or_null(m->terminal), "pn",
+                         m->pn < 0 ? json_null() : json_integer(m->pn))) != 0) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
+/* The payload is JSON text (checked on insert): embedded as JSON. */
+static json_t *payload_json(const char *t)
+{
+    if (!t)
         return json_null();
-    const char *name = sqlite3_column_name(s, i);
-    for (size_t k = 0; k < sizeof shown / sizeof shown[0]; k++)
-        if (strcmp(name, shown[k].column) == 0 && type == SQLITE_INTEGER)
-            return shown[k].show(s, i);
-    if (type == SQLITE_INTEGER)
-        return json_integer(sqlite3_column_int64(s, i));
-    if (strcmp(name, "payload") == 0)
-        return show_json(s, i);
-    return json_string((const char *)sqlite3_column_text(s, i));
+    json_t *j = json_loads(t, JSON_DECODE_ANY, NULL);
+    return j ? j : json_string(t);
 }
 
-json_t *api_rows_json(sqlite3_stmt *s, int64_t limit, int64_t *last_id)
+static json_t *event_json(const void *row)
 {
+    const struct store_event_row *e = row;
+    return json_pack("{s:I, s:o, s:o, s:I, s:o, s:o, s:o}", "id", (json_int_t)e->id, "meter",
+                     id_or_null(e->meter), "terminal", id_or_null(e->terminal), "code",
+                     (json_int_t)e->code, "start", time_s_json(e->start_s), "end",
+                     e->end_s ? time_s_json(e->end_s) : json_null(), "payload",
+                     payload_json(e->payload_json));
+}
+
+static json_t *audit_json(const void *row)
+{
+    const struct store_audit_row *a = row;
+    return json_pack("{s:I, s:s, s:o, s:s, s:i}", "id", (json_int_t)a->id, "who", a->who, "time",
+                     time_ms_json(a->t_ms), "what", a->what, "result", a->result);
+}
+
+static json_t *status_json(const void *row)
+{
+    const struct store_status *s = row;
+    return json_pack("{s:I, s:s, s:i, s:i, s:o}", "id", (json_int_t)s->meter, "reason",
+                     store_reason_text(s->reason), "reason_code", s->reason, "attempts",
+                     s->attempts, "updated", time_ms_json(s->updated_ms));
+}
+
+static int64_t terminal_cursor(const void *row)
+{
+    return ((const struct store_terminal_row *)row)->id;
+}
+static int64_t link_cursor(const void *row)
+{
+    return ((const struct store_link_row *)row)->t_ms;
+}
+static int64_t meter_cursor(const void *row)
+{
+    return ((const struct store_meter_row *)row)->id;
+}
+static int64_t event_cursor(const void *row)
+{
+    return ((const struct store_event_row *)row)->id;
+}
+static int64_t audit_cursor(const void *row)
+{
+    return ((const struct store_audit_row *)row)->id;
+}
+static int64_t status_cursor(const void *row)
+{
+    return ((const struct store_status *)row)->meter;
+}
+
+const struct api_row_kind api_rows_terminal = {sizeof(struct store_terminal_row), terminal_json,
+                                               terminal_cursor};
+const struct api_row_kind api_rows_link = {sizeof(struct store_link_row), link_json, link_cursor};
+const struct api_row_kind api_rows_meter = {sizeof(struct store_meter_row), meter_json,
+                                            meter_cursor};
+const struct api_row_kind api_rows_event = {sizeof(struct store_event_row), event_json,
+                                            event_cursor};
+const struct api_row_kind api_rows_audit = {sizeof(struct store_audit_row), audit_json,
+                                            audit_cursor};
+const struct api_row_kind api_rows_status = {sizeof(struct store_status), status_json,
+                                             status_cursor};
+
+void api_reply_rows(struct api_resp *rs, const struct api_row_kind *k, const void *out, int n,
+                    int64_t limit)
+{
+    if (n < 0) {
+        api_reply_error(rs, 500, "the store query failed");
+        return;
+    }
     json_t *arr = json_array();
-    int rc = SQLITE_ROW;
-    int64_t n = 0;
-    while (arr && (limit == 0 || n < limit) && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        json_t *o = json_object();
-        for (int i = 0; o && i < sqlite3_column_count(s); i++)
-            json_object_set_new(o, sqlite3_column_name(s, i), column_json(s, i));
-        json_array_append_new(arr, o);
-        if (last_id)
-            *last_id = sqlite3_column_int64(s, 0);
-        n++;
+    for (int i = 0; arr && i < n; i++) {
+        json_t *o = k->json((const char *)out + (size_t)i * k->size);
+        if (!o || json_array_append_new(arr, o) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
     }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
-}
-
-void api_reply_page(struct api_resp *rs, json_t *rows, int64_t limit, int64_t last_id)
-{
-    if (!rows) {
-        api_reply_error(rs, 500, "the store query failed");
+    if (!arr) {
+        api_reply_error(rs, 500, "out of memory");
         return;
     }
-    json_t *next = (int64_t)json_array_size(rows) == limit ? json_integer(last_id) : json_null();
-    api_reply_json(rs, 200, json_pack("{s:o, s:o}", "items", rows, "next", next));
+    json_t *next = n > 0 && n == limit
+                       ? json_integer(k->cursor((const char *)out + (size_t)(n - 1) * k->size))
+                       : json_null();
+    api_reply_json(rs, 200, json_pack("{s:o, s:o}", "items", arr, "next", next));
 }
 
-void api_bind_arg(struct api_req *rq, sqlite3_stmt *s, int i, const char *name)
+void api_reply_row(struct api_resp *rs, const struct api_row_kind *k, const void *row, int rc,
+                   const char *what, int64_t id)
 {
-    const char *v = api_arg(rq, name);
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    json_t *o = rc == 0 ? k->json(row) : NULL;
+    if (o)
+        api_reply_json(rs, 200, o);
+    else if (rc == MH_ENOENT)
+        api_reply_error(rs, 404, "no %s with id %lld", what, (long long)id);
     else
-        sqlite3_bind_null(s, i);
-}
-
-void api_list(struct api_req *rq, struct api_resp *rs, const char *sql,
-              int (*bind)(struct api_req *rq, struct api_resp *rs, sqlite3_stmt *s))
-{
-    struct api *a = rq->api;
-    int64_t limit, after;
-    if (api_arg_page(rq, rs, &limit, &after) != 0)
-        return;
-    pthread_mutex_lock(&a->db_mu);
-    sqlite3_stmt *s = api_db_prepare(a, sql);
-    json_t *rows = NULL;
-    int64_t last = 0;
-    if (!s) {
-        pthread_mutex_unlock(&a->db_mu);
-        api_reply_error(rs, 500, "the store query failed: %s", sqlite3_errmsg(a->db));
-        return;
-    }
-    if (bind(rq, rs, s) != 0) {
-        sqlite3_finalize(s);
-        pthread_mutex_unlock(&a->db_mu);
-        return;
-    }
-    rows = api_rows_json(s, limit, &last);
-    pthread_mutex_unlock(&a->db_mu);
-    api_reply_page(rs, rows, limit, last);
-}
-
-void api_get_one(struct api_req *rq, struct api_resp *rs, const char *sql, const char *what)
-{
-    struct api *a = rq->api;
-    pthread_mutex_lock(&a->db_mu);
-    sqlite3_stmt *s = api_db_prepare(a, sql);
-    json_t *rows = NULL;
-    if (s) {
-        sqlite3_bind_int64(s, 1, rq->params[0]);
-        rows = api_rows_json(s, 1, NULL);
-    }
-    pthread_mutex_unlock(&a->db_mu);
-    if (!rows)
-        api_reply_error(rs, 500, "the store query failed");
-    else if (json_array_size(rows) == 0)
-        api_reply_error(rs, 404, "no %s with id %lld", what, (long long)rq->params[0]);
-    else
-        api_reply_json(rs, 200, json_incref(json_array_get(rows, 0)));
-    json_decref(rows);
+        api_reply_error(rs, 500, rc == 0 ? "out of memory" : "the store query failed");
 }

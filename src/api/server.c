@@ -281,9 +281,6 @@ void api_stop(struct api *a)
         return;
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
-    if (a->db)
-        sqlite3_close(a->db);
-    pthread_mutex_destroy(&a->db_mu);
     free(a->cert);
     free(a->key);
     free(a);
@@ -292,9 +289,8 @@ void api_stop(struct api *a)
 int api_start(const struct api_options *opt, struct store *st, struct api **out, char *err,
               size_t cap)
 {
-    if (!opt || !st || !out || !opt->store_uri || !opt->cert_file != !opt->key_file) {
-        set_err(err, cap, "store, store URI and both or neither of certificate and key are needed",
-                NULL);
+    if (!opt || !st || !out || !opt->cert_file != !opt->key_file) {
+        set_err(err, cap, "a store and both or neither of certificate and key are needed", NULL);
         return MH_EINVAL;
     }
     struct sockaddr_storage ss;
@@ -305,11 +301,9 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
     struct api *a = calloc(1, sizeof *a);
     if (!a)
         return MH_ENOMEM;
-    pthread_mutex_init(&a->db_mu, NULL);
     a->st = st;
     a->body_max = opt->body_max ? opt->body_max : API_BODY_MAX_DEFAULT;
-    rc = api_db_open(opt->store_uri, &a->db, err, cap);
-    if (rc == 0 && opt->cert_file) {
+    if (opt->cert_file) {
         rc = read_pem(opt->cert_file, &a->cert, err, cap);
         if (rc == 0)
             rc = read_pem(opt->key_file, &a->key, err, cap);

@@ -209,3 +209,35 @@ int store_audit(struct store *st, const char *who, int64_t t_ms, const char *wha
         return MH_EINVAL;
     return st->be_ops->audit(st->be, who, t_ms, what, result);
 }
+
+/* ---- API tokens ---- */
+
+int store_token_add(struct store *st, const char *name, int role,
+                    const unsigned char hash[STORE_TOKEN_HASH], int64_t created_ms)
+{
+    if (!name || !*name || strlen(name) > STORE_TOKEN_NAME_MAX || !hash)
+        return MH_EINVAL;
+    return st->be_ops->token_add(st->be, name, role, hash, created_ms);
+}
+
+int store_token_check(struct store *st, const unsigned char hash[STORE_TOKEN_HASH],
+                      struct store_token *out)
+{
+    if (!hash || !out)
+        return MH_EINVAL;
+    return st->be_ops->token_check(st->be, hash, out);
+}
+
+int store_token_list(struct store *st, struct store_token *out, size_t cap)
+{
+    if (!out && cap)
+        return MH_EINVAL;
+    return st->be_ops->token_list(st->be, out, cap);
+}
+
+int store_token_revoke(struct store *st, const char *name)
+{
+    if (!name || !*name)
+        return MH_EINVAL;
+    return st->be_ops->token_revoke(st->be, name);
+}

@@ -25,6 +25,38 @@ struct store_batch_result {
     uint64_t stored, duplicates, conflicts;
 };
 
+/*
+ * Listings (store.h "listings"): the filling of rows is shared (list.c);
+ * a backend runs statement q of its own SQL table with the arguments in
+ * order and hands each result row to row() through column accessors.
+ */
+enum store_list_query {
+    SL_TERMINALS,    /* after, region, kind, protocol, channel_group, online, active, limit */
+    SL_TERMINAL_GET, /* id */
+    SL_LINKS,        /* terminal, after, from_ms, to_ms, limit */
+    SL_METERS,       /* after, terminal, area, protocol, customer, address, active, limit */
+    SL_METER_GET,    /* id */
+    SL_EXPORT,       /* none */
+    SL_EVENTS,       /* after, meter, terminal, code, from_s, to_s, limit */
+    SL_AUDIT,        /* after, from_ms, to_ms, who, limit */
+    SL_STATUS,       /* day, item_class, after, reason, failed_only, limit */
+    SL_COUNT_
+};
+
+enum store_arg_kind { SA_NULL, SA_INT, SA_TEXT };
+struct store_arg {
+    enum store_arg_kind kind;
+    int64_t i;
+    const char *s; /* borrowed for the call */
+};
+
+/* One result row: column col (0-based) as an integer (0 when NULL) or text (NULL when NULL). */
+struct store_cols {
+    int64_t (*i64)(const struct store_cols *c, int col);
+    const char *(*text)(const struct store_cols *c, int col);
+    int (*is_null)(const struct store_cols *c, int col);
+};
+
 struct store_backend {
     const char *name;
     /*
@@ -68,6 +100,22 @@ struct store_backend {
     int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                    int64_t *out);
     int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+
+    /* ---- API tokens ---- */
+    int (*token_add)(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                     int64_t created_ms);
+    int (*token_check)(struct store_be *be, const unsigned char *hash, struct store_token *out);
+    int (*token_list)(struct store_be *be, struct store_token *out, size_t cap);
+    int (*token_revoke)(struct store_be *be, const char *name);
+
+    /*
+     * ---- listings ----
+     * Run listing q; row(ctx, cols) for each result row, stopping at its
+     * first negative return, which is returned. Otherwise the row count or
+     * MH_E*. row must not call the store.
+     */
+    int (*list)(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
+                int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 };
 
 extern const struct store_backend store_backend_sqlite;

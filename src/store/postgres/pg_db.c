@@ -115,4 +115,9 @@ const struct store_backend store_backend_postgres = {
     .terminal_link = pg_terminal_link,
     .terminal_online_seconds = pg_terminal_online_seconds,
     .audit = pg_audit,
+    .token_add = pg_token_add,
+    .token_check = pg_token_check,
+    .token_list = pg_token_list,
+    .token_revoke = pg_token_revoke,
+    .list = pg_list,
 };

@@ -55,6 +55,20 @@ enum pg_query {
     PQ_LINK_BEFORE,
     PQ_LINK_RANGE,
     PQ_AUDIT_INSERT,
+    PQ_TOKEN_ADD,
+    PQ_TOKEN_CHECK,
+    PQ_TOKEN_LIST,
+    PQ_TOKEN_REVOKE,
+    /* listings: in enum store_list_query's order (list.c reads their columns) */
+    PQ_L_TERMINALS,
+    PQ_L_TERMINAL_GET,
+    PQ_L_LINKS,
+    PQ_L_METERS,
+    PQ_L_METER_GET,
+    PQ_L_EXPORT,
+    PQ_L_EVENTS,
+    PQ_L_AUDIT,
+    PQ_L_STATUS,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,
@@ -186,5 +200,12 @@ int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t 
 int pg_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int pg_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+int pg_token_add(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                 int64_t created_ms);
+int pg_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
+int pg_token_list(struct store_be *be, struct store_token *out, size_t cap);
+int pg_token_revoke(struct store_be *be, const char *name);
+int pg_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
+            int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 
 #endif

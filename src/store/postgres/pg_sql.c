@@ -3,6 +3,7 @@
  * enum pg_query. Parameters are sent as text and typed here by cast where
  * PostgreSQL could not infer them.
  */
+#include "list_sql.h"
 #include "pg_int.h"
 
 /*
@@ -94,6 +95,48 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = $1"
                       " AND t_ms >= $2 AND t_ms < $3 ORDER BY t_ms, online",
     [PQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES ($1, $2, $3, $4)",
+    /* The digest travels as hex text: decode($3, 'hex'). */
+    [PQ_TOKEN_ADD] = "INSERT INTO api_tokens (name, role, hash, created_ms)"
+                     " VALUES ($1, $2, decode($3, 'hex'), $4) ON CONFLICT DO NOTHING",
+    [PQ_TOKEN_CHECK] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                       " WHERE hash = decode($1, 'hex') AND revoked = 0",
+    [PQ_TOKEN_LIST] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                      " ORDER BY name COLLATE \"C\" LIMIT $1",
+    [PQ_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked = 1 WHERE name = $1",
+
+    /* listings: columns in the order list.c reads them; same rows as SQLite's */
+    [PQ_L_TERMINALS] = TERMINAL_SQL
+    "WHERE t.id > $1::bigint AND ($2::int IS NULL OR t.region = $2::int)"
+    " AND ($3::int IS NULL OR t.kind = $3::int) AND ($4::int IS NULL OR t.protocol = $4::int)"
+    " AND ($5::text IS NULL OR t.channel_group = $5::text)"
+    " AND ($6::int IS NULL OR COALESCE(l.online, 0) = $6::int)"
+    " AND ($7::int IS NULL OR t.active = $7::int) ORDER BY t.id LIMIT $8::bigint",
+    [PQ_L_TERMINAL_GET] = TERMINAL_SQL "WHERE t.id = $1::bigint",
+    [PQ_L_LINKS] = "SELECT t_ms, online, reason FROM terminal_link WHERE terminal_id = $1::bigint"
+                   " AND t_ms > $2::bigint AND t_ms >= $3::bigint AND t_ms < $4::bigint"
+                   " ORDER BY t_ms, online LIMIT $5::bigint",
+    [PQ_L_METERS] = METER_SQL
+    "WHERE m.id > $1::bigint AND ($2::bigint IS NULL OR p.terminal_id = $2::bigint)"
+    " AND ($3::text IS NULL OR a.code = $3::text) AND ($4::int IS NULL OR m.protocol = $4::int)"
+    " AND ($5::text IS NULL OR c.code = $5::text)"
+    " AND ($6::bigint IS NULL OR m.address = $6::bigint)"
+    " AND ($7::int IS NULL OR m.active = $7::int) ORDER BY m.id LIMIT $8::bigint",
+    [PQ_L_METER_GET] = METER_SQL "WHERE m.id = $1::bigint",
+    /* byte order of the addresses, as SQLite sorts them */
+    [PQ_L_EXPORT] = EXPORT_SQL "ORDER BY t.region, t.address COLLATE \"C\", p.pn",
+    [PQ_L_EVENTS] = "SELECT id, meter_id, terminal_id, code, start_s, end_s, payload::text"
+                    " FROM events WHERE id > $1::bigint"
+                    " AND ($2::bigint IS NULL OR meter_id = $2::bigint)"
+                    " AND ($3::bigint IS NULL OR terminal_id = $3::bigint)"
+                    " AND ($4::bigint IS NULL OR code = $4::bigint) AND start_s >= $5::bigint"
+                    " AND start_s < $6::bigint ORDER BY id LIMIT $7::bigint",
+    [PQ_L_AUDIT] = "SELECT id, who, t_ms, what, result FROM audit WHERE id > $1::bigint"
+                   " AND t_ms >= $2::bigint AND t_ms < $3::bigint"
+                   " AND ($4::text IS NULL OR who = $4::text) ORDER BY id LIMIT $5::bigint",
+    [PQ_L_STATUS] = "SELECT meter_id, item_class, day, reason, attempts, updated_ms"
+                    " FROM collection_status WHERE day = $1::bigint AND item_class = $2::int"
+                    " AND meter_id > $3::bigint AND ($4::int IS NULL OR reason = $4::int)"
+                    " AND ($5::int = 0 OR reason <> 0) ORDER BY meter_id LIMIT $6::bigint",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

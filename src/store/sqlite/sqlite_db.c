@@ -270,4 +270,9 @@ const struct store_backend store_backend_sqlite = {
     .terminal_link = sq_terminal_link,
     .terminal_online_seconds = sq_terminal_online_seconds,
     .audit = sq_audit,
+    .token_add = sq_token_add,
+    .token_check = sq_token_check,
+    .token_list = sq_token_list,
+    .token_revoke = sq_token_revoke,
+    .list = sq_list,
 };

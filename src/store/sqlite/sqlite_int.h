@@ -51,6 +51,20 @@ enum sq_query {
     SQ_LINK_RANGE,
     SQ_AUDIT_INSERT,
     SQ_TERMINAL_FIND,
+    SQ_TOKEN_ADD,
+    SQ_TOKEN_CHECK,
+    SQ_TOKEN_LIST,
+    SQ_TOKEN_REVOKE,
+    /* listings: in enum store_list_query's order (list.c reads their columns) */
+    SQ_L_TERMINALS,
+    SQ_L_TERMINAL_GET,
+    SQ_L_LINKS,
+    SQ_L_METERS,
+    SQ_L_METER_GET,
+    SQ_L_EXPORT,
+    SQ_L_EVENTS,
+    SQ_L_AUDIT,
+    SQ_L_STATUS,
     SQ_COUNT_
 };
 
@@ -137,5 +151,12 @@ int sq_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t 
 int sq_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int sq_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
+int sq_token_add(struct store_be *be, const char *name, int role, const unsigned char *hash,
+                 int64_t created_ms);
+int sq_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
+int sq_token_list(struct store_be *be, struct store_token *out, size_t cap);
+int sq_token_revoke(struct store_be *be, const char *name);
+int sq_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
+            int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
+#include "list_sql.h"
 #include "sqlite_int.h"
 
 /* Success-rate query: active meters of the day's class grouped by KEY. */
@@ -87,6 +88,40 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_LINK_RANGE] = "SELECT t_ms, online FROM terminal_link WHERE terminal_id = ?1"
                       " AND t_ms >= ?2 AND t_ms < ?3 ORDER BY t_ms, online",
     [SQ_AUDIT_INSERT] = "INSERT INTO audit (who, t_ms, what, result) VALUES (?1, ?2, ?3, ?4)",
+    [SQ_TOKEN_ADD] = "INSERT INTO api_tokens (name, role, hash, created_ms)"
+                     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [SQ_TOKEN_CHECK] = "SELECT name, role, created_ms, revoked FROM api_tokens"
+                       " WHERE hash = ?1 AND revoked = 0",
+    [SQ_TOKEN_LIST] =
+        "SELECT name, role, created_ms, revoked FROM api_tokens ORDER BY name LIMIT ?1",
+    [SQ_TOKEN_REVOKE] = "UPDATE api_tokens SET revoked = 1 WHERE name = ?1",
+
+    /* listings: columns in the order list.c reads them */
+    [SQ_L_TERMINALS] = TERMINAL_SQL
+    "WHERE t.id > ?1 AND (?2 IS NULL OR t.region = ?2) AND (?3 IS NULL OR t.kind = ?3)"
+    " AND (?4 IS NULL OR t.protocol = ?4) AND (?5 IS NULL OR t.channel_group = ?5)"
+    " AND (?6 IS NULL OR COALESCE(l.online, 0) = ?6) AND (?7 IS NULL OR t.active = ?7)"
+    " ORDER BY t.id LIMIT ?8",
+    [SQ_L_TERMINAL_GET] = TERMINAL_SQL "WHERE t.id = ?1",
+    [SQ_L_LINKS] = "SELECT t_ms, online, reason FROM terminal_link WHERE terminal_id = ?1"
+                   " AND t_ms > ?2 AND t_ms >= ?3 AND t_ms < ?4 ORDER BY t_ms, online LIMIT ?5",
+    [SQ_L_METERS] = METER_SQL
+    "WHERE m.id > ?1 AND (?2 IS NULL OR p.terminal_id = ?2) AND (?3 IS NULL OR a.code = ?3)"
+    " AND (?4 IS NULL OR m.protocol = ?4) AND (?5 IS NULL OR c.code = ?5)"
+    " AND (?6 IS NULL OR m.address = ?6) AND (?7 IS NULL OR m.active = ?7)"
+    " ORDER BY m.id LIMIT ?8",
+    [SQ_L_METER_GET] = METER_SQL "WHERE m.id = ?1",
+    [SQ_L_EXPORT] = EXPORT_SQL "ORDER BY t.region, t.address, p.pn",
+    [SQ_L_EVENTS] = "SELECT id, meter_id, terminal_id, code, start_s, end_s, payload FROM events"
+                    " WHERE id > ?1 AND (?2 IS NULL OR meter_id = ?2)"
+                    " AND (?3 IS NULL OR terminal_id = ?3) AND (?4 IS NULL OR code = ?4)"
+                    " AND start_s >= ?5 AND start_s < ?6 ORDER BY id LIMIT ?7",
+    [SQ_L_AUDIT] = "SELECT id, who, t_ms, what, result FROM audit WHERE id > ?1 AND t_ms >= ?2"
+                   " AND t_ms < ?3 AND (?4 IS NULL OR who = ?4) ORDER BY id LIMIT ?5",
+    [SQ_L_STATUS] = "SELECT meter_id, item_class, day, reason, attempts, updated_ms"
+                    " FROM collection_status WHERE day = ?1 AND item_class = ?2 AND meter_id > ?3"
+                    " AND (?4 IS NULL OR reason = ?4) AND (?5 = 0 OR reason <> 0)"
+                    " ORDER BY meter_id LIMIT ?6",
 };
 
 const char *sq_sql_text(enum sq_query id)

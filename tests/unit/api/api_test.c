@@ -17,9 +17,18 @@
 void api_fixture_start(struct api_fixture *f, int n_users, size_t body_max)
 {
     memset(f, 0, sizeof *f);
-    char tmpl[] = "/tmp/mh_api_XXXXXX";
-    assert_non_null(mkdtemp(tmpl));
-    snprintf(f->uri, sizeof f->uri, "%s/store.db", tmpl);
+    if (getenv("MH_TEST_STORE_URI")) {
+        /* Another backend (pg_suite.sh): a new, empty database per fixture. */
+        static int serial;
+        char name[32];
+        snprintf(name, sizeof name, "api%d", ++serial);
+        snprintf(f->uri, sizeof f->uri, "%s", store_test_uri(name));
+        f->external = 1;
+    } else {
+        char tmpl[] = "/tmp/mh_api_XXXXXX";
+        assert_non_null(mkdtemp(tmpl));
+        snprintf(f->uri, sizeof f->uri, "%s/store.db", tmpl);
+    }
     f->st = store_test_open(f->uri, NULL);
     char *csv = store_test_archive_csv(n_users);
     struct store_import_stats s;
@@ -48,6 +57,8 @@ void api_fixture_stop(struct api_fixture *f)
 {
     api_stop(f->api);
     store_close(f->st);
+    if (f->external)
+        return; /* pg_suite.sh drops the database */
     char dir[512];
     snprintf(dir, sizeof dir, "%s", f->uri);
     char *slash = strrchr(dir, '/');

@@ -19,12 +19,14 @@ struct api_fixture {
     char uri[512];
     uint16_t port;
     char viewer[80], operator_[80], admin[80]; /* tokens */
+    int external; /* the store is MH_TEST_STORE_URI's (another backend), not a temporary file */
 };
 
 /*
- * Open a new store, import store_test_archive_csv(n_users), create the
- * three tokens ("view", "ops", "root") and start the API with body_max
- * (0: default).
+ * Open a new store (a temporary SQLite file, or a new database of the
+ * backend MH_TEST_STORE_URI names, as the store suite does), import
+ * store_test_archive_csv(n_users), create the three tokens ("view", "ops", "root") and start the
+ * API with body_max (0: default).
  */
 void api_fixture_start(struct api_fixture *f, int n_users, size_t body_max);
 void api_fixture_stop(struct api_fixture *f);

@@ -3,7 +3,10 @@
 created with `meterhub api token add` (printed once), the server started
 with `meterhub api` on a free port over HTTP and then HTTPS (a self-signed
 certificate made with openssl), requests answered, stopped by SIGTERM.
-Usage: cli_api.py METERHUB_BINARY SCENARIO"""
+Usage: cli_api.py METERHUB_BINARY SCENARIO
+MH_TEST_API_DB, when set, is the store's URI (an empty database of another
+backend, see cli_api_pg.sh) instead of an SQLite file in a temporary
+directory."""
 import json, os, re, signal, ssl, subprocess, sys, tempfile, urllib.error, urllib.request
 
 mh, scenario = sys.argv[1], sys.argv[2]
@@ -38,7 +41,8 @@ def stop(p):
 
 
 with tempfile.TemporaryDirectory() as d:
-    db = os.path.join(d, "s.db")
+    db = os.environ.get("MH_TEST_API_DB") or os.path.join(d, "s.db")
+    backend = "postgres" if "://" in db else "sqlite"
     run("sim", "archive", scenario, "--out", os.path.join(d, "a.csv"))
     run("archive", "import", os.path.join(d, "a.csv"), "--db", db)
     tok = run("api", "token", "add", "web", "--role", "viewer", "--db", db).stdout.strip()
@@ -77,7 +81,7 @@ with tempfile.TemporaryDirectory() as d:
         ctx = ssl.create_default_context(cafile=cert)
         ctx.check_hostname = False
         st, body = get(base + "/health", tok, ctx)
-        assert st == 200 and json.loads(body)["backend"] == "sqlite", (st, body)
+        assert st == 200 and json.loads(body)["backend"] == backend, (st, body)
     finally:
         stop(p)
 print("cli_api: ok")

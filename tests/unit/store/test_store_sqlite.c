@@ -92,6 +92,39 @@ static void test_older_file_is_migrated_forward(void **state)
     expect_journal_mode(path, "wal");
 }
 
+/*
+ * Schema 3 adds api_tokens, which earlier API builds created on their own
+ * in a schema 2 file: such a file migrates and keeps its tokens.
+ */
+static void test_api_tokens_of_a_schema_2_file_are_kept(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("tokens2");
+    if (!path)
+        skip();
+    sqlite3 *db = raw_open(path);
+    int v = 0;
+    char err[256] = "";
+    assert_int_equal(sq_migrate(db, 2, &v, err, sizeof err), 0);
+    assert_int_equal(v, 2);
+    raw_exec(db, "CREATE TABLE IF NOT EXISTS api_tokens (id INTEGER PRIMARY KEY,"
+                 " name TEXT NOT NULL UNIQUE, role INTEGER NOT NULL, hash BLOB NOT NULL UNIQUE,"
+                 " created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0)");
+    raw_exec(db, "INSERT INTO api_tokens (name, role, hash, created_ms)"
+                 " VALUES ('old', 2, zeroblob(32), 77)");
+    sqlite3_close(db);
+
+    struct store *st = store_test_open(store_test_uri("tokens2"), NULL);
+    assert_true(store_schema_version(st) >= 3);
+    unsigned char h[STORE_TOKEN_HASH] = {0};
+    struct store_token t;
+    assert_int_equal(store_token_check(st, h, &t), 0);
+    assert_string_equal(t.name, "old");
+    assert_int_equal(t.role, 2);
+    assert_int_equal(t.created_ms, 77);
+    store_close(st);
+}
+
 static void test_newer_file_is_refused_untouched(void **state)
 {
     (void)state;
@@ -283,6 +316,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_older_file_is_migrated_forward),
+        cmocka_unit_test(test_api_tokens_of_a_schema_2_file_are_kept),
         cmocka_unit_test(test_newer_file_is_refused_untouched),
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
