@@ -79,6 +79,7 @@ static struct gdw1376_addr addr_of(const struct sim_terminal *t)
 /* ---- events (ERC records, ACD/EC, active reports) ---- */
 
 #define EVENTS_PER_REPORT 8
+#define ERC_MAX 80 /* the longest record put_erc writes: ERC37, 76 bytes */
 
 /* EC1 EC2 and whether events wait for the master (ACD). */
 static int events_pending(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint8_t ec[2])
@@ -157,10 +158,27 @@ static void put_erc(const struct scenario *s, const struct sim_terminal *t, cons
         put_energy(s, t, e->meter, e->at, w);
         mh_wr_u8(w, 2);
         break;
-    case 37: /* cover-open count (A.10) */
+    case 37: /* count A.10, opened and closed A.1, then before and after: import, export A.14, Q1..Q4 A.11 */
         v.kind = GDW1376_V_NUM;
         v.num = mh_dec_make(1, 0);
         put_a(GDW1376_A10, &v, w);
+        for (int i = 0; i < 2; i++) {
+            v.kind = GDW1376_V_TIME;
+            sim_term_local_tm(s, e->at + i * SIM_INTERVAL_S, &v.time);
+            put_a(GDW1376_A1, &v, w);
+        }
+        for (int i = 0; i < 2; i++) {
+            struct sim_registers r;
+            sim_term_registers_at(s, t, e->meter, e->at + i * SIM_INTERVAL_S, &r);
+            v.kind = GDW1376_V_NUM;
+            v.num = mh_dec_make(r.import_wh10[0], -4);
+            put_a(GDW1376_A14, &v, w);
+            v.num = mh_dec_make(r.export_wh10[0], -4);
+            put_a(GDW1376_A14, &v, w);
+            v.kind = GDW1376_V_NODATA; /* the model keeps no reactive registers */
+            for (int q = 0; q < 4; q++)
+                put_a(GDW1376_A11, &v, w);
+        }
         break;
     default: /* 12: time and pn only */
         break;
@@ -739,7 +757,7 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
     if (n <= from)
         return;
     size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
-    uint8_t units[4 + 4 + EVENTS_PER_REPORT * 48];
+    uint8_t units[4 + 4 + EVENTS_PER_REPORT * ERC_MAX];
     struct mh_wr u;
     mh_wr_init(&u, units, sizeof units);
     mh_wr_fill(&u, 0, 2); /* p0 */
