@@ -61,6 +61,7 @@ struct sim_net_opts {
 struct sim_net_counters {
     uint64_t connects, connect_failures, logins, frames_in, frames_out, bad_frames_in;
     uint64_t dropped, corrupted, resets, delayed, offline_windows;
+    uint64_t events_confirmed; /* events the master confirmed (or read), at the end of the run */
     uint32_t online, terminals;
 };
 

@@ -64,6 +64,7 @@ static void counters_add(struct sim_net_counters *a, const struct sim_net_counte
     a->frames_in += b->frames_in, a->frames_out += b->frames_out, a->bad_frames_in += b->bad_frames_in;
     a->dropped += b->dropped, a->corrupted += b->corrupted, a->resets += b->resets;
     a->delayed += b->delayed, a->offline_windows += b->offline_windows;
+    a->events_confirmed += b->events_confirmed;
     a->online += b->online, a->terminals += b->terminals;
 }
 
@@ -71,12 +72,22 @@ static void counters_print(const struct sim_net_counters *c)
 {
     printf("terminals %u  connects %llu (failed %llu)  logins %llu\n"
            "requests answered %llu  frames sent %llu  bad frames received %llu\n"
-           "faults: dropped %llu  corrupted %llu  resets %llu  delayed %llu  offline windows %llu\n",
+           "faults: dropped %llu  corrupted %llu  resets %llu  delayed %llu  offline windows %llu\n"
+           "events confirmed %llu\n",
            c->terminals, (unsigned long long)c->connects, (unsigned long long)c->connect_failures,
            (unsigned long long)c->logins, (unsigned long long)c->frames_in, (unsigned long long)c->frames_out,
            (unsigned long long)c->bad_frames_in, (unsigned long long)c->dropped, (unsigned long long)c->corrupted,
            (unsigned long long)c->resets, (unsigned long long)c->delayed,
-           (unsigned long long)c->offline_windows);
+           (unsigned long long)c->offline_windows, (unsigned long long)c->events_confirmed);
+}
+
+/* The events the master confirmed (or read) on this rank's terminals: the term state is per process. */
+static uint64_t events_confirmed(const struct scenario *s, const struct sim_net_opts *o)
+{
+    uint64_t n = 0;
+    for (size_t i = o->rank; i < s->n_terminals; i += o->nprocs)
+        n += sim_term_events_confirmed(&s->terminals[i]);
+    return n;
 }
 
 /* Fork nprocs children (rank 0..n-1); each writes its counters into a pipe. */
@@ -103,6 +114,7 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
             struct sim_net_counters c;
             memset(&c, 0, sizeof c);
             int crc = sim_net_run(s, o, &c);
+            c.events_confirmed = events_confirmed(s, o);
             ssize_t w = write(fds[1], &c, sizeof c);
             _exit(crc == 0 && w == (ssize_t)sizeof c ? 0 : 1);
         }
@@ -192,7 +204,11 @@ int cmd_sim_run(const struct scenario *s, int argc, char **argv)
     memset(&sum, 0, sizeof sum);
     fprintf(stderr, "meterhub sim run: %zu terminals, %zu meters, %lu process%s, master %s:%lu\n", s->n_terminals,
             s->n_meters, procs, procs == 1 ? "" : "es", host, port);
+    /* A master that dies mid-write must cost the terminal its connection (it redials), not the field. */
+    signal(SIGPIPE, SIG_IGN);
     int rc = procs == 1 ? sim_net_run(s, &o, &sum) : run_forked(s, &o, &sum);
+    if (procs == 1)
+        sum.events_confirmed = events_confirmed(s, &o);
     sim_term_state_close();
     if (rc != 0) {
         fprintf(stderr, "meterhub sim run: %s\n", mh_strerror(rc));

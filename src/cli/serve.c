@@ -39,6 +39,7 @@ struct server {
     struct collect *c;
     struct fep *f;
     struct chan_tcp_listener *l;
+    struct fep_port *port;
     uv_signal_t sigint, sigterm;
     uv_timer_t tick;
     uint64_t started_ms, idle_since_ms;
@@ -127,6 +128,17 @@ static void stop(struct server *s)
     if (s->stopping)
         return;
     s->stopping = 1;
+    /* The port's counters: what an operator reads after a flood (garbage counted, idle logins cut). */
+    const struct fep_port_stats *ps = fep_port_stats(s->port);
+    mh_info(MOD,
+            "port: %llu connections, %llu logins, %llu refused, %llu login timeouts, %llu replaced; "
+            "frames %llu in, %llu out, %llu malformed, %llu oversize, %llu rate-dropped, %llu stray",
+            (unsigned long long)ps->connections, (unsigned long long)ps->logins,
+            (unsigned long long)ps->login_refused, (unsigned long long)ps->login_timeouts,
+            (unsigned long long)ps->replaced, (unsigned long long)ps->frames_in,
+            (unsigned long long)ps->frames_out, (unsigned long long)ps->bad_frames,
+            (unsigned long long)ps->oversize, (unsigned long long)ps->rate_dropped,
+            (unsigned long long)ps->stray);
     collect_progress(s->c, &s->o->result);
     collect_round_close(s->c);
     collect_stop(s->c);
@@ -204,6 +216,8 @@ static int start(struct server *s)
 {
     struct serve_opts *o = s->o;
     char err[512] = "";
+    /* A peer that resets while a reply is written must cost its session, not the process (EPIPE instead). */
+    signal(SIGPIPE, SIG_IGN);
     if (store_open(o->db, NULL, &s->st, err, sizeof err) != 0) {
         fprintf(stderr, "meterhub: %s\n", err);
         return -1;
@@ -220,7 +234,7 @@ static int start(struct server *s)
     if (fep_new(&s->loop, &fc, collect_directory(s->c), collect_sink(s->c), &s->f) != 0)
         return -1;
     collect_attach(s->c, s->f);
-    struct fep_port *port = fep_port_new(s->f, FEP_PROTO_AUTO);
+    struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};
     int rc = port ? chan_tcp_listen(s->cl, &lc, fep_port_events(port), &s->l) : MH_ENOMEM;
     if (rc != 0) {

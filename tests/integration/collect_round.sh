@@ -7,11 +7,13 @@
 # zero mismatches, >= 99.9 % of the meters of terminals that log in), the
 # report showing a reason for the rest, and a second round on the same file
 # storing nothing new (readings are idempotent), stopped by SIGTERM.
-# Usage: collect_round.sh METERHUB_BINARY SCENARIO
+# Usage: collect_round.sh METERHUB_BINARY SCENARIO [DB]
+# (DB: the store, a file in the test's temp dir unless given, e.g. postgres://...)
 set -eu
 mh=$1
 scenario=$2
 dir=$(mktemp -d)
+db=${3:-$dir/mh.db}
 sim=
 srv=
 cleanup() {
@@ -26,7 +28,7 @@ trap cleanup EXIT
 # Start the station on a free port and learn it from the log.
 start_serve() {
     : > "$dir/serve.err"
-    "$mh" serve --db "$dir/mh.db" --listen 127.0.0.1:0 --no-schedule "$@" \
+    "$mh" serve --db "$db" --listen 127.0.0.1:0 --no-schedule "$@" \
         > "$dir/serve.out" 2> "$dir/serve.err" &
     srv=$!
     port=
@@ -52,20 +54,20 @@ cat "$dir/serve.out"
 grep -q "round done" "$dir/serve.out"
 echo "round and shutdown took $((end - start)) s"
 
-"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --min-permille 999
+"$mh" check truth --db "$db" "$scenario" --date yesterday --min-permille 999
 # Monthly registers are read from 1376.1 terminals only (698.45: 5006 not yet).
-"$mh" check truth --db "$dir/mh.db" "$scenario" --month last --min-permille 999 --protocol gdw1376
+"$mh" check truth --db "$db" "$scenario" --month last --min-permille 999 --protocol gdw1376
 # The 698.45 transformer monitors' daily registers (two decimals) on their own.
-"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
+"$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
 grep -q "checked 6 meters: [1-9]" "$dir/c698"
 
-report=$("$mh" report collection --db "$dir/mh.db" --date yesterday)
+report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"
 # The scenario's never-login terminal: its meters failed as "terminal offline".
 echo "$report" | grep -q "terminal offline"
-"$mh" report collection --db "$dir/mh.db" --date yesterday --json | grep -q '"collected": [1-9]'
-"$mh" report collection --db "$dir/mh.db" --month last | grep "^total:"
-"$mh" report collection --db "$dir/mh.db" --month last | grep -q "^total: [1-9][0-9]* of"
+"$mh" report collection --db "$db" --date yesterday --json | grep -q '"collected": [1-9]'
+"$mh" report collection --db "$db" --month last | grep "^total:"
+"$mh" report collection --db "$db" --month last | grep -q "^total: [1-9][0-9]* of"
 
 # Again on the same file and port (the simulator redials it), two requests at a
 # time in the channel group, with patch collection of the day before: the day
@@ -73,7 +75,7 @@ echo "$report" | grep -q "terminal offline"
 first=$port
 start_serve_on() {
     : > "$dir/serve.err"
-    "$mh" serve --db "$dir/mh.db" --listen "127.0.0.1:$first" --no-schedule "$@" \
+    "$mh" serve --db "$db" --listen "127.0.0.1:$first" --no-schedule "$@" \
         > "$dir/serve.out" 2> "$dir/serve.err" &
     srv=$!
 }
@@ -88,7 +90,7 @@ grep "stopped:" "$dir/serve.err"
 grep -q "patch day" "$dir/serve.err"
 grep -q "stopped: [1-9][0-9]* readings stored, [1-9][0-9]* duplicates, 0 conflicts" "$dir/serve.err"
 before=$(date -u -d "@$(($(date +%s) + 8 * 3600 - 2 * 86400))" +%F) # local (UTC+8) day before yesterday
-"$mh" check truth --db "$dir/mh.db" "$scenario" --date "$before" --min-permille 999
+"$mh" check truth --db "$db" "$scenario" --date "$before" --min-permille 999
 
 # SIGTERM with terminals online: a clean stop, exit status 0.
 start_serve_on
