@@ -363,7 +363,8 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         double meas = r->meas[i * nd + e];
         ud[u] = (struct anomaly_user_day){(uint32_t)i, refused || isnan(today) ? -1 : today,
                                           &r->net[i * nd + e - h], h, r->fault[i],
-                                          !isnan(meas), isnan(meas) ? 0 : meas};
+                                          !isnan(meas) && !isnan(today) && !refused,
+                                          isnan(meas) ? 0 : meas};
         double hm = median_known(&r->net[i * nd + e - h], h, scratch);
         /* earlier days: the net split by its sign (export is negative net) */
         double im = last ? r->imp_d[i] : today > 0 ? today : 0;
@@ -387,7 +388,7 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
             continue;
         r->meas[i * nd + e] = measured_day(r, i, day_start);
         ud[u].measured_kwh = r->meas[i * nd + e];
-        ud[u].has_measured = 1;
+        ud[u].has_measured = ud[u].today_kwh >= 0; /* a drop candidate's day is known */
         reread = 1;
     }
     if (reread)

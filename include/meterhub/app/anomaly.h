@@ -86,7 +86,7 @@ struct anomaly_config {
     int drop_min_history_days;
     double drop_confirm_ratio; /* the area's loss rose by at least this share of the drop */
     /* under-registration (theft already running: no "before" to drop from) */
-    double unreg_share;   /* measured - registered above this share of |measured| ... */
+    double unreg_share;   /* measured - registered above this share of measured (if > 0) ... */
     double unreg_min_kwh; /* ... and above this many kWh: under-registered */
     double unreg_confirm_ratio; /* the area's excess loss at least this share of it */
     double unreg_expected_quantile; /* expected technical loss rate: this quantile of the peers' */
@@ -163,7 +163,9 @@ struct anomaly_user_day {
     const double *history_kwh; /* previous days, < 0 where unknown (at most 64 are read) */
     size_t n_history;
     uint8_t explained; /* a meter fault alarm (stopped, reversed ...) already explains a drop */
-    uint8_t has_measured; /* measured_kwh is known */
+    /* measured_kwh is known, and so is today_kwh, which may then be negative: a PV user's net
+     * export (without has_measured, today_kwh < 0 means unknown) */
+    uint8_t has_measured;
     /* the day's consumption (net, as today_kwh) as the meter's own instantaneous power accounts
      * for it: total active power x 15 min summed over the day's samples */
     double measured_kwh;
@@ -189,8 +191,8 @@ int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start,
  * Under-registration: theft that was already running when the history
  * begins has no drop to find, but a bypass or a tampered register still
  * leaves the meter registering less than its own current and voltage say
- * flowed: measured_kwh - today_kwh above unreg_share of |measured_kwh| and
- * above unreg_min_kwh. The area confirms it: energy that is not
+ * flowed: measured_kwh - today_kwh above unreg_share of measured_kwh (when
+ * positive: a PV user's net may be negative) and above unreg_min_kwh. The area confirms it: energy that is not
  * registered still passes the supply meter, so the area's loss exceeds its
  * expected technical loss (loss_excess_kwh: today's loss minus the peers'
  * median loss rate x supply) by at least unreg_confirm_ratio of the

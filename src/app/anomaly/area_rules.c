@@ -1,7 +1,8 @@
 /*
  * Rules over many meters or a terminal: sudden drop against own history and
- * peers (suspected theft), terminal offline too long, repeated collection
- * failure. Thresholds: docs/app-anomaly.md.
+ * peers, and under-registration against the meter's own power samples (both
+ * suspected theft, confirmed by the area's line loss); terminal offline too
+ * long, repeated collection failure. Thresholds: docs/app-anomaly.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,17 +30,19 @@ static double own_median(const struct anomaly_config *c, const struct anomaly_us
 
 /*
  * What the meter measured but did not register (kWh), NAN when unknown, and
- * whether that is under-registration rather than sampling noise.
+ * whether that is under-registration rather than sampling noise. The share
+ * is of a positive measured net only: a PV user exporting on balance has a
+ * small or negative net while its import, which a bypass cuts, is not.
  */
 static double unregistered(const struct anomaly_user_day *v)
 {
-    return v->has_measured && v->today_kwh >= 0 ? v->measured_kwh - v->today_kwh : NAN;
+    return v->has_measured ? v->measured_kwh - v->today_kwh : NAN;
 }
 
 static int under_registered(const struct anomaly_config *c, const struct anomaly_user_day *v)
 {
     double m = unregistered(v);
-    return !isnan(m) && m > c->unreg_min_kwh && m > c->unreg_share * fabs(v->measured_kwh);
+    return !isnan(m) && m > c->unreg_min_kwh && m > c->unreg_share * fmax(v->measured_kwh, 0);
 }
 
 /*
@@ -106,7 +109,7 @@ int anomaly_area_unregistered(const struct anomaly_config *c, int64_t day_start,
         struct anomaly_alarm *a = alarm_next(&l, ANOMALY_SUDDEN_DROP, v->meter);
         a->start = day_start;
         a->value = missing;
-        a->limit = fmax(c->unreg_min_kwh, c->unreg_share * fabs(v->measured_kwh));
+        a->limit = fmax(c->unreg_min_kwh, c->unreg_share * fmax(v->measured_kwh, 0));
         snprintf(a->evidence, sizeof a->evidence,
                  "registered %.3f kWh of %.3f kWh measured (area excess loss %.3f kWh)",
                  v->today_kwh, v->measured_kwh, loss_excess_kwh);

@@ -61,8 +61,8 @@ static const struct anomaly_config defaults = {
     .drop_confirm_ratio = 0.5,
     .unreg_share = 0.15,
     .unreg_min_kwh = 0.5,
-    .unreg_confirm_ratio = 0.5,
-    .unreg_expected_quantile = 0.10,
+    .unreg_confirm_ratio = 0.25,
+    .unreg_expected_quantile = 0.01,
     .offline_max_slots = 4,
     .collect_fail_slots = 3,
 };

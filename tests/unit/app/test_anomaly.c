@@ -338,6 +338,11 @@ static void test_under_registration_confirmed_by_excess_loss(void **state)
     /* 0.1 kWh apart is sampling noise (users 0 and 1), a fault alarm explains the rest */
     u[2].explained = 1;
     assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 0);
+    /* a PV user exporting on balance: net -4 measured, -5 registered: 1 kWh missing */
+    u[2].explained = 0;
+    u[2].today_kwh = -5;
+    u[2].measured_kwh = -4;
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 1);
     /* without a measurement nothing is judged */
     u[2].explained = 0;
     u[2].has_measured = 0;
@@ -353,6 +358,7 @@ static void test_expected_loss_rate_is_a_low_quantile_of_peers(void **state)
     /* eleven areas at 3..7 %, one with theft at 15 %, one not judged */
     double r[13] = {0.05, 0.03, 0.07, 0.04, 0.06, 0.15, NAN, 0.035, 0.045, 0.055, 0.065, 0.04,
                     0.05};
+    c.unreg_expected_quantile = 0.10;
     double e = anomaly_expected_loss_rate(&c, r, 13);
     assert_true(e > 0.0349 && e < 0.0351); /* nearest rank 0.1 x 11 -> the second lowest */
     c.unreg_expected_quantile = 0.5;
