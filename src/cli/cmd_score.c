@@ -370,7 +370,7 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         double im = last ? r->imp_d[i] : today > 0 ? today : 0;
         double ex = last ? r->exp_d[i] : today < 0 ? -today : 0;
         lu[u] = (struct lineloss_user){(uint32_t)i, isnan(im) ? -1 : im, ex, hm,
-                                       isnan(meas) ? 0 : meas};
+                                       ud[u].has_measured ? meas : NAN};
     }
     double sup = r->net[ar->area_meter * nd + e];
     lineloss_area_day(&r->lc, last ? r->imp_d[ar->area_meter] : sup,

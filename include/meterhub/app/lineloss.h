@@ -31,8 +31,8 @@ struct lineloss_user {
     double import_kwh;  /* the day's import; < 0: unknown */
     double export_kwh;  /* the day's export (PV) */
     double history_kwh; /* median of the user's net over previous days; < 0: unknown */
-    double measured_kwh; /* net (import - export) the meter's instantaneous power accounts for;
-                            <= 0: unknown */
+    double measured_kwh; /* net (import - export) the meter's instantaneous power accounts for
+                            (negative: a PV user's net export); NAN: unknown */
 };
 
 enum {
@@ -65,8 +65,9 @@ struct lineloss_result {
  * the load, so the expected loss is the usual rate times today's supply, and
  * suspects are ranked against the rise beyond it. A theft that was already
  * running before the history has no rise to explain: a user whose meter
- * registered less than its own instantaneous power measured is ranked by
- * that unregistered energy, whichever explains more. Returns 0 or MH_EINVAL.
+ * was measured is ranked by the energy it measured but did not register
+ * (its drop, if any, was measured too: real consumption), the others by
+ * their drop as above. Returns 0 or MH_EINVAL.
  */
 int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
                       double supply_export_kwh, const struct lineloss_user *users, size_t n,

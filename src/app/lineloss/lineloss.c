@@ -35,7 +35,7 @@ static double explains(double drop, double rise)
 /* Measured - registered net of a user, 0 when unknown or within noise. */
 static double unregistered(const struct lineloss_config *c, const struct lineloss_user *u)
 {
-    if (u->measured_kwh <= 0 || u->import_kwh < 0)
+    if (isnan(u->measured_kwh) || u->import_kwh < 0)
         return 0;
     double m = u->measured_kwh - (u->import_kwh - u->export_kwh);
     return m >= c->unregistered_min_kwh ? m : 0;
@@ -53,8 +53,9 @@ static void rank(const struct lineloss_config *c, const struct lineloss_user *u,
                           ? 0
                           : u[i].history_kwh - (u[i].import_kwh - u[i].export_kwh);
         double s = explains(drop, rise), unreg = unregistered(c, &u[i]);
-        if (unreg > s) {
-            s = unreg;
+        if (!isnan(u[i].measured_kwh)) {
+            /* the meter's own samples say whether the drop went missing or was never used */
+            s = unreg > 0 ? unreg : -INFINITY;
             drop = unreg;
         }
         if (s == -INFINITY || s <= 0)
