@@ -69,6 +69,11 @@ struct run {
     double *net;
     double *imp_d, *exp_d; /* imp_d < 0: metering refused the day (register went down) */
     uint8_t *fault;        /* a meter fault alarm explains a low day */
+    uint8_t *dropped;      /* a sudden-drop alarm is open on the meter (raised on a window day) */
+    /* per meter per day as net: net kWh the meter's instantaneous power accounts for, NAN where
+     * not read (day D is read for every meter, earlier days only for drop candidates) */
+    double *meas;
+    double *peer_rate; /* per day: expected technical loss rate from all areas' rates */
     struct score_item *truth, *found;
     size_t n_truth, n_found, cap_truth, cap_found;
     /* metering */
@@ -173,6 +178,38 @@ static enum metering_status score_metering(struct run *r, size_t i, const int64_
     return res.status;
 }
 
+/* Net energy (import - export) of the day as the meter's own instantaneous total power
+ * accounts for it. */
+static double measured_kwh(const struct anomaly_instant *in)
+{
+    double e = 0;
+    for (int j = 0; j < ANOMALY_SLOTS; j++)
+        e += in[j].present ? in[j].p[0] * ANOMALY_SLOT_S / 3600.0 : 0;
+    return e;
+}
+
+/* measured_kwh of meter i on the day from t0, from the terminal's curve of instantaneous power. */
+static double measured_day(const struct run *r, size_t i, int64_t t0)
+{
+    double e = 0;
+    for (int j = 0; j < ANOMALY_SLOTS; j++) {
+        struct sim_instant v;
+        sim_instant_at(&r->s->meters[i].model, t0 + (int64_t)j * ANOMALY_SLOT_S + ANOMALY_SLOT_S / 2,
+                       &v);
+        e += v.p_w[0] / 1000.0 * ANOMALY_SLOT_S / 3600.0;
+    }
+    return e;
+}
+
+/* Generation per slot of a PV customer (its generation meter / inverter), kW. */
+static void generation(const struct run *r, size_t i, double *gen_kw)
+{
+    int64_t load[SIM_INTERVALS_PER_DAY], pv[SIM_INTERVALS_PER_DAY];
+    sim_day_flows(&r->s->meters[i].model, r->day, load, pv);
+    for (int j = 0; j < ANOMALY_SLOTS; j++)
+        gen_kw[j] = (double)pv[j] * 4 / 1e4; /* 0.1 Wh per 15 min -> kW */
+}
+
 static void instants(const struct run *r, size_t i, struct anomaly_instant *in,
                      struct quality_sample *qs, double *imax)
 {
@@ -235,8 +272,14 @@ static int score_meters(struct run *r)
         int area_meter = mi->model.customer == SIM_CUST_AREA;
         struct quality_sample qs[ANOMALY_SLOTS];
         double imax[ANOMALY_SLOTS];
-        if (!area_meter)
+        int pv = mi->model.customer == SIM_CUST_PV;
+        double gen_kw[ANOMALY_SLOTS];
+        if (!area_meter) {
             instants(r, i, in, qs, imax);
+            r->meas[i * nd + nd - 1] = measured_kwh(in);
+        }
+        if (pv)
+            generation(r, i, gen_kw);
         score_more_meter(&r->more, s, i, r->t0, reg, area_meter ? NULL : qs,
                          area_meter ? NULL : imax);
         struct anomaly_event ev = {mi->model.anomaly_start, ANOMALY_EV_COVER_OPEN};
@@ -245,7 +288,7 @@ static int score_meters(struct run *r)
             .meter = (uint32_t)i,
             .day_start = r->t0,
             .phases = mi->model.phases,
-            .has_pv = mi->model.customer == SIM_CUST_PV,
+            .has_pv = pv,
             .contract_kw = area_meter ? 0 : mi->model.contract_w / 1000.0,
             .reg = reg,
             .reg_present = present,
@@ -254,6 +297,7 @@ static int score_meters(struct run *r)
             .clock_present = 1,
             .events = has_ev ? &ev : NULL,
             .n_events = (size_t)has_ev,
+            .gen_kw = pv ? gen_kw : NULL,
         };
         int n = anomaly_meter_check(&r->ac, &md, alarms, ALARMS_PER_METER);
         if (n < 0)
@@ -316,13 +360,17 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         size_t i = ar->first_user + u;
         double today = r->net[i * nd + e];
         int refused = last && r->imp_d[i] < 0;
+        double meas = r->meas[i * nd + e];
         ud[u] = (struct anomaly_user_day){(uint32_t)i, refused || isnan(today) ? -1 : today,
-                                          &r->net[i * nd + e - h], h, r->fault[i]};
+                                          &r->net[i * nd + e - h], h, r->fault[i],
+                                          !isnan(meas) && !isnan(today) && !refused,
+                                          isnan(meas) ? 0 : meas};
         double hm = median_known(&r->net[i * nd + e - h], h, scratch);
         /* earlier days: the net split by its sign (export is negative net) */
         double im = last ? r->imp_d[i] : today > 0 ? today : 0;
         double ex = last ? r->exp_d[i] : today < 0 ? -today : 0;
-        lu[u] = (struct lineloss_user){(uint32_t)i, isnan(im) ? -1 : im, ex, hm};
+        lu[u] = (struct lineloss_user){(uint32_t)i, isnan(im) ? -1 : im, ex, hm,
+                                       ud[u].has_measured ? meas : NAN};
     }
     double sup = r->net[ar->area_meter * nd + e];
     lineloss_area_day(&r->lc, last ? r->imp_d[ar->area_meter] : sup,
@@ -331,7 +379,53 @@ static int area_day(struct run *r, size_t a, size_t e, struct anomaly_user_day *
         res->rise_kwh; /* with a refused user it is an upper bound: still a confirmation */
     int64_t day_start = scenario_day_start(r->s, r->day - (int64_t)(nd - 1 - e));
     int n = anomaly_area_drop(&r->ac, day_start, ud, ar->user_count, rise, scratch, alarms, cap);
+    /* A drop candidate's own instantaneous curve of the day is read, and the rule runs again
+     * with it: a meter that registered what it measured consumed less for real. */
+    int reread = 0;
+    for (int k = 0; k < n && (size_t)k < cap; k++) {
+        size_t i = alarms[k].subject, u = i - ar->first_user;
+        if (!isnan(r->meas[i * nd + e]))
+            continue;
+        r->meas[i * nd + e] = measured_day(r, i, day_start);
+        ud[u].measured_kwh = r->meas[i * nd + e];
+        ud[u].has_measured = ud[u].today_kwh >= 0; /* a drop candidate's day is known */
+        reread = 1;
+    }
+    if (reread)
+        n = anomaly_area_drop(&r->ac, day_start, ud, ar->user_count, rise, scratch, alarms, cap);
+    if (n < 0 || (n > 0 && push_alarms(r, alarms, n, (int)cap)))
+        return n < 0 ? n : MH_ENOMEM;
+    for (int k = 0; k < n && (size_t)k < cap; k++)
+        r->dropped[alarms[k].subject] = 1;
+    if (!last)
+        return 0;
+    /* Theft already running: registered below measured, confirmed by the area's loss beyond the
+     * technical loss its peers show. A meter with a drop alarm open is not alarmed twice. */
+    for (uint32_t u = 0; u < ar->user_count; u++)
+        ud[u].explained |= r->dropped[ar->first_user + u];
+    double excess = isnan(r->peer_rate[e]) || res->supply_kwh < r->lc.min_supply_kwh
+                        ? NAN
+                        : res->loss_kwh - r->peer_rate[e] * res->supply_kwh;
+    n = anomaly_area_unregistered(&r->ac, day_start, ud, ar->user_count, excess, alarms, cap);
     return n > 0 ? push_alarms(r, alarms, n, (int)cap) : n;
+}
+
+/* Each day's expected technical loss rate: a low quantile of every area's loss rate. */
+static void peer_rates(struct run *r, double *rates)
+{
+    const struct scenario *s = r->s;
+    for (size_t e = 0; e < r->nd; e++) {
+        for (size_t a = 0; a < s->n_areas; a++) {
+            const struct sim_area *ar = &s->areas[a];
+            double sup = r->net[ar->area_meter * r->nd + e], users = 0;
+            for (uint32_t u = 0; u < ar->user_count; u++)
+                users += r->net[(ar->first_user + u) * r->nd + e];
+            rates[a] = isnan(sup) || isnan(users) || sup < r->lc.min_supply_kwh
+                           ? NAN
+                           : (sup - users) / sup;
+        }
+        r->peer_rate[e] = anomaly_expected_loss_rate(&r->ac, rates, s->n_areas);
+    }
 }
 
 /*
@@ -352,7 +446,11 @@ static int score_areas(struct run *r)
     struct lineloss_user *lu = calloc(maxu + 1, sizeof *lu);
     double *scratch = calloc(maxu + MAX_HISTORY + 1, sizeof *scratch);
     struct anomaly_alarm *alarms = calloc(maxu + 1, sizeof *alarms);
-    int rc = ud && lu && scratch && alarms ? 0 : MH_ENOMEM;
+    double *rates = calloc(s->n_areas + 1, sizeof *rates);
+    int rc = ud && lu && scratch && alarms && rates ? 0 : MH_ENOMEM;
+    if (!rc)
+        peer_rates(r, rates);
+    free(rates);
     for (size_t a = 0; a < s->n_areas && rc == 0; a++) {
         const struct sim_area *ar = &s->areas[a];
         struct lineloss_result res, best;
@@ -362,7 +460,9 @@ static int score_areas(struct run *r)
             if (isnan(r->net[ar->area_meter * nd + e]))
                 continue;
             rc = area_day(r, a, e, ud, lu, scratch, alarms, maxu + 1, &res);
-            if (!isnan(res.rise_kwh) && (isnan(best.rise_kwh) || res.rise_kwh > best.rise_kwh))
+            /* localised on the day whose loss rose most, or on D when meters under-registered */
+            if ((!isnan(res.rise_kwh) && (isnan(best.rise_kwh) || res.rise_kwh > best.rise_kwh)) ||
+                (e == nd - 1 && res.unregistered_kwh > 0))
                 best = res;
         }
         if (rc)
@@ -545,7 +645,12 @@ int cmd_score(int argc, char **argv)
     r.imp_d = calloc(s->n_meters + 1, sizeof *r.imp_d);
     r.exp_d = calloc(s->n_meters + 1, sizeof *r.exp_d);
     r.fault = calloc(s->n_meters + 1, 1);
-    rc = r.net && r.imp_d && r.exp_d && r.fault ? 0 : MH_ENOMEM;
+    r.dropped = calloc(s->n_meters + 1, 1);
+    r.meas = malloc((s->n_meters * r.nd + 1) * sizeof *r.meas);
+    r.peer_rate = malloc((r.nd + 1) * sizeof *r.peer_rate);
+    rc = r.net && r.imp_d && r.exp_d && r.fault && r.dropped && r.meas && r.peer_rate ? 0 : MH_ENOMEM;
+    for (size_t k = 0; !rc && k < s->n_meters * r.nd; k++)
+        r.meas[k] = NAN;
     if (!rc)
         rc = collect_truth(&r);
     if (!rc)
@@ -585,6 +690,9 @@ int cmd_score(int argc, char **argv)
     free(r.imp_d);
     free(r.exp_d);
     free(r.fault);
+    free(r.dropped);
+    free(r.meas);
+    free(r.peer_rate);
     free(r.truth);
     free(r.found);
     scenario_free(s);

@@ -85,6 +85,11 @@ struct anomaly_config {
     double drop_min_history_kwh; /* own history median at least this */
     int drop_min_history_days;
     double drop_confirm_ratio; /* the area's loss rose by at least this share of the drop */
+    /* under-registration (theft already running: no "before" to drop from) */
+    double unreg_share;   /* measured - registered above this share of measured (if > 0) ... */
+    double unreg_min_kwh; /* ... and above this many kWh: under-registered */
+    double unreg_confirm_ratio; /* the area's excess loss at least this share of it */
+    double unreg_expected_quantile; /* expected technical loss rate: this quantile of the peers' */
     /* terminal */
     int offline_max_slots;  /* offline longer than this many slots */
     int collect_fail_slots; /* consecutive failed collections while online */
@@ -126,6 +131,10 @@ struct anomaly_meter_day {
     uint8_t clock_present;
     const struct anomaly_event *events;
     size_t n_events;
+    /* ANOMALY_SLOTS: generation behind the meter (generation meter or inverter), kW, sampled
+     * as inst; NULL: unknown. With it, over capacity judges the customer's own load
+     * (net power + generation) rather than the net power at the grid connection. */
+    const double *gen_kw;
 };
 
 struct anomaly_alarm {
@@ -154,6 +163,12 @@ struct anomaly_user_day {
     const double *history_kwh; /* previous days, < 0 where unknown (at most 64 are read) */
     size_t n_history;
     uint8_t explained; /* a meter fault alarm (stopped, reversed ...) already explains a drop */
+    /* measured_kwh is known, and so is today_kwh, which may then be negative: a PV user's net
+     * export (without has_measured, today_kwh < 0 means unknown) */
+    uint8_t has_measured;
+    /* the day's consumption (net, as today_kwh) as the meter's own instantaneous power accounts
+     * for it: total active power x 15 min summed over the day's samples */
+    double measured_kwh;
 };
 
 /*
@@ -163,12 +178,32 @@ struct anomaly_user_day {
  * stops being registered still passes the supply meter, so the loss rose
  * (loss_rise_kwh, today's loss minus its history median) by at least
  * drop_confirm_ratio of the drop. loss_rise_kwh NAN: no line loss known, the
- * drop alone decides. Returns alarms as anomaly_meter_check, subject the
+ * drop alone decides. A user whose measured_kwh is known and whose meter is
+ * not under-registering (see below) registered what it measured: the
+ * consumption really fell, and it is not alarmed. Returns alarms as anomaly_meter_check, subject the
  * meter. scratch: at least n doubles (caller-owned, so no allocation here).
  */
 int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start,
                       const struct anomaly_user_day *u, size_t n, double loss_rise_kwh,
                       double *scratch, struct anomaly_alarm *out, size_t cap);
+
+/*
+ * Under-registration: theft that was already running when the history
+ * begins has no drop to find, but a bypass or a tampered register still
+ * leaves the meter registering less than its own current and voltage say
+ * flowed: measured_kwh - today_kwh above unreg_share of measured_kwh (when
+ * positive: a PV user's net may be negative) and above unreg_min_kwh. The area confirms it: energy that is not
+ * registered still passes the supply meter, so the area's loss exceeds its
+ * expected technical loss (loss_excess_kwh: today's loss minus the peers'
+ * median loss rate x supply) by at least unreg_confirm_ratio of the
+ * unregistered energy. loss_excess_kwh NAN: the meter's evidence alone
+ * decides. Users with explained set (a meter fault registers less too) are
+ * skipped. Alarms are ANOMALY_SUDDEN_DROP (suspected theft), value the
+ * unregistered kWh. Returns as anomaly_meter_check.
+ */
+int anomaly_area_unregistered(const struct anomaly_config *c, int64_t day_start,
+                              const struct anomaly_user_day *u, size_t n, double loss_excess_kwh,
+                              struct anomaly_alarm *out, size_t cap);
 
 /* A terminal's day, per slot: online (logged in and heard from) and collection outcome. */
 struct anomaly_terminal_day {
@@ -192,5 +227,15 @@ size_t anomaly_alarms_continue(struct anomaly_alarm *prev, size_t n_prev,
 
 /* Median of v[0..n) ignoring values < 0, sorting v in place; -1 when none. */
 double anomaly_median(double *v, size_t n);
+
+/*
+ * The expected technical loss rate of an area from its peers' loss rates
+ * rates[0..n) (same day, each loss / supply; NAN where not judged): their
+ * unreg_expected_quantile (nearest rank), sorting rates in place. A low
+ * quantile, because a transformer's technical loss is the floor an area
+ * without theft sits near, while areas with theft sit above it. NAN when
+ * no rate is known.
+ */
+double anomaly_expected_loss_rate(const struct anomaly_config *c, double *rates, size_t n);
 
 #endif

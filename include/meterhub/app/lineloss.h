@@ -21,6 +21,7 @@ struct lineloss_config {
     double high_rate;      /* rate above this is "too high" */
     double change_rate;    /* |rate - history median rate| above this is a "sudden change" */
     double min_supply_kwh; /* below this the rate is not judged */
+    double unregistered_min_kwh; /* a user's measured - registered net below this is noise */
 };
 
 void lineloss_config_default(struct lineloss_config *c);
@@ -30,6 +31,8 @@ struct lineloss_user {
     double import_kwh;  /* the day's import; < 0: unknown */
     double export_kwh;  /* the day's export (PV) */
     double history_kwh; /* median of the user's net over previous days; < 0: unknown */
+    double measured_kwh; /* net (import - export) the meter's instantaneous power accounts for
+                            (negative: a PV user's net export); NAN: unknown */
 };
 
 enum {
@@ -51,7 +54,8 @@ struct lineloss_result {
     unsigned flags;
     size_t n_suspects;
     uint32_t suspects[LINELOSS_SUSPECTS]; /* meters, best explanation first */
-    double suspect_drop_kwh[LINELOSS_SUSPECTS];
+    double suspect_drop_kwh[LINELOSS_SUSPECTS]; /* drop, or unregistered energy if larger */
+    double unregistered_kwh; /* sum over users of measured - registered net beyond noise */
 };
 
 /*
@@ -59,7 +63,11 @@ struct lineloss_result {
  * history_rate: median loss rate over previous days (NAN: no history; then
  * no sudden-change flag, no rise and no suspects). Technical loss grows with
  * the load, so the expected loss is the usual rate times today's supply, and
- * suspects are ranked against the rise beyond it. Returns 0 or MH_EINVAL.
+ * suspects are ranked against the rise beyond it. A theft that was already
+ * running before the history has no rise to explain: a user whose meter
+ * was measured is ranked by the energy it measured but did not register
+ * (its drop, if any, was measured too: real consumption), the others by
+ * their drop as above. Returns 0 or MH_EINVAL.
  */
 int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
                       double supply_export_kwh, const struct lineloss_user *users, size_t n,

@@ -1,7 +1,8 @@
 /*
  * Rules over many meters or a terminal: sudden drop against own history and
- * peers (suspected theft), terminal offline too long, repeated collection
- * failure. Thresholds: docs/app-anomaly.md.
+ * peers, and under-registration against the meter's own power samples (both
+ * suspected theft, confirmed by the area's line loss); terminal offline too
+ * long, repeated collection failure. Thresholds: docs/app-anomaly.md.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +26,23 @@ static double own_median(const struct anomaly_config *c, const struct anomaly_us
     if (v->today_kwh < 0 || k < (size_t)c->drop_min_history_days || med < c->drop_min_history_kwh)
         return -1;
     return med;
+}
+
+/*
+ * What the meter measured but did not register (kWh), NAN when unknown, and
+ * whether that is under-registration rather than sampling noise. The share
+ * is of a positive measured net only: a PV user exporting on balance has a
+ * small or negative net while its import, which a bypass cuts, is not.
+ */
+static double unregistered(const struct anomaly_user_day *v)
+{
+    return v->has_measured ? v->measured_kwh - v->today_kwh : NAN;
+}
+
+static int under_registered(const struct anomaly_config *c, const struct anomaly_user_day *v)
+{
+    double m = unregistered(v);
+    return !isnan(m) && m > c->unreg_min_kwh && m > c->unreg_share * fmax(v->measured_kwh, 0);
 }
 
 /*
@@ -58,6 +76,8 @@ int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start,
         double r = v->today_kwh / med;
         if (r >= lim)
             continue;
+        if (!isnan(unregistered(v)) && !under_registered(c, v))
+            continue; /* the meter registered what it measured: the consumption really fell */
         double drop = med * peers - v->today_kwh;
         if (!isnan(loss_rise_kwh) && loss_rise_kwh < c->drop_confirm_ratio * drop)
             continue; /* the supply meter did not see the energy go missing: a real drop */
@@ -68,6 +88,31 @@ int anomaly_area_drop(const struct anomaly_config *c, int64_t day_start,
         snprintf(a->evidence, sizeof a->evidence,
                  "%.3f kWh against a median %.3f (x%.2f, peers x%.2f)", v->today_kwh, med, r,
                  peers);
+    }
+    return (int)l.n;
+}
+
+int anomaly_area_unregistered(const struct anomaly_config *c, int64_t day_start,
+                              const struct anomaly_user_day *u, size_t n, double loss_excess_kwh,
+                              struct anomaly_alarm *out, size_t cap)
+{
+    if (!c || (n && !u) || (cap && !out))
+        return MH_EINVAL;
+    struct alarm_list l = {out, cap, 0};
+    for (size_t i = 0; i < n; i++) {
+        const struct anomaly_user_day *v = &u[i];
+        if (v->explained || !under_registered(c, v))
+            continue;
+        double missing = unregistered(v);
+        if (!isnan(loss_excess_kwh) && loss_excess_kwh < c->unreg_confirm_ratio * missing)
+            continue; /* the supply meter passed no more than usual: a metering matter, not theft */
+        struct anomaly_alarm *a = alarm_next(&l, ANOMALY_SUDDEN_DROP, v->meter);
+        a->start = day_start;
+        a->value = missing;
+        a->limit = fmax(c->unreg_min_kwh, c->unreg_share * fmax(v->measured_kwh, 0));
+        snprintf(a->evidence, sizeof a->evidence,
+                 "registered %.3f kWh of %.3f kWh measured (area excess loss %.3f kWh)",
+                 v->today_kwh, v->measured_kwh, loss_excess_kwh);
     }
     return (int)l.n;
 }

@@ -2,6 +2,7 @@
  * Anomaly rule defaults, names, and the pieces every rule shares: slot runs,
  * the bounded alarm list, the median, and de-duplication across days.
  */
+#include <math.h>
 #include <string.h>
 
 #include "anomaly_int.h"
@@ -58,6 +59,10 @@ static const struct anomaly_config defaults = {
     .drop_min_history_kwh = 1.0,
     .drop_min_history_days = 2,
     .drop_confirm_ratio = 0.5,
+    .unreg_share = 0.15,
+    .unreg_min_kwh = 0.5,
+    .unreg_confirm_ratio = 0.25,
+    .unreg_expected_quantile = 0.01,
     .offline_max_slots = 4,
     .collect_fail_slots = 3,
 };
@@ -106,6 +111,18 @@ void slot_span(struct anomaly_alarm *a, int64_t day_start, int first, int last, 
     a->end = last >= n - 1 ? 0 : day_start + (int64_t)(last + 1) * ANOMALY_SLOT_S;
 }
 
+/* Insertion sort: histories are a few weeks, areas a few hundred users or areas. */
+static void sort_doubles(double *v, size_t k)
+{
+    for (size_t i = 1; i < k; i++) {
+        double x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 double anomaly_median(double *v, size_t n)
 {
     size_t k = 0;
@@ -114,15 +131,22 @@ double anomaly_median(double *v, size_t n)
             v[k++] = v[i];
     if (!k)
         return -1;
-    /* insertion sort: histories are a few weeks, areas a few hundred users */
-    for (size_t i = 1; i < k; i++) {
-        double x = v[i];
-        size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--)
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
+    sort_doubles(v, k);
     return k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+}
+
+double anomaly_expected_loss_rate(const struct anomaly_config *c, double *rates, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(rates[i]))
+            rates[k++] = rates[i];
+    if (!k)
+        return NAN;
+    sort_doubles(rates, k);
+    double q = c->unreg_expected_quantile < 0 ? 0 : c->unreg_expected_quantile;
+    size_t at = (size_t)(q * (double)(k - 1) + 0.5);
+    return rates[at < k ? at : k - 1];
 }
 
 size_t anomaly_alarms_continue(struct anomaly_alarm *prev, size_t n_prev,

@@ -272,6 +272,12 @@ static void rule_events(struct ctx *x)
     }
 }
 
+/*
+ * Contract capacity limits what the customer's installation draws. Behind a
+ * PV system the connection's net power understates it by the generation
+ * used on site, so with the generation known the load judged is net power +
+ * generation (import + self-consumption); without it, the net power.
+ */
 static void rule_over_capacity(struct ctx *x)
 {
     if (x->d->contract_kw <= 0)
@@ -281,9 +287,12 @@ static void rule_over_capacity(struct ctx *x)
     double worst = 0;
     for (int j = 0; j < ANOMALY_SLOTS; j++) {
         const struct anomaly_instant *s = inst(x, j);
-        if (s && s->p[0] > lim) {
+        if (!s)
+            continue;
+        double load = s->p[0] + (x->d->gen_kw && x->d->gen_kw[j] > 0 ? x->d->gen_kw[j] : 0);
+        if (load > lim) {
             cond[j] = 1;
-            worst = fmax(worst, s->p[0]);
+            worst = fmax(worst, load);
         }
     }
     emit_slots(x, ANOMALY_OVER_CAPACITY, 255, cond, x->c->over_capacity_min_slots, worst, lim,

@@ -12,6 +12,7 @@ static const struct lineloss_config defaults = {
     .high_rate = 0.10,
     .change_rate = 0.03,
     .min_supply_kwh = 1.0,
+    .unregistered_min_kwh = 0.5,
 };
 
 void lineloss_config_default(struct lineloss_config *c)
@@ -31,15 +32,32 @@ static double explains(double drop, double rise)
     return drop > rise ? drop - 2 * (drop - rise) : drop;
 }
 
-static void rank(const struct lineloss_user *u, size_t n, double rise, struct lineloss_result *out)
+/* Measured - registered net of a user, 0 when unknown or within noise. */
+static double unregistered(const struct lineloss_config *c, const struct lineloss_user *u)
+{
+    if (isnan(u->measured_kwh) || u->import_kwh < 0)
+        return 0;
+    double m = u->measured_kwh - (u->import_kwh - u->export_kwh);
+    return m >= c->unregistered_min_kwh ? m : 0;
+}
+
+static void rank(const struct lineloss_config *c, const struct lineloss_user *u, size_t n,
+                 double rise, struct lineloss_result *out)
 {
     double score[LINELOSS_SUSPECTS];
     out->n_suspects = 0;
     for (size_t i = 0; i < n; i++) {
-        if (u[i].import_kwh < 0 || u[i].history_kwh < 0)
+        if (u[i].import_kwh < 0)
             continue;
-        double drop = u[i].history_kwh - (u[i].import_kwh - u[i].export_kwh);
-        double s = explains(drop, rise);
+        double drop = u[i].history_kwh < 0
+                          ? 0
+                          : u[i].history_kwh - (u[i].import_kwh - u[i].export_kwh);
+        double s = explains(drop, rise), unreg = unregistered(c, &u[i]);
+        if (!isnan(u[i].measured_kwh)) {
+            /* the meter's own samples say whether the drop went missing or was never used */
+            s = unreg > 0 ? unreg : -INFINITY;
+            drop = unreg;
+        }
         if (s == -INFINITY || s <= 0)
             continue;
         size_t k = out->n_suspects;
@@ -70,6 +88,7 @@ int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
     memset(out, 0, sizeof *out);
     out->supply_kwh = supply_import_kwh - supply_export_kwh;
     for (size_t i = 0; i < n; i++) {
+        out->unregistered_kwh += unregistered(c, &users[i]);
         if (users[i].import_kwh < 0) {
             out->flags |= LINELOSS_INCOMPLETE;
             continue;
@@ -87,7 +106,7 @@ int lineloss_area_day(const struct lineloss_config *c, double supply_import_kwh,
         if (!isnan(history_rate) && fabs(out->rate - history_rate) > c->change_rate)
             out->flags |= LINELOSS_SUDDEN;
     }
-    if (!isnan(out->rise_kwh) && out->rise_kwh > 0)
-        rank(users, n, out->rise_kwh, out);
+    if ((!isnan(out->rise_kwh) && out->rise_kwh > 0) || out->unregistered_kwh > 0)
+        rank(c, users, n, isnan(out->rise_kwh) ? 0 : out->rise_kwh, out);
     return 0;
 }

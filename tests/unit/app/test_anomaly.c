@@ -3,6 +3,7 @@
  * quiet on a healthy meter, and reports start and end where the condition
  * held.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,17 +223,56 @@ static void test_alarms_beyond_cap_are_counted_not_written(void **state)
     assert_int_equal(anomaly_meter_check(&x.c, NULL, a, 1), MH_EINVAL);
 }
 
+/*
+ * A PV customer drawing 12 kW on a 10 kW contract while 6 kW of its own
+ * generation covers part of it: the grid sees 6 kW, the installation 12.
+ */
+static void test_over_capacity_judges_load_behind_pv(void **state)
+{
+    (void)state;
+    static struct day x;
+    struct anomaly_alarm a[8];
+    healthy(&x, 6);
+    x.d.has_pv = 1;
+    assert_null(find(a, run(&x, a, 8), ANOMALY_OVER_CAPACITY)); /* generation unknown */
+    double gen[N] = {0};
+    for (int j = 40; j < 60; j++)
+        gen[j] = 6;
+    x.d.gen_kw = gen;
+    int n = run(&x, a, 8);
+    const struct anomaly_alarm *o = find(a, n, ANOMALY_OVER_CAPACITY);
+    assert_non_null(o);
+    assert_int_equal(o->start, T0 + 40 * ANOMALY_SLOT_S);
+    assert_int_equal(o->end, T0 + 60 * ANOMALY_SLOT_S);
+    assert_true(fabs(o->value - 12) < 1e-9);
+    /* generation alone, exported, is not load */
+    for (int j = 0; j < N; j++)
+        x.in[j].p[0] = j >= 40 && j < 60 ? -4 : 0.5;
+    assert_null(find(a, run(&x, a, 8), ANOMALY_OVER_CAPACITY));
+}
+
+/*
+ * Five users with three days of history on a cold day: everyone x1.1, the
+ * last x0.4. measured: each meter's instantaneous power accounts for what it
+ * registered, or 0 for no measurement.
+ */
+static void cold_day(struct anomaly_user_day u[5], int measured)
+{
+    static const double hist[5][3] = {
+        {10, 11, 10}, {8, 8, 9}, {12, 12, 12}, {5, 5, 6}, {10, 10, 10}};
+    static const double today[5] = {11, 9, 13, 6, 4};
+    for (int i = 0; i < 5; i++)
+        u[i] = (struct anomaly_user_day){(uint32_t)i,       today[i], hist[i], 3, 0,
+                                         (uint8_t)measured, today[i]};
+}
+
 static void test_sudden_drop_needs_peers_and_line_loss(void **state)
 {
     (void)state;
     struct anomaly_config c;
     anomaly_config_default(&c);
-    static const double hist[5][3] = {
-        {10, 11, 10}, {8, 8, 9}, {12, 12, 12}, {5, 5, 6}, {10, 10, 10}};
     struct anomaly_user_day u[5];
-    double today[5] = {11, 9, 13, 6, 4}; /* a cold day: everyone x1.1, the last x0.4 */
-    for (int i = 0; i < 5; i++)
-        u[i] = (struct anomaly_user_day){(uint32_t)i, today[i], hist[i], 3, 0};
+    cold_day(u, 0);
     double scratch[5];
     struct anomaly_alarm a[5];
     /* the area lost 7 kWh more than usual: the drop (about 7 kWh) is confirmed */
@@ -245,6 +285,87 @@ static void test_sudden_drop_needs_peers_and_line_loss(void **state)
     /* a stopped meter explains its own drop */
     u[4].explained = 1;
     assert_int_equal(anomaly_area_drop(&c, T0, u, 5, 7.0, scratch, a, 5), 0);
+}
+
+/* A drop the meter itself measured is real consumption, not theft, whatever the line loss. */
+static void test_sudden_drop_the_meter_measured_is_not_theft(void **state)
+{
+    (void)state;
+    struct anomaly_config c;
+    anomaly_config_default(&c);
+    struct anomaly_user_day u[5];
+    cold_day(u, 1);
+    double scratch[5];
+    struct anomaly_alarm a[5];
+    assert_int_equal(anomaly_area_drop(&c, T0, u, 5, 7.0, scratch, a, 5), 0);
+    /* the meter measured 10 kWh and registered 4: the drop is the register's */
+    u[4].measured_kwh = 10;
+    assert_int_equal(anomaly_area_drop(&c, T0, u, 5, 7.0, scratch, a, 5), 1);
+    assert_int_equal(a[0].subject, 4);
+}
+
+/*
+ * Theft running since before the history: no user dropped, but one meter
+ * registers half of what its own instantaneous power accounts for, and the
+ * area's loss exceeds its expected technical loss by about that much.
+ */
+static void test_under_registration_confirmed_by_excess_loss(void **state)
+{
+    (void)state;
+    struct anomaly_config c;
+    anomaly_config_default(&c);
+    static const double hist[4][3] = {{10, 10, 10}, {8, 8, 8}, {3, 3, 3}, {6, 6, 6}};
+    /* today = measured, but the thief (2) registered 3 of 6 kWh and always did */
+    double today[4] = {10, 8, 3, 6}, meas[4] = {10.1, 7.9, 6, 6};
+    struct anomaly_user_day u[4];
+    for (int i = 0; i < 4; i++)
+        u[i] = (struct anomaly_user_day){(uint32_t)i, today[i], hist[i], 3, 0, 1, meas[i]};
+    double scratch[4];
+    struct anomaly_alarm a[4];
+    /* the drop rule sees nothing: nobody changed */
+    assert_int_equal(anomaly_area_drop(&c, T0, u, 4, 0.0, scratch, a, 4), 0);
+    /* 3 kWh unregistered, the area lost 2.5 kWh beyond its technical loss: confirmed */
+    int n = anomaly_area_unregistered(&c, T0, u, 4, 2.5, a, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(a[0].subject, 2);
+    assert_int_equal(a[0].type, ANOMALY_SUDDEN_DROP);
+    assert_true(a[0].value > 2.99 && a[0].value < 3.01);
+    assert_int_equal(a[0].start, T0);
+    /* the supply meter saw no excess: the meter's readings disagree, nothing went missing */
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, 0.5, a, 4), 0);
+    /* no line loss known: the meter's evidence alone decides */
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 1);
+    /* 0.1 kWh apart is sampling noise (users 0 and 1), a fault alarm explains the rest */
+    u[2].explained = 1;
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 0);
+    /* a PV user exporting on balance: net -4 measured, -5 registered: 1 kWh missing */
+    u[2].explained = 0;
+    u[2].today_kwh = -5;
+    u[2].measured_kwh = -4;
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 1);
+    /* without a measurement nothing is judged */
+    u[2].explained = 0;
+    u[2].has_measured = 0;
+    assert_int_equal(anomaly_area_unregistered(&c, T0, u, 4, NAN, a, 4), 0);
+    assert_int_equal(anomaly_area_unregistered(NULL, T0, u, 4, NAN, a, 4), MH_EINVAL);
+}
+
+static void test_expected_loss_rate_is_a_low_quantile_of_peers(void **state)
+{
+    (void)state;
+    struct anomaly_config c;
+    anomaly_config_default(&c);
+    /* eleven areas at 3..7 %, one with theft at 15 %, one not judged */
+    double r[13] = {0.05, 0.03, 0.07, 0.04, 0.06, 0.15, NAN, 0.035, 0.045, 0.055, 0.065, 0.04,
+                    0.05};
+    c.unreg_expected_quantile = 0.10;
+    double e = anomaly_expected_loss_rate(&c, r, 13);
+    assert_true(e > 0.0349 && e < 0.0351); /* nearest rank 0.1 x 11 -> the second lowest */
+    c.unreg_expected_quantile = 0.5;
+    double m[3] = {0.02, 0.04, 0.09};
+    assert_true(fabs(anomaly_expected_loss_rate(&c, m, 3) - 0.04) < 1e-12);
+    double none[2] = {NAN, NAN};
+    assert_true(isnan(anomaly_expected_loss_rate(&c, none, 2)));
 }
 
 static void test_terminal_offline_and_collection_failure(void **state)
@@ -326,6 +447,10 @@ int main(void)
         cmocka_unit_test(test_clock_events_and_capacity),
         cmocka_unit_test(test_alarms_beyond_cap_are_counted_not_written),
         cmocka_unit_test(test_sudden_drop_needs_peers_and_line_loss),
+        cmocka_unit_test(test_sudden_drop_the_meter_measured_is_not_theft),
+        cmocka_unit_test(test_under_registration_confirmed_by_excess_loss),
+        cmocka_unit_test(test_expected_loss_rate_is_a_low_quantile_of_peers),
+        cmocka_unit_test(test_over_capacity_judges_load_behind_pv),
         cmocka_unit_test(test_terminal_offline_and_collection_failure),
         cmocka_unit_test(test_open_alarm_continues_across_days),
         cmocka_unit_test(test_names_and_median),

@@ -20,7 +20,7 @@ static void test_loss_counts_pv_export_and_flags(void **state)
     struct lineloss_config c;
     lineloss_config_default(&c);
     struct lineloss_user u[3] = {
-        {1, 40, 0, 40}, {2, 30, 0, 30}, {3, 2, 12, -1}}; /* 3 exports 10 net */
+        {1, 40, 0, 40, NAN}, {2, 30, 0, 30, NAN}, {3, 2, 12, -1, NAN}}; /* 3 exports 10 net */
     struct lineloss_result r;
     /* supply 66: users net 40 + 30 - 10 = 60, loss 6 (9.1 %) */
     assert_int_equal(lineloss_area_day(&c, 66, 0, u, 3, NAN, &r), 0);
@@ -50,11 +50,11 @@ static void test_suspects_ranked_by_the_drop_that_explains_the_rise(void **state
     lineloss_config_default(&c);
     /* usual 5 % of 200 = 10; today the loss is 20: a rise of 10 */
     struct lineloss_user u[5] = {
-        {1, 50, 0, 51}, /* -1 */
-        {2, 30, 0, 40}, /* -10: the thief */
-        {3, 20, 0, 50}, /* -30: away, far more than went missing */
-        {4, 40, 0, 46}, /* -6 */
-        {5, 40, 0, 38}, /* +2 */
+        {1, 50, 0, 51,NAN}, /* -1 */
+        {2, 30, 0, 40,NAN}, /* -10: the thief */
+        {3, 20, 0, 50,NAN}, /* -30: away, far more than went missing */
+        {4, 40, 0, 46,NAN}, /* -6 */
+        {5, 40, 0, 38,NAN}, /* +2 */
     };
     struct lineloss_result r;
     assert_int_equal(lineloss_area_day(&c, 200, 0, u, 5, 0.05, &r), 0);
@@ -65,6 +65,48 @@ static void test_suspects_ranked_by_the_drop_that_explains_the_rise(void **state
     assert_int_equal(r.suspects[1], 4);
     assert_int_equal(r.suspects[2], 1);
     assert_true(fabs(r.suspect_drop_kwh[0] - 10) < 1e-9);
+}
+
+/*
+ * Theft already running: no rise against the area's history, but one meter
+ * registers 5 kWh less than its own instantaneous power accounts for.
+ */
+static void test_suspects_without_rise_by_unregistered_energy(void **state)
+{
+    (void)state;
+    struct lineloss_config c;
+    lineloss_config_default(&c);
+    struct lineloss_user u[4] = {
+        {1, 50, 0, 50, 50.2}, /* sampling noise */
+        {2, 5, 0, 5, 10},     /* registers half */
+        {3, 30, 0, 30, NAN},  /* not measured */
+        {4, 2, 12, -10, -10}, /* PV exporting on balance, registers what it measured */
+    };
+    struct lineloss_result r;
+    /* the loss is the usual rate: no rise */
+    assert_int_equal(lineloss_area_day(&c, 200, 0, u, 4, (200 - 75.0) / 200, &r), 0);
+    assert_true(fabs(r.rise_kwh) < 1e-9);
+    assert_true(fabs(r.unregistered_kwh - 5) < 1e-9);
+    assert_int_equal(r.n_suspects, 1);
+    assert_int_equal(r.suspects[0], 2);
+    assert_true(fabs(r.suspect_drop_kwh[0] - 5) < 1e-9);
+    /* without history the measurement still ranks */
+    assert_int_equal(lineloss_area_day(&c, 200, 0, u, 4, NAN, &r), 0);
+    assert_int_equal(r.n_suspects, 1);
+    assert_int_equal(r.suspects[0], 2);
+    /* the PV user registers 2 kWh of export that it did not measure: 2 kWh short, second */
+    u[3].measured_kwh = -8;
+    assert_int_equal(lineloss_area_day(&c, 200, 0, u, 4, NAN, &r), 0);
+    assert_int_equal(r.n_suspects, 2);
+    assert_int_equal(r.suspects[1], 4);
+    assert_true(fabs(r.suspect_drop_kwh[1] - 2) < 1e-9);
+    /* a user who fell by 20 kWh that the meter measured did not steal it, even with a rise */
+    u[1].history_kwh = 25;
+    u[1].measured_kwh = 5;
+    assert_int_equal(lineloss_area_day(&c, 200, 0, u, 4, 0.5, &r), 0);
+    assert_true(r.rise_kwh > 0);
+    assert_int_equal(r.n_suspects, 1);
+    assert_int_equal(r.suspects[0], 4);
 }
 
 static void test_score_counts_true_false_and_missed(void **state)
@@ -98,6 +140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_counts_pv_export_and_flags),
         cmocka_unit_test(test_suspects_ranked_by_the_drop_that_explains_the_rise),
+        cmocka_unit_test(test_suspects_without_rise_by_unregistered_energy),
         cmocka_unit_test(test_score_counts_true_false_and_missed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
