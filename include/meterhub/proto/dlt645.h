@@ -197,6 +197,7 @@ struct dlt645_di_def {
     uint8_t unit;     /* enum mh_unit */
     uint8_t nfields;  /* DLT645_FMT_RECORD */
     uint32_t item;    /* MH_ITEM_* (0: none); phase/tariff applied when decoding */
+    uint8_t shape;    /* how the decoder reads the parameters: a constant of the row (dict.c), private */
     const char *name;
     const struct dlt645_field *fields; /* DLT645_FMT_RECORD: nfields fields */
 };

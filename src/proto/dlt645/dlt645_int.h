@@ -23,11 +23,51 @@ struct dlt645_section {
 extern const struct dlt645_section dlt645_sections_2007[DLT645_N2007];
 extern const struct dlt645_section dlt645_sections_1997[DLT645_N1997];
 
+/*
+ * Shape of a row: how its identifier's parameters read and how a block
+ * steps, fixed when the row is written (dict.c, DLT645_SHAPE), so that the
+ * hot path of the value decoder (values.c) takes one switch instead of a
+ * test per flag. The shapes are the flag combinations read all day;
+ * every other row is GENERIC and goes through the flag tests.
+ */
+enum {
+    DLT645_SH_GENERIC, /* the flags decide (1997 parameters, status-word blocks, tables ...) */
+    DLT645_SH_ONE,     /* no parameter: one value */
+    DLT645_SH_SETTLE,  /* DI0 = settlement 0..12 */
+    DLT645_SH_TARIFF,  /* DI1 = tariff 0..63 or FF (block of total + tariffs), DI0 = settlement 0..12 */
+    DLT645_SH_PHASE,   /* DI1 = phase 1..3 (0 total where DLT645_DI_PHASE_TOTAL) or FF (block) */
+    DLT645_SH_FREEZE,  /* DI2 = freeze type 0..7, DI0 = n-th last: a block of total + tariffs */
+    DLT645_SH_WHOLE,   /* records and load records: decoded as a whole */
+};
+#define DLT645_SHAPE(ed, fmt, flags)                                                                       \
+    ((fmt) > DLT645_FMT_VALUE_COUNT_ ? DLT645_SH_WHOLE                                                     \
+     : (flags) == 0                  ? DLT645_SH_ONE                                                       \
+     : (ed) != DLT645_2007           ? DLT645_SH_GENERIC                                                   \
+     : (flags) == DLT645_DI_SETTLE   ? DLT645_SH_SETTLE                                                    \
+     : (flags) == (DLT645_DI_TARIFF | DLT645_DI_SETTLE) ? DLT645_SH_TARIFF                                 \
+     : ((flags) & ~DLT645_DI_PHASE_TOTAL) == DLT645_DI_PHASE_DI1 ? DLT645_SH_PHASE                         \
+     : (flags) == (DLT645_DI_LAST_N | DLT645_DI_BLOCK | DLT645_DI_FREEZE) ? DLT645_SH_FREEZE                \
+                                                                          : DLT645_SH_GENERIC)
+
 /* Parameter bytes in range: tariffs 0..63 or FF, settlements 0..12, phases 0..3 or FF, n-th last 1..254. */
 static inline int dlt645_di_params_ok(const struct dlt645_di_def *d, uint32_t di)
 {
     unsigned di2 = (di >> 16) & 0xFF, di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
     unsigned f = d->flags;
+    switch (d->shape) { /* the same tests as below, for the shapes' flags */
+    case DLT645_SH_ONE:
+        return 1;
+    case DLT645_SH_SETTLE:
+        return di0 <= 0x0C;
+    case DLT645_SH_TARIFF:
+        return (di1 <= 0x3F || di1 == 0xFF) && di0 <= 0x0C;
+    case DLT645_SH_PHASE:
+        return di1 == 0xFF || (di1 >= 1 && di1 <= 3) || (di1 == 0 && (f & DLT645_DI_PHASE_TOTAL));
+    case DLT645_SH_FREEZE:
+        return di2 <= 0x07 && ((d->mask & 0xFF) != 0 || (di0 != 0 && di0 != 0xFF));
+    default:
+        break;
+    }
     if (d->edition == DLT645_1997) {
         unsigned low = di & 0x0F;
         if ((f & DLT645_DI_1997_PHASE) && low != 0x0F && (low > 3 || (low == 0 && !(f & DLT645_DI_PHASE_TOTAL))))
@@ -49,7 +89,8 @@ static inline int dlt645_di_params_ok(const struct dlt645_di_def *d, uint32_t di
     return 1;
 }
 
-static inline const struct dlt645_di_def *dlt645_di_find(uint32_t di, enum dlt645_edition ed)
+/* The row an identifier falls under, its parameters not yet checked (dlt645_di_params_ok), or NULL. */
+static inline const struct dlt645_di_def *dlt645_di_match(uint32_t di, enum dlt645_edition ed)
 {
     const struct dlt645_section *sec;
     if (ed == DLT645_2007) {
@@ -66,9 +107,15 @@ static inline const struct dlt645_di_def *dlt645_di_find(uint32_t di, enum dlt64
     for (unsigned i = 0; i < sec->n; i++) {
         const struct dlt645_di_def *d = &sec->rows[i];
         if ((di & d->mask) == d->di)
-            return dlt645_di_params_ok(d, di) ? d : NULL;
+            return d;
     }
     return NULL;
+}
+
+static inline const struct dlt645_di_def *dlt645_di_find(uint32_t di, enum dlt645_edition ed)
+{
+    const struct dlt645_di_def *d = dlt645_di_match(di, ed);
+    return d && dlt645_di_params_ok(d, di) ? d : NULL;
 }
 
 #endif
