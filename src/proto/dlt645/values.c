@@ -70,13 +70,13 @@ static int fmt_size(enum dlt645_fmt fmt, size_t n)
     }
 }
 
-/* Time fields, least significant first: which mh_tm fields, in wire order. */
-static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
+/* Time fields, least significant first: which mh_tm fields, in wire order (bytes through tab: bcd_val or bcd_wire). */
+static int decode_time_at(enum dlt645_fmt fmt, const uint8_t *p, const uint8_t *tab, struct mh_tm *t)
 {
     uint8_t v[6];
     size_t n = time_size(fmt);
     for (size_t k = 0; k < n; k++) {
-        v[k] = bcd_val[p[k]];
+        v[k] = tab[p[k]];
         if (v[k] == 0xFF)
             return MH_EBADBCD;
     }
@@ -116,6 +116,11 @@ static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
         break;
     }
     return mh_tm_check(t) == 0 ? 0 : MH_EBADTIME;
+}
+
+static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
+{
+    return decode_time_at(fmt, p, bcd_val, t);
 }
 
 static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
@@ -517,6 +522,11 @@ static inline void value_what(const struct dlt645_di_def *d, const struct steps 
 _Static_assert(offsetof(struct dlt645_value, item) == sizeof(uint64_t), "value head is one word");
 static inline uint64_t value_head(unsigned kind, unsigned tariff, unsigned phase, unsigned settle, unsigned unit)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The same word, said directly (the struct's first five bytes in order). */
+    return (uint64_t)(uint8_t)kind | (uint64_t)(uint8_t)tariff << 8 | (uint64_t)(uint8_t)phase << 16 |
+           (uint64_t)(uint8_t)settle << 24 | (uint64_t)(uint8_t)unit << 32;
+#endif
     struct dlt645_value t;
     memset(&t, 0, sizeof(uint64_t));
     t.kind = (uint8_t)kind, t.tariff = (uint8_t)tariff, t.phase = (uint8_t)phase;
@@ -526,11 +536,23 @@ static inline uint64_t value_head(unsigned kind, unsigned tariff, unsigned phase
     return h;
 }
 
+/* The stores of a number: the head word, its item, the number and where it came from. */
+static inline void put_number(struct dlt645_value *v, uint64_t head, uint32_t item, int64_t m, int8_t exp,
+                              const uint8_t *p, size_t n)
+{
+    memcpy(v, &head, sizeof head);
+    v->item = item;
+    v->name = NULL;
+    v->num.m = m;
+    v->num.exp = exp;
+    v->raw = p;
+    v->raw_len = (uint16_t)n;
+}
+
 /* count BCD / SBCD numbers of per bytes each, read less off (inlined per width). */
 static inline void num_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                             uint8_t off, struct dlt645_value *out, size_t count)
+                             int is_signed, uint8_t off, struct dlt645_value *out, size_t count)
 {
-    int is_signed = d->fmt == DLT645_FMT_SBCD;
     int8_t exp = (int8_t)-(int)d->decimals;
     const uint8_t *tab = off ? bcd_wire : bcd_val;
     uint64_t head = value_head(DLT645_V_NUM, s->tariff, s->phase, s->settle, d->unit);
@@ -540,13 +562,7 @@ static inline void num_block(const struct dlt645_di_def *d, const struct steps *
         struct dlt645_value *v = &out[k];
         int64_t m;
         uint64_t h = decode_bcd_at(p, per, is_signed, off, tab, &m) == 0 ? head : head | nodata; /* V_NUM is 0 */
-        memcpy(v, &h, sizeof h);
-        v->item = item;
-        v->name = NULL;
-        v->num.m = m;
-        v->num.exp = exp;
-        v->raw = p;
-        v->raw_len = (uint16_t)per;
+        put_number(v, h, item, m, exp, p, per);
     }
 }
 
@@ -588,6 +604,44 @@ static int whole_from_wire(const struct dlt645_di_def *d, uint32_t di, const uin
     return n;
 }
 
+/* Status words and other bit fields (1..4 bytes, least significant first), from bytes less off. */
+static inline void bits_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+                              uint8_t off, struct dlt645_value *out, size_t count)
+{
+    uint64_t head = value_head(DLT645_V_BITS, s->tariff, s->phase, s->settle, d->unit);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
+    for (size_t k = 0; k < count; k++, p += per, head += step, item += istep) {
+        struct dlt645_value *v = &out[k];
+        uint32_t bits = 0;
+        for (size_t i = per; i-- > 0;)
+            bits = bits << 8 | (uint8_t)(p[i] - off);
+        memcpy(v, &head, sizeof head);
+        v->item = item;
+        v->name = NULL;
+        v->bits = bits;
+        v->raw = p;
+        v->raw_len = (uint16_t)per;
+    }
+}
+
+/* Maximum demand and when (XX.XXXX + YYMMDDhhmm, 8 bytes), from bytes less off. */
+static inline void demand_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p,
+                                uint8_t off, struct dlt645_value *out, size_t count)
+{
+    const uint8_t *tab = off ? bcd_wire : bcd_val;
+    int8_t exp = (int8_t)-(int)d->decimals;
+    uint64_t head = value_head(DLT645_V_NUM_TIME, s->tariff, s->phase, s->settle, d->unit);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0), nodata = value_head(DLT645_V_NODATA ^ DLT645_V_NUM_TIME, 0, 0, 0, 0);
+    uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
+    for (size_t k = 0; k < count; k++, p += 8, head += step, item += istep) {
+        struct dlt645_value *v = &out[k];
+        int64_t m;
+        int bad = decode_bcd_at(p, 3, 0, off, tab, &m) | decode_time_at(DLT645_FMT_YYMMDDHHMM, p + 3, tab, &v->time);
+        put_number(v, bad ? head ^ nodata : head, item, m, exp, p, 8);
+    }
+}
+
 /* Values in len bytes of per each: widths are 1..8, so divide by constants (a multiply), not by a variable (a div). */
 static inline size_t per_count(size_t len, size_t per)
 {
@@ -600,21 +654,31 @@ __attribute__((always_inline)) static inline void block_values(const struct dlt6
                                 uint8_t off, struct dlt645_value *out, size_t count)
 {
     if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-        /* The common case: a width the compiler knows, so the digits are unrolled. */
-        switch (per) {
-        case 4:
-            num_block(d, s, p, 4, off, out, count);
+        /* The common cases: a width and a sign the compiler knows, so the digits are unrolled. */
+        switch (per << 1 | (d->fmt == DLT645_FMT_SBCD)) {
+        case 4 << 1:
+            num_block(d, s, p, 4, 0, off, out, count);
             break;
-        case 3:
-            num_block(d, s, p, 3, off, out, count);
+        case 4 << 1 | 1:
+            num_block(d, s, p, 4, 1, off, out, count);
             break;
-        case 2:
-            num_block(d, s, p, 2, off, out, count);
+        case 3 << 1:
+            num_block(d, s, p, 3, 0, off, out, count);
+            break;
+        case 3 << 1 | 1:
+            num_block(d, s, p, 3, 1, off, out, count);
+            break;
+        case 2 << 1:
+            num_block(d, s, p, 2, 0, off, out, count);
             break;
         default:
-            num_block(d, s, p, per, off, out, count);
+            num_block(d, s, p, per, d->fmt == DLT645_FMT_SBCD, off, out, count);
             break;
         }
+    } else if (d->fmt == DLT645_FMT_BITS && per <= 4) {
+        bits_block(d, s, p, per, off, out, count);
+    } else if (d->fmt == DLT645_FMT_DEMAND && per == 8) {
+        demand_block(d, s, p, off, out, count);
     } else {
         other_block(d, s, p, per, off, out, count);
     }
@@ -664,7 +728,8 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
                                 uint8_t off, struct dlt645_value *out, size_t max)
 {
     unsigned di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
-    struct steps s = {.linear = 1};
+    uint32_t item = d->item;
+    struct steps s = {.linear = 1, .item = item};
     int block = 0;
     switch (d->shape) { /* parameter ranges as dlt645_di_params_ok checks them */
     case DLT645_SH_SETTLE:
@@ -676,10 +741,13 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
         if ((di1 > 0x3F && di1 != 0xFF) || di0 > 0x0C)
             return MH_EUNKNOWN;
         s.settle = di0;
-        if (di1 == 0xFF)
-            block = 1, s.dt = 1;
-        else
+        if (di1 != 0xFF) {
             s.tariff = di1;
+            if (item && di1)
+                s.item = MH_OBIS_TARIFF(item, di1);
+        } else {
+            block = 1, s.dt = 1; /* total + tariffs */
+        }
         break;
     case DLT645_SH_FREEZE: /* frozen energy and demand: total, tariff 1, 2 ... */
         if (!dlt645_di_params_ok(d, di))
@@ -694,6 +762,8 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
             s.phase = di1;
         else
             return MH_EUNKNOWN;
+        if (item && s.phase)
+            s.item = phase_item(item, phase_base(item), s.phase);
         break;
     default: /* DLT645_SH_ONE */
         break;
@@ -709,21 +779,14 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
     }
     if (count > max)
         count = max;
-    uint32_t item = d->item;
-    if (item) {
+    if (s.dt && item) /* tariff steps add 1 to E: linear from the total (a block has at most 255 values) */
+        s.di = 1, s.linear = MH_OBIS_E(item) == 0;
+    if (s.dp && item) { /* phase steps add 20 to C, where the item's C can take them */
         unsigned base = phase_base(item);
-        if (s.phase)
-            item = phase_item(item, base, s.phase);
-        if (item && s.tariff)
-            item = MH_OBIS_TARIFF(item, s.tariff);
-        if (s.dt) /* tariff steps add to E: linear from the total (at most 255 values) */
-            s.di = 1, s.linear = item && MH_OBIS_E(item) == 0;
-        else if (s.dp) /* phase steps add 20 to C */
-            s.di = (uint32_t)20 << 16,
-            s.linear = item && MH_OBIS_A(item) == 1 && d->item != MH_ITEM_ANG_I1_U1 &&
-                       MH_OBIS_C(item) == base + 20 * s.phase && base + 20 * (s.phase + count - 1) <= 0xFF;
+        s.di = (uint32_t)20 << 16;
+        s.linear = s.item && MH_OBIS_A(s.item) == 1 && item != MH_ITEM_ANG_I1_U1 &&
+                   MH_OBIS_C(s.item) == base + 20 * s.phase && base + 20 * (s.phase + count - 1) <= 0xFF;
     }
-    s.item = item;
     block_values(d, &s, p, per, off, out, count);
     if (!s.linear)
         items_exact(d, &s, 0, out, count);
