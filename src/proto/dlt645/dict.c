@@ -48,7 +48,7 @@
 
 /* A row of one value format: DI, mask, format, bytes, decimals, flags, unit, item, name. */
 #define ROW(ed, di, mask, fmt, bytes, dec, flags, unit, item, name) \
-    {di, mask, ed, fmt, bytes, dec, flags, MH_UNIT_##unit, 0, item, DLT645_SHAPE(ed, fmt, flags), name, NULL}
+    {di, mask, ed, fmt, bytes, dec, flags, MH_UNIT_##unit, 0, item, DLT645_SHAPE(ed, fmt, bytes, flags), name, NULL}
 #define R7(...) ROW(E7, __VA_ARGS__)
 #define R97(...) ROW(E97, __VA_ARGS__)
 /* A record: a fixed sequence of fields. */

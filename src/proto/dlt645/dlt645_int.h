@@ -39,7 +39,7 @@ enum {
     DLT645_SH_FREEZE,  /* DI2 = freeze type 0..7, DI0 = n-th last: a block of total + tariffs */
     DLT645_SH_WHOLE,   /* records and load records: decoded as a whole */
 };
-#define DLT645_SHAPE(ed, fmt, flags)                                                                       \
+#define DLT645_SH_PARAMS(ed, fmt, flags)                                                                   \
     ((fmt) > DLT645_FMT_VALUE_COUNT_ ? DLT645_SH_WHOLE                                                     \
      : (flags) == 0                  ? DLT645_SH_ONE                                                       \
      : (ed) != DLT645_2007           ? DLT645_SH_GENERIC                                                   \
@@ -49,12 +49,42 @@ enum {
      : (flags) == (DLT645_DI_LAST_N | DLT645_DI_BLOCK | DLT645_DI_FREEZE) ? DLT645_SH_FREEZE                \
                                                                           : DLT645_SH_GENERIC)
 
+/*
+ * The other half of a shape (bits 3..6): which loop reads the values, by
+ * format and width (values.c), so that the choice is one jump.
+ */
+enum {
+    DLT645_LOOP_OTHER,  /* one dlt645_value_decode per value */
+    DLT645_LOOP_BCD4,   /* BCD numbers of 4 bytes */
+    DLT645_LOOP_SBCD4,  /* signed BCD of 4 bytes */
+    DLT645_LOOP_BCD3,
+    DLT645_LOOP_SBCD3,
+    DLT645_LOOP_BCD2,
+    DLT645_LOOP_NUM,    /* BCD or signed BCD of another width */
+    DLT645_LOOP_BITS,   /* bit fields of 1..4 bytes */
+    DLT645_LOOP_DEMAND, /* maximum demand and its time */
+};
+#define DLT645_SH_LOOP(fmt, bytes)                                                                         \
+    ((fmt) == DLT645_FMT_BCD     ? ((bytes) == 4 ? DLT645_LOOP_BCD4                                        \
+                                    : (bytes) == 3 ? DLT645_LOOP_BCD3                                      \
+                                    : (bytes) == 2 ? DLT645_LOOP_BCD2                                      \
+                                                   : DLT645_LOOP_NUM)                                      \
+     : (fmt) == DLT645_FMT_SBCD  ? ((bytes) == 4 ? DLT645_LOOP_SBCD4                                       \
+                                    : (bytes) == 3 ? DLT645_LOOP_SBCD3                                     \
+                                                   : DLT645_LOOP_NUM)                                      \
+     : (fmt) == DLT645_FMT_BITS && (bytes) <= 4 ? DLT645_LOOP_BITS                                         \
+     : (fmt) == DLT645_FMT_DEMAND && (bytes) == 8 ? DLT645_LOOP_DEMAND                                     \
+                                                  : DLT645_LOOP_OTHER)
+#define DLT645_SHAPE(ed, fmt, bytes, flags) (DLT645_SH_PARAMS(ed, fmt, flags) | DLT645_SH_LOOP(fmt, bytes) << 3)
+#define DLT645_PARAMS_OF(shape) ((shape) & 7u)
+#define DLT645_LOOP_OF(shape) ((unsigned)(shape) >> 3)
+
 /* Parameter bytes in range: tariffs 0..63 or FF, settlements 0..12, phases 0..3 or FF, n-th last 1..254. */
 static inline int dlt645_di_params_ok(const struct dlt645_di_def *d, uint32_t di)
 {
     unsigned di2 = (di >> 16) & 0xFF, di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
     unsigned f = d->flags;
-    switch (d->shape) { /* the same tests as below, for the shapes' flags */
+    switch (DLT645_PARAMS_OF(d->shape)) { /* the same tests as below, for the shapes' flags */
     case DLT645_SH_ONE:
         return 1;
     case DLT645_SH_SETTLE:

@@ -31,11 +31,13 @@ int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out,
      * time, so that a frame found right after it needs no second look.
      */
     size_t i = 0;
-    uint32_t w;
-    while (len - i >= 4 && (memcpy(&w, buf + i, 4), w == 0xFEFEFEFEu))
-        i += 4;
-    while (i < len && buf[i] == 0xFE)
-        i++;
+    if (len > 0 && buf[0] != 0x68) {
+        uint32_t w;
+        while (len - i >= 4 && (memcpy(&w, buf + i, 4), w == 0xFEFEFEFEu))
+            i += 4;
+        while (i < len && buf[i] == 0xFE)
+            i++;
+    }
     size_t lead = i;
     for (;; i++) {
         while (i < len && buf[i] != 0x68)

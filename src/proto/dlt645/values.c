@@ -414,6 +414,30 @@ static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8
 }
 
 /*
+ * The first bytes of a value (kind, tariff, phase, settlement, unit) as one
+ * word, built through the struct so that it holds on any byte order: a
+ * number takes one store for all five, and a block steps tariff or phase
+ * by adding a word of the same make (no byte carries: a block has at most
+ * 255 values).
+ */
+_Static_assert(offsetof(struct dlt645_value, item) == sizeof(uint64_t), "value head is one word");
+static inline uint64_t value_head(unsigned kind, unsigned tariff, unsigned phase, unsigned settle, unsigned unit)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The same word, said directly (the struct's first five bytes in order). */
+    return (uint64_t)(uint8_t)kind | (uint64_t)(uint8_t)tariff << 8 | (uint64_t)(uint8_t)phase << 16 |
+           (uint64_t)(uint8_t)settle << 24 | (uint64_t)(uint8_t)unit << 32;
+#endif
+    struct dlt645_value t;
+    memset(&t, 0, sizeof(uint64_t));
+    t.kind = (uint8_t)kind, t.tariff = (uint8_t)tariff, t.phase = (uint8_t)phase;
+    t.settlement = (uint8_t)settle, t.unit = (uint8_t)unit;
+    uint64_t h;
+    memcpy(&h, &t, sizeof h);
+    return h;
+}
+
+/*
  * How the values of a block follow each other: the first value's tariff,
  * phase and item, and what each adds per value. Blocks step one of
  * tariff (total, tariff 1, 2 ...), phase (A, B, C or total, A, B, C) or
@@ -512,30 +536,6 @@ static inline void value_what(const struct dlt645_di_def *d, const struct steps 
     v->name = NULL;
 }
 
-/*
- * The first bytes of a value (kind, tariff, phase, settlement, unit) as one
- * word, built through the struct so that it holds on any byte order: a
- * number takes one store for all five, and a block steps tariff or phase
- * by adding a word of the same make (no byte carries: a block has at most
- * 255 values).
- */
-_Static_assert(offsetof(struct dlt645_value, item) == sizeof(uint64_t), "value head is one word");
-static inline uint64_t value_head(unsigned kind, unsigned tariff, unsigned phase, unsigned settle, unsigned unit)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* The same word, said directly (the struct's first five bytes in order). */
-    return (uint64_t)(uint8_t)kind | (uint64_t)(uint8_t)tariff << 8 | (uint64_t)(uint8_t)phase << 16 |
-           (uint64_t)(uint8_t)settle << 24 | (uint64_t)(uint8_t)unit << 32;
-#endif
-    struct dlt645_value t;
-    memset(&t, 0, sizeof(uint64_t));
-    t.kind = (uint8_t)kind, t.tariff = (uint8_t)tariff, t.phase = (uint8_t)phase;
-    t.settlement = (uint8_t)settle, t.unit = (uint8_t)unit;
-    uint64_t h;
-    memcpy(&h, &t, sizeof h);
-    return h;
-}
-
 /* The stores of a number: the head word, its item, the number and where it came from. */
 static inline void put_number(struct dlt645_value *v, uint64_t head, uint32_t item, int64_t m, int8_t exp,
                               const uint8_t *p, size_t n)
@@ -556,7 +556,8 @@ static inline void num_block(const struct dlt645_di_def *d, const struct steps *
     int8_t exp = (int8_t)-(int)d->decimals;
     const uint8_t *tab = off ? bcd_wire : bcd_val;
     uint64_t head = value_head(DLT645_V_NUM, s->tariff, s->phase, s->settle, d->unit);
-    uint64_t step = value_head(0, s->dt, s->dp, 0, 0), nodata = value_head(DLT645_V_NODATA, 0, 0, 0, 0);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint64_t nodata = value_head(DLT645_V_NODATA, 0, 0, 0, 0);
     uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
     for (size_t k = 0; k < count; k++, p += per, head += step, item += istep) {
         struct dlt645_value *v = &out[k];
@@ -605,10 +606,10 @@ static int whole_from_wire(const struct dlt645_di_def *d, uint32_t di, const uin
 }
 
 /* Status words and other bit fields (1..4 bytes, least significant first), from bytes less off. */
-static inline void bits_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
+static inline void bits_block(const struct steps *s, unsigned unit, const uint8_t *p, size_t per,
                               uint8_t off, struct dlt645_value *out, size_t count)
 {
-    uint64_t head = value_head(DLT645_V_BITS, s->tariff, s->phase, s->settle, d->unit);
+    uint64_t head = value_head(DLT645_V_BITS, s->tariff, s->phase, s->settle, unit);
     uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
     uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
     for (size_t k = 0; k < count; k++, p += per, head += step, item += istep) {
@@ -632,7 +633,8 @@ static inline void demand_block(const struct dlt645_di_def *d, const struct step
     const uint8_t *tab = off ? bcd_wire : bcd_val;
     int8_t exp = (int8_t)-(int)d->decimals;
     uint64_t head = value_head(DLT645_V_NUM_TIME, s->tariff, s->phase, s->settle, d->unit);
-    uint64_t step = value_head(0, s->dt, s->dp, 0, 0), nodata = value_head(DLT645_V_NODATA ^ DLT645_V_NUM_TIME, 0, 0, 0, 0);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint64_t nodata = value_head(DLT645_V_NODATA ^ DLT645_V_NUM_TIME, 0, 0, 0, 0);
     uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
     for (size_t k = 0; k < count; k++, p += 8, head += step, item += istep) {
         struct dlt645_value *v = &out[k];
@@ -653,34 +655,34 @@ __attribute__((always_inline)) static inline void block_values(const struct dlt6
                                                                const uint8_t *p, size_t per,
                                 uint8_t off, struct dlt645_value *out, size_t count)
 {
-    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-        /* The common cases: a width and a sign the compiler knows, so the digits are unrolled. */
-        switch (per << 1 | (d->fmt == DLT645_FMT_SBCD)) {
-        case 4 << 1:
-            num_block(d, s, p, 4, 0, off, out, count);
-            break;
-        case 4 << 1 | 1:
-            num_block(d, s, p, 4, 1, off, out, count);
-            break;
-        case 3 << 1:
-            num_block(d, s, p, 3, 0, off, out, count);
-            break;
-        case 3 << 1 | 1:
-            num_block(d, s, p, 3, 1, off, out, count);
-            break;
-        case 2 << 1:
-            num_block(d, s, p, 2, 0, off, out, count);
-            break;
-        default:
-            num_block(d, s, p, per, d->fmt == DLT645_FMT_SBCD, off, out, count);
-            break;
-        }
-    } else if (d->fmt == DLT645_FMT_BITS && per <= 4) {
-        bits_block(d, s, p, per, off, out, count);
-    } else if (d->fmt == DLT645_FMT_DEMAND && per == 8) {
+    switch (DLT645_LOOP_OF(d->shape)) { /* the common cases: a width and a sign the compiler knows */
+    case DLT645_LOOP_BCD4:
+        num_block(d, s, p, 4, 0, off, out, count);
+        break;
+    case DLT645_LOOP_SBCD4:
+        num_block(d, s, p, 4, 1, off, out, count);
+        break;
+    case DLT645_LOOP_BCD3:
+        num_block(d, s, p, 3, 0, off, out, count);
+        break;
+    case DLT645_LOOP_SBCD3:
+        num_block(d, s, p, 3, 1, off, out, count);
+        break;
+    case DLT645_LOOP_BCD2:
+        num_block(d, s, p, 2, 0, off, out, count);
+        break;
+    case DLT645_LOOP_NUM:
+        num_block(d, s, p, per, d->fmt == DLT645_FMT_SBCD, off, out, count);
+        break;
+    case DLT645_LOOP_BITS:
+        bits_block(s, d->unit, p, per, off, out, count);
+        break;
+    case DLT645_LOOP_DEMAND:
         demand_block(d, s, p, off, out, count);
-    } else {
+        break;
+    default:
         other_block(d, s, p, per, off, out, count);
+        break;
     }
 }
 
@@ -724,14 +726,14 @@ __attribute__((noinline)) static int values_generic(const struct dlt645_di_def *
  * and steps the flags would give, read in one switch. Items as
  * block_steps makes them (items_exact where a step is not linear).
  */
-__attribute__((always_inline)) static inline int values_shaped(const struct dlt645_di_def *d, uint32_t di, const uint8_t *p, size_t len,
+__attribute__((always_inline)) static inline int values_shaped(const struct dlt645_di_def *d, uint32_t di, enum dlt645_edition ed, const uint8_t *p, size_t len,
                                 uint8_t off, struct dlt645_value *out, size_t max)
 {
     unsigned di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
     uint32_t item = d->item;
     struct steps s = {.linear = 1, .item = item};
     int block = 0;
-    switch (d->shape) { /* parameter ranges as dlt645_di_params_ok checks them */
+    switch (DLT645_PARAMS_OF(d->shape)) { /* parameter ranges as dlt645_di_params_ok checks them */
     case DLT645_SH_SETTLE:
         if (di0 > 0x0C)
             return MH_EUNKNOWN;
@@ -750,7 +752,7 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
         }
         break;
     case DLT645_SH_FREEZE: /* frozen energy and demand: total, tariff 1, 2 ... */
-        if (!dlt645_di_params_ok(d, di))
+        if (((di >> 16) & 0xFF) > 0x07 || ((d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF)))
             return MH_EUNKNOWN;
         s.settle = di0;
         block = 1, s.dt = 1;
@@ -765,18 +767,26 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
         if (item && s.phase)
             s.item = phase_item(item, phase_base(item), s.phase);
         break;
-    default: /* DLT645_SH_ONE */
+    case DLT645_SH_ONE:
         break;
+    default: /* the flags decide */
+        if (!dlt645_di_params_ok(d, di))
+            return MH_EUNKNOWN;
+        return values_generic(d, di, ed, p, len, off, out, max);
     }
-    size_t per = d->bytes, count = 1;
+    size_t per = d->bytes, count;
     if (!block) {
+        /* One value (half of what a collector reads): the loops unrolled for a count of 1, no steps. */
         if (len != per || len == 0)
             return MH_EBADLEN;
-    } else {
-        count = per_count(len, per);
-        if (len == 0 || count * per != len)
-            return MH_EBADLEN;
+        if (max == 0)
+            return 0;
+        block_values(d, &s, p, per, off, out, 1);
+        return 1;
     }
+    count = per_count(len, per);
+    if (len == 0 || count * per != len)
+        return MH_EBADLEN;
     if (count > max)
         count = max;
     if (s.dt && item) /* tariff steps add 1 to E: linear from the total (a block has at most 255 values) */
@@ -805,12 +815,7 @@ __attribute__((always_inline)) static inline int values_at(uint32_t di, enum dlt
     const struct dlt645_di_def *d = dlt645_di_match(di, ed);
     if (!d)
         return MH_EUNKNOWN;
-    if (d->shape == DLT645_SH_GENERIC || d->shape == DLT645_SH_WHOLE) {
-        if (!dlt645_di_params_ok(d, di))
-            return MH_EUNKNOWN;
-        return values_generic(d, di, ed, p, len, off, out, max);
-    }
-    return values_shaped(d, di, p, len, off, out, max);
+    return values_shaped(d, di, ed, p, len, off, out, max);
 }
 
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
