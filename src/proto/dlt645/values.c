@@ -572,8 +572,9 @@ static inline void num_block(const struct dlt645_di_def *d, const struct steps *
  * dlt645_value_decode each; from the wire (off 0x33) through a plain copy
  * of the value's bytes, raw then pointing back at the wire.
  */
-__attribute__((noinline)) static void other_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                        uint8_t off, struct dlt645_value *out, size_t count)
+__attribute__((noinline)) static void other_block(const struct dlt645_di_def *d, const struct steps *s,
+                                                  const uint8_t *p, size_t per, uint8_t off,
+                                                  struct dlt645_value *out, size_t count)
 {
     uint8_t plain[UINT8_MAX];
     for (size_t k = 0; k < count; k++, p += per) {
@@ -651,9 +652,10 @@ static inline size_t per_count(size_t len, size_t per)
 }
 
 /* The count values of a block (or the one value) at p, per bytes each, stepped as s says. */
-__attribute__((always_inline)) static inline void block_values(const struct dlt645_di_def *d, const struct steps *s,
-                                                               const uint8_t *p, size_t per,
-                                uint8_t off, struct dlt645_value *out, size_t count)
+__attribute__((always_inline)) static inline void block_values(const struct dlt645_di_def *d,
+                                                               const struct steps *s, const uint8_t *p,
+                                                               size_t per, uint8_t off,
+                                                               struct dlt645_value *out, size_t count)
 {
     switch (DLT645_LOOP_OF(d->shape)) { /* the common cases: a width and a sign the compiler knows */
     case DLT645_LOOP_BCD4:
@@ -726,8 +728,10 @@ __attribute__((noinline)) static int values_generic(const struct dlt645_di_def *
  * and steps the flags would give, read in one switch. Items as
  * block_steps makes them (items_exact where a step is not linear).
  */
-__attribute__((always_inline)) static inline int values_shaped(const struct dlt645_di_def *d, uint32_t di, enum dlt645_edition ed, const uint8_t *p, size_t len,
-                                uint8_t off, struct dlt645_value *out, size_t max)
+__attribute__((always_inline)) static inline int values_shaped(const struct dlt645_di_def *d, uint32_t di,
+                                                               enum dlt645_edition ed, const uint8_t *p,
+                                                               size_t len, uint8_t off,
+                                                               struct dlt645_value *out, size_t max)
 {
     unsigned di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
     uint32_t item = d->item;
