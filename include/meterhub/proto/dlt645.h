@@ -88,7 +88,8 @@ int dlt645_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out)
 /*
  * The framer and the parser in one pass (a session's hot path): like
  * dlt645_frame_scan, and when it returns 1, *f describes the frame (the
- * checksum is computed once).
+ * checksum is computed once). On any other return *f may have been written
+ * and means nothing.
  */
 int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out, struct dlt645_frame *f);
 

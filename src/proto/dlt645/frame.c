@@ -51,12 +51,10 @@ int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out,
         size_t flen = DLT645_MIN_FRAME + f[9];
         if (len - i < flen)
             break;
-        uint8_t cs = mh_sum8(f, flen - 2);
-        if (cs != f[flen - 2] || f[flen - 1] != 0x16) {
-            out->len = 1;
-            return cs != f[flen - 2] ? MH_EBADCS : MH_EBADEND;
-        }
-        out->len = flen;
+        /*
+         * *fr is filled before the checksum (it is only promised on 1):
+         * little stays live across the call.
+         */
         memcpy(fr->addr, f + 1, 6);
         fr->ctrl = f[8];
         fr->len = f[9];
@@ -67,6 +65,13 @@ int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out,
             while (fe < i && fe < 255 && buf[i - 1 - fe] == 0xFE)
                 fe++;
         fr->preamble_fe = (uint8_t)(fe < 255 ? fe : 255);
+        const uint8_t *tail = f + flen - 2;
+        out->len = flen;
+        uint8_t cs = mh_sum8(f, flen - 2);
+        if (cs != tail[0] || tail[1] != 0x16) {
+            out->len = 1;
+            return cs != tail[0] ? MH_EBADCS : MH_EBADEND;
+        }
         return 1;
     }
     out->len = 0;
