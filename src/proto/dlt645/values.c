@@ -71,7 +71,7 @@ static int fmt_size(enum dlt645_fmt fmt, size_t n)
 }
 
 /* Time fields, least significant first: which mh_tm fields, in wire order (bytes through tab: bcd_val or bcd_wire). */
-static int decode_time_at(enum dlt645_fmt fmt, const uint8_t *p, const uint8_t *tab, struct mh_tm *t)
+static inline int decode_time_at(enum dlt645_fmt fmt, const uint8_t *p, const uint8_t *tab, struct mh_tm *t)
 {
     uint8_t v[6];
     size_t n = time_size(fmt);
@@ -768,7 +768,7 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
             s.phase = di1;
         else
             return MH_EUNKNOWN;
-        if (item && s.phase)
+        if (item && s.phase && !block) /* a block's first item is set with its steps below */
             s.item = phase_item(item, phase_base(item), s.phase);
         break;
     case DLT645_SH_ONE:
@@ -797,6 +797,7 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
         s.di = 1, s.linear = MH_OBIS_E(item) == 0;
     if (s.dp && item) { /* phase steps add 20 to C, where the item's C can take them */
         unsigned base = phase_base(item);
+        s.item = phase_item(item, base, s.phase);
         s.di = (uint32_t)20 << 16;
         s.linear = s.item && MH_OBIS_A(s.item) == 1 && item != MH_ITEM_ANG_I1_U1 &&
                    MH_OBIS_C(s.item) == base + 20 * s.phase && base + 20 * (s.phase + count - 1) <= 0xFF;
