@@ -657,35 +657,26 @@ __attribute__((always_inline)) static inline void block_values(const struct dlt6
                                                                size_t per, uint8_t off,
                                                                struct dlt645_value *out, size_t count)
 {
-    switch (DLT645_LOOP_OF(d->shape)) { /* the common cases: a width and a sign the compiler knows */
-    case DLT645_LOOP_BCD4:
+    /* The common cases: a width and a sign the compiler knows; energy (4 bytes) first. */
+    unsigned loop = DLT645_LOOP_OF(d->shape);
+    if (loop == DLT645_LOOP_BCD4)
         num_block(d, s, p, 4, 0, off, out, count);
-        break;
-    case DLT645_LOOP_SBCD4:
-        num_block(d, s, p, 4, 1, off, out, count);
-        break;
-    case DLT645_LOOP_BCD3:
-        num_block(d, s, p, 3, 0, off, out, count);
-        break;
-    case DLT645_LOOP_SBCD3:
+    else if (loop == DLT645_LOOP_SBCD3)
         num_block(d, s, p, 3, 1, off, out, count);
-        break;
-    case DLT645_LOOP_BCD2:
+    else if (loop == DLT645_LOOP_BCD2)
         num_block(d, s, p, 2, 0, off, out, count);
-        break;
-    case DLT645_LOOP_NUM:
+    else if (loop == DLT645_LOOP_SBCD4)
+        num_block(d, s, p, 4, 1, off, out, count);
+    else if (loop == DLT645_LOOP_BCD3)
+        num_block(d, s, p, 3, 0, off, out, count);
+    else if (loop == DLT645_LOOP_NUM)
         num_block(d, s, p, per, d->fmt == DLT645_FMT_SBCD, off, out, count);
-        break;
-    case DLT645_LOOP_BITS:
-        bits_block(s, d->unit, p, per, off, out, count);
-        break;
-    case DLT645_LOOP_DEMAND:
+    else if (loop == DLT645_LOOP_DEMAND)
         demand_block(d, s, p, off, out, count);
-        break;
-    default:
+    else if (loop == DLT645_LOOP_BITS)
+        bits_block(s, d->unit, p, per, off, out, count);
+    else
         other_block(d, s, p, per, off, out, count);
-        break;
-    }
 }
 
 /* The values of a response's data p (len bytes, each less off) under row d, by its flags. */
@@ -737,13 +728,9 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
     uint32_t item = d->item;
     struct steps s = {.linear = 1, .item = item};
     int block = 0;
-    switch (DLT645_PARAMS_OF(d->shape)) { /* parameter ranges as dlt645_di_params_ok checks them */
-    case DLT645_SH_SETTLE:
-        if (di0 > 0x0C)
-            return MH_EUNKNOWN;
-        s.settle = di0;
-        break;
-    case DLT645_SH_TARIFF:
+    /* Parameter ranges as dlt645_di_params_ok checks them; the shapes read most often first. */
+    unsigned shape = DLT645_PARAMS_OF(d->shape);
+    if (shape == DLT645_SH_TARIFF) {
         if ((di1 > 0x3F && di1 != 0xFF) || di0 > 0x0C)
             return MH_EUNKNOWN;
         s.settle = di0;
@@ -754,14 +741,7 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
         } else {
             block = 1, s.dt = 1; /* total + tariffs */
         }
-        break;
-    case DLT645_SH_FREEZE: /* frozen energy and demand: total, tariff 1, 2 ... */
-        if (((di >> 16) & 0xFF) > 0x07 || ((d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF)))
-            return MH_EUNKNOWN;
-        s.settle = di0;
-        block = 1, s.dt = 1;
-        break;
-    case DLT645_SH_PHASE:
+    } else if (shape == DLT645_SH_PHASE) {
         if (di1 == 0xFF)
             block = 1, s.dp = 1, s.phase = (d->flags & DLT645_DI_PHASE_TOTAL) ? 0 : 1;
         else if ((di1 >= 1 && di1 <= 3) || (di1 == 0 && (d->flags & DLT645_DI_PHASE_TOTAL)))
@@ -770,10 +750,18 @@ __attribute__((always_inline)) static inline int values_shaped(const struct dlt6
             return MH_EUNKNOWN;
         if (item && s.phase && !block) /* a block's first item is set with its steps below */
             s.item = phase_item(item, phase_base(item), s.phase);
-        break;
-    case DLT645_SH_ONE:
-        break;
-    default: /* the flags decide */
+    } else if (shape == DLT645_SH_ONE) {
+        /* no parameter */
+    } else if (shape == DLT645_SH_SETTLE) {
+        if (di0 > 0x0C)
+            return MH_EUNKNOWN;
+        s.settle = di0;
+    } else if (shape == DLT645_SH_FREEZE) { /* frozen energy and demand: total, tariff 1, 2 ... */
+        if (((di >> 16) & 0xFF) > 0x07 || ((d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF)))
+            return MH_EUNKNOWN;
+        s.settle = di0;
+        block = 1, s.dt = 1;
+    } else { /* the flags decide */
         if (!dlt645_di_params_ok(d, di))
             return MH_EUNKNOWN;
         return values_generic(d, di, ed, p, len, off, out, max);
