@@ -88,7 +88,8 @@ int dlt645_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out)
 /*
  * The framer and the parser in one pass (a session's hot path): like
  * dlt645_frame_scan, and when it returns 1, *f describes the frame (the
- * checksum is computed once).
+ * checksum is computed once). On any other return *f may have been written
+ * and means nothing.
  */
 int dlt645_frame_next(const uint8_t *buf, size_t len, struct mh_frame_span *out, struct dlt645_frame *f);
 
@@ -197,6 +198,7 @@ struct dlt645_di_def {
     uint8_t unit;     /* enum mh_unit */
     uint8_t nfields;  /* DLT645_FMT_RECORD */
     uint32_t item;    /* MH_ITEM_* (0: none); phase/tariff applied when decoding */
+    uint8_t shape;    /* how the decoder reads the parameters: a constant of the row (dict.c), private */
     const char *name;
     const struct dlt645_field *fields; /* DLT645_FMT_RECORD: nfields fields */
 };

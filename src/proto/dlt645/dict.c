@@ -48,11 +48,12 @@
 
 /* A row of one value format: DI, mask, format, bytes, decimals, flags, unit, item, name. */
 #define ROW(ed, di, mask, fmt, bytes, dec, flags, unit, item, name) \
-    {di, mask, ed, fmt, bytes, dec, flags, MH_UNIT_##unit, 0, item, name, NULL}
+    {di, mask, ed, fmt, bytes, dec, flags, MH_UNIT_##unit, 0, item, DLT645_SHAPE(ed, fmt, bytes, flags), name, NULL}
 #define R7(...) ROW(E7, __VA_ARGS__)
 #define R97(...) ROW(E97, __VA_ARGS__)
 /* A record: a fixed sequence of fields. */
-#define REC(di, mask, flags, fields, name) {di, mask, E7, DLT645_FMT_RECORD, 0, 0, flags, MH_UNIT_NONE, N_OF(fields), 0, name, fields}
+#define REC(di, mask, flags, fields, name) \
+    {di, mask, E7, DLT645_FMT_RECORD, 0, 0, flags, MH_UNIT_NONE, N_OF(fields), 0, DLT645_SH_WHOLE, name, fields}
 
 /* Field of a record. */
 #define FLD(fmt, bytes, dec, unit, item, name) {fmt, bytes, dec, MH_UNIT_##unit, item, name}
@@ -307,7 +308,7 @@ static const struct dlt645_di_def frozen_2007[] = {
  * DI2 = class (00 all), DI0 = which block: 00 earliest, 01 at the start
  * time given with the request, 02 latest.
  */
-#define LOAD(di, name) {di, 0xFFFFFF00u, E7, DLT645_FMT_LOAD, 0, 0, 0, MH_UNIT_NONE, 0, 0, name, NULL}
+#define LOAD(di, name) {di, 0xFFFFFF00u, E7, DLT645_FMT_LOAD, 0, 0, 0, MH_UNIT_NONE, 0, 0, DLT645_SH_WHOLE, name, NULL}
 static const struct dlt645_di_def load_2007[] = {
     LOAD(0x06000000, "load record, all classes"),
     LOAD(0x06010000, "load record class 1 (voltage, current, frequency)"),

@@ -4,6 +4,7 @@
  * DL/T 645-2007 appendix A (BCD, low byte first; signed quantities carry
  * the sign in bit 7 of the most significant byte).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "dlt645_int.h"
@@ -69,13 +70,13 @@ static int fmt_size(enum dlt645_fmt fmt, size_t n)
     }
 }
 
-/* Time fields, least significant first: which mh_tm fields, in wire order. */
-static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
+/* Time fields, least significant first: which mh_tm fields, in wire order (bytes through tab: bcd_val or bcd_wire). */
+static inline int decode_time_at(enum dlt645_fmt fmt, const uint8_t *p, const uint8_t *tab, struct mh_tm *t)
 {
     uint8_t v[6];
     size_t n = time_size(fmt);
     for (size_t k = 0; k < n; k++) {
-        v[k] = bcd_val[p[k]];
+        v[k] = tab[p[k]];
         if (v[k] == 0xFF)
             return MH_EBADBCD;
     }
@@ -115,6 +116,11 @@ static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
         break;
     }
     return mh_tm_check(t) == 0 ? 0 : MH_EBADTIME;
+}
+
+static int decode_time(enum dlt645_fmt fmt, const uint8_t *p, struct mh_tm *t)
+{
+    return decode_time_at(fmt, p, bcd_val, t);
 }
 
 static int encode_time(enum dlt645_fmt fmt, const struct mh_tm *t, uint8_t *p)
@@ -408,6 +414,30 @@ static int decode_record(const struct dlt645_di_def *d, uint32_t di, const uint8
 }
 
 /*
+ * The first bytes of a value (kind, tariff, phase, settlement, unit) as one
+ * word, built through the struct so that it holds on any byte order: a
+ * number takes one store for all five, and a block steps tariff or phase
+ * by adding a word of the same make (no byte carries: a block has at most
+ * 255 values).
+ */
+_Static_assert(offsetof(struct dlt645_value, item) == sizeof(uint64_t), "value head is one word");
+static inline uint64_t value_head(unsigned kind, unsigned tariff, unsigned phase, unsigned settle, unsigned unit)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The same word, said directly (the struct's first five bytes in order). */
+    return (uint64_t)(uint8_t)kind | (uint64_t)(uint8_t)tariff << 8 | (uint64_t)(uint8_t)phase << 16 |
+           (uint64_t)(uint8_t)settle << 24 | (uint64_t)(uint8_t)unit << 32;
+#endif
+    struct dlt645_value t;
+    memset(&t, 0, sizeof(uint64_t));
+    t.kind = (uint8_t)kind, t.tariff = (uint8_t)tariff, t.phase = (uint8_t)phase;
+    t.settlement = (uint8_t)settle, t.unit = (uint8_t)unit;
+    uint64_t h;
+    memcpy(&h, &t, sizeof h);
+    return h;
+}
+
+/*
  * How the values of a block follow each other: the first value's tariff,
  * phase and item, and what each adds per value. Blocks step one of
  * tariff (total, tariff 1, 2 ...), phase (A, B, C or total, A, B, C) or
@@ -506,22 +536,34 @@ static inline void value_what(const struct dlt645_di_def *d, const struct steps 
     v->name = NULL;
 }
 
+/* The stores of a number: the head word, its item, the number and where it came from. */
+static inline void put_number(struct dlt645_value *v, uint64_t head, uint32_t item, int64_t m, int8_t exp,
+                              const uint8_t *p, size_t n)
+{
+    memcpy(v, &head, sizeof head);
+    v->item = item;
+    v->name = NULL;
+    v->num.m = m;
+    v->num.exp = exp;
+    v->raw = p;
+    v->raw_len = (uint16_t)n;
+}
+
 /* count BCD / SBCD numbers of per bytes each, read less off (inlined per width). */
 static inline void num_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                             uint8_t off, struct dlt645_value *out, size_t count)
+                             int is_signed, uint8_t off, struct dlt645_value *out, size_t count)
 {
-    int is_signed = d->fmt == DLT645_FMT_SBCD;
     int8_t exp = (int8_t)-(int)d->decimals;
     const uint8_t *tab = off ? bcd_wire : bcd_val;
-    for (size_t k = 0; k < count; k++, p += per) {
+    uint64_t head = value_head(DLT645_V_NUM, s->tariff, s->phase, s->settle, d->unit);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint64_t nodata = value_head(DLT645_V_NODATA, 0, 0, 0, 0);
+    uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
+    for (size_t k = 0; k < count; k++, p += per, head += step, item += istep) {
         struct dlt645_value *v = &out[k];
         int64_t m;
-        v->kind = decode_bcd_at(p, per, is_signed, off, tab, &m) == 0 ? DLT645_V_NUM : DLT645_V_NODATA;
-        v->num.m = m;
-        v->num.exp = exp;
-        v->raw = p;
-        v->raw_len = (uint16_t)per;
-        value_what(d, s, k, v);
+        uint64_t h = decode_bcd_at(p, per, is_signed, off, tab, &m) == 0 ? head : head | nodata; /* V_NUM is 0 */
+        put_number(v, h, item, m, exp, p, per);
     }
 }
 
@@ -530,8 +572,9 @@ static inline void num_block(const struct dlt645_di_def *d, const struct steps *
  * dlt645_value_decode each; from the wire (off 0x33) through a plain copy
  * of the value's bytes, raw then pointing back at the wire.
  */
-static void other_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p, size_t per,
-                        uint8_t off, struct dlt645_value *out, size_t count)
+__attribute__((noinline)) static void other_block(const struct dlt645_di_def *d, const struct steps *s,
+                                                  const uint8_t *p, size_t per, uint8_t off,
+                                                  struct dlt645_value *out, size_t count)
 {
     uint8_t plain[UINT8_MAX];
     for (size_t k = 0; k < count; k++, p += per) {
@@ -563,13 +606,84 @@ static int whole_from_wire(const struct dlt645_di_def *d, uint32_t di, const uin
     return n;
 }
 
-/* The values of a response's data p (len bytes, each less off), under the dictionary. */
-static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size_t len, uint8_t off,
-                     struct dlt645_value *out, size_t max)
+/* Status words and other bit fields (1..4 bytes, least significant first), from bytes less off. */
+static inline void bits_block(const struct steps *s, unsigned unit, const uint8_t *p, size_t per,
+                              uint8_t off, struct dlt645_value *out, size_t count)
 {
-    const struct dlt645_di_def *d = dlt645_di_find(di, ed);
-    if (!d)
-        return MH_EUNKNOWN;
+    uint64_t head = value_head(DLT645_V_BITS, s->tariff, s->phase, s->settle, unit);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
+    for (size_t k = 0; k < count; k++, p += per, head += step, item += istep) {
+        struct dlt645_value *v = &out[k];
+        uint32_t bits = 0;
+        for (size_t i = per; i-- > 0;)
+            bits = bits << 8 | (uint8_t)(p[i] - off);
+        memcpy(v, &head, sizeof head);
+        v->item = item;
+        v->name = NULL;
+        v->bits = bits;
+        v->raw = p;
+        v->raw_len = (uint16_t)per;
+    }
+}
+
+/* Maximum demand and when (XX.XXXX + YYMMDDhhmm, 8 bytes), from bytes less off. */
+static inline void demand_block(const struct dlt645_di_def *d, const struct steps *s, const uint8_t *p,
+                                uint8_t off, struct dlt645_value *out, size_t count)
+{
+    const uint8_t *tab = off ? bcd_wire : bcd_val;
+    int8_t exp = (int8_t)-(int)d->decimals;
+    uint64_t head = value_head(DLT645_V_NUM_TIME, s->tariff, s->phase, s->settle, d->unit);
+    uint64_t step = value_head(0, s->dt, s->dp, 0, 0);
+    uint64_t nodata = value_head(DLT645_V_NODATA ^ DLT645_V_NUM_TIME, 0, 0, 0, 0);
+    uint32_t item = s->linear ? s->item : 0, istep = s->linear ? s->di : 0;
+    for (size_t k = 0; k < count; k++, p += 8, head += step, item += istep) {
+        struct dlt645_value *v = &out[k];
+        int64_t m;
+        int bad = decode_bcd_at(p, 3, 0, off, tab, &m) | decode_time_at(DLT645_FMT_YYMMDDHHMM, p + 3, tab, &v->time);
+        put_number(v, bad ? head ^ nodata : head, item, m, exp, p, 8);
+    }
+}
+
+/* Values in len bytes of per each: widths are 1..8, so divide by constants (a multiply), not by a variable (a div). */
+static inline size_t per_count(size_t len, size_t per)
+{
+    return per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+}
+
+/* The count values of a block (or the one value) at p, per bytes each, stepped as s says. */
+__attribute__((always_inline)) static inline void block_values(const struct dlt645_di_def *d,
+                                                               const struct steps *s, const uint8_t *p,
+                                                               size_t per, uint8_t off,
+                                                               struct dlt645_value *out, size_t count)
+{
+    /* The common cases: a width and a sign the compiler knows; energy (4 bytes) first. */
+    unsigned loop = DLT645_LOOP_OF(d->shape);
+    if (loop == DLT645_LOOP_BCD4)
+        num_block(d, s, p, 4, 0, off, out, count);
+    else if (loop == DLT645_LOOP_SBCD3)
+        num_block(d, s, p, 3, 1, off, out, count);
+    else if (loop == DLT645_LOOP_BCD2)
+        num_block(d, s, p, 2, 0, off, out, count);
+    else if (loop == DLT645_LOOP_SBCD4)
+        num_block(d, s, p, 4, 1, off, out, count);
+    else if (loop == DLT645_LOOP_BCD3)
+        num_block(d, s, p, 3, 0, off, out, count);
+    else if (loop == DLT645_LOOP_NUM)
+        num_block(d, s, p, per, d->fmt == DLT645_FMT_SBCD, off, out, count);
+    else if (loop == DLT645_LOOP_DEMAND)
+        demand_block(d, s, p, off, out, count);
+    else if (loop == DLT645_LOOP_BITS)
+        bits_block(s, d->unit, p, per, off, out, count);
+    else
+        other_block(d, s, p, per, off, out, count);
+}
+
+/* The values of a response's data p (len bytes, each less off) under row d, by its flags. */
+__attribute__((noinline)) static int values_generic(const struct dlt645_di_def *d, uint32_t di, enum dlt645_edition ed,
+                                                    const uint8_t *p, size_t len, uint8_t off,
+                                                    struct dlt645_value *out, size_t max)
+{
     if (d->fmt == DLT645_FMT_RECORD || d->fmt == DLT645_FMT_LOAD) {
         if (off)
             return whole_from_wire(d, di, p, len, out, max);
@@ -585,8 +699,7 @@ static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size
         if (len != per || len == 0)
             return MH_EBADLEN;
     } else {
-        /* Widths are 1..8 bytes: divide by constants (a multiply), not by a variable (a slow div). */
-        count = per == 4 ? len / 4 : per == 3 ? len / 3 : per == 2 ? len / 2 : per == 8 ? len / 8 : len / per;
+        count = per_count(len, per);
         if (len == 0 || count * per != len)
             return MH_EBADLEN;
     }
@@ -595,28 +708,107 @@ static int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p, size
 
     struct steps s;
     unsigned step_item = block_steps(d, di, ed, count, &s);
-    if (d->fmt == DLT645_FMT_BCD || d->fmt == DLT645_FMT_SBCD) {
-        /* The common case: a width the compiler knows, so the digits are unrolled. */
-        switch (per) {
-        case 4:
-            num_block(d, &s, p, 4, off, out, count);
-            break;
-        case 3:
-            num_block(d, &s, p, 3, off, out, count);
-            break;
-        case 2:
-            num_block(d, &s, p, 2, off, out, count);
-            break;
-        default:
-            num_block(d, &s, p, per, off, out, count);
-            break;
-        }
-    } else {
-        other_block(d, &s, p, per, off, out, count);
-    }
+    block_values(d, &s, p, per, off, out, count);
     if (!s.linear)
         items_exact(d, &s, step_item, out, count);
     return (int)count;
+}
+
+/*
+ * The same for the rows of a known shape (dlt645_int.h): the parameters
+ * and steps the flags would give, read in one switch. Items as
+ * block_steps makes them (items_exact where a step is not linear).
+ */
+__attribute__((always_inline)) static inline int values_shaped(const struct dlt645_di_def *d, uint32_t di,
+                                                               enum dlt645_edition ed, const uint8_t *p,
+                                                               size_t len, uint8_t off,
+                                                               struct dlt645_value *out, size_t max)
+{
+    unsigned di1 = (di >> 8) & 0xFF, di0 = di & 0xFF;
+    uint32_t item = d->item;
+    struct steps s = {.linear = 1, .item = item};
+    int block = 0;
+    /* Parameter ranges as dlt645_di_params_ok checks them; the shapes read most often first. */
+    unsigned shape = DLT645_PARAMS_OF(d->shape);
+    if (shape == DLT645_SH_TARIFF) {
+        if ((di1 > 0x3F && di1 != 0xFF) || di0 > 0x0C)
+            return MH_EUNKNOWN;
+        s.settle = di0;
+        if (di1 != 0xFF) {
+            s.tariff = di1;
+            if (item && di1)
+                s.item = MH_OBIS_TARIFF(item, di1);
+        } else {
+            block = 1, s.dt = 1; /* total + tariffs */
+        }
+    } else if (shape == DLT645_SH_PHASE) {
+        if (di1 == 0xFF)
+            block = 1, s.dp = 1, s.phase = (d->flags & DLT645_DI_PHASE_TOTAL) ? 0 : 1;
+        else if ((di1 >= 1 && di1 <= 3) || (di1 == 0 && (d->flags & DLT645_DI_PHASE_TOTAL)))
+            s.phase = di1;
+        else
+            return MH_EUNKNOWN;
+        if (item && s.phase && !block) /* a block's first item is set with its steps below */
+            s.item = phase_item(item, phase_base(item), s.phase);
+    } else if (shape == DLT645_SH_ONE) {
+        /* no parameter */
+    } else if (shape == DLT645_SH_SETTLE) {
+        if (di0 > 0x0C)
+            return MH_EUNKNOWN;
+        s.settle = di0;
+    } else if (shape == DLT645_SH_FREEZE) { /* frozen energy and demand: total, tariff 1, 2 ... */
+        if (((di >> 16) & 0xFF) > 0x07 || ((d->mask & 0xFF) == 0 && (di0 == 0 || di0 == 0xFF)))
+            return MH_EUNKNOWN;
+        s.settle = di0;
+        block = 1, s.dt = 1;
+    } else { /* the flags decide */
+        if (!dlt645_di_params_ok(d, di))
+            return MH_EUNKNOWN;
+        return values_generic(d, di, ed, p, len, off, out, max);
+    }
+    size_t per = d->bytes, count;
+    if (!block) {
+        /* One value (half of what a collector reads): the loops unrolled for a count of 1, no steps. */
+        if (len != per || len == 0)
+            return MH_EBADLEN;
+        if (max == 0)
+            return 0;
+        block_values(d, &s, p, per, off, out, 1);
+        return 1;
+    }
+    count = per_count(len, per);
+    if (len == 0 || count * per != len)
+        return MH_EBADLEN;
+    if (count > max)
+        count = max;
+    if (s.dt && item) /* tariff steps add 1 to E: linear from the total (a block has at most 255 values) */
+        s.di = 1, s.linear = MH_OBIS_E(item) == 0;
+    if (s.dp && item) { /* phase steps add 20 to C, where the item's C can take them */
+        unsigned base = phase_base(item);
+        s.item = phase_item(item, base, s.phase);
+        s.di = (uint32_t)20 << 16;
+        s.linear = s.item && MH_OBIS_A(s.item) == 1 && item != MH_ITEM_ANG_I1_U1 &&
+                   MH_OBIS_C(s.item) == base + 20 * s.phase && base + 20 * (s.phase + count - 1) <= 0xFF;
+    }
+    block_values(d, &s, p, per, off, out, count);
+    if (!s.linear)
+        items_exact(d, &s, 0, out, count);
+    return (int)count;
+}
+
+/*
+ * The values of a response's data p (len bytes, each less off), under the
+ * dictionary. Inlined into both callers (the wire's hot path and plain
+ * data): it runs for every frame, and a call costs a tenth of it.
+ */
+__attribute__((always_inline)) static inline int values_at(uint32_t di, enum dlt645_edition ed, const uint8_t *p,
+                                                           size_t len, uint8_t off, struct dlt645_value *out,
+                                                           size_t max)
+{
+    const struct dlt645_di_def *d = dlt645_di_match(di, ed);
+    if (!d)
+        return MH_EUNKNOWN;
+    return values_shaped(d, di, ed, p, len, off, out, max);
 }
 
 int dlt645_values_decode(uint32_t di, enum dlt645_edition ed, const uint8_t *plain, size_t len,
