@@ -58,6 +58,7 @@ static int fill_readings(struct store *st, const struct store_point *p, int n, i
     static struct store_reading buf[4096];
     size_t k = 0;
     int64_t users_total[64] = {0};
+    static int64_t run[POINTS_MAX]; /* each user's consumption so far, Wh */
     for (int d = -days; d <= 0; d++) {
         int64_t day = today + d * 86400;
         for (int i = 0; i < n; i++) {
@@ -66,7 +67,8 @@ static int fill_readings(struct store *st, const struct store_point *p, int n, i
             int64_t wh = 4000 + hash32((uint64_t)p[i].meter * 131 + (uint64_t)(d + 100)) % 9000;
             users_total[d + days] += wh;
             int64_t base = 1000000 + p[i].meter * 1000;
-            int64_t cum = base * 1000 + (d + days) * 12000 + wh; /* Wh */
+            run[i] += wh;
+            int64_t cum = base * 1000 + run[i]; /* Wh */
             buf[k++] = reading(p[i].meter, MH_ITEM_AE_IMP, day, cum, -3);
             if (append(st, buf, &k, sizeof buf / sizeof buf[0], 0) != 0)
                 return -1;
