@@ -4,6 +4,6 @@ import { defineConfig } from 'vite';
 // (npm run dev) /api is proxied to a running meterhub api.
 export default defineConfig({
   base: '/',
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1200 },
+  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 800 },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

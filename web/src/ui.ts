@@ -1,5 +1,16 @@
 // Small DOM and chart helpers shared by the pages.
-import * as echarts from 'echarts';
+// Only the chart kinds and components the pages use: a third of the full ECharts bundle.
+import * as echarts from 'echarts/core';
+import { BarChart, LineChart, PieChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import type { ComposeOption } from 'echarts/core';
+import type { BarSeriesOption, LineSeriesOption, PieSeriesOption } from 'echarts/charts';
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
+
+echarts.use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | PieSeriesOption | GridComponentOption |
+  LegendComponentOption | TooltipComponentOption>;
 import { t } from './i18n';
 
 type Attrs = Record<string, string | number | boolean | ((e: Event) => void)>;
@@ -36,7 +47,7 @@ const charts: echarts.ECharts[] = [];
 window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
 
 /** A chart in a new box; empty series show "no data" instead of axes. */
-export function chart(option: echarts.EChartsOption, points: number, id = ''): HTMLElement {
+export function chart(option: ChartOption, points: number, id = ''): HTMLElement {
   const box = h('div', { class: 'chart', 'data-points': points, ...(id ? { id } : {}) });
   if (points === 0) {
     box.classList.add('empty');
