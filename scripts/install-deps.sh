@@ -15,6 +15,9 @@ packages=(
     libmicrohttpd-dev libssl-dev
     # tools the tests and benchmarks call
     valgrind python3 xxd openssl
+    # the dashboard's browser test (tests/browser): headless chromium driven by playwright-core,
+    # and a CJK font for its Chinese labels
+    chromium fonts-wqy-zenhei
 )
 
 missing=()

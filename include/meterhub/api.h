@@ -36,6 +36,11 @@ struct api_options {
     const char *cert_file, *key_file; /* both set: HTTPS (PEM files); both NULL: HTTP */
     size_t body_max;                  /* request body cap in bytes (default 16 MiB) */
     unsigned threads;                 /* serving threads (default 2) */
+    /*
+     * The dashboard's built files (web/dist): paths outside /api/ are served
+     * from here without a token (docs/web.md). NULL: only /api/ is served.
+     */
+    const char *web_dir;
 };
 
 /*
@@ -45,6 +50,9 @@ struct api_options {
  */
 int api_start(const struct api_options *opt, struct store *st, struct api **out, char *err,
               size_t cap);
+
+/* The dashboard built in this source tree (web/dist) when it has an index.html, else NULL. */
+const char *api_web_default(void);
 
 /* The port actually listened on. */
 uint16_t api_port(const struct api *a);

@@ -25,6 +25,7 @@ struct api {
     size_t body_max;
     uint16_t port;
     char *cert, *key; /* PEM texts, kept while the daemon runs */
+    char *web_root;   /* real path of the dashboard's files, or NULL: none served (static.c) */
 };
 
 #define API_MAX_PARAMS 2 /* {id} captures in one path */
@@ -167,5 +168,17 @@ void api_h_failures(struct api_req *rq, struct api_resp *rs);
 void api_h_status(struct api_req *rq, struct api_resp *rs);
 void api_h_events(struct api_req *rq, struct api_resp *rs);
 void api_h_audit(struct api_req *rq, struct api_resp *rs);
+
+/* ---- the dashboard's files outside /api/ (static.c) ---- */
+
+/* Take dir's real path as a->web_root; MH_EINVAL (err says why) when it is not a directory. */
+int api_static_init(struct api *a, const char *dir, char *err, size_t cap);
+/* Serve url (percent-decoded) from a->web_root: 200, 400 (refused path), 404, 405. */
+enum MHD_Result api_static_serve(struct api *a, struct MHD_Connection *c, const char *method,
+                                 const char *url);
+/* 1 when url may name a file: absolute, no "." or ".." segment, no '\\', '%' or control byte. */
+int api_static_path_ok(const char *url);
+/* The Content-Type for a file name. */
+const char *api_static_ctype(const char *path);
 
 #endif

@@ -187,6 +187,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
 
+    if (a->web_root && strncmp(url, "/api/", 5) != 0 && strcmp(url, "/api") != 0)
+        return api_static_serve(a, c, method, url);
     struct api_req rq = {.api = a, .conn = c, .method = method, .path = url};
     struct api_resp rs = {0};
     char allow[64], name[64];
@@ -283,6 +285,7 @@ void api_stop(struct api *a)
         MHD_stop_daemon(a->mhd);
     free(a->cert);
     free(a->key);
+    free(a->web_root);
     free(a);
 }
 
@@ -303,7 +306,10 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
         return MH_ENOMEM;
     a->st = st;
     a->body_max = opt->body_max ? opt->body_max : API_BODY_MAX_DEFAULT;
-    if (opt->cert_file) {
+    rc = 0;
+    if (opt->web_dir)
+        rc = api_static_init(a, opt->web_dir, err, cap);
+    if (rc == 0 && opt->cert_file) {
         rc = read_pem(opt->cert_file, &a->cert, err, cap);
         if (rc == 0)
             rc = read_pem(opt->key_file, &a->key, err, cap);

@@ -1,5 +1,5 @@
 /*
- * meterhub api --db URI [--listen HOST:PORT] [--cert PEM --key PEM] [--threads N]
+ * meterhub api --db URI [--listen HOST:PORT] [--cert PEM --key PEM] [--threads N] [--web DIR]
  * meterhub api token add NAME --role viewer|operator|administrator --db URI
  * meterhub api token list --db URI
  * meterhub api token revoke NAME --db URI
@@ -22,11 +22,13 @@
 static void api_usage(FILE *f)
 {
     fputs("usage: meterhub api --db URI [--listen HOST:PORT] [--cert PEM --key PEM] "
-          "[--threads N]\n"
+          "[--threads N] [--web DIR]\n"
           "       meterhub api token add NAME --role viewer|operator|administrator --db URI\n"
           "       meterhub api token list --db URI\n"
           "       meterhub api token revoke NAME --db URI\n"
-          "  --listen  default 127.0.0.1:8080; IPv6 as [::1]:8080\n",
+          "  --listen  default 127.0.0.1:8080; IPv6 as [::1]:8080\n"
+          "  --web     the dashboard's built files (default: web/dist of the source tree when "
+          "built)\n",
           f);
 }
 
@@ -154,6 +156,9 @@ static int serve(const char *db, const struct api_options *opt0)
     }
     fprintf(stderr, "meterhub api: serving %s on %s://%s:%u/api/v1\n", db,
             opt.cert_file ? "https" : "http", opt.host, api_port(a));
+    if (opt.web_dir)
+        fprintf(stderr, "meterhub api: dashboard from %s at %s://%s:%u/\n", opt.web_dir,
+                opt.cert_file ? "https" : "http", opt.host, api_port(a));
     int sig = 0;
     sigwait(&set, &sig);
     api_stop(a);
@@ -186,6 +191,8 @@ int cmd_api(int argc, char **argv)
             opt.cert_file = v, i++;
         else if (strcmp(argv[i], "--key") == 0)
             opt.key_file = v, i++;
+        else if (strcmp(argv[i], "--web") == 0)
+            opt.web_dir = v, i++;
         else if (strcmp(argv[i], "--threads") == 0)
             opt.threads = (unsigned)strtoul(v, NULL, 10), i++;
         else
@@ -195,5 +202,7 @@ int cmd_api(int argc, char **argv)
         api_usage(help ? stdout : stderr);
         return help ? 0 : 2;
     }
+    if (!opt.web_dir)
+        opt.web_dir = api_web_default();
     return serve(db, &opt);
 }

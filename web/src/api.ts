@@ -1,0 +1,97 @@
+// The meterhub HTTP/JSON API (docs/api.md) as the dashboard uses it.
+// The token is entered once on the login screen and kept in localStorage.
+
+const TOKEN_KEY = 'meterhub.token';
+
+export function token(): string | null {
+  return localStorage.getItem(TOKEN_KEY);
+}
+export function setToken(t: string | null): void {
+  if (t) localStorage.setItem(TOKEN_KEY, t);
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) {
+    super(message);
+  }
+}
+
+export async function get<T>(path: string, tok: string | null = token()): Promise<T> {
+  const r = await fetch('/api/v1/' + path, { headers: tok ? { Authorization: 'Bearer ' + tok } : {} });
+  if (!r.ok) {
+    let detail = r.statusText;
+    try {
+      const j = await r.json();
+      detail = j.detail || j.error || detail;
+    } catch {
+      /* not JSON: keep the status text */
+    }
+    // The kept token was revoked: back to the login screen (not while trying a new one).
+    if (r.status === 401 && tok === token()) window.dispatchEvent(new Event('meterhub:unauthorized'));
+    throw new ApiError(r.status, detail);
+  }
+  return (await r.json()) as T;
+}
+
+export interface Page<T> { items: T[]; next: number | null }
+
+/** Every page of a listing (limit 1000 per request), at most max rows. */
+export async function all<T>(path: string, max = 20000): Promise<T[]> {
+  const out: T[] = [];
+  let after = 0;
+  const sep = path.includes('?') ? '&' : '?';
+  for (;;) {
+    const p = await get<Page<T>>(`${path}${sep}limit=1000&after=${after}`);
+    out.push(...p.items);
+    if (p.next === null || out.length >= max) return out;
+    after = p.next;
+  }
+}
+
+export interface Terminal {
+  id: number; region: string; address: string; kind: string; protocol: string;
+  channel_group: string; active: boolean; points: number; online: boolean | null; since: string | null;
+}
+export interface Link { id: number; time: string; online: boolean; reason: string | null }
+export interface Meter {
+  id: number; address: string; protocol: string; phases: number; ct: number; pt: number;
+  rated_voltage_v: number; contract_w: number; tariff: string; pv: boolean; customer: string;
+  area: string | null; area_meter: boolean; active: boolean; terminal: number; pn: number;
+}
+export interface Reading { t: number; time: string; value: string; quality: string }
+export interface Series { item: string; name: string; unit: string; readings: Reading[]; next_from: number | null }
+export interface Readings { meter: number; series: Series[] }
+export interface RateGroup {
+  key: string; meters: number; collected: number; failed: number; never_tried: number; rate_percent: string | null;
+}
+export interface Rates {
+  day: string; class: string; group: string; groups: RateGroup[];
+  total: { meters: number; collected: number; failed: number };
+}
+export interface Failures { day: string; class: string; reasons: { code: number; reason: string; count: number }[] }
+export interface Event {
+  id: number; meter: number | null; terminal: number | null; code: number; start: string; end: string | null;
+  payload: unknown;
+}
+
+/** The OBIS codes the pages read. */
+export const ITEM = {
+  AE_IMP: '1.0.1.8.0', // active energy import (+A), kWh
+  P: '1.0.1.7.0', // active power total, kW
+  U_L1: '1.0.32.7.0', // voltage L1, V
+  I_L1: '1.0.31.7.0', // current L1, A
+};
+
+export function readings(meter: number, items: string[], from: number, to: number, limit = 10000) {
+  return get<Readings>(`meters/${meter}/readings?item=${items.join(',')}&from=${from}&to=${to}&limit=${limit}`);
+}
+
+/** "YYYY-MM-DD" of a UTC day offset from today. */
+export function utcDay(offset = 0): string {
+  const d = new Date(Date.now() + offset * 86400000);
+  return d.toISOString().slice(0, 10);
+}
+export function dayStart(offset = 0): number {
+  return Math.floor(Date.now() / 86400000 + offset) * 86400;
+}

@@ -1,0 +1,55 @@
+// Labels in English and Chinese; the default follows the browser, the toggle is remembered.
+
+const en = {
+  title: 'meterhub master station', overview: 'Overview', terminals: 'Terminals', meters: 'Meters',
+  area: 'Transformer area', events: 'Alarms & events', report: 'Collection report', logout: 'Log out',
+  login: 'Log in', token: 'API token', loginHint: 'Enter an API token (meterhub api token add NAME --role viewer).',
+  badToken: 'The token was not accepted', online: 'Online', offline: 'Offline', unknown: 'Unknown',
+  terminalsOnline: 'Terminals online', successToday: "Today's collection success rate", trend: 'Success rate, last days',
+  eventsByType: 'Events by type (last 7 days)', regionTree: 'Regions', noData: 'No data',
+  region: 'Region', address: 'Address', kind: 'Kind', protocol: 'Protocol', channelGroup: 'Channel group',
+  status: 'Status', lastContact: 'Last contact', points: 'Points', history: 'Online history', meter: 'Meter',
+  customer: 'Customer', terminal: 'Terminal', registers: 'Registers', daily: 'Daily consumption (kWh)',
+  loadCurve: '15-minute load curve (kW)', voltageCurrent: 'Voltage and current', readNow: 'Read now',
+  readNowOff: 'On-demand reading needs the master station running (meterhub run); the API alone cannot reach meters',
+  supply: 'Supply (area meter)', usersSum: 'Sum of users', lineLoss: 'Line loss (%)', code: 'Code', start: 'Start',
+  end: 'End', filter: 'Filter', from: 'From', to: 'To', day: 'Day', class: 'Class', group: 'Group by',
+  metersCol: 'Meters', collected: 'Collected', failed: 'Failed', neverTried: 'Never tried', rate: 'Rate',
+  reasons: 'Failure reasons', count: 'Count', open: 'Open', value: 'Value', unit: 'Unit', time: 'Time',
+  areaMeter: 'Area meter', users: 'Users', loading: 'Loading…', total: 'Total', go: 'Show', kwh: 'kWh',
+  voltage: 'Voltage (V)', current: 'Current (A)', power: 'Power (kW)', users7: 'last 7 days',
+};
+type Key = keyof typeof en;
+const zh: Record<Key, string> = {
+  title: 'meterhub 用电信息采集主站', overview: '总览', terminals: '终端', meters: '电表', area: '台区',
+  events: '告警与事件', report: '采集报表', logout: '退出', login: '登录', token: 'API 令牌',
+  loginHint: '请输入 API 令牌（meterhub api token add NAME --role viewer）。', badToken: '令牌无效',
+  online: '在线', offline: '离线', unknown: '未知', terminalsOnline: '终端在线', successToday: '今日采集成功率',
+  trend: '近日采集成功率', eventsByType: '事件分类（近 7 天）', regionTree: '地区', noData: '暂无数据',
+  region: '地区', address: '地址', kind: '类型', protocol: '规约', channelGroup: '通道组', status: '状态',
+  lastContact: '最后通信', points: '测量点', history: '在线历史', meter: '电表', customer: '用户',
+  terminal: '终端', registers: '电能示值', daily: '日用电量（kWh）', loadCurve: '15 分钟负荷曲线（kW）',
+  voltageCurrent: '电压与电流', readNow: '实时召测',
+  readNowOff: '实时召测需要主站运行（meterhub run）；仅 API 无法访问电表', supply: '供电量（台区总表）',
+  usersSum: '用户用电量之和', lineLoss: '线损率（%）', code: '代码', start: '开始', end: '结束', filter: '筛选',
+  from: '从', to: '到', day: '日期', class: '数据类', group: '分组', metersCol: '电表数', collected: '成功',
+  failed: '失败', neverTried: '未采', rate: '成功率', reasons: '失败原因', count: '数量', open: '未结束',
+  value: '值', unit: '单位', time: '时间', areaMeter: '台区总表', users: '用户', loading: '加载中…',
+  total: '合计', go: '查询', kwh: '千瓦时', voltage: '电压（V）', current: '电流（A）', power: '功率（kW）',
+  users7: '近 7 天',
+};
+
+export type Lang = 'en' | 'zh';
+const LANG_KEY = 'meterhub.lang';
+
+export function lang(): Lang {
+  const s = localStorage.getItem(LANG_KEY);
+  if (s === 'en' || s === 'zh') return s;
+  return navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+export function setLang(l: Lang): void {
+  localStorage.setItem(LANG_KEY, l);
+}
+export function t(k: Key): string {
+  return (lang() === 'zh' ? zh : en)[k];
+}
