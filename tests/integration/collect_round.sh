@@ -1,6 +1,7 @@
 #!/bin/sh
 # End to end over real sockets and a real SQLite file: meterhub serve and
-# meterhub sim run on a small lossy field of 1376.1 and 698.45 terminals (tests/integration/collect_small.json),
+# meterhub sim run on a small lossy field of 1376.1 and 698.45 terminals and DTUs
+# in front of DL/T 645 meters (tests/integration/collect_small.json),
 # one on-demand round of yesterday's daily and last month's monthly frozen
 # registers, then every stored
 # register compared with the scenario's ground truth (meterhub check truth:
@@ -58,6 +59,10 @@ echo "round and shutdown took $((end - start)) s"
 # The 698.45 transformer monitors' daily registers (two decimals) on their own.
 "$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
 grep -q "checked 6 meters: [1-9]" "$dir/c698"
+# The DTUs' meters (DL/T 645 daily freeze, two decimals): every one that is online.
+"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt645-2007 \
+    --min-permille 999 | tee "$dir/c645"
+grep -q "checked 4 meters: [1-9]" "$dir/c645"
 
 report=$("$mh" report collection --db "$dir/mh.db" --date yesterday)
 echo "$report"

@@ -17,6 +17,7 @@
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/dlt698_apdu.h"
 #include "meterhub/proto/item.h"
+#include "task_seen.h"
 
 static const struct mh_tm freeze = {2026, 11, 24, 0, 0, 0, 0, 0, MH_TM_FULL};
 
@@ -54,24 +55,6 @@ static void test_request_bytes(void **state)
                                    0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00};
     assert_int_equal(f.apdu_len, sizeof apdu);
     assert_memory_equal(f.apdu, apdu, sizeof apdu);
-}
-
-struct seen {
-    int n, nodata;
-    uint32_t item[16];
-    struct mh_dec v[16];
-};
-
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
-{
-    struct seen *s = ctx;
-    assert_int_equal(pn, 1);
-    if (!v) {
-        s->nodata++;
-        return;
-    }
-    s->item[s->n] = item;
-    s->v[s->n++] = *v;
 }
 
 /* A GET-Response Record APDU with one row (or a DAR when rows is NULL). */
