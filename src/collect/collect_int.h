@@ -69,6 +69,25 @@ int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct 
 int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
                            ctask_value_fn fn, void *ctx);
 
+/*
+ * Meters behind a DL/T 698.45 concentrator: GET-Request Record of 5004
+ * 0200 with RSD Selector5 (store time = freeze, MS choice 3 = the meters'
+ * TSAs, at most CJOB_BATCH), RCSD 202A 0200 (the meter), 2021 0200, 0010
+ * 0200, 0020 0200. addr: 12-digit meter addresses as numbers.
+ */
+int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze,
+                                const uint64_t *addr, size_t n);
+/*
+ * Its reply: fn for the registers of every row whose meter is addr[i]
+ * (reported as pn[i]); rows of meters not asked are skipped, a meter left
+ * out has no row. Returns the rows taken (0 also for a DAR), MH_ESTALE
+ * when a row carried another freeze time (the other rows are reported),
+ * MH_EPROTO / MH_ETRUNC for what is not such a reply.
+ */
+int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
+                              const uint16_t *pn, size_t n, const struct mh_tm *freeze,
+                              ctask_value_fn fn, void *ctx);
+
 /* ---- task_dlt645.c ---- */
 
 /* The reads of one meter-day behind a DTU, in this order (DI1 of 0506 01nn). */
