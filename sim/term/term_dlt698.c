@@ -130,11 +130,13 @@ static void obj_values(const struct scenario *s, const struct sim_terminal *t, s
     }
 }
 
+static int put_meter_data(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                          uint32_t oad, struct mh_wr *w);
+
 /* Data of an OAD into w; a DAR (> 0) when the terminal has no such object. */
 static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t when,
                         uint32_t oad, struct mh_wr *w)
 {
-    unsigned element = oad & 0xFF;
     if ((oad & 0xFFFFFF00u) == 0x40000200u) {
         struct mh_tm tm;
         sim_term_local_tm(s, sim_term_clock(s, t, now), &tm);
@@ -151,11 +153,21 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
         mh_wr_bytes(w, be, 6);
         return 0;
     }
+    if (t->meter_count == 0)
+        return DAR_UNDEFINED;
+    return put_meter_data(s, t, t->first_meter, when, oad, w);
+}
+
+/* Data of a meter's object (the model's meter idx) at `when`; a DAR (> 0) for what it has not. */
+static int put_meter_data(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                          uint32_t oad, struct mh_wr *w)
+{
+    unsigned element = oad & 0xFF;
     const struct obj *o = obj_of(oad);
-    if (!o || t->meter_count == 0 || element > o->n)
+    if (!o || element > o->n)
         return DAR_UNDEFINED;
     int64_t v[5] = {0};
-    obj_values(s, t, t->first_meter, when, o, v);
+    obj_values(s, t, idx, when, o, v);
     if (o->n == 1 || element) {
         put_scalar(w, o->type, v[element ? element - 1 : 0]);
         return 0;
@@ -184,11 +196,19 @@ static void put_result(const struct scenario *s, const struct sim_terminal *t, i
 
 /* ---- GET-Record on the daily freeze ---- */
 
+/* A date_time_s without its type tag (inside a selector) into epoch seconds (local time). */
+static int read_dts_body(const struct scenario *s, struct mh_rd *r, int64_t *out);
+
 /* date_time_s Data at r into epoch seconds (local time); MH_EPROTO when it is not one. */
 static int read_datetime_s(const struct scenario *s, struct mh_rd *r, int64_t *out)
 {
     if (mh_rd_u8(r) != DLT698_DATETIME_S)
         return MH_EPROTO;
+    return read_dts_body(s, r, out);
+}
+
+static int read_dts_body(const struct scenario *s, struct mh_rd *r, int64_t *out)
+{
     struct mh_tm tm = {0};
     tm.year = mh_rd_u16be(r);
     tm.mon = mh_rd_u8(r);
@@ -238,32 +258,123 @@ static int select_freezes(const struct scenario *s, int64_t now, struct mh_rd *r
     return mh_rd_err(r);
 }
 
-static void on_get_record(const struct scenario *s, const struct sim_terminal *t, int64_t now, struct mh_rd *r,
-                          struct mh_wr *w)
+/* RCSD of a request: up to 8 columns, each an OAD (CSD choice 0). MH_EPROTO otherwise. */
+static int read_rcsd(struct mh_rd *r, uint32_t cols[8], unsigned *ncols)
 {
-    uint32_t oad = mh_rd_u32be(r);
-    int64_t first = 0, last = -1;
-    int rc = select_freezes(s, now, r, &first, &last);
-    /* RCSD: the columns asked (CSD choice 0 = OAD); none = every column the freeze keeps. */
-    uint32_t cols[8];
-    unsigned ncols = mh_rd_u8(r);
-    for (unsigned k = 0; k < ncols && rc == 0; k++) {
+    unsigned n = mh_rd_u8(r);
+    for (unsigned k = 0; k < n; k++) {
         if (k >= 8 || mh_rd_u8(r) != 0)
-            rc = MH_EPROTO;
-        else
-            cols[k] = mh_rd_u32be(r);
+            return MH_EPROTO;
+        cols[k] = mh_rd_u32be(r);
     }
-    if (ncols == 0) {
-        static const uint32_t all[] = {OAD_FREEZE_TIME, 0x00100200u, 0x00200200u};
-        memcpy(cols, all, sizeof all);
-        ncols = 3;
-    }
+    *ncols = n;
+    return mh_rd_err(r);
+}
+
+/* The head of an A-ResultRecord: the OAD and the columns (RCSD) it answers with. */
+static void put_rcsd(struct mh_wr *w, uint32_t oad, const uint32_t *cols, unsigned ncols)
+{
     mh_wr_u32be(w, oad);
     mh_wr_u8(w, (uint8_t)ncols);
     for (unsigned k = 0; k < ncols; k++) {
         mh_wr_u8(w, 0);
         mh_wr_u32be(w, cols[k]);
     }
+}
+
+#define MS_METERS_MAX 64
+#define OAD_TARGET_ADDR 0x202A0200u
+
+/*
+ * A concentrator answering for its meters from its store: RSD Selector5
+ * (store time = a daily freeze, MS choice 3 = a set of TSA), one row per
+ * meter of the set that is behind this terminal, the columns asked
+ * (202A 0200 is the meter's TSA). Other MS choices are not simulated (DAR).
+ */
+static void on_get_record_ms(const struct scenario *s, const struct sim_terminal *t, int64_t now, uint32_t oad,
+                             struct mh_rd *r, struct mh_wr *w)
+{
+    int64_t at = 0;
+    size_t idx[MS_METERS_MAX], n = 0;
+    int rc = read_dts_body(s, r, &at);
+    if (rc == 0 && mh_rd_u8(r) != 3)
+        rc = MH_EPROTO;
+    size_t count = rc == 0 ? dlt698_len_read(r) : 0;
+    for (size_t k = 0; k < count && rc == 0; k++) {
+        uint8_t len = mh_rd_u8(r), af = mh_rd_u8(r), wire[6];
+        const uint8_t *be = mh_rd_bytes(r, 6);
+        if (len != 7 || (af & 0x0F) != 5 || !be) {
+            rc = MH_EPROTO;
+            break;
+        }
+        for (int i = 0; i < 6; i++)
+            wire[i] = be[5 - i];
+        long m = sim_term_meter_by_addr(s, t, wire);
+        if (m >= 0 && n < MS_METERS_MAX)
+            idx[n++] = (size_t)m;
+    }
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    if (rc == 0)
+        rc = read_rcsd(r, cols, &ncols);
+    if (rc != 0 || mh_rd_err(r))
+        ncols = 0;
+    put_rcsd(w, oad, cols, ncols);
+    int64_t today = scenario_day_start(s, scenario_local_day(s, now));
+    int64_t oldest = today - (int64_t)(SIM_645_DAILY_FREEZES - 1) * 86400;
+    if (rc != 0 || mh_rd_err(r) || ncols == 0 || oad >> 16 != FREEZE_OI || at > today || at < oldest ||
+        at < s->start || scenario_day_start(s, scenario_local_day(s, at)) != at) {
+        mh_wr_u8(w, 0);
+        mh_wr_u8(w, rc != 0 || ncols == 0 || oad >> 16 != FREEZE_OI ? DAR_UNDEFINED : DAR_NO_BLOCK);
+        return;
+    }
+    mh_wr_u8(w, 1);
+    dlt698_len_write(w, n);
+    for (size_t m = 0; m < n; m++)
+        for (unsigned k = 0; k < ncols; k++) {
+            if (cols[k] == OAD_TARGET_ADDR) {
+                uint8_t a[6];
+                sim_term_addr_wire(s->meters[idx[m]].address, a);
+                mh_wr_u8(w, DLT698_TSA);
+                mh_wr_u8(w, 7);
+                mh_wr_u8(w, 5);
+                for (int i = 5; i >= 0; i--)
+                    mh_wr_u8(w, a[i]);
+            } else if (cols[k] == OAD_FREEZE_TIME) {
+                struct mh_tm tm;
+                sim_term_local_tm(s, at, &tm);
+                put_datetime_s(w, &tm);
+            } else if (!obj_of(cols[k]) || obj_of(cols[k])->quantity > Q_EXP ||
+                       put_meter_data(s, t, idx[m], at, cols[k], w) != 0) {
+                mh_wr_u8(w, DLT698_NULL);
+            }
+        }
+}
+
+static void on_get_record(const struct scenario *s, const struct sim_terminal *t, int64_t now, struct mh_rd *r,
+                          struct mh_wr *w)
+{
+    uint32_t oad = mh_rd_u32be(r);
+    if (mh_rd_left(r) > 0 && r->p[r->off] == 5) { /* Selector5: a concentrator's meters */
+        mh_rd_u8(r);
+        on_get_record_ms(s, t, now, oad, r, w);
+        return;
+    }
+    int64_t first = 0, last = -1;
+    int rc = select_freezes(s, now, r, &first, &last);
+    /* RCSD: the columns asked (CSD choice 0 = OAD); none = every column the freeze keeps. */
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    if (rc == 0)
+        rc = read_rcsd(r, cols, &ncols);
+    if (rc != 0)
+        ncols = 0; /* the request's columns were not read: echo every column the freeze keeps */
+    if (ncols == 0) {
+        static const uint32_t all[] = {OAD_FREEZE_TIME, 0x00100200u, 0x00200200u};
+        memcpy(cols, all, sizeof all);
+        ncols = 3;
+    }
+    put_rcsd(w, oad, cols, ncols);
     if (rc != 0 || mh_rd_err(r) || oad >> 16 != FREEZE_OI || first > last) {
         mh_wr_u8(w, 0);
         mh_wr_u8(w, rc != 0 || oad >> 16 != FREEZE_OI ? DAR_UNDEFINED : DAR_NO_BLOCK);

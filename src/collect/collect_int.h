@@ -120,7 +120,9 @@ struct cgroup {
 /* A meter in a job. */
 struct cmeter {
     int64_t id;
+    uint64_t address; /* 12-digit meter address (a 698.45 concentrator's meters are asked by it) */
     uint16_t pn;
+    uint8_t behind;  /* 698.45: a meter behind the concentrator, not the terminal's own */
     uint8_t reason;  /* enum store_reason of the last attempt */
     uint8_t got;     /* bit i: Fn i of the task answered with a number */
     uint8_t nodata;  /* bit i: Fn i answered "no data" */

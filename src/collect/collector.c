@@ -308,11 +308,21 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
             struct mh_tm freeze;
             freeze_tm_698(x->j, &freeze);
             rc = dlt698_frame_parse(p, len, &f);
-            if (rc == 0 && x->t->req_n == 1)
-                rc = ctask_dlt698_day_parse(f.apdu, f.apdu_len, x->j->m[x->t->req_idx[0]].pn,
-                                            &freeze, on_value, x);
-            else if (rc == 0)
+            const struct cmeter *m0 = &x->j->m[x->t->req_idx[0]];
+            if (rc == 0 && m0->behind) {
+                uint64_t addr[CJOB_BATCH];
+                uint16_t pn[CJOB_BATCH];
+                for (size_t k = 0; k < x->t->req_n; k++) {
+                    addr[k] = x->j->m[x->t->req_idx[k]].address;
+                    pn[k] = x->j->m[x->t->req_idx[k]].pn;
+                }
+                rc = ctask_dlt698_meters_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n, &freeze,
+                                               on_value, x);
+            } else if (rc == 0 && x->t->req_n == 1) {
+                rc = ctask_dlt698_day_parse(f.apdu, f.apdu_len, m0->pn, &freeze, on_value, x);
+            } else if (rc == 0) {
                 rc = MH_EPROTO;
+            }
         } else {
             struct gdw1376_frame f;
             rc = gdw1376_frame_parse(p, len, 16, &f);
@@ -482,8 +492,11 @@ static int submit(struct cterm *t, struct cjob *j)
             j->cursor++;
             continue;
         }
-        if (n > 0 && (t->proto != FEP_PROTO_GDW1376 || (m->pn - 1) / 8 != (pn[0] - 1) / 8))
-            break; /* 1376.1: one DA group of eight; 698.45: one record read; 645: one DI */
+        if (n > 0 && (t->proto == FEP_PROTO_DLT645 ? 1
+                      : t->proto == FEP_PROTO_DLT698
+                          ? !m->behind || !j->m[t->req_idx[0]].behind
+                          : (m->pn - 1) / 8 != (pn[0] - 1) / 8))
+            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight behind */
         t->req_idx[n] = j->cursor++;
         pn[n++] = m->pn;
     }
@@ -496,7 +509,11 @@ static int submit(struct cterm *t, struct cjob *j)
     if (t->proto == FEP_PROTO_DLT698) {
         struct mh_tm freeze;
         freeze_tm_698(j, &freeze);
-        rc = ctask_dlt698_day_request(&w, t->sa, &freeze);
+        uint64_t addr[CJOB_BATCH];
+        for (size_t k = 0; k < n; k++)
+            addr[k] = j->m[t->req_idx[k]].address;
+        rc = j->m[t->req_idx[0]].behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
+                                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
     } else if (t->proto == FEP_PROTO_DLT645) {
         rc = ctask_dlt645_day_request(&w, t->sa, t->step645, dlt645_nth(t, j));
         if (rc == MH_ERANGE) { /* the day is not among the meter's freezes (or not over yet) */

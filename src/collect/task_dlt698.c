@@ -100,8 +100,21 @@ static int register_cell(const struct dlt698_bytes *cell, uint16_t pn, uint32_t 
     return 0;
 }
 
-int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
-                           ctask_value_fn fn, void *ctx)
+/* Whether a freeze time cell is `freeze`: 1 yes, 0 another, MH_EPROTO not a time. */
+static int freeze_cell(const struct dlt698_bytes *cell, const struct mh_tm *freeze)
+{
+    struct mh_rd tr;
+    struct dlt698_token t;
+    mh_rd_init(&tr, cell->p, cell->len);
+    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
+        return MH_EPROTO;
+    return t.time.year == freeze->year && t.time.mon == freeze->mon && t.time.day == freeze->day &&
+           t.time.hour == freeze->hour && t.time.min == freeze->min;
+}
+
+/* The one A-ResultRecord of 5004 0200 with `columns` columns a GET-Response Record carries. */
+static int day_record(const uint8_t *apdu, size_t len, uint32_t columns,
+                      struct dlt698_result_record *rr)
 {
     struct dlt698_apdu a;
     int rc = dlt698_apdu_decode(apdu, len, &a);
@@ -115,9 +128,17 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
     rc = dlt698_items_next(&it, &item);
     if (rc <= 0)
         return rc < 0 ? rc : MH_EPROTO;
-    const struct dlt698_result_record *rr = &item.rr;
-    if (rr->oad != OAD_DAY_FREEZE || rr->columns != 3)
-        return MH_EPROTO;
+    *rr = item.rr;
+    return rr->oad == OAD_DAY_FREEZE && rr->columns == columns ? 0 : MH_EPROTO;
+}
+
+int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
+                           ctask_value_fn fn, void *ctx)
+{
+    struct dlt698_result_record rec, *rr = &rec;
+    int rc = day_record(apdu, len, 3, rr);
+    if (rc != 0)
+        return rc;
     if (!rr->rows.p || rr->nrows == 0) { /* DAR, or no freeze at that time: no data */
         fn(ctx, pn, MH_ITEM_AE_IMP, NULL);
         fn(ctx, pn, MH_ITEM_AE_EXP, NULL);
@@ -130,14 +151,8 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
         if ((rc = dlt698_data_view(&r, &cell[c])) != 1)
             return rc < 0 ? rc : MH_ETRUNC;
     /* The row must be the freeze asked for: another one is the terminal's clock or store at fault. */
-    struct mh_rd tr;
-    struct dlt698_token t;
-    mh_rd_init(&tr, cell[0].p, cell[0].len);
-    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
-        return MH_EPROTO;
-    if (t.time.year != freeze->year || t.time.mon != freeze->mon || t.time.day != freeze->day ||
-        t.time.hour != freeze->hour || t.time.min != freeze->min)
-        return MH_ESTALE;
+    if ((rc = freeze_cell(&cell[0], freeze)) <= 0)
+        return rc < 0 ? rc : MH_ESTALE;
     rc = register_cell(&cell[1], pn, MH_ITEM_AE_IMP, fn, ctx);
     if (rc == 0)
         rc = register_cell(&cell[2], pn, MH_ITEM_AE_EXP, fn, ctx);
@@ -220,37 +235,14 @@ static int tsa_cell(const struct dlt698_bytes *cell, uint64_t *addr)
     return 0;
 }
 
-/* Whether a freeze time cell is `freeze`: 1 yes, 0 another, MH_EPROTO not a time. */
-static int freeze_cell(const struct dlt698_bytes *cell, const struct mh_tm *freeze)
-{
-    struct mh_rd tr;
-    struct dlt698_token t;
-    mh_rd_init(&tr, cell->p, cell->len);
-    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
-        return MH_EPROTO;
-    return t.time.year == freeze->year && t.time.mon == freeze->mon && t.time.day == freeze->day &&
-           t.time.hour == freeze->hour && t.time.min == freeze->min;
-}
-
 int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
                               const uint16_t *pn, size_t n, const struct mh_tm *freeze,
                               ctask_value_fn fn, void *ctx)
 {
-    struct dlt698_apdu a;
-    int rc = dlt698_apdu_decode(apdu, len, &a);
+    struct dlt698_result_record rec, *rr = &rec;
+    int rc = day_record(apdu, len, 4, rr);
     if (rc != 0)
         return rc;
-    if (a.tag != DLT698_GET_RESPONSE || a.items.kind != DLT698_ITEM_RESULT_RECORD)
-        return MH_EPROTO;
-    struct dlt698_iter it;
-    union dlt698_item item;
-    dlt698_items_begin(&a.items, &it);
-    rc = dlt698_items_next(&it, &item);
-    if (rc <= 0)
-        return rc < 0 ? rc : MH_EPROTO;
-    const struct dlt698_result_record *rr = &item.rr;
-    if (rr->oad != OAD_DAY_FREEZE || rr->columns != 4)
-        return MH_EPROTO;
     if (!rr->rows.p) /* DAR: the concentrator keeps none of it */
         return 0;
     struct mh_rd r;

@@ -56,9 +56,12 @@ echo "round and shutdown took $((end - start)) s"
 "$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --min-permille 999
 # Monthly registers are read from 1376.1 terminals only (698.45: 5006 not yet).
 "$mh" check truth --db "$dir/mh.db" "$scenario" --month last --min-permille 999 --protocol gdw1376
-# The 698.45 transformer monitors' daily registers (two decimals) on their own.
-"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
-grep -q "checked 6 meters: [1-9]" "$dir/c698"
+# The 698.45 terminals' daily registers (two decimals) on their own: the transformer
+# monitors' and concentrators' own meters, and the meters behind the concentrators
+# (read from the concentrator's store by their addresses).
+"$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt698 \
+    --min-permille 999 | tee "$dir/c698"
+grep -q "checked 50 meters: [1-9]" "$dir/c698"
 # The DTUs' meters (DL/T 645 daily freeze, two decimals): every one that is online.
 "$mh" check truth --db "$dir/mh.db" "$scenario" --date yesterday --protocol dlt645-2007 \
     --min-permille 999 | tee "$dir/c645"
