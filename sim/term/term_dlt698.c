@@ -313,7 +313,7 @@ static void on_get_record_ms(const struct scenario *s, const struct sim_terminal
         if (m >= 0 && n < MS_METERS_MAX)
             idx[n++] = (size_t)m;
     }
-    uint32_t cols[8];
+    uint32_t cols[8] = {0};
     unsigned ncols = 0;
     if (rc == 0)
         rc = read_rcsd(r, cols, &ncols);
@@ -363,7 +363,7 @@ static void on_get_record(const struct scenario *s, const struct sim_terminal *t
     int64_t first = 0, last = -1;
     int rc = select_freezes(s, now, r, &first, &last);
     /* RCSD: the columns asked (CSD choice 0 = OAD); none = every column the freeze keeps. */
-    uint32_t cols[8];
+    uint32_t cols[8] = {0};
     unsigned ncols = 0;
     if (rc == 0)
         rc = read_rcsd(r, cols, &ncols);
