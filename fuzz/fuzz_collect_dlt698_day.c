@@ -1,7 +1,8 @@
 /*
- * The collector's decoder of DL/T 698.45 GET-Response Record daily freeze
- * replies on arbitrary APDUs: it never reads past them, and every value
- * it reports is in 0.01 kWh.
+ * The collector's decoders of DL/T 698.45 GET-Response Record daily freeze
+ * replies (a terminal's own meter; a concentrator's meters by TSA) on
+ * arbitrary APDUs: they never read past them, and every value they report
+ * is in 0.01 kWh, of a meter that was asked for.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -16,7 +17,7 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
 {
     (void)ctx;
     (void)item;
-    if (pn != 1 || (v && v->exp != -2))
+    if (pn < 1 || pn > 2 || (v && v->exp != -2))
         abort();
 }
 
@@ -28,6 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(apdu, data, size);
     ctask_dlt698_day_parse(apdu, size, 1, &freeze, on_value, NULL);
+    static const uint64_t addr[2] = {100000000123ull, 12ull};
+    static const uint16_t pn[2] = {1, 2};
+    ctask_dlt698_meters_parse(apdu, size, addr, pn, 2, &freeze, on_value, NULL);
     free(apdu);
     return 0;
 }

@@ -256,19 +256,14 @@ static int record_columns(const struct dlt698_bytes *rcsd, uint32_t cols[8], uns
 }
 
 /* A-ResultRecord of a GetRecord on 5004; rcsd and rows written to w and viewed by rec. */
-static void record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
-                      const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
+#define MS_METERS_MAX 64
+#define OAD_TARGET_ADDR 0x202A0200u
+
+/* The head of an A-ResultRecord into w and rec: the columns (RCSD) it answers with. */
+static void record_head(struct mh_wr *w, const uint32_t *cols, unsigned ncols, struct dlt698_result_record *rec)
 {
-    uint32_t cols[8];
-    unsigned ncols = 0;
-    int64_t first = 0, last = -1;
-    int rc = record_columns(&q->rcsd, cols, &ncols);
-    if (rc == 0)
-        rc = select_freezes(s, now, &q->rsd, &first, &last);
-    memset(rec, 0, sizeof *rec);
-    rec->oad = q->oad;
     size_t mark = mh_wr_len(w);
-    mh_wr_u8(w, (uint8_t)ncols); /* RCSD: the columns answered */
+    mh_wr_u8(w, (uint8_t)ncols);
     for (unsigned k = 0; k < ncols; k++) {
         mh_wr_u8(w, 0);
         mh_wr_u32be(w, cols[k]);
@@ -276,11 +271,109 @@ static void record_of(const struct scenario *s, const struct sim_terminal *t, in
     rec->rcsd.p = w->p + mark;
     rec->rcsd.len = mh_wr_len(w) - mark;
     rec->columns = ncols;
+}
+
+/*
+ * A concentrator answering for its meters from its store: RSD Selector5
+ * (store time = a daily freeze, MS choice 3 = a set of TSA), one row per
+ * meter of the set that is behind this terminal, the columns asked
+ * (202A 0200 is the meter's TSA). Other MS choices are not simulated (DAR).
+ */
+static void record_of_meters(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                             const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
+{
+    struct mh_rd r;
+    mh_rd_init(&r, q->rsd.p, q->rsd.len);
+    mh_rd_u8(&r); /* selector 5 */
+    struct mh_tm tm = {0};
+    tm.year = mh_rd_u16be(&r);
+    tm.mon = mh_rd_u8(&r);
+    tm.day = mh_rd_u8(&r);
+    tm.hour = mh_rd_u8(&r);
+    tm.min = mh_rd_u8(&r);
+    tm.sec = mh_rd_u8(&r);
+    tm.has = MH_TM_FULL;
+    int64_t at = 0;
+    int rc = mh_rd_err(&r) ? MH_ETRUNC : sim_term_local_epoch(s, &tm, &at);
+    if (rc == 0 && mh_rd_u8(&r) != 3)
+        rc = MH_EPROTO;
+    size_t idx[MS_METERS_MAX], n = 0;
+    size_t count = rc == 0 ? dlt698_len_read(&r) : 0;
+    for (size_t k = 0; k < count && rc == 0; k++) {
+        uint8_t len = mh_rd_u8(&r), af = mh_rd_u8(&r), wire[6];
+        const uint8_t *be = mh_rd_bytes(&r, 6);
+        if (len != 7 || (af & 0x0F) != 5 || !be) {
+            rc = MH_EPROTO;
+            break;
+        }
+        for (int i = 0; i < 6; i++)
+            wire[i] = be[5 - i];
+        long m = sim_term_meter_by_addr(s, t, wire);
+        if (m >= 0 && n < MS_METERS_MAX)
+            idx[n++] = (size_t)m;
+    }
+    uint32_t cols[8] = {0};
+    unsigned ncols = 0;
+    if (rc == 0 && (mh_rd_err(&r) || record_columns(&q->rcsd, cols, &ncols) != 0))
+        rc = MH_EPROTO;
+    record_head(w, cols, rc == 0 ? ncols : 0, rec);
+    int64_t today = scenario_day_start(s, scenario_local_day(s, now));
+    int64_t oldest = today - (int64_t)(SIM_645_DAILY_FREEZES - 1) * 86400;
+    if (rc != 0 || q->oad >> 16 != FREEZE_OI) {
+        rec->dar = DAR_UNDEFINED;
+        return;
+    }
+    if (at > today || at < oldest || at < s->start || scenario_day_start(s, scenario_local_day(s, at)) != at) {
+        rec->dar = DAR_NO_BLOCK;
+        return;
+    }
+    size_t mark = mh_wr_len(w);
+    for (size_t m = 0; m < n; m++) {
+        for (unsigned k = 0; k < ncols; k++) {
+            if (cols[k] == OAD_TARGET_ADDR) {
+                uint8_t a[6];
+                sim_term_addr_wire(s->meters[idx[m]].address, a);
+                mh_wr_u8(w, DLT698_TSA);
+                mh_wr_u8(w, 7);
+                mh_wr_u8(w, 5); /* address flags: type 0, 6 bytes; then most significant first */
+                for (int i = 5; i >= 0; i--)
+                    mh_wr_u8(w, a[i]);
+            } else if (cols[k] == OAD_FREEZE_TIME) {
+                struct mh_tm ft;
+                sim_term_local_tm(s, at, &ft);
+                put_datetime_s(w, &ft);
+            } else if (!obj_of(cols[k]) || obj_of(cols[k])->quantity > Q_EXP ||
+                       put_oad_data(s, t, idx[m], now, at, cols[k], w) != 0) {
+                dlt698_put_null(w); /* a column the freeze does not keep */
+            }
+        }
+        rec->nrows++;
+    }
+    rec->rows.p = w->p + mark;
+    rec->rows.len = mh_wr_len(w) - mark;
+}
+
+static void record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                      const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->oad = q->oad;
+    if (q->rsd.len > 0 && q->rsd.p[0] == 5) { /* Selector5: a concentrator's meters */
+        record_of_meters(s, t, now, q, w, rec);
+        return;
+    }
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    int64_t first = 0, last = -1;
+    int rc = record_columns(&q->rcsd, cols, &ncols);
+    if (rc == 0)
+        rc = select_freezes(s, now, &q->rsd, &first, &last);
+    record_head(w, cols, ncols, rec); /* RCSD: the columns answered */
     if (rc != 0 || q->oad >> 16 != FREEZE_OI || first > last) {
         rec->dar = rc != 0 || q->oad >> 16 != FREEZE_OI ? DAR_UNDEFINED : DAR_NO_BLOCK;
         return;
     }
-    mark = mh_wr_len(w);
+    size_t mark = mh_wr_len(w);
     for (int64_t at = first; at <= last; at += 86400) {
         for (unsigned k = 0; k < ncols; k++) {
             if (cols[k] == OAD_FREEZE_TIME) {

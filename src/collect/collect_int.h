@@ -69,6 +69,45 @@ int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct 
 int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
                            ctask_value_fn fn, void *ctx);
 
+/*
+ * Meters behind a DL/T 698.45 concentrator: GET-Request Record of 5004
+ * 0200 with RSD Selector5 (store time = freeze, MS choice 3 = the meters'
+ * TSAs, at most CJOB_BATCH), RCSD 202A 0200 (the meter), 2021 0200, 0010
+ * 0200, 0020 0200. addr: 12-digit meter addresses as numbers.
+ */
+int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze,
+                                const uint64_t *addr, size_t n);
+/*
+ * Its reply: fn for the registers of every row whose meter is addr[i]
+ * (reported as pn[i]); rows of meters not asked are skipped, a meter left
+ * out has no row. Returns the rows taken (0 also for a DAR), MH_ESTALE
+ * when a row carried another freeze time (the other rows are reported),
+ * MH_EPROTO / MH_ETRUNC for what is not such a reply.
+ */
+int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
+                              const uint16_t *pn, size_t n, const struct mh_tm *freeze,
+                              ctask_value_fn fn, void *ctx);
+
+/* ---- task_dlt645.c ---- */
+
+/* The reads of one meter-day behind a DTU, in this order (DI1 of 0506 01nn). */
+enum { CTASK_645_TIME = 0, CTASK_645_IMPORT = 1, CTASK_645_EXPORT = 2 };
+
+/* DI of read `step` of the nth-last daily freeze: 0506 ssnn. */
+uint32_t ctask_dlt645_day_di(unsigned step, unsigned nth);
+/* Read request of step for the nth-last (1..62) daily freeze. 0, MH_ERANGE or MH_ENOSPC. */
+int ctask_dlt645_day_request(struct mh_wr *w, const uint8_t addr[6], unsigned step, unsigned nth);
+/*
+ * A meter's reply to the read of di. The freeze time step returns 1 when
+ * it is `freeze` (local), MH_ESTALE when it is another, 0 when the meter
+ * has no such freeze; a register step calls fn for total and tariffs
+ * (v NULL for a "no data" fill, or for both when the meter answers
+ * abnormally) and returns 1 (0 for the abnormal reply). MH_EPROTO for a
+ * reply to another address or identifier, the codec's errors otherwise.
+ */
+int ctask_dlt645_day_parse(const uint8_t *frame, size_t len, const uint8_t addr[6], uint32_t di,
+                           uint16_t pn, const struct mh_tm *freeze, ctask_value_fn fn, void *ctx);
+
 /* ---- collector ---- */
 
 struct cgroup {
@@ -81,7 +120,9 @@ struct cgroup {
 /* A meter in a job. */
 struct cmeter {
     int64_t id;
+    uint64_t address; /* 12-digit meter address (a 698.45 concentrator's meters are asked by it) */
     uint16_t pn;
+    uint8_t behind;  /* 698.45: a meter behind the concentrator, not the terminal's own */
     uint8_t reason;  /* enum store_reason of the last attempt */
     uint8_t got;     /* bit i: Fn i of the task answered with a number */
     uint8_t nodata;  /* bit i: Fn i answered "no data" */
@@ -112,7 +153,7 @@ struct cterm {
     struct store_terminal info;
     uint16_t a1, a2;
     uint8_t proto;    /* enum fep_proto_id */
-    uint8_t sa[6];    /* DL/T 698.45 server address, wire order */
+    uint8_t sa[6];    /* DL/T 698.45 server address or DL/T 645 meter address, wire order */
     struct cgroup *group;
     uint8_t online;
     uint8_t busy;     /* a request in flight */
@@ -127,6 +168,7 @@ struct cterm {
     size_t req_idx[CJOB_BATCH];
     size_t req_n;
     uint8_t req_clock;  /* the request in flight is a clock read or set */
+    uint8_t step645;    /* DL/T 645: the read of the meter-day in flight (CTASK_645_*) */
 };
 
 #define CPATCH_DAYS_MAX 62

@@ -17,6 +17,7 @@
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
+#include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/gdw1376.h"
 #include "meterhub/proto/item.h"
@@ -99,6 +100,8 @@ static int dir_lookup(void *ctx, enum fep_proto_id proto, const char *addr,
         rc = store_terminal_lookup(c->st, a1, addr, &st);
     else if (proto == FEP_PROTO_DLT698 && ctask_dlt698_addr(addr, sa) == 0)
         rc = store_terminal_lookup(c->st, STORE_REGION_ANY, addr, &st); /* no region in 698 */
+    else if (proto == FEP_PROTO_DLT645 && strlen(addr) == 12 && dlt645_addr_parse(addr, sa) == 0)
+        rc = store_terminal_lookup(c->st, STORE_REGION_ANY, addr, &st); /* a DTU: its meter's address */
     else
         rc = MH_ENOENT;
     if (rc != 0)
@@ -217,6 +220,7 @@ struct reply_ctx {
     struct cjob *j;
     struct store_reading r[CJOB_BATCH * 2 * 64];
     size_t n;
+    int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
     int64_t received_ms;
 };
 
@@ -240,7 +244,9 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
             r->meter = m->id;
             r->item = item;
             r->quality = STORE_Q_VALID;
-            r->protocol = t->proto == FEP_PROTO_DLT698 ? ARCHIVE_PROTO_DLT698 : ARCHIVE_PROTO_GDW1376;
+            r->protocol = t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
+                          : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
+                                                         : ARCHIVE_PROTO_GDW1376;
             r->t = x->j->data_time;
             r->value = *v;
             r->terminal = t->info.id;
@@ -265,10 +271,17 @@ static void append_readings(struct collect *c, const struct store_reading *r, si
         c->prog.readings += n;
 }
 
-/* The local freeze time a DL/T 698.45 daily record carries: 00:00 after the day. */
+/* The local freeze time a DL/T 698.45 or 645 daily record carries: 00:00 after the day. */
 static void freeze_tm_698(const struct cjob *j, struct mh_tm *tm)
 {
     mh_tm_from_epoch((j->day + 1) * 86400, tm);
+}
+
+/* DL/T 645 has no freeze by date: the job's day is the nth-last daily freeze (1: last midnight's). */
+static unsigned dlt645_nth(const struct cterm *t, const struct cjob *j)
+{
+    int64_t nth = collect_local_day(t->c, collect_wall_ms() / 1000) - j->day;
+    return nth < 1 || nth > 255 ? 0 : (unsigned)nth;
 }
 
 static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t *reason)
@@ -279,16 +292,37 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         size_t len = r->ends[i] - from;
         from = r->ends[i];
         int rc;
-        if (x->t->proto == FEP_PROTO_DLT698) {
+        if (x->t->proto == FEP_PROTO_DLT645) {
+            struct mh_tm freeze;
+            freeze_tm_698(x->j, &freeze);
+            uint32_t di = ctask_dlt645_day_di(x->t->step645, dlt645_nth(x->t, x->j));
+            const struct cmeter *m = &x->j->m[x->t->req_idx[0]];
+            rc = ctask_dlt645_day_parse(p, len, x->t->sa, di, m->pn, &freeze, on_value, x);
+            x->rc645 = rc;
+            if (rc == 0 && x->t->step645 == CTASK_645_TIME) { /* no such freeze: no data */
+                on_value(x, m->pn, MH_ITEM_AE_IMP, NULL);
+                on_value(x, m->pn, MH_ITEM_AE_EXP, NULL);
+            }
+        } else if (x->t->proto == FEP_PROTO_DLT698) {
             struct dlt698_frame f;
             struct mh_tm freeze;
             freeze_tm_698(x->j, &freeze);
             rc = dlt698_frame_parse(p, len, &f);
-            if (rc == 0 && x->t->req_n == 1)
-                rc = ctask_dlt698_day_parse(f.apdu, f.apdu_len, x->j->m[x->t->req_idx[0]].pn,
-                                            &freeze, on_value, x);
-            else if (rc == 0)
+            const struct cmeter *m0 = &x->j->m[x->t->req_idx[0]];
+            if (rc == 0 && m0->behind) {
+                uint64_t addr[CJOB_BATCH];
+                uint16_t pn[CJOB_BATCH];
+                for (size_t k = 0; k < x->t->req_n; k++) {
+                    addr[k] = x->j->m[x->t->req_idx[k]].address;
+                    pn[k] = x->j->m[x->t->req_idx[k]].pn;
+                }
+                rc = ctask_dlt698_meters_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n, &freeze,
+                                               on_value, x);
+            } else if (rc == 0 && x->t->req_n == 1) {
+                rc = ctask_dlt698_day_parse(f.apdu, f.apdu_len, m0->pn, &freeze, on_value, x);
+            } else if (rc == 0) {
                 rc = MH_EPROTO;
+            }
         } else {
             struct gdw1376_frame f;
             rc = gdw1376_frame_parse(p, len, 16, &f);
@@ -361,11 +395,21 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         x.t = t;
         x.j = j;
         x.n = 0;
+        x.rc645 = 0;
         x.received_ms = collect_wall_ms();
         reply_frames(&x, r, &reason);
         append_readings(c, x.r, x.n);
         if (reason == STORE_REASON_DECODE_ERROR)
             c->prog.decode_errors++;
+        /* DL/T 645: the freeze time matched, or a register came: go on with the next read. */
+        if (t->proto == FEP_PROTO_DLT645 && x.rc645 == 1 && t->step645 < CTASK_645_EXPORT) {
+            t->step645++;
+            j->cursor = t->req_idx[0];
+            t->req_n = 0;
+            group_wake(t->group);
+            collect_term_kick(t);
+            return;
+        }
     } else if (status == FEP_DENIED) {
         reason = STORE_REASON_NO_DATA; /* AFN00 F2: the terminal keeps none of it */
         c->prog.denied++;
@@ -378,6 +422,7 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     } else {
         reason = STORE_REASON_TERMINAL_OFFLINE;
     }
+    t->step645 = CTASK_645_TIME; /* the meter-day is over (or read again from its freeze time) */
     for (size_t k = 0; k < t->req_n; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
         if (m->got == all) {
@@ -447,8 +492,11 @@ static int submit(struct cterm *t, struct cjob *j)
             j->cursor++;
             continue;
         }
-        if (n > 0 && (t->proto == FEP_PROTO_DLT698 || (m->pn - 1) / 8 != (pn[0] - 1) / 8))
-            break; /* 1376.1: one DA group of eight; 698.45: one record read a request */
+        if (n > 0 && (t->proto == FEP_PROTO_DLT645 ? 1
+                      : t->proto == FEP_PROTO_DLT698
+                          ? !m->behind || !j->m[t->req_idx[0]].behind
+                          : (m->pn - 1) / 8 != (pn[0] - 1) / 8))
+            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight behind */
         t->req_idx[n] = j->cursor++;
         pn[n++] = m->pn;
     }
@@ -461,7 +509,18 @@ static int submit(struct cterm *t, struct cjob *j)
     if (t->proto == FEP_PROTO_DLT698) {
         struct mh_tm freeze;
         freeze_tm_698(j, &freeze);
-        rc = ctask_dlt698_day_request(&w, t->sa, &freeze);
+        uint64_t addr[CJOB_BATCH];
+        for (size_t k = 0; k < n; k++)
+            addr[k] = j->m[t->req_idx[k]].address;
+        rc = j->m[t->req_idx[0]].behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
+                                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
+    } else if (t->proto == FEP_PROTO_DLT645) {
+        rc = ctask_dlt645_day_request(&w, t->sa, t->step645, dlt645_nth(t, j));
+        if (rc == MH_ERANGE) { /* the day is not among the meter's freezes (or not over yet) */
+            j->m[t->req_idx[0]].reason = STORE_REASON_NO_DATA;
+            j->m[t->req_idx[0]].done = 1;
+            return 0;
+        }
     } else {
         rc = ctask_gdw1376_frozen_request(&w, t->a1, t->a2, pn, n, j->kind, &j->date);
     }
@@ -478,7 +537,7 @@ static int submit(struct cterm *t, struct cjob *j)
         t->req_n = 0;
         return rc;
     }
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n && t->step645 == CTASK_645_TIME; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
         m->got = m->nodata = 0;
     }

@@ -52,15 +52,15 @@ void collect_round_join(struct collect *c, struct cterm *t)
     /*
      * A DL/T 698.45 terminal's own objects are its first point's meter (the
      * area or transformer it measures); the meters behind a 698.45
-     * concentrator need PROXY requests, not done yet: they stay untried.
+     * concentrator are read from its store by their addresses.
      */
-    if (t->proto == FEP_PROTO_DLT698 && n > 1)
-        n = 1;
     struct cmeter *m = n > 0 ? calloc((size_t)n, sizeof *m) : NULL;
     if (n > 0 && m) {
         for (int i = 0; i < n; i++) {
             m[i].id = pts[i].meter;
+            m[i].address = pts[i].address;
             m[i].pn = pts[i].pn;
+            m[i].behind = t->proto == FEP_PROTO_DLT698 && i > 0;
             m[i].reason = STORE_REASON_METER_NO_ANSWER;
         }
         uint64_t at = uv_now(c->loop) + (c->round_spread ? spread_ms(c, t->addr) : 0);
@@ -190,8 +190,7 @@ void collect_patch_free(struct collect *c)
 
 /*
  * Patch jobs of terminal t: its meters missing on each patch day. A 698.45
- * terminal is asked only for its own meter, its first point (see
- * collect_round_join).
+ * terminal's own meter is its first point (see collect_round_join).
  */
 static void patch_join(struct collect *c, struct cterm *t, uint64_t at)
 {
@@ -214,9 +213,11 @@ static void patch_join(struct collect *c, struct cterm *t, uint64_t at)
         struct cmeter *m = e > lo ? calloc(e - lo, sizeof *m) : NULL;
         size_t n = 0;
         for (size_t k = lo; m && k < e; k++)
-            if (t->proto != FEP_PROTO_DLT698 || p->refs[k].pn == first.pn)
-                m[n++] = (struct cmeter){p->refs[k].meter, p->refs[k].pn,
-                                         STORE_REASON_METER_NO_ANSWER, 0, 0, 0};
+            m[n++] = (struct cmeter){.id = p->refs[k].meter, .address = p->refs[k].address,
+                                     .pn = p->refs[k].pn,
+                                     .behind = t->proto == FEP_PROTO_DLT698 &&
+                                               p->refs[k].pn != first.pn,
+                                     .reason = STORE_REASON_METER_NO_ANSWER};
         if (n == 0)
             free(m);
         else

@@ -100,8 +100,21 @@ static int register_cell(const struct dlt698_bytes *cell, uint16_t pn, uint32_t 
     return 0;
 }
 
-int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
-                           ctask_value_fn fn, void *ctx)
+/* Whether a freeze time cell is `freeze`: 1 yes, 0 another, MH_EPROTO not a time. */
+static int freeze_cell(const struct dlt698_bytes *cell, const struct mh_tm *freeze)
+{
+    struct mh_rd tr;
+    struct dlt698_token t;
+    mh_rd_init(&tr, cell->p, cell->len);
+    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
+        return MH_EPROTO;
+    return t.time.year == freeze->year && t.time.mon == freeze->mon && t.time.day == freeze->day &&
+           t.time.hour == freeze->hour && t.time.min == freeze->min;
+}
+
+/* The one A-ResultRecord of 5004 0200 with `columns` columns a GET-Response Record carries. */
+static int day_record(const uint8_t *apdu, size_t len, uint32_t columns,
+                      struct dlt698_result_record *rr)
 {
     struct dlt698_apdu a;
     int rc = dlt698_apdu_decode(apdu, len, &a);
@@ -115,9 +128,17 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
     rc = dlt698_items_next(&it, &item);
     if (rc <= 0)
         return rc < 0 ? rc : MH_EPROTO;
-    const struct dlt698_result_record *rr = &item.rr;
-    if (rr->oad != OAD_DAY_FREEZE || rr->columns != 3)
-        return MH_EPROTO;
+    *rr = item.rr;
+    return rr->oad == OAD_DAY_FREEZE && rr->columns == columns ? 0 : MH_EPROTO;
+}
+
+int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
+                           ctask_value_fn fn, void *ctx)
+{
+    struct dlt698_result_record rec, *rr = &rec;
+    int rc = day_record(apdu, len, 3, rr);
+    if (rc != 0)
+        return rc;
     if (!rr->rows.p || rr->nrows == 0) { /* DAR, or no freeze at that time: no data */
         fn(ctx, pn, MH_ITEM_AE_IMP, NULL);
         fn(ctx, pn, MH_ITEM_AE_EXP, NULL);
@@ -130,16 +151,128 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
         if ((rc = dlt698_data_view(&r, &cell[c])) != 1)
             return rc < 0 ? rc : MH_ETRUNC;
     /* The row must be the freeze asked for: another one is the terminal's clock or store at fault. */
-    struct mh_rd tr;
-    struct dlt698_token t;
-    mh_rd_init(&tr, cell[0].p, cell[0].len);
-    if (dlt698_token_read(&tr, &t) != 0 || t.type != DLT698_DATETIME_S)
-        return MH_EPROTO;
-    if (t.time.year != freeze->year || t.time.mon != freeze->mon || t.time.day != freeze->day ||
-        t.time.hour != freeze->hour || t.time.min != freeze->min)
-        return MH_ESTALE;
+    if ((rc = freeze_cell(&cell[0], freeze)) <= 0)
+        return rc < 0 ? rc : MH_ESTALE;
     rc = register_cell(&cell[1], pn, MH_ITEM_AE_IMP, fn, ctx);
     if (rc == 0)
         rc = register_cell(&cell[2], pn, MH_ITEM_AE_EXP, fn, ctx);
     return rc < 0 ? rc : 1;
+}
+
+/* ---- meters behind a concentrator: its stored daily freezes, selected by meter ---- */
+
+#define OAD_TARGET_ADDR 0x202A0200u /* target server address: the meter a record is of */
+#define RSD_SEL_STORE_TIME 5        /* Selector5: collection store time, MS */
+#define MS_TSA_SET 3                /* MS choice 3: a set of meter addresses (TSA) */
+#define TSA_AF_6 0x05               /* address type 0 (single), 6 bytes: length - 1 */
+
+/* A 12-digit meter address as the TSA content: AF, then the BCD digits highest pair first. */
+static void put_tsa(struct mh_wr *w, uint64_t addr)
+{
+    uint8_t a[6];
+    for (int i = 5; i >= 0; i--, addr /= 100)
+        a[i] = (uint8_t)((addr % 100 / 10) << 4 | addr % 10);
+    mh_wr_u8(w, 7);
+    mh_wr_u8(w, TSA_AF_6);
+    mh_wr_bytes(w, a, 6);
+}
+
+int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze,
+                                const uint64_t *addr, size_t n)
+{
+    uint8_t rsd[16 + CJOB_BATCH * 8], rcsd[24], apdu[64 + sizeof rsd + sizeof rcsd];
+    struct mh_wr rw, cw, aw;
+    if (n == 0 || n > CJOB_BATCH)
+        return MH_ERANGE;
+    mh_wr_init(&rw, rsd, sizeof rsd);
+    mh_wr_u8(&rw, RSD_SEL_STORE_TIME);
+    mh_wr_u16be(&rw, freeze->year); /* date_time_s, untyped inside the selector */
+    mh_wr_u8(&rw, freeze->mon);
+    mh_wr_u8(&rw, freeze->day);
+    mh_wr_u8(&rw, freeze->hour);
+    mh_wr_u8(&rw, freeze->min);
+    mh_wr_u8(&rw, freeze->sec);
+    mh_wr_u8(&rw, MS_TSA_SET);
+    dlt698_len_write(&rw, n);
+    for (size_t k = 0; k < n; k++)
+        put_tsa(&rw, addr[k]);
+    static const uint32_t cols[] = {OAD_TARGET_ADDR, OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
+    mh_wr_init(&cw, rcsd, sizeof rcsd);
+    mh_wr_u8(&cw, 4);
+    for (int i = 0; i < 4; i++) {
+        mh_wr_u8(&cw, 0); /* CSD choice 0: OAD */
+        mh_wr_u32be(&cw, cols[i]);
+    }
+    if (mh_wr_err(&rw) || mh_wr_err(&cw))
+        return MH_ENOSPC;
+    struct dlt698_get_record rec = {OAD_DAY_FREEZE, {rsd, mh_wr_len(&rw)}, {rcsd, mh_wr_len(&cw)}};
+    mh_wr_init(&aw, apdu, sizeof apdu);
+    int rc = dlt698_enc_get_record(&aw, DLT698_PIID(0, 0), &rec, NULL);
+    if (rc != 0)
+        return rc;
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+}
+
+/* The TSA cell of a row as the 12-digit number; MH_EPROTO for another type or length. */
+static int tsa_cell(const struct dlt698_bytes *cell, uint64_t *addr)
+{
+    struct mh_rd r;
+    struct dlt698_token t;
+    mh_rd_init(&r, cell->p, cell->len);
+    int rc = dlt698_token_read(&r, &t);
+    if (rc != 0)
+        return rc;
+    if (t.type != DLT698_TSA || t.len != 7 || (t.bytes[0] & 0x0F) != 5)
+        return MH_EPROTO;
+    uint64_t v = 0;
+    for (size_t i = 1; i < 7; i++) {
+        unsigned hi = t.bytes[i] >> 4, lo = t.bytes[i] & 0x0F;
+        if (hi > 9 || lo > 9)
+            return MH_EPROTO;
+        v = v * 100 + hi * 10 + lo;
+    }
+    *addr = v;
+    return 0;
+}
+
+int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
+                              const uint16_t *pn, size_t n, const struct mh_tm *freeze,
+                              ctask_value_fn fn, void *ctx)
+{
+    struct dlt698_result_record rec, *rr = &rec;
+    int rc = day_record(apdu, len, 4, rr);
+    if (rc != 0)
+        return rc;
+    if (!rr->rows.p) /* DAR: the concentrator keeps none of it */
+        return 0;
+    struct mh_rd r;
+    mh_rd_init(&r, rr->rows.p, rr->rows.len);
+    int rows = 0, stale = 0;
+    for (uint32_t k = 0; k < rr->nrows; k++) {
+        struct dlt698_bytes cell[4];
+        for (int c = 0; c < 4; c++)
+            if ((rc = dlt698_data_view(&r, &cell[c])) != 1)
+                return rc < 0 ? rc : MH_ETRUNC;
+        uint64_t at;
+        if ((rc = tsa_cell(&cell[0], &at)) != 0)
+            return rc;
+        size_t m = 0;
+        while (m < n && addr[m] != at)
+            m++;
+        if (m == n)
+            continue; /* a meter not asked for: not ours to store */
+        if ((rc = freeze_cell(&cell[1], freeze)) < 0)
+            return rc;
+        if (rc == 0) {
+            stale = 1; /* that meter's freeze of another day: its clock or the store is off */
+            continue;
+        }
+        rc = register_cell(&cell[2], pn[m], MH_ITEM_AE_IMP, fn, ctx);
+        if (rc == 0)
+            rc = register_cell(&cell[3], pn[m], MH_ITEM_AE_EXP, fn, ctx);
+        if (rc < 0)
+            return rc;
+        rows++;
+    }
+    return stale ? MH_ESTALE : rows;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # End to end over real sockets and a real SQLite file: meterhub serve and
-# meterhub sim run on a small lossy field of 1376.1 and 698.45 terminals (tests/integration/collect_small.json),
+# meterhub sim run on a small lossy field of 1376.1 and 698.45 terminals and DTUs
+# in front of DL/T 645 meters (tests/integration/collect_small.json),
 # one on-demand round of yesterday's daily and last month's monthly frozen
 # registers, then every stored
 # register compared with the scenario's ground truth (meterhub check truth:
@@ -57,9 +58,16 @@ echo "round and shutdown took $((end - start)) s"
 "$mh" check truth --db "$db" "$scenario" --date yesterday --min-permille 999
 # Monthly registers are read from 1376.1 terminals only (698.45: 5006 not yet).
 "$mh" check truth --db "$db" "$scenario" --month last --min-permille 999 --protocol gdw1376
-# The 698.45 transformer monitors' daily registers (two decimals) on their own.
-"$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt698 | tee "$dir/c698"
-grep -q "checked 6 meters: [1-9]" "$dir/c698"
+# The 698.45 terminals' daily registers (two decimals) on their own: the transformer
+# monitors' and concentrators' own meters, and the meters behind the concentrators
+# (read from the concentrator's store by their addresses).
+"$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt698 \
+    --min-permille 999 | tee "$dir/c698"
+grep -q "checked 50 meters: [1-9]" "$dir/c698"
+# The DTUs' meters (DL/T 645 daily freeze, two decimals): every one that is online.
+"$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt645-2007 \
+    --min-permille 999 | tee "$dir/c645"
+grep -q "checked 4 meters: [1-9]" "$dir/c645"
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"

@@ -17,6 +17,7 @@
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/dlt698_apdu.h"
 #include "meterhub/proto/item.h"
+#include "task_seen.h"
 
 static const struct mh_tm freeze = {2026, 11, 24, 0, 0, 0, 0, 0, MH_TM_FULL};
 
@@ -54,24 +55,6 @@ static void test_request_bytes(void **state)
                                    0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00};
     assert_int_equal(f.apdu_len, sizeof apdu);
     assert_memory_equal(f.apdu, apdu, sizeof apdu);
-}
-
-struct seen {
-    int n, nodata;
-    uint32_t item[16];
-    struct mh_dec v[16];
-};
-
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
-{
-    struct seen *s = ctx;
-    assert_int_equal(pn, 1);
-    if (!v) {
-        s->nodata++;
-        return;
-    }
-    s->item[s->n] = item;
-    s->v[s->n++] = *v;
 }
 
 /* A GET-Response Record APDU with one row (or a DAR when rows is NULL). */
@@ -131,6 +114,93 @@ static void test_parse_dar_and_stale(void **state)
     assert_int_equal(s.n, 0);
 }
 
+/*
+ * Meters behind a concentrator: GET-Request Record 5004 0200 with RSD
+ * Selector5 (store time, MS set of TSA) and RCSD 202A 2021 0010 0020, byte
+ * for byte, and accepted by the codec's own APDU decoder.
+ */
+static void test_meters_request(void **state)
+{
+    (void)state;
+    uint8_t buf[160], sa[6];
+    struct mh_wr w;
+    static const uint64_t addr[2] = {100000000123ull, 12ull};
+    ctask_dlt698_addr("200000000177", sa);
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(ctask_dlt698_meters_request(&w, sa, &freeze, addr, 2), 0);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(buf, mh_wr_len(&w), &f), 0);
+    static const uint8_t apdu[] = {
+        0x05, 0x03, 0x00, 0x50, 0x04, 0x02, 0x00,             /* GET Record, PIID 0, 5004 0200 */
+        0x05, 0x07, 0xEA, 0x0B, 0x18, 0x00, 0x00, 0x00,       /* Selector5: 2026-11-24 00:00:00 */
+        0x03, 0x02,                                           /* MS: set of 2 TSA */
+        0x07, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01, 0x23,       /* 100000000123 */
+        0x07, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x12,       /* 000000000012 */
+        0x04, 0x00, 0x20, 0x2A, 0x02, 0x00, 0x00, 0x20, 0x21, 0x02, 0x00, /* RCSD */
+        0x00, 0x00, 0x10, 0x02, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00,
+        0x00,                                                 /* no TimeTag */
+    };
+    assert_int_equal(f.apdu_len, sizeof apdu);
+    assert_memory_equal(f.apdu, apdu, sizeof apdu);
+    struct dlt698_apdu a;
+    assert_int_equal(dlt698_apdu_decode(f.apdu, f.apdu_len, &a), 0);
+    assert_int_equal(a.tag, 0x05);
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(ctask_dlt698_meters_request(&w, sa, &freeze, addr, 0), MH_ERANGE);
+    assert_int_equal(ctask_dlt698_meters_request(&w, sa, &freeze, addr, CJOB_BATCH + 1), MH_ERANGE);
+}
+
+/* The concentrator's answer: a row per meter, TSA first; rows of meters not asked are skipped. */
+static size_t meters_response(uint8_t *out, size_t cap, const uint8_t *rows, size_t len, uint32_t n)
+{
+    static const uint8_t rcsd[] = {0x04, 0x00, 0x20, 0x2A, 0x02, 0x00, 0x00, 0x20, 0x21, 0x02, 0x00,
+                                   0x00, 0x00, 0x10, 0x02, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00};
+    struct dlt698_result_record rr = {.oad = 0x50040200, .rcsd = {rcsd, sizeof rcsd},
+                                      .columns = 4, .dar = 6, .nrows = n, .rows = {rows, len}};
+    struct mh_wr w;
+    mh_wr_init(&w, out, cap);
+    assert_int_equal(dlt698_enc_get_response_record(&w, 0, &rr, NULL), 0);
+    return mh_wr_len(&w);
+}
+
+static void test_meters_parse(void **state)
+{
+    (void)state;
+    static const uint8_t tsa_a[] = {0x55, 0x07, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01, 0x23};
+    static const uint8_t tsa_x[] = {0x55, 0x07, 0x05, 0x10, 0x00, 0x00, 0x00, 0x09, 0x99};
+    uint8_t rows[128];
+    size_t len = 0;
+    memcpy(rows + len, tsa_x, sizeof tsa_x), len += sizeof tsa_x; /* a meter not asked */
+    memcpy(rows + len, row, sizeof row), len += sizeof row;
+    memcpy(rows + len, tsa_a, sizeof tsa_a), len += sizeof tsa_a;
+    memcpy(rows + len, row, sizeof row), len += sizeof row;
+    static const uint64_t addr[2] = {100000000123ull, 12ull};
+    static const uint16_t pn[2] = {1, 2};
+    uint8_t apdu[256];
+    size_t n = meters_response(apdu, sizeof apdu, rows, len, 2);
+    struct seen s = {0};
+    assert_int_equal(ctask_dlt698_meters_parse(apdu, n, addr, pn, 2, &freeze, on_value, &s), 1);
+    assert_int_equal(s.n, 5); /* pn 1 only: the on_value of the tests asserts it */
+    assert_int_equal(s.v[0].m, 123456);
+    assert_int_equal(s.nodata, 1);
+    for (size_t cut = 0; cut < n; cut++) {
+        struct seen c = {0};
+        assert_true(ctask_dlt698_meters_parse(apdu, cut, addr, pn, 2, &freeze, on_value, &c) < 0);
+    }
+    struct mh_tm other = freeze;
+    other.day = 23;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_dlt698_meters_parse(apdu, n, addr, pn, 2, &other, on_value, &s),
+                     MH_ESTALE);
+    assert_int_equal(s.n + s.nodata, 0);
+    n = meters_response(apdu, sizeof apdu, NULL, 0, 0); /* DAR */
+    assert_int_equal(ctask_dlt698_meters_parse(apdu, n, addr, pn, 2, &freeze, on_value, &s), 0);
+    /* A single-meter read's reply (three columns) is not this answer. */
+    n = response(apdu, sizeof apdu, row, sizeof row);
+    assert_int_equal(ctask_dlt698_meters_parse(apdu, n, addr, pn, 2, &freeze, on_value, &s),
+                     MH_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +208,8 @@ int main(void)
         cmocka_unit_test(test_request_bytes),
         cmocka_unit_test(test_parse_row),
         cmocka_unit_test(test_parse_dar_and_stale),
+        cmocka_unit_test(test_meters_request),
+        cmocka_unit_test(test_meters_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
