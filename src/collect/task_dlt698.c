@@ -22,6 +22,31 @@
 #define C_CLIENT_REQUEST 0x43 /* DIR 0, PRM 1, function 3: user data (clause 7) */
 #define CA_MASTER 0x10
 
+/*
+ * The tail both daily-freeze requests share: RCSD of the OAD columns, then
+ * GET-Request Record on 5004 0200 with the RSD already in rsd, framed to sa.
+ */
+static int record_request(struct mh_wr *w, const uint8_t sa[6], const uint8_t *rsd, size_t rsd_len,
+                          const uint32_t *cols, unsigned ncols)
+{
+    uint8_t rcsd[1 + 8 * 5], apdu[64 + 16 + CJOB_BATCH * 8 + sizeof rcsd];
+    struct mh_wr cw, aw;
+    mh_wr_init(&cw, rcsd, sizeof rcsd);
+    mh_wr_u8(&cw, (uint8_t)ncols);
+    for (unsigned i = 0; i < ncols; i++) {
+        mh_wr_u8(&cw, 0); /* CSD choice 0: OAD */
+        mh_wr_u32be(&cw, cols[i]);
+    }
+    if (mh_wr_err(&cw))
+        return MH_ENOSPC;
+    struct dlt698_get_record rec = {OAD_DAY_FREEZE, {rsd, rsd_len}, {rcsd, mh_wr_len(&cw)}};
+    mh_wr_init(&aw, apdu, sizeof apdu);
+    int rc = dlt698_enc_get_record(&aw, DLT698_PIID(0, 0), &rec, NULL);
+    if (rc != 0)
+        return rc;
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+}
+
 int ctask_dlt698_addr(const char *addr, uint8_t sa[6])
 {
     if (strlen(addr) != 12)
@@ -48,27 +73,16 @@ static void put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
 
 int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze)
 {
-    uint8_t rsd[16], rcsd[16], apdu[64];
-    struct mh_wr rw, cw, aw;
+    uint8_t rsd[16];
+    struct mh_wr rw;
     mh_wr_init(&rw, rsd, sizeof rsd);
     mh_wr_u8(&rw, 1); /* Selector1: OAD = value */
     mh_wr_u32be(&rw, OAD_FREEZE_TIME);
     put_datetime_s(&rw, freeze);
-    mh_wr_init(&cw, rcsd, sizeof rcsd);
     static const uint32_t cols[] = {OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
-    mh_wr_u8(&cw, 3);
-    for (int i = 0; i < 3; i++) {
-        mh_wr_u8(&cw, 0); /* CSD choice 0: OAD */
-        mh_wr_u32be(&cw, cols[i]);
-    }
-    if (mh_wr_err(&rw) || mh_wr_err(&cw))
+    if (mh_wr_err(&rw))
         return MH_ENOSPC;
-    struct dlt698_get_record rec = {OAD_DAY_FREEZE, {rsd, mh_wr_len(&rw)}, {rcsd, mh_wr_len(&cw)}};
-    mh_wr_init(&aw, apdu, sizeof apdu);
-    int rc = dlt698_enc_get_record(&aw, DLT698_PIID(0, 0), &rec, NULL);
-    if (rc != 0)
-        return rc;
-    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+    return record_request(w, sa, rsd, mh_wr_len(&rw), cols, 3);
 }
 
 /* One register column: array of double-long-unsigned, 0.01 kWh; NULL cells are no data. */
@@ -180,8 +194,8 @@ static void put_tsa(struct mh_wr *w, uint64_t addr)
 int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze,
                                 const uint64_t *addr, size_t n)
 {
-    uint8_t rsd[16 + CJOB_BATCH * 8], rcsd[24], apdu[64 + sizeof rsd + sizeof rcsd];
-    struct mh_wr rw, cw, aw;
+    uint8_t rsd[16 + CJOB_BATCH * 8];
+    struct mh_wr rw;
     if (n == 0 || n > CJOB_BATCH)
         return MH_ERANGE;
     mh_wr_init(&rw, rsd, sizeof rsd);
@@ -197,20 +211,9 @@ int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const stru
     for (size_t k = 0; k < n; k++)
         put_tsa(&rw, addr[k]);
     static const uint32_t cols[] = {OAD_TARGET_ADDR, OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
-    mh_wr_init(&cw, rcsd, sizeof rcsd);
-    mh_wr_u8(&cw, 4);
-    for (int i = 0; i < 4; i++) {
-        mh_wr_u8(&cw, 0); /* CSD choice 0: OAD */
-        mh_wr_u32be(&cw, cols[i]);
-    }
-    if (mh_wr_err(&rw) || mh_wr_err(&cw))
+    if (mh_wr_err(&rw))
         return MH_ENOSPC;
-    struct dlt698_get_record rec = {OAD_DAY_FREEZE, {rsd, mh_wr_len(&rw)}, {rcsd, mh_wr_len(&cw)}};
-    mh_wr_init(&aw, apdu, sizeof apdu);
-    int rc = dlt698_enc_get_record(&aw, DLT698_PIID(0, 0), &rec, NULL);
-    if (rc != 0)
-        return rc;
-    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+    return record_request(w, sa, rsd, mh_wr_len(&rw), cols, 4);
 }
 
 /* The TSA cell of a row as the 12-digit number; MH_EPROTO for another type or length. */

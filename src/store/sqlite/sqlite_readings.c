@@ -85,20 +85,6 @@ static int resolve(struct store_be *be, const struct store_reading *r,
     return sq_exec(upd);
 }
 
-/* Key order; equal keys keep their arrival order (the later one is applied last). */
-static int cmp_key(const void *a, const void *b)
-{
-    const struct store_reading *x = *(const struct store_reading *const *)a;
-    const struct store_reading *y = *(const struct store_reading *const *)b;
-    if (x->meter != y->meter)
-        return x->meter < y->meter ? -1 : 1;
-    if (x->item != y->item)
-        return x->item < y->item ? -1 : 1;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
 int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
                       struct store_batch_result *res)
 {
@@ -119,7 +105,7 @@ int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t
     }
     for (size_t i = 0; i < n; i++)
         be->sorted[i] = &r[i];
-    qsort(be->sorted, n, sizeof *be->sorted, cmp_key);
+    qsort(be->sorted, n, sizeof *be->sorted, store_reading_key_cmp); /* key order, arrivals kept in order */
     int rc = sq_exec(wstmt(be, SW_BEGIN));
     if (rc < 0)
         return rc;
