@@ -73,11 +73,20 @@ static int frozen_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t 
     return rc;
 }
 
-/* A frozen Fn this task can walk: its request carries the task's label and its data a freeze date. */
+/*
+ * A Fn this task asked for and can walk: one of its Fn, its request carrying
+ * the task's label, its data starting with the freeze date. Anything else in
+ * a reply is refused rather than stored under items nobody asked for.
+ */
 static int frozen_def(const struct gdw1376_fn_def *d, const struct ctask_kind *k)
 {
-    return d && d->request_label == k->label && d->n_fields > 0 &&
-           d->fields[0].role == GDW1376_R_FREEZE;
+    if (!d || d->request_label != k->label || d->n_fields == 0 ||
+        d->fields[0].role != GDW1376_R_FREEZE)
+        return 0;
+    for (unsigned i = 0; i < k->n_fns; i++)
+        if (k->fns[i] == d->fn)
+            return 1;
+    return 0;
 }
 
 int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
