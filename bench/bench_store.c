@@ -25,13 +25,14 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/item.h"
 #include "meterhub/store.h"
+#include "store_round.h"
 
-#define METERS 20000
-#define INTERVALS 16
-#define ROUND_READINGS (METERS * INTERVALS)
+#define METERS STORE_ROUND_METERS
+#define INTERVALS STORE_ROUND_INTERVALS
+#define ROUND_READINGS STORE_ROUND_READINGS
 #define BATCH 262144
-#define REPORT 500 /* readings per append: one concentrator's report */
-#define TICKETS (ROUND_READINGS / REPORT)
+#define REPORT STORE_ROUND_REPORT
+#define TICKETS STORE_ROUND_TICKETS
 
 struct bench_ctx {
     struct store *st;
@@ -47,20 +48,7 @@ struct bench_ctx {
 
 static void fill_round(struct bench_ctx *c)
 {
-    int64_t t0 = 1795478400 + (int64_t)c->round++ * INTERVALS * 900;
-    size_t k = 0;
-    for (int i = 0; i < INTERVALS; i++)
-        for (int m = 1; m <= METERS; m++) {
-            struct store_reading *r = &c->r[k++];
-            r->meter = m;
-            r->item = MH_ITEM_AE_IMP;
-            r->t = t0 + i * 900;
-            r->value = mh_dec_make(1000000 + (int64_t)m * 7 + i, -2);
-            r->quality = STORE_Q_VALID;
-            r->protocol = 0;
-            r->terminal = 1 + m / 200;
-            r->received_ms = r->t * 1000 + 30000;
-        }
+    store_round_fill(c->r, c->round++);
 }
 
 static void must(int ok, const char *what, sqlite3 *db)
@@ -97,32 +85,12 @@ static void run_bare(void *arg)
     }
 }
 
-static void acked(void *ctx, int status)
-{
-    uint64_t *sent = ctx;
-    if (status != 0) {
-        fprintf(stderr, "bench_store: a batch failed: %s\n", mh_strerror(status));
-        exit(1);
-    }
-    /* latency written in place of the send time; read after sync */
-    *sent = bench_now_ns() - *sent;
-}
-
 /* Subject: append reports of REPORT readings, then wait for the last commit. */
 static void run_store(void *arg)
 {
     struct bench_ctx *c = arg;
     fill_round(c);
-    for (size_t k = 0; k < TICKETS; k++) {
-        uint64_t *slot = &c->sent_ns[k];
-        *slot = bench_now_ns();
-        int rc = store_readings_append(c->st, c->r + k * REPORT, REPORT, 10000, acked, slot);
-        if (rc != 0) {
-            fprintf(stderr, "bench_store: append: %s\n", mh_strerror(rc));
-            exit(1);
-        }
-    }
-    must(store_readings_sync(c->st, 600000) == 0, "sync", NULL);
+    store_round_append("bench_store", c->st, c->r, c->sent_ns);
     for (size_t k = 0; k < TICKETS; k++)
         c->lat_ms[c->n_lat++] = (double)c->sent_ns[k] / 1e6;
 }
@@ -141,24 +109,8 @@ static void run_store(void *arg)
 static size_t run_paced(struct bench_ctx *c)
 {
     fill_round(c);
-    size_t n = (size_t)PACED_RATE * PACED_SECONDS / REPORT;
-    uint64_t gap = 1000000000ull * REPORT / PACED_RATE, start = bench_now_ns();
-    for (size_t k = 0; k < n; k++) {
-        uint64_t due = start + k * gap;
-        for (uint64_t now = bench_now_ns(); now < due; now = bench_now_ns()) {
-            struct timespec ts = {0, (long)(due - now)};
-            nanosleep(&ts, NULL);
-        }
-        c->sent_ns[k] = bench_now_ns();
-        must(store_readings_append(c->st, c->r + k * REPORT, REPORT, 10000, acked,
-                                   &c->sent_ns[k]) == 0,
-             "append", NULL);
-    }
-    must(store_readings_sync(c->st, 600000) == 0, "sync", NULL);
-    size_t skip = (size_t)PACED_RATE * WARMUP_SECONDS / REPORT;
-    for (size_t k = skip; k < n; k++)
-        c->lat_ms[k - skip] = (double)c->sent_ns[k] / 1e6;
-    return n - skip;
+    return store_round_paced("bench_store", c->st, c->r, c->sent_ns, c->lat_ms, PACED_RATE,
+                             PACED_SECONDS, WARMUP_SECONDS);
 }
 
 /*
@@ -180,12 +132,6 @@ static double run_ceiling(sqlite3 *db)
                       NULL, NULL, NULL) == SQLITE_OK,
          "ceiling", db);
     return 1e6 / ((double)(bench_now_ns() - t0) / 1e9);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void pragmas(sqlite3 *db, int relaxed)
@@ -254,7 +200,6 @@ int main(int argc, char **argv)
         bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate, &store_rate);
     struct store_writer_stats ws;
     store_writer_stats(c.st, &ws);
-    qsort(c.lat_ms, c.n_lat, sizeof *c.lat_ms, cmp_double);
 
     printf("# %d readings per round (%d meters x %d intervals), %d rounds, appends of %d, "
            "batches up to %d, synchronous=%s, %s\n",
@@ -264,20 +209,21 @@ int main(int argc, char **argv)
     bench_report("store_writer_append", store_rate, "readings/s", ratio);
     bench_report("store_batch_mean_saturated",
                  ws.batches ? (double)ws.stored / (double)ws.batches : 0, "readings", -1);
-    bench_report("store_commit_latency_p50_saturated", c.lat_ms[c.n_lat / 2], "ms", -1);
-    bench_report("store_commit_latency_p99_saturated", c.lat_ms[c.n_lat * 99 / 100], "ms", -1);
+    bench_report("store_commit_latency_p50_saturated",
+                 store_round_percentile(c.lat_ms, c.n_lat, 50), "ms", -1);
+    bench_report("store_commit_latency_p99_saturated",
+                 store_round_percentile(c.lat_ms, c.n_lat, 99), "ms", -1);
 
     bench_report("sqlite_sequential_insert_ceiling", run_ceiling(c.db), "readings/s", -1);
 
     size_t n = run_paced(&c);
-    qsort(c.lat_ms, n, sizeof *c.lat_ms, cmp_double);
     char name[64];
     snprintf(name, sizeof name, "store_commit_latency_p50_at_%dk/s", PACED_RATE / 1000);
-    bench_report(name, c.lat_ms[n / 2], "ms", -1);
+    bench_report(name, store_round_percentile(c.lat_ms, n, 50), "ms", -1);
     snprintf(name, sizeof name, "store_commit_latency_p99_at_%dk/s", PACED_RATE / 1000);
-    bench_report(name, c.lat_ms[n * 99 / 100], "ms", -1);
+    bench_report(name, store_round_percentile(c.lat_ms, n, 99), "ms", -1);
     snprintf(name, sizeof name, "store_commit_latency_max_at_%dk/s", PACED_RATE / 1000);
-    bench_report(name, c.lat_ms[n - 1], "ms", -1);
+    bench_report(name, store_round_percentile(c.lat_ms, n, 100), "ms", -1);
 
     sqlite3_finalize(c.ins);
     sqlite3_close(c.db);

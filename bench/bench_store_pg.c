@@ -29,22 +29,23 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/item.h"
 #include "meterhub/store.h"
+#include "store_round.h"
 #include "pg_int.h"
 
-#define METERS 20000
-#define INTERVALS 16
-#define ROUND_READINGS (METERS * INTERVALS)
+#define METERS STORE_ROUND_METERS
+#define INTERVALS STORE_ROUND_INTERVALS
+#define ROUND_READINGS STORE_ROUND_READINGS
 #define BATCH 262144
-#define REPORT 500 /* readings per append: one concentrator's report */
-#define TICKETS (ROUND_READINGS / REPORT)
+#define REPORT STORE_ROUND_REPORT
+#define TICKETS STORE_ROUND_TICKETS
 #define PACED_RATE 20000
 #define PACED_RATE_HIGH 100000
 #define PACED_SECONDS 6
 #define WARMUP_SECONDS 1
 
-#define Q_METER0 1000000      /* query data set: meters Q_METER0 + 1 .. */
+#define Q_METER0 1000000 /* query data set: meters Q_METER0 + 1 .. */
 #define Q_AREA_METERS 100
-#define Q_MONTH 1759276800LL  /* 2025-10-01T00:00Z, 31 days */
+#define Q_MONTH 1759276800LL /* 2025-10-01T00:00Z, 31 days */
 #define Q_DAYS 31
 #define Q_PER_DAY 96
 #define Q_RUNS 50
@@ -79,20 +80,7 @@ static void sql(PGconn *db, const char *text)
 
 static void fill_round(struct bench_ctx *c)
 {
-    int64_t t0 = 1795478400 + (int64_t)c->round++ * INTERVALS * 900;
-    size_t k = 0;
-    for (int i = 0; i < INTERVALS; i++)
-        for (int m = 1; m <= METERS; m++) {
-            struct store_reading *r = &c->r[k++];
-            r->meter = m;
-            r->item = MH_ITEM_AE_IMP;
-            r->t = t0 + i * 900;
-            r->value = mh_dec_make(1000000 + (int64_t)m * 7 + i, -2);
-            r->quality = STORE_Q_VALID;
-            r->protocol = 0;
-            r->terminal = 1 + m / 200;
-            r->received_ms = r->t * 1000 + 30000;
-        }
+    store_round_fill(c->r, c->round++);
 }
 
 /* COPY n readings (arrival order) straight into readings in one transaction. */
@@ -126,27 +114,11 @@ static void run_bare(void *arg)
         bare_copy(c, c->r + i, ROUND_READINGS - i < BATCH ? ROUND_READINGS - i : BATCH);
 }
 
-static void acked(void *ctx, int status)
-{
-    uint64_t *sent = ctx;
-    if (status != 0) {
-        fprintf(stderr, "bench_store_pg: a batch failed: %s\n", mh_strerror(status));
-        exit(1);
-    }
-    *sent = bench_now_ns() - *sent;
-}
-
 static void run_store(void *arg)
 {
     struct bench_ctx *c = arg;
     fill_round(c);
-    for (size_t k = 0; k < TICKETS; k++) {
-        uint64_t *slot = &c->sent_ns[k];
-        *slot = bench_now_ns();
-        int rc = store_readings_append(c->st, c->r + k * REPORT, REPORT, 10000, acked, slot);
-        must(rc == 0, "append", NULL);
-    }
-    must(store_readings_sync(c->st, 600000) == 0, "sync", NULL);
+    store_round_append("bench_store_pg", c->st, c->r, c->sent_ns);
     for (size_t k = 0; k < TICKETS; k++)
         c->lat_ms[c->n_lat++] = (double)c->sent_ns[k] / 1e6;
 }
@@ -154,31 +126,8 @@ static void run_store(void *arg)
 static size_t run_paced(struct bench_ctx *c, int rate)
 {
     fill_round(c);
-    size_t n = (size_t)rate * PACED_SECONDS; /* at most one round's readings */
-    n = (n < ROUND_READINGS ? n : ROUND_READINGS) / REPORT;
-    uint64_t gap = 1000000000ull * REPORT / (uint64_t)rate, start = bench_now_ns();
-    for (size_t k = 0; k < n; k++) {
-        uint64_t due = start + k * gap;
-        for (uint64_t now = bench_now_ns(); now < due; now = bench_now_ns()) {
-            struct timespec ts = {0, (long)(due - now)};
-            nanosleep(&ts, NULL);
-        }
-        c->sent_ns[k] = bench_now_ns();
-        must(store_readings_append(c->st, c->r + k * REPORT, REPORT, 10000, acked,
-                                   &c->sent_ns[k]) == 0,
-             "append", NULL);
-    }
-    must(store_readings_sync(c->st, 600000) == 0, "sync", NULL);
-    size_t skip = (size_t)rate * WARMUP_SECONDS / REPORT;
-    for (size_t k = skip; k < n; k++)
-        c->lat_ms[k - skip] = (double)c->sent_ns[k] / 1e6;
-    return n - skip;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    return store_round_paced("bench_store_pg", c->st, c->r, c->sent_ns, c->lat_ms, rate,
+                             PACED_SECONDS, WARMUP_SECONDS);
 }
 
 /* The query data set: areas of Q_AREA_METERS meters, a month of 15-minute increments each. */
@@ -217,12 +166,6 @@ static void load_month(struct bench_ctx *c, int meters)
     sql(c->db, "ANALYZE readings");
 }
 
-static double percentile(double *v, size_t n, int p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return v[n * (size_t)p / 100 < n ? n * (size_t)p / 100 : n - 1];
-}
-
 static void run_queries(struct bench_ctx *c, int meters)
 {
     double lat[Q_RUNS];
@@ -236,20 +179,20 @@ static void run_queries(struct bench_ctx *c, int meters)
         lat[i] = (double)(bench_now_ns() - t0) / 1e6;
         must(n == Q_DAYS * Q_PER_DAY, "a meter's month", NULL);
     }
-    bench_report("query_meter_month_curve_p50", percentile(lat, Q_RUNS, 50), "ms", -1);
-    bench_report("query_meter_month_curve_p99", percentile(lat, Q_RUNS, 99), "ms", -1);
+    bench_report("query_meter_month_curve_p50", store_round_percentile(lat, Q_RUNS, 50), "ms", -1);
+    bench_report("query_meter_month_curve_p99", store_round_percentile(lat, Q_RUNS, 99), "ms", -1);
     free(out);
 
     char text[64];
     snprintf(text, sizeof text, "%u", MH_ITEM_AE_IMP_INC);
-    PGresult *p = PQprepare(
-        c->db, "area_days",
-        /* exact: integer sums per day and exponent (one exponent per item in practice) */
-        "SELECT r.data_time / 86400 AS day, r.exponent, sum(r.mantissa)"
-        " FROM meters m JOIN readings r ON r.meter_id = m.id"
-        " WHERE m.area_id = $1 AND m.active = 1 AND r.item = $2"
-        " AND r.data_time >= $3 AND r.data_time < $4 GROUP BY 1, 2 ORDER BY 1, 2",
-        4, NULL);
+    PGresult *p =
+        PQprepare(c->db, "area_days",
+                  /* exact: integer sums per day and exponent (one exponent per item in practice) */
+                  "SELECT r.data_time / 86400 AS day, r.exponent, sum(r.mantissa)"
+                  " FROM meters m JOIN readings r ON r.meter_id = m.id"
+                  " WHERE m.area_id = $1 AND m.active = 1 AND r.item = $2"
+                  " AND r.data_time >= $3 AND r.data_time < $4 GROUP BY 1, 2 ORDER BY 1, 2",
+                  4, NULL);
     must(PQresultStatus(p) == PGRES_COMMAND_OK, "prepare", c->db);
     PQclear(p);
     int areas = meters / Q_AREA_METERS;
@@ -265,8 +208,10 @@ static void run_queries(struct bench_ctx *c, int meters)
         must(PQresultStatus(p) == PGRES_TUPLES_OK && PQntuples(p) == Q_DAYS, "area days", c->db);
         PQclear(p);
     }
-    bench_report("query_area_daily_totals_month_p50", percentile(lat, Q_RUNS, 50), "ms", -1);
-    bench_report("query_area_daily_totals_month_p99", percentile(lat, Q_RUNS, 99), "ms", -1);
+    bench_report("query_area_daily_totals_month_p50", store_round_percentile(lat, Q_RUNS, 50), "ms",
+                 -1);
+    bench_report("query_area_daily_totals_month_p99", store_round_percentile(lat, Q_RUNS, 99), "ms",
+                 -1);
 }
 
 int main(int argc, char **argv)
@@ -334,8 +279,8 @@ int main(int argc, char **argv)
     run_store(&c);
     c.n_lat = 0;
     double base_rate = 0, store_rate = 0;
-    double ratio = bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate,
-                                 &store_rate);
+    double ratio =
+        bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate, &store_rate);
     struct store_writer_stats ws;
     store_writer_stats(c.st, &ws);
 
@@ -345,10 +290,12 @@ int main(int argc, char **argv)
            PQserverVersion(c.db));
     bench_report("pg_bare_copy", base_rate, "readings/s", -1);
     bench_report("pg_store_writer_append", store_rate, "readings/s", ratio);
-    bench_report("pg_batch_mean_saturated",
-                 ws.batches ? (double)ws.stored / (double)ws.batches : 0, "readings", -1);
-    bench_report("pg_commit_latency_p50_saturated", percentile(c.lat_ms, c.n_lat, 50), "ms", -1);
-    bench_report("pg_commit_latency_p99_saturated", percentile(c.lat_ms, c.n_lat, 99), "ms", -1);
+    bench_report("pg_batch_mean_saturated", ws.batches ? (double)ws.stored / (double)ws.batches : 0,
+                 "readings", -1);
+    bench_report("pg_commit_latency_p50_saturated", store_round_percentile(c.lat_ms, c.n_lat, 50),
+                 "ms", -1);
+    bench_report("pg_commit_latency_p99_saturated", store_round_percentile(c.lat_ms, c.n_lat, 99),
+                 "ms", -1);
 
     /*
      * A terminal resending what was stored: the last round again, every
@@ -366,9 +313,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
         size_t n = run_paced(&c, rates[i]);
         snprintf(name, sizeof name, "pg_commit_latency_p50_at_%dk/s", rates[i] / 1000);
-        bench_report(name, percentile(c.lat_ms, n, 50), "ms", -1);
+        bench_report(name, store_round_percentile(c.lat_ms, n, 50), "ms", -1);
         snprintf(name, sizeof name, "pg_commit_latency_p99_at_%dk/s", rates[i] / 1000);
-        bench_report(name, percentile(c.lat_ms, n, 99), "ms", -1);
+        bench_report(name, store_round_percentile(c.lat_ms, n, 99), "ms", -1);
     }
 
     printf("# queries: %d meters in areas of %d, a month of 15-minute increments each"

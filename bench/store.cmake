@@ -1,5 +1,5 @@
-mh_add_bench(bench_store SOURCES bench_store.c LIBS mh_store)
+mh_add_bench(bench_store SOURCES bench_store.c store_round.c LIBS mh_store)
 # The PostgreSQL backend against a bare COPY (needs a server: --uri or MH_TEST_PG_URI).
-mh_add_bench(bench_store_pg SOURCES bench_store_pg.c LIBS mh_store)
+mh_add_bench(bench_store_pg SOURCES bench_store_pg.c store_round.c LIBS mh_store)
 target_include_directories(bench_store_pg PRIVATE ${MH_SOURCE_DIR}/src/store
     ${MH_SOURCE_DIR}/src/store/postgres)
