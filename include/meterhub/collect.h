@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "meterhub/fep.h"
+#include "meterhub/proto/value.h"
 
 struct store;
 struct collect;
@@ -118,5 +119,67 @@ void collect_stop(struct collect *c);
 
 /* Free (after fep_close: no request is pending any more). NULL is a no-op. */
 void collect_free(struct collect *c);
+
+/* ---- on-demand reads (read_now.c) ---- */
+
+#define COLLECT_READ_ITEMS_MAX 16  /* items of one on-demand read */
+#define COLLECT_READ_METERS_MAX 8  /* meters of one read: one 1376.1 DA group of eight */
+#define COLLECT_READ_VALUES_MAX (COLLECT_READ_ITEMS_MAX * COLLECT_READ_METERS_MAX)
+
+/*
+ * Read current values now, ahead of the scheduled work (FEP_PRIO_DEMAND: the
+ * fep's queue of the terminal puts it before every scheduled request):
+ * Q/GDW 1376.1 AFN0C (F25 powers, voltages, currents; F129 / F131 active
+ * energy), DL/T 698.45 GET-Request NormalList of the matching objects (0010,
+ * 0020, 2000, 2001, 2004 attribute 2), DL/T 645-2007 reads of the matching
+ * blocks (0001FF00, 0002FF00, 0201FF00 ...) one after the other. Which
+ * items have a source: docs/api.md "On-demand reads".
+ *
+ * Either meter (one meter, through the terminal that reads it) or terminal
+ * (its measurement points, the first group of eight; a DL/T 698.45
+ * terminal its own meter) is set. The values asked for are appended to
+ * the store (quality valid, data time the moment of the read) and handed
+ * to done.
+ */
+struct collect_read {
+    int64_t meter;    /* meters.id; 0: none */
+    int64_t terminal; /* terminals.id; 0: the meter's */
+    uint32_t items[COLLECT_READ_ITEMS_MAX];
+    size_t n_items;
+    uint32_t timeout_ms; /* per request attempt; 0: the collector's */
+};
+
+struct collect_read_value {
+    int64_t meter;
+    uint32_t item;
+    struct mh_dec value;
+};
+
+struct collect_read_result {
+    int status;          /* 0, or MH_ETIMEDOUT, MH_EPROTO (denied), MH_ECLOSED (offline) ... */
+    int fep_status;      /* enum fep_status of the last exchange */
+    int64_t terminal;    /* terminals.id read through */
+    int64_t t;           /* data time given to the readings (epoch s, UTC) */
+    int64_t received_ms; /* arrival of the last reply */
+    size_t n;
+    struct collect_read_value v[COLLECT_READ_VALUES_MAX];
+};
+
+/* Runs once on the loop's thread; r valid during the call. */
+typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
+
+/*
+ * Start an on-demand read. Returns 0 and later runs done once; or, without
+ * running it: MH_EINVAL (no item, too many, or an item no protocol of the
+ * terminal has a source for: *bad_item names it when not NULL), MH_ENOENT
+ * (unknown meter or terminal, or the meter has no terminal), MH_ECLOSED
+ * (the terminal is not online), MH_EBUSY (its request queue is full),
+ * MH_ENOMEM.
+ */
+int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
+                     void *ctx, uint32_t *bad_item);
+
+/* 1 when some protocol can read item on demand. */
+int collect_read_item_ok(uint32_t item);
 
 #endif

@@ -1,0 +1,438 @@
+/*
+ * On-demand reads of current values (collect.h collect_read_now).
+ *
+ * What is read comes from one const table: per family of items, the Q/GDW
+ * 1376.1 AFN0C Fn, the DL/T 698.45 attribute and the DL/T 645-2007 block
+ * identifier that carry it. A read asks for the sources of the families of
+ * the items requested, decodes each reply with the codec's own dictionary
+ * walkers (the 1376.1 Fn walker, dlt698_readings, dlt645_frame_values) and
+ * keeps exactly the items asked for: the codecs say which value is which,
+ * never this file.
+ *
+ * Requests go to the fep at FEP_PRIO_DEMAND, so they overtake the scheduled
+ * round's requests queued for the same terminal (fep.h); they do not take a
+ * slot of the channel group: an operator's read is one exchange, and
+ * waiting behind a city's round is what it must not do.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect_int.h"
+#include "meterhub/archive.h"
+#include "meterhub/base/err.h"
+#include "meterhub/base/log.h"
+#include "meterhub/proto/dlt645.h"
+#include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/dlt698_data.h"
+#include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
+
+#define MOD "collect"
+#define C_CLIENT_REQUEST 0x43 /* DL/T 698.45 clause 7: DIR 0, PRM 1, user data */
+#define CA_MASTER 0x10
+#define NODES_MAX 64
+#define VALUES_MAX 64
+
+/*
+ * A family: the items whose OBIS C is one of c[] and D is d (tariffs in E
+ * come with the total). 1376.1 AFN0C Fn (Appendix: F25 current power,
+ * voltage, current; F129 / F131 forward / reverse active energy), DL/T
+ * 698.45 OAD (0010 / 0020 energy, 2000 voltage, 2001 current, 2004 active
+ * power, attribute 2) and DL/T 645-2007 DI (A.1 energy blocks, A.3
+ * instantaneous blocks: DI1 = FF all phases or tariffs).
+ */
+static const struct now_src {
+    uint8_t c[4], d;
+    uint16_t fn;
+    uint32_t oad, di;
+} now_src[] = {
+    {{1}, 8, 129, 0x00100200u, 0x0001FF00u},
+    {{2}, 8, 131, 0x00200200u, 0x0002FF00u},
+    {{32, 52, 72}, 7, 25, 0x20000200u, 0x0201FF00u},
+    {{31, 51, 71}, 7, 25, 0x20010200u, 0x0202FF00u},
+    {{1, 21, 41, 61}, 7, 25, 0x20040200u, 0x0203FF00u},
+};
+#define N_SRC (sizeof now_src / sizeof now_src[0])
+
+static const struct now_src *src_of(uint32_t item)
+{
+    if (MH_OBIS_A(item) != 1 || MH_OBIS_B(item) != 0)
+        return NULL;
+    for (size_t i = 0; i < N_SRC; i++) {
+        const struct now_src *s = &now_src[i];
+        if (MH_OBIS_D(item) != s->d || (s->d == 7 && MH_OBIS_E(item) != 0))
+            continue;
+        for (size_t k = 0; k < 4 && s->c[k]; k++)
+            if (MH_OBIS_C(item) == s->c[k])
+                return s;
+    }
+    return NULL;
+}
+
+int collect_read_item_ok(uint32_t item)
+{
+    return src_of(item) != NULL;
+}
+
+/* One read in progress: its meters, its sources, the DL/T 645 step, the values so far. */
+struct now_op {
+    struct collect *c;
+    struct cterm *t;
+    collect_read_fn done;
+    void *ctx;
+    uint32_t items[COLLECT_READ_ITEMS_MAX];
+    size_t n_items;
+    uint32_t timeout_ms;
+    uint16_t pn[COLLECT_READ_METERS_MAX];
+    int64_t meter[COLLECT_READ_METERS_MAX];
+    size_t n_meters;
+    const struct now_src *src[N_SRC];
+    size_t n_src, step; /* DL/T 645: one read per source, step the one in flight */
+    struct collect_read_result res;
+};
+
+static int wanted(const struct now_op *op, uint32_t item)
+{
+    for (size_t i = 0; i < op->n_items; i++)
+        if (op->items[i] == item)
+            return 1;
+    return 0;
+}
+
+static void take(struct now_op *op, uint16_t pn, uint32_t item, const struct mh_dec *v)
+{
+    if (!v || !wanted(op, item) || op->res.n >= COLLECT_READ_VALUES_MAX)
+        return;
+    for (size_t k = 0; k < op->n_meters; k++) {
+        if (op->pn[k] != pn)
+            continue;
+        struct collect_read_value *o = &op->res.v[op->res.n++];
+        o->meter = op->meter[k];
+        o->item = item;
+        o->value = *v;
+        return;
+    }
+}
+
+/* ---- requests ---- */
+
+static int request_1376(struct now_op *op, struct mh_wr *w)
+{
+    /* One unit per group of eight Fn (DT, 5.2.3.3.2): F25 and F129/F131 are two. */
+    struct gdw1376_unit u[N_SRC];
+    size_t nu = 0;
+    uint8_t da1, da2;
+    int rc = gdw1376_da_set(op->pn, op->n_meters, &da1, &da2);
+    for (size_t i = 0; i < op->n_src && rc == 0; i++) {
+        uint16_t fns[N_SRC];
+        size_t nf = 0, g = (op->src[i]->fn - 1u) / 8u;
+        int seen = 0;
+        for (size_t k = 0; k < i; k++)
+            seen |= (op->src[k]->fn - 1u) / 8u == g;
+        if (seen)
+            continue;
+        for (size_t k = i; k < op->n_src; k++) {
+            int dup = 0;
+            for (size_t m = 0; m < nf; m++)
+                dup |= fns[m] == op->src[k]->fn;
+            if ((op->src[k]->fn - 1u) / 8u == g && !dup)
+                fns[nf++] = op->src[k]->fn;
+        }
+        u[nu] = (struct gdw1376_unit){da1, da2, 0, 0, NULL, 0};
+        rc = gdw1376_dt_set(fns, nf, &u[nu].dt1, &u[nu].dt2);
+        nu++;
+    }
+    if (rc != 0)
+        return rc;
+    struct gdw1376_req r = {.addr = {op->t->a1, op->t->a2, CTASK_MSA, 0},
+                            .afn = GDW1376_AFN_CLASS1};
+    return gdw1376_req_encode(w, &r, u, nu);
+}
+
+static int request_698(struct now_op *op, struct mh_wr *w)
+{
+    uint32_t oads[N_SRC];
+    uint8_t apdu[16 + N_SRC * 4];
+    for (size_t i = 0; i < op->n_src; i++)
+        oads[i] = op->src[i]->oad;
+    struct mh_wr aw;
+    mh_wr_init(&aw, apdu, sizeof apdu);
+    int rc = dlt698_enc_get_list(&aw, DLT698_PIID(0, 0), oads, op->n_src);
+    if (rc == 0)
+        rc = mh_wr_err(&aw);
+    if (rc != 0)
+        return rc;
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, op->t->sa, CA_MASTER, apdu,
+                               mh_wr_len(&aw));
+}
+
+/* ---- replies ---- */
+
+static int reply_1376(struct now_op *op, const uint8_t *p, size_t len)
+{
+    struct gdw1376_frame f;
+    int rc = gdw1376_frame_parse(p, len, 16, &f);
+    if (rc != 0)
+        return rc;
+    if (f.afn != GDW1376_AFN_CLASS1)
+        return MH_EPROTO;
+    struct gdw1376_units_it it;
+    uint16_t pn, fn;
+    gdw1376_units_begin(&it, f.units, f.units_len);
+    while ((rc = gdw1376_units_next(&it, &pn, &fn)) == 1) {
+        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS1, fn);
+        if (!d)
+            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
+        const uint8_t *q = it.r.p + it.r.off;
+        size_t size;
+        rc = gdw1376_fn_data_size(d, q, mh_rd_left(&it.r), &size);
+        if (rc != 0)
+            return rc;
+        struct gdw1376_walk wk;
+        struct gdw1376_dv dv;
+        gdw1376_walk_init(&wk, d, q, size);
+        while ((rc = gdw1376_walk_next(&wk, &dv)) == 1)
+            if (dv.field->role == GDW1376_R_VALUE && dv.item && dv.v.kind == GDW1376_V_NUM)
+                take(op, pn, dv.item, &dv.v.num);
+        if (rc < 0)
+            return rc;
+        mh_rd_skip(&it.r, size);
+    }
+    return rc;
+}
+
+static int reply_698(struct now_op *op, const uint8_t *p, size_t len)
+{
+    struct dlt698_frame f;
+    struct dlt698_apdu a;
+    int rc = dlt698_frame_parse(p, len, &f);
+    if (rc == 0)
+        rc = dlt698_apdu_decode(f.apdu, f.apdu_len, &a);
+    if (rc != 0)
+        return rc;
+    if (a.tag != DLT698_GET_RESPONSE || a.items.kind != DLT698_ITEM_RESULT_NORMAL)
+        return MH_EPROTO;
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&a.items, &it);
+    while ((rc = dlt698_items_next(&it, &item)) == 1) {
+        if (!item.rn.data.p)
+            continue; /* a DAR: the terminal has no such object */
+        struct dlt698_node nodes[NODES_MAX];
+        struct dlt698_reading rd[VALUES_MAX];
+        struct mh_rd r;
+        mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
+        int nn = dlt698_data_decode(&r, nodes, NODES_MAX);
+        if (nn < 0)
+            return nn;
+        int nr = dlt698_readings(item.rn.oad, nodes, (size_t)nn, 0, rd, VALUES_MAX);
+        if (nr < 0)
+            return nr;
+        for (int i = 0; i < nr; i++)
+            if (rd[i].numeric)
+                take(op, op->pn[0], rd[i].item, &rd[i].value);
+    }
+    return rc;
+}
+
+static int reply_645(struct now_op *op, const uint8_t *p, size_t len)
+{
+    struct dlt645_frame f;
+    int rc = dlt645_frame_parse(p, len, &f);
+    if (rc != 0)
+        return rc;
+    if (!(f.ctrl & DLT645_CTRL_DIR) || (f.ctrl & DLT645_CTRL_FUNC) != DLT645_READ ||
+        memcmp(f.addr, op->t->sa, 6) != 0)
+        return MH_EPROTO;
+    if (f.ctrl & DLT645_CTRL_ABNORMAL)
+        return 0; /* the meter has no such block: nothing of it */
+    struct dlt645_value v[VALUES_MAX];
+    uint32_t di = 0;
+    int n = dlt645_frame_values(&f, DLT645_2007, &di, v, VALUES_MAX);
+    if (n < 0)
+        return n;
+    if (di != op->src[op->step]->di)
+        return MH_EPROTO;
+    for (int i = 0; i < n; i++)
+        if (v[i].kind == DLT645_V_NUM)
+            take(op, op->pn[0], v[i].item, &v[i].num);
+    return 0;
+}
+
+/* ---- the exchange ---- */
+
+static int submit_next(struct now_op *op);
+
+static void finish(struct now_op *op, int status)
+{
+    struct collect *c = op->c;
+    struct cterm *t = op->t;
+    op->res.status = status;
+    if (op->res.n) {
+        struct store_reading r[COLLECT_READ_VALUES_MAX];
+        for (size_t i = 0; i < op->res.n; i++)
+            r[i] = (struct store_reading){
+                .meter = op->res.v[i].meter, .item = op->res.v[i].item, .quality = STORE_Q_VALID,
+                .protocol = t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
+                            : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
+                                                           : ARCHIVE_PROTO_GDW1376,
+                .t = op->res.t, .value = op->res.v[i].value, .terminal = t->info.id,
+                .received_ms = op->res.received_ms};
+        int rc = store_readings_append(c->st, r, op->res.n, 1000, NULL, NULL);
+        if (rc != 0)
+            mh_warn(MOD, "%s: on-demand readings not stored: %s", t->addr, mh_strerror(rc));
+    }
+    op->done(op->ctx, &op->res);
+    free(op);
+}
+
+static int status_err(enum fep_status s)
+{
+    switch (s) {
+    case FEP_DONE: return 0;
+    case FEP_TIMEOUT: return MH_ETIMEDOUT;
+    case FEP_DENIED: return MH_EPROTO;
+    case FEP_DECODE: return MH_EPROTO;
+    case FEP_OFFLINE: return MH_ECLOSED;
+    default: return MH_ECLOSED;
+    }
+}
+
+static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *r)
+{
+    struct now_op *op = ctx;
+    op->res.fep_status = (int)status;
+    op->res.received_ms = collect_wall_ms();
+    if (status != FEP_DONE) {
+        finish(op, status_err(status));
+        return;
+    }
+    int rc = 0;
+    uint32_t from = 0;
+    for (unsigned i = 0; i < r->n_frames && rc == 0; i++) {
+        const uint8_t *p = r->bytes + from;
+        size_t len = r->ends[i] - from;
+        from = r->ends[i];
+        rc = op->t->proto == FEP_PROTO_DLT645   ? reply_645(op, p, len)
+             : op->t->proto == FEP_PROTO_DLT698 ? reply_698(op, p, len)
+                                                : reply_1376(op, p, len);
+    }
+    if (rc < 0)
+        mh_warn(MOD, "%s: on-demand reply not decoded: %s", op->t->addr, mh_strerror(rc));
+    if (rc >= 0 && op->t->proto == FEP_PROTO_DLT645 && ++op->step < op->n_src) {
+        rc = submit_next(op);
+        if (rc == 0)
+            return;
+    }
+    finish(op, rc < 0 ? rc : 0);
+}
+
+static int submit_next(struct now_op *op)
+{
+    uint8_t buf[CREQ_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    int rc = op->t->proto == FEP_PROTO_DLT645
+                 ? dlt645_enc_read(&w, op->t->sa, DLT645_2007, op->src[op->step]->di)
+             : op->t->proto == FEP_PROTO_DLT698 ? request_698(op, &w)
+                                                : request_1376(op, &w);
+    if (rc == 0)
+        rc = mh_wr_err(&w);
+    if (rc != 0)
+        return rc;
+    struct fep_request req = {.prio = FEP_PRIO_DEMAND, .frame = buf, .len = mh_wr_len(&w),
+                              .timeout_ms = op->timeout_ms, .done = on_reply, .ctx = op};
+    int64_t id = fep_request_submit(op->c->fep, op->t->addr, &req);
+    if (id < 0)
+        return id == MH_ENOENT ? MH_ECLOSED : (int)id;
+    op->c->prog.requests++;
+    return 0;
+}
+
+/* The meters of the read: the one asked for, or the terminal's first group of eight points. */
+static int resolve(struct collect *c, const struct collect_read *rq, struct now_op *op,
+                   int64_t *terminal)
+{
+    if (rq->meter > 0) {
+        struct store_meter_row m;
+        int rc = store_meter_get(c->st, rq->meter, &m);
+        if (rc != 0)
+            return rc == MH_ENOENT ? MH_ENOENT : MH_EIO;
+        if (m.terminal <= 0 || m.pn < 0 || (rq->terminal > 0 && rq->terminal != m.terminal))
+            return MH_ENOENT;
+        *terminal = m.terminal;
+        op->pn[0] = (uint16_t)m.pn;
+        op->meter[0] = m.id;
+        op->n_meters = 1;
+        return 0;
+    }
+    struct store_point pts[COLLECT_READ_METERS_MAX];
+    int n = store_terminal_points(c->st, rq->terminal, pts, COLLECT_READ_METERS_MAX);
+    if (n <= 0)
+        return n < 0 ? MH_EIO : MH_ENOENT;
+    *terminal = rq->terminal;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (pts[i].pn - 1) / 8 != (pts[0].pn - 1) / 8)
+            break; /* one DA group of eight */
+        op->pn[op->n_meters] = pts[i].pn;
+        op->meter[op->n_meters++] = pts[i].meter;
+    }
+    return 0;
+}
+
+int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
+                     void *ctx, uint32_t *bad_item)
+{
+    if (!rq || rq->n_items == 0 || rq->n_items > COLLECT_READ_ITEMS_MAX ||
+        (rq->meter <= 0 && rq->terminal <= 0))
+        return MH_EINVAL;
+    struct now_op *op = calloc(1, sizeof *op);
+    if (!op)
+        return MH_ENOMEM;
+    op->c = c;
+    op->done = done;
+    op->ctx = ctx;
+    op->timeout_ms = rq->timeout_ms ? rq->timeout_ms : c->cfg.request_timeout_ms;
+    for (size_t i = 0; i < rq->n_items; i++) {
+        const struct now_src *s = src_of(rq->items[i]);
+        if (!s) {
+            if (bad_item)
+                *bad_item = rq->items[i];
+            free(op);
+            return MH_EINVAL;
+        }
+        op->items[op->n_items++] = rq->items[i];
+        size_t k = 0;
+        while (k < op->n_src && op->src[k] != s)
+            k++;
+        if (k == op->n_src)
+            op->src[op->n_src++] = s;
+    }
+    int64_t tid = 0;
+    int rc = resolve(c, rq, op, &tid);
+    struct cterm *t = rc == 0 ? mh_keymap_get(&c->terms_by_id, &tid, sizeof tid) : NULL;
+    if (rc == 0 && (!t || !t->online))
+        rc = MH_ECLOSED;
+    /* A DL/T 698.45 concentrator's own meter is pn of its first point; the others need PROXY. */
+    if (rc == 0 && t->proto == FEP_PROTO_DLT698) {
+        struct store_point first;
+        if (store_terminal_points(c->st, tid, &first, 1) != 1 || first.pn != op->pn[0])
+            rc = MH_ENOTSUP;
+        op->n_meters = 1;
+    }
+    if (rc == 0 && t->proto == FEP_PROTO_DLT645)
+        op->n_meters = 1;
+    if (rc != 0) {
+        free(op);
+        return rc;
+    }
+    op->t = t;
+    op->res.terminal = tid;
+    op->res.t = collect_wall_ms() / 1000;
+    rc = submit_next(op);
+    if (rc != 0)
+        free(op);
+    return rc;
+}
