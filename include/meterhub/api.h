@@ -23,6 +23,8 @@
 
 struct store;
 struct api;
+struct station_bridge;
+struct collect;
 
 struct api_options {
     const char *host; /* address to listen on ("127.0.0.1", "::"); NULL: every IPv4 address */
@@ -41,6 +43,19 @@ struct api_options {
      * from here without a token (docs/web.md). NULL: only /api/ is served.
      */
     const char *web_dir;
+    /*
+     * Inside the master station (meterhub serve): the bridge into its loop
+     * and the collector behind it, both borrowed until api_stop. With them
+     * POST /api/v1/reads reads terminals on demand; without them it answers
+     * 503 (a standalone `meterhub api` over a store).
+     */
+    struct station_bridge *station;
+    struct collect *collect;
+    /* Origins allowed to call the API from a browser (CORS); "*" any. None: no CORS headers. */
+    const char *const *cors_origins;
+    size_t n_cors;
+    unsigned streams_max;  /* concurrent GET /api/v1/stream clients (default 16) */
+    unsigned heartbeat_ms; /* comment line to every stream this often (default 15000) */
 };
 
 /*
@@ -59,6 +74,14 @@ uint16_t api_port(const struct api *a);
 
 /* Stop: wait for the requests in progress, close the connections, free a. NULL is a no-op. */
 void api_stop(struct api *a);
+
+/*
+ * Send an event to every GET /api/v1/stream client: "event: NAME" and one
+ * "data:" line of data_json (one line of JSON, no newline). Any thread;
+ * never blocks on a client: one whose buffer cannot take the event is
+ * dropped (its connection closed). NULL a is a no-op.
+ */
+void api_publish(struct api *a, const char *event, const char *data_json);
 
 /* ---- tokens ---- */
 

@@ -165,7 +165,12 @@ struct collect_read_result {
     struct collect_read_value v[COLLECT_READ_VALUES_MAX];
 };
 
-/* Runs once on the loop's thread; r valid during the call. */
+/*
+ * Runs once, r valid during the call: on the store writer's thread once the
+ * values read are committed (a reply is never given before its values are
+ * durable), or on the loop's thread when there are none to store. So it
+ * must be thread-safe and short, and must not touch the collector.
+ */
 typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
 
 /*

@@ -18,9 +18,9 @@
  * the call to look at later (an API job), or release it at once; the loop
  * finishes it whenever the terminal answers, and nothing dangles.
  *
- * Threads: station_bridge_new, _close and station_call_finish on the loop's
- * thread; station_call_submit, _wait, _done, _arg and _release on any
- * thread. The bridge is freed (station_bridge_free) only once no thread
+ * Threads: station_bridge_new and _close on the loop's thread; the
+ * call's function runs there; station_call_finish, _submit, _wait, _done,
+ * _arg and _release on any thread. The bridge is freed (station_bridge_free) only once no thread
  * submits any more (e.g. after api_stop), after the loop closed it.
  */
 #ifndef MH_STATION_H
@@ -83,7 +83,11 @@ void *station_call_arg(struct station_call *c);
 /* The submitter lets go. NULL is a no-op. */
 void station_call_release(struct station_call *c);
 
-/* Loop thread: the call is over with status (0 or MH_E*); waiters wake. Once per call. */
+/*
+ * The call is over with status (0 or MH_E*); waiters wake. Once per call,
+ * from the loop's thread or from a thread the loop's work completes on
+ * (the store writer's, when an answer waits for a commit).
+ */
 void station_call_finish(struct station_call *c, int status);
 
 /* Calls submitted, run, refused as the queue was full (for /health and tests). */

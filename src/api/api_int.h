@@ -26,6 +26,12 @@ struct api {
     uint16_t port;
     char *cert, *key; /* PEM texts, kept while the daemon runs */
     char *web_root;   /* real path of the dashboard's files, or NULL: none served (static.c) */
+    struct station_bridge *station; /* NULL: no station behind the API (on-demand reads 503) */
+    struct collect *collect;        /* touched only on the station's loop, through station */
+    char **cors;                    /* allowed origins (copies), n_cors of them */
+    size_t n_cors;
+    struct api_hub *hub;   /* event streams (stream.c) */
+    struct api_jobs *jobs; /* on-demand read jobs (h_reads.c) */
 };
 
 #define API_MAX_PARAMS 2 /* {id} captures in one path */
@@ -48,6 +54,8 @@ struct api_resp {
     size_t len;
     const char *ctype;
     const char *disposition; /* Content-Disposition, or NULL */
+    struct MHD_Response *stream; /* set by a streaming handler: sent instead of body */
+    int no_cache_header;         /* the handler set its own headers on stream */
 };
 
 typedef void (*api_handler)(struct api_req *rq, struct api_resp *rs);
@@ -116,6 +124,8 @@ int api_parse_time(const char *s, int64_t *out);
 void api_format_time(int64_t t, char *buf, size_t cap);
 /* Milliseconds as "2026-11-24T02:40:00.123Z" */
 void api_format_time_ms(int64_t t_ms, char *buf, size_t cap);
+/* An item as "1.0.1.8.0" or a meterhub item name ("AE_IMP", any case); 0 or -1. */
+int api_item_parse(const char *s, uint32_t *code);
 
 /* ---- tokens (tokens.c) ---- */
 
@@ -168,6 +178,23 @@ void api_h_failures(struct api_req *rq, struct api_resp *rs);
 void api_h_status(struct api_req *rq, struct api_resp *rs);
 void api_h_events(struct api_req *rq, struct api_resp *rs);
 void api_h_audit(struct api_req *rq, struct api_resp *rs);
+
+void api_h_reads(struct api_req *rq, struct api_resp *rs);
+void api_h_job(struct api_req *rq, struct api_resp *rs);
+void api_h_stream(struct api_req *rq, struct api_resp *rs);
+
+/* ---- event streams (stream.c) ---- */
+
+/* The hub: max clients at once, a comment line every heartbeat_ms. 0 or MH_ENOMEM. */
+int api_hub_new(unsigned max, unsigned heartbeat_ms, struct api_hub **out);
+/* Before MHD_stop_daemon: end every stream (resumes suspended connections), stop the heartbeat. */
+void api_hub_stop(struct api_hub *h);
+void api_hub_free(struct api_hub *h);
+
+/* ---- on-demand read jobs (h_reads.c) ---- */
+
+int api_jobs_new(struct api_jobs **out);
+void api_jobs_free(struct api_jobs *j);
 
 /* ---- the dashboard's files outside /api/ (static.c) ---- */
 

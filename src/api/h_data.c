@@ -31,21 +31,6 @@ void api_h_health(struct api_req *rq, struct api_resp *rs)
                              "stored", (json_int_t)w.stored, "failed", (json_int_t)w.failed));
 }
 
-/* "1.0.1.8.0" or a meterhub item name ("AE_IMP", any case); 0 or -1. */
-static int item_parse(const char *s, uint32_t *code)
-{
-    if (mh_item_parse(s, code) == 0)
-        return 0;
-    size_t n;
-    const struct mh_item_def *t = mh_item_table(&n);
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(s, t[i].sym) == 0) {
-            *code = t[i].code;
-            return 0;
-        }
-    return -1;
-}
-
 static const char *const quality_names[] = {"valid", "estimated", "suspect", "missing"};
 
 /* Parse ?item=a,b,c into codes; 0 or -1 after a 400. */
@@ -69,7 +54,7 @@ static int arg_items(struct api_req *rq, struct api_resp *rs, uint32_t *codes, s
         }
         memcpy(one, s, len);
         one[len] = '\0';
-        if (item_parse(one, &codes[*n]) != 0) {
+        if (api_item_parse(one, &codes[*n]) != 0) {
             api_reply_error(rs, 400,
                             "item '%s' is neither an OBIS code nor an item name "
                             "(meterhub items lists them)",

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "api_int.h"
+#include "meterhub/proto/item.h"
 #include "meterhub/proto/value.h"
 
 #define API_PAGE_DEFAULT 100
@@ -178,4 +179,18 @@ void api_format_time_ms(int64_t t_ms, char *buf, size_t cap)
     if (mh_tm_format(&tm, txt, sizeof txt) < 0)
         txt[0] = '\0';
     snprintf(buf, cap, "%sZ", txt);
+}
+
+int api_item_parse(const char *s, uint32_t *code)
+{
+    if (mh_item_parse(s, code) == 0)
+        return 0;
+    size_t n;
+    const struct mh_item_def *t = mh_item_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(s, t[i].sym) == 0) {
+            *code = t[i].code;
+            return 0;
+        }
+    return -1;
 }

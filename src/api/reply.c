@@ -24,6 +24,10 @@ static const struct {
     {422, "unprocessable content"},
     {500, "internal error"},
     {503, "unavailable"},
+    {202, "accepted"},
+    {204, "no content"},
+    {502, "bad gateway"},
+    {504, "gateway timeout"},
 };
 
 const char *api_status_reason(unsigned status)

@@ -28,6 +28,9 @@ const struct api_route api_route_table[] = {
     {{"GET", V1 "/collection/status"}, API_ROLE_VIEWER, 0, api_h_status},
     {{"GET", V1 "/events"}, API_ROLE_VIEWER, 0, api_h_events},
     {{"GET", V1 "/audit"}, API_ROLE_ADMINISTRATOR, 0, api_h_audit},
+    {{"POST", V1 "/reads"}, API_ROLE_OPERATOR, 1, api_h_reads},
+    {{"GET", V1 "/jobs/{id}"}, API_ROLE_OPERATOR, 0, api_h_job},
+    {{"GET", V1 "/stream"}, API_ROLE_VIEWER, 0, api_h_stream},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -54,23 +54,72 @@ static void log_request(const struct api_req *rq, const struct api_resp *rs, int
            rq->token_name ? rq->token_name : "no token");
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *c, struct api_resp *rs, const char *allow)
+/* The request's Origin when the API allows it (CORS, --cors), else NULL. */
+static const char *cors_origin(const struct api *a, struct MHD_Connection *c)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (char *)"",
-                                        rs->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!a->n_cors)
+        return NULL;
+    const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < a->n_cors; i++)
+        if (strcmp(a->cors[i], "*") == 0 || strcmp(a->cors[i], o) == 0)
+            return o;
+    return NULL;
+}
+
+static enum MHD_Result send_resp(struct api *a, struct MHD_Connection *c, struct api_resp *rs,
+                                 const char *allow)
+{
+    struct MHD_Response *r = rs->stream;
+    if (!r)
+        r = MHD_create_response_from_buffer(rs->len, rs->body ? rs->body : (char *)"",
+                                            rs->body ? MHD_RESPMEM_MUST_FREE
+                                                     : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(rs->body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            rs->ctype ? rs->ctype : "application/json");
+    if (!rs->stream)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                rs->ctype ? rs->ctype : "application/json");
     if (rs->disposition)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, rs->disposition);
     if (allow)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     MHD_add_response_header(r, "Cache-Control", "no-store");
+    const char *origin = a ? cors_origin(a, c) : NULL;
+    if (origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(r, "Vary", "Origin");
+    }
     enum MHD_Result ret = MHD_queue_response(c, rs->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/*
+ * A CORS preflight (OPTIONS with Access-Control-Request-Method): 204 naming
+ * the methods the path serves and the headers a request may carry; the
+ * allowed origin only when --cors names it, so a browser refuses the rest.
+ */
+static enum MHD_Result send_preflight(struct api *a, struct MHD_Connection *c, const char *allow)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, (char *)"", MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    char methods[80];
+    snprintf(methods, sizeof methods, "%s, OPTIONS", allow);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, methods);
+    const char *origin = cors_origin(a, c);
+    if (origin) {
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(r, "Access-Control-Allow-Methods", methods);
+        MHD_add_response_header(r, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+        MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+        MHD_add_response_header(r, "Vary", "Origin");
+    }
+    enum MHD_Result ret = MHD_queue_response(c, 204, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -196,21 +245,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!r && !allow[0]) {
         api_reply_error(&rs, 404, "no resource at %s", url);
         log_request(&rq, &rs, 0);
-        return send_resp(c, &rs, NULL);
+        return send_resp(a, c, &rs, NULL);
+    }
+    if (!r && strcmp(method, "OPTIONS") == 0) {
+        rs.status = 204;
+        log_request(&rq, &rs, 0);
+        return send_preflight(a, c, allow);
     }
     if (!r) {
         api_reply_error(&rs, 405, "%s is not served at %s (allowed: %s)", method, url, allow);
         log_request(&rq, &rs, 0);
-        return send_resp(c, &rs, allow);
+        return send_resp(a, c, &rs, allow);
     }
     if (cx->too_big) {
         api_reply_error(&rs, 413, "the request body is over %zu bytes", a->body_max);
         log_request(&rq, &rs, r->write);
-        return send_resp(c, &rs, NULL);
+        return send_resp(a, c, &rs, NULL);
     }
     if (authenticate(&rq, &rs, name, sizeof name) != 0) {
         log_request(&rq, &rs, r->write);
-        return send_resp(c, &rs, NULL);
+        return send_resp(a, c, &rs, NULL);
     }
     rq.body = cx->body;
     rq.body_len = cx->len;
@@ -223,7 +277,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->write)
         audit_write(&rq, &rs);
     log_request(&rq, &rs, r->write);
-    return send_resp(c, &rs, NULL);
+    return send_resp(a, c, &rs, NULL);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -281,8 +335,14 @@ void api_stop(struct api *a)
 {
     if (!a)
         return;
+    api_hub_stop(a->hub); /* suspended streams must be resumed before the daemon stops */
     if (a->mhd)
         MHD_stop_daemon(a->mhd);
+    api_hub_free(a->hub);
+    api_jobs_free(a->jobs);
+    for (size_t i = 0; i < a->n_cors; i++)
+        free(a->cors[i]);
+    free(a->cors);
     free(a->cert);
     free(a->key);
     free(a->web_root);
@@ -306,8 +366,19 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
         return MH_ENOMEM;
     a->st = st;
     a->body_max = opt->body_max ? opt->body_max : API_BODY_MAX_DEFAULT;
-    rc = 0;
-    if (opt->web_dir)
+    a->station = opt->station;
+    a->collect = opt->collect;
+    rc = api_hub_new(opt->streams_max, opt->heartbeat_ms, &a->hub);
+    if (rc == 0)
+        rc = api_jobs_new(&a->jobs);
+    if (rc == 0 && opt->n_cors) {
+        a->cors = calloc(opt->n_cors, sizeof *a->cors);
+        rc = a->cors ? 0 : MH_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < opt->n_cors; i++, a->n_cors++)
+            if (!(a->cors[i] = strdup(opt->cors_origins[i])))
+                rc = MH_ENOMEM;
+    }
+    if (rc == 0 && opt->web_dir)
         rc = api_static_init(a, opt->web_dir, err, cap);
     if (rc == 0 && opt->cert_file) {
         rc = read_pem(opt->cert_file, &a->cert, err, cap);
@@ -319,6 +390,7 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
         return rc;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+                     MHD_ALLOW_SUSPEND_RESUME |
                      (v6 ? MHD_USE_IPv6 : 0) | (a->cert ? MHD_USE_TLS : 0);
     unsigned threads = opt->threads ? opt->threads : 2;
     struct MHD_OptionItem tls[] = {

@@ -9,6 +9,10 @@
  * line. When the round is done the day's collection report is printed;
  * the station keeps running (for the dashboard) until SIGINT/SIGTERM, or
  * stops at once with --once. The simulator is stopped with the station.
+ *
+ * The API and the dashboard are served from the station on 127.0.0.1:8080
+ * (--api HOST:PORT elsewhere, --no-api not at all); an operator token is
+ * created in the demo's store and printed with the dashboard's address.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "meterhub/api.h"
 #include "scenario.h"
 #include "serve.h"
 
@@ -53,6 +58,19 @@ static int start_sim(void *ctx, uint16_t port)
     d->sim = pid;
     fprintf(stderr, "simulator started (pid %d) against %s; its log: %s\n", (int)pid, master, log);
     return 0;
+}
+
+/* The API listens: an operator token for the dashboard's login, printed once with its address. */
+static void api_ready(void *ctx, const char *url)
+{
+    struct demo *d = ctx;
+    char tok[80], err[256] = "", name[32];
+    snprintf(name, sizeof name, "demo-%d", (int)getpid());
+    if (api_token_add(d->db, name, API_ROLE_OPERATOR, tok, sizeof tok, err, sizeof err) != 0) {
+        fprintf(stderr, "meterhub demo: no API token: %s\n", err);
+        tok[0] = '\0';
+    }
+    fprintf(stderr, "dashboard: %s/  API: %s/api/v1  operator token: %s\n", url, url, tok);
 }
 
 static void round_done(void *ctx, const struct collect_progress *p, double secs)
@@ -99,13 +117,20 @@ int cmd_demo(int argc, char **argv)
     d.o.collect.scheduled = 0;
     d.o.request_timeout_ms = 5000;
     d.o.collect.patch_delay_ms = 5000;
+    d.o.api_port_set = 1;
+    snprintf(d.o.api_host, sizeof d.o.api_host, "127.0.0.1");
+    d.o.api_port = 8080;
+    d.o.on_api = api_ready;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--no-api") == 0)
+            d.o.api_port_set = 0;
+        else if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)
             d.scenario = argv[++i];
         else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
             d.dir = argv[++i];
         else if (cmd_serve_option(&d.o, argc, argv, &i) != 1) {
-            fputs("usage: meterhub demo [--scenario FILE] [--dir DIR] [--once] [serve options]\n",
+            fputs("usage: meterhub demo [--scenario FILE] [--dir DIR] [--once] [--no-api] "
+                  "[serve options]\n",
                   stderr);
             return 2;
         }

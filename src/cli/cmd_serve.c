@@ -23,12 +23,15 @@ static void serve_usage(FILE *f)
           "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
+          "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
           "         [--log LEVEL]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
           "  --once        exit when the round is done and --grace S (30) has passed\n"
-          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n",
+          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n"
+          "  --api         serve the HTTP/JSON API and the dashboard there (docs/api.md)\n"
+          "  --cors        a browser origin allowed to call the API (repeatable; '*' any)\n",
           f);
 }
 
@@ -74,7 +77,23 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         o->db = v;
     else if (strcmp(a, "--archive") == 0)
         o->archive = v;
-    else if (strcmp(a, "--listen") == 0) {
+    else if (strcmp(a, "--api") == 0) {
+        const char *h;
+        if (serve_parse_hostport(v, &h, &o->api_port) != 0)
+            return -1;
+        snprintf(o->api_host, sizeof o->api_host, "%s", h);
+        o->api_port_set = 1;
+    } else if (strcmp(a, "--web") == 0)
+        o->web_dir = v;
+    else if (strcmp(a, "--cert") == 0)
+        o->cert = v;
+    else if (strcmp(a, "--key") == 0)
+        o->key = v;
+    else if (strcmp(a, "--cors") == 0) {
+        if (o->n_cors == sizeof o->cors / sizeof o->cors[0])
+            return -1;
+        o->cors[o->n_cors++] = v;
+    } else if (strcmp(a, "--listen") == 0) {
         if (serve_parse_hostport(v, &o->host, &o->port) != 0)
             return -1;
     } else if (strcmp(a, "--round") == 0) {

@@ -21,11 +21,13 @@
 #include <time.h>
 
 #include "cmd.h"
+#include "meterhub/api.h"
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
 #include "meterhub/chan.h"
 #include "meterhub/fep.h"
+#include "meterhub/station.h"
 #include "meterhub/store.h"
 #include "serve.h"
 
@@ -44,6 +46,11 @@ struct server {
     uv_timer_t tick;
     uint64_t started_ms, idle_since_ms;
     int stopping, round_reported, hook_failed;
+    struct station_bridge *bridge; /* the API's way into this loop */
+    struct api *api;
+    struct fep_sink sink; /* the collector's, with the API's events on the way */
+    const struct fep_sink *inner;
+    struct collect_progress last; /* the round as last published */
 };
 
 int serve_parse_hostport(const char *text, const char **host, uint16_t *port)
@@ -142,10 +149,98 @@ static void stop(struct server *s)
     collect_progress(s->c, &s->o->result);
     collect_round_close(s->c);
     collect_stop(s->c);
+    if (s->bridge)
+        station_bridge_close(s->bridge); /* API calls from now on: MH_ECLOSED */
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);
     chan_tcp_listener_close(s->l, listener_closed, s);
+}
+
+/* ---- events for the API's stream (docs/api.md "Live events") ---- */
+
+static void ev_online(void *ctx, const char *addr, enum fep_proto_id proto, const char *peer)
+{
+    struct server *s = ctx;
+    char j[160];
+    snprintf(j, sizeof j, "{\"terminal\":\"%s\",\"online\":true,\"peer\":\"%s\"}", addr,
+             peer ? peer : "");
+    api_publish(s->api, "terminal", j);
+    if (s->inner->on_online)
+        s->inner->on_online(s->inner->ctx, addr, proto, peer);
+}
+
+static void ev_offline(void *ctx, const char *addr, enum fep_offline_reason reason)
+{
+    struct server *s = ctx;
+    char j[160];
+    snprintf(j, sizeof j, "{\"terminal\":\"%s\",\"online\":false,\"reason\":\"%s\"}", addr,
+             fep_offline_name((int)reason));
+    api_publish(s->api, "terminal", j);
+    if (s->inner->on_offline)
+        s->inner->on_offline(s->inner->ctx, addr, reason);
+}
+
+static void ev_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame, size_t len)
+{
+    struct server *s = ctx;
+    if (s->inner->on_report)
+        s->inner->on_report(s->inner->ctx, addr, token, frame, len);
+    char j[120];
+    snprintf(j, sizeof j, "{\"terminal\":\"%s\",\"bytes\":%zu}", addr, len);
+    api_publish(s->api, "report", j);
+}
+
+static void ev_pending(void *ctx, const char *addr, uint8_t ec1, uint8_t ec2)
+{
+    struct server *s = ctx;
+    if (s->inner->on_events_pending)
+        s->inner->on_events_pending(s->inner->ctx, addr, ec1, ec2);
+}
+
+/* The round's figures when they changed since the last tick. */
+static void ev_round(struct server *s, const struct collect_progress *p)
+{
+    if (!s->api || p->day < 0 || memcmp(p, &s->last, sizeof *p) == 0)
+        return;
+    s->last = *p;
+    char j[400];
+    snprintf(j, sizeof j,
+             "{\"day\":%lld,\"terminals_online\":%u,\"jobs_running\":%u,\"jobs_queued\":%u,"
+             "\"jobs_done\":%u,\"meters_asked\":%llu,\"collected\":%llu,\"first_try\":%llu,"
+             "\"readings\":%llu,\"requests\":%llu,\"timeouts\":%llu}",
+             (long long)p->day, p->terminals_online, p->jobs_running, p->jobs_queued, p->jobs_done,
+             (unsigned long long)p->meters_asked, (unsigned long long)p->collected,
+             (unsigned long long)p->first_try, (unsigned long long)p->readings,
+             (unsigned long long)p->requests, (unsigned long long)p->timeouts);
+    api_publish(s->api, "round", j);
+}
+
+/* The API on its own threads, over this store, reaching the loop through the bridge. */
+static int start_api(struct server *s)
+{
+    struct serve_opts *o = s->o;
+    char err[512] = "";
+    if (station_bridge_new(&s->loop, 0, &s->bridge) != 0)
+        return -1;
+    struct api_options ao = {.host = o->api_host, .port = o->api_port, .store_uri = o->db,
+                             .cert_file = o->cert, .key_file = o->key,
+                             .web_dir = o->web_dir ? o->web_dir : api_web_default(),
+                             .station = s->bridge, .collect = s->c, .cors_origins = o->cors,
+                             .n_cors = o->n_cors};
+    if (api_start(&ao, s->st, &s->api, err, sizeof err) != 0) {
+        fprintf(stderr, "meterhub: api: %s\n", err);
+        return -1;
+    }
+    char url[128];
+    int v6 = strchr(o->api_host, ':') != NULL;
+    snprintf(url, sizeof url, "%s://%s%s%s:%u", o->cert ? "https" : "http", v6 ? "[" : "",
+             o->api_host, v6 ? "]" : "", api_port(s->api));
+    mh_info(MOD, "api on %s/api/v1%s%s", url, ao.web_dir ? ", dashboard at " : "",
+            ao.web_dir ? url : "");
+    if (o->on_api)
+        o->on_api(o->hook_ctx, url);
+    return 0;
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -161,6 +256,7 @@ static void on_tick(uv_timer_t *h)
     struct collect_progress p;
     collect_progress(s->c, &p);
     uint64_t now = uv_now(&s->loop);
+    ev_round(s, &p);
     if (s->o->progress && p.day >= 0)
         fprintf(stderr,
                 "\rround: %u terminals online, %u jobs running, %u queued, %u done; meters "
@@ -231,7 +327,9 @@ static int start(struct server *s)
     struct fep_cfg fc = {.request_timeout_ms = o->request_timeout_ms,
                          .login_timeout_ms = o->login_timeout_ms,
                          .utc_offset_min = o->collect.utc_offset_min ? o->collect.utc_offset_min : 480};
-    if (fep_new(&s->loop, &fc, collect_directory(s->c), collect_sink(s->c), &s->f) != 0)
+    s->inner = collect_sink(s->c);
+    s->sink = (struct fep_sink){ev_online, ev_offline, ev_report, ev_pending, s};
+    if (fep_new(&s->loop, &fc, collect_directory(s->c), &s->sink, &s->f) != 0)
         return -1;
     collect_attach(s->c, s->f);
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
@@ -253,6 +351,11 @@ static int start(struct server *s)
     s->tick.data = s;
     uv_timer_start(&s->tick, on_tick, 1000, 1000);
     s->started_ms = uv_now(&s->loop);
+    if (o->api_port_set && start_api(s) != 0) {
+        s->hook_failed = 1;
+        stop(s);
+        return 0;
+    }
     if (o->on_listening && o->on_listening(o->hook_ctx, o->port) != 0) {
         s->hook_failed = 1;
         stop(s);
@@ -279,6 +382,9 @@ int serve_run(struct serve_opts *o)
     }
     if (s->cl)
         uv_run(&s->loop, UV_RUN_DEFAULT);
+    /* The loop is over: API threads waiting on it have their answers or time out now. */
+    api_stop(s->api);
+    station_bridge_free(s->bridge);
     if (s->cl) {
         chan_loop_free(s->cl);
         uv_loop_close(&s->loop);

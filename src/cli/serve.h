@@ -31,6 +31,20 @@ struct serve_opts {
     /* Filled on return: the round's figures and how long it took. */
     struct collect_progress result;
     double round_s;
+    /*
+     * The HTTP/JSON API inside the station (docs/api.md): served when
+     * api_port_set, over the station's own store, with on-demand reads and
+     * the event stream going through the station's loop (station.h).
+     */
+    int api_port_set;
+    char api_host[64];
+    uint16_t api_port;          /* 0: any free port (printed) */
+    const char *web_dir;        /* the dashboard; NULL: web/dist of the source tree when built */
+    const char *cert, *key;     /* HTTPS */
+    const char *cors[8];        /* --cors ORIGIN, repeatable */
+    size_t n_cors;
+    /* Called once the API listens, with its base URL ("http://127.0.0.1:8080"). */
+    void (*on_api)(void *ctx, const char *url);
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

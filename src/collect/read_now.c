@@ -265,9 +265,24 @@ static int reply_645(struct now_op *op, const uint8_t *p, size_t len)
 
 static int submit_next(struct now_op *op);
 
+/* The readings are committed (or their batch failed): now, and only now, the caller hears. */
+static void durable(void *ctx, int status)
+{
+    struct now_op *op = ctx;
+    if (status != 0 && op->res.status == 0)
+        op->res.status = MH_EIO;
+    op->done(op->ctx, &op->res);
+    free(op);
+}
+
+/*
+ * The read is over: its values go to the store's writer, and done runs once
+ * they are committed, on the writer's thread (store.h), so a caller that
+ * answers with the values never answers before they are durable. Without
+ * values (or when the append is refused) done runs here, on the loop.
+ */
 static void finish(struct now_op *op, int status)
 {
-    struct collect *c = op->c;
     struct cterm *t = op->t;
     op->res.status = status;
     if (op->res.n) {
@@ -280,9 +295,11 @@ static void finish(struct now_op *op, int status)
                                                            : ARCHIVE_PROTO_GDW1376,
                 .t = op->res.t, .value = op->res.v[i].value, .terminal = t->info.id,
                 .received_ms = op->res.received_ms};
-        int rc = store_readings_append(c->st, r, op->res.n, 1000, NULL, NULL);
-        if (rc != 0)
-            mh_warn(MOD, "%s: on-demand readings not stored: %s", t->addr, mh_strerror(rc));
+        int rc = store_readings_append(op->c->st, r, op->res.n, 0, durable, op);
+        if (rc == 0)
+            return;
+        mh_warn(MOD, "%s: on-demand readings not stored: %s", t->addr, mh_strerror(rc));
+        op->res.status = status ? status : MH_EIO;
     }
     op->done(op->ctx, &op->res);
     free(op);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "meterhub/base/deadline.h"
 #include "meterhub/base/err.h"
 #include "meterhub/station.h"
 
@@ -176,14 +177,7 @@ int station_call_submit(struct station_bridge *b, station_call_fn fn, void *arg,
 
 int station_call_wait(struct station_call *c, uint32_t timeout_ms, int *status)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = mh_deadline_ms(timeout_ms);
     pthread_mutex_lock(&c->mu);
     while (!c->finished)
         if (pthread_cond_timedwait(&c->cv, &c->mu, &until) != 0)

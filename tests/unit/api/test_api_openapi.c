@@ -105,11 +105,16 @@ static void test_every_route_is_documented_and_every_documented_path_served(void
             }
         }
         path[o] = '\0';
+        /* The event stream never ends by itself: station_api.py reads it. */
+        if (strcmp(ops[i].path, "/api/v1/stream") == 0)
+            continue;
         struct http_resp r;
         int post = strcmp(ops[i].method, "GET") != 0;
         http_do(f.port, ops[i].method, path, f.admin, post ? "text/csv" : NULL, post ? "" : NULL, 0,
                 &r);
-        if (r.status == 404 || r.status == 405 || r.status >= 500)
+        /* 404 from a handler (no such job) is an answer; 404 from routing is not. */
+        int unrouted = r.status == 404 && strstr(r.body, "no resource at") != NULL;
+        if (unrouted || r.status == 405 || r.status >= 500)
             fail_msg("%s %s answered %d: %s", ops[i].method, path, r.status, r.body);
         http_free(&r);
     }

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""The API inside the master station, end to end over real sockets:
+`meterhub serve --api` on loopback with `meterhub sim run` as the field (a
+1376.1 concentrator and special-transformer terminal, a 698.45 transformer
+monitor, a DTU in front of a DL/T 645 meter). On-demand reads of every
+protocol answer 200 with the simulator's values and store them; a read
+that cannot finish within its timeout answers 202 and its job completes;
+bad requests answer 4xx JSON; a viewer may not read; reads are audited;
+CORS preflights name only the allowed origin; the event stream carries the
+reads' results and the terminals going offline when the field stops, and
+refuses clients beyond its limit; the station stops cleanly with streams
+open. Prints the on-demand read latency through the API (p50, p99).
+Usage: station_api.py METERHUB_BINARY SCENARIO [READS]"""
+import json, os, re, signal, socket, subprocess, sys, tempfile, threading, time, urllib.error
+import urllib.request
+
+mh, scenario = sys.argv[1], sys.argv[2]
+n_reads = int(sys.argv[3]) if len(sys.argv) > 3 else 50
+env = dict(os.environ, MH_LOG="info")
+ORIGIN = "http://dashboard.example"
+
+
+def run(*args):
+    return subprocess.run([mh, *args], env=env, check=True, capture_output=True, text=True)
+
+
+def call(base, method, path, token=None, body=None, ctype="application/json", headers=None):
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h["Content-Type"] = ctype
+    req = urllib.request.Request(base + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
+
+
+class Stream:
+    """A GET /api/v1/stream client on a raw socket, collecting events in a thread."""
+
+    def __init__(self, port, token):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.s.sendall(("GET /api/v1/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                        "\r\n" % token).encode())
+        self.text = ""
+        self.lock = threading.Lock()
+        self.t = threading.Thread(target=self.pump, daemon=True)
+        self.t.start()
+
+    def pump(self):
+        while True:
+            try:
+                b = self.s.recv(65536)
+            except OSError:
+                return
+            if not b:
+                return
+            with self.lock:
+                self.text += b.decode(errors="replace")
+
+    def events(self):
+        with self.lock:
+            t = self.text
+        out = []
+        for block in t.split("\n\n"):
+            ev = re.search(r"^event: (\w+)$", block, re.M)
+            data = re.search(r"^data: (.*)$", block, re.M)
+            if ev and data:
+                out.append((ev.group(1), json.loads(data.group(1))))
+        return out
+
+    def wait(self, pred, secs, what):
+        end = time.time() + secs
+        while time.time() < end:
+            if any(pred(e, d) for e, d in self.events()):
+                return
+            time.sleep(0.05)
+        raise AssertionError("no %s event in %d s; stream: %r" % (what, secs, self.text[-2000:]))
+
+
+def terminals(base, tok):
+    st, body, _ = call(base, "GET", "/api/v1/terminals", tok)
+    assert st == 200, (st, body)
+    return json.loads(body)["items"]
+
+
+with tempfile.TemporaryDirectory() as d:
+    db = os.path.join(d, "s.db")
+    run("sim", "archive", scenario, "--out", os.path.join(d, "a.csv"))
+    run("archive", "import", os.path.join(d, "a.csv"), "--db", db)
+    ops = run("api", "token", "add", "ops", "--role", "operator", "--db", db).stdout.strip()
+    view = run("api", "token", "add", "view", "--role", "viewer", "--db", db).stdout.strip()
+    root = run("api", "token", "add", "root", "--role", "administrator", "--db", db).stdout.strip()
+
+    err = open(os.path.join(d, "serve.err"), "w+")
+    srv = subprocess.Popen([mh, "serve", "--db", db, "--listen", "127.0.0.1:0", "--no-schedule",
+                            "--login-timeout-ms", "3000", "--timeout-ms", "2000",
+                            "--api", "127.0.0.1:0", "--cors", ORIGIN],
+                           env=env, stderr=err, stdout=subprocess.DEVNULL)
+    sim = None
+    try:
+        port = api = None
+        for _ in range(100):
+            log = open(err.name).read()
+            m1 = re.search(r"listening on 127\.0\.0\.1:(\d+)", log)
+            m2 = re.search(r"api on http://127\.0\.0\.1:(\d+)/api/v1", log)
+            if m1 and m2:
+                port, api = m1.group(1), int(m2.group(1))
+                break
+            time.sleep(0.1)
+        assert port and api, open(err.name).read()
+        base = "http://127.0.0.1:%d" % api
+
+        stream = Stream(api, view)
+        sim = subprocess.Popen([mh, "sim", "run", scenario, "--master", "127.0.0.1:" + port,
+                                "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        end = time.time() + 30
+        while not all(t["online"] for t in terminals(base, view)):
+            assert time.time() < end, terminals(base, view)
+            time.sleep(0.2)
+        stream.wait(lambda e, d: e == "terminal" and d["online"], 5, "terminal online")
+
+        # Every protocol: the meter's values, as items asked for, stored.
+        st, body, _ = call(base, "GET", "/api/v1/meters?limit=1000", view)
+        meters = json.loads(body)["items"]
+        by_proto = {}
+        for t in terminals(base, view):
+            mine = [m for m in meters if m["terminal"] == t["id"]]
+            by_proto.setdefault(t["protocol"], mine[0]["id"])
+        assert set(by_proto) == {"gdw1376", "dlt698", "dlt645-2007"}, by_proto
+        items = ["1.0.1.8.0", "1.0.32.7.0", "1.0.31.7.0"]
+        for proto, mid in sorted(by_proto.items()):
+            st, body, _ = call(base, "POST", "/api/v1/reads", ops, {"meter": mid, "items": items})
+            assert st == 200, (proto, st, body)
+            job = json.loads(body)
+            assert job["status"] == "done" and job["meter"] == mid, job
+            got = {v["item"]: v for v in job["values"]}
+            assert set(got) == set(items), (proto, job)
+            assert float(got["1.0.1.8.0"]["value"]) > 0 and got["1.0.1.8.0"]["unit"] == "kWh", job
+            assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, job
+            t0 = int(time.time()) - 120
+            st, body, _ = call(base, "GET", "/api/v1/meters/%d/readings?item=1.0.1.8.0&from=%d"
+                               % (mid, t0), view)
+            stored = [r["value"] for s in json.loads(body)["series"] for r in s["readings"]]
+            assert got["1.0.1.8.0"]["value"] in stored, (proto, stored, body)
+            stream.wait(lambda e, d, j=job["id"]: e == "read" and d["job"] == j, 5, "read")
+
+        # A terminal's points at once (the concentrator: its first group of eight).
+        conc = [t for t in terminals(base, view) if t["kind"] == "concentrator"][0]
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"terminal": conc["id"], "items": ["AE_IMP"]})
+        assert st == 200 and len(json.loads(body)["values"]) == conc["points"], body
+
+        # Not within the wait: 202, then the job completes.
+        mid = by_proto["gdw1376"]
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": mid, "items": ["1.0.1.8.0"], "timeout_ms": 0})
+        assert st == 202, (st, body)
+        job = json.loads(body)
+        assert job["status"] == "running" and job["href"] == "/api/v1/jobs/%d" % job["id"], job
+        end = time.time() + 10
+        while True:
+            st, body, _ = call(base, "GET", job["href"], ops)
+            assert st == 200, (st, body)
+            if json.loads(body)["status"] == "done":
+                break
+            assert time.time() < end, body
+            time.sleep(0.05)
+        assert json.loads(body)["values"][0]["item"] == "1.0.1.8.0", body
+        st, body, _ = call(base, "GET", "/api/v1/jobs/999999", ops)
+        assert st == 404 and json.loads(body)["error"] == "not found", (st, body)
+
+        # Bad requests: 4xx with a JSON error.
+        bad = [
+            (b"{not json", "application/json", 400),
+            (json.dumps({"meter": mid, "items": ["9.9.9.9.9"]}).encode(), "application/json", 400),
+            (json.dumps({"items": ["1.0.1.8.0"]}).encode(), "application/json", 400),
+            (json.dumps({"meter": mid, "items": []}).encode(), "application/json", 400),
+            (json.dumps({"meter": mid, "items": ["1.0.1.8.0"], "timeout_ms": -1}).encode(),
+             "application/json", 400),
+            (json.dumps({"meter": 999999, "items": ["1.0.1.8.0"]}).encode(), "application/json",
+             404),
+            (json.dumps({"meter": mid, "items": ["1.0.1.8.0"]}).encode(), "text/csv", 415),
+        ]
+        for b, ct, want in bad:
+            st, body, _ = call(base, "POST", "/api/v1/reads", ops, b, ctype=ct)
+            j = json.loads(body)
+            assert st == want and j["error"] and j["detail"], (b, st, body)
+        st, body, _ = call(base, "POST", "/api/v1/reads", view, {"meter": mid, "items": ["AE_IMP"]})
+        assert st == 403, (st, body)
+
+        # Audited, allowed or refused.
+        st, body, _ = call(base, "GET", "/api/v1/audit?limit=1000", root)
+        what = [r["what"] for r in json.loads(body)["items"]]
+        assert any("POST /api/v1/reads: 200" in w and "job" in w for w in what), what
+        assert any("POST /api/v1/reads: 403" in w for w in what), what
+
+        # CORS: the allowed origin only; preflights need no token.
+        st, body, h = call(base, "OPTIONS", "/api/v1/reads", headers={
+            "Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+        assert st == 204 and h.get("Access-Control-Allow-Origin") == ORIGIN, (st, h)
+        assert "Authorization" in h.get("Access-Control-Allow-Headers", ""), h
+        st, body, h = call(base, "OPTIONS", "/api/v1/reads", headers={
+            "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+        assert st == 204 and "Access-Control-Allow-Origin" not in h, h
+        st, body, h = call(base, "GET", "/api/v1/health", view, headers={"Origin": ORIGIN})
+        assert st == 200 and h.get("Access-Control-Allow-Origin") == ORIGIN, h
+
+        # Latency of on-demand reads through the API (one at a time, all protocols in turn).
+        lat = []
+        ids = sorted(by_proto.values())
+        for i in range(n_reads):
+            t0 = time.perf_counter()
+            st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                               {"meter": ids[i % len(ids)], "items": ["1.0.1.8.0", "1.0.32.7.0"]})
+            lat.append((time.perf_counter() - t0) * 1000)
+            assert st == 200, (st, body)
+        lat.sort()
+        print("on-demand read through the API: %d reads, p50 %.2f ms, p99 %.2f ms, max %.2f ms"
+              % (len(lat), lat[len(lat) // 2], lat[min(len(lat) - 1, len(lat) * 99 // 100)],
+                 lat[-1]))
+
+        # The stream's limit (16 by default): the 17th is refused with 503.
+        extra = [Stream(api, view) for _ in range(15)]
+        time.sleep(0.3)
+        st, body, _ = call(base, "GET", "/api/v1/stream", view)
+        assert st == 503 and "limit" in json.loads(body)["detail"], (st, body)
+        for s in extra:
+            s.s.close()
+
+        # The field stops: the stream says which terminals went offline.
+        sim.send_signal(signal.SIGKILL)
+        sim.wait(timeout=10)
+        sim = None
+        stream.wait(lambda e, d: e == "terminal" and not d["online"], 10, "terminal offline")
+        offline = {d["terminal"] for e, d in stream.events() if e == "terminal" and not d["online"]}
+        assert conc["address"] in offline or len(offline) >= 1, offline
+
+        srv.send_signal(signal.SIGTERM)
+        assert srv.wait(timeout=20) == 0, open(err.name).read()[-3000:]
+    finally:
+        if sim:
+            sim.kill()
+            sim.wait()
+        if srv.poll() is None:
+            srv.kill()
+            srv.wait()
+print("station api: ok")
