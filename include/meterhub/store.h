@@ -513,4 +513,22 @@ int store_token_list(struct store *st, struct store_token *out, size_t cap);
 /* Revoke token name: 0, or MH_ENOENT when no token has that name. */
 int store_token_revoke(struct store *st, const char *name);
 
+/* ---- transformer areas (listings) ---- */
+
+/* A transformer area with what the active archive holds in it. */
+struct store_area_row {
+    int64_t id; /* the cursor */
+    char code[24];
+    uint16_t region;
+    uint32_t terminals;   /* active terminals reading an active meter of the area */
+    uint32_t meters;      /* active meters of the area */
+    int64_t supply_meter; /* the area's supply meter (area_meter), 0 when none */
+};
+
+/* Areas by id after `after` (region -1: any), at most cap. Returns the count. */
+int store_areas_list(struct store *st, int region, int64_t after, struct store_area_row *out,
+                     size_t cap);
+/* Area id: 0, MH_ENOENT. */
+int store_area_get(struct store *st, int64_t id, struct store_area_row *out);
+
 #endif

@@ -124,6 +124,8 @@ int api_parse_time(const char *s, int64_t *out);
 void api_format_time(int64_t t, char *buf, size_t cap);
 /* Milliseconds as "2026-11-24T02:40:00.123Z" */
 void api_format_time_ms(int64_t t_ms, char *buf, size_t cap);
+/* ?region=0171: four hex digits as the archive writes them; *out -1 when absent. As api_arg_int. */
+int api_arg_region(struct api_req *rq, struct api_resp *rs, int *out);
 /* An item as "1.0.1.8.0" or a meterhub item name ("AE_IMP", any case); 0 or -1. */
 int api_item_parse(const char *s, uint32_t *code);
 
@@ -150,6 +152,7 @@ extern const struct api_row_kind api_rows_meter;    /* struct store_meter_row */
 extern const struct api_row_kind api_rows_event;    /* struct store_event_row */
 extern const struct api_row_kind api_rows_audit;    /* struct store_audit_row */
 extern const struct api_row_kind api_rows_status;   /* struct store_status */
+extern const struct api_row_kind api_rows_area;     /* struct store_area_row */
 
 /*
  * A listing's reply: n rows of kind k in out (n < 0: the store failed,
@@ -182,6 +185,8 @@ void api_h_audit(struct api_req *rq, struct api_resp *rs);
 void api_h_reads(struct api_req *rq, struct api_resp *rs);
 void api_h_job(struct api_req *rq, struct api_resp *rs);
 void api_h_stream(struct api_req *rq, struct api_resp *rs);
+void api_h_areas(struct api_req *rq, struct api_resp *rs);
+void api_h_area(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -28,23 +28,6 @@ static int arg_named(struct api_req *rq, struct api_resp *rs, const char *name,
     return 0;
 }
 
-/* ?region=0171: four hex digits as the archive writes them; *out -1 when absent. */
-static int arg_region(struct api_req *rq, struct api_resp *rs, int *out)
-{
-    const char *r = api_arg(rq, "region");
-    *out = -1;
-    if (!r)
-        return 0;
-    char *end;
-    unsigned long v = strtoul(r, &end, 16);
-    if (strlen(r) != 4 || *end || v > 0xffff) {
-        api_reply_error(rs, 400, "argument 'region' must be 4 digits like 0171, not '%s'", r);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 /* ?name=0|1; *out -1 when absent. */
 static int arg_bool(struct api_req *rq, struct api_resp *rs, const char *name, int *out)
 {
@@ -59,7 +42,7 @@ void api_h_terminals(struct api_req *rq, struct api_resp *rs)
 {
     int64_t limit, after;
     struct store_terminal_filter f = STORE_TERMINAL_FILTER_ANY;
-    if (api_arg_page(rq, rs, &limit, &after) || arg_region(rq, rs, &f.region) ||
+    if (api_arg_page(rq, rs, &limit, &after) || api_arg_region(rq, rs, &f.region) ||
         arg_named(rq, rs, "kind", archive_kind_name, &f.kind) ||
         arg_named(rq, rs, "protocol", archive_protocol_name, &f.protocol) ||
         arg_bool(rq, rs, "online", &f.online) || arg_bool(rq, rs, "active", &f.active))
@@ -219,4 +202,24 @@ void api_h_archive_export(struct api_req *rq, struct api_resp *rs)
     }
     api_reply_text(rs, 200, "text/csv; charset=utf-8", t.p, t.len);
     rs->disposition = "attachment; filename=\"archive.csv\"";
+}
+
+/* GET /areas?region=&limit=&after=: transformer areas with their terminal and meter counts. */
+void api_h_areas(struct api_req *rq, struct api_resp *rs)
+{
+    int64_t limit, after;
+    int region;
+    if (api_arg_page(rq, rs, &limit, &after) || api_arg_region(rq, rs, &region))
+        return;
+    struct store_area_row *out = malloc(sizeof *out * (size_t)limit);
+    int n = out ? store_areas_list(rq->api->st, region, after, out, (size_t)limit) : MH_ENOMEM;
+    api_reply_rows(rs, &api_rows_area, out, n, limit);
+    free(out);
+}
+
+void api_h_area(struct api_req *rq, struct api_resp *rs)
+{
+    struct store_area_row a;
+    int rc = store_area_get(rq->api->st, rq->params[0], &a);
+    api_reply_row(rs, &api_rows_area, &a, rc, "area", rq->params[0]);
 }

@@ -194,3 +194,19 @@ int api_item_parse(const char *s, uint32_t *code)
         }
     return -1;
 }
+
+int api_arg_region(struct api_req *rq, struct api_resp *rs, int *out)
+{
+    const char *r = api_arg(rq, "region");
+    *out = -1;
+    if (!r)
+        return 0;
+    char *end;
+    unsigned long v = strtoul(r, &end, 16);
+    if (strlen(r) != 4 || *end || v > 0xffff) {
+        api_reply_error(rs, 400, "argument 'region' must be 4 digits like 0171, not '%s'", r);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}

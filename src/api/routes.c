@@ -31,6 +31,8 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/reads"}, API_ROLE_OPERATOR, 1, api_h_reads},
     {{"GET", V1 "/jobs/{id}"}, API_ROLE_OPERATOR, 0, api_h_job},
     {{"GET", V1 "/stream"}, API_ROLE_VIEWER, 0, api_h_stream},
+    {{"GET", V1 "/areas"}, API_ROLE_VIEWER, 0, api_h_areas},
+    {{"GET", V1 "/areas/{id}"}, API_ROLE_VIEWER, 0, api_h_area},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

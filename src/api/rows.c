@@ -207,3 +207,19 @@ void api_reply_row(struct api_resp *rs, const struct api_row_kind *k, const void
     else
         api_reply_error(rs, 500, rc == 0 ? "out of memory" : "the store query failed");
 }
+
+static json_t *area_json(const void *row)
+{
+    const struct store_area_row *a = row;
+    return json_pack("{s:I, s:s, s:o, s:I, s:I, s:o}", "id", (json_int_t)a->id, "code", a->code,
+                     "region", region_json(a->region), "terminals", (json_int_t)a->terminals,
+                     "meters", (json_int_t)a->meters, "supply_meter",
+                     a->supply_meter ? json_integer(a->supply_meter) : json_null());
+}
+
+static int64_t area_cursor(const void *row)
+{
+    return ((const struct store_area_row *)row)->id;
+}
+
+const struct api_row_kind api_rows_area = {sizeof(struct store_area_row), area_json, area_cursor};

@@ -288,3 +288,29 @@ int store_status_list(struct store *st, int64_t day, int item_class, int reason,
                             A_OPT(reason, -1), A_INT(failed_only != 0), A_CAP(cap)};
     return run(st, SL_STATUS, a, 6, out, sizeof *out, cap, status_one);
 }
+
+/* ---- transformer areas ---- */
+
+/* id, code, region, terminals, meters, supply meter (NULL: none) */
+static void area_one(const struct store_cols *c, void *row)
+{
+    struct store_area_row *a = row;
+    a->id = c->i64(c, 0);
+    col_text(c, 1, a->code, sizeof a->code);
+    a->region = (uint16_t)c->i64(c, 2);
+    a->terminals = (uint32_t)c->i64(c, 3);
+    a->meters = (uint32_t)c->i64(c, 4);
+    a->supply_meter = c->i64(c, 5);
+}
+
+int store_areas_list(struct store *st, int region, int64_t after, struct store_area_row *out,
+                     size_t cap)
+{
+    struct store_arg a[] = {A_INT(after), A_OPT(region, -1), A_CAP(cap)};
+    return run(st, SL_AREAS, a, 3, out, sizeof *out, cap, area_one);
+}
+
+int store_area_get(struct store *st, int64_t id, struct store_area_row *out)
+{
+    return get_one(st, SL_AREA_GET, id, out, sizeof *out, area_one);
+}

@@ -32,5 +32,14 @@
     " FROM points p JOIN terminals t ON t.id = p.terminal_id JOIN meters m ON m.id = p.meter_id"   \
     " LEFT JOIN areas ar ON ar.id = m.area_id LEFT JOIN customers c ON c.id = m.customer_id"       \
     " WHERE m.active = 1 AND t.active = 1 "
+/* An area and its counts in the active archive. */
+#define AREA_SQL                                                                                   \
+    "SELECT a.id, a.code, a.region,"                                                               \
+    " (SELECT COUNT(DISTINCT p.terminal_id) FROM meters m JOIN points p ON p.meter_id = m.id"      \
+    " JOIN terminals t ON t.id = p.terminal_id"                                                    \
+    " WHERE m.area_id = a.id AND m.active = 1 AND t.active = 1),"                                  \
+    " (SELECT COUNT(*) FROM meters m WHERE m.area_id = a.id AND m.active = 1),"                    \
+    " (SELECT MIN(m.id) FROM meters m WHERE m.area_id = a.id AND m.area_meter = 1"                 \
+    " AND m.active = 1) FROM areas a "
 
 #endif

@@ -40,6 +40,8 @@ enum store_list_query {
     SL_EVENTS,       /* after, meter, terminal, code, from_s, to_s, limit */
     SL_AUDIT,        /* after, from_ms, to_ms, who, limit */
     SL_STATUS,       /* day, item_class, after, reason, failed_only, limit */
+    SL_AREAS,        /* after, region, limit */
+    SL_AREA_GET,     /* id */
     SL_COUNT_
 };
 

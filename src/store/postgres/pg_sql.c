@@ -137,6 +137,9 @@ static const char *const sql[PQ_COUNT_] = {
                     " FROM collection_status WHERE day = $1::bigint AND item_class = $2::int"
                     " AND meter_id > $3::bigint AND ($4::int IS NULL OR reason = $4::int)"
                     " AND ($5::int = 0 OR reason <> 0) ORDER BY meter_id LIMIT $6::bigint",
+    [PQ_L_AREAS] = AREA_SQL "WHERE a.id > $1::bigint AND ($2::int IS NULL OR a.region = $2::int)"
+                            " ORDER BY a.id LIMIT $3::bigint",
+    [PQ_L_AREA_GET] = AREA_SQL "WHERE a.id = $1::bigint",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

@@ -65,6 +65,8 @@ enum sq_query {
     SQ_L_EVENTS,
     SQ_L_AUDIT,
     SQ_L_STATUS,
+    SQ_L_AREAS,
+    SQ_L_AREA_GET,
     SQ_COUNT_
 };
 

@@ -122,6 +122,9 @@ static const char *const sql[SQ_COUNT_] = {
                     " FROM collection_status WHERE day = ?1 AND item_class = ?2 AND meter_id > ?3"
                     " AND (?4 IS NULL OR reason = ?4) AND (?5 = 0 OR reason <> 0)"
                     " ORDER BY meter_id LIMIT ?6",
+    [SQ_L_AREAS] = AREA_SQL "WHERE a.id > ?1 AND (?2 IS NULL OR a.region = ?2) ORDER BY a.id"
+                            " LIMIT ?3",
+    [SQ_L_AREA_GET] = AREA_SQL "WHERE a.id = ?1",
 };
 
 const char *sq_sql_text(enum sq_query id)

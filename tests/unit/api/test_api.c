@@ -536,6 +536,40 @@ static void test_concurrent_clients_while_the_writer_runs(void **state)
     json_decref(j);
 }
 
+static void test_areas_with_counts_and_paging(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *j = get_json(f, "/api/v1/areas", f->viewer, 200);
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 1);
+    json_t *a = json_array_get(items, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "code")), "A1");
+    assert_string_equal(json_string_value(json_object_get(a, "region")), "0171");
+    assert_int_equal(json_integer_value(json_object_get(a, "terminals")), 1);
+    assert_int_equal(json_integer_value(json_object_get(a, "meters")), 5); /* supply + 4 users */
+    assert_int_equal(json_integer_value(json_object_get(a, "supply_meter")), 1);
+    assert_true(json_is_null(json_object_get(j, "next")));
+    int64_t id = json_integer_value(json_object_get(a, "id"));
+    json_decref(j);
+
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/areas?limit=1&after=%lld", (long long)id);
+    j = get_json(f, path, f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+    j = get_json(f, "/api/v1/areas?region=0172", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 0);
+    json_decref(j);
+
+    snprintf(path, sizeof path, "/api/v1/areas/%lld", (long long)id);
+    j = get_json(f, path, f->viewer, 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "meters")), 5);
+    json_decref(j);
+    expect_error(f, "GET", "/api/v1/areas/999", f->viewer, 404, "no area with id 999");
+    expect_error(f, "GET", "/api/v1/areas?region=zz", f->viewer, 400, "region");
+    expect_error(f, "GET", "/api/v1/areas", NULL, 401, "Bearer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +590,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_clients_while_the_writer_runs, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_areas_with_counts_and_paging, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
