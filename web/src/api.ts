@@ -95,3 +95,78 @@ export function utcDay(offset = 0): string {
 export function dayStart(offset = 0): number {
   return Math.floor(Date.now() / 86400000 + offset) * 86400;
 }
+
+/** An on-demand read's job (POST /reads, GET /jobs/{id}). */
+export interface ReadValue { meter: number; item: string; name: string; value: string; unit: string; time: string }
+export interface Job {
+  id: number; href: string; status: 'running' | 'done' | 'failed'; values?: ReadValue[]; error?: string; code?: number;
+}
+
+/** Read a meter now through the station: the values (200), or the job polled until done (202). */
+export async function readNow(meter: number, items: string[], waitMs = 10000, pollMs = 500,
+  maxMs = 120000): Promise<ReadValue[]> {
+  const tok = token();
+  const r = await fetch('/api/v1/reads', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(tok ? { Authorization: 'Bearer ' + tok } : {}) },
+    body: JSON.stringify({ meter, items, timeout_ms: waitMs }),
+  });
+  let j: Job & { detail?: string } = await r.json().catch(() => ({}) as Job);
+  if (!r.ok && r.status !== 202) throw new ApiError(r.status, j.detail || r.statusText);
+  const end = Date.now() + maxMs;
+  while (j.status === 'running') {
+    if (Date.now() > end) throw new ApiError(504, `job ${j.id} still running`);
+    await new Promise((res) => setTimeout(res, pollMs));
+    j = await get<Job>(`jobs/${j.id}`);
+  }
+  if (j.status === 'failed') throw new ApiError(j.code || 500, j.error || 'failed');
+  return j.values || [];
+}
+
+/**
+ * Live events from GET /stream (server-sent events read with fetch, which can send the
+ * Authorization header EventSource cannot). Reconnects after the server's retry; the
+ * returned function stops it. onState says whether the stream is connected.
+ */
+export function subscribe(onEvent: (event: string, data: unknown) => void,
+  onState: (connected: boolean) => void = () => {}): () => void {
+  const ctl = new AbortController();
+  let stopped = false;
+  const run = async () => {
+    while (!stopped) {
+      try {
+        const tok = token();
+        const r = await fetch('/api/v1/stream', {
+          headers: tok ? { Authorization: 'Bearer ' + tok } : {}, signal: ctl.signal,
+        });
+        if (!r.ok || !r.body) throw new ApiError(r.status, r.statusText);
+        onState(true);
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let k;
+          while ((k = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, k);
+            buf = buf.slice(k + 2);
+            const ev = /^event: (.*)$/m.exec(block), data = /^data: (.*)$/m.exec(block);
+            if (ev && data) onEvent(ev[1], JSON.parse(data[1]));
+          }
+        }
+      } catch {
+        /* the station restarted or the network dropped: try again */
+      }
+      if (stopped) return;
+      onState(false);
+      await new Promise((res) => setTimeout(res, 3000));
+    }
+  };
+  void run();
+  return () => {
+    stopped = true;
+    ctl.abort();
+  };
+}

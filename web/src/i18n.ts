@@ -11,13 +11,16 @@ const en = {
   status: 'Status', lastContact: 'Last contact', points: 'Points', history: 'Online history', meter: 'Meter',
   customer: 'Customer', terminal: 'Terminal', registers: 'Registers', daily: 'Daily consumption (kWh)',
   loadCurve: '15-minute load curve (kW)', voltageCurrent: 'Voltage and current', readNow: 'Read now',
-  readNowOff: 'On-demand reading needs the master station running (meterhub run); the API alone cannot reach meters',
+  readNowOff: 'On-demand reading needs the master station (meterhub serve --api); the API alone cannot reach meters',
   supply: 'Supply (area meter)', usersSum: 'Sum of users', lineLoss: 'Line loss (%)', code: 'Code', start: 'Start',
   end: 'End', filter: 'Filter', from: 'From', to: 'To', day: 'Day', class: 'Class', group: 'Group by',
   metersCol: 'Meters', collected: 'Collected', failed: 'Failed', neverTried: 'Never tried', rate: 'Rate',
   reasons: 'Failure reasons', count: 'Count', open: 'Open', value: 'Value', unit: 'Unit', time: 'Time',
   areaMeter: 'Area meter', users: 'Users', loading: 'Loading…', total: 'Total', go: 'Show', kwh: 'kWh',
   voltage: 'Voltage (V)', current: 'Current (A)', power: 'Power (kW)', users7: 'last 7 days',
+  reading: 'Reading…', readDone: 'Read at', readFailed: 'Read failed', item: 'Item', live: 'Live',
+  liveOn: 'connected to the station', liveOff: 'not connected (the API alone sends no live events)',
+  round: 'Round', jobsDone: 'terminals done', readResult: 'On-demand read',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -30,13 +33,16 @@ const zh: Record<Key, string> = {
   lastContact: '最后通信', points: '测量点', history: '在线历史', meter: '电表', customer: '用户',
   terminal: '终端', registers: '电能示值', daily: '日用电量（kWh）', loadCurve: '15 分钟负荷曲线（kW）',
   voltageCurrent: '电压与电流', readNow: '实时召测',
-  readNowOff: '实时召测需要主站运行（meterhub run）；仅 API 无法访问电表', supply: '供电量（台区总表）',
+  readNowOff: '实时召测需要主站（meterhub serve --api）；仅 API 无法访问电表', supply: '供电量（台区总表）',
   usersSum: '用户用电量之和', lineLoss: '线损率（%）', code: '代码', start: '开始', end: '结束', filter: '筛选',
   from: '从', to: '到', day: '日期', class: '数据类', group: '分组', metersCol: '电表数', collected: '成功',
   failed: '失败', neverTried: '未采', rate: '成功率', reasons: '失败原因', count: '数量', open: '未结束',
   value: '值', unit: '单位', time: '时间', areaMeter: '台区总表', users: '用户', loading: '加载中…',
   total: '合计', go: '查询', kwh: '千瓦时', voltage: '电压（V）', current: '电流（A）', power: '功率（kW）',
   users7: '近 7 天',
+  reading: '正在召测…', readDone: '召测时间', readFailed: '召测失败', item: '数据项', live: '实时',
+  liveOn: '已连接主站', liveOff: '未连接（单独的 API 不推送实时事件）', round: '采集轮次',
+  jobsDone: '终端已完成', readResult: '实时召测',
 };
 
 export type Lang = 'en' | 'zh';

@@ -62,8 +62,17 @@ export function chart(option: ChartOption, points: number, id = ''): HTMLElement
   return box;
 }
 
+const leaving: (() => void)[] = [];
+
+/** Run fn when the page is left (a live stream to stop). */
+export function onLeave(fn: () => void): void {
+  leaving.push(fn);
+}
+
+/** The page is left: its charts disposed, its streams stopped. */
 export function disposeCharts(): void {
   while (charts.length) charts.pop()!.dispose();
+  while (leaving.length) leaving.pop()!();
 }
 
 export function fmtTime(iso: string | null): string {

@@ -570,6 +570,26 @@ static void test_areas_with_counts_and_paging(void **state)
     expect_error(f, "GET", "/api/v1/areas", NULL, 401, "Bearer");
 }
 
+static void test_reads_need_the_station(void **state)
+{
+    struct api_fixture *f = *state;
+    static const char body[] = "{\"meter\":1,\"items\":[\"1.0.1.8.0\"]}";
+    struct http_resp r;
+    http_do(f->port, "POST", "/api/v1/reads", f->operator_, "application/json", body,
+            sizeof body - 1, &r);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "meterhub serve --api"));
+    http_free(&r);
+    /* The body is checked first: a bad one is a 400 wherever the API runs. */
+    http_do(f->port, "POST", "/api/v1/reads", f->operator_, "application/json", "{}", 2, &r);
+    assert_int_equal(r.status, 400);
+    http_free(&r);
+    http_do(f->port, "POST", "/api/v1/reads", f->viewer, "application/json", body,
+            sizeof body - 1, &r);
+    assert_int_equal(r.status, 403);
+    http_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent_clients_while_the_writer_runs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_areas_with_counts_and_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_need_the_station, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 // One meter: registers, daily consumption, 15-minute load curve, voltage/current, events.
-import { all, dayStart, Event, get, ITEM, Meter, readings, Series } from '../api';
+import { all, ApiError, dayStart, Event, get, ITEM, Meter, readings, readNow, Series } from '../api';
 import { t } from '../i18n';
 import { card, chart, fmtTime, h, link, table } from '../ui';
 
@@ -27,12 +27,30 @@ export async function meter(id: number): Promise<HTMLElement> {
   const xy = (s: Series | undefined) => (s ? s.readings.map((r) => [r.t * 1000, Number(r.value)]) : []);
   const diffs = dailyDiffs(ae);
 
-  const readBtn = h('button', { id: 'read-now', disabled: true, title: t('readNowOff') }, t('readNow'));
+  // On-demand read through the station (POST /reads): the values when they come, else its job polled.
+  const readOut = h('div', { id: 'read-result' });
+  const readBtn = h('button', { id: 'read-now', type: 'button', onclick: async () => {
+    readBtn.setAttribute('disabled', '');
+    readOut.replaceChildren(h('p', { class: 'loading' }, t('reading')));
+    try {
+      const vals = await readNow(id, [ITEM.AE_IMP, ITEM.P, ITEM.U_L1, ITEM.I_L1]);
+      readOut.replaceChildren(h('p', {}, `${t('readDone')} ${vals.length ? fmtTime(vals[0].time) : '—'}`),
+        table([t('item'), t('value'), t('unit')], vals.map((v) => [`${v.name} (${v.item})`, h('b', {}, v.value), v.unit])));
+      readOut.setAttribute('data-state', 'done');
+    } catch (err) {
+      const msg = err instanceof ApiError && err.status === 503 ? t('readNowOff')
+        : err instanceof ApiError ? `${err.status}: ${err.message}` : String(err);
+      readOut.replaceChildren(h('p', { class: 'error' }, `${t('readFailed')}: ${msg}`));
+      readOut.setAttribute('data-state', 'failed');
+    } finally {
+      readBtn.removeAttribute('disabled');
+    }
+  } }, t('readNow'));
   const head = card(`${t('meter')} ${m.address}`,
     table([t('terminal'), 'pn', t('protocol'), t('customer'), t('area'), 'CT/PT', ''],
       [[link(`#/terminal/${m.terminal}`, String(m.terminal)), String(m.pn), m.protocol, m.customer,
-        m.area ? link(`#/area/${encodeURIComponent(m.area)}`, m.area) : '—', `${m.ct}/${m.pt}`,
-        h('span', { class: 'tip', title: t('readNowOff') }, readBtn)]]));
+        m.area ? link(`#/area/${encodeURIComponent(m.area)}`, m.area) : '—', `${m.ct}/${m.pt}`, readBtn]]),
+    readOut);
   const regs = card(t('registers'), table([t('value'), t('unit'), t('time')],
     last ? [[h('b', { class: 'reg' }, last.value), ae.unit, fmtTime(last.time)]] : []));
   const bars = chart({

@@ -1,7 +1,10 @@
-// Overview: terminals online, today's success rate and its trend, events by type, regions.
-import { all, Event, get, Rates, Terminal, utcDay } from '../api';
+// Overview: terminals online, today's success rate and its trend, events by type, regions,
+// and live events from the station's stream (terminals going on- and offline, the round).
+import { all, Event, get, Rates, subscribe, Terminal, utcDay } from '../api';
 import { t } from '../i18n';
-import { card, chart, h, link } from '../ui';
+import { card, chart, h, link, onLeave } from '../ui';
+
+const LIVE_MAX = 12;
 
 const TREND_DAYS = 7;
 
@@ -55,6 +58,40 @@ export async function overview(): Promise<HTMLElement> {
           `${kind}: ${ts.filter((x) => x.online).length} / ${ts.length} ${t('online')}`))))));
   }));
 
+  // Live: the online count follows terminal events; the last events and the round's progress are listed.
+  const onlineNow = new Set(terms.filter((x) => x.online).map((x) => x.address));
+  const onlineEl = kpis.querySelector('#kpi-online b')!;
+  const state = h('p', { id: 'live-state', 'data-connected': '0' }, t('liveOff'));
+  const roundEl = h('p', { id: 'live-round' });
+  const list = h('ul', { id: 'live-events', class: 'live' });
+  const stop = subscribe((ev, d) => {
+    const data = d as Record<string, unknown>;
+    let text = '';
+    if (ev === 'terminal') {
+      const a = String(data.terminal);
+      if (data.online) onlineNow.add(a);
+      else onlineNow.delete(a);
+      onlineEl.textContent = `${onlineNow.size} / ${terms.length}`;
+      text = `${a}: ${data.online ? t('online') : `${t('offline')} (${data.reason})`}`;
+    } else if (ev === 'round') {
+      roundEl.textContent = `${t('round')}: ${data.collected} / ${data.meters_asked} ${t('collected')}, ` +
+        `${data.jobs_done} ${t('jobsDone')}`;
+      return;
+    } else if (ev === 'read') {
+      text = `${t('readResult')} ${data.job}: ${data.status}`;
+    } else if (ev === 'report') {
+      text = `${t('events')}: ${data.terminal}`;
+    } else {
+      return;
+    }
+    list.prepend(h('li', { 'data-event': ev }, `${new Date().toLocaleTimeString()} ${text}`));
+    while (list.children.length > LIVE_MAX) list.lastElementChild!.remove();
+  }, (on) => {
+    state.textContent = on ? t('liveOn') : t('liveOff');
+    state.setAttribute('data-connected', on ? '1' : '0');
+  });
+  onLeave(stop);
+
   return h('div', { class: 'grid' }, kpis, card(t('trend'), trend), card(t('eventsByType'), evChart),
-    card(t('regionTree'), treeEl));
+    card(t('regionTree'), treeEl), card(t('live'), state, roundEl, list));
 }

@@ -1,0 +1,66 @@
+// The dashboard against the master station (meterhub serve --api, the simulator as the
+// field): a meter's "Read now" button reads the meter through the station and shows its
+// values; the overview's live card is connected and, when the field stops (SIM_PID killed),
+// lists the terminals going offline and lowers the online count without a reload.
+// Usage: node station.mjs BASE_URL OPERATOR_TOKEN ARTIFACT_DIR SIM_PID METER_ID
+import { join } from 'node:path';
+import { check, launch, open } from './lib.mjs';
+
+const [base, token, out, simPid, meterId] = process.argv.slice(2);
+if (!base || !token || !out || !simPid || !meterId) {
+  console.error('usage: node station.mjs BASE_URL TOKEN ARTIFACT_DIR SIM_PID METER_ID');
+  process.exit(2);
+}
+
+// Every terminal of the field logged in (the DTU is asked its address after a third of the
+// login timeout) before the browser starts.
+for (let i = 0; ; i++) {
+  const r = await fetch(`${base}/api/v1/terminals?online=1`, { headers: { Authorization: 'Bearer ' + token } });
+  if ((await r.json()).items.length >= 4) break;
+  if (i > 150) throw new Error('the simulated terminals did not log in');
+  await new Promise((res) => setTimeout(res, 200));
+}
+
+let failed = false;
+const { page, errors, close } = await launch();
+try {
+  await page.goto(`${base}/`);
+  await page.waitForSelector('#token');
+  await page.fill('#token', token);
+  await page.click('#login');
+  await page.waitForSelector('#page[data-ready="1"]', { timeout: 30000 });
+
+  await open(page, base, out, `#/meter/${meterId}`, 'station-meter.png');
+  check(!(await page.isDisabled('#read-now')), 'the read button is enabled');
+  await page.click('#read-now');
+  await page.waitForSelector('#read-result[data-state]', { timeout: 60000 });
+  await page.screenshot({ path: join(out, 'station-read.png'), fullPage: true });
+  check(await page.getAttribute('#read-result', 'data-state') === 'done',
+    `the read came back (${(await page.textContent('#read-result')).slice(0, 120)})`);
+  const rows = await page.locator('#read-result table tbody tr').allTextContents();
+  check(rows.some((r) => r.includes('1.0.1.8.0') && /\d+\.\d+/.test(r) && r.includes('kWh')),
+    `the active energy register is shown (${rows.join(' | ')})`);
+  check(rows.some((r) => r.includes('1.0.32.7.0') && r.includes('V')), 'the voltage is shown');
+
+  await open(page, base, out, '#/', 'station-overview.png');
+  await page.waitForSelector('#live-state[data-connected="1"]', { timeout: 15000 });
+  check(true, 'the overview is connected to the live stream');
+  const before = (await page.textContent('#kpi-online b')).trim();
+  process.kill(Number(simPid), 'SIGKILL');
+  await page.waitForSelector('#live-events li[data-event="terminal"]', { timeout: 30000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: join(out, 'station-live.png'), fullPage: true });
+  const live = await page.locator('#live-events li').allTextContents();
+  check(live.some((l) => l.includes('Offline')), `the live list shows a terminal offline (${live[0]})`);
+  const after = (await page.textContent('#kpi-online b')).trim();
+  check(Number(after.split(' / ')[0]) < Number(before.split(' / ')[0]),
+    `the online count went down without a reload (${before} -> ${after})`);
+  check(errors.length === 0, `no script errors (${errors.join('; ')})`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+  await page.screenshot({ path: join(out, 'station-failure.png'), fullPage: true }).catch(() => {});
+} finally {
+  await close();
+}
+process.exit(failed ? 1 : 0);
