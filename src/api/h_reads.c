@@ -35,6 +35,7 @@ struct read_arg {
     struct collect_read_result res;
     uint32_t bad_item;
     int64_t job;
+    int started; /* the loop ran read_start (a bridge closing finishes calls unrun) */
 };
 
 struct job {
@@ -101,6 +102,7 @@ static void read_done(void *ctx, const struct collect_read_result *r)
 static void read_start(struct station_call *call, void *arg)
 {
     struct read_arg *a = arg;
+    a->started = 1;
     int rc = collect_read_now(a->collect, &a->rq, read_done, call, &a->bad_item);
     if (rc != 0) {
         a->res.status = rc;
@@ -302,6 +304,11 @@ void api_h_reads(struct api_req *rq, struct api_resp *rs)
         mh_item_format(((struct read_arg *)station_call_arg(j.call))->bad_item, item, sizeof item);
         free(t.p);
         api_reply_error(rs, 400, "item %s cannot be read from this terminal", item);
+        return;
+    }
+    if (done && st == MH_ECLOSED && !((struct read_arg *)station_call_arg(j.call))->started) {
+        free(t.p);
+        api_reply_error(rs, 503, "the station is stopping (job %lld not run)", (long long)j.id);
         return;
     }
     if (done && st != 0) {

@@ -382,16 +382,22 @@ int serve_run(struct serve_opts *o)
     }
     if (s->cl)
         uv_run(&s->loop, UV_RUN_DEFAULT);
-    /* The loop is over: API threads waiting on it have their answers or time out now. */
-    api_stop(s->api);
-    station_bridge_free(s->bridge);
     if (s->cl) {
         chan_loop_free(s->cl);
         uv_loop_close(&s->loop);
     }
+    /*
+     * The loop is over, so no read starts any more; once what it appended is
+     * committed, the last on-demand answers (given from the writer's commit
+     * callbacks, which publish through the API) have been given, and the
+     * API can stop: its threads waiting on the station have their answers.
+     */
+    if (s->st)
+        store_readings_sync(s->st, 60000);
+    api_stop(s->api);
+    station_bridge_free(s->bridge);
     if (s->st) {
         struct store_writer_stats ws;
-        store_readings_sync(s->st, 60000);
         store_writer_stats(s->st, &ws);
         store_close(s->st); /* commits what is queued */
         if (!failed)

@@ -108,6 +108,19 @@ int ctask_dlt645_day_request(struct mh_wr *w, const uint8_t addr[6], unsigned st
 int ctask_dlt645_day_parse(const uint8_t *frame, size_t len, const uint8_t addr[6], uint32_t di,
                            uint16_t pn, const struct mh_tm *freeze, ctask_value_fn fn, void *ctx);
 
+/* ---- read_now.c: current values on demand ---- */
+
+/*
+ * One reply frame of an on-demand read (collect_read_now): fn for every
+ * numeric value with its item, tariff or phase as the codec's dictionary
+ * gives it — Q/GDW 1376.1 AFN0C units with their own pn, a DL/T 698.45
+ * GET-Response Normal/NormalList and a DL/T 645-2007 read reply (which
+ * must be sa's answer to di) reported as pn. 0, or the codecs' MH_E* for
+ * what cannot be decoded (values already reported stay reported).
+ */
+int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8_t sa[6],
+                    uint32_t di, uint16_t pn, ctask_value_fn fn, void *ctx);
+
 /* ---- collector ---- */
 
 struct cgroup {

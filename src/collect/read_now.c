@@ -101,8 +101,9 @@ static int wanted(const struct now_op *op, uint32_t item)
     return 0;
 }
 
-static void take(struct now_op *op, uint16_t pn, uint32_t item, const struct mh_dec *v)
+static void take(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
 {
+    struct now_op *op = ctx;
     if (!v || !wanted(op, item) || op->res.n >= COLLECT_READ_VALUES_MAX)
         return;
     for (size_t k = 0; k < op->n_meters; k++) {
@@ -170,7 +171,7 @@ static int request_698(struct now_op *op, struct mh_wr *w)
 
 /* ---- replies ---- */
 
-static int reply_1376(struct now_op *op, const uint8_t *p, size_t len)
+static int reply_1376(const uint8_t *p, size_t len, ctask_value_fn out, void *ctx)
 {
     struct gdw1376_frame f;
     int rc = gdw1376_frame_parse(p, len, 16, &f);
@@ -195,7 +196,7 @@ static int reply_1376(struct now_op *op, const uint8_t *p, size_t len)
         gdw1376_walk_init(&wk, d, q, size);
         while ((rc = gdw1376_walk_next(&wk, &dv)) == 1)
             if (dv.field->role == GDW1376_R_VALUE && dv.item && dv.v.kind == GDW1376_V_NUM)
-                take(op, pn, dv.item, &dv.v.num);
+                out(ctx, pn, dv.item, &dv.v.num);
         if (rc < 0)
             return rc;
         mh_rd_skip(&it.r, size);
@@ -203,7 +204,7 @@ static int reply_1376(struct now_op *op, const uint8_t *p, size_t len)
     return rc;
 }
 
-static int reply_698(struct now_op *op, const uint8_t *p, size_t len)
+static int reply_698(const uint8_t *p, size_t len, uint16_t pn, ctask_value_fn fn, void *ctx)
 {
     struct dlt698_frame f;
     struct dlt698_apdu a;
@@ -232,19 +233,20 @@ static int reply_698(struct now_op *op, const uint8_t *p, size_t len)
             return nr;
         for (int i = 0; i < nr; i++)
             if (rd[i].numeric)
-                take(op, op->pn[0], rd[i].item, &rd[i].value);
+                fn(ctx, pn, rd[i].item, &rd[i].value);
     }
     return rc;
 }
 
-static int reply_645(struct now_op *op, const uint8_t *p, size_t len)
+static int reply_645(const uint8_t *p, size_t len, const uint8_t sa[6], uint32_t want,
+                     uint16_t pn, ctask_value_fn fn, void *ctx)
 {
     struct dlt645_frame f;
     int rc = dlt645_frame_parse(p, len, &f);
     if (rc != 0)
         return rc;
     if (!(f.ctrl & DLT645_CTRL_DIR) || (f.ctrl & DLT645_CTRL_FUNC) != DLT645_READ ||
-        memcmp(f.addr, op->t->sa, 6) != 0)
+        memcmp(f.addr, sa, 6) != 0)
         return MH_EPROTO;
     if (f.ctrl & DLT645_CTRL_ABNORMAL)
         return 0; /* the meter has no such block: nothing of it */
@@ -253,12 +255,20 @@ static int reply_645(struct now_op *op, const uint8_t *p, size_t len)
     int n = dlt645_frame_values(&f, DLT645_2007, &di, v, VALUES_MAX);
     if (n < 0)
         return n;
-    if (di != op->src[op->step]->di)
+    if (di != want)
         return MH_EPROTO;
     for (int i = 0; i < n; i++)
         if (v[i].kind == DLT645_V_NUM)
-            take(op, op->pn[0], v[i].item, &v[i].num);
+            fn(ctx, pn, v[i].item, &v[i].num);
     return 0;
+}
+
+int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8_t sa[6],
+                    uint32_t di, uint16_t pn, ctask_value_fn fn, void *ctx)
+{
+    return proto == FEP_PROTO_DLT645   ? reply_645(frame, len, sa, di, pn, fn, ctx)
+           : proto == FEP_PROTO_DLT698 ? reply_698(frame, len, pn, fn, ctx)
+                                       : reply_1376(frame, len, fn, ctx);
 }
 
 /* ---- the exchange ---- */
@@ -332,9 +342,8 @@ static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *
         const uint8_t *p = r->bytes + from;
         size_t len = r->ends[i] - from;
         from = r->ends[i];
-        rc = op->t->proto == FEP_PROTO_DLT645   ? reply_645(op, p, len)
-             : op->t->proto == FEP_PROTO_DLT698 ? reply_698(op, p, len)
-                                                : reply_1376(op, p, len);
+        uint32_t di = op->t->proto == FEP_PROTO_DLT645 ? op->src[op->step]->di : 0;
+        rc = ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
     }
     if (rc < 0)
         mh_warn(MOD, "%s: on-demand reply not decoded: %s", op->t->addr, mh_strerror(rc));
@@ -364,7 +373,6 @@ static int submit_next(struct now_op *op)
     int64_t id = fep_request_submit(op->c->fep, op->t->addr, &req);
     if (id < 0)
         return id == MH_ENOENT ? MH_ECLOSED : (int)id;
-    op->c->prog.requests++;
     return 0;
 }
 
