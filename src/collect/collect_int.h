@@ -111,6 +111,22 @@ int ctask_dlt645_day_parse(const uint8_t *frame, size_t len, const uint8_t addr[
 /* ---- read_now.c: current values on demand ---- */
 
 /*
+ * Request `step` of an on-demand read of items: Q/GDW 1376.1 AFN0C of the
+ * items' Fn for pn[0..n) (one DA group of eight; A1 a1, A2 a2), DL/T
+ * 698.45 GET-Request-NormalList of their attributes to sa, DL/T 645-2007
+ * the read of the step-th block (sa: the meter's address, wire order).
+ * 0 or MH_EINVAL (an item without a source, no pn), MH_ERANGE (no such
+ * step), the codecs' MH_ENOSPC.
+ */
+int ctask_now_request(struct mh_wr *w, uint8_t proto, uint16_t a1, uint16_t a2,
+                      const uint8_t sa[6], const uint16_t *pn, size_t n, const uint32_t *items,
+                      size_t n_items, unsigned step);
+/* Requests a read of items takes (DL/T 645: one per block, else 1); MH_EINVAL. */
+int ctask_now_steps(uint8_t proto, const uint32_t *items, size_t n);
+/* The DL/T 645 identifier of step (0 past the last). */
+uint32_t ctask_now_di(const uint32_t *items, size_t n, unsigned step);
+
+/*
  * One reply frame of an on-demand read (collect_read_now): fn for every
  * numeric value with its item, tariff or phase as the codec's dictionary
  * gives it — Q/GDW 1376.1 AFN0C units with their own pn, a DL/T 698.45

@@ -88,8 +88,7 @@ struct now_op {
     uint16_t pn[COLLECT_READ_METERS_MAX];
     int64_t meter[COLLECT_READ_METERS_MAX];
     size_t n_meters;
-    const struct now_src *src[N_SRC];
-    size_t n_src, step; /* DL/T 645: one read per source, step the one in flight */
+    size_t steps, step; /* requests of the read (DL/T 645: one per source), the one in flight */
     struct collect_read_result res;
 };
 
@@ -119,27 +118,61 @@ static void take(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
 
 /* ---- requests ---- */
 
-static int request_1376(struct now_op *op, struct mh_wr *w)
+/* The distinct sources of items, in the order first needed; 0 when an item has none. */
+static size_t sources(const uint32_t *items, size_t n, const struct now_src **src)
 {
-    /* One unit per group of eight Fn (DT, 5.2.3.3.2): F25 and F129/F131 are two. */
+    size_t ns = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct now_src *s = src_of(items[i]);
+        if (!s)
+            return 0;
+        size_t k = 0;
+        while (k < ns && src[k] != s)
+            k++;
+        if (k == ns)
+            src[ns++] = s;
+    }
+    return ns;
+}
+
+int ctask_now_steps(uint8_t proto, const uint32_t *items, size_t n)
+{
+    const struct now_src *src[N_SRC];
+    size_t ns = n ? sources(items, n, src) : 0;
+    if (ns == 0)
+        return MH_EINVAL;
+    return proto == FEP_PROTO_DLT645 ? (int)ns : 1;
+}
+
+uint32_t ctask_now_di(const uint32_t *items, size_t n, unsigned step)
+{
+    const struct now_src *src[N_SRC];
+    size_t ns = sources(items, n, src);
+    return step < ns ? src[step]->di : 0;
+}
+
+/* AFN0C for pn[0..n) (one DA group): one unit per group of eight Fn (DT, 5.2.3.3.2). */
+static int request_1376(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn, size_t n,
+                        const struct now_src **src, size_t ns)
+{
     struct gdw1376_unit u[N_SRC];
     size_t nu = 0;
     uint8_t da1, da2;
-    int rc = gdw1376_da_set(op->pn, op->n_meters, &da1, &da2);
-    for (size_t i = 0; i < op->n_src && rc == 0; i++) {
+    int rc = gdw1376_da_set(pn, n, &da1, &da2);
+    for (size_t i = 0; i < ns && rc == 0; i++) {
         uint16_t fns[N_SRC];
-        size_t nf = 0, g = (op->src[i]->fn - 1u) / 8u;
+        size_t nf = 0, g = (src[i]->fn - 1u) / 8u;
         int seen = 0;
         for (size_t k = 0; k < i; k++)
-            seen |= (op->src[k]->fn - 1u) / 8u == g;
+            seen |= (src[k]->fn - 1u) / 8u == g;
         if (seen)
             continue;
-        for (size_t k = i; k < op->n_src; k++) {
+        for (size_t k = i; k < ns; k++) {
             int dup = 0;
             for (size_t m = 0; m < nf; m++)
-                dup |= fns[m] == op->src[k]->fn;
-            if ((op->src[k]->fn - 1u) / 8u == g && !dup)
-                fns[nf++] = op->src[k]->fn;
+                dup |= fns[m] == src[k]->fn;
+            if ((src[k]->fn - 1u) / 8u == g && !dup)
+                fns[nf++] = src[k]->fn;
         }
         u[nu] = (struct gdw1376_unit){da1, da2, 0, 0, NULL, 0};
         rc = gdw1376_dt_set(fns, nf, &u[nu].dt1, &u[nu].dt2);
@@ -147,26 +180,39 @@ static int request_1376(struct now_op *op, struct mh_wr *w)
     }
     if (rc != 0)
         return rc;
-    struct gdw1376_req r = {.addr = {op->t->a1, op->t->a2, CTASK_MSA, 0},
-                            .afn = GDW1376_AFN_CLASS1};
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
     return gdw1376_req_encode(w, &r, u, nu);
 }
 
-static int request_698(struct now_op *op, struct mh_wr *w)
+/* GET-Request-NormalList of the sources' attributes (clause 7.3.2, ServiceType 2). */
+static int request_698(struct mh_wr *w, const uint8_t sa[6], const struct now_src **src, size_t ns)
 {
     uint32_t oads[N_SRC];
     uint8_t apdu[16 + N_SRC * 4];
-    for (size_t i = 0; i < op->n_src; i++)
-        oads[i] = op->src[i]->oad;
+    for (size_t i = 0; i < ns; i++)
+        oads[i] = src[i]->oad;
     struct mh_wr aw;
     mh_wr_init(&aw, apdu, sizeof apdu);
-    int rc = dlt698_enc_get_list(&aw, DLT698_PIID(0, 0), oads, op->n_src);
+    int rc = dlt698_enc_get_list(&aw, DLT698_PIID(0, 0), oads, ns);
     if (rc == 0)
         rc = mh_wr_err(&aw);
     if (rc != 0)
         return rc;
-    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, op->t->sa, CA_MASTER, apdu,
-                               mh_wr_len(&aw));
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+}
+
+int ctask_now_request(struct mh_wr *w, uint8_t proto, uint16_t a1, uint16_t a2,
+                      const uint8_t sa[6], const uint16_t *pn, size_t n, const uint32_t *items,
+                      size_t n_items, unsigned step)
+{
+    const struct now_src *src[N_SRC];
+    size_t ns = n_items ? sources(items, n_items, src) : 0;
+    if (ns == 0 || n == 0)
+        return MH_EINVAL;
+    if (proto == FEP_PROTO_DLT645)
+        return step < ns ? dlt645_enc_read(w, sa, DLT645_2007, src[step]->di) : MH_ERANGE;
+    return proto == FEP_PROTO_DLT698 ? request_698(w, sa, src, ns)
+                                     : request_1376(w, a1, a2, pn, n, src, ns);
 }
 
 /* ---- replies ---- */
@@ -342,12 +388,12 @@ static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *
         const uint8_t *p = r->bytes + from;
         size_t len = r->ends[i] - from;
         from = r->ends[i];
-        uint32_t di = op->t->proto == FEP_PROTO_DLT645 ? op->src[op->step]->di : 0;
+        uint32_t di = ctask_now_di(op->items, op->n_items, (unsigned)op->step);
         rc = ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
     }
     if (rc < 0)
         mh_warn(MOD, "%s: on-demand reply not decoded: %s", op->t->addr, mh_strerror(rc));
-    if (rc >= 0 && op->t->proto == FEP_PROTO_DLT645 && ++op->step < op->n_src) {
+    if (rc >= 0 && ++op->step < op->steps) {
         rc = submit_next(op);
         if (rc == 0)
             return;
@@ -360,10 +406,8 @@ static int submit_next(struct now_op *op)
     uint8_t buf[CREQ_MAX];
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
-    int rc = op->t->proto == FEP_PROTO_DLT645
-                 ? dlt645_enc_read(&w, op->t->sa, DLT645_2007, op->src[op->step]->di)
-             : op->t->proto == FEP_PROTO_DLT698 ? request_698(op, &w)
-                                                : request_1376(op, &w);
+    int rc = ctask_now_request(&w, op->t->proto, op->t->a1, op->t->a2, op->t->sa, op->pn,
+                               op->n_meters, op->items, op->n_items, (unsigned)op->step);
     if (rc == 0)
         rc = mh_wr_err(&w);
     if (rc != 0)
@@ -421,19 +465,13 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
     op->ctx = ctx;
     op->timeout_ms = rq->timeout_ms ? rq->timeout_ms : c->cfg.request_timeout_ms;
     for (size_t i = 0; i < rq->n_items; i++) {
-        const struct now_src *s = src_of(rq->items[i]);
-        if (!s) {
+        if (!src_of(rq->items[i])) {
             if (bad_item)
                 *bad_item = rq->items[i];
             free(op);
             return MH_EINVAL;
         }
         op->items[op->n_items++] = rq->items[i];
-        size_t k = 0;
-        while (k < op->n_src && op->src[k] != s)
-            k++;
-        if (k == op->n_src)
-            op->src[op->n_src++] = s;
     }
     int64_t tid = 0;
     int rc = resolve(c, rq, op, &tid);
@@ -454,6 +492,7 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
         return rc;
     }
     op->t = t;
+    op->steps = (size_t)ctask_now_steps(t->proto, op->items, op->n_items);
     op->res.terminal = tid;
     op->res.t = collect_wall_ms() / 1000;
     rc = submit_next(op);
