@@ -61,7 +61,7 @@ static int start_sim(void *ctx, uint16_t port)
 }
 
 /* The API listens: an operator token for the dashboard's login, printed once with its address. */
-static void api_ready(void *ctx, const char *url)
+static void api_ready(void *ctx, const char *url, const char *web_dir)
 {
     struct demo *d = ctx;
     char tok[80], err[256] = "", name[32];
@@ -70,7 +70,12 @@ static void api_ready(void *ctx, const char *url)
         fprintf(stderr, "meterhub demo: no API token: %s\n", err);
         tok[0] = '\0';
     }
-    fprintf(stderr, "dashboard: %s/  API: %s/api/v1  operator token: %s\n", url, url, tok);
+    if (web_dir)
+        fprintf(stderr, "dashboard: %s/  API: %s/api/v1  operator token: %s\n", url, url, tok);
+    else
+        fprintf(stderr, "API: %s/api/v1  operator token: %s (no dashboard: scripts/web-build.sh "
+                        "builds it)\n",
+                url, tok);
 }
 
 static void round_done(void *ctx, const struct collect_progress *p, double secs)
@@ -121,6 +126,7 @@ int cmd_demo(int argc, char **argv)
     snprintf(d.o.api_host, sizeof d.o.api_host, "127.0.0.1");
     d.o.api_port = 8080;
     d.o.on_api = api_ready;
+    d.o.api_optional = 1; /* 8080 taken: the demo runs on without the API, saying so */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-api") == 0)
             d.o.api_port_set = 0;

@@ -239,7 +239,7 @@ static int start_api(struct server *s)
     mh_info(MOD, "api on %s/api/v1%s%s", url, ao.web_dir ? ", dashboard at " : "",
             ao.web_dir ? url : "");
     if (o->on_api)
-        o->on_api(o->hook_ctx, url);
+        o->on_api(o->hook_ctx, url, ao.web_dir);
     return 0;
 }
 
@@ -352,9 +352,13 @@ static int start(struct server *s)
     uv_timer_start(&s->tick, on_tick, 1000, 1000);
     s->started_ms = uv_now(&s->loop);
     if (o->api_port_set && start_api(s) != 0) {
-        s->hook_failed = 1;
-        stop(s);
-        return 0;
+        if (!o->api_optional) {
+            s->hook_failed = 1;
+            stop(s);
+            return 0;
+        }
+        fprintf(stderr, "meterhub: running without the API\n");
+        station_bridge_close(s->bridge);
     }
     if (o->on_listening && o->on_listening(o->hook_ctx, o->port) != 0) {
         s->hook_failed = 1;

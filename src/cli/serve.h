@@ -37,14 +37,18 @@ struct serve_opts {
      * the event stream going through the station's loop (station.h).
      */
     int api_port_set;
+    int api_optional; /* 1: a station whose API cannot listen runs on without it (demo) */
     char api_host[64];
     uint16_t api_port;          /* 0: any free port (printed) */
     const char *web_dir;        /* the dashboard; NULL: web/dist of the source tree when built */
     const char *cert, *key;     /* HTTPS */
     const char *cors[8];        /* --cors ORIGIN, repeatable */
     size_t n_cors;
-    /* Called once the API listens, with its base URL ("http://127.0.0.1:8080"). */
-    void (*on_api)(void *ctx, const char *url);
+    /*
+     * Called once the API listens, with its base URL ("http://127.0.0.1:8080")
+     * and the dashboard's directory it serves (NULL: none, not built).
+     */
+    void (*on_api)(void *ctx, const char *url, const char *web_dir);
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */
