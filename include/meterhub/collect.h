@@ -44,6 +44,7 @@
 #include "meterhub/proto/value.h"
 
 struct store;
+struct store_event;
 struct collect;
 
 struct collect_cfg {
@@ -186,5 +187,13 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
 
 /* 1 when some protocol can read item on demand. */
 int collect_read_item_ok(uint32_t item);
+
+/*
+ * Observe the event rows stored from terminals' active reports: fn runs on
+ * the loop's thread after each row is in the store (the API's live
+ * stream). e and addr are valid during the call. fn NULL: none.
+ */
+typedef void (*collect_event_fn)(void *ctx, const char *addr, const struct store_event *e);
+void collect_on_event(struct collect *c, collect_event_fn fn, void *ctx);
 
 #endif

@@ -14,6 +14,7 @@
  * ARCHITECTURE.md describes; loops per core inside one process would need
  * the collector's terminal table shared between loops.
  */
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,6 +192,23 @@ static void ev_report(void *ctx, const char *addr, uint64_t token, const uint8_t
     api_publish(s->api, "report", j);
 }
 
+/* An event row stored from a report: its ERC and time, the payload the collector wrote. */
+static void ev_stored(void *ctx, const char *addr, const struct store_event *e)
+{
+    struct server *s = ctx;
+    char j[400];
+    /* The payload only when it is whole JSON (the collector's text is capped). */
+    json_t *pl = e->payload_json ? json_loads(e->payload_json, 0, NULL) : NULL;
+    int n = snprintf(j, sizeof j,
+                     "{\"terminal\":\"%s\",\"terminal_id\":%lld,\"code\":%u,\"start\":%lld,"
+                     "\"payload\":%s}",
+                     addr, (long long)e->terminal, e->code, (long long)e->start_s,
+                     pl ? e->payload_json : "null");
+    json_decref(pl);
+    if (n > 0 && (size_t)n < sizeof j)
+        api_publish(s->api, "event", j);
+}
+
 static void ev_pending(void *ctx, const char *addr, uint8_t ec1, uint8_t ec2)
 {
     struct server *s = ctx;
@@ -236,6 +254,7 @@ static int start_api(struct server *s)
     int v6 = strchr(o->api_host, ':') != NULL;
     snprintf(url, sizeof url, "%s://%s%s%s:%u", o->cert ? "https" : "http", v6 ? "[" : "",
              o->api_host, v6 ? "]" : "", api_port(s->api));
+    collect_on_event(s->c, ev_stored, s);
     mh_info(MOD, "api on %s/api/v1%s%s", url, ao.web_dir ? ", dashboard at " : "",
             ao.web_dir ? url : "");
     if (o->on_api)

@@ -239,6 +239,8 @@ struct collect {
     uv_timer_t daily;
     unsigned handles; /* uv handles still to close; the collector is freed at 0 */
     int closing;
+    collect_event_fn event_fn; /* collect_on_event */
+    void *event_ctx;
 };
 
 /* collector.c */

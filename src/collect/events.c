@@ -47,6 +47,8 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
         rc = store_event_insert(c->st, &ev);
         if (rc != 0)
             return rc;
+        if (c->event_fn)
+            c->event_fn(c->event_ctx, t->addr, &ev);
     }
     return 0;
 }
@@ -80,4 +82,10 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
     }
     if (token)
         fep_report_stored(c->fep, token);
+}
+
+void collect_on_event(struct collect *c, collect_event_fn fn, void *ctx)
+{
+    c->event_fn = fn;
+    c->event_ctx = ctx;
 }

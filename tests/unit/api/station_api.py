@@ -7,7 +7,8 @@ protocol answer 200 with the simulator's values and store them; a read
 that cannot finish within its timeout answers 202 and its job completes;
 bad requests answer 4xx JSON; a viewer may not read; reads are audited;
 CORS preflights name only the allowed origin; the event stream carries the
-reads' results and the terminals going offline when the field stops, and
+reads' results, the events the terminals report once stored, and the
+terminals going offline when the field stops, and
 refuses clients beyond its limit; the station stops cleanly with streams
 open. Prints the on-demand read latency through the API (p50, p99).
 Usage: station_api.py METERHUB_BINARY SCENARIO [READS]"""
@@ -125,6 +126,11 @@ with tempfile.TemporaryDirectory() as d:
             assert time.time() < end, terminals(base, view)
             time.sleep(0.2)
         stream.wait(lambda e, d: e == "terminal" and d["online"], 5, "terminal online")
+        # The 1376.1 terminals report the opened covers: each event row, once stored, is streamed.
+        stream.wait(lambda e, d: e == "event" and d["code"] == 37 and d["payload"]["erc"] == 37,
+                    20, "stored event (ERC37)")
+        st, body, _ = call(base, "GET", "/api/v1/events?code=37", view)
+        assert st == 200 and json.loads(body)["items"], (st, body)
 
         # Every protocol: the meter's values, as items asked for, stored.
         st, body, _ = call(base, "GET", "/api/v1/meters?limit=1000", view)

@@ -79,8 +79,8 @@ export async function overview(): Promise<HTMLElement> {
       return;
     } else if (ev === 'read') {
       text = `${t('readResult')} ${data.job}: ${data.status}`;
-    } else if (ev === 'report') {
-      text = `${t('events')}: ${data.terminal}`;
+    } else if (ev === 'event') {
+      text = `${t('events')}: ${data.terminal} ERC${data.code}`;
     } else {
       return;
     }
