@@ -78,30 +78,24 @@ static void put(struct client *c, const char *p, size_t n)
     wake(c);
 }
 
-static void broadcast(struct api_hub *h, const char *p, size_t n)
-{
-    pthread_mutex_lock(&h->mu);
-    for (struct client *c = h->clients; c; c = c->next)
-        put(c, p, n);
-    pthread_mutex_unlock(&h->mu);
-}
-
 void api_publish(struct api *a, const char *event, const char *data_json)
 {
     if (!a || !a->hub)
         return;
     struct api_hub *h = a->hub;
+    if (strchr(data_json, '\n'))
+        return; /* it would end the event early */
     char line[EVENT_MAX];
+    /* One hold of the lock: ids are in the order every client receives the events. */
     pthread_mutex_lock(&h->mu);
-    int idle = h->clients == NULL;
-    uint64_t id = ++h->seq;
+    if (h->clients) {
+        int n = snprintf(line, sizeof line, "id: %llu\nevent: %s\ndata: %s\n\n",
+                         (unsigned long long)++h->seq, event, data_json);
+        if (n > 0 && (size_t)n < sizeof line)
+            for (struct client *c = h->clients; c; c = c->next)
+                put(c, line, (size_t)n);
+    }
     pthread_mutex_unlock(&h->mu);
-    if (idle)
-        return;
-    int n = snprintf(line, sizeof line, "id: %llu\nevent: %s\ndata: %s\n\n",
-                     (unsigned long long)id, event, data_json);
-    if (n > 0 && (size_t)n < sizeof line && !strchr(data_json, '\n'))
-        broadcast(h, line, (size_t)n);
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
