@@ -116,6 +116,19 @@ struct store_backend {
      */
     int (*list)(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
                 int (*row)(void *ctx, const struct store_cols *c), void *ctx);
+    /* ---- load management (appended) ---- */
+    int (*protect_add)(struct store_be *be, const struct store_protect *p);
+    int (*protect_remove)(struct store_be *be, int kind, const char *ref);
+    int (*protect_get)(struct store_be *be, int kind, const char *ref, struct store_protect *out);
+    int (*protect_list)(struct store_be *be, struct store_protect *out, size_t cap);
+    int (*control_insert)(struct store_be *be, struct store_control *c);
+    int (*control_update)(struct store_be *be, const struct store_control *c);
+    int (*control_list)(struct store_be *be, int64_t id, int64_t after, struct store_control *out,
+                        size_t cap);
+    int (*control_target_put)(struct store_be *be, int64_t command,
+                              const struct store_control_target *t);
+    int (*control_targets)(struct store_be *be, int64_t command, struct store_control_target *out,
+                           size_t cap);
 };
 
 extern const struct store_backend store_backend_sqlite;

@@ -120,4 +120,13 @@ const struct store_backend store_backend_postgres = {
     .token_list = pg_token_list,
     .token_revoke = pg_token_revoke,
     .list = pg_list,
+    .protect_add = pg_protect_add,
+    .protect_remove = pg_protect_remove,
+    .protect_get = pg_protect_get,
+    .protect_list = pg_protect_list,
+    .control_insert = pg_control_insert,
+    .control_update = pg_control_update,
+    .control_list = pg_control_list,
+    .control_target_put = pg_control_target_put,
+    .control_targets = pg_control_targets,
 };

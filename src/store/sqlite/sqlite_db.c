@@ -275,4 +275,13 @@ const struct store_backend store_backend_sqlite = {
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     .list = sq_list,
+    .protect_add = sq_protect_add,
+    .protect_remove = sq_protect_remove,
+    .protect_get = sq_protect_get,
+    .protect_list = sq_protect_list,
+    .control_insert = sq_control_insert,
+    .control_update = sq_control_update,
+    .control_list = sq_control_list,
+    .control_target_put = sq_control_target_put,
+    .control_targets = sq_control_targets,
 };
