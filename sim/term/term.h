@@ -238,7 +238,7 @@ void sim_term_addr_wire(uint64_t address, uint8_t out[6]);
  * group), kept as the bytes received, SIM_TERM_PARAMS per terminal.
  */
 #define SIM_TERM_PARAMS 16
-#define SIM_TERM_PARAM_MAX 160
+#define SIM_TERM_PARAM_MAX 256
 /* Keep (id, pn)'s bytes, replacing earlier ones: 0, MH_ERANGE (too long), MH_ENOSPC, MH_ENOMEM. */
 int sim_term_param_set(const struct sim_terminal *t, uint16_t id, uint16_t pn, const uint8_t *p, size_t n);
 /* The bytes of (id, pn): 0, or MH_ENOENT when never downloaded. */

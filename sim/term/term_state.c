@@ -33,7 +33,7 @@ struct term_ctl {
     struct sim_term_blob archive;
     struct {
         uint16_t id, pn;
-        uint8_t len;
+        uint16_t len;
         uint8_t data[SIM_TERM_PARAM_MAX];
     } params[SIM_TERM_PARAMS];
     uint8_t n_params;
@@ -196,7 +196,7 @@ int sim_term_param_set(const struct sim_terminal *t, uint16_t id, uint16_t pn, c
         c->n_params++;
     c->params[i].id = id;
     c->params[i].pn = pn;
-    c->params[i].len = (uint8_t)n;
+    c->params[i].len = (uint16_t)n;
     memcpy(c->params[i].data, p, n);
     return 0;
 }
