@@ -131,7 +131,8 @@ static int request(struct mh_wr *w, const struct cjob *j, uint8_t afn, const uin
                    int16_t utc_off)
 {
     struct gdw1376_tp tp = {0, {0}, TP_DELAY_MIN};
-    struct gdw1376_req r = {.afn = afn, .pw_len = 16};
+    /* CON: the terminal answers a command with AFN00 (5.2.3.2), never silently */
+    struct gdw1376_req r = {.afn = afn, .pw_len = 16, .con = 1};
     int rc = addr_of(j, &r.addr);
     if (rc != 0)
         return rc;
