@@ -38,6 +38,48 @@ static int64_t now_ms(const struct control *c)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Commands an earlier engine left unfinished (the station stopped or
+ * crashed): a pending one was never sent and is cancelled; a target sent
+ * without a verified result is UNCONFIRMED, as nobody knows what the
+ * device did. Nothing is re-sent on its own.
+ */
+static int recover(struct control *c)
+{
+    struct store_control l[32];
+    struct store_control_target *t = malloc(CONTROL_TARGETS_MAX * sizeof *t);
+    if (!t)
+        return MH_ENOMEM;
+    int64_t after = 0, now = now_ms(c);
+    int n;
+    do {
+        n = store_control_list(c->st, after, l, 32);
+        for (int i = 0; i < n; i++) {
+            after = l[i].id;
+            if (l[i].state != STORE_CTL_PENDING && l[i].state != STORE_CTL_SENT)
+                continue;
+            int nt = store_control_targets(c->st, l[i].id, t, CONTROL_TARGETS_MAX);
+            for (int k = 0; k < nt; k++) {
+                if (t[k].result != STORE_CTR_QUEUED && t[k].result != STORE_CTR_SENT)
+                    continue;
+                t[k].result = l[i].state == STORE_CTL_PENDING ? STORE_CTR_REFUSED : STORE_CTR_UNCONFIRMED;
+                snprintf(t[k].detail, sizeof t[k].detail, "%s",
+                         l[i].state == STORE_CTL_PENDING ? "never confirmed: the station restarted"
+                                                         : "the station restarted before the result was verified");
+                t[k].updated_ms = now;
+                store_control_target_put(c->st, l[i].id, &t[k]);
+            }
+            l[i].state = l[i].state == STORE_CTL_PENDING ? STORE_CTL_CANCELLED : STORE_CTL_FINISHED;
+            l[i].finished_ms = now;
+            store_control_update(c->st, &l[i]);
+            mh_warn("control", "command %lld left unfinished by an earlier run: %s", (long long)l[i].id,
+                    control_state_name(l[i].state));
+        }
+    } while (n == 32);
+    free(t);
+    return n < 0 ? n : 0;
+}
+
 int control_new(uv_loop_t *loop, struct fep *fep, struct store *st, const struct control_cfg *cfg,
                 struct control **out)
 {
@@ -53,6 +95,11 @@ int control_new(uv_loop_t *loop, struct fep *fep, struct store *st, const struct
         c->cfg = *cfg;
     if (!c->cfg.confirm_over)
         c->cfg.confirm_over = DEFAULT_CONFIRM_OVER;
+    int rc = recover(c);
+    if (rc < 0) {
+        free(c);
+        return rc;
+    }
     *out = c;
     return 0;
 }

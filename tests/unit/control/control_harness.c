@@ -28,6 +28,7 @@
     "{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["                  \
     "{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\",\"count\":2,\"region\":\"0172\"},"   \
     "{\"kind\":\"special_transformer\",\"protocol\":\"dlt698\",\"count\":1},"                        \
+    "{\"kind\":\"transformer_monitor\",\"protocol\":\"dlt698\",\"count\":1},"                        \
     "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":1,\"meters_each\":11,"           \
     "\"region\":\"0171\",\"customers\":{\"residential\":10,\"commercial\":1}}]}"
 
@@ -245,6 +246,8 @@ static void map_terminals(struct ch *h)
         if (t->kind == SIM_TERM_SPECIAL_TRANSFORMER && t->protocol == SIM_PROTO_GDW1376 && ng < 2) {
             h->s_gdw[ng] = t;
             h->gdw[ng++] = id_of(h, addr);
+        } else if (t->kind == SIM_TERM_TRANSFORMER_MONITOR) {
+            h->tm698 = id_of(h, addr);
         } else if (t->kind == SIM_TERM_SPECIAL_TRANSFORMER) {
             h->s_698 = t;
             h->d698 = id_of(h, addr);

@@ -26,7 +26,7 @@ struct ch {
     char db[64];
     struct control *ctl;
     /* terminal ids in the store and their simulated terminals */
-    int64_t gdw[2], d698, conc, fake;
+    int64_t gdw[2], d698, tm698, conc, fake; /* tm698: a 698.45 transformer monitor (no relays) */
     const struct sim_terminal *s_gdw[2], *s_698, *s_conc;
     char fake_customer[16];
     enum fake_mode fake_mode;

@@ -409,6 +409,22 @@ static void test_forbidden_window_refuses_trips(void **state)
     assert_int_equal(H.n_frames, 0);
     assert_false(sim_term_tripped(H.s_gdw[0], ch_now()));
     expect(CONTROL_CLOSE, H.gdw[0], 1, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL); /* closing is never forbidden */
+    /* a window that does not hold the present local time (nor today's weekday) does not refuse */
+    struct mh_tm tm;
+    mh_tm_from_epoch(ch_now() + H.s->tz_offset_s, &tm);
+    unsigned now_min = tm.hour * 60u + tm.min;
+    /* [now + 2 min, now - 1 min): spans midnight, leaves out the present minutes */
+    cfg.windows[0] = (struct control_window){(uint16_t)((now_min + 2) % 1440), (uint16_t)((now_min + 1439) % 1440), 0};
+    cfg.windows[1] = (struct control_window){0, 1440, (uint8_t)(0x7F & ~(1u << (tm.wday % 7)))};
+    cfg.n_windows = 2;
+    ch_control_cfg(&H, &cfg);
+    expect(CONTROL_TRIP, H.gdw[0], 1, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL);
+    expect(CONTROL_CLOSE, H.gdw[0], 1, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL);
+    /* [now - 1 min, now - 3 min): spans midnight and holds the present minutes: refused */
+    cfg.windows[0] = (struct control_window){(uint16_t)((now_min + 1439) % 1440), (uint16_t)((now_min + 1437) % 1440), 0};
+    cfg.n_windows = 1;
+    ch_control_cfg(&H, &cfg);
+    expect(CONTROL_TRIP, H.gdw[0], 1, NULL, STORE_CTL_REFUSED, STORE_CTR_REFUSED, "forbidden window");
     ch_control_cfg(&H, NULL);
 }
 
@@ -449,7 +465,16 @@ static void test_many_users_need_a_second_different_operator(void **state)
     assert_int_equal(store_control_get(H.st, id, &c), 0);
     assert_int_equal(c.state, STORE_CTL_CANCELLED);
     assert_int_equal(sim_term_switch(H.s_gdw[0], SIM_SW_PROTECT) & 1, 1);
+    /* a command still pending when the engine stops is cancelled by the next one, never sent */
+    id = control_submit(H.ctl, &r);
     ch_control_cfg(&H, NULL);
+    assert_int_equal(store_control_get(H.st, id, &c), 0);
+    assert_int_equal(c.state, STORE_CTL_CANCELLED);
+    assert_int_equal(control_confirm(H.ctl, id, "operator-b"), MH_EPROTO);
+    struct store_control_target rt[2];
+    assert_int_equal(store_control_targets(H.st, id, rt, 2), 2);
+    assert_int_equal(rt[0].result, STORE_CTR_REFUSED);
+    assert_non_null(strstr(rt[0].detail, "never confirmed"));
     expect(CONTROL_PROTECT_OFF, H.gdw[0], 0, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL);
     expect(CONTROL_PROTECT_OFF, H.d698, 0, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL);
 }
@@ -460,6 +485,8 @@ static void test_device_denies(void **state)
     /* a concentrator has no control relays: it denies the command (AFN00 F3 / F2) */
     expect(CONTROL_URGE_ON, H.conc, 0, NULL, STORE_CTL_FINISHED, STORE_CTR_DENIED, "denied");
     expect(CONTROL_TRIP, H.conc, 1, NULL, STORE_CTL_FINISHED, STORE_CTR_UNCONFIRMED, "protect state unreadable");
+    /* a 698.45 terminal without relays answers the ACTION with DAR 3 (refused) */
+    expect(CONTROL_URGE_ON, H.tm698, 0, NULL, STORE_CTL_FINISHED, STORE_CTR_DENIED, "DAR 3");
 }
 
 static void test_silent_device_is_unconfirmed(void **state)
