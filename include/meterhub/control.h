@@ -158,6 +158,8 @@ struct control_cfg {
     /* Optional: a command reached a final state (every target has a result). */
     void (*on_finished)(void *ctx, int64_t command);
     void *ctx;
+    /* Prepayment: price of import active energy per tariff 1..4 (sharp, peak, flat, valley), yuan/kWh x 10^4. */
+    int64_t price_e4[4];
 };
 
 struct control;
@@ -196,5 +198,26 @@ size_t control_active(const struct control *c);
 /* Name of a store_control_state / store_control_result. */
 const char *control_state_name(int state);
 const char *control_result_name(int result);
+
+/*
+ * Prepayment (prepay.c): a meter's balance is debited with its metered
+ * consumption (import active energy per tariff, from the stored register
+ * readings, times CT x PT) at the tariff prices of control_cfg. Below the
+ * warning threshold the urge-fee alarm is switched on; at zero or below the
+ * customer's turn 1 is tripped; a payment that brings the balance back
+ * above zero closes it (and above the threshold switches the alarm off).
+ * Every switch is a command through control_submit by operator "prepay",
+ * so the protect list, forbidden windows, device protect state and
+ * read-back apply exactly as to an operator's command. Only meters of
+ * special-transformer terminals (which have control turns) take accounts.
+ * Money in yuan x 10^4, energy in kWh x 10^4.
+ */
+
+/* Open (or reset) meter's account, its latest registers as the starting point. MH_ENOENT (no registers), MH_ENOTSUP. */
+int prepay_open(struct control *c, int64_t meter, int64_t balance_e4, int64_t warn_e4);
+/* Settle the consumption since the last settlement and act on the balance. 0, MH_ENOENT (no account / registers). */
+int prepay_settle(struct control *c, int64_t meter);
+/* A payment: recorded, credited, and acted on (close, alarm off). 0, MH_ENOENT, MH_EINVAL. */
+int prepay_topup(struct control *c, int64_t meter, int64_t amount_e4, const char *who, const char *ref);
 
 #endif

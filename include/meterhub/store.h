@@ -594,4 +594,28 @@ int store_control_target_put(struct store *st, int64_t command, const struct sto
 /* Targets of a command by terminal and pn, at most cap; the count. */
 int store_control_targets(struct store *st, int64_t command, struct store_control_target *out, size_t cap);
 
+/* ==== prepayment (docs/control.md "Prepayment") ==== */
+
+enum store_prepay_state { STORE_PREPAY_NORMAL = 0, STORE_PREPAY_WARNED = 1, STORE_PREPAY_CUT = 2 };
+
+/* A meter's prepaid account. Money in yuan x 10^4, energy in kWh x 10^4. */
+struct store_prepay {
+    int64_t meter;
+    int64_t balance_e4;
+    int64_t warn_e4;   /* below it the urge-fee alarm is switched on */
+    int state;         /* enum store_prepay_state */
+    int64_t settled_t; /* data time of the registers settled, epoch s */
+    int64_t reg_e4[4]; /* import active energy of tariffs 1..4 (sharp, peak, flat, valley) settled */
+    int64_t command;   /* the last control command the account caused, 0 none */
+    int64_t updated_ms;
+};
+
+/* Insert or replace the account of a->meter. */
+int store_prepay_put(struct store *st, const struct store_prepay *a);
+/* The account of meter: 0 with *out, or MH_ENOENT. */
+int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out);
+/* Record a payment of amount_e4 to meter's account (the ledger; the balance is the caller's). */
+int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                         int64_t t_ms);
+
 #endif

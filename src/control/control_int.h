@@ -120,4 +120,9 @@ int control_users(struct store *st, int64_t terminal);
 void control_params_json(int kind, const struct control_params *p, const struct control_target *t, size_t n,
                          char *out, size_t cap);
 
+/* The engine's store and configuration (engine.c), for prepay.c. */
+struct store *control_store(struct control *c);
+const struct control_cfg *control_config(const struct control *c);
+int64_t control_now_ms(const struct control *c);
+
 #endif

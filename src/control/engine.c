@@ -480,3 +480,18 @@ void control_free(struct control *c)
     }
     free(c);
 }
+
+struct store *control_store(struct control *c)
+{
+    return c->st;
+}
+
+const struct control_cfg *control_config(const struct control *c)
+{
+    return &c->cfg;
+}
+
+int64_t control_now_ms(const struct control *c)
+{
+    return now_ms(c);
+}

@@ -319,3 +319,27 @@ int store_control_targets(struct store *st, int64_t command, struct store_contro
         return MH_EINVAL;
     return st->be_ops->control_targets(st->be, command, out, cap);
 }
+
+/* ---- prepayment ---- */
+
+int store_prepay_put(struct store *st, const struct store_prepay *a)
+{
+    if (!a || a->meter <= 0)
+        return MH_EINVAL;
+    return st->be_ops->prepay_put(st->be, a);
+}
+
+int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out)
+{
+    if (meter <= 0 || !out)
+        return MH_EINVAL;
+    return st->be_ops->prepay_get(st->be, meter, out);
+}
+
+int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                         int64_t t_ms)
+{
+    if (meter <= 0 || amount_e4 <= 0 || !who || !*who)
+        return MH_EINVAL;
+    return st->be_ops->prepay_payment(st->be, meter, amount_e4, who, ref ? ref : "", t_ms);
+}

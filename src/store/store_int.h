@@ -129,6 +129,10 @@ struct store_backend {
                               const struct store_control_target *t);
     int (*control_targets)(struct store_be *be, int64_t command, struct store_control_target *out,
                            size_t cap);
+    int (*prepay_put)(struct store_be *be, const struct store_prepay *a);
+    int (*prepay_get)(struct store_be *be, int64_t meter, struct store_prepay *out);
+    int (*prepay_payment)(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who,
+                          const char *ref, int64_t t_ms);
 };
 
 extern const struct store_backend store_backend_sqlite;

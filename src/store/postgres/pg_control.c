@@ -220,3 +220,70 @@ int pg_control_targets(struct store_be *be, int64_t command, struct store_contro
                " WHERE command_id = $1::bigint ORDER BY terminal_id, pn LIMIT $2::bigint",
                &a, target_row, out, cap);
 }
+
+/* ---- prepayment ---- */
+
+static void prepay_row(const PGresult *r, int row, void *out, size_t k)
+{
+    struct store_prepay *a = (struct store_prepay *)out + k;
+    a->meter = pg_i64(r, row, 0);
+    a->balance_e4 = pg_i64(r, row, 1);
+    a->warn_e4 = pg_i64(r, row, 2);
+    a->state = (int)pg_i64(r, row, 3);
+    a->settled_t = pg_i64(r, row, 4);
+    for (int i = 0; i < 4; i++)
+        a->reg_e4[i] = pg_i64(r, row, 5 + i);
+    a->command = pg_i64(r, row, 9);
+    a->updated_ms = pg_i64(r, row, 10);
+}
+
+int pg_prepay_put(struct store_be *be, const struct store_prepay *a)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, a->meter);
+    pp_i64(&p, a->balance_e4);
+    pp_i64(&p, a->warn_e4);
+    pp_i64(&p, a->state);
+    pp_i64(&p, a->settled_t);
+    for (int i = 0; i < 4; i++)
+        pp_i64(&p, a->reg_e4[i]);
+    pp_i64(&p, a->command);
+    pp_i64(&p, a->updated_ms);
+    int rc = run(be,
+                 "INSERT INTO prepay_accounts (meter_id, balance_e4, warn_e4, state, settled_t, reg1_e4, reg2_e4,"
+                 " reg3_e4, reg4_e4, command_id, updated_ms) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::int,"
+                 " $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint)"
+                 " ON CONFLICT (meter_id) DO UPDATE SET balance_e4 = excluded.balance_e4, warn_e4 = excluded.warn_e4,"
+                 " state = excluded.state, settled_t = excluded.settled_t, reg1_e4 = excluded.reg1_e4,"
+                 " reg2_e4 = excluded.reg2_e4, reg3_e4 = excluded.reg3_e4, reg4_e4 = excluded.reg4_e4,"
+                 " command_id = excluded.command_id, updated_ms = excluded.updated_ms",
+                 &p, NULL, NULL, 0);
+    return rc < 0 ? rc : 0;
+}
+
+int pg_prepay_get(struct store_be *be, int64_t meter, struct store_prepay *out)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, meter);
+    int rc = run(be,
+                 "SELECT meter_id, balance_e4, warn_e4, state, settled_t, reg1_e4, reg2_e4, reg3_e4, reg4_e4,"
+                 " command_id, updated_ms FROM prepay_accounts WHERE meter_id = $1::bigint",
+                 &p, prepay_row, out, 1);
+    return rc < 0 ? rc : rc == 0 ? MH_ENOENT : 0;
+}
+
+int pg_prepay_payment(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                      int64_t t_ms)
+{
+    struct pg_params p = {0};
+    pp_i64(&p, meter);
+    pp_i64(&p, amount_e4);
+    pp_text(&p, who);
+    pp_text(&p, ref);
+    pp_i64(&p, t_ms);
+    int rc = run(be,
+                 "INSERT INTO prepay_payments (meter_id, amount_e4, who, ref, t_ms)"
+                 " VALUES ($1::bigint, $2::bigint, $3, $4, $5::bigint)",
+                 &p, NULL, NULL, 0);
+    return rc < 0 ? rc : 0;
+}

@@ -129,4 +129,7 @@ const struct store_backend store_backend_postgres = {
     .control_list = pg_control_list,
     .control_target_put = pg_control_target_put,
     .control_targets = pg_control_targets,
+    .prepay_put = pg_prepay_put,
+    .prepay_get = pg_prepay_get,
+    .prepay_payment = pg_prepay_payment,
 };

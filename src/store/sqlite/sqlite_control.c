@@ -186,3 +186,51 @@ int sq_control_targets(struct store_be *be, int64_t command, struct store_contro
                " ORDER BY terminal_id, pn LIMIT ?2",
                a, 2, target_row, out, cap);
 }
+
+/* ---- prepayment ---- */
+
+static void prepay_row(sqlite3_stmt *s, void *out, size_t k)
+{
+    struct store_prepay *a = (struct store_prepay *)out + k;
+    a->meter = sqlite3_column_int64(s, 0);
+    a->balance_e4 = sqlite3_column_int64(s, 1);
+    a->warn_e4 = sqlite3_column_int64(s, 2);
+    a->state = sqlite3_column_int(s, 3);
+    a->settled_t = sqlite3_column_int64(s, 4);
+    for (int i = 0; i < 4; i++)
+        a->reg_e4[i] = sqlite3_column_int64(s, 5 + i);
+    a->command = sqlite3_column_int64(s, 9);
+    a->updated_ms = sqlite3_column_int64(s, 10);
+}
+
+int sq_prepay_put(struct store_be *be, const struct store_prepay *a)
+{
+    const struct sq_arg v[] = {SI(a->meter),     SI(a->balance_e4), SI(a->warn_e4),    SI(a->state),
+                               SI(a->settled_t), SI(a->reg_e4[0]),  SI(a->reg_e4[1]),  SI(a->reg_e4[2]),
+                               SI(a->reg_e4[3]), SI(a->command),    SI(a->updated_ms)};
+    int rc = run(be,
+                 "INSERT OR REPLACE INTO prepay_accounts (meter_id, balance_e4, warn_e4, state, settled_t, reg1_e4,"
+                 " reg2_e4, reg3_e4, reg4_e4, command_id, updated_ms)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 v, 11, NULL, NULL, 0);
+    return rc < 0 ? rc : 0;
+}
+
+int sq_prepay_get(struct store_be *be, int64_t meter, struct store_prepay *out)
+{
+    const struct sq_arg v[] = {SI(meter)};
+    int rc = run(be,
+                 "SELECT meter_id, balance_e4, warn_e4, state, settled_t, reg1_e4, reg2_e4, reg3_e4, reg4_e4,"
+                 " command_id, updated_ms FROM prepay_accounts WHERE meter_id = ?1",
+                 v, 1, prepay_row, out, 1);
+    return rc < 0 ? rc : rc == 0 ? MH_ENOENT : 0;
+}
+
+int sq_prepay_payment(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                      int64_t t_ms)
+{
+    const struct sq_arg v[] = {SI(meter), SI(amount_e4), ST(who), ST(ref), SI(t_ms)};
+    int rc = run(be, "INSERT INTO prepay_payments (meter_id, amount_e4, who, ref, t_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+                 v, 5, NULL, NULL, 0);
+    return rc < 0 ? rc : 0;
+}

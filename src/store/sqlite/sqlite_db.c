@@ -284,4 +284,7 @@ const struct store_backend store_backend_sqlite = {
     .control_list = sq_control_list,
     .control_target_put = sq_control_target_put,
     .control_targets = sq_control_targets,
+    .prepay_put = sq_prepay_put,
+    .prepay_get = sq_prepay_get,
+    .prepay_payment = sq_prepay_payment,
 };

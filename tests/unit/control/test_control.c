@@ -22,6 +22,7 @@
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/dlt698_apdu.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/item.h"
 #include "term.h"
 
 static struct ch H;
@@ -523,6 +524,130 @@ static void test_bad_requests_are_refused(void **state)
     assert_int_equal(control_submit(H.ctl, &r), MH_ENOENT);
 }
 
+/* ---- prepayment ---- */
+
+/* Registers of tariffs 1..4 (kWh x 10^4) of meter at t, stored and committed. */
+static void put_registers(int64_t meter, int64_t t, const int64_t reg[4])
+{
+    struct store_reading r[4];
+    for (unsigned k = 0; k < 4; k++)
+        r[k] = (struct store_reading){.meter = meter, .item = MH_OBIS(1, 0, 1, 8, k + 1), .t = t,
+                                      .value = mh_dec_make(reg[k], -4), .received_ms = t * 1000};
+    assert_int_equal(store_readings_append(H.st, r, 4, 1000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(H.st, 5000), 0);
+}
+
+static void wait_idle(void)
+{
+    for (int i = 0; i < 2000 && control_active(H.ctl) > 0; i++)
+        ch_wait(&H, -1, 5);
+    assert_int_equal(control_active(H.ctl), 0);
+}
+
+/* The meter a terminal reads (its first point) and its CT x PT. */
+static int64_t meter_of(int64_t terminal, int64_t *ctpt)
+{
+    struct store_meter_filter f = STORE_METER_FILTER_ANY;
+    f.terminal = terminal;
+    struct store_meter_row m[2];
+    assert_true(store_meters_list(H.st, &f, 0, m, 2) >= 1);
+    *ctpt = (int64_t)m[0].ct * m[0].pt;
+    return m[0].id;
+}
+
+static void test_prepay_warns_trips_and_restores_on_payment(void **state)
+{
+    (void)state;
+    struct control_cfg cfg = {0};
+    cfg.price_e4[0] = 12000; /* 1.2 yuan/kWh sharp, 0.9 peak, 0.6 flat, 0.3 valley */
+    cfg.price_e4[1] = 9000;
+    cfg.price_e4[2] = 6000;
+    cfg.price_e4[3] = 3000;
+    ch_control_cfg(&H, &cfg);
+    const struct sim_terminal *t = H.s_gdw[0];
+    int64_t k, meter = meter_of(H.gdw[0], &k);
+    int64_t now = ch_now();
+    int64_t reg[4] = {10000000, 20000000, 30000000, 40000000};
+    put_registers(meter, now - 3600, reg);
+    /* 0.5 kWh flat (x CT x PT) costs 3000 x k; the balance starts at 4500 k, the threshold 2000 k */
+    assert_int_equal(prepay_open(H.ctl, meter, 4500 * k, 2000 * k), 0);
+    reg[2] += 5000;
+    put_registers(meter, now - 1800, reg);
+    assert_int_equal(prepay_settle(H.ctl, meter), 0);
+    wait_idle();
+    struct store_prepay a;
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    assert_int_equal(a.balance_e4, 1500 * k);
+    assert_int_equal(a.state, STORE_PREPAY_WARNED);
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE) & 1, 1);
+    assert_false(sim_term_tripped(t, ch_now()));
+    /* settling again without new registers charges nothing */
+    assert_int_equal(prepay_settle(H.ctl, meter), 0);
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    assert_int_equal(a.balance_e4, 1500 * k);
+
+    /* 0.25 kWh sharp (3000 k) and 0.25 kWh valley (750 k): in arrears, tripped */
+    reg[0] += 2500;
+    reg[3] += 2500;
+    put_registers(meter, now - 900, reg);
+    assert_int_equal(prepay_settle(H.ctl, meter), 0);
+    wait_idle();
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    assert_int_equal(a.balance_e4, -2250 * k);
+    assert_int_equal(a.state, STORE_PREPAY_CUT);
+    int st, res;
+    char detail[160];
+    ch_result(&H, a.command, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_DONE);
+    assert_true(sim_term_tripped(t, ch_now()));
+
+    /* a payment back above the threshold closes the turn and silences the alarm */
+    assert_int_equal(prepay_topup(H.ctl, meter, 5000 * k, "cashier-7", "receipt 0042"), 0);
+    wait_idle();
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    assert_int_equal(a.balance_e4, 2750 * k);
+    assert_int_equal(a.state, STORE_PREPAY_NORMAL);
+    assert_false(sim_term_tripped(t, ch_now()));
+    assert_int_equal(sim_term_switch(t, SIM_SW_URGE_FEE) & 1, 0);
+    assert_int_equal(prepay_topup(H.ctl, meter, 0, "cashier-7", "nothing"), MH_EINVAL);
+    ch_control_cfg(&H, NULL);
+}
+
+static void test_prepay_obeys_the_protect_list(void **state)
+{
+    (void)state;
+    struct control_cfg cfg = {0};
+    cfg.price_e4[2] = 6000;
+    ch_control_cfg(&H, &cfg);
+    const struct sim_terminal *t = H.s_gdw[1];
+    int64_t k, meter = meter_of(H.gdw[1], &k);
+    int64_t now = ch_now();
+    int64_t reg[4] = {0, 0, 50000000, 0};
+    put_registers(meter, now - 3600, reg);
+    assert_int_equal(prepay_open(H.ctl, meter, 1000 * k, 0), 0);
+    struct store_protect pr = {STORE_PROTECT_CUSTOMER, "", "hospital", "planner", now * 1000};
+    snprintf(pr.ref, sizeof pr.ref, "C%08u", (unsigned)t->first_meter + 1);
+    assert_int_equal(store_protect_add(H.st, &pr), 0);
+    reg[2] += 5000; /* 3000 k: in arrears */
+    put_registers(meter, now - 60, reg);
+    assert_int_equal(prepay_settle(H.ctl, meter), 0);
+    wait_idle();
+    struct store_prepay a;
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    assert_int_equal(a.balance_e4, -2000 * k);
+    int st, res;
+    char detail[160];
+    ch_result(&H, a.command, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_REFUSED);
+    assert_non_null(strstr(detail, "hospital"));
+    assert_false(sim_term_tripped(t, ch_now()));
+    assert_int_equal(store_protect_remove(H.st, STORE_PROTECT_CUSTOMER, pr.ref), 0);
+    /* a concentrator's meters have no control turn of their own */
+    int64_t k2, resident = meter_of(H.conc, &k2);
+    assert_int_equal(prepay_open(H.ctl, resident, 1, 0), MH_ENOTSUP);
+    ch_control_cfg(&H, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +668,8 @@ int main(void)
         cmocka_unit_test(test_silent_device_is_unconfirmed),
         cmocka_unit_test(test_readback_disagreeing_is_failed),
         cmocka_unit_test(test_bad_requests_are_refused),
+        cmocka_unit_test(test_prepay_warns_trips_and_restores_on_payment),
+        cmocka_unit_test(test_prepay_obeys_the_protect_list),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -122,11 +122,43 @@ static void test_commands_and_targets(void **state)
     store_close(st);
 }
 
+static void test_prepay_accounts_and_payments(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_prepay"), NULL);
+    struct store_prepay a = {7, 1234567, 500000, STORE_PREPAY_WARNED, 1700000000, {1, 2, 3, 4}, 42, 1700000000999};
+    assert_int_equal(store_prepay_put(st, &a), 0);
+    struct store_prepay g;
+    assert_int_equal(store_prepay_get(st, 7, &g), 0);
+    assert_int_equal(g.meter, 7);
+    assert_int_equal(g.balance_e4, 1234567);
+    assert_int_equal(g.warn_e4, 500000);
+    assert_int_equal(g.state, STORE_PREPAY_WARNED);
+    assert_int_equal(g.settled_t, 1700000000);
+    assert_memory_equal(g.reg_e4, a.reg_e4, sizeof a.reg_e4);
+    assert_int_equal(g.command, 42);
+    assert_int_equal(g.updated_ms, 1700000000999);
+    a.balance_e4 = -5;
+    a.state = STORE_PREPAY_CUT;
+    a.reg_e4[3] = 99;
+    assert_int_equal(store_prepay_put(st, &a), 0); /* replaces */
+    assert_int_equal(store_prepay_get(st, 7, &g), 0);
+    assert_int_equal(g.balance_e4, -5);
+    assert_int_equal(g.state, STORE_PREPAY_CUT);
+    assert_int_equal(g.reg_e4[3], 99);
+    assert_int_equal(store_prepay_get(st, 8, &g), MH_ENOENT);
+    assert_int_equal(store_prepay_payment(st, 7, 100000, "cashier", "receipt 1", 1700000001000), 0);
+    assert_int_equal(store_prepay_payment(st, 7, 0, "cashier", "nothing", 1700000001000), MH_EINVAL);
+    assert_int_equal(store_prepay_payment(st, 7, 1, "", "no one", 1700000001000), MH_EINVAL);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_protect_list_add_get_list_remove),
         cmocka_unit_test(test_commands_and_targets),
+        cmocka_unit_test(test_prepay_accounts_and_payments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,3 +36,29 @@ CREATE TABLE control_targets (
     updated_ms INTEGER NOT NULL,
     PRIMARY KEY (command_id, terminal_id, pn)
 );
+
+-- Prepayment: a meter's balance (yuan x 10^4), its warning threshold, the
+-- registers last settled (import active energy per tariff, kWh x 10^4),
+-- and the payments that raised it.
+CREATE TABLE prepay_accounts (
+    meter_id INTEGER PRIMARY KEY,
+    balance_e4 INTEGER NOT NULL,
+    warn_e4 INTEGER NOT NULL,
+    state INTEGER NOT NULL,       -- enum store_prepay_state
+    settled_t INTEGER NOT NULL,   -- data time of the registers settled, epoch s
+    reg1_e4 INTEGER NOT NULL,
+    reg2_e4 INTEGER NOT NULL,
+    reg3_e4 INTEGER NOT NULL,
+    reg4_e4 INTEGER NOT NULL,
+    command_id INTEGER NOT NULL,  -- the last control command it caused, 0 none
+    updated_ms INTEGER NOT NULL
+);
+
+CREATE TABLE prepay_payments (
+    id INTEGER PRIMARY KEY,
+    meter_id INTEGER NOT NULL,
+    amount_e4 INTEGER NOT NULL,
+    who TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    t_ms INTEGER NOT NULL
+);
