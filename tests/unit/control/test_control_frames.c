@@ -19,6 +19,7 @@
 #include "control_int.h"
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
+#include "meterhub/proto/gdw1376.h"
 
 #define NOW_MS 1795523415000LL /* 2026-11-24 12:30:15 UTC */
 #define UTC_OFF 480
@@ -162,6 +163,43 @@ static void test_kind_names_round_trip(void **state)
     assert_false(control_kind_cuts(CONTROL_PROTECT_OFF));
 }
 
+/*
+ * Cross-checks with frames captured from other implementations
+ * (/work/shared/protocols/vectors): the same command at the same time lays
+ * out the same bytes. 698.45 "698-set-clock-req" (SET 4000 0200 at
+ * 2026-10-07 15:00:00): equal from the OAD on, the PIID being ours.
+ * 1376.1 "376-time-sync-2byte-pw-variant" (AFN05 F31 at 2015-03-12
+ * 10:30:55, a Thursday): equal data unit; that terminal's profile has a
+ * 2-byte PW and a Tp, ours neither on F31.
+ */
+static const uint8_t vec_698_set_clock[] = {0x68, 0x1F, 0x00, 0x43, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                            0x00, 0xD8, 0xC5, 0x06, 0x01, 0x00, 0x40, 0x00, 0x02, 0x00, 0x1C,
+                                            0x07, 0xEA, 0x0A, 0x07, 0x0F, 0x00, 0x00, 0x00, 0x06, 0xD5, 0x16};
+static const uint8_t vec_1376_f31_unit[] = {0x00, 0x00, 0x40, 0x03, 0x55, 0x30, 0x10, 0x12, 0x83, 0x15};
+
+static void test_frames_agree_with_captured_vectors(void **state)
+{
+    (void)state;
+    const struct cproto *p = &cproto_dlt698;
+    uint8_t out[256];
+    struct mh_wr w;
+    make(CONTROL_CLOCK_SYNC, ARCHIVE_PROTO_DLT698, "000000000000", 0, NULL);
+    mh_wr_init(&w, out, sizeof out);
+    assert_int_equal(p->build(&job, CSTEP_CMD, 1791356400000LL, UTC_OFF, &w), 0);
+    /* both: 68 L L C AF SA(6) CA HCS(2) | APDU; the APDU from the OAD to the end of the time tag */
+    assert_int_equal(mh_wr_len(&w), sizeof vec_698_set_clock);
+    assert_memory_equal(out + 14, vec_698_set_clock + 14, 2); /* SET-Request Normal */
+    assert_memory_equal(out + 17, vec_698_set_clock + 17, sizeof vec_698_set_clock - 17 - 3);
+
+    make(CONTROL_CLOCK_SYNC, ARCHIVE_PROTO_GDW1376, "01720001", 0, NULL);
+    mh_wr_init(&w, out, sizeof out);
+    assert_int_equal(cproto_gdw1376.build(&job, CSTEP_CMD, 1426127455000LL, UTC_OFF, &w), 0);
+    struct gdw1376_frame f;
+    assert_int_equal(gdw1376_frame_parse(out, mh_wr_len(&w), 16, &f), 0);
+    assert_int_equal(f.units_len, sizeof vec_1376_f31_unit);
+    assert_memory_equal(f.units, vec_1376_f31_unit, sizeof vec_1376_f31_unit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_698_frames),
         cmocka_unit_test(test_bad_addresses_are_refused),
         cmocka_unit_test(test_kind_names_round_trip),
+        cmocka_unit_test(test_frames_agree_with_captured_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
