@@ -198,6 +198,10 @@ static void job_done(void *ctx, enum fep_status st, const struct fep_reply *r)
             job_final(j, STORE_CTR_UNCONFIRMED, "no confirmation from the device (%s)", fep_status_name(st));
         return;
     }
+    if (!r || r->n_frames == 0) {
+        job_final(j, STORE_CTR_UNCONFIRMED, "empty reply to the %s", step);
+        return;
+    }
     unsigned last = r->n_frames - 1;
     uint32_t from = last ? r->ends[last - 1] : 0;
     char detail[128] = "";
