@@ -92,11 +92,27 @@ int prepay_open(struct control *c, int64_t meter, int64_t balance_e4, int64_t wa
     return rc ? rc : store_prepay_put(st, &a);
 }
 
+/*
+ * Did the account's last command take effect, or is it still under way? A
+ * trip refused (protect list, window), denied or unconfirmed is issued
+ * again at the next settlement, each attempt a command of its own.
+ */
+static int last_command_holds(struct control *c, const struct store_prepay *a)
+{
+    struct store_control cmd;
+    struct store_control_target t;
+    if (a->command <= 0 || store_control_get(control_store(c), a->command, &cmd) != 0)
+        return 0;
+    if (cmd.state == STORE_CTL_PENDING || cmd.state == STORE_CTL_SENT)
+        return 1;
+    return store_control_targets(control_store(c), a->command, &t, 1) == 1 && t.result == STORE_CTR_DONE;
+}
+
 /* Switch what the balance calls for: alarm below the threshold, trip at zero. */
 static void act_on_debit(struct control *c, struct store_prepay *a, const struct control_target *tg)
 {
     int64_t id = 0;
-    if (a->balance_e4 <= 0 && a->state != STORE_PREPAY_CUT) {
+    if (a->balance_e4 <= 0 && (a->state != STORE_PREPAY_CUT || !last_command_holds(c, a))) {
         id = command(c, CONTROL_TRIP, tg, a);
         a->state = STORE_PREPAY_CUT; /* the command's own result says whether the turn opened */
     } else if (a->balance_e4 < a->warn_e4 && a->state == STORE_PREPAY_NORMAL) {

@@ -642,6 +642,18 @@ static void test_prepay_obeys_the_protect_list(void **state)
     assert_non_null(strstr(detail, "hospital"));
     assert_false(sim_term_tripped(t, ch_now()));
     assert_int_equal(store_protect_remove(H.st, STORE_PROTECT_CUSTOMER, pr.ref), 0);
+    /* off the list, the next settlement trips (the refused trip is issued again), a payment restores */
+    assert_int_equal(prepay_settle(H.ctl, meter), 0);
+    wait_idle();
+    assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
+    ch_result(&H, a.command, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_DONE);
+    assert_true(sim_term_tripped(t, ch_now()));
+    assert_int_equal(prepay_settle(H.ctl, meter), 0); /* done: not issued again */
+    assert_int_equal(control_active(H.ctl), 0);
+    assert_int_equal(prepay_topup(H.ctl, meter, 3000 * k, "cashier-7", "receipt 0043"), 0);
+    wait_idle();
+    assert_false(sim_term_tripped(t, ch_now()));
     /* a concentrator's meters have no control turn of their own */
     int64_t k2, resident = meter_of(H.conc, &k2);
     assert_int_equal(prepay_open(H.ctl, resident, 1, 0), MH_ENOTSUP);
