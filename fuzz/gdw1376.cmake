@@ -2,3 +2,4 @@ mh_add_fuzz(fuzz_gdw1376_frame SOURCES fuzz_gdw1376_frame.c LIBS mh_proto_gdw137
 mh_add_fuzz(fuzz_gdw1376_format SOURCES fuzz_gdw1376_format.c LIBS mh_proto_gdw1376)
 mh_add_fuzz(fuzz_gdw1376_afn SOURCES fuzz_gdw1376_afn.c LIBS mh_proto_gdw1376)
 mh_add_fuzz(fuzz_gdw1376_fn SOURCES fuzz_gdw1376_fn.c LIBS mh_proto_gdw1376)
+mh_add_fuzz(fuzz_gdw1376_ctrl_state SOURCES fuzz_gdw1376_ctrl_state.c LIBS mh_proto_gdw1376)

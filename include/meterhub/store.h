@@ -530,5 +530,109 @@ int store_areas_list(struct store *st, int region, int64_t after, struct store_a
                      size_t cap);
 /* Area id: 0, MH_ENOENT. */
 int store_area_get(struct store *st, int64_t id, struct store_area_row *out);
+/* ==== load management: protect list and control commands (docs/control.md) ==== */
+
+/*
+ * The protect list (保电名单): customers, meters or terminals that a
+ * remote trip or a supply-cutting control must never reach (hospitals,
+ * water works ...). ref is the customer code, the meter's 12-digit address
+ * or the terminal's address as the archive writes them.
+ */
+enum store_protect_kind { STORE_PROTECT_CUSTOMER = 1, STORE_PROTECT_METER = 2, STORE_PROTECT_TERMINAL = 3 };
+
+struct store_protect {
+    int kind;          /* enum store_protect_kind */
+    char ref[33];
+    char reason[128];
+    char added_by[64];
+    int64_t added_ms;
+};
+
+/* Add an entry: 0, MH_EEXIST when (kind, ref) is listed, MH_EINVAL for an empty ref or bad kind. */
+int store_protect_add(struct store *st, const struct store_protect *p);
+/* Remove (kind, ref): 0 or MH_ENOENT. */
+int store_protect_remove(struct store *st, int kind, const char *ref);
+/* The entry (kind, ref): 0 with *out, or MH_ENOENT. */
+int store_protect_get(struct store *st, int kind, const char *ref, struct store_protect *out);
+/* Entries by kind then ref, at most cap; the count. */
+int store_protect_list(struct store *st, struct store_protect *out, size_t cap);
+
+/* A command's life: pending a second operator, confirmed, sent, finished (every target has a result). */
+enum store_control_state {
+    STORE_CTL_PENDING = 0,
+    STORE_CTL_SENT = 1,
+    STORE_CTL_FINISHED = 2,
+    STORE_CTL_REFUSED = 3,   /* refused before anything was sent (every target refused) */
+    STORE_CTL_CANCELLED = 4, /* withdrawn while pending */
+};
+
+struct store_control {
+    int64_t id;         /* set by store_control_insert */
+    int kind;           /* enum control_kind (meterhub/control.h) */
+    char params[512];   /* JSON: the command's parameters */
+    char who[64];       /* operator who asked */
+    char reason[256];   /* why */
+    int64_t created_ms;
+    int state;          /* enum store_control_state */
+    char confirmer[64]; /* second operator; "" when none */
+    int64_t confirmed_ms, finished_ms;
+};
+
+/* Per target: what happened. */
+enum store_control_result {
+    STORE_CTR_QUEUED = 0,      /* not yet sent */
+    STORE_CTR_SENT = 1,        /* sent, awaiting the device and the read-back */
+    STORE_CTR_DONE = 2,        /* the device confirmed and its state read back agrees */
+    STORE_CTR_REFUSED = 3,     /* refused by the station's safety rules (detail says which) */
+    STORE_CTR_DENIED = 4,      /* the device denied the command */
+    STORE_CTR_UNCONFIRMED = 5, /* no confirmation or no read-back from the device (silent, offline) */
+    STORE_CTR_FAILED = 6,      /* the device confirmed but its read-back state disagrees */
+    STORE_CTR_ACKED = 7,       /* the device confirmed; it has no state to read back (text message) */
+};
+
+struct store_control_target {
+    int64_t terminal; /* terminals.id */
+    uint16_t pn;      /* control turn or total-add group; 0 for the terminal itself */
+    int result;       /* enum store_control_result */
+    char detail[160];
+    int64_t updated_ms;
+};
+
+/* Insert c (its id is set). */
+int store_control_insert(struct store *st, struct store_control *c);
+/* Update state, confirmer, confirmed_ms and finished_ms of command c->id: 0 or MH_ENOENT. */
+int store_control_update(struct store *st, const struct store_control *c);
+/* Command id: 0 with *out, or MH_ENOENT. */
+int store_control_get(struct store *st, int64_t id, struct store_control *out);
+/* Commands by id after `after`, at most cap; the count. */
+int store_control_list(struct store *st, int64_t after, struct store_control *out, size_t cap);
+/* Insert or replace the row of (command, t->terminal, t->pn). */
+int store_control_target_put(struct store *st, int64_t command, const struct store_control_target *t);
+/* Targets of a command by terminal and pn, at most cap; the count. */
+int store_control_targets(struct store *st, int64_t command, struct store_control_target *out, size_t cap);
+
+/* ==== prepayment (docs/control.md "Prepayment") ==== */
+
+enum store_prepay_state { STORE_PREPAY_NORMAL = 0, STORE_PREPAY_WARNED = 1, STORE_PREPAY_CUT = 2 };
+
+/* A meter's prepaid account. Money in yuan x 10^4, energy in kWh x 10^4. */
+struct store_prepay {
+    int64_t meter;
+    int64_t balance_e4;
+    int64_t warn_e4;   /* below it the urge-fee alarm is switched on */
+    int state;         /* enum store_prepay_state */
+    int64_t settled_t; /* data time of the registers settled, epoch s */
+    int64_t reg_e4[4]; /* import active energy of tariffs 1..4 (sharp, peak, flat, valley) settled */
+    int64_t command;   /* the last control command the account caused, 0 none */
+    int64_t updated_ms;
+};
+
+/* Insert or replace the account of a->meter. */
+int store_prepay_put(struct store *st, const struct store_prepay *a);
+/* The account of meter: 0 with *out, or MH_ENOENT. */
+int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out);
+/* Record a payment of amount_e4 to meter's account (the ledger; the balance is the caller's). */
+int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                         int64_t t_ms);
 
 #endif

@@ -232,4 +232,34 @@ long sim_term_meter_by_addr(const struct scenario *s, const struct sim_terminal 
 /* Wire address (A0 first, BCD) of a 12-digit address. */
 void sim_term_addr_wire(uint64_t address, uint8_t out[6]);
 
+/*
+ * Control parameters a master downloaded (1376.1 AFN04 F17, F41..F49 by
+ * Fn and total-add group; 698.45 control units of 8103..8108 by OI and
+ * group), kept as the bytes received, SIM_TERM_PARAMS per terminal.
+ */
+#define SIM_TERM_PARAMS 16
+#define SIM_TERM_PARAM_MAX 256
+/* Keep (id, pn)'s bytes, replacing earlier ones: 0, MH_ERANGE (too long), MH_ENOSPC, MH_ENOMEM. */
+int sim_term_param_set(const struct sim_terminal *t, uint16_t id, uint16_t pn, const uint8_t *p, size_t n);
+/* The bytes of (id, pn): 0, or MH_ENOENT when never downloaded. */
+int sim_term_param_get(const struct sim_terminal *t, uint16_t id, uint16_t pn, const uint8_t **p, size_t *n);
+
+/* ---- control state as the master reads it back (term_control.c) ---- */
+
+/* 1376.1 AFN0C F5 (control settings) or F6 (current control state) data of t at now into w; MH_EUNKNOWN. */
+int sim_term_1376_ctrl_state(const struct sim_terminal *t, uint16_t fn, int64_t now, struct mh_wr *w);
+/*
+ * 698.45 GET of a control object's state (8000 attribute 5, 8001 / 8002
+ * attribute 2, 8103..8108 attribute 3) into w: 0, a DAR (> 0) when t has
+ * no such object, -1 when oad is not one of them.
+ */
+int sim_term_698_ctrl_get(const struct sim_terminal *t, uint32_t oad, int64_t now, struct mh_wr *w);
+/*
+ * 698.45 ACTION on 8003 / 8004 (text message, method 127) and 8103..8108
+ * (3 add a control unit, 6 on, 7 off; 8106 127 on with its scheme): a DAR,
+ * or -1 when omd is not one of them.
+ */
+int sim_term_698_ctrl_action(const struct sim_terminal *t, uint32_t omd, const uint8_t *data, size_t len,
+                             int64_t now);
+
 #endif

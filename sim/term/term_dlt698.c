@@ -121,6 +121,9 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
                         uint32_t oad, struct mh_wr *w)
 {
     unsigned element = oad & 0xFF;
+    int ctl = sim_term_698_ctrl_get(t, oad, now, w);
+    if (ctl >= 0)
+        return ctl;
     if ((oad & 0xFFFFFF00u) == 0x40000200u) {
         struct mh_tm tm;
         sim_term_local_tm(s, sim_term_clock(s, t, now), &tm);
@@ -541,6 +544,9 @@ static uint8_t action_one(struct req698 *q, const struct dlt698_oad_data *od)
 {
     uint16_t oi = (uint16_t)(od->oad >> 16);
     uint8_t method = (uint8_t)(od->oad >> 8);
+    int ctl = sim_term_698_ctrl_action(q->t, od->oad, od->data.p, od->data.len, q->now);
+    if (ctl >= 0)
+        return (uint8_t)ctl;
     if (oi < 0x8000 || oi > 0x8002)
         return DAR_UNDEFINED;
     if (q->t->kind != SIM_TERM_SPECIAL_TRANSFORMER)

@@ -490,6 +490,17 @@ static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt
 static int answer_one(const struct scenario *s, const struct sim_terminal *t, uint8_t afn, uint16_t pn, uint16_t fn,
                       const uint8_t *label, size_t label_len, int64_t now, uint8_t *unit, size_t cap)
 {
+    if (afn == GDW1376_AFN_CLASS1 && (fn == 5 || fn == 6) && pn == 0 && cap >= 4) {
+        /* control state (term_control.c) */
+        struct mh_wr w;
+        mh_wr_init(&w, unit + 4, cap - 4);
+        int rc = sim_term_1376_ctrl_state(t, fn, now, &w);
+        if (rc != 0 || mh_wr_err(&w) != 0)
+            return rc ? rc : mh_wr_err(&w);
+        gdw1376_da_encode(pn, &unit[0], &unit[1]);
+        gdw1376_dt_encode(fn, &unit[2], &unit[3]);
+        return (int)mh_wr_len(&w) + 4;
+    }
     const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
     if (!d || !is_kept(afn, fn))
         return MH_EUNKNOWN;

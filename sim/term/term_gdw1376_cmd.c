@@ -103,6 +103,16 @@ static int param_one(struct reply *r, const struct gdw1376_param *p)
         }
         return rc;
     }
+    if (p->fn == 17 || (p->fn >= 41 && p->fn <= 49)) {
+        /* control parameters of a total-add group (F17 the terminal's): kept as received, read back by AFN0C F5 */
+        uint8_t raw[SIM_TERM_PARAM_MAX + 4];
+        struct mh_wr w;
+        mh_wr_init(&w, raw, sizeof raw);
+        if (r->t->kind != SIM_TERM_SPECIAL_TRANSFORMER || (p->fn != 17 && (p->pn < 1 || p->pn > 8)))
+            return MH_ENOTSUP;
+        int rc = gdw1376_param_put(&w, p);
+        return rc ? rc : sim_term_param_set(r->t, p->fn, p->pn, raw + 4, mh_wr_len(&w) - 4);
+    }
     if (p->fn < 65 || p->fn > 68)
         return MH_ENOTSUP;
     struct sim_term_task *k = sim_term_task(r->t, p->fn == 65 || p->fn == 67 ? 1 : 2, p->pn, 1);
@@ -142,7 +152,7 @@ static int task_param(struct reply *r, uint16_t pn, uint16_t fn, struct gdw1376_
     return 0;
 }
 
-/* AFN04: F10 and F65..F68 applied item by item; other parameters are not kept (denied). */
+/* AFN04: F10, the control parameters F17 / F41..F49 and F65..F68 applied item by item; others are denied. */
 void gdw_on_param_set(struct reply *r)
 {
     const struct gdw1376_frame *f = r->req;

@@ -31,6 +31,12 @@ struct term_ctl {
     struct sim_term_load_req load;
     struct sim_term_task tasks[2][SIM_TERM_TASKS];
     struct sim_term_blob archive;
+    struct {
+        uint16_t id, pn;
+        uint16_t len;
+        uint8_t data[SIM_TERM_PARAM_MAX];
+    } params[SIM_TERM_PARAMS];
+    uint8_t n_params;
 };
 
 static struct term_ctl **table;
@@ -172,6 +178,39 @@ int sim_term_message(const struct sim_terminal *t, size_t k, struct sim_term_mes
         return MH_ENOENT;
     *out = c->messages[(c->n_messages - 1 - k) % SIM_TERM_MESSAGES];
     return 0;
+}
+
+int sim_term_param_set(const struct sim_terminal *t, uint16_t id, uint16_t pn, const uint8_t *p, size_t n)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    if (n > SIM_TERM_PARAM_MAX)
+        return MH_ERANGE;
+    unsigned i = 0;
+    while (i < c->n_params && (c->params[i].id != id || c->params[i].pn != pn))
+        i++;
+    if (i == SIM_TERM_PARAMS)
+        return MH_ENOSPC;
+    if (i == c->n_params)
+        c->n_params++;
+    c->params[i].id = id;
+    c->params[i].pn = pn;
+    c->params[i].len = (uint16_t)n;
+    memcpy(c->params[i].data, p, n);
+    return 0;
+}
+
+int sim_term_param_get(const struct sim_terminal *t, uint16_t id, uint16_t pn, const uint8_t **p, size_t *n)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    for (unsigned i = 0; c && i < c->n_params; i++)
+        if (c->params[i].id == id && c->params[i].pn == pn) {
+            *p = c->params[i].data;
+            *n = c->params[i].len;
+            return 0;
+        }
+    return MH_ENOENT;
 }
 
 int sim_term_tripped(const struct sim_terminal *t, int64_t now)

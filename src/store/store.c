@@ -241,3 +241,105 @@ int store_token_revoke(struct store *st, const char *name)
         return MH_EINVAL;
     return st->be_ops->token_revoke(st->be, name);
 }
+
+/* ---- load management ---- */
+
+static int protect_kind_ok(int kind)
+{
+    return kind >= STORE_PROTECT_CUSTOMER && kind <= STORE_PROTECT_TERMINAL;
+}
+
+int store_protect_add(struct store *st, const struct store_protect *p)
+{
+    if (!p || !protect_kind_ok(p->kind) || !p->ref[0])
+        return MH_EINVAL;
+    return st->be_ops->protect_add(st->be, p);
+}
+
+int store_protect_remove(struct store *st, int kind, const char *ref)
+{
+    if (!protect_kind_ok(kind) || !ref || !*ref)
+        return MH_EINVAL;
+    return st->be_ops->protect_remove(st->be, kind, ref);
+}
+
+int store_protect_get(struct store *st, int kind, const char *ref, struct store_protect *out)
+{
+    if (!protect_kind_ok(kind) || !ref || !*ref || !out)
+        return MH_EINVAL;
+    return st->be_ops->protect_get(st->be, kind, ref, out);
+}
+
+int store_protect_list(struct store *st, struct store_protect *out, size_t cap)
+{
+    if (!out && cap)
+        return MH_EINVAL;
+    return st->be_ops->protect_list(st->be, out, cap);
+}
+
+int store_control_insert(struct store *st, struct store_control *c)
+{
+    if (!c || !c->who[0])
+        return MH_EINVAL;
+    return st->be_ops->control_insert(st->be, c);
+}
+
+int store_control_update(struct store *st, const struct store_control *c)
+{
+    if (!c || c->id <= 0)
+        return MH_EINVAL;
+    return st->be_ops->control_update(st->be, c);
+}
+
+int store_control_get(struct store *st, int64_t id, struct store_control *out)
+{
+    if (id <= 0 || !out)
+        return MH_EINVAL;
+    int n = st->be_ops->control_list(st->be, id, 0, out, 1);
+    return n < 0 ? n : n == 0 ? MH_ENOENT : 0;
+}
+
+int store_control_list(struct store *st, int64_t after, struct store_control *out, size_t cap)
+{
+    if (!out && cap)
+        return MH_EINVAL;
+    return st->be_ops->control_list(st->be, 0, after, out, cap);
+}
+
+int store_control_target_put(struct store *st, int64_t command, const struct store_control_target *t)
+{
+    if (command <= 0 || !t)
+        return MH_EINVAL;
+    return st->be_ops->control_target_put(st->be, command, t);
+}
+
+int store_control_targets(struct store *st, int64_t command, struct store_control_target *out, size_t cap)
+{
+    if (command <= 0 || (!out && cap))
+        return MH_EINVAL;
+    return st->be_ops->control_targets(st->be, command, out, cap);
+}
+
+/* ---- prepayment ---- */
+
+int store_prepay_put(struct store *st, const struct store_prepay *a)
+{
+    if (!a || a->meter <= 0)
+        return MH_EINVAL;
+    return st->be_ops->prepay_put(st->be, a);
+}
+
+int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out)
+{
+    if (meter <= 0 || !out)
+        return MH_EINVAL;
+    return st->be_ops->prepay_get(st->be, meter, out);
+}
+
+int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                         int64_t t_ms)
+{
+    if (meter <= 0 || amount_e4 <= 0 || !who || !*who)
+        return MH_EINVAL;
+    return st->be_ops->prepay_payment(st->be, meter, amount_e4, who, ref ? ref : "", t_ms);
+}

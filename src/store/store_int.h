@@ -118,6 +118,23 @@ struct store_backend {
      */
     int (*list)(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
                 int (*row)(void *ctx, const struct store_cols *c), void *ctx);
+    /* ---- load management (appended) ---- */
+    int (*protect_add)(struct store_be *be, const struct store_protect *p);
+    int (*protect_remove)(struct store_be *be, int kind, const char *ref);
+    int (*protect_get)(struct store_be *be, int kind, const char *ref, struct store_protect *out);
+    int (*protect_list)(struct store_be *be, struct store_protect *out, size_t cap);
+    int (*control_insert)(struct store_be *be, struct store_control *c);
+    int (*control_update)(struct store_be *be, const struct store_control *c);
+    int (*control_list)(struct store_be *be, int64_t id, int64_t after, struct store_control *out,
+                        size_t cap);
+    int (*control_target_put)(struct store_be *be, int64_t command,
+                              const struct store_control_target *t);
+    int (*control_targets)(struct store_be *be, int64_t command, struct store_control_target *out,
+                           size_t cap);
+    int (*prepay_put)(struct store_be *be, const struct store_prepay *a);
+    int (*prepay_get)(struct store_be *be, int64_t meter, struct store_prepay *out);
+    int (*prepay_payment)(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who,
+                          const char *ref, int64_t t_ms);
 };
 
 extern const struct store_backend store_backend_sqlite;

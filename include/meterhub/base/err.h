@@ -38,7 +38,8 @@
     X(EBADSEQ, 25, "bad sequence")                                           \
     X(EBUSY, 26, "busy")                                                     \
     X(ECLOSED, 27, "closed")                                                 \
-    X(EOVERFLOW, 28, "too large")
+    X(EOVERFLOW, 28, "too large")                                           \
+    X(EPERM, 29, "not permitted")
 
 enum mh_err {
     MH_OK = 0,

@@ -498,4 +498,66 @@ void gdw1376_reasm_reset(struct gdw1376_reasm *m);
  */
 int gdw1376_reasm_feed(struct gdw1376_reasm *m, const struct gdw1376_frame *f);
 
+/* =========== AFN0C F5 / F6 terminal control state (afn_ctrl_state.c) ========== */
+
+/*
+ * What a load-management terminal reports of its control (Q/GDW 1376.1-2013
+ * 5.12, AFN0C F5 "control settings state" and F6 "current control state"),
+ * the read-back a master verifies its AFN05 commands with. Groups are the
+ * total-add groups whose bit is set in the valid mask, in ascending order,
+ * each with a fixed-size block. Data only (after DA DT).
+ */
+#define GDW1376_CS_PROTECT 0x01 /* F5 byte 1 D0: protect (保电) on */
+#define GDW1376_CS_REJECT 0x02  /* D1: reject (剔除) on */
+#define GDW1376_CS_URGE 0x04    /* D2: urge-fee alarm on */
+#define GDW1376_PC_PERIOD 0x01  /* power control state D0 period, D1 plant rest, D2 business stop, D3 float-down */
+#define GDW1376_PC_REST 0x02
+#define GDW1376_PC_STOP 0x04
+#define GDW1376_PC_DOWN 0x08
+#define GDW1376_EC_MONTH 0x01 /* energy control state D0 monthly, D1 purchased */
+#define GDW1376_EC_BUY 0x02
+
+struct gdw1376_ctrl_set_group {
+    uint8_t group;        /* 1..8 */
+    uint8_t scheme;       /* period control scheme 0..2 */
+    uint8_t periods;      /* D0..D7 periods under period control */
+    uint8_t power;        /* GDW1376_PC_* on */
+    uint8_t energy;       /* GDW1376_EC_* on */
+    uint8_t power_turns;  /* D0..D7 turns power control may trip */
+    uint8_t energy_turns; /* D0..D7 turns energy control may trip */
+};
+
+/* F5: flags, then 6 bytes per valid group. */
+struct gdw1376_ctrl_settings {
+    uint8_t flags; /* GDW1376_CS_* */
+    uint8_t n;     /* groups in g, ascending */
+    struct gdw1376_ctrl_set_group g[8];
+};
+
+struct gdw1376_ctrl_now_group {
+    uint8_t group;
+    uint8_t limit[2];    /* current power limit, A.2 as sent */
+    uint8_t float_a4;    /* float-down coefficient, A.4 as sent */
+    uint8_t power_trip;  /* D0..D7 turns tripped by power control */
+    uint8_t month_trip;  /* ... by monthly energy control */
+    uint8_t buy_trip;    /* ... by purchased energy control */
+    uint8_t power_alarm; /* GDW1376_PC_* over the limit */
+    uint8_t energy_alarm; /* GDW1376_EC_* over the limit */
+};
+
+/* F6: remote trip output, urge-fee alarm, then 8 bytes per valid group. */
+struct gdw1376_ctrl_now {
+    uint8_t trip_turns; /* D0..D7 turns held open by a remote trip */
+    uint8_t urge_fee;   /* D0: the urge-fee alarm is sounding */
+    uint8_t n;
+    struct gdw1376_ctrl_now_group g[8];
+};
+
+/* Write F5 / F6 data; MH_EINVAL for groups not ascending in 1..8 or n > 8. */
+int gdw1376_ctrl_settings_put(struct mh_wr *w, const struct gdw1376_ctrl_settings *s);
+int gdw1376_ctrl_now_put(struct mh_wr *w, const struct gdw1376_ctrl_now *s);
+/* Parse F5 / F6 data from r (r left after it): 0, or r's error (MH_ETRUNC). */
+int gdw1376_ctrl_settings_get(struct mh_rd *r, struct gdw1376_ctrl_settings *s);
+int gdw1376_ctrl_now_get(struct mh_rd *r, struct gdw1376_ctrl_now *s);
+
 #endif

@@ -161,4 +161,19 @@ int sq_token_revoke(struct store_be *be, const char *name);
 int sq_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
             int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 
+/* sqlite_control.c: protect list and load-management commands. */
+int sq_protect_add(struct store_be *be, const struct store_protect *p);
+int sq_protect_remove(struct store_be *be, int kind, const char *ref);
+int sq_protect_get(struct store_be *be, int kind, const char *ref, struct store_protect *out);
+int sq_protect_list(struct store_be *be, struct store_protect *out, size_t cap);
+int sq_control_insert(struct store_be *be, struct store_control *c);
+int sq_control_update(struct store_be *be, const struct store_control *c);
+int sq_control_list(struct store_be *be, int64_t id, int64_t after, struct store_control *out, size_t cap);
+int sq_control_target_put(struct store_be *be, int64_t command, const struct store_control_target *t);
+int sq_control_targets(struct store_be *be, int64_t command, struct store_control_target *out, size_t cap);
+int sq_prepay_put(struct store_be *be, const struct store_prepay *a);
+int sq_prepay_get(struct store_be *be, int64_t meter, struct store_prepay *out);
+int sq_prepay_payment(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
+                      int64_t t_ms);
+
 #endif

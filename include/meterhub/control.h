@@ -1,0 +1,223 @@
+/*
+ * Load management (ARCHITECTURE.md "Commands go the other way"): commands
+ * that act on the grid, sent to terminals through the fep at a priority
+ * above scheduled collection, each checked against the station's safety
+ * rules first and verified afterwards by reading the device's state back.
+ *
+ * One command path for both terminal protocols: Q/GDW 1376.1 (AFN05
+ * commands, AFN04 control parameters, AFN0C F2/F5/F6 read-back) and
+ * DL/T 698.45 (ACTION / SET on 8000 remote control, 8001 protect, 8002
+ * urge fee, 8103..8108 power and energy control, 4000 clock; GET of their
+ * state attributes). docs/control.md lists the frames of each kind.
+ *
+ * Rules, in order, per target (a terminal and a control turn or total-add
+ * group):
+ * 1. a command that can cut supply (trip, power or energy control on) is
+ *    refused for a terminal that serves anyone on the protect list
+ *    (store_protect_*), and for any target inside a forbidden window;
+ * 2. a command whose remaining targets serve more than confirm_over users
+ *    waits (STORE_CTL_PENDING) for a second, different operator
+ *    (control_confirm) before anything is sent;
+ * 3. before a supply-cutting command the device's own protect state is
+ *    read; a protected device is refused, not commanded;
+ * 4. after the device confirms, its state is read back; only a read-back
+ *    that agrees makes a target DONE. A denial is DENIED, silence or a
+ *    lost connection UNCONFIRMED, a disagreeing read-back FAILED.
+ * Every command is stored with who, why, when, its targets and each
+ * target's result (store_control_*), and an audit row is written.
+ *
+ * Threading: everything runs on the loop of the fep given to control_new;
+ * the store calls are synchronous. Not thread-safe: callers on other
+ * threads go through the station's bridge onto that loop.
+ */
+#ifndef MH_CONTROL_H
+#define MH_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "meterhub/fep.h"
+#include "meterhub/proto/value.h"
+#include "meterhub/store.h"
+
+enum control_kind {
+    CONTROL_TRIP = 1,    /* remote trip of turn pn (1376.1 F1, 698 8000 m129) */
+    CONTROL_CLOSE,       /* allow closing turn pn (F2, 8000 m130) */
+    CONTROL_PROTECT_ON,  /* protect, 保电 (F25, 8001 m127) */
+    CONTROL_PROTECT_OFF, /* (F33, 8001 m128) */
+    CONTROL_URGE_ON,     /* urge-fee alarm (F26, 8002 m127) */
+    CONTROL_URGE_OFF,    /* (F34, 8002 m128) */
+    CONTROL_PERIOD_ON,   /* period power control of group pn (F9 [+ AFN04 F41], 8103) */
+    CONTROL_PERIOD_OFF,
+    CONTROL_REST_ON,     /* plant-rest power control (F10 [+ F42], 8104) */
+    CONTROL_REST_OFF,
+    CONTROL_STOP_ON,     /* business-stop power control (F11 [+ F44], 8105) */
+    CONTROL_STOP_OFF,
+    CONTROL_DOWN_ON,     /* current-power float-down control (F12, 8106) */
+    CONTROL_DOWN_OFF,
+    CONTROL_MONTH_ON,    /* monthly energy control (F15 [+ F46], 8108) */
+    CONTROL_MONTH_OFF,
+    CONTROL_BUY_ON,      /* purchased energy control (F16 [+ F47], 8107) */
+    CONTROL_BUY_OFF,
+    CONTROL_CLOCK_SYNC,  /* set the terminal clock to the station's (F31, SET 4000) */
+    CONTROL_MESSAGE,     /* text message (F32, 8002 m127 text) */
+    CONTROL_KIND_COUNT_
+};
+
+/* "trip", "protect_on" ...; NULL for an unknown kind. */
+const char *control_kind_name(int kind);
+/* The kind of a name; MH_ENOENT. */
+int control_kind_parse(const char *name);
+/* Does the kind cut supply (protect list, forbidden windows and device protect apply)? */
+int control_kind_cuts(int kind);
+
+/* Parameters; the kind says which part is read. Zero is the usual default. */
+struct control_params {
+    struct {
+        uint8_t alarm_delay_min; /* 0..15 */
+        uint8_t limit_half_h;    /* 0..15, 0 until close is allowed */
+    } trip;
+    uint8_t protect_half_h; /* 0: until released */
+    uint32_t urge_hours;    /* D0..D23 = hours with the alarm; 0: all day */
+    /* Power and energy control: set = 1 also downloads these before switching on. */
+    struct {
+        uint8_t set, scheme; /* scheme 0..2 */
+        uint8_t periods;     /* D0..D7 periods under control */
+        int64_t limit_w[8];  /* per period */
+    } period;
+    struct {
+        uint8_t set;
+        int64_t limit_w;
+        uint8_t start_h, start_m, duration_half_h;
+        uint8_t weekdays; /* D1..D7 Monday..Sunday */
+    } rest;
+    struct {
+        uint8_t set;
+        struct mh_tm from, to; /* dates */
+        int64_t limit_w;
+    } stop;
+    struct {
+        uint8_t slip_min;
+        int8_t float_pct;
+        uint8_t freeze_delay_min, ctrl_half_h;
+        uint8_t alarm_min[4];
+    } down;
+    struct {
+        uint8_t set;
+        int64_t limit_kwh;
+    } month;
+    struct {
+        uint8_t set, refresh; /* refresh 0: add to the balance */
+        uint32_t order_no;
+        int64_t amount_kwh, alarm_kwh, trip_kwh;
+    } buy;
+    struct {
+        uint8_t important, number;
+        uint8_t len;       /* bytes of GB2312 text, at most 200 */
+        uint8_t text[200];
+    } msg;
+};
+
+struct control_target {
+    int64_t terminal; /* terminals.id */
+    uint16_t pn;      /* turn (trip, close) or total-add group (power, energy) 1..8; else 0 */
+};
+
+#define CONTROL_TARGETS_MAX 256
+
+struct control_request {
+    int kind;            /* enum control_kind */
+    const char *who;     /* operator, required */
+    const char *reason;  /* why, required */
+    const struct control_target *targets;
+    size_t n_targets;    /* 1..CONTROL_TARGETS_MAX */
+    struct control_params p;
+};
+
+/* A local time-of-day window in which supply-cutting commands are refused. */
+struct control_window {
+    uint16_t from_min, to_min; /* minutes after local midnight; from > to spans midnight */
+    uint8_t weekdays;          /* D0..D6 Sunday..Saturday; 0: every day */
+};
+
+#define CONTROL_WINDOWS_MAX 8
+
+struct control_cfg {
+    uint32_t confirm_over;     /* users a command may reach without a second operator; 0: 50 */
+    struct control_window windows[CONTROL_WINDOWS_MAX];
+    uint8_t n_windows;
+    int16_t utc_offset_min;    /* station local time: windows, clock sync */
+    uint32_t timeout_ms;       /* per request; 0: the fep's */
+    uint32_t readback_delay_ms; /* wait after the device confirms before reading back; 0: none */
+    int64_t (*now_ms)(void *ctx); /* wall clock, Unix ms; NULL: the system clock */
+    void *now_ctx;
+    /* Optional: every frame as built, before the fep stamps its sequence (tests, tracing). */
+    void (*on_frame)(void *ctx, int64_t command, int64_t terminal, const uint8_t *frame, size_t len);
+    /* Optional: a command reached a final state (every target has a result). */
+    void (*on_finished)(void *ctx, int64_t command);
+    void *ctx;
+    /* Prepayment: price of import active energy per tariff 1..4 (sharp, peak, flat, valley), yuan/kWh x 10^4. */
+    int64_t price_e4[4];
+};
+
+struct control;
+
+/* An engine over fep and store on loop (borrowed; they outlive it). 0, MH_EINVAL, MH_ENOMEM. */
+int control_new(uv_loop_t *loop, struct fep *fep, struct store *st, const struct control_cfg *cfg,
+                struct control **out);
+/* Cancel what is in flight (its targets become UNCONFIRMED) and free. */
+void control_free(struct control *c);
+
+/*
+ * Submit a command: stored, checked, and either sent at once, left
+ * PENDING for a second operator, or REFUSED (every target refused).
+ * Returns the command id (> 0) or MH_EINVAL (bad kind, parameters,
+ * operator, reason or targets), MH_ENOENT (an unknown terminal), a store
+ * error. The outcome is read with control_get.
+ */
+int64_t control_submit(struct control *c, const struct control_request *r);
+
+/*
+ * A second operator confirms a PENDING command, which is then sent.
+ * MH_ENOENT (no such command), MH_EPROTO (not pending), MH_EPERM (who is
+ * the operator who asked).
+ */
+int control_confirm(struct control *c, int64_t id, const char *who);
+/* Withdraw a PENDING command (CANCELLED). Same errors. Any operator may. */
+int control_cancel(struct control *c, int64_t id, const char *who);
+
+/* The command and up to cap of its targets (count in *n). 0 or MH_ENOENT. */
+int control_get(struct control *c, int64_t id, struct store_control *cmd, struct store_control_target *t,
+                size_t cap, size_t *n);
+
+/* Commands with targets still in flight. */
+size_t control_active(const struct control *c);
+
+/* Name of a store_control_state / store_control_result. */
+const char *control_state_name(int state);
+const char *control_result_name(int result);
+
+/*
+ * Prepayment (prepay.c): a meter's balance is debited with its metered
+ * consumption (import active energy per tariff, from the stored register
+ * readings, times CT x PT) at the tariff prices of control_cfg. Below the
+ * warning threshold the urge-fee alarm is switched on; at zero or below the
+ * customer's turn 1 is tripped; a payment that brings the balance back
+ * above zero closes it (and above the threshold switches the alarm off).
+ * Every switch is a command through control_submit by operator "prepay",
+ * so the protect list, forbidden windows, device protect state and
+ * read-back apply exactly as to an operator's command. Only meters of
+ * special-transformer terminals (which have control turns) take accounts.
+ * Money in yuan x 10^4, energy in kWh x 10^4.
+ */
+
+/* Open (or reset) meter's account, its latest registers as the starting point. MH_ENOENT (no registers), MH_ENOTSUP. */
+int prepay_open(struct control *c, int64_t meter, int64_t balance_e4, int64_t warn_e4);
+/* Settle the consumption since the last settlement and act on the balance. 0, MH_ENOENT (no account / registers). */
+int prepay_settle(struct control *c, int64_t meter);
+/* A payment: recorded, credited, and acted on (close, alarm off). 0, MH_ENOENT, MH_EINVAL. */
+int prepay_topup(struct control *c, int64_t meter, int64_t amount_e4, const char *who, const char *ref);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * The protect list and load-management commands in the store (suite: runs
+ * against whichever backend MH_TEST_STORE_URI names): entries added once,
+ * found and removed by (kind, ref); commands stored with who, why and
+ * when, updated through their states, listed in order; one row per target
+ * replaced as its result changes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "meterhub/base/err.h"
+#include "store_test.h"
+
+static void test_protect_list_add_get_list_remove(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_protect"), NULL);
+    struct store_protect a = {STORE_PROTECT_CUSTOMER, "C00000042", "hospital: intensive care", "planner-1",
+                              1700000000001};
+    struct store_protect b = {STORE_PROTECT_METER, "100000000007", "water works pump", "planner-2", 1700000000002};
+    assert_int_equal(store_protect_add(st, &a), 0);
+    assert_int_equal(store_protect_add(st, &b), 0);
+    assert_int_equal(store_protect_add(st, &a), MH_EEXIST);
+    struct store_protect bad = a;
+    bad.kind = 9;
+    assert_int_equal(store_protect_add(st, &bad), MH_EINVAL);
+    bad = a;
+    bad.ref[0] = 0;
+    assert_int_equal(store_protect_add(st, &bad), MH_EINVAL);
+
+    struct store_protect g;
+    assert_int_equal(store_protect_get(st, STORE_PROTECT_CUSTOMER, "C00000042", &g), 0);
+    assert_string_equal(g.reason, "hospital: intensive care");
+    assert_string_equal(g.added_by, "planner-1");
+    assert_int_equal(g.added_ms, 1700000000001);
+    /* the same ref under another kind is another entry */
+    assert_int_equal(store_protect_get(st, STORE_PROTECT_METER, "C00000042", &g), MH_ENOENT);
+
+    struct store_protect l[4];
+    assert_int_equal(store_protect_list(st, l, 4), 2);
+    assert_int_equal(l[0].kind, STORE_PROTECT_CUSTOMER);
+    assert_int_equal(l[1].kind, STORE_PROTECT_METER);
+    assert_string_equal(l[1].ref, "100000000007");
+    assert_int_equal(store_protect_list(st, l, 1), 1);
+
+    assert_int_equal(store_protect_remove(st, STORE_PROTECT_CUSTOMER, "C00000042"), 0);
+    assert_int_equal(store_protect_remove(st, STORE_PROTECT_CUSTOMER, "C00000042"), MH_ENOENT);
+    assert_int_equal(store_protect_get(st, STORE_PROTECT_CUSTOMER, "C00000042", &g), MH_ENOENT);
+    assert_int_equal(store_protect_list(st, l, 4), 1);
+    store_close(st);
+}
+
+static void test_commands_and_targets(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_commands"), NULL);
+    struct store_control c = {.kind = 1, .created_ms = 1700000000100, .state = STORE_CTL_PENDING};
+    snprintf(c.params, sizeof c.params, "%s", "{\"kind\":\"trip\",\"targets\":2}");
+    snprintf(c.who, sizeof c.who, "%s", "operator-a");
+    snprintf(c.reason, sizeof c.reason, "%s", "overload on feeder 7");
+    assert_int_equal(store_control_insert(st, &c), 0);
+    assert_true(c.id > 0);
+    struct store_control c2 = c;
+    assert_int_equal(store_control_insert(st, &c2), 0);
+    assert_true(c2.id > c.id);
+    struct store_control no_who = c;
+    no_who.who[0] = 0;
+    assert_int_equal(store_control_insert(st, &no_who), MH_EINVAL);
+
+    c.state = STORE_CTL_FINISHED;
+    snprintf(c.confirmer, sizeof c.confirmer, "%s", "operator-b");
+    c.confirmed_ms = 1700000000200;
+    c.finished_ms = 1700000000300;
+    assert_int_equal(store_control_update(st, &c), 0);
+    struct store_control g;
+    assert_int_equal(store_control_get(st, c.id, &g), 0);
+    assert_int_equal(g.kind, 1);
+    assert_int_equal(g.state, STORE_CTL_FINISHED);
+    assert_string_equal(g.params, c.params);
+    assert_string_equal(g.who, "operator-a");
+    assert_string_equal(g.reason, "overload on feeder 7");
+    assert_string_equal(g.confirmer, "operator-b");
+    assert_int_equal(g.created_ms, 1700000000100);
+    assert_int_equal(g.confirmed_ms, 1700000000200);
+    assert_int_equal(g.finished_ms, 1700000000300);
+    assert_int_equal(store_control_get(st, c2.id + 100, &g), MH_ENOENT);
+    struct store_control missing = c;
+    missing.id = c2.id + 100;
+    assert_int_equal(store_control_update(st, &missing), MH_ENOENT);
+
+    struct store_control l[4];
+    assert_int_equal(store_control_list(st, 0, l, 4), 2);
+    assert_int_equal(l[0].id, c.id);
+    assert_int_equal(l[1].id, c2.id);
+    assert_int_equal(store_control_list(st, c.id, l, 4), 1);
+
+    struct store_control_target t = {7, 1, STORE_CTR_SENT, "sent", 1700000000150};
+    assert_int_equal(store_control_target_put(st, c.id, &t), 0);
+    struct store_control_target u = {3, 0, STORE_CTR_REFUSED, "protect list: customer C1 (hospital)", 1700000000120};
+    assert_int_equal(store_control_target_put(st, c.id, &u), 0);
+    t.result = STORE_CTR_DONE;
+    snprintf(t.detail, sizeof t.detail, "%s", "verified by read-back");
+    t.updated_ms = 1700000000250;
+    assert_int_equal(store_control_target_put(st, c.id, &t), 0); /* replaces the row */
+    struct store_control_target r[4];
+    assert_int_equal(store_control_targets(st, c.id, r, 4), 2);
+    assert_int_equal(r[0].terminal, 3);
+    assert_int_equal(r[0].result, STORE_CTR_REFUSED);
+    assert_string_equal(r[0].detail, "protect list: customer C1 (hospital)");
+    assert_int_equal(r[1].terminal, 7);
+    assert_int_equal(r[1].pn, 1);
+    assert_int_equal(r[1].result, STORE_CTR_DONE);
+    assert_string_equal(r[1].detail, "verified by read-back");
+    assert_int_equal(r[1].updated_ms, 1700000000250);
+    assert_int_equal(store_control_targets(st, c2.id, r, 4), 0);
+    store_close(st);
+}
+
+static void test_prepay_accounts_and_payments(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_prepay"), NULL);
+    struct store_prepay a = {7, 1234567, 500000, STORE_PREPAY_WARNED, 1700000000, {1, 2, 3, 4}, 42, 1700000000999};
+    assert_int_equal(store_prepay_put(st, &a), 0);
+    struct store_prepay g;
+    assert_int_equal(store_prepay_get(st, 7, &g), 0);
+    assert_int_equal(g.meter, 7);
+    assert_int_equal(g.balance_e4, 1234567);
+    assert_int_equal(g.warn_e4, 500000);
+    assert_int_equal(g.state, STORE_PREPAY_WARNED);
+    assert_int_equal(g.settled_t, 1700000000);
+    assert_memory_equal(g.reg_e4, a.reg_e4, sizeof a.reg_e4);
+    assert_int_equal(g.command, 42);
+    assert_int_equal(g.updated_ms, 1700000000999);
+    a.balance_e4 = -5;
+    a.state = STORE_PREPAY_CUT;
+    a.reg_e4[3] = 99;
+    assert_int_equal(store_prepay_put(st, &a), 0); /* replaces */
+    assert_int_equal(store_prepay_get(st, 7, &g), 0);
+    assert_int_equal(g.balance_e4, -5);
+    assert_int_equal(g.state, STORE_PREPAY_CUT);
+    assert_int_equal(g.reg_e4[3], 99);
+    assert_int_equal(store_prepay_get(st, 8, &g), MH_ENOENT);
+    assert_int_equal(store_prepay_payment(st, 7, 100000, "cashier", "receipt 1", 1700000001000), 0);
+    assert_int_equal(store_prepay_payment(st, 7, 0, "cashier", "nothing", 1700000001000), MH_EINVAL);
+    assert_int_equal(store_prepay_payment(st, 7, 1, "", "no one", 1700000001000), MH_EINVAL);
+    store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_protect_list_add_get_list_remove),
+        cmocka_unit_test(test_commands_and_targets),
+        cmocka_unit_test(test_prepay_accounts_and_payments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
