@@ -288,3 +288,12 @@ int store_status_list(struct store *st, int64_t day, int item_class, int reason,
                             A_OPT(reason, -1), A_INT(failed_only != 0), A_CAP(cap)};
     return run(st, SL_STATUS, a, 6, out, sizeof *out, cap, status_one);
 }
+
+/* ---- for the other listings (analytics.c) ---- */
+
+int store_list_run(struct store *st, enum store_list_query q, const struct store_arg *a, int n,
+                   void *out, size_t size, size_t cap,
+                   void (*one)(const struct store_cols *c, void *row))
+{
+    return run(st, q, a, n, out, size, cap, one);
+}

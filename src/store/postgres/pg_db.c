@@ -120,4 +120,5 @@ const struct store_backend store_backend_postgres = {
     .token_list = pg_token_list,
     .token_revoke = pg_token_revoke,
     .list = pg_list,
+    .exec = pg_exec_rows,
 };

@@ -275,4 +275,5 @@ const struct store_backend store_backend_sqlite = {
     .token_list = sq_token_list,
     .token_revoke = sq_token_revoke,
     .list = sq_list,
+    .exec = sq_exec_rows,
 };
