@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
     {"report", cmd_report, "reports from the store: a day's collection success"},
     {"check", cmd_check, "compare stored readings with a simulator scenario's truth"},
     {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
+    {"analyze", cmd_analyze, "analyse a stored day: consumption, line loss, alarms"},
 };
 
 static void usage(FILE *f)
