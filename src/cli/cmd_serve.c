@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "meterhub/app/analyze.h"
 #include "meterhub/base/log.h"
 #include "serve.h"
 
@@ -28,7 +29,9 @@ static void serve_usage(FILE *f)
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
           "  --once        exit when the round is done and --grace S (30) has passed\n"
-          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n",
+          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n"
+          "  --analyze-history N  analyse each round's day once collected, comparing with N\n"
+          "                days before it (default 7; 0: do not analyse)\n",
           f);
 }
 
@@ -70,6 +73,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
     }
     if (!v)
         return 0;
+    if (strcmp(a, "--analyze-history") == 0) {
+        if (num(v, ANALYZE_MAX_HISTORY, &n) != 0)
+            return -1;
+        o->analyze_history = (int)n;
+        (*i)++;
+        return 1;
+    }
     if (strcmp(a, "--db") == 0)
         o->db = v;
     else if (strcmp(a, "--archive") == 0)
@@ -126,6 +136,7 @@ void cmd_serve_defaults(struct serve_opts *o)
     o->grace_s = 30;
     o->collect.utc_offset_min = 480;
     o->collect.scheduled = 1;
+    o->analyze_history = 7;
 }
 
 int cmd_serve(int argc, char **argv)

@@ -47,12 +47,20 @@ static int flush(struct loader *l)
     return rc;
 }
 
+/*
+ * One register as the station stores it: with the four decimals Q/GDW 1376.1
+ * carries (A.14), or the two of DL/T 698.45 (0010 attribute 2) and DL/T 645
+ * behind the other terminals, truncated as the meter's display is.
+ */
 static int put(struct loader *l, size_t i, uint32_t item, int64_t t, int64_t wh10)
 {
     const struct sim_meter_info *m = &l->s->meters[i];
+    struct mh_dec v = l->s->terminals[m->terminal].protocol == SIM_PROTO_GDW1376
+                          ? mh_dec_make(wh10, -4)
+                          : mh_dec_make(wh10 / 100, -2);
     l->buf[l->n++] = (struct store_reading){.meter = l->meter_id[i], .item = item,
                                             .quality = STORE_Q_VALID, .protocol = m->protocol,
-                                            .t = t, .value = mh_dec_make(wh10, -4),
+                                            .t = t, .value = v,
                                             .terminal = l->term_id[m->terminal],
                                             .received_ms = l->received_ms};
     return l->n == BATCH ? flush(l) : 0;

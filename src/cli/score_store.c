@@ -170,8 +170,12 @@ static int check_consumption(struct store *st, const struct scenario *s, const s
             int64_t imp[SIM_INTERVALS_PER_DAY + 1], exp[SIM_INTERVALS_PER_DAY + 1];
             scenario_meter_day_registers(s, i, day, imp, exp);
             int64_t ct = s->meters[i].ct > 1 ? s->meters[i].ct : 1;
-            int64_t ti = (imp[SIM_INTERVALS_PER_DAY] - imp[0]) * ct;
-            net[i] = ti - (exp[SIM_INTERVALS_PER_DAY] - exp[0]) * ct;
+            /* registers as the terminal's protocol carried them: 1376.1 four decimals, the
+             * others two (truth truncated, as check truth compares) */
+            int64_t q = s->terminals[s->meters[i].terminal].protocol == SIM_PROTO_GDW1376 ? 1 : 100;
+            const int64_t last = SIM_INTERVALS_PER_DAY;
+            int64_t ti = (imp[last] / q - imp[0] / q) * q * ct;
+            net[i] = ti - (exp[last] / q - exp[0] / q) * q * ct;
             if (c[k].quality == STORE_Q_ESTIMATED)
                 x->cons_estimated++;
             else if (c[k].import_wh10[0] == STORE_WH10_NONE)

@@ -31,6 +31,9 @@ struct serve_opts {
     /* Filled on return: the round's figures and how long it took. */
     struct collect_progress result;
     double round_s;
+    /* Analyse a round's day once its collection is idle (app/analyze.h), with this many days
+     * of history; 0: not. Again when later collections of the day stored more. */
+    int analyze_history;
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

@@ -85,7 +85,8 @@ struct store_alarm;
 
 /*
  * Joins today's alarms (day, starting at day_start) to the earlier ones
- * prev (every alarm open at, or ending at or after, day_start - 1). Each
+ * prev (every alarm holding at some time of the days the events looked at
+ * cover, at least every one open at or ending after day_start - 1). Each
  * alarm of today that matches an earlier one of the same (type, meter,
  * terminal, phase) which is open or ended at or after today's start takes
  * its start and first day (it continues); the others are new (first day =

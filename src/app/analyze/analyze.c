@@ -229,6 +229,12 @@ struct area_buf {
     struct anomaly_alarm *al;
 };
 
+/* Saturday or Sunday (day 0, 1970-01-01, was a Thursday). */
+static int weekend(int64_t day)
+{
+    return (day + 3) % 7 >= 5;
+}
+
 /* Line loss of area a on day D (stored in *l) and the sudden-drop rule confirmed by it. */
 static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
                     const struct store_consumption *cons, struct store_lineloss *l)
@@ -251,9 +257,20 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
         }
         memcpy(b->scratch, &b->hist[u * h], h * sizeof *b->scratch);
         double hm = anomaly_median(b->scratch, h);
+        /*
+         * The drop rule compares a day with days of its kind only (weekday or
+         * weekend): a shop or an office uses far less on Sunday than on the
+         * weekdays before it, and its peers, mostly households, do not show it.
+         */
+        for (size_t d = 0; d < h; d++)
+            if (weekend(z->day - (int64_t)(h - d)) != weekend(z->day))
+                b->hist[u * h + d] = -1;
         b->lu[u] = (struct lineloss_user){(uint32_t)i, im == AZ_NONE ? -1 : (double)im / 1e4,
                                           (double)ex / 1e4, hm, NAN};
-        b->ud[u] = (struct anomaly_user_day){(uint32_t)i, isnan(today) ? -1 : today,
+        /* A PV user's net follows the sun, not its load: without its generation (not
+         * collected) a low day is no evidence, so it is not judged by the drop rule. */
+        int judged = !isnan(today) && !z->m[i].pv;
+        b->ud[u] = (struct anomaly_user_day){(uint32_t)i, judged ? today : -1,
                                              &b->hist[u * h], h, z->m[i].fault, 0, 0};
     }
     const struct store_consumption *sc = &cons[a->supply];
@@ -333,8 +350,9 @@ static int closable(void *ctx, const struct store_alarm *a)
 /* Join the day's alarms to the earlier ones and count what holds on D. */
 static int merge_alarms(struct az *z)
 {
+    /* every alarm holding since the oldest event looked at: an event's alarm is found again */
     struct store_alarm_filter f = STORE_ALARM_FILTER_ANY;
-    f.from_s = z->ds - 1;
+    f.from_s = z->ds - 62 * AZ_DAY_S;
     f.to_s = z->de;
     struct store_alarm *prev = NULL;
     size_t np = 0, cap = 0;

@@ -48,15 +48,19 @@ size_t analyze_alarms_merge(const struct store_alarm *prev, size_t n_prev, struc
     for (size_t i = 0; i < n_today; i++) {
         struct store_alarm *t = &today[i];
         t->first_day = t->last_day = day;
+        const struct store_alarm *best = NULL;
         for (size_t k = 0; k < n_prev; k++) {
             const struct store_alarm *p = &prev[k];
             if (!same_subject(p, t) || p->start_s > t->start_s)
                 continue;
             if (p->end_s != 0 && p->end_s < t->start_s)
                 continue; /* it ended before this one began: a new episode */
-            t->start_s = p->start_s;
-            t->first_day = p->first_day < day ? p->first_day : day;
-            break;
+            if (!best || p->start_s < best->start_s)
+                best = p; /* the episode's first row */
+        }
+        if (best) {
+            t->start_s = best->start_s;
+            t->first_day = best->first_day < day ? best->first_day : day;
         }
     }
     for (size_t k = 0; k < n_prev; k++) {
