@@ -125,23 +125,38 @@ static int load_archive(struct loader *l, char *err, size_t cap)
     return rc;
 }
 
+/*
+ * Every meter's registers at each day's start: the first from the model,
+ * the next ones by adding each day's registered intervals (primary), shown
+ * through the meter's CT as sim truth does; a day costs one pass of its 96
+ * intervals instead of summing from the scenario's start again.
+ */
 static int load_registers(struct loader *l, int64_t first, int64_t last)
 {
     const struct scenario *s = l->s;
+    struct sim_interval iv[SIM_INTERVALS_PER_DAY];
     int rc = 0;
-    for (int64_t d = first; d <= last + 1 && rc == 0; d++) {
-        int64_t t = scenario_day_start(s, d);
-        int tariffs = d >= last;
-        for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
-            if (!l->meter_id[i] || s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
-                continue;
-            struct sim_registers r;
-            scenario_meter_registers_at(s, i, t, &r);
+    for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
+        if (!l->meter_id[i] || s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
+            continue;
+        struct sim_registers p;
+        scenario_meter_primary_at(s, i, scenario_day_start(s, first), &p);
+        for (int64_t d = first; d <= last + 1 && rc == 0; d++) {
+            int64_t t = scenario_day_start(s, d);
+            struct sim_registers r = p;
+            scenario_meter_secondary(s, i, &r);
+            int tariffs = d >= last;
             for (int tr = 0; tr <= (tariffs ? 4 : 0) && rc == 0; tr++) {
                 rc = put(l, i, MH_OBIS(1, 0, 1, 8, tr), t, r.import_wh10[tr]);
                 if (rc == 0)
                     rc = put(l, i, MH_OBIS(1, 0, 2, 8, tr), t, r.export_wh10[tr]);
             }
+            if (d > last)
+                break;
+            scenario_meter_day(s, i, d, iv);
+            int64_t k0 = sim_day_first_interval(d);
+            for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+                sim_registers_add(&p, k0 + j, &iv[j], 1, 1);
         }
     }
     return rc ? rc : flush(l);
