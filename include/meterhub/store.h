@@ -644,4 +644,25 @@ int store_alarm_get(struct store *st, int64_t id, struct store_alarm *out);
  */
 int store_alarm_ack(struct store *st, int64_t id, const char *who, int64_t t_ms);
 
+/* Voltage quality of one meter's day (app/quality.h), from its stored voltage curve. */
+struct store_quality_day {
+    int64_t meter;
+    int64_t day;
+    uint32_t samples;       /* supplied samples judged, all phases */
+    int64_t qualified_ppm;  /* share of supplied time within limits x 10^6 */
+    int64_t above_s, below_s; /* time above / below the limits, phases summed */
+    int64_t vmax_mv, t_vmax, vmin_mv, t_vmin; /* extremes (mV) and when */
+    int64_t unbalance_ppm;  /* largest three-phase unbalance x 10^6 */
+    uint32_t outages;
+    int64_t outage_s;
+};
+
+/* Insert or replace (meter, day) rows, one transaction. Returns 0. */
+int store_quality_put(struct store *st, const struct store_quality_day *q, size_t n);
+
+/* Rows with from_day <= day < to_day of meter (0: all), in (meter, day) order after the pair. */
+int store_quality_list(struct store *st, int64_t meter, int64_t from_day, int64_t to_day,
+                       int64_t after_meter, int64_t after_day, struct store_quality_day *out,
+                       size_t cap);
+
 #endif

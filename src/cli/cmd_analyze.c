@@ -37,9 +37,9 @@ static void print_stats(FILE *f, const char *date, const struct analyze_stats *s
                 "{\"date\": \"%s\", \"seconds\": %.3f, \"meters\": %zu, \"readings\": %zu,"
                 " \"consumption\": %zu, \"estimated\": %zu, \"refused\": %zu, \"areas\": %zu,"
                 " \"events\": %zu, \"alarms\": %zu, \"alarms_new\": %zu, \"alarms_closed\": %zu,"
-                " \"holding\": {",
+                " \"quality\": %zu, \"holding\": {",
                 date, secs, s->meters, s->readings, s->consumption, s->estimated, s->refused,
-                s->areas, s->events, s->alarms, s->alarms_new, s->alarms_closed);
+                s->areas, s->events, s->alarms, s->alarms_new, s->alarms_closed, s->quality);
         const char *sep = "";
         for (int t = 1; t < ANOMALY_TYPE_COUNT_; t++)
             if (s->by_type[t]) {
@@ -52,10 +52,10 @@ static void print_stats(FILE *f, const char *date, const struct analyze_stats *s
     fprintf(f,
             "analyze %s: %zu meters, %zu registers read, %.2f s\n"
             "consumption: %zu meters (%zu estimated), %zu refused (register went down)\n"
-            "line loss: %zu areas\n"
+            "line loss: %zu areas; voltage quality: %zu meters with a voltage curve\n"
             "alarms: %zu holding on the day (%zu new), %zu earlier ones closed; %zu events read\n",
             date, s->meters, s->readings, secs, s->consumption, s->estimated, s->refused, s->areas,
-            s->alarms, s->alarms_new, s->alarms_closed, s->events);
+            s->quality, s->alarms, s->alarms_new, s->alarms_closed, s->events);
     for (int t = 1; t < ANOMALY_TYPE_COUNT_; t++)
         if (s->by_type[t])
             fprintf(f, "  %-17s %zu\n", anomaly_type_name(t), s->by_type[t]);

@@ -1,5 +1,5 @@
 /*
- * meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N]
+ * meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]
  *
  * Writes into a store what the station would have stored had it collected
  * the scenario's field for the N days up to local day D (default 8), without
@@ -9,7 +9,9 @@
  * of a terminal that logs in; the collection status of each day; the event
  * reports of the Q/GDW 1376.1 terminals (the ERC of each meter anomaly a
  * terminal detects, as collect stores them); and the link history of
- * terminals with an offline window. Values are the ones `sim truth` writes
+ * terminals with an offline window; with --curves also day D's 15-minute
+ * voltage curve (phase voltages, power factor) of every meter but the area
+ * meters, as a curve collection would store it. Values are the ones `sim truth` writes
  * and the simulated terminals answer. For analysing fields too large to
  * collect on one machine (the city); the round itself is tested by
  * tests/integration.
@@ -47,6 +49,18 @@ static int flush(struct loader *l)
     return rc;
 }
 
+/* One reading of meter i, batched. */
+static int put_value(struct loader *l, size_t i, uint32_t item, int64_t t, struct mh_dec v)
+{
+    const struct sim_meter_info *m = &l->s->meters[i];
+    l->buf[l->n++] = (struct store_reading){.meter = l->meter_id[i], .item = item,
+                                            .quality = STORE_Q_VALID, .protocol = m->protocol,
+                                            .t = t, .value = v,
+                                            .terminal = l->term_id[m->terminal],
+                                            .received_ms = l->received_ms};
+    return l->n == BATCH ? flush(l) : 0;
+}
+
 /*
  * One register as the station stores it: with the four decimals Q/GDW 1376.1
  * carries (A.14), or the two of DL/T 698.45 (0010 attribute 2) and DL/T 645
@@ -55,15 +69,10 @@ static int flush(struct loader *l)
 static int put(struct loader *l, size_t i, uint32_t item, int64_t t, int64_t wh10)
 {
     const struct sim_meter_info *m = &l->s->meters[i];
-    struct mh_dec v = l->s->terminals[m->terminal].protocol == SIM_PROTO_GDW1376
-                          ? mh_dec_make(wh10, -4)
-                          : mh_dec_make(wh10 / 100, -2);
-    l->buf[l->n++] = (struct store_reading){.meter = l->meter_id[i], .item = item,
-                                            .quality = STORE_Q_VALID, .protocol = m->protocol,
-                                            .t = t, .value = v,
-                                            .terminal = l->term_id[m->terminal],
-                                            .received_ms = l->received_ms};
-    return l->n == BATCH ? flush(l) : 0;
+    return put_value(l, i, item, t,
+                     l->s->terminals[m->terminal].protocol == SIM_PROTO_GDW1376
+                         ? mh_dec_make(wh10, -4)
+                         : mh_dec_make(wh10 / 100, -2));
 }
 
 /* Store ids of the scenario's meters and terminals, by meter address. */
@@ -162,6 +171,32 @@ static int load_registers(struct loader *l, int64_t first, int64_t last)
     return rc ? rc : flush(l);
 }
 
+/* Day D's voltage curve: a point every 15 minutes, sampled as the meter shows it then. */
+static int load_curves(struct loader *l, int64_t day)
+{
+    const struct scenario *s = l->s;
+    static const uint32_t volts[3] = {MH_OBIS(1, 0, 32, 7, 0), MH_OBIS(1, 0, 52, 7, 0),
+                                      MH_OBIS(1, 0, 72, 7, 0)};
+    int64_t t0 = scenario_day_start(s, day);
+    int rc = 0;
+    for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
+        const struct sim_meter *m = &s->meters[i].model;
+        if (!l->meter_id[i] || m->customer == SIM_CUST_AREA ||
+            s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
+            continue;
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY && rc == 0; j++) {
+            int64_t t = t0 + (int64_t)j * 900;
+            struct sim_instant v;
+            sim_instant_at(m, t, &v);
+            for (int ph = 0; ph < (m->phases == 3 ? 3 : 1) && rc == 0; ph++)
+                rc = put_value(l, i, volts[ph], t, mh_dec_make(v.voltage_dv[ph], -1));
+            if (rc == 0)
+                rc = put_value(l, i, MH_OBIS(1, 0, 13, 7, 0), t, mh_dec_make(v.pf_milli[0], -3));
+        }
+    }
+    return rc ? rc : flush(l);
+}
+
 static int load_status(struct loader *l, int64_t first, int64_t last)
 {
     const struct scenario *s = l->s;
@@ -227,24 +262,28 @@ int cmd_sim_load(const struct scenario *s, int argc, char **argv)
 {
     const char *db = NULL, *date = NULL;
     long days = 8;
+    int curves = 0;
     for (int i = 0; i < argc; i++) {
         char *end;
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db = argv[++i];
         else if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
             date = argv[++i];
+        else if (strcmp(argv[i], "--curves") == 0)
+            curves = 1;
         else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
                  (days = strtol(argv[++i], &end, 10)) >= 0 && days <= 62 && !*end)
             continue;
         else {
-            fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N]\n",
+            fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n",
                   stderr);
             return 2;
         }
     }
     int64_t day = cmd_sim_parse_day(date);
     if (!db || day < 0) {
-        fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N]\n", stderr);
+        fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n",
+              stderr);
         return 2;
     }
     int64_t first = day - days;
@@ -269,6 +308,8 @@ int cmd_sim_load(const struct scenario *s, int argc, char **argv)
         rc = map_ids(&l);
     if (rc == 0)
         rc = load_registers(&l, first, day);
+    if (rc == 0 && curves)
+        rc = load_curves(&l, day);
     if (rc == 0)
         rc = store_readings_sync(l.st, 600000);
     if (rc == 0)

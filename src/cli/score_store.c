@@ -264,6 +264,42 @@ static int check_lineloss(struct store *st, const struct scenario *s, const stru
     return rc;
 }
 
+/* Stored voltage quality of the day, and which meters below 100 % had a voltage fault. */
+static int check_quality(struct store *st, const struct scenario *s, const struct maps *m,
+                         int64_t day, struct score_store *x)
+{
+    struct store_quality_day *q = malloc(PAGE * sizeof *q);
+    if (!q)
+        return MH_ENOMEM;
+    int64_t am = 0, ad = 0;
+    int rc = 0;
+    for (;;) {
+        int n = store_quality_list(st, 0, day, day + 1, am, ad, q, PAGE);
+        if (n < 0) {
+            rc = n;
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            uint32_t i = meter_ix(m, q[k].meter);
+            if (i == UINT32_MAX)
+                continue;
+            x->q_meters++;
+            x->q_rate_sum += (double)q[k].qualified_ppm / 1e6;
+            if (q[k].qualified_ppm < 1000000) {
+                uint8_t a = s->meters[i].model.anomaly;
+                x->q_below++;
+                x->q_below_injected += a == SIM_ANOM_VOLTAGE_LOSS || a == SIM_ANOM_PHASE_FAILURE;
+            }
+        }
+        if (n < PAGE)
+            break;
+        am = q[n - 1].meter;
+        ad = q[n - 1].day;
+    }
+    free(q);
+    return rc;
+}
+
 int score_store_found(const struct scenario *s, int64_t day, const char *db,
                       struct score_item **found, size_t *n_found, size_t *cap,
                       struct score_store *out, char *err, size_t errcap)
@@ -282,6 +318,8 @@ int score_store_found(const struct scenario *s, int64_t day, const char *db,
         rc = check_consumption(st, s, &m, day, net, out);
     if (rc == 0)
         rc = check_lineloss(st, s, &m, day, t1, net, out);
+    if (rc == 0)
+        rc = check_quality(st, s, &m, day, out);
     if (rc < 0)
         snprintf(err, errcap, "%s", mh_strerror(rc));
     store_close(st);
@@ -303,16 +341,24 @@ void score_store_print(const struct score_store *x)
            x->areas, x->loss_exact, x->max_loss_diff, x->loss_incomplete);
     printf("theft localisation: %zu of %zu areas with a thief have it among the top 3 suspects\n",
            x->thief_top3, x->thief_areas);
+    printf("stored voltage quality: %zu meters, mean qualified rate %.4f, %zu below 100 %% (%zu "
+           "with injected voltage loss / phase failure)\n",
+           x->q_meters, x->q_meters ? x->q_rate_sum / (double)x->q_meters : 1.0, x->q_below,
+           x->q_below_injected);
 }
 
 json_t *score_store_json(const struct score_store *x)
 {
-    return json_pack("{s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:f,s:I,s:I,s:I}}", "consumption",
+    return json_pack("{s:{s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I,s:f,s:I,s:I,s:I},s:{s:I,s:f,s:I,s:I}}",
+                     "consumption",
                      "exact", (json_int_t)x->cons_exact, "differ", (json_int_t)x->cons_differ,
                      "estimated", (json_int_t)x->cons_estimated, "refused",
                      (json_int_t)x->cons_refused, "missing", (json_int_t)x->cons_missing,
                      "lineloss", "areas", (json_int_t)x->areas, "equal", (json_int_t)x->loss_exact,
                      "max_difference_kwh", x->max_loss_diff, "incomplete",
                      (json_int_t)x->loss_incomplete, "thief_areas", (json_int_t)x->thief_areas,
-                     "thief_in_top3", (json_int_t)x->thief_top3);
+                     "thief_in_top3", (json_int_t)x->thief_top3, "quality", "meters",
+                     (json_int_t)x->q_meters, "mean_rate",
+                     x->q_meters ? x->q_rate_sum / (double)x->q_meters : 1.0, "below",
+                     (json_int_t)x->q_below, "below_injected", (json_int_t)x->q_below_injected);
 }

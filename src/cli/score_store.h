@@ -18,6 +18,10 @@ struct score_store {
     size_t cons_exact, cons_differ, cons_estimated, cons_refused, cons_missing;
     size_t areas, loss_exact, loss_incomplete, thief_areas, thief_top3;
     double max_loss_diff;
+    /* voltage quality rows of the day: meters, mean qualified rate, below 100 %, and of
+     * those the meters with injected voltage loss or phase failure */
+    size_t q_meters, q_below, q_below_injected;
+    double q_rate_sum;
 };
 
 /*

@@ -274,3 +274,41 @@ int store_alarm_ack(struct store *st, int64_t id, const char *who, int64_t t_ms)
     rc = st->be_ops->exec(st->be, SX_ALARM_ACK, a, 3, 1);
     return rc < 0 ? rc : 0;
 }
+
+/* ---- voltage quality ---- */
+
+static void quality_args(const void *src, size_t i, struct store_arg *r)
+{
+    const struct store_quality_day *q = (const struct store_quality_day *)src + i;
+    const int64_t v[13] = {q->meter,   q->day,     q->samples, q->qualified_ppm, q->above_s,
+                           q->below_s, q->vmax_mv, q->t_vmax,  q->vmin_mv,       q->t_vmin,
+                           q->unbalance_ppm, q->outages, q->outage_s};
+    for (int k = 0; k < 13; k++)
+        r[k] = A_INT(v[k]);
+}
+
+int store_quality_put(struct store *st, const struct store_quality_day *q, size_t n)
+{
+    int rc = put_rows(st, SX_QUALITY_PUT, q, n, 13, quality_args);
+    return rc < 0 ? rc : 0;
+}
+
+/* the columns of quality_day (QUALITY_COLS) in order */
+static void quality_one(const struct store_cols *c, void *row)
+{
+    struct store_quality_day *q = row;
+    int64_t v[13];
+    for (int k = 0; k < 13; k++)
+        v[k] = c->i64(c, k);
+    *q = (struct store_quality_day){v[0], v[1], (uint32_t)v[2], v[3], v[4], v[5], v[6],
+                                    v[7], v[8], v[9], v[10], (uint32_t)v[11], v[12]};
+}
+
+int store_quality_list(struct store *st, int64_t meter, int64_t from_day, int64_t to_day,
+                       int64_t after_meter, int64_t after_day, struct store_quality_day *out,
+                       size_t cap)
+{
+    struct store_arg a[] = {meter ? A_INT(meter) : A_NULL, A_INT(from_day), A_INT(to_day),
+                            A_INT(after_meter), A_INT(after_day), A_CAP(cap)};
+    return run(st, SL_QUALITY, a, 6, out, sizeof *out, cap, quality_one);
+}

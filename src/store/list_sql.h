@@ -47,6 +47,9 @@
 #define ALARM_COLS                                                                                 \
     "type, phase, meter_id, terminal_id, area_id, start_s, end_s, first_day, last_day,"            \
     " value_milli, limit_milli, evidence"
+#define QUALITY_COLS                                                                               \
+    "meter_id, day, samples, qualified_ppm, above_s, below_s, vmax_mv, t_vmax, vmin_mv, t_vmin,"   \
+    " unbalance_ppm, outages, outage_s"
 #define ALARM_SQL                                                                                  \
     "SELECT al.id, al.type, al.phase, al.meter_id, al.terminal_id, a.code, al.start_s, al.end_s,"  \
     " al.first_day, al.last_day, al.value_milli, al.limit_milli, al.evidence, al.ack_who,"         \

@@ -45,6 +45,7 @@ enum store_list_query {
     SL_LINELOSS,      /* area code, from_day, to_day, after area, after day, limit */
     SL_ALARMS,        /* after, type, meter, terminal, area code, open, from_s, to_s, limit */
     SL_ALARM_GET,     /* id */
+    SL_QUALITY,       /* meter, from_day, to_day, after meter, after day, limit */
     SL_COUNT_
 };
 
@@ -74,6 +75,7 @@ enum store_exec_query {
     SX_ALARM_PUT,       /* type, phase, meter, terminal, area code, start, end, first_day,
                            last_day, value, limit, evidence */
     SX_ALARM_ACK,       /* id, who, t_ms */
+    SX_QUALITY_PUT,     /* the columns of quality_day in order */
     SX_COUNT_
 };
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The daily analysis on a store loaded with what collecting a week of
 # tests/integration/analyze_small.json would have stored (meterhub sim
-# load), without the network: four days analysed in order, the last one
+# load, with day D's voltage curves), without the network: four days
+# analysed in order, the last one
 # again with the same figures, and meterhub score --db --check on the
 # stored alarms, consumption and line loss. With a second store URI the
 # same is run there too and both score tables must be equal (SQLite and
@@ -14,7 +15,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 run() { # run DB OUT: load, analyse, score into OUT
-    "$mh" sim load "$scenario" --db "$1" --date 2026-01-20 --days 8
+    "$mh" sim load "$scenario" --db "$1" --date 2026-01-20 --days 8 --curves
     for d in 17 18 19 20; do
         "$mh" analyze --db "$1" --date "2026-01-$d"
     done
@@ -27,6 +28,8 @@ run() { # run DB OUT: load, analyse, score into OUT
     cat "$2"
     [ "$status" -eq 0 ]
     grep -q "theft localisation: \([0-9]*\) of \1 areas" "$2"
+    # the voltage curves' quality: the meters below 100 % are the injected voltage faults
+    grep -q "stored voltage quality: [1-9][0-9]* meters.*, \([1-9]\) below 100 % (\1 with" "$2"
 }
 
 run "${3:-$dir/mh.db}" "$dir/score1"

@@ -67,6 +67,7 @@ struct analyze_stats {
     size_t alarms_new;      /* of them, raised on D */
     size_t alarms_closed;   /* earlier alarms closed on D */
     size_t events;          /* terminal events looked at */
+    size_t quality;         /* meters with a voltage quality of D (from stored voltage curves) */
     size_t by_type[ANOMALY_TYPE_COUNT_]; /* alarms holding on D per type */
 };
 

@@ -435,6 +435,9 @@ static int run(struct az *z)
         az_fail(z, rc, "writing line loss: %s", mh_strerror(rc));
     if (rc == 0 && (rc = store_alarm_put(z->st, z->alarms, z->n_alarms)) < 0)
         az_fail(z, rc, "writing alarms: %s", mh_strerror(rc));
+    if (rc == 0 && (rc = store_quality_put(z->st, z->quality, z->n_quality)) < 0)
+        az_fail(z, rc, "writing voltage quality: %s", mh_strerror(rc));
+    z->stats->quality = z->n_quality;
     free(cons);
     free(ll);
     free(scratch);
@@ -474,5 +477,6 @@ int analyze_day(struct store *st, const struct analyze_opts *o, struct analyze_s
     free(z.tot);
     free(z.tar);
     free(z.alarms);
+    free(z.quality);
     return rc;
 }

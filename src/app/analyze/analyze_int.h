@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "meterhub/app/analyze.h"
+#include "meterhub/app/quality.h"
 #include "meterhub/store.h"
 
 #define AZ_NONE INT64_MIN /* a register or energy that is not known */
@@ -25,6 +26,7 @@ struct az_meter {
     uint32_t ct, pt; /* >= 1 */
     int64_t contract_w;
     uint8_t pv, area_meter, phases;
+    uint16_t rated_v; /* rated phase voltage; 0: unknown */
     uint8_t fault; /* a meter fault alarm of the day explains a low consumption */
     int32_t area;  /* index into az.areas; -1: in no area */
 };
@@ -57,6 +59,11 @@ struct az {
     int64_t *tar;
     struct store_alarm *alarms;
     size_t n_alarms, cap_alarms;
+    /* the voltage curve of day D of the meter being scanned, and the days' results */
+    struct quality_sample qs[ANOMALY_SLOTS];
+    int qs_any;
+    struct store_quality_day *quality;
+    size_t n_quality, cap_quality;
 };
 
 /* Epoch seconds of freeze k (00:00 local of day D - h + k). */
@@ -74,8 +81,16 @@ int az_load_archive(struct az *z);
 /* The window's daily frozen registers of every meter, in one ordered scan. */
 int az_load_freezes(struct az *z);
 
+/* Room for element n of *v (cap elements of size bytes), doubling. 0 or MH_ENOMEM. */
+int az_grow(void **v, size_t *cap, size_t n, size_t size);
+
 /* Append one alarm of the day (copied). MH_ENOMEM. */
 int az_alarm_push(struct az *z, const struct store_alarm *a);
+
+/* A voltage or power factor sample of day D of the meter being scanned: 1 taken, 0 not one. */
+int az_quality_take(struct az *z, const struct store_reading *r);
+/* The scanned meter i's day is complete: its voltage quality, when it had samples. MH_ENOMEM. */
+int az_quality_flush(struct az *z, size_t i);
 
 /* Alarms from the terminals' event reports of the window (cover open, stopped ...). */
 int az_event_alarms(struct az *z);

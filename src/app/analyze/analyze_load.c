@@ -45,16 +45,23 @@ int az_fail(struct az *z, int rc, const char *fmt, ...)
     return rc;
 }
 
+int az_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 256;
+    void *p = realloc(*v, nc * size);
+    if (!p)
+        return MH_ENOMEM;
+    *v = p;
+    *cap = nc;
+    return 0;
+}
+
 int az_alarm_push(struct az *z, const struct store_alarm *a)
 {
-    if (z->n_alarms == z->cap_alarms) {
-        size_t nc = z->cap_alarms ? z->cap_alarms * 2 : 256;
-        struct store_alarm *p = realloc(z->alarms, nc * sizeof *p);
-        if (!p)
-            return MH_ENOMEM;
-        z->alarms = p;
-        z->cap_alarms = nc;
-    }
+    if (az_grow((void **)&z->alarms, &z->cap_alarms, z->n_alarms, sizeof *a))
+        return MH_ENOMEM;
     z->alarms[z->n_alarms++] = *a;
     return 0;
 }
@@ -158,6 +165,7 @@ int az_load_archive(struct az *z)
                                     .pv = r->pv,
                                     .area_meter = r->area_meter,
                                     .phases = r->phases,
+                                    .rated_v = r->rated_voltage_v,
                                     .area = -1};
     }
     int rc = group_areas(z, rows);
@@ -222,20 +230,29 @@ int az_load_freezes(struct az *z)
             rc = az_fail(z, n, "reading the registers: %s", mh_strerror(n));
             break;
         }
-        for (int k = 0; k < n; k++) {
+        for (int k = 0; k < n && rc == 0; k++) {
             const struct store_reading *r = &page[k];
-            if (i < 0 || z->m[i].id != r->meter)
+            if (i < 0 || z->m[i].id != r->meter) {
+                if (i >= 0)
+                    rc = az_quality_flush(z, (size_t)i);
                 i = az_meter_index(z, r->meter); /* rows come by meter: one search per meter */
-            int64_t *slot = i < 0 || r->quality == STORE_Q_MISSING ? NULL : slot_of(z, r, (size_t)i);
+            }
+            if (i < 0 || r->quality == STORE_Q_MISSING || az_quality_take(z, r))
+                continue;
+            int64_t *slot = slot_of(z, r, (size_t)i);
             if (slot) {
                 *slot = wh10_of(r->value);
                 z->stats->readings++;
             }
         }
+        if (rc < 0)
+            break;
         if (n < PAGE)
             break;
         after = (struct store_reading_key){page[n - 1].meter, page[n - 1].item, page[n - 1].t};
     }
+    if (rc == 0 && i >= 0)
+        rc = az_quality_flush(z, (size_t)i);
     free(page);
     return rc;
 }

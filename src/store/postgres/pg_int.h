@@ -74,11 +74,13 @@ enum pg_query {
     PQ_L_LINELOSS,
     PQ_L_ALARMS,
     PQ_L_ALARM_GET,
+    PQ_L_QUALITY,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
     PQ_X_ALARM_PUT,
     PQ_X_ALARM_ACK,
+    PQ_X_QUALITY_PUT,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,

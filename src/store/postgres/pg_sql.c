@@ -193,6 +193,20 @@ static const char *const sql[PQ_COUNT_] = {
                        " last_day = GREATEST(alarms.last_day, EXCLUDED.last_day),"
                        " value_milli = EXCLUDED.value_milli, limit_milli = EXCLUDED.limit_milli,"
                        " evidence = EXCLUDED.evidence",
+    [PQ_L_QUALITY] = "SELECT " QUALITY_COLS " FROM quality_day"
+                     " WHERE ($1::bigint IS NULL OR meter_id = $1::bigint)"
+                     " AND day >= $2::bigint AND day < $3::bigint"
+                     " AND (meter_id, day) > ($4::bigint, $5::bigint)"
+                     " ORDER BY meter_id, day LIMIT $6::bigint",
+    [PQ_X_QUALITY_PUT] = "INSERT INTO quality_day (" QUALITY_COLS ") VALUES ($1::bigint,"
+                         " $2::bigint, $3::int, $4::bigint, $5::bigint, $6::bigint, $7::bigint,"
+                         " $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::int, $13::bigint)"
+                         " ON CONFLICT (meter_id, day) DO UPDATE SET samples = EXCLUDED.samples,"
+                         " qualified_ppm = EXCLUDED.qualified_ppm, above_s = EXCLUDED.above_s,"
+                         " below_s = EXCLUDED.below_s, vmax_mv = EXCLUDED.vmax_mv,"
+                         " t_vmax = EXCLUDED.t_vmax, vmin_mv = EXCLUDED.vmin_mv,"
+                         " t_vmin = EXCLUDED.t_vmin, unbalance_ppm = EXCLUDED.unbalance_ppm,"
+                         " outages = EXCLUDED.outages, outage_s = EXCLUDED.outage_s",
     [PQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = $2::text, ack_ms = $3::bigint"
                        " WHERE id = $1::bigint AND ack_ms IS NULL",
 

@@ -70,11 +70,13 @@ enum sq_query {
     SQ_L_LINELOSS,
     SQ_L_ALARMS,
     SQ_L_ALARM_GET,
+    SQ_L_QUALITY,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
     SQ_X_ALARM_PUT,
     SQ_X_ALARM_ACK,
+    SQ_X_QUALITY_PUT,
     SQ_COUNT_
 };
 

@@ -153,6 +153,11 @@ static const char *const sql[SQ_COUNT_] = {
                        " last_day = max(last_day, excluded.last_day),"
                        " value_milli = excluded.value_milli, limit_milli = excluded.limit_milli,"
                        " evidence = excluded.evidence",
+    [SQ_L_QUALITY] = "SELECT " QUALITY_COLS " FROM quality_day"
+                     " WHERE (?1 IS NULL OR meter_id = ?1) AND day >= ?2 AND day < ?3"
+                     " AND (meter_id, day) > (?4, ?5) ORDER BY meter_id, day LIMIT ?6",
+    [SQ_X_QUALITY_PUT] = "INSERT OR REPLACE INTO quality_day (" QUALITY_COLS ")"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [SQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = ?2, ack_ms = ?3 WHERE id = ?1 AND ack_ms IS NULL",
 };
 

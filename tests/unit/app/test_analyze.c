@@ -6,7 +6,8 @@
  * register that went down refused and alarmed, a user whose consumption
  * fell while the area's supply did not (sudden drop, the area's loss
  * confirming it), a terminal's cover-open event; run twice the same; the
- * next day extends the alarms rather than repeating them. Against whichever
+ * next day extends the alarms rather than repeating them; a stored voltage
+ * curve gives the day's voltage quality. Against whichever
  * backend MH_TEST_STORE_URI names (store_test.h). Also the de-duplication
  * across days on its own.
  */
@@ -192,6 +193,35 @@ static void test_next_day_extends_alarms(void **state)
     store_close(st);
 }
 
+static void test_voltage_quality_from_the_stored_curve(void **state)
+{
+    (void)state;
+    int64_t m[5];
+    struct store *st = field("analyze_quality", m, 8);
+    /* user 2's voltage curve of DAY: 230 V, the first two hours 190 V (below 220 V - 10 %) */
+    struct store_reading r[96];
+    for (int j = 0; j < 96; j++) {
+        r[j] = store_test_reading(m[2], MH_OBIS(1, 0, 32, 7, 0), freeze_t(7) + j * 900, 0);
+        r[j].value = mh_dec_make(j < 8 ? 1900 : 2300, -1);
+    }
+    assert_int_equal(store_readings_append(st, r, 96, 5000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(st, 5000), 0);
+    struct analyze_stats s;
+    analyze(st, DAY, &s);
+    assert_int_equal(s.quality, 1);
+    struct store_quality_day q[2];
+    assert_int_equal(store_quality_list(st, 0, DAY, DAY + 1, 0, 0, q, 2), 1);
+    assert_int_equal(q[0].meter, m[2]);
+    assert_int_equal(q[0].samples, 96);
+    assert_int_equal(q[0].qualified_ppm, 916667); /* 88 of 96 */
+    assert_int_equal(q[0].below_s, 8 * 900);
+    assert_int_equal(q[0].above_s, 0);
+    assert_int_equal(q[0].vmin_mv, 190000);
+    assert_int_equal(q[0].t_vmin, freeze_t(7));
+    assert_int_equal(q[0].vmax_mv, 230000);
+    store_close(st);
+}
+
 static int close_all(void *ctx, const struct store_alarm *a)
 {
     (void)ctx;
@@ -246,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_merge_continues_closes_and_joins),
         cmocka_unit_test(test_day_results_exact_and_repeatable),
         cmocka_unit_test(test_next_day_extends_alarms),
+        cmocka_unit_test(test_voltage_quality_from_the_stored_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

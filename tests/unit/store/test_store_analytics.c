@@ -215,6 +215,36 @@ static void test_alarms_extend_filter_and_ack(void **state)
     store_close(st);
 }
 
+static void test_quality_put_replaces_and_lists(void **state)
+{
+    (void)state;
+    int64_t m[5];
+    struct store *st = open_imported("an_quality", m);
+    struct store_quality_day q[2] = {
+        {m[1], 20000, 96, 895833, 0, 36000, 241100, 1728000000, 190000, 1728003600, 0, 0, 0},
+        {m[4], 20000, 288, 1000000, 0, 0, 229000, 1, 219000, 2, 12345, 1, 900},
+    };
+    assert_int_equal(store_quality_put(st, q, 2), 0);
+    q[0].samples = 95;
+    assert_int_equal(store_quality_put(st, q, 1), 0);
+    struct store_quality_day out[4];
+    assert_int_equal(store_quality_list(st, 0, 0, INT64_MAX, 0, 0, out, 4), 2);
+    assert_int_equal(out[0].samples, 95);
+    assert_int_equal(out[1].meter, m[4]);
+    assert_int_equal(out[1].samples, 288);
+    assert_int_equal(out[1].qualified_ppm, 1000000);
+    assert_int_equal(out[1].vmax_mv, 229000);
+    assert_int_equal(out[1].t_vmax, 1);
+    assert_int_equal(out[1].vmin_mv, 219000);
+    assert_int_equal(out[1].t_vmin, 2);
+    assert_int_equal(out[1].outages, 1);
+    assert_int_equal(out[1].outage_s, 900);
+    assert_int_equal(store_quality_list(st, m[4], 20000, 20001, 0, 0, out, 4), 1);
+    assert_int_equal(out[0].unbalance_ppm, 12345);
+    assert_int_equal(store_quality_list(st, 0, 0, INT64_MAX, m[1], 20000, out, 4), 1);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_consumption_put_replaces_and_lists),
         cmocka_unit_test(test_lineloss_by_area_code),
         cmocka_unit_test(test_alarms_extend_filter_and_ack),
+        cmocka_unit_test(test_quality_put_replaces_and_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

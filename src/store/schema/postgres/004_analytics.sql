@@ -48,3 +48,19 @@ CREATE TABLE alarms (
 CREATE UNIQUE INDEX alarms_key ON alarms (type, meter_id, terminal_id, phase, start_s);
 CREATE INDEX alarms_meter ON alarms (meter_id, start_s);
 CREATE INDEX alarms_open ON alarms (end_s);
+
+-- Voltage quality of a meter's day from its stored voltage curve (app/quality).
+CREATE TABLE quality_day (
+    meter_id bigint NOT NULL,
+    day bigint NOT NULL,
+    samples integer NOT NULL,           -- supplied samples judged (all phases)
+    qualified_ppm bigint NOT NULL,      -- share of supplied time within limits x 10^6
+    above_s bigint NOT NULL,            -- time above / below the limits (phases summed)
+    below_s bigint NOT NULL,
+    vmax_mv bigint NOT NULL, t_vmax bigint NOT NULL,
+    vmin_mv bigint NOT NULL, t_vmin bigint NOT NULL,
+    unbalance_ppm bigint NOT NULL,      -- largest three-phase unbalance x 10^6
+    outages integer NOT NULL,
+    outage_s bigint NOT NULL,
+    PRIMARY KEY (meter_id, day)
+);

@@ -52,3 +52,19 @@ CREATE TABLE alarms (
 CREATE UNIQUE INDEX alarms_key ON alarms (type, meter_id, terminal_id, phase, start_s);
 CREATE INDEX alarms_meter ON alarms (meter_id, start_s);
 CREATE INDEX alarms_open ON alarms (end_s);
+
+-- Voltage quality of a meter's day from its stored voltage curve (app/quality).
+CREATE TABLE quality_day (
+    meter_id INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    samples INTEGER NOT NULL,           -- supplied samples judged (all phases)
+    qualified_ppm INTEGER NOT NULL,     -- share of supplied time within limits x 10^6
+    above_s INTEGER NOT NULL,           -- time above / below the limits (phases summed)
+    below_s INTEGER NOT NULL,
+    vmax_mv INTEGER NOT NULL, t_vmax INTEGER NOT NULL,
+    vmin_mv INTEGER NOT NULL, t_vmin INTEGER NOT NULL,
+    unbalance_ppm INTEGER NOT NULL,     -- largest three-phase unbalance x 10^6
+    outages INTEGER NOT NULL,
+    outage_s INTEGER NOT NULL,
+    PRIMARY KEY (meter_id, day)
+) WITHOUT ROWID;
