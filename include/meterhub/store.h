@@ -634,5 +634,156 @@ int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out);
 /* Record a payment of amount_e4 to meter's account (the ledger; the balance is the caller's). */
 int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
                          int64_t t_ms);
+/* ==== analytics results (meterhub analyze, app/analyze.h) ==== */
+
+/*
+ * The application tier's daily results over stored readings: consumption
+ * per meter and day, line loss per transformer area and day, and alarms.
+ * Energies are kept as integers of 0.1 Wh (kWh with four decimals, the
+ * resolution every protocol's registers have, A.14 of Q/GDW 1376.1), so
+ * they stay exact and read alike on every backend. "day" is a local day
+ * number (as in collection status: days since 1970-01-01 of the local
+ * calendar date). Writing a result again for the same key replaces it, so
+ * running the analysis of a day twice stores the same rows.
+ */
+
+/* The key a bulk scan of readings resumes after. */
+struct store_reading_key {
+    int64_t meter;
+    uint32_t item;
+    int64_t t;
+};
+
+/*
+ * Readings of every meter with from <= t < to, in key order (meter, item,
+ * data time), strictly after the key `after` (NULL or all zero: from the
+ * first), at most cap into out, in one ordered scan of the readings' key.
+ * Returns the count; when it equals cap call again with the last row's key.
+ */
+int store_readings_scan(struct store *st, int64_t from, int64_t to,
+                        const struct store_reading_key *after, struct store_reading *out,
+                        size_t cap);
+
+#define STORE_WH10_NONE INT64_MIN /* a value that is not known */
+
+/* One meter's consumption of one day (primary energy: register difference x CT x PT). */
+struct store_consumption {
+    int64_t meter;
+    int64_t day;
+    uint8_t quality; /* STORE_Q_VALID (from two read registers) or STORE_Q_ESTIMATED */
+    uint8_t status;  /* enum metering_status (app/metering.h) of the import total */
+    int64_t import_wh10[5]; /* total, tariffs 1..4; STORE_WH10_NONE where unknown */
+    int64_t export_wh10[5];
+};
+
+/* Insert or replace (meter, day) rows, one transaction. Returns 0. */
+int store_consumption_put(struct store *st, const struct store_consumption *c, size_t n);
+
+/*
+ * Consumption rows with from_day <= day < to_day of meter (0: every meter),
+ * in (meter, day) order after (after_meter, after_day), at most cap.
+ */
+int store_consumption_list(struct store *st, int64_t meter, int64_t from_day, int64_t to_day,
+                           int64_t after_meter, int64_t after_day, struct store_consumption *out,
+                           size_t cap);
+
+/* Line loss of one transformer area and day (app/lineloss.h). */
+struct store_lineloss {
+    int64_t area; /* areas.id, filled by the listing (put finds it by area_code) */
+    int64_t day;
+    int64_t supply_wh10; /* the area meter's net (import - export) */
+    int64_t users_wh10;  /* the users' net, summed */
+    int64_t loss_wh10;   /* supply - users */
+    int64_t rate_ppm;    /* loss / supply x 1e6; 0 when supply is too small to judge */
+    int64_t rise_wh10;   /* loss beyond the area's usual rate; STORE_WH10_NONE without history */
+    uint32_t flags;      /* LINELOSS_* bits */
+    uint32_t users;      /* users of the area */
+    uint32_t missing;    /* of them, without a consumption that day (flags INCOMPLETE) */
+    int64_t suspects[3]; /* meters ranked as the best explanation of a rise; 0: none */
+    char area_code[24];  /* the area's code */
+};
+
+/* Insert or replace (area, day) rows, one transaction. Returns 0. */
+int store_lineloss_put(struct store *st, const struct store_lineloss *l, size_t n);
+
+/*
+ * Line loss rows with from_day <= day < to_day of the area with code area
+ * (NULL: every area), in (area id, day) order after (after_area, after_day).
+ */
+int store_lineloss_list(struct store *st, const char *area, int64_t from_day, int64_t to_day,
+                        int64_t after_area, int64_t after_day, struct store_lineloss *out,
+                        size_t cap);
+
+/*
+ * An alarm: one episode of one condition (enum anomaly_type) on one
+ * subject. Its natural key is (type, meter, terminal, phase, start_s):
+ * an alarm that continues into the next day keeps its start and is
+ * written again with a later end (or still open), never as a second row.
+ */
+struct store_alarm {
+    int64_t id; /* the cursor; set by the store */
+    uint8_t type;
+    uint8_t phase;     /* 0..2, 255 when not a phase's */
+    int64_t meter;     /* 0: a terminal's or an area's alarm */
+    int64_t terminal;  /* the terminal it concerns or the meter is read through; 0: none */
+    char area[24];     /* area code; "": none */
+    int64_t start_s;   /* epoch seconds UTC */
+    int64_t end_s;     /* 0: still holds */
+    int64_t first_day; /* local day the analysis first raised it */
+    int64_t last_day;  /* last local day the analysis saw it hold */
+    int64_t value_milli, limit_milli; /* evidence figure and threshold x 1000 */
+    char evidence[128];
+    char ack_who[48]; /* "" until acknowledged */
+    int64_t ack_ms;   /* 0 until acknowledged */
+};
+
+/* Insert each alarm, or update the one with its natural key (end, days, value, evidence). */
+int store_alarm_put(struct store *st, const struct store_alarm *a, size_t n);
+
+struct store_alarm_filter {
+    int type;            /* -1: any */
+    int64_t meter;       /* 0: any */
+    int64_t terminal;    /* 0: any */
+    const char *area;    /* area code; NULL: any */
+    int open;            /* -1 any, 1 still holding, 0 ended */
+    int64_t from_s, to_s; /* the alarm overlaps [from_s, to_s): start < to_s, end 0 or > from_s */
+};
+#define STORE_ALARM_FILTER_ANY                                                                     \
+    {                                                                                              \
+        -1, 0, 0, NULL, -1, 0, INT64_MAX                                                           \
+    }
+
+/* Alarms by id after `after`, at most cap. */
+int store_alarms_list(struct store *st, const struct store_alarm_filter *f, int64_t after,
+                      struct store_alarm *out, size_t cap);
+/* Alarm id; MH_ENOENT when none. */
+int store_alarm_get(struct store *st, int64_t id, struct store_alarm *out);
+
+/*
+ * Acknowledge alarm id by who (1..47 characters) at t_ms: 0, or MH_ENOENT
+ * when there is no such alarm. A second acknowledgement keeps the first.
+ */
+int store_alarm_ack(struct store *st, int64_t id, const char *who, int64_t t_ms);
+
+/* Voltage quality of one meter's day (app/quality.h), from its stored voltage curve. */
+struct store_quality_day {
+    int64_t meter;
+    int64_t day;
+    uint32_t samples;       /* supplied samples judged, all phases */
+    int64_t qualified_ppm;  /* share of supplied time within limits x 10^6 */
+    int64_t above_s, below_s; /* time above / below the limits, phases summed */
+    int64_t vmax_mv, t_vmax, vmin_mv, t_vmin; /* extremes (mV) and when */
+    int64_t unbalance_ppm;  /* largest three-phase unbalance x 10^6 */
+    uint32_t outages;
+    int64_t outage_s;
+};
+
+/* Insert or replace (meter, day) rows, one transaction. Returns 0. */
+int store_quality_put(struct store *st, const struct store_quality_day *q, size_t n);
+
+/* Rows with from_day <= day < to_day of meter (0: all), in (meter, day) order after the pair. */
+int store_quality_list(struct store *st, int64_t meter, int64_t from_day, int64_t to_day,
+                       int64_t after_meter, int64_t after_day, struct store_quality_day *out,
+                       size_t cap);
 
 #endif

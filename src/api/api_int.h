@@ -181,6 +181,11 @@ void api_h_failures(struct api_req *rq, struct api_resp *rs);
 void api_h_status(struct api_req *rq, struct api_resp *rs);
 void api_h_events(struct api_req *rq, struct api_resp *rs);
 void api_h_audit(struct api_req *rq, struct api_resp *rs);
+/* the daily analysis's results (h_analytics.c) */
+void api_h_alarms(struct api_req *rq, struct api_resp *rs);
+void api_h_alarm_ack(struct api_req *rq, struct api_resp *rs);
+void api_h_consumption(struct api_req *rq, struct api_resp *rs);
+void api_h_lineloss(struct api_req *rq, struct api_resp *rs);
 
 void api_h_reads(struct api_req *rq, struct api_resp *rs);
 void api_h_job(struct api_req *rq, struct api_resp *rs);

@@ -33,6 +33,10 @@ const struct api_route api_route_table[] = {
     {{"GET", V1 "/stream"}, API_ROLE_VIEWER, 0, api_h_stream},
     {{"GET", V1 "/areas"}, API_ROLE_VIEWER, 0, api_h_areas},
     {{"GET", V1 "/areas/{id}"}, API_ROLE_VIEWER, 0, api_h_area},
+    {{"GET", V1 "/alarms"}, API_ROLE_VIEWER, 0, api_h_alarms},
+    {{"POST", V1 "/alarms/{id}/ack"}, API_ROLE_OPERATOR, 1, api_h_alarm_ack},
+    {{"GET", V1 "/consumption"}, API_ROLE_VIEWER, 0, api_h_consumption},
+    {{"GET", V1 "/lineloss"}, API_ROLE_VIEWER, 0, api_h_lineloss},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -3,6 +3,7 @@
 #define MH_CLI_CMD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 int cmd_fep(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
@@ -28,10 +29,19 @@ struct scenario;
 /* sim run / sim floor on a loaded scenario, with the arguments after SCENARIO. */
 int cmd_sim_run(const struct scenario *s, int argc, char **argv);
 int cmd_sim_floor(const struct scenario *s, int argc, char **argv);
+int cmd_sim_load(const struct scenario *s, int argc, char **argv);
 struct mh_tm;
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM" into a full, valid date-time; -1 when it is not one. */
 int cmd_sim_parse_time(const char *text, struct mh_tm *out);
 /* Local day number (days since 1970-01-01) of a YYYY-MM-DD date; -1 when it is not one. */
 int64_t cmd_sim_parse_day(const char *text);
+int cmd_analyze(int argc, char **argv);
+struct store;
+/*
+ * Analyse local day `day` over st (app/analyze.h) and print its figures to
+ * out (NULL: one log line instead). 0 or MH_E* (logged).
+ */
+int cmd_analyze_report(struct store *st, int64_t day, int history, int utc_offset_min, int json,
+                       FILE *out);
 
 #endif

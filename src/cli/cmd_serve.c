@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "meterhub/app/analyze.h"
 #include "meterhub/base/log.h"
 #include "serve.h"
 
@@ -24,6 +25,7 @@ static void serve_usage(FILE *f)
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
+          "         [--analyze-history N]\n"
           "         [--log LEVEL]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
@@ -31,7 +33,9 @@ static void serve_usage(FILE *f)
           "  --once        exit when the round is done and --grace S (30) has passed\n"
           "  --patch       an on-demand round also re-reads what the last --patch-days lack\n"
           "  --api         serve the HTTP/JSON API and the dashboard there (docs/api.md)\n"
-          "  --cors        a browser origin allowed to call the API (repeatable; '*' any)\n",
+          "  --cors        a browser origin allowed to call the API (repeatable; '*' any)\n"
+          "  --analyze-history N  analyse each round's day once collected, comparing with N\n"
+          "                days before it (default 7; 0: do not analyse)\n",
           f);
 }
 
@@ -73,6 +77,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
     }
     if (!v)
         return 0;
+    if (strcmp(a, "--analyze-history") == 0) {
+        if (num(v, ANALYZE_MAX_HISTORY, &n) != 0)
+            return -1;
+        o->analyze_history = (int)n;
+        (*i)++;
+        return 1;
+    }
     if (strcmp(a, "--db") == 0)
         o->db = v;
     else if (strcmp(a, "--archive") == 0)
@@ -145,6 +156,7 @@ void cmd_serve_defaults(struct serve_opts *o)
     o->grace_s = 30;
     o->collect.utc_offset_min = 480;
     o->collect.scheduled = 1;
+    o->analyze_history = 7;
 }
 
 int cmd_serve(int argc, char **argv)

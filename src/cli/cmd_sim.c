@@ -22,7 +22,9 @@ static void sim_usage(FILE *f)
           "       meterhub sim run SCENARIO --master HOST:PORT [--procs N] [--duration S]\n"
           "                            [--at YYYY-MM-DDTHH:MM] [--quiet]\n"
           "                                                   play every terminal against a master station\n"
-          "       meterhub sim floor SCENARIO [--timeout S]    least time any master needs for one day\n",
+          "       meterhub sim floor SCENARIO [--timeout S]    least time any master needs for one day\n"
+          "       meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n"
+          "                                                   store what collecting N days would store\n",
           f);
 }
 
@@ -93,14 +95,16 @@ int cmd_sim(int argc, char **argv)
         return help ? 0 : 2;
     }
     const char *verb = argv[1], *path = argv[2], *out = NULL, *date = NULL;
-    if (strcmp(verb, "run") == 0 || strcmp(verb, "floor") == 0) {
+    if (strcmp(verb, "run") == 0 || strcmp(verb, "floor") == 0 || strcmp(verb, "load") == 0) {
         char lerr[512];
         struct scenario *ls = NULL;
         if (scenario_load(path, &ls, lerr, sizeof lerr) != 0) {
             fprintf(stderr, "meterhub sim: %s\n", lerr);
             return 1;
         }
-        int lrc = verb[0] == 'r' ? cmd_sim_run(ls, argc - 3, argv + 3) : cmd_sim_floor(ls, argc - 3, argv + 3);
+        int lrc = verb[0] == 'r' ? cmd_sim_run(ls, argc - 3, argv + 3)
+                  : verb[0] == 'l' ? cmd_sim_load(ls, argc - 3, argv + 3)
+                                   : cmd_sim_floor(ls, argc - 3, argv + 3);
         scenario_free(ls);
         return lrc;
     }

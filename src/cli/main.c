@@ -25,6 +25,7 @@ static const struct subcommand subcommands[] = {
     {"check", cmd_check, "compare stored readings with a simulator scenario's truth"},
     {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
     {"control", cmd_control, "load management records: the protect list, commands and their results"},
+    {"analyze", cmd_analyze, "analyse a stored day: consumption, line loss, alarms"},
 };
 
 static void usage(FILE *f)

@@ -52,6 +52,12 @@ struct server {
     struct fep_sink sink; /* the collector's, with the API's events on the way */
     const struct fep_sink *inner;
     struct collect_progress last; /* the round as last published */
+    /* the analysis of a round's day, on libuv's thread pool: which day, and the collected
+     * count it saw (a later rise analyses the day again) */
+    uv_work_t analysis;
+    int analyzing;
+    int64_t analyzed_day;
+    uint64_t analyzed_collected;
 };
 
 int serve_parse_hostport(const char *text, const char **host, uint16_t *port)
@@ -276,6 +282,42 @@ static void on_signal(uv_signal_t *h, int signum)
     stop(s);
 }
 
+static void analysis_work(uv_work_t *w)
+{
+    struct server *s = w->data;
+    store_readings_sync(s->st, 60000); /* what the round appended is committed first */
+    cmd_analyze_report(s->st, s->analyzed_day, s->o->analyze_history,
+                       s->o->collect.utc_offset_min, 0, NULL);
+}
+
+static void analysis_done(uv_work_t *w, int status)
+{
+    struct server *s = w->data;
+    (void)status;
+    s->analyzing = 0;
+}
+
+/*
+ * Analyse the round's day p->day when it has not been (or more has been
+ * collected since). Returns 1 while an analysis of that day runs or was
+ * just started, 0 once it is done or analysis is off.
+ */
+static int analysis_pending(struct server *s, const struct collect_progress *p)
+{
+    if (s->analyzing)
+        return 1;
+    if (s->o->analyze_history <= 0 || p->day < 0 || s->stopping ||
+        (s->analyzed_day == p->day && s->analyzed_collected == p->collected))
+        return 0;
+    s->analyzed_day = p->day;
+    s->analyzed_collected = p->collected;
+    s->analysis.data = s;
+    if (uv_queue_work(&s->loop, &s->analysis, analysis_work, analysis_done) != 0)
+        return 0;
+    s->analyzing = 1;
+    return 1;
+}
+
 static void on_tick(uv_timer_t *h)
 {
     struct server *s = h->data;
@@ -291,6 +333,9 @@ static void on_tick(uv_timer_t *h)
                 (unsigned long long)p.collected, (unsigned long long)p.meters_asked,
                 (unsigned long long)p.first_try, (unsigned long long)p.requests,
                 (unsigned long long)p.timeouts);
+    /* serve's own rounds (scheduled or on demand): their day is analysed once collected */
+    if (!s->o->once && !s->o->on_round_done && collect_idle(s->c))
+        analysis_pending(s, &p);
     if (!s->o->once && (s->round_reported || !s->o->on_round_done || p.day < 0))
         return;
     int idle = collect_idle(s->c);
@@ -302,6 +347,8 @@ static void on_tick(uv_timer_t *h)
     /* Done: logins had their grace, and nothing has run for two seconds. */
     int done = idle && secs >= s->o->grace_s && now - s->idle_since_ms >= 2000;
     if (done || (s->o->max_s && secs >= s->o->max_s)) {
+        if (analysis_pending(s, &p))
+            return; /* the round's day is analysed before the station stops or reports */
         if (s->o->progress)
             fputc('\n', stderr);
         s->o->round_s = (double)((s->idle_since_ms ? s->idle_since_ms : now) - s->started_ms) / 1000.0;
@@ -402,6 +449,7 @@ int serve_run(struct serve_opts *o)
     if (!s)
         return 1;
     s->o = o;
+    s->analyzed_day = -1;
     int failed = start(s) != 0;
     if (failed) {
         /* Nothing listens yet: undo what was made, in reverse. */

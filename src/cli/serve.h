@@ -49,6 +49,9 @@ struct serve_opts {
      * and the dashboard's directory it serves (NULL: none, not built).
      */
     void (*on_api)(void *ctx, const char *url, const char *web_dir);
+    /* Analyse a round's day once its collection is idle (app/analyze.h), with this many days
+     * of history; 0: not. Again when later collections of the day stored more. */
+    int analyze_history;
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

@@ -314,3 +314,12 @@ int store_area_get(struct store *st, int64_t id, struct store_area_row *out)
 {
     return get_one(st, SL_AREA_GET, id, out, sizeof *out, area_one);
 }
+
+/* ---- for the other listings (analytics.c) ---- */
+
+int store_list_run(struct store *st, enum store_list_query q, const struct store_arg *a, int n,
+                   void *out, size_t size, size_t cap,
+                   void (*one)(const struct store_cols *c, void *row))
+{
+    return run(st, q, a, n, out, size, cap, one);
+}

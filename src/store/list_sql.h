@@ -42,4 +42,26 @@
     " (SELECT MIN(m.id) FROM meters m WHERE m.area_id = a.id AND m.area_meter = 1"                 \
     " AND m.active = 1) FROM areas a "
 
+/* Analytics results (analytics.c reads their columns in this order). */
+#define CONSUMPTION_COLS                                                                           \
+    "meter_id, day, quality, status, import_wh10, import_t1, import_t2, import_t3, import_t4,"     \
+    " export_wh10, export_t1, export_t2, export_t3, export_t4"
+#define LINELOSS_COLS                                                                              \
+    "area_id, day, supply_wh10, users_wh10, loss_wh10, rate_ppm, rise_wh10, flags, users,"         \
+    " missing, suspect1, suspect2, suspect3"
+#define LINELOSS_SQL                                                                               \
+    "SELECT l.area_id, l.day, l.supply_wh10, l.users_wh10, l.loss_wh10, l.rate_ppm, l.rise_wh10,"  \
+    " l.flags, l.users, l.missing, l.suspect1, l.suspect2, l.suspect3, a.code"                     \
+    " FROM lineloss_day l JOIN areas a ON a.id = l.area_id "
+#define ALARM_COLS                                                                                 \
+    "type, phase, meter_id, terminal_id, area_id, start_s, end_s, first_day, last_day,"            \
+    " value_milli, limit_milli, evidence"
+#define QUALITY_COLS                                                                               \
+    "meter_id, day, samples, qualified_ppm, above_s, below_s, vmax_mv, t_vmax, vmin_mv, t_vmin,"   \
+    " unbalance_ppm, outages, outage_s"
+#define ALARM_SQL                                                                                  \
+    "SELECT al.id, al.type, al.phase, al.meter_id, al.terminal_id, a.code, al.start_s, al.end_s,"  \
+    " al.first_day, al.last_day, al.value_milli, al.limit_milli, al.evidence, al.ack_who,"         \
+    " al.ack_ms FROM alarms al LEFT JOIN areas a ON a.id = al.area_id "
+
 #endif

@@ -42,6 +42,12 @@ enum store_list_query {
     SL_STATUS,       /* day, item_class, after, reason, failed_only, limit */
     SL_AREAS,        /* after, region, limit */
     SL_AREA_GET,     /* id */
+    SL_READINGS_SCAN, /* after meter, item, t, from, to, limit */
+    SL_CONSUMPTION,   /* meter, from_day, to_day, after meter, after day, limit */
+    SL_LINELOSS,      /* area code, from_day, to_day, after area, after day, limit */
+    SL_ALARMS,        /* after, type, meter, terminal, area code, open, from_s, to_s, limit */
+    SL_ALARM_GET,     /* id */
+    SL_QUALITY,       /* meter, from_day, to_day, after meter, after day, limit */
     SL_COUNT_
 };
 
@@ -57,6 +63,22 @@ struct store_cols {
     int64_t (*i64)(const struct store_cols *c, int col);
     const char *(*text)(const struct store_cols *c, int col);
     int (*is_null)(const struct store_cols *c, int col);
+};
+
+/*
+ * Writes of the analytics results (store.h "analytics results"): statement
+ * q of the backend's SQL table run once per row, n_args arguments a row,
+ * all rows in one transaction. Returns the rows changed or MH_E*.
+ */
+enum store_exec_query {
+    SX_CONSUMPTION_PUT, /* meter, day, quality, status, import x5, export x5 */
+    SX_LINELOSS_PUT,    /* area code, day, supply, users, loss, rate, rise, flags, users, missing,
+                           suspect x3 */
+    SX_ALARM_PUT,       /* type, phase, meter, terminal, area code, start, end, first_day,
+                           last_day, value, limit, evidence */
+    SX_ALARM_ACK,       /* id, who, t_ms */
+    SX_QUALITY_PUT,     /* the columns of quality_day in order */
+    SX_COUNT_
 };
 
 struct store_backend {
@@ -135,7 +157,19 @@ struct store_backend {
     int (*prepay_get)(struct store_be *be, int64_t meter, struct store_prepay *out);
     int (*prepay_payment)(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who,
                           const char *ref, int64_t t_ms);
+
+    /* ---- analytics results: enum store_exec_query ---- */
+    int (*exec)(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
+                int n_args, size_t n_rows);
 };
+
+/*
+ * Run listing q with arguments a[0..n) and fill at most cap rows of `size`
+ * bytes at out, each zeroed and then filled by one(). Returns the count.
+ */
+int store_list_run(struct store *st, enum store_list_query q, const struct store_arg *a, int n,
+                   void *out, size_t size, size_t cap,
+                   void (*one)(const struct store_cols *c, void *row));
 
 extern const struct store_backend store_backend_sqlite;
 extern const struct store_backend store_backend_postgres; /* postgres/pg_db.c */

@@ -132,4 +132,5 @@ const struct store_backend store_backend_postgres = {
     .prepay_put = pg_prepay_put,
     .prepay_get = pg_prepay_get,
     .prepay_payment = pg_prepay_payment,
+    .exec = pg_exec_rows,
 };

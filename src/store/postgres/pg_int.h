@@ -26,7 +26,7 @@
 #include "store_int.h"
 
 #define PG_POOL_SIZE 4
-#define PG_MAX_PARAMS 13
+#define PG_MAX_PARAMS 16
 
 /* Every statement the backend prepares (SQL in pg_sql.c). */
 enum pg_query {
@@ -71,6 +71,18 @@ enum pg_query {
     PQ_L_STATUS,
     PQ_L_AREAS,
     PQ_L_AREA_GET,
+    PQ_L_READINGS_SCAN,
+    PQ_L_CONSUMPTION,
+    PQ_L_LINELOSS,
+    PQ_L_ALARMS,
+    PQ_L_ALARM_GET,
+    PQ_L_QUALITY,
+    /* analytics writes: in enum store_exec_query's order */
+    PQ_X_CONSUMPTION_PUT,
+    PQ_X_LINELOSS_PUT,
+    PQ_X_ALARM_PUT,
+    PQ_X_ALARM_ACK,
+    PQ_X_QUALITY_PUT,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,
@@ -207,6 +219,8 @@ int pg_token_add(struct store_be *be, const char *name, int role, const unsigned
 int pg_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
 int pg_token_list(struct store_be *be, struct store_token *out, size_t cap);
 int pg_token_revoke(struct store_be *be, const char *name);
+int pg_exec_rows(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
+                 int n_args, size_t n_rows);
 int pg_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
             int (*row)(void *ctx, const struct store_cols *c), void *ctx);
 

@@ -51,18 +51,56 @@ static int list_rows(void *ctx, const PGresult *r)
     return n;
 }
 
+/* The arguments as text parameters (texts borrowed). */
+static void params_of(struct pg_params *p, const struct store_arg *a, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (a[i].kind == SA_INT)
+            pp_i64(p, a[i].i);
+        else
+            pp_text(p, a[i].kind == SA_TEXT ? a[i].s : NULL);
+    }
+}
+
 int pg_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
             int (*row)(void *ctx, const struct store_cols *c), void *ctx)
 {
     if (n > PG_MAX_PARAMS)
         return MH_EINVAL;
     struct pg_params p = {0};
-    for (int i = 0; i < n; i++) {
-        if (a[i].kind == SA_INT)
-            pp_i64(&p, a[i].i);
-        else
-            pp_text(&p, a[i].kind == SA_TEXT ? a[i].s : NULL);
-    }
+    params_of(&p, a, n);
     struct list_ctx l = {row, ctx};
     return pg_one(be, (enum pg_query)(PQ_L_TERMINALS + (int)q), &p, list_rows, &l);
+}
+
+/*
+ * Analytics writes (store_int.h enum store_exec_query): statement PQ_X_* run
+ * once per row on one pool connection, all rows in one transaction.
+ * NEEDSWORK: one round trip a row; libpq's pipeline mode would send them
+ * back to back for a city's million consumption rows.
+ */
+int pg_exec_rows(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
+                 int n_args, size_t n_rows)
+{
+    if (n_args > PG_MAX_PARAMS)
+        return MH_EINVAL;
+    enum pg_query pq = (enum pg_query)(PQ_X_CONSUMPTION_PUT + (int)q);
+    struct pg_conn *pc = pg_acquire(be);
+    int rc = pg_simple(pc, "BEGIN");
+    int64_t changed = 0;
+    for (size_t r = 0; r < n_rows && rc == 0; r++) {
+        struct pg_params p = {0};
+        params_of(&p, &a[r * (size_t)n_args], n_args);
+        PGresult *res = pg_exec(pc, pq, &p);
+        rc = pg_check(pc, res, "analytics");
+        if (rc == 0)
+            changed += pg_changed(res);
+        PQclear(res);
+    }
+    if (rc == 0)
+        rc = pg_simple(pc, "COMMIT");
+    else if (!pg_lost(pc))
+        pg_simple(pc, "ROLLBACK");
+    pg_release(be, pc);
+    return rc < 0 ? rc : changed > INT32_MAX ? INT32_MAX : (int)changed;
 }

@@ -140,6 +140,78 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_L_AREAS] = AREA_SQL "WHERE a.id > $1::bigint AND ($2::int IS NULL OR a.region = $2::int)"
                             " ORDER BY a.id LIMIT $3::bigint",
     [PQ_L_AREA_GET] = AREA_SQL "WHERE a.id = $1::bigint",
+    /* one ordered scan of the readings' key: rows after the cursor within [from, to) */
+    [PQ_L_READINGS_SCAN] = "SELECT meter_id, item, data_time, mantissa, exponent, quality, protocol,"
+                           " terminal_id, received_ms FROM readings"
+                           " WHERE (meter_id, item, data_time) > ($1::bigint, $2::bigint, $3::bigint)"
+                           " AND data_time >= $4::bigint AND data_time < $5::bigint"
+                           " ORDER BY meter_id, item, data_time LIMIT $6::bigint",
+    [PQ_L_CONSUMPTION] = "SELECT " CONSUMPTION_COLS " FROM consumption_day"
+                         " WHERE ($1::bigint IS NULL OR meter_id = $1::bigint)"
+                         " AND day >= $2::bigint AND day < $3::bigint"
+                         " AND (meter_id, day) > ($4::bigint, $5::bigint)"
+                         " ORDER BY meter_id, day LIMIT $6::bigint",
+    [PQ_L_LINELOSS] = LINELOSS_SQL "WHERE ($1::text IS NULL OR a.code = $1::text)"
+                      " AND l.day >= $2::bigint AND l.day < $3::bigint"
+                      " AND (l.area_id, l.day) > ($4::bigint, $5::bigint)"
+                      " ORDER BY l.area_id, l.day LIMIT $6::bigint",
+    [PQ_L_ALARMS] = ALARM_SQL "WHERE al.id > $1::bigint"
+                    " AND ($2::int IS NULL OR al.type = $2::int)"
+                    " AND ($3::bigint IS NULL OR al.meter_id = $3::bigint)"
+                    " AND ($4::bigint IS NULL OR al.terminal_id = $4::bigint)"
+                    " AND ($5::text IS NULL OR a.code = $5::text)"
+                    " AND ($6::int IS NULL OR ($6::int = 1) = (al.end_s IS NULL))"
+                    " AND al.start_s < $8::bigint"
+                    " AND (al.end_s IS NULL OR al.end_s > $7::bigint OR al.start_s >= $7::bigint)"
+                    " ORDER BY al.id LIMIT $9::bigint",
+    [PQ_L_ALARM_GET] = ALARM_SQL "WHERE al.id = $1::bigint",
+    [PQ_X_CONSUMPTION_PUT] = "INSERT INTO consumption_day (" CONSUMPTION_COLS ") VALUES ($1::bigint,"
+                             " $2::bigint, $3::smallint, $4::smallint, $5::bigint, $6::bigint,"
+                             " $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint,"
+                             " $12::bigint, $13::bigint, $14::bigint)"
+                             " ON CONFLICT (meter_id, day) DO UPDATE SET quality = EXCLUDED.quality,"
+                             " status = EXCLUDED.status, import_wh10 = EXCLUDED.import_wh10,"
+                             " import_t1 = EXCLUDED.import_t1, import_t2 = EXCLUDED.import_t2,"
+                             " import_t3 = EXCLUDED.import_t3, import_t4 = EXCLUDED.import_t4,"
+                             " export_wh10 = EXCLUDED.export_wh10, export_t1 = EXCLUDED.export_t1,"
+                             " export_t2 = EXCLUDED.export_t2, export_t3 = EXCLUDED.export_t3,"
+                             " export_t4 = EXCLUDED.export_t4",
+    [PQ_X_LINELOSS_PUT] = "INSERT INTO lineloss_day (" LINELOSS_COLS ") SELECT id, $2::bigint,"
+                          " $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::int,"
+                          " $9::int, $10::int, $11::bigint, $12::bigint, $13::bigint"
+                          " FROM areas WHERE code = $1::text"
+                          " ON CONFLICT (area_id, day) DO UPDATE SET"
+                          " supply_wh10 = EXCLUDED.supply_wh10, users_wh10 = EXCLUDED.users_wh10,"
+                          " loss_wh10 = EXCLUDED.loss_wh10, rate_ppm = EXCLUDED.rate_ppm,"
+                          " rise_wh10 = EXCLUDED.rise_wh10, flags = EXCLUDED.flags,"
+                          " users = EXCLUDED.users, missing = EXCLUDED.missing,"
+                          " suspect1 = EXCLUDED.suspect1, suspect2 = EXCLUDED.suspect2,"
+                          " suspect3 = EXCLUDED.suspect3",
+    [PQ_X_ALARM_PUT] = "INSERT INTO alarms (" ALARM_COLS ") VALUES ($1::int, $2::int, $3::bigint,"
+                       " $4::bigint, (SELECT id FROM areas WHERE code = $5::text), $6::bigint,"
+                       " $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::text)"
+                       " ON CONFLICT (type, meter_id, terminal_id, phase, start_s) DO UPDATE SET"
+                       " area_id = EXCLUDED.area_id, end_s = EXCLUDED.end_s,"
+                       " first_day = LEAST(alarms.first_day, EXCLUDED.first_day),"
+                       " last_day = GREATEST(alarms.last_day, EXCLUDED.last_day),"
+                       " value_milli = EXCLUDED.value_milli, limit_milli = EXCLUDED.limit_milli,"
+                       " evidence = EXCLUDED.evidence",
+    [PQ_L_QUALITY] = "SELECT " QUALITY_COLS " FROM quality_day"
+                     " WHERE ($1::bigint IS NULL OR meter_id = $1::bigint)"
+                     " AND day >= $2::bigint AND day < $3::bigint"
+                     " AND (meter_id, day) > ($4::bigint, $5::bigint)"
+                     " ORDER BY meter_id, day LIMIT $6::bigint",
+    [PQ_X_QUALITY_PUT] = "INSERT INTO quality_day (" QUALITY_COLS ") VALUES ($1::bigint,"
+                         " $2::bigint, $3::int, $4::bigint, $5::bigint, $6::bigint, $7::bigint,"
+                         " $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::int, $13::bigint)"
+                         " ON CONFLICT (meter_id, day) DO UPDATE SET samples = EXCLUDED.samples,"
+                         " qualified_ppm = EXCLUDED.qualified_ppm, above_s = EXCLUDED.above_s,"
+                         " below_s = EXCLUDED.below_s, vmax_mv = EXCLUDED.vmax_mv,"
+                         " t_vmax = EXCLUDED.t_vmax, vmin_mv = EXCLUDED.vmin_mv,"
+                         " t_vmin = EXCLUDED.t_vmin, unbalance_ppm = EXCLUDED.unbalance_ppm,"
+                         " outages = EXCLUDED.outages, outage_s = EXCLUDED.outage_s",
+    [PQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = $2::text, ack_ms = $3::bigint"
+                       " WHERE id = $1::bigint AND ack_ms IS NULL",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

@@ -287,4 +287,5 @@ const struct store_backend store_backend_sqlite = {
     .prepay_put = sq_prepay_put,
     .prepay_get = sq_prepay_get,
     .prepay_payment = sq_prepay_payment,
+    .exec = sq_exec_rows,
 };

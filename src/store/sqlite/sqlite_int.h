@@ -67,6 +67,18 @@ enum sq_query {
     SQ_L_STATUS,
     SQ_L_AREAS,
     SQ_L_AREA_GET,
+    SQ_L_READINGS_SCAN,
+    SQ_L_CONSUMPTION,
+    SQ_L_LINELOSS,
+    SQ_L_ALARMS,
+    SQ_L_ALARM_GET,
+    SQ_L_QUALITY,
+    /* analytics writes: in enum store_exec_query's order */
+    SQ_X_CONSUMPTION_PUT,
+    SQ_X_LINELOSS_PUT,
+    SQ_X_ALARM_PUT,
+    SQ_X_ALARM_ACK,
+    SQ_X_QUALITY_PUT,
     SQ_COUNT_
 };
 
@@ -160,6 +172,8 @@ int sq_token_list(struct store_be *be, struct store_token *out, size_t cap);
 int sq_token_revoke(struct store_be *be, const char *name);
 int sq_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
             int (*row)(void *ctx, const struct store_cols *c), void *ctx);
+int sq_exec_rows(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
+                 int n_args, size_t n_rows);
 
 /* sqlite_control.c: protect list and load-management commands. */
 int sq_protect_add(struct store_be *be, const struct store_protect *p);

@@ -125,6 +125,43 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_L_AREAS] = AREA_SQL "WHERE a.id > ?1 AND (?2 IS NULL OR a.region = ?2) ORDER BY a.id"
                             " LIMIT ?3",
     [SQ_L_AREA_GET] = AREA_SQL "WHERE a.id = ?1",
+    /* one ordered scan of the readings' key: rows after the cursor within [from, to) */
+    [SQ_L_READINGS_SCAN] = "SELECT meter_id, item, data_time, mantissa, exponent, quality, protocol,"
+                           " terminal_id, received_ms FROM readings"
+                           " WHERE (meter_id, item, data_time) > (?1, ?2, ?3)"
+                           " AND data_time >= ?4 AND data_time < ?5"
+                           " ORDER BY meter_id, item, data_time LIMIT ?6",
+    [SQ_L_CONSUMPTION] = "SELECT " CONSUMPTION_COLS " FROM consumption_day"
+                         " WHERE (?1 IS NULL OR meter_id = ?1) AND day >= ?2 AND day < ?3"
+                         " AND (meter_id, day) > (?4, ?5) ORDER BY meter_id, day LIMIT ?6",
+    [SQ_L_LINELOSS] = LINELOSS_SQL "WHERE (?1 IS NULL OR a.code = ?1) AND l.day >= ?2"
+                      " AND l.day < ?3 AND (l.area_id, l.day) > (?4, ?5)"
+                      " ORDER BY l.area_id, l.day LIMIT ?6",
+    [SQ_L_ALARMS] = ALARM_SQL "WHERE al.id > ?1 AND (?2 IS NULL OR al.type = ?2)"
+                    " AND (?3 IS NULL OR al.meter_id = ?3) AND (?4 IS NULL OR al.terminal_id = ?4)"
+                    " AND (?5 IS NULL OR a.code = ?5) AND (?6 IS NULL OR (?6 = 1) = (al.end_s IS NULL))"
+                    " AND al.start_s < ?8 AND (al.end_s IS NULL OR al.end_s > ?7 OR al.start_s >= ?7)"
+                    " ORDER BY al.id LIMIT ?9",
+    [SQ_L_ALARM_GET] = ALARM_SQL "WHERE al.id = ?1",
+    [SQ_X_CONSUMPTION_PUT] = "INSERT OR REPLACE INTO consumption_day (" CONSUMPTION_COLS ")"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [SQ_X_LINELOSS_PUT] = "INSERT OR REPLACE INTO lineloss_day (" LINELOSS_COLS ")"
+                          " SELECT id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13"
+                          " FROM areas WHERE code = ?1",
+    [SQ_X_ALARM_PUT] = "INSERT INTO alarms (" ALARM_COLS ") VALUES (?1, ?2, ?3, ?4,"
+                       " (SELECT id FROM areas WHERE code = ?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                       " ON CONFLICT (type, meter_id, terminal_id, phase, start_s) DO UPDATE SET"
+                       " area_id = excluded.area_id, end_s = excluded.end_s,"
+                       " first_day = min(first_day, excluded.first_day),"
+                       " last_day = max(last_day, excluded.last_day),"
+                       " value_milli = excluded.value_milli, limit_milli = excluded.limit_milli,"
+                       " evidence = excluded.evidence",
+    [SQ_L_QUALITY] = "SELECT " QUALITY_COLS " FROM quality_day"
+                     " WHERE (?1 IS NULL OR meter_id = ?1) AND day >= ?2 AND day < ?3"
+                     " AND (meter_id, day) > (?4, ?5) ORDER BY meter_id, day LIMIT ?6",
+    [SQ_X_QUALITY_PUT] = "INSERT OR REPLACE INTO quality_day (" QUALITY_COLS ")"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [SQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = ?2, ack_ms = ?3 WHERE id = ?1 AND ack_ms IS NULL",
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -34,6 +34,12 @@ void api_fixture_start(struct api_fixture *f, int n_users, size_t body_max)
     struct store_import_stats s;
     store_test_import(f->st, csv, &s);
     free(csv);
+    /* One alarm of the daily analysis, id 1 (the first user's meter, in area A1). */
+    struct store_alarm al = {.type = 12, .phase = 255, .meter = 2, .terminal = 1,
+                             .area = "A1", .start_s = 1795190400, .first_day = 20778,
+                             .last_day = 20778, .value_milli = 6207,
+                             .evidence = "6.207 kWh against a median 15.887"};
+    assert_int_equal(store_alarm_put(f->st, &al, 1), 0);
     char err[256] = "";
     assert_int_equal(api_token_add(f->uri, "view", API_ROLE_VIEWER, f->viewer, sizeof f->viewer,
                                    err, sizeof err),
