@@ -352,6 +352,49 @@ out += ["};", "", "const size_t dlt698_oi_nrows = sizeof dlt698_oi_rows / sizeof
 for i in range(0, len(rows), 6):
     out.append("    " + " ".join("0x%04X%02X%02X," % (r[0], r[1], r[2]) for r in rows[i:i + 6]))
 out += ["};", ""]
+
+
+# Perfect hash of the attribute rows (element 0): hash and displace. Key k = OI << 8 | attribute;
+# bucket = top BUCKET_BITS of k * M1, slot = (top SLOT_BITS of k * M2 + displacement[bucket]) mod
+# slots. Every attribute gets a slot of its own, so a lookup is one probe and one key compare.
+SLOT_BITS, BUCKET_BITS, M1, M2 = 10, 8, 0x9E3779B1, 0x85EBCA6B
+attrs = [(r[0] << 8 | r[1], i) for i, r in enumerate(rows) if r[2] == 0]
+if len(attrs) > (1 << SLOT_BITS) * 3 // 4:
+    sys.exit("too many attributes for the hash: raise SLOT_BITS")
+
+
+def h(k, m, bits):
+    return ((k * m) & 0xFFFFFFFF) >> (32 - bits)
+
+
+buckets = {}
+for k, i in attrs:
+    buckets.setdefault(h(k, M1, BUCKET_BITS), []).append((k, i))
+slots = [0] * (1 << SLOT_BITS)
+disp = [0] * (1 << BUCKET_BITS)
+for b, members in sorted(buckets.items(), key=lambda x: (-len(x[1]), x[0])):
+    for d in range(1 << SLOT_BITS):
+        want = [(h(k, M2, SLOT_BITS) + d) & ((1 << SLOT_BITS) - 1) for k, _ in members]
+        if len(set(want)) == len(want) and all(slots[s] == 0 for s in want):
+            break
+    else:
+        sys.exit("no displacement for bucket %d" % b)
+    disp[b] = d
+    for s, (k, i) in zip(want, members):
+        slots[s] = i + 1
+out += ["/*",
+        " * Perfect hash of the attribute rows (dlt698_oi_lookup): k = OI << 8 | attribute,",
+        " * slot = ((k * 0x%08X) >> %d) + dlt698_oi_disp[(k * 0x%08X) >> %d], mod %d;" % (
+            M2, 32 - SLOT_BITS, M1, 32 - BUCKET_BITS, 1 << SLOT_BITS),
+        " * dlt698_oi_slots[slot] is the row index + 1 (0: no attribute hashes there).",
+        " */",
+        "const uint16_t dlt698_oi_disp[%d] = {" % (1 << BUCKET_BITS)]
+for i in range(0, len(disp), 16):
+    out.append("    " + " ".join("%d," % x for x in disp[i:i + 16]))
+out += ["};", "", "const uint16_t dlt698_oi_slots[%d] = {" % (1 << SLOT_BITS)]
+for i in range(0, len(slots), 16):
+    out.append("    " + " ".join("%d," % x for x in slots[i:i + 16]))
+out += ["};", ""]
 open(os.path.join(ROOT, "src/proto/dlt698/oi_table.c"), "w").write("\n".join(out))
 
 TYPE_NAME = {"NULL": "null", "ARRAY": "array", "STRUCT": "structure", "BOOL": "bool", "BITSTRING": "bit-string",

@@ -45,6 +45,35 @@ static void test_table_is_sorted_unique_and_defined(void **state)
     }
 }
 
+/* The hashed lookup answers exactly what a search of the sorted keys would, for every OI and attribute. */
+static void test_lookup_is_the_table_for_every_key(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct dlt698_oi_def *t = dlt698_oi_table(&n);
+    size_t found = 0;
+    for (uint32_t oi = 0; oi <= 0xFFFF; oi++)
+        for (uint8_t attr = 0; attr < 32; attr++) {
+            uint32_t k = oi << 16 | (uint32_t)attr << 8;
+            size_t lo = 0, hi = n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (dlt698_oi_keys[mid] < k)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            const struct dlt698_oi_def *want = lo < n && dlt698_oi_keys[lo] == k ? &t[lo] : NULL;
+            assert_ptr_equal(dlt698_oi_lookup((uint16_t)oi, attr), want);
+            assert_ptr_equal(dlt698_oi_lookup((uint16_t)oi, (uint8_t)(attr | 0xE0)), want); /* feature bits */
+            found += want != NULL;
+        }
+    size_t attrs = 0;
+    for (size_t k = 0; k < n; k++)
+        attrs += t[k].element == 0;
+    assert_int_equal(found, attrs);
+}
+
 static void test_elements_map_to_items(void **state)
 {
     (void)state;
@@ -225,6 +254,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_sorted_unique_and_defined),
+        cmocka_unit_test(test_lookup_is_the_table_for_every_key),
         cmocka_unit_test(test_elements_map_to_items),
         cmocka_unit_test(test_the_objects_a_station_needs_are_there),
         cmocka_unit_test(test_the_protocol_page_lists_every_object_and_type),
