@@ -60,7 +60,7 @@ static const uint8_t body[256] = {
 };
 
 /* The value of `type` at off, read at element el; no_item for the seconds of a {count, seconds} pair. */
-static inline int emit(struct map *m, size_t off, uint8_t type, uint64_t raw, uint8_t el, int no_item)
+__attribute__((always_inline)) static inline int emit(struct map *m, size_t off, uint8_t type, uint64_t raw, uint8_t el, int no_item)
 {
     if (type == DLT698_NULL) /* the device has no value there: nothing to read */
         return 0;
@@ -101,7 +101,7 @@ static int data(struct map *m, unsigned depth, uint8_t el, unsigned pair);
  * answer when it was one, 0 (nothing read) for the general path, data().
  * Inline: most of what arrays and records carry is these.
  */
-static inline int fixed(struct map *m, unsigned depth, uint8_t el, unsigned pair, int *rc)
+__attribute__((always_inline)) static inline int fixed(struct map *m, unsigned depth, uint8_t el, unsigned pair, int *rc)
 {
     struct mh_rd *r = m->r;
     size_t off = r->off;
@@ -118,7 +118,7 @@ static inline int fixed(struct map *m, unsigned depth, uint8_t el, unsigned pair
 }
 
 /* Any tagged Data: fixed(), else data(). Returns 0, the reader's error, or the callback's stop. */
-static inline int element(struct map *m, unsigned depth, uint8_t el, unsigned pair)
+__attribute__((always_inline)) static inline int element(struct map *m, unsigned depth, uint8_t el, unsigned pair)
 {
     int rc;
     return fixed(m, depth, el, pair, &rc) ? rc : data(m, depth, el, pair);
