@@ -204,6 +204,8 @@ int dlt698_rows_map(struct mh_rd *r, const struct dlt698_col *cols, size_t ncols
         return mh_rd_err(r);
     struct map m;
     map_init(&m, r, fn, ctx);
+    if (ncols == 0) /* rows of no cells: nothing to read, however many the count says */
+        return 0;
     for (size_t row = 0; row < nrows; row++)
         for (size_t c = 0; c < ncols; c++) {
             int rc = map_cell(&m, &cols[c]);

@@ -360,6 +360,10 @@ static void test_callback_stops_the_walk(void **state)
     assert_true(values[2].value.m == 3 && values[2].value.exp == -2);
     assert_int_equal(values[0].oad, 0x00100200);
     assert_int_equal(values[0].off, 2);
+    /* rows of no columns read nothing, whatever the row count claims */
+    mh_rd_init(&r, energy, sizeof energy);
+    assert_int_equal(dlt698_rows_map(&r, &col, 0, SIZE_MAX, collect, NULL), 0);
+    assert_int_equal(r.off, 0);
 }
 
 int main(void)
