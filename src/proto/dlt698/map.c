@@ -60,7 +60,8 @@ static const uint8_t body[256] = {
 };
 
 /* The value of `type` at off, read at element el; no_item for the seconds of a {count, seconds} pair. */
-__attribute__((always_inline)) static inline int emit(struct map *m, size_t off, uint8_t type, uint64_t raw, uint8_t el, int no_item)
+__attribute__((always_inline)) static inline int emit(struct map *m, size_t off, uint8_t type, uint64_t raw,
+                                                      uint8_t el, int no_item)
 {
     if (type == DLT698_NULL) /* the device has no value there: nothing to read */
         return 0;
@@ -101,7 +102,8 @@ static int data(struct map *m, unsigned depth, uint8_t el, unsigned pair);
  * answer when it was one, 0 (nothing read) for the general path, data().
  * Inline: most of what arrays and records carry is these.
  */
-__attribute__((always_inline)) static inline int fixed(struct map *m, unsigned depth, uint8_t el, unsigned pair, int *rc)
+__attribute__((always_inline)) static inline int fixed(struct map *m, unsigned depth, uint8_t el, unsigned pair,
+                                                       int *rc)
 {
     struct mh_rd *r = m->r;
     size_t off = r->off;
