@@ -99,10 +99,22 @@ static uint64_t map_data(struct mh_rd *r, const struct dlt698_col *col)
     return acc;
 }
 
+/* A column: resolved in full for the streamed path; the tree path needs only the row (one lookup). */
+static void column(struct dlt698_col *col, uint32_t oad)
+{
+    if (!tree) {
+        dlt698_col_init(col, oad);
+        return;
+    }
+    col->oad = oad;
+    col->row = dlt698_oi_lookup((uint16_t)(oad >> 16), (uint8_t)(oad >> 8));
+    col->element = (uint8_t)oad;
+}
+
 static uint64_t result_normal(struct mh_rd *r)
 {
     struct dlt698_col col;
-    dlt698_col_init(&col, mh_rd_u32be(r));
+    column(&col, mh_rd_u32be(r));
     if (mh_rd_u8(r) != 1) {
         mh_rd_skip(r, 1); /* DAR */
         return 0;
@@ -121,7 +133,7 @@ static uint64_t result_record(struct mh_rd *r)
     uint32_t n = rcsd[0].count < 16 ? rcsd[0].count : 16;
     size_t j = 1;
     for (uint32_t k = 0; k < n; k++) {
-        dlt698_col_init(&cols[k], (uint32_t)rcsd[j + 1].v.u);
+        column(&cols[k], (uint32_t)rcsd[j + 1].v.u);
         j = rcsd[j].next;
     }
     if (mh_rd_u8(r) != 1)

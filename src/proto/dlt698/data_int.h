@@ -6,7 +6,6 @@
 
 #include "meterhub/base/rd.h"
 #include "meterhub/proto/dlt698.h"
-#include "meterhub/proto/item.h"
 #include "meterhub/proto/value.h"
 
 /* date_time (10 bytes), date (5), time (3) or date_time_s (7) body; FF fields are left out of has. */
@@ -62,37 +61,6 @@ static inline int dlt698_quantity(const struct dlt698_oi_def *d)
     return d->scaler != 0 || d->unit[0] != '\0' || d->item != 0;
 }
 
-/* Same quantity on phase k (1..3): OBIS C + 20 per phase (IEC 62056-61 C codes 21/41/61 ...). */
-static inline uint32_t dlt698_phase_item(uint32_t item, unsigned k)
-{
-    unsigned c = MH_OBIS_C(item);
-    return (item & ~(0xFFu << 16)) | (uint32_t)(c + 20 * (k - 1)) << 16;
-}
-
-/* dlt698_oi_item for a row that is there: inline, since the mappers ask it for every value. */
-static inline uint32_t dlt698_item_at(const struct dlt698_oi_def *d, unsigned element)
-{
-    if (!d->item)
-        return 0;
-    if (d->element)
-        return element == 0 || element == d->element ? d->item : 0;
-    switch (d->layout) {
-    case DLT698_L_PHASES:
-        return element >= 1 && element <= 3 ? dlt698_phase_item(d->item, element) : 0;
-    case DLT698_L_TOTAL_PHASES:
-        if (element < 1 || element > 4)
-            return 0;
-        return element == 1 ? d->item : dlt698_phase_item(d->item, element);
-    case DLT698_L_TOTAL_TARIFFS:
-        return element >= 1 && element <= 64 ? MH_OBIS_TARIFF(d->item, element - 1) : 0;
-    case DLT698_L_VALUE:
-    case DLT698_L_EVENT_COUNTS:
-        return element <= 1 ? d->item : 0;
-    default:
-        return 0;
-    }
-}
-
 /*
  * How one value maps, for both mappers (readings.c on nodes, map.c on
  * bytes): the value of `type` (raw: its integer bits) read at element el
@@ -112,7 +80,7 @@ static inline int dlt698_describe(const struct dlt698_oi_def *row, int row_qty, 
         qty = dlt698_quantity(d);
     }
     *def = d;
-    *item = no_item ? 0 : dlt698_item_at(d, el);
+    *item = no_item ? 0 : dlt698_oi_item(d, el);
     return qty && dlt698_integer[type] && !(type == DLT698_LONG64_U && raw > INT64_MAX);
 }
 

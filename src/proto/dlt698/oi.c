@@ -5,8 +5,8 @@
  * and power arrays start with the total, voltage and current arrays with
  * phase A.
  */
-#include "data_int.h"
 #include "meterhub/proto/dlt698.h"
+#include "meterhub/proto/item.h"
 
 const struct dlt698_oi_def *dlt698_oi_table(size_t *n)
 {
@@ -49,7 +49,32 @@ const struct dlt698_oi_def *dlt698_oi_find(uint16_t oi, uint8_t attr, uint8_t el
     return dlt698_oi_element(find_attr(oi, attr), element);
 }
 
+/* Same quantity on phase k (1..3): OBIS C + 20 per phase (IEC 62056-61 C codes 21/41/61 ...). */
+static uint32_t phase_item(uint32_t item, unsigned k)
+{
+    unsigned c = MH_OBIS_C(item);
+    return (item & ~(0xFFu << 16)) | (uint32_t)(c + 20 * (k - 1)) << 16;
+}
+
 uint32_t dlt698_oi_item(const struct dlt698_oi_def *d, unsigned element)
 {
-    return d ? dlt698_item_at(d, element) : 0;
+    if (!d || !d->item)
+        return 0;
+    if (d->element)
+        return element == 0 || element == d->element ? d->item : 0;
+    switch (d->layout) {
+    case DLT698_L_PHASES:
+        return element >= 1 && element <= 3 ? phase_item(d->item, element) : 0;
+    case DLT698_L_TOTAL_PHASES:
+        if (element < 1 || element > 4)
+            return 0;
+        return element == 1 ? d->item : phase_item(d->item, element);
+    case DLT698_L_TOTAL_TARIFFS:
+        return element >= 1 && element <= 64 ? MH_OBIS_TARIFF(d->item, element - 1) : 0;
+    case DLT698_L_VALUE:
+    case DLT698_L_EVENT_COUNTS:
+        return element <= 1 ? d->item : 0;
+    default:
+        return 0;
+    }
 }

@@ -33,9 +33,15 @@ static inline void emit(struct walk *w, size_t i, uint8_t element, int no_item)
     uint8_t type = nd->type;
     if (type == DLT698_NULL) /* the device has no value there: nothing to read */
         return;
-    const struct dlt698_oi_def *d;
-    uint32_t item;
-    int numeric = dlt698_describe(w->row, w->quantity, element, no_item, type, nd->v.u, &d, &item);
+    /* dlt698_describe's rules, written out: through its pointers the compiler keeps the walk slower */
+    const struct dlt698_oi_def *d = w->row;
+    int qty = w->quantity;
+    if (d->elements) {
+        d = dlt698_oi_element(d, element);
+        qty = dlt698_quantity(d);
+    }
+    uint32_t item = no_item ? 0 : dlt698_oi_item(d, element);
+    int numeric = qty && dlt698_integer[type] && !(type == DLT698_LONG64_U && nd->v.u > INT64_MAX);
     if (!numeric && !item)
         return;
     if (w->count == w->cap) {
