@@ -109,14 +109,18 @@ static json_t *children_json(size_t i)
     return items;
 }
 
-/* A TSA as its address, printed most significant byte first, like the frame's SA. */
+/*
+ * A TSA as its address, printed like the frame's SA. The TSA carries the
+ * address most significant byte first already (dlt698_put_tsa), where the
+ * frame's SA is low byte first: the bytes print in order.
+ */
 static json_t *tsa_json(json_t *o, const struct dlt698_node *n)
 {
     json_object_set_new(o, "hex", jout_hex(n->bytes, n->count, ' '));
     if (n->count >= 2 && (size_t)(n->bytes[0] & 0x0F) + 2 == n->count) {
         char addr[40];
         size_t k = 0;
-        for (size_t b = n->count - 1; b >= 1 && k + 2 < sizeof addr; b--, k += 2)
+        for (size_t b = 1; b < n->count && k + 2 < sizeof addr; b++, k += 2)
             snprintf(addr + k, sizeof addr - k, "%02X", n->bytes[b]);
         json_object_set_new(o, "address", json_string(addr));
     }

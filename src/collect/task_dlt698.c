@@ -13,6 +13,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/dlt698_apdu.h"
+#include "meterhub/proto/dlt698_map.h"
 #include "meterhub/proto/item.h"
 
 #define OAD_DAY_FREEZE 0x50040200u
@@ -85,9 +86,34 @@ int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct 
     return record_request(w, sa, rsd, mh_wr_len(&rw), cols, 3);
 }
 
-/* One register column: array of double-long-unsigned, 0.01 kWh; NULL cells are no data. */
+/* The registers of one cell as they are mapped: each must be the next element, a double-long-unsigned. */
+struct register_walk {
+    uint16_t pn;
+    uint32_t next;  /* element expected next (1-based) */
+    size_t at;      /* offset of its tag: the elements of an array of double-long-unsigned are 5 bytes apart */
+    ctask_value_fn fn;
+    void *ctx;
+};
+
+static int register_value(void *ctx, const struct dlt698_value *v)
+{
+    struct register_walk *w = ctx;
+    /* A null, a nested or another type in place of element `next` is not a register. */
+    if (v->type != DLT698_DOUBLE_LONG_U || v->element != w->next || v->off != w->at || !v->numeric)
+        return MH_EPROTO;
+    w->fn(w->ctx, w->pn, v->item, &v->value); /* 0.01 kWh by the dictionary: item's tariff, scaler -2 */
+    w->next++;
+    w->at += 5;
+    return 0;
+}
+
+/*
+ * One register column (0010 0200 or 0020 0200, col): array of
+ * double-long-unsigned, total then tariffs, mapped by the dictionary while
+ * it is read (dlt698_data_map); a NULL cell is no data.
+ */
 static int register_cell(const struct dlt698_bytes *cell, uint16_t pn, uint32_t item,
-                         ctask_value_fn fn, void *ctx)
+                         const struct dlt698_col *col, ctask_value_fn fn, void *ctx)
 {
     struct mh_rd r;
     struct dlt698_token t;
@@ -101,17 +127,12 @@ static int register_cell(const struct dlt698_bytes *cell, uint16_t pn, uint32_t 
     }
     if (t.type != DLT698_ARRAY || t.count == 0 || t.count > 64)
         return MH_EPROTO;
-    for (uint32_t k = 0; k < t.count; k++) {
-        struct dlt698_token e;
-        rc = dlt698_token_read(&r, &e);
-        if (rc != 0)
-            return rc;
-        if (e.type != DLT698_DOUBLE_LONG_U)
-            return MH_EPROTO;
-        struct mh_dec v = mh_dec_make((int64_t)e.u, -2);
-        fn(ctx, pn, MH_OBIS_TARIFF(item, k), &v);
-    }
-    return 0;
+    struct register_walk w = {pn, 1, r.off, fn, ctx};
+    mh_rd_init(&r, cell->p, cell->len);
+    rc = dlt698_data_map(&r, col, register_value, &w);
+    if (rc < 0)
+        return rc;
+    return w.next == t.count + 1 ? 0 : MH_EPROTO; /* a trailing null or other type stopped short */
 }
 
 /* Whether a freeze time cell is `freeze`: 1 yes, 0 another, MH_EPROTO not a time. */
@@ -167,9 +188,12 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
     /* The row must be the freeze asked for: another one is the terminal's clock or store at fault. */
     if ((rc = freeze_cell(&cell[0], freeze)) <= 0)
         return rc < 0 ? rc : MH_ESTALE;
-    rc = register_cell(&cell[1], pn, MH_ITEM_AE_IMP, fn, ctx);
+    struct dlt698_col imp, exp;
+    dlt698_col_init(&imp, OAD_AE_IMP);
+    dlt698_col_init(&exp, OAD_AE_EXP);
+    rc = register_cell(&cell[1], pn, MH_ITEM_AE_IMP, &imp, fn, ctx);
     if (rc == 0)
-        rc = register_cell(&cell[2], pn, MH_ITEM_AE_EXP, fn, ctx);
+        rc = register_cell(&cell[2], pn, MH_ITEM_AE_EXP, &exp, fn, ctx);
     return rc < 0 ? rc : 1;
 }
 
@@ -251,6 +275,9 @@ int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *a
     struct mh_rd r;
     mh_rd_init(&r, rr->rows.p, rr->rows.len);
     int rows = 0, stale = 0;
+    struct dlt698_col imp, exp; /* the register columns, resolved once for every row */
+    dlt698_col_init(&imp, OAD_AE_IMP);
+    dlt698_col_init(&exp, OAD_AE_EXP);
     for (uint32_t k = 0; k < rr->nrows; k++) {
         struct dlt698_bytes cell[4];
         for (int c = 0; c < 4; c++)
@@ -270,9 +297,9 @@ int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *a
             stale = 1; /* that meter's freeze of another day: its clock or the store is off */
             continue;
         }
-        rc = register_cell(&cell[2], pn[m], MH_ITEM_AE_IMP, fn, ctx);
+        rc = register_cell(&cell[2], pn[m], MH_ITEM_AE_IMP, &imp, fn, ctx);
         if (rc == 0)
-            rc = register_cell(&cell[3], pn[m], MH_ITEM_AE_EXP, fn, ctx);
+            rc = register_cell(&cell[3], pn[m], MH_ITEM_AE_EXP, &exp, fn, ctx);
         if (rc < 0)
             return rc;
         rows++;

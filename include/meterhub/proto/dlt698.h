@@ -175,8 +175,11 @@ struct dlt698_oi_def {
 extern const struct dlt698_oi_def dlt698_oi_rows[];
 extern const size_t dlt698_oi_nrows;
 extern const uint32_t dlt698_oi_keys[]; /* OI << 16 | attribute << 8 | element, row by row */
+/* Perfect hash of the attribute rows, generated with the table (oi_table.c says how to probe it). */
+extern const uint16_t dlt698_oi_disp[256];
+extern const uint16_t dlt698_oi_slots[1024];
 
-/* The attribute's row (element 0), or NULL. attr's feature bits (7..5) are ignored. */
+/* The attribute's row (element 0), or NULL: one probe of the perfect hash. attr's feature bits (7..5) are ignored. */
 const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr);
 
 /* The row that describes element `element` of an attribute: its own row, else the attribute's. */

@@ -135,7 +135,12 @@ void dlt698_put_oad(struct mh_wr *w, uint32_t oad);
 void dlt698_put_road(struct mh_wr *w, uint32_t oad, const uint32_t *cols, size_t n);
 void dlt698_put_omd(struct mh_wr *w, uint32_t omd);
 void dlt698_put_ti(struct mh_wr *w, uint8_t unit, uint16_t v);
-/* TSA from an address in wire order (low byte first), AF = len - 1 (single address). */
+/*
+ * TSA of a server address given as the frame carries it (struct
+ * dlt698_frame.sa: low byte first), AF = len - 1 (single address). The TSA
+ * holds the address most significant byte first (AF 05, then 20 16 05 19
+ * 09 07 for 201605190907): reversed from the frame's SA order.
+ */
 void dlt698_put_tsa(struct mh_wr *w, const uint8_t *sa, size_t len);
 void dlt698_put_mac(struct mh_wr *w, const uint8_t *p, size_t n);
 void dlt698_put_rn(struct mh_wr *w, const uint8_t *p, size_t n);

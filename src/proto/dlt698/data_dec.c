@@ -187,13 +187,11 @@ int dlt698_scalar_read(struct mh_rd *r, uint8_t type, struct dlt698_node *nd)
 static int value(struct dec *d, uint8_t type, unsigned depth, size_t off);
 
 /*
- * Fixed-size integers by tag: body size, and whether it is signed. Most of
- * what a record carries is these, so data() reads them with one bounds
- * check instead of the general walk (same nodes either way).
+ * Fixed-size integers by tag (data_int.h). Most of what a record carries is
+ * these, so data() reads them with one bounds check instead of the general
+ * walk (same nodes either way).
  */
-static const struct {
-    uint8_t size, is_signed;
-} fixed[256] = {
+const struct dlt698_fixed dlt698_fixed[256] = {
     [DLT698_BOOL] = {1, 0},   [DLT698_DOUBLE_LONG] = {4, 1}, [DLT698_DOUBLE_LONG_U] = {4, 0},
     [DLT698_INTEGER] = {1, 1}, [DLT698_LONG] = {2, 1},       [DLT698_UNSIGNED] = {1, 0},
     [DLT698_LONG_U] = {2, 0},  [DLT698_LONG64] = {8, 1},     [DLT698_LONG64_U] = {8, 0},
@@ -209,29 +207,10 @@ static inline int data_fixed(struct dec *d, unsigned depth)
     if (r->err || off >= r->len || depth > DLT698_MAX_DEPTH)
         return 0;
     uint8_t type = r->p[off];
-    unsigned size = fixed[type].size;
+    unsigned size = dlt698_fixed[type].size;
     if (size == 0 || size >= r->len - off || (d->nodes && d->n == d->cap))
         return 0;
-    const uint8_t *q = r->p + off + 1;
-    uint64_t v;
-    /* Whole big-endian words rather than a byte loop: this is most of a record's bytes. */
-    switch (size) {
-    case 1:
-        v = q[0];
-        break;
-    case 2:
-        v = (uint64_t)q[0] << 8 | q[1];
-        break;
-    case 4:
-        v = (uint64_t)((uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3]);
-        break;
-    default:
-        v = (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 | (uint64_t)q[3] << 32 |
-            (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 | (uint64_t)q[6] << 8 | q[7];
-        break;
-    }
-    if (fixed[type].is_signed && size < 8 && (q[0] & 0x80))
-        v |= ~(uint64_t)0 << (8 * size);
+    uint64_t v = dlt698_fixed_get(r->p + off + 1, type);
     r->off = off + 1 + size;
     if (d->nodes) {
         struct dlt698_node *nd = &d->nodes[d->n++];
@@ -451,6 +430,19 @@ static int run(struct mh_rd *r, int tagged, uint8_t type, struct dlt698_node *no
     if (mh_rd_err(r))
         return mh_rd_err(r);
     return nodes ? (int)d.n : 0;
+}
+
+int dlt698_value_skip_at(struct mh_rd *r, uint8_t type, unsigned depth, size_t off)
+{
+    struct dec d = {r, NULL, 0, 0, {0}};
+    return value(&d, type, depth, off);
+}
+
+int dlt698_data_skip_at(struct mh_rd *r, unsigned depth)
+{
+    struct dec d = {r, NULL, 0, 0, {0}};
+    data(&d, depth);
+    return mh_rd_err(r);
 }
 
 int dlt698_data_decode(struct mh_rd *r, struct dlt698_node *nodes, size_t cap)

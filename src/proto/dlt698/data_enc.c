@@ -89,7 +89,16 @@ void dlt698_put_tsa(struct mh_wr *w, const uint8_t *sa, size_t len)
     mh_wr_u8(w, DLT698_TSA);
     mh_wr_u8(w, (uint8_t)(len + 1));
     mh_wr_u8(w, (uint8_t)(len - 1)); /* AF: single address, logical 0, length - 1 */
-    mh_wr_bytes(w, sa, len);
+    /*
+     * The frame header carries SA low byte first (clause 7.1: 201605190907 goes
+     * out as 07 09 19 05 16 20); inside an APDU an address is an octet-string
+     * like any other, most significant byte first, as 4001 communication
+     * address answers (vectors: 12 34 56 78 90 12 for 123456789012, whose SA
+     * is 12 90 78 56 34 12) and as the collector and the terminal's 202A
+     * column write a TSA. So the wire-order SA is written reversed.
+     */
+    for (size_t i = len; i-- > 0;)
+        mh_wr_u8(w, sa[i]);
 }
 
 /* Fixed-size integers: tag, then the low `size` bytes of v big-endian. */

@@ -14,30 +14,28 @@ const struct dlt698_oi_def *dlt698_oi_table(size_t *n)
     return dlt698_oi_rows;
 }
 
-/* Bisection over the keys (sorted by OI, attribute, element; a test keeps them so). */
-static const struct dlt698_oi_def *find_exact(uint16_t oi, uint8_t attr, uint8_t element)
+/* One probe of the generated perfect hash (oi_table.c): a slot per attribute, its key compared. */
+static const struct dlt698_oi_def *find_attr(uint16_t oi, uint8_t attr)
 {
-    uint32_t k = (uint32_t)oi << 16 | (uint32_t)(attr & 0x1F) << 8 | element;
-    size_t lo = 0, hi = dlt698_oi_nrows;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (dlt698_oi_keys[mid] < k)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < dlt698_oi_nrows && dlt698_oi_keys[lo] == k ? &dlt698_oi_rows[lo] : NULL;
+    uint32_t k = (uint32_t)oi << 8 | (attr & 0x1Fu);
+    uint32_t bucket = (k * 0x9E3779B1u) >> 24;
+    uint32_t slot = (((k * 0x85EBCA6Bu) >> 22) + dlt698_oi_disp[bucket]) & 1023u;
+    unsigned i = dlt698_oi_slots[slot];
+    return i != 0 && dlt698_oi_keys[i - 1] == k << 8 ? &dlt698_oi_rows[i - 1] : NULL;
 }
 
 const struct dlt698_oi_def *dlt698_oi_lookup(uint16_t oi, uint8_t attr)
 {
-    return find_exact(oi, attr, 0);
+    return find_attr(oi, attr);
 }
 
 const struct dlt698_oi_def *dlt698_oi_element(const struct dlt698_oi_def *d, uint8_t element)
 {
     if (!d || element == 0 || d->elements == 0)
         return d;
+    /* Element rows follow their attribute's in element order: usually 1..n, found in one step. */
+    if (element <= d->elements && d[element].element == element)
+        return &d[element];
     size_t i = (size_t)(d - dlt698_oi_rows);
     uint32_t want = dlt698_oi_keys[i] | element;
     for (size_t j = i + 1; j < dlt698_oi_nrows && (dlt698_oi_keys[j] >> 8) == (dlt698_oi_keys[i] >> 8); j++)
@@ -48,7 +46,7 @@ const struct dlt698_oi_def *dlt698_oi_element(const struct dlt698_oi_def *d, uin
 
 const struct dlt698_oi_def *dlt698_oi_find(uint16_t oi, uint8_t attr, uint8_t element)
 {
-    return dlt698_oi_element(find_exact(oi, attr, 0), element);
+    return dlt698_oi_element(find_attr(oi, attr), element);
 }
 
 /* Same quantity on phase k (1..3): OBIS C + 20 per phase (IEC 62056-61 C codes 21/41/61 ...). */

@@ -6,6 +6,7 @@
  * start with the total, voltage and current arrays with phase A; an
  * event's current-value table pairs a count with accumulated seconds.
  */
+#include "data_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/dlt698_data.h"
 
@@ -20,16 +21,10 @@ struct walk {
 };
 
 /* Integer types (the decoder leaves them sign-extended in v.i); enum is a code, not a quantity. */
-static const uint8_t integer[256] = {
+const uint8_t dlt698_integer[256] = {
     [DLT698_DOUBLE_LONG] = 1, [DLT698_DOUBLE_LONG_U] = 1, [DLT698_INTEGER] = 1, [DLT698_LONG] = 1,
     [DLT698_UNSIGNED] = 1,    [DLT698_LONG_U] = 1,        [DLT698_LONG64] = 1,  [DLT698_LONG64_U] = 1,
 };
-
-/* Does an object row describe a quantity: integers under it are values with a scaler or a unit? */
-static int quantity(const struct dlt698_oi_def *d)
-{
-    return d->scaler != 0 || d->unit[0] != '\0' || d->item != 0;
-}
 
 /* One node read at `element`; no_item for the seconds of a {count, seconds} pair. */
 static inline void emit(struct walk *w, size_t i, uint8_t element, int no_item)
@@ -38,14 +33,15 @@ static inline void emit(struct walk *w, size_t i, uint8_t element, int no_item)
     uint8_t type = nd->type;
     if (type == DLT698_NULL) /* the device has no value there: nothing to read */
         return;
+    /* dlt698_describe's rules, written out: through its pointers the compiler keeps the walk slower */
     const struct dlt698_oi_def *d = w->row;
     int qty = w->quantity;
     if (d->elements) {
         d = dlt698_oi_element(d, element);
-        qty = quantity(d);
+        qty = dlt698_quantity(d);
     }
     uint32_t item = no_item ? 0 : dlt698_oi_item(d, element);
-    int numeric = qty && integer[type] && !(type == DLT698_LONG64_U && nd->v.u > INT64_MAX);
+    int numeric = qty && dlt698_integer[type] && !(type == DLT698_LONG64_U && nd->v.u > INT64_MAX);
     if (!numeric && !item)
         return;
     if (w->count == w->cap) {
@@ -109,7 +105,7 @@ int dlt698_readings_of(const struct dlt698_oi_def *row, uint8_t element, const s
         return MH_EINVAL;
     if (!row)
         return 0;
-    struct walk w = {nodes, n, row, out, cap, 0, 0, quantity(row)};
+    struct walk w = {nodes, n, row, out, cap, 0, 0, dlt698_quantity(row)};
     walk(&w, root, element, 0, 0);
     return w.err ? w.err : (int)w.count;
 }

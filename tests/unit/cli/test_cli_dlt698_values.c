@@ -108,7 +108,7 @@ static void test_composite_types_print_their_fields(void **state)
 {
     (void)state;
     /* SET-Request 6000 with a structure holding TSA, OAD, RSD, RCSD */
-    json_t *o = decode_apdu("06 01 00 60 00 02 00 02 04 55 07 05 01 00 19 05 16 20 51 F2 01 02 01 5A 09 02 "
+    json_t *o = decode_apdu("06 01 00 60 00 02 00 02 04 55 07 05 20 16 05 19 00 01 51 F2 01 02 01 5A 09 02 "
                             "60 01 00 00 10 02 00 00");
     assert_string_equal(json_string_value(at(o, "data.items.0.address")), "201605190001");
     assert_string_equal(json_string_value(at(o, "data.items.1.oad")), "F2010201");

@@ -98,6 +98,43 @@ static void test_parse_row(void **state)
     }
 }
 
+/*
+ * A register column that is not an array of double-long-unsigned is a
+ * protocol error, reported after the registers before the fault: a null
+ * or a signed value in place of a tariff, a {value, time} structure, an
+ * array that ends in a null.
+ */
+static void test_registers_must_be_an_array_of_unsigned(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t cell[24];
+        size_t len;
+        size_t before; /* registers reported before the fault */
+    } bad[] = {
+        {{0x01, 0x03, 0x06, 0, 0, 0, 1, 0x00, 0x06, 0, 0, 0, 3}, 13, 1},
+        {{0x01, 0x03, 0x06, 0, 0, 0, 1, 0x06, 0, 0, 0, 2, 0x05, 0, 0, 0, 3}, 17, 2},
+        {{0x01, 0x02, 0x02, 0x02, 0x06, 0, 0, 0, 1, 0x1A, 0x07, 0xEA, 0x0B, 0x18, 0x02, 0x06, 0, 0, 0, 2}, 20, 0},
+        {{0x01, 0x03, 0x06, 0, 0, 0, 1, 0x06, 0, 0, 0, 2, 0x00}, 13, 2},
+        {{0x02, 0x01, 0x06, 0, 0, 0, 1}, 7, 0},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        uint8_t rows[64], apdu[128];
+        memcpy(rows, row, 8); /* the freeze time */
+        memcpy(rows + 8, bad[k].cell, bad[k].len);
+        rows[8 + bad[k].len] = 0x00; /* export: NULL */
+        size_t n = response(apdu, sizeof apdu, rows, 8 + bad[k].len + 1);
+        struct seen s = {0};
+        assert_int_equal(ctask_dlt698_day_parse(apdu, n, 1, &freeze, on_value, &s), MH_EPROTO);
+        assert_int_equal(s.n, bad[k].before);
+        for (int i = 0; i < s.n; i++) {
+            assert_int_equal(s.item[i], MH_OBIS_TARIFF(MH_ITEM_AE_IMP, (uint32_t)i));
+            assert_int_equal(s.v[i].m, (int64_t)i + 1);
+            assert_int_equal(s.v[i].exp, -2);
+        }
+    }
+}
+
 static void test_parse_dar_and_stale(void **state)
 {
     (void)state;
@@ -207,6 +244,7 @@ int main(void)
         cmocka_unit_test(test_addr),
         cmocka_unit_test(test_request_bytes),
         cmocka_unit_test(test_parse_row),
+        cmocka_unit_test(test_registers_must_be_an_array_of_unsigned),
         cmocka_unit_test(test_parse_dar_and_stale),
         cmocka_unit_test(test_meters_request),
         cmocka_unit_test(test_meters_parse),

@@ -276,7 +276,7 @@ static void test_typed_writers_match_the_standard_bytes(void **state)
                    "17 3F 80 00 00 18 3F F0 00 00 00 00 00 00 19 07 EA 0B 1D 00 0A 1E 05 01 F4 "
                    "19 07 EA 0B 1D 00 0A 1E FF FF FF 1A 07 EA 0B 1D 00 1B 0A 1E 05 1C 07 EA 0B 1D 0A 1E 05 "
                    "50 40 00 51 00 10 02 00 52 50 04 02 00 02 00 10 02 00 00 20 02 00 53 80 00 81 00 54 01 00 0F "
-                   "55 07 05 01 00 00 00 00 00 56 01 01 57 01 01 58 02 11 01 11 09 59 FF 23 5F 03 02 08 01 00",
+                   "55 07 05 00 00 00 00 00 01 56 01 01 57 01 01 58 02 11 01 11 09 59 FF 23 5F 03 02 08 01 00",
                    want, sizeof want);
     assert_int_equal(mh_wr_len(&w), n);
     assert_memory_equal(out, want, n);
@@ -306,6 +306,40 @@ static void test_typed_writers_match_the_standard_bytes(void **state)
     mh_wr_init(&w, out, sizeof out);
     dlt698_put_tsa(&w, sa, 17);
     assert_int_equal(mh_wr_err(&w), MH_EINVAL);
+}
+
+/*
+ * A TSA names the server of a frame's SA with its bytes most significant
+ * first: the appendix D request to 201605190907 (SA on the wire 07 09 19 05
+ * 16 20) gives the TSA 07 05 20 16 05 19 09 07, the digits as printed.
+ */
+static void test_tsa_of_a_frame_address_is_most_significant_first(void **state)
+{
+    (void)state;
+    uint8_t frame[64], out[32], want[32];
+    size_t n = hex("68 17 00 43 05 07 09 19 05 16 20 00 15 60 05 01 01 40 01 02 00 00 C6 07 16", frame, sizeof frame);
+    struct dlt698_frame f;
+    assert_int_equal(dlt698_frame_parse(frame, n, &f), 0);
+    char printed[33];
+    dlt698_sa_format(&f, printed);
+    assert_string_equal(printed, "201605190907");
+    struct mh_wr w;
+    mh_wr_init(&w, out, sizeof out);
+    dlt698_put_tsa(&w, f.sa, f.sa_len);
+    size_t m = hex("55 07 05 20 16 05 19 09 07", want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), m);
+    assert_memory_equal(out, want, m);
+    /* and it decodes to the same view the parsers read: AF, then the printed digits */
+    struct mh_rd r;
+    struct dlt698_node nd[1];
+    mh_rd_init(&r, out, m);
+    assert_int_equal(dlt698_data_decode(&r, nd, 1), 1);
+    assert_int_equal(nd[0].count, 7);
+    assert_memory_equal(nd[0].bytes, "\x05\x20\x16\x05\x19\x09\x07", 7);
+    /* a one-byte address (broadcast AA) is its own reverse */
+    mh_wr_init(&w, out, sizeof out);
+    dlt698_put_tsa(&w, (const uint8_t *)"\xAA", 1);
+    assert_memory_equal(out, "\x55\x02\x00\xAA", 4);
 }
 
 static void test_limits_are_checked(void **state)
@@ -466,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_every_rsd_selector_and_ms_choice_is_covered),
         cmocka_unit_test(test_values_land_in_their_fields),
         cmocka_unit_test(test_typed_writers_match_the_standard_bytes),
+        cmocka_unit_test(test_tsa_of_a_frame_address_is_most_significant_first),
         cmocka_unit_test(test_limits_are_checked),
         cmocka_unit_test(test_malformed_trees_are_not_encoded),
         cmocka_unit_test(test_streaming_tokens_agree_with_the_tree),

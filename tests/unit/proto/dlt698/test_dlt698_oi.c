@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "meterhub/proto/dlt698_apdu.h"
 #include "meterhub/proto/dlt698_data.h"
 #include "meterhub/proto/item.h"
 #include "vectors.h"
@@ -43,6 +44,35 @@ static void test_table_is_sorted_unique_and_defined(void **state)
                 fail_msg("%04X/%u element %u: item %08X not defined", t[i].oi, t[i].attr, el, item);
         }
     }
+}
+
+/* The hashed lookup answers exactly what a search of the sorted keys would, for every OI and attribute. */
+static void test_lookup_is_the_table_for_every_key(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct dlt698_oi_def *t = dlt698_oi_table(&n);
+    size_t found = 0;
+    for (uint32_t oi = 0; oi <= 0xFFFF; oi++)
+        for (uint8_t attr = 0; attr < 32; attr++) {
+            uint32_t k = oi << 16 | (uint32_t)attr << 8;
+            size_t lo = 0, hi = n;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (dlt698_oi_keys[mid] < k)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            const struct dlt698_oi_def *want = lo < n && dlt698_oi_keys[lo] == k ? &t[lo] : NULL;
+            assert_ptr_equal(dlt698_oi_lookup((uint16_t)oi, attr), want);
+            assert_ptr_equal(dlt698_oi_lookup((uint16_t)oi, (uint8_t)(attr | 0xE0)), want); /* feature bits */
+            found += want != NULL;
+        }
+    size_t attrs = 0;
+    for (size_t k = 0; k < n; k++)
+        attrs += t[k].element == 0;
+    assert_int_equal(found, attrs);
 }
 
 static void test_elements_map_to_items(void **state)
@@ -122,11 +152,11 @@ static void test_the_objects_a_station_needs_are_there(void **state)
             fail_msg("%04X attribute %u missing", need[i].oi, need[i].attr);
 }
 
-static char *read_doc(void)
+static char *read_doc(const char *name)
 {
     const char *v = getenv("MH_VECTORS_DIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/../../docs/protocols/dlt698.md", v ? v : "tests/vectors");
+    snprintf(path, sizeof path, "%s/../../docs/protocols/%s", v ? v : "tests/vectors", name);
     FILE *f = fopen(path, "rb");
     if (!f)
         fail_msg("cannot open %s", path);
@@ -137,21 +167,44 @@ static char *read_doc(void)
     return buf;
 }
 
+/* The page's object row for t, as scripts/gen-dlt698-objects.py writes it. */
+static void object_row(const struct dlt698_oi_def *t, char *line, size_t cap)
+{
+    static const char *const layouts[] = {"value", "phases", "total_phases", "total_tariffs", "record",
+                                          "event_counts", "struct"};
+    char item[96] = "";
+    if (t->item) {
+        const struct mh_item_def *d = mh_item_lookup(t->item);
+        char code[24];
+        assert_non_null(d);
+        assert_true(mh_item_format(t->item, code, sizeof code) > 0);
+        snprintf(item, sizeof item, "%s (%s)", code, d->sym);
+    }
+    assert_true(t->layout < sizeof layouts / sizeof layouts[0]);
+    snprintf(line, cap, "\n| %04X | %u | %u | %u | %s | %d | %s | %d | %s | %s | %s |\n", t->oi, t->attr, t->element,
+             t->ic, dlt698_type_name(t->type), t->scaler, t->unit, t->to_item, layouts[t->layout], item, t->name);
+}
+
 static void test_the_protocol_page_lists_every_object_and_type(void **state)
 {
     (void)state;
-    const char *doc = read_doc();
+    const char *doc = read_doc("dlt698.md");
     size_t n;
     const struct dlt698_oi_def *t = dlt698_oi_table(&n);
     for (size_t i = 0; i < n; i++) {
-        char line[256];
-        snprintf(line, sizeof line, "| %04X | %u | %u | %u | %s | %d | %s |", t[i].oi, t[i].attr, t[i].element,
-                 t[i].ic, dlt698_type_name(t[i].type), t[i].scaler, t[i].unit);
+        char line[512];
+        object_row(&t[i], line, sizeof line);
         if (!strstr(doc, line))
-            fail_msg("docs/protocols/dlt698.md lacks \"%s\" (rerun scripts/gen-dlt698-objects.py)", line);
-        if (!strstr(doc, t[i].name))
-            fail_msg("docs/protocols/dlt698.md lacks \"%s\"", t[i].name);
+            fail_msg("docs/protocols/dlt698.md lacks \"%s\" (rerun scripts/gen-dlt698-objects.py)", line + 1);
     }
+    /* and nothing else: the generated block has exactly the table's rows */
+    const char *a = strstr(doc, "<!-- objects:begin"), *b = strstr(doc, "<!-- objects:end -->");
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t rows = 0;
+    for (const char *p = a; p && p < b; p = strchr(p + 1, '\n'))
+        rows += strncmp(p, "\n| ", 3) == 0 && !(p[3] == 'O' && p[4] == 'I');
+    assert_int_equal(rows, n);
     for (unsigned ty = 0; ty < 256; ty++) {
         if (!dlt698_type_known((uint8_t)ty))
             continue;
@@ -162,6 +215,56 @@ static void test_the_protocol_page_lists_every_object_and_type(void **state)
     }
 }
 
+/*
+ * docs/protocols/dlt698-apdu.md lists exactly the APDUs the decoder takes:
+ * a tag and choice pair is implemented when its first three bytes fail
+ * as truncated rather than as unknown or malformed; a tag whose every second byte passes has
+ * no service choice (the page writes "-").
+ */
+static void test_the_apdu_page_lists_every_apdu(void **state)
+{
+    (void)state;
+    const char *doc = read_doc("dlt698-apdu.md");
+    static uint8_t listed[256][256];
+    memset(listed, 0, sizeof listed);
+    const char *p = strstr(doc, "## APDUs implemented");
+    assert_non_null(p);
+    size_t rows = 0;
+    static const char dash[] = "\xe2\x80\x93"; /* the page's en dash: "-" (no choice) and ranges */
+    for (; (p = strstr(p, "\n| ")) != NULL; p++) {
+        char *end;
+        unsigned long tag = strtoul(p + 3, &end, 16);
+        if (end != p + 5 || strncmp(end, " | ", 3) != 0 || tag > 0xFF)
+            continue; /* the header and separator rows */
+        const char *c = end + 3;
+        rows++;
+        if (strncmp(c, dash, 3) == 0) { /* every second byte */
+            memset(listed[tag], 1, 256);
+            continue;
+        }
+        while (*c >= '0' && *c <= '9') { /* "1", "1, 2", "0\u20132" */
+            unsigned long lo = strtoul(c, &end, 10), hi = lo;
+            if (strncmp(end, dash, 3) == 0)
+                hi = strtoul(end + 3, &end, 10);
+            for (unsigned long k = lo; k <= hi && k < 256; k++)
+                listed[tag][k] = 1;
+            c = end;
+            if (strncmp(c, ", ", 2) == 0)
+                c += 2;
+        }
+    }
+    assert_true(rows >= 50); /* one per tag and choice, both directions */
+    for (unsigned tag = 0; tag < 256; tag++)
+        for (unsigned c = 0; c < 256; c++) {
+            uint8_t head[3] = {(uint8_t)tag, (uint8_t)c, 0}; /* tag, choice, PIID: the service is chosen */
+            struct dlt698_apdu a;
+            int rc = dlt698_apdu_decode(head, sizeof head, &a);
+            int known = rc != MH_EUNKNOWN && rc != MH_EPROTO;
+            if (known != listed[tag][c])
+                fail_msg("APDU %02X choice %u: %s by the decoder (%d), %s on the page", tag, c,
+                         known ? "taken" : "refused", rc, listed[tag][c] ? "listed" : "not listed");
+        }
+}
 
 static int decode(const char *hex, struct dlt698_node *nodes, size_t cap)
 {
@@ -225,9 +328,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_sorted_unique_and_defined),
+        cmocka_unit_test(test_lookup_is_the_table_for_every_key),
         cmocka_unit_test(test_elements_map_to_items),
         cmocka_unit_test(test_the_objects_a_station_needs_are_there),
         cmocka_unit_test(test_the_protocol_page_lists_every_object_and_type),
+        cmocka_unit_test(test_the_apdu_page_lists_every_apdu),
         cmocka_unit_test(test_readings_apply_layouts_and_scalers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
