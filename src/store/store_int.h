@@ -40,6 +40,7 @@ enum store_list_query {
     SL_EVENTS,       /* after, meter, terminal, code, from_s, to_s, limit */
     SL_AUDIT,        /* after, from_ms, to_ms, who, limit */
     SL_STATUS,       /* day, item_class, after, reason, failed_only, limit */
+    SL_AREA_DAYS,    /* area code, item, from, to (inclusive) */
     SL_COUNT_
 };
 

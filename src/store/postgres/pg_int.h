@@ -69,6 +69,7 @@ enum pg_query {
     PQ_L_EVENTS,
     PQ_L_AUDIT,
     PQ_L_STATUS,
+    PQ_L_AREA_DAYS,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,

@@ -137,6 +137,7 @@ static const char *const sql[PQ_COUNT_] = {
                     " FROM collection_status WHERE day = $1::bigint AND item_class = $2::int"
                     " AND meter_id > $3::bigint AND ($4::int IS NULL OR reason = $4::int)"
                     " AND ($5::int = 0 OR reason <> 0) ORDER BY meter_id LIMIT $6::bigint",
+    [PQ_L_AREA_DAYS] = AREA_DAYS_SQL("$1::text", "$2::bigint", "$3::bigint", "$4::bigint"),
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

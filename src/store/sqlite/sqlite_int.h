@@ -65,6 +65,7 @@ enum sq_query {
     SQ_L_EVENTS,
     SQ_L_AUDIT,
     SQ_L_STATUS,
+    SQ_L_AREA_DAYS,
     SQ_COUNT_
 };
 

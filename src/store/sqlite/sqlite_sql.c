@@ -122,6 +122,7 @@ static const char *const sql[SQ_COUNT_] = {
                     " FROM collection_status WHERE day = ?1 AND item_class = ?2 AND meter_id > ?3"
                     " AND (?4 IS NULL OR reason = ?4) AND (?5 = 0 OR reason <> 0)"
                     " ORDER BY meter_id LIMIT ?6",
+    [SQ_L_AREA_DAYS] = AREA_DAYS_SQL("?1", "?2", "?3", "?4"),
 };
 
 const char *sq_sql_text(enum sq_query id)
