@@ -606,6 +606,35 @@ static void test_area_daily_totals_sum_register_differences(void **state)
     store_close(st);
 }
 
+/* Days across a month (PostgreSQL: two partitions), and a total too large for 64 bits. */
+static void test_area_daily_totals_across_months_and_overflow(void **state)
+{
+    (void)state;
+    struct store_terminal t;
+    struct store_point p[4];
+    struct store *st = open_with_users("area_days_months", 3, &t, p, 4);
+    const int64_t f0 = 1764374400 + 16 * 3600, D = 86400; /* 2025-11-29T16:00Z */
+    const struct store_reading r[] = {
+        freeze(p[1].meter, f0, 100, -2, 0),
+        freeze(p[1].meter, f0 + D, 250, -2, 0),     /* 30 Nov */
+        freeze(p[1].meter, f0 + 2 * D, 400, -2, 0), /* 1 Dec, next month */
+        freeze(p[1].meter, f0 + 3 * D, 401, -2, 0),
+        /* the next days: two registers whose differences overflow 64 bits together */
+        freeze(p[2].meter, f0 + 3 * D, 0, -2, 0),
+        freeze(p[2].meter, f0 + 4 * D, INT64_C(6000000000000000001), -2, 0),
+        freeze(p[3].meter, f0 + 3 * D, 0, -2, 0),
+        freeze(p[3].meter, f0 + 4 * D, INT64_C(6000000000000000001), -2, 0),
+    };
+    append_sync(st, r, sizeof r / sizeof r[0]);
+    struct store_area_day d[3];
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0, 3, d), 3);
+    assert_area_day(&d[0], f0 + D, 150, -2, 3, 1, 2, 0);
+    assert_area_day(&d[1], f0 + 2 * D, 150, -2, 3, 1, 2, 0);
+    assert_area_day(&d[2], f0 + 3 * D, 1, -2, 3, 1, 2, 0);
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0 + 3 * D, 1, d), MH_ERANGE);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
         cmocka_unit_test(test_area_daily_totals_sum_register_differences),
+        cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
