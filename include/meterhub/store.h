@@ -520,12 +520,12 @@ int store_token_revoke(struct store *st, const char *name);
  * from their daily frozen registers.
  */
 struct store_area_day {
-    int64_t t;          /* the day's closing freeze: data time from + (k + 1) * 86400 for day k */
+    int64_t t;           /* the day's closing freeze: data time from + (k + 1) * 86400 for day k */
     struct mh_dec total; /* sum of the counted meters' differences, exact, in the item's unit */
-    uint32_t meters;    /* the area's active user meters (not its area meter) */
-    uint32_t counted;   /* of them, summed: both freezes present and closing >= opening */
-    uint32_t missing;   /* without the opening or the closing freeze: not summed */
-    uint32_t decreased; /* closing < opening (meter replaced, register rolled over): not summed */
+    uint32_t meters;     /* the area's active user meters (not its area meter) */
+    uint32_t counted;    /* of them, summed: both freezes present and closing >= opening */
+    uint32_t missing;    /* without the opening or the closing freeze: not summed */
+    uint32_t decreased;  /* closing < opening (meter replaced, register rolled over): not summed */
 };
 
 #define STORE_AREA_DAYS_MAX 366

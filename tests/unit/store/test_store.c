@@ -549,28 +549,40 @@ static void test_area_daily_totals_sum_register_differences(void **state)
     const int64_t f0 = DAY0 + 16 * 3600, D = 86400;
     const struct store_reading r[] = {
         /* user 1: every freeze */
-        freeze(u[1], f0, 100000, -2, 0), freeze(u[1], f0 + D, 101050, -2, 0),
-        freeze(u[1], f0 + 2 * D, 102100, -2, 0), freeze(u[1], f0 + 3 * D, 103025, -2, 0),
+        freeze(u[1], f0, 100000, -2, 0),
+        freeze(u[1], f0 + D, 101050, -2, 0),
+        freeze(u[1], f0 + 2 * D, 102100, -2, 0),
+        freeze(u[1], f0 + 3 * D, 103025, -2, 0),
         /* and an export register, not summed with the import */
         freeze(u[1], f0 + D, 1, -2, 0), /* its item becomes export below */
         /* user 2: four decimals */
-        freeze(u[2], f0, 5000000, -4, 0), freeze(u[2], f0 + D, 5001234, -4, 0),
-        freeze(u[2], f0 + 2 * D, 5010000, -4, 0), freeze(u[2], f0 + 3 * D, 5020000, -4, 0),
+        freeze(u[2], f0, 5000000, -4, 0),
+        freeze(u[2], f0 + D, 5001234, -4, 0),
+        freeze(u[2], f0 + 2 * D, 5010000, -4, 0),
+        freeze(u[2], f0 + 3 * D, 5020000, -4, 0),
         /* user 3: the second freeze never came */
-        freeze(u[3], f0, 20000, -2, 0), freeze(u[3], f0 + 2 * D, 30000, -2, 0),
+        freeze(u[3], f0, 20000, -2, 0),
+        freeze(u[3], f0 + 2 * D, 30000, -2, 0),
         freeze(u[3], f0 + 3 * D, 31234, -2, 0),
         /* user 4: replaced on day 1, the register starts again */
-        freeze(u[4], f0, 20000, -2, 0), freeze(u[4], f0 + D, 21000, -2, 0),
-        freeze(u[4], f0 + 2 * D, 500, -2, 0), freeze(u[4], f0 + 3 * D, 1500, -2, 0),
+        freeze(u[4], f0, 20000, -2, 0),
+        freeze(u[4], f0 + D, 21000, -2, 0),
+        freeze(u[4], f0 + 2 * D, 500, -2, 0),
+        freeze(u[4], f0 + 3 * D, 1500, -2, 0),
         /* user 5: a placeholder for the second freeze, and a curve point off the boundary */
-        freeze(u[5], f0, 1000, -2, 0), freeze(u[5], f0 + D, 0, 0, STORE_Q_MISSING),
-        freeze(u[5], f0 + 900, 1, -2, 0), freeze(u[5], f0 + 2 * D, 5000, -2, 0),
+        freeze(u[5], f0, 1000, -2, 0),
+        freeze(u[5], f0 + D, 0, 0, STORE_Q_MISSING),
+        freeze(u[5], f0 + 900, 1, -2, 0),
+        freeze(u[5], f0 + 2 * D, 5000, -2, 0),
         freeze(u[5], f0 + 3 * D, 5700, -2, 0),
         /* user 6 is retired below: its readings stay but no longer count */
-        freeze(u[6], f0, 0, -2, 0), freeze(u[6], f0 + D, 99900, -2, 0),
+        freeze(u[6], f0, 0, -2, 0),
+        freeze(u[6], f0 + D, 99900, -2, 0),
         /* the area (supply) meter and a meter in no area */
-        freeze(area_m, f0, 0, -2, 0), freeze(area_m, f0 + D, 9999900, -2, 0),
-        freeze(dtu.meter, f0, 0, -2, 0), freeze(dtu.meter, f0 + D, 9999900, -2, 0),
+        freeze(area_m, f0, 0, -2, 0),
+        freeze(area_m, f0 + D, 9999900, -2, 0),
+        freeze(dtu.meter, f0, 0, -2, 0),
+        freeze(dtu.meter, f0 + D, 9999900, -2, 0),
     };
     struct store_reading rs[sizeof r / sizeof r[0]];
     memcpy(rs, r, sizeof r);
