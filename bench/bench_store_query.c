@@ -4,6 +4,10 @@
  *   (a) one meter's month of 15-minute curve (store_readings_range),
  *   (b) an area's daily totals for a month (store_area_daily_totals),
  *   (c) a day's missing data, every page of it (store_readings_missing).
+ * (a) and (b) alternate with a baseline: the same rows by bare SQL on a
+ * connection of the bench's own (for (b) the differences summed by the
+ * database: a self-join of the freezes, GROUP BY day); the ratio is the
+ * baseline's latency over the store's.
  *
  * The data set: meters in transformer areas of 100 (one concentrator
  * each, pn 1..100), every meter with a month of daily frozen import
@@ -48,7 +52,8 @@ struct qb {
     sqlite3 *sq;
     PGconn *pc;
     int meters, curve_meters, runs;
-    double *lat;
+    double *lat, *base; /* the subject's and the baseline's latencies, ms */
+    sqlite3_stmt *bare_sq[2];
 };
 
 static void die(const char *what, const char *why)
@@ -197,13 +202,103 @@ static void ensure_filled(struct qb *b)
     bench_report("fill_readings_through_writer", (double)n / s, "readings/s", -1);
 }
 
-static void report(struct qb *b, const char *what, size_t n)
+/*
+ * p50 and p99 of the subject (b->lat) and, when with_base, of the baseline
+ * (b->base); the subject's ratio is the baseline's latency over its own.
+ */
+static void report(struct qb *b, const char *what, size_t n, int with_base)
 {
-    char name[96];
-    snprintf(name, sizeof name, "%s_%s_p50", b->pg ? "pg" : "sqlite", what);
-    bench_report(name, store_round_percentile(b->lat, n, 50), "ms", -1);
-    snprintf(name, sizeof name, "%s_%s_p99", b->pg ? "pg" : "sqlite", what);
-    bench_report(name, store_round_percentile(b->lat, n, 99), "ms", -1);
+    static const int pct[2] = {50, 99};
+    for (int k = 0; k < 2; k++) {
+        char name[96];
+        double v = store_round_percentile(b->lat, n, pct[k]), base = -1;
+        if (with_base) {
+            base = store_round_percentile(b->base, n, pct[k]);
+            snprintf(name, sizeof name, "%s_bare_sql_%s_p%d", b->pg ? "pg" : "sqlite", what,
+                     pct[k]);
+            bench_report(name, base, "ms", -1);
+        }
+        snprintf(name, sizeof name, "%s_%s_p%d", b->pg ? "pg" : "sqlite", what, pct[k]);
+        bench_report(name, v, "ms", with_base ? base / v : -1);
+    }
+}
+
+/*
+ * The baselines: the same rows by bare SQL on the side connection, no
+ * store in between. Parameters $1.. in order of first use, which SQLite
+ * numbers the same way.
+ */
+enum { BARE_CURVE, BARE_AREA };
+static const char *const bare_sql[2] = {
+    [BARE_CURVE] = "SELECT data_time, mantissa, exponent, quality, protocol, terminal_id,"
+                   " received_ms FROM readings WHERE meter_id = $1 AND item = $2"
+                   " AND data_time >= $3 AND data_time < $4 ORDER BY data_time",
+    /* every value has exponent -2 here: the sum of mantissas is exact */
+    [BARE_AREA] = "SELECT b.data_time, sum(b.mantissa - a.mantissa), count(*) FROM areas ar"
+                  " JOIN meters m ON ar.code = $1 AND m.area_id = ar.id AND m.active = 1"
+                  " AND m.area_meter = 0 JOIN readings a ON a.meter_id = m.id AND a.item = $2"
+                  " AND a.data_time >= $3 AND a.data_time < $4 AND (a.data_time - $3) % 86400 = 0"
+                  " JOIN readings b ON b.meter_id = m.id AND b.item = a.item"
+                  " AND b.data_time = a.data_time + 86400 GROUP BY b.data_time ORDER BY 1",
+};
+
+/* Run bare query q with (text, int, int, int) or (int, int, int, int); returns the row count. */
+static int bare(struct qb *b, int q, const char *text, const int64_t *arg)
+{
+    if (b->pg) {
+        char v[4][24];
+        const char *vp[4];
+        for (int i = 0; i < 4; i++) {
+            snprintf(v[i], sizeof v[i], "%lld", (long long)arg[i]);
+            vp[i] = v[i];
+        }
+        if (text)
+            vp[0] = text;
+        static const char *const names[2] = {"bare_curve", "bare_area"};
+        PGresult *r = PQexecPrepared(b->pc, names[q], 4, vp, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            die(bare_sql[q], PQerrorMessage(b->pc));
+        int n = PQntuples(r), cols = PQnfields(r);
+        uint64_t sum = 0; /* every value read, as the store reads them */
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < cols; c++)
+                sum += (uint64_t)strtoll(PQgetvalue(r, i, c), NULL, 10);
+        bench_sink(sum);
+        PQclear(r);
+        return n;
+    }
+    sqlite3_stmt *st = b->bare_sq[q];
+    for (int i = 0; i < 4; i++)
+        sqlite3_bind_int64(st, i + 1, arg[i]);
+    if (text)
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    int n = 0, rc, cols = sqlite3_column_count(st);
+    uint64_t sum = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; c < cols; c++)
+            sum += (uint64_t)sqlite3_column_int64(st, c);
+        n++;
+    }
+    bench_sink(sum);
+    if (rc != SQLITE_DONE)
+        die(bare_sql[q], sqlite3_errmsg(b->sq));
+    sqlite3_reset(st);
+    return n;
+}
+
+static void bare_prepare(struct qb *b)
+{
+    static const char *const names[2] = {"bare_curve", "bare_area"};
+    for (int q = 0; q < 2; q++) {
+        if (b->pg) {
+            PGresult *r = PQprepare(b->pc, names[q], bare_sql[q], 0, NULL);
+            if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                die(bare_sql[q], PQerrorMessage(b->pc));
+            PQclear(r);
+        } else if (sqlite3_prepare_v2(b->sq, bare_sql[q], -1, &b->bare_sq[q], NULL) != SQLITE_OK) {
+            die(bare_sql[q], sqlite3_errmsg(b->sq));
+        }
+    }
 }
 
 static double since_ms(uint64_t t0)
@@ -214,31 +309,44 @@ static double since_ms(uint64_t t0)
 static void run_queries(struct qb *b)
 {
     static struct store_reading curve[DAYS * PER_DAY];
+    bare_prepare(b);
+    /* alternating: the baseline on one meter, then the store on another of the same kind */
     for (int i = 0; b->curve_meters > 0 && i < b->runs; i++) {
         int64_t meter = 1 + (int64_t)(i * 7919LL % b->curve_meters);
+        const int64_t arg[4] = {1 + (meter % b->curve_meters), MH_ITEM_AE_IMP_INC, F0,
+                                F0 + DAYS * 86400LL};
         uint64_t t0 = bench_now_ns();
+        int nb = bare(b, BARE_CURVE, NULL, arg);
+        b->base[i] = since_ms(t0);
+        t0 = bench_now_ns();
         int n = store_readings_range(b->st, meter, MH_ITEM_AE_IMP_INC, F0, F0 + DAYS * 86400LL,
                                      curve, DAYS * PER_DAY);
         b->lat[i] = since_ms(t0);
-        if (n != DAYS * PER_DAY)
+        if (n != DAYS * PER_DAY || nb != n)
             die("a meter's month of curve", n < 0 ? mh_strerror(n) : "short");
     }
     if (b->curve_meters > 0)
-        report(b, "meter_month_curve", (size_t)b->runs);
+        report(b, "meter_month_curve", (size_t)b->runs, 1);
 
     struct store_area_day days[DAYS];
     int areas = b->meters / AREA_METERS;
     for (int i = 0; i < b->runs; i++) {
         char code[24];
+        char other[24];
         snprintf(code, sizeof code, "QA%d", 1 + (int)(i * 104729LL % areas));
+        snprintf(other, sizeof other, "QA%d", 1 + (int)((i * 104729LL + 1) % areas));
+        const int64_t arg[4] = {0, MH_ITEM_AE_IMP, F0, F0 + DAYS * 86400LL};
         uint64_t t0 = bench_now_ns();
+        int nb = bare(b, BARE_AREA, other, arg);
+        b->base[i] = since_ms(t0);
+        t0 = bench_now_ns();
         int n = store_area_daily_totals(b->st, code, MH_ITEM_AE_IMP, F0, DAYS, days);
         b->lat[i] = since_ms(t0);
-        if (n != DAYS || days[0].meters != AREA_METERS ||
+        if (n != DAYS || nb != DAYS || days[0].meters != AREA_METERS ||
             days[0].counted + days[0].missing != AREA_METERS)
             die("an area's month", n < 0 ? mh_strerror(n) : "wrong totals");
     }
-    report(b, "area_daily_totals_month", (size_t)b->runs);
+    report(b, "area_daily_totals_month", (size_t)b->runs, 1);
 
     /* every page of a day's missing meters, as patch collection reads them */
     static struct store_meter_ref miss[1000];
@@ -260,7 +368,7 @@ static void run_queries(struct qb *b)
         if (n < 0 || found != expect)
             die("a day's missing data", n < 0 ? mh_strerror(n) : "wrong count");
     }
-    report(b, "missing_day_all_pages", (size_t)days_run);
+    report(b, "missing_day_all_pages", (size_t)days_run, 0);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -332,7 +440,8 @@ int main(int argc, char **argv)
         die("open", sqlite3_errmsg(b.sq));
     }
     b.lat = malloc(sizeof *b.lat * (size_t)b.runs);
-    if (!b.lat)
+    b.base = malloc(sizeof *b.base * (size_t)b.runs);
+    if (!b.lat || !b.base)
         die("memory", "out of memory");
     printf("# %s: %d meters in areas of %d, a month of daily freezes each (0.5 %% never"
            " collected), %d with a month of 15-minute curve; %d runs; %s\n",
@@ -348,10 +457,13 @@ int main(int argc, char **argv)
     }
     if (b.pg)
         PQfinish(b.pc);
-    else
+    for (int q = 0; q < 2; q++)
+        sqlite3_finalize(b.bare_sq[q]);
+    if (!b.pg)
         sqlite3_close(b.sq);
     if (!b.pg && drop)
         remove(uri);
     free(b.lat);
+    free(b.base);
     return 0;
 }
