@@ -1,22 +1,17 @@
 /*
  * The PostgreSQL store: readings per second through meterhub's writer
- * (append from another thread, queue, binary COPY into the staging table,
- * INSERT ... ON CONFLICT with duplicate and conflict counting, durable
- * callbacks) against a bare batched binary COPY of the same rows straight
- * into the same readings table, in transactions of the same size,
- * alternating, median ratio; a round resent whole (all duplicates: the
- * staging path); commit latency (append to callback) when saturated and
- * at a steady 20 k and 100 k readings/s; then query latency on a
- * month of 15-minute curves: one meter's month through
- * store_readings_range, and an area's daily totals (SQL: the store
- * interface has no call for it yet).
+ * (append from another thread, queue, sort, binary COPY straight into
+ * readings, the staging path only when a key exists, durable callbacks)
+ * against a bare batched binary COPY of the same rows straight into the
+ * same readings table, in transactions of the same size, alternating,
+ * median ratio; a round resent whole (all duplicates: the staging path);
+ * commit latency (append to callback) when saturated and at a steady 20 k
+ * and 100 k readings/s. Query latency at scale is bench_store_query's.
  *
- *   bench_store_pg [--uri URI] [--rounds N] [--relaxed] [--query-meters N]
+ *   bench_store_pg [--uri URI] [--rounds N] [--relaxed]
  *     --uri      a PostgreSQL server (default $MH_TEST_PG_URI); the bench
  *                works in a schema of its own (mh_bench_PID), dropped at the end
  *     --relaxed  synchronous_commit = off for both sides (default on, as shipped)
- *     --query-meters  meters with a month of curve for the queries (default 1000,
- *                in areas of 100: 2.98 M readings)
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -42,13 +37,6 @@
 #define PACED_RATE_HIGH 100000
 #define PACED_SECONDS 6
 #define WARMUP_SECONDS 1
-
-#define Q_METER0 1000000 /* query data set: meters Q_METER0 + 1 .. */
-#define Q_AREA_METERS 100
-#define Q_MONTH 1759276800LL /* 2025-10-01T00:00Z, 31 days */
-#define Q_DAYS 31
-#define Q_PER_DAY 96
-#define Q_RUNS 50
 
 struct bench_ctx {
     struct store *st;
@@ -130,110 +118,23 @@ static size_t run_paced(struct bench_ctx *c, int rate)
                              PACED_SECONDS, WARMUP_SECONDS);
 }
 
-/* The query data set: areas of Q_AREA_METERS meters, a month of 15-minute increments each. */
-static void load_month(struct bench_ctx *c, int meters)
-{
-    char text[512];
-    snprintf(text, sizeof text,
-             "INSERT INTO areas (id, code, region) SELECT a, 'QA' || a, 369"
-             " FROM generate_series(1, %d) a;"
-             "INSERT INTO meters (id, address, protocol, phases, ct, pt, rated_voltage_v,"
-             " contract_w, tariff, pv, pv_peak_w, area_id, area_meter)"
-             " SELECT %d + m, 300000000000 + m, 0, 1, 1, 1, 220, 8000, 'TOU4', 0, 0,"
-             " (m - 1) / %d + 1, 0 FROM generate_series(1, %d) m;"
-             "SELECT mh_readings_partition(%lld)",
-             meters / Q_AREA_METERS, Q_METER0, Q_AREA_METERS, meters, (long long)Q_MONTH);
-    sql(c->db, text);
-    size_t k = 0;
-    for (int m = 1; m <= meters; m++)
-        for (int i = 0; i < Q_DAYS * Q_PER_DAY; i++) {
-            struct store_reading *r = &c->r[k++];
-            r->meter = Q_METER0 + m;
-            r->item = MH_ITEM_AE_IMP_INC;
-            r->t = Q_MONTH + (int64_t)i * 900;
-            r->value = mh_dec_make(10 + (m * 31 + i) % 50, -2);
-            r->quality = STORE_Q_VALID;
-            r->protocol = 0;
-            r->terminal = 1;
-            r->received_ms = r->t * 1000 + 30000;
-            if (k == BATCH) {
-                bare_copy(c, c->r, k);
-                k = 0;
-            }
-        }
-    if (k)
-        bare_copy(c, c->r, k);
-    sql(c->db, "ANALYZE readings");
-}
-
-static void run_queries(struct bench_ctx *c, int meters)
-{
-    double lat[Q_RUNS];
-    struct store_reading *out = malloc(sizeof *out * Q_DAYS * Q_PER_DAY);
-    must(out != NULL, "out of memory", NULL);
-    for (int i = 0; i < Q_RUNS; i++) {
-        int64_t meter = Q_METER0 + 1 + (i * 7919) % meters;
-        uint64_t t0 = bench_now_ns();
-        int n = store_readings_range(c->st, meter, MH_ITEM_AE_IMP_INC, Q_MONTH,
-                                     Q_MONTH + Q_DAYS * 86400LL, out, Q_DAYS * Q_PER_DAY);
-        lat[i] = (double)(bench_now_ns() - t0) / 1e6;
-        must(n == Q_DAYS * Q_PER_DAY, "a meter's month", NULL);
-    }
-    bench_report("query_meter_month_curve_p50", store_round_percentile(lat, Q_RUNS, 50), "ms", -1);
-    bench_report("query_meter_month_curve_p99", store_round_percentile(lat, Q_RUNS, 99), "ms", -1);
-    free(out);
-
-    char text[64];
-    snprintf(text, sizeof text, "%u", MH_ITEM_AE_IMP_INC);
-    PGresult *p =
-        PQprepare(c->db, "area_days",
-                  /* exact: integer sums per day and exponent (one exponent per item in practice) */
-                  "SELECT r.data_time / 86400 AS day, r.exponent, sum(r.mantissa)"
-                  " FROM meters m JOIN readings r ON r.meter_id = m.id"
-                  " WHERE m.area_id = $1 AND m.active = 1 AND r.item = $2"
-                  " AND r.data_time >= $3 AND r.data_time < $4 GROUP BY 1, 2 ORDER BY 1, 2",
-                  4, NULL);
-    must(PQresultStatus(p) == PGRES_COMMAND_OK, "prepare", c->db);
-    PQclear(p);
-    int areas = meters / Q_AREA_METERS;
-    char area[24], from[24], to[24];
-    snprintf(from, sizeof from, "%lld", (long long)Q_MONTH);
-    snprintf(to, sizeof to, "%lld", (long long)(Q_MONTH + Q_DAYS * 86400LL));
-    for (int i = 0; i < Q_RUNS; i++) {
-        snprintf(area, sizeof area, "%d", 1 + i % areas);
-        const char *v[4] = {area, text, from, to};
-        uint64_t t0 = bench_now_ns();
-        p = PQexecPrepared(c->db, "area_days", 4, v, NULL, NULL, 0);
-        lat[i] = (double)(bench_now_ns() - t0) / 1e6;
-        must(PQresultStatus(p) == PGRES_TUPLES_OK && PQntuples(p) == Q_DAYS, "area days", c->db);
-        PQclear(p);
-    }
-    bench_report("query_area_daily_totals_month_p50", store_round_percentile(lat, Q_RUNS, 50), "ms",
-                 -1);
-    bench_report("query_area_daily_totals_month_p99", store_round_percentile(lat, Q_RUNS, 99), "ms",
-                 -1);
-}
-
 int main(int argc, char **argv)
 {
     const char *server = getenv("MH_TEST_PG_URI");
-    int rounds = 5, relaxed = 0, qmeters = 1000;
+    int rounds = 5, relaxed = 0;
     for (int i = 1; i < argc; i++) {
         char *end = NULL;
         if (strcmp(argv[i], "--uri") == 0 && i + 1 < argc) {
             server = argv[++i];
-        } else if ((strcmp(argv[i], "--rounds") == 0 || strcmp(argv[i], "--query-meters") == 0) &&
-                   i + 1 < argc) {
-            int *dst = argv[i][2] == 'r' ? &rounds : &qmeters;
+        } else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
             long v = strtol(argv[++i], &end, 10);
             if (*end || v < 1 || v > 100000)
                 return 2;
-            *dst = (int)v;
+            rounds = (int)v;
         } else if (strcmp(argv[i], "--relaxed") == 0) {
             relaxed = 1;
         } else {
-            fputs("usage: bench_store_pg [--uri URI] [--rounds N] [--relaxed] [--query-meters N]\n",
-                  stderr);
+            fputs("usage: bench_store_pg [--uri URI] [--rounds N] [--relaxed]\n", stderr);
             return 2;
         }
     }
@@ -243,7 +144,6 @@ int main(int argc, char **argv)
               stderr);
         return 2;
     }
-    qmeters = qmeters < Q_AREA_METERS ? Q_AREA_METERS : qmeters / Q_AREA_METERS * Q_AREA_METERS;
     char uri[1024], schema[64];
     snprintf(schema, sizeof schema, "mh_bench_%d", (int)getpid());
     snprintf(uri, sizeof uri, "%s%soptions=-csearch_path%%3D%s", server,
@@ -317,12 +217,6 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "pg_commit_latency_p99_at_%dk/s", rates[i] / 1000);
         bench_report(name, store_round_percentile(c.lat_ms, n, 99), "ms", -1);
     }
-
-    printf("# queries: %d meters in areas of %d, a month of 15-minute increments each"
-           " (%d readings)\n",
-           qmeters, Q_AREA_METERS, qmeters * Q_DAYS * Q_PER_DAY);
-    load_month(&c, qmeters);
-    run_queries(&c, qmeters);
 
     store_close(c.st);
     snprintf(text, sizeof text, "DROP SCHEMA %s CASCADE", schema);

@@ -785,5 +785,46 @@ int store_quality_put(struct store *st, const struct store_quality_day *q, size_
 int store_quality_list(struct store *st, int64_t meter, int64_t from_day, int64_t to_day,
                        int64_t after_meter, int64_t after_day, struct store_quality_day *out,
                        size_t cap);
+/* ==== an area's daily totals ==== */
+
+/*
+ * One day of store_area_daily_totals: what the area's users consumed,
+ * from their daily frozen registers.
+ */
+struct store_area_day {
+    int64_t t;           /* the day's closing freeze: data time from + (k + 1) * 86400 for day k */
+    struct mh_dec total; /* sum of the counted meters' differences, exact, in the item's unit */
+    uint32_t meters;     /* the area's active user meters (not its area meter) */
+    uint32_t counted;    /* of them, summed: both freezes present and closing >= opening */
+    uint32_t missing;    /* without the opening or the closing freeze: not summed */
+    uint32_t decreased;  /* closing < opening (meter replaced, register rolled over): not summed */
+};
+
+#define STORE_AREA_DAYS_MAX 366
+
+/*
+ * Daily totals of the transformer area with code `area` for the `days`
+ * days (1..STORE_AREA_DAYS_MAX) that start at epoch second `from`: the
+ * data time of the freeze that opens the first day (the collector stores
+ * a day's frozen register at the day's end, 24:00 local time in UTC,
+ * docs/collect.md; so `from` is the freeze closing the day before).
+ *
+ * item is a cumulative register (D = 8), usually MH_ITEM_AE_IMP (total
+ * forward active energy). Day k's consumption of a meter is its reading of
+ * item at data time from + (k + 1) * 86400 minus the one at from + k * 86400,
+ * exactly those data times; a reading of quality STORE_Q_MISSING counts
+ * as absent. The meters are the area's active meters that are not its
+ * area (supply) meter, as the archive lists them now; each is counted in
+ * exactly one of counted, missing and decreased every day, so an
+ * incomplete total (missing + decreased > 0) is never mistaken for a
+ * complete one. Rollover and meter replacement are the metering layer's
+ * (meterhub/app/metering.h), not this sum's.
+ *
+ * out receives `days` entries, oldest first. Returns days, MH_ENOENT
+ * (no area has that code), MH_EINVAL, MH_ERANGE (a total beyond 64 bits
+ * of mantissa) or MH_E*.
+ */
+int store_area_daily_totals(struct store *st, const char *area, uint32_t item, int64_t from,
+                            size_t days, struct store_area_day *out);
 
 #endif

@@ -64,4 +64,19 @@
     " al.first_day, al.last_day, al.value_milli, al.limit_milli, al.evidence, al.ack_who,"         \
     " al.ack_ms FROM alarms al LEFT JOIN areas a ON a.id = al.area_id "
 
+/*
+ * An area's user meters (store_area_daily_totals) with their readings of
+ * item at the day boundaries FROM, FROM + 86400 .. TO, by meter and time:
+ * a meter without any gives one row of NULLs, an area without meters one
+ * row with a NULL meter, an unknown area none. Quality 3 is
+ * STORE_Q_MISSING, a placeholder without a value. Served by areas' code,
+ * meters_area and the readings key (meter, item, time).
+ */
+#define AREA_DAYS_SQL(code, item, from, to)                                                        \
+    "SELECT m.id, r.data_time, r.mantissa, r.exponent FROM areas a"                                \
+    " LEFT JOIN meters m ON m.area_id = a.id AND m.active = 1 AND m.area_meter = 0"                \
+    " LEFT JOIN readings r ON r.meter_id = m.id AND r.item = " item " AND r.data_time >= " from    \
+    " AND r.data_time <= " to " AND (r.data_time - " from ") % 86400 = 0 AND r.quality <> 3"       \
+    " WHERE a.code = " code " ORDER BY m.id, r.data_time"
+
 #endif

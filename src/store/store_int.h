@@ -48,6 +48,7 @@ enum store_list_query {
     SL_ALARMS,        /* after, type, meter, terminal, area code, open, from_s, to_s, limit */
     SL_ALARM_GET,     /* id */
     SL_QUALITY,       /* meter, from_day, to_day, after meter, after day, limit */
+    SL_AREA_DAYS,    /* area code, item, from, to (inclusive) */
     SL_COUNT_
 };
 

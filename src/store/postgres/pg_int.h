@@ -77,6 +77,7 @@ enum pg_query {
     PQ_L_ALARMS,
     PQ_L_ALARM_GET,
     PQ_L_QUALITY,
+    PQ_L_AREA_DAYS,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
@@ -89,6 +90,14 @@ enum pg_query {
     PQ_W_PARTITION,
     PQ_COUNT_
 };
+
+/* Listings are PQ_L_TERMINALS + enum store_list_query, writes PQ_X_CONSUMPTION_PUT +
+ * enum store_exec_query: the runs must stay in step with store_int.h's enums. */
+_Static_assert(PQ_L_TERMINALS + (int)SL_COUNT_ == PQ_X_CONSUMPTION_PUT,
+               "PQ_L_* out of step with enum store_list_query");
+_Static_assert(PQ_L_AREA_DAYS - PQ_L_TERMINALS == (int)SL_AREA_DAYS,
+               "PQ_L_AREA_DAYS out of step with SL_AREA_DAYS");
+
 
 struct pg_conn {
     PGconn *c;

@@ -73,6 +73,7 @@ enum sq_query {
     SQ_L_ALARMS,
     SQ_L_ALARM_GET,
     SQ_L_QUALITY,
+    SQ_L_AREA_DAYS,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
@@ -81,6 +82,14 @@ enum sq_query {
     SQ_X_QUALITY_PUT,
     SQ_COUNT_
 };
+
+/* Listings are SQ_L_TERMINALS + enum store_list_query, writes SQ_X_CONSUMPTION_PUT +
+ * enum store_exec_query: the runs must stay in step with store_int.h's enums. */
+_Static_assert(SQ_L_TERMINALS + (int)SL_COUNT_ == SQ_X_CONSUMPTION_PUT,
+               "SQ_L_* out of step with enum store_list_query");
+_Static_assert(SQ_L_AREA_DAYS - SQ_L_TERMINALS == (int)SL_AREA_DAYS,
+               "SQ_L_AREA_DAYS out of step with SL_AREA_DAYS");
+
 
 /* Statements of the writer connection. */
 enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_COUNT_ };

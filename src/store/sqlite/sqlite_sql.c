@@ -162,6 +162,7 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_X_QUALITY_PUT] = "INSERT OR REPLACE INTO quality_day (" QUALITY_COLS ")"
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [SQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = ?2, ack_ms = ?3 WHERE id = ?1 AND ack_ms IS NULL",
+    [SQ_L_AREA_DAYS] = AREA_DAYS_SQL("?1", "?2", "?3", "?4"),
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -3,7 +3,7 @@
  * (a fresh SQLite file per test by default): idempotent readings, conflict
  * counting, ranges and paging, missing data, archive import and re-import,
  * collection status and success rates, back-pressure, flush on close,
- * events, link history, audit.
+ * events, link history, audit, an area's daily totals.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -227,17 +227,25 @@ static void test_archive_import_then_reimport_updates(void **state)
     store_close(st);
 }
 
+/* Open test `name` with the concentrator of n_users (store_test_archive_csv); its points into p. */
+static struct store *open_with_users(const char *name, int n_users, struct store_terminal *t,
+                                     struct store_point *p, size_t cap)
+{
+    struct store *st = store_test_open(store_test_uri(name), NULL);
+    char *csv = store_test_archive_csv(n_users);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", t), 0);
+    assert_int_equal(store_terminal_points(st, t->id, p, cap), n_users + 1);
+    return st;
+}
+
 static void test_missing_lists_meters_without_the_days_reading(void **state)
 {
     (void)state;
-    struct store *st = store_test_open(store_test_uri("missing"), NULL);
-    char *csv = store_test_archive_csv(20);
-    store_test_import(st, csv, NULL);
-    free(csv);
     struct store_terminal t;
     struct store_point p[32];
-    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
-    assert_int_equal(store_terminal_points(st, t.id, p, 32), 21);
+    struct store *st = open_with_users("missing", 20, &t, p, 32);
     /* even points have today's freeze, odd ones only yesterday's */
     struct store_reading r[32];
     size_t n = 0;
@@ -502,6 +510,143 @@ static void test_events_link_history_and_audit(void **state)
     store_close(st);
 }
 
+/* Reading of meter at freeze f with value m * 10^exp and quality q. */
+static struct store_reading freeze(int64_t meter, int64_t f, int64_t m, int exp, int q)
+{
+    struct store_reading r = store_test_reading(meter, AE, f, m);
+    r.value = mh_dec_make(m, exp);
+    r.quality = (uint8_t)q;
+    return r;
+}
+
+static void assert_area_day(const struct store_area_day *d, int64_t t, int64_t m, int exp,
+                            unsigned meters, unsigned counted, unsigned missing, unsigned decreased)
+{
+    assert_int_equal(d->t, t);
+    assert_int_equal(d->total.m, m);
+    assert_int_equal(d->total.exp, exp);
+    assert_int_equal(d->meters, meters);
+    assert_int_equal(d->counted, counted);
+    assert_int_equal(d->missing, missing);
+    assert_int_equal(d->decreased, decreased);
+}
+
+static void test_area_daily_totals_sum_register_differences(void **state)
+{
+    (void)state;
+    struct store_terminal t;
+    struct store_point p[8];
+    struct store *st = open_with_users("area_days", 6, &t, p, 8);
+    int64_t area_m = p[0].meter, u[7];
+    for (int i = 1; i <= 6; i++)
+        u[i] = p[i].meter;
+    struct store_point dtu;
+    struct store_terminal dt;
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &dt), 0);
+    assert_int_equal(store_terminal_points(st, dt.id, &dtu, 1), 1);
+
+    /* the freeze at 24:00 UTC+8 closing each day: 16:00 UTC */
+    const int64_t f0 = DAY0 + 16 * 3600, D = 86400;
+    const struct store_reading r[] = {
+        /* user 1: every freeze */
+        freeze(u[1], f0, 100000, -2, 0),
+        freeze(u[1], f0 + D, 101050, -2, 0),
+        freeze(u[1], f0 + 2 * D, 102100, -2, 0),
+        freeze(u[1], f0 + 3 * D, 103025, -2, 0),
+        /* and an export register, not summed with the import */
+        freeze(u[1], f0 + D, 1, -2, 0), /* its item becomes export below */
+        /* user 2: four decimals */
+        freeze(u[2], f0, 5000000, -4, 0),
+        freeze(u[2], f0 + D, 5001234, -4, 0),
+        freeze(u[2], f0 + 2 * D, 5010000, -4, 0),
+        freeze(u[2], f0 + 3 * D, 5020000, -4, 0),
+        /* user 3: the second freeze never came */
+        freeze(u[3], f0, 20000, -2, 0),
+        freeze(u[3], f0 + 2 * D, 30000, -2, 0),
+        freeze(u[3], f0 + 3 * D, 31234, -2, 0),
+        /* user 4: replaced on day 1, the register starts again */
+        freeze(u[4], f0, 20000, -2, 0),
+        freeze(u[4], f0 + D, 21000, -2, 0),
+        freeze(u[4], f0 + 2 * D, 500, -2, 0),
+        freeze(u[4], f0 + 3 * D, 1500, -2, 0),
+        /* user 5: a placeholder for the second freeze, and a curve point off the boundary */
+        freeze(u[5], f0, 1000, -2, 0),
+        freeze(u[5], f0 + D, 0, 0, STORE_Q_MISSING),
+        freeze(u[5], f0 + 900, 1, -2, 0),
+        freeze(u[5], f0 + 2 * D, 5000, -2, 0),
+        freeze(u[5], f0 + 3 * D, 5700, -2, 0),
+        /* user 6 is retired below: its readings stay but no longer count */
+        freeze(u[6], f0, 0, -2, 0),
+        freeze(u[6], f0 + D, 99900, -2, 0),
+        /* the area (supply) meter and a meter in no area */
+        freeze(area_m, f0, 0, -2, 0),
+        freeze(area_m, f0 + D, 9999900, -2, 0),
+        freeze(dtu.meter, f0, 0, -2, 0),
+        freeze(dtu.meter, f0 + D, 9999900, -2, 0),
+    };
+    struct store_reading rs[sizeof r / sizeof r[0]];
+    memcpy(rs, r, sizeof r);
+    rs[4].item = MH_ITEM_AE_EXP;
+    append_sync(st, rs, sizeof rs / sizeof rs[0]);
+    char *csv = store_test_archive_csv(5);
+    store_test_import(st, csv, NULL);
+    free(csv);
+
+    struct store_area_day d[3];
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0, 3, d), 3);
+    /* 10.50 + 0.1234 + 10.00; user 3 and user 5 are missing a freeze */
+    assert_area_day(&d[0], f0 + D, 206234, -4, 5, 3, 2, 0);
+    /* 10.50 + 0.8766; users 3 and 5 missing, user 4 went down */
+    assert_area_day(&d[1], f0 + 2 * D, 113766, -4, 5, 2, 2, 1);
+    /* 9.25 + 1.0000 + 12.34 + 10.00 + 7.00 */
+    assert_area_day(&d[2], f0 + 3 * D, 395900, -4, 5, 5, 0, 0);
+
+    /* one day alone is the same day; days after the data have every meter missing */
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0 + 2 * D, 1, d), 1);
+    assert_area_day(&d[0], f0 + 3 * D, 395900, -4, 5, 5, 0, 0);
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0 + 3 * D, 2, d), 2);
+    assert_area_day(&d[1], f0 + 5 * D, 0, 0, 5, 0, 5, 0);
+    /* export registers: only user 1's one freeze */
+    assert_int_equal(store_area_daily_totals(st, "A1", MH_ITEM_AE_EXP, f0, 1, d), 1);
+    assert_area_day(&d[0], f0 + D, 0, 0, 5, 0, 5, 0);
+
+    assert_int_equal(store_area_daily_totals(st, "A2", AE, f0, 3, d), MH_ENOENT);
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0, 0, d), MH_EINVAL);
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0, STORE_AREA_DAYS_MAX + 1, d),
+                     MH_EINVAL);
+    assert_int_equal(store_area_daily_totals(st, NULL, AE, f0, 1, d), MH_EINVAL);
+    store_close(st);
+}
+
+/* Days across a month (PostgreSQL: two partitions), and a total too large for 64 bits. */
+static void test_area_daily_totals_across_months_and_overflow(void **state)
+{
+    (void)state;
+    struct store_terminal t;
+    struct store_point p[4];
+    struct store *st = open_with_users("area_days_months", 3, &t, p, 4);
+    const int64_t f0 = 1764374400 + 16 * 3600, D = 86400; /* 2025-11-29T16:00Z */
+    const struct store_reading r[] = {
+        freeze(p[1].meter, f0, 100, -2, 0),
+        freeze(p[1].meter, f0 + D, 250, -2, 0),     /* 30 Nov */
+        freeze(p[1].meter, f0 + 2 * D, 400, -2, 0), /* 1 Dec, next month */
+        freeze(p[1].meter, f0 + 3 * D, 401, -2, 0),
+        /* the next days: two registers whose differences overflow 64 bits together */
+        freeze(p[2].meter, f0 + 3 * D, 0, -2, 0),
+        freeze(p[2].meter, f0 + 4 * D, INT64_C(6000000000000000001), -2, 0),
+        freeze(p[3].meter, f0 + 3 * D, 0, -2, 0),
+        freeze(p[3].meter, f0 + 4 * D, INT64_C(6000000000000000001), -2, 0),
+    };
+    append_sync(st, r, sizeof r / sizeof r[0]);
+    struct store_area_day d[3];
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0, 3, d), 3);
+    assert_area_day(&d[0], f0 + D, 150, -2, 3, 1, 2, 0);
+    assert_area_day(&d[1], f0 + 2 * D, 150, -2, 3, 1, 2, 0);
+    assert_area_day(&d[2], f0 + 3 * D, 1, -2, 3, 1, 2, 0);
+    assert_int_equal(store_area_daily_totals(st, "A1", AE, f0 + 3 * D, 1, d), MH_ERANGE);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_append_from_a_callback_never_waits),
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
+        cmocka_unit_test(test_area_daily_totals_sum_register_differences),
+        cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
