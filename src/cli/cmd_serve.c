@@ -23,12 +23,14 @@ static void serve_usage(FILE *f)
           "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
-          "         [--log LEVEL]\n"
+          "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
           "  --once        exit when the round is done and --grace S (30) has passed\n"
-          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n",
+          "  --patch       an on-demand round also re-reads what the last --patch-days lack\n"
+          "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
+          "  --export-dir  export each round's day there after the round (docs/export.md)\n",
           f);
 }
 
@@ -48,6 +50,9 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     unsigned long n = 0;
+    int x = exchange_option(&o->exchange, argc, argv, i);
+    if (x != 0)
+        return x;
     static const struct {
         const char *name;
         unsigned long max;

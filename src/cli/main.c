@@ -24,6 +24,7 @@ static const struct subcommand subcommands[] = {
     {"report", cmd_report, "reports from the store: a day's collection success"},
     {"check", cmd_check, "compare stored readings with a simulator scenario's truth"},
     {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
+    {"export", cmd_export, "a day of readings, events or collection status as files for billing"},
 };
 
 static void usage(FILE *f)

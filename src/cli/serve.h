@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "exchange.h"
 #include "meterhub/collect.h"
 
 struct serve_opts {
@@ -31,6 +32,7 @@ struct serve_opts {
     /* Filled on return: the round's figures and how long it took. */
     struct collect_progress result;
     double round_s;
+    struct exchange_opts exchange; /* --nats, --export-dir: the data exchange (exchange.h) */
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

@@ -210,6 +210,7 @@ struct collect {
     uv_timer_t daily;
     unsigned handles; /* uv handles still to close; the collector is freed at 0 */
     int closing;
+    struct collect_observer obs; /* what is made durable, told (collect_observe) */
 };
 
 /* collector.c */

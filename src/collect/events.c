@@ -47,6 +47,8 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
         rc = store_event_insert(c->st, &ev);
         if (rc != 0)
             return rc;
+        if (c->obs.event)
+            c->obs.event(c->obs.ctx, &t->info, &ev);
     }
     return 0;
 }

@@ -1,0 +1,338 @@
+/*
+ * The NATS publisher against a real nats-server (scripts/nats-test-server.sh
+ * starts a throw-away one per run; the tests skip when nats-server is not
+ * installed): plain publishes reach a subscriber byte for byte, a stream
+ * makes them JetStream publishes with acknowledgements, a server killed
+ * and restarted costs counted drops and never a blocked sender, and the
+ * message formats are exact.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nats/nats.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/bus.h"
+#include "meterhub/collect.h"
+#include "meterhub/proto/item.h"
+#include "meterhub/store.h"
+
+static char url[128], sdir[512];
+
+static int server(const char *verb)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s/scripts/nats-test-server.sh %s %s >/dev/null 2>&1", MH_SOURCE_DIR,
+             verb, sdir);
+    return system(cmd);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    char cmd[1024], line[1024];
+    snprintf(cmd, sizeof cmd, "%s/scripts/nats-test-server.sh start 2>/dev/null", MH_SOURCE_DIR);
+    FILE *p = popen(cmd, "r");
+    while (p && fgets(line, sizeof line, p)) {
+        char *q = strchr(line, '\'');
+        char *e = q ? strchr(q + 1, '\'') : NULL;
+        if (!e)
+            continue;
+        *e = 0;
+        if (strstr(line, "MH_TEST_NATS_URL"))
+            snprintf(url, sizeof url, "%s", q + 1);
+        else if (strstr(line, "MH_TEST_NATS_DIR"))
+            snprintf(sdir, sizeof sdir, "%s", q + 1);
+    }
+    if (p)
+        pclose(p);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    if (sdir[0])
+        server("stop");
+    nats_Close();
+    return 0;
+}
+
+#define NEED_SERVER()                                                                              \
+    do {                                                                                           \
+        if (!url[0]) {                                                                             \
+            fprintf(stderr, "no nats-server: skipped\n");                                          \
+            skip();                                                                                \
+        }                                                                                          \
+    } while (0)
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct bus *open_bus(const char *prefix, size_t queue_max)
+{
+    struct bus_cfg c = {.url = url, .prefix = prefix, .queue_max = queue_max,
+                        .reconnect_wait_ms = 100, .ack_wait_ms = 2000, .drain_ms = 2000};
+    struct bus *b = NULL;
+    char err[256];
+    assert_int_equal(bus_open(&c, &b, err, sizeof err), 0);
+    for (int i = 0; i < 100; i++) {
+        struct bus_stats st;
+        bus_stats(b, &st);
+        if (st.connected)
+            break;
+        usleep(20000);
+    }
+    return b;
+}
+
+static void test_plain_publish_reaches_subscriber(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    natsConnection *nc;
+    natsSubscription *sub;
+    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
+    assert_int_equal(natsConnection_SubscribeSync(&sub, nc, "p1.link.>"), NATS_OK);
+    natsConnection_Flush(nc);
+    struct bus *b = open_bus("p1", 0);
+    char subj[64], data[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(subj, sizeof subj, "p1.link.0171.%04d", i % 7);
+        snprintf(data, sizeof data, "{\"n\":%d}", i);
+        assert_int_equal(bus_publish(b, BUS_LINK, subj, data, strlen(data)), 0);
+    }
+    assert_int_equal(bus_flush(b, 5000), 0);
+    for (int i = 0; i < 100; i++) {
+        natsMsg *m = NULL;
+        assert_int_equal(natsSubscription_NextMsg(&m, sub, 2000), NATS_OK);
+        snprintf(subj, sizeof subj, "p1.link.0171.%04d", i % 7);
+        snprintf(data, sizeof data, "{\"n\":%d}", i);
+        assert_string_equal(natsMsg_GetSubject(m), subj);
+        assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(data));
+        assert_memory_equal(natsMsg_GetData(m), data, strlen(data));
+        natsMsg_Destroy(m);
+    }
+    struct bus_stats st;
+    bus_stats(b, &st);
+    assert_int_equal(st.queued, 100);
+    assert_int_equal(st.published, 100);
+    assert_int_equal(st.js_acked, 0);
+    assert_int_equal(st.dropped, 0);
+    assert_int_equal(st.jetstream[BUS_LINK], 0);
+    bus_close(b);
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+}
+
+static void add_stream(const char *name, const char *subject)
+{
+    natsConnection *nc;
+    jsCtx *js;
+    jsErrCode jerr = 0;
+    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = name;
+    cfg.Subjects = &subject;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    jsStreamInfo *si = NULL;
+    assert_int_equal(js_AddStream(&si, js, &cfg, NULL, &jerr), NATS_OK);
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+}
+
+static uint64_t stream_count(const char *name)
+{
+    natsConnection *nc;
+    jsCtx *js;
+    jsErrCode jerr = 0;
+    jsStreamInfo *si = NULL;
+    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
+    assert_int_equal(natsConnection_JetStream(&js, nc, NULL), NATS_OK);
+    assert_int_equal(js_GetStreamInfo(&si, js, name, NULL, &jerr), NATS_OK);
+    uint64_t n = si->State.Msgs;
+    jsStreamInfo_Destroy(si);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    return n;
+}
+
+static void test_stream_gets_jetstream_publishes_with_acks(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    add_stream("P2", "p2.readings.>");
+    struct bus *b = open_bus("p2", 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(bus_publish(b, BUS_READINGS, "p2.readings.0171.1", "{}", 2), 0);
+    /* A class no stream captures goes out plain beside it. */
+    assert_int_equal(bus_publish(b, BUS_ROUND, "p2.collect.round", "{}", 2), 0);
+    assert_int_equal(bus_flush(b, 10000), 0);
+    struct bus_stats st;
+    bus_stats(b, &st);
+    assert_int_equal(st.js_acked, 1000);
+    assert_int_equal(st.js_failed, 0);
+    assert_int_equal(st.published, 1);
+    assert_int_equal(st.jetstream[BUS_READINGS], 1);
+    assert_int_equal(st.jetstream[BUS_ROUND], 0);
+    assert_int_equal(stream_count("P2"), 1000);
+    bus_close(b);
+}
+
+static void test_server_down_drops_counted_never_blocks(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    add_stream("P3", "p3.readings.>");
+    struct bus *b = open_bus("p3", 200);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(bus_publish(b, BUS_READINGS, "p3.readings.0171.1", "{}", 2), 0);
+    assert_int_equal(bus_flush(b, 5000), 0);
+    assert_int_equal(server("kill"), 0);
+    /* Down: sends return at once; the queue takes 200, the rest are dropped and counted. */
+    int64_t worst = 0;
+    int ok = 0, full = 0;
+    struct bus_stats st;
+    for (int i = 0; i < 100; i++) {
+        bus_stats(b, &st);
+        if (!st.connected)
+            break;
+        usleep(20000);
+    }
+    for (int i = 0; i < 1000; i++) {
+        int64_t t0 = now_ms();
+        int rc = bus_publish(b, BUS_READINGS, "p3.readings.0171.1", "{}", 2);
+        int64_t dt = now_ms() - t0;
+        worst = dt > worst ? dt : worst;
+        if (rc == 0)
+            ok++;
+        else {
+            assert_int_equal(rc, MH_EAGAIN);
+            full++;
+        }
+    }
+    assert_true(worst < 50);
+    assert_int_equal(ok, 200);
+    assert_int_equal(full, 800);
+    bus_stats(b, &st);
+    assert_int_equal(st.connected, 0);
+    assert_int_equal(st.disconnects, 1);
+    assert_int_equal(st.dropped, (uint64_t)full);
+    /* Back: the client reconnects by itself and the queue goes out. */
+    assert_int_equal(server("restart"), 0);
+    for (int i = 0; i < 200; i++) {
+        bus_stats(b, &st);
+        if (st.connected)
+            break;
+        usleep(50000);
+    }
+    assert_int_equal(st.connected, 1);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(bus_publish(b, BUS_READINGS, "p3.readings.0171.1", "{}", 2), 0);
+    assert_int_equal(bus_flush(b, 10000), 0);
+    bus_stats(b, &st);
+    assert_int_equal(st.queue_len, 0);
+    /* Every message accepted is acknowledged or counted failed (in flight at the kill). */
+    assert_int_equal(st.js_acked + st.js_failed + st.published + st.failed, 50 + ok + 1);
+    assert_true(st.js_acked >= 50 + 1);
+    assert_int_equal(stream_count("P3"), st.js_acked);
+    bus_close(b);
+}
+
+static void test_down_at_start_open_returns_and_close_drops(void **state)
+{
+    (void)state;
+    struct bus_cfg c = {.url = "nats://127.0.0.1:1", .queue_max = 10, .reconnect_wait_ms = 100,
+                        .drain_ms = 100};
+    struct bus *b = NULL;
+    int64_t t0 = now_ms();
+    assert_int_equal(bus_open(&c, &b, NULL, 0), 0);
+    assert_true(now_ms() - t0 < 1000);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(bus_publish(b, BUS_EVENTS, "meterhub.events.0171.1", "{}", 2), 0);
+    assert_int_equal(bus_publish(b, BUS_EVENTS, "meterhub.events.0171.1", "{}", 2), MH_EAGAIN);
+    assert_int_equal(bus_flush(b, 100), MH_ETIMEDOUT);
+    struct bus_stats st;
+    bus_stats(b, &st);
+    assert_int_equal(st.connected, 0);
+    assert_int_equal(st.queue_len, 10);
+    assert_int_equal(st.dropped, 1);
+    bus_close(b); /* the 10 queued are dropped, counted in the log line */
+}
+
+static void test_failed_commit_is_never_published(void **state)
+{
+    (void)state;
+    struct bus_cfg c = {.url = "nats://127.0.0.1:1", .drain_ms = 100};
+    struct bus *b = NULL;
+    assert_int_equal(bus_open(&c, &b, NULL, 0), 0);
+    struct bus_msg *m = bus_msg_new(b, BUS_READINGS, "meterhub.readings.0171.1", "{}", 2);
+    bus_msg_done(m, MH_EIO); /* the store's batch failed: freed, not queued */
+    m = bus_msg_new(b, BUS_READINGS, "meterhub.readings.0171.1", "{}", 2);
+    bus_msg_done(m, 0);
+    struct bus_stats st;
+    bus_stats(b, &st);
+    assert_int_equal(st.queued, 1);
+    assert_int_equal(st.queue_len, 1);
+    bus_close(b);
+}
+
+static void test_message_formats_are_exact(void **state)
+{
+    (void)state;
+    struct bus_cfg c = {.url = "nats://127.0.0.1:1", .drain_ms = 100};
+    struct bus *b = NULL;
+    assert_int_equal(bus_open(&c, &b, NULL, 0), 0);
+    struct store_terminal t = {.id = 3, .region = 0x0171, .address = "00001.2"};
+    struct store_reading r[2] = {
+        {.meter = 1, .item = MH_ITEM_AE_IMP, .quality = STORE_Q_VALID, .t = 1795449600,
+         .value = {12345678, -2}, .terminal = 3, .received_ms = 1795450000123},
+        {.meter = 1, .item = MH_OBIS_TARIFF(MH_ITEM_AE_IMP, 2), .quality = STORE_Q_SUSPECT,
+         .t = 1795449600, .value = {-50, -3}, .terminal = 3, .received_ms = 1795450000123}};
+    uint64_t addr[2] = {110000000001ull, 110000000001ull};
+    struct bus_msg *m = bus_readings_msg(b, &t, r, addr, 2);
+    assert_non_null(m);
+    size_t len;
+    const char *d = bus_msg_data(m, &len);
+    assert_string_equal(bus_msg_subject(m), "meterhub.readings.0171.00001_2");
+    const char *want =
+        "{\"region\":\"0171\",\"terminal\":\"00001.2\",\"received\":\"2026-11-23T16:06:40.123Z\","
+        "\"readings\":[{\"meter\":\"110000000001\",\"item\":\"1.0.1.8.0\",\"time\":"
+        "\"2026-11-23T16:00:00Z\",\"value\":\"123456.78\",\"unit\":\"kWh\",\"quality\":\"valid\"},"
+        "{\"meter\":\"110000000001\",\"item\":\"1.0.1.8.2\",\"time\":\"2026-11-23T16:00:00Z\","
+        "\"value\":\"-0.050\",\"unit\":\"kWh\",\"quality\":\"suspect\"}]}";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(d, want, len);
+    bus_msg_free(m);
+    assert_null(bus_readings_msg(b, &t, r, addr, 0));
+    bus_close(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_message_formats_are_exact),
+        cmocka_unit_test(test_failed_commit_is_never_published),
+        cmocka_unit_test(test_down_at_start_open_returns_and_close_drops),
+        cmocka_unit_test(test_plain_publish_reaches_subscriber),
+        cmocka_unit_test(test_stream_gets_jetstream_publishes_with_acks),
+        cmocka_unit_test(test_server_down_drops_counted_never_blocks),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
