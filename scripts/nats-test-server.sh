@@ -11,7 +11,8 @@
 #   scripts/nats-test-server.sh restart DIR   start it again on the same port and store
 #   scripts/nats-test-server.sh stop DIR      stop it and remove DIR
 # Environment: NATS_SERVER (default: nats-server on PATH or /usr/sbin/nats-server),
-#              MH_TEST_NATS_PORT (default: the first free port from 54222).
+#              MH_TEST_NATS_PORT (default: the first free port from 54222 + PID % 1000,
+#              so that tests starting servers at the same time do not race for one port).
 set -euo pipefail
 
 bin=${NATS_SERVER:-$(command -v nats-server || echo /usr/sbin/nats-server)}
@@ -60,7 +61,7 @@ dir_arg() {
 case "${1:-}" in
 start)
     dir=$(mktemp -d "${TMPDIR:-/tmp}/mh-nats-XXXXXX")
-    port=${MH_TEST_NATS_PORT:-54222}
+    port=${MH_TEST_NATS_PORT:-$((54222 + $$ % 1000))}
     while ! port_free "$port"; do port=$((port + 1)); done
     echo "$port" >"$dir/port"
     if ! run "$dir"; then
