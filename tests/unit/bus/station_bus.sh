@@ -12,25 +12,22 @@
 #     the round summary arrived, and the station's export equals
 #     `meterhub export` run afterwards byte for byte.
 # Usage: station_bus.sh METERHUB NATS_TOOL SCENARIO SOURCE_DIR
-# Exits 77 (skipped) when nats-server is not installed.
+# Exits 77 (skipped) when nats-server is not installed, 1 when MH_TEST_NATS_REQUIRED is set.
 set -eu
 mh=$1
 tool=$2
 scenario=$3
 src=$4
 nats_dir=
-dir=$(mktemp -d)
-pids=
-cleanup() {
-    for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
-    for p in $pids; do wait "$p" 2>/dev/null || true; done
+. "$src/tests/integration/lib.sh" # dir, track, start_serve, wait_serve, cleanup
+trap 'nats_stop; cleanup' EXIT
+nats_stop() {
     [ -z "$nats_dir" ] || bash "$src/scripts/nats-test-server.sh" stop "$nats_dir" || true
-    rm -rf "$dir"
 }
-trap cleanup EXIT
 
 if ! env_=$(bash "$src/scripts/nats-test-server.sh" start 2>"$dir/nats.err"); then
     cat "$dir/nats.err" >&2
+    [ -z "${MH_TEST_NATS_REQUIRED:-}" ] || { echo "station_bus: nats-server would not start" >&2; exit 1; }
     echo "station_bus: no nats-server: skipped"
     exit 77
 fi
@@ -41,32 +38,24 @@ nats_dir=$MH_TEST_NATS_DIR
 "$tool" "$url" stream MH_READINGS 'meterhub.readings.>'
 "$tool" "$url" stream MH_EVENTS 'meterhub.events.>' 'meterhub.collect.>'
 "$tool" "$url" sub 'meterhub.link.>' 600000 > "$dir/link.txt" 2> "$dir/link.err" &
-pids="$pids $!"
+track $!
 for _ in $(seq 1 50); do grep -q ready "$dir/link.err" && break; sleep 0.1; done
 
 db=$dir/mh.db
 "$mh" sim archive "$scenario" --out "$dir/archive.csv"
 
-start_serve() {
-    : > "$dir/serve.err"
-    "$mh" serve --db "$db" --no-schedule --nats "$url" --export-dir "$dir/out" \
-        --round yesterday --once --login-timeout-ms 5000 --timeout-ms 3000 \
-        --patch-delay-ms 2000 --max-time 200 "$@" > "$dir/serve.out" 2> "$dir/serve.err" &
-    srv=$!
-    pids="$pids $srv"
-    port=
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\),.*/\1/p' "$dir/serve.err")
-        [ -n "$port" ] && break
-        sleep 0.1
-    done
-    [ -n "$port" ] || { cat "$dir/serve.err" >&2; exit 1; }
+# The station with the bus and exports, a round of yesterday, on LISTEN.
+serve_round() {
+    _l=$1
+    shift
+    start_serve "$_l" --nats "$url" --export-dir "$dir/out" --round yesterday --once \
+        --login-timeout-ms 5000 --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200 "$@"
 }
 
 # ---- 1, 2: a round with the server killed and restarted in the middle
-start_serve --archive "$dir/archive.csv" --listen 127.0.0.1:0 --grace 20
+serve_round 127.0.0.1:0 --archive "$dir/archive.csv" --grace 20
 "$mh" sim run "$scenario" --master "127.0.0.1:$port" --quiet --duration 400 > "$dir/sim.log" 2>&1 &
-pids="$pids $!"
+track $!
 for _ in $(seq 1 300); do
     n=$("$tool" "$url" count MH_READINGS 2>/dev/null || echo 0)
     [ "$n" -gt 20 ] && break
@@ -77,7 +66,7 @@ bash "$src/scripts/nats-test-server.sh" kill "$nats_dir"
 echo "NATS killed after $n reading messages"
 sleep 2
 bash "$src/scripts/nats-test-server.sh" restart "$nats_dir"
-wait "$srv"
+wait_serve
 cat "$dir/serve.out"
 grep -q "round done" "$dir/serve.out"
 grep "bus: closed" "$dir/serve.err"
@@ -106,8 +95,8 @@ EOF
 
 # ---- 3: NATS up throughout: exactly the round's readings, once each
 before=$("$tool" "$url" count MH_READINGS)
-start_serve --listen "127.0.0.1:$port" --grace 35
-wait "$srv"
+serve_round "127.0.0.1:$port" --grace 35
+wait_serve
 cat "$dir/serve.out"
 appended=$(sed -n 's/.* \([0-9]*\) readings, .*/\1/p' "$dir/serve.out")
 grep -q "bus: closed: .* 0 failed, 0 dropped; 0 disconnects" "$dir/serve.err"
