@@ -61,6 +61,13 @@ int bus_open(const struct bus_cfg *cfg, struct bus **out, char *err, size_t cap)
  */
 void bus_close(struct bus *b);
 
+/*
+ * Release the NATS client library's process-wide threads and memory, once
+ * every bus is closed, before the process exits (nats_Close). No bus may
+ * be opened afterwards.
+ */
+void bus_library_release(void);
+
 /* The subject prefix ("meterhub" by default). */
 const char *bus_prefix(const struct bus *b);
 

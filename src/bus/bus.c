@@ -335,6 +335,11 @@ int bus_publish(struct bus *b, enum bus_class cls, const char *subject, const ch
     return bus_send(b, m);
 }
 
+void bus_library_release(void)
+{
+    nats_Close();
+}
+
 const char *bus_prefix(const struct bus *b)
 {
     return b->prefix;

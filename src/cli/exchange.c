@@ -167,6 +167,9 @@ void exchange_stop(struct exchange *x)
 {
     if (!x)
         return;
-    bus_close(x->bus);
+    if (x->bus) {
+        bus_close(x->bus);
+        bus_library_release(); /* the process ends after serve: nats.c's threads go too */
+    }
     free(x);
 }

@@ -329,6 +329,65 @@ static void test_message_formats_are_exact(void **state)
     bus_close(b);
 }
 
+
+/* The next message on sub: its subject and payload must be exactly these. */
+static void expect_msg(natsSubscription *sub, const char *subject, const char *payload)
+{
+    natsMsg *m = NULL;
+    assert_int_equal(natsSubscription_NextMsg(&m, sub, 2000), NATS_OK);
+    assert_string_equal(natsMsg_GetSubject(m), subject);
+    assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(payload));
+    assert_memory_equal(natsMsg_GetData(m), payload, strlen(payload));
+    natsMsg_Destroy(m);
+}
+
+static void test_event_link_round_payloads_are_exact(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    natsConnection *nc;
+    natsSubscription *sub;
+    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
+    assert_int_equal(natsConnection_SubscribeSync(&sub, nc, "p4.>"), NATS_OK);
+    natsConnection_Flush(nc);
+    struct bus *b = open_bus("p4", 0);
+    struct store_terminal t = {.id = 3, .region = 0x0171, .address = "01710001"};
+    struct store_event e = {.terminal = 3, .code = 14, .start_s = 1795449600,
+                            .payload_json = "{\"erc\":14,\"pn\":0}"};
+    assert_int_equal(bus_event_publish(b, &t, &e, 0), 0);
+    e.end_s = 1795449660;
+    e.payload_json = "not json";
+    assert_int_equal(bus_event_publish(b, &t, &e, 100000000002ull), 0);
+    assert_int_equal(bus_link_publish(b, &t, 1, 1795450000123, "127.0.0.1:5000"), 0);
+    assert_int_equal(bus_link_publish(b, &t, 0, 1795450000999, NULL), 0);
+    struct collect_progress p = {.terminals_online = 30, .jobs_done = 29, .meters_asked = 427,
+                                 .collected = 420, .first_try = 400, .readings = 4200,
+                                 .requests = 115, .timeouts = 3, .clocks_read = 29, .clocks_set = 5};
+    assert_int_equal(bus_round_publish(b, 20780, -1, &p, 17), 0);
+    assert_int_equal(bus_flush(b, 5000), 0);
+    expect_msg(sub, "p4.events.0171.01710001",
+               "{\"region\":\"0171\",\"terminal\":\"01710001\",\"meter\":null,\"code\":14,"
+               "\"start\":\"2026-11-23T16:00:00Z\",\"end\":null,\"payload\":{\"erc\":14,\"pn\":0}}");
+    expect_msg(sub, "p4.events.0171.01710001",
+               "{\"region\":\"0171\",\"terminal\":\"01710001\",\"meter\":\"100000000002\","
+               "\"code\":14,\"start\":\"2026-11-23T16:00:00Z\",\"end\":\"2026-11-23T16:01:00Z\","
+               "\"payload\":null}");
+    expect_msg(sub, "p4.link.0171.01710001",
+               "{\"region\":\"0171\",\"terminal\":\"01710001\",\"online\":true,"
+               "\"time\":\"2026-11-23T16:06:40.123Z\",\"reason\":\"127.0.0.1:5000\"}");
+    expect_msg(sub, "p4.link.0171.01710001",
+               "{\"region\":\"0171\",\"terminal\":\"01710001\",\"online\":false,"
+               "\"time\":\"2026-11-23T16:06:40.999Z\",\"reason\":null}");
+    expect_msg(sub, "p4.collect.round",
+               "{\"day\":\"2026-11-23\",\"month\":null,\"terminals_online\":30,\"jobs_done\":29,"
+               "\"meters_asked\":427,\"collected\":420,\"first_try\":400,\"offline\":17,"
+               "\"readings\":4200,\"requests\":115,\"timeouts\":3,\"clocks_read\":29,"
+               "\"clocks_set\":5}");
+    bus_close(b);
+    natsSubscription_Destroy(sub);
+    natsConnection_Destroy(nc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_failed_commit_is_never_published),
         cmocka_unit_test(test_down_at_start_open_returns_and_close_drops),
         cmocka_unit_test(test_plain_publish_reaches_subscriber),
+        cmocka_unit_test(test_event_link_round_payloads_are_exact),
         cmocka_unit_test(test_stream_gets_jetstream_publishes_with_acks),
         cmocka_unit_test(test_server_down_drops_counted_never_blocks),
     };
