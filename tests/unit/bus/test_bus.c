@@ -103,15 +103,33 @@ static struct bus *open_bus(const char *prefix, size_t queue_max)
     return b;
 }
 
+/* The next message on sub: its subject and payload must be exactly these. */
+static void expect_msg(natsSubscription *sub, const char *subject, const char *payload)
+{
+    natsMsg *m = NULL;
+    assert_int_equal(natsSubscription_NextMsg(&m, sub, 2000), NATS_OK);
+    assert_string_equal(natsMsg_GetSubject(m), subject);
+    assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(payload));
+    assert_memory_equal(natsMsg_GetData(m), payload, strlen(payload));
+    natsMsg_Destroy(m);
+}
+
+/* A plain subscriber to subject on the test server. */
+static natsSubscription *subscribe(natsConnection **nc, const char *subject)
+{
+    natsSubscription *sub;
+    assert_int_equal(natsConnection_ConnectTo(nc, url), NATS_OK);
+    assert_int_equal(natsConnection_SubscribeSync(&sub, *nc, subject), NATS_OK);
+    natsConnection_Flush(*nc);
+    return sub;
+}
+
 static void test_plain_publish_reaches_subscriber(void **state)
 {
     (void)state;
     NEED_SERVER();
     natsConnection *nc;
-    natsSubscription *sub;
-    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
-    assert_int_equal(natsConnection_SubscribeSync(&sub, nc, "p1.link.>"), NATS_OK);
-    natsConnection_Flush(nc);
+    natsSubscription *sub = subscribe(&nc, "p1.link.>");
     struct bus *b = open_bus("p1", 0);
     char subj[64], data[64];
     for (int i = 0; i < 100; i++) {
@@ -121,14 +139,9 @@ static void test_plain_publish_reaches_subscriber(void **state)
     }
     assert_int_equal(bus_flush(b, 5000), 0);
     for (int i = 0; i < 100; i++) {
-        natsMsg *m = NULL;
-        assert_int_equal(natsSubscription_NextMsg(&m, sub, 2000), NATS_OK);
         snprintf(subj, sizeof subj, "p1.link.0171.%04d", i % 7);
         snprintf(data, sizeof data, "{\"n\":%d}", i);
-        assert_string_equal(natsMsg_GetSubject(m), subj);
-        assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(data));
-        assert_memory_equal(natsMsg_GetData(m), data, strlen(data));
-        natsMsg_Destroy(m);
+        expect_msg(sub, subj, data);
     }
     struct bus_stats st;
     bus_stats(b, &st);
@@ -330,26 +343,12 @@ static void test_message_formats_are_exact(void **state)
 }
 
 
-/* The next message on sub: its subject and payload must be exactly these. */
-static void expect_msg(natsSubscription *sub, const char *subject, const char *payload)
-{
-    natsMsg *m = NULL;
-    assert_int_equal(natsSubscription_NextMsg(&m, sub, 2000), NATS_OK);
-    assert_string_equal(natsMsg_GetSubject(m), subject);
-    assert_int_equal(natsMsg_GetDataLength(m), (int)strlen(payload));
-    assert_memory_equal(natsMsg_GetData(m), payload, strlen(payload));
-    natsMsg_Destroy(m);
-}
-
 static void test_event_link_round_payloads_are_exact(void **state)
 {
     (void)state;
     NEED_SERVER();
     natsConnection *nc;
-    natsSubscription *sub;
-    assert_int_equal(natsConnection_ConnectTo(&nc, url), NATS_OK);
-    assert_int_equal(natsConnection_SubscribeSync(&sub, nc, "p4.>"), NATS_OK);
-    natsConnection_Flush(nc);
+    natsSubscription *sub = subscribe(&nc, "p4.>");
     struct bus *b = open_bus("p4", 0);
     struct store_terminal t = {.id = 3, .region = 0x0171, .address = "01710001"};
     struct store_event e = {.terminal = 3, .code = 14, .start_s = 1795449600,
