@@ -50,7 +50,7 @@ struct bus {
     int busy;               /* the thread holds messages taken from the queue */
     int stop;
     atomic_int connected;
-    atomic_int closing; /* bus_close is closing the connection: its loss is no news */
+    atomic_int closing; /* bus_close runs: a lost connection is no news, a stall no reason to wait */
     atomic_int mode[BUS_CLASS_COUNT_]; /* 1 stream, 0 plain, -1 to be probed */
     int64_t probe_at_ms[BUS_CLASS_COUNT_];
     atomic_uint_fast64_t queued, published, js_acked, js_failed, dropped, failed, disconnects,
@@ -178,7 +178,7 @@ static void publish_one(struct bus *b, const struct bus_msg *m)
         /* A full window of pending acknowledgements stalls (StallWait) and answers a timeout. */
         do
             s = js_PublishAsync(b->js, m->subject, m->buf, (int)m->len, &po);
-        while (s == NATS_TIMEOUT && atomic_load(&b->connected));
+        while (s == NATS_TIMEOUT && atomic_load(&b->connected) && !atomic_load(&b->closing));
         if (s != NATS_OK)
             atomic_fetch_add(&b->js_failed, 1);
         return;
@@ -488,6 +488,7 @@ void bus_close(struct bus *b)
 {
     if (!b)
         return;
+    atomic_store(&b->closing, 1); /* no more waiting for room among the acknowledgements */
     pthread_mutex_lock(&b->mu);
     b->stop = 1;
     pthread_cond_broadcast(&b->cv);
