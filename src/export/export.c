@@ -82,22 +82,35 @@ static void json_text(FILE *f, const char *v)
     fputc('"', f);
 }
 
+/*
+ * A JSON text in one canonical form (compact, keys sorted), or NULL when it
+ * is not JSON: PostgreSQL keeps payloads as jsonb, which reorders keys and
+ * adds blanks, and an export must not depend on the backend.
+ */
+static char *json_norm(const char *text)
+{
+    json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
+    char *out = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    return out;
+}
+
 static void row(struct out *o, const struct field *fl)
 {
     for (size_t i = 0; i < o->ncols; i++) {
         if (o->fmt == EXPORT_CSV) {
             if (i)
                 fputc(',', o->f);
+            char *norm = fl[i].k == F_JSON ? json_norm(fl[i].v) : NULL;
             if (fl[i].k != F_NULL)
-                csv_field(o->f, fl[i].v);
+                csv_field(o->f, norm ? norm : fl[i].v);
+            free(norm);
             continue;
         }
         fputs(i ? "," : (o->rows ? ",\n{" : "\n{"), o->f);
         json_text(o->f, o->cols[i]);
         fputc(':', o->f);
-        json_t *j = fl[i].k == F_JSON ? json_loads(fl[i].v, 0, NULL) : NULL;
-        char *norm = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) : NULL;
-        json_decref(j);
+        char *norm = fl[i].k == F_JSON ? json_norm(fl[i].v) : NULL;
         if (fl[i].k == F_NULL)
             fputs("null", o->f);
         else if (fl[i].k == F_NUM || norm)

@@ -61,13 +61,17 @@ static struct store *fixture(const char *name)
     r[n++] = store_test_reading(m1, MH_ITEM_AE_IMP, FREEZE + 900, 123500);   /* not a freeze */
     assert_int_equal(store_readings_append(st, r, n, 1000, NULL, NULL), 0);
     assert_int_equal(store_readings_sync(st, 10000), 0);
+    /* Ids come from the backend's sequences: look them up, never assume them. */
+    struct store_terminal c1, dtu;
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &c1), 0);
+    assert_int_equal(store_terminal_lookup(st, 0x0172, "000000000009", &dtu), 0);
     struct store_event ev[] = {
-        {.terminal = 1, .code = 14, .start_s = LOCAL0 + 3600,
+        {.terminal = c1.id, .code = 14, .start_s = LOCAL0 + 3600,
          .payload_json = "{\"erc\":14,\"pn\":0,\"name\":\"power on/off\"}"},
-        {.meter = m2, .terminal = 1, .code = 0x03110000, .start_s = LOCAL0 + 7200,
+        {.meter = m2, .terminal = c1.id, .code = 0x03110000, .start_s = LOCAL0 + 7200,
          .end_s = LOCAL0 + 7500, .payload_json = "{\"note\":\"a \\\"quoted\\\", comma\"}"},
-        {.terminal = 1, .code = 1, .start_s = LOCAL0 - 1}, /* the day before: left out */
-        {.terminal = 2, .code = 21, .start_s = LOCAL0 + 86399},
+        {.terminal = c1.id, .code = 1, .start_s = LOCAL0 - 1}, /* the day before: left out */
+        {.terminal = dtu.id, .code = 21, .start_s = LOCAL0 + 86399},
     };
     for (size_t i = 0; i < sizeof ev / sizeof ev[0]; i++)
         assert_int_equal(store_event_insert(st, &ev[i]), 0);
