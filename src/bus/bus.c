@@ -48,6 +48,7 @@ struct bus {
     struct bus_msg *head, *tail;
     size_t n, bytes;
     int busy;               /* the thread holds messages taken from the queue */
+    int closed;             /* the client ran its closed callback: no callback follows */
     int stop;
     atomic_int connected;
     atomic_int closing; /* bus_close runs: a lost connection is no news, a stall no reason to wait */
@@ -98,6 +99,17 @@ static void on_connected(natsConnection *nc, void *closure)
     for (int k = 0; k < BUS_CLASS_COUNT_; k++)
         atomic_store(&b->mode[k], -1);
     pthread_cond_broadcast(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* The client's last callback for the connection: after it, b may be freed. */
+static void on_closed(natsConnection *nc, void *closure)
+{
+    struct bus *b = closure;
+    (void)nc;
+    pthread_mutex_lock(&b->mu);
+    b->closed = 1;
+    pthread_cond_broadcast(&b->idle_cv);
     pthread_mutex_unlock(&b->mu);
 }
 
@@ -345,12 +357,30 @@ const char *bus_prefix(const struct bus *b)
     return b->prefix;
 }
 
-/* Free what bus_open made (the thread is not running). */
+/*
+ * Free what bus_open made (the thread is not running). The client delivers
+ * its callbacks from a thread of its own, after the call that caused them
+ * returned: b is freed only once the closed callback, the last one, ran.
+ */
 static void bus_free(struct bus *b)
 {
     atomic_store(&b->closing, 1);
-    if (b->nc)
+    if (b->nc) {
         natsConnection_Close(b->nc);
+        pthread_mutex_lock(&b->mu);
+        for (int i = 0; !b->closed && i < 100; i++) {
+            struct timespec ts;
+            deadline_in(&ts, 50);
+            pthread_cond_timedwait(&b->idle_cv, &b->mu, &ts);
+        }
+        int closed = b->closed;
+        pthread_mutex_unlock(&b->mu);
+        if (!closed) {
+            /* NEEDSWORK: the client never said it was done; leak b rather than free it under it. */
+            mh_warn(MOD, "NATS client did not close within 5 s");
+            return;
+        }
+    }
     if (b->js)
         jsCtx_Destroy(b->js);
     natsConnection_Destroy(b->nc);
@@ -413,6 +443,8 @@ int bus_open(const struct bus_cfg *cfg, struct bus **out, char *err, size_t cap)
         s = natsOptions_SetDisconnectedCB(b->opts, on_disconnected, b);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectedCB(b->opts, on_reconnected, b);
+    if (s == NATS_OK)
+        s = natsOptions_SetClosedCB(b->opts, on_closed, b);
     if (s == NATS_OK) /* a server down at start is retried in the background like a lost one */
         s = natsOptions_SetRetryOnFailedConnect(b->opts, true, on_connected, b);
     if (s != NATS_OK)
