@@ -12,6 +12,12 @@
  * client's reconnection (every reconnect_wait_ms, for ever) and the queue
  * holds what it can.
  *
+ * A JetStream publish carries a message id (Nats-Msg-Id: the bus's start
+ * time and a sequence number). One that fails — lost with the connection,
+ * not acknowledged within ack_wait_ms — is queued again, up to three
+ * publishes, under the same id, so a stream stores it once whichever
+ * attempt reached it (within the stream's duplicate window).
+ *
  * Per class of message, the publisher asks JetStream which stream captures
  * the subject of the first message after a (re)connection
  * ($JS.API.STREAM.NAMES with a subject filter). With a stream, the class
@@ -107,7 +113,8 @@ struct bus_stats {
     uint64_t queued;      /* messages accepted by bus_send */
     uint64_t published;   /* handed to the server with a plain PUBLISH */
     uint64_t js_acked;    /* stored by a JetStream stream (acknowledged) */
-    uint64_t js_failed;   /* a JetStream publish that failed or was not acknowledged in time */
+    uint64_t js_failed;   /* a JetStream publish that failed or was not acknowledged in time, for good */
+    uint64_t js_retried;  /* a failed JetStream publish queued again (same message id) */
     uint64_t dropped;     /* refused by a full queue, or left at close */
     uint64_t failed;      /* a plain PUBLISH the client refused */
     uint64_t disconnects; /* connections lost */

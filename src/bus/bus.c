@@ -25,10 +25,14 @@
 
 #define MOD "bus"
 #define TAKE_MAX 256 /* messages taken from the queue per lock */
+#define TRIES_MAX 3  /* JetStream publishes of one message, the first included */
+#define HDR_TRY "Meterhub-Try"
 
 struct bus_msg {
     struct bus_msg *next;
     struct bus *owner;
+    uint64_t seq;  /* with the bus's boot id, the JetStream message id */
+    uint8_t tries; /* JetStream publishes made of it so far */
     uint8_t cls;
     uint32_t len;
     char *subject; /* inside buf, after the payload */
@@ -51,11 +55,14 @@ struct bus {
     int closed;             /* the client ran its closed callback: no callback follows */
     int stop;
     atomic_int connected;
+    atomic_int_fast64_t connected_ms; /* mono_ms() of the last (re)connection */
     atomic_int closing; /* bus_close runs: a lost connection is no news, a stall no reason to wait */
     atomic_int mode[BUS_CLASS_COUNT_]; /* 1 stream, 0 plain, -1 to be probed */
     int64_t probe_at_ms[BUS_CLASS_COUNT_];
-    atomic_uint_fast64_t queued, published, js_acked, js_failed, dropped, failed, disconnects,
-        reconnects;
+    atomic_uint_fast64_t queued, published, js_acked, js_failed, js_retried, dropped, failed,
+        disconnects, reconnects;
+    atomic_uint_fast64_t seq;
+    char boot[20]; /* this bus's id in message ids: its start time in microseconds, hex */
 };
 
 static int64_t mono_ms(void)
@@ -94,6 +101,7 @@ static void on_connected(natsConnection *nc, void *closure)
     struct bus *b = closure;
     (void)nc;
     pthread_mutex_lock(&b->mu);
+    atomic_store(&b->connected_ms, mono_ms());
     atomic_store(&b->connected, 1);
     /* Streams may have come or gone while away: probe every class again. */
     for (int k = 0; k < BUS_CLASS_COUNT_; k++)
@@ -121,19 +129,48 @@ static void on_reconnected(natsConnection *nc, void *closure)
     on_connected(nc, closure);
 }
 
+static int enqueue(struct bus *b, struct bus_msg *m);
+
+/*
+ * A JetStream acknowledgement, or its failure: a publish lost with the
+ * connection, or not acknowledged in time, is queued again (up to
+ * TRIES_MAX publishes) under the same message id, so the stream's
+ * duplicate window drops it if the first one was stored after all.
+ */
 static void on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 {
     struct bus *b = closure;
     (void)js;
     (void)pa;
-    if (pae) {
-        atomic_fetch_add(&b->js_failed, 1);
-        /* The stream went away: probe the class again rather than fail every message. */
-        if (pae->Err == NATS_NO_RESPONDERS)
-            for (int k = 0; k < BUS_CLASS_COUNT_; k++)
-                atomic_store(&b->mode[k], -1);
-    } else
+    if (!pae) {
         atomic_fetch_add(&b->js_acked, 1);
+        natsMsg_Destroy(msg);
+        return;
+    }
+    /* The stream went away: probe the class again rather than fail every message. */
+    if (pae->Err == NATS_NO_RESPONDERS)
+        for (int k = 0; k < BUS_CLASS_COUNT_; k++)
+            atomic_store(&b->mode[k], -1);
+    const char *id = NULL, *hdr = NULL;
+    natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
+    natsMsgHeader_Get(msg, HDR_TRY, &hdr); /* "<publishes so far>.<class>" */
+    const char *dash = id ? strrchr(id, '-') : NULL;
+    char *end = NULL;
+    unsigned long tries = hdr ? strtoul(hdr, &end, 10) : TRIES_MAX;
+    unsigned long cls = end && *end == '.' ? strtoul(end + 1, NULL, 10) : BUS_CLASS_COUNT_;
+    struct bus_msg *m = NULL;
+    if (dash && tries < TRIES_MAX && cls < BUS_CLASS_COUNT_ && !atomic_load(&b->closing))
+        m = bus_msg_new(b, (enum bus_class)cls, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
+                        (size_t)natsMsg_GetDataLength(msg));
+    if (m) {
+        m->seq = strtoull(dash + 1, NULL, 16);
+        m->tries = (uint8_t)tries;
+        if (enqueue(b, m) == 0)
+            atomic_fetch_add(&b->js_retried, 1);
+        else
+            atomic_fetch_add(&b->js_failed, 1);
+    } else
+        atomic_fetch_add(&b->js_failed, 1);
     natsMsg_Destroy(msg);
 }
 
@@ -168,8 +205,15 @@ static void probe(struct bus *b, const struct bus_msg *m)
     } else
         mh_debug(MOD, "%s: JetStream probe failed: %s", m->subject, natsStatus_GetText(s));
     natsMsg_Destroy(reply);
-    /* Unknown (a timeout): plain for a second rather than a probe per message. */
-    b->probe_at_ms[m->cls] = mono_ms() + (mode < 0 ? 1000 : (int64_t)b->cfg.probe_s * 1000);
+    /*
+     * Unknown (a timeout): plain for a second rather than a probe per
+     * message. No stream within 10 s of a (re)connection: a restarted
+     * server may still be recovering its streams, ask again in a second.
+     */
+    int64_t now = mono_ms();
+    int early = now - atomic_load(&b->connected_ms) < 10000;
+    b->probe_at_ms[m->cls] = now + (mode < 0 || (mode == 0 && early) ? 1000
+                                                                       : (int64_t)b->cfg.probe_s * 1000);
     atomic_store(&b->mode[m->cls], mode < 0 ? 0 : mode);
 }
 
@@ -183,14 +227,24 @@ static void publish_one(struct bus *b, const struct bus_msg *m)
         mode = atomic_load(&b->mode[m->cls]);
     }
     if (mode == 1) {
+        char id[48], hdr[16];
+        snprintf(id, sizeof id, "%s-%llx", b->boot, (unsigned long long)m->seq);
+        snprintf(hdr, sizeof hdr, "%u.%u", m->tries + 1u, (unsigned)m->cls);
         jsPubOptions po;
         jsPubOptions_Init(&po);
         po.MaxWait = b->cfg.ack_wait_ms;
-        natsStatus s;
+        po.MsgId = id; /* Nats-Msg-Id: a stream keeps one copy within its duplicate window */
+        natsMsg *nm = NULL;
+        natsStatus s = natsMsg_Create(&nm, m->subject, NULL, m->buf, (int)m->len);
+        if (s == NATS_OK)
+            s = natsMsgHeader_Set(nm, HDR_TRY, hdr);
         /* A full window of pending acknowledgements stalls (StallWait) and answers a timeout. */
-        do
-            s = js_PublishAsync(b->js, m->subject, m->buf, (int)m->len, &po);
-        while (s == NATS_TIMEOUT && atomic_load(&b->connected) && !atomic_load(&b->closing));
+        while (s == NATS_OK || s == NATS_TIMEOUT) {
+            s = js_PublishMsgAsync(b->js, &nm, &po); /* takes nm on success */
+            if (s != NATS_TIMEOUT || !atomic_load(&b->connected) || atomic_load(&b->closing))
+                break;
+        }
+        natsMsg_Destroy(nm);
         if (s != NATS_OK)
             atomic_fetch_add(&b->js_failed, 1);
         return;
@@ -275,6 +329,8 @@ struct bus_msg *bus_msg_new(struct bus *b, enum bus_class cls, const char *subje
         return NULL;
     m->next = NULL;
     m->owner = b;
+    m->seq = atomic_fetch_add(&b->seq, 1);
+    m->tries = 0;
     m->cls = (uint8_t)cls;
     m->len = (uint32_t)len;
     memcpy(m->buf, data, len);
@@ -299,7 +355,8 @@ void bus_msg_free(struct bus_msg *m)
     free(m);
 }
 
-int bus_send(struct bus *b, struct bus_msg *m)
+/* Queue m (taken over): 0, MH_EAGAIN (full) or MH_ECLOSED; m is freed on failure. */
+static int enqueue(struct bus *b, struct bus_msg *m)
 {
     pthread_mutex_lock(&b->mu);
     int rc = b->stop                                  ? MH_ECLOSED
@@ -318,12 +375,15 @@ int bus_send(struct bus *b, struct bus_msg *m)
             pthread_cond_signal(&b->cv);
     }
     pthread_mutex_unlock(&b->mu);
-    if (rc == 0)
-        atomic_fetch_add(&b->queued, 1);
-    else {
-        atomic_fetch_add(&b->dropped, 1);
+    if (rc != 0)
         free(m);
-    }
+    return rc;
+}
+
+int bus_send(struct bus *b, struct bus_msg *m)
+{
+    int rc = enqueue(b, m);
+    atomic_fetch_add(rc == 0 ? &b->queued : &b->dropped, 1);
     return rc;
 }
 
@@ -411,6 +471,10 @@ int bus_open(const struct bus_cfg *cfg, struct bus **out, char *err, size_t cap)
         return MH_ENOMEM;
     b->cfg = *cfg;
     snprintf(b->prefix, sizeof b->prefix, "%s", cfg->prefix ? cfg->prefix : "meterhub");
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(b->boot, sizeof b->boot, "%llx",
+             (unsigned long long)now.tv_sec * 1000000ull + (unsigned long long)now.tv_nsec / 1000);
     if (!b->cfg.queue_max)
         b->cfg.queue_max = 65536;
     if (!b->cfg.queue_bytes)
@@ -474,26 +538,34 @@ int bus_open(const struct bus_cfg *cfg, struct bus **out, char *err, size_t cap)
 int bus_flush(struct bus *b, int timeout_ms)
 {
     int64_t until = mono_ms() + timeout_ms;
-    pthread_mutex_lock(&b->mu);
-    while ((b->head || b->busy) && mono_ms() < until) {
-        struct timespec ts;
-        deadline_in(&ts, 50);
-        pthread_cond_timedwait(&b->idle_cv, &b->mu, &ts);
-    }
-    int rc = b->head || b->busy ? MH_ETIMEDOUT : 0;
-    pthread_mutex_unlock(&b->mu);
-    int64_t left = until - mono_ms();
-    if (rc == 0 && left > 0) {
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        while ((b->head || b->busy) && mono_ms() < until) {
+            struct timespec ts;
+            deadline_in(&ts, 50);
+            pthread_cond_timedwait(&b->idle_cv, &b->mu, &ts);
+        }
+        int idle = !b->head && !b->busy;
+        pthread_mutex_unlock(&b->mu);
+        int64_t left = until - mono_ms();
+        if (!idle || left <= 0)
+            return MH_ETIMEDOUT;
         jsPubOptions po;
         jsPubOptions_Init(&po);
         po.MaxWait = left;
-        natsStatus s = js_PublishAsyncComplete(b->js, &po);
-        if (s == NATS_OK && atomic_load(&b->connected))
-            s = natsConnection_FlushTimeout(b->nc, until - mono_ms() > 0 ? until - mono_ms() : 1);
-        if (s != NATS_OK)
-            rc = MH_ETIMEDOUT;
+        if (js_PublishAsyncComplete(b->js, &po) != NATS_OK)
+            return MH_ETIMEDOUT;
+        /* An acknowledgement that failed may have queued its message again. */
+        pthread_mutex_lock(&b->mu);
+        idle = !b->head && !b->busy;
+        pthread_mutex_unlock(&b->mu);
+        if (!idle)
+            continue;
+        left = until - mono_ms();
+        if (atomic_load(&b->connected) && natsConnection_FlushTimeout(b->nc, left > 0 ? left : 1) != NATS_OK)
+            return MH_ETIMEDOUT;
+        return 0;
     }
-    return rc;
 }
 
 void bus_stats(struct bus *b, struct bus_stats *o)
@@ -503,6 +575,7 @@ void bus_stats(struct bus *b, struct bus_stats *o)
     o->published = atomic_load(&b->published);
     o->js_acked = atomic_load(&b->js_acked);
     o->js_failed = atomic_load(&b->js_failed);
+    o->js_retried = atomic_load(&b->js_retried);
     o->dropped = atomic_load(&b->dropped);
     o->failed = atomic_load(&b->failed);
     o->disconnects = atomic_load(&b->disconnects);
@@ -536,10 +609,11 @@ void bus_close(struct bus *b)
     struct bus_stats st;
     bus_stats(b, &st);
     mh_info(MOD,
-            "closed: %llu queued, %llu published, %llu JetStream acknowledged, %llu failed, "
-            "%llu dropped; %llu disconnects, %llu reconnects",
+            "closed: %llu queued, %llu published, %llu JetStream acknowledged (%llu retried), "
+            "%llu failed, %llu dropped; %llu disconnects, %llu reconnects",
             (unsigned long long)st.queued, (unsigned long long)st.published,
-            (unsigned long long)st.js_acked, (unsigned long long)(st.js_failed + st.failed),
+            (unsigned long long)st.js_acked, (unsigned long long)st.js_retried,
+            (unsigned long long)(st.js_failed + st.failed),
             (unsigned long long)st.dropped, (unsigned long long)st.disconnects,
             (unsigned long long)st.reconnects);
     bus_free(b);
