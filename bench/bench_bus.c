@@ -8,7 +8,9 @@
  *              then bus_flush;
  *   jetstream: js_PublishAsync per message, then js_PublishAsyncComplete
  *              (baseline) vs the same through the bus, a stream capturing
- *              the subjects (every message acknowledged).
+ *              the subjects (every message acknowledged); and against a
+ *              bare loop that adds what the bus adds (a Nats-Msg-Id, the
+ *              stream's duplicate check, one header).
  * The ratio is bus messages/s over bare messages/s, median of the rounds.
  * The server: MH_TEST_NATS_URL, else one started by
  * scripts/nats-test-server.sh for the run.
@@ -97,6 +99,26 @@ static void bare_js(void *ctx)
     js_PublishAsyncComplete(js, NULL);
 }
 
+/* The bare loop with what the bus adds to each JetStream publish: a message id, a header. */
+static void bare_js_ids(void *ctx)
+{
+    (void)ctx;
+    static unsigned long long seq;
+    for (size_t i = 0; i < js_m.n; i++) {
+        char id[48];
+        snprintf(id, sizeof id, "bench-%llx", seq++);
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = id;
+        natsMsg *nm = NULL;
+        natsMsg_Create(&nm, js_m.subject[i], NULL, js_m.data[i], (int)js_m.len[i]);
+        natsMsgHeader_Set(nm, "Meterhub-Try", "1.0");
+        if (js_PublishMsgAsync(js, &nm, &po) != NATS_OK)
+            natsMsg_Destroy(nm);
+    }
+    js_PublishAsyncComplete(js, NULL);
+}
+
 static void via_bus_js(void *ctx)
 {
     (void)ctx;
@@ -172,6 +194,9 @@ int main(int argc, char **argv)
     bench_report("bus publisher (plain)", subject, "msg/s", ratio);
     ratio = bench_compare(bare_js, NULL, via_bus_js, NULL, (double)n, rounds, &base, &subject);
     bench_report("nats.c js_PublishAsync loop (JetStream)", base, "msg/s", -1);
+    bench_report("bus publisher (JetStream, acknowledged)", subject, "msg/s", ratio);
+    ratio = bench_compare(bare_js_ids, NULL, via_bus_js, NULL, (double)n, rounds, &base, &subject);
+    bench_report("nats.c js_PublishMsgAsync loop, message ids", base, "msg/s", -1);
     bench_report("bus publisher (JetStream, acknowledged)", subject, "msg/s", ratio);
     struct bus_stats st;
     bus_stats(bus_js, &st);
