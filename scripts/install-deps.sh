@@ -13,6 +13,8 @@ packages=(
     libpq-dev postgresql
     # the HTTP API (src/api): libmicrohttpd (GnuTLS for HTTPS), OpenSSL libcrypto for token hashes
     libmicrohttpd-dev libssl-dev
+    # the message bus (src/bus): the NATS C client, and a server for its tests
+    libnats-dev nats-server
     # tools the tests and benchmarks call
     valgrind python3 xxd openssl
     # the dashboard's browser test (tests/browser): headless chromium driven by playwright-core,

@@ -19,6 +19,18 @@ if [ -z "${MH_TEST_PG_URI:-}" ]; then
     fi
 fi
 
+# The bus tests (ctest label integration and test_bus) start throw-away NATS
+# servers of their own (scripts/nats-test-server.sh), since they kill and
+# restart them; here one must start, and they fail rather than skip.
+if nats_env=$(scripts/nats-test-server.sh start </dev/null); then
+    eval "$nats_env"
+    scripts/nats-test-server.sh stop "$MH_TEST_NATS_DIR"
+    unset MH_TEST_NATS_URL MH_TEST_NATS_DIR
+    export MH_TEST_NATS_REQUIRED=1
+else
+    echo "test: no NATS server could be started: the bus tests are skipped"
+fi
+
 presets=("$@")
 [ ${#presets[@]} -gt 0 ] || presets=(debug asan)
 

@@ -195,5 +195,42 @@ int collect_read_item_ok(uint32_t item);
  */
 typedef void (*collect_event_fn)(void *ctx, const char *addr, const struct store_event *e);
 void collect_on_event(struct collect *c, collect_event_fn fn, void *ctx);
+/*
+ * An observer of what the collector has made durable, for the information
+ * release (meterhub/bus.h): readings of one reply, events, link changes and
+ * closed rounds. The structs it is given are borrowed for the call.
+ * Every call runs on the loop thread except readings_done.
+ */
+struct store_terminal;
+struct store_reading;
+struct store_event;
+struct collect_observer {
+    /*
+     * The readings of one terminal reply, before they are appended to the
+     * store; meter_addr[i] is r[i]'s meter address. Returns the ctx of
+     * readings_done, or NULL not to hear of them.
+     */
+    void *(*readings)(void *ctx, const struct store_terminal *t, const struct store_reading *r,
+                      const uint64_t *meter_addr, size_t n);
+    /*
+     * The store's append callback for that batch (store_readings_append):
+     * on the writer thread once COMMIT returned (status 0) or the batch
+     * failed (< 0); on the loop thread with the append's error when it was
+     * refused. Runs exactly once per non-NULL batch.
+     */
+    void (*readings_done)(void *batch, int status);
+    /* An event stored (store_event_insert returned 0). */
+    void (*event)(void *ctx, const struct store_terminal *t, const struct store_event *e);
+    /* A link change stored (store_terminal_link returned 0); reason may be NULL. */
+    void (*link)(void *ctx, const struct store_terminal *t, int online, int64_t t_ms,
+                 const char *reason);
+    /* A round closed: its day and month (-1: none), figures and meters of offline terminals. */
+    void (*round)(void *ctx, int64_t day, int64_t month, const struct collect_progress *p,
+                  uint64_t offline);
+    void *ctx;
+};
+
+/* Install o (copied; NULL removes it). Call before the first round. */
+void collect_observe(struct collect *c, const struct collect_observer *o);
 
 #endif

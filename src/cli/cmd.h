@@ -17,6 +17,7 @@ int cmd_report(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_control(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 /* The report of a day's collection (cmd_report.c); *collected (may be NULL) receives the count. */
 int cmd_report_collection(const char *db, int64_t day, int json, uint64_t *collected);
 /* The same for an item class (enum store_item_class) and its day (monthly: the month's 1st). */

@@ -26,7 +26,7 @@ static void serve_usage(FILE *f)
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
           "         [--analyze-history N]\n"
-          "         [--log LEVEL]\n"
+          "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
@@ -35,7 +35,9 @@ static void serve_usage(FILE *f)
           "  --api         serve the HTTP/JSON API and the dashboard there (docs/api.md)\n"
           "  --cors        a browser origin allowed to call the API (repeatable; '*' any)\n"
           "  --analyze-history N  analyse each round's day once collected, comparing with N\n"
-          "                days before it (default 7; 0: do not analyse)\n",
+          "                days before it (default 7; 0: do not analyse)\n"
+          "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
+          "  --export-dir  export each round's day there after the round (docs/export.md)\n",
           f);
 }
 
@@ -55,6 +57,9 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
     unsigned long n = 0;
+    int x = exchange_option(&o->exchange, argc, argv, i);
+    if (x != 0)
+        return x;
     static const struct {
         const char *name;
         unsigned long max;

@@ -26,6 +26,7 @@ static const struct subcommand subcommands[] = {
     {"demo", cmd_demo, "master station and simulator side by side: a day collected"},
     {"control", cmd_control, "load management records: the protect list, commands and their results"},
     {"analyze", cmd_analyze, "analyse a stored day: consumption, line loss, alarms"},
+    {"export", cmd_export, "a day of readings, events or collection status as files for billing"},
 };
 
 static void usage(FILE *f)

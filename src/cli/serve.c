@@ -43,6 +43,7 @@ struct server {
     struct fep *f;
     struct chan_tcp_listener *l;
     struct fep_port *port;
+    struct exchange *x; /* bus and exports, when asked for */
     uv_signal_t sigint, sigterm;
     uv_timer_t tick;
     uint64_t started_ms, idle_since_ms;
@@ -397,6 +398,8 @@ static int start(struct server *s)
         return -1;
     if (collect_new(&s->loop, s->st, &o->collect, &s->c) != 0)
         return -1;
+    if (exchange_start(&s->loop, s->st, s->c, &o->exchange, o->collect.utc_offset_min, &s->x) != 0)
+        return -1;
     struct fep_cfg fc = {.request_timeout_ms = o->request_timeout_ms,
                          .login_timeout_ms = o->login_timeout_ms,
                          .utc_offset_min = o->collect.utc_offset_min ? o->collect.utc_offset_min : 480};
@@ -483,6 +486,7 @@ int serve_run(struct serve_opts *o)
                     (unsigned long long)ws.stored, (unsigned long long)ws.duplicates,
                     (unsigned long long)ws.conflicts);
     }
+    exchange_stop(s->x); /* after store_close: its last callbacks publish */
     failed |= s->hook_failed;
     free(s);
     return failed;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "exchange.h"
 #include "meterhub/collect.h"
 
 struct serve_opts {
@@ -52,6 +53,7 @@ struct serve_opts {
     /* Analyse a round's day once its collection is idle (app/analyze.h), with this many days
      * of history; 0: not. Again when later collections of the day stored more. */
     int analyze_history;
+    struct exchange_opts exchange; /* --nats, --export-dir: the data exchange (exchange.h) */
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

@@ -241,6 +241,7 @@ struct collect {
     int closing;
     collect_event_fn event_fn; /* collect_on_event */
     void *event_ctx;
+    struct collect_observer obs; /* what is made durable, told (collect_observe) */
 };
 
 /* collector.c */

@@ -149,7 +149,9 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     if (!t->online)
         c->online++;
     t->online = 1;
-    store_terminal_link(c->st, t->info.id, 1, collect_wall_ms(), peer);
+    int64_t now = collect_wall_ms();
+    if (store_terminal_link(c->st, t->info.id, 1, now, peer) == 0 && c->obs.link)
+        c->obs.link(c->obs.ctx, &t->info, 1, now, peer);
     mh_debug(MOD, "%s online from %s", addr, peer);
     collect_round_join(c, t);
     collect_term_kick(t);
@@ -164,7 +166,10 @@ static void on_offline(void *ctx, const char *addr, enum fep_offline_reason reas
     if (t->online)
         c->online--;
     t->online = 0;
-    store_terminal_link(c->st, t->info.id, 0, collect_wall_ms(), fep_offline_name(reason));
+    int64_t now = collect_wall_ms();
+    const char *why = fep_offline_name(reason);
+    if (store_terminal_link(c->st, t->info.id, 0, now, why) == 0 && c->obs.link)
+        c->obs.link(c->obs.ctx, &t->info, 0, now, why);
 }
 
 /* ---- the job engine ---- */
@@ -219,6 +224,7 @@ struct reply_ctx {
     struct cterm *t;
     struct cjob *j;
     struct store_reading r[CJOB_BATCH * 2 * 64];
+    uint64_t addr[CJOB_BATCH * 2 * 64]; /* r[i]'s meter address, for the observer */
     size_t n;
     int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
     int64_t received_ms;
@@ -240,6 +246,7 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
                 m->nodata |= (uint8_t)bit;
         }
         if (v && x->n < sizeof x->r / sizeof x->r[0]) {
+            x->addr[x->n] = m->address;
             struct store_reading *r = &x->r[x->n++];
             r->meter = m->id;
             r->item = item;
@@ -256,19 +263,33 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
     }
 }
 
-static void append_readings(struct collect *c, const struct store_reading *r, size_t n)
+static void append_readings(struct collect *c, const struct cterm *t, const struct store_reading *r,
+                            const uint64_t *addr, size_t n)
 {
     if (n == 0)
         return;
+    /* The observer hears of the readings from the store's callback: only once they are durable. */
+    const struct collect_observer *o = &c->obs;
+    void *batch = o->readings ? o->readings(o->ctx, &t->info, r, addr, n) : NULL;
     /*
      * NEEDSWORK: a full writer queue blocks the loop for up to a second
      * here; a deferred retry from a timer would keep the loop free.
      */
-    int rc = store_readings_append(c->st, r, n, 1000, NULL, NULL);
-    if (rc != 0)
+    int rc = store_readings_append(c->st, r, n, 1000, batch ? o->readings_done : NULL, batch);
+    if (rc != 0) {
         mh_warn(MOD, "readings not stored: %s", mh_strerror(rc));
-    else
+        if (batch)
+            o->readings_done(batch, rc);
+    } else
         c->prog.readings += n;
+}
+
+void collect_observe(struct collect *c, const struct collect_observer *o)
+{
+    if (o)
+        c->obs = *o;
+    else
+        memset(&c->obs, 0, sizeof c->obs);
 }
 
 /* The local freeze time a DL/T 698.45 or 645 daily record carries: 00:00 after the day. */
@@ -398,7 +419,7 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         x.rc645 = 0;
         x.received_ms = collect_wall_ms();
         reply_frames(&x, r, &reason);
-        append_readings(c, x.r, x.n);
+        append_readings(c, t, x.r, x.addr, x.n);
         if (reason == STORE_REASON_DECODE_ERROR)
             c->prog.decode_errors++;
         /* DL/T 645: the freeze time matched, or a register came: go on with the next read. */

@@ -49,6 +49,8 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
             return rc;
         if (c->event_fn)
             c->event_fn(c->event_ctx, t->addr, &ev);
+        if (c->obs.event)
+            c->obs.event(c->obs.ctx, &t->info, &ev);
     }
     return 0;
 }

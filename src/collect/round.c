@@ -302,6 +302,11 @@ int collect_round_close(struct collect *c)
         offline += close_kind(c, &ctask_gdw1376_day, c->round_day);
     if (c->round_month >= 0)
         offline += close_kind(c, &ctask_gdw1376_month, c->round_month);
+    if (c->obs.round) {
+        struct collect_progress p;
+        collect_progress(c, &p);
+        c->obs.round(c->obs.ctx, c->round_day, c->round_month, &p, offline);
+    }
     c->round_day = c->round_month = -1;
     collect_patch_free(c);
     mh_info(MOD, "round closed: %llu meters collected (%llu at the first try) of %llu asked; "
