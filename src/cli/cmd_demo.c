@@ -97,7 +97,6 @@ int cmd_demo(int argc, char **argv)
     d.o.progress = 1;
     d.o.grace_s = 15;
     d.o.collect.scheduled = 0;
-    d.o.request_timeout_ms = 5000;
     d.o.collect.patch_delay_ms = 5000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--scenario") == 0 && i + 1 < argc)

@@ -105,7 +105,7 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         case 5: o->collect.patch_days = n ? (uint8_t)n : 255; break;
         case 6: o->collect.spread_s = (uint32_t)n; break;
         case 7: o->collect.start_after_s = (uint32_t)n; break;
-        case 8: o->request_timeout_ms = (uint32_t)n; break;
+        case 8: o->request_timeout_ms = o->collect.request_timeout_ms = (uint32_t)n; break;
         case 9:
             o->collect.utc_offset_min = (int16_t)n;
             o->collect.utc_offset_set = 1;

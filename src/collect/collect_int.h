@@ -108,6 +108,30 @@ int ctask_dlt645_day_request(struct mh_wr *w, const uint8_t addr[6], unsigned st
 int ctask_dlt645_day_parse(const uint8_t *frame, size_t len, const uint8_t addr[6], uint32_t di,
                            uint16_t pn, const struct mh_tm *freeze, ctask_value_fn fn, void *ctx);
 
+/* ---- rtt.c: request timeouts from the channel ---- */
+
+/* Channel kinds (rtt.c's table: initial timeout, floor, ceiling). */
+enum crtt_chan { CRTT_CELLULAR, CRTT_FIBER, CRTT_RADIO, CRTT_DTU, CRTT_N };
+#define CRTT_GRANULARITY_MS 100 /* RFC 6298 G: the least margin over SRTT */
+
+/* One terminal session's round-trip estimate (RFC 6298). */
+struct crtt {
+    uint32_t srtt_ms, rttvar_ms;
+    uint32_t rto_ms;  /* the timeout of the next request's first attempt */
+    uint32_t samples; /* replies measured */
+    uint8_t chan;     /* enum crtt_chan */
+};
+
+/* The channel kind of a group name (by prefix) and terminal kind (enum archive_terminal_kind). */
+unsigned crtt_channel(const char *group, unsigned terminal_kind);
+const char *crtt_channel_name(unsigned chan);
+/* Start a session's estimate: the channel's initial timeout. */
+void crtt_init(struct crtt *e, unsigned chan);
+/* A reply measured rtt_ms after its only transmission (0: not measured, ignored). */
+void crtt_sample(struct crtt *e, uint32_t rtt_ms);
+/* A request timed out after every re-send: double the timeout up to the ceiling. */
+void crtt_backoff(struct crtt *e);
+
 /* ---- collector ---- */
 
 struct cgroup {
@@ -155,6 +179,7 @@ struct cterm {
     uint8_t proto;    /* enum fep_proto_id */
     uint8_t sa[6];    /* DL/T 698.45 server address or DL/T 645 meter address, wire order */
     struct cgroup *group;
+    struct crtt rtt;  /* this session's request timeout */
     uint8_t online;
     uint8_t busy;     /* a request in flight */
     uint8_t waiting;  /* in its group's wait list */

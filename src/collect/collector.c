@@ -149,6 +149,8 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     if (!t->online)
         c->online++;
     t->online = 1;
+    /* A new session: its round trips are measured afresh from the channel's initial timeout. */
+    crtt_init(&t->rtt, crtt_channel(t->info.channel_group, t->info.kind));
     store_terminal_link(c->st, t->info.id, 1, collect_wall_ms(), peer);
     mh_debug(MOD, "%s online from %s", addr, peer);
     collect_round_join(c, t);
@@ -380,6 +382,10 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
+    if (status == FEP_DONE)
+        crtt_sample(&t->rtt, r->rtt_ms);
+    else if (status == FEP_TIMEOUT)
+        crtt_backoff(&t->rtt);
     if (t->req_clock) {
         t->req_clock = 0;
         clock_done(t, j, status, r);
@@ -445,7 +451,9 @@ static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, s
 {
     struct collect *c = t->c;
     struct fep_request req = {.prio = j->prio, .frame = frame, .len = len,
-                              .timeout_ms = c->cfg.request_timeout_ms, .done = request_done,
+                              .timeout_ms = c->cfg.request_timeout_ms ? c->cfg.request_timeout_ms
+                                                                      : t->rtt.rto_ms,
+                              .done = request_done,
                               .ctx = t};
     int64_t id = fep_request_submit(c->fep, t->addr, &req);
     if (id < 0)

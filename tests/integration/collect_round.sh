@@ -45,7 +45,7 @@ start=$(date +%s)
 # A terminal whose login frame is lost is closed after 5 s and logs in again.
 start_serve --archive "$dir/archive.csv" --round yesterday --round-month last --once --grace 20 \
     --login-timeout-ms 5000 \
-    --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200
+    --patch-delay-ms 2000 --max-time 200
 "$mh" sim run "$scenario" --master "127.0.0.1:$port" --quiet --duration 240 > "$dir/sim.log" 2>&1 &
 sim=$!
 wait "$srv"
