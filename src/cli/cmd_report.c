@@ -6,8 +6,9 @@
  * channel group and region, the active meters, how many were collected
  * and how many failed with a reason (the rest were never tried), then the
  * failures per reason. The collector writes one status row per meter and
- * day and replaces it at every patch pass, so these are the figures after
- * patch collection.
+ * day and replaces it at every patch pass, keeping the reason of the first
+ * attempt beside it: "collected" is after patch collection, "first try"
+ * what the day's first attempt got.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -67,8 +68,8 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
     json_object_set_new(root, "date", json_string(date));
     json_object_set_new(root, "item_class", json_string(what));
     if (!json)
-        printf("collection of %s, %s (after patch collection)\n", what, date);
-    uint64_t total = 0, collected = 0, failed = 0;
+        printf("collection of %s, %s (first try, and after patch collection)\n", what, date);
+    uint64_t total = 0, collected = 0, failed = 0, first = 0;
     int rc = 0;
     for (int g = 0; g < STORE_GROUP_COUNT_ && rc >= 0; g++) {
         rc = store_success_rate(st, day, item_class, g, rates, GROUPS_MAX);
@@ -76,14 +77,15 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
             break;
         json_t *arr = json_array();
         if (!json)
-            printf("\nby %s:\n  %-20s %8s %10s %8s %8s %8s\n", group_names[g], "", "meters",
-                   "collected", "failed", "never", "rate");
+            printf("\nby %s:\n  %-20s %8s %10s %10s %8s %8s %8s %8s\n", group_names[g], "",
+                   "meters", "first try", "collected", "failed", "never", "first", "rate");
         for (int i = 0; i < rc; i++) {
             const struct store_rate *r = &rates[i];
             if (g == 0) {
                 total += r->meters;
                 collected += r->collected;
                 failed += r->failed;
+                first += r->first_try;
             }
             uint64_t never = r->meters - r->collected - r->failed;
             if (json) {
@@ -93,12 +95,14 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
                 json_object_set_new(o, "collected", json_integer((json_int_t)r->collected));
                 json_object_set_new(o, "failed", json_integer((json_int_t)r->failed));
                 json_object_set_new(o, "never_tried", json_integer((json_int_t)never));
+                json_object_set_new(o, "first_try", json_integer((json_int_t)r->first_try));
                 json_array_append_new(arr, o);
             } else {
-                printf("  %-20s %8llu %10llu %8llu %8llu %7.2f%%\n", key_name(g, r->key),
-                       (unsigned long long)r->meters, (unsigned long long)r->collected,
+                printf("  %-20s %8llu %10llu %10llu %8llu %8llu %7.2f%% %7.2f%%\n",
+                       key_name(g, r->key), (unsigned long long)r->meters,
+                       (unsigned long long)r->first_try, (unsigned long long)r->collected,
                        (unsigned long long)r->failed, (unsigned long long)never,
-                       pct(r->collected, r->meters));
+                       pct(r->first_try, r->meters), pct(r->collected, r->meters));
             }
         }
         json_object_set_new(root, group_names[g], arr);
@@ -124,6 +128,7 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
     json_object_set_new(root, "meters", json_integer((json_int_t)total));
     json_object_set_new(root, "collected", json_integer((json_int_t)collected));
     json_object_set_new(root, "failed", json_integer((json_int_t)failed));
+    json_object_set_new(root, "first_try", json_integer((json_int_t)first));
     if (json) {
         char *text = json_dumps(root, JOUT_FLAGS);
         if (text)
@@ -131,9 +136,10 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
         free(text);
     } else {
         printf("\ntotal: %llu of %llu active meters collected (%.2f%%), %llu failed, %llu never "
-               "tried\n",
+               "tried; %llu at the first try (%.2f%%)\n",
                (unsigned long long)collected, (unsigned long long)total, pct(collected, total),
-               (unsigned long long)failed, (unsigned long long)(total - collected - failed));
+               (unsigned long long)failed, (unsigned long long)(total - collected - failed),
+               (unsigned long long)first, pct(first, total));
     }
     json_decref(root);
     if (collected_out)

@@ -74,6 +74,7 @@ echo "$report"
 # The scenario's never-login terminal: its meters failed as "terminal offline".
 echo "$report" | grep -q "terminal offline"
 "$mh" report collection --db "$db" --date yesterday --json | grep -q '"collected": [1-9]'
+"$mh" report collection --db "$db" --date yesterday --json | grep -q '"first_try": [1-9]'
 "$mh" report collection --db "$db" --month last | grep "^total:"
 "$mh" report collection --db "$db" --month last | grep -q "^total: [1-9][0-9]* of"
 
