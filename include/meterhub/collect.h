@@ -103,6 +103,7 @@ struct collect_progress {
     uint64_t readings;         /* readings appended in this round */
     uint64_t requests, timeouts, denied, decode_errors;
     uint64_t clocks_read, clocks_set, clocks_far; /* terminal clocks: read, set, beyond the alarm */
+    uint64_t curve_meters, curve_collected; /* 15-minute curves of the round's day: asked, whole */
 };
 
 void collect_progress(const struct collect *c, struct collect_progress *p);

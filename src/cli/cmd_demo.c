@@ -58,9 +58,13 @@ static int start_sim(void *ctx, uint16_t port)
 static void round_done(void *ctx, const struct collect_progress *p, double secs)
 {
     struct demo *d = ctx;
-    fprintf(stderr, "round done in %.1f s: %llu of %llu meters collected (%llu at the first try)\n",
+    fprintf(stderr,
+            "round done in %.1f s: %llu of %llu meters collected (%llu at the first try); "
+            "15-minute curves of %llu of %llu meters; %llu readings, %llu requests\n",
             secs, (unsigned long long)p->collected, (unsigned long long)p->meters_asked,
-            (unsigned long long)p->first_try);
+            (unsigned long long)p->first_try, (unsigned long long)p->curve_collected,
+            (unsigned long long)p->curve_meters, (unsigned long long)p->readings,
+            (unsigned long long)p->requests);
     cmd_report_collection(d->db, d->o.round_day, 0, NULL);
     fprintf(stderr, "\nthe station keeps running (store %s); Ctrl-C stops it\n", d->db);
 }

@@ -29,9 +29,9 @@ typedef void (*ctask_value_fn)(void *ctx, uint16_t pn, uint32_t item, const stru
 /* A frozen-register task: its status class, the Fn it reads, their request label. */
 struct ctask_kind {
     uint8_t item_class; /* enum store_item_class */
-    uint16_t fns[2];    /* import, export register */
+    uint16_t fns[4];    /* frozen: import, export register; curve: Fn of one DT group */
     uint8_t n_fns;
-    uint8_t label;      /* GDW1376_A20 (Td_d) or GDW1376_A21 (Td_m) */
+    uint8_t label;      /* GDW1376_A20 (Td_d), GDW1376_A21 (Td_m) or GDW1376_A15 (Td_c: a curve) */
 };
 extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
 extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
@@ -49,10 +49,46 @@ int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, cons
 int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
+struct gdw1376_units_it;
+struct gdw1376_fn_def;
+/* The data of the unit the iterator is at (of Fn d): *p and its *size by the layout. 0 or MH_E*. */
+int ctask_gdw1376_unit_data(const struct gdw1376_units_it *it, const struct gdw1376_fn_def *d,
+                            const uint8_t **p, size_t *size);
+
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
 int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now);
+
+/* ---- task_curve.c: 1376.1 AFN0D curves ---- */
+
+#define CCURVE_STEP_S 900  /* density 1: 15 minutes */
+#define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
+#define CCURVE_DENSITY 1
+
+/* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
+typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
+                               const struct mh_dec *v);
+
+/* AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first point start (local). */
+int ctask_gdw1376_curve_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                size_t n, const struct ctask_kind *k, const struct mh_tm *start,
+                                uint8_t density, uint8_t points);
+/*
+ * Walk a curve reply's units, calling fn for every point. Returns the
+ * units read; MH_ESTALE for a curve of another first point or density,
+ * MH_EUNKNOWN for an Fn the task did not ask for, MH_EPROTO for points
+ * beyond `points` or before the curve's head, MH_ETRUNC for a cut unit.
+ */
+int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                              const struct mh_tm *start, uint8_t density, uint8_t points,
+                              ctask_point_fn fn, void *ctx);
+
+/* ---- tasks.c: which tasks a terminal gets ---- */
+
+/* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */
+const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol);
+extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
 
 /* ---- task_dlt698.c ---- */
 
@@ -151,6 +187,7 @@ struct cmeter {
     uint8_t got;     /* bit i: Fn i of the task answered with a number */
     uint8_t nodata;  /* bit i: Fn i answered "no data" */
     uint8_t done;    /* collected, or the device has no data: not asked again */
+    uint8_t npts[4]; /* curve: points of Fn i that came as numbers */
 };
 
 enum cclock { CCLOCK_READ, CCLOCK_SET, CCLOCK_DONE };
@@ -160,7 +197,8 @@ struct cjob {
     const struct ctask_kind *kind;
     int64_t day;        /* local day number (monthly: of the month's first day) */
     struct mh_tm date;  /* the same as a date */
-    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st */
+    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st;
+                           a curve: its first point, 00:15 of the day */
     int round;          /* 1: the round's own day (counted in progress), 0: a patch day */
     enum fep_prio prio;
     struct cmeter *m;

@@ -220,11 +220,18 @@ static void arm(struct cterm *t, uint64_t at_ms)
 struct reply_ctx {
     struct cterm *t;
     struct cjob *j;
-    struct store_reading r[CJOB_BATCH * 2 * 64];
+    struct store_reading r[CJOB_BATCH * 4 * CCURVE_POINTS]; /* a curve request's points at most */
     size_t n;
     int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
     int64_t received_ms;
 };
+
+static uint8_t reading_protocol(const struct cterm *t)
+{
+    return t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
+           : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
+                                          : ARCHIVE_PROTO_GDW1376;
+}
 
 static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
 {
@@ -246,14 +253,38 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
             r->meter = m->id;
             r->item = item;
             r->quality = STORE_Q_VALID;
-            r->protocol = t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
-                          : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
-                                                         : ARCHIVE_PROTO_GDW1376;
+            r->protocol = reading_protocol(t);
             r->t = x->j->data_time;
             r->value = *v;
             r->terminal = t->info.id;
             r->received_ms = x->received_ms;
         }
+        return;
+    }
+}
+
+/* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
+static void on_point(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
+                     const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    struct cterm *t = x->t;
+    for (size_t k = 0; k < t->req_n; k++) {
+        struct cmeter *m = &x->j->m[t->req_idx[k]];
+        if (m->pn != pn || fi >= sizeof m->npts)
+            continue;
+        if (!v) {
+            m->nodata |= (uint8_t)(1u << fi);
+            return;
+        }
+        if (++m->npts[fi] == CCURVE_POINTS)
+            m->got |= (uint8_t)(1u << fi);
+        if (x->n < sizeof x->r / sizeof x->r[0])
+            x->r[x->n++] = (struct store_reading){
+                .meter = m->id, .item = item, .quality = STORE_Q_VALID,
+                .protocol = reading_protocol(t),
+                .t = x->j->data_time + (int64_t)index * CCURVE_STEP_S, .value = *v,
+                .terminal = t->info.id, .received_ms = x->received_ms};
         return;
     }
 }
@@ -277,6 +308,12 @@ static void append_readings(struct collect *c, const struct store_reading *r, si
 static void freeze_tm_698(const struct cjob *j, struct mh_tm *tm)
 {
     mh_tm_from_epoch((j->day + 1) * 86400, tm);
+}
+
+/* A curve's first point, local: 00:15 of the job's day. */
+static void curve_start_tm(const struct cjob *j, struct mh_tm *tm)
+{
+    mh_tm_from_epoch(j->day * 86400 + CCURVE_STEP_S, tm);
 }
 
 /* DL/T 645 has no freeze by date: the job's day is the nth-last daily freeze (1: last midnight's). */
@@ -328,7 +365,12 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         } else {
             struct gdw1376_frame f;
             rc = gdw1376_frame_parse(p, len, 16, &f);
-            if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
+            if (rc == 0 && f.afn == GDW1376_AFN_CLASS2 && x->j->kind->label == GDW1376_A15) {
+                struct mh_tm start;
+                curve_start_tm(x->j, &start);
+                rc = ctask_gdw1376_curve_parse(f.units, f.units_len, x->j->kind, &start,
+                                               CCURVE_DENSITY, CCURVE_POINTS, on_point, x);
+            } else if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
                 rc = ctask_gdw1376_frozen_parse(f.units, f.units_len, x->j->kind, &x->j->date,
                                                 on_value, x);
             else if (rc == 0 && f.afn != GDW1376_AFN_CONFIRM) /* AFN00 in a data reply: nothing */
@@ -529,6 +571,11 @@ static int submit(struct cterm *t, struct cjob *j)
             j->m[t->req_idx[0]].done = 1;
             return 0;
         }
+    } else if (j->kind->label == GDW1376_A15) {
+        struct mh_tm start;
+        curve_start_tm(j, &start);
+        rc = ctask_gdw1376_curve_request(&w, t->a1, t->a2, pn, n, j->kind, &start,
+                                         CCURVE_DENSITY, CCURVE_POINTS);
     } else {
         rc = ctask_gdw1376_frozen_request(&w, t->a1, t->a2, pn, n, j->kind, &j->date);
     }
@@ -548,6 +595,7 @@ static int submit(struct cterm *t, struct cjob *j)
     for (size_t k = 0; k < n && t->step645 == CTASK_645_TIME; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
         m->got = m->nodata = 0;
+        memset(m->npts, 0, sizeof m->npts);
     }
     return 1;
 }
@@ -563,11 +611,15 @@ static void pass_end(struct cterm *t, struct cjob *j)
     struct collect *c = t->c;
     size_t retry = 0;
     collect_status_write(c, j);
+    int curve = j->kind->item_class == STORE_CLASS_CURVE;
     for (size_t k = 0; k < j->n; k++) {
-        if (j->round && j->m[k].reason == STORE_REASON_NONE && j->m[k].done != 2) {
-            if (j->pass == 0)
-                c->prog.first_try++;
-            c->prog.collected++;
+        if ((j->round || curve) && j->m[k].reason == STORE_REASON_NONE && j->m[k].done != 2) {
+            if (curve) {
+                c->prog.curve_collected++;
+            } else {
+                c->prog.first_try += j->pass == 0;
+                c->prog.collected++;
+            }
             j->m[k].done = 2; /* counted */
         }
         retry += !j->m[k].done;
@@ -625,6 +677,8 @@ void collect_term_kick(struct cterm *t)
 int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k, int64_t day)
 {
     int64_t off = (int64_t)c->cfg.utc_offset_min * 60;
+    if (k->label == GDW1376_A15)
+        return day * 86400 + CCURVE_STEP_S - off; /* a curve's first point */
     if (k->label != ctask_gdw1376_month.label)
         return (day + 1) * 86400 - off; /* 24:00 of the day */
     struct mh_tm tm;
@@ -653,7 +707,9 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
     j->data_time = collect_freeze_time(t->c, k, day);
     j->round = round;
     /* NEEDSWORK: the 698.45 clock (4000 0200 read, SET to sync) is not checked yet. */
-    j->clock = round && t->proto == FEP_PROTO_GDW1376 ? CCLOCK_READ : CCLOCK_DONE;
+    j->clock = round && t->proto == FEP_PROTO_GDW1376 && k->item_class != STORE_CLASS_CURVE
+                   ? CCLOCK_READ
+                   : CCLOCK_DONE;
     j->prio = prio;
     j->m = m;
     j->n = n;
@@ -664,7 +720,9 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
         t->jobs = j;
     t->jobs_tail = j;
     t->c->jobs++;
-    if (round)
+    if (k->item_class == STORE_CLASS_CURVE)
+        t->c->prog.curve_meters += n;
+    else if (round)
         t->c->prog.meters_asked += n;
     return 0;
 }

@@ -76,6 +76,14 @@ void collect_round_join(struct collect *c, struct cterm *t)
             if (mm == m)
                 m = NULL;
         }
+        /*
+         * The day's curves after its registers, always at the scheduled
+         * priority: an on-demand read of the same terminal goes first.
+         */
+        const struct ctask_kind *ck = ctask_curve_for(t->info.kind, t->info.protocol);
+        struct cmeter *cm = ck && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *cm) : NULL;
+        if (cm)
+            memcpy(cm, m, (size_t)n * sizeof *cm);
         if (c->round_day >= 0 && m) {
             int both = c->round_month >= 0 && rc == 0;
             rc = collect_job_add(t, &ctask_gdw1376_day, c->round_day, 1, c->round_prio, m,
@@ -84,6 +92,8 @@ void collect_round_join(struct collect *c, struct cterm *t)
                 t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
             m = NULL;
         }
+        if (cm)
+            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm, (size_t)n, at);
         free(m);
         if (rc == 0)
             t->job_day = c->round_serial;

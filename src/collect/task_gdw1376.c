@@ -89,6 +89,13 @@ static int frozen_def(const struct gdw1376_fn_def *d, const struct ctask_kind *k
     return 0;
 }
 
+int ctask_gdw1376_unit_data(const struct gdw1376_units_it *it, const struct gdw1376_fn_def *d,
+                            const uint8_t **p, size_t *size)
+{
+    *p = it->r.p + it->r.off;
+    return gdw1376_fn_data_size(d, *p, mh_rd_left(&it->r), size);
+}
+
 int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                const struct mh_tm *day, ctask_value_fn fn, void *ctx)
 {
@@ -100,9 +107,9 @@ int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ct
         const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
         if (!frozen_def(d, k))
             return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
-        const uint8_t *p = it.r.p + it.r.off;
-        size_t left = mh_rd_left(&it.r), size;
-        rc = gdw1376_fn_data_size(d, p, left, &size);
+        const uint8_t *p;
+        size_t size;
+        rc = ctask_gdw1376_unit_data(&it, d, &p, &size);
         if (rc != 0)
             return rc;
         rc = frozen_unit(d, p, size, day, pn, fn, ctx);

@@ -68,6 +68,14 @@ grep -q "checked 50 meters: [1-9]" "$dir/c698"
 "$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt645-2007 \
     --min-permille 999 | tee "$dir/c645"
 grep -q "checked 4 meters: [1-9]" "$dir/c645"
+# The 1376.1 terminals' 15-minute active energy increments of the day, point by
+# point against the truth's day curve (AFN0D F97, F99).
+"$mh" check truth --db "$db" "$scenario" --date yesterday --curves --protocol gdw1376 \
+    --min-permille 999 | tee "$dir/ccurve"
+grep -q "values compared, 0 mismatches" "$dir/ccurve"
+"$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
+# every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never tried)
+grep -Eq "^  gdw1376 +390 +374 +374 +0 +16 " "$dir/rcurve"
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"
