@@ -1,5 +1,5 @@
 /*
- * meterhub report collection [--db PATH] [--date D | --month M] [--curves] [--json]
+ * meterhub report collection [--db PATH] [--date D | --month M] [--curves | --realtime] [--json]
  *
  * A day's success of the daily frozen collection, from the store's
  * collection status: per terminal kind, terminal protocol, meter protocol,
@@ -52,6 +52,7 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
 {
     const char *what = item_class == STORE_CLASS_MONTH_FREEZE ? "monthly frozen registers"
                        : item_class == STORE_CLASS_CURVE    ? "15-minute curves"
+                       : item_class == STORE_CLASS_REALTIME ? "realtime registers"
                                                             : "daily frozen registers";
     char err[512] = "";
     struct store *st = NULL;
@@ -151,7 +152,7 @@ int cmd_report_class(const char *db, int item_class, int64_t day, int json,
 int cmd_report(int argc, char **argv)
 {
     const char *db = "meterhub.db", *date = "yesterday", *month = NULL;
-    int json = 0, curves = 0, bad = argc < 2 || strcmp(argv[1], "collection") != 0;
+    int json = 0, curves = 0, realtime = 0, bad = argc < 2 || strcmp(argv[1], "collection") != 0;
     for (int i = 2; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db = argv[++i];
@@ -163,22 +164,25 @@ int cmd_report(int argc, char **argv)
             json = 1;
         else if (strcmp(argv[i], "--curves") == 0)
             curves = 1;
+        else if (strcmp(argv[i], "--realtime") == 0)
+            realtime = 1;
         else
             bad = 1;
     }
     int64_t day;
-    bad |= curves && month;
+    bad |= (curves || realtime) && month;
     if (!bad && (month ? serve_parse_month(month, 480, &day) : serve_parse_day(date, 480, &day)) != 0)
         bad = 1;
     if (bad) {
         fputs("usage: meterhub report collection [--db PATH] [--date YYYY-MM-DD|yesterday | "
-              "--month YYYY-MM|last] [--curves] [--json]\n",
+              "--month YYYY-MM|last] [--curves | --realtime] [--json]\n",
               stderr);
         return 2;
     }
     return cmd_report_class(db,
                             month    ? STORE_CLASS_MONTH_FREEZE
                             : curves ? STORE_CLASS_CURVE
+                            : realtime ? STORE_CLASS_REALTIME
                                      : STORE_CLASS_DAY_FREEZE,
                             day, json, NULL);
 }

@@ -155,12 +155,14 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0 && o.once)
         printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
                "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set; "
-               "curves %llu of %llu meters\n",
+               "curves %llu of %llu meters, realtime registers %llu of %llu\n",
                o.round_s, (unsigned long long)o.result.collected,
                (unsigned long long)o.result.meters_asked, (unsigned long long)o.result.first_try,
                (unsigned long long)o.result.readings, (unsigned long long)o.result.requests,
                (unsigned long long)o.result.timeouts, (unsigned long long)o.result.clocks_read,
                (unsigned long long)o.result.clocks_set, (unsigned long long)o.result.curve_collected,
-               (unsigned long long)o.result.curve_meters);
+               (unsigned long long)o.result.curve_meters,
+               (unsigned long long)o.result.realtime_collected,
+               (unsigned long long)o.result.realtime_meters);
     return rc;
 }

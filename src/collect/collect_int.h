@@ -84,11 +84,31 @@ int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct cta
                               const struct mh_tm *start, uint8_t density, uint8_t points,
                               ctask_point_fn fn, void *ctx);
 
+/* ---- task_realtime.c: 1376.1 AFN0C realtime values ---- */
+
+/* A value read at local time at (the terminal's Td_c); v NULL for EE. */
+typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+                                  const struct mh_dec *v);
+/* AFN0C request of k's Fn (one DT group) for pn[0..n) (one group of eight). 0 or MH_E*. */
+int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                   size_t n, const struct ctask_kind *k);
+/*
+ * Walk an AFN0C reply's units, calling fn for every value with its read
+ * time. Returns the units read; MH_EUNKNOWN for an Fn the task did not
+ * ask for (or one without a read time), MH_EBADTIME for a read time that
+ * is no time, MH_ETRUNC / MH_EPROTO for a unit that cannot be laid out.
+ */
+int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                                 ctask_value_at_fn fn, void *ctx);
+
 /* ---- tasks.c: which tasks a terminal gets ---- */
 
 /* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */
 const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol);
 extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
+/* The realtime task of a terminal kind and protocol, or NULL: none. */
+const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol);
+extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
 
 /* ---- task_dlt698.c ---- */
 

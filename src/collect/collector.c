@@ -233,9 +233,10 @@ static uint8_t reading_protocol(const struct cterm *t)
                                           : ARCHIVE_PROTO_GDW1376;
 }
 
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+/* A register value of pn at data time at (UTC): bit 1 import total, bit 2 export total. */
+static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at,
+                     const struct mh_dec *v)
 {
-    struct reply_ctx *x = ctx;
     struct cterm *t = x->t;
     for (size_t k = 0; k < t->req_n; k++) {
         struct cmeter *m = &x->j->m[t->req_idx[k]];
@@ -254,13 +255,29 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
             r->item = item;
             r->quality = STORE_Q_VALID;
             r->protocol = reading_protocol(t);
-            r->t = x->j->data_time;
+            r->t = at;
             r->value = *v;
             r->terminal = t->info.id;
             r->received_ms = x->received_ms;
         }
         return;
     }
+}
+
+static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    value_at(x, pn, item, x->j->data_time, v);
+}
+
+/* A realtime value: its data time is when the terminal read it (local), in UTC. */
+static void on_value_read(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+                          const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    int64_t e;
+    if (mh_tm_to_epoch(at, &e) == 0)
+        value_at(x, pn, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
 }
 
 /* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
@@ -370,6 +387,10 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
                 curve_start_tm(x->j, &start);
                 rc = ctask_gdw1376_curve_parse(f.units, f.units_len, x->j->kind, &start,
                                                CCURVE_DENSITY, CCURVE_POINTS, on_point, x);
+            } else if (rc == 0 && f.afn == GDW1376_AFN_CLASS1 &&
+                       x->j->kind->item_class == STORE_CLASS_REALTIME) {
+                rc = ctask_gdw1376_realtime_parse(f.units, f.units_len, x->j->kind,
+                                                  on_value_read, x);
             } else if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
                 rc = ctask_gdw1376_frozen_parse(f.units, f.units_len, x->j->kind, &x->j->date,
                                                 on_value, x);
@@ -571,6 +592,8 @@ static int submit(struct cterm *t, struct cjob *j)
             j->m[t->req_idx[0]].done = 1;
             return 0;
         }
+    } else if (j->kind->item_class == STORE_CLASS_REALTIME) {
+        rc = ctask_gdw1376_realtime_request(&w, t->a1, t->a2, pn, n, j->kind);
     } else if (j->kind->label == GDW1376_A15) {
         struct mh_tm start;
         curve_start_tm(j, &start);
@@ -612,10 +635,14 @@ static void pass_end(struct cterm *t, struct cjob *j)
     size_t retry = 0;
     collect_status_write(c, j);
     int curve = j->kind->item_class == STORE_CLASS_CURVE;
+    int realtime = j->kind->item_class == STORE_CLASS_REALTIME;
     for (size_t k = 0; k < j->n; k++) {
-        if ((j->round || curve) && j->m[k].reason == STORE_REASON_NONE && j->m[k].done != 2) {
+        if ((j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
+            j->m[k].done != 2) {
             if (curve) {
                 c->prog.curve_collected++;
+            } else if (realtime) {
+                c->prog.realtime_collected++;
             } else {
                 c->prog.first_try += j->pass == 0;
                 c->prog.collected++;
@@ -707,7 +734,7 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
     j->data_time = collect_freeze_time(t->c, k, day);
     j->round = round;
     /* NEEDSWORK: the 698.45 clock (4000 0200 read, SET to sync) is not checked yet. */
-    j->clock = round && t->proto == FEP_PROTO_GDW1376 && k->item_class != STORE_CLASS_CURVE
+    j->clock = round && t->proto == FEP_PROTO_GDW1376 && k->item_class <= STORE_CLASS_MONTH_FREEZE
                    ? CCLOCK_READ
                    : CCLOCK_DONE;
     j->prio = prio;
@@ -722,6 +749,8 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
     t->c->jobs++;
     if (k->item_class == STORE_CLASS_CURVE)
         t->c->prog.curve_meters += n;
+    else if (k->item_class == STORE_CLASS_REALTIME)
+        t->c->prog.realtime_meters += n;
     else if (round)
         t->c->prog.meters_asked += n;
     return 0;

@@ -76,6 +76,11 @@ grep -q "values compared, 0 mismatches" "$dir/ccurve"
 "$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
 # every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never tried)
 grep -Eq "^  gdw1376 +390 +374 +374 +0 +16 " "$dir/rcurve"
+# The registers now (AFN0C F129, F131), a status row per meter of the local day they were read.
+today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
+"$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"
+rt=$(sed -n 's/^total: \([0-9]*\) of.*/\1/p' "$dir/rrt")
+[ "$rt" -ge 370 ]
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"
