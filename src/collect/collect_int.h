@@ -49,11 +49,19 @@ int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, cons
 int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
-struct gdw1376_units_it;
 struct gdw1376_fn_def;
-/* The data of the unit the iterator is at (of Fn d): *p and its *size by the layout. 0 or MH_E*. */
-int ctask_gdw1376_unit_data(const struct gdw1376_units_it *it, const struct gdw1376_fn_def *d,
-                            const uint8_t **p, size_t *size);
+/*
+ * Walk a reply's data units of AFN afn: each (pn, Fn) whose definition
+ * `accept` takes (its index i, >= 0) is handed to `unit` with its data,
+ * sized by the layout. Returns the units walked; MH_EUNKNOWN for an Fn
+ * not accepted (its length cannot be known: the rest is lost), the first
+ * error of the layout or of `unit` otherwise.
+ */
+int ctask_gdw1376_units_walk(const uint8_t *units, size_t len, uint8_t afn,
+                             int (*accept)(const struct gdw1376_fn_def *d, const void *arg),
+                             int (*unit)(const struct gdw1376_fn_def *d, int i, uint16_t pn,
+                                         const uint8_t *p, size_t n, void *arg),
+                             void *arg);
 
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);

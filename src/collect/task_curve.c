@@ -96,28 +96,32 @@ static int curve_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n
     return rc;
 }
 
+struct curve_arg {
+    const struct ctask_kind *k;
+    const struct mh_tm *start;
+    uint8_t density, points;
+    ctask_point_fn fn;
+    void *ctx;
+};
+
+static int curve_accept(const struct gdw1376_fn_def *d, const void *arg)
+{
+    const struct curve_arg *a = arg;
+    return d->request_label == GDW1376_A15 ? fn_index(a->k, d->fn) : -1;
+}
+
+static int curve_walk_unit(const struct gdw1376_fn_def *d, int i, uint16_t pn, const uint8_t *p,
+                           size_t n, void *arg)
+{
+    const struct curve_arg *a = arg;
+    return curve_unit(d, p, n, a->start, a->density, a->points, pn, (unsigned)i, a->fn, a->ctx);
+}
+
 int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                               const struct mh_tm *start, uint8_t density, uint8_t points,
                               ctask_point_fn fn, void *ctx)
 {
-    struct gdw1376_units_it it;
-    uint16_t pn, f;
-    int rc, n = 0;
-    gdw1376_units_begin(&it, units, len);
-    while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
-        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
-        int fi = fn_index(k, f);
-        if (!d || d->request_label != GDW1376_A15 || fi < 0)
-            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
-        const uint8_t *p;
-        size_t size;
-        rc = ctask_gdw1376_unit_data(&it, d, &p, &size);
-        if (rc == 0)
-            rc = curve_unit(d, p, size, start, density, points, pn, (unsigned)fi, fn, ctx);
-        if (rc != 0)
-            return rc;
-        mh_rd_skip(&it.r, size);
-        n++;
-    }
-    return rc < 0 ? rc : n;
+    struct curve_arg a = {k, start, density, points, fn, ctx};
+    return ctask_gdw1376_units_walk(units, len, GDW1376_AFN_CLASS2, curve_accept, curve_walk_unit,
+                                    &a);
 }

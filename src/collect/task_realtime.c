@@ -54,29 +54,36 @@ static int realtime_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_
     return rc;
 }
 
+struct realtime_arg {
+    const struct ctask_kind *k;
+    ctask_value_at_fn fn;
+    void *ctx;
+};
+
+/* One of the task's Fn, laid out with its read time first. */
+static int realtime_accept(const struct gdw1376_fn_def *d, const void *arg)
+{
+    const struct realtime_arg *a = arg;
+    if (d->n_fields == 0 || d->fields[0].role != GDW1376_R_READ_TIME)
+        return -1;
+    for (unsigned i = 0; i < a->k->n_fns; i++)
+        if (a->k->fns[i] == d->fn)
+            return (int)i;
+    return -1;
+}
+
+static int realtime_walk_unit(const struct gdw1376_fn_def *d, int i, uint16_t pn, const uint8_t *p,
+                              size_t n, void *arg)
+{
+    const struct realtime_arg *a = arg;
+    (void)i;
+    return realtime_unit(d, p, n, pn, a->fn, a->ctx);
+}
+
 int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                  ctask_value_at_fn fn, void *ctx)
 {
-    struct gdw1376_units_it it;
-    uint16_t pn, f;
-    int rc, n = 0;
-    gdw1376_units_begin(&it, units, len);
-    while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
-        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS1, f);
-        int asked = 0;
-        for (unsigned i = 0; i < k->n_fns; i++)
-            asked |= k->fns[i] == f;
-        if (!d || !asked || d->n_fields == 0 || d->fields[0].role != GDW1376_R_READ_TIME)
-            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
-        const uint8_t *p;
-        size_t size;
-        rc = ctask_gdw1376_unit_data(&it, d, &p, &size);
-        if (rc == 0)
-            rc = realtime_unit(d, p, size, pn, fn, ctx);
-        if (rc != 0)
-            return rc;
-        mh_rd_skip(&it.r, size);
-        n++;
-    }
-    return rc < 0 ? rc : n;
+    struct realtime_arg a = {k, fn, ctx};
+    return ctask_gdw1376_units_walk(units, len, GDW1376_AFN_CLASS1, realtime_accept,
+                                    realtime_walk_unit, &a);
 }
