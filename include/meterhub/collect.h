@@ -59,6 +59,8 @@ struct collect_cfg {
     int patch_on_demand;         /* 1: on-demand rounds search patch_days too */
     uint32_t clock_sync_s;       /* set a terminal clock off by more than this; 0: 60 */
     uint32_t clock_alarm_s;      /* log a drift beyond this as a fault; 0: 300 */
+    int no_curves;               /* 1: rounds read no 15-minute curves (tasks.c) */
+    int no_realtime;             /* 1: rounds read no realtime registers (tasks.c) */
 };
 
 /* Create a collector on loop over st (borrowed; outlives the collector). 0, MH_ENOMEM. */

@@ -142,11 +142,16 @@ int cmd_demo(int argc, char **argv)
         waitpid(d.sim, NULL, 0);
     }
     if (rc == 0 && d.o.once) {
-        fprintf(stderr, "round done in %.1f s: %llu of %llu meters collected (%llu at the first "
-                        "try)\n",
-                d.o.round_s, (unsigned long long)d.o.result.collected,
-                (unsigned long long)d.o.result.meters_asked,
-                (unsigned long long)d.o.result.first_try);
+        const struct collect_progress *p = &d.o.result;
+        fprintf(stderr,
+                "round done in %.1f s: %llu of %llu meters collected (%llu at the first try); "
+                "15-minute curves of %llu of %llu meters, realtime registers of %llu of %llu; "
+                "%llu readings, %llu requests, %llu timeouts\n",
+                d.o.round_s, (unsigned long long)p->collected, (unsigned long long)p->meters_asked,
+                (unsigned long long)p->first_try, (unsigned long long)p->curve_collected,
+                (unsigned long long)p->curve_meters, (unsigned long long)p->realtime_collected,
+                (unsigned long long)p->realtime_meters, (unsigned long long)p->readings,
+                (unsigned long long)p->requests, (unsigned long long)p->timeouts);
         uint64_t collected = 0;
         rc = cmd_report_collection(d.db, d.o.round_day, 0, &collected);
         if (rc == 0 && collected == 0) {

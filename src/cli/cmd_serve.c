@@ -20,7 +20,8 @@ static void serve_usage(FILE *f)
     fputs("usage: meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV]\n"
           "         [--round YYYY-MM-DD|yesterday] [--round-month YYYY-MM|last]\n"
           "         [--once] [--grace S] [--max-time S]\n"
-          "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
+          "         [--progress] [--no-schedule] [--patch] [--no-curves] [--no-realtime]\n"
+          "         [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--log LEVEL]\n"
@@ -57,6 +58,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
                 {"--tz-offset-minutes", 840}, {"--login-timeout-ms", 600000}};
     if (strcmp(a, "--patch") == 0) {
         o->collect.patch_on_demand = 1;
+        return 1;
+    }
+    if (strcmp(a, "--no-curves") == 0 || strcmp(a, "--no-realtime") == 0) {
+        if (a[5] == 'c')
+            o->collect.no_curves = 1;
+        else
+            o->collect.no_realtime = 1;
         return 1;
     }
     if (strcmp(a, "--once") == 0 || strcmp(a, "--progress") == 0 || strcmp(a, "--no-schedule") == 0) {

@@ -80,8 +80,10 @@ void collect_round_join(struct collect *c, struct cterm *t)
          * The day's curves after its registers, always at the scheduled
          * priority: an on-demand read of the same terminal goes first.
          */
-        const struct ctask_kind *ck = ctask_curve_for(t->info.kind, t->info.protocol);
-        const struct ctask_kind *rk = ctask_realtime_for(t->info.kind, t->info.protocol);
+        const struct ctask_kind *ck =
+            c->cfg.no_curves ? NULL : ctask_curve_for(t->info.kind, t->info.protocol);
+        const struct ctask_kind *rk =
+            c->cfg.no_realtime ? NULL : ctask_realtime_for(t->info.kind, t->info.protocol);
         struct cmeter *cm = ck && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *cm) : NULL;
         struct cmeter *rm = rk && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *rm) : NULL;
         if (cm)

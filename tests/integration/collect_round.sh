@@ -104,10 +104,11 @@ start_serve_on() {
 # (the simulator's terminals redial with a doubling delay: give them time to come back)
 start_serve_on --round yesterday --once --grace 35 --login-timeout-ms 5000 --timeout-ms 3000 \
     --patch-delay-ms 2000 \
-    --max-time 200 --group-max 2 --patch --patch-days 1
+    --max-time 200 --group-max 2 --patch --patch-days 1 --no-curves --no-realtime
 wait "$srv"
 srv=
 cat "$dir/serve.out"
+grep -q "curves 0 of 0 meters, realtime registers 0 of 0" "$dir/serve.out"
 grep "stopped:" "$dir/serve.err"
 grep -q "patch day" "$dir/serve.err"
 grep -q "stopped: [1-9][0-9]* readings stored, [1-9][0-9]* duplicates, 0 conflicts" "$dir/serve.err"
