@@ -445,9 +445,14 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
-    if (status == FEP_DONE)
+    /*
+     * A reply without a round trip came after a re-send: the timer expired
+     * although the terminal answered, so back off as after a timeout
+     * (RFC 6298 5.5) until a reply is measured again.
+     */
+    if (status == FEP_DONE && r->rtt_ms)
         crtt_sample(&t->rtt, r->rtt_ms);
-    else if (status == FEP_TIMEOUT)
+    else if (status == FEP_DONE || status == FEP_TIMEOUT)
         crtt_backoff(&t->rtt);
     if (t->req_clock) {
         t->req_clock = 0;
