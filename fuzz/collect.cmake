@@ -6,3 +6,7 @@ mh_add_fuzz(fuzz_collect_dlt645_day SOURCES fuzz_collect_dlt645_day.c LIBS mh_co
 target_include_directories(fuzz_collect_dlt645_day PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_now SOURCES fuzz_collect_now.c LIBS mh_collect)
 target_include_directories(fuzz_collect_now PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_gdw1376_curve SOURCES fuzz_collect_gdw1376_curve.c LIBS mh_collect)
+target_include_directories(fuzz_collect_gdw1376_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_gdw1376_realtime SOURCES fuzz_collect_gdw1376_realtime.c LIBS mh_collect)
+target_include_directories(fuzz_collect_gdw1376_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)

@@ -61,6 +61,8 @@ struct collect_cfg {
     int patch_on_demand;         /* 1: on-demand rounds search patch_days too */
     uint32_t clock_sync_s;       /* set a terminal clock off by more than this; 0: 60 */
     uint32_t clock_alarm_s;      /* log a drift beyond this as a fault; 0: 300 */
+    int no_curves;               /* 1: rounds read no 15-minute curves (tasks.c) */
+    int no_realtime;             /* 1: rounds read no realtime registers (tasks.c) */
 };
 
 /* Create a collector on loop over st (borrowed; outlives the collector). 0, MH_ENOMEM. */
@@ -105,6 +107,8 @@ struct collect_progress {
     uint64_t readings;         /* readings appended in this round */
     uint64_t requests, timeouts, denied, decode_errors;
     uint64_t clocks_read, clocks_set, clocks_far; /* terminal clocks: read, set, beyond the alarm */
+    uint64_t curve_meters, curve_collected; /* 15-minute curves of the round's day: asked, whole */
+    uint64_t realtime_meters, realtime_collected; /* realtime registers: asked, read */
 };
 
 void collect_progress(const struct collect *c, struct collect_progress *p);

@@ -151,6 +151,13 @@ struct fep_reply {
     const uint8_t *bytes;
     const uint32_t *ends;
     unsigned n_frames;
+    /*
+     * Milliseconds from the request's transmission to the first frame of its
+     * reply (at least 1), for a round-trip estimate; 0 when the request was
+     * sent more than once, since a reply then cannot be told to answer the
+     * first or a later copy (Karn's rule, RFC 6298 §3).
+     */
+    uint32_t rtt_ms;
 };
 
 /* Runs exactly once per accepted request. r is NULL unless FEP_DONE; valid during the call. */

@@ -225,6 +225,7 @@ struct store_rate {
     uint64_t meters;    /* active meters in the group */
     uint64_t collected; /* of them, with reason NONE that day */
     uint64_t failed;    /* with a failure reason (never collected: meters - collected - failed) */
+    uint64_t first_try; /* of them, collected at the day's first attempt (before any patch) */
 };
 
 /*
@@ -302,9 +303,15 @@ struct store_event {
     int64_t start_s;          /* epoch seconds UTC */
     int64_t end_s;            /* 0: still open */
     const char *payload_json; /* NULL or a JSON text (borrowed for the call) */
+    /* Tells apart occurrences with the same meter, terminal, code and start (1376.1: pn << 8 | start flag) */
+    int64_t seq;
 };
 
-/* Record an event; returns 0. Events are few: written directly, not through the queue. */
+/*
+ * Record an event; returns 0. Events are few: written directly, not through the queue.
+ * An event is stored once: one with the meter, terminal, code, start and seq of a stored
+ * one (re-reported, or read again) is not stored again and returns 0 as well.
+ */
 int store_event_insert(struct store *st, const struct store_event *e);
 
 /* A terminal went online (1) or offline (0) at epoch ms t, for reason (free text, may be NULL). */

@@ -37,6 +37,7 @@ struct sim_term {
     uint32_t seq;
     uint32_t backoff_s;
     uint32_t generation; /* bumps on every connection, so stale delayed frames are dropped */
+    uint64_t last_send_ms; /* when the last delayed frame goes out: a stream keeps its order */
     uint8_t *rx;
     uint32_t rx_len;
 };
@@ -258,8 +259,17 @@ int sim_emit_frame(struct sim_emit *em, const uint8_t *frame, size_t len)
     uint32_t lat = f->latency_max_ms;
     if (lat) {
         uint32_t d = f->latency_min_ms + (uint32_t)(rng_next(n) % (lat - f->latency_min_ms + 1));
+        /*
+         * A TCP stream delivers in order: a frame waits for the one sent
+         * before it (a multi-frame reply must not arrive shuffled), and
+         * goes a millisecond later so the timer heap cannot swap them.
+         */
+        uint64_t now = uv_now(&n->loop), due = now + d;
+        if (due <= t->last_send_ms)
+            due = t->last_send_ms + 1;
+        t->last_send_ms = due;
         n->c.delayed++;
-        schedule(n, t, EV_SEND, d, copy, (uint32_t)len);
+        schedule(n, t, EV_SEND, due - now, copy, (uint32_t)len);
         return 0;
     }
     send_raw(t, copy, len);

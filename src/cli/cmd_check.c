@@ -13,6 +13,12 @@
  * P per mille (default 999) of the meters of terminals that log in (the
  * scenario's never-login terminals excluded) have their registers.
  * --protocol (gdw1376, dlt698, ...) checks only terminals speaking it.
+ * With --curves (and --date D) the 15-minute active energy increments of
+ * day D are compared instead, point by point (data time the end of each
+ * interval, 00:15 .. 24:00), with the day curve `sim truth` writes to
+ * curves.csv; a meter counts as collected when all 96 import points are
+ * stored (give --protocol for the protocols whose terminals are read for
+ * curves).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,7 +83,48 @@ static void check_meter(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += have_total && online;
 }
 
-static int check_truth(const char *db, const char *path, int64_t day, int monthly,
+/* The day's increments of one meter against the truth's day curve, value by value. */
+static void check_curve(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
+                        int64_t day, struct check *k, int online)
+{
+    int64_t reg[2][SIM_INTERVALS_PER_DAY + 1];
+    scenario_meter_day_registers(s, idx, day, reg[0], reg[1]);
+    int64_t t0 = scenario_day_start(s, day);
+    static struct store_reading r[SIM_INTERVALS_PER_DAY + 1];
+    int whole = 0;
+    for (int dir = 0; dir < 2; dir++) {
+        uint32_t item = dir ? MH_ITEM_AE_EXP_INC : MH_ITEM_AE_IMP_INC;
+        int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400 + 1, r,
+                                     SIM_INTERVALS_PER_DAY + 1);
+        if (dir == 0)
+            whole = n == SIM_INTERVALS_PER_DAY;
+        if (dir == 0 && n > 0 && n < SIM_INTERVALS_PER_DAY)
+            k->missing_values += (uint64_t)(SIM_INTERVALS_PER_DAY - n);
+        for (int i = 0; i < n; i++) {
+            int64_t off = r[i].t - t0;
+            k->values++;
+            struct mh_dec want = mh_dec_make(0, 0);
+            int on_grid = off % 900 == 0 && off / 900 >= 1 && off / 900 <= SIM_INTERVALS_PER_DAY;
+            if (on_grid)
+                want = truth_at(reg[dir][off / 900] - reg[dir][off / 900 - 1], r[i].value.exp);
+            if (!on_grid || mh_dec_cmp(want, r[i].value) != 0) {
+                char got[40], exp[40];
+                mh_dec_format(r[i].value, got, sizeof got);
+                mh_dec_format(want, exp, sizeof exp);
+                printf("mismatch meter %012llu %s curve +%llds stored %s truth %s\n",
+                       (unsigned long long)s->meters[idx].address, dir ? "export" : "import",
+                       (long long)off, got, on_grid ? exp : "(no such point)");
+                k->mismatches++;
+            }
+        }
+    }
+    k->meters++;
+    k->meters_online += online;
+    k->collected += whole;
+    k->collected_online += whole && online;
+}
+
+static int check_truth(const char *db, const char *path, int64_t day, int monthly, int curves,
                        unsigned min_permille, const char *protocol)
 {
     char err[512] = "";
@@ -125,7 +172,11 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
         for (int p = 0; p < n; p++)
             for (uint32_t m = 0; m < term->meter_count; m++) {
                 size_t idx = term->first_meter + m;
-                if (s->meters[idx].pn == pts[p].pn && s->meters[idx].address == pts[p].address)
+                if (s->meters[idx].pn != pts[p].pn || s->meters[idx].address != pts[p].address)
+                    continue;
+                if (curves)
+                    check_curve(st, s, idx, pts[p].meter, day, &k, online);
+                else
                     check_meter(st, s, idx, pts[p].meter, t, &k, online);
             }
     }
@@ -133,12 +184,12 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
     store_close(st);
     scenario_free(s);
     double rate = k.meters_online ? 1000.0 * (double)k.collected_online / (double)k.meters_online : 0;
-    printf("checked %llu meters: %llu with registers (%llu of %llu on terminals that log in, "
-           "%.1f per mille); %llu values compared, %llu mismatches, %llu tariff values missing\n",
+    printf("checked %llu meters: %llu with %s (%llu of %llu on terminals that log in, "
+           "%.1f per mille); %llu values compared, %llu mismatches, %llu %s values missing\n",
            (unsigned long long)k.meters, (unsigned long long)k.collected,
-           (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
+           curves ? "whole curves" : "registers", (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
            (unsigned long long)k.values, (unsigned long long)k.mismatches,
-           (unsigned long long)k.missing_values);
+           (unsigned long long)k.missing_values, curves ? "point" : "tariff");
     return k.mismatches == 0 && rate >= (double)min_permille ? 0 : 1;
 }
 
@@ -146,6 +197,7 @@ int cmd_check(int argc, char **argv)
 {
     const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL, *protocol = NULL;
     unsigned long min = 999;
+    int curves = 0;
     int bad = argc < 2 || strcmp(argv[1], "truth") != 0;
     for (int i = 2; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
@@ -154,6 +206,8 @@ int cmd_check(int argc, char **argv)
             date = argv[++i];
         else if (strcmp(argv[i], "--month") == 0 && i + 1 < argc)
             month = argv[++i];
+        else if (strcmp(argv[i], "--curves") == 0)
+            curves = 1;
         else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
             protocol = argv[++i];
         else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
@@ -167,12 +221,12 @@ int cmd_check(int argc, char **argv)
             bad = 1;
     }
     int64_t day;
-    if (bad || !db || !scen || !date == !month ||
+    if (bad || !db || !scen || !date == !month || (curves && month) ||
         (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
         fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
-              "--month YYYY-MM|last) [--min-permille P] [--protocol P]\n",
+              "--month YYYY-MM|last) [--curves] [--min-permille P] [--protocol P]\n",
               stderr);
         return 2;
     }
-    return check_truth(db, scen, day, month != NULL, (unsigned)min, protocol);
+    return check_truth(db, scen, day, month != NULL, curves, (unsigned)min, protocol);
 }

@@ -81,9 +81,13 @@ static void api_ready(void *ctx, const char *url, const char *web_dir)
 static void round_done(void *ctx, const struct collect_progress *p, double secs)
 {
     struct demo *d = ctx;
-    fprintf(stderr, "round done in %.1f s: %llu of %llu meters collected (%llu at the first try)\n",
+    fprintf(stderr,
+            "round done in %.1f s: %llu of %llu meters collected (%llu at the first try); "
+            "15-minute curves of %llu of %llu meters; %llu readings, %llu requests\n",
             secs, (unsigned long long)p->collected, (unsigned long long)p->meters_asked,
-            (unsigned long long)p->first_try);
+            (unsigned long long)p->first_try, (unsigned long long)p->curve_collected,
+            (unsigned long long)p->curve_meters, (unsigned long long)p->readings,
+            (unsigned long long)p->requests);
     cmd_report_collection(d->db, d->o.round_day, 0, NULL);
     fprintf(stderr, "\nthe station keeps running (store %s); Ctrl-C stops it\n", d->db);
 }
@@ -120,7 +124,6 @@ int cmd_demo(int argc, char **argv)
     d.o.progress = 1;
     d.o.grace_s = 15;
     d.o.collect.scheduled = 0;
-    d.o.request_timeout_ms = 5000;
     d.o.collect.patch_delay_ms = 5000;
     d.o.api_port_set = 1;
     snprintf(d.o.api_host, sizeof d.o.api_host, "127.0.0.1");
@@ -170,11 +173,16 @@ int cmd_demo(int argc, char **argv)
         waitpid(d.sim, NULL, 0);
     }
     if (rc == 0 && d.o.once) {
-        fprintf(stderr, "round done in %.1f s: %llu of %llu meters collected (%llu at the first "
-                        "try)\n",
-                d.o.round_s, (unsigned long long)d.o.result.collected,
-                (unsigned long long)d.o.result.meters_asked,
-                (unsigned long long)d.o.result.first_try);
+        const struct collect_progress *p = &d.o.result;
+        fprintf(stderr,
+                "round done in %.1f s: %llu of %llu meters collected (%llu at the first try); "
+                "15-minute curves of %llu of %llu meters, realtime registers of %llu of %llu; "
+                "%llu readings, %llu requests, %llu timeouts\n",
+                d.o.round_s, (unsigned long long)p->collected, (unsigned long long)p->meters_asked,
+                (unsigned long long)p->first_try, (unsigned long long)p->curve_collected,
+                (unsigned long long)p->curve_meters, (unsigned long long)p->realtime_collected,
+                (unsigned long long)p->realtime_meters, (unsigned long long)p->readings,
+                (unsigned long long)p->requests, (unsigned long long)p->timeouts);
         uint64_t collected = 0;
         rc = cmd_report_collection(d.db, d.o.round_day, 0, &collected);
         if (rc == 0 && collected == 0) {

@@ -21,7 +21,8 @@ static void serve_usage(FILE *f)
     fputs("usage: meterhub serve --db PATH [--listen HOST:PORT] [--archive CSV]\n"
           "         [--round YYYY-MM-DD|yesterday] [--round-month YYYY-MM|last]\n"
           "         [--once] [--grace S] [--max-time S]\n"
-          "         [--progress] [--no-schedule] [--patch] [--group-max N] [--passes N]\n"
+          "         [--progress] [--no-schedule] [--patch] [--no-curves] [--no-realtime]\n"
+          "         [--group-max N] [--passes N]\n"
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
@@ -69,6 +70,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
                 {"--tz-offset-minutes", 840}, {"--login-timeout-ms", 600000}};
     if (strcmp(a, "--patch") == 0) {
         o->collect.patch_on_demand = 1;
+        return 1;
+    }
+    if (strcmp(a, "--no-curves") == 0 || strcmp(a, "--no-realtime") == 0) {
+        if (a[5] == 'c')
+            o->collect.no_curves = 1;
+        else
+            o->collect.no_realtime = 1;
         return 1;
     }
     if (strcmp(a, "--once") == 0 || strcmp(a, "--progress") == 0 || strcmp(a, "--no-schedule") == 0) {
@@ -140,7 +148,7 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         case 5: o->collect.patch_days = n ? (uint8_t)n : 255; break;
         case 6: o->collect.spread_s = (uint32_t)n; break;
         case 7: o->collect.start_after_s = (uint32_t)n; break;
-        case 8: o->request_timeout_ms = (uint32_t)n; break;
+        case 8: o->request_timeout_ms = o->collect.request_timeout_ms = (uint32_t)n; break;
         case 9:
             o->collect.utc_offset_min = (int16_t)n;
             o->collect.utc_offset_set = 1;
@@ -190,11 +198,15 @@ int cmd_serve(int argc, char **argv)
     int rc = serve_run(&o);
     if (rc == 0 && o.once)
         printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
-               "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set\n",
+               "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set; "
+               "curves %llu of %llu meters, realtime registers %llu of %llu\n",
                o.round_s, (unsigned long long)o.result.collected,
                (unsigned long long)o.result.meters_asked, (unsigned long long)o.result.first_try,
                (unsigned long long)o.result.readings, (unsigned long long)o.result.requests,
                (unsigned long long)o.result.timeouts, (unsigned long long)o.result.clocks_read,
-               (unsigned long long)o.result.clocks_set);
+               (unsigned long long)o.result.clocks_set, (unsigned long long)o.result.curve_collected,
+               (unsigned long long)o.result.curve_meters,
+               (unsigned long long)o.result.realtime_collected,
+               (unsigned long long)o.result.realtime_meters);
     return rc;
 }

@@ -29,9 +29,9 @@ typedef void (*ctask_value_fn)(void *ctx, uint16_t pn, uint32_t item, const stru
 /* A frozen-register task: its status class, the Fn it reads, their request label. */
 struct ctask_kind {
     uint8_t item_class; /* enum store_item_class */
-    uint16_t fns[2];    /* import, export register */
+    uint16_t fns[4];    /* frozen: import, export register; curve: Fn of one DT group */
     uint8_t n_fns;
-    uint8_t label;      /* GDW1376_A20 (Td_d) or GDW1376_A21 (Td_m) */
+    uint8_t label;      /* GDW1376_A20 (Td_d), GDW1376_A21 (Td_m) or GDW1376_A15 (Td_c: a curve) */
 };
 extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
 extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
@@ -49,10 +49,74 @@ int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, cons
 int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
+struct gdw1376_fn_def;
+/*
+ * Walk a reply's data units of AFN afn: each (pn, Fn) whose definition
+ * `accept` takes (its index i, >= 0) is handed to `unit` with its data,
+ * sized by the layout. Returns the units walked; MH_EUNKNOWN for an Fn
+ * not accepted (its length cannot be known: the rest is lost), the first
+ * error of the layout or of `unit` otherwise.
+ */
+int ctask_gdw1376_units_walk(const uint8_t *units, size_t len, uint8_t afn,
+                             int (*accept)(const struct gdw1376_fn_def *d, const void *arg),
+                             int (*unit)(const struct gdw1376_fn_def *d, int i, uint16_t pn,
+                                         const uint8_t *p, size_t n, void *arg),
+                             void *arg);
+
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
 int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const struct mh_tm *now);
+
+/* ---- task_curve.c: 1376.1 AFN0D curves ---- */
+
+#define CCURVE_STEP_S 900  /* density 1: 15 minutes */
+#define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
+#define CCURVE_DENSITY 1
+
+/* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
+typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
+                               const struct mh_dec *v);
+
+/* AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first point start (local). */
+int ctask_gdw1376_curve_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                size_t n, const struct ctask_kind *k, const struct mh_tm *start,
+                                uint8_t density, uint8_t points);
+/*
+ * Walk a curve reply's units, calling fn for every point. Returns the
+ * units read; MH_ESTALE for a curve of another first point or density,
+ * MH_EUNKNOWN for an Fn the task did not ask for, MH_EPROTO for points
+ * beyond `points` or before the curve's head, MH_ETRUNC for a cut unit.
+ */
+int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                              const struct mh_tm *start, uint8_t density, uint8_t points,
+                              ctask_point_fn fn, void *ctx);
+
+/* ---- task_realtime.c: 1376.1 AFN0C realtime values ---- */
+
+/* A value read at local time at (the terminal's Td_c); v NULL for EE. */
+typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+                                  const struct mh_dec *v);
+/* AFN0C request of k's Fn (one DT group) for pn[0..n) (one group of eight). 0 or MH_E*. */
+int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
+                                   size_t n, const struct ctask_kind *k);
+/*
+ * Walk an AFN0C reply's units, calling fn for every value with its read
+ * time. Returns the units read; MH_EUNKNOWN for an Fn the task did not
+ * ask for (or one without a read time), MH_EBADTIME for a read time that
+ * is no time, MH_ETRUNC / MH_EPROTO for a unit that cannot be laid out.
+ */
+int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                                 ctask_value_at_fn fn, void *ctx);
+
+/* ---- tasks.c: which tasks a terminal gets ---- */
+
+/* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */
+const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol);
+extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
+/* The realtime task of a terminal kind and protocol, or NULL: none. */
+const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol);
+extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
 
 /* ---- task_dlt698.c ---- */
 
@@ -136,6 +200,29 @@ uint32_t ctask_now_di(const uint32_t *items, size_t n, unsigned step);
  */
 int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8_t sa[6],
                     uint32_t di, uint16_t pn, ctask_value_fn fn, void *ctx);
+/* ---- rtt.c: request timeouts from the channel ---- */
+
+/* Channel kinds (rtt.c's table: initial timeout, floor, ceiling). */
+enum crtt_chan { CRTT_CELLULAR, CRTT_FIBER, CRTT_RADIO, CRTT_DTU, CRTT_N };
+#define CRTT_GRANULARITY_MS 100 /* RFC 6298 G: the least margin over SRTT */
+
+/* One terminal session's round-trip estimate (RFC 6298). */
+struct crtt {
+    uint32_t srtt_ms, rttvar_ms;
+    uint32_t rto_ms;  /* the timeout of the next request's first attempt */
+    uint32_t samples; /* replies measured */
+    uint8_t chan;     /* enum crtt_chan */
+};
+
+/* The channel kind of a group name (by prefix) and terminal kind (enum archive_terminal_kind). */
+unsigned crtt_channel(const char *group, unsigned terminal_kind);
+const char *crtt_channel_name(unsigned chan);
+/* Start a session's estimate: the channel's initial timeout. */
+void crtt_init(struct crtt *e, unsigned chan);
+/* A reply measured rtt_ms after its only transmission (0: not measured, ignored). */
+void crtt_sample(struct crtt *e, uint32_t rtt_ms);
+/* A request timed out after every re-send: double the timeout up to the ceiling. */
+void crtt_backoff(struct crtt *e);
 
 /* ---- collector ---- */
 
@@ -156,6 +243,7 @@ struct cmeter {
     uint8_t got;     /* bit i: Fn i of the task answered with a number */
     uint8_t nodata;  /* bit i: Fn i answered "no data" */
     uint8_t done;    /* collected, or the device has no data: not asked again */
+    uint8_t npts[4]; /* curve: points of Fn i that came as numbers */
 };
 
 enum cclock { CCLOCK_READ, CCLOCK_SET, CCLOCK_DONE };
@@ -165,7 +253,8 @@ struct cjob {
     const struct ctask_kind *kind;
     int64_t day;        /* local day number (monthly: of the month's first day) */
     struct mh_tm date;  /* the same as a date */
-    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st */
+    int64_t data_time;  /* the freeze, UTC: 24:00 of the day, 00:00 of the next month's 1st;
+                           a curve: its first point, 00:15 of the day */
     int round;          /* 1: the round's own day (counted in progress), 0: a patch day */
     enum fep_prio prio;
     struct cmeter *m;
@@ -184,6 +273,7 @@ struct cterm {
     uint8_t proto;    /* enum fep_proto_id */
     uint8_t sa[6];    /* DL/T 698.45 server address or DL/T 645 meter address, wire order */
     struct cgroup *group;
+    struct crtt rtt;  /* this session's request timeout */
     uint8_t online;
     uint8_t busy;     /* a request in flight */
     uint8_t waiting;  /* in its group's wait list */

@@ -149,6 +149,8 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     if (!t->online)
         c->online++;
     t->online = 1;
+    /* A new session: its round trips are measured afresh from the channel's initial timeout. */
+    crtt_init(&t->rtt, crtt_channel(t->info.channel_group, t->info.kind));
     int64_t now = collect_wall_ms();
     if (store_terminal_link(c->st, t->info.id, 1, now, peer) == 0 && c->obs.link)
         c->obs.link(c->obs.ctx, &t->info, 1, now, peer);
@@ -223,16 +225,24 @@ static void arm(struct cterm *t, uint64_t at_ms)
 struct reply_ctx {
     struct cterm *t;
     struct cjob *j;
-    struct store_reading r[CJOB_BATCH * 2 * 64];
-    uint64_t addr[CJOB_BATCH * 2 * 64]; /* r[i]'s meter address, for the observer */
+    struct store_reading r[CJOB_BATCH * 4 * CCURVE_POINTS]; /* a curve request's points at most */
+    uint64_t addr[CJOB_BATCH * 4 * CCURVE_POINTS];           /* r[i]'s meter address, for the observer */
     size_t n;
     int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
     int64_t received_ms;
 };
 
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+static uint8_t reading_protocol(const struct cterm *t)
 {
-    struct reply_ctx *x = ctx;
+    return t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
+           : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
+                                          : ARCHIVE_PROTO_GDW1376;
+}
+
+/* A register value of pn at data time at (UTC): bit 1 import total, bit 2 export total. */
+static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at,
+                     const struct mh_dec *v)
+{
     struct cterm *t = x->t;
     for (size_t k = 0; k < t->req_n; k++) {
         struct cmeter *m = &x->j->m[t->req_idx[k]];
@@ -251,13 +261,55 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
             r->meter = m->id;
             r->item = item;
             r->quality = STORE_Q_VALID;
-            r->protocol = t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
-                          : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
-                                                         : ARCHIVE_PROTO_GDW1376;
-            r->t = x->j->data_time;
+            r->protocol = reading_protocol(t);
+            r->t = at;
             r->value = *v;
             r->terminal = t->info.id;
             r->received_ms = x->received_ms;
+        }
+        return;
+    }
+}
+
+static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    value_at(x, pn, item, x->j->data_time, v);
+}
+
+/* A realtime value: its data time is when the terminal read it (local), in UTC. */
+static void on_value_read(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+                          const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    int64_t e;
+    if (mh_tm_to_epoch(at, &e) == 0)
+        value_at(x, pn, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
+}
+
+/* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
+static void on_point(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
+                     const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    struct cterm *t = x->t;
+    for (size_t k = 0; k < t->req_n; k++) {
+        struct cmeter *m = &x->j->m[t->req_idx[k]];
+        if (m->pn != pn || fi >= sizeof m->npts)
+            continue;
+        if (!v) {
+            m->nodata |= (uint8_t)(1u << fi);
+            return;
+        }
+        if (++m->npts[fi] == CCURVE_POINTS)
+            m->got |= (uint8_t)(1u << fi);
+        if (x->n < sizeof x->r / sizeof x->r[0]) {
+            x->addr[x->n] = m->address;
+            x->r[x->n++] = (struct store_reading){
+                .meter = m->id, .item = item, .quality = STORE_Q_VALID,
+                .protocol = reading_protocol(t),
+                .t = x->j->data_time + (int64_t)index * CCURVE_STEP_S, .value = *v,
+                .terminal = t->info.id, .received_ms = x->received_ms};
         }
         return;
     }
@@ -296,6 +348,12 @@ void collect_observe(struct collect *c, const struct collect_observer *o)
 static void freeze_tm_698(const struct cjob *j, struct mh_tm *tm)
 {
     mh_tm_from_epoch((j->day + 1) * 86400, tm);
+}
+
+/* A curve's first point, local: 00:15 of the job's day. */
+static void curve_start_tm(const struct cjob *j, struct mh_tm *tm)
+{
+    mh_tm_from_epoch(j->day * 86400 + CCURVE_STEP_S, tm);
 }
 
 /* DL/T 645 has no freeze by date: the job's day is the nth-last daily freeze (1: last midnight's). */
@@ -347,7 +405,16 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         } else {
             struct gdw1376_frame f;
             rc = gdw1376_frame_parse(p, len, 16, &f);
-            if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
+            if (rc == 0 && f.afn == GDW1376_AFN_CLASS2 && x->j->kind->label == GDW1376_A15) {
+                struct mh_tm start;
+                curve_start_tm(x->j, &start);
+                rc = ctask_gdw1376_curve_parse(f.units, f.units_len, x->j->kind, &start,
+                                               CCURVE_DENSITY, CCURVE_POINTS, on_point, x);
+            } else if (rc == 0 && f.afn == GDW1376_AFN_CLASS1 &&
+                       x->j->kind->item_class == STORE_CLASS_REALTIME) {
+                rc = ctask_gdw1376_realtime_parse(f.units, f.units_len, x->j->kind,
+                                                  on_value_read, x);
+            } else if (rc == 0 && f.afn == GDW1376_AFN_CLASS2)
                 rc = ctask_gdw1376_frozen_parse(f.units, f.units_len, x->j->kind, &x->j->date,
                                                 on_value, x);
             else if (rc == 0 && f.afn != GDW1376_AFN_CONFIRM) /* AFN00 in a data reply: nothing */
@@ -401,6 +468,15 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
+    /*
+     * A reply without a round trip came after a re-send: the timer expired
+     * although the terminal answered, so back off as after a timeout
+     * (RFC 6298 5.5) until a reply is measured again.
+     */
+    if (status == FEP_DONE && r->rtt_ms)
+        crtt_sample(&t->rtt, r->rtt_ms);
+    else if (status == FEP_DONE || status == FEP_TIMEOUT)
+        crtt_backoff(&t->rtt);
     if (t->req_clock) {
         t->req_clock = 0;
         clock_done(t, j, status, r);
@@ -466,7 +542,9 @@ static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, s
 {
     struct collect *c = t->c;
     struct fep_request req = {.prio = j->prio, .frame = frame, .len = len,
-                              .timeout_ms = c->cfg.request_timeout_ms, .done = request_done,
+                              .timeout_ms = c->cfg.request_timeout_ms ? c->cfg.request_timeout_ms
+                                                                      : t->rtt.rto_ms,
+                              .done = request_done,
                               .ctx = t};
     int64_t id = fep_request_submit(c->fep, t->addr, &req);
     if (id < 0)
@@ -542,6 +620,13 @@ static int submit(struct cterm *t, struct cjob *j)
             j->m[t->req_idx[0]].done = 1;
             return 0;
         }
+    } else if (j->kind->item_class == STORE_CLASS_REALTIME) {
+        rc = ctask_gdw1376_realtime_request(&w, t->a1, t->a2, pn, n, j->kind);
+    } else if (j->kind->label == GDW1376_A15) {
+        struct mh_tm start;
+        curve_start_tm(j, &start);
+        rc = ctask_gdw1376_curve_request(&w, t->a1, t->a2, pn, n, j->kind, &start,
+                                         CCURVE_DENSITY, CCURVE_POINTS);
     } else {
         rc = ctask_gdw1376_frozen_request(&w, t->a1, t->a2, pn, n, j->kind, &j->date);
     }
@@ -561,6 +646,7 @@ static int submit(struct cterm *t, struct cjob *j)
     for (size_t k = 0; k < n && t->step645 == CTASK_645_TIME; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
         m->got = m->nodata = 0;
+        memset(m->npts, 0, sizeof m->npts);
     }
     return 1;
 }
@@ -576,11 +662,19 @@ static void pass_end(struct cterm *t, struct cjob *j)
     struct collect *c = t->c;
     size_t retry = 0;
     collect_status_write(c, j);
+    int curve = j->kind->item_class == STORE_CLASS_CURVE;
+    int realtime = j->kind->item_class == STORE_CLASS_REALTIME;
     for (size_t k = 0; k < j->n; k++) {
-        if (j->round && j->m[k].reason == STORE_REASON_NONE && j->m[k].done != 2) {
-            if (j->pass == 0)
-                c->prog.first_try++;
-            c->prog.collected++;
+        if ((j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
+            j->m[k].done != 2) {
+            if (curve) {
+                c->prog.curve_collected++;
+            } else if (realtime) {
+                c->prog.realtime_collected++;
+            } else {
+                c->prog.first_try += j->pass == 0;
+                c->prog.collected++;
+            }
             j->m[k].done = 2; /* counted */
         }
         retry += !j->m[k].done;
@@ -638,6 +732,8 @@ void collect_term_kick(struct cterm *t)
 int64_t collect_freeze_time(const struct collect *c, const struct ctask_kind *k, int64_t day)
 {
     int64_t off = (int64_t)c->cfg.utc_offset_min * 60;
+    if (k->label == GDW1376_A15)
+        return day * 86400 + CCURVE_STEP_S - off; /* a curve's first point */
     if (k->label != ctask_gdw1376_month.label)
         return (day + 1) * 86400 - off; /* 24:00 of the day */
     struct mh_tm tm;
@@ -666,7 +762,9 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
     j->data_time = collect_freeze_time(t->c, k, day);
     j->round = round;
     /* NEEDSWORK: the 698.45 clock (4000 0200 read, SET to sync) is not checked yet. */
-    j->clock = round && t->proto == FEP_PROTO_GDW1376 ? CCLOCK_READ : CCLOCK_DONE;
+    j->clock = round && t->proto == FEP_PROTO_GDW1376 && k->item_class <= STORE_CLASS_MONTH_FREEZE
+                   ? CCLOCK_READ
+                   : CCLOCK_DONE;
     j->prio = prio;
     j->m = m;
     j->n = n;
@@ -677,7 +775,11 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
         t->jobs = j;
     t->jobs_tail = j;
     t->c->jobs++;
-    if (round)
+    if (k->item_class == STORE_CLASS_CURVE)
+        t->c->prog.curve_meters += n;
+    else if (k->item_class == STORE_CLASS_REALTIME)
+        t->c->prog.realtime_meters += n;
+    else if (round)
         t->c->prog.meters_asked += n;
     return 0;
 }

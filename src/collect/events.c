@@ -43,7 +43,9 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
         snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%u,\"start\":%u,\"name\":\"%s\"}",
                  e.erc, e.pn, e.start, e.name ? e.name : "");
         struct store_event ev = {.terminal = t->info.id, .code = e.erc, .start_s = start,
-                                 .payload_json = payload};
+                                 .payload_json = payload,
+                                 /* the same ERC at the same minute on another pn, or its restore */
+                                 .seq = (int64_t)e.pn << 8 | e.start};
         rc = store_event_insert(c->st, &ev);
         if (rc != 0)
             return rc;

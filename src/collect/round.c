@@ -76,6 +76,20 @@ void collect_round_join(struct collect *c, struct cterm *t)
             if (mm == m)
                 m = NULL;
         }
+        /*
+         * The day's curves after its registers, always at the scheduled
+         * priority: an on-demand read of the same terminal goes first.
+         */
+        const struct ctask_kind *ck =
+            c->cfg.no_curves ? NULL : ctask_curve_for(t->info.kind, t->info.protocol);
+        const struct ctask_kind *rk =
+            c->cfg.no_realtime ? NULL : ctask_realtime_for(t->info.kind, t->info.protocol);
+        struct cmeter *cm = ck && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *cm) : NULL;
+        struct cmeter *rm = rk && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *rm) : NULL;
+        if (cm)
+            memcpy(cm, m, (size_t)n * sizeof *cm);
+        if (rm)
+            memcpy(rm, m, (size_t)n * sizeof *rm);
         if (c->round_day >= 0 && m) {
             int both = c->round_month >= 0 && rc == 0;
             rc = collect_job_add(t, &ctask_gdw1376_day, c->round_day, 1, c->round_prio, m,
@@ -84,6 +98,12 @@ void collect_round_join(struct collect *c, struct cterm *t)
                 t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
             m = NULL;
         }
+        if (cm)
+            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm, (size_t)n, at);
+        /* The registers now: status of the local day they are read on. */
+        if (rm)
+            collect_job_add(t, rk, collect_local_day(c, collect_wall_ms() / 1000), 0,
+                            FEP_PRIO_SCHEDULED, rm, (size_t)n, at);
         free(m);
         if (rc == 0)
             t->job_day = c->round_serial;

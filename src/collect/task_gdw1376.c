@@ -89,29 +89,61 @@ static int frozen_def(const struct gdw1376_fn_def *d, const struct ctask_kind *k
     return 0;
 }
 
-int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
-                               const struct mh_tm *day, ctask_value_fn fn, void *ctx)
+int ctask_gdw1376_units_walk(const uint8_t *units, size_t len, uint8_t afn,
+                             int (*accept)(const struct gdw1376_fn_def *d, const void *arg),
+                             int (*unit)(const struct gdw1376_fn_def *d, int i, uint16_t pn,
+                                         const uint8_t *p, size_t n, void *arg),
+                             void *arg)
 {
     struct gdw1376_units_it it;
     uint16_t pn, f;
     int rc, n = 0;
     gdw1376_units_begin(&it, units, len);
     while ((rc = gdw1376_units_next(&it, &pn, &f)) == 1) {
-        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, f);
-        if (!frozen_def(d, k))
-            return MH_EUNKNOWN; /* its length cannot be known: the rest is lost */
+        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, f);
+        int i = d ? accept(d, arg) : -1;
+        if (i < 0)
+            return MH_EUNKNOWN;
         const uint8_t *p = it.r.p + it.r.off;
-        size_t left = mh_rd_left(&it.r), size;
-        rc = gdw1376_fn_data_size(d, p, left, &size);
-        if (rc != 0)
-            return rc;
-        rc = frozen_unit(d, p, size, day, pn, fn, ctx);
+        size_t size;
+        rc = gdw1376_fn_data_size(d, p, mh_rd_left(&it.r), &size);
+        if (rc == 0)
+            rc = unit(d, i, pn, p, size, arg);
         if (rc != 0)
             return rc;
         mh_rd_skip(&it.r, size);
         n++;
     }
     return rc < 0 ? rc : n;
+}
+
+struct frozen_arg {
+    const struct ctask_kind *k;
+    const struct mh_tm *day;
+    ctask_value_fn fn;
+    void *ctx;
+};
+
+static int frozen_accept(const struct gdw1376_fn_def *d, const void *arg)
+{
+    const struct frozen_arg *a = arg;
+    return frozen_def(d, a->k) ? 0 : -1;
+}
+
+static int frozen_walk_unit(const struct gdw1376_fn_def *d, int i, uint16_t pn, const uint8_t *p,
+                            size_t n, void *arg)
+{
+    const struct frozen_arg *a = arg;
+    (void)i;
+    return frozen_unit(d, p, n, a->day, pn, a->fn, a->ctx);
+}
+
+int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
+                               const struct mh_tm *day, ctask_value_fn fn, void *ctx)
+{
+    struct frozen_arg a = {k, day, fn, ctx};
+    return ctask_gdw1376_units_walk(units, len, GDW1376_AFN_CLASS2, frozen_accept,
+                                    frozen_walk_unit, &a);
 }
 
 /* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */

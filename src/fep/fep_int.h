@@ -83,6 +83,8 @@ struct fep_req {
     uint16_t frag_next;   /* the fragment index expected next */
     uint32_t timeout_ms;
     uint64_t deadline;
+    uint64_t sent;   /* loop time of the last transmission */
+    uint32_t rtt_ms; /* first frame of the reply after the first transmission (fep_reply) */
     fep_done_fn done;
     void *ctx;
     uint8_t *reply;  /* frames collected so far (multi-frame) */

@@ -70,7 +70,7 @@ static void complete_with(struct fep_req *r, enum fep_status status, const struc
 
 static void complete(struct fep_req *r, enum fep_status status)
 {
-    struct fep_reply rep = {r->reply, r->ends, r->n_frames};
+    struct fep_reply rep = {r->reply, r->ends, r->n_frames, r->rtt_ms};
     complete_with(r, status, &rep);
 }
 
@@ -103,7 +103,8 @@ static void transmit(struct fep_req *r)
         fep_wall_tm(s->fep, &now);
         s->proto->refresh_time_label(r->frame, r->len, &now);
     }
-    r->deadline = fep_now(s->fep) + r->timeout_ms;
+    r->sent = fep_now(s->fep);
+    r->deadline = r->sent + r->timeout_ms;
     fep_session_send(s, r->frame, r->len);
 }
 
@@ -126,6 +127,7 @@ void fep_req_pump(struct fep_session *s)
         r->seq = (uint8_t)seq;
         r->state = RQ_PENDING;
         r->attempts = 1;
+        r->rtt_ms = 0;
         r->next = s->pending;
         s->pending = r;
         s->st.pending++;
@@ -175,6 +177,15 @@ int fep_request_cancel(struct fep *f, int64_t id)
     complete(r, FEP_CANCELLED);
     fep_req_pump(s);
     return 0;
+}
+
+/* The first frame of a reply to a request sent once: its round trip (Karn's rule, fep.h). */
+static void take_rtt(struct fep_req *r, uint64_t now)
+{
+    if (r->attempts == 1 && r->rtt_ms == 0) {
+        uint64_t d = now > r->sent ? now - r->sent : 1;
+        r->rtt_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    }
 }
 
 /* The pending request a reply frame belongs to: first frames by sequence, later ones by RSEQ + k. */
@@ -237,6 +248,7 @@ static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const
     if (fi->frag == FRAG_FIRST) {
         reset_reply(r);
         r->frag_active = 1;
+        take_rtt(r, fep_now(f));
     } else if (fi->frag_index != r->frag_next) {
         mh_warn("fep", "terminal %s: fragment %u where %u was due, request failed", s->addr,
                 (unsigned)fi->frag_index, (unsigned)r->frag_next);
@@ -272,7 +284,7 @@ static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const
         complete(r, FEP_DECODE);
     } else {
         uint32_t end = (uint32_t)mh_wr_len(&w);
-        struct fep_reply rep = {whole, &end, 1};
+        struct fep_reply rep = {whole, &end, 1, r->rtt_ms};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         free(whole);
@@ -295,6 +307,7 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
                  (unsigned)fi->seq);
         return;
     }
+    take_rtt(r, fep_now(f));
     if (fi->denied) {
         complete(r, FEP_DENIED);
         fep_req_pump(s);
@@ -303,7 +316,7 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
     if (r->n_frames == 0 && fi->fin && !fi->con) {
         /* The common single-frame reply: delivered straight from the read buffer, no copy. */
         uint32_t end = (uint32_t)n;
-        struct fep_reply rep = {p, &end, 1};
+        struct fep_reply rep = {p, &end, 1, r->rtt_ms};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         fep_req_pump(s);
@@ -351,6 +364,7 @@ uint64_t fep_req_expire(struct fep_session *s, uint64_t now)
         if (r->deadline <= now) {
             if (r->attempts <= r->retries) {
                 r->attempts++;
+                r->rtt_ms = 0; /* a reply now answers either copy */
                 s->st.retries++;
                 reset_reply(r);
                 uint64_t t = (uint64_t)r->timeout_ms * 2;

@@ -45,7 +45,7 @@ start=$(date +%s)
 # A terminal whose login frame is lost is closed after 5 s and logs in again.
 start_serve --archive "$dir/archive.csv" --round yesterday --round-month last --once --grace 20 \
     --login-timeout-ms 5000 \
-    --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200
+    --patch-delay-ms 2000 --max-time 200
 "$mh" sim run "$scenario" --master "127.0.0.1:$port" --quiet --duration 240 > "$dir/sim.log" 2>&1 &
 sim=$!
 wait "$srv"
@@ -68,12 +68,26 @@ grep -q "checked 50 meters: [1-9]" "$dir/c698"
 "$mh" check truth --db "$db" "$scenario" --date yesterday --protocol dlt645-2007 \
     --min-permille 999 | tee "$dir/c645"
 grep -q "checked 4 meters: [1-9]" "$dir/c645"
+# The 1376.1 terminals' 15-minute active energy increments of the day, point by
+# point against the truth's day curve (AFN0D F97, F99).
+"$mh" check truth --db "$db" "$scenario" --date yesterday --curves --protocol gdw1376 \
+    --min-permille 999 | tee "$dir/ccurve"
+grep -q "values compared, 0 mismatches" "$dir/ccurve"
+"$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
+# every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never tried)
+grep -Eq "^  gdw1376 +390 +374 +374 +0 +16 " "$dir/rcurve"
+# The registers now (AFN0C F129, F131), a status row per meter of the local day they were read.
+today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
+"$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"
+rt=$(sed -n 's/^total: \([0-9]*\) of.*/\1/p' "$dir/rrt")
+[ "$rt" -ge 370 ]
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"
 # The scenario's never-login terminal: its meters failed as "terminal offline".
 echo "$report" | grep -q "terminal offline"
 "$mh" report collection --db "$db" --date yesterday --json | grep -q '"collected": [1-9]'
+"$mh" report collection --db "$db" --date yesterday --json | grep -q '"first_try": [1-9]'
 "$mh" report collection --db "$db" --month last | grep "^total:"
 "$mh" report collection --db "$db" --month last | grep -q "^total: [1-9][0-9]* of"
 
@@ -90,10 +104,11 @@ start_serve_on() {
 # (the simulator's terminals redial with a doubling delay: give them time to come back)
 start_serve_on --round yesterday --once --grace 35 --login-timeout-ms 5000 --timeout-ms 3000 \
     --patch-delay-ms 2000 \
-    --max-time 200 --group-max 2 --patch --patch-days 1
+    --max-time 200 --group-max 2 --patch --patch-days 1 --no-curves --no-realtime
 wait "$srv"
 srv=
 cat "$dir/serve.out"
+grep -q "curves 0 of 0 meters, realtime registers 0 of 0" "$dir/serve.out"
 grep "stopped:" "$dir/serve.err"
 grep -q "patch day" "$dir/serve.err"
 grep -q "stopped: [1-9][0-9]* readings stored, [1-9][0-9]* duplicates, 0 conflicts" "$dir/serve.err"

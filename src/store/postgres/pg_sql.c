@@ -12,7 +12,7 @@
  */
 #define RATE_SQL(key, out, order)                                                                     \
     "SELECT " out ", count(*), count(*) FILTER (WHERE s.reason = 0),"                         \
-    " count(*) FILTER (WHERE s.reason > 0)"                                                    \
+    " count(*) FILTER (WHERE s.reason > 0), count(*) FILTER (WHERE s.first_reason = 0)"        \
     " FROM meters m JOIN points p ON p.meter_id = m.id"                                       \
     " JOIN terminals t ON t.id = p.terminal_id"                                               \
     " LEFT JOIN collection_status s"                                                          \
@@ -44,8 +44,8 @@ static const char *const sql[PQ_COUNT_] = {
                    " WHERE m.active = 1 AND m.id > $4 AND x.hit IS NULL"
                    " ORDER BY m.id LIMIT $5",
     [PQ_STATUS_UPSERT] = "INSERT INTO collection_status"
-                         " (day, item_class, meter_id, reason, attempts, updated_ms)"
-                         " VALUES ($1, $2, $3, $4, $5, $6)"
+                         " (day, item_class, meter_id, reason, attempts, updated_ms, first_reason)"
+                         " VALUES ($1, $2, $3, $4, $5, $6, $4)"
                          " ON CONFLICT (day, item_class, meter_id) DO UPDATE SET"
                          " reason = excluded.reason, attempts = excluded.attempts,"
                          " updated_ms = excluded.updated_ms",
@@ -90,9 +90,10 @@ static const char *const sql[PQ_COUNT_] = {
                            " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
                            " FROM points p JOIN meters m ON m.id = p.meter_id"
                            " WHERE p.terminal_id = $1 ORDER BY p.pn LIMIT $2",
-    [PQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload)"
-                        " VALUES (NULLIF($1::bigint, 0), NULLIF($2::bigint, 0), $3,"
-                        " $4, NULLIF($5::bigint, 0), $6::jsonb)",
+    /* Stored once (events_once, migration 004): a copy re-reported or read again is no error. */
+    [PQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload,"
+                        " seq) VALUES (NULLIF($1::bigint, 0), NULLIF($2::bigint, 0), $3,"
+                        " $4, NULLIF($5::bigint, 0), $6::jsonb, $7) ON CONFLICT DO NOTHING",
     [PQ_LINK_INSERT] = "INSERT INTO terminal_link (terminal_id, t_ms, online, reason)"
                        " VALUES ($1, $2, $3, $4) ON CONFLICT (terminal_id, t_ms, online)"
                        " DO UPDATE SET reason = excluded.reason",

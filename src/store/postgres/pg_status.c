@@ -50,6 +50,7 @@ static int rate_rows(void *ctx, const PGresult *r)
         x->meters = (uint64_t)pg_i64(r, i, 1);
         x->collected = (uint64_t)pg_i64(r, i, 2);
         x->failed = (uint64_t)pg_i64(r, i, 3);
+        x->first_try = (uint64_t)pg_i64(r, i, 4);
     }
     return n;
 }
@@ -100,6 +101,7 @@ int pg_event_insert(struct store_be *be, const struct store_event *e)
     pp_i64(&p, e->start_s);
     pp_i64(&p, e->end_s);
     pp_text(&p, e->payload_json); /* not JSON: SQLSTATE 22P02, MH_EINVAL */
+    pp_i64(&p, e->seq);
     return pg_one(be, PQ_EVENT_INSERT, &p, NULL, NULL);
 }
 

@@ -9,7 +9,8 @@
 
 /* Success-rate query: active meters of the day's class grouped by KEY. */
 #define RATE_SQL(key)                                                                              \
-    "SELECT " key ", COUNT(*), TOTAL(s.reason = 0), TOTAL(s.reason > 0)"                           \
+    "SELECT " key ", COUNT(*), TOTAL(s.reason = 0), TOTAL(s.reason > 0),"                          \
+    " TOTAL(s.first_reason = 0)"                                                                   \
     " FROM meters m JOIN points p ON p.meter_id = m.id"                                            \
     " JOIN terminals t ON t.id = p.terminal_id"                                                    \
     " LEFT JOIN collection_status s"                                                               \
@@ -34,8 +35,8 @@ static const char *const sql[SQ_COUNT_] = {
                    "  AND r.data_time >= ?2 AND r.data_time < ?3)"
                    " ORDER BY m.id LIMIT ?5",
     [SQ_STATUS_UPSERT] = "INSERT INTO collection_status"
-                         " (day, item_class, meter_id, reason, attempts, updated_ms)"
-                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                         " (day, item_class, meter_id, reason, attempts, updated_ms, first_reason)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)"
                          " ON CONFLICT (day, item_class, meter_id) DO UPDATE SET"
                          " reason = excluded.reason, attempts = excluded.attempts,"
                          " updated_ms = excluded.updated_ms",
@@ -79,8 +80,10 @@ static const char *const sql[SQ_COUNT_] = {
                            " m.rated_voltage_v, COALESCE(m.area_id, 0), m.area_meter"
                            " FROM points p JOIN meters m ON m.id = p.meter_id"
                            " WHERE p.terminal_id = ?1 ORDER BY p.pn LIMIT ?2",
-    [SQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload)"
-                        " VALUES (NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4, NULLIF(?5, 0), ?6)",
+    /* Stored once (events_once, migration 004): a copy re-reported or read again is no error. */
+    [SQ_EVENT_INSERT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload,"
+                        " seq) VALUES (NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4, NULLIF(?5, 0), ?6, ?7)"
+                        " ON CONFLICT DO NOTHING",
     [SQ_LINK_INSERT] = "INSERT OR REPLACE INTO terminal_link (terminal_id, t_ms, online, reason)"
                        " VALUES (?1, ?2, ?3, ?4)",
     [SQ_LINK_BEFORE] = "SELECT online FROM terminal_link WHERE terminal_id = ?1 AND t_ms < ?2"

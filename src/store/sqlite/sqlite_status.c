@@ -55,6 +55,7 @@ int sq_success_rate(struct store_be *be, int64_t day, int item_class, int group,
             r->meters = (uint64_t)sqlite3_column_int64(s, 1);
             r->collected = (uint64_t)sqlite3_column_double(s, 2);
             r->failed = (uint64_t)sqlite3_column_double(s, 3);
+            r->first_try = (uint64_t)sqlite3_column_double(s, 4);
         }
         sqlite3_reset(s);
     }
@@ -96,6 +97,7 @@ int sq_event_insert(struct store_be *be, const struct store_event *e)
             sqlite3_bind_text(s, 6, e->payload_json, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(s, 6);
+        sqlite3_bind_int64(s, 7, e->seq);
         rc = sq_exec(s); /* a payload that is not JSON fails the CHECK: MH_EINVAL */
         sqlite3_clear_bindings(s);
     }

@@ -44,12 +44,15 @@ for _ in $(seq 1 50); do grep -q ready "$dir/link.err" && break; sleep 0.1; done
 db=$dir/mh.db
 "$mh" sim archive "$scenario" --out "$dir/archive.csv"
 
-# The station with the bus and exports, a round of yesterday, on LISTEN.
+# The station with the bus and exports, a round of yesterday, on LISTEN. Daily
+# registers only: the published readings are compared with the readings export,
+# which holds the day's frozen registers (curves and realtime values are not exported).
 serve_round() {
     _l=$1
     shift
     start_serve "$_l" --nats "$url" --export-dir "$dir/out" --round yesterday --once \
-        --login-timeout-ms 5000 --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200 "$@"
+        --login-timeout-ms 5000 --timeout-ms 3000 --patch-delay-ms 2000 --max-time 200 \
+        --no-curves --no-realtime "$@"
 }
 
 # ---- 1, 2: a round with the server killed and restarted in the middle

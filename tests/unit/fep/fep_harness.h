@@ -29,6 +29,7 @@ struct fx_done {
     int status;
     unsigned n_frames;
     size_t len;
+    uint32_t rtt_ms;
     uint8_t bytes[1024];
 };
 

@@ -206,6 +206,8 @@ static void test_request_matched_by_seq_stray_ignored(void **state)
     fx_run(&x, 50);
     assert_int_equal(d.calls, 1);
     assert_int_equal(d.status, FEP_DONE);
+    /* Sent once: its round trip is measured (the stray's 50 ms and more). */
+    assert_in_range(d.rtt_ms, 50, 1000);
     assert_int_equal(d.n_frames, 1);
     assert_int_equal(d.len, rn);
     assert_memory_equal(d.bytes, rep, rn);
@@ -273,6 +275,27 @@ static void test_timeout_retries_then_fails(void **state)
     fx_run(&x, 30);
     fep_terminal_stats(x.fep, ADDR, &st);
     assert_int_equal(st.stray, 1);
+    close(fd);
+    fx_stop(&x);
+}
+
+/* A reply after a re-send answers either copy: no round trip is reported (Karn's rule). */
+static void test_reply_after_retry_has_no_rtt(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_default(&x, NULL);
+    int fd = login(&x, &term, 1);
+    uint8_t req[128], a[128], b[128];
+    size_t n = read_request(req);
+    struct fx_done d = {0};
+    struct fep_request r = {FEP_PRIO_DEMAND, req, n, 100, 1, fx_done_cb, &d};
+    assert_true(fep_request_submit(x.fep, ADDR, &r) > 0);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, a, sizeof a, 2000), (long)n);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, b, sizeof b, 2000), (long)n);
+    assert_int_equal(fx_answer(&x, fd, b, reply_frame((uint8_t)(0x60 | (a[13] & 15)), b), &d),
+                     FEP_DONE);
+    assert_int_equal(d.rtt_ms, 0);
     close(fd);
     fx_stop(&x);
 }
@@ -607,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_heartbeat_silence_goes_offline),
         cmocka_unit_test(test_request_matched_by_seq_stray_ignored),
         cmocka_unit_test(test_timeout_retries_then_fails),
+        cmocka_unit_test(test_reply_after_retry_has_no_rtt),
         cmocka_unit_test(test_priorities_and_multi_frame_reply),
         cmocka_unit_test(test_window_of_two_answered_out_of_order),
         cmocka_unit_test(test_report_confirmed_only_when_stored),

@@ -315,6 +315,8 @@ static void test_success_rate_by_group_and_reasons(void **state)
     assert_int_equal(r[0].meters, 4);
     assert_int_equal(r[0].collected, 2);
     assert_int_equal(r[0].failed, 1);   /* and pn 4 never tried */
+    /* pn 1 was collected by the retry: after patch, but not at the first try */
+    assert_int_equal(r[0].first_try, 1);
     assert_string_equal(r[1].key, "3"); /* dtu */
     assert_int_equal(r[1].meters, 1);
     assert_int_equal(r[1].collected, 0);
@@ -333,8 +335,21 @@ static void test_success_rate_by_group_and_reasons(void **state)
         store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_METER_PROTOCOL, r, 8), 1);
     assert_int_equal(r[0].meters, 5);
     assert_int_equal(r[0].collected, 2);
+    assert_int_equal(r[0].first_try, 1);
     assert_int_equal(store_success_rate(st, day, STORE_CLASS_CURVE, STORE_GROUP_REGION, r, 8), 2);
     assert_int_equal(r[0].collected, 1);
+    assert_int_equal(r[0].first_try, 1);
+    /* A later failure (a patch round that lost it again) does not rewrite the first try. */
+    retry.reason = STORE_REASON_CHANNEL_TIMEOUT;
+    retry.attempts = 3;
+    s[1].reason = STORE_REASON_CLOCK_ERROR;
+    assert_int_equal(store_status_upsert(st, &retry, 1), 0);
+    assert_int_equal(store_status_upsert(st, &s[1], 1), 0);
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_KIND, r, 8), 2);
+    assert_int_equal(r[0].collected, 0);
+    assert_int_equal(r[0].failed, 3);
+    assert_int_equal(r[0].first_try, 1);
 
     uint64_t reasons[STORE_REASON_COUNT_];
     assert_int_equal(store_failure_reasons(st, day, STORE_CLASS_DAY_FREEZE, reasons), 0);
@@ -363,6 +378,36 @@ static void *release_later(void *arg)
     nanosleep(&ts, NULL);
     store_test_release(arg);
     return NULL;
+}
+
+/* An event re-reported by its terminal, or read again, is stored once. */
+static void test_event_stored_once(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("events_once"), NULL);
+    struct store_event e = {.terminal = 7, .code = 14, .start_s = DAY0, .seq = 1 << 8 | 1,
+                            .payload_json = "{\"erc\":14}"};
+    assert_int_equal(store_event_insert(st, &e), 0);
+    assert_int_equal(store_event_insert(st, &e), 0); /* the same again: no error, no copy */
+    e.payload_json = "{\"erc\":14,\"again\":1}";
+    assert_int_equal(store_event_insert(st, &e), 0); /* the key decides, not the payload */
+    e.seq = 2 << 8 | 1;                             /* the same ERC at the same minute on pn 2 */
+    assert_int_equal(store_event_insert(st, &e), 0);
+    e.seq = 1 << 8 | 1;
+    e.start_s += 60; /* a later occurrence */
+    assert_int_equal(store_event_insert(st, &e), 0);
+    e.meter = 9; /* of a meter: another key even with the same rest */
+    assert_int_equal(store_event_insert(st, &e), 0);
+    assert_int_equal(store_event_insert(st, &e), 0);
+    e.payload_json = "{not json"; /* a broken payload is still refused, not ignored */
+    e.start_s += 60;
+    assert_int_equal(store_event_insert(st, &e), MH_EINVAL);
+    struct store_event_filter f = {.code = -1, .to_s = INT64_MAX};
+    struct store_event_row rows[8];
+    int n = store_events_list(st, &f, 0, rows, 8);
+    assert_int_equal(n, 4);
+    store_event_rows_free(rows, (size_t)n);
+    store_close(st);
 }
 
 static void test_full_queue_pushes_back(void **state)
@@ -662,6 +707,7 @@ int main(void)
         cmocka_unit_test(test_events_link_history_and_audit),
         cmocka_unit_test(test_area_daily_totals_sum_register_differences),
         cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
+        cmocka_unit_test(test_event_stored_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

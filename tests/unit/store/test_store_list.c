@@ -278,9 +278,9 @@ static void test_events_audit_and_status_lists(void **state)
     struct store_meter_row m[8];
     assert_int_equal(store_meters_list(st, NULL, 0, m, 8), 5);
 
-    struct store_event e1 = {m[1].id, t[0].id, 0x03100, 1000, 0, "{\"phase\": \"A\"}"};
-    struct store_event e2 = {0, t[0].id, 14, 2000, 2600, NULL};
-    struct store_event e3 = {m[2].id, t[0].id, 0x03100, 3000, 0, NULL};
+    struct store_event e1 = {m[1].id, t[0].id, 0x03100, 1000, 0, "{\"phase\": \"A\"}", 0};
+    struct store_event e2 = {0, t[0].id, 14, 2000, 2600, NULL, 0};
+    struct store_event e3 = {m[2].id, t[0].id, 0x03100, 3000, 0, NULL, 0};
     assert_int_equal(store_event_insert(st, &e1), 0);
     assert_int_equal(store_event_insert(st, &e2), 0);
     assert_int_equal(store_event_insert(st, &e3), 0);

@@ -125,6 +125,42 @@ static void test_api_tokens_of_a_schema_2_file_are_kept(void **state)
     store_close(st);
 }
 
+/*
+ * A file from before events had a key, holding the same event twice and a
+ * status row: the migration keeps one copy, and the row's first try is
+ * its reason then.
+ */
+static void test_events_once_migration_keeps_one_copy(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("events_once");
+    if (!path)
+        skip();
+    int before = 0;
+    for (size_t i = 0; i < store_sqlite_migrations_n; i++)
+        if (strcmp(store_sqlite_migrations[i].name, "events_once_first_try") == 0)
+            before = store_sqlite_migrations[i].version - 1;
+    assert_true(before >= 2);
+    sqlite3 *db = raw_open(path);
+    int v = 0;
+    char err[256] = "";
+    assert_int_equal(sq_migrate(db, before, &v, err, sizeof err), 0);
+    raw_exec(db, "INSERT INTO events (meter_id, terminal_id, code, start_s) VALUES"
+                 " (NULL, 4, 14, 1000), (NULL, 4, 14, 1000), (NULL, 4, 14, 1060), (2, 4, 14, 1000)");
+    raw_exec(db, "INSERT INTO collection_status VALUES (20416, 0, 2, 6, 1, 1)");
+    sqlite3_close(db);
+
+    struct store *st = store_test_open(store_test_uri("events_once"), NULL);
+    assert_int_equal(store_schema_version(st), (int)store_sqlite_migrations_n);
+    struct store_event e = {.terminal = 4, .code = 14, .start_s = 1000};
+    assert_int_equal(store_event_insert(st, &e), 0); /* already there */
+    store_close(st);
+    db = raw_open(path);
+    assert_int_equal(raw_int(db, "SELECT COUNT(*) FROM events"), 3);
+    assert_int_equal(raw_int(db, "SELECT first_reason FROM collection_status"), 6);
+    sqlite3_close(db);
+}
+
 static void test_newer_file_is_refused_untouched(void **state)
 {
     (void)state;
@@ -317,6 +353,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_older_file_is_migrated_forward),
         cmocka_unit_test(test_api_tokens_of_a_schema_2_file_are_kept),
+        cmocka_unit_test(test_events_once_migration_keeps_one_copy),
         cmocka_unit_test(test_newer_file_is_refused_untouched),
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
