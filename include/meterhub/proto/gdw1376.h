@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "meterhub/base/err.h"
 #include "meterhub/base/wr.h"
@@ -192,6 +193,14 @@ enum gdw1376_rep {
 /* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count, time) or the general step. */
 enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME };
 
+/*
+ * What a field does where the walk reaches it outside a group (its `rep`
+ * and `span` folded, so the walk's inline path reads one byte): a value of
+ * its own, a one-field group over the total and M tariffs, or any other
+ * group (curve points, harmonics, a group of several fields).
+ */
+enum gdw1376_open { GDW1376_OPEN_GROUP, GDW1376_OPEN_ONCE, GDW1376_OPEN_TARIFFS };
+
 struct gdw1376_field {
     uint8_t fmt;   /* enum gdw1376_fmt */
     uint8_t role;  /* enum gdw1376_role */
@@ -210,8 +219,10 @@ struct gdw1376_field {
     uint8_t bcd_top;
     uint8_t bcd_signed;
     int8_t bcd_exp;
+    uint8_t open;  /* enum gdw1376_open, from rep and span */
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
+    uint64_t bcd_mask; /* the digit bits of the bcd_size bytes read as one little-endian word */
 };
 
 /* Which way the data travels (a Fn of AFN0C/0D/09 answers upward). */
@@ -270,11 +281,17 @@ struct gdw1376_walk {
     unsigned n_fields;
     const uint8_t *p;
     size_t n, off;
-    unsigned k;              /* current field */
-    unsigned grp, grp_end;   /* current group [grp, grp_end) */
+    /*
+     * The current field, and the group it is in: [grp, grp_end). Outside
+     * a group k == grp_end (a value of its own leaves it so), and the
+     * other group members are stale until the next group is entered.
+     */
+    unsigned k;
+    unsigned grp, grp_end;
     unsigned reps, rep;      /* repetitions of the group, current one */
     unsigned grp_rep;        /* enum gdw1376_rep of the group */
     unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
+    uint32_t imask;          /* 0xFF over tariffs (the index goes into E of the item), else 0 */
     unsigned step;           /* minutes between curve points of the group (0 unknown) */
     unsigned curve;          /* the group is a curve's points: values take w->point */
     unsigned m, count, density;
@@ -323,77 +340,121 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
 }
 
 /*
- * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, the
- * common fields of every block: a plain BCD value (its plan in the table)
- * on its own, over the tariffs or as curve points, the tariff count and
- * the times; the other group entries, counts and formats go through
- * gdw1376_walk_step. Both keep the
- * same walk state, so they interleave freely.
+ * The digits of up to eight BCD bytes, low byte first, as one number: x
+ * holds them as a little-endian word with every non-digit bit (sign, bytes
+ * past the field) cleared. Each byte becomes 0..99 (16h + l - 6h), then
+ * pairs of bytes, of pairs and of quads combine, with no loop and no table.
+ * *bad is non-zero when a nibble is above 9 (an EE or FF fill has such
+ * nibbles in every format once the sign and flag bits are masked).
  */
-static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
+static inline uint64_t gdw1376_bcd_word(uint64_t x, uint64_t *bad)
+{
+    const uint64_t l0f = 0x0F0F0F0F0F0F0F0Fu, l06 = 0x0606060606060606u, l10 = 0x1010101010101010u;
+    uint64_t hi = (x >> 4) & l0f;
+    *bad = (((x & l0f) + l06) | (hi + l06)) & l10;
+    x -= hi * 6;
+    x = (x & 0x00FF00FF00FF00FFu) + ((x >> 8) & 0x00FF00FF00FF00FFu) * 100u;
+    x = (x & 0x0000FFFF0000FFFFu) + ((x >> 16) & 0x0000FFFF0000FFFFu) * 10000u;
+    return (x & 0xFFFFFFFFu) + (x >> 32) * 100000000u;
+}
+
+/*
+ * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, a
+ * plain BCD value (its plan in the table) of its own, as the first of the
+ * total and M tariffs, or inside a group already entered (tariffs, curve
+ * points, harmonics): one word load, the digits without a loop, the item
+ * and data time from the walk. Everything else (group entries, counts,
+ * times, the other formats, the last bytes of the data) goes through
+ * gdw1376_walk_step. Both keep the same walk state, so they interleave
+ * freely.
+ */
+static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1376_dv *restrict out)
 {
     unsigned k = w->k;
-    size_t off = w->off;
     if (k >= w->n_fields)
         return 0; /* the walk ends past the last group (k only gets there from grp_end) */
     const struct gdw1376_field *f = &w->fields[k];
-    unsigned size = f->bcd_size;
-    if (f->plan == GDW1376_PLAN_STEP || w->n - off < size)
-        return gdw1376_walk_step(w, out);
-    const struct mh_tm *when = &w->when;
-    if (k == w->grp_end) { /* a value of its own, or a register over the total and M tariffs */
-        if (f->span > 1 || (f->rep != GDW1376_REP_ONCE && f->rep != GDW1376_REP_TARIFFS))
-            return gdw1376_walk_step(w, out);
-        w->grp = k;
-        w->grp_end = k + 1;
-        w->reps = f->rep == GDW1376_REP_TARIFFS ? w->m + 1 : 1;
-        w->rep = 0;
-        w->grp_rep = f->rep;
-        w->index = 0;
-        w->curve = 0;
-    } else if (w->curve) { /* curve points: the start, then a step on per point */
-        if (k == w->grp) {
-            unsigned min = w->point.min + w->step;
-            if (w->step && min < 60)
-                w->point.min = (uint8_t)min;
-            else
-                gdw1376_walk_tick(w);
+    size_t off = w->off;
+    unsigned size = f->bcd_size, next = k + 1, rep = GDW1376_REP_ONCE, index = 0;
+    if (f->plan != GDW1376_PLAN_BCD || w->n - off < 8) {
+        /* a tariff count or a time of its own (Td_c, freeze date, curve start): one per block */
+        if (f->plan == GDW1376_PLAN_STEP || k != w->grp_end || f->open != GDW1376_OPEN_ONCE || w->n - off < size)
+            return gdw1376_walk_step(w, out); /* also the last bytes: the word load needs 8 */
+        const uint8_t *p = w->p + off;
+        if (f->plan == GDW1376_PLAN_TARIFFS) {
+            if (p[0] > 63)
+                return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
+            w->m = p[0];
+            out->v.kind = GDW1376_V_NUM;
+            out->v.num = mh_dec_make(p[0], 0);
+            out->v.time.has = 0;
+            out->v.text[0] = '\0';
+        } else if (f->plan == GDW1376_PLAN_TIME) { /* sets the data times (w->when) first */
+            gdw1376_walk_time(w, f, p, &out->v);
+        } else {
+            return gdw1376_walk_step(w, out); /* a plain BCD value in the last bytes */
         }
-        when = &w->point;
+        out->field = f;
+        out->rep = GDW1376_REP_ONCE;
+        out->index = 0;
+        out->item = f->item;
+        out->when = w->when;
+        w->off = off + size;
+        w->k = w->grp_end = next;
+        return 1;
+    }
+    uint32_t item = f->item;
+    const struct mh_tm *when = &w->when;
+    if (k == w->grp_end && f->open == GDW1376_OPEN_ONCE) {
+        w->grp_end = next; /* a value of its own: stays outside any group */
+    } else {
+        if (k == w->grp_end) { /* a register over the total and M tariffs */
+            if (f->open != GDW1376_OPEN_TARIFFS)
+                return gdw1376_walk_step(w, out);
+            w->grp = k;
+            w->grp_end = next;
+            w->reps = w->m + 1;
+            w->rep = 0;
+            w->grp_rep = GDW1376_REP_TARIFFS;
+            w->index = 0;
+            w->imask = 0xFF;
+            w->curve = 0;
+        } else if (w->curve) { /* curve points: the start, then a step on per point */
+            if (k == w->grp) {
+                unsigned min = w->point.min + w->step;
+                if (w->step && min < 60)
+                    w->point.min = (uint8_t)min;
+                else
+                    gdw1376_walk_tick(w);
+            }
+            when = &w->point;
+        }
+        rep = w->grp_rep;
+        index = w->index;
+        uint32_t imask = w->imask;
+        item = item ? (item & ~imask) | (index & imask) : 0; /* MH_OBIS_TARIFF (item.h): the tariff in E */
+        if (next == w->grp_end && ++w->rep < w->reps) {
+            next = w->grp;
+            w->index = index + 1;
+        }
     }
     const uint8_t *p = w->p + off;
-    unsigned rep = w->grp_rep, index = w->index;
-    if (f->plan == GDW1376_PLAN_BCD) {
-        unsigned bad;
-        uint64_t mag = gdw1376_bcd_le(p, size, f->bcd_top, &bad);
-        int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
-        out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
-        out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
-        out->v.time.has = 0;
-        out->v.text[0] = '\0';
-    } else if (f->plan == GDW1376_PLAN_TARIFFS) { /* the count M of the tariff groups after it */
-        if (p[0] > 63)
-            return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
-        w->m = p[0];
-        out->v.kind = GDW1376_V_NUM;
-        out->v.num = mh_dec_make(p[0], 0);
-        out->v.time.has = 0;
-        out->v.text[0] = '\0';
-    } else { /* GDW1376_PLAN_TIME: Td_c, freeze dates, curve start set the data times (w->when) */
-        gdw1376_walk_time(w, f, p, &out->v);
-    }
+    uint64_t raw, bad;
+    memcpy(&raw, p, 8);
+    uint64_t mag = gdw1376_bcd_word(raw & f->bcd_mask, &bad);
+    uint64_t neg = (raw >> (8 * size - 1)) & f->bcd_signed;
+    int64_t m = neg ? -(int64_t)mag : (int64_t)mag;
+    out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
+    out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+    out->v.time.has = 0;
+    out->v.text[0] = '\0';
     out->field = f;
     out->rep = (uint8_t)rep;
     out->index = (uint16_t)index;
-    /* MH_OBIS_TARIFF (item.h): the tariff in E */
-    out->item = f->item && rep == GDW1376_REP_TARIFFS ? (f->item & ~(uint32_t)0xFF) | (index & 0xFF) : f->item;
+    out->item = item;
     out->when = *when;
     w->off = off + size;
-    if (++k == w->grp_end && ++w->rep < w->reps) {
-        k = w->grp;
-        w->index = index + 1;
-    }
-    w->k = k;
+    w->k = next;
     return 1;
 }
 

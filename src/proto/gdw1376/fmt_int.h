@@ -89,6 +89,25 @@ struct gdw1376_fmt_def {
 #define FMT_FIELD_PLAN_X(...) FMT_FIELD_PLAN_(__VA_ARGS__)
 #define FMT_FIELD_PLAN(fmt, role, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, GDW1376_R_##role, scale)
 
+/*
+ * struct gdw1376_field's bcd_mask: the digit bits of a K_BCD format's
+ * bytes as one little-endian word (the top byte's through its mask, bytes
+ * past the field cleared); 0 for the other kinds.
+ */
+#define FMT_FIELD_MASK_(size, dec, sgn, kind, top)                                                          \
+    ((kind) == K_BCD && (size) >= 1 && (size) <= 8                                                          \
+         ? (((uint64_t)1 << (8 * ((size) - 1) % 64)) - 1) | ((uint64_t)(top) << (8 * ((size) - 1) % 64))    \
+         : 0)
+#define FMT_FIELD_MASK_X(...) FMT_FIELD_MASK_(__VA_ARGS__)
+#define FMT_FIELD_MASK(fmt) FMT_FIELD_MASK_X(FMT_PLAN_##fmt)
+
+/* struct gdw1376_field's open (enum gdw1376_open) from the field's rep and span. */
+#define FMT_FIELD_OPEN(rep, span)                                                                           \
+    (uint8_t)((span) > 1 ? GDW1376_OPEN_GROUP                                                               \
+              : (rep) == GDW1376_REP_ONCE ? GDW1376_OPEN_ONCE                                               \
+              : (rep) == GDW1376_REP_TARIFFS ? GDW1376_OPEN_TARIFFS                                         \
+                                             : GDW1376_OPEN_GROUP)
+
 /* Indexed by enum gdw1376_fmt; entry 0 is empty (size 0). */
 extern const struct gdw1376_fmt_def gdw1376_fmts[GDW1376_FMT_COUNT_];
 

@@ -140,6 +140,7 @@ static void enter_group(struct gdw1376_walk *w)
     w->grp_end = w->k + span_of(w->def, w->k);
     w->reps = reps_of(f->rep, w->m, w->count);
     w->grp_rep = f->rep;
+    w->imask = f->rep == GDW1376_REP_TARIFFS ? 0xFF : 0;
     w->rep = 0;
     w->index = f->rep == GDW1376_REP_HARM ? 2 : 0;
     w->curve = f->rep == GDW1376_REP_COUNT && w->start.has;
