@@ -223,6 +223,7 @@ struct gdw1376_field {
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
     uint64_t bcd_mask; /* the digit bits of the bcd_size bytes read as one little-endian word */
+    uint64_t bcd_sign; /* the sign bit (D7 of the top byte) in that word; 0 unsigned */
 };
 
 /* Which way the data travels (a Fn of AFN0C/0D/09 answers upward). */
@@ -292,6 +293,8 @@ struct gdw1376_walk {
     unsigned grp_rep;        /* enum gdw1376_rep of the group */
     unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
     uint32_t imask;          /* 0xFF over tariffs (the index goes into E of the item), else 0 */
+    unsigned run;            /* repetitions left of a one-field BCD group that fit the data (see gdw1376_walk_run) */
+    uint32_t run_item, run_imask; /* a run's item: run_item | (index & run_imask) */
     unsigned step;           /* minutes between curve points of the group (0 unknown) */
     unsigned curve;          /* the group is a curve's points: values take w->point */
     unsigned m, count, density;
@@ -299,7 +302,12 @@ struct gdw1376_walk {
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
 };
 
-void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);
+/* Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a call and a memset. */
+static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p,
+                                     size_t n)
+{
+    *w = (struct gdw1376_walk){.def = d, .fields = d->fields, .n_fields = d->n_fields, .p = p, .n = n};
+}
 
 /*
  * The general step of a walk: group entry, counts, times, every format.
@@ -343,7 +351,8 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
  * The digits of up to eight BCD bytes, low byte first, as one number: x
  * holds them as a little-endian word with every non-digit bit (sign, bytes
  * past the field) cleared. Each byte becomes 0..99 (16h + l - 6h), then
- * pairs of bytes, of pairs and of quads combine, with no loop and no table.
+ * each pair of bytes (lo + 256 hi - 156 hi), of pairs and of quads
+ * likewise in place, with no loop and no table; no lane ever borrows.
  * *bad is non-zero when a nibble is above 9 (an EE or FF fill has such
  * nibbles in every format once the sign and flag bits are masked).
  */
@@ -353,9 +362,51 @@ static inline uint64_t gdw1376_bcd_word(uint64_t x, uint64_t *bad)
     uint64_t hi = (x >> 4) & l0f;
     *bad = (((x & l0f) + l06) | (hi + l06)) & l10;
     x -= hi * 6;
-    x = (x & 0x00FF00FF00FF00FFu) + ((x >> 8) & 0x00FF00FF00FF00FFu) * 100u;
-    x = (x & 0x0000FFFF0000FFFFu) + ((x >> 16) & 0x0000FFFF0000FFFFu) * 10000u;
-    return (x & 0xFFFFFFFFu) + (x >> 32) * 100000000u;
+    x -= ((x >> 8) & 0x00FF00FF00FF00FFu) * (256u - 100u);
+    x -= ((x >> 16) & 0x0000FFFF0000FFFFu) * (65536u - 10000u);
+    return x - (x >> 32) * (4294967296u - 100000000u);
+}
+
+/* The next curve point's time: the minute on inline, a carry into the hour and beyond by gdw1376_walk_tick. */
+static inline void gdw1376_walk_point(struct gdw1376_walk *w)
+{
+    unsigned min = w->point.min + w->step;
+    if (w->step && min < 60)
+        w->point.min = (uint8_t)min;
+    else
+        gdw1376_walk_tick(w);
+}
+
+/*
+ * After the first value of a group: when the group is one plain BCD field
+ * (a register over the tariffs, curve points) and all its repetitions fit
+ * the data with the word load's slack, one length check here stands for
+ * every repetition, and gdw1376_walk_next yields them from w->run alone.
+ */
+static inline void gdw1376_walk_run(struct gdw1376_walk *w, const struct gdw1376_field *f)
+{
+    if (w->k == w->grp && w->grp_end == w->grp + 1 && f->plan == GDW1376_PLAN_BCD && w->rep < w->reps) {
+        size_t left = w->reps - w->rep; /* at most 255 */
+        if (w->off + (left - 1) * f->bcd_size + 8 <= w->n) {
+            w->run = (unsigned)left;
+            w->run_item = f->item & ~w->imask;
+            w->run_imask = f->item ? w->imask : 0;
+        }
+    }
+}
+
+/* One value of a run: the BCD word at p of field f into out (see gdw1376_walk_next). */
+static inline void gdw1376_walk_bcd(const struct gdw1376_field *f, const uint8_t *p, struct gdw1376_dv *restrict out)
+{
+    uint64_t raw, bad;
+    memcpy(&raw, p, 8);
+    uint64_t mag = gdw1376_bcd_word(raw & f->bcd_mask, &bad);
+    int64_t m = raw & f->bcd_sign ? -(int64_t)mag : (int64_t)mag;
+    out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
+    out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+    out->v.time.has = 0;
+    out->v.text[0] = '\0';
+    out->field = f;
 }
 
 /*
@@ -370,6 +421,27 @@ static inline uint64_t gdw1376_bcd_word(uint64_t x, uint64_t *bad)
  */
 static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1376_dv *restrict out)
 {
+    if (w->run) { /* the rest of a one-field group, its length checked once (gdw1376_walk_run) */
+        const struct gdw1376_field *f = &w->fields[w->grp];
+        unsigned index = w->index;
+        const struct mh_tm *when = &w->when;
+        if (w->curve) { /* curve points: a step on per point */
+            gdw1376_walk_point(w);
+            when = &w->point;
+        }
+        gdw1376_walk_bcd(f, w->p + w->off, out);
+        out->item = w->run_item | (index & w->run_imask);
+        out->rep = (uint8_t)w->grp_rep;
+        out->index = (uint16_t)index;
+        out->when = *when;
+        w->off += f->bcd_size;
+        w->index = index + 1;
+        if (--w->run == 0) {
+            w->rep = w->reps;
+            w->k = w->grp_end; /* past the group */
+        }
+        return 1;
+    }
     unsigned k = w->k;
     if (k >= w->n_fields)
         return 0; /* the walk ends past the last group (k only gets there from grp_end) */
@@ -420,13 +492,8 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
             w->imask = 0xFF;
             w->curve = 0;
         } else if (w->curve) { /* curve points: the start, then a step on per point */
-            if (k == w->grp) {
-                unsigned min = w->point.min + w->step;
-                if (w->step && min < 60)
-                    w->point.min = (uint8_t)min;
-                else
-                    gdw1376_walk_tick(w);
-            }
+            if (k == w->grp)
+                gdw1376_walk_point(w);
             when = &w->point;
         }
         rep = w->grp_rep;
@@ -438,23 +505,15 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
             w->index = index + 1;
         }
     }
-    const uint8_t *p = w->p + off;
-    uint64_t raw, bad;
-    memcpy(&raw, p, 8);
-    uint64_t mag = gdw1376_bcd_word(raw & f->bcd_mask, &bad);
-    uint64_t neg = (raw >> (8 * size - 1)) & f->bcd_signed;
-    int64_t m = neg ? -(int64_t)mag : (int64_t)mag;
-    out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
-    out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
-    out->v.time.has = 0;
-    out->v.text[0] = '\0';
-    out->field = f;
+    gdw1376_walk_bcd(f, w->p + off, out);
     out->rep = (uint8_t)rep;
     out->index = (uint16_t)index;
     out->item = item;
     out->when = *when;
     w->off = off + size;
     w->k = next;
+    if (next == w->grp)
+        gdw1376_walk_run(w, f);
     return 1;
 }
 

@@ -100,6 +100,11 @@ struct gdw1376_fmt_def {
          : 0)
 #define FMT_FIELD_MASK_X(...) FMT_FIELD_MASK_(__VA_ARGS__)
 #define FMT_FIELD_MASK(fmt) FMT_FIELD_MASK_X(FMT_PLAN_##fmt)
+/* struct gdw1376_field's bcd_sign: D7 of a signed K_BCD format's top byte in that word; 0 otherwise. */
+#define FMT_FIELD_SIGN_(size, dec, sgn, kind, top)                                                          \
+    ((kind) == K_BCD && (sgn) && (size) >= 1 && (size) <= 8 ? (uint64_t)0x80 << (8 * ((size) - 1) % 64) : 0)
+#define FMT_FIELD_SIGN_X(...) FMT_FIELD_SIGN_(__VA_ARGS__)
+#define FMT_FIELD_SIGN(fmt) FMT_FIELD_SIGN_X(FMT_PLAN_##fmt)
 
 /* struct gdw1376_field's open (enum gdw1376_open) from the field's rep and span. */
 #define FMT_FIELD_OPEN(rep, span)                                                                           \

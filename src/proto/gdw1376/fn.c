@@ -118,15 +118,6 @@ int gdw1376_fn_data_size(const struct gdw1376_fn_def *d, const uint8_t *p, size_
     return 0;
 }
 
-void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n)
-{
-    memset(w, 0, sizeof *w);
-    w->def = d;
-    w->fields = d->fields;
-    w->n_fields = d->n_fields;
-    w->p = p;
-    w->n = n;
-}
 
 /*
  * Enter the group starting at field k (0 repetitions skips it): its
@@ -263,5 +254,7 @@ int gdw1376_walk_step(struct gdw1376_walk *w, struct gdw1376_dv *out)
         w->index = index + 1;
     }
     w->k = k;
+    if (k == w->grp)
+        gdw1376_walk_run(w, f); /* curve points, harmonics after the first */
     return 1;
 }
