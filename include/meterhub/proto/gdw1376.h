@@ -302,11 +302,27 @@ struct gdw1376_walk {
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
 };
 
-/* Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a call and a memset. */
+/*
+ * Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a
+ * call and a memset. Only what is read before it is written is set: the
+ * group members are written on entering a group (k == grp_end == 0 is
+ * outside any), point and step with a curve group, which needs start.has.
+ */
 static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p,
                                      size_t n)
 {
-    *w = (struct gdw1376_walk){.def = d, .fields = d->fields, .n_fields = d->n_fields, .p = p, .n = n};
+    const struct mh_tm none = {0};
+    w->def = d;
+    w->fields = d->fields;
+    w->n_fields = d->n_fields;
+    w->p = p;
+    w->n = n;
+    w->off = 0;
+    w->k = w->grp = w->grp_end = 0;
+    w->run = 0;
+    w->m = w->count = w->density = 0;
+    w->freeze = w->read_time = w->when = none;
+    w->start.has = 0;
 }
 
 /*

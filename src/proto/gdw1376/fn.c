@@ -201,8 +201,15 @@ void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, co
     v->text[0] = '\0';
     int ok = gdw1376_time_decode((enum gdw1376_fmt)f->fmt, p, w->n - w->off, &v->time) == 0;
     v->kind = ok ? GDW1376_V_TIME : GDW1376_V_NODATA;
-    if (f->role != GDW1376_R_VALUE && f->role != GDW1376_R_OCCURRED)
-        apply_role(w, f, v); /* freeze date, read time, curve start: no count, cannot fail */
+    /* freeze date, read time, curve start (apply_role's times, without its general switch): no count, cannot fail */
+    struct mh_tm *t = f->role == GDW1376_R_FREEZE      ? &w->freeze
+                      : f->role == GDW1376_R_READ_TIME ? &w->read_time
+                      : f->role == GDW1376_R_CURVE_START ? &w->start
+                                                         : NULL;
+    if (!t)
+        return; /* a value's own time (last programming, demand time): the walk keeps its data time */
+    *t = ok ? v->time : (struct mh_tm){0};
+    w->when = w->freeze.has ? w->freeze : w->read_time;
 }
 
 /* Curve points: w->point a step on; with an unknown density only the first point has a time. */
