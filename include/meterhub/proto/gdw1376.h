@@ -191,7 +191,7 @@ enum gdw1376_rep {
 };
 
 /* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count, time) or the general step. */
-enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME };
+enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME, GDW1376_PLAN_BIN };
 
 /*
  * What a field does where the walk reaches it outside a group (its `rep`
@@ -479,6 +479,16 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
             out->v.text[0] = '\0';
         } else if (f->plan == GDW1376_PLAN_TIME) { /* sets the data times (w->when) first */
             gdw1376_walk_time(w, f, p, &out->v);
+        } else if (f->plan == GDW1376_PLAN_BIN) { /* minutes, counts, status words: EE.. = no data */
+            uint32_t x = p[0] | (uint32_t)p[1] << 8, ee = 0xEEEE;
+            if (size == 4) {
+                x |= (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                ee = 0xEEEEEEEE;
+            }
+            out->v.kind = x == ee ? GDW1376_V_NODATA : GDW1376_V_NUM;
+            out->v.num = mh_dec_make(x == ee ? 0 : (int64_t)x, 0);
+            out->v.time.has = 0;
+            out->v.text[0] = '\0';
         } else {
             return gdw1376_walk_step(w, out); /* a plain BCD value in the last bytes */
         }

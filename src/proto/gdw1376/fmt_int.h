@@ -74,13 +74,14 @@ struct gdw1376_fmt_def {
 /*
  * struct gdw1376_field's plan, bcd_size, bcd_top, bcd_signed, bcd_exp for
  * a field of format `fmt` (FMT_PLAN_<fmt>) with its role and scale: the
- * values of K_BCD formats (sign in D7 or none), the one-byte tariff count
- * and the times decode inline; A.2, A.3 and every other kind the general
- * way.
+ * values of K_BCD formats (sign in D7 or none), the one-byte tariff count,
+ * the times and the two- and four-byte binary values decode inline; A.2,
+ * A.3 and every other kind the general way.
  */
 #define FMT_FIELD_PLAN_(size, dec, sgn, kind, top, role, scale)                                              \
     (uint8_t)((kind) == K_BCD && ((role) == GDW1376_R_VALUE || (role) == GDW1376_R_OCCURRED) ? GDW1376_PLAN_BCD \
               : (kind) == K_BIN && (size) == 1 && (role) == GDW1376_R_TARIFFS ? GDW1376_PLAN_TARIFFS        \
+              : (kind) == K_BIN && ((size) == 2 || (size) == 4) && (role) == GDW1376_R_VALUE ? GDW1376_PLAN_BIN \
               : (kind) == K_TIME && (role) != GDW1376_R_TARIFFS && (role) != GDW1376_R_COUNT &&              \
                       (role) != GDW1376_R_DENSITY && (role) != GDW1376_R_POINTS                              \
                   ? GDW1376_PLAN_TIME                                                                        \
