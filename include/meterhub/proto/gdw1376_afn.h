@@ -498,4 +498,21 @@ void gdw1376_reasm_reset(struct gdw1376_reasm *m);
  */
 int gdw1376_reasm_feed(struct gdw1376_reasm *m, const struct gdw1376_frame *f);
 
+/* ================ catalogue of the functions (afn_catalog.c) ============= */
+
+/*
+ * One application function the codec implements: AFN and Fn (0: any Fn),
+ * `also` the AFN that carries the same data back (0x0A for the AFN04
+ * parameters, 0xFF none), which way it travels (enum gdw1376_dir bits),
+ * and what it carries. Ordered by AFN then Fn. The AFN09/0C/0D data is the
+ * Fn dictionary (gdw1376_fn_table), the ERC records gdw1376_erc_fields.
+ */
+struct gdw1376_afn_fn {
+    uint8_t afn, also;
+    uint16_t fn;
+    uint8_t dir;
+    const char *what;
+};
+const struct gdw1376_afn_fn *gdw1376_afn_fn_table(size_t *n);
+
 #endif
