@@ -77,7 +77,8 @@ static inline uint64_t load_le64(const uint8_t *p)
  * ranges mh_tm_check applies (a day without a year is checked against a
  * leap year, as there). Inline with f a constant, the layout folds into
  * fixed shifts: gdw1376_time_decode calls it so for the formats that open
- * blocks (Td_c A.15, freeze dates A.20 / A.21) and the A.1 clocks.
+ * blocks (Td_c A.15, freeze dates A.20 / A.21), the A.1 clocks and the
+ * times of maximum demand and extremes (A.17, A.18).
  */
 __attribute__((always_inline)) static inline int time_decode_as(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
 {
@@ -120,6 +121,8 @@ int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, stru
     case GDW1376_A20: return time_decode_as(GDW1376_A20, p, avail, t);
     case GDW1376_A21: return time_decode_as(GDW1376_A21, p, avail, t);
     case GDW1376_A1: return time_decode_as(GDW1376_A1, p, avail, t);
+    case GDW1376_A17: return time_decode_as(GDW1376_A17, p, avail, t);
+    case GDW1376_A18: return time_decode_as(GDW1376_A18, p, avail, t);
     default: return time_decode_as(f, p, avail, t);
     }
 }
