@@ -210,14 +210,12 @@ struct gdw1376_field {
     /*
      * Decode plan, filled in by the table from the format and role so that
      * the walk's inline path derives nothing per value: how (enum
-     * gdw1376_plan), and for a plain BCD value (sign in D7 of the top byte,
-     * or none) its bytes, the digit bits of the top byte, sign, and the
-     * exponent with the scale folded in (-decimals + scale).
+     * gdw1376_plan), the field's bytes, and for a plain BCD value (sign in
+     * D7 of the top byte, or none) the exponent with the scale folded in
+     * (-decimals + scale) and, at the end, its digit and sign masks.
      */
     uint8_t plan;
     uint8_t bcd_size;
-    uint8_t bcd_top;
-    uint8_t bcd_signed;
     int8_t bcd_exp;
     uint8_t open;  /* enum gdw1376_open, from rep and span */
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */

@@ -72,7 +72,7 @@ struct gdw1376_fmt_def {
 #define FMT_PLAN_FMT_HEX6 6, 0, 0, K_HEX, 0
 
 /*
- * struct gdw1376_field's plan, bcd_size, bcd_top, bcd_signed, bcd_exp for
+ * struct gdw1376_field's plan, bcd_size and bcd_exp for
  * a field of format `fmt` (FMT_PLAN_<fmt>) with its role and scale: the
  * values of K_BCD formats (sign in D7 or none), the one-byte tariff count,
  * the times and the two- and four-byte binary values decode inline; A.2,
@@ -86,7 +86,7 @@ struct gdw1376_fmt_def {
                       (role) != GDW1376_R_DENSITY && (role) != GDW1376_R_POINTS                              \
                   ? GDW1376_PLAN_TIME                                                                        \
                   : GDW1376_PLAN_STEP),                                                                      \
-        (uint8_t)(size), (uint8_t)(top), (uint8_t)(sgn), (int8_t)((scale) - (dec))
+        (uint8_t)(size), (int8_t)((scale) - (dec))
 #define FMT_FIELD_PLAN_X(...) FMT_FIELD_PLAN_(__VA_ARGS__)
 #define FMT_FIELD_PLAN(fmt, role, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, GDW1376_R_##role, scale)
 
