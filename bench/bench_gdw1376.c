@@ -102,7 +102,9 @@ static void decode_all(void *ctx)
                     k = n;
                     break;
                 }
+                /* one walk per Fn of the unit, carried from pn to pn (gdw1376_walk_next_block) */
                 const struct gdw1376_fn_def *defs[8];
+                struct gdw1376_walk wk[8];
                 for (int b = 0; b < nf; b++)
                     defs[b] = gdw1376_fn_lookup(f.afn, fn[b]);
                 for (int a = 0; a < np; a++)
@@ -110,12 +112,14 @@ static void decode_all(void *ctx)
                         const struct gdw1376_fn_def *d = defs[b];
                         if (!d)
                             continue; /* login, heartbeat: no data */
-                        struct gdw1376_walk wk;
                         struct gdw1376_dv dv;
-                        gdw1376_walk_init(&wk, d, p + k, n - k);
-                        while (gdw1376_walk_next(&wk, &dv) == 1)
+                        if (a == 0)
+                            gdw1376_walk_init(&wk[b], d, p + k, n - k);
+                        else
+                            gdw1376_walk_next_block(&wk[b], p + k, n - k);
+                        while (gdw1376_walk_next(&wk[b], &dv) == 1)
                             acc += (uint64_t)dv.v.num.m + dv.item + dv.when.min + pn[a];
-                        k += wk.off;
+                        k += wk[b].off;
                     }
             }
         }

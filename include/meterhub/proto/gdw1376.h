@@ -220,7 +220,7 @@ struct gdw1376_field {
     uint8_t open;  /* enum gdw1376_open, from rep and span */
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
-    uint64_t bcd_mask; /* the digit bits of the bcd_size bytes read as one little-endian word */
+    uint64_t bcd_mask; /* the digit bits of the bcd_size bytes read as one little-endian word (a time: all) */
     uint64_t bcd_sign; /* the sign bit (D7 of the top byte) in that word; 0 unsigned */
 };
 
@@ -298,21 +298,28 @@ struct gdw1376_walk {
     unsigned m, count, density;
     struct mh_tm freeze, read_time, start, point;
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
+    /*
+     * The read time (0) and freeze date (1) decoded last, kept across the
+     * blocks of one data unit (gdw1376_walk_next_block): their bytes with
+     * the format in the top byte (0 none), and the decoded time.
+     */
+    uint64_t memo_key[2];
+    struct mh_tm memo[2];
 };
 
 /*
- * Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a
- * call and a memset. Only what is read before it is written is set: the
- * group members are written on entering a group (k == grp_end == 0 is
- * outside any), point and step with a curve group, which needs start.has.
+ * The walk of the next block of the same Fn (the next pn of a data unit,
+ * p and n as for gdw1376_walk_init): everything starts again except the
+ * read time and freeze date decoded last, so a block whose Td_c / Td_d
+ * bytes are those of the block before takes the decoded time instead of
+ * decoding it again (the values are the same either way). Inline: only
+ * what is read before it is written is set; the group members are
+ * written on entering a group (k == grp_end == 0 is outside any), point
+ * and step with a curve group, which needs start.has.
  */
-static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p,
-                                     size_t n)
+static inline void gdw1376_walk_next_block(struct gdw1376_walk *w, const uint8_t *p, size_t n)
 {
     const struct mh_tm none = {0};
-    w->def = d;
-    w->fields = d->fields;
-    w->n_fields = d->n_fields;
     w->p = p;
     w->n = n;
     w->off = 0;
@@ -321,6 +328,17 @@ static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw137
     w->m = w->count = w->density = 0;
     w->freeze = w->read_time = w->when = none;
     w->start.has = 0;
+}
+
+/* Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a call and a memset. */
+static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p,
+                                     size_t n)
+{
+    w->def = d;
+    w->fields = d->fields;
+    w->n_fields = d->n_fields;
+    w->memo_key[0] = w->memo_key[1] = 0;
+    gdw1376_walk_next_block(w, p, n);
 }
 
 /*
@@ -476,7 +494,27 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
             out->v.time.has = 0;
             out->v.text[0] = '\0';
         } else if (f->plan == GDW1376_PLAN_TIME) { /* sets the data times (w->when) first */
-            gdw1376_walk_time(w, f, p, &out->v);
+            unsigned slot = f->role == GDW1376_R_FREEZE, hit = 0;
+            if ((f->role == GDW1376_R_READ_TIME || f->role == GDW1376_R_FREEZE) && w->n - off >= 8) {
+                uint64_t raw;
+                memcpy(&raw, p, 8);
+                hit = ((raw & f->bcd_mask) | (uint64_t)f->fmt << 56) == w->memo_key[slot];
+            }
+            if (hit) {
+                /* the bytes of the block before (gdw1376_walk_next_block): its decoded time */
+                const struct mh_tm *t = &w->memo[slot];
+                out->v.kind = GDW1376_V_TIME;
+                out->v.num = mh_dec_make(0, 0);
+                out->v.time = *t;
+                out->v.text[0] = '\0';
+                if (slot)
+                    w->freeze = *t;
+                else
+                    w->read_time = *t;
+                w->when = w->freeze.has ? w->freeze : w->read_time;
+            } else {
+                gdw1376_walk_time(w, f, p, &out->v);
+            }
         } else if (f->plan == GDW1376_PLAN_BIN) { /* minutes, counts, status words: EE.. = no data */
             uint32_t x = p[0] | (uint32_t)p[1] << 8, ee = 0xEEEE;
             if (size == 4) {

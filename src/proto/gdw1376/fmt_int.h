@@ -93,12 +93,14 @@ struct gdw1376_fmt_def {
 /*
  * struct gdw1376_field's bcd_mask: the digit bits of a K_BCD format's
  * bytes as one little-endian word (the top byte's through its mask, bytes
- * past the field cleared); 0 for the other kinds.
+ * past the field cleared); a time's bytes (its memo key, fn.c); 0 for the
+ * other kinds.
  */
 #define FMT_FIELD_MASK_(size, dec, sgn, kind, top)                                                          \
     ((kind) == K_BCD && (size) >= 1 && (size) <= 8                                                          \
          ? (((uint64_t)1 << (8 * ((size) - 1) % 64)) - 1) | ((uint64_t)(top) << (8 * ((size) - 1) % 64))    \
-         : 0)
+     : (kind) == K_TIME && (size) >= 1 && (size) <= 7 ? ((uint64_t)1 << (8 * (size) % 64)) - 1              \
+                                                      : 0)
 #define FMT_FIELD_MASK_X(...) FMT_FIELD_MASK_(__VA_ARGS__)
 #define FMT_FIELD_MASK(fmt) FMT_FIELD_MASK_X(FMT_PLAN_##fmt)
 /* struct gdw1376_field's bcd_sign: D7 of a signed K_BCD format's top byte in that word; 0 otherwise. */

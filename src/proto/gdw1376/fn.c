@@ -193,19 +193,52 @@ static int apply_role(struct gdw1376_walk *w, const struct gdw1376_field *f, con
     return 0;
 }
 
+/*
+ * The bytes of a time field (at most 6, avail >= its size) as a memo key:
+ * little-endian, the format in the top byte, so no key is 0.
+ */
+static uint64_t time_key(enum gdw1376_fmt fmt, const uint8_t *p, size_t avail)
+{
+    unsigned size = (unsigned)fmt_size(fmt);
+    uint64_t x = 0;
+    if (avail >= 8) {
+        memcpy(&x, p, 8);
+        x &= ~(uint64_t)0 >> (64 - 8 * size);
+    } else {
+        for (unsigned k = size; k-- > 0;)
+            x = x << 8 | p[k];
+    }
+    return x | (uint64_t)fmt << 56;
+}
+
 void gdw1376_walk_time(struct gdw1376_walk *w, const struct gdw1376_field *f, const uint8_t *p,
                        struct gdw1376_value *v)
 {
+    enum gdw1376_fmt fmt = (enum gdw1376_fmt)f->fmt;
+    size_t avail = w->n - w->off;
     v->num = mh_dec_make(0, 0);
     v->time.has = 0;
     v->text[0] = '\0';
-    int ok = gdw1376_time_decode((enum gdw1376_fmt)f->fmt, p, w->n - w->off, &v->time) == 0;
-    v->kind = ok ? GDW1376_V_TIME : GDW1376_V_NODATA;
     /* freeze date, read time, curve start (apply_role's times, without its general switch): no count, cannot fail */
     struct mh_tm *t = f->role == GDW1376_R_FREEZE      ? &w->freeze
                       : f->role == GDW1376_R_READ_TIME ? &w->read_time
                       : f->role == GDW1376_R_CURVE_START ? &w->start
                                                          : NULL;
+    int ok, slot = f->role == GDW1376_R_READ_TIME ? 0 : f->role == GDW1376_R_FREEZE ? 1 : -1;
+    if (slot >= 0) { /* Td_c, Td_d / Td_m: the same bytes as the block before decode to the same time */
+        uint64_t key = time_key(fmt, p, avail);
+        ok = key == w->memo_key[slot];
+        if (ok) {
+            v->time = w->memo[slot];
+        } else {
+            ok = gdw1376_time_decode(fmt, p, avail, &v->time) == 0;
+            w->memo_key[slot] = ok ? key : 0;
+            w->memo[slot] = v->time;
+        }
+    } else {
+        ok = gdw1376_time_decode(fmt, p, avail, &v->time) == 0;
+    }
+    v->kind = ok ? GDW1376_V_TIME : GDW1376_V_NODATA;
     if (!t)
         return; /* a value's own time (last programming, demand time): the walk keeps its data time */
     *t = ok ? v->time : (struct mh_tm){0};
