@@ -292,6 +292,7 @@ struct gdw1376_walk {
     unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
     uint32_t imask;          /* 0xFF over tariffs (the index goes into E of the item), else 0 */
     unsigned run;            /* repetitions left of a one-field BCD group that fit the data (see gdw1376_walk_run) */
+    unsigned tail;           /* repetitions of the group after the run (too near the end for the word load) */
     uint32_t run_item, run_imask; /* a run's item: run_item | (index & run_imask) */
     unsigned step;           /* minutes between curve points of the group (0 unknown) */
     unsigned curve;          /* the group is a curve's points: values take w->point */
@@ -411,19 +412,24 @@ static inline void gdw1376_walk_point(struct gdw1376_walk *w)
 
 /*
  * After the first value of a group: when the group is one plain BCD field
- * (a register over the tariffs, curve points) and all its repetitions fit
- * the data with the word load's slack, one length check here stands for
- * every repetition, and gdw1376_walk_next yields them from w->run alone.
+ * (a register over the tariffs, curve points), one length check here
+ * stands for every repetition that fits the data with the word load's
+ * slack, and gdw1376_walk_next yields them from w->run alone. The last
+ * few of a group at the very end of the data (w->tail) go the general
+ * way after the run.
  */
 static inline void gdw1376_walk_run(struct gdw1376_walk *w, const struct gdw1376_field *f)
 {
-    if (w->k == w->grp && w->grp_end == w->grp + 1 && f->plan == GDW1376_PLAN_BCD && w->rep < w->reps) {
+    if (w->k == w->grp && w->grp_end == w->grp + 1 && f->plan == GDW1376_PLAN_BCD && w->rep < w->reps &&
+        w->n - w->off >= 8) {
         size_t left = w->reps - w->rep; /* at most 255 */
-        if (w->off + (left - 1) * f->bcd_size + 8 <= w->n) {
-            w->run = (unsigned)left;
-            w->run_item = f->item & ~w->imask;
-            w->run_imask = f->item ? w->imask : 0;
-        }
+        size_t fit = left;
+        if (w->off + (left - 1) * f->bcd_size + 8 > w->n)
+            fit = (w->n - w->off - 8) / f->bcd_size + 1; /* the group runs to the end of the data */
+        w->run = (unsigned)fit;
+        w->tail = (unsigned)(left - fit);
+        w->run_item = f->item & ~w->imask;
+        w->run_imask = f->item ? w->imask : 0;
     }
 }
 
@@ -439,6 +445,19 @@ static inline void gdw1376_walk_bcd(const struct gdw1376_field *f, const uint8_t
     out->v.time.has = 0;
     out->v.text[0] = '\0';
     out->field = f;
+}
+
+/* Enter a register over the total and M tariffs at field k: a one-field group of M + 1 repetitions. */
+static inline void gdw1376_walk_tariffs(struct gdw1376_walk *w, unsigned k)
+{
+    w->grp = k;
+    w->grp_end = k + 1;
+    w->reps = w->m + 1;
+    w->rep = 0;
+    w->grp_rep = GDW1376_REP_TARIFFS;
+    w->index = 0;
+    w->imask = 0xFF;
+    w->curve = 0;
 }
 
 /*
@@ -469,8 +488,8 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
         w->off += f->bcd_size;
         w->index = index + 1;
         if (--w->run == 0) {
-            w->rep = w->reps;
-            w->k = w->grp_end; /* past the group */
+            w->rep = w->reps - w->tail;
+            w->k = w->tail ? w->grp : w->grp_end; /* the tail, or past the group */
         }
         return 1;
     }
@@ -545,14 +564,7 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
         if (k == w->grp_end) { /* a register over the total and M tariffs */
             if (f->open != GDW1376_OPEN_TARIFFS)
                 return gdw1376_walk_step(w, out);
-            w->grp = k;
-            w->grp_end = next;
-            w->reps = w->m + 1;
-            w->rep = 0;
-            w->grp_rep = GDW1376_REP_TARIFFS;
-            w->index = 0;
-            w->imask = 0xFF;
-            w->curve = 0;
+            gdw1376_walk_tariffs(w, k);
         } else if (w->curve) { /* curve points: the start, then a step on per point */
             if (k == w->grp)
                 gdw1376_walk_point(w);
@@ -578,6 +590,96 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
         gdw1376_walk_run(w, f);
     return 1;
 }
+
+/*
+ * Batch decoding: the values of a walk a run at a time. A run is values
+ * of one field of the layout (the total and M tariffs of a register, the
+ * points of a curve, the orders of a harmonic), consecutive plain BCD
+ * values of their own (fields = 1: value i is of field + i, its item and
+ * exponent read from the field plan, not copied), or a single value. What
+ * the values of a run share is written once in struct gdw1376_run, the
+ * values themselves as integer mantissas into a caller-provided array:
+ *
+ *     struct gdw1376_walk w;
+ *     struct gdw1376_run r;
+ *     int64_t m[64];
+ *     gdw1376_walk_init(&w, d, p, n);
+ *     while ((rc = gdw1376_walk_runs(&w, &r, m, 64)) == 1)
+ *         for (unsigned i = 0; i < r.n; i++)
+ *             value i: item gdw1376_run_item(&r, i), number m[i] x 10^gdw1376_run_exp(&r, i)
+ *             (m[i] == GDW1376_NODATA: no data), data time gdw1376_run_when(&r, i, &t);
+ *     rc is 0 at the end (w.off = bytes consumed) or MH_ETRUNC / MH_EPROTO,
+ *     exactly where gdw1376_walk_next would end.
+ *
+ * The values are exactly those gdw1376_walk_next yields, in the same order
+ * (a test pins both over the same frames); a run longer than cap goes on
+ * in the next call. Both use the same walk state, so they interleave, and
+ * gdw1376_walk_next_block carries the walk to the next pn as before.
+ */
+#define GDW1376_NODATA INT64_MIN /* a mantissa of no data (EE, FF, a digit above 9): no format reaches it */
+#define GDW1376_RUN_TIMES 3      /* times in a run of fields (struct gdw1376_run t) */
+
+struct gdw1376_run {
+    const struct gdw1376_field *field; /* the layout field of every value of the run (fmt, role, name) */
+    uint32_t item;   /* item of the values, E cleared over tariffs: see gdw1376_run_item */
+    uint32_t imask;  /* 0xFF over tariffs (the index goes into E), else 0 */
+    uint16_t index;  /* repetition index of the first value (tariff, point, harmonic order) */
+    uint16_t n;      /* values in the run (1..cap) */
+    uint8_t rep;     /* enum gdw1376_rep of the field's group */
+    uint8_t kind;    /* GDW1376_V_NUM: m[0..n) x 10^exp; GDW1376_V_TIME / _TEXT: n = 1, the value in v, m[0] = 0 */
+    int8_t exp;      /* decimal exponent of every m[i], the field's scale applied (fields: see gdw1376_run_exp) */
+    uint8_t step;    /* curve points: minutes between the values' data times (0: only the first has one) */
+    uint8_t curve;   /* 1: value i's data time is `when` plus i x step minutes; 0: `when` for all */
+    uint8_t fields;  /* 1: value i is of field + i, values of their own (item, exponent in the field plan);
+                        a time field's m[i] is its slot in t (GDW1376_NODATA: no time), see gdw1376_run_kind */
+    struct mh_tm when; /* data time of the first value (has = 0 unknown) */
+    struct gdw1376_value v; /* a time or text value (kind TIME / TEXT) */
+    struct mh_tm t[GDW1376_RUN_TIMES]; /* fields: the times of the run's time fields (read time, freeze date ...) */
+};
+
+/*
+ * The next run of a walk: 1 (*r and m[0..r->n) filled), 0 at the end, or
+ * MH_E* (MH_EINVAL for cap 0). Writes at most cap values, reads only the
+ * walk's n bytes, allocates nothing.
+ */
+int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap);
+
+/* Item of value i of a run: the tariff in E over tariffs (MH_OBIS_TARIFF), 0 when the field names none. */
+static inline uint32_t gdw1376_run_item(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->field[i].item : r->item | ((r->index + i) & r->imask);
+}
+
+/* Layout field of value i of a run. */
+static inline const struct gdw1376_field *gdw1376_run_field(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? &r->field[i] : r->field;
+}
+
+/* Decimal exponent of m[i] of a number run. */
+static inline int gdw1376_run_exp(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->field[i].bcd_exp : r->exp;
+}
+
+/* Kind of value i of a run (enum gdw1376_vkind): a number, a time (fields: t[m[i]]), text, or no data. */
+static inline int gdw1376_run_kind(const struct gdw1376_run *r, const int64_t *m, unsigned i)
+{
+    if (r->kind != GDW1376_V_NUM)
+        return r->kind;
+    if (m[i] == GDW1376_NODATA)
+        return GDW1376_V_NODATA;
+    return r->fields && r->field[i].plan == GDW1376_PLAN_TIME ? GDW1376_V_TIME : GDW1376_V_NUM;
+}
+
+/* Repetition index of value i of a run (tariff, point, harmonic order; 0 for values of their own). */
+static inline unsigned gdw1376_run_index(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->index : r->index + i;
+}
+
+/* Data time of value i of a run (a curve point i x step minutes on, carried into hours, days, months). */
+void gdw1376_run_when(const struct gdw1376_run *r, unsigned i, struct mh_tm *t);
 
 /* Minutes between curve points for a density byte (0 when none/unknown). */
 unsigned gdw1376_density_minutes(unsigned density);
