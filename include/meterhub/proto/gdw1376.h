@@ -640,9 +640,18 @@ struct gdw1376_run {
 /*
  * The next run of a walk: 1 (*r and m[0..r->n) filled), 0 at the end, or
  * MH_E* (MH_EINVAL for cap 0). Writes at most cap values, reads only the
- * walk's n bytes, allocates nothing.
+ * walk's n bytes, allocates nothing. gdw1376_walk_runs_next is the call
+ * behind the inline gdw1376_walk_runs.
  */
-int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap);
+int gdw1376_walk_runs_next(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap);
+
+/* Inline: the end of a block (past its last field, no run left) costs no call. */
+static inline int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap)
+{
+    if (cap && !w->run && w->k >= w->n_fields)
+        return 0;
+    return gdw1376_walk_runs_next(w, r, m, cap);
+}
 
 /* Item of value i of a run: the tariff in E over tariffs (MH_OBIS_TARIFF), 0 when the field names none. */
 static inline uint32_t gdw1376_run_item(const struct gdw1376_run *r, unsigned i)

@@ -462,25 +462,12 @@ static void field_values(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t 
     w->k = w->grp_end = k; /* values of their own: outside any group */
 }
 
-int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap)
+/*
+ * Anything else is one value (counts, times, texts, A.2 / A.3, a group's
+ * first, the last bytes of the data): gdw1376_walk_next's, as a run of one.
+ */
+static int one_value(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m)
 {
-    if (cap == 0)
-        return MH_EINVAL;
-    if (!w->run && w->k < w->n_fields && w->k == w->grp_end) {
-        const struct gdw1376_field *f = &w->fields[w->k];
-        if (joins(w, f, 0, 0, w->n - w->off) && (f->plan != GDW1376_PLAN_TARIFFS || w->p[w->off] <= MAX_TARIFFS)) {
-            field_values(w, r, m, cap);
-            return 1;
-        }
-        if (f->open == GDW1376_OPEN_TARIFFS && f->plan == GDW1376_PLAN_BCD && w->n - w->off >= 8)
-            enter_tariff_run(w, f);
-    }
-    if (w->run) {
-        r->fields = 0;
-        run_values(w, r, m, cap);
-        return 1;
-    }
-    /* anything else is one value: counts, times, texts, A.2 / A.3, a value of its own, a group's first */
     struct gdw1376_dv dv;
     int rc = gdw1376_walk_next(w, &dv);
     if (rc != 1)
@@ -507,4 +494,25 @@ int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m,
         r->v = dv.v;
     }
     return 1;
+}
+
+int gdw1376_walk_runs_next(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap)
+{
+    if (cap == 0)
+        return MH_EINVAL;
+    if (!w->run && w->k < w->n_fields && w->k == w->grp_end) {
+        const struct gdw1376_field *f = &w->fields[w->k];
+        if (joins(w, f, 0, 0, w->n - w->off) && (f->plan != GDW1376_PLAN_TARIFFS || w->p[w->off] <= MAX_TARIFFS)) {
+            field_values(w, r, m, cap);
+            return 1;
+        }
+        if (f->open == GDW1376_OPEN_TARIFFS && f->plan == GDW1376_PLAN_BCD && w->n - w->off >= 8)
+            enter_tariff_run(w, f);
+    }
+    if (w->run) {
+        r->fields = 0;
+        run_values(w, r, m, cap);
+        return 1;
+    }
+    return one_value(w, r, m);
 }
