@@ -594,9 +594,11 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
 /*
  * Batch decoding: the values of a walk a run at a time. A run is values
  * of one field of the layout (the total and M tariffs of a register, the
- * points of a curve, the orders of a harmonic), consecutive plain BCD
- * values of their own (fields = 1: value i is of field + i, its item and
- * exponent read from the field plan, not copied), or a single value. What
+ * points of a curve, the orders of a harmonic), consecutive values of
+ * their own (fields = 1: the block head's read time, freeze date and
+ * tariff count, plain BCD and binary values; value i is of field + i,
+ * its item and exponent read from the field plan, not copied), or a
+ * single value. What
  * the values of a run share is written once in struct gdw1376_run, the
  * values themselves as integer mantissas into a caller-provided array:
  *
