@@ -4,7 +4,8 @@
  * modulo the table size), the rest is the block. The size computed
  * from the layout and the walk of every value agree, neither reads past the
  * data, a walk that ends cleanly consumed exactly that size, and every
- * value walked is what gdw1376_fmt_decode reads at its offset.
+ * value walked is what gdw1376_fmt_decode reads at its offset. The batch
+ * walk (gdw1376_walk_runs) yields exactly the values of the value walk.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,50 @@
 #include "meterhub/proto/gdw1376.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Does value i of a run hold what gdw1376_walk_next yields there? */
+static int same(const struct gdw1376_run *r, const int64_t *m, unsigned i, const struct gdw1376_dv *dv)
+{
+    struct mh_tm when;
+    int kind = gdw1376_run_kind(r, m, i);
+    gdw1376_run_when(r, i, &when);
+    if (gdw1376_run_field(r, i) != dv->field || gdw1376_run_item(r, i) != dv->item || r->rep != dv->rep ||
+        gdw1376_run_index(r, i) != dv->index || kind != dv->v.kind || memcmp(&when, &dv->when, sizeof when) != 0)
+        return 0;
+    if (r->kind == GDW1376_V_TIME)
+        return memcmp(&r->v.time, &dv->v.time, sizeof dv->v.time) == 0;
+    if (r->kind == GDW1376_V_TEXT)
+        return strcmp(r->v.text, dv->v.text) == 0;
+    if (kind == GDW1376_V_TIME)
+        return m[i] >= 0 && m[i] < GDW1376_RUN_TIMES && memcmp(&r->t[m[i]], &dv->v.time, sizeof dv->v.time) == 0;
+    return kind == GDW1376_V_NODATA || (m[i] == dv->v.num.m && gdw1376_run_exp(r, i) == dv->v.num.exp);
+}
+
+/*
+ * The batch walk (gdw1376_walk_runs, at most cap values a call) against
+ * gdw1376_walk_next over the same block: the same values, the same end,
+ * the same bytes consumed, no value written past cap.
+ */
+static void runs_agree(const struct gdw1376_fn_def *d, const uint8_t *block, size_t n, size_t cap)
+{
+    struct gdw1376_walk w, v;
+    struct gdw1376_run r;
+    struct gdw1376_dv dv;
+    int64_t m[9];
+    int rc;
+    memset(m, 0x5A, sizeof m); /* m[cap] must stay so */
+    gdw1376_walk_init(&w, d, block, n);
+    gdw1376_walk_init(&v, d, block, n);
+    while ((rc = gdw1376_walk_runs(&w, &r, m, cap)) == 1) {
+        if (r.n < 1 || r.n > cap)
+            abort();
+        for (unsigned i = 0; i < r.n; i++)
+            if (gdw1376_walk_next(&v, &dv) != 1 || !same(&r, m, i, &dv))
+                abort();
+    }
+    if (rc != gdw1376_walk_next(&v, &dv) || w.off != v.off || m[cap] != 0x5A5A5A5A5A5A5A5A)
+        abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the two agree: a clean size means a clean walk over exactly those bytes */
     if ((rc == 0) != (wrc == 0) || (rc == 0 && w.off != s) || values > 255u * 255u + 64u)
         abort();
+    runs_agree(d, block, n, 1 + size % 8);
     free(block);
     return 0;
 }

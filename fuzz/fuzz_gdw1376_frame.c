@@ -22,6 +22,7 @@ static void walk(const struct gdw1376_frame *f)
         k += 4;
         if (np <= 0 || nf <= 0)
             return;
+        struct gdw1376_walk w[8]; /* one per Fn, carried from pn to pn (gdw1376_walk_next_block) */
         for (int b = 0; b < np * nf; b++) { /* pn ascending, fn ascending within a pn */
             const struct gdw1376_fn_def *d = gdw1376_fn_lookup(f->afn, fn[b % nf]);
             size_t s;
@@ -29,13 +30,16 @@ static void walk(const struct gdw1376_frame *f)
                 return;
             if (s > n - k)
                 abort(); /* a size past the data would be a read past the frame */
-            struct gdw1376_walk w;
+            struct gdw1376_walk *wk = &w[b % nf];
             struct gdw1376_dv dv;
             int rc;
-            gdw1376_walk_init(&w, d, p + k, s);
-            while ((rc = gdw1376_walk_next(&w, &dv)) == 1)
+            if (b < nf)
+                gdw1376_walk_init(wk, d, p + k, s);
+            else
+                gdw1376_walk_next_block(wk, p + k, s);
+            while ((rc = gdw1376_walk_next(wk, &dv)) == 1)
                 ;
-            if (rc != 0 || w.off != s)
+            if (rc != 0 || wk->off != s)
                 abort(); /* the walk and the size disagree */
             k += s;
         }

@@ -1,7 +1,8 @@
 /*
  * meterhub items [--json]: the normalized data vocabulary, for operators and
  * for systems that consume meterhub's readings. --gdw1376 prints the
- * Q/GDW 1376.1 Fn dictionary with its items instead (Markdown).
+ * Q/GDW 1376.1 Fn dictionary with its items instead (Markdown),
+ * --gdw1376-afn its application functions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,11 @@ int cmd_items(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--gdw1376") == 0)
         return gdw1376_doc_fn_table(stdout) == 0 ? 0 : 1;
+    if (argc > 1 && strcmp(argv[1], "--gdw1376-afn") == 0)
+        return gdw1376_doc_afn_table(stdout) == 0 ? 0 : 1;
     int as_json = argc > 1 && strcmp(argv[1], "--json") == 0;
     if (argc > 1 && !as_json) {
-        fputs("usage: meterhub items [--json | --gdw1376]\n", strcmp(argv[1], "--help") == 0 ? stdout : stderr);
+        fputs("usage: meterhub items [--json | --gdw1376 | --gdw1376-afn]\n", strcmp(argv[1], "--help") == 0 ? stdout : stderr);
         return strcmp(argv[1], "--help") == 0 ? 0 : 2;
     }
     size_t n;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "meterhub/base/err.h"
 #include "meterhub/base/wr.h"
@@ -190,7 +191,15 @@ enum gdw1376_rep {
 };
 
 /* How gdw1376_walk_next decodes a field: inline (BCD value, tariff count, time) or the general step. */
-enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME };
+enum gdw1376_plan { GDW1376_PLAN_STEP, GDW1376_PLAN_BCD, GDW1376_PLAN_TARIFFS, GDW1376_PLAN_TIME, GDW1376_PLAN_BIN };
+
+/*
+ * What a field does where the walk reaches it outside a group (its `rep`
+ * and `span` folded, so the walk's inline path reads one byte): a value of
+ * its own, a one-field group over the total and M tariffs, or any other
+ * group (curve points, harmonics, a group of several fields).
+ */
+enum gdw1376_open { GDW1376_OPEN_GROUP, GDW1376_OPEN_ONCE, GDW1376_OPEN_TARIFFS };
 
 struct gdw1376_field {
     uint8_t fmt;   /* enum gdw1376_fmt */
@@ -201,17 +210,18 @@ struct gdw1376_field {
     /*
      * Decode plan, filled in by the table from the format and role so that
      * the walk's inline path derives nothing per value: how (enum
-     * gdw1376_plan), and for a plain BCD value (sign in D7 of the top byte,
-     * or none) its bytes, the digit bits of the top byte, sign, and the
-     * exponent with the scale folded in (-decimals + scale).
+     * gdw1376_plan), the field's bytes, and for a plain BCD value (sign in
+     * D7 of the top byte, or none) the exponent with the scale folded in
+     * (-decimals + scale) and, at the end, its digit and sign masks.
      */
     uint8_t plan;
     uint8_t bcd_size;
-    uint8_t bcd_top;
-    uint8_t bcd_signed;
     int8_t bcd_exp;
+    uint8_t open;  /* enum gdw1376_open, from rep and span */
     uint32_t item; /* MH_ITEM_* (0 none); tariff in E when repeated over tariffs */
     const char *name;
+    uint64_t bcd_mask; /* the digit bits of the bcd_size bytes read as one little-endian word (a time: all) */
+    uint64_t bcd_sign; /* the sign bit (D7 of the top byte) in that word; 0 unsigned */
 };
 
 /* Which way the data travels (a Fn of AFN0C/0D/09 answers upward). */
@@ -270,19 +280,67 @@ struct gdw1376_walk {
     unsigned n_fields;
     const uint8_t *p;
     size_t n, off;
-    unsigned k;              /* current field */
-    unsigned grp, grp_end;   /* current group [grp, grp_end) */
+    /*
+     * The current field, and the group it is in: [grp, grp_end). Outside
+     * a group k == grp_end (a value of its own leaves it so), and the
+     * other group members are stale until the next group is entered.
+     */
+    unsigned k;
+    unsigned grp, grp_end;
     unsigned reps, rep;      /* repetitions of the group, current one */
     unsigned grp_rep;        /* enum gdw1376_rep of the group */
     unsigned index;          /* the current repetition's dv index (harmonics start at 2) */
+    uint32_t imask;          /* 0xFF over tariffs (the index goes into E of the item), else 0 */
+    unsigned run;            /* repetitions left of a one-field BCD group that fit the data (see gdw1376_walk_run) */
+    unsigned tail;           /* repetitions of the group after the run (too near the end for the word load) */
+    uint32_t run_item, run_imask; /* a run's item: run_item | (index & run_imask) */
     unsigned step;           /* minutes between curve points of the group (0 unknown) */
     unsigned curve;          /* the group is a curve's points: values take w->point */
     unsigned m, count, density;
     struct mh_tm freeze, read_time, start, point;
     struct mh_tm when;       /* freeze date, else read time: the data time of plain values */
+    /*
+     * The read time (0) and freeze date (1) decoded last, kept across the
+     * blocks of one data unit (gdw1376_walk_next_block): their bytes with
+     * the format in the top byte (0 none), and the decoded time.
+     */
+    uint64_t memo_key[2];
+    struct mh_tm memo[2];
 };
 
-void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p, size_t n);
+/*
+ * The walk of the next block of the same Fn (the next pn of a data unit,
+ * p and n as for gdw1376_walk_init): everything starts again except the
+ * read time and freeze date decoded last, so a block whose Td_c / Td_d
+ * bytes are those of the block before takes the decoded time instead of
+ * decoding it again (the values are the same either way). Inline: only
+ * what is read before it is written is set; the group members are
+ * written on entering a group (k == grp_end == 0 is outside any), point
+ * and step with a curve group, which needs start.has.
+ */
+static inline void gdw1376_walk_next_block(struct gdw1376_walk *w, const uint8_t *p, size_t n)
+{
+    const struct mh_tm none = {0};
+    w->p = p;
+    w->n = n;
+    w->off = 0;
+    w->k = w->grp = w->grp_end = 0;
+    w->run = 0;
+    w->m = w->count = w->density = 0;
+    w->freeze = w->read_time = w->when = none;
+    w->start.has = 0;
+}
+
+/* Inline: one walk per (pn, Fn) block, so its setup is a few stores, not a call and a memset. */
+static inline void gdw1376_walk_init(struct gdw1376_walk *w, const struct gdw1376_fn_def *d, const uint8_t *p,
+                                     size_t n)
+{
+    w->def = d;
+    w->fields = d->fields;
+    w->n_fields = d->n_fields;
+    w->memo_key[0] = w->memo_key[1] = 0;
+    gdw1376_walk_next_block(w, p, n);
+}
 
 /*
  * The general step of a walk: group entry, counts, times, every format.
@@ -323,79 +381,316 @@ static inline uint64_t gdw1376_bcd_le(const uint8_t *p, unsigned size, unsigned 
 }
 
 /*
- * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, the
- * common fields of every block: a plain BCD value (its plan in the table)
- * on its own, over the tariffs or as curve points, the tariff count and
- * the times; the other group entries, counts and formats go through
- * gdw1376_walk_step. Both keep the
- * same walk state, so they interleave freely.
+ * The digits of up to eight BCD bytes, low byte first, as one number: x
+ * holds them as a little-endian word with every non-digit bit (sign, bytes
+ * past the field) cleared. Each byte becomes 0..99 (16h + l - 6h), then
+ * each pair of bytes (lo + 256 hi - 156 hi), of pairs and of quads
+ * likewise in place, with no loop and no table; no lane ever borrows.
+ * *bad is non-zero when a nibble is above 9 (an EE or FF fill has such
+ * nibbles in every format once the sign and flag bits are masked).
  */
-static inline int gdw1376_walk_next(struct gdw1376_walk *w, struct gdw1376_dv *out)
+static inline uint64_t gdw1376_bcd_word(uint64_t x, uint64_t *bad)
 {
+    const uint64_t l0f = 0x0F0F0F0F0F0F0F0Fu, l06 = 0x0606060606060606u, l10 = 0x1010101010101010u;
+    uint64_t hi = (x >> 4) & l0f;
+    *bad = (((x & l0f) + l06) | (hi + l06)) & l10;
+    x -= hi * 6;
+    x -= ((x >> 8) & 0x00FF00FF00FF00FFu) * (256u - 100u);
+    x -= ((x >> 16) & 0x0000FFFF0000FFFFu) * (65536u - 10000u);
+    return x - (x >> 32) * (4294967296u - 100000000u);
+}
+
+/* The next curve point's time: the minute on inline, a carry into the hour and beyond by gdw1376_walk_tick. */
+static inline void gdw1376_walk_point(struct gdw1376_walk *w)
+{
+    unsigned min = w->point.min + w->step;
+    if (w->step && min < 60)
+        w->point.min = (uint8_t)min;
+    else
+        gdw1376_walk_tick(w);
+}
+
+/*
+ * After the first value of a group: when the group is one plain BCD field
+ * (a register over the tariffs, curve points), one length check here
+ * stands for every repetition that fits the data with the word load's
+ * slack, and gdw1376_walk_next yields them from w->run alone. The last
+ * few of a group at the very end of the data (w->tail) go the general
+ * way after the run.
+ */
+static inline void gdw1376_walk_run(struct gdw1376_walk *w, const struct gdw1376_field *f)
+{
+    if (w->k == w->grp && w->grp_end == w->grp + 1 && f->plan == GDW1376_PLAN_BCD && w->rep < w->reps &&
+        w->n - w->off >= 8) {
+        size_t left = w->reps - w->rep; /* at most 255 */
+        size_t fit = left;
+        if (w->off + (left - 1) * f->bcd_size + 8 > w->n)
+            fit = (w->n - w->off - 8) / f->bcd_size + 1; /* the group runs to the end of the data */
+        w->run = (unsigned)fit;
+        w->tail = (unsigned)(left - fit);
+        w->run_item = f->item & ~w->imask;
+        w->run_imask = f->item ? w->imask : 0;
+    }
+}
+
+/* One value of a run: the BCD word at p of field f into out (see gdw1376_walk_next). */
+static inline void gdw1376_walk_bcd(const struct gdw1376_field *f, const uint8_t *p, struct gdw1376_dv *restrict out)
+{
+    uint64_t raw, bad;
+    memcpy(&raw, p, 8);
+    uint64_t mag = gdw1376_bcd_word(raw & f->bcd_mask, &bad);
+    int64_t m = raw & f->bcd_sign ? -(int64_t)mag : (int64_t)mag;
+    out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
+    out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
+    out->v.time.has = 0;
+    out->v.text[0] = '\0';
+    out->field = f;
+}
+
+/* Enter a register over the total and M tariffs at field k: a one-field group of M + 1 repetitions. */
+static inline void gdw1376_walk_tariffs(struct gdw1376_walk *w, unsigned k)
+{
+    w->grp = k;
+    w->grp_end = k + 1;
+    w->reps = w->m + 1;
+    w->rep = 0;
+    w->grp_rep = GDW1376_REP_TARIFFS;
+    w->index = 0;
+    w->imask = 0xFF;
+    w->curve = 0;
+}
+
+/*
+ * The next value: 1 (*out filled), 0 at the end, or MH_E*. Inline, a
+ * plain BCD value (its plan in the table) of its own, as the first of the
+ * total and M tariffs, or inside a group already entered (tariffs, curve
+ * points, harmonics): one word load, the digits without a loop, the item
+ * and data time from the walk. Everything else (group entries, counts,
+ * times, the other formats, the last bytes of the data) goes through
+ * gdw1376_walk_step. Both keep the same walk state, so they interleave
+ * freely.
+ */
+static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1376_dv *restrict out)
+{
+    if (w->run) { /* the rest of a one-field group, its length checked once (gdw1376_walk_run) */
+        const struct gdw1376_field *f = &w->fields[w->grp];
+        unsigned index = w->index;
+        const struct mh_tm *when = &w->when;
+        if (w->curve) { /* curve points: a step on per point */
+            gdw1376_walk_point(w);
+            when = &w->point;
+        }
+        gdw1376_walk_bcd(f, w->p + w->off, out);
+        out->item = w->run_item | (index & w->run_imask);
+        out->rep = (uint8_t)w->grp_rep;
+        out->index = (uint16_t)index;
+        out->when = *when;
+        w->off += f->bcd_size;
+        w->index = index + 1;
+        if (--w->run == 0) {
+            w->rep = w->reps - w->tail;
+            w->k = w->tail ? w->grp : w->grp_end; /* the tail, or past the group */
+        }
+        return 1;
+    }
     unsigned k = w->k;
-    size_t off = w->off;
     if (k >= w->n_fields)
         return 0; /* the walk ends past the last group (k only gets there from grp_end) */
     const struct gdw1376_field *f = &w->fields[k];
-    unsigned size = f->bcd_size;
-    if (f->plan == GDW1376_PLAN_STEP || w->n - off < size)
-        return gdw1376_walk_step(w, out);
-    const struct mh_tm *when = &w->when;
-    if (k == w->grp_end) { /* a value of its own, or a register over the total and M tariffs */
-        if (f->span > 1 || (f->rep != GDW1376_REP_ONCE && f->rep != GDW1376_REP_TARIFFS))
-            return gdw1376_walk_step(w, out);
-        w->grp = k;
-        w->grp_end = k + 1;
-        w->reps = f->rep == GDW1376_REP_TARIFFS ? w->m + 1 : 1;
-        w->rep = 0;
-        w->grp_rep = f->rep;
-        w->index = 0;
-        w->curve = 0;
-    } else if (w->curve) { /* curve points: the start, then a step on per point */
-        if (k == w->grp) {
-            unsigned min = w->point.min + w->step;
-            if (w->step && min < 60)
-                w->point.min = (uint8_t)min;
-            else
-                gdw1376_walk_tick(w);
+    size_t off = w->off;
+    unsigned size = f->bcd_size, next = k + 1, rep = GDW1376_REP_ONCE, index = 0;
+    if (f->plan != GDW1376_PLAN_BCD || w->n - off < 8) {
+        /* a tariff count or a time of its own (Td_c, freeze date, curve start): one per block */
+        if (f->plan == GDW1376_PLAN_STEP || k != w->grp_end || f->open != GDW1376_OPEN_ONCE || w->n - off < size)
+            return gdw1376_walk_step(w, out); /* also the last bytes: the word load needs 8 */
+        const uint8_t *p = w->p + off;
+        if (f->plan == GDW1376_PLAN_TARIFFS) {
+            if (p[0] > 63)
+                return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
+            w->m = p[0];
+            out->v.kind = GDW1376_V_NUM;
+            out->v.num = mh_dec_make(p[0], 0);
+            out->v.time.has = 0;
+            out->v.text[0] = '\0';
+        } else if (f->plan == GDW1376_PLAN_TIME) { /* sets the data times (w->when) first */
+            unsigned slot = f->role == GDW1376_R_FREEZE, hit = 0;
+            if ((f->role == GDW1376_R_READ_TIME || f->role == GDW1376_R_FREEZE) && w->n - off >= 8) {
+                uint64_t raw;
+                memcpy(&raw, p, 8);
+                hit = ((raw & f->bcd_mask) | (uint64_t)f->fmt << 56) == w->memo_key[slot];
+            }
+            if (hit) {
+                /* the bytes of the block before (gdw1376_walk_next_block): its decoded time */
+                const struct mh_tm *t = &w->memo[slot];
+                out->v.kind = GDW1376_V_TIME;
+                out->v.num = mh_dec_make(0, 0);
+                out->v.time = *t;
+                out->v.text[0] = '\0';
+                if (slot)
+                    w->freeze = *t;
+                else
+                    w->read_time = *t;
+                w->when = w->freeze.has ? w->freeze : w->read_time;
+            } else {
+                gdw1376_walk_time(w, f, p, &out->v);
+            }
+        } else if (f->plan == GDW1376_PLAN_BIN) { /* minutes, counts, status words: EE.. = no data */
+            uint32_t x = p[0] | (uint32_t)p[1] << 8, ee = 0xEEEE;
+            if (size == 4) {
+                x |= (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+                ee = 0xEEEEEEEE;
+            }
+            out->v.kind = x == ee ? GDW1376_V_NODATA : GDW1376_V_NUM;
+            out->v.num = mh_dec_make(x == ee ? 0 : (int64_t)x, 0);
+            out->v.time.has = 0;
+            out->v.text[0] = '\0';
+        } else {
+            return gdw1376_walk_step(w, out); /* a plain BCD value in the last bytes */
         }
-        when = &w->point;
+        out->field = f;
+        out->rep = GDW1376_REP_ONCE;
+        out->index = 0;
+        out->item = f->item;
+        out->when = w->when;
+        w->off = off + size;
+        w->k = w->grp_end = next;
+        return 1;
     }
-    const uint8_t *p = w->p + off;
-    unsigned rep = w->grp_rep, index = w->index;
-    if (f->plan == GDW1376_PLAN_BCD) {
-        unsigned bad;
-        uint64_t mag = gdw1376_bcd_le(p, size, f->bcd_top, &bad);
-        int64_t m = f->bcd_signed && (p[size - 1] & 0x80) ? -(int64_t)mag : (int64_t)mag;
-        out->v.kind = bad ? GDW1376_V_NODATA : GDW1376_V_NUM;
-        out->v.num = mh_dec_make(bad ? 0 : m, bad ? 0 : f->bcd_exp);
-        out->v.time.has = 0;
-        out->v.text[0] = '\0';
-    } else if (f->plan == GDW1376_PLAN_TARIFFS) { /* the count M of the tariff groups after it */
-        if (p[0] > 63)
-            return MH_EPROTO; /* the standard allows up to 14; 63 is E's range */
-        w->m = p[0];
-        out->v.kind = GDW1376_V_NUM;
-        out->v.num = mh_dec_make(p[0], 0);
-        out->v.time.has = 0;
-        out->v.text[0] = '\0';
-    } else { /* GDW1376_PLAN_TIME: Td_c, freeze dates, curve start set the data times (w->when) */
-        gdw1376_walk_time(w, f, p, &out->v);
+    uint32_t item = f->item;
+    const struct mh_tm *when = &w->when;
+    if (k == w->grp_end && f->open == GDW1376_OPEN_ONCE) {
+        w->grp_end = next; /* a value of its own: stays outside any group */
+    } else {
+        if (k == w->grp_end) { /* a register over the total and M tariffs */
+            if (f->open != GDW1376_OPEN_TARIFFS)
+                return gdw1376_walk_step(w, out);
+            gdw1376_walk_tariffs(w, k);
+        } else if (w->curve) { /* curve points: the start, then a step on per point */
+            if (k == w->grp)
+                gdw1376_walk_point(w);
+            when = &w->point;
+        }
+        rep = w->grp_rep;
+        index = w->index;
+        uint32_t imask = w->imask;
+        item = item ? (item & ~imask) | (index & imask) : 0; /* MH_OBIS_TARIFF (item.h): the tariff in E */
+        if (next == w->grp_end && ++w->rep < w->reps) {
+            next = w->grp;
+            w->index = index + 1;
+        }
     }
-    out->field = f;
+    gdw1376_walk_bcd(f, w->p + off, out);
     out->rep = (uint8_t)rep;
     out->index = (uint16_t)index;
-    /* MH_OBIS_TARIFF (item.h): the tariff in E */
-    out->item = f->item && rep == GDW1376_REP_TARIFFS ? (f->item & ~(uint32_t)0xFF) | (index & 0xFF) : f->item;
+    out->item = item;
     out->when = *when;
     w->off = off + size;
-    if (++k == w->grp_end && ++w->rep < w->reps) {
-        k = w->grp;
-        w->index = index + 1;
-    }
-    w->k = k;
+    w->k = next;
+    if (next == w->grp)
+        gdw1376_walk_run(w, f);
     return 1;
 }
+
+/*
+ * Batch decoding: the values of a walk a run at a time. A run is values
+ * of one field of the layout (the total and M tariffs of a register, the
+ * points of a curve, the orders of a harmonic), consecutive values of
+ * their own (fields = 1: the block head's read time, freeze date and
+ * tariff count, plain BCD and binary values; value i is of field + i,
+ * its item and exponent read from the field plan, not copied), or a
+ * single value. What
+ * the values of a run share is written once in struct gdw1376_run, the
+ * values themselves as integer mantissas into a caller-provided array:
+ *
+ *     struct gdw1376_walk w;
+ *     struct gdw1376_run r;
+ *     int64_t m[64];
+ *     gdw1376_walk_init(&w, d, p, n);
+ *     while ((rc = gdw1376_walk_runs(&w, &r, m, 64)) == 1)
+ *         for (unsigned i = 0; i < r.n; i++)
+ *             value i: item gdw1376_run_item(&r, i), number m[i] x 10^gdw1376_run_exp(&r, i)
+ *             (m[i] == GDW1376_NODATA: no data), data time gdw1376_run_when(&r, i, &t);
+ *     rc is 0 at the end (w.off = bytes consumed) or MH_ETRUNC / MH_EPROTO,
+ *     exactly where gdw1376_walk_next would end.
+ *
+ * The values are exactly those gdw1376_walk_next yields, in the same order
+ * (a test pins both over the same frames); a run longer than cap goes on
+ * in the next call. Both use the same walk state, so they interleave, and
+ * gdw1376_walk_next_block carries the walk to the next pn as before.
+ */
+#define GDW1376_NODATA INT64_MIN /* a mantissa of no data (EE, FF, a digit above 9): no format reaches it */
+#define GDW1376_RUN_TIMES 3      /* times in a run of fields (struct gdw1376_run t) */
+
+struct gdw1376_run {
+    const struct gdw1376_field *field; /* the layout field of every value of the run (fmt, role, name) */
+    uint32_t item;   /* item of the values, E cleared over tariffs: see gdw1376_run_item */
+    uint32_t imask;  /* 0xFF over tariffs (the index goes into E), else 0 */
+    uint16_t index;  /* repetition index of the first value (tariff, point, harmonic order) */
+    uint16_t n;      /* values in the run (1..cap) */
+    uint8_t rep;     /* enum gdw1376_rep of the field's group */
+    uint8_t kind;    /* GDW1376_V_NUM: m[0..n) x 10^exp; GDW1376_V_TIME / _TEXT: n = 1, the value in v, m[0] = 0 */
+    int8_t exp;      /* decimal exponent of every m[i], the field's scale applied (fields: see gdw1376_run_exp) */
+    uint8_t step;    /* curve points: minutes between the values' data times (0: only the first has one) */
+    uint8_t curve;   /* 1: value i's data time is `when` plus i x step minutes; 0: `when` for all */
+    uint8_t fields;  /* 1: value i is of field + i, values of their own (item, exponent in the field plan);
+                        a time field's m[i] is its slot in t (GDW1376_NODATA: no time), see gdw1376_run_kind */
+    struct mh_tm when; /* data time of the first value (has = 0 unknown) */
+    struct gdw1376_value v; /* a time or text value (kind TIME / TEXT) */
+    struct mh_tm t[GDW1376_RUN_TIMES]; /* fields: the times of the run's time fields (read time, freeze date ...) */
+};
+
+/*
+ * The next run of a walk: 1 (*r and m[0..r->n) filled), 0 at the end, or
+ * MH_E* (MH_EINVAL for cap 0). Writes at most cap values, reads only the
+ * walk's n bytes, allocates nothing. gdw1376_walk_runs_next is the call
+ * behind the inline gdw1376_walk_runs.
+ */
+int gdw1376_walk_runs_next(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap);
+
+/* Inline: the end of a block (past its last field, no run left) costs no call. */
+static inline int gdw1376_walk_runs(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *m, size_t cap)
+{
+    if (cap && !w->run && w->k >= w->n_fields)
+        return 0;
+    return gdw1376_walk_runs_next(w, r, m, cap);
+}
+
+/* Item of value i of a run: the tariff in E over tariffs (MH_OBIS_TARIFF), 0 when the field names none. */
+static inline uint32_t gdw1376_run_item(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->field[i].item : r->item | ((r->index + i) & r->imask);
+}
+
+/* Layout field of value i of a run. */
+static inline const struct gdw1376_field *gdw1376_run_field(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? &r->field[i] : r->field;
+}
+
+/* Decimal exponent of m[i] of a number run. */
+static inline int gdw1376_run_exp(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->field[i].bcd_exp : r->exp;
+}
+
+/* Kind of value i of a run (enum gdw1376_vkind): a number, a time (fields: t[m[i]]), text, or no data. */
+static inline int gdw1376_run_kind(const struct gdw1376_run *r, const int64_t *m, unsigned i)
+{
+    if (r->kind != GDW1376_V_NUM)
+        return r->kind;
+    if (m[i] == GDW1376_NODATA)
+        return GDW1376_V_NODATA;
+    return r->fields && r->field[i].plan == GDW1376_PLAN_TIME ? GDW1376_V_TIME : GDW1376_V_NUM;
+}
+
+/* Repetition index of value i of a run (tariff, point, harmonic order; 0 for values of their own). */
+static inline unsigned gdw1376_run_index(const struct gdw1376_run *r, unsigned i)
+{
+    return r->fields ? r->index : r->index + i;
+}
+
+/* Data time of value i of a run (a curve point i x step minutes on, carried into hours, days, months). */
+void gdw1376_run_when(const struct gdw1376_run *r, unsigned i, struct mh_tm *t);
 
 /* Minutes between curve points for a density byte (0 when none/unknown). */
 unsigned gdw1376_density_minutes(unsigned density);

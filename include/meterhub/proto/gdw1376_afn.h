@@ -559,5 +559,21 @@ int gdw1376_ctrl_now_put(struct mh_wr *w, const struct gdw1376_ctrl_now *s);
 /* Parse F5 / F6 data from r (r left after it): 0, or r's error (MH_ETRUNC). */
 int gdw1376_ctrl_settings_get(struct mh_rd *r, struct gdw1376_ctrl_settings *s);
 int gdw1376_ctrl_now_get(struct mh_rd *r, struct gdw1376_ctrl_now *s);
+/* ================ catalogue of the functions (afn_catalog.c) ============= */
+
+/*
+ * One application function the codec implements: AFN and Fn (0: any Fn),
+ * `also` the AFN that carries the same data back (0x0A for the AFN04
+ * parameters, 0xFF none), which way it travels (enum gdw1376_dir bits),
+ * and what it carries. Ordered by AFN then Fn. The AFN09/0C/0D data is the
+ * Fn dictionary (gdw1376_fn_table), the ERC records gdw1376_erc_fields.
+ */
+struct gdw1376_afn_fn {
+    uint8_t afn, also;
+    uint16_t fn;
+    uint8_t dir;
+    const char *what;
+};
+const struct gdw1376_afn_fn *gdw1376_afn_fn_table(size_t *n);
 
 #endif

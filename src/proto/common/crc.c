@@ -2,16 +2,31 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /*
  * Every frame of every protocol is summed once or twice on arrival, so the
- * sum runs eight bytes at a time: the bytes go into four 16-bit lanes
- * (even and odd bytes), at most 128 words per round so no lane overflows
+ * sum runs many bytes at a time. With SSE2 (every x86-64), PSADBW adds 16
+ * bytes into two 64-bit lanes in one instruction. Otherwise, and for the
+ * rest, eight bytes at a time: the bytes go into four 16-bit lanes (even and
+ * odd bytes), at most 128 words per round so no lane overflows
  * (128 x 2 x 255 < 65536), and the lanes are added at the end of a round.
  */
 uint8_t mh_sum8(const uint8_t *p, size_t n)
 {
     const uint64_t even = 0x00FF00FF00FF00FFull;
     uint64_t total = 0;
+#if defined(__SSE2__)
+    if (n >= 16) {
+        const __m128i zero = _mm_setzero_si128();
+        __m128i acc = zero;
+        for (; n >= 16; n -= 16, p += 16)
+            acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(const void *)p), zero));
+        total = (uint64_t)_mm_cvtsi128_si64(acc) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+    }
+#endif
     while (n >= 8) {
         size_t words = n / 8 < 128 ? n / 8 : 128;
         uint64_t lanes = 0;

@@ -75,10 +75,12 @@ static inline uint64_t load_le64(const uint8_t *p)
 /*
  * Every digit pair at once (each byte 0..99 in its lane), then the
  * ranges mh_tm_check applies (a day without a year is checked against a
- * leap year, as there): Td_c and the freeze dates open every block. Reads
- * exactly the format's size from p.
+ * leap year, as there). Inline with f a constant, the layout folds into
+ * fixed shifts: gdw1376_time_decode calls it so for the formats that open
+ * blocks (Td_c A.15, freeze dates A.20 / A.21), the A.1 clocks and the
+ * times of maximum demand and extremes (A.17, A.18).
  */
-int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
+__attribute__((always_inline)) static inline int time_decode_as(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
 {
     const uint64_t l0f = 0x0F0F0F0F0F0F0F0Fu, l06 = 0x0606060606060606u, l10 = 0x1010101010101010u;
     unsigned size = gdw1376_fmts[f].size, wb = time_layout[f].wday_byte, has = time_layout[f].has;
@@ -109,6 +111,20 @@ int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, stru
                         .min = (uint8_t)min, .sec = (uint8_t)sec, .wday = (uint8_t)wday,
                         .has = (uint16_t)(has | (wday ? MH_TM_WDAY : 0))};
     return 0;
+}
+
+/* Reads exactly the format's size from p. */
+int gdw1376_time_decode(enum gdw1376_fmt f, const uint8_t *p, size_t avail, struct mh_tm *t)
+{
+    switch (f) {
+    case GDW1376_A15: return time_decode_as(GDW1376_A15, p, avail, t);
+    case GDW1376_A20: return time_decode_as(GDW1376_A20, p, avail, t);
+    case GDW1376_A21: return time_decode_as(GDW1376_A21, p, avail, t);
+    case GDW1376_A1: return time_decode_as(GDW1376_A1, p, avail, t);
+    case GDW1376_A17: return time_decode_as(GDW1376_A17, p, avail, t);
+    case GDW1376_A18: return time_decode_as(GDW1376_A18, p, avail, t);
+    default: return time_decode_as(f, p, avail, t);
+    }
 }
 
 static int encode_time(enum gdw1376_fmt f, const struct mh_tm *t, uint8_t *p)

@@ -72,22 +72,49 @@ struct gdw1376_fmt_def {
 #define FMT_PLAN_FMT_HEX6 6, 0, 0, K_HEX, 0
 
 /*
- * struct gdw1376_field's plan, bcd_size, bcd_top, bcd_signed, bcd_exp for
+ * struct gdw1376_field's plan, bcd_size and bcd_exp for
  * a field of format `fmt` (FMT_PLAN_<fmt>) with its role and scale: the
- * values of K_BCD formats (sign in D7 or none), the one-byte tariff count
- * and the times decode inline; A.2, A.3 and every other kind the general
- * way.
+ * values of K_BCD formats (sign in D7 or none), the one-byte tariff count,
+ * the times and the two- and four-byte binary values decode inline; A.2,
+ * A.3 and every other kind the general way.
  */
 #define FMT_FIELD_PLAN_(size, dec, sgn, kind, top, role, scale)                                              \
     (uint8_t)((kind) == K_BCD && ((role) == GDW1376_R_VALUE || (role) == GDW1376_R_OCCURRED) ? GDW1376_PLAN_BCD \
               : (kind) == K_BIN && (size) == 1 && (role) == GDW1376_R_TARIFFS ? GDW1376_PLAN_TARIFFS        \
+              : (kind) == K_BIN && ((size) == 2 || (size) == 4) && (role) == GDW1376_R_VALUE ? GDW1376_PLAN_BIN \
               : (kind) == K_TIME && (role) != GDW1376_R_TARIFFS && (role) != GDW1376_R_COUNT &&              \
                       (role) != GDW1376_R_DENSITY && (role) != GDW1376_R_POINTS                              \
                   ? GDW1376_PLAN_TIME                                                                        \
                   : GDW1376_PLAN_STEP),                                                                      \
-        (uint8_t)(size), (uint8_t)(top), (uint8_t)(sgn), (int8_t)((scale) - (dec))
+        (uint8_t)(size), (int8_t)((scale) - (dec))
 #define FMT_FIELD_PLAN_X(...) FMT_FIELD_PLAN_(__VA_ARGS__)
 #define FMT_FIELD_PLAN(fmt, role, scale) FMT_FIELD_PLAN_X(FMT_PLAN_##fmt, GDW1376_R_##role, scale)
+
+/*
+ * struct gdw1376_field's bcd_mask: the digit bits of a K_BCD format's
+ * bytes as one little-endian word (the top byte's through its mask, bytes
+ * past the field cleared); a time's bytes (its memo key, fn.c); 0 for the
+ * other kinds.
+ */
+#define FMT_FIELD_MASK_(size, dec, sgn, kind, top)                                                          \
+    ((kind) == K_BCD && (size) >= 1 && (size) <= 8                                                          \
+         ? (((uint64_t)1 << (8 * ((size) - 1) % 64)) - 1) | ((uint64_t)(top) << (8 * ((size) - 1) % 64))    \
+     : (kind) == K_TIME && (size) >= 1 && (size) <= 7 ? ((uint64_t)1 << (8 * (size) % 64)) - 1              \
+                                                      : 0)
+#define FMT_FIELD_MASK_X(...) FMT_FIELD_MASK_(__VA_ARGS__)
+#define FMT_FIELD_MASK(fmt) FMT_FIELD_MASK_X(FMT_PLAN_##fmt)
+/* struct gdw1376_field's bcd_sign: D7 of a signed K_BCD format's top byte in that word; 0 otherwise. */
+#define FMT_FIELD_SIGN_(size, dec, sgn, kind, top)                                                          \
+    ((kind) == K_BCD && (sgn) && (size) >= 1 && (size) <= 8 ? (uint64_t)0x80 << (8 * ((size) - 1) % 64) : 0)
+#define FMT_FIELD_SIGN_X(...) FMT_FIELD_SIGN_(__VA_ARGS__)
+#define FMT_FIELD_SIGN(fmt) FMT_FIELD_SIGN_X(FMT_PLAN_##fmt)
+
+/* struct gdw1376_field's open (enum gdw1376_open) from the field's rep and span. */
+#define FMT_FIELD_OPEN(rep, span)                                                                           \
+    (uint8_t)((span) > 1 ? GDW1376_OPEN_GROUP                                                               \
+              : (rep) == GDW1376_REP_ONCE ? GDW1376_OPEN_ONCE                                               \
+              : (rep) == GDW1376_REP_TARIFFS ? GDW1376_OPEN_TARIFFS                                         \
+                                             : GDW1376_OPEN_GROUP)
 
 /* Indexed by enum gdw1376_fmt; entry 0 is empty (size 0). */
 extern const struct gdw1376_fmt_def gdw1376_fmts[GDW1376_FMT_COUNT_];

@@ -9,9 +9,10 @@
 #include "fn_int.h"
 #include "meterhub/proto/item.h"
 
-/* {fmt, role, rep, span, scale, decode plan (fmt_int.h), item, name} */
+/* {fmt, role, rep, span, scale, decode plan and open (fmt_int.h), item, name, digit and sign masks} */
 #define FLD(fmt, role, rep, span, scale, item, name)                                                         \
-    {GDW1376_##fmt, GDW1376_R_##role, GDW1376_REP_##rep, span, scale, FMT_FIELD_PLAN(fmt, role, scale), item, name}
+    {GDW1376_##fmt, GDW1376_R_##role, GDW1376_REP_##rep, span, scale, FMT_FIELD_PLAN(fmt, role, scale),       \
+     FMT_FIELD_OPEN(GDW1376_REP_##rep, span), item, name, FMT_FIELD_MASK(fmt), FMT_FIELD_SIGN(fmt)}
 #define V(fmt, item, name) FLD(fmt, VALUE, ONCE, 0, 0, item, name)
 #define OCC(fmt, item, name) FLD(fmt, OCCURRED, ONCE, 0, 0, item, name)
 #define TDD FLD(A20, FREEZE, ONCE, 0, 0, 0, "freeze date (Td_d)")

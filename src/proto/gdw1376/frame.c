@@ -129,6 +129,15 @@ const char *gdw1376_afn_name(uint8_t afn)
     return afn < sizeof names / sizeof names[0] ? names[afn] : "unknown";
 }
 
+/* base + b for each set bit b of a DA1 / DT1 byte, lowest first: one step per set bit (mostly one). */
+static int set_bits(unsigned bits, unsigned base, uint16_t out[8])
+{
+    int k = 0;
+    for (; bits; bits &= bits - 1)
+        out[k++] = (uint16_t)(base + (unsigned)__builtin_ctz(bits));
+    return k;
+}
+
 int gdw1376_da_decode(uint8_t da1, uint8_t da2, uint16_t pn[8])
 {
     if (da1 == 0 && da2 == 0) {
@@ -137,22 +146,14 @@ int gdw1376_da_decode(uint8_t da1, uint8_t da2, uint16_t pn[8])
     }
     if (da2 == 0)
         return da1 == 0xFF ? (pn[0] = 0xFFFF, 1) : MH_EPROTO; /* FF 00: all measuring points */
-    int k = 0;
-    for (int b = 0; b < 8; b++)
-        if (da1 & (1u << b))
-            pn[k++] = (uint16_t)((da2 - 1) * 8 + b + 1);
-    return k;
+    return set_bits(da1, (unsigned)(da2 - 1) * 8 + 1, pn);
 }
 
 int gdw1376_dt_decode(uint8_t dt1, uint8_t dt2, uint16_t fn[8])
 {
     if (dt2 > 30)
         return MH_EPROTO;
-    int k = 0;
-    for (int b = 0; b < 8; b++)
-        if (dt1 & (1u << b))
-            fn[k++] = (uint16_t)(dt2 * 8 + b + 1);
-    return k;
+    return set_bits(dt1, (unsigned)dt2 * 8 + 1, fn);
 }
 
 void gdw1376_da_encode(uint16_t pn, uint8_t *da1, uint8_t *da2)

@@ -168,31 +168,49 @@ static void test_requests_print_their_labels(void **state)
     json_decref(o);
 }
 
-/* The Fn table of docs/protocols/gdw1376.md is exactly what the code prints. */
-static void test_protocol_page_table_matches_the_code(void **state)
+/* The block of docs/protocols/<page> between the markers of `meterhub items <option>` is exactly its output. */
+static void assert_page_table(const char *page, const char *option)
 {
-    (void)state;
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s items --gdw1376", tv_meterhub_path());
+    snprintf(cmd, sizeof cmd, "%s items %s", tv_meterhub_path(), option);
     assert_int_equal(tv_run(cmd, out, sizeof out), 0);
     const char *dir = getenv("MH_VECTORS_DIR");
     assert_non_null(dir);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/../../docs/protocols/gdw1376.md", dir);
+    char path[1024], begin_mark[128], end_mark[128];
+    snprintf(path, sizeof path, "%s/../../docs/protocols/%s", dir, page);
+    snprintf(begin_mark, sizeof begin_mark, "<!-- BEGIN meterhub items %s -->\n", option);
+    snprintf(end_mark, sizeof end_mark, "<!-- END meterhub items %s -->", option);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     static char doc[1 << 17];
     size_t n = fread(doc, 1, sizeof doc - 1, fp);
     fclose(fp);
     doc[n] = '\0';
-    const char *begin = strstr(doc, "<!-- BEGIN meterhub items --gdw1376 -->\n");
-    const char *end = strstr(doc, "<!-- END meterhub items --gdw1376 -->");
+    const char *begin = strstr(doc, begin_mark);
+    const char *end = strstr(doc, end_mark);
     assert_non_null(begin);
     assert_non_null(end);
-    begin += strlen("<!-- BEGIN meterhub items --gdw1376 -->\n");
+    begin += strlen(begin_mark);
     if ((size_t)(end - begin) != strlen(out) || memcmp(begin, out, strlen(out)) != 0)
-        fail_msg("docs/protocols/gdw1376.md is out of date: regenerate its table with `meterhub items --gdw1376`");
+        fail_msg("docs/protocols/%s is out of date: regenerate its table with `meterhub items %s`", page, option);
+}
+
+/* The Fn table of docs/protocols/gdw1376.md is exactly what the code prints. */
+static void test_protocol_page_table_matches_the_code(void **state)
+{
+    (void)state;
+    assert_page_table("gdw1376.md", "--gdw1376");
     assert_non_null(strstr(out, "| 0D | F161 | terminal->master | Td_d (A.20) |"));
+}
+
+/* So is the application-function table of docs/protocols/gdw1376-afn.md. */
+static void test_function_page_table_matches_the_code(void **state)
+{
+    (void)state;
+    assert_page_table("gdw1376-afn.md", "--gdw1376-afn");
+    assert_non_null(strstr(out, "| 05 | F1 | master->terminal | remote trip (pn = turn): alarm delay D7..D4"));
+    assert_non_null(strstr(out, "| 04 / 0A | F65 | master->terminal (04 set), terminal->master (0A reply) |"));
+    assert_non_null(strstr(out, "| 0E | ERC1 | terminal->master | init_version_change: time A.15,"));
 }
 
 int main(void)
@@ -203,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_truncated_block_is_an_error),
         cmocka_unit_test(test_requests_print_their_labels),
         cmocka_unit_test(test_protocol_page_table_matches_the_code),
+        cmocka_unit_test(test_function_page_table_matches_the_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

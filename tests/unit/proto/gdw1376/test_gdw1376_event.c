@@ -212,6 +212,56 @@ static void test_unknown_erc_skipped_and_rejections(void **state)
     assert_int_equal(gdw1376_erc_put(&w, 3, v3, 3, 0, three, 3), MH_EINVAL);
 }
 
+/*
+ * The control trip records byte for byte (Q/GDW 1376.1-2013 appendix B):
+ * ERC5 remote trip: time A.15, turns BS8, power at the trip and two
+ * minutes after (A.2); ERC6 power-control trip: time, total-add group,
+ * turns, control kind, power before, two minutes after, the limit (A.2);
+ * ERC7 energy-control trip: time, group, turns, kind, energy and its
+ * limit (A.3). Then decoded back field by field.
+ */
+static void test_control_trip_records_byte_exact(void **state)
+{
+    (void)state;
+    struct gdw1376_value t = {.kind = GDW1376_V_TIME,
+                              .time = {.year = 2026, .mon = 11, .day = 24, .hour = 9, .min = 15, .has = MH_TM_DATE | MH_TM_HM}};
+    struct gdw1376_value v5[4] = {t, NUM(0x03, 0), NUM(1230, 0), NUM(456, -1)};
+    struct gdw1376_value v6[7] = {t, NUM(1, 0), NUM(0x01, 0), NUM(0x01, 0), NUM(2000, 0), NUM(1500, 0), NUM(1800, 0)};
+    struct gdw1376_value v7[6] = {t, NUM(2, 0), NUM(0x03, 0), NUM(0x02, 0), NUM(12345, 0), NUM(12000, 0)};
+    uint8_t recs[128], want[128];
+    struct mh_wr w;
+    mh_wr_init(&w, recs, sizeof recs);
+    assert_int_equal(gdw1376_erc_put(&w, 5, v5, 4, 0, NULL, 0), 0);
+    assert_int_equal(gdw1376_erc_put(&w, 6, v6, 7, 0, NULL, 0), 0);
+    assert_int_equal(gdw1376_erc_put(&w, 7, v7, 6, 0, NULL, 0), 0);
+    size_t wn = tv_hex("05 0A 15 09 24 11 26 03 23 61 56 A4"                    /* 1230 kW (G 3), 45.6 kW (G 5) */
+                       " 06 0E 15 09 24 11 26 01 01 01 00 62 50 61 80 61"       /* 2000, 1500, 1800 kW */
+                       " 07 10 15 09 24 11 26 02 03 02 45 23 01 00 00 20 01 00", /* 12345, 12000 kWh */
+                       want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), wn);
+    assert_memory_equal(recs, want, wn);
+
+    struct mh_rd r;
+    struct gdw1376_erc e;
+    mh_rd_init(&r, recs, wn);
+    assert_int_equal(gdw1376_erc_next(&r, &e), 0);
+    assert_int_equal(e.erc, 5);
+    assert_int_equal(e.v[1].num.m, 3);
+    assert_int_equal(mh_dec_cmp(e.v[2].num, mh_dec_make(1230, 0)), 0);
+    assert_int_equal(mh_dec_cmp(e.v[3].num, mh_dec_make(456, -1)), 0);
+    assert_int_equal(gdw1376_erc_next(&r, &e), 0);
+    assert_int_equal(e.erc, 6);
+    assert_int_equal(e.n_fields, 7);
+    assert_int_equal(mh_dec_cmp(e.v[6].num, mh_dec_make(1800, 0)), 0);
+    assert_int_equal(gdw1376_erc_next(&r, &e), 0);
+    assert_int_equal(e.erc, 7);
+    assert_int_equal(e.v[3].num.m, 2);
+    assert_int_equal(mh_dec_cmp(e.v[4].num, mh_dec_make(12345, 0)), 0);
+    assert_int_equal(mh_dec_cmp(e.v[5].num, mh_dec_make(12000, 0)), 0);
+    assert_int_equal(e.v[0].time.min, 15);
+    assert_int_equal(mh_rd_left(&r), 0);
+}
+
 static void test_bad_record_does_not_hide_the_others(void **state)
 {
     (void)state;
@@ -251,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_loop_and_meter_events_round_trip),
         cmocka_unit_test(test_unknown_erc_skipped_and_rejections),
         cmocka_unit_test(test_bad_record_does_not_hide_the_others),
+        cmocka_unit_test(test_control_trip_records_byte_exact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

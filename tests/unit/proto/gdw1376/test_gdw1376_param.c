@@ -146,9 +146,29 @@ static void test_load_control_parameters_round_trip(void **state)
     mh_wr_init(&w, u, sizeof u);
     for (int i = 0; i < 10; i++)
         assert_int_equal(gdw1376_param_put(&w, &p[i]), 0);
-    /* F41: scheme byte 05, periods 03, 120 kW, 1500 kW, then periods 80, -2.5 kW */
-    uint8_t f41[] = {0x01, 0x01, 0x01, 0x05, 0x05, 0x03, 0x20, 0x81, 0x50, 0x61, 0x80, 0x25, 0xB0};
-    assert_memory_equal(u, f41, sizeof f41);
+    /*
+     * Byte for byte, each unit DA DT then its data (Q/GDW 1376.1-2013 5.4.2.4):
+     * F41 scheme mask 05, periods 03: 120 kW, 1500 kW (A.2 G = 4, 3), periods 80: -2.5 kW (G = 5, sign D4);
+     * F42 limit 300 kW, start A.19 08:30, 16 half hours, Monday and Sunday (D1, D7);
+     * F43 15 min; F44 from / to A.20 2026-12-01 / 31, limit EE EE; F45 turns 03;
+     * F46 200000 kWh A.3; F47 order 20261124 BIN4, 55 add, 5000 / 500 / -100 kWh A.3 (sign D4 of byte 4);
+     * F49 2 min; F65 task 3: 1 hour (D7..D6 = 01, D5..D0 = 1), A.1 2026-11-24 00:00:00, ratio 1,
+     * 2 identifiers; F67 task 3 start (55).
+     */
+    uint8_t want[512];
+    size_t wn = tv_hex("01 01 01 05 05 03 20 81 50 61 80 25 B0"
+                       " 01 01 02 05 00 83 30 08 10 82"
+                       " 01 01 04 05 0F"
+                       " 01 01 08 05 01 12 26 31 12 26 EE EE"
+                       " 01 01 10 05 03"
+                       " 01 01 20 05 00 00 20 00"
+                       " 01 01 40 05 04 29 35 01 55 00 50 00 00 00 05 00 00 00 01 00 10"
+                       " 01 01 01 06 02"
+                       " 04 01 01 08 41 00 00 00 24 11 26 01 02 01 01 01 10 00 00 02 00"
+                       " 04 01 04 08 55",
+                       want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), wn);
+    assert_memory_equal(u, want, wn);
     struct gdw1376_param g[12];
     assert_int_equal(gdw1376_param_parse(u, mh_wr_len(&w), g, 12), 10);
     assert_int_equal(mh_dec_cmp(g[0].u.period_ctrl.limit[0][1].num, mh_dec_make(1500, 0)), 0);
