@@ -82,6 +82,8 @@ static const struct gdw1376_afn_fn rows[] = {
     {0x05, NONE, 53, DOWN, "port: delete every meter of the port"},
     {0x06, NONE, 0, BOTH, "authentication: p0, length BIN2 and an ESAM blob (random number, ciphertext); framing only"},
     {0x0A, NONE, 0, DOWN, "query: any (pn, Fn) as bare DA DT, F10 with count BIN2 and record numbers; answered by the AFN04 layouts (rows 04 / 0A)"},
+    {0x0C, NONE, 5, BOTH, "control settings state (afn_ctrl_state.c): protect/reject/urge flags BS8, group mask BS8, per group scheme, period mask, power and energy control on BS8, power and energy turns BS8; the read-back of AFN05"},
+    {0x0C, NONE, 6, BOTH, "current control state: remote trip turns BS8, urge-fee alarm BS8, group mask BS8, per group power limit A.2, float-down A.4, power/monthly/purchased trip turns BS8, power and energy alarms BS8"},
     {0x0E, NONE, 1, BOTH, "important events: request Pm Pn; reply EC1 EC2 Pm Pn and (Pn - Pm) mod 256 ERC records"},
     {0x0E, NONE, 2, BOTH, "normal events: as F1"},
     {0x0F, NONE, 1, BOTH, "file segment: file id, attribute (1 = last), command, segments BIN2, index BIN4, length BIN2, data; reply the index BIN4"},
