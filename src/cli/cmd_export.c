@@ -33,7 +33,8 @@ int cmd_export(int argc, char **argv)
 {
     const char *db = NULL, *date = NULL, *what = NULL, *out = NULL, *format = "csv";
     long tz = 480;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             export_usage(stdout);
@@ -59,7 +60,6 @@ int cmd_export(int argc, char **argv)
             export_usage(stderr);
             return 2;
         }
-        i++;
     }
     int64_t day;
     int w = what && strcmp(what, "all") == 0 ? EXPORT_WHAT_COUNT_ : what ? export_what_parse(what) : -1;
