@@ -20,25 +20,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "meterhub/base/deadline.h"
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
 #include "store_int.h"
 
 #define DEFAULT_QUEUE 524288u
 #define DEFAULT_BATCH 262144u
-
-static struct timespec deadline_after(int ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
 
 /* Wait on c until woken or the deadline passes: 0 or ETIMEDOUT. */
 static int wait_until(pthread_cond_t *c, pthread_mutex_t *mu, const struct timespec *dl)
@@ -71,7 +59,7 @@ int store_readings_append(struct store *st, const struct store_reading *r, size_
         if (timeout_ms == 0 || in_writer(w)) {
             rc = MH_EAGAIN;
         } else {
-            struct timespec dl = deadline_after(timeout_ms);
+            struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
             while (!w->closing && !has_room(w, n, done != NULL) && rc == 0)
                 if (wait_until(&w->not_full, &w->mu, &dl) == ETIMEDOUT)
                     rc = has_room(w, n, done != NULL) ? 0 : MH_EAGAIN;
@@ -112,7 +100,7 @@ int store_readings_sync(struct store *st, int timeout_ms)
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
     uint64_t target = w->tail;
-    struct timespec dl = deadline_after(timeout_ms);
+    struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
     int rc = 0;
     while (w->done_seq < target && rc == 0)
         if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT && w->done_seq < target)
