@@ -287,6 +287,7 @@ struct plan {
     char area[24];      /* informative: the area the users came from, "" for a list */
     int64_t target_w;
     int64_t from_ms, to_ms;
+    int64_t created_ms; /* set by the caller; kept with the plan */
     uint8_t max_pct;    /* most one user sheds, 1..79 (1376.1 A.4); 0: 30 */
     size_t n;
     struct plan_user u[PLAN_USERS_MAX];
@@ -315,6 +316,13 @@ int plan_measure(uv_loop_t *loop, struct collect *col, struct plan *p, int after
                  void *ctx);
 /* Totals of the measured shed users; 1 when the measured reduction reaches the target. */
 int plan_verify(struct plan *p);
+/*
+ * Store the plan and its users (store_plan_*): a new plan (id 0) gets its
+ * id; again after each step to keep the report current. 0 or MH_E*.
+ */
+int plan_save(struct store *st, struct plan *p);
+/* A stored plan, as it was last saved. 0, MH_ENOENT, MH_E*. */
+int plan_load(struct store *st, int64_t id, struct plan *p);
 /* Name of a plan_user_state. */
 const char *plan_user_state_name(int state);
 /* A readable report (per user and in total) into out; the bytes it needed. */

@@ -367,6 +367,88 @@ int plan_verify(struct plan *p)
     return p->baseline_w - p->after_w >= p->target_w;
 }
 
+int plan_save(struct store *st, struct plan *p)
+{
+    if (!st || !p || p->n > PLAN_USERS_MAX)
+        return MH_EINVAL;
+    struct store_plan sp = {.id = p->id, .target_w = p->target_w, .from_ms = p->from_ms, .to_ms = p->to_ms,
+                            .created_ms = p->created_ms, .max_pct = p->max_pct, .expect_w = p->expect_w,
+                            .short_w = p->short_w, .baseline_w = p->baseline_w, .after_w = p->after_w};
+    snprintf(sp.name, sizeof sp.name, "%s", p->name);
+    snprintf(sp.who, sizeof sp.who, "%s", p->who);
+    snprintf(sp.area, sizeof sp.area, "%s", p->area);
+    int rc = store_plan_put(st, &sp);
+    if (rc != 0)
+        return rc;
+    p->id = sp.id;
+    struct store_plan_user *su = calloc(p->n ? p->n : 1, sizeof *su);
+    if (!su)
+        return MH_ENOMEM;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct plan_user *u = &p->u[i];
+        su[i] = (struct store_plan_user){
+            .seq = (int64_t)i, .meter = u->meter, .priority = u->priority, .terminal = u->terminal,
+            .state = u->state, .pct = u->pct, .contract_w = u->contract_w, .current_w = u->current_w,
+            .expect_w = u->expect_w, .command = u->command, .released = u->released,
+            .baseline_w = u->has_baseline ? u->baseline_w : STORE_PLAN_W_NONE,
+            .after_w = u->has_after ? u->after_w : STORE_PLAN_W_NONE};
+        snprintf(su[i].customer, sizeof su[i].customer, "%s", u->customer);
+        snprintf(su[i].detail, sizeof su[i].detail, "%s", u->detail);
+    }
+    rc = store_plan_users_put(st, p->id, su, p->n);
+    free(su);
+    return rc;
+}
+
+int plan_load(struct store *st, int64_t id, struct plan *p)
+{
+    if (!st || !p)
+        return MH_EINVAL;
+    struct store_plan sp;
+    int rc = store_plan_get(st, id, &sp);
+    if (rc != 0)
+        return rc;
+    struct store_plan_user *su = calloc(PLAN_USERS_MAX, sizeof *su);
+    if (!su)
+        return MH_ENOMEM;
+    int n = store_plan_users(st, id, su, PLAN_USERS_MAX);
+    if (n < 0) {
+        free(su);
+        return n;
+    }
+    memset(p, 0, sizeof *p);
+    p->id = sp.id;
+    snprintf(p->name, sizeof p->name, "%s", sp.name);
+    snprintf(p->who, sizeof p->who, "%s", sp.who);
+    snprintf(p->area, sizeof p->area, "%s", sp.area);
+    p->target_w = sp.target_w;
+    p->from_ms = sp.from_ms;
+    p->to_ms = sp.to_ms;
+    p->created_ms = sp.created_ms;
+    p->max_pct = (uint8_t)sp.max_pct;
+    p->expect_w = sp.expect_w;
+    p->short_w = sp.short_w;
+    p->baseline_w = sp.baseline_w;
+    p->after_w = sp.after_w;
+    p->n = (size_t)n;
+    for (int i = 0; i < n; i++) {
+        struct plan_user *u = &p->u[i];
+        const struct store_plan_user *s = &su[i];
+        *u = (struct plan_user){.meter = s->meter, .priority = (int32_t)s->priority, .contract_w = s->contract_w,
+                                .current_w = s->current_w, .terminal = s->terminal, .state = (uint8_t)s->state,
+                                .pct = (uint8_t)s->pct, .expect_w = s->expect_w, .command = s->command,
+                                .released = s->released};
+        snprintf(u->customer, sizeof u->customer, "%s", s->customer);
+        snprintf(u->detail, sizeof u->detail, "%s", s->detail);
+        u->has_baseline = s->baseline_w != STORE_PLAN_W_NONE;
+        u->baseline_w = u->has_baseline ? s->baseline_w : 0;
+        u->has_after = s->after_w != STORE_PLAN_W_NONE;
+        u->after_w = u->has_after ? s->after_w : 0;
+    }
+    free(su);
+    return 0;
+}
+
 /* Append to out at *at, never past cap; *at counts what was needed. */
 static void add(char *out, size_t cap, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void add(char *out, size_t cap, size_t *at, const char *fmt, ...)

@@ -172,7 +172,24 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
     assert_non_null(strstr(rep, "protected"));
     assert_non_null(strstr(rep, ": met"));
 
+    /* the report is stored and reads back the same */
+    p.created_ms = ch_now() * 1000;
+    assert_int_equal(plan_save(H.st, &p), 0);
+    assert_true(p.id > 0);
+    int64_t first = p.id;
+    static struct plan back;
+    assert_int_equal(plan_load(H.st, p.id, &back), 0);
+    char rep2[4096];
+    len = plan_report(&p, rep, sizeof rep);
+    assert_int_equal(plan_report(&back, rep2, sizeof rep2), len);
+    assert_string_equal(rep, rep2);
+    assert_int_equal(plan_load(H.st, p.id + 1000, &back), MH_ENOENT);
+
     release(&p, 2);
+    assert_int_equal(plan_save(H.st, &p), 0); /* an update, same id */
+    assert_int_equal(p.id, first);
+    assert_int_equal(plan_load(H.st, p.id, &back), 0);
+    assert_int_equal(back.u[1].released, p.u[1].released);
     now = ch_now();
     assert_int_equal(sim_term_kept_pct(H.s_gdw[0], now), 100);
     assert_int_equal(sim_term_kept_pct(H.s_698, now), 100);
