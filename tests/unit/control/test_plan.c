@@ -102,6 +102,48 @@ static void protect_gdw1(int on)
     }
 }
 
+/*
+ * The simulated load is constant within a 15-minute interval and steps at
+ * its end; a 1376.1 terminal's current data is from the start of the
+ * minute. So that before and after compare the shedding, not a step of
+ * the load, start where the next `span` seconds from the minute's start
+ * stay in one interval (waiting past a boundary when they would not).
+ */
+static void one_interval_ahead(int64_t span)
+{
+    int64_t now = ch_now(), m0 = now - now % 60;
+    if ((m0 + span) / SIM_INTERVAL_S == m0 / SIM_INTERVAL_S)
+        return;
+    int flag = 0;
+    ch_wait_flag(&flag, (unsigned)((SIM_INTERVAL_S - now % SIM_INTERVAL_S) + 1) * 1000);
+}
+
+/*
+ * While terminal t sheds to keep percent, its meter's power and the energy
+ * its registers take up are that share of what the meter would have drawn
+ * (the shedding window stays open into the future, so an hour on is fine).
+ */
+static void registers_follow(const struct sim_terminal *t, int64_t now, int keep)
+{
+    const struct scenario *s = H.s;
+    size_t idx = t->first_meter;
+    struct sim_instant shed, full;
+    sim_term_instant_at(s, t, idx, now, &shed);
+    sim_instant_at(&s->meters[idx].model, now, &full);
+    assert_int_equal(shed.p_w[0], full.p_w[0] * keep / 100);
+    struct sim_registers a, b, pa, pb;
+    sim_term_registers_at(s, t, idx, now, &a);
+    sim_term_registers_at(s, t, idx, now + 3600, &b);
+    scenario_meter_primary_at(s, idx, now, &pa);
+    scenario_meter_primary_at(s, idx, now + 3600, &pb);
+    int64_t ct = s->meters[idx].ct > 1 ? s->meters[idx].ct : 1;
+    int64_t want = (pb.import_wh10[0] - pa.import_wh10[0]) * keep / 100 / ct;
+    int64_t got = b.import_wh10[0] - a.import_wh10[0];
+    assert_true(want > 0);
+    if (got < want - 2 || got > want + 2) /* truncations: the CT division and the shed share */
+        fail_msg("registers took up %lld, want %lld", (long long)got, (long long)want);
+}
+
 static void fail_report(const struct plan *p, const char *why)
 {
     char rep[4096];
@@ -126,6 +168,7 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
 {
     (void)state;
     protect_gdw1(1);
+    one_interval_ahead(90);
     struct plan p;
     three_users(&p, "evening peak");
     measure(&p, 0);
@@ -153,6 +196,7 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
     assert_int_equal(sim_term_kept_pct(H.s_gdw[1], now), 100);
     assert_int_equal(sim_term_kept_pct(H.s_gdw[0], now), 70);
     assert_int_equal(sim_term_kept_pct(H.s_698, now), 100 - p.u[0].pct);
+    registers_follow(H.s_gdw[0], now, 70);
 
     /* a 1376.1 terminal answers current data from its meter reading at the start of each minute */
     int flag = 0;
@@ -184,6 +228,15 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
     assert_int_equal(plan_report(&back, rep2, sizeof rep2), len);
     assert_string_equal(rep, rep2);
     assert_int_equal(plan_load(H.st, p.id + 1000, &back), MH_ENOENT);
+    /* and `meterhub control plan show ID` prints it from the store */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "%s control plan show %lld --db %s", MH_BIN, (long long)p.id, H.db);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t got = fread(rep2, 1, sizeof rep2 - 1, f);
+    rep2[got] = 0;
+    assert_int_equal(pclose(f), 0);
+    assert_string_equal(rep2, rep);
 
     release(&p, 2);
     assert_int_equal(plan_save(H.st, &p), 0); /* an update, same id */
@@ -200,6 +253,7 @@ static void test_plan_that_cannot_meet_its_target_says_so(void **state)
 {
     (void)state;
     protect_gdw1(1);
+    one_interval_ahead(30);
     struct plan p;
     three_users(&p, "impossible");
     measure(&p, 0);
