@@ -314,6 +314,13 @@ static void test_plan_allocation_rule(void **state)
     assert_int_equal(p.u[0].state, PLAN_U_NO_CONTROL);
     p.max_pct = 80; /* beyond the float coefficient */
     assert_int_equal(plan_allocate(H.st, &p), MH_EINVAL);
+
+    /* an area's users are those special-transformer terminals read: the concentrator's area has none */
+    assert_true(m.area[0] != 0);
+    struct plan a = {0};
+    assert_int_equal(plan_add_area(H.st, &a, m.area), 0);
+    assert_int_equal(a.n, 0);
+    assert_int_equal(plan_add_area(H.st, &a, ""), MH_EINVAL);
 }
 
 int main(void)
