@@ -308,8 +308,9 @@ int plan_release(struct control *c, struct plan *p);
 struct collect;
 /*
  * Read each user's active power now (after = 0: the baseline, into
- * current_w too; after = 1: after the commands). done runs once on loop's
- * thread when every read has answered; p must stay valid until then.
+ * current_w too; after = 1: after the commands). Call on loop's thread
+ * (the collector's); done runs once on it when every read has answered;
+ * p must stay valid until then.
  * 0 or MH_E*. Users the read fails for keep has_* = 0.
  */
 int plan_measure(uv_loop_t *loop, struct collect *col, struct plan *p, int after, void (*done)(void *ctx, struct plan *p),

@@ -250,6 +250,7 @@ static void measure_finish(uv_async_t *a)
 {
     struct measure *m = a->data;
     struct plan *p = m->p;
+    pthread_mutex_lock(&m->mu); /* the values were written on the store writer's thread */
     for (size_t i = 0; i < p->n; i++) {
         struct plan_user *u = &p->u[i];
         if (!m->ok[i])
@@ -262,6 +263,7 @@ static void measure_finish(uv_async_t *a)
             u->has_baseline = 1;
         }
     }
+    pthread_mutex_unlock(&m->mu);
     m->done(m->ctx, p);
     uv_close((uv_handle_t *)&m->async, measure_closed);
 }
