@@ -220,4 +220,113 @@ int prepay_settle(struct control *c, int64_t meter);
 /* A payment: recorded, credited, and acted on (close, alarm off). 0, MH_ENOENT, MH_EINVAL. */
 int prepay_topup(struct control *c, int64_t meter, int64_t amount_e4, const char *who, const char *ref);
 
+/*
+ * Orderly use of electricity, 有序用电 (plan.c): a plan asks a set of
+ * large users (a list, or an area's special-transformer customers) to
+ * bring their load down by target_w in total during [from_ms, to_ms).
+ *
+ * Allocation rule (plan_allocate): users on the protect list (customer,
+ * meter or terminal, as control_submit checks them) and users without a
+ * special-transformer terminal are left out. The others are taken in
+ * priority order (lower first; equal priorities in list order), each asked
+ * to shed at most max_pct percent of its current load: a user sheds the
+ * smallest whole percentage that covers what is still missing, capped at
+ * max_pct, its expected reduction being current_w x pct / 100; once the
+ * expected reductions reach the target the remaining users are spared.
+ * When every eligible user is at max_pct and the sum stays short, the
+ * plan says so (short_w > 0) and is still carried out as far as it goes.
+ *
+ * Execution (plan_execute): one current-power float-down command per
+ * shed user (1376.1 AFN05 F12 / 698.45 8106 method 127, total-add group 1,
+ * float coefficient -pct, control time the window's half-hours) through
+ * control_submit by the plan's operator, so the protect list, forbidden
+ * windows, second-operator rule, device protect state, read-back and audit
+ * all apply; plan_release switches them off (F20 / 8106 method 7).
+ *
+ * Verification (plan_measure): the active power total of each user is read
+ * now through the collector's on-demand path (collect_read_now), once as
+ * the baseline before the commands and once after; the report compares
+ * the reduction achieved per user and in total with the target. A 1376.1
+ * terminal answers current data from its own last reading of the meter
+ * (each minute), so the second measurement means something once such a
+ * round has passed since the commands.
+ */
+#define PLAN_USERS_MAX 64
+
+enum plan_user_state {
+    PLAN_U_SHED = 1,      /* asked to shed float_pct */
+    PLAN_U_SPARED,        /* eligible, not needed to meet the target */
+    PLAN_U_PROTECTED,     /* on the protect list: never commanded */
+    PLAN_U_NO_CONTROL,    /* no special-transformer terminal reads it */
+    PLAN_U_NO_LOAD,       /* no current load known (not measured, or zero) */
+};
+
+struct plan_user {
+    int64_t meter;      /* meters.id, the customer's meter; input */
+    int32_t priority;   /* lower is shed first; input */
+    int64_t contract_w; /* contracted load: from the archive when 0 */
+    int64_t current_w;  /* current load the allocation uses: input or plan_measure's baseline */
+    /* from plan_allocate */
+    char customer[24];
+    int64_t terminal;
+    uint8_t state;      /* enum plan_user_state */
+    uint8_t pct;        /* load to shed, percent */
+    int64_t expect_w;   /* expected reduction */
+    char detail[96];    /* why protected / not controllable */
+    /* from plan_execute and plan_measure */
+    int64_t command;    /* the control command, 0 none */
+    int64_t released;   /* its release (plan_release), 0 none */
+    int64_t baseline_w, after_w;
+    uint8_t has_baseline, has_after;
+};
+
+struct plan {
+    int64_t id;         /* store_plan row, 0 until stored */
+    char name[64];
+    char who[32];       /* operator */
+    char area[24];      /* informative: the area the users came from, "" for a list */
+    int64_t target_w;
+    int64_t from_ms, to_ms;
+    int64_t created_ms; /* set by the caller; kept with the plan */
+    uint8_t max_pct;    /* most one user sheds, 1..79 (1376.1 A.4); 0: 30 */
+    size_t n;
+    struct plan_user u[PLAN_USERS_MAX];
+    /* totals, from plan_allocate / plan_measure */
+    int64_t expect_w, short_w;      /* expected reduction; what the allocation leaves missing */
+    int64_t baseline_w, after_w;    /* of the shed users, measured */
+};
+
+/* Add the area's meters that a special-transformer terminal reads, priority 0, in archive order. Count added or MH_E*. */
+int plan_add_area(struct store *st, struct plan *p, const char *area);
+/* Resolve, check the protect list and allocate (see above). 0, MH_EINVAL (no users, target <= 0, bad window), MH_E*. */
+int plan_allocate(struct store *st, struct plan *p);
+/* Submit the commands of the shed users. The number submitted, or the first error of control_submit. */
+int plan_execute(struct control *c, struct plan *p);
+/* Switch the plan's controls off (the window is over or the plan withdrawn). Commands submitted or MH_E*. */
+int plan_release(struct control *c, struct plan *p);
+
+struct collect;
+/*
+ * Read each user's active power now (after = 0: the baseline, into
+ * current_w too; after = 1: after the commands). Call on loop's thread
+ * (the collector's); done runs once on it when every read has answered;
+ * p must stay valid until then.
+ * 0 or MH_E*. Users the read fails for keep has_* = 0.
+ */
+int plan_measure(uv_loop_t *loop, struct collect *col, struct plan *p, int after, void (*done)(void *ctx, struct plan *p),
+                 void *ctx);
+/* Totals of the measured shed users; 1 when the measured reduction reaches the target. */
+int plan_verify(struct plan *p);
+/*
+ * Store the plan and its users (store_plan_*): a new plan (id 0) gets its
+ * id; again after each step to keep the report current. 0 or MH_E*.
+ */
+int plan_save(struct store *st, struct plan *p);
+/* A stored plan, as it was last saved. 0, MH_ENOENT, MH_E*. */
+int plan_load(struct store *st, int64_t id, struct plan *p);
+/* Name of a plan_user_state. */
+const char *plan_user_state_name(int state);
+/* A readable report (per user and in total) into out; the bytes it needed. */
+size_t plan_report(const struct plan *p, char *out, size_t cap);
+
 #endif

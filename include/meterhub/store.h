@@ -834,4 +834,39 @@ struct store_area_day {
 int store_area_daily_totals(struct store *st, const char *area, uint32_t item, int64_t from,
                             size_t days, struct store_area_day *out);
 
+/* ==== orderly-use plans (有序用电, meterhub/control.h plan_*) ==== */
+
+struct store_plan {
+    int64_t id; /* 0: a new plan, set by store_plan_put */
+    char name[64];
+    char who[32];
+    char area[24];
+    int64_t target_w, from_ms, to_ms, created_ms;
+    int64_t max_pct;
+    int64_t expect_w, short_w, baseline_w, after_w;
+};
+
+struct store_plan_user {
+    int64_t seq; /* place in the plan's list, from 0 */
+    int64_t meter;
+    int64_t priority;
+    char customer[24];
+    int64_t terminal;
+    int64_t state, pct; /* enum plan_user_state, percent shed */
+    int64_t contract_w, current_w, expect_w;
+    int64_t command, released; /* control_commands ids, 0 none */
+    int64_t baseline_w, after_w; /* STORE_PLAN_W_NONE: not measured */
+    char detail[96];
+};
+#define STORE_PLAN_W_NONE INT64_MIN
+
+/* Insert (id 0: p->id is set) or replace a plan's header. 0 or MH_E*. */
+int store_plan_put(struct store *st, struct store_plan *p);
+/* 0 with *out, MH_ENOENT. */
+int store_plan_get(struct store *st, int64_t id, struct store_plan *out);
+/* Insert or replace users u[0..n) of plan (by seq), one transaction. 0 or MH_E*. */
+int store_plan_users_put(struct store *st, int64_t plan, const struct store_plan_user *u, size_t n);
+/* The plan's users by seq, at most cap; the count. */
+int store_plan_users(struct store *st, int64_t plan, struct store_plan_user *out, size_t cap);
+
 #endif

@@ -48,6 +48,18 @@ int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, i
  * a trip while the terminal is protected (SIM_SW_PROTECT). */
 int sim_term_control(const struct sim_terminal *t, int trip, int64_t now);
 int sim_term_tripped(const struct sim_terminal *t, int64_t now);
+/*
+ * A power control that sheds load (current-power float-down, 1376.1 AFN05
+ * F12 / 698.45 8106 with a negative float coefficient): from now on the
+ * terminal's meters draw keep_pct percent of the load they would have,
+ * in instantaneous values and registers alike, until keep_pct 100 (the
+ * control off) or a trip. The customer obeys at once: the simulator does
+ * not model the alarm delays before a real terminal would trip a turn.
+ * 0, MH_EINVAL, MH_ENOSPC (windows used up), MH_ENOMEM.
+ */
+int sim_term_shed(const struct sim_terminal *t, int keep_pct, int64_t now);
+/* Percent of the load the terminal's meters draw at now: 0 tripped, 100 untouched. */
+int sim_term_kept_pct(const struct sim_terminal *t, int64_t now);
 
 /*
  * Switches a master turns on and off (1376.1 AFN05, 698.45 ACTION on 8001 /

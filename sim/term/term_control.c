@@ -186,11 +186,25 @@ int sim_term_698_ctrl_action(const struct sim_terminal *t, uint32_t omd, const u
     switch (method) {
     case 3: return sim_term_param_set(t, oi, (uint16_t)group, data, len) == 0 ? 0 : DAR_DENIED;
     case 6:
-    case 7: return sim_term_switch_set(t, (unsigned)sw, (uint8_t)(1u << (group - 1)), method == 6) == 0 ? 0 : DAR_DENIED;
-    case 127:
+    case 7:
+        if (oi == 0x8106 && method == 7 && sim_term_shed(t, 100, now) != 0)
+            return DAR_DENIED;
+        return sim_term_switch_set(t, (unsigned)sw, (uint8_t)(1u << (group - 1)), method == 6) == 0 ? 0 : DAR_DENIED;
+    case 127: {
         if (oi != 0x8106)
             return DAR_UNDEFINED;
+        /* {group, {slip, float coefficient, ...}}: a negative coefficient sheds that much of the load. */
+        uint32_t si = g->next; /* the parameters' structure; its first field, then the coefficient */
+        const struct dlt698_node *fl = nodes[0].type == DLT698_STRUCT && (int)si + 2 < n &&
+                                               nodes[si].type == DLT698_STRUCT && nodes[si].count >= 2 &&
+                                               (int)nodes[si + 1].next < n
+                                           ? &nodes[nodes[si + 1].next]
+                                           : NULL;
+        int keep = fl && fl->type == DLT698_INTEGER && fl->v.i < 0 && fl->v.i > -100 ? 100 + (int)fl->v.i : 100;
+        if (sim_term_shed(t, keep, now) != 0)
+            return DAR_DENIED;
         return sim_term_switch_set(t, (unsigned)sw, (uint8_t)(1u << (group - 1)), 1) == 0 ? 0 : DAR_DENIED;
+    }
     default: return DAR_UNDEFINED;
     }
 }

@@ -47,6 +47,13 @@ static int control_one(struct reply *r, const struct gdw1376_ctrl *c, int64_t no
     case 32: /* Chinese text message: kept for the display */
         return c->pn != 0 ? MH_EINVAL
                           : sim_term_message_add(r->t, c->u.msg.kind, c->u.msg.number, c->u.msg.text, c->u.msg.len, now);
+    case 12: /* current-power float-down (5.5.2.4): the customer sheds the coefficient of its load */
+    case 20:
+        if (!relays || !turn)
+            return MH_ENOTSUP;
+        if (sim_term_shed(r->t, c->fn == 12 && c->u.down.float_pct < 0 ? 100 + c->u.down.float_pct : 100, now) != 0)
+            return MH_EIO;
+        break;
     case 1: /* remote trip of control turn pn */
     case 2: /* close allowed */
         return relays && turn ? sim_term_control(r->t, c->fn == 1, now) : MH_ENOTSUP;

@@ -11,8 +11,14 @@
 #include "meterhub/base/err.h"
 #include "term.h"
 
+/*
+ * A window in which the load is cut (a trip: keep_pct 0) or shed by a
+ * power control (current-power float-down: keep_pct 21..99 of the load
+ * the meter would have drawn).
+ */
 struct trip {
-    int64_t from, to; /* to = INT64_MAX while tripped */
+    int64_t from, to; /* to = INT64_MAX while tripped / shedding */
+    uint8_t keep_pct;
 };
 
 struct term_ctl {
@@ -213,13 +219,50 @@ int sim_term_param_get(const struct sim_terminal *t, uint16_t id, uint16_t pn, c
     return MH_ENOENT;
 }
 
-int sim_term_tripped(const struct sim_terminal *t, int64_t now)
+/* Percent of the load kept at now: 0 tripped, 100 untouched. */
+static int keep_at(const struct term_ctl *c, int64_t now)
 {
-    const struct term_ctl *c = ctl_peek(t);
     for (unsigned i = 0; c && i < c->n_trips; i++)
         if (c->trips[i].from <= now && now < c->trips[i].to)
-            return 1;
+            return c->trips[i].keep_pct;
+    return 100;
+}
+
+int sim_term_tripped(const struct sim_terminal *t, int64_t now)
+{
+    return keep_at(ctl_peek(t), now) == 0;
+}
+
+/* The window still open (to = INT64_MAX), NULL when none. */
+static struct trip *open_window(struct term_ctl *c)
+{
+    struct trip *last = c->n_trips ? &c->trips[c->n_trips - 1] : NULL;
+    return last && last->to == INT64_MAX ? last : NULL;
+}
+
+int sim_term_shed(const struct sim_terminal *t, int keep_pct, int64_t now)
+{
+    struct term_ctl *c = ctl_get(t);
+    if (!c)
+        return MH_ENOMEM;
+    if (keep_pct < 0 || keep_pct > 100)
+        return MH_EINVAL;
+    struct trip *w = open_window(c);
+    if (w && w->keep_pct == 0)
+        return 0; /* tripped: nothing flows to shed */
+    if (w)
+        w->to = now > w->from ? now : w->from;
+    if (keep_pct == 100)
+        return 0;
+    if (c->n_trips == SIM_TERM_MAX_TRIPS)
+        return MH_ENOSPC;
+    c->trips[c->n_trips++] = (struct trip){now, INT64_MAX, (uint8_t)keep_pct};
     return 0;
+}
+
+int sim_term_kept_pct(const struct sim_terminal *t, int64_t now)
+{
+    return keep_at(ctl_peek(t), now);
 }
 
 int sim_term_control(const struct sim_terminal *t, int trip, int64_t now)
@@ -227,20 +270,21 @@ int sim_term_control(const struct sim_terminal *t, int trip, int64_t now)
     struct term_ctl *c = ctl_get(t);
     if (!c)
         return MH_ENOMEM;
-    struct trip *last = c->n_trips ? &c->trips[c->n_trips - 1] : NULL;
-    int open = last && last->to == INT64_MAX;
+    struct trip *last = open_window(c);
     if (!trip) {
-        if (open)
+        if (last && last->keep_pct == 0)
             last->to = now > last->from ? now : last->from;
         return 0;
     }
-    if (open)
+    if (last && last->keep_pct == 0)
         return 0; /* already tripped */
     if (c->switches[SIM_SW_PROTECT])
         return MH_EBUSY; /* protect: a remote trip is not carried out */
     if (c->n_trips == SIM_TERM_MAX_TRIPS)
         return MH_ENOSPC;
-    c->trips[c->n_trips++] = (struct trip){now, INT64_MAX};
+    if (last) /* a trip ends the shedding: after a close the load comes back whole */
+        last->to = now > last->from ? now : last->from;
+    c->trips[c->n_trips++] = (struct trip){now, INT64_MAX, 0};
     return 0;
 }
 
@@ -252,7 +296,7 @@ void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *
         scenario_meter_registers_at(s, idx, when, out);
         return;
     }
-    /* Primary energy that flowed while tripped never reached the register. */
+    /* Primary energy that flowed while tripped (the shed part while shedding) never reached the register. */
     scenario_meter_primary_at(s, idx, when, out);
     for (unsigned i = 0; i < c->n_trips; i++) {
         const struct trip *w = &c->trips[i];
@@ -262,9 +306,10 @@ void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *
         struct sim_registers a, b;
         scenario_meter_primary_at(s, idx, w->from, &a);
         scenario_meter_primary_at(s, idx, to, &b);
+        int64_t cut = 100 - w->keep_pct;
         for (int r = 0; r < 5; r++) {
-            out->import_wh10[r] -= b.import_wh10[r] - a.import_wh10[r];
-            out->export_wh10[r] -= b.export_wh10[r] - a.export_wh10[r];
+            out->import_wh10[r] -= (b.import_wh10[r] - a.import_wh10[r]) * cut / 100;
+            out->export_wh10[r] -= (b.export_wh10[r] - a.export_wh10[r]) * cut / 100;
         }
     }
     scenario_meter_secondary(s, idx, out);
@@ -274,12 +319,16 @@ void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t,
                          struct sim_instant *out)
 {
     sim_instant_at(&s->meters[idx].model, when, out);
-    if (!sim_term_tripped(t, when))
+    int keep = keep_at(ctl_peek(t), when);
+    if (keep == 100)
         return;
-    for (int i = 0; i < 4; i++)
-        out->p_w[i] = out->q_var[i] = 0;
+    /* Voltages stay; what the load draws scales with what is kept. */
+    for (int i = 0; i < 4; i++) {
+        out->p_w[i] = out->p_w[i] * keep / 100;
+        out->q_var[i] = out->q_var[i] * keep / 100;
+    }
     for (int i = 0; i < 3; i++)
-        out->current_ma[i] = 0;
+        out->current_ma[i] = out->current_ma[i] * keep / 100;
 }
 
 void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,

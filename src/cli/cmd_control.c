@@ -8,9 +8,11 @@
  * meterhub control protect list --db URI
  * meterhub control list --db URI [--after ID]
  * meterhub control show ID --db URI
+ * meterhub control plan show ID --db URI
  *
  * Lists print one tab-separated line per row; show prints the command and
- * one line per target with its result and why.
+ * one line per target with its result and why; plan show prints an
+ * orderly-use plan's stored report (plan_report).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,7 +33,8 @@ static void control_usage(FILE *f)
           "       meterhub control protect remove customer|meter|terminal REF --db URI\n"
           "       meterhub control protect list --db URI\n"
           "       meterhub control list --db URI [--after ID]\n"
-          "       meterhub control show ID --db URI\n",
+          "       meterhub control show ID --db URI\n"
+          "       meterhub control plan show ID --db URI\n",
           f);
 }
 
@@ -150,6 +153,31 @@ static int commands(struct store *st, const struct args *a)
     return n < 0 ? n : 0;
 }
 
+/* plan show ID: the plan's report as last saved */
+static int plan_show(struct store *st, const struct args *a)
+{
+    char *end;
+    int64_t id = a->npos == 3 ? strtoll(a->pos[2], &end, 10) : 0;
+    if (a->npos != 3 || strcmp(a->pos[1], "show") != 0 || id <= 0 || *end)
+        return MH_EINVAL;
+    struct plan *p = malloc(sizeof *p);
+    if (!p)
+        return MH_ENOMEM;
+    int rc = plan_load(st, id, p);
+    if (rc == 0) {
+        size_t need = plan_report(p, NULL, 0) + 1;
+        char *out = malloc(need);
+        if (out) {
+            plan_report(p, out, need);
+            fputs(out, stdout);
+        }
+        rc = out ? 0 : MH_ENOMEM;
+        free(out);
+    }
+    free(p);
+    return rc;
+}
+
 int cmd_control(int argc, char **argv)
 {
     struct args a;
@@ -169,6 +197,8 @@ int cmd_control(int argc, char **argv)
         rc = protect(st, &a);
     else if (strcmp(what, "list") == 0 || strcmp(what, "show") == 0)
         rc = commands(st, &a);
+    else if (strcmp(what, "plan") == 0)
+        rc = plan_show(st, &a);
     store_close(st);
     if (rc == MH_EINVAL)
         control_usage(stderr);

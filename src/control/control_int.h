@@ -113,6 +113,11 @@ void control_local_tm(int64_t now_ms, int16_t utc_off, struct mh_tm *out);
  */
 int control_safety_check(struct store *st, const struct control_cfg *cfg, const struct cjob *j, int64_t now_ms,
                          char *detail, size_t cap);
+/*
+ * Is the terminal (id, archive address) or anyone it serves (meter,
+ * customer) on the protect list? 1 with the entry in detail, 0, MH_E*.
+ */
+int control_protected(struct store *st, int64_t terminal, const char *address, char *detail, size_t cap);
 /* Users (meters) the terminal serves; MH_E*. */
 int control_users(struct store *st, int64_t terminal);
 

@@ -43,15 +43,15 @@ static int listed(struct store *st, int kind, const char *what, const char *ref,
     return 1;
 }
 
-static int protected_by_list(struct store *st, const struct cjob *j, char *detail, size_t cap)
+int control_protected(struct store *st, int64_t terminal, const char *address, char *detail, size_t cap)
 {
-    int rc = listed(st, STORE_PROTECT_TERMINAL, "terminal", j->term.address, detail, cap);
+    int rc = listed(st, STORE_PROTECT_TERMINAL, "terminal", address, detail, cap);
     if (rc != 0)
         return rc;
     struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
     if (!pts)
         return MH_ENOMEM;
-    int n = store_terminal_points(st, j->tg.terminal, pts, POINTS_MAX);
+    int n = store_terminal_points(st, terminal, pts, POINTS_MAX);
     rc = n < 0 ? n : 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         char addr[24];
@@ -87,7 +87,7 @@ int control_safety_check(struct store *st, const struct control_cfg *cfg, const 
                      w->to_min / 60u, w->to_min % 60u);
             return 1;
         }
-    return protected_by_list(st, j, detail, cap);
+    return control_protected(st, j->tg.terminal, j->term.address, detail, cap);
 }
 
 void control_params_json(int kind, const struct control_params *p, const struct control_target *t, size_t n,

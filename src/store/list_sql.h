@@ -79,4 +79,11 @@
     " AND r.data_time <= " to " AND (r.data_time - " from ") % 86400 = 0 AND r.quality <> 3"       \
     " WHERE a.code = " code " ORDER BY m.id, r.data_time"
 
+/* Orderly-use plans (plans.c reads their columns in this order). */
+#define PLAN_COLS                                                                                  \
+    "id, name, who, area, target_w, from_ms, to_ms, created_ms, max_pct, expect_w, short_w,"       \
+    " baseline_w, after_w"
+#define PLAN_USER_COLS                                                                             \
+    "seq, meter_id, priority, customer, terminal_id, state, pct, contract_w, current_w, expect_w," \
+    " command_id, released_id, baseline_w, after_w, detail"
 #endif

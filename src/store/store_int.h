@@ -49,6 +49,10 @@ enum store_list_query {
     SL_ALARM_GET,     /* id */
     SL_QUALITY,       /* meter, from_day, to_day, after meter, after day, limit */
     SL_AREA_DAYS,    /* area code, item, from, to (inclusive) */
+    SL_PLAN_PUT,     /* id (NULL: new), name, who, area, target_w, from_ms, to_ms, created_ms, max_pct,
+                        expect_w, short_w, baseline_w, after_w; a write whose one row is the plan's id */
+    SL_PLAN_GET,     /* id */
+    SL_PLAN_USERS,   /* plan id */
     SL_COUNT_
 };
 
@@ -79,6 +83,7 @@ enum store_exec_query {
                            last_day, value, limit, evidence */
     SX_ALARM_ACK,       /* id, who, t_ms */
     SX_QUALITY_PUT,     /* the columns of quality_day in order */
+    SX_PLAN_USER_PUT,   /* plan id, then PLAN_USER_COLS in order */
     SX_COUNT_
 };
 

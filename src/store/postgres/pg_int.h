@@ -78,12 +78,16 @@ enum pg_query {
     PQ_L_ALARM_GET,
     PQ_L_QUALITY,
     PQ_L_AREA_DAYS,
+    PQ_L_PLAN_PUT,
+    PQ_L_PLAN_GET,
+    PQ_L_PLAN_USERS,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
     PQ_X_ALARM_PUT,
     PQ_X_ALARM_ACK,
     PQ_X_QUALITY_PUT,
+    PQ_X_PLAN_USER_PUT,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,

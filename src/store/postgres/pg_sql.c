@@ -220,6 +220,27 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = $2::text, ack_ms = $3::bigint"
                        " WHERE id = $1::bigint AND ack_ms IS NULL",
     [PQ_L_AREA_DAYS] = AREA_DAYS_SQL("$1::text", "$2::bigint", "$3::bigint", "$4::bigint"),
+    [PQ_L_PLAN_PUT] = "INSERT INTO plans (" PLAN_COLS ") VALUES (COALESCE($1::bigint, nextval("
+                      "pg_get_serial_sequence('plans', 'id'))), $2::text, $3::text, $4::text, $5::bigint,"
+                      " $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint,"
+                      " $12::bigint, $13::bigint) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name,"
+                      " who = EXCLUDED.who, area = EXCLUDED.area, target_w = EXCLUDED.target_w,"
+                      " from_ms = EXCLUDED.from_ms, to_ms = EXCLUDED.to_ms, max_pct = EXCLUDED.max_pct,"
+                      " expect_w = EXCLUDED.expect_w, short_w = EXCLUDED.short_w,"
+                      " baseline_w = EXCLUDED.baseline_w, after_w = EXCLUDED.after_w RETURNING id",
+    [PQ_L_PLAN_GET] = "SELECT " PLAN_COLS " FROM plans WHERE id = $1::bigint",
+    [PQ_L_PLAN_USERS] = "SELECT " PLAN_USER_COLS " FROM plan_users WHERE plan_id = $1::bigint ORDER BY seq",
+    [PQ_X_PLAN_USER_PUT] = "INSERT INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES ($1::bigint,"
+                           " $2::bigint, $3::bigint, $4::bigint, $5::text, $6::bigint, $7::bigint, $8::bigint,"
+                           " $9::bigint, $10::bigint, $11::bigint, $12::bigint, $13::bigint, $14::bigint,"
+                           " $15::bigint, $16::text) ON CONFLICT (plan_id, seq) DO UPDATE SET"
+                           " meter_id = EXCLUDED.meter_id, priority = EXCLUDED.priority,"
+                           " customer = EXCLUDED.customer, terminal_id = EXCLUDED.terminal_id,"
+                           " state = EXCLUDED.state, pct = EXCLUDED.pct, contract_w = EXCLUDED.contract_w,"
+                           " current_w = EXCLUDED.current_w, expect_w = EXCLUDED.expect_w,"
+                           " command_id = EXCLUDED.command_id, released_id = EXCLUDED.released_id,"
+                           " baseline_w = EXCLUDED.baseline_w, after_w = EXCLUDED.after_w,"
+                           " detail = EXCLUDED.detail",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

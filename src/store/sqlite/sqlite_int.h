@@ -74,12 +74,16 @@ enum sq_query {
     SQ_L_ALARM_GET,
     SQ_L_QUALITY,
     SQ_L_AREA_DAYS,
+    SQ_L_PLAN_PUT,
+    SQ_L_PLAN_GET,
+    SQ_L_PLAN_USERS,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
     SQ_X_ALARM_PUT,
     SQ_X_ALARM_ACK,
     SQ_X_QUALITY_PUT,
+    SQ_X_PLAN_USER_PUT,
     SQ_COUNT_
 };
 

@@ -166,6 +166,16 @@ static const char *const sql[SQ_COUNT_] = {
                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [SQ_X_ALARM_ACK] = "UPDATE alarms SET ack_who = ?2, ack_ms = ?3 WHERE id = ?1 AND ack_ms IS NULL",
     [SQ_L_AREA_DAYS] = AREA_DAYS_SQL("?1", "?2", "?3", "?4"),
+    [SQ_L_PLAN_PUT] = "INSERT INTO plans (" PLAN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                      " ?11, ?12, ?13) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                      " who = excluded.who, area = excluded.area, target_w = excluded.target_w,"
+                      " from_ms = excluded.from_ms, to_ms = excluded.to_ms, max_pct = excluded.max_pct,"
+                      " expect_w = excluded.expect_w, short_w = excluded.short_w,"
+                      " baseline_w = excluded.baseline_w, after_w = excluded.after_w RETURNING id",
+    [SQ_L_PLAN_GET] = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1",
+    [SQ_L_PLAN_USERS] = "SELECT " PLAN_USER_COLS " FROM plan_users WHERE plan_id = ?1 ORDER BY seq",
+    [SQ_X_PLAN_USER_PUT] = "INSERT OR REPLACE INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES (?1, ?2,"
+                           " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -34,4 +34,12 @@ set -e
 if "$bin" control show 1 --db "$db" 2>/dev/null; then
     fail "show of a missing command succeeded"
 fi
+if "$bin" control plan show 1 --db "$db" 2>"$dir/err"; then
+    fail "show of a missing plan succeeded"
+fi
+grep -q "meterhub control:" "$dir/err" || fail "no reason given for the missing plan"
+set +e
+"$bin" control plan show x --db "$db" 2>/dev/null
+[ $? -eq 1 ] || fail "a bad plan id was not refused"
+set -e
 echo "cli_control: ok"

@@ -350,6 +350,27 @@ int ch_wait(struct ch *h, int64_t id, unsigned ms)
     return 0;
 }
 
+uv_loop_t *ch_loop(void)
+{
+    return &g.loop;
+}
+
+struct collect *ch_collect(void)
+{
+    return g.col;
+}
+
+int ch_wait_flag(const int *flag, unsigned ms)
+{
+    for (unsigned i = 0; i <= ms / 5; i++) {
+        if (*flag)
+            return 1;
+        uv_run(&g.loop, UV_RUN_NOWAIT);
+        usleep(5000);
+    }
+    return *flag;
+}
+
 int64_t ch_run(struct ch *h, int kind, int64_t terminal, uint16_t pn, const struct control_params *p,
                const char *who)
 {

@@ -55,6 +55,12 @@ int64_t ch_run(struct ch *h, int kind, int64_t terminal, uint16_t pn, const stru
 /* The command's state and its (first) target's result and detail. */
 void ch_result(struct ch *h, int64_t id, int *state, int *result, char *detail, size_t cap);
 
+/* The station's loop and collector (on-demand reads). */
+uv_loop_t *ch_loop(void);
+struct collect *ch_collect(void);
+/* Run the loop until *flag is set (at most ms). 1 when it was. */
+int ch_wait_flag(const int *flag, unsigned ms);
+
 /* Simulated time now (epoch seconds). */
 int64_t ch_now(void);
 

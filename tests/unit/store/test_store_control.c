@@ -153,12 +153,68 @@ static void test_prepay_accounts_and_payments(void **state)
     store_close(st);
 }
 
+/* Orderly-use plans: a new plan gets its id, an update keeps it; users by seq, unmeasured loads as NONE. */
+static void test_plans_and_their_users(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_plans"), NULL);
+    struct store_plan p = {.name = "evening peak", .who = "dispatcher", .area = "A01", .target_w = 58438,
+                           .from_ms = 1700000000000, .to_ms = 1700007200000, .created_ms = 1699999999000,
+                           .max_pct = 30, .expect_w = 58438};
+    assert_int_equal(store_plan_put(st, &p), 0);
+    assert_true(p.id > 0);
+    int64_t id = p.id;
+    struct store_plan q = {.name = "second", .who = "dispatcher", .target_w = 1, .from_ms = 1, .to_ms = 2};
+    assert_int_equal(store_plan_put(st, &q), 0);
+    assert_true(q.id > id);
+    struct store_plan_user u[3] = {
+        {.seq = 0, .meter = 3, .priority = 3, .customer = "C00000003", .terminal = 7, .state = 1, .pct = 10,
+         .contract_w = 400000, .current_w = 238879, .expect_w = 23887, .command = 2, .baseline_w = 238879,
+         .after_w = STORE_PLAN_W_NONE, .detail = ""},
+        {.seq = 1, .meter = 1, .priority = 2, .customer = "C00000001", .terminal = 5, .state = 1, .pct = 30,
+         .current_w = 115172, .expect_w = 34551, .command = 1, .baseline_w = 115172, .after_w = 80620},
+        {.seq = 2, .meter = 2, .priority = 1, .customer = "C00000002", .terminal = 6, .state = 3,
+         .baseline_w = STORE_PLAN_W_NONE, .after_w = STORE_PLAN_W_NONE,
+         .detail = "protect list: customer C00000002 (hospital)"},
+    };
+    assert_int_equal(store_plan_users_put(st, id, u, 3), 0);
+    /* measured later: the row is replaced, the header updated in place */
+    u[0].after_w = 214991;
+    u[0].released = 9;
+    assert_int_equal(store_plan_users_put(st, id, u, 1), 0);
+    p.baseline_w = 354051;
+    p.after_w = 295611;
+    assert_int_equal(store_plan_put(st, &p), 0);
+    assert_int_equal(p.id, id);
+
+    struct store_plan g;
+    assert_int_equal(store_plan_get(st, id, &g), 0);
+    assert_string_equal(g.name, "evening peak");
+    assert_string_equal(g.area, "A01");
+    assert_int_equal(g.target_w, 58438);
+    assert_int_equal(g.to_ms, 1700007200000);
+    assert_int_equal(g.max_pct, 30);
+    assert_int_equal(g.after_w, 295611);
+    assert_int_equal(store_plan_get(st, q.id + 1, &g), MH_ENOENT);
+    struct store_plan_user r[4];
+    assert_int_equal(store_plan_users(st, id, r, 4), 3);
+    assert_int_equal(r[0].after_w, 214991);
+    assert_int_equal(r[0].released, 9);
+    assert_int_equal(r[1].after_w, 80620);
+    assert_int_equal(r[2].baseline_w, STORE_PLAN_W_NONE);
+    assert_string_equal(r[2].detail, "protect list: customer C00000002 (hospital)");
+    assert_string_equal(r[1].customer, "C00000001");
+    assert_int_equal(store_plan_users(st, q.id, r, 4), 0);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_protect_list_add_get_list_remove),
         cmocka_unit_test(test_commands_and_targets),
         cmocka_unit_test(test_prepay_accounts_and_payments),
+        cmocka_unit_test(test_plans_and_their_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
