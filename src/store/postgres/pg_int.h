@@ -101,6 +101,8 @@ _Static_assert(PQ_L_TERMINALS + (int)SL_COUNT_ == PQ_X_CONSUMPTION_PUT,
                "PQ_L_* out of step with enum store_list_query");
 _Static_assert(PQ_L_AREA_DAYS - PQ_L_TERMINALS == (int)SL_AREA_DAYS,
                "PQ_L_AREA_DAYS out of step with SL_AREA_DAYS");
+/* A connection marks its prepared statements in one 64-bit word (pg_conn.prepared). */
+_Static_assert(PQ_COUNT_ <= 64, "more statements than pg_conn.prepared has bits");
 
 
 struct pg_conn {
