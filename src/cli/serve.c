@@ -27,6 +27,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
 #include "meterhub/chan.h"
+#include "meterhub/control.h"
 #include "meterhub/fep.h"
 #include "meterhub/station.h"
 #include "meterhub/store.h"
@@ -49,6 +50,7 @@ struct server {
     uint64_t started_ms, idle_since_ms;
     int stopping, round_reported, hook_failed;
     struct station_bridge *bridge; /* the API's way into this loop */
+    struct control *ctl;           /* load management on this loop, over the fep and store */
     struct api *api;
     struct fep_sink sink; /* the collector's, with the API's events on the way */
     const struct fep_sink *inner;
@@ -159,6 +161,9 @@ static void stop(struct server *s)
     collect_stop(s->c);
     if (s->bridge)
         station_bridge_close(s->bridge); /* API calls from now on: MH_ECLOSED */
+    /* Before the fep closes: commands in flight end UNCONFIRMED, recorded, while the fep still answers. */
+    control_free(s->ctl);
+    s->ctl = NULL;
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);
@@ -259,7 +264,7 @@ static int start_api(struct server *s)
                              .cert_file = o->cert, .key_file = o->key,
                              .web_dir = o->web_dir ? o->web_dir : api_web_default(),
                              .station = s->bridge, .collect = s->c, .cors_origins = o->cors,
-                             .n_cors = o->n_cors, .threads = API_THREADS};
+                             .n_cors = o->n_cors, .threads = API_THREADS, .control = s->ctl};
     if (api_start(&ao, s->st, &s->api, err, sizeof err) != 0) {
         fprintf(stderr, "meterhub: api: %s\n", err);
         return -1;
@@ -408,6 +413,12 @@ static int start(struct server *s)
     if (fep_new(&s->loop, &fc, collect_directory(s->c), &s->sink, &s->f) != 0)
         return -1;
     collect_attach(s->c, s->f);
+    struct control_cfg cc = o->control;
+    cc.utc_offset_min = fc.utc_offset_min;
+    if (!cc.timeout_ms)
+        cc.timeout_ms = o->request_timeout_ms;
+    if (control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
+        return -1;
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};
     int rc = port ? chan_tcp_listen(s->cl, &lc, fep_port_events(port), &s->l) : MH_ENOMEM;
@@ -456,6 +467,7 @@ int serve_run(struct serve_opts *o)
     int failed = start(s) != 0;
     if (failed) {
         /* Nothing listens yet: undo what was made, in reverse. */
+        control_free(s->ctl);
         if (s->f)
             fep_close(s->f, NULL, NULL);
         if (s->c)
