@@ -204,6 +204,7 @@ void api_h_protect_add(struct api_req *rq, struct api_resp *rs);
 void api_h_protect_remove(struct api_req *rq, struct api_resp *rs);
 void api_h_prepay(struct api_req *rq, struct api_resp *rs);
 void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs);
+void api_h_prepay_open(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -32,7 +32,7 @@
 
 /* ---- calls on the station's loop ---- */
 
-enum ctl_op { OP_SUBMIT, OP_CONFIRM, OP_CANCEL, OP_TOPUP };
+enum ctl_op { OP_SUBMIT, OP_CONFIRM, OP_CANCEL, OP_TOPUP, OP_OPEN };
 
 struct ctl_arg {
     struct control *c;
@@ -41,7 +41,8 @@ struct ctl_arg {
     struct control_target targets[CONTROL_TARGETS_MAX];
     char who[64], reason[256], ref[64];
     int64_t id; /* command (confirm, cancel) or meter (top-up); the new command's id after a submit */
-    int64_t amount_e4;
+    int64_t amount_e4; /* top-up; the opening balance */
+    int64_t warn_e4;   /* an account's warning threshold */
 };
 
 static int op_submit(struct ctl_arg *a)
@@ -71,8 +72,14 @@ static int op_topup(struct ctl_arg *a)
     return prepay_topup(a->c, a->id, a->amount_e4, a->who, a->ref[0] ? a->ref : NULL);
 }
 
-static int (*const ops[])(struct ctl_arg *) = {
-    [OP_SUBMIT] = op_submit, [OP_CONFIRM] = op_confirm, [OP_CANCEL] = op_cancel, [OP_TOPUP] = op_topup};
+static int op_open(struct ctl_arg *a)
+{
+    return prepay_open(a->c, a->id, a->amount_e4, a->warn_e4);
+}
+
+static int (*const ops[])(struct ctl_arg *) = {[OP_SUBMIT] = op_submit, [OP_CONFIRM] = op_confirm,
+                                               [OP_CANCEL] = op_cancel, [OP_TOPUP] = op_topup,
+                                               [OP_OPEN] = op_open};
 
 static void ctl_run(struct station_call *call, void *arg)
 {
@@ -615,6 +622,50 @@ void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs)
         return;
     if (rc == 0)
         reply_account(rs, rq->api->st, rq->params[0]);
+    else
+        reply_engine_error(rs, rc, 0);
+}
+
+/* Open (or reset) an account: its latest stored registers are where charging starts. */
+void api_h_prepay_open(struct api_req *rq, struct api_resp *rs)
+{
+    json_t *j = body_object(rq, rs, "{\"balance_e4\": N, \"warn_e4\": N}");
+    if (!j)
+        return;
+    struct ctl_arg *a = arg_new(rs, j, OP_OPEN);
+    if (!a)
+        return;
+    json_t *bal = json_object_get(j, "balance_e4"), *warn = json_object_get(j, "warn_e4");
+    int ok = json_is_integer(bal) && json_integer_value(bal) >= -INT64_C(100000000000) &&
+             json_integer_value(bal) <= INT64_C(100000000000) && json_is_integer(warn) &&
+             json_integer_value(warn) >= 0 && json_integer_value(warn) <= INT64_C(100000000000);
+    if (ok) {
+        a->amount_e4 = (int64_t)json_integer_value(bal);
+        a->warn_e4 = (int64_t)json_integer_value(warn);
+    }
+    json_decref(j);
+    if (!ok) {
+        free(a);
+        api_reply_error(rs, 400, "'balance_e4' and 'warn_e4' (>= 0) must be yuan x 10^4 within 10^11");
+        return;
+    }
+    a->id = rq->params[0];
+    struct store_meter_row m;
+    if (store_meter_get(rq->api->st, a->id, &m) == MH_ENOENT) {
+        free(a);
+        api_reply_error(rs, 404, "no meter %lld", (long long)rq->params[0]);
+        return;
+    }
+    snprintf(rq->audit_what, sizeof rq->audit_what, "open account of meter %lld, balance %lld e-4 yuan",
+             (long long)a->id, (long long)a->amount_e4);
+    int rc = 0;
+    if (ctl_call(rq, rs, a, NULL, &rc) != 0)
+        return;
+    if (rc == 0)
+        reply_account(rs, rq->api->st, rq->params[0]);
+    else if (rc == MH_ENOENT)
+        api_reply_error(rs, 409, "meter %lld has no stored import registers per tariff (1.0.1.8.1..4) to "
+                        "start from", (long long)rq->params[0]);
     else
         reply_engine_error(rs, rc, 0);
 }

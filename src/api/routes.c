@@ -47,6 +47,7 @@ const struct api_route api_route_table[] = {
     {{"DELETE", V1 "/protect"}, API_ROLE_ADMINISTRATOR, 1, api_h_protect_remove},
     {{"GET", V1 "/prepay/{id}"}, API_ROLE_VIEWER, 0, api_h_prepay},
     {{"POST", V1 "/prepay/{id}/topup"}, API_ROLE_OPERATOR, 1, api_h_prepay_topup},
+    {{"POST", V1 "/prepay/{id}"}, API_ROLE_ADMINISTRATOR, 1, api_h_prepay_open},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -61,6 +61,8 @@ struct server {
     int analyzing;
     int64_t analyzed_day;
     uint64_t analyzed_collected;
+    int64_t settled_day; /* prepaid accounts settled after the round of this day, at this count */
+    uint64_t settled_collected;
 };
 
 int serve_parse_hostport(const char *text, const char **host, uint16_t *port)
@@ -324,6 +326,42 @@ static int analysis_pending(struct server *s, const struct collect_progress *p)
     return 1;
 }
 
+/*
+ * Prepaid accounts are settled once a round's collection is idle and
+ * stored more than at the last settlement (docs/control.md "Prepayment"):
+ * the registers just read are the consumption charged. On the loop: the
+ * engine's store calls are synchronous, its switches are queued commands.
+ */
+#define SETTLE_PAGE 256
+static void settle_accounts(struct server *s, const struct collect_progress *p)
+{
+    if (!s->ctl || p->day < 0 || s->stopping ||
+        (s->settled_day == p->day && s->settled_collected == p->collected))
+        return;
+    s->settled_day = p->day;
+    s->settled_collected = p->collected;
+    store_readings_sync(s->st, 60000); /* the round's readings are committed first */
+    struct store_prepay *a = malloc(SETTLE_PAGE * sizeof *a);
+    int64_t after = 0;
+    int n, settled = 0, failed = 0;
+    do {
+        n = a ? store_prepay_list(s->st, after, a, SETTLE_PAGE) : MH_ENOMEM;
+        for (int i = 0; i < n; i++) {
+            int rc = prepay_settle(s->ctl, a[i].meter);
+            if (rc == 0)
+                settled++;
+            else if (failed++ == 0)
+                mh_warn(MOD, "prepay: meter %lld not settled: %s", (long long)a[i].meter, mh_strerror(rc));
+            after = a[i].meter;
+        }
+    } while (n == SETTLE_PAGE);
+    free(a);
+    if (n < 0)
+        mh_warn(MOD, "prepay: accounts not listed: %s", mh_strerror(n));
+    if (settled || failed)
+        mh_info(MOD, "prepay: %d accounts settled, %d not", settled, failed);
+}
+
 static void on_tick(uv_timer_t *h)
 {
     struct server *s = h->data;
@@ -340,8 +378,10 @@ static void on_tick(uv_timer_t *h)
                 (unsigned long long)p.first_try, (unsigned long long)p.requests,
                 (unsigned long long)p.timeouts);
     /* serve's own rounds (scheduled or on demand): their day is analysed once collected */
-    if (!s->o->once && !s->o->on_round_done && collect_idle(s->c))
+    if (!s->o->once && !s->o->on_round_done && collect_idle(s->c)) {
+        settle_accounts(s, &p);
         analysis_pending(s, &p);
+    }
     if (!s->o->once && (s->round_reported || !s->o->on_round_done || p.day < 0))
         return;
     int idle = collect_idle(s->c);
@@ -464,6 +504,7 @@ int serve_run(struct serve_opts *o)
         return 1;
     s->o = o;
     s->analyzed_day = -1;
+    s->settled_day = -1;
     int failed = start(s) != 0;
     if (failed) {
         /* Nothing listens yet: undo what was made, in reverse. */

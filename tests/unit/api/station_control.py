@@ -168,6 +168,27 @@ with tempfile.TemporaryDirectory() as d:
         st, e = call(base, "POST", "/api/v1/prepay/999999/topup", ops, {"amount_e4": 0})
         assert st == 400, (st, e)
 
+        # Prepayment: an account opened from the meter's registers read now, a top-up credited.
+        st, ms = call(base, "GET", "/api/v1/meters?terminal=%d" % gdw[0]["id"], view)
+        meter = ms["items"][0]["id"]
+        st, e = call(base, "POST", "/api/v1/prepay/%d" % meter, root, {"balance_e4": 50000, "warn_e4": 0})
+        assert st == 409 and "registers" in e["detail"], (st, e)
+        tariffs = ["1.0.1.8.%d" % k for k in range(1, 5)]
+        st, text, _ = station_lib.call(base, "POST", "/api/v1/reads", ops, {"meter": meter, "items": tariffs})
+        assert st == 200, (st, text)
+        st, e = call(base, "POST", "/api/v1/prepay/%d" % meter, ops, {"balance_e4": 50000, "warn_e4": 0})
+        assert st == 403, (st, e)
+        st, acct = call(base, "POST", "/api/v1/prepay/%d" % meter, root, {"balance_e4": 50000, "warn_e4": 0})
+        assert st == 200 and acct["balance_e4"] == 50000 and acct["state"] == "normal", (st, acct)
+        assert all(r > 0 for r in acct["reg_e4"]), acct
+        st, acct = call(base, "POST", "/api/v1/prepay/%d/topup" % meter, ops,
+                        {"amount_e4": 1000000, "ref": "receipt 88"})
+        assert st == 200 and acct["balance_e4"] == 1050000, (st, acct)
+        st, acct = call(base, "GET", "/api/v1/prepay/%d" % meter, view)
+        assert st == 200 and acct["balance_e4"] == 1050000, (st, acct)
+        st, e = call(base, "POST", "/api/v1/prepay/%d/topup" % meter, view, {"amount_e4": 1})
+        assert st == 403, (st, e)
+
         # The listing pages by id; every write is audited with who and what.
         st, page = call(base, "GET", "/api/v1/commands?limit=2", view)
         assert st == 200 and len(page["items"]) == 2 and page["next"] == page["items"][1]["id"], page
@@ -179,6 +200,7 @@ with tempfile.TemporaryDirectory() as d:
         assert any("/confirm: 403" in w for w in whats), whats
         assert any("POST /api/v1/protect: 201" in w and "hospital feeder" in w for w in whats), whats
         assert any("DELETE /api/v1/protect" in w for w in whats), whats
+        assert any("topup: 200" in w and "receipt 88" in w for w in whats), whats
     finally:
         if sim:
             sim.terminate()
