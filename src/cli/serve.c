@@ -328,14 +328,15 @@ static int analysis_pending(struct server *s, const struct collect_progress *p)
 
 /*
  * Prepaid accounts are settled once a round's collection is idle and
- * stored more than at the last settlement (docs/control.md "Prepayment"):
+ * has stored something, more than at the last settlement (docs/control.md "Prepayment"):
  * the registers just read are the consumption charged. On the loop: the
  * engine's store calls are synchronous, its switches are queued commands.
  */
 #define SETTLE_PAGE 256
 static void settle_accounts(struct server *s, const struct collect_progress *p)
 {
-    if (!s->ctl || p->day < 0 || s->stopping ||
+    /* Nothing collected yet (terminals still logging in): the registers are the last round's. */
+    if (!s->ctl || p->day < 0 || s->stopping || p->collected == 0 ||
         (s->settled_day == p->day && s->settled_collected == p->collected))
         return;
     s->settled_day = p->day;

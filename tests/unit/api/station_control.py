@@ -8,7 +8,10 @@ POST /api/v1/protect) is refused without anything sent; a command reaching
 more users than the threshold stays pending until a second token confirms
 (the submitter's own confirmation is refused, 403), and one cancelled is
 never sent; bad bodies answer 4xx JSON; a viewer may not command (403) nor
-edit the protect list; every command write is audited.
+edit the protect list; every command write is audited. Prepayment: an
+account opened from registers read on demand is topped up; one opened in
+arrears is tripped by the settlement after the next round (the station
+restarted with --round) and closed again by a top-up.
 Usage: station_control.py METERHUB_BINARY SCENARIO"""
 import json, os, subprocess, sys, tempfile, time
 
@@ -188,6 +191,13 @@ with tempfile.TemporaryDirectory() as d:
         assert st == 200 and acct["balance_e4"] == 1050000, (st, acct)
         st, e = call(base, "POST", "/api/v1/prepay/%d/topup" % meter, view, {"amount_e4": 1})
         assert st == 403, (st, e)
+        # An account in arrears on another terminal: the next round's settlement trips its turn.
+        st, ms = call(base, "GET", "/api/v1/meters?terminal=%d" % gdw[2]["id"], view)
+        owing = ms["items"][0]["id"]
+        st, text, _ = station_lib.call(base, "POST", "/api/v1/reads", ops, {"meter": owing, "items": tariffs})
+        assert st == 200, (st, text)
+        st, acct = call(base, "POST", "/api/v1/prepay/%d" % owing, root, {"balance_e4": -1, "warn_e4": 0})
+        assert st == 200 and acct["state"] == "normal" and acct["command"] is None, (st, acct)
 
         # The listing pages by id; every write is audited with who and what.
         st, page = call(base, "GET", "/api/v1/commands?limit=2", view)
@@ -201,6 +211,32 @@ with tempfile.TemporaryDirectory() as d:
         assert any("POST /api/v1/protect: 201" in w and "hospital feeder" in w for w in whats), whats
         assert any("DELETE /api/v1/protect" in w for w in whats), whats
         assert any("topup: 200" in w and "receipt 88" in w for w in whats), whats
+
+        # Restarted with a round: once it is collected the accounts are settled; the one in
+        # arrears is tripped by "prepay" (DONE with the read-back), and a top-up closes it again.
+        srv.terminate()
+        assert srv.wait(30) == 0, open(err.name).read()[-3000:]
+        srv, err, port2, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "3000",
+                                                 "--listen", "127.0.0.1:" + port, "--round", "yesterday")
+        base = "http://127.0.0.1:%d" % api
+        end = time.time() + 60
+        while True:
+            st, acct = call(base, "GET", "/api/v1/prepay/%d" % owing, view)
+            if acct["command"] is not None:
+                break
+            assert time.time() < end, (acct, open(err.name).read()[-3000:])
+            time.sleep(0.2)
+        c = settle(base, view, acct["command"])
+        assert c["kind"] == "trip" and c["who"] == "prepay" and c["state"] == "finished", c
+        assert c["targets"][0]["terminal"] == gdw[2]["id"] and c["targets"][0]["result"] == "done", c
+        st, acct = call(base, "GET", "/api/v1/prepay/%d" % owing, view)
+        assert acct["state"] == "cut", acct
+        st, acct = call(base, "POST", "/api/v1/prepay/%d/topup" % owing, ops, {"amount_e4": 500000})
+        assert st == 200 and acct["balance_e4"] > 0, (st, acct)
+        c = settle(base, view, acct["command"])
+        assert c["kind"] == "close" and c["who"] == "prepay" and c["targets"][0]["result"] == "done", c
+        st, acct = call(base, "GET", "/api/v1/prepay/%d" % meter, view)
+        assert acct["balance_e4"] <= 1050000 and acct["state"] == "normal", acct
     finally:
         if sim:
             sim.terminate()
@@ -210,4 +246,4 @@ with tempfile.TemporaryDirectory() as d:
         log = open(err.name).read()
     assert rc == 0, (rc, log[-3000:])
     print("station control: trip/close done on gdw1376 and dlt698, protect refused, "
-          "second-operator confirm and cancel, 4xx, audit")
+          "second-operator confirm and cancel, 4xx, audit, prepaid trip after a round and close on top-up")
