@@ -231,6 +231,7 @@ with tempfile.TemporaryDirectory() as d:
             assert time.time() < end, (acct, open(err.name).read()[-3000:])
             time.sleep(0.2)
         assert c["kind"] == "trip" and c["who"] == "prepay" and c["state"] == "finished", c
+        assert c["reason"] == "prepayment: meter %d balance -0.0001 yuan" % owing, c
         assert c["targets"][0]["terminal"] == gdw[2]["id"] and c["targets"][0]["result"] == "done", c
         st, acct = call(base, "GET", "/api/v1/prepay/%d" % owing, view)
         assert acct["state"] == "cut", acct
