@@ -11,7 +11,8 @@ never sent; bad bodies answer 4xx JSON; a viewer may not command (403) nor
 edit the protect list; every command write is audited. Prepayment: an
 account opened from registers read on demand is topped up; one opened in
 arrears is tripped by the settlement after the next round (the station
-restarted with --round) and closed again by a top-up.
+restarted with --round) and closed again by a top-up. Restarted with
+--no-trip windows covering the day, a trip is refused and a close is not.
 Usage: station_control.py METERHUB_BINARY SCENARIO"""
 import json, os, subprocess, sys, tempfile, time
 
@@ -241,6 +242,33 @@ with tempfile.TemporaryDirectory() as d:
         assert c["kind"] == "close" and c["who"] == "prepay" and c["targets"][0]["result"] == "done", c
         st, acct = call(base, "GET", "/api/v1/prepay/%d" % meter, view)
         assert acct["balance_e4"] <= 1050000 and acct["state"] == "normal", acct
+
+        # Forbidden windows (--no-trip, local time): two covering the whole day refuse a trip,
+        # not a close. A malformed window stops serve before it listens.
+        bad_opt = subprocess.run([mh, "serve", "--db", db, "--no-trip", "25:00-01:00"], env=env,
+                                 capture_output=True, text=True, timeout=30)
+        assert bad_opt.returncode != 0 and "usage" in bad_opt.stderr, bad_opt
+        srv.terminate()
+        assert srv.wait(30) == 0, open(err.name).read()[-3000:]
+        srv, err, port2, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "3000",
+                                                 "--listen", "127.0.0.1:" + port, "--no-trip",
+                                                 "00:00-12:00", "--no-trip", "12:00-00:00")
+        base = "http://127.0.0.1:%d" % api
+        one = [{"terminal": gdw[0]["id"], "pn": 1}]
+        st, c = call(base, "POST", "/api/v1/commands", ops, {"kind": "trip", "targets": one, "reason": "peak"})
+        assert st == 202 and c["state"] == "refused", (st, c)
+        assert c["targets"][0]["detail"].startswith("forbidden window"), c
+        end = time.time() + 30
+        while True:
+            st, body = call(base, "GET", "/api/v1/terminals/%d" % gdw[0]["id"], view)
+            if body["online"]:
+                break
+            assert time.time() < end, body
+            time.sleep(0.2)
+        st, c = call(base, "POST", "/api/v1/commands", ops, {"kind": "close", "targets": one, "reason": "restore"})
+        assert st == 202, (st, c)
+        c = settle(base, view, c["id"])
+        assert c["targets"][0]["result"] == "done", c
     finally:
         if sim:
             sim.terminate()
@@ -250,4 +278,4 @@ with tempfile.TemporaryDirectory() as d:
         log = open(err.name).read()
     assert rc == 0, (rc, log[-3000:])
     print("station control: trip/close done on gdw1376 and dlt698, protect refused, "
-          "second-operator confirm and cancel, 4xx, audit, prepaid trip after a round and close on top-up")
+          "second-operator confirm and cancel, 4xx, audit, prepaid trip after a round and close on top-up, forbidden windows")
