@@ -56,6 +56,12 @@ struct api_options {
     size_t n_cors;
     unsigned streams_max;  /* concurrent GET /api/v1/stream clients (default 16) */
     unsigned heartbeat_ms; /* comment line to every stream this often (default 15000) */
+    /*
+     * Inside the master station: its load-management engine (control.h),
+     * borrowed and touched only on the station's loop, through station. NULL:
+     * the command and prepayment writes answer 503.
+     */
+    struct control *control;
 };
 
 /*

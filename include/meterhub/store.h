@@ -641,6 +641,8 @@ int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out);
 /* Record a payment of amount_e4 to meter's account (the ledger; the balance is the caller's). */
 int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
                          int64_t t_ms);
+/* Accounts by meter id after `after` (0: from the first), at most cap; the count. */
+int store_prepay_list(struct store *st, int64_t after, struct store_prepay *out, size_t cap);
 /* ==== analytics results (meterhub analyze, app/analyze.h) ==== */
 
 /*

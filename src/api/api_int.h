@@ -32,6 +32,7 @@ struct api {
     size_t n_cors;
     struct api_hub *hub;   /* event streams (stream.c) */
     struct api_jobs *jobs; /* on-demand read jobs (h_reads.c) */
+    struct control *control;        /* load management, touched only on the station's loop */
 };
 
 #define API_MAX_PARAMS 2 /* {id} captures in one path */
@@ -192,6 +193,18 @@ void api_h_job(struct api_req *rq, struct api_resp *rs);
 void api_h_stream(struct api_req *rq, struct api_resp *rs);
 void api_h_areas(struct api_req *rq, struct api_resp *rs);
 void api_h_area(struct api_req *rq, struct api_resp *rs);
+/* load management (h_control.c) */
+void api_h_command_submit(struct api_req *rq, struct api_resp *rs);
+void api_h_command_confirm(struct api_req *rq, struct api_resp *rs);
+void api_h_command_cancel(struct api_req *rq, struct api_resp *rs);
+void api_h_commands(struct api_req *rq, struct api_resp *rs);
+void api_h_command(struct api_req *rq, struct api_resp *rs);
+void api_h_protect(struct api_req *rq, struct api_resp *rs);
+void api_h_protect_add(struct api_req *rq, struct api_resp *rs);
+void api_h_protect_remove(struct api_req *rq, struct api_resp *rs);
+void api_h_prepay(struct api_req *rq, struct api_resp *rs);
+void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs);
+void api_h_prepay_open(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

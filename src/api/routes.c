@@ -37,6 +37,17 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/alarms/{id}/ack"}, API_ROLE_OPERATOR, 1, api_h_alarm_ack},
     {{"GET", V1 "/consumption"}, API_ROLE_VIEWER, 0, api_h_consumption},
     {{"GET", V1 "/lineloss"}, API_ROLE_VIEWER, 0, api_h_lineloss},
+    {{"POST", V1 "/commands"}, API_ROLE_OPERATOR, 1, api_h_command_submit},
+    {{"GET", V1 "/commands"}, API_ROLE_VIEWER, 0, api_h_commands},
+    {{"GET", V1 "/commands/{id}"}, API_ROLE_VIEWER, 0, api_h_command},
+    {{"POST", V1 "/commands/{id}/confirm"}, API_ROLE_OPERATOR, 1, api_h_command_confirm},
+    {{"POST", V1 "/commands/{id}/cancel"}, API_ROLE_OPERATOR, 1, api_h_command_cancel},
+    {{"GET", V1 "/protect"}, API_ROLE_ADMINISTRATOR, 0, api_h_protect},
+    {{"POST", V1 "/protect"}, API_ROLE_ADMINISTRATOR, 1, api_h_protect_add},
+    {{"DELETE", V1 "/protect"}, API_ROLE_ADMINISTRATOR, 1, api_h_protect_remove},
+    {{"GET", V1 "/prepay/{id}"}, API_ROLE_VIEWER, 0, api_h_prepay},
+    {{"POST", V1 "/prepay/{id}/topup"}, API_ROLE_OPERATOR, 1, api_h_prepay_topup},
+    {{"POST", V1 "/prepay/{id}"}, API_ROLE_ADMINISTRATOR, 1, api_h_prepay_open},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -368,6 +368,7 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
     a->body_max = opt->body_max ? opt->body_max : API_BODY_MAX_DEFAULT;
     a->station = opt->station;
     a->collect = opt->collect;
+    a->control = opt->control;
     rc = api_hub_new(opt->streams_max, opt->heartbeat_ms, &a->hub);
     if (rc == 0)
         rc = api_jobs_new(&a->jobs);

@@ -26,7 +26,8 @@ static void serve_usage(FILE *f)
           "         [--patch-delay-ms MS] [--patch-days N] [--spread S] [--start-after S]\n"
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
-          "         [--analyze-history N]\n"
+          "         [--analyze-history N] [--confirm-over N] [--no-trip HH:MM-HH:MM]...\n"
+          "         [--price-e4 S,P,F,V]\n"
           "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
@@ -37,6 +38,9 @@ static void serve_usage(FILE *f)
           "  --cors        a browser origin allowed to call the API (repeatable; '*' any)\n"
           "  --analyze-history N  analyse each round's day once collected, comparing with N\n"
           "                days before it (default 7; 0: do not analyse)\n"
+          "  --confirm-over N  a command reaching more users waits for a second operator (default 50)\n"
+          "  --no-trip     a local window refusing trips and supply-cutting controls (repeatable)\n"
+          "  --price-e4 S,P,F,V  prepayment prices of tariffs 1..4, yuan/kWh x 10^4 (default 0)\n"
           "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
           "  --export-dir  export each round's day there after the round (docs/export.md)\n",
           f);
@@ -50,6 +54,41 @@ static int num(const char *text, unsigned long max, unsigned long *out)
     if (errno || end == text || *end || v > max)
         return -1;
     *out = v;
+    return 0;
+}
+
+/* "HH:MM-HH:MM": a local window in which supply-cutting commands are refused (every day). */
+static int parse_window(const char *v, struct control_window *w)
+{
+    unsigned h[4];
+    static const size_t at[4] = {0, 3, 6, 9};
+    if (strlen(v) != 11 || v[2] != ':' || v[5] != '-' || v[8] != ':')
+        return -1;
+    for (size_t k = 0; k < 4; k++) {
+        const char *p = v + at[k];
+        if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+            return -1;
+        h[k] = (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+    }
+    if (h[0] > 23 || h[1] > 59 || h[2] > 23 || h[3] > 59)
+        return -1;
+    *w = (struct control_window){.from_min = (uint16_t)(h[0] * 60 + h[1]),
+                                 .to_min = (uint16_t)(h[2] * 60 + h[3])};
+    return 0;
+}
+
+/* "S,P,F,V": prepayment prices of tariffs 1..4 in yuan/kWh x 10^4. */
+static int parse_prices(const char *v, int64_t price[4])
+{
+    for (int k = 0; k < 4; k++) {
+        char *end;
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (errno || end == v || x < 0 || x > 100000000 || *end != (k < 3 ? ',' : '\0'))
+            return -1;
+        price[k] = x;
+        v = end + 1;
+    }
     return 0;
 }
 
@@ -94,6 +133,26 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         if (num(v, ANALYZE_MAX_HISTORY, &n) != 0)
             return -1;
         o->analyze_history = (int)n;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--confirm-over") == 0) {
+        if (num(v, 1000000, &n) != 0 || n == 0)
+            return -1;
+        o->control.confirm_over = (uint32_t)n;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--no-trip") == 0) {
+        if (o->control.n_windows == CONTROL_WINDOWS_MAX || parse_window(v, &o->control.windows[o->control.n_windows]) != 0)
+            return -1;
+        o->control.n_windows++;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--price-e4") == 0) {
+        if (parse_prices(v, o->control.price_e4) != 0)
+            return -1;
         (*i)++;
         return 1;
     }

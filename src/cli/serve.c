@@ -27,6 +27,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
 #include "meterhub/chan.h"
+#include "meterhub/control.h"
 #include "meterhub/fep.h"
 #include "meterhub/station.h"
 #include "meterhub/store.h"
@@ -49,6 +50,7 @@ struct server {
     uint64_t started_ms, idle_since_ms;
     int stopping, round_reported, hook_failed;
     struct station_bridge *bridge; /* the API's way into this loop */
+    struct control *ctl;           /* load management on this loop, over the fep and store */
     struct api *api;
     struct fep_sink sink; /* the collector's, with the API's events on the way */
     const struct fep_sink *inner;
@@ -59,6 +61,8 @@ struct server {
     int analyzing;
     int64_t analyzed_day;
     uint64_t analyzed_collected;
+    int64_t settled_day; /* prepaid accounts settled after the round of this day, at this count */
+    uint64_t settled_collected;
 };
 
 int serve_parse_hostport(const char *text, const char **host, uint16_t *port)
@@ -159,6 +163,9 @@ static void stop(struct server *s)
     collect_stop(s->c);
     if (s->bridge)
         station_bridge_close(s->bridge); /* API calls from now on: MH_ECLOSED */
+    /* Before the fep closes: commands in flight end UNCONFIRMED, recorded, while the fep still answers. */
+    control_free(s->ctl);
+    s->ctl = NULL;
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);
@@ -259,7 +266,7 @@ static int start_api(struct server *s)
                              .cert_file = o->cert, .key_file = o->key,
                              .web_dir = o->web_dir ? o->web_dir : api_web_default(),
                              .station = s->bridge, .collect = s->c, .cors_origins = o->cors,
-                             .n_cors = o->n_cors, .threads = API_THREADS};
+                             .n_cors = o->n_cors, .threads = API_THREADS, .control = s->ctl};
     if (api_start(&ao, s->st, &s->api, err, sizeof err) != 0) {
         fprintf(stderr, "meterhub: api: %s\n", err);
         return -1;
@@ -319,6 +326,43 @@ static int analysis_pending(struct server *s, const struct collect_progress *p)
     return 1;
 }
 
+/*
+ * Prepaid accounts are settled once a round's collection is idle and
+ * has stored something, more than at the last settlement (docs/control.md "Prepayment"):
+ * the registers just read are the consumption charged. On the loop: the
+ * engine's store calls are synchronous, its switches are queued commands.
+ */
+#define SETTLE_PAGE 256
+static void settle_accounts(struct server *s, const struct collect_progress *p)
+{
+    /* Nothing collected yet (terminals still logging in): the registers are the last round's. */
+    if (!s->ctl || p->day < 0 || s->stopping || p->collected == 0 ||
+        (s->settled_day == p->day && s->settled_collected == p->collected))
+        return;
+    s->settled_day = p->day;
+    s->settled_collected = p->collected;
+    store_readings_sync(s->st, 60000); /* the round's readings are committed first */
+    struct store_prepay *a = malloc(SETTLE_PAGE * sizeof *a);
+    int64_t after = 0;
+    int n, settled = 0, failed = 0;
+    do {
+        n = a ? store_prepay_list(s->st, after, a, SETTLE_PAGE) : MH_ENOMEM;
+        for (int i = 0; i < n; i++) {
+            int rc = prepay_settle(s->ctl, a[i].meter);
+            if (rc == 0)
+                settled++;
+            else if (failed++ == 0)
+                mh_warn(MOD, "prepay: meter %lld not settled: %s", (long long)a[i].meter, mh_strerror(rc));
+            after = a[i].meter;
+        }
+    } while (n == SETTLE_PAGE);
+    free(a);
+    if (n < 0)
+        mh_warn(MOD, "prepay: accounts not listed: %s", mh_strerror(n));
+    if (settled || failed)
+        mh_info(MOD, "prepay: %d accounts settled, %d not", settled, failed);
+}
+
 static void on_tick(uv_timer_t *h)
 {
     struct server *s = h->data;
@@ -335,8 +379,10 @@ static void on_tick(uv_timer_t *h)
                 (unsigned long long)p.first_try, (unsigned long long)p.requests,
                 (unsigned long long)p.timeouts);
     /* serve's own rounds (scheduled or on demand): their day is analysed once collected */
-    if (!s->o->once && !s->o->on_round_done && collect_idle(s->c))
+    if (!s->o->once && !s->o->on_round_done && collect_idle(s->c)) {
+        settle_accounts(s, &p);
         analysis_pending(s, &p);
+    }
     if (!s->o->once && (s->round_reported || !s->o->on_round_done || p.day < 0))
         return;
     int idle = collect_idle(s->c);
@@ -408,6 +454,12 @@ static int start(struct server *s)
     if (fep_new(&s->loop, &fc, collect_directory(s->c), &s->sink, &s->f) != 0)
         return -1;
     collect_attach(s->c, s->f);
+    struct control_cfg cc = o->control;
+    cc.utc_offset_min = fc.utc_offset_min;
+    if (!cc.timeout_ms)
+        cc.timeout_ms = o->request_timeout_ms;
+    if (control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
+        return -1;
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};
     int rc = port ? chan_tcp_listen(s->cl, &lc, fep_port_events(port), &s->l) : MH_ENOMEM;
@@ -453,9 +505,11 @@ int serve_run(struct serve_opts *o)
         return 1;
     s->o = o;
     s->analyzed_day = -1;
+    s->settled_day = -1;
     int failed = start(s) != 0;
     if (failed) {
         /* Nothing listens yet: undo what was made, in reverse. */
+        control_free(s->ctl);
         if (s->f)
             fep_close(s->f, NULL, NULL);
         if (s->c)

@@ -9,6 +9,7 @@
 
 #include "exchange.h"
 #include "meterhub/collect.h"
+#include "meterhub/control.h"
 
 struct serve_opts {
     const char *db;       /* store URI */
@@ -54,6 +55,9 @@ struct serve_opts {
      * of history; 0: not. Again when later collections of the day stored more. */
     int analyze_history;
     struct exchange_opts exchange; /* --nats, --export-dir: the data exchange (exchange.h) */
+    /* Load management (control.h): --confirm-over N, --no-trip HH:MM-HH:MM (repeatable). The
+     * engine's utc_offset_min is the station's; its timeout the fep's when 0. */
+    struct control_cfg control;
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */

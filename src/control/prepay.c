@@ -65,8 +65,10 @@ static int target_of(struct store *st, int64_t meter, struct control_target *tg,
 static int64_t command(struct control *c, int kind, const struct control_target *tg, const struct store_prepay *a)
 {
     char reason[128];
-    snprintf(reason, sizeof reason, "prepayment: meter %" PRId64 " balance %" PRId64 ".%04" PRId64 " yuan", a->meter,
-             a->balance_e4 / 10000, (a->balance_e4 < 0 ? -a->balance_e4 : a->balance_e4) % 10000);
+    /* The sign apart: a debt under one yuan has a zero quotient (-1 e-4 is "-0.0001", not "0.0001"). */
+    int64_t abs_e4 = a->balance_e4 < 0 ? -a->balance_e4 : a->balance_e4;
+    snprintf(reason, sizeof reason, "prepayment: meter %" PRId64 " balance %s%" PRId64 ".%04" PRId64 " yuan", a->meter,
+             a->balance_e4 < 0 ? "-" : "", abs_e4 / 10000, abs_e4 % 10000);
     struct control_target t = *tg;
     if (kind != CONTROL_TRIP && kind != CONTROL_CLOSE)
         t.pn = 0;

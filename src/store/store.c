@@ -336,6 +336,13 @@ int store_prepay_get(struct store *st, int64_t meter, struct store_prepay *out)
     return st->be_ops->prepay_get(st->be, meter, out);
 }
 
+int store_prepay_list(struct store *st, int64_t after, struct store_prepay *out, size_t cap)
+{
+    if (!out || cap == 0)
+        return MH_EINVAL;
+    return st->be_ops->prepay_list(st->be, after, out, cap);
+}
+
 int store_prepay_payment(struct store *st, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
                          int64_t t_ms)
 {

@@ -167,6 +167,8 @@ struct store_backend {
     /* ---- analytics results: enum store_exec_query ---- */
     int (*exec)(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
                 int n_args, size_t n_rows);
+    /* prepaid accounts by meter after `after` (store_prepay_list) */
+    int (*prepay_list)(struct store_be *be, int64_t after, struct store_prepay *out, size_t cap);
 };
 
 /*

@@ -46,8 +46,9 @@ scen="$src/tests/unit/api/station_api.json"
 "$meterhub" sim archive "$scen" --out "$tmp/station.csv"
 "$meterhub" archive import "$tmp/station.csv" --db "$tmp/station.db"
 optoken=$("$meterhub" api token add ops --role operator --db "$tmp/station.db" | grep -o 'mh_[0-9a-f]*')
+op2token=$("$meterhub" api token add ops2 --role operator --db "$tmp/station.db" | grep -o 'mh_[0-9a-f]*')
 "$meterhub" serve --db "$tmp/station.db" --listen 127.0.0.1:0 --no-schedule --login-timeout-ms 3000 \
-    --api 127.0.0.1:0 --web "$src/web/dist" 2>"$tmp/serve.log" &
+    --api 127.0.0.1:0 --web "$src/web/dist" --confirm-over 1 2>"$tmp/serve.log" &
 pid=$!
 sport="" aport=""
 for _ in $(seq 1 100); do
@@ -63,4 +64,4 @@ if [ -z "$aport" ]; then
 fi
 "$meterhub" sim run "$scen" --master "127.0.0.1:$sport" --quiet >"$tmp/sim.log" 2>&1 &
 simpid=$!
-node "$src/tests/browser/station.mjs" "http://127.0.0.1:$aport" "$optoken" "$out" "$simpid" 1
+node "$src/tests/browser/station.mjs" "http://127.0.0.1:$aport" "$optoken" "$out" "$simpid" 1 "$op2token"

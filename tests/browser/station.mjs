@@ -1,14 +1,16 @@
 // The dashboard against the master station (meterhub serve --api, the simulator as the
 // field): a meter's "Read now" button reads the meter through the station and shows its
 // values; the overview's live card is connected and, when the field stops (SIM_PID killed),
-// lists the terminals going offline and lowers the online count without a reload.
-// Usage: node station.mjs BASE_URL OPERATOR_TOKEN ARTIFACT_DIR SIM_PID METER_ID
+// lists the terminals going offline and lowers the online count without a reload. The
+// Commands page lists a command another operator (OPERATOR2_TOKEN) left pending over the
+// station's --confirm-over 1, and its Confirm button sends it.
+// Usage: node station.mjs BASE_URL OPERATOR_TOKEN ARTIFACT_DIR SIM_PID METER_ID OPERATOR2_TOKEN
 import { join } from 'node:path';
 import { check, launch, open } from './lib.mjs';
 
-const [base, token, out, simPid, meterId] = process.argv.slice(2);
-if (!base || !token || !out || !simPid || !meterId) {
-  console.error('usage: node station.mjs BASE_URL TOKEN ARTIFACT_DIR SIM_PID METER_ID');
+const [base, token, out, simPid, meterId, token2] = process.argv.slice(2);
+if (!base || !token || !out || !simPid || !meterId || !token2) {
+  console.error('usage: node station.mjs BASE_URL TOKEN ARTIFACT_DIR SIM_PID METER_ID TOKEN2');
   process.exit(2);
 }
 
@@ -41,6 +43,29 @@ try {
   check(rows.some((r) => r.includes('1.0.1.8.0') && /\d+\.\d+/.test(r) && r.includes('kWh')),
     `the active energy register is shown (${rows.join(' | ')})`);
   check(rows.some((r) => r.includes('1.0.32.7.0') && r.includes('V')), 'the voltage is shown');
+
+  // A clock sync of the concentrator reaches its five users: pending a second operator.
+  const api = async (path, tok, body) => {
+    const r = await fetch(`${base}/api/v1/${path}`, body ? {
+      method: 'POST', body: JSON.stringify(body),
+      headers: { Authorization: 'Bearer ' + tok, 'Content-Type': 'application/json' },
+    } : { headers: { Authorization: 'Bearer ' + tok } });
+    return [r.status, await r.json()];
+  };
+  const [, terms] = await api('terminals', token);
+  const conc = terms.items.find((t) => t.kind === 'concentrator');
+  const [st, cmd] = await api('commands', token2,
+    { kind: 'clock_sync', targets: [conc.id], reason: 'clock drift after an outage' });
+  check(st === 202 && cmd.state === 'pending', `the command waits for a second operator (${st} ${cmd.state})`);
+  await open(page, base, out, '#/commands', 'station-commands.png');
+  const row = page.locator('tr', { has: page.locator(`.command-confirm[data-id="${cmd.id}"]`) });
+  check((await row.textContent()).includes('Pending'), 'the Commands page shows it pending');
+  await page.click(`.command-confirm[data-id="${cmd.id}"]`);
+  await page.waitForSelector(`.command-confirm[data-id="${cmd.id}"]`, { state: 'detached', timeout: 15000 });
+  await page.waitForSelector('#page[data-ready="1"]', { timeout: 30000 });
+  await page.screenshot({ path: join(out, 'station-confirmed.png'), fullPage: true });
+  const [, done] = await api(`commands/${cmd.id}`, token);
+  check(done.state !== 'pending' && done.confirmer === 'ops', `confirmed by ops (${done.state}, ${done.confirmer})`);
 
   await open(page, base, out, '#/', 'station-overview.png');
   await page.waitForSelector('#live-state[data-connected="1"]', { timeout: 15000 });

@@ -18,7 +18,19 @@ export class ApiError extends Error {
 }
 
 export async function get<T>(path: string, tok: string | null = token()): Promise<T> {
-  const r = await fetch('/api/v1/' + path, { headers: tok ? { Authorization: 'Bearer ' + tok } : {} });
+  return call<T>('GET', path, undefined, tok);
+}
+
+/** POST a JSON body; the answer (2xx) as T, else an ApiError with the API's detail. */
+export async function post<T>(path: string, body: unknown): Promise<T> {
+  return call<T>('POST', path, body, token());
+}
+
+async function call<T>(method: string, path: string, body: unknown, tok: string | null): Promise<T> {
+  const headers: Record<string, string> = tok ? { Authorization: 'Bearer ' + tok } : {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const r = await fetch('/api/v1/' + path,
+    { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (!r.ok) {
     let detail = r.statusText;
     try {
@@ -169,4 +181,12 @@ export function subscribe(onEvent: (event: string, data: unknown) => void,
     stopped = true;
     ctl.abort();
   };
+}
+
+/** A load-management command (docs/api.md "Commands"). */
+export interface CommandTarget { terminal: number; pn: number; result: string; detail: string; updated: string | null }
+export interface Command {
+  id: number; kind: string; state: 'pending' | 'sent' | 'finished' | 'refused' | 'cancelled';
+  who: string; reason: string; confirmer: string | null; created: string; confirmed: string | null;
+  finished: string | null; targets?: CommandTarget[];
 }

@@ -21,6 +21,9 @@ const en = {
   reading: 'Reading…', readDone: 'Read at', readFailed: 'Read failed', item: 'Item', live: 'Live',
   liveOn: 'connected to the station', liveOff: 'not connected (the API alone sends no live events)',
   round: 'Round', jobsDone: 'terminals done', readResult: 'On-demand read',
+  commands: 'Commands', command: 'Command', confirm: 'Confirm', cancel: 'Cancel', operator: 'Operator',
+  confirmer: 'Second operator', reason: 'Reason', state_pending: 'Pending confirmation', state_sent: 'Sent',
+  state_finished: 'Finished', state_refused: 'Refused', state_cancelled: 'Cancelled',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -43,6 +46,9 @@ const zh: Record<Key, string> = {
   reading: '正在召测…', readDone: '召测时间', readFailed: '召测失败', item: '数据项', live: '实时',
   liveOn: '已连接主站', liveOff: '未连接（单独的 API 不推送实时事件）', round: '采集轮次',
   jobsDone: '终端已完成', readResult: '实时召测',
+  commands: '控制命令', command: '命令', confirm: '确认', cancel: '撤销', operator: '操作员',
+  confirmer: '复核人', reason: '原因', state_pending: '待复核', state_sent: '已下发', state_finished: '已完成',
+  state_refused: '已拒绝', state_cancelled: '已撤销',
 };
 
 export type Lang = 'en' | 'zh';

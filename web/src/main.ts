@@ -3,6 +3,7 @@ import './style.css';
 import { ApiError, get, Meter, Page, setToken, token } from './api';
 import { lang, setLang, t } from './i18n';
 import { area } from './pages/area';
+import { commands } from './pages/commands';
 import { events } from './pages/events';
 import { meter } from './pages/meter';
 import { overview } from './pages/overview';
@@ -21,6 +22,7 @@ const routes: Route[] = [
   [/^\/area\/(.+)$/, (m) => area(decodeURIComponent(m[1]))],
   [/^\/events$/, (_m, q) => events(q)],
   [/^\/report$/, (_m, q) => report(q)],
+  [/^\/commands$/, () => commands()],
 ];
 
 function loginScreen(): void {
@@ -62,6 +64,7 @@ function nav(path: string): HTMLElement {
   return h('header', {}, h('b', { class: 'brand' }, 'meterhub'),
     item('#/', t('overview'), /^\/?$/), item('#/terminals', t('terminals'), /^\/terminal/),
     item('#/events', t('events'), /^\/events/), item('#/report', t('report'), /^\/report/),
+    item('#/commands', t('commands'), /^\/commands/),
     h('span', { class: 'spacer' }), search, langToggle(),
     h('button', { type: 'button', onclick: () => { setToken(null); render(); } }, t('logout')));
 }

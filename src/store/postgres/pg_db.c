@@ -133,4 +133,5 @@ const struct store_backend store_backend_postgres = {
     .prepay_get = pg_prepay_get,
     .prepay_payment = pg_prepay_payment,
     .exec = pg_exec_rows,
+    .prepay_list = pg_prepay_list,
 };

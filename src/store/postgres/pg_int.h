@@ -251,6 +251,7 @@ int pg_control_target_put(struct store_be *be, int64_t command, const struct sto
 int pg_control_targets(struct store_be *be, int64_t command, struct store_control_target *out, size_t cap);
 int pg_prepay_put(struct store_be *be, const struct store_prepay *a);
 int pg_prepay_get(struct store_be *be, int64_t meter, struct store_prepay *out);
+int pg_prepay_list(struct store_be *be, int64_t after, struct store_prepay *out, size_t cap);
 int pg_prepay_payment(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
                       int64_t t_ms);
 

@@ -226,6 +226,15 @@ int sq_prepay_get(struct store_be *be, int64_t meter, struct store_prepay *out)
     return rc < 0 ? rc : rc == 0 ? MH_ENOENT : 0;
 }
 
+int sq_prepay_list(struct store_be *be, int64_t after, struct store_prepay *out, size_t cap)
+{
+    const struct sq_arg v[] = {SI(after), SI((int64_t)(cap > INT32_MAX ? INT32_MAX : cap))};
+    return run(be,
+               "SELECT meter_id, balance_e4, warn_e4, state, settled_t, reg1_e4, reg2_e4, reg3_e4, reg4_e4,"
+               " command_id, updated_ms FROM prepay_accounts WHERE meter_id > ?1 ORDER BY meter_id LIMIT ?2",
+               v, 2, prepay_row, out, cap);
+}
+
 int sq_prepay_payment(struct store_be *be, int64_t meter, int64_t amount_e4, const char *who, const char *ref,
                       int64_t t_ms)
 {

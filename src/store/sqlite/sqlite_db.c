@@ -288,4 +288,5 @@ const struct store_backend store_backend_sqlite = {
     .prepay_get = sq_prepay_get,
     .prepay_payment = sq_prepay_payment,
     .exec = sq_exec_rows,
+    .prepay_list = sq_prepay_list,
 };

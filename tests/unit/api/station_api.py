@@ -15,6 +15,9 @@ Usage: station_api.py METERHUB_BINARY SCENARIO [READS]"""
 import json, os, re, signal, socket, subprocess, sys, tempfile, threading, time, urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import station_lib
+
 mh, scenario = sys.argv[1], sys.argv[2]
 n_reads = int(sys.argv[3]) if len(sys.argv) > 3 else 50
 env = dict(os.environ, MH_LOG="info")
@@ -25,20 +28,7 @@ def run(*args):
     return subprocess.run([mh, *args], env=env, check=True, capture_output=True, text=True)
 
 
-def call(base, method, path, token=None, body=None, ctype="application/json", headers=None):
-    h = dict(headers or {})
-    if token:
-        h["Authorization"] = "Bearer " + token
-    data = None
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        h["Content-Type"] = ctype
-    req = urllib.request.Request(base + path, data=data, method=method, headers=h)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, r.read().decode(), dict(r.headers)
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode(), dict(e.headers)
+call = station_lib.call
 
 
 class Stream:
@@ -98,23 +88,9 @@ with tempfile.TemporaryDirectory() as d:
     view = run("api", "token", "add", "view", "--role", "viewer", "--db", db).stdout.strip()
     root = run("api", "token", "add", "root", "--role", "administrator", "--db", db).stdout.strip()
 
-    err = open(os.path.join(d, "serve.err"), "w+")
-    srv = subprocess.Popen([mh, "serve", "--db", db, "--listen", "127.0.0.1:0", "--no-schedule",
-                            "--login-timeout-ms", "3000", "--timeout-ms", "2000",
-                            "--api", "127.0.0.1:0", "--cors", ORIGIN],
-                           env=env, stderr=err, stdout=subprocess.DEVNULL)
+    srv, err, port, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "2000", "--cors", ORIGIN)
     sim = None
     try:
-        port = api = None
-        for _ in range(100):
-            log = open(err.name).read()
-            m1 = re.search(r"listening on 127\.0\.0\.1:(\d+)", log)
-            m2 = re.search(r"api on http://127\.0\.0\.1:(\d+)/api/v1", log)
-            if m1 and m2:
-                port, api = m1.group(1), int(m2.group(1))
-                break
-            time.sleep(0.1)
-        assert port and api, open(err.name).read()
         base = "http://127.0.0.1:%d" % api
 
         stream = Stream(api, view)

@@ -147,6 +147,18 @@ static void test_prepay_accounts_and_payments(void **state)
     assert_int_equal(g.state, STORE_PREPAY_CUT);
     assert_int_equal(g.reg_e4[3], 99);
     assert_int_equal(store_prepay_get(st, 8, &g), MH_ENOENT);
+    /* The listing pages by meter. */
+    struct store_prepay b = a, l[4];
+    b.meter = 3;
+    assert_int_equal(store_prepay_put(st, &b), 0);
+    assert_int_equal(store_prepay_list(st, 0, l, 4), 2);
+    assert_int_equal(l[0].meter, 3);
+    assert_int_equal(l[1].meter, 7);
+    assert_int_equal(l[1].balance_e4, -5);
+    assert_int_equal(store_prepay_list(st, 0, l, 1), 1);
+    assert_int_equal(store_prepay_list(st, 3, l, 4), 1);
+    assert_int_equal(l[0].meter, 7);
+    assert_int_equal(store_prepay_list(st, 7, l, 4), 0);
     assert_int_equal(store_prepay_payment(st, 7, 100000, "cashier", "receipt 1", 1700000001000), 0);
     assert_int_equal(store_prepay_payment(st, 7, 0, "cashier", "nothing", 1700000001000), MH_EINVAL);
     assert_int_equal(store_prepay_payment(st, 7, 1, "", "no one", 1700000001000), MH_EINVAL);

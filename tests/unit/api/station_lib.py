@@ -1,0 +1,37 @@
+"""What the station API tests share: a `meterhub serve --api` on loopback
+started over a store, and the ports it printed."""
+import json, os, re, subprocess, time, urllib.error, urllib.request
+
+
+def serve(mh, env, d, db, *extra):
+    """Start the station on loopback ports; (process, its stderr file, fep port text, API port)."""
+    err = open(os.path.join(d, "serve.err"), "w+")
+    srv = subprocess.Popen([mh, "serve", "--db", db, "--listen", "127.0.0.1:0", "--no-schedule",
+                            "--login-timeout-ms", "3000", "--api", "127.0.0.1:0", *extra],
+                           env=env, stderr=err, stdout=subprocess.DEVNULL)
+    for _ in range(100):
+        log = open(err.name).read()
+        m1 = re.search(r"listening on 127\.0\.0\.1:(\d+)", log)
+        m2 = re.search(r"api on http://127\.0\.0\.1:(\d+)/api/v1", log)
+        if m1 and m2:
+            return srv, err, m1.group(1), int(m2.group(1))
+        time.sleep(0.1)
+    srv.kill()
+    srv.wait()
+    raise AssertionError(open(err.name).read())
+
+
+def call(base, method, path, token=None, body=None, ctype="application/json", headers=None):
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    data = None
+    if body is not None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h["Content-Type"] = ctype
+    req = urllib.request.Request(base + path, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
