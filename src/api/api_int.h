@@ -32,6 +32,10 @@ struct api {
     size_t n_cors;
     struct api_hub *hub;   /* event streams (stream.c) */
     struct api_jobs *jobs; /* on-demand read jobs (h_reads.c) */
+    struct fep *fep;       /* the station's front end, loop only (h_stats.c) */
+    struct fep_port **ports;
+    size_t n_ports;
+    int64_t started_ms;    /* CLOCK_MONOTONIC at api_start: the uptime's origin */
 };
 
 #define API_MAX_PARAMS 2 /* {id} captures in one path */
@@ -192,6 +196,9 @@ void api_h_job(struct api_req *rq, struct api_resp *rs);
 void api_h_stream(struct api_req *rq, struct api_resp *rs);
 void api_h_areas(struct api_req *rq, struct api_resp *rs);
 void api_h_area(struct api_req *rq, struct api_resp *rs);
+void api_h_stats(struct api_req *rq, struct api_resp *rs);
+/* CLOCK_MONOTONIC in milliseconds (h_stats.c): the uptime's clock. */
+int64_t api_mono_ms(void);
 
 /* ---- event streams (stream.c) ---- */
 

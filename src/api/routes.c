@@ -37,6 +37,7 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/alarms/{id}/ack"}, API_ROLE_OPERATOR, 1, api_h_alarm_ack},
     {{"GET", V1 "/consumption"}, API_ROLE_VIEWER, 0, api_h_consumption},
     {{"GET", V1 "/lineloss"}, API_ROLE_VIEWER, 0, api_h_lineloss},
+    {{"GET", V1 "/stats"}, API_ROLE_VIEWER, 0, api_h_stats},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -157,6 +157,19 @@ with tempfile.TemporaryDirectory() as d:
             assert got["1.0.1.8.0"]["value"] in stored, (proto, stored, body)
             stream.wait(lambda e, d, j=job["id"]: e == "read" and d["job"] == j, 5, "read")
 
+        # Operations statistics from the station's loop: sessions, the port's frames, the round.
+        st, body, _ = call(base, "GET", "/api/v1/stats", view)
+        assert st == 200, (st, body)
+        stats = json.loads(body)
+        sta = stats["station"]
+        assert sta is not None, stats
+        n_terms = len(terminals(base, view))
+        assert sta["fep_online"] == n_terms and sta["fep_sessions"] >= n_terms, stats
+        assert len(sta["ports"]) == 1 and sta["ports"][0]["frames_in"] > 0, stats
+        assert sta["ports"][0]["logins"] >= n_terms, stats
+        assert sta["collect"] is not None and "jobs_done" in sta["collect"], stats
+        assert stats["store_writer"]["stored"] > 0 and stats["uptime_s"] >= 0, stats
+
         # A terminal's points at once (the concentrator: its first group of eight).
         conc = [t for t in terminals(base, view) if t["kind"] == "concentrator"][0]
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,

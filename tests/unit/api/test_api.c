@@ -590,6 +590,29 @@ static void test_reads_need_the_station(void **state)
     http_free(&r);
 }
 
+/* Outside the station: the store's part of /stats, the station's marked absent (null). */
+static void test_stats_without_the_station(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *j = get_json(f, "/api/v1/stats", f->viewer, 200);
+    assert_true(json_is_null(json_object_get(j, "station")));
+    assert_non_null(json_object_get(j, "station")); /* present, and null */
+    assert_string_equal(json_string_value(json_object_get(j, "backend")),
+                        store_backend_name(f->st));
+    assert_int_equal(json_integer_value(json_object_get(j, "schema_version")),
+                     store_schema_version(f->st));
+    assert_true(json_integer_value(json_object_get(j, "uptime_s")) >= 0);
+    struct store_writer_stats w;
+    store_writer_stats(f->st, &w);
+    json_t *wj = json_object_get(j, "store_writer");
+    assert_true(json_is_object(wj));
+    assert_int_equal(json_integer_value(json_object_get(wj, "stored")), (json_int_t)w.stored);
+    assert_int_equal(json_integer_value(json_object_get(wj, "batches")), (json_int_t)w.batches);
+    assert_true(json_is_integer(json_object_get(wj, "queued")));
+    json_decref(j);
+    expect_error(f, "GET", "/api/v1/stats", NULL, 401, "Bearer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +635,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_areas_with_counts_and_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_need_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_without_the_station, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
