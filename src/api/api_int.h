@@ -77,7 +77,8 @@ extern const size_t api_route_table_len;
 
 /*
  * Match path against pattern ("{x}" segments take a decimal id >= 1 into
- * params). Returns 1 on a match, 0 otherwise.
+ * params; a "{name}" segment takes 1..32 of [a-z0-9_], its param the offset
+ * where it starts in path). Returns 1 on a match, 0 otherwise.
  */
 int api_path_match(const char *pattern, const char *path, int64_t *params);
 
@@ -199,6 +200,11 @@ void api_h_area(struct api_req *rq, struct api_resp *rs);
 void api_h_stats(struct api_req *rq, struct api_resp *rs);
 /* CLOCK_MONOTONIC in milliseconds (h_stats.c): the uptime's clock. */
 int64_t api_mono_ms(void);
+/* the collector's tasks (h_tasks.c) */
+void api_h_tasks(struct api_req *rq, struct api_resp *rs);
+void api_h_task_run(struct api_req *rq, struct api_resp *rs);
+void api_h_task_enable(struct api_req *rq, struct api_resp *rs);
+void api_h_task_disable(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -613,6 +613,42 @@ static void test_stats_without_the_station(void **state)
     expect_error(f, "GET", "/api/v1/stats", NULL, 401, "Bearer");
 }
 
+/* Outside the station: the plan's names, nothing run or switched; roles and names checked first. */
+static void test_tasks_without_the_station(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *j = get_json(f, "/api/v1/tasks", f->viewer, 200);
+    assert_true(json_is_false(json_object_get(j, "station")));
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 6);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "name")),
+                        "daily");
+    json_t *curves = json_array_get(items, 2);
+    assert_string_equal(json_string_value(json_object_get(curves, "name")), "curves");
+    assert_true(json_is_true(json_object_get(curves, "switchable")));
+    assert_true(json_is_null(json_object_get(curves, "enabled")));
+    assert_true(json_is_false(json_object_get(json_array_get(items, 0), "switchable")));
+    json_decref(j);
+    expect_error(f, "POST", "/api/v1/tasks/daily/run", f->operator_, 503, "meterhub serve --api");
+    expect_error(f, "POST", "/api/v1/tasks/curves/disable", f->operator_, 503, "serve --api");
+    expect_error(f, "POST", "/api/v1/tasks/hourly/run", f->operator_, 404, "no task 'hourly'");
+    expect_error(f, "POST", "/api/v1/tasks/curves/run", f->operator_, 409, "run task daily");
+    expect_error(f, "POST", "/api/v1/tasks/daily/run", f->viewer, 403, "operator");
+    expect_error(f, "POST", "/api/v1/tasks/Daily/run", f->operator_, 404, "no resource at");
+    /* Every attempt is audited, saying which task. */
+    j = get_json(f, "/api/v1/audit?who=api:ops", f->admin, 200);
+    items = json_object_get(j, "items");
+    int seen_run = 0, seen_off = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *w = json_string_value(json_object_get(json_array_get(items, i), "what"));
+        seen_run += w && strstr(w, "/tasks/daily/run: 503") && strstr(w, "run task daily");
+        seen_off += w && strstr(w, "/tasks/curves/disable: 503") && strstr(w, "disable task curves");
+    }
+    assert_int_equal(seen_run, 1);
+    assert_int_equal(seen_off, 1);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_areas_with_counts_and_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_need_the_station, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_without_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tasks_without_the_station, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
