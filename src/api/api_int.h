@@ -205,6 +205,8 @@ void api_h_tasks(struct api_req *rq, struct api_resp *rs);
 void api_h_task_run(struct api_req *rq, struct api_resp *rs);
 void api_h_task_enable(struct api_req *rq, struct api_resp *rs);
 void api_h_task_disable(struct api_req *rq, struct api_resp *rs);
+/* several meters' readings at once (h_data.c) */
+void api_h_readings_many(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

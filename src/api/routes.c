@@ -42,6 +42,7 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/tasks/{name}/run"}, API_ROLE_OPERATOR, 1, api_h_task_run},
     {{"POST", V1 "/tasks/{name}/enable"}, API_ROLE_OPERATOR, 1, api_h_task_enable},
     {{"POST", V1 "/tasks/{name}/disable"}, API_ROLE_OPERATOR, 1, api_h_task_disable},
+    {{"GET", V1 "/readings"}, API_ROLE_VIEWER, 0, api_h_readings_many},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -649,6 +649,73 @@ static void test_tasks_without_the_station(void **state)
     json_decref(j);
 }
 
+/* Several meters at once: each as /meters/{id}/readings gives it, in the order asked; CSV rows. */
+static void test_readings_of_many_meters(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *one = get_json(f, "/api/v1/meters/2/readings?item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    json_t *j = get_json(f, "/api/v1/readings?meter=2&meter=1&item=AE_IMP,U_L1&limit=2", f->viewer,
+                         200);
+    json_t *ms = json_object_get(j, "meters");
+    assert_int_equal(json_array_size(ms), 2);
+    assert_true(json_equal(json_array_get(ms, 0), one));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(ms, 1), "meter")), 1);
+    json_decref(one);
+    one = get_json(f, "/api/v1/meters/1/readings?item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    assert_true(json_equal(json_array_get(ms, 1), one));
+    json_decref(one);
+    json_decref(j);
+    /* Comma-separated ids are the same query; one meter still answers the list shape. */
+    j = get_json(f, "/api/v1/readings?meter=2,1&item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "meters")), 2);
+    json_decref(j);
+    j = get_json(f, "/api/v1/readings?meter=2&item=AE_IMP&limit=1", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "meters")), 1);
+    json_t *s = json_array_get(json_object_get(json_array_get(json_object_get(j, "meters"), 0),
+                                               "series"), 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "next_from")), T0 + 1);
+    json_decref(j);
+
+    struct http_resp r, r1, r2;
+    http_do(f->port, "GET", "/api/v1/readings?meter=2&meter=1&item=AE_IMP&format=csv&limit=2",
+            f->viewer, NULL, NULL, 0, &r);
+    http_do(f->port, "GET", "/api/v1/meters/2/readings?item=AE_IMP&format=csv&limit=2", f->viewer,
+            NULL, NULL, 0, &r1);
+    http_do(f->port, "GET", "/api/v1/meters/1/readings?item=AE_IMP&format=csv&limit=2", f->viewer,
+            NULL, NULL, 0, &r2);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.headers, "text/csv"));
+    const char *head = "meter,item,time,value,unit,quality\n";
+    size_t hl = strlen(head);
+    assert_int_equal(r.len, r1.len + r2.len - hl);
+    assert_memory_equal(r.body, r1.body, r1.len);
+    assert_memory_equal(r.body + r1.len, r2.body + hl, r2.len - hl);
+    assert_non_null(strstr(r.body, "\n2,1.0.1.8.0,2025-11-24T00:00:00Z,1234567.890,kWh,valid\n"));
+    http_free(&r);
+    http_free(&r1);
+    http_free(&r2);
+
+    expect_error(f, "GET", "/api/v1/readings?item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=x&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=1,&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=0&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=1&meter=999&item=AE_IMP", f->viewer, 404,
+                 "no meter with id 999");
+    expect_error(f, "GET", "/api/v1/readings?meter=1", f->viewer, 400, "'item' is required");
+    expect_error(f, "GET", "/api/v1/readings?meter=1,2&item=AE_IMP&limit=10000&from=1&to=1",
+                 f->viewer, 400, "'from'");
+    char path[1024];
+    size_t o = (size_t)snprintf(path, sizeof path, "/api/v1/readings?item=AE_IMP&meter=1");
+    for (int i = 0; i < 100; i++)
+        o += (size_t)snprintf(path + o, sizeof path - o, ",1");
+    expect_error(f, "GET", path, f->viewer, 400, "1 to 100 meter ids");
+    expect_error(f, "GET",
+                 "/api/v1/readings?meter=1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1&item=AE_IMP"
+                 "&limit=10000",
+                 f->viewer, 400, "lower the limit");
+    expect_error(f, "GET", "/api/v1/readings?meter=1&item=AE_IMP", NULL, 401, "Bearer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -673,6 +740,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_need_the_station, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_without_the_station, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tasks_without_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readings_of_many_meters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
