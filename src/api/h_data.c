@@ -19,9 +19,9 @@
 
 #define READINGS_MAX 10000
 #define ITEMS_MAX 16
-#define METERS_MAX 100              /* meters of one GET /readings */
+#define METERS_MAX 100             /* meters of one GET /readings */
 #define READINGS_ANSWER_MAX 200000 /* limit x meters x items of one answer */
-#define RATE_GROUPS_MAX 16384 /* channel groups are the most numerous */
+#define RATE_GROUPS_MAX 16384      /* channel groups are the most numerous */
 
 void api_h_health(struct api_req *rq, struct api_resp *rs)
 {
@@ -120,8 +120,8 @@ static void series_write(struct api_text *out, int csv, int64_t meter, uint32_t 
  * of that series starts.
  */
 static void readings_reply(struct api_req *rq, struct api_resp *rs, int fmt, int many,
-                           const int64_t *meters, size_t n_meters, const uint32_t *codes, size_t n_items, int64_t from,
-                           int64_t to, int64_t limit)
+                           const int64_t *meters, size_t n_meters, const uint32_t *codes,
+                           size_t n_items, int64_t from, int64_t to, int64_t limit)
 {
     struct store_reading *buf = malloc(sizeof *buf * (size_t)(limit + 1));
     struct api_text out = {0};
@@ -248,11 +248,12 @@ void api_h_readings_many(struct api_req *rq, struct api_resp *rs)
     MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, meter_arg, m);
     int fmt = api_arg_enum(rq, rs, "format", formats, 2, 0);
     if (m->bad || m->n == 0)
-        api_reply_error(rs, 400, "argument 'meter' must give 1 to %d meter ids (meter=1&meter=2 "
-                        "or meter=1,2)", METERS_MAX);
+        api_reply_error(rs, 400,
+                        "argument 'meter' must give 1 to %d meter ids (meter=1&meter=2 "
+                        "or meter=1,2)",
+                        METERS_MAX);
     else if (fmt < 0 || arg_items(rq, rs, codes, &n_items) ||
-             api_arg_time(rq, rs, "from", 0, &from) ||
-             api_arg_time(rq, rs, "to", INT64_MAX, &to) ||
+             api_arg_time(rq, rs, "from", 0, &from) || api_arg_time(rq, rs, "to", INT64_MAX, &to) ||
              api_arg_int(rq, rs, "limit", 1, READINGS_MAX, 1000, &limit))
         ;
     else if (from >= to)

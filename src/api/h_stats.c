@@ -57,12 +57,11 @@ static void stats_copy(struct station_call *call, void *arg)
 static json_t *port_json(const struct fep_port_stats *p)
 {
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "connections",
-                     (json_int_t)p->connections, "logins", (json_int_t)p->logins,
-                     "login_refused", (json_int_t)p->login_refused, "login_timeouts",
-                     (json_int_t)p->login_timeouts, "replaced", (json_int_t)p->replaced,
-                     "frames_in", (json_int_t)p->frames_in, "frames_out",
-                     (json_int_t)p->frames_out, "malformed", (json_int_t)p->bad_frames,
-                     "oversize", (json_int_t)p->oversize, "rate_dropped",
+                     (json_int_t)p->connections, "logins", (json_int_t)p->logins, "login_refused",
+                     (json_int_t)p->login_refused, "login_timeouts", (json_int_t)p->login_timeouts,
+                     "replaced", (json_int_t)p->replaced, "frames_in", (json_int_t)p->frames_in,
+                     "frames_out", (json_int_t)p->frames_out, "malformed",
+                     (json_int_t)p->bad_frames, "oversize", (json_int_t)p->oversize, "rate_dropped",
                      (json_int_t)p->rate_dropped, "stray", (json_int_t)p->stray);
 }
 
@@ -81,11 +80,12 @@ static json_t *progress_json(const struct collect_progress *p)
     char day[40];
     api_format_time(p->day, day, sizeof day);
     json_object_set_new(j, "day", p->day >= 0 ? json_stringn(day, 10) : json_null());
-    json_object_set_new(j, "clocks", json_pack("{s:I, s:I, s:I}", "read", (json_int_t)p->clocks_read,
-                                               "set", (json_int_t)p->clocks_set, "far",
-                                               (json_int_t)p->clocks_far));
-    json_object_set_new(j, "curves", json_pack("{s:I, s:I}", "meters", (json_int_t)p->curve_meters,
-                                               "collected", (json_int_t)p->curve_collected));
+    json_object_set_new(j, "clocks",
+                        json_pack("{s:I, s:I, s:I}", "read", (json_int_t)p->clocks_read, "set",
+                                  (json_int_t)p->clocks_set, "far", (json_int_t)p->clocks_far));
+    json_object_set_new(j, "curves",
+                        json_pack("{s:I, s:I}", "meters", (json_int_t)p->curve_meters, "collected",
+                                  (json_int_t)p->curve_collected));
     json_object_set_new(j, "realtime",
                         json_pack("{s:I, s:I}", "meters", (json_int_t)p->realtime_meters,
                                   "collected", (json_int_t)p->realtime_collected));
@@ -113,9 +113,9 @@ static json_t *station_json(struct api *api)
         json_t *ports = json_array();
         for (size_t i = 0; ports && i < a->n_ports; i++)
             json_array_append_new(ports, port_json(&a->port[i]));
-        j = json_pack("{s:I, s:I, s:o, s:o}", "fep_sessions", (json_int_t)a->sessions,
-                      "fep_online", (json_int_t)a->online, "ports", ports ? ports : json_null(),
-                      "collect", a->collect ? progress_json(&a->progress) : json_null());
+        j = json_pack("{s:I, s:I, s:o, s:o}", "fep_sessions", (json_int_t)a->sessions, "fep_online",
+                      (json_int_t)a->online, "ports", ports ? ports : json_null(), "collect",
+                      a->collect ? progress_json(&a->progress) : json_null());
     }
     station_call_release(call);
     return j ? j : json_null();
@@ -125,11 +125,11 @@ void api_h_stats(struct api_req *rq, struct api_resp *rs)
 {
     struct store_writer_stats w;
     store_writer_stats(rq->api->st, &w);
-    json_t *writer = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "appended", (json_int_t)w.appended, "stored",
-        (json_int_t)w.stored, "duplicates", (json_int_t)w.duplicates, "conflicts",
-        (json_int_t)w.conflicts, "failed", (json_int_t)w.failed, "batches", (json_int_t)w.batches,
-        "rejected", (json_int_t)w.rejected, "queued", (json_int_t)w.queued);
+    json_t *writer = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "appended",
+                               (json_int_t)w.appended, "stored", (json_int_t)w.stored, "duplicates",
+                               (json_int_t)w.duplicates, "conflicts", (json_int_t)w.conflicts,
+                               "failed", (json_int_t)w.failed, "batches", (json_int_t)w.batches,
+                               "rejected", (json_int_t)w.rejected, "queued", (json_int_t)w.queued);
     int64_t up = (api_mono_ms() - rq->api->started_ms) / 1000;
     api_reply_json(rs, 200,
                    json_pack("{s:I, s:s, s:i, s:o, s:o}", "uptime_s", (json_int_t)up, "backend",

@@ -104,10 +104,10 @@ static json_t *tasks_json(const struct task_arg *a)
 {
     json_t *items = json_array();
     for (int i = 0; items && i < COLLECT_TASK_N; i++)
-        json_array_append_new(items, json_pack("{s:s, s:o, s:b}", "name", collect_task_name(i),
-                                               "enabled",
-                                               a ? json_boolean(a->enabled[i] == 1) : json_null(),
-                                               "switchable", collect_task_switchable(i)));
+        json_array_append_new(items,
+                              json_pack("{s:s, s:o, s:b}", "name", collect_task_name(i), "enabled",
+                                        a ? json_boolean(a->enabled[i] == 1) : json_null(),
+                                        "switchable", collect_task_switchable(i)));
     return items;
 }
 
@@ -146,8 +146,9 @@ void api_h_tasks(struct api_req *rq, struct api_resp *rs)
     int st;
     if (!a || on_loop(rq, rs, a, &call, &st) != 0)
         return;
-    api_reply_json(rs, 200, json_pack("{s:o*, s:b}", "items", tasks_json(station_call_arg(call)),
-                                      "station", 1));
+    api_reply_json(
+        rs, 200,
+        json_pack("{s:o*, s:b}", "items", tasks_json(station_call_arg(call)), "station", 1));
     station_call_release(call);
 }
 
@@ -158,8 +159,7 @@ void api_h_task_run(struct api_req *rq, struct api_resp *rs)
         return;
     snprintf(rq->audit_what, sizeof rq->audit_what, "run task %s", collect_task_name(task));
     if (task != COLLECT_TASK_DAILY && task != COLLECT_TASK_MONTHLY) {
-        api_reply_error(rs, 409,
-                        "task %s runs within each terminal's daily job: run task daily",
+        api_reply_error(rs, 409, "task %s runs within each terminal's daily job: run task daily",
                         collect_task_name(task));
         return;
     }

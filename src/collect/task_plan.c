@@ -13,9 +13,9 @@ static const struct {
     const char *name;
     int switchable;
 } plan[COLLECT_TASK_N] = {
-    [COLLECT_TASK_DAILY] = {"daily", 0},       [COLLECT_TASK_MONTHLY] = {"monthly", 0},
-    [COLLECT_TASK_CURVES] = {"curves", 1},     [COLLECT_TASK_REALTIME] = {"realtime", 1},
-    [COLLECT_TASK_CLOCK] = {"clock", 0},       [COLLECT_TASK_PATCH] = {"patch", 0},
+    [COLLECT_TASK_DAILY] = {"daily", 0},   [COLLECT_TASK_MONTHLY] = {"monthly", 0},
+    [COLLECT_TASK_CURVES] = {"curves", 1}, [COLLECT_TASK_REALTIME] = {"realtime", 1},
+    [COLLECT_TASK_CLOCK] = {"clock", 0},   [COLLECT_TASK_PATCH] = {"patch", 0},
 };
 
 const char *collect_task_name(int task)

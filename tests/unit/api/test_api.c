@@ -642,7 +642,8 @@ static void test_tasks_without_the_station(void **state)
     for (size_t i = 0; i < json_array_size(items); i++) {
         const char *w = json_string_value(json_object_get(json_array_get(items, i), "what"));
         seen_run += w && strstr(w, "/tasks/daily/run: 503") && strstr(w, "run task daily");
-        seen_off += w && strstr(w, "/tasks/curves/disable: 503") && strstr(w, "disable task curves");
+        seen_off +=
+            w && strstr(w, "/tasks/curves/disable: 503") && strstr(w, "disable task curves");
     }
     assert_int_equal(seen_run, 1);
     assert_int_equal(seen_off, 1);
@@ -654,8 +655,8 @@ static void test_readings_of_many_meters(void **state)
 {
     struct api_fixture *f = *state;
     json_t *one = get_json(f, "/api/v1/meters/2/readings?item=AE_IMP,U_L1&limit=2", f->viewer, 200);
-    json_t *j = get_json(f, "/api/v1/readings?meter=2&meter=1&item=AE_IMP,U_L1&limit=2", f->viewer,
-                         200);
+    json_t *j =
+        get_json(f, "/api/v1/readings?meter=2&meter=1&item=AE_IMP,U_L1&limit=2", f->viewer, 200);
     json_t *ms = json_object_get(j, "meters");
     assert_int_equal(json_array_size(ms), 2);
     assert_true(json_equal(json_array_get(ms, 0), one));
@@ -671,8 +672,8 @@ static void test_readings_of_many_meters(void **state)
     json_decref(j);
     j = get_json(f, "/api/v1/readings?meter=2&item=AE_IMP&limit=1", f->viewer, 200);
     assert_int_equal(json_array_size(json_object_get(j, "meters")), 1);
-    json_t *s = json_array_get(json_object_get(json_array_get(json_object_get(j, "meters"), 0),
-                                               "series"), 0);
+    json_t *s = json_array_get(
+        json_object_get(json_array_get(json_object_get(j, "meters"), 0), "series"), 0);
     assert_int_equal(json_integer_value(json_object_get(s, "next_from")), T0 + 1);
     json_decref(j);
 
