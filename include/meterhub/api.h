@@ -25,6 +25,8 @@ struct store;
 struct api;
 struct station_bridge;
 struct collect;
+struct fep;
+struct fep_port;
 
 struct api_options {
     const char *host; /* address to listen on ("127.0.0.1", "::"); NULL: every IPv4 address */
@@ -62,6 +64,14 @@ struct api_options {
      * the command and prepayment writes answer 503.
      */
     struct control *control;
+    /*
+     * Inside the station: its front end and the ports feeding it (n_ports),
+     * borrowed until api_stop and looked at only on the station's loop
+     * (through station), for GET /api/v1/stats. NULL/0: no front end.
+     */
+    struct fep *fep;
+    struct fep_port *const *ports;
+    size_t n_ports;
 };
 
 /*

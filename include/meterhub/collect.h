@@ -237,4 +237,32 @@ struct collect_observer {
 /* Install o (copied; NULL removes it). Call before the first round. */
 void collect_observe(struct collect *c, const struct collect_observer *o);
 
+/*
+ * ---- the collection plan by name (task_plan.c, docs/collect.md "Tasks") ----
+ * Loop thread only, like the rest of the collector. Runtime switching is
+ * offered only where it is clean: curves and realtime are decided per job
+ * when a terminal's daily job is created, so switching them changes the jobs
+ * created from then on and leaves those already queued alone. The others are
+ * fixed for the collector's life (its configuration).
+ */
+enum collect_task {
+    COLLECT_TASK_DAILY,    /* daily frozen registers: the round; by the clock when scheduled */
+    COLLECT_TASK_MONTHLY,  /* monthly frozen registers: with the round on a month's 1st */
+    COLLECT_TASK_CURVES,   /* 15-minute curves, after a terminal's daily registers */
+    COLLECT_TASK_REALTIME, /* realtime registers, after the curves */
+    COLLECT_TASK_CLOCK,    /* terminal clock read (and set) first in every daily job */
+    COLLECT_TASK_PATCH,    /* earlier days' missing meters searched by scheduled rounds */
+    COLLECT_TASK_N
+};
+/* "daily", "monthly", "curves", "realtime", "clock", "patch"; NULL beyond. */
+const char *collect_task_name(int task);
+/* The task named by the len bytes at name, or MH_ENOENT. */
+int collect_task_find(const char *name, size_t len);
+/* 1 when the task runs in this collector's rounds, else 0 (MH_EINVAL: no such task). */
+int collect_task_enabled(const struct collect *c, int task);
+/* 1 when collect_task_enable can switch it at runtime, else 0. */
+int collect_task_switchable(int task);
+/* Switch it on (on = 1) or off: 0, MH_ENOTSUP (fixed), MH_EINVAL (no such task). */
+int collect_task_enable(struct collect *c, int task, int on);
+
 #endif

@@ -33,6 +33,10 @@ struct api {
     struct api_hub *hub;   /* event streams (stream.c) */
     struct api_jobs *jobs; /* on-demand read jobs (h_reads.c) */
     struct control *control;        /* load management, touched only on the station's loop */
+    struct fep *fep;       /* the station's front end, loop only (h_stats.c) */
+    struct fep_port **ports;
+    size_t n_ports;
+    int64_t started_ms;    /* CLOCK_MONOTONIC at api_start: the uptime's origin */
 };
 
 #define API_MAX_PARAMS 2 /* {id} captures in one path */
@@ -74,7 +78,8 @@ extern const size_t api_route_table_len;
 
 /*
  * Match path against pattern ("{x}" segments take a decimal id >= 1 into
- * params). Returns 1 on a match, 0 otherwise.
+ * params; a "{name}" segment takes 1..32 of [a-z0-9_], its param the offset
+ * where it starts in path). Returns 1 on a match, 0 otherwise.
  */
 int api_path_match(const char *pattern, const char *path, int64_t *params);
 
@@ -205,6 +210,16 @@ void api_h_protect_remove(struct api_req *rq, struct api_resp *rs);
 void api_h_prepay(struct api_req *rq, struct api_resp *rs);
 void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs);
 void api_h_prepay_open(struct api_req *rq, struct api_resp *rs);
+void api_h_stats(struct api_req *rq, struct api_resp *rs);
+/* CLOCK_MONOTONIC in milliseconds (h_stats.c): the uptime's clock. */
+int64_t api_mono_ms(void);
+/* the collector's tasks (h_tasks.c) */
+void api_h_tasks(struct api_req *rq, struct api_resp *rs);
+void api_h_task_run(struct api_req *rq, struct api_resp *rs);
+void api_h_task_enable(struct api_req *rq, struct api_resp *rs);
+void api_h_task_disable(struct api_req *rq, struct api_resp *rs);
+/* several meters' readings at once (h_data.c) */
+void api_h_readings_many(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

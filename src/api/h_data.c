@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <microhttpd.h>
+
 #include "api_int.h"
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
@@ -17,7 +19,9 @@
 
 #define READINGS_MAX 10000
 #define ITEMS_MAX 16
-#define RATE_GROUPS_MAX 16384 /* channel groups are the most numerous */
+#define METERS_MAX 100             /* meters of one GET /readings */
+#define READINGS_ANSWER_MAX 200000 /* limit x meters x items of one answer */
+#define RATE_GROUPS_MAX 16384      /* channel groups are the most numerous */
 
 void api_h_health(struct api_req *rq, struct api_resp *rs)
 {
@@ -109,6 +113,57 @@ static void series_write(struct api_text *out, int csv, int64_t meter, uint32_t 
 }
 
 /*
+ * The readings answer of n_meters meters: one meter's object, as
+ * /meters/{id}/readings gives it, or with many {"meters":[those objects]}
+ * (however many were asked for, so a client reads one shape).
+ * Per meter and item at most limit readings, next_from where the next page
+ * of that series starts.
+ */
+static void readings_reply(struct api_req *rq, struct api_resp *rs, int fmt, int many,
+                           const int64_t *meters, size_t n_meters, const uint32_t *codes,
+                           size_t n_items, int64_t from, int64_t to, int64_t limit)
+{
+    struct store_reading *buf = malloc(sizeof *buf * (size_t)(limit + 1));
+    struct api_text out = {0};
+    if (fmt == 1)
+        api_text_add(&out, "meter,item,time,value,unit,quality\n");
+    else if (many)
+        api_text_add(&out, "{\"meters\":[");
+    int failed = !buf;
+    for (size_t i = 0; i < n_meters && !failed; i++) {
+        int64_t meter = meters[i];
+        if (fmt == 0)
+            api_text_add(&out, "%s{\"meter\":%lld,\"series\":[", i ? "," : "", (long long)meter);
+        for (size_t k = 0; k < n_items && !failed; k++) {
+            int got = store_readings_range(rq->api->st, meter, codes[k], from, to, buf,
+                                           (size_t)limit + 1);
+            if (got < 0) {
+                failed = 1;
+                break;
+            }
+            int shown = got > limit ? (int)limit : got;
+            series_write(&out, fmt, meter, codes[k], buf, shown, k == 0);
+            if (fmt == 0 && got > limit)
+                api_text_add(&out, "],\"next_from\":%lld}", (long long)buf[shown - 1].t + 1);
+            else if (fmt == 0)
+                api_text_add(&out, "],\"next_from\":null}");
+        }
+        if (fmt == 0)
+            api_text_add(&out, "]}");
+    }
+    free(buf);
+    if (fmt == 0 && many)
+        api_text_add(&out, "]}");
+    if (failed || out.oom) {
+        free(out.p);
+        api_reply_error(rs, 500, "the readings cannot be read");
+    } else {
+        api_reply_text(rs, 200, fmt == 1 ? "text/csv; charset=utf-8" : "application/json", out.p,
+                       out.len);
+    }
+}
+
+/*
  * GET /meters/{id}/readings?item=..&from=..&to=..&limit=..&format=json|csv
  * Values are the stored decimals as text ("12345.67"), never through a
  * double. Per item, at most limit readings from <= t < to, oldest first;
@@ -138,37 +193,89 @@ void api_h_readings(struct api_req *rq, struct api_resp *rs)
             api_reply_error(rs, 500, "the store query failed");
         return;
     }
-    struct store_reading *buf = malloc(sizeof *buf * (size_t)(limit + 1));
-    struct api_text out = {0};
-    if (fmt == 1)
-        api_text_add(&out, "meter,item,time,value,unit,quality\n");
-    else
-        api_text_add(&out, "{\"meter\":%lld,\"series\":[", (long long)meter);
-    int failed = !buf;
-    for (size_t k = 0; k < n_items && !failed; k++) {
-        int got =
-            store_readings_range(rq->api->st, meter, codes[k], from, to, buf, (size_t)limit + 1);
-        if (got < 0) {
-            failed = 1;
-            break;
+    readings_reply(rq, rs, fmt, 0, &meter, 1, codes, n_items, from, to, limit);
+}
+
+/* Every meter=ID of the query (repeated, or comma-separated), in order. */
+struct meter_args {
+    int64_t ids[METERS_MAX];
+    size_t n;
+    int bad; /* 1: a value is no id, 2: more than METERS_MAX */
+};
+
+static enum MHD_Result meter_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    struct meter_args *m = cls;
+    if (strcmp(key, "meter") != 0)
+        return MHD_YES;
+    const char *s = value ? value : "";
+    for (;;) { /* "1,2": ids; "", "1," and ",1" are not */
+        char *end;
+        long long v = *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+        if (v <= 0 || (*end != ',' && *end != '\0')) {
+            m->bad = 1;
+            return MHD_NO;
         }
-        int shown = got > limit ? (int)limit : got;
-        series_write(&out, fmt, meter, codes[k], buf, shown, k == 0);
-        if (fmt == 0 && got > limit)
-            api_text_add(&out, "],\"next_from\":%lld}", (long long)buf[shown - 1].t + 1);
-        else if (fmt == 0)
-            api_text_add(&out, "],\"next_from\":null}");
+        if (m->n == METERS_MAX) {
+            m->bad = 2;
+            return MHD_NO;
+        }
+        m->ids[m->n++] = v;
+        if (*end == '\0')
+            return MHD_YES;
+        s = end + 1;
     }
-    free(buf);
-    if (fmt == 0)
-        api_text_add(&out, "]}");
-    if (failed || out.oom) {
-        free(out.p);
-        api_reply_error(rs, 500, "the readings cannot be read");
-    } else {
-        api_reply_text(rs, 200, fmt == 1 ? "text/csv; charset=utf-8" : "application/json", out.p,
-                       out.len);
+}
+
+/*
+ * GET /readings?meter=ID&meter=ID..&item=..&from=..&to=..&limit=..&format=
+ * Several meters' readings in one answer, each meter as /meters/{id}/readings
+ * gives it (its series and next_from per item); CSV rows of all of them.
+ */
+void api_h_readings_many(struct api_req *rq, struct api_resp *rs)
+{
+    static const char *const formats[] = {"json", "csv"};
+    uint32_t codes[ITEMS_MAX];
+    size_t n_items;
+    int64_t from, to, limit;
+    struct meter_args *m = calloc(1, sizeof *m);
+    if (!m) {
+        api_reply_error(rs, 500, "out of memory");
+        return;
     }
+    MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, meter_arg, m);
+    int fmt = api_arg_enum(rq, rs, "format", formats, 2, 0);
+    if (m->bad || m->n == 0)
+        api_reply_error(rs, 400,
+                        "argument 'meter' must give 1 to %d meter ids (meter=1&meter=2 "
+                        "or meter=1,2)",
+                        METERS_MAX);
+    else if (fmt < 0 || arg_items(rq, rs, codes, &n_items) ||
+             api_arg_time(rq, rs, "from", 0, &from) || api_arg_time(rq, rs, "to", INT64_MAX, &to) ||
+             api_arg_int(rq, rs, "limit", 1, READINGS_MAX, 1000, &limit))
+        ;
+    else if (from >= to)
+        api_reply_error(rs, 400, "'from' must be before 'to'");
+    else if ((uint64_t)limit * m->n * n_items > READINGS_ANSWER_MAX)
+        api_reply_error(rs, 400, "limit x meters x items must be at most %d: lower the limit",
+                        READINGS_ANSWER_MAX);
+    else {
+        for (size_t i = 0; i < m->n; i++) {
+            int ex = meter_exists(rq->api, m->ids[i]);
+            if (ex <= 0) {
+                if (ex == 0)
+                    api_reply_error(rs, 404, "no meter with id %lld", (long long)m->ids[i]);
+                else
+                    api_reply_error(rs, 500, "the store query failed");
+                free(m);
+                return;
+            }
+        }
+        readings_reply(rq, rs, fmt, 1, m->ids, m->n, codes, n_items, from, to, limit);
+    }
+    free(m);
 }
 
 static const char *const class_names[] = {"day_freeze", "month_freeze", "curve", "realtime",

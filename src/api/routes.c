@@ -48,6 +48,12 @@ const struct api_route api_route_table[] = {
     {{"GET", V1 "/prepay/{id}"}, API_ROLE_VIEWER, 0, api_h_prepay},
     {{"POST", V1 "/prepay/{id}/topup"}, API_ROLE_OPERATOR, 1, api_h_prepay_topup},
     {{"POST", V1 "/prepay/{id}"}, API_ROLE_ADMINISTRATOR, 1, api_h_prepay_open},
+    {{"GET", V1 "/stats"}, API_ROLE_VIEWER, 0, api_h_stats},
+    {{"GET", V1 "/tasks"}, API_ROLE_VIEWER, 0, api_h_tasks},
+    {{"POST", V1 "/tasks/{name}/run"}, API_ROLE_OPERATOR, 1, api_h_task_run},
+    {{"POST", V1 "/tasks/{name}/enable"}, API_ROLE_OPERATOR, 1, api_h_task_enable},
+    {{"POST", V1 "/tasks/{name}/disable"}, API_ROLE_OPERATOR, 1, api_h_task_disable},
+    {{"GET", V1 "/readings"}, API_ROLE_VIEWER, 0, api_h_readings_many},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 
@@ -70,13 +76,23 @@ static size_t seg_len(const char *s)
 
 int api_path_match(const char *pattern, const char *path, int64_t *params)
 {
+    const char *start = path;
     size_t np = 0;
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/')
             return 0;
         pattern++, path++;
         size_t pl = seg_len(pattern), ql = seg_len(path);
-        if (pattern[0] == '{') {
+        if (pl == 6 && memcmp(pattern, "{name}", 6) == 0) {
+            /* A name: 1..32 of [a-z0-9_]; its param is where it starts in path. */
+            if (ql == 0 || ql > 32 || np == API_MAX_PARAMS)
+                return 0;
+            for (size_t i = 0; i < ql; i++)
+                if (!((path[i] >= 'a' && path[i] <= 'z') || (path[i] >= '0' && path[i] <= '9') ||
+                      path[i] == '_'))
+                    return 0;
+            params[np++] = path - start;
+        } else if (pattern[0] == '{') {
             /* An id: 1..18 digits (fits int64), no sign, no leading zero. */
             if (ql == 0 || ql > 18 || path[0] == '0' || np == API_MAX_PARAMS)
                 return 0;

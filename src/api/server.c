@@ -343,6 +343,7 @@ void api_stop(struct api *a)
     for (size_t i = 0; i < a->n_cors; i++)
         free(a->cors[i]);
     free(a->cors);
+    free(a->ports);
     free(a->cert);
     free(a->key);
     free(a->web_root);
@@ -369,9 +370,17 @@ int api_start(const struct api_options *opt, struct store *st, struct api **out,
     a->station = opt->station;
     a->collect = opt->collect;
     a->control = opt->control;
+    a->fep = opt->fep;
+    a->started_ms = api_mono_ms();
     rc = api_hub_new(opt->streams_max, opt->heartbeat_ms, &a->hub);
     if (rc == 0)
         rc = api_jobs_new(&a->jobs);
+    if (rc == 0 && opt->n_ports) {
+        a->ports = calloc(opt->n_ports, sizeof *a->ports);
+        rc = a->ports ? 0 : MH_ENOMEM;
+        for (size_t i = 0; rc == 0 && i < opt->n_ports; i++)
+            a->ports[a->n_ports++] = opt->ports[i];
+    }
     if (rc == 0 && opt->n_cors) {
         a->cors = calloc(opt->n_cors, sizeof *a->cors);
         rc = a->cors ? 0 : MH_ENOMEM;

@@ -266,7 +266,8 @@ static int start_api(struct server *s)
                              .cert_file = o->cert, .key_file = o->key,
                              .web_dir = o->web_dir ? o->web_dir : api_web_default(),
                              .station = s->bridge, .collect = s->c, .cors_origins = o->cors,
-                             .n_cors = o->n_cors, .threads = API_THREADS, .control = s->ctl};
+                             .n_cors = o->n_cors, .threads = API_THREADS, .control = s->ctl,
+                             .fep = s->f, .ports = &s->port, .n_ports = 1};
     if (api_start(&ao, s->st, &s->api, err, sizeof err) != 0) {
         fprintf(stderr, "meterhub: api: %s\n", err);
         return -1;

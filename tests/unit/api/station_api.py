@@ -133,6 +133,43 @@ with tempfile.TemporaryDirectory() as d:
             assert got["1.0.1.8.0"]["value"] in stored, (proto, stored, body)
             stream.wait(lambda e, d, j=job["id"]: e == "read" and d["job"] == j, 5, "read")
 
+        # Operations statistics from the station's loop: sessions, the port's frames, the round.
+        st, body, _ = call(base, "GET", "/api/v1/stats", view)
+        assert st == 200, (st, body)
+        stats = json.loads(body)
+        sta = stats["station"]
+        assert sta is not None, stats
+        n_terms = len(terminals(base, view))
+        assert sta["fep_online"] == n_terms and sta["fep_sessions"] >= n_terms, stats
+        assert len(sta["ports"]) == 1 and sta["ports"][0]["frames_in"] > 0, stats
+        assert sta["ports"][0]["logins"] >= n_terms, stats
+        assert sta["collect"] is not None and "jobs_done" in sta["collect"], stats
+        assert stats["store_writer"]["stored"] > 0 and stats["uptime_s"] >= 0, stats
+
+        # The collector's tasks on the loop: listed, two switched, a round run for a given day.
+        st, body, _ = call(base, "GET", "/api/v1/tasks", view)
+        assert st == 200, (st, body)
+        plan = json.loads(body)
+        assert plan["station"] is True and [t["name"] for t in plan["items"]] == [
+            "daily", "monthly", "curves", "realtime", "clock", "patch"], plan
+        assert all(isinstance(t["enabled"], bool) for t in plan["items"]), plan
+        st, body, _ = call(base, "POST", "/api/v1/tasks/curves/disable", ops)
+        assert st == 200, (st, body)
+        assert [t["enabled"] for t in json.loads(body)["items"] if t["name"] == "curves"] == [False]
+        st, body, _ = call(base, "GET", "/api/v1/tasks", view)
+        assert [t["enabled"] for t in json.loads(body)["items"] if t["name"] == "curves"] == [False]
+        st, body, _ = call(base, "POST", "/api/v1/tasks/curves/enable", ops)
+        assert st == 200 and [t["enabled"] for t in json.loads(body)["items"]
+                              if t["name"] == "curves"] == [True], (st, body)
+        st, body, _ = call(base, "POST", "/api/v1/tasks/daily/disable", ops)
+        assert st == 409 and "fixed" in body, (st, body)
+        st, body, _ = call(base, "POST", "/api/v1/tasks/daily/run?day=2026-01-05", ops)
+        assert st == 202 and json.loads(body) == {"task": "daily", "day": "2026-01-05"}, (st, body)
+        st, body, _ = call(base, "POST", "/api/v1/tasks/monthly/run?day=2026-01-05", ops)
+        assert st == 202 and json.loads(body) == {"task": "monthly", "month": "2026-01"}, (st, body)
+        st, body, _ = call(base, "GET", "/api/v1/tasks/daily/run", ops)
+        assert st == 405, (st, body)
+
         # A terminal's points at once (the concentrator: its first group of eight).
         conc = [t for t in terminals(base, view) if t["kind"] == "concentrator"][0]
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,

@@ -590,6 +590,133 @@ static void test_reads_need_the_station(void **state)
     http_free(&r);
 }
 
+/* Outside the station: the store's part of /stats, the station's marked absent (null). */
+static void test_stats_without_the_station(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *j = get_json(f, "/api/v1/stats", f->viewer, 200);
+    assert_true(json_is_null(json_object_get(j, "station")));
+    assert_non_null(json_object_get(j, "station")); /* present, and null */
+    assert_string_equal(json_string_value(json_object_get(j, "backend")),
+                        store_backend_name(f->st));
+    assert_int_equal(json_integer_value(json_object_get(j, "schema_version")),
+                     store_schema_version(f->st));
+    assert_true(json_integer_value(json_object_get(j, "uptime_s")) >= 0);
+    struct store_writer_stats w;
+    store_writer_stats(f->st, &w);
+    json_t *wj = json_object_get(j, "store_writer");
+    assert_true(json_is_object(wj));
+    assert_int_equal(json_integer_value(json_object_get(wj, "stored")), (json_int_t)w.stored);
+    assert_int_equal(json_integer_value(json_object_get(wj, "batches")), (json_int_t)w.batches);
+    assert_true(json_is_integer(json_object_get(wj, "queued")));
+    json_decref(j);
+    expect_error(f, "GET", "/api/v1/stats", NULL, 401, "Bearer");
+}
+
+/* Outside the station: the plan's names, nothing run or switched; roles and names checked first. */
+static void test_tasks_without_the_station(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *j = get_json(f, "/api/v1/tasks", f->viewer, 200);
+    assert_true(json_is_false(json_object_get(j, "station")));
+    json_t *items = json_object_get(j, "items");
+    assert_int_equal(json_array_size(items), 6);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "name")),
+                        "daily");
+    json_t *curves = json_array_get(items, 2);
+    assert_string_equal(json_string_value(json_object_get(curves, "name")), "curves");
+    assert_true(json_is_true(json_object_get(curves, "switchable")));
+    assert_true(json_is_null(json_object_get(curves, "enabled")));
+    assert_true(json_is_false(json_object_get(json_array_get(items, 0), "switchable")));
+    json_decref(j);
+    expect_error(f, "POST", "/api/v1/tasks/daily/run", f->operator_, 503, "meterhub serve --api");
+    expect_error(f, "POST", "/api/v1/tasks/curves/disable", f->operator_, 503, "serve --api");
+    expect_error(f, "POST", "/api/v1/tasks/hourly/run", f->operator_, 404, "no task 'hourly'");
+    expect_error(f, "POST", "/api/v1/tasks/curves/run", f->operator_, 409, "run task daily");
+    expect_error(f, "POST", "/api/v1/tasks/daily/run", f->viewer, 403, "operator");
+    expect_error(f, "POST", "/api/v1/tasks/Daily/run", f->operator_, 404, "no resource at");
+    /* Every attempt is audited, saying which task. */
+    j = get_json(f, "/api/v1/audit?who=api:ops", f->admin, 200);
+    items = json_object_get(j, "items");
+    int seen_run = 0, seen_off = 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        const char *w = json_string_value(json_object_get(json_array_get(items, i), "what"));
+        seen_run += w && strstr(w, "/tasks/daily/run: 503") && strstr(w, "run task daily");
+        seen_off +=
+            w && strstr(w, "/tasks/curves/disable: 503") && strstr(w, "disable task curves");
+    }
+    assert_int_equal(seen_run, 1);
+    assert_int_equal(seen_off, 1);
+    json_decref(j);
+}
+
+/* Several meters at once: each as /meters/{id}/readings gives it, in the order asked; CSV rows. */
+static void test_readings_of_many_meters(void **state)
+{
+    struct api_fixture *f = *state;
+    json_t *one = get_json(f, "/api/v1/meters/2/readings?item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    json_t *j =
+        get_json(f, "/api/v1/readings?meter=2&meter=1&item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    json_t *ms = json_object_get(j, "meters");
+    assert_int_equal(json_array_size(ms), 2);
+    assert_true(json_equal(json_array_get(ms, 0), one));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(ms, 1), "meter")), 1);
+    json_decref(one);
+    one = get_json(f, "/api/v1/meters/1/readings?item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    assert_true(json_equal(json_array_get(ms, 1), one));
+    json_decref(one);
+    json_decref(j);
+    /* Comma-separated ids are the same query; one meter still answers the list shape. */
+    j = get_json(f, "/api/v1/readings?meter=2,1&item=AE_IMP,U_L1&limit=2", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "meters")), 2);
+    json_decref(j);
+    j = get_json(f, "/api/v1/readings?meter=2&item=AE_IMP&limit=1", f->viewer, 200);
+    assert_int_equal(json_array_size(json_object_get(j, "meters")), 1);
+    json_t *s = json_array_get(
+        json_object_get(json_array_get(json_object_get(j, "meters"), 0), "series"), 0);
+    assert_int_equal(json_integer_value(json_object_get(s, "next_from")), T0 + 1);
+    json_decref(j);
+
+    struct http_resp r, r1, r2;
+    http_do(f->port, "GET", "/api/v1/readings?meter=2&meter=1&item=AE_IMP&format=csv&limit=2",
+            f->viewer, NULL, NULL, 0, &r);
+    http_do(f->port, "GET", "/api/v1/meters/2/readings?item=AE_IMP&format=csv&limit=2", f->viewer,
+            NULL, NULL, 0, &r1);
+    http_do(f->port, "GET", "/api/v1/meters/1/readings?item=AE_IMP&format=csv&limit=2", f->viewer,
+            NULL, NULL, 0, &r2);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.headers, "text/csv"));
+    const char *head = "meter,item,time,value,unit,quality\n";
+    size_t hl = strlen(head);
+    assert_int_equal(r.len, r1.len + r2.len - hl);
+    assert_memory_equal(r.body, r1.body, r1.len);
+    assert_memory_equal(r.body + r1.len, r2.body + hl, r2.len - hl);
+    assert_non_null(strstr(r.body, "\n2,1.0.1.8.0,2025-11-24T00:00:00Z,1234567.890,kWh,valid\n"));
+    http_free(&r);
+    http_free(&r1);
+    http_free(&r2);
+
+    expect_error(f, "GET", "/api/v1/readings?item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=x&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=1,&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=0&item=AE_IMP", f->viewer, 400, "'meter'");
+    expect_error(f, "GET", "/api/v1/readings?meter=1&meter=999&item=AE_IMP", f->viewer, 404,
+                 "no meter with id 999");
+    expect_error(f, "GET", "/api/v1/readings?meter=1", f->viewer, 400, "'item' is required");
+    expect_error(f, "GET", "/api/v1/readings?meter=1,2&item=AE_IMP&limit=10000&from=1&to=1",
+                 f->viewer, 400, "'from'");
+    char path[1024];
+    size_t o = (size_t)snprintf(path, sizeof path, "/api/v1/readings?item=AE_IMP&meter=1");
+    for (int i = 0; i < 100; i++)
+        o += (size_t)snprintf(path + o, sizeof path - o, ",1");
+    expect_error(f, "GET", path, f->viewer, 400, "1 to 100 meter ids");
+    expect_error(f, "GET",
+                 "/api/v1/readings?meter=1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1,2,1&item=AE_IMP"
+                 "&limit=10000",
+                 f->viewer, 400, "lower the limit");
+    expect_error(f, "GET", "/api/v1/readings?meter=1&item=AE_IMP", NULL, 401, "Bearer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,6 +739,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_areas_with_counts_and_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_need_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_without_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tasks_without_the_station, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readings_of_many_meters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
