@@ -61,6 +61,8 @@ struct server {
     int analyzing;
     int64_t analyzed_day;
     uint64_t analyzed_collected;
+    uv_work_t settle; /* the wait for the round's commit before a settlement (thread pool) */
+    int settling;
     int64_t settled_day; /* prepaid accounts settled after the round of this day, at this count */
     uint64_t settled_collected;
 };
@@ -330,19 +332,24 @@ static int analysis_pending(struct server *s, const struct collect_progress *p)
 /*
  * Prepaid accounts are settled once a round's collection is idle and
  * has stored something, more than at the last settlement (docs/control.md "Prepayment"):
- * the registers just read are the consumption charged. On the loop: the
- * engine's store calls are synchronous, its switches are queued commands.
+ * the registers just read are the consumption charged. The wait for the
+ * round's readings to be committed runs on libuv's thread pool, never on
+ * the loop; the settlement itself runs back on the loop, where the engine
+ * lives (its store calls are synchronous, its switches queued commands).
  */
 #define SETTLE_PAGE 256
-static void settle_accounts(struct server *s, const struct collect_progress *p)
+static void settle_sync(uv_work_t *w)
 {
-    /* Nothing collected yet (terminals still logging in): the registers are the last round's. */
-    if (!s->ctl || p->day < 0 || s->stopping || p->collected == 0 ||
-        (s->settled_day == p->day && s->settled_collected == p->collected))
-        return;
-    s->settled_day = p->day;
-    s->settled_collected = p->collected;
+    struct server *s = w->data;
     store_readings_sync(s->st, 60000); /* the round's readings are committed first */
+}
+
+static void settle_now(uv_work_t *w, int status)
+{
+    struct server *s = w->data;
+    s->settling = 0;
+    if (status != 0 || s->stopping)
+        return;
     struct store_prepay *a = malloc(SETTLE_PAGE * sizeof *a);
     int64_t after = 0;
     int n, settled = 0, failed = 0;
@@ -362,6 +369,20 @@ static void settle_accounts(struct server *s, const struct collect_progress *p)
         mh_warn(MOD, "prepay: accounts not listed: %s", mh_strerror(n));
     if (settled || failed)
         mh_info(MOD, "prepay: %d accounts settled, %d not", settled, failed);
+}
+
+static void settle_accounts(struct server *s, const struct collect_progress *p)
+{
+    /* Nothing collected yet (terminals still logging in): the registers are the last round's. */
+    if (!s->ctl || s->settling || p->day < 0 || s->stopping || p->collected == 0 ||
+        (s->settled_day == p->day && s->settled_collected == p->collected))
+        return;
+    s->settle.data = s;
+    if (uv_queue_work(&s->loop, &s->settle, settle_sync, settle_now) != 0)
+        return;
+    s->settling = 1;
+    s->settled_day = p->day;
+    s->settled_collected = p->collected;
 }
 
 static void on_tick(uv_timer_t *h)
