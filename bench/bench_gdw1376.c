@@ -3,8 +3,9 @@
  * same bytes, alternating, median ratio of 15 rounds. The mix (gdw1376_mix.h)
  * is what a master station receives from concentrators all day. The subject
  * frames, parses, walks every data unit through the Fn dictionary and
- * decodes every value with its item and data time, a run at a time
- * (gdw1376_walk_runs).
+ * decodes every value with its item and data time, a block at a time
+ * (gdw1376_block_runs: the runs of gdw1376_walk_runs, the next pn's block
+ * from the block before's when its layout bytes repeat).
  *
  *   bench_gdw1376              the comparison
  *   bench_gdw1376 once N       decode N passes once (for callgrind: instructions per frame)
@@ -17,6 +18,7 @@
 #include "bench.h"
 #include "gdw1376_mix.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_block.h"
 
 #define PASSES 300
 
@@ -78,41 +80,47 @@ static uint64_t events(const uint8_t *p, size_t n)
 }
 
 /*
- * The values of one block a run at a time (gdw1376_walk_runs): each with
- * its mantissa (GDW1376_NODATA summed as it is), item and data time's
- * minute, as a consumer stores them.
+ * The values of one block a whole block at a time (gdw1376_block_runs):
+ * each with its mantissa (GDW1376_NODATA summed as it is), item and data
+ * time's minute, as a consumer stores them; the next pn of an F129 / F161
+ * unit from the block before's runs when its Td_c and M repeat.
  */
-static uint64_t runs(struct gdw1376_walk *w, uint16_t pn)
+static uint64_t block_values(struct gdw1376_block *b, uint16_t pn)
 {
-    struct gdw1376_run r;
-    int64_t m[128];
     uint64_t acc = 0;
-    while (gdw1376_walk_runs(w, &r, m, sizeof m / sizeof m[0]) == 1) {
-        unsigned min = r.when.min, step = r.curve && r.when.has ? r.step : 0;
-        acc += (uint64_t)r.n * pn;
-        if (r.fields) { /* values of their own: each field's item from the plan */
-            for (unsigned i = 0; i < r.n; i++)
-                acc += (uint64_t)m[i] + r.field[i].item + min;
-        } else if (!step) { /* tariffs, or one value: one data time */
-            for (unsigned i = 0; i < r.n; i++)
-                acc += (uint64_t)m[i] + gdw1376_run_item(&r, i) + min;
-        } else { /* curve points: the minute of gdw1376_run_when, a step on per point */
-            for (unsigned i = 0; i < r.n; i++) {
-                acc += (uint64_t)m[i] + gdw1376_run_item(&r, i) + min;
-                min += step;
-                min -= min >= 60 ? 60 : 0;
+    int nr;
+    while ((nr = gdw1376_block_runs(b)) > 0) {
+        const int64_t *m = b->m;
+        for (const struct gdw1376_run *r = b->r, *end = r + nr; r < end; m += r->n, r++) {
+            unsigned min = r->when.min, step = r->curve && r->when.has ? r->step : 0;
+            acc += (uint64_t)r->n * pn;
+            if (r->fields) {
+                for (unsigned i = 0; i < r->n; i++)
+                    acc += (uint64_t)m[i] + r->field[i].item + min;
+            } else if (!step) {
+                for (unsigned i = 0; i < r->n; i++)
+                    acc += (uint64_t)m[i] + gdw1376_run_item(r, i) + min;
+            } else {
+                for (unsigned i = 0; i < r->n; i++) {
+                    acc += (uint64_t)m[i] + gdw1376_run_item(r, i) + min;
+                    min += step;
+                    min -= min >= 60 ? 60 : 0;
+                }
             }
         }
     }
     return acc;
 }
 
-/* Subject: frame, parse, walk every unit through the dictionary, decode every value a run at a time. */
+/* Subject: frame, parse, walk every unit through the dictionary, decode every value a block at a time. */
 static void decode_all(void *ctx)
 {
     (void)ctx;
     size_t pos = 0;
     uint64_t acc = 0;
+    static struct gdw1376_block bk[8]; /* one per Fn of a unit, carried from pn to pn and unit to unit */
+    for (int b = 0; b < 8; b++)
+        gdw1376_block_init(&bk[b]);
     while (pos < stream_len) {
         struct mh_frame_span sp;
         int rc = gdw1376_frame_scan(stream + pos, stream_len - pos, &sp);
@@ -133,9 +141,7 @@ static void decode_all(void *ctx)
                     k = n;
                     break;
                 }
-                /* one walk per Fn of the unit, carried from pn to pn (gdw1376_walk_next_block) */
                 const struct gdw1376_fn_def *defs[8];
-                struct gdw1376_walk wk[8];
                 for (int b = 0; b < nf; b++)
                     defs[b] = gdw1376_fn_lookup(f.afn, fn[b]);
                 for (int a = 0; a < np; a++)
@@ -144,11 +150,11 @@ static void decode_all(void *ctx)
                         if (!d)
                             continue; /* login, heartbeat: no data */
                         if (a == 0)
-                            gdw1376_walk_init(&wk[b], d, p + k, n - k);
+                            gdw1376_block_first(&bk[b], d, p + k, n - k);
                         else
-                            gdw1376_walk_next_block(&wk[b], p + k, n - k);
-                        acc += runs(&wk[b], pn[a]);
-                        k += wk[b].off;
+                            gdw1376_block_next(&bk[b], p + k, n - k);
+                        acc += block_values(&bk[b], pn[a]);
+                        k += bk[b].w.off;
                     }
             }
         }

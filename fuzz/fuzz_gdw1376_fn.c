@@ -5,7 +5,9 @@
  * from the layout and the walk of every value agree, neither reads past the
  * data, a walk that ends cleanly consumed exactly that size, and every
  * value walked is what gdw1376_fmt_decode reads at its offset. The batch
- * walk (gdw1376_walk_runs) yields exactly the values of the value walk.
+ * walk (gdw1376_walk_runs) yields exactly the values of the value walk, and
+ * so does the block decoder (gdw1376_block_runs) over the bytes taken as a
+ * data unit of blocks of that Fn, its memo used where layouts repeat.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_block.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,6 +63,69 @@ static void runs_agree(const struct gdw1376_fn_def *d, const uint8_t *block, siz
         abort();
 }
 
+/* The members of a value its kind gives meaning to, as same() compares them. */
+static int same_dv(const struct gdw1376_dv *a, const struct gdw1376_dv *b)
+{
+    if (a->field != b->field || a->item != b->item || a->rep != b->rep || a->index != b->index ||
+        a->v.kind != b->v.kind || memcmp(&a->when, &b->when, sizeof a->when) != 0)
+        return 0;
+    if (a->v.kind == GDW1376_V_NUM)
+        return a->v.num.m == b->v.num.m && a->v.num.exp == b->v.num.exp;
+    if (a->v.kind == GDW1376_V_TIME)
+        return memcmp(&a->v.time, &b->v.time, sizeof a->v.time) == 0;
+    if (a->v.kind == GDW1376_V_TEXT)
+        return strcmp(a->v.text, b->v.text) == 0;
+    return 1;
+}
+
+/*
+ * The bytes as a data unit of up to 16 blocks of Fn d, twice over (the
+ * second time the memo of the first's last block carries into the first):
+ * the block decoder yields the value walk's values, ends each block where
+ * it ends with its code, and an error stays.
+ */
+static void blocks_agree(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n)
+{
+    static struct gdw1376_block bk;
+    gdw1376_block_init(&bk);
+    for (int twice = 0; twice < 2; twice++) {
+        struct gdw1376_walk v;
+        struct gdw1376_dv want, got;
+        size_t k = 0;
+        for (int b = 0; b < 16 && k < n; b++) {
+            if (b == 0) {
+                gdw1376_block_first(&bk, d, p, n);
+                gdw1376_walk_init(&v, d, p, n);
+            } else {
+                gdw1376_block_next(&bk, p + k, n - k);
+                gdw1376_walk_next_block(&v, p + k, n - k);
+            }
+            int nr;
+            while ((nr = gdw1376_block_runs(&bk)) > 0) {
+                const int64_t *m = bk.m;
+                if (nr > GDW1376_BLOCK_RUNS)
+                    abort();
+                for (int j = 0; j < nr; m += bk.r[j].n, j++)
+                    for (unsigned i = 0; i < bk.r[j].n; i++) {
+                        gdw1376_run_dv(&bk.r[j], m, i, &got);
+                        if (gdw1376_walk_next(&v, &want) != 1 || !same_dv(&got, &want))
+                            abort();
+                    }
+            }
+            if (nr != gdw1376_walk_next(&v, &want) || bk.w.off != v.off)
+                abort();
+            if (nr != 0) {
+                if (gdw1376_block_runs(&bk) != nr)
+                    abort();
+                break;
+            }
+            if (v.off == 0)
+                break; /* an empty block: the unit would not move on */
+            k += v.off;
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -98,6 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((rc == 0) != (wrc == 0) || (rc == 0 && w.off != s) || values > 255u * 255u + 64u)
         abort();
     runs_agree(d, block, n, 1 + size % 8);
+    blocks_agree(d, block, n);
     free(block);
     return 0;
 }

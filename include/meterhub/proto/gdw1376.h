@@ -306,6 +306,13 @@ struct gdw1376_walk {
      */
     uint64_t memo_key[2];
     struct mh_tm memo[2];
+    /*
+     * How gdw1376_walk_runs_next made the run it returned last: 1 by the
+     * field plans (a one-field group's repetitions, values of their own),
+     * whose values depend on nothing but their own bytes; 0 one value the
+     * general way. Read by the block decoder (gdw1376_block.h).
+     */
+    unsigned planned;
 };
 
 /*
@@ -398,6 +405,26 @@ static inline uint64_t gdw1376_bcd_word(uint64_t x, uint64_t *bad)
     x -= ((x >> 8) & 0x00FF00FF00FF00FFu) * (256u - 100u);
     x -= ((x >> 16) & 0x0000FFFF0000FFFFu) * (65536u - 10000u);
     return x - (x >> 32) * (4294967296u - 100000000u);
+}
+
+#define GDW1376_NODATA INT64_MIN /* a mantissa of no data (EE, FF, a digit above 9): no format reaches it */
+
+/*
+ * n values of one BCD field plan at p, size bytes apart, into m: each
+ * read as a word (8 bytes readable from each value), its digits under
+ * mask, negative when the sign bit is set, GDW1376_NODATA when a digit is
+ * above 9.
+ */
+static inline void gdw1376_bcd_words(const uint8_t *p, unsigned n, unsigned size, uint64_t mask, uint64_t sign,
+                                     int64_t *restrict m)
+{
+    for (unsigned i = 0; i < n; i++, p += size) {
+        uint64_t raw, bad;
+        memcpy(&raw, p, 8);
+        uint64_t mag = gdw1376_bcd_word(raw & mask, &bad);
+        int64_t v = raw & sign ? -(int64_t)mag : (int64_t)mag;
+        m[i] = bad ? GDW1376_NODATA : v;
+    }
 }
 
 /* The next curve point's time: the minute on inline, a carry into the hour and beyond by gdw1376_walk_tick. */
@@ -618,7 +645,6 @@ static inline int gdw1376_walk_next(struct gdw1376_walk *restrict w, struct gdw1
  * in the next call. Both use the same walk state, so they interleave, and
  * gdw1376_walk_next_block carries the walk to the next pn as before.
  */
-#define GDW1376_NODATA INT64_MIN /* a mantissa of no data (EE, FF, a digit above 9): no format reaches it */
 #define GDW1376_RUN_TIMES 3      /* times in a run of fields (struct gdw1376_run t) */
 
 struct gdw1376_run {
@@ -691,6 +717,12 @@ static inline unsigned gdw1376_run_index(const struct gdw1376_run *r, unsigned i
 
 /* Data time of value i of a run (a curve point i x step minutes on, carried into hours, days, months). */
 void gdw1376_run_when(const struct gdw1376_run *r, unsigned i, struct mh_tm *t);
+
+/*
+ * Value i of a run as gdw1376_walk_next yields it: field, item, rep, index,
+ * the value (a number scaled, a time, text, or no data) and its data time.
+ */
+void gdw1376_run_dv(const struct gdw1376_run *r, const int64_t *m, unsigned i, struct gdw1376_dv *dv);
 
 /* Minutes between curve points for a density byte (0 when none/unknown). */
 unsigned gdw1376_density_minutes(unsigned density);

@@ -310,6 +310,26 @@ void gdw1376_run_when(const struct gdw1376_run *r, unsigned i, struct mh_tm *t)
         *t = (struct mh_tm){0}; /* unknown density: only the first point has a time (gdw1376_walk_tick) */
 }
 
+void gdw1376_run_dv(const struct gdw1376_run *r, const int64_t *m, unsigned i, struct gdw1376_dv *dv)
+{
+    memset(dv, 0, sizeof *dv);
+    dv->field = gdw1376_run_field(r, i);
+    dv->item = gdw1376_run_item(r, i);
+    dv->rep = r->rep;
+    dv->index = (uint16_t)gdw1376_run_index(r, i);
+    int kind = gdw1376_run_kind(r, m, i);
+    if (r->kind != GDW1376_V_NUM) {
+        dv->v = r->v; /* a time or text of its own: a run of one */
+    } else if (kind == GDW1376_V_TIME) {
+        dv->v.kind = GDW1376_V_TIME;
+        dv->v.time = r->t[m[i]]; /* a time of a run of fields: its slot */
+    } else {
+        dv->v.kind = (uint8_t)kind;
+        dv->v.num = mh_dec_make(kind == GDW1376_V_NODATA ? 0 : m[i], kind == GDW1376_V_NODATA ? 0 : gdw1376_run_exp(r, i));
+    }
+    gdw1376_run_when(r, i, &dv->when);
+}
+
 /*
  * Enter a register over the total and M tariffs (a one-field BCD group
  * outside any group) the way gdw1376_walk_next does, and make its values
@@ -350,15 +370,7 @@ static void run_values(struct gdw1376_walk *w, struct gdw1376_run *r, int64_t *r
         r->curve = 0;
         r->step = 0;
     }
-    const uint8_t *p = w->p + w->off;
-    uint64_t mask = f->bcd_mask, sign = f->bcd_sign;
-    for (unsigned i = 0; i < n; i++, p += size) {
-        uint64_t raw, bad;
-        memcpy(&raw, p, 8);
-        uint64_t mag = gdw1376_bcd_word(raw & mask, &bad);
-        int64_t v = raw & sign ? -(int64_t)mag : (int64_t)mag;
-        m[i] = bad ? GDW1376_NODATA : v;
-    }
+    gdw1376_bcd_words(w->p + w->off, n, size, f->bcd_mask, f->bcd_sign, m);
     w->off += (size_t)n * size;
     w->index += n;
     w->run -= n;
@@ -504,6 +516,7 @@ int gdw1376_walk_runs_next(struct gdw1376_walk *w, struct gdw1376_run *r, int64_
         const struct gdw1376_field *f = &w->fields[w->k];
         if (joins(w, f, 0, 0, w->n - w->off) && (f->plan != GDW1376_PLAN_TARIFFS || w->p[w->off] <= MAX_TARIFFS)) {
             field_values(w, r, m, cap);
+            w->planned = 1;
             return 1;
         }
         if (f->open == GDW1376_OPEN_TARIFFS && f->plan == GDW1376_PLAN_BCD && w->n - w->off >= 8)
@@ -512,7 +525,9 @@ int gdw1376_walk_runs_next(struct gdw1376_walk *w, struct gdw1376_run *r, int64_
     if (w->run) {
         r->fields = 0;
         run_values(w, r, m, cap);
+        w->planned = 1;
         return 1;
     }
+    w->planned = 0;
     return one_value(w, r, m);
 }

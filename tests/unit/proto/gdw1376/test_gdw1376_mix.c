@@ -18,6 +18,7 @@
 #include "gdw1376_mix.h"
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376.h"
+#include "meterhub/proto/gdw1376_block.h"
 #include "meterhub/proto/item.h"
 
 /* Produced by the walker before the restructuring of its hot path. */
@@ -112,6 +113,29 @@ static int walk_runs(struct digest *d, struct gdw1376_walk *w, uint16_t pn, cons
     return rc;
 }
 
+/* walk_frame's `runs` for the block decoder (gdw1376_block_runs), its decoders carried from frame to frame. */
+#define BLOCKS ((size_t)-1)
+static struct gdw1376_block blocks[8];
+
+/* The values of one block a block at a time, each rebuilt by gdw1376_run_dv. */
+static int walk_blocks(struct digest *d, struct gdw1376_block *b, uint16_t pn, const struct gdw1376_fn_def *def,
+                       uint32_t want, struct gdw1376_dv *first)
+{
+    int nr;
+    while ((nr = gdw1376_block_runs(b)) > 0) {
+        const int64_t *m = b->m;
+        for (int j = 0; j < nr; m += b->r[j].n, j++)
+            for (unsigned i = 0; i < b->r[j].n; i++) {
+                struct gdw1376_dv dv;
+                gdw1376_run_dv(&b->r[j], m, i, &dv);
+                mix_dv(d, pn, def, &dv);
+                if (dv.item == want && first->item != want)
+                    *first = dv;
+            }
+    }
+    return nr;
+}
+
 /*
  * Walk every data unit of one parsed frame: carry 1 as the benchmark does
  * (the walk of the pn before carried on, gdw1376_walk_next_block), 0 with
@@ -144,6 +168,17 @@ static void walk_frame(struct digest *d, const struct gdw1376_frame *f, uint32_t
                     continue; /* login, heartbeat: no data */
                 struct gdw1376_dv dv;
                 int rc;
+                if (runs == BLOCKS) {
+                    if (a == 0)
+                        gdw1376_block_first(&blocks[b], def, p + k, n - k);
+                    else
+                        gdw1376_block_next(&blocks[b], p + k, n - k);
+                    assert_int_equal(walk_blocks(d, &blocks[b], pn[a], def, want, first), 0);
+                    mix_in(d, blocks[b].w.off, 2);
+                    k += blocks[b].w.off;
+                    d->units++;
+                    continue;
+                }
                 if (a == 0 || !carry)
                     gdw1376_walk_init(&wk[b], def, p + k, n - k);
                 else
@@ -245,6 +280,37 @@ static void test_runs_decode_the_same(void **state)
     }
 }
 
+/*
+ * The block decoder (gdw1376_block_runs) decodes exactly the pinned
+ * values, twice over with the same decoders, the next pn of an F129 /
+ * F161 unit from the memo.
+ */
+static void test_blocks_decode_the_same(void **state)
+{
+    (void)state;
+    for (int b = 0; b < 8; b++)
+        gdw1376_block_init(&blocks[b]);
+    for (int pass = 0; pass < 2; pass++) {
+        struct digest d;
+        struct gdw1376_dv first;
+        decode_mix(&d, MH_OBIS_TARIFF(MH_ITEM_AE_IMP, 2), &first, 1, BLOCKS);
+        assert_int_equal(d.units, 1 + 8 + 64 + 2 + 16 + 1 + 2);
+        assert_int_equal(d.values, MIX_VALUES);
+        assert_int_equal(d.h, MIX_DIGEST);
+        assert_int_equal(first.v.num.m, 44330000);
+        assert_int_equal(first.v.num.exp, -4);
+    }
+    unsigned long hits = 0;
+    for (int b = 0; b < 8; b++)
+        hits += blocks[b].hits;
+    /*
+     * Each pass, F129: 7 of the 8 pn frame's blocks (its first follows a
+     * block at the end of its frame, not kept) and all 64 of the next
+     * frame's; F161: 15 of 16 (F25, F33 came between).
+     */
+    assert_int_equal(hits, 2 * (7 + 64 + 15));
+}
+
 /* A run never takes cap 0; a walk's runs end where its values do, truncation included. */
 static void test_runs_bounds(void **state)
 {
@@ -280,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_new_walk_per_block_decodes_the_same),
         cmocka_unit_test(test_runs_decode_the_same),
         cmocka_unit_test(test_runs_bounds),
+        cmocka_unit_test(test_blocks_decode_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
