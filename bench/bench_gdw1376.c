@@ -127,7 +127,7 @@ static void decode_all(void *ctx)
         if (rc == 0)
             break;
         struct gdw1376_frame f;
-        if (rc == 1 && gdw1376_frame_parse(stream + pos + sp.off, sp.len, 16, &f) == 0) {
+        if (rc == 1 && gdw1376_frame_parse_scanned(stream + pos + sp.off, sp.len, 16, &f) == 0) {
             const uint8_t *p = f.units;
             size_t n = f.units_len, k = 0;
             while (k + 4 <= n) {

@@ -96,6 +96,14 @@ int gdw1376_frame_scan(const uint8_t *buf, size_t len, struct mh_frame_span *out
  */
 int gdw1376_frame_parse(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f);
 
+/*
+ * gdw1376_frame_parse of a span gdw1376_frame_scan has just returned (rc
+ * 1), whose checksum and end byte it checked: the same checks of the
+ * header and lengths (never a read past len), not the checksum again.
+ * Bytes that did not come so go through gdw1376_frame_parse.
+ */
+int gdw1376_frame_parse_scanned(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f);
+
 /* Does a downlink frame of this AFN carry PW? */
 int gdw1376_afn_has_pw(uint8_t afn);
 

@@ -63,7 +63,8 @@ static int decode_tp(const uint8_t *p, struct gdw1376_tp *tp)
     return v.kind == GDW1376_V_TIME ? 0 : MH_EBADTIME;
 }
 
-int gdw1376_frame_parse(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f)
+/* gdw1376_frame_parse, the checksum and end byte checked or (scanned) known checked. */
+static int parse(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f, int scanned)
 {
     if (len < HEADER + FIXED + 2)
         return MH_ETRUNC;
@@ -77,9 +78,9 @@ int gdw1376_frame_parse(const uint8_t *p, size_t len, unsigned pw_len, struct gd
         return MH_ETRUNC;
     if (len > flen)
         return MH_EBADLEN;
-    if (mh_sum8(p + HEADER, user) != p[HEADER + user])
+    if (!scanned && mh_sum8(p + HEADER, user) != p[HEADER + user])
         return MH_EBADCS;
-    if (p[flen - 1] != 0x16)
+    if (!scanned && p[flen - 1] != 0x16)
         return MH_EBADEND;
     memset(f, 0, sizeof *f);
     f->proto_id = (uint8_t)(l1 & 3);
@@ -118,6 +119,16 @@ int gdw1376_frame_parse(const uint8_t *p, size_t len, unsigned pw_len, struct gd
     f->units = u + FIXED;
     f->units_len = end - FIXED;
     return 0;
+}
+
+int gdw1376_frame_parse(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f)
+{
+    return parse(p, len, pw_len, f, 0);
+}
+
+int gdw1376_frame_parse_scanned(const uint8_t *p, size_t len, unsigned pw_len, struct gdw1376_frame *f)
+{
+    return parse(p, len, pw_len, f, 1);
 }
 
 const char *gdw1376_afn_name(uint8_t afn)

@@ -215,6 +215,9 @@ static void decode_mix(struct digest *d, uint32_t want, struct gdw1376_dv *first
         struct gdw1376_frame f;
         assert_int_equal(gdw1376_frame_scan(buf + pos, len - pos, &sp), 1);
         assert_int_equal(gdw1376_frame_parse(buf + pos + sp.off, sp.len, 16, &f), 0);
+        struct gdw1376_frame g;
+        assert_int_equal(gdw1376_frame_parse_scanned(buf + pos + sp.off, sp.len, 16, &g), 0);
+        assert_memory_equal(&f, &g, sizeof f);
         mix_in(d, f.afn, 1);
         walk_frame(d, &f, want, first, carry, runs);
         pos += sp.off + sp.len;
@@ -311,6 +314,32 @@ static void test_blocks_decode_the_same(void **state)
     assert_int_equal(hits, 2 * (7 + 64 + 15));
 }
 
+/*
+ * A span the scan returned parses without its checksum checked again; the
+ * header and lengths still are (a cut or mislabelled span is refused).
+ */
+static void test_parse_scanned(void **state)
+{
+    (void)state;
+    static uint8_t buf[1 << 16];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(gdw1376_mix_build(&w), 10);
+    struct mh_frame_span sp;
+    struct gdw1376_frame f;
+    assert_int_equal(gdw1376_frame_scan(buf, mh_wr_len(&w), &sp), 1);
+    uint8_t fr[64];
+    assert_true(sp.len <= sizeof fr);
+    memcpy(fr, buf + sp.off, sp.len);
+    fr[sp.len - 2] ^= 1; /* the checksum */
+    assert_int_equal(gdw1376_frame_parse(fr, sp.len, 16, &f), MH_EBADCS);
+    assert_int_equal(gdw1376_frame_parse_scanned(fr, sp.len, 16, &f), 0);
+    assert_int_equal(gdw1376_frame_parse_scanned(fr, sp.len - 1, 16, &f), MH_ETRUNC);
+    assert_int_equal(gdw1376_frame_parse_scanned(fr + 1, sp.len - 1, 16, &f), MH_EBADSTART);
+    fr[3] ^= 4; /* the second L */
+    assert_int_equal(gdw1376_frame_parse_scanned(fr, sp.len, 16, &f), MH_EBADLEN);
+}
+
 /* A run never takes cap 0; a walk's runs end where its values do, truncation included. */
 static void test_runs_bounds(void **state)
 {
@@ -347,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_runs_decode_the_same),
         cmocka_unit_test(test_runs_bounds),
         cmocka_unit_test(test_blocks_decode_the_same),
+        cmocka_unit_test(test_parse_scanned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
