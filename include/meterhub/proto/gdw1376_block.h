@@ -27,14 +27,17 @@
  *     ... gdw1376_block_next(&b, p + off, n - off);  each later pn
  *     while ((nr = gdw1376_block_runs(&b)) > 0) {
  *         const int64_t *m = b.m;
- *         for (int i = 0; i < nr; i++, m += b.r[i - 1].n)   run b.r[i], its values m[0..b.r[i].n)
- *             ...                                            (gdw1376_run_* as for gdw1376_walk_runs)
+ *         for (int i = 0; i < nr; m += b.r[i].n, i++)
+ *             run b.r[i], its values m[0..b.r[i].n)   (gdw1376_run_* as for gdw1376_walk_runs)
  *     }
  *     nr is 0 at the end of the block (b.w.off = bytes consumed) or MH_ETRUNC / MH_EPROTO.
  *
- * Ownership: the block borrows p (n bytes) until the next init / next
+ * Ownership: the block borrows p (n bytes) until the next first / next
  * call; r and m are the decoder's and stay valid until the next call on
- * it: read them, never write them (the memo is in them). No allocation.
+ * it: read them, never write them (the memo is in them). No allocation;
+ * the decoder is about 4.5 KB, so keep one per Fn of a unit in a context
+ * that lives across units (a session, a worker), not on a small stack.
+ * One decoder is one thread's.
  */
 #ifndef MH_PROTO_GDW1376_BLOCK_H
 #define MH_PROTO_GDW1376_BLOCK_H
@@ -79,6 +82,8 @@ struct gdw1376_block {
 static inline void gdw1376_block_init(struct gdw1376_block *b)
 {
     b->w.def = NULL;
+    b->w.run = 0; /* runs before any gdw1376_block_first: none */
+    b->w.k = b->w.n_fields = 0;
     b->nr = 0;
     b->start = 0;
     b->rc = 0;

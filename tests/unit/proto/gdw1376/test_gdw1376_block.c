@@ -171,6 +171,7 @@ static void test_block_f129_unit(void **state)
     n += f129(u + n, 45, 2, 11); /* the last: n = its size */
     static struct gdw1376_block bk;
     gdw1376_block_init(&bk);
+    assert_int_equal(gdw1376_block_runs(&bk), 0); /* nothing before the first block */
     assert_agree(&bk, d, u, n, 11);
     assert_int_equal(bk.hits, 8); /* all but blocks 0, 5 and 7 */
     /* the next unit of the same Fn keeps the memo; its first block (minute 30, M 4) is not the last's */
