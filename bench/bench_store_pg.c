@@ -4,7 +4,10 @@
  * readings, the staging path only when a key exists, durable callbacks)
  * against a bare batched binary COPY of the same rows straight into the
  * same readings table, in transactions of the same size, alternating,
- * median ratio; a round resent whole (all duplicates: the staging path);
+ * median ratio; and against the same bare COPY over two connections at
+ * once (each transaction's rows split by meter into two halves, one per
+ * connection, both committed before the next), as the writer does with
+ * two writer connections; a round resent whole (all duplicates: the staging path);
  * commit latency (append to callback) when saturated and at a steady 20 k
  * and 100 k readings/s. Query latency at scale is bench_store_query's.
  *
@@ -14,6 +17,7 @@
  *     --relaxed  synchronous_commit = off for both sides (default on, as shipped)
  */
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,13 +42,23 @@
 #define PACED_SECONDS 6
 #define WARMUP_SECONDS 1
 
+/* One bare COPY connection: its rows of a transaction and its encoding buffer. */
+struct bare_conn {
+    PGconn *db;
+    const struct store_reading **ptr;
+    size_t n;
+    char *copybuf;
+    size_t copycap;
+    pthread_t thread;
+};
+
+#define BARE_CONNS 2
+
 struct bench_ctx {
     struct store *st;
     PGconn *db;
     struct store_reading *r;
-    const struct store_reading **ptr;
-    char *copybuf;
-    size_t copycap;
+    struct bare_conn bare[BARE_CONNS];
     int round;
     uint64_t *sent_ns;
     double *lat_ms;
@@ -71,35 +85,65 @@ static void fill_round(struct bench_ctx *c)
     store_round_fill(c->r, c->round++);
 }
 
-/* COPY n readings (arrival order) straight into readings in one transaction. */
-static void bare_copy(struct bench_ctx *c, const struct store_reading *r, size_t n)
+/* COPY b's rows (arrival order) straight into readings in one transaction. */
+static void bare_copy(struct bare_conn *b)
 {
-    for (size_t i = 0; i < n; i++)
-        c->ptr[i] = &r[i];
-    long len = pg_copy_encode(c->ptr, NULL, n, 0, &c->copybuf, &c->copycap);
+    long len = pg_copy_encode(b->ptr, NULL, b->n, 0, &b->copybuf, &b->copycap);
     must(len > 0, "encode", NULL);
-    sql(c->db, "BEGIN");
-    PGresult *res = PQexec(c->db, "COPY readings (meter_id, item, data_time, mantissa, exponent,"
+    sql(b->db, "BEGIN");
+    PGresult *res = PQexec(b->db, "COPY readings (meter_id, item, data_time, mantissa, exponent,"
                                   " quality, protocol, terminal_id, received_ms)"
                                   " FROM STDIN (FORMAT binary)");
-    must(PQresultStatus(res) == PGRES_COPY_IN, "copy", c->db);
+    must(PQresultStatus(res) == PGRES_COPY_IN, "copy", b->db);
     PQclear(res);
-    must(PQputCopyData(c->db, c->copybuf, (int)len) == 1 && PQputCopyEnd(c->db, NULL) == 1,
-         "copy data", c->db);
-    while ((res = PQgetResult(c->db)) != NULL) {
-        must(PQresultStatus(res) == PGRES_COMMAND_OK, "copy end", c->db);
+    must(PQputCopyData(b->db, b->copybuf, (int)len) == 1 && PQputCopyEnd(b->db, NULL) == 1,
+         "copy data", b->db);
+    while ((res = PQgetResult(b->db)) != NULL) {
+        must(PQresultStatus(res) == PGRES_COMMAND_OK, "copy end", b->db);
         PQclear(res);
     }
-    sql(c->db, "COMMIT");
+    sql(b->db, "COMMIT");
 }
 
-/* Baseline: the round in transactions of BATCH rows, each one bare COPY. */
+static void *bare_thread(void *arg)
+{
+    bare_copy(arg);
+    return NULL;
+}
+
+/*
+ * Baseline: the round in transactions of BATCH rows, each one bare COPY
+ * on `conns` connections at once, a connection's share chosen by meter
+ * (the lower meter ids on the first) so no two transactions touch one key.
+ */
+static void run_bare_on(struct bench_ctx *c, int conns)
+{
+    fill_round(c);
+    for (size_t i = 0; i < ROUND_READINGS; i += BATCH) {
+        size_t n = ROUND_READINGS - i < BATCH ? ROUND_READINGS - i : BATCH;
+        for (int k = 0; k < conns; k++)
+            c->bare[k].n = 0;
+        for (size_t j = i; j < i + n; j++) {
+            struct bare_conn *b = &c->bare[(c->r[j].meter - 1) * conns / METERS];
+            b->ptr[b->n++] = &c->r[j];
+        }
+        for (int k = 1; k < conns; k++)
+            must(pthread_create(&c->bare[k].thread, NULL, bare_thread, &c->bare[k]) == 0, "thread",
+                 NULL);
+        bare_copy(&c->bare[0]);
+        for (int k = 1; k < conns; k++)
+            pthread_join(c->bare[k].thread, NULL);
+    }
+}
+
 static void run_bare(void *arg)
 {
-    struct bench_ctx *c = arg;
-    fill_round(c);
-    for (size_t i = 0; i < ROUND_READINGS; i += BATCH)
-        bare_copy(c, c->r + i, ROUND_READINGS - i < BATCH ? ROUND_READINGS - i : BATCH);
+    run_bare_on(arg, 1);
+}
+
+static void run_bare2(void *arg)
+{
+    run_bare_on(arg, 2);
 }
 
 static void run_store(void *arg)
@@ -109,6 +153,37 @@ static void run_store(void *arg)
     store_round_append("bench_store_pg", c->st, c->r, c->sent_ns);
     for (size_t k = 0; k < TICKETS; k++)
         c->lat_ms[c->n_lat++] = (double)c->sent_ns[k] / 1e6;
+}
+
+/*
+ * bench_compare with two baselines: each round runs the bare COPY on one
+ * connection, on two, and the writer, back to back under the same load.
+ * rate[]: median readings/s of each; ratio[]: median writer/baseline ratios.
+ */
+static void compare3(struct bench_ctx *c, int rounds, double rate[3], double ratio[2])
+{
+    void (*const side[3])(void *) = {run_bare, run_bare2, run_store};
+    double *v = malloc(sizeof *v * (size_t)rounds * 5);
+    must(v != NULL, "out of memory", NULL);
+    for (int i = 0; i < rounds; i++) {
+        double r[3];
+        for (int k = 0; k < 3; k++) {
+            uint64_t t0 = bench_now_ns();
+            side[k](c);
+            r[k] = ROUND_READINGS / ((double)(bench_now_ns() - t0 + 1) / 1e9);
+            v[k * rounds + i] = r[k];
+        }
+        v[3 * rounds + i] = r[2] / r[0];
+        v[4 * rounds + i] = r[2] / r[1];
+    }
+    for (int k = 0; k < 5; k++) {
+        double m = bench_median(v + k * rounds, (size_t)rounds);
+        if (k < 3)
+            rate[k] = m;
+        else
+            ratio[k - 3] = m;
+    }
+    free(v);
 }
 
 static size_t run_paced(struct bench_ctx *c, int rate)
@@ -158,14 +233,20 @@ int main(int argc, char **argv)
     }
     c.db = PQconnectdb(uri);
     must(PQstatus(c.db) == CONNECTION_OK, "connect", c.db);
-    sql(c.db, relaxed ? "SET synchronous_commit = off" : "SET synchronous_commit = on");
     sql(c.db, "SET client_min_messages = warning");
+    for (int k = 0; k < BARE_CONNS; k++) {
+        struct bare_conn *b = &c.bare[k];
+        b->db = PQconnectdb(uri);
+        must(PQstatus(b->db) == CONNECTION_OK, "connect", b->db);
+        sql(b->db, relaxed ? "SET synchronous_commit = off" : "SET synchronous_commit = on");
+        b->ptr = malloc(sizeof *b->ptr * BATCH);
+        must(b->ptr != NULL, "out of memory", NULL);
+    }
     _Static_assert(ROUND_READINGS >= BATCH, "a round holds a load batch");
     c.r = malloc(sizeof *c.r * ROUND_READINGS);
-    c.ptr = malloc(sizeof *c.ptr * ROUND_READINGS);
     c.sent_ns = malloc(sizeof *c.sent_ns * TICKETS);
     c.lat_ms = malloc(sizeof *c.lat_ms * TICKETS * (size_t)(rounds + 1));
-    must(c.r && c.ptr && c.sent_ns && c.lat_ms, "out of memory", NULL);
+    must(c.r && c.sent_ns && c.lat_ms, "out of memory", NULL);
 
     /* the months the rounds reach, for the bare side (the store makes its own) */
     char text[128];
@@ -176,11 +257,11 @@ int main(int argc, char **argv)
     }
 
     run_bare(&c);
+    run_bare2(&c);
     run_store(&c);
     c.n_lat = 0;
-    double base_rate = 0, store_rate = 0;
-    double ratio =
-        bench_compare(run_bare, &c, run_store, &c, ROUND_READINGS, rounds, &base_rate, &store_rate);
+    double rate[3], ratio[2];
+    compare3(&c, rounds, rate, ratio);
     struct store_writer_stats ws;
     store_writer_stats(c.st, &ws);
 
@@ -188,8 +269,10 @@ int main(int argc, char **argv)
            "batches up to %d, synchronous_commit=%s, PostgreSQL %d\n",
            ROUND_READINGS, METERS, INTERVALS, rounds, REPORT, BATCH, relaxed ? "off" : "on",
            PQserverVersion(c.db));
-    bench_report("pg_bare_copy", base_rate, "readings/s", -1);
-    bench_report("pg_store_writer_append", store_rate, "readings/s", ratio);
+    bench_report("pg_bare_copy", rate[0], "readings/s", -1);
+    bench_report("pg_bare_copy_2conn", rate[1], "readings/s", -1);
+    bench_report("pg_store_writer_append", rate[2], "readings/s", ratio[0]);
+    bench_report("pg_store_writer_append_vs_2conn", rate[2], "readings/s", ratio[1]);
     bench_report("pg_batch_mean_saturated", ws.batches ? (double)ws.stored / (double)ws.batches : 0,
                  "readings", -1);
     bench_report("pg_commit_latency_p50_saturated", store_round_percentile(c.lat_ms, c.n_lat, 50),
@@ -222,10 +305,13 @@ int main(int argc, char **argv)
     snprintf(text, sizeof text, "DROP SCHEMA %s CASCADE", schema);
     sql(c.db, text);
     PQfinish(c.db);
+    for (int k = 0; k < BARE_CONNS; k++) {
+        PQfinish(c.bare[k].db);
+        free(c.bare[k].ptr);
+        free(c.bare[k].copybuf);
+    }
     free(c.r);
-    free(c.ptr);
     free(c.sent_ns);
     free(c.lat_ms);
-    free(c.copybuf);
     return 0;
 }
