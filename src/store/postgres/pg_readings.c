@@ -254,7 +254,7 @@ void pg_writer_backoff(struct store_be *be, struct pg_writer *wr, int *delay_ms,
 {
     if (*delay_ms < RETRY_FIRST_MS)
         *delay_ms = RETRY_FIRST_MS;
-    mh_warn("store", "postgres: connection lost, batch of %zu readings retried in %d ms", n,
+    mh_warn("store", "postgres: connection lost, %zu readings retried in %d ms", n,
             *delay_ms);
     sleep_ms(*delay_ms);
     *delay_ms = *delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : *delay_ms * 2;
