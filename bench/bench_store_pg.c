@@ -11,10 +11,12 @@
  * commit latency (append to callback) when saturated and at a steady 20 k
  * and 100 k readings/s. Query latency at scale is bench_store_query's.
  *
- *   bench_store_pg [--uri URI] [--rounds N] [--relaxed]
+ *   bench_store_pg [--uri URI] [--rounds N] [--relaxed] [--writers N]
  *     --uri      a PostgreSQL server (default $MH_TEST_PG_URI); the bench
  *                works in a schema of its own (mh_bench_PID), dropped at the end
  *     --relaxed  synchronous_commit = off for both sides (default on, as shipped)
+ *     --writers  the writer's connections (store_options.writer_connections;
+ *                default the store's, 2)
  */
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -196,7 +198,7 @@ static size_t run_paced(struct bench_ctx *c, int rate)
 int main(int argc, char **argv)
 {
     const char *server = getenv("MH_TEST_PG_URI");
-    int rounds = 5, relaxed = 0;
+    int rounds = 5, relaxed = 0, writers = 0;
     for (int i = 1; i < argc; i++) {
         char *end = NULL;
         if (strcmp(argv[i], "--uri") == 0 && i + 1 < argc) {
@@ -206,10 +208,16 @@ int main(int argc, char **argv)
             if (*end || v < 1 || v > 100000)
                 return 2;
             rounds = (int)v;
+        } else if (strcmp(argv[i], "--writers") == 0 && i + 1 < argc) {
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 8)
+                return 2;
+            writers = (int)v;
         } else if (strcmp(argv[i], "--relaxed") == 0) {
             relaxed = 1;
         } else {
-            fputs("usage: bench_store_pg [--uri URI] [--rounds N] [--relaxed]\n", stderr);
+            fputs("usage: bench_store_pg [--uri URI] [--rounds N] [--relaxed] [--writers N]\n",
+                  stderr);
             return 2;
         }
     }
@@ -225,7 +233,8 @@ int main(int argc, char **argv)
              strchr(server, '?') ? "&" : "?", schema);
 
     struct bench_ctx c = {0};
-    struct store_options opt = {.batch_max = BATCH, .relaxed_durability = relaxed};
+    struct store_options opt = {
+        .batch_max = BATCH, .relaxed_durability = relaxed, .writer_connections = writers};
     char err[256] = "";
     if (store_open(uri, &opt, &c.st, err, sizeof err) != 0) {
         fprintf(stderr, "bench_store_pg: %s\n", err);
@@ -266,9 +275,9 @@ int main(int argc, char **argv)
     store_writer_stats(c.st, &ws);
 
     printf("# %d readings per round (%d meters x %d intervals), %d rounds, appends of %d, "
-           "batches up to %d, synchronous_commit=%s, PostgreSQL %d\n",
-           ROUND_READINGS, METERS, INTERVALS, rounds, REPORT, BATCH, relaxed ? "off" : "on",
-           PQserverVersion(c.db));
+           "batches up to %d, writer connections %d, synchronous_commit=%s, PostgreSQL %d\n",
+           ROUND_READINGS, METERS, INTERVALS, rounds, REPORT, BATCH,
+           writers ? writers : PG_WRITERS_DEFAULT, relaxed ? "off" : "on", PQserverVersion(c.db));
     bench_report("pg_bare_copy", rate[0], "readings/s", -1);
     bench_report("pg_bare_copy_2conn", rate[1], "readings/s", -1);
     bench_report("pg_store_writer_append", rate[2], "readings/s", ratio[0]);
