@@ -7,9 +7,11 @@
  * median ratio; and against the same bare COPY over two connections at
  * once (each transaction's rows split by meter into two halves, one per
  * connection, both committed before the next), as the writer does with
- * two writer connections; a round resent whole (all duplicates: the staging path);
- * commit latency (append to callback) when saturated and at a steady 20 k
- * and 100 k readings/s. Query latency at scale is bench_store_query's.
+ * two writer connections; and the writer on one writer connection (one
+ * transaction per batch) in the same rounds; a round resent whole (all
+ * duplicates: the staging path); commit latency (append to callback) when
+ * saturated and at a steady 20 k and 100 k readings/s. Query latency at
+ * scale is bench_store_query's.
  *
  *   bench_store_pg [--uri URI] [--rounds N] [--relaxed] [--writers N]
  *     --uri      a PostgreSQL server (default $MH_TEST_PG_URI); the bench
@@ -57,7 +59,7 @@ struct bare_conn {
 #define BARE_CONNS 2
 
 struct bench_ctx {
-    struct store *st;
+    struct store *st, *st1;
     PGconn *db;
     struct store_reading *r;
     struct bare_conn bare[BARE_CONNS];
@@ -157,33 +159,48 @@ static void run_store(void *arg)
         c->lat_ms[c->n_lat++] = (double)c->sent_ns[k] / 1e6;
 }
 
-/*
- * bench_compare with two baselines: each round runs the bare COPY on one
- * connection, on two, and the writer, back to back under the same load.
- * rate[]: median readings/s of each; ratio[]: median writer/baseline ratios.
- */
-static void compare3(struct bench_ctx *c, int rounds, double rate[3], double ratio[2])
+/* The writer with one writer connection (one transaction per batch), as a reference. */
+static void run_store1(void *arg)
 {
-    void (*const side[3])(void *) = {run_bare, run_bare2, run_store};
-    double *v = malloc(sizeof *v * (size_t)rounds * 5);
+    struct bench_ctx *c = arg;
+    fill_round(c);
+    store_round_append("bench_store_pg", c->st1, c->r, c->sent_ns);
+}
+
+enum { BARE, BARE2, STORE, STORE1, SIDES };
+
+/*
+ * bench_compare over several sides: each round runs the bare COPY on one
+ * connection, on two, the writer, and the writer on one connection, back
+ * to back under the same load. rate[]: median readings/s of each side;
+ * ratio[k]: the median over rounds of side num[k]'s rate / side den[k]'s.
+ */
+#define RATIOS 4
+static const int num[RATIOS] = {STORE, STORE, STORE1, STORE};
+static const int den[RATIOS] = {BARE, BARE2, BARE, STORE1};
+
+static void compare_sides(struct bench_ctx *c, int rounds, double rate[SIDES], double ratio[RATIOS])
+{
+    void (*const side[SIDES])(void *) = {run_bare, run_bare2, run_store, run_store1};
+    double *v = malloc(sizeof *v * (size_t)rounds * (SIDES + RATIOS));
     must(v != NULL, "out of memory", NULL);
     for (int i = 0; i < rounds; i++) {
-        double r[3];
-        for (int k = 0; k < 3; k++) {
+        double r[SIDES];
+        for (int k = 0; k < SIDES; k++) {
             uint64_t t0 = bench_now_ns();
             side[k](c);
             r[k] = ROUND_READINGS / ((double)(bench_now_ns() - t0 + 1) / 1e9);
             v[k * rounds + i] = r[k];
         }
-        v[3 * rounds + i] = r[2] / r[0];
-        v[4 * rounds + i] = r[2] / r[1];
+        for (int k = 0; k < RATIOS; k++)
+            v[(SIDES + k) * rounds + i] = r[num[k]] / r[den[k]];
     }
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < SIDES + RATIOS; k++) {
         double m = bench_median(v + k * rounds, (size_t)rounds);
-        if (k < 3)
+        if (k < SIDES)
             rate[k] = m;
         else
-            ratio[k - 3] = m;
+            ratio[k - SIDES] = m;
     }
     free(v);
 }
@@ -236,7 +253,10 @@ int main(int argc, char **argv)
     struct store_options opt = {
         .batch_max = BATCH, .relaxed_durability = relaxed, .writer_connections = writers};
     char err[256] = "";
-    if (store_open(uri, &opt, &c.st, err, sizeof err) != 0) {
+    struct store_options opt1 = opt;
+    opt1.writer_connections = 1;
+    if (store_open(uri, &opt, &c.st, err, sizeof err) != 0 ||
+        store_open(uri, &opt1, &c.st1, err, sizeof err) != 0) {
         fprintf(stderr, "bench_store_pg: %s\n", err);
         return 1;
     }
@@ -268,9 +288,10 @@ int main(int argc, char **argv)
     run_bare(&c);
     run_bare2(&c);
     run_store(&c);
+    run_store1(&c);
     c.n_lat = 0;
-    double rate[3], ratio[2];
-    compare3(&c, rounds, rate, ratio);
+    double rate[SIDES], ratio[RATIOS];
+    compare_sides(&c, rounds, rate, ratio);
     struct store_writer_stats ws;
     store_writer_stats(c.st, &ws);
 
@@ -278,10 +299,12 @@ int main(int argc, char **argv)
            "batches up to %d, writer connections %d, synchronous_commit=%s, PostgreSQL %d\n",
            ROUND_READINGS, METERS, INTERVALS, rounds, REPORT, BATCH,
            writers ? writers : PG_WRITERS_DEFAULT, relaxed ? "off" : "on", PQserverVersion(c.db));
-    bench_report("pg_bare_copy", rate[0], "readings/s", -1);
-    bench_report("pg_bare_copy_2conn", rate[1], "readings/s", -1);
-    bench_report("pg_store_writer_append", rate[2], "readings/s", ratio[0]);
-    bench_report("pg_store_writer_append_vs_2conn", rate[2], "readings/s", ratio[1]);
+    bench_report("pg_bare_copy", rate[BARE], "readings/s", -1);
+    bench_report("pg_bare_copy_2conn", rate[BARE2], "readings/s", -1);
+    bench_report("pg_store_writer_append", rate[STORE], "readings/s", ratio[0]);
+    bench_report("pg_store_writer_append_vs_2conn", rate[STORE], "readings/s", ratio[1]);
+    bench_report("pg_store_writer_append_1conn", rate[STORE1], "readings/s", ratio[2]);
+    bench_report("pg_store_writer_append_vs_1conn", rate[STORE], "readings/s", ratio[3]);
     bench_report("pg_batch_mean_saturated", ws.batches ? (double)ws.stored / (double)ws.batches : 0,
                  "readings", -1);
     bench_report("pg_commit_latency_p50_saturated", store_round_percentile(c.lat_ms, c.n_lat, 50),
@@ -311,6 +334,7 @@ int main(int argc, char **argv)
     }
 
     store_close(c.st);
+    store_close(c.st1);
     snprintf(text, sizeof text, "DROP SCHEMA %s CASCADE", schema);
     sql(c.db, text);
     PQfinish(c.db);
