@@ -65,11 +65,22 @@ max_connections = 200
 shared_buffers = 128MB
 max_wal_size = 2GB
 CONF
-    if ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
-        cat "$dir/server.log" >&2
-        rm -rf "$dir"
-        exit 1
-    fi
+    # The probe above cannot see a port held by another process's outgoing
+    # connection (55432 is in Linux's ephemeral range) or taken since: on
+    # "could not bind", the next free port (the last port line wins).
+    local tries=0
+    while ! as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null 2>&1; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 20 ] || ! grep -q "could not bind" "$dir/server.log"; then
+            cat "$dir/server.log" >&2
+            rm -rf "$dir"
+            exit 1
+        fi
+        port=$((port + 1))
+        while ! port_free "$port"; do port=$((port + 1)); done
+        echo "port = $port" >>"$dir/data/postgresql.conf"
+        : >"$dir/server.log"
+    done
     echo "export MH_TEST_PG_URI='postgresql://postgres@127.0.0.1:$port/postgres'"
     echo "export MH_TEST_PG_DIR='$dir'"
     echo "export MH_TEST_PG_RESTART='$here/pg-test-server.sh restart $dir'"

@@ -73,6 +73,18 @@ struct store_options {
      * acknowledged to terminals.
      */
     int relaxed_durability;
+    /*
+     * PostgreSQL: the connections the writer spreads a large batch over
+     * (default 0: 2; at most 8). Each takes a contiguous range of the
+     * batch's keys and commits it in a transaction of its own, in
+     * parallel, so the server's index inserts use more than one core; the
+     * batch's callbacks run once all have committed. A batch that fails on
+     * one connection fails whole (callbacks get the error) though another
+     * connection's share may be stored: harmless, storing is idempotent
+     * and the terminal resends. 1: one connection, one transaction per
+     * batch. SQLite: ignored (one writer).
+     */
+    int writer_connections;
 };
 
 /*

@@ -4,8 +4,9 @@
  * The URI is handed to libpq as it is ("postgres://user@host:port/db?..."
  * is a libpq connection URI; passwords come from ~/.pgpass or PGPASSWORD
  * rather than the URI, as usual). Open connects the pool, migrates the
- * schema, connects the writer, creates its staging table and the
- * partitions of this month and the next ones.
+ * schema, connects the writer's connections (store_options
+ * .writer_connections, default 2) with their staging tables and starts
+ * their threads, and creates the partitions of this month and the next ones.
  *
  * Durability: COMMIT returns once the commit record is flushed to the
  * server's WAL (synchronous_commit = on, pg_conn.c), and only then does
@@ -37,25 +38,24 @@ static void pg_close(struct store_be *be)
 {
     if (!be)
         return;
-    pg_disconnect(&be->w);
+    pg_writers_close(be);
     for (int i = 0; i < PG_POOL_SIZE; i++)
         pg_disconnect(&be->pool[i]);
     pthread_cond_destroy(&be->cv);
     pthread_mutex_destroy(&be->mu);
+    pthread_cond_destroy(&be->wcv);
+    pthread_mutex_destroy(&be->wmu);
     free(be->conninfo);
-    free(be->sorted);
-    free(be->round);
-    free(be->copybuf);
     free(be->spans);
     free(be);
 }
 
-int pg_writer_session(struct store_be *be)
+int pg_writer_session(struct pg_writer *wr)
 {
-    if (be->stage_ready)
+    if (wr->stage_ready)
         return 0;
-    int rc = pg_simple(&be->w, stage_sql);
-    be->stage_ready = rc == 0;
+    int rc = pg_simple(&wr->c, stage_sql);
+    wr->stage_ready = rc == 0;
     return rc;
 }
 
@@ -71,18 +71,25 @@ static int pg_open(const char *uri, const struct store_options *opt, struct stor
     }
     pthread_mutex_init(&be->mu, NULL);
     pthread_cond_init(&be->cv, NULL);
+    pthread_mutex_init(&be->wmu, NULL);
+    pthread_cond_init(&be->wcv, NULL);
     be->relaxed = opt && opt->relaxed_durability;
+    int writers = opt && opt->writer_connections ? opt->writer_connections : PG_WRITERS_DEFAULT;
+    if (writers < 1 || writers > PG_WRITERS_MAX) {
+        if (err && cap)
+            snprintf(err, cap, "writer_connections: 1 to %d", PG_WRITERS_MAX);
+        pg_close(be);
+        return MH_EINVAL;
+    }
     int rc = 0;
     for (int i = 0; i < PG_POOL_SIZE && rc == 0; i++)
         rc = pg_connect(&be->pool[i], uri, be->relaxed, err, cap);
     if (rc == 0)
         rc = pg_migrate(&be->pool[0], &be->version, err, cap);
     if (rc == 0)
-        rc = pg_connect(&be->w, uri, be->relaxed, err, cap);
-    if (rc == 0 && (rc = pg_writer_session(be)) < 0 && err && cap)
-        snprintf(err, cap, "creating the staging table: %s", PQerrorMessage(be->w.c));
+        rc = pg_writers_open(be, writers, err, cap);
     if (rc == 0 && (rc = pg_partitions_ahead(be, (int64_t)time(NULL))) < 0 && err && cap)
-        snprintf(err, cap, "creating the readings partitions: %s", PQerrorMessage(be->w.c));
+        snprintf(err, cap, "creating the readings partitions: %s", PQerrorMessage(be->wr[0].c.c));
     if (rc < 0) {
         pg_close(be);
         return rc;

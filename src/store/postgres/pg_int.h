@@ -2,8 +2,11 @@
  * The PostgreSQL backend's private state.
  *
  * Connections (libpq, one thread at a time each):
- *   w       the writer thread's: readings batches and partition creation,
- *           nothing else touches it;
+ *   wr[]    the writer's (pg_writers.c): readings batches; wr[0] also
+ *           creates partitions. The store's writer thread uses wr[0], and
+ *           a large batch is split by key over wr[1..] too, each share
+ *           written by a thread of its own in its own transaction, all
+ *           committed before the batch returns; nothing else touches them;
  *   pool[]  a small pool for every other call (queries, archive import,
  *           status, events, audit); a caller takes one with pg_acquire,
  *           waiting when all are busy, and gives it back with pg_release.
@@ -26,6 +29,8 @@
 #include "store_int.h"
 
 #define PG_POOL_SIZE 4
+#define PG_WRITERS_DEFAULT 2
+#define PG_WRITERS_MAX 8
 #define PG_MAX_PARAMS 16
 
 /* Every statement the backend prepares (SQL in pg_sql.c). */
@@ -122,18 +127,41 @@ struct pg_span {
     int64_t lo, hi;
 };
 
+/*
+ * One writer connection and its share of the batch being written. Shares
+ * wr[1..] are handed to their threads under store_be.wmu (busy set by the
+ * store's writer thread, cleared by the share's thread when done).
+ */
+struct pg_writer {
+    struct store_be *be;
+    struct pg_conn c;
+    int stage_ready; /* this session has its staging table */
+    char *copybuf;
+    size_t copycap;
+    /* the share: n sorted readings (key order) with their rounds */
+    const struct store_reading *const *sorted;
+    const uint8_t *round;
+    size_t n;
+    struct store_batch_result res;
+    int rc;
+    int busy;
+    pthread_t thread;
+    int started; /* thread is running (wr[1..] only) */
+};
+
 struct store_be {
     char *conninfo;
     int relaxed;
     int version;
-    struct pg_conn w;
-    int stage_ready; /* the writer's session has its staging table */
-    /* the writer's scratch */
+    /* the writer: connections, the batch in key order, share threads */
+    struct pg_writer wr[PG_WRITERS_MAX];
+    int nwriters;
     const struct store_reading **sorted;
     uint8_t *round; /* occurrence of each sorted reading's key in the batch: 1, 2, ... */
     size_t sorted_cap;
-    char *copybuf;
-    size_t copycap;
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;
+    int wquit;
     struct pg_span *spans; /* sorted by lo */
     size_t nspans, spancap;
     /* the pool */
@@ -186,8 +214,8 @@ int pg_migrate(struct pg_conn *pc, int *version, char *err, size_t cap);
 /* SQL of statement q (pg_sql.c). */
 const char *pg_sql(enum pg_query q);
 
-/* Create the writer's staging table (at open and after a reconnection, pg_db.c). */
-int pg_writer_session(struct store_be *be);
+/* Create a writer connection's staging table (at open and after a reconnection, pg_db.c). */
+int pg_writer_session(struct pg_writer *wr);
 
 /* ---- readings (pg_readings.c, pg_partition.c) ---- */
 
@@ -204,6 +232,19 @@ int pg_partitions_ahead(struct store_be *be, int64_t now);
 long pg_copy_encode(const struct store_reading *const *r, const uint8_t *round, size_t n,
                     int with_round, char **buf, size_t *cap);
 
+/*
+ * Write wr's share (wr->sorted, wr->round, wr->n) in one transaction on
+ * wr's connection, sent again after a lost connection until the server
+ * answers; result in wr->res. Returns 0 or MH_E* (pg_readings.c).
+ */
+int pg_write_share(struct store_be *be, struct pg_writer *wr);
+/* After a lost connection: log, wait *delay_ms (doubled, capped), reconnect wr. */
+void pg_writer_backoff(struct store_be *be, struct pg_writer *wr, int *delay_ms, size_t n);
+
+/* pg_writers.c: connect the writer connections and start their threads / stop and free them. */
+int pg_writers_open(struct store_be *be, int n, char *err, size_t cap);
+void pg_writers_close(struct store_be *be);
+/* The backend's write_readings: sort, partitions, shares in parallel, results summed. */
 int pg_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
                       struct store_batch_result *res);
 int pg_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,

@@ -81,8 +81,8 @@ static int ensure(struct store_be *be, int64_t t)
         return 0;
     struct pg_params p = {0};
     pp_i64(&p, t);
-    PGresult *r = pg_exec(&be->w, PQ_W_PARTITION, &p);
-    int rc = pg_check(&be->w, r, "creating a readings partition");
+    PGresult *r = pg_exec(&be->wr[0].c, PQ_W_PARTITION, &p);
+    int rc = pg_check(&be->wr[0].c, r, "creating a readings partition");
     if (rc == 0)
         mh_debug("store", "postgres: partition %s ready", PQgetvalue(r, 0, 0));
     PQclear(r);

@@ -1,8 +1,10 @@
 /*
- * PostgreSQL backend: storing batches of readings (writer thread) and
+ * PostgreSQL backend: storing batches of readings (writer connections) and
  * reading them back (pool).
  *
- * A batch is sorted by key (arrival order among equal keys). When no key
+ * A batch is sorted by key (arrival order among equal keys) and split by
+ * key into shares, one per writer connection (pg_writers.c); each share is
+ * written here in a transaction of its own, as follows. When no key
  * repeats within it, it is first COPYed in binary straight into readings
  * in one transaction (write_direct): when every key is new, the common
  * case, that is all. A key already stored makes that COPY fail with a
@@ -21,11 +23,11 @@
  *   4. COMMIT, durable (synchronous_commit, pg_db.c) before the writer
  *      runs the callbacks.
  * When the connection is lost (the server restarted), nothing of the
- * batch is committed, or, if COMMIT itself was cut off, possibly all of
- * it; either way the batch is sent again on a new connection once the
+ * share is committed, or, if COMMIT itself was cut off, possibly all of
+ * it; either way the share is sent again on a new connection once the
  * server answers (storing is idempotent), while readings wait in the
- * writer's bounded queue and appenders feel back-pressure. A batch the
- * server refuses for any other reason fails as a whole.
+ * writer's bounded queue and appenders feel back-pressure. A share the
+ * server refuses for any other reason fails, and with it the batch.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -109,34 +111,6 @@ long pg_copy_encode(const struct store_reading *const *r, const uint8_t *round, 
     return (long)(p - *buf);
 }
 
-/* Sort the batch and number each key's occurrences; returns the number of rounds. */
-static int prepare_batch(struct store_be *be, const struct store_reading *r, size_t n)
-{
-    if (n > be->sorted_cap) {
-        const struct store_reading **p = realloc(be->sorted, n * sizeof *p);
-        uint8_t *q = p ? realloc(be->round, n) : NULL;
-        if (p)
-            be->sorted = p;
-        if (!q)
-            return MH_ENOMEM;
-        be->round = q;
-        be->sorted_cap = n;
-    }
-    for (size_t i = 0; i < n; i++)
-        be->sorted[i] = &r[i];
-    qsort(be->sorted, n, sizeof *be->sorted, store_reading_key_cmp);
-    int rounds = n ? 1 : 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct store_reading *a = be->sorted[i], *b = i ? be->sorted[i - 1] : NULL;
-        int same = b && a->meter == b->meter && a->item == b->item && a->t == b->t;
-        /* past 255 repeats of one key in a batch the later ones share a round: not a real case */
-        be->round[i] = (uint8_t)(same && be->round[i - 1] < 255 ? be->round[i - 1] + 1 : 1);
-        if (be->round[i] > rounds)
-            rounds = be->round[i];
-    }
-    return rounds;
-}
-
 #define STAGE_COLUMNS                                                                          \
     "meter_id, item, data_time, mantissa, exponent, quality, protocol, terminal_id, received_ms"
 
@@ -200,15 +174,15 @@ static int resolve(struct pg_conn *w, int k, struct store_batch_result *acc)
  * back and the batch goes through the staging table instead. Returns 0,
  * 1 when the batch must take the staging path, or MH_E*.
  */
-static int write_direct(struct store_be *be, size_t n, struct store_batch_result *out)
+static int write_direct(struct pg_writer *wr, struct store_batch_result *out)
 {
-    struct pg_conn *w = &be->w;
-    long len = pg_copy_encode(be->sorted, NULL, n, 0, &be->copybuf, &be->copycap);
+    struct pg_conn *w = &wr->c;
+    long len = pg_copy_encode(wr->sorted, NULL, wr->n, 0, &wr->copybuf, &wr->copycap);
     if (len < 0)
         return (int)len;
     int dup = 0, rc = pg_simple(w, "BEGIN");
     if (rc == 0)
-        rc = copy_in(w, "readings (" STAGE_COLUMNS ")", be->copybuf, len, &dup);
+        rc = copy_in(w, "readings (" STAGE_COLUMNS ")", wr->copybuf, len, &dup);
     if (rc == 0)
         rc = pg_simple(w, "COMMIT");
     if (rc < 0 && !pg_lost(w))
@@ -216,26 +190,26 @@ static int write_direct(struct store_be *be, size_t n, struct store_batch_result
     if (rc < 0)
         return dup && !pg_lost(w) ? 1 : rc;
     memset(out, 0, sizeof *out);
-    out->stored = n;
+    out->stored = wr->n;
     return 0;
 }
 
 /* Through the staging table: steps 1 to 4 of the header. */
-static int write_staged(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
+static int write_staged(struct pg_writer *wr, int rounds, struct store_batch_result *out)
 {
-    struct pg_conn *w = &be->w;
+    struct pg_conn *w = &wr->c;
     struct store_batch_result acc = {0};
-    long len = pg_copy_encode(be->sorted, be->round, n, 1, &be->copybuf, &be->copycap);
+    long len = pg_copy_encode(wr->sorted, wr->round, wr->n, 1, &wr->copybuf, &wr->copycap);
     if (len < 0)
         return (int)len;
-    int rc = pg_writer_session(be);
+    int rc = pg_writer_session(wr);
     if (rc == 0)
         rc = pg_simple(w, "BEGIN");
     if (rc == 0)
-        rc = copy_in(w, "mh_stage (round, " STAGE_COLUMNS ")", be->copybuf, len, NULL);
+        rc = copy_in(w, "mh_stage (round, " STAGE_COLUMNS ")", wr->copybuf, len, NULL);
     size_t first = 0;
-    for (size_t i = 0; i < n; i++)
-        first += be->round[i] == 1;
+    for (size_t i = 0; i < wr->n; i++)
+        first += wr->round[i] == 1;
     if (rc == 0) {
         PGresult *res = pg_exec(w, PQ_W_INSERT_NEW, NULL);
         rc = pg_check(w, res, "inserting readings");
@@ -264,14 +238,10 @@ static int write_staged(struct store_be *be, size_t n, int rounds, struct store_
     return 0;
 }
 
-static int write_once(struct store_be *be, size_t n, int rounds, struct store_batch_result *out)
+static int write_once(struct pg_writer *wr, int rounds, struct store_batch_result *out)
 {
-    int rc = pg_partitions_ensure(be, be->sorted, n);
-    if (rc == 0 && rounds == 1)
-        rc = write_direct(be, n, out);
-    else if (rc == 0)
-        rc = 1;
-    return rc == 1 ? write_staged(be, n, rounds, out) : rc;
+    int rc = rounds == 1 ? write_direct(wr, out) : 1;
+    return rc == 1 ? write_staged(wr, rounds, out) : rc;
 }
 
 static void sleep_ms(int ms)
@@ -280,24 +250,30 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-int pg_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
-                      struct store_batch_result *res)
+void pg_writer_backoff(struct store_be *be, struct pg_writer *wr, int *delay_ms, size_t n)
 {
-    int rounds = prepare_batch(be, r, n);
-    if (rounds <= 0)
-        return rounds;
-    int delay = RETRY_FIRST_MS;
+    if (*delay_ms < RETRY_FIRST_MS)
+        *delay_ms = RETRY_FIRST_MS;
+    mh_warn("store", "postgres: connection lost, %zu readings retried in %d ms", n,
+            *delay_ms);
+    sleep_ms(*delay_ms);
+    *delay_ms = *delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : *delay_ms * 2;
+    wr->stage_ready = 0; /* a new session: its temporary table is made when needed */
+    pg_reconnect(&wr->c, be->relaxed);
+}
+
+int pg_write_share(struct store_be *be, struct pg_writer *wr)
+{
+    int rounds = 0;
+    for (size_t i = 0; i < wr->n; i++)
+        rounds = wr->round[i] > rounds ? wr->round[i] : rounds;
+    int delay = 0;
     for (;;) {
-        int rc = pg_lost(&be->w) ? MH_EIO : write_once(be, n, rounds, res);
-        if (rc == 0 || !pg_lost(&be->w))
+        int rc = pg_lost(&wr->c) ? MH_EIO : write_once(wr, rounds, &wr->res);
+        if (rc == 0 || !pg_lost(&wr->c))
             return rc;
-        /* The server went away: wait for it and send the whole batch again. */
-        mh_warn("store", "postgres: connection lost, batch of %zu readings retried in %d ms", n,
-                delay);
-        sleep_ms(delay);
-        delay = delay * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : delay * 2;
-        be->stage_ready = 0; /* a new session: its temporary table is made when needed */
-        pg_reconnect(&be->w, be->relaxed);
+        /* The server went away: wait for it and send the whole share again. */
+        pg_writer_backoff(be, wr, &delay, wr->n);
     }
 }
 

@@ -9,7 +9,12 @@
  *   - a schema newer than the build, or a schema of someone else's
  *     tables, is refused and left untouched;
  *   - twice as many threads as the reader pool has connections query at
- *     once while the writer stores, and each gets its own rows.
+ *     once while the writer stores, and each gets its own rows;
+ *   - a large batch is split by key over the writer connections: each
+ *     connection's transaction holds one contiguous key range, a key's
+ *     repeats are never split, duplicates and conflicts are counted once,
+ *     the reading received later wins across batches, tickets complete in
+ *     order; and the restart above with batches split over connections.
  */
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -49,8 +54,8 @@ static int64_t raw_int(PGconn *c, const char *sql)
     PGresult *r = PQexec(c, sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK)
         fail_msg("%s: %s", sql, PQerrorMessage(c));
-    int64_t v = PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
-                                                            : 0;
+    int64_t v =
+        PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
     PQclear(r);
     return v;
 }
@@ -96,8 +101,8 @@ static void *producer(void *arg)
         for (int j = 0; j < PER_TICKET; j++)
             r[j] = ticket_reading(k, j);
         /* back-pressure while the server is away: wait, never drop */
-        int rc = store_readings_append(in->st, r, PER_TICKET, 120000, ticket_done,
-                                       (void *)(intptr_t)k);
+        int rc =
+            store_readings_append(in->st, r, PER_TICKET, 120000, ticket_done, (void *)(intptr_t)k);
         pthread_mutex_lock(&in->mu);
         if (rc == 0)
             in->appended++;
@@ -108,9 +113,8 @@ static void *producer(void *arg)
     return NULL;
 }
 
-static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
+static void restart_mid_ingest(const char *name, const struct store_options *opt)
 {
-    (void)state;
     const char *restart = getenv("MH_TEST_PG_RESTART");
     if (!restart || !*restart) {
         print_message("MH_TEST_PG_RESTART not set: cannot restart the server, skipped\n");
@@ -121,9 +125,7 @@ static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
     g_in = &in;
     pthread_mutex_init(&in.mu, NULL);
     pthread_cond_init(&in.cv, NULL);
-    /* small batches and queue: many commits span the restart, and the queue fills */
-    struct store_options opt = {.queue_capacity = 20000, .batch_max = 2000};
-    in.st = store_test_open(store_test_uri("restart"), &opt);
+    in.st = store_test_open(store_test_uri(name), opt);
     pthread_t th;
     pthread_create(&th, NULL, producer, &in);
 
@@ -167,7 +169,7 @@ static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
     store_close(in.st);
 
     /* behind the store: every reading once, with the value its key was given */
-    PGconn *c = raw(store_test_uri("restart"));
+    PGconn *c = raw(store_test_uri(name));
     assert_int_equal(raw_int(c, "SELECT count(*) FROM readings"), (int64_t)TICKETS * PER_TICKET);
     char sql[512];
     snprintf(sql, sizeof sql,
@@ -178,6 +180,23 @@ static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
     PQfinish(c);
     pthread_cond_destroy(&in.cv);
     pthread_mutex_destroy(&in.mu);
+}
+
+static void test_restart_mid_ingest_loses_nothing_acknowledged(void **state)
+{
+    (void)state;
+    /* small batches and queue: many commits span the restart, and the queue fills */
+    struct store_options opt = {.queue_capacity = 20000, .batch_max = 2000};
+    restart_mid_ingest("restart", &opt);
+}
+
+static void test_restart_mid_ingest_with_shares_loses_nothing(void **state)
+{
+    (void)state;
+    /* batches large enough to be split over two connections, each cut off by the restart */
+    struct store_options opt = {
+        .queue_capacity = 50000, .batch_max = 16384, .writer_connections = 2};
+    restart_mid_ingest("restart_shares", &opt);
 }
 
 /* ---- partitions ---- */
@@ -213,10 +232,10 @@ static void test_readings_are_partitioned_by_month(void **state)
     /* a batch reaching a new month makes its partition and the next month's */
     int64_t may2031 = 1935360000; /* 2031-05-01T00:00Z */
     struct store_reading r[4] = {
-        store_test_reading(1, AE, may2031 - 1, 1),        /* 2031-04-30 23:59:59 */
-        store_test_reading(1, AE, may2031, 2),            /* 2031-05-01 */
-        store_test_reading(1, AE, 631152000, 3),          /* 1990: a wrong clock */
-        store_test_reading(1, AE, 4200000000LL, 4),       /* 2103 */
+        store_test_reading(1, AE, may2031 - 1, 1),  /* 2031-04-30 23:59:59 */
+        store_test_reading(1, AE, may2031, 2),      /* 2031-05-01 */
+        store_test_reading(1, AE, 631152000, 3),    /* 1990: a wrong clock */
+        store_test_reading(1, AE, 4200000000LL, 4), /* 2103 */
     };
     assert_int_equal(store_readings_append(st, r, 4, 1000, NULL, NULL), 0);
     assert_int_equal(store_readings_sync(st, 10000), 0);
@@ -308,6 +327,151 @@ static void test_pool_serves_threads_at_once(void **state)
     store_close(st);
 }
 
+/* ---- a batch over several writer connections ---- */
+
+#define SPLIT_METERS 100
+#define SPLIT_TIMES 200
+#define SPLIT_KEYS (SPLIT_METERS * SPLIT_TIMES)
+
+static struct store_reading split_reading(int key, int64_t value, int64_t received_ms)
+{
+    struct store_reading r = store_test_reading(1 + key / SPLIT_TIMES, AE,
+                                                DAY0 + (int64_t)(key % SPLIT_TIMES) * 900, value);
+    r.received_ms = received_ms;
+    return r;
+}
+
+/* The tickets' completions, in the order the writer ran them. */
+static struct {
+    int n, out_of_order, failed;
+    int seen[8];
+} g_order;
+
+static void split_done(void *ctx, int status)
+{
+    int k = (int)(intptr_t)ctx;
+    if (status != 0)
+        g_order.failed++;
+    if (g_order.n > 0 && g_order.seen[g_order.n - 1] > k)
+        g_order.out_of_order++;
+    if (g_order.n < 8)
+        g_order.seen[g_order.n++] = k;
+}
+
+/* The key number split_reading gave a row, in SQL (%lld: DAY0). */
+#define SPLIT_KEY "(meter_id - 1) * 200 + (data_time - %lld) / 900"
+
+/* "SELECT count(*) FROM readings WHERE " cond, cond's %lld (at most one) being DAY0. */
+static const char *split_sql(const char *cond)
+{
+    static char where[256], text[512];
+    snprintf(where, sizeof where, cond, (long long)DAY0);
+    snprintf(text, sizeof text, "SELECT count(*) FROM readings WHERE %s", where);
+    return text;
+}
+
+/* Rows of readings whose transaction differs from the row before it in key order. */
+static int64_t xact_changes(PGconn *c)
+{
+    return raw_int(c, "SELECT count(*) FROM (SELECT xmin::text AS x, lag(xmin::text) OVER"
+                      " (ORDER BY meter_id, item, data_time) AS p FROM readings) s"
+                      " WHERE p IS NOT NULL AND x <> p");
+}
+
+static void test_writer_connections_split_a_batch_by_key(void **state)
+{
+    (void)state;
+    const char *uri = store_test_uri("shares");
+    struct store_options opt = {
+        .queue_capacity = 100000, .batch_max = 2 * SPLIT_KEYS + 1, .writer_connections = 2};
+    struct store *st = store_test_open(uri, &opt);
+    PGconn *c = raw(uri);
+    static struct store_reading b[2 * SPLIT_KEYS + 1];
+    memset(&g_order, 0, sizeof g_order);
+
+    /* every key new: two transactions, one contiguous key range each */
+    for (int k = 0; k < SPLIT_KEYS; k++)
+        b[k] = split_reading(k, 1000 + k, 1000);
+    assert_int_equal(store_readings_append(st, b, SPLIT_KEYS, 1000, split_done, (void *)0), 0);
+    assert_int_equal(store_readings_sync(st, 30000), 0);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.batches, 1);
+    assert_int_equal(ws.stored, SPLIT_KEYS);
+    assert_int_equal(raw_int(c, "SELECT count(*) FROM readings"), SPLIT_KEYS);
+    assert_int_equal(raw_int(c, "SELECT count(DISTINCT xmin::text) FROM readings"), 2);
+    assert_int_equal(xact_changes(c), 1);
+
+    /*
+     * Sent again, each key twice (the same value, then a conflicting one
+     * received later) and the first key three times: a cut in the middle
+     * of the batch falls inside a key's repeats and must move past them.
+     */
+    size_t n = 0;
+    for (int k = 0; k < SPLIT_KEYS; k++) {
+        b[n++] = split_reading(k, 1000 + k, 2000);
+        b[n++] = split_reading(k, 2000 + k, 3000);
+        if (k == 0)
+            b[n++] = split_reading(k, 7, 4000);
+    }
+    assert_int_equal(n, 2 * SPLIT_KEYS + 1);
+    assert_int_equal(store_readings_append(st, b, n, 1000, split_done, (void *)1), 0);
+    assert_int_equal(store_readings_sync(st, 30000), 0);
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.batches, 2);
+    assert_int_equal(ws.stored, SPLIT_KEYS);
+    assert_int_equal(ws.duplicates, SPLIT_KEYS);
+    assert_int_equal(ws.conflicts, SPLIT_KEYS + 1);
+    assert_int_equal(raw_int(c, "SELECT count(*) FROM readings"), SPLIT_KEYS);
+    assert_int_equal(raw_int(c, "SELECT count(DISTINCT xmin::text) FROM readings"), 2);
+    assert_int_equal(xact_changes(c), 1);
+    assert_int_equal(raw_int(c, split_sql("revisions = 1 AND mantissa = 2000 + " SPLIT_KEY)),
+                     SPLIT_KEYS - 1);
+    assert_int_equal(raw_int(c, split_sql("revisions = 2 AND mantissa = 7 AND received_ms = 4000"
+                                          " AND meter_id = 1 AND data_time = %lld")),
+                     1);
+
+    /* two later sends of every key: whether one batch or two, the later one wins */
+    for (int k = 0; k < SPLIT_KEYS; k++)
+        b[k] = split_reading(k, 3000 + k, 5000);
+    assert_int_equal(store_readings_append(st, b, SPLIT_KEYS, 1000, split_done, (void *)2), 0);
+    for (int k = 0; k < SPLIT_KEYS; k++)
+        b[k] = split_reading(k, 4000 + k, 6000);
+    assert_int_equal(store_readings_append(st, b, SPLIT_KEYS, 1000, split_done, (void *)3), 0);
+    store_close(st);
+    assert_int_equal(raw_int(c, split_sql("received_ms = 6000 AND mantissa = 4000 + " SPLIT_KEY)),
+                     SPLIT_KEYS);
+    assert_int_equal(raw_int(c, "SELECT count(*) FROM readings"), SPLIT_KEYS);
+    assert_int_equal(g_order.n, 4);
+    assert_int_equal(g_order.out_of_order, 0);
+    assert_int_equal(g_order.failed, 0);
+    PQfinish(c);
+}
+
+static void test_writer_connections_option_is_checked(void **state)
+{
+    (void)state;
+    struct store_options opt = {.writer_connections = 9};
+    struct store *st = NULL;
+    char err[256] = "";
+    assert_int_equal(store_open(store_test_uri("writers9"), &opt, &st, err, sizeof err), MH_EINVAL);
+    assert_null(st);
+    assert_non_null(strstr(err, "writer_connections"));
+    /* one connection: a large batch in one transaction */
+    opt.writer_connections = 1;
+    const char *uri = store_test_uri("writers1");
+    st = store_test_open(uri, &opt);
+    static struct store_reading b[SPLIT_KEYS];
+    for (int k = 0; k < SPLIT_KEYS; k++)
+        b[k] = split_reading(k, k, 1000);
+    assert_int_equal(store_readings_append(st, b, SPLIT_KEYS, 1000, NULL, NULL), 0);
+    store_close(st);
+    PGconn *c = raw(uri);
+    assert_int_equal(raw_int(c, "SELECT count(*) FROM readings"), SPLIT_KEYS);
+    assert_int_equal(raw_int(c, "SELECT count(DISTINCT xmin::text) FROM readings"), 1);
+    PQfinish(c);
+}
+
 /* ---- schema versions ---- */
 
 static void test_newer_and_foreign_schemas_are_refused(void **state)
@@ -344,6 +508,9 @@ int main(void)
         cmocka_unit_test(test_newer_and_foreign_schemas_are_refused),
         cmocka_unit_test(test_pool_serves_threads_at_once),
         cmocka_unit_test(test_restart_mid_ingest_loses_nothing_acknowledged),
+        cmocka_unit_test(test_writer_connections_split_a_batch_by_key),
+        cmocka_unit_test(test_writer_connections_option_is_checked),
+        cmocka_unit_test(test_restart_mid_ingest_with_shares_loses_nothing),
     };
     const char *u = getenv("MH_TEST_STORE_URI");
     if (!u || (strncmp(u, "postgres://", 11) != 0 && strncmp(u, "postgresql://", 13) != 0)) {
