@@ -177,12 +177,24 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
         return 0;
     double kwh = (double)c->import_wh10[0] / 1e4, contract_kw = (double)m->contract_w / 1000;
     int64_t ex = c->export_wh10[0];
-    if (kwh == 0 && (ex == AZ_NONE || ex == 0)) {
+    if (kwh == 0 && (ex == AZ_NONE || ex == 0) && !(m->curve_alarms & 1u << ANOMALY_STOPPED)) {
         double hm = history_median(z, i, scratch);
         if (hm >= ac->drop_min_history_kwh) {
             snprintf(ev, sizeof ev, "registers still all day; %.3f kWh a day before", hm);
             return push_meter_alarm(z, i, ANOMALY_STOPPED, hm, ac->drop_min_history_kwh, ev);
         }
+    }
+    /*
+     * The register advanced more than the day's measured power explains (its
+     * positive samples x 15 min; an accurate meter is within its class, 2 %):
+     * app/anomaly's racing rule over the whole day, as only the day's freezes
+     * are collected.
+     */
+    if (!isnan(m->meas_pos) && m->meas_pos >= ac->racing_min_kwh &&
+        kwh > m->meas_pos * ac->racing_ratio) {
+        snprintf(ev, sizeof ev, "registered %.3f kWh, measured %.3f kWh over the day", kwh,
+                 m->meas_pos);
+        return push_meter_alarm(z, i, ANOMALY_RACING, kwh / m->meas_pos, ac->racing_ratio, ev);
     }
     if (contract_kw <= 0)
         return 0;
@@ -237,7 +249,8 @@ static int weekend(int64_t day)
 
 /* Line loss of area a on day D (stored in *l) and the sudden-drop rule confirmed by it. */
 static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
-                    const struct store_consumption *cons, struct store_lineloss *l)
+                    const struct store_consumption *cons, double peer_rate,
+                    struct store_lineloss *l)
 {
     size_t h = (size_t)z->h, n = a->n_users;
     int64_t users = 0;
@@ -265,13 +278,18 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
         for (size_t d = 0; d < h; d++)
             if (weekend(z->day - (int64_t)(h - d)) != weekend(z->day))
                 b->hist[u * h + d] = -1;
+        /* the meter's own power curve: what it should have registered (a meter that
+         * registered a day ago what it measured consumed less for real) */
+        int has_meas = !isnan(today) && !isnan(z->m[i].meas) && c->status == METERING_OK;
         b->lu[u] = (struct lineloss_user){(uint32_t)i, im == AZ_NONE ? -1 : (double)im / 1e4,
-                                          (double)ex / 1e4, hm, NAN};
+                                          (double)ex / 1e4, hm, has_meas ? z->m[i].meas : NAN};
         /* A PV user's net follows the sun, not its load: without its generation (not
-         * collected) a low day is no evidence, so it is not judged by the drop rule. */
-        int judged = !isnan(today) && !z->m[i].pv;
+         * collected) a low day is no evidence, so it is not judged by the drop rule unless
+         * its own power curve is known. */
+        int judged = !isnan(today) && (!z->m[i].pv || has_meas);
         b->ud[u] = (struct anomaly_user_day){(uint32_t)i, judged ? today : -1,
-                                             &b->hist[u * h], h, z->m[i].fault, 0, 0};
+                                             &b->hist[u * h], h, z->m[i].fault, (uint8_t)has_meas,
+                                             has_meas ? z->m[i].meas : 0};
     }
     const struct store_consumption *sc = &cons[a->supply];
     int64_t sim = sc->import_wh10[0], sex = sc->export_wh10[0] == AZ_NONE ? 0 : sc->export_wh10[0];
@@ -293,12 +311,39 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
         l->suspects[k] = z->m[res.suspects[k]].id;
     z->stats->areas++;
     int na = anomaly_area_drop(&z->o->ac, z->ds, b->ud, n, res.rise_kwh, b->scratch, b->al, n + 1);
+    if (na < 0)
+        return na;
     for (int k = 0; k < na && (size_t)k <= n && rc == 0; k++) {
         size_t i = b->al[k].subject;
         rc = push_meter_alarm(z, i, ANOMALY_SUDDEN_DROP, b->al[k].value, b->al[k].limit,
                               b->al[k].evidence);
+        for (size_t u = 0; u < n; u++)
+            b->ud[u].explained |= b->ud[u].meter == i; /* not alarmed twice */
     }
+    /*
+     * Theft already running before the history has no drop: the meter
+     * registered less than its own power curve says flowed, confirmed by the
+     * area's loss beyond the technical loss its peers show that day.
+     */
+    double excess = isnan(peer_rate) || res.supply_kwh < z->o->lc.min_supply_kwh
+                        ? NAN
+                        : res.loss_kwh - peer_rate * res.supply_kwh;
+    na = rc ? 0 : anomaly_area_unregistered(&z->o->ac, z->ds, b->ud, n, excess, b->al, n + 1);
+    if (na < 0)
+        return na;
+    for (int k = 0; k < na && (size_t)k <= n && rc == 0; k++)
+        rc = push_meter_alarm(z, b->al[k].subject, ANOMALY_SUDDEN_DROP, b->al[k].value,
+                              b->al[k].limit, b->al[k].evidence);
     return rc;
+}
+
+/* Area a's loss rate on day D (NAN: unknown or too little supply), for its peers' expectation. */
+static double day_rate(const struct az *z, const struct az_area *a)
+{
+    double sup = day_net(z, (size_t)a->supply, (size_t)z->h), users = 0;
+    for (size_t u = 0; u < a->n_users; u++)
+        users += day_net(z, (size_t)a->users[u], (size_t)z->h);
+    return isnan(sup) || isnan(users) || sup < z->o->lc.min_supply_kwh ? NAN : (sup - users) / sup;
 }
 
 static int run_areas(struct az *z, const struct store_consumption *cons, struct store_lineloss *ll,
@@ -310,12 +355,17 @@ static int run_areas(struct az *z, const struct store_consumption *cons, struct 
     struct area_buf b = {calloc(maxu + 1, sizeof *b.ud), calloc(maxu + 1, sizeof *b.lu),
                          calloc((maxu + 1) * h, sizeof *b.hist),
                          calloc(maxu + h + 1, sizeof *b.scratch), calloc(maxu + 1, sizeof *b.al)};
-    int rc = b.ud && b.lu && b.hist && b.scratch && b.al ? 0 : MH_ENOMEM;
+    double *rates = calloc(z->na + 1, sizeof *rates);
+    int rc = b.ud && b.lu && b.hist && b.scratch && b.al && rates ? 0 : MH_ENOMEM;
+    for (size_t a = 0; a < z->na && rc == 0; a++)
+        rates[a] = z->areas[a].supply < 0 ? NAN : day_rate(z, &z->areas[a]);
+    double peer_rate = rc ? NAN : anomaly_expected_loss_rate(&z->o->ac, rates, z->na);
+    free(rates);
     for (size_t a = 0; a < z->na && rc == 0; a++) {
         if (z->areas[a].supply < 0)
             continue;
         ll[*nll].area_code[0] = 0;
-        rc = area_day(z, &z->areas[a], &b, cons, &ll[*nll]);
+        rc = area_day(z, &z->areas[a], &b, cons, peer_rate, &ll[*nll]);
         *nll += ll[*nll].area_code[0] != 0;
     }
     free(b.ud);
@@ -334,6 +384,14 @@ static int closable(void *ctx, const struct store_alarm *a)
     case ANOMALY_TERMINAL_OFFLINE:
     case ANOMALY_COLLECT_FAILURE:
         return 1;
+    case ANOMALY_VOLTAGE_LOSS:
+    case ANOMALY_PHASE_FAILURE:
+    case ANOMALY_IMBALANCE:
+    case ANOMALY_REVERSE_POWER: {
+        /* judged on the day's curves; an alarm an event raised stays open until it recovers */
+        int32_t i = az_meter_index(z, a->meter);
+        return i >= 0 && z->m[i].curve_judged && strncmp(a->evidence, "curve:", 6) == 0;
+    }
     case ANOMALY_OVER_CAPACITY:
     case ANOMALY_STOPPED: {
         /* judged when the meter's day was read (an event-raised stopped alarm stays open) */
