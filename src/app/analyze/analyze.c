@@ -35,6 +35,38 @@ static int64_t reg(const struct az *z, size_t i, int dir, size_t k)
 }
 
 /*
+ * A register shows six integer digits of kWh (DL/T 645 XXXXXX.XX, Q/GDW
+ * 1376.1 A.14 XXXXXX.XXXX): past 999999.99.. it rolls over to 0. In 0.1 Wh.
+ */
+#define AZ_REGISTER_WRAP 10000000000LL
+
+/*
+ * Metering parameters of meter i: its ratios, and the register's rollover,
+ * told from a register going down by what the contract capacity (x
+ * racing_capacity_ratio) could pass (app/metering). The capacity does not
+ * refuse a forward advance: a meter running fast is the racing rule's.
+ */
+static struct metering_params params_of(const struct az *z, size_t i)
+{
+    const struct az_meter *m = &z->m[i];
+    double cap = (double)m->contract_w * z->o->ac.racing_capacity_ratio;
+    return (struct metering_params){m->ct, m->pt, {AZ_REGISTER_WRAP - 1, -4},
+                                    cap > 0 ? (uint64_t)cap : 0, 1};
+}
+
+/* b - a of meter i's register (secondary 0.1 Wh) over dt seconds, across a rollover as
+ * app/metering tells one (params_of); AZ_NONE when the register went down. */
+static int64_t advance(const struct az *z, size_t i, int64_t a, int64_t b, int64_t dt)
+{
+    if (b >= a) /* up by more than half the register: it ran backwards through 0 */
+        return (b - a) * 2 > AZ_REGISTER_WRAP ? AZ_NONE : b - a;
+    struct metering_params p = params_of(z, i);
+    struct metering_reading r[2] = {{0, mh_dec_make(a, -4), 1}, {dt, mh_dec_make(b, -4), 1}};
+    struct metering_result res = metering_consumption(&r[0], &r[1], NULL, &p);
+    return res.status == METERING_ROLLOVER ? b + AZ_REGISTER_WRAP - a : AZ_NONE;
+}
+
+/*
  * Primary energy (0.1 Wh) of meter i, direction dir, on window day d (from
  * freeze d to d + 1). Both freezes read: their difference (AZ_NONE when the
  * register went down: never consumption). A freeze missing: the energy
@@ -46,8 +78,10 @@ static int64_t day_energy(const struct az *z, size_t i, int dir, size_t d, int *
     *est = 0;
     int64_t k = (int64_t)z->m[i].ct * z->m[i].pt;
     int64_t a = reg(z, i, dir, d), b = reg(z, i, dir, d + 1);
-    if (a != AZ_NONE && b != AZ_NONE)
-        return b >= a ? (b - a) * k : AZ_NONE;
+    if (a != AZ_NONE && b != AZ_NONE) {
+        int64_t e = advance(z, i, a, b, AZ_DAY_S);
+        return e == AZ_NONE ? AZ_NONE : e * k;
+    }
     size_t lo = d, hi = d + 1;
     while (lo > 0 && reg(z, i, dir, lo) == AZ_NONE)
         lo--;
@@ -55,12 +89,14 @@ static int64_t day_energy(const struct az *z, size_t i, int dir, size_t d, int *
         hi++;
     a = reg(z, i, dir, lo);
     b = reg(z, i, dir, hi);
-    if (a == AZ_NONE || b == AZ_NONE || b < a)
+    int64_t days = (int64_t)(hi - lo);
+    int64_t e = a == AZ_NONE || b == AZ_NONE ? AZ_NONE : advance(z, i, a, b, days * AZ_DAY_S);
+    if (e == AZ_NONE)
         return AZ_NONE;
     *est = 1;
-    int64_t days = (int64_t)(hi - lo), share = (b - a) / days;
+    int64_t share = e / days;
     /* the remainder goes to the gap's first days, so the days add up to the gap exactly */
-    return (share + ((int64_t)(d - lo) < (b - a) % days)) * k;
+    return (share + ((int64_t)(d - lo) < e % days)) * k;
 }
 
 /* Net (import - export) primary kWh of meter i on window day d; NAN when unknown. */
@@ -87,10 +123,10 @@ static int64_t metered(const struct az *z, size_t i, int dir, int t, enum meteri
     }
     struct metering_reading r[2] = {{az_freeze_t(z, d), mh_dec_make(a, -4), a != AZ_NONE},
                                     {az_freeze_t(z, d + 1), mh_dec_make(b, -4), b != AZ_NONE}};
-    struct metering_params p = {z->m[i].ct, z->m[i].pt, {0, 0}, 0};
+    struct metering_params p = params_of(z, i);
     struct metering_result res = metering_consumption(&r[0], &r[1], NULL, &p);
     *st = res.status;
-    if (res.status != METERING_OK)
+    if (res.status != METERING_OK && res.status != METERING_ROLLOVER)
         return AZ_NONE;
     int64_t v = res.kwh.m;
     for (int e = res.kwh.exp + 4; e > 0; e--)
@@ -166,8 +202,9 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
     char ev[128];
     size_t d = (size_t)z->h;
     int64_t a = reg(z, i, 0, d), b = reg(z, i, 0, d + 1);
-    if (a != AZ_NONE && b != AZ_NONE && b < a) {
-        double down = (double)(a - b) * m->ct * m->pt / 1e4;
+    if (a != AZ_NONE && b != AZ_NONE && c->status == METERING_NEGATIVE) {
+        /* down, or through 0 to the register's top (it shows 999999.99.. then) */
+        double down = (double)(b <= a ? a - b : a + AZ_REGISTER_WRAP - b) * m->ct * m->pt / 1e4;
         if (down > ac->reversed_min_kwh) {
             snprintf(ev, sizeof ev, "import register went down %.4f kWh over the day", down);
             return push_meter_alarm(z, i, ANOMALY_REVERSED, down, ac->reversed_min_kwh, ev);
@@ -280,7 +317,8 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
                 b->hist[u * h + d] = -1;
         /* the meter's own power curve: what it should have registered (a meter that
          * registered a day ago what it measured consumed less for real) */
-        int has_meas = !isnan(today) && !isnan(z->m[i].meas) && c->status == METERING_OK;
+        int has_meas = !isnan(today) && !isnan(z->m[i].meas) &&
+                       (c->status == METERING_OK || c->status == METERING_ROLLOVER);
         b->lu[u] = (struct lineloss_user){(uint32_t)i, im == AZ_NONE ? -1 : (double)im / 1e4,
                                           (double)ex / 1e4, hm, has_meas ? z->m[i].meas : NAN};
         /* A PV user's net follows the sun, not its load: without its generation (not
