@@ -241,7 +241,7 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
         return push_meter_alarm(z, i, ANOMALY_RACING, kwh, contract_kw * 24 * ac->racing_capacity_ratio,
                                 ev);
     }
-    for (int t = 1; t <= 4; t++) {
+    for (int t = 1; t <= 4 && !(m->curve_alarms & 1u << ANOMALY_OVER_CAPACITY); t++) {
         double hours = z->o->tariff_hours[t - 1];
         if (c->import_wh10[t] == AZ_NONE || hours <= 0)
             continue;
@@ -418,18 +418,15 @@ static int run_areas(struct az *z, const struct store_consumption *cons, struct 
 static int closable(void *ctx, const struct store_alarm *a)
 {
     const struct az *z = ctx;
+    if (strncmp(a->evidence, "curve:", 6) == 0) {
+        /* judged on the day's curves; an alarm an event raised stays open until it recovers */
+        int32_t i = az_meter_index(z, a->meter);
+        return i >= 0 && z->m[i].curve_judged;
+    }
     switch (a->type) {
     case ANOMALY_TERMINAL_OFFLINE:
     case ANOMALY_COLLECT_FAILURE:
         return 1;
-    case ANOMALY_VOLTAGE_LOSS:
-    case ANOMALY_PHASE_FAILURE:
-    case ANOMALY_IMBALANCE:
-    case ANOMALY_REVERSE_POWER: {
-        /* judged on the day's curves; an alarm an event raised stays open until it recovers */
-        int32_t i = az_meter_index(z, a->meter);
-        return i >= 0 && z->m[i].curve_judged && strncmp(a->evidence, "curve:", 6) == 0;
-    }
     case ANOMALY_OVER_CAPACITY:
     case ANOMALY_STOPPED: {
         /* judged when the meter's day was read (an event-raised stopped alarm stays open) */

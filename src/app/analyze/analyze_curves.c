@@ -5,8 +5,10 @@
  * realtime reads): the scan of the window hands each meter's samples here,
  * one meter at a time, and when the meter's rows are done its day is run
  * through app/anomaly's slot rules (voltage loss, phase failure, current
- * imbalance, reverse power, and stopped when the day's frozen registers
- * say the register stood still all day), and its measured energy (the
+ * imbalance, reverse power, over capacity, and stopped when the day's
+ * frozen registers say the register stood still all day; racing by the
+ * slot's register needs registers the collector does not read every 15
+ * minutes, so it is judged on the day in analyze.c), and its measured energy (the
  * total power's samples x 15 min) is kept for the day rules and the area
  * rules (racing, under-registration).
  *
@@ -43,7 +45,7 @@ static int curve_type(uint8_t type)
 {
     return type == ANOMALY_STOPPED || type == ANOMALY_VOLTAGE_LOSS ||
            type == ANOMALY_PHASE_FAILURE || type == ANOMALY_IMBALANCE ||
-           type == ANOMALY_REVERSE_POWER;
+           type == ANOMALY_REVERSE_POWER || type == ANOMALY_OVER_CAPACITY;
 }
 
 int az_curve_take(struct az *z, const struct store_reading *r)
@@ -134,7 +136,7 @@ int az_curve_flush(struct az *z, size_t i)
         }
         struct anomaly_meter_day md = {.meter = (uint32_t)i, .day_start = z->ds,
                                        .phases = three ? 3 : 1, .has_pv = m->pv,
-                                       .contract_kw = 0, /* capacity: the register rules' */
+                                       .contract_kw = (double)m->contract_w / 1000,
                                        .reg = reg, .reg_present = present, .inst = z->inst};
         struct anomaly_alarm al[16];
         int na = anomaly_meter_check(&c, &md, al, 16);
@@ -143,7 +145,7 @@ int az_curve_flush(struct az *z, size_t i)
                 continue;
             uint8_t t = al[k].type;
             m->curve_alarms |= (uint16_t)(1u << t);
-            m->fault |= t != ANOMALY_IMBALANCE;
+            m->fault |= t != ANOMALY_IMBALANCE && t != ANOMALY_OVER_CAPACITY;
             rc = push_curve_alarm(z, i, &al[k]);
         }
         m->curve_judged = 1;
