@@ -139,43 +139,6 @@ static int load_archive(struct loader *l, char *err, size_t cap)
 }
 
 /*
- * Every meter's registers at each day's start: the first from the model,
- * the next ones by adding each day's registered intervals (primary), shown
- * through the meter's CT as sim truth does; a day costs one pass of its 96
- * intervals instead of summing from the scenario's start again.
- */
-static int load_registers(struct loader *l, int64_t first, int64_t last)
-{
-    const struct scenario *s = l->s;
-    struct sim_interval iv[SIM_INTERVALS_PER_DAY];
-    int rc = 0;
-    for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
-        if (!l->meter_id[i] || s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
-            continue;
-        struct sim_registers p;
-        scenario_meter_primary_at(s, i, scenario_day_start(s, first), &p);
-        for (int64_t d = first; d <= last + 1 && rc == 0; d++) {
-            int64_t t = scenario_day_start(s, d);
-            struct sim_registers r = p;
-            scenario_meter_secondary(s, i, &r);
-            int tariffs = d >= last;
-            for (int tr = 0; tr <= (tariffs ? 4 : 0) && rc == 0; tr++) {
-                rc = put(l, i, MH_OBIS(1, 0, 1, 8, tr), t, r.import_wh10[tr]);
-                if (rc == 0)
-                    rc = put(l, i, MH_OBIS(1, 0, 2, 8, tr), t, r.export_wh10[tr]);
-            }
-            if (d > last)
-                break;
-            scenario_meter_day(s, i, d, iv);
-            int64_t k0 = sim_day_first_interval(d);
-            for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
-                sim_registers_add(&p, k0 + j, &iv[j], 1, 1);
-        }
-    }
-    return rc ? rc : flush(l);
-}
-
-/*
  * What the collector stores of a meter's instantaneous values, in the
  * resolution the data formats carry (Q/GDW 1376.1 A.9 power 0.0001 kW, A.7
  * voltage 0.1 V, A.25 current 0.001 A, A.5 power factor 0.1 %): the model's
@@ -225,46 +188,83 @@ static int has_instants(const struct loader *l, size_t i)
 }
 
 /*
- * The days' 15-minute curves as the collector stores them (1376.1 F81-F94,
- * 698.45 5002 minute freeze, DL/T 645 load records): total active power of
- * every meter and, for three-phase meters, the phases' active power,
- * voltage and current, at each point's time (the point at 00:15 is the
- * value then); the realtime task's read of every round (the day's round
- * runs after its midnight): P, Q, PF and the phases' U and I. With
- * voltage_all also every single-phase meter's voltage and power factor
- * curve (what a voltage-monitoring collection adds).
+ * Meter i's 15-minute curves of days first..last as the collector stores
+ * them (1376.1 F81-F94, 698.45 5002 minute freeze, DL/T 645 load records):
+ * total active power of every meter and, for three-phase meters, the
+ * phases' active power, voltage and current, at each point's time (the
+ * point at 00:15 is the value then); and the realtime task's read of every
+ * round (the day's round runs after its midnight): P, Q, PF and the phases'
+ * U and I. With voltage_all also a single-phase meter's voltage and power
+ * factor curve (what a voltage-monitoring collection adds).
  */
-static int load_curves(struct loader *l, int64_t first, int64_t last, int voltage_all)
+static int load_meter_curves(struct loader *l, size_t i, int64_t first, int64_t last,
+                             int voltage_all)
 {
     const struct scenario *s = l->s;
+    const struct sim_meter *m = &s->meters[i].model;
+    unsigned what = Q_POWER | (m->phases == 3 ? Q_PHASE_POWER | Q_VOLT_CURRENT : 0);
+    int rc = 0;
+    for (int64_t d = first; d <= last && rc == 0; d++) {
+        int64_t t0 = scenario_day_start(s, d);
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY && rc == 0; j++) {
+            int64_t t = t0 + (int64_t)j * SIM_INTERVAL_S;
+            struct sim_instant v;
+            sim_instant_at(m, t, &v);
+            rc = put_instant(l, i, t, &v, what);
+            if (rc == 0 && voltage_all && m->phases != 3)
+                rc = put_value(l, i, MH_OBIS(1, 0, 32, 7, 0), t, mh_dec_make(v.voltage_dv[0], -1));
+            if (rc == 0 && voltage_all)
+                rc = put_value(l, i, MH_OBIS(1, 0, 13, 7, 0), t, mh_dec_make(v.pf_milli[0], -3));
+        }
+        /* the realtime read of the round that collects day d, five minutes into d + 1 */
+        int64_t tr = scenario_day_start(s, d + 1) + 300;
+        struct sim_instant v;
+        sim_instant_at(m, tr, &v);
+        if (rc == 0)
+            rc = put_instant(l, i, tr, &v,
+                             Q_POWER | Q_PHASE_POWER | Q_VOLT_CURRENT | Q_REACTIVE_PF);
+    }
+    return rc;
+}
+
+/*
+ * Every meter's registers at each day's start: the first from the model,
+ * the next ones by adding each day's registered intervals (primary), shown
+ * through the meter's CT as sim truth does; a day costs one pass of its 96
+ * intervals instead of summing from the scenario's start again.
+ */
+static int load_registers(struct loader *l, int64_t first, int64_t last, int64_t cfirst,
+                          int voltage_all)
+{
+    const struct scenario *s = l->s;
+    struct sim_interval iv[SIM_INTERVALS_PER_DAY];
     int rc = 0;
     for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
-        if (!has_instants(l, i))
+        if (!l->meter_id[i] || s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
             continue;
-        const struct sim_meter *m = &s->meters[i].model;
-        unsigned what = Q_POWER | (m->phases == 3 ? Q_PHASE_POWER | Q_VOLT_CURRENT : 0);
-        for (int64_t d = first; d <= last && rc == 0; d++) {
-            int64_t t0 = scenario_day_start(s, d);
-            for (int j = 0; j < SIM_INTERVALS_PER_DAY && rc == 0; j++) {
-                int64_t t = t0 + (int64_t)j * SIM_INTERVAL_S;
-                struct sim_instant v;
-                sim_instant_at(m, t, &v);
-                rc = put_instant(l, i, t, &v, what);
-                if (rc == 0 && voltage_all && m->phases != 3)
-                    rc = put_value(l, i, MH_OBIS(1, 0, 32, 7, 0), t,
-                                   mh_dec_make(v.voltage_dv[0], -1));
-                if (rc == 0 && voltage_all)
-                    rc = put_value(l, i, MH_OBIS(1, 0, 13, 7, 0), t,
-                                   mh_dec_make(v.pf_milli[0], -3));
+        struct sim_registers p;
+        scenario_meter_primary_at(s, i, scenario_day_start(s, first), &p);
+        for (int64_t d = first; d <= last + 1 && rc == 0; d++) {
+            int64_t t = scenario_day_start(s, d);
+            struct sim_registers r = p;
+            scenario_meter_secondary(s, i, &r);
+            int tariffs = d >= last;
+            for (int tr = 0; tr <= (tariffs ? 4 : 0) && rc == 0; tr++) {
+                rc = put(l, i, MH_OBIS(1, 0, 1, 8, tr), t, r.import_wh10[tr]);
+                if (rc == 0)
+                    rc = put(l, i, MH_OBIS(1, 0, 2, 8, tr), t, r.export_wh10[tr]);
             }
-            /* the realtime read of the round that collects day d, five minutes into d + 1 */
-            int64_t tr = scenario_day_start(s, d + 1) + 300;
-            struct sim_instant v;
-            sim_instant_at(m, tr, &v);
-            if (rc == 0)
-                rc = put_instant(l, i, tr, &v, Q_POWER | Q_PHASE_POWER | Q_VOLT_CURRENT |
-                                                   Q_REACTIVE_PF);
+            if (d > last)
+                break;
+            scenario_meter_day(s, i, d, iv);
+            int64_t k0 = sim_day_first_interval(d);
+            for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+                sim_registers_add(&p, k0 + j, &iv[j], 1, 1);
         }
+        /* the meter's curves right after its registers: the store's key is meter first, so
+         * rows arrive in key order and a large store is appended to, not split throughout */
+        if (rc == 0 && cfirst <= last && has_instants(l, i))
+            rc = load_meter_curves(l, i, cfirst, last, voltage_all);
     }
     return rc ? rc : flush(l);
 }
@@ -392,11 +392,10 @@ int cmd_sim_load(const struct scenario *s, int argc, char **argv)
         rc = load_archive(&l, err, sizeof err);
     if (rc == 0)
         rc = map_ids(&l);
-    if (rc == 0)
-        rc = load_registers(&l, first, day);
+    /* curves of the last curve_days days (none: cfirst after day) */
     int64_t cfirst = day - curve_days + 1 > first ? day - curve_days + 1 : first;
-    if (rc == 0 && curve_days > 0)
-        rc = load_curves(&l, cfirst, day, curves);
+    if (rc == 0)
+        rc = load_registers(&l, first, day, curve_days > 0 ? cfirst : day + 1, curves);
     if (rc == 0)
         rc = store_readings_sync(l.st, 600000);
     if (rc == 0)
