@@ -169,12 +169,13 @@ struct population {
     uint32_t meters_each;
     uint16_t region;
     uint32_t weights[SIM_CUST_COUNT_]; /* customer mix */
+    int64_t initial_kwh; /* users' import register at the start as shown, kWh; -1: a few years' use */
 };
 
 static int parse_population(struct parse_ctx *c, json_t *p, size_t idx, struct population *out)
 {
     static const char *const keys[] = {"kind", "protocol", "count", "meters_each", "meter_protocol",
-                                       "customers", "region", NULL};
+                                       "customers", "region", "initial_kwh", NULL};
     char where[48];
     snprintf(where, sizeof where, "populations[%zu]", idx);
     if (!json_is_object(p))
@@ -199,6 +200,7 @@ static int parse_population(struct parse_ctx *c, json_t *p, size_t idx, struct p
     int64_t each_def = out->kind == SIM_TERM_CONCENTRATOR ? 50 : 1;
     int64_t each_max = out->kind == SIM_TERM_CONCENTRATOR ? MAX_METERS_EACH - 1 : 1;
     out->meters_each = (uint32_t)get_int(c, p, "meters_each", each_def, 1, each_max, where);
+    out->initial_kwh = get_int(c, p, "initial_kwh", -1, 0, 999999, where);
     const char *region = json_string_value(json_object_get(p, "region"));
     out->region = 0x0101;
     if (region) {
@@ -235,6 +237,13 @@ static int parse_population(struct parse_ctx *c, json_t *p, size_t idx, struct p
     if (total == 0)
         return fail(c, "%s: customers: weights are all zero%s", where, NULL);
     return c->rc;
+}
+
+/* A population's shown initial import register (kWh; < 0: keep the default), primary x CT. */
+static void set_initial(struct sim_meter_info *mi, int64_t kwh)
+{
+    if (kwh >= 0)
+        mi->model.initial_wh10 = (uint64_t)kwh * SIM_WH10_PER_KWH * (mi->ct > 1 ? mi->ct : 1);
 }
 
 static int pick_customer(const struct population *p, uint64_t h)
@@ -339,6 +348,7 @@ static int expand(struct parse_ctx *c, struct scenario *s, const struct populati
                     int cu = pick_customer(pop, sim_hash3(s->seed, mi, 0xC057));
                     init_meter(s, &s->meters[mi], mi, cu, cu == SIM_CUST_COMMERCIAL ? 3 : 1, ti, ai,
                                (uint16_t)(2 + u), pop->meter_protocol);
+                    set_initial(&s->meters[mi], pop->initial_kwh);
                 }
                 t->meter_count = pop->meters_each + 1;
                 ai++;
@@ -346,6 +356,7 @@ static int expand(struct parse_ctx *c, struct scenario *s, const struct populati
                 int cu = pick_customer(pop, sim_hash3(s->seed, mi, 0xC057));
                 int phases = pop->kind == SIM_TERM_DTU && cu == SIM_CUST_RESIDENTIAL ? 1 : 3;
                 init_meter(s, &s->meters[mi], mi, cu, phases, ti, UINT32_MAX, 1, pop->meter_protocol);
+                set_initial(&s->meters[mi], pop->initial_kwh);
                 if (pop->kind == SIM_TERM_DTU)
                     t->address = s->meters[mi].address;
                 t->meter_count = 1;

@@ -132,8 +132,26 @@ void scenario_meter_registers_at(const struct scenario *s, size_t idx, int64_t t
 void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
                                struct sim_registers *out);
 
-/* Primary registers to what meter idx shows (divided by its CT, truncated), in place. */
+/*
+ * Primary registers to what meter idx shows (divided by its CT, truncated,
+ * wrapped at the display's capacity), in place.
+ */
 void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_registers *r);
+
+/*
+ * A meter's energy register shows six integer digits (DL/T 645 XXXXXX.XX,
+ * Q/GDW 1376.1 A.14 XXXXXX.XXXX, the 698.45 meters' displays): past
+ * 999999.99 kWh it rolls over to 0, and run backwards below 0 it shows
+ * 999999.99. SIM_REGISTER_WRAP_WH10 is that capacity in 0.1 Wh.
+ */
+#define SIM_REGISTER_WRAP_WH10 10000000000LL
+
+/* A register (0.1 Wh) as the meter shows it: modulo the capacity, never negative. */
+int64_t scenario_register_shown(int64_t wh10);
+
+/* b - a of two shown registers, taken across a rollover the nearest way (a register that
+ * ran backwards through 0 gives a negative difference): less than half the capacity apart. */
+int64_t scenario_register_delta(int64_t a, int64_t b);
 
 /* Registered import/export of meter idx in each interval of a local day, primary (0.1 Wh). */
 void scenario_meter_day(const struct scenario *s, size_t idx, int64_t day,

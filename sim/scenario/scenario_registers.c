@@ -79,16 +79,31 @@ void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
     }
 }
 
+int64_t scenario_register_shown(int64_t wh10)
+{
+    int64_t r = wh10 % SIM_REGISTER_WRAP_WH10;
+    return r < 0 ? r + SIM_REGISTER_WRAP_WH10 : r;
+}
+
+int64_t scenario_register_delta(int64_t a, int64_t b)
+{
+    int64_t d = scenario_register_shown(b - a);
+    return d > SIM_REGISTER_WRAP_WH10 / 2 ? d - SIM_REGISTER_WRAP_WH10 : d;
+}
+
 void scenario_meter_secondary(const struct scenario *s, size_t idx, struct sim_registers *r)
 {
     /* A meter behind a CT sees 1/ct of the energy and registers it truncated,
-     * each register on its own, as a real meter does. */
+     * each register on its own, as a real meter does; its display rolls over. */
     unsigned ct = s->meters[idx].ct;
-    if (ct > 1)
-        for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 5; i++) {
+        if (ct > 1) {
             r->import_wh10[i] /= ct;
             r->export_wh10[i] /= ct;
         }
+        r->import_wh10[i] = scenario_register_shown(r->import_wh10[i]);
+        r->export_wh10[i] = scenario_register_shown(r->export_wh10[i]);
+    }
 }
 
 static int64_t floor_div_ct(int64_t a, int64_t b)
@@ -106,13 +121,13 @@ void scenario_meter_day_registers_from(const struct scenario *s, size_t idx, con
      * primary sum crosses a multiple of ct. */
     int64_t ct = s->meters[idx].ct > 1 ? s->meters[idx].ct : 1;
     int64_t pi = p0->import_wh10[0], pe = p0->export_wh10[0];
-    imp[0] = floor_div_ct(pi, ct);
-    exp[0] = floor_div_ct(pe, ct);
+    imp[0] = scenario_register_shown(floor_div_ct(pi, ct));
+    exp[0] = scenario_register_shown(floor_div_ct(pe, ct));
     for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
         pi += iv[j].import_wh10;
         pe += iv[j].export_wh10;
-        imp[j + 1] = floor_div_ct(pi, ct);
-        exp[j + 1] = floor_div_ct(pe, ct);
+        imp[j + 1] = scenario_register_shown(floor_div_ct(pi, ct));
+        exp[j + 1] = scenario_register_shown(floor_div_ct(pe, ct));
     }
 }
 

@@ -149,9 +149,9 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
         int any_export = 0;
         for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++) {
             *pi++ = ',';
-            pi = fmt_kwh(pi, rimp[j + 1] - rimp[j]);
+            pi = fmt_kwh(pi, scenario_register_delta(rimp[j], rimp[j + 1]));
             *pe++ = ',';
-            pe = fmt_kwh(pe, rexp[j + 1] - rexp[j]);
+            pe = fmt_kwh(pe, scenario_register_delta(rexp[j], rexp[j + 1]));
             any_export |= rexp[j + 1] != rexp[j];
         }
         fprintf(cur, "%012llu,%s,import", (unsigned long long)m->address, dayname);
@@ -162,10 +162,11 @@ int scenario_write_truth(const struct scenario *s, int64_t day, const char *dir,
             fwrite(line_e, 1, (size_t)(pe - line_e), cur);
             fputc('\n', cur);
         }
-        /* Consumption as metering computes it: register differences times ct. */
+        /* Consumption as metering computes it: register differences (across a rollover)
+         * times ct. */
         for (int tr = 0; tr < 5; tr++)
-            imp[tr] = (end.import_wh10[tr] - start.import_wh10[tr]) * (int64_t)ct;
-        exp = (end.export_wh10[0] - start.export_wh10[0]) * (int64_t)ct;
+            imp[tr] = scenario_register_delta(start.import_wh10[tr], end.import_wh10[tr]) * (int64_t)ct;
+        exp = scenario_register_delta(start.export_wh10[0], end.export_wh10[0]) * (int64_t)ct;
         fprintf(con, "%012llu,%s", (unsigned long long)m->address, dayname);
         for (int tr = 0; tr < 5; tr++) {
             fputc(',', con);

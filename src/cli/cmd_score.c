@@ -157,11 +157,14 @@ static enum metering_status score_metering(struct run *r, size_t i, const int64_
     unsigned ct = m->ct > 1 ? m->ct : 1;
     struct metering_reading rd[2] = {{r->t0, mh_dec_make(imp[0], -4), 1},
                                      {r->t1, mh_dec_make(imp[SIM_INTERVALS_PER_DAY], -4), 1}};
-    struct metering_params p = {ct, 1, {0, 0}, 0};
+    /* the register rolls over past its six digits: told from a fault by the contract capacity */
+    struct metering_params p = {ct, 1, {SIM_REGISTER_WRAP_WH10 - 1, -4},
+                                (uint64_t)m->model.contract_w * 2, 1};
     struct metering_result res;
     metering_daily(rd, 1, NULL, &p, &res);
-    int64_t truth = (imp[SIM_INTERVALS_PER_DAY] - imp[0]) * (int64_t)ct;
-    if (res.status == METERING_OK && mh_dec_cmp(res.kwh, mh_dec_make(truth, -4)) == 0)
+    int64_t truth = scenario_register_delta(imp[0], imp[SIM_INTERVALS_PER_DAY]) * (int64_t)ct;
+    if ((res.status == METERING_OK || res.status == METERING_ROLLOVER) &&
+        mh_dec_cmp(res.kwh, mh_dec_make(truth, -4)) == 0)
         r->exact++;
     else if (m->model.anomaly == SIM_ANOM_REVERSED && res.status == METERING_NEGATIVE)
         r->refused++; /* a register that ran backwards is refused, as it must be */
@@ -244,8 +247,8 @@ static int score_meters(struct run *r)
                 continue;
             }
             scenario_meter_day_registers(s, i, day, imp, exp);
-            double im = (double)(imp[SIM_INTERVALS_PER_DAY] - imp[0]) * ct / 1e4;
-            double ex = (double)(exp[SIM_INTERVALS_PER_DAY] - exp[0]) * ct / 1e4;
+            double im = (double)scenario_register_delta(imp[0], imp[SIM_INTERVALS_PER_DAY]) * ct / 1e4;
+            double ex = (double)scenario_register_delta(exp[0], exp[SIM_INTERVALS_PER_DAY]) * ct / 1e4;
             r->net[i * nd + d] = im - ex;
             if (d == nd - 1) {
                 r->imp_d[i] = im;
@@ -257,8 +260,10 @@ static int score_meters(struct run *r)
             r->imp_d[i] = -1;
         double reg[ANOMALY_SLOTS + 1];
         uint8_t present[ANOMALY_SLOTS + 1];
+        /* the register curve through a rollover: each slot's advance added to the day's start */
         for (int j = 0; j <= ANOMALY_SLOTS; j++) {
-            reg[j] = (double)imp[j] * ct / 1e4;
+            reg[j] = j ? reg[j - 1] + (double)scenario_register_delta(imp[j - 1], imp[j]) * ct / 1e4
+                       : (double)imp[0] * ct / 1e4;
             present[j] = 1;
         }
         /* An area meter sums its users; the model has no instantaneous values of its own. */

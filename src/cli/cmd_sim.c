@@ -23,7 +23,7 @@ static void sim_usage(FILE *f)
           "                            [--at YYYY-MM-DDTHH:MM] [--quiet]\n"
           "                                                   play every terminal against a master station\n"
           "       meterhub sim floor SCENARIO [--timeout S]    least time any master needs for one day\n"
-          "       meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n"
+          "       meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curve-days N] [--curves]\n"
           "                                                   store what collecting N days would store\n",
           f);
 }

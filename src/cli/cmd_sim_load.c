@@ -1,5 +1,6 @@
 /*
- * meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]
+ * meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N]
+ *                   [--curve-days N] [--curves]
  *
  * Writes into a store what the station would have stored had it collected
  * the scenario's field for the N days up to local day D (default 8), without
@@ -7,11 +8,14 @@
  * export totals at every day's start from D - N to D + 1, tariffs at D's
  * and D + 1's, four decimals as Q/GDW 1376.1 carries them) of every meter
  * of a terminal that logs in; the collection status of each day; the event
- * reports of the Q/GDW 1376.1 terminals (the ERC of each meter anomaly a
- * terminal detects, as collect stores them); and the link history of
- * terminals with an offline window; with --curves also day D's 15-minute
- * voltage curve (phase voltages, power factor) of every meter but the area
- * meters, as a curve collection would store it. Values are the ones `sim truth` writes
+ * reports of the Q/GDW 1376.1 and DL/T 698.45 terminals (the ERC of each
+ * meter anomaly a terminal detects, as collect stores them); the link
+ * history of terminals with an offline window; and, for the last
+ * --curve-days days (default 1: day D only, as a week of a million meters'
+ * curves is most of a billion rows), the 15-minute curves (total active
+ * power; the phases' power, voltage and current of three-phase meters) and
+ * each round's realtime read. --curves adds every single-phase meter's
+ * voltage and power factor curve. Values are the ones `sim truth` writes
  * and the simulated terminals answer. For analysing fields too large to
  * collect on one machine (the city); the round itself is tested by
  * tests/integration.
@@ -135,12 +139,102 @@ static int load_archive(struct loader *l, char *err, size_t cap)
 }
 
 /*
+ * What the collector stores of a meter's instantaneous values, in the
+ * resolution the data formats carry (Q/GDW 1376.1 A.9 power 0.0001 kW, A.7
+ * voltage 0.1 V, A.25 current 0.001 A, A.5 power factor 0.1 %): the model's
+ * values are whole W, var, 0.1 V, mA and 0.001, so nothing is lost. Every
+ * value is the measuring point's primary one, as the terminals report it.
+ */
+enum { Q_POWER = 1, Q_PHASE_POWER = 2, Q_VOLT_CURRENT = 4, Q_REACTIVE_PF = 8 };
+
+static int put_instant(struct loader *l, size_t i, int64_t t, const struct sim_instant *v,
+                       unsigned what)
+{
+    static const uint32_t p[4] = {MH_OBIS(1, 0, 1, 7, 0), MH_OBIS(1, 0, 21, 7, 0),
+                                  MH_OBIS(1, 0, 41, 7, 0), MH_OBIS(1, 0, 61, 7, 0)};
+    static const uint32_t q[4] = {MH_OBIS(1, 0, 3, 7, 0), MH_OBIS(1, 0, 23, 7, 0),
+                                  MH_OBIS(1, 0, 43, 7, 0), MH_OBIS(1, 0, 63, 7, 0)};
+    static const uint32_t pf[4] = {MH_OBIS(1, 0, 13, 7, 0), MH_OBIS(1, 0, 33, 7, 0),
+                                   MH_OBIS(1, 0, 53, 7, 0), MH_OBIS(1, 0, 73, 7, 0)};
+    static const uint32_t u[3] = {MH_OBIS(1, 0, 32, 7, 0), MH_OBIS(1, 0, 52, 7, 0),
+                                  MH_OBIS(1, 0, 72, 7, 0)};
+    static const uint32_t c[3] = {MH_OBIS(1, 0, 31, 7, 0), MH_OBIS(1, 0, 51, 7, 0),
+                                  MH_OBIS(1, 0, 71, 7, 0)};
+    int three = l->s->meters[i].model.phases == 3, rc = 0;
+    /* a single-phase meter has one phase: its values are L1's, stored once as the totals */
+    int last = (what & Q_PHASE_POWER) && three ? 3 : 0;
+    for (int k = (what & Q_POWER) ? 0 : 1; k <= last && rc == 0; k++) {
+        rc = put_value(l, i, p[k], t, mh_dec_make((int64_t)v->p_w[k] * 10, -4));
+        if (rc == 0 && (what & Q_REACTIVE_PF))
+            rc = put_value(l, i, q[k], t, mh_dec_make((int64_t)v->q_var[k] * 10, -4));
+        if (rc == 0 && (what & Q_REACTIVE_PF))
+            rc = put_value(l, i, pf[k], t, mh_dec_make(v->pf_milli[k], -3));
+    }
+    for (int ph = 0; ph < (three ? 3 : 1) && rc == 0 && (what & Q_VOLT_CURRENT); ph++) {
+        rc = put_value(l, i, u[ph], t, mh_dec_make(v->voltage_dv[ph], -1));
+        if (rc == 0)
+            rc = put_value(l, i, c[ph], t, mh_dec_make(v->current_ma[ph], -3));
+    }
+    return rc;
+}
+
+/* A meter the station reads instantaneous values of: logged in, not an area meter (the
+ * model sums an area meter's users and has no instantaneous values of its own). */
+static int has_instants(const struct loader *l, size_t i)
+{
+    const struct scenario *s = l->s;
+    return l->meter_id[i] && s->meters[i].model.customer != SIM_CUST_AREA &&
+           s->terminals[s->meters[i].terminal].fault != SIM_FAULT_NEVER_LOGIN;
+}
+
+/*
+ * Meter i's 15-minute curves of days first..last as the collector stores
+ * them (1376.1 F81-F94, 698.45 5002 minute freeze, DL/T 645 load records):
+ * total active power of every meter and, for three-phase meters, the
+ * phases' active power, voltage and current, at each point's time (the
+ * point at 00:15 is the value then); and the realtime task's read of every
+ * round (the day's round runs after its midnight): P, Q, PF and the phases'
+ * U and I. With voltage_all also a single-phase meter's voltage and power
+ * factor curve (what a voltage-monitoring collection adds).
+ */
+static int load_meter_curves(struct loader *l, size_t i, int64_t first, int64_t last,
+                             int voltage_all)
+{
+    const struct scenario *s = l->s;
+    const struct sim_meter *m = &s->meters[i].model;
+    unsigned what = Q_POWER | (m->phases == 3 ? Q_PHASE_POWER | Q_VOLT_CURRENT : 0);
+    int rc = 0;
+    for (int64_t d = first; d <= last && rc == 0; d++) {
+        int64_t t0 = scenario_day_start(s, d);
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY && rc == 0; j++) {
+            int64_t t = t0 + (int64_t)j * SIM_INTERVAL_S;
+            struct sim_instant v;
+            sim_instant_at(m, t, &v);
+            rc = put_instant(l, i, t, &v, what);
+            if (rc == 0 && voltage_all && m->phases != 3)
+                rc = put_value(l, i, MH_OBIS(1, 0, 32, 7, 0), t, mh_dec_make(v.voltage_dv[0], -1));
+            if (rc == 0 && voltage_all)
+                rc = put_value(l, i, MH_OBIS(1, 0, 13, 7, 0), t, mh_dec_make(v.pf_milli[0], -3));
+        }
+        /* the realtime read of the round that collects day d, five minutes into d + 1 */
+        int64_t tr = scenario_day_start(s, d + 1) + 300;
+        struct sim_instant v;
+        sim_instant_at(m, tr, &v);
+        if (rc == 0)
+            rc = put_instant(l, i, tr, &v,
+                             Q_POWER | Q_PHASE_POWER | Q_VOLT_CURRENT | Q_REACTIVE_PF);
+    }
+    return rc;
+}
+
+/*
  * Every meter's registers at each day's start: the first from the model,
  * the next ones by adding each day's registered intervals (primary), shown
  * through the meter's CT as sim truth does; a day costs one pass of its 96
  * intervals instead of summing from the scenario's start again.
  */
-static int load_registers(struct loader *l, int64_t first, int64_t last)
+static int load_registers(struct loader *l, int64_t first, int64_t last, int64_t cfirst,
+                          int voltage_all)
 {
     const struct scenario *s = l->s;
     struct sim_interval iv[SIM_INTERVALS_PER_DAY];
@@ -167,32 +261,10 @@ static int load_registers(struct loader *l, int64_t first, int64_t last)
             for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
                 sim_registers_add(&p, k0 + j, &iv[j], 1, 1);
         }
-    }
-    return rc ? rc : flush(l);
-}
-
-/* Day D's voltage curve: a point every 15 minutes, sampled as the meter shows it then. */
-static int load_curves(struct loader *l, int64_t day)
-{
-    const struct scenario *s = l->s;
-    static const uint32_t volts[3] = {MH_OBIS(1, 0, 32, 7, 0), MH_OBIS(1, 0, 52, 7, 0),
-                                      MH_OBIS(1, 0, 72, 7, 0)};
-    int64_t t0 = scenario_day_start(s, day);
-    int rc = 0;
-    for (size_t i = 0; i < s->n_meters && rc == 0; i++) {
-        const struct sim_meter *m = &s->meters[i].model;
-        if (!l->meter_id[i] || m->customer == SIM_CUST_AREA ||
-            s->terminals[s->meters[i].terminal].fault == SIM_FAULT_NEVER_LOGIN)
-            continue;
-        for (int j = 0; j < SIM_INTERVALS_PER_DAY && rc == 0; j++) {
-            int64_t t = t0 + (int64_t)j * 900;
-            struct sim_instant v;
-            sim_instant_at(m, t, &v);
-            for (int ph = 0; ph < (m->phases == 3 ? 3 : 1) && rc == 0; ph++)
-                rc = put_value(l, i, volts[ph], t, mh_dec_make(v.voltage_dv[ph], -1));
-            if (rc == 0)
-                rc = put_value(l, i, MH_OBIS(1, 0, 13, 7, 0), t, mh_dec_make(v.pf_milli[0], -3));
-        }
+        /* the meter's curves right after its registers: the store's key is meter first, so
+         * rows arrive in key order and a large store is appended to, not split throughout */
+        if (rc == 0 && cfirst <= last && has_instants(l, i))
+            rc = load_meter_curves(l, i, cfirst, last, voltage_all);
     }
     return rc ? rc : flush(l);
 }
@@ -239,17 +311,27 @@ static int load_terminals(struct loader *l, int64_t first, int64_t last)
             if (rc == 0)
                 rc = store_terminal_link(l->st, id, 1, (ds + te->offline_to) * 1000, "login");
         }
-        if (te->protocol != SIM_PROTO_GDW1376)
-            continue; /* the station stores 1376.1 event reports only */
+        if (te->protocol != SIM_PROTO_GDW1376 && te->protocol != SIM_PROTO_DLT698)
+            continue; /* the station stores 1376.1 ERC records and 698.45 event records */
         for (uint32_t j = 0; j < te->meter_count && rc == 0; j++) {
             size_t i = te->first_meter + j;
             const struct sim_meter *m = &s->meters[i].model;
             const struct sim_event_kind *kind = sim_term_event_kind(m->anomaly);
             if (!kind || m->anomaly_start >= t1 || !l->meter_id[i])
                 continue;
-            char payload[96];
-            snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%d,\"start\":1,\"name\":\"\"}",
-                     kind->erc, (int)l->pn[i]);
+            /*
+             * 698.45 events (3000 voltage loss, 3003 phase failure ...) are
+             * stored under the ERC of the same condition; ERC10 covers both,
+             * so its record's abnormality type (1376.1 appendix B ERC10 D7-D6)
+             * and phase go into the payload as "kind" and "phase".
+             */
+            char payload[160], detail[64] = "";
+            if (kind->erc == 10)
+                snprintf(detail, sizeof detail, ",\"kind\":\"%s\",\"phase\":%u",
+                         m->anomaly == SIM_ANOM_PHASE_FAILURE ? "phase_failure" : "voltage_loss",
+                         (unsigned)m->anomaly_phase);
+            snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%d,\"start\":1,\"name\":\"\"%s}",
+                     kind->erc, (int)l->pn[i], detail);
             struct store_event ev = {.terminal = id, .code = kind->erc,
                                      .start_s = m->anomaly_start, .payload_json = payload};
             rc = store_event_insert(l->st, &ev);
@@ -258,10 +340,13 @@ static int load_terminals(struct loader *l, int64_t first, int64_t last)
     return rc;
 }
 
+static const char usage[] = "usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD "
+                            "[--days N] [--curve-days N] [--curves]\n";
+
 int cmd_sim_load(const struct scenario *s, int argc, char **argv)
 {
     const char *db = NULL, *date = NULL;
-    long days = 8;
+    long days = 8, curve_days = 1;
     int curves = 0;
     for (int i = 0; i < argc; i++) {
         char *end;
@@ -271,19 +356,20 @@ int cmd_sim_load(const struct scenario *s, int argc, char **argv)
             date = argv[++i];
         else if (strcmp(argv[i], "--curves") == 0)
             curves = 1;
+        else if (strcmp(argv[i], "--curve-days") == 0 && i + 1 < argc &&
+                 (curve_days = strtol(argv[++i], &end, 10)) >= 0 && curve_days <= 62 && !*end)
+            continue;
         else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc &&
                  (days = strtol(argv[++i], &end, 10)) >= 0 && days <= 62 && !*end)
             continue;
         else {
-            fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n",
-                  stderr);
+            fputs(usage, stderr);
             return 2;
         }
     }
     int64_t day = cmd_sim_parse_day(date);
     if (!db || day < 0) {
-        fputs("usage: meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curves]\n",
-              stderr);
+        fputs(usage, stderr);
         return 2;
     }
     int64_t first = day - days;
@@ -306,10 +392,10 @@ int cmd_sim_load(const struct scenario *s, int argc, char **argv)
         rc = load_archive(&l, err, sizeof err);
     if (rc == 0)
         rc = map_ids(&l);
+    /* curves of the last curve_days days (none: cfirst after day) */
+    int64_t cfirst = day - curve_days + 1 > first ? day - curve_days + 1 : first;
     if (rc == 0)
-        rc = load_registers(&l, first, day);
-    if (rc == 0 && curves)
-        rc = load_curves(&l, day);
+        rc = load_registers(&l, first, day, curve_days > 0 ? cfirst : day + 1, curves);
     if (rc == 0)
         rc = store_readings_sync(l.st, 600000);
     if (rc == 0)

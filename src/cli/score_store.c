@@ -174,8 +174,8 @@ static int check_consumption(struct store *st, const struct scenario *s, const s
              * others two (truth truncated, as check truth compares) */
             int64_t q = s->terminals[s->meters[i].terminal].protocol == SIM_PROTO_GDW1376 ? 1 : 100;
             const int64_t last = SIM_INTERVALS_PER_DAY;
-            int64_t ti = (imp[last] / q - imp[0] / q) * q * ct;
-            net[i] = ti - (exp[last] / q - exp[0] / q) * q * ct;
+            int64_t ti = scenario_register_delta(imp[0] / q * q, imp[last] / q * q) * ct;
+            net[i] = ti - scenario_register_delta(exp[0] / q * q, exp[last] / q * q) * ct;
             if (c[k].quality == STORE_Q_ESTIMATED)
                 x->cons_estimated++;
             else if (c[k].import_wh10[0] == STORE_WH10_NONE)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The daily analysis on a store loaded with what collecting a week of
-# tests/integration/analyze_small.json would have stored (meterhub sim
-# load, with day D's voltage curves), without the network: four days
-# analysed in order, the last one
+# tests/integration/analyze_loaded.json would have stored (meterhub sim
+# load: daily freezes, events, and every day's 15-minute power, voltage and
+# current curves and realtime reads, with every meter's voltage curve),
+# without the network: four days analysed in order, the last one
 # again with the same figures, and meterhub score --db --check on the
 # stored alarms, consumption and line loss. With a second store URI the
 # same is run there too and both score tables must be equal (SQLite and
@@ -15,7 +16,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 run() { # run DB OUT: load, analyse, score into OUT
-    "$mh" sim load "$scenario" --db "$1" --date 2026-01-20 --days 8 --curves
+    "$mh" sim load "$scenario" --db "$1" --date 2026-01-20 --days 8 --curve-days 8 --curves
     for d in 17 18 19 20; do
         "$mh" analyze --db "$1" --date "2026-01-$d"
     done
@@ -24,7 +25,8 @@ run() { # run DB OUT: load, analyse, score into OUT
     cmp "$dir/a1" "$dir/a2"
     status=0
     "$mh" score "$scenario" --date 2026-01-20 --db "$1" --check \
-        --types stopped,reversed,racing,cover_open,sudden_drop,collect_failure > "$2" || status=$?
+        --types stopped,reversed,racing,voltage_loss,phase_failure,imbalance,reverse_power,cover_open,over_capacity,sudden_drop,collect_failure \
+        > "$2" || status=$?
     cat "$2"
     [ "$status" -eq 0 ]
     grep -q "theft localisation: \([0-9]*\) of \1 areas" "$2"

@@ -49,6 +49,10 @@ struct metering_params {
     uint32_t ct, pt;           /* ratios; 0 is taken as 1 */
     struct mh_dec register_max; /* largest value the register shows (999999.99); m = 0: no rollover */
     uint64_t capacity_w;        /* upper bound of power through the meter (primary); 0: no check */
+    /* 1: capacity_w only tells a rollover from a fault; an advance beyond it is still
+     * consumption (a meter running fast is the anomaly rules' to judge, not refused here),
+     * but one beyond half of register_max is a register run backwards through 0: NEGATIVE */
+    uint8_t capacity_rollover_only;
 };
 
 struct metering_result {

@@ -35,6 +35,38 @@ static int64_t reg(const struct az *z, size_t i, int dir, size_t k)
 }
 
 /*
+ * A register shows six integer digits of kWh (DL/T 645 XXXXXX.XX, Q/GDW
+ * 1376.1 A.14 XXXXXX.XXXX): past 999999.99.. it rolls over to 0. In 0.1 Wh.
+ */
+#define AZ_REGISTER_WRAP 10000000000LL
+
+/*
+ * Metering parameters of meter i: its ratios, and the register's rollover,
+ * told from a register going down by what the contract capacity (x
+ * racing_capacity_ratio) could pass (app/metering). The capacity does not
+ * refuse a forward advance: a meter running fast is the racing rule's.
+ */
+static struct metering_params params_of(const struct az *z, size_t i)
+{
+    const struct az_meter *m = &z->m[i];
+    double cap = (double)m->contract_w * z->o->ac.racing_capacity_ratio;
+    return (struct metering_params){m->ct, m->pt, {AZ_REGISTER_WRAP - 1, -4},
+                                    cap > 0 ? (uint64_t)cap : 0, 1};
+}
+
+/* b - a of meter i's register (secondary 0.1 Wh) over dt seconds, across a rollover as
+ * app/metering tells one (params_of); AZ_NONE when the register went down. */
+static int64_t advance(const struct az *z, size_t i, int64_t a, int64_t b, int64_t dt)
+{
+    if (b >= a) /* up by more than half the register: it ran backwards through 0 */
+        return (b - a) * 2 > AZ_REGISTER_WRAP ? AZ_NONE : b - a;
+    struct metering_params p = params_of(z, i);
+    struct metering_reading r[2] = {{0, mh_dec_make(a, -4), 1}, {dt, mh_dec_make(b, -4), 1}};
+    struct metering_result res = metering_consumption(&r[0], &r[1], NULL, &p);
+    return res.status == METERING_ROLLOVER ? b + AZ_REGISTER_WRAP - a : AZ_NONE;
+}
+
+/*
  * Primary energy (0.1 Wh) of meter i, direction dir, on window day d (from
  * freeze d to d + 1). Both freezes read: their difference (AZ_NONE when the
  * register went down: never consumption). A freeze missing: the energy
@@ -46,8 +78,10 @@ static int64_t day_energy(const struct az *z, size_t i, int dir, size_t d, int *
     *est = 0;
     int64_t k = (int64_t)z->m[i].ct * z->m[i].pt;
     int64_t a = reg(z, i, dir, d), b = reg(z, i, dir, d + 1);
-    if (a != AZ_NONE && b != AZ_NONE)
-        return b >= a ? (b - a) * k : AZ_NONE;
+    if (a != AZ_NONE && b != AZ_NONE) {
+        int64_t e = advance(z, i, a, b, AZ_DAY_S);
+        return e == AZ_NONE ? AZ_NONE : e * k;
+    }
     size_t lo = d, hi = d + 1;
     while (lo > 0 && reg(z, i, dir, lo) == AZ_NONE)
         lo--;
@@ -55,12 +89,14 @@ static int64_t day_energy(const struct az *z, size_t i, int dir, size_t d, int *
         hi++;
     a = reg(z, i, dir, lo);
     b = reg(z, i, dir, hi);
-    if (a == AZ_NONE || b == AZ_NONE || b < a)
+    int64_t days = (int64_t)(hi - lo);
+    int64_t e = a == AZ_NONE || b == AZ_NONE ? AZ_NONE : advance(z, i, a, b, days * AZ_DAY_S);
+    if (e == AZ_NONE)
         return AZ_NONE;
     *est = 1;
-    int64_t days = (int64_t)(hi - lo), share = (b - a) / days;
+    int64_t share = e / days;
     /* the remainder goes to the gap's first days, so the days add up to the gap exactly */
-    return (share + ((int64_t)(d - lo) < (b - a) % days)) * k;
+    return (share + ((int64_t)(d - lo) < e % days)) * k;
 }
 
 /* Net (import - export) primary kWh of meter i on window day d; NAN when unknown. */
@@ -87,10 +123,10 @@ static int64_t metered(const struct az *z, size_t i, int dir, int t, enum meteri
     }
     struct metering_reading r[2] = {{az_freeze_t(z, d), mh_dec_make(a, -4), a != AZ_NONE},
                                     {az_freeze_t(z, d + 1), mh_dec_make(b, -4), b != AZ_NONE}};
-    struct metering_params p = {z->m[i].ct, z->m[i].pt, {0, 0}, 0};
+    struct metering_params p = params_of(z, i);
     struct metering_result res = metering_consumption(&r[0], &r[1], NULL, &p);
     *st = res.status;
-    if (res.status != METERING_OK)
+    if (res.status != METERING_OK && res.status != METERING_ROLLOVER)
         return AZ_NONE;
     int64_t v = res.kwh.m;
     for (int e = res.kwh.exp + 4; e > 0; e--)
@@ -166,8 +202,9 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
     char ev[128];
     size_t d = (size_t)z->h;
     int64_t a = reg(z, i, 0, d), b = reg(z, i, 0, d + 1);
-    if (a != AZ_NONE && b != AZ_NONE && b < a) {
-        double down = (double)(a - b) * m->ct * m->pt / 1e4;
+    if (a != AZ_NONE && b != AZ_NONE && c->status == METERING_NEGATIVE) {
+        /* down, or through 0 to the register's top (it shows 999999.99.. then) */
+        double down = (double)(b <= a ? a - b : a + AZ_REGISTER_WRAP - b) * m->ct * m->pt / 1e4;
         if (down > ac->reversed_min_kwh) {
             snprintf(ev, sizeof ev, "import register went down %.4f kWh over the day", down);
             return push_meter_alarm(z, i, ANOMALY_REVERSED, down, ac->reversed_min_kwh, ev);
@@ -177,12 +214,24 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
         return 0;
     double kwh = (double)c->import_wh10[0] / 1e4, contract_kw = (double)m->contract_w / 1000;
     int64_t ex = c->export_wh10[0];
-    if (kwh == 0 && (ex == AZ_NONE || ex == 0)) {
+    if (kwh == 0 && (ex == AZ_NONE || ex == 0) && !(m->curve_alarms & 1u << ANOMALY_STOPPED)) {
         double hm = history_median(z, i, scratch);
         if (hm >= ac->drop_min_history_kwh) {
             snprintf(ev, sizeof ev, "registers still all day; %.3f kWh a day before", hm);
             return push_meter_alarm(z, i, ANOMALY_STOPPED, hm, ac->drop_min_history_kwh, ev);
         }
+    }
+    /*
+     * The register advanced more than the day's measured power explains (its
+     * positive samples x 15 min; an accurate meter is within its class, 2 %):
+     * app/anomaly's racing rule over the whole day, as only the day's freezes
+     * are collected.
+     */
+    if (!isnan(m->meas_pos) && m->meas_pos >= ac->racing_min_kwh &&
+        kwh > m->meas_pos * ac->racing_ratio) {
+        snprintf(ev, sizeof ev, "registered %.3f kWh, measured %.3f kWh over the day", kwh,
+                 m->meas_pos);
+        return push_meter_alarm(z, i, ANOMALY_RACING, kwh / m->meas_pos, ac->racing_ratio, ev);
     }
     if (contract_kw <= 0)
         return 0;
@@ -192,7 +241,7 @@ static int meter_rules(struct az *z, size_t i, const struct store_consumption *c
         return push_meter_alarm(z, i, ANOMALY_RACING, kwh, contract_kw * 24 * ac->racing_capacity_ratio,
                                 ev);
     }
-    for (int t = 1; t <= 4; t++) {
+    for (int t = 1; t <= 4 && !(m->curve_alarms & 1u << ANOMALY_OVER_CAPACITY); t++) {
         double hours = z->o->tariff_hours[t - 1];
         if (c->import_wh10[t] == AZ_NONE || hours <= 0)
             continue;
@@ -237,7 +286,8 @@ static int weekend(int64_t day)
 
 /* Line loss of area a on day D (stored in *l) and the sudden-drop rule confirmed by it. */
 static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
-                    const struct store_consumption *cons, struct store_lineloss *l)
+                    const struct store_consumption *cons, double peer_rate,
+                    struct store_lineloss *l)
 {
     size_t h = (size_t)z->h, n = a->n_users;
     int64_t users = 0;
@@ -265,13 +315,19 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
         for (size_t d = 0; d < h; d++)
             if (weekend(z->day - (int64_t)(h - d)) != weekend(z->day))
                 b->hist[u * h + d] = -1;
+        /* the meter's own power curve: what it should have registered (a meter that
+         * registered a day ago what it measured consumed less for real) */
+        int has_meas = !isnan(today) && !isnan(z->m[i].meas) &&
+                       (c->status == METERING_OK || c->status == METERING_ROLLOVER);
         b->lu[u] = (struct lineloss_user){(uint32_t)i, im == AZ_NONE ? -1 : (double)im / 1e4,
-                                          (double)ex / 1e4, hm, NAN};
+                                          (double)ex / 1e4, hm, has_meas ? z->m[i].meas : NAN};
         /* A PV user's net follows the sun, not its load: without its generation (not
-         * collected) a low day is no evidence, so it is not judged by the drop rule. */
-        int judged = !isnan(today) && !z->m[i].pv;
+         * collected) a low day is no evidence, so it is not judged by the drop rule unless
+         * its own power curve is known. */
+        int judged = !isnan(today) && (!z->m[i].pv || has_meas);
         b->ud[u] = (struct anomaly_user_day){(uint32_t)i, judged ? today : -1,
-                                             &b->hist[u * h], h, z->m[i].fault, 0, 0};
+                                             &b->hist[u * h], h, z->m[i].fault, (uint8_t)has_meas,
+                                             has_meas ? z->m[i].meas : 0};
     }
     const struct store_consumption *sc = &cons[a->supply];
     int64_t sim = sc->import_wh10[0], sex = sc->export_wh10[0] == AZ_NONE ? 0 : sc->export_wh10[0];
@@ -293,12 +349,39 @@ static int area_day(struct az *z, const struct az_area *a, struct area_buf *b,
         l->suspects[k] = z->m[res.suspects[k]].id;
     z->stats->areas++;
     int na = anomaly_area_drop(&z->o->ac, z->ds, b->ud, n, res.rise_kwh, b->scratch, b->al, n + 1);
+    if (na < 0)
+        return na;
     for (int k = 0; k < na && (size_t)k <= n && rc == 0; k++) {
         size_t i = b->al[k].subject;
         rc = push_meter_alarm(z, i, ANOMALY_SUDDEN_DROP, b->al[k].value, b->al[k].limit,
                               b->al[k].evidence);
+        for (size_t u = 0; u < n; u++)
+            b->ud[u].explained |= b->ud[u].meter == i; /* not alarmed twice */
     }
+    /*
+     * Theft already running before the history has no drop: the meter
+     * registered less than its own power curve says flowed, confirmed by the
+     * area's loss beyond the technical loss its peers show that day.
+     */
+    double excess = isnan(peer_rate) || res.supply_kwh < z->o->lc.min_supply_kwh
+                        ? NAN
+                        : res.loss_kwh - peer_rate * res.supply_kwh;
+    na = rc ? 0 : anomaly_area_unregistered(&z->o->ac, z->ds, b->ud, n, excess, b->al, n + 1);
+    if (na < 0)
+        return na;
+    for (int k = 0; k < na && (size_t)k <= n && rc == 0; k++)
+        rc = push_meter_alarm(z, b->al[k].subject, ANOMALY_SUDDEN_DROP, b->al[k].value,
+                              b->al[k].limit, b->al[k].evidence);
     return rc;
+}
+
+/* Area a's loss rate on day D (NAN: unknown or too little supply), for its peers' expectation. */
+static double day_rate(const struct az *z, const struct az_area *a)
+{
+    double sup = day_net(z, (size_t)a->supply, (size_t)z->h), users = 0;
+    for (size_t u = 0; u < a->n_users; u++)
+        users += day_net(z, (size_t)a->users[u], (size_t)z->h);
+    return isnan(sup) || isnan(users) || sup < z->o->lc.min_supply_kwh ? NAN : (sup - users) / sup;
 }
 
 static int run_areas(struct az *z, const struct store_consumption *cons, struct store_lineloss *ll,
@@ -310,12 +393,17 @@ static int run_areas(struct az *z, const struct store_consumption *cons, struct 
     struct area_buf b = {calloc(maxu + 1, sizeof *b.ud), calloc(maxu + 1, sizeof *b.lu),
                          calloc((maxu + 1) * h, sizeof *b.hist),
                          calloc(maxu + h + 1, sizeof *b.scratch), calloc(maxu + 1, sizeof *b.al)};
-    int rc = b.ud && b.lu && b.hist && b.scratch && b.al ? 0 : MH_ENOMEM;
+    double *rates = calloc(z->na + 1, sizeof *rates);
+    int rc = b.ud && b.lu && b.hist && b.scratch && b.al && rates ? 0 : MH_ENOMEM;
+    for (size_t a = 0; a < z->na && rc == 0; a++)
+        rates[a] = z->areas[a].supply < 0 ? NAN : day_rate(z, &z->areas[a]);
+    double peer_rate = rc ? NAN : anomaly_expected_loss_rate(&z->o->ac, rates, z->na);
+    free(rates);
     for (size_t a = 0; a < z->na && rc == 0; a++) {
         if (z->areas[a].supply < 0)
             continue;
         ll[*nll].area_code[0] = 0;
-        rc = area_day(z, &z->areas[a], &b, cons, &ll[*nll]);
+        rc = area_day(z, &z->areas[a], &b, cons, peer_rate, &ll[*nll]);
         *nll += ll[*nll].area_code[0] != 0;
     }
     free(b.ud);
@@ -330,6 +418,11 @@ static int run_areas(struct az *z, const struct store_consumption *cons, struct 
 static int closable(void *ctx, const struct store_alarm *a)
 {
     const struct az *z = ctx;
+    if (strncmp(a->evidence, "curve:", 6) == 0) {
+        /* judged on the day's curves; an alarm an event raised stays open until it recovers */
+        int32_t i = az_meter_index(z, a->meter);
+        return i >= 0 && z->m[i].curve_judged;
+    }
     switch (a->type) {
     case ANOMALY_TERMINAL_OFFLINE:
     case ANOMALY_COLLECT_FAILURE:

@@ -29,6 +29,11 @@ struct az_meter {
     uint16_t rated_v; /* rated phase voltage; 0: unknown */
     uint8_t fault; /* a meter fault alarm of the day explains a low consumption */
     int32_t area;  /* index into az.areas; -1: in no area */
+    /* day D's energy as the total power curve accounts for it (net, and import only),
+     * primary kWh; NAN without a whole day of samples */
+    double meas, meas_pos;
+    uint16_t curve_alarms; /* 1 << type of each alarm the curve rules raised on D */
+    uint8_t curve_judged;  /* the curve rules ran on the meter's day D */
 };
 
 struct az_area {
@@ -64,6 +69,11 @@ struct az {
     int qs_any;
     struct store_quality_day *quality;
     size_t n_quality, cap_quality;
+    /* the power, voltage and current curves of day D of the meter being scanned;
+     * inst_have[j]: bit 0 total power, bits 1..3 the phases' voltages */
+    struct anomaly_instant inst[ANOMALY_SLOTS];
+    uint8_t inst_have[ANOMALY_SLOTS];
+    int inst_any;
 };
 
 /* Epoch seconds of freeze k (00:00 local of day D - h + k). */
@@ -91,6 +101,12 @@ int az_alarm_push(struct az *z, const struct store_alarm *a);
 int az_quality_take(struct az *z, const struct store_reading *r);
 /* The scanned meter i's day is complete: its voltage quality, when it had samples. MH_ENOMEM. */
 int az_quality_flush(struct az *z, size_t i);
+
+/* A power, voltage or current sample of day D of the meter being scanned: 1 taken, 0 not one. */
+int az_curve_take(struct az *z, const struct store_reading *r);
+/* The scanned meter i's day is complete: its measured energy and the curve rules' alarms
+ * (voltage loss, phase failure, imbalance, reverse power, stopped). MH_ENOMEM. */
+int az_curve_flush(struct az *z, size_t i);
 
 /* Alarms from the terminals' event reports of the window (cover open, stopped ...). */
 int az_event_alarms(struct az *z);

@@ -5,6 +5,7 @@
  * latter in one ordered scan of the readings (store_readings_scan) rather
  * than a query per meter and register.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,9 @@ int az_load_archive(struct az *z)
                                     .area_meter = r->area_meter,
                                     .phases = r->phases,
                                     .rated_v = r->rated_voltage_v,
-                                    .area = -1};
+                                    .area = -1,
+                                    .meas = NAN,
+                                    .meas_pos = NAN};
     }
     int rc = group_areas(z, rows);
     free(rows);
@@ -206,6 +209,13 @@ static int64_t *slot_of(struct az *z, const struct store_reading *r, size_t i)
     return &z->tar[((i * 2 + (k + 2 - z->nf)) * 2 + dir) * 4 + t - 1];
 }
 
+/* Meter i's rows are all read: its day's voltage quality and curve rules. */
+static int meter_done(struct az *z, size_t i)
+{
+    int rc = az_quality_flush(z, i);
+    return rc ? rc : az_curve_flush(z, i);
+}
+
 int az_load_freezes(struct az *z)
 {
     size_t ntot = z->nm * z->nf * 2, ntar = z->nm * 16;
@@ -234,10 +244,13 @@ int az_load_freezes(struct az *z)
             const struct store_reading *r = &page[k];
             if (i < 0 || z->m[i].id != r->meter) {
                 if (i >= 0)
-                    rc = az_quality_flush(z, (size_t)i);
+                    rc = meter_done(z, (size_t)i);
                 i = az_meter_index(z, r->meter); /* rows come by meter: one search per meter */
             }
-            if (i < 0 || r->quality == STORE_Q_MISSING || az_quality_take(z, r))
+            if (i < 0 || r->quality == STORE_Q_MISSING)
+                continue;
+            int curve = az_curve_take(z, r); /* a voltage is the curve rules' and quality's */
+            if (az_quality_take(z, r) || curve)
                 continue;
             int64_t *slot = slot_of(z, r, (size_t)i);
             if (slot) {
@@ -252,7 +265,7 @@ int az_load_freezes(struct az *z)
         after = (struct store_reading_key){page[n - 1].meter, page[n - 1].item, page[n - 1].t};
     }
     if (rc == 0 && i >= 0)
-        rc = az_quality_flush(z, (size_t)i);
+        rc = meter_done(z, (size_t)i);
     free(page);
     return rc;
 }

@@ -16,8 +16,9 @@
 
 /*
  * Q/GDW 1376.1 appendix B event codes (ERC) and the alarm each is: 37 meter
- * cover opened, 10 voltage loop abnormal (loss or phase failure: the stored
- * record does not say which, taken as voltage loss), 30 meter stopped, 27
+ * cover opened, 10 voltage loop abnormal (voltage loss, or phase failure when
+ * the payload's "kind" says so: the record's D7-D6, or the 698.45 event
+ * 3003 stored under ERC10; its "phase" the phase), 30 meter stopped, 27
  * energy reading decreased, 29 meter runs fast, 12 meter time abnormal.
  * A cover opening is momentary: its alarm ends when it starts.
  */
@@ -44,16 +45,27 @@ static int by_point(const void *a, const void *b)
     return (x->pn > y->pn) - (x->pn < y->pn);
 }
 
-/* The payload's measuring point and start flag ({"erc":..,"pn":..,"start":..}); -1: none. */
-static int payload_point(const char *json, int *start)
+/* What an event's payload says: {"erc":..,"pn":..,"start":..[,"kind":"..","phase":..]}. */
+struct payload {
+    int pn;      /* -1: none */
+    int start;   /* occurred (1) or recovered (0) */
+    int failure; /* ERC10: 1 phase failure, 0 voltage loss or not said */
+    int phase;   /* 0..2; 255 not said */
+};
+
+static void payload_parse(const char *json, struct payload *p)
 {
     json_error_t e;
     json_t *o = json ? json_loads(json, 0, &e) : NULL;
     json_t *pn = json_object_get(o, "pn"), *st = json_object_get(o, "start");
-    int r = json_is_integer(pn) ? (int)json_integer_value(pn) : -1;
-    *start = json_is_integer(st) ? json_integer_value(st) != 0 : 1;
+    json_t *kind = json_object_get(o, "kind"), *ph = json_object_get(o, "phase");
+    p->pn = json_is_integer(pn) ? (int)json_integer_value(pn) : -1;
+    p->start = json_is_integer(st) ? json_integer_value(st) != 0 : 1;
+    p->failure = json_is_string(kind) && strcmp(json_string_value(kind), "phase_failure") == 0;
+    p->phase = json_is_integer(ph) && json_integer_value(ph) >= 0 && json_integer_value(ph) <= 2
+                   ? (int)json_integer_value(ph)
+                   : 255;
     json_decref(o);
-    return r;
 }
 
 static int event_alarm(struct az *z, const struct point_key *pts, const struct store_event_row *ev)
@@ -63,22 +75,31 @@ static int event_alarm(struct az *z, const struct point_key *pts, const struct s
         k++;
     if (k == sizeof erc_alarms / sizeof erc_alarms[0] || ev->start_s <= 0)
         return 0;
-    int start;
-    struct point_key key = {ev->terminal, payload_point(ev->payload_json, &start), 0};
+    struct payload pl;
+    payload_parse(ev->payload_json, &pl);
+    struct point_key key = {ev->terminal, pl.pn, 0};
     const struct point_key *p = bsearch(&key, pts, z->nm, sizeof *pts, by_point);
     if (!p)
         return 0; /* a terminal's own event, or a point the archive no longer lists */
     const struct az_meter *m = &z->m[p->ix];
-    struct store_alarm a = {.type = erc_alarms[k].type,
-                            .phase = 255,
+    uint8_t type = erc_alarms[k].type;
+    if (type == ANOMALY_VOLTAGE_LOSS) {
+        /* the day's phase voltages and currents judged the meter: they say which, and the phase */
+        if (m->curve_alarms & (1u << ANOMALY_VOLTAGE_LOSS | 1u << ANOMALY_PHASE_FAILURE))
+            return 0;
+        type = pl.failure ? ANOMALY_PHASE_FAILURE : ANOMALY_VOLTAGE_LOSS;
+    }
+    struct store_alarm a = {.type = type,
+                            .phase = erc_alarms[k].type == ANOMALY_VOLTAGE_LOSS ? (uint8_t)pl.phase
+                                                                                : 255,
                             .meter = m->id,
                             .terminal = m->terminal,
                             .start_s = ev->start_s,
-                            .end_s = erc_alarms[k].momentary || !start ? ev->start_s : 0};
+                            .end_s = erc_alarms[k].momentary || !pl.start ? ev->start_s : 0};
     if (m->area >= 0)
         snprintf(a.area, sizeof a.area, "%s", z->areas[m->area].code);
     snprintf(a.evidence, sizeof a.evidence, "terminal event ERC%u %s at pn %d", (unsigned)ev->code,
-             start ? "occurred" : "recovered", (int)key.pn);
+             pl.start ? "occurred" : "recovered", pl.pn);
     z->m[p->ix].fault |= a.type != ANOMALY_COVER_OPEN && a.type != ANOMALY_CLOCK;
     return az_alarm_push(z, &a);
 }

@@ -108,9 +108,16 @@ struct metering_result metering_consumption(const struct metering_reading *a,
             status = METERING_ROLLOVER;
         }
     }
+    struct mh_dec twice;
+    if (p->capacity_rollover_only && status == METERING_OK && p->register_max.m > 0 &&
+        !mh_dec_add(diff, diff, &twice) && mh_dec_cmp(twice, p->register_max) > 0) {
+        /* Up by more than half the register: it ran backwards through 0, no meter passes that. */
+        r.status = METERING_NEGATIVE;
+        return r;
+    }
     if (mh_dec_mul_u32(diff, ratio, &r.kwh))
         return r;
-    if (implausible(r.kwh, p->capacity_w, b->t - a->t)) {
+    if (!p->capacity_rollover_only && implausible(r.kwh, p->capacity_w, b->t - a->t)) {
         r.status = METERING_IMPLAUSIBLE;
         r.kwh = (struct mh_dec){0, 0};
         return r;

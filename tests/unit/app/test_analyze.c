@@ -7,7 +7,9 @@
  * fell while the area's supply did not (sudden drop, the area's loss
  * confirming it), a terminal's cover-open event; run twice the same; the
  * next day extends the alarms rather than repeating them; a stored voltage
- * curve gives the day's voltage quality. Against whichever
+ * curve gives the day's voltage quality; stored power, voltage and current
+ * curves drive the slot rules, racing by measured energy, and typed ERC 10
+ * records. Against whichever
  * backend MH_TEST_STORE_URI names (store_test.h). Also the de-duplication
  * across days on its own.
  */
@@ -98,12 +100,19 @@ static void analyze(struct store *st, int64_t day, struct analyze_stats *s)
         fail_msg("analyze: %s", err);
 }
 
-static const struct store_alarm *find(const struct store_alarm *a, int n, int type, int64_t meter)
+/* The alarm of type on meter and phase (-1: any phase), or NULL. */
+static const struct store_alarm *find_phase(const struct store_alarm *a, int n, int type,
+                                            int64_t meter, int phase)
 {
     for (int i = 0; i < n; i++)
-        if (a[i].type == type && a[i].meter == meter)
+        if (a[i].type == type && a[i].meter == meter && (phase < 0 || a[i].phase == phase))
             return &a[i];
     return NULL;
+}
+
+static const struct store_alarm *find(const struct store_alarm *a, int n, int type, int64_t meter)
+{
+    return find_phase(a, n, type, meter, -1);
 }
 
 static void test_day_results_exact_and_repeatable(void **state)
@@ -222,6 +231,92 @@ static void test_voltage_quality_from_the_stored_curve(void **state)
     store_close(st);
 }
 
+/* n points of item for meter from DAY's slot j0 on, value v (mantissa, exponent e). */
+static size_t curve(struct store_reading *r, int64_t meter, uint32_t item, int j0, int n, int64_t v,
+                    int e)
+{
+    for (int j = 0; j < n; j++) {
+        r[j] = store_test_reading(meter, item, freeze_t(7) + (int64_t)(j0 + j) * 900, 0);
+        r[j].value = mh_dec_make(v, e);
+    }
+    return (size_t)n;
+}
+
+/*
+ * The stored curves drive the slot rules and the day's measured energy: the
+ * DTU's three-phase meter loses phase B (0 V, no current) all day; user 1's
+ * power is negative for two hours (no PV behind it); user 2 registered 10
+ * kWh while its power curve says 0.1 kW all day (racing). ERC 10 records
+ * are typed by their payload: one saying phase failure on C for user 2
+ * (no voltage curve) raises it; one with no kind on the DTU's meter gives
+ * way to what its curves found.
+ */
+static void test_curve_rules_and_typed_events(void **state)
+{
+    (void)state;
+    int64_t m[5];
+    struct store *st = field("analyze_curves", m, 8);
+    struct store_meter_row rows[5];
+    assert_int_equal(store_meters_list(st, NULL, 0, rows, 5), 5);
+    static struct store_reading r[96 * 12];
+    size_t n = 0;
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 1, 7, 0), 0, 96, 1000000, -4); /* 100 kW */
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 32, 7, 0), 0, 96, 577, -1);
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 52, 7, 0), 0, 96, 0, -1);
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 72, 7, 0), 0, 96, 577, -1);
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 31, 7, 0), 0, 96, 866000, -3);
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 51, 7, 0), 0, 96, 0, -3);
+    n += curve(r + n, m[4], MH_OBIS(1, 0, 71, 7, 0), 0, 96, 866000, -3);
+    n += curve(r + n, m[1], MH_OBIS(1, 0, 1, 7, 0), 0, 40, 3000, -4);
+    n += curve(r + n, m[1], MH_OBIS(1, 0, 1, 7, 0), 40, 8, -5000, -4);
+    n += curve(r + n, m[1], MH_OBIS(1, 0, 1, 7, 0), 48, 48, 3000, -4);
+    n += curve(r + n, m[2], MH_OBIS(1, 0, 1, 7, 0), 0, 96, 1000, -4);
+    assert_int_equal(store_readings_append(st, r, n, 5000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(st, 5000), 0);
+    struct store_event e1 = {.terminal = rows[2].terminal, .code = 10,
+                             .start_s = freeze_t(7) + 7200, .seq = 1,
+                             .payload_json = "{\"erc\":10,\"pn\":3,\"start\":1,\"name\":\"\","
+                                             "\"kind\":\"phase_failure\",\"phase\":2}"};
+    struct store_event e2 = {.terminal = rows[4].terminal, .code = 10,
+                             .start_s = freeze_t(7) + 600, .seq = 2,
+                             .payload_json = "{\"erc\":10,\"pn\":1,\"start\":1,\"name\":\"\"}"};
+    assert_int_equal(store_event_insert(st, &e1), 0);
+    assert_int_equal(store_event_insert(st, &e2), 0);
+    struct analyze_stats s;
+    analyze(st, DAY, &s);
+
+    struct store_alarm a[16];
+    int na = store_alarms_list(st, NULL, 0, a, 16);
+    const struct store_alarm *pf = find_phase(a, na, ANOMALY_PHASE_FAILURE, m[4], 1);
+    assert_non_null(pf);
+    assert_int_equal(pf->start_s, freeze_t(7));
+    assert_int_equal(pf->end_s, 0); /* still holds at the day's end */
+    assert_int_equal(strncmp(pf->evidence, "curve:", 6), 0);
+    assert_null(find(a, na, ANOMALY_VOLTAGE_LOSS, m[4])); /* the ERC 10 gave way */
+    assert_null(find(a, na, ANOMALY_IMBALANCE, m[4]));     /* explained by the phase */
+    const struct store_alarm *rp = find(a, na, ANOMALY_REVERSE_POWER, m[1]);
+    assert_non_null(rp);
+    assert_int_equal(rp->start_s, freeze_t(7) + 40 * 900);
+    assert_int_equal(rp->end_s, freeze_t(7) + 48 * 900);
+    assert_int_equal(rp->value_milli, -500);
+    const struct store_alarm *race = find(a, na, ANOMALY_RACING, m[2]);
+    assert_non_null(race);
+    assert_int_equal(race->value_milli, 4167); /* 10 kWh registered / 2.4 kWh measured */
+    const struct store_alarm *ev = find(a, na, ANOMALY_PHASE_FAILURE, m[2]);
+    assert_non_null(ev);
+    assert_int_equal(ev->phase, 2);
+    assert_int_equal(ev->start_s, freeze_t(7) + 7200);
+    assert_int_equal(na, 7); /* with the field's drop, reversed and cover open */
+
+    /* The next day without curves for the DTU's meter: the curve alarm is not judged, stays */
+    analyze(st, DAY + 1, &s);
+    na = store_alarms_list(st, NULL, 0, a, 16);
+    pf = find_phase(a, na, ANOMALY_PHASE_FAILURE, m[4], 1);
+    assert_non_null(pf);
+    assert_int_equal(pf->end_s, 0);
+    store_close(st);
+}
+
 static int close_all(void *ctx, const struct store_alarm *a)
 {
     (void)ctx;
@@ -277,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_day_results_exact_and_repeatable),
         cmocka_unit_test(test_next_day_extends_alarms),
         cmocka_unit_test(test_voltage_quality_from_the_stored_curve),
+        cmocka_unit_test(test_curve_rules_and_typed_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

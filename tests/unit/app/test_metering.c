@@ -16,7 +16,7 @@ static struct metering_reading rd(int64_t t, int64_t m, int exp)
     return r;
 }
 
-static const struct metering_params plain = {1, 1, {99999999, -2}, 20000};
+static const struct metering_params plain = {1, 1, {99999999, -2}, 20000, 0};
 
 static void assert_kwh(struct metering_result r, enum metering_status st, int64_t m, int exp)
 {
@@ -30,7 +30,7 @@ static void test_difference_times_ct_and_pt(void **state)
     (void)state;
     struct metering_reading a = rd(T0, 1234567, -2), b = rd(T0 + DAY, 1236789, -2);
     assert_kwh(metering_consumption(&a, &b, NULL, &plain), METERING_OK, 2222, -2);
-    struct metering_params ctpt = {40, 100, {0, 0}, 100000000};
+    struct metering_params ctpt = {40, 100, {0, 0}, 100000000, 0};
     assert_kwh(metering_consumption(&a, &b, NULL, &ctpt), METERING_OK, 2222 * 4000, -2);
     /* mixed exponents: 12345.67 (645) and 12367.8900 (A.14) */
     struct metering_reading c = rd(T0 + DAY, 123678900, -4);
@@ -110,6 +110,24 @@ static void test_decimal_arithmetic_is_exact(void **state)
     assert_true(x.m == 49380000 && x.exp == -2);
 }
 
+static void test_capacity_for_rollover_only_keeps_a_fast_advance(void **state)
+{
+    (void)state;
+    struct metering_params p = plain;
+    p.capacity_rollover_only = 1;
+    /* above what 20 kW passes in a day: consumption still (racing is the rules' to judge) */
+    struct metering_reading a = rd(T0, 0, -2), b = rd(T0 + DAY, 48001, -2);
+    assert_kwh(metering_consumption(&a, &b, NULL, &p), METERING_OK, 48001, -2);
+    /* a rollover is still told from a fault by the capacity */
+    struct metering_reading c = rd(T0, 99999950, -2), d = rd(T0 + DAY, 30, -2);
+    assert_kwh(metering_consumption(&c, &d, NULL, &p), METERING_ROLLOVER, 80, -2);
+    struct metering_reading e = rd(T0, 500000, -2), f = rd(T0 + DAY, 499000, -2);
+    assert_kwh(metering_consumption(&e, &f, NULL, &p), METERING_NEGATIVE, 0, 0);
+    /* 0.30 run backwards through 0 shows 999999.70: not a near-million-kWh advance */
+    struct metering_reading g = rd(T0, 30, -2), h = rd(T0 + DAY, 99999970, -2);
+    assert_kwh(metering_consumption(&g, &h, NULL, &p), METERING_NEGATIVE, 0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -120,6 +138,7 @@ int main(void)
         cmocka_unit_test(test_implausible_jump_is_rejected),
         cmocka_unit_test(test_daily_series_with_a_missing_freeze),
         cmocka_unit_test(test_decimal_arithmetic_is_exact),
+        cmocka_unit_test(test_capacity_for_rollover_only_keeps_a_fast_advance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

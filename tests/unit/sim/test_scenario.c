@@ -131,6 +131,57 @@ static void test_theft_raises_area_supply_over_metered_sum(void **state)
     scenario_free(s);
 }
 
+/*
+ * A register past 999999.99 kWh rolls over to 0 as the meter's display
+ * does: the day's registers as shown go down, and their difference across
+ * the rollover is exactly what the day's intervals registered (through the
+ * CT for the special-transformer meter).
+ */
+static void test_registers_roll_over_at_display_capacity(void **state)
+{
+    (void)state;
+    struct scenario *s = parse_ok(
+        "{\"name\":\"w\",\"seed\":7,\"start\":\"2026-11-01\",\"populations\":["
+        "{\"kind\":\"concentrator\",\"count\":1,\"meters_each\":5,\"initial_kwh\":999999},"
+        "{\"kind\":\"special_transformer\",\"count\":1,\"initial_kwh\":999999}]}");
+    int64_t day = scenario_local_day(s, s->start);
+    size_t wrapped = 0;
+    for (size_t i = 0; i < s->n_meters; i++) {
+        if (s->meters[i].model.customer == SIM_CUST_AREA)
+            continue;
+        struct sim_registers a, b;
+        scenario_meter_registers_at(s, i, scenario_day_start(s, day), &a);
+        scenario_meter_registers_at(s, i, scenario_day_start(s, day + 1), &b);
+        assert_int_equal(a.import_wh10[0], 999999LL * SIM_WH10_PER_KWH);
+        assert_true(b.import_wh10[0] < SIM_REGISTER_WRAP_WH10 && b.import_wh10[0] >= 0);
+        struct sim_interval iv[SIM_INTERVALS_PER_DAY];
+        scenario_meter_day(s, i, day, iv);
+        int64_t primary = 0;
+        for (int j = 0; j < SIM_INTERVALS_PER_DAY; j++)
+            primary += iv[j].import_wh10;
+        int64_t ct = s->meters[i].ct > 1 ? s->meters[i].ct : 1;
+        int64_t shown = primary / ct;
+        if (shown > SIM_WH10_PER_KWH) {
+            wrapped++;
+            assert_true(b.import_wh10[0] < a.import_wh10[0]);
+        }
+        assert_int_equal(scenario_register_delta(a.import_wh10[0], b.import_wh10[0]),
+                         (999999LL * SIM_WH10_PER_KWH * ct + primary) / ct -
+                             999999LL * SIM_WH10_PER_KWH);
+        /* the day's 15-minute registers agree with the instants' */
+        int64_t imp[SIM_INTERVALS_PER_DAY + 1], exp[SIM_INTERVALS_PER_DAY + 1];
+        scenario_meter_day_registers(s, i, day, imp, exp);
+        assert_int_equal(imp[0], a.import_wh10[0]);
+        assert_int_equal(imp[SIM_INTERVALS_PER_DAY], b.import_wh10[0]);
+    }
+    assert_true(wrapped >= 3);
+    /* a register run backwards through 0 shows 999999.99..: a negative difference */
+    assert_int_equal(scenario_register_shown(-100), SIM_REGISTER_WRAP_WH10 - 100);
+    assert_int_equal(scenario_register_delta(50, SIM_REGISTER_WRAP_WH10 - 100), -150);
+    assert_int_equal(scenario_register_delta(SIM_REGISTER_WRAP_WH10 - 100, 50), 150);
+    scenario_free(s);
+}
+
 static void test_faults_mark_terminals(void **state)
 {
     (void)state;
@@ -194,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_anomalies_placed_on_eligible_meters),
         cmocka_unit_test(test_theft_raises_area_supply_over_metered_sum),
         cmocka_unit_test(test_faults_mark_terminals),
+        cmocka_unit_test(test_registers_roll_over_at_display_capacity),
         cmocka_unit_test(test_errors_name_what_is_wrong),
         cmocka_unit_test(test_large_populations_continue_in_the_next_region),
         cmocka_unit_test(test_populations_sharing_a_region_get_distinct_addresses),
