@@ -81,5 +81,7 @@ void archive_free(struct archive *a);
 
 const char *archive_protocol_name(int proto);
 const char *archive_kind_name(int kind);
+/* "residential" ... "area" (enum archive_customer_class); "?" when out of range. */
+const char *archive_class_name(int cls);
 
 #endif

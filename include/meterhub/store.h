@@ -871,4 +871,68 @@ int store_plan_users_put(struct store *st, int64_t plan, const struct store_plan
 /* The plan's users by seq, at most cap; the count. */
 int store_plan_users(struct store *st, int64_t plan, struct store_plan_user *out, size_t cap);
 
+/* ==== customers and measurement points (the HTTP API's archive resources) ==== */
+
+/* Listings as in "listings" above: ascending cursor after `after`, at most cap, the count. */
+
+struct store_customer_filter {
+    const char *code; /* exact code; NULL: any */
+    int class_;       /* -1 or enum archive_customer_class */
+    const char *area; /* customers with a meter in this area (code); NULL: any */
+};
+#define STORE_CUSTOMER_FILTER_ANY                                                                  \
+    {                                                                                              \
+        NULL, -1, NULL                                                                             \
+    }
+
+struct store_customer_row {
+    int64_t id; /* the cursor */
+    char code[24];
+    uint8_t class_;  /* enum archive_customer_class */
+    uint32_t meters; /* active meters */
+};
+
+int store_customers_list(struct store *st, const struct store_customer_filter *f, int64_t after,
+                         struct store_customer_row *out, size_t cap);
+/* The customer with this code; MH_ENOENT when none. */
+int store_customer_get(struct store *st, const char *code, struct store_customer_row *out);
+
+/*
+ * A measurement point has no row id of its own: it is (terminal, pn), and
+ * the archive replaces points on import. Its id is STORE_POINT_ID, stable
+ * as long as the terminal keeps that pn (pn <= 2040 < 4096).
+ */
+#define STORE_POINT_ID(terminal, pn) ((int64_t)(terminal) * 4096 + (int64_t)(pn))
+
+struct store_point_filter {
+    int64_t terminal; /* 0: any */
+    int64_t meter;    /* 0: any */
+    const char *area; /* the meter's area code; NULL: any */
+    int protocol;     /* -1 or the meter's enum archive_protocol (what the terminal speaks to it) */
+};
+#define STORE_POINT_FILTER_ANY                                                                     \
+    {                                                                                              \
+        0, 0, NULL, -1                                                                             \
+    }
+
+struct store_point_row {
+    int64_t id; /* the cursor: STORE_POINT_ID(terminal, pn) */
+    int64_t terminal;
+    uint16_t pn;
+    uint16_t region;
+    char terminal_address[16];
+    uint8_t terminal_protocol; /* enum archive_protocol */
+    int64_t meter;
+    uint64_t meter_address;
+    uint8_t protocol; /* the meter's */
+    char area[24];     /* "" when none */
+    char customer[24]; /* "" when none */
+    uint8_t active;    /* meter and terminal both active */
+};
+
+int store_points_list(struct store *st, const struct store_point_filter *f, int64_t after,
+                      struct store_point_row *out, size_t cap);
+/* Point id (STORE_POINT_ID); MH_ENOENT when none. */
+int store_point_get(struct store *st, int64_t id, struct store_point_row *out);
+
 #endif

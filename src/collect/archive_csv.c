@@ -36,6 +36,11 @@ const char *archive_kind_name(int kind)
     return kind >= 0 && kind < 4 ? kind_names[kind] : "?";
 }
 
+const char *archive_class_name(int cls)
+{
+    return cls >= 0 && cls < 5 ? class_names[cls] : "?";
+}
+
 struct field {
     const char *p;
     size_t n;

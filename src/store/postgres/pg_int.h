@@ -81,6 +81,10 @@ enum pg_query {
     PQ_L_PLAN_PUT,
     PQ_L_PLAN_GET,
     PQ_L_PLAN_USERS,
+    PQ_L_CUSTOMERS,
+    PQ_L_CUSTOMER_GET,
+    PQ_L_POINTS,
+    PQ_L_POINT_GET,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,

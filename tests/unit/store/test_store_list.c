@@ -357,6 +357,103 @@ static void test_events_audit_and_status_lists(void **state)
     store_close(st);
 }
 
+static void test_customers_filters_and_get(void **state)
+{
+    (void)state;
+    struct store_terminal_row t[2];
+    struct store *st = open_imported("list_customers", t);
+    struct store_customer_row c[8];
+    /* C1..C3 (residential, area A1) and F1 (industrial, no area); the supply meter has none. */
+    assert_int_equal(store_customers_list(st, NULL, 0, c, 8), 4);
+    assert_string_equal(c[0].code, "C1");
+    assert_int_equal(c[0].class_, ARCHIVE_CLASS_RESIDENTIAL);
+    assert_int_equal(c[0].meters, 1);
+    assert_string_equal(c[3].code, "F1");
+    assert_int_equal(c[3].class_, ARCHIVE_CLASS_INDUSTRIAL);
+
+    struct store_customer_filter f = STORE_CUSTOMER_FILTER_ANY;
+    f.class_ = ARCHIVE_CLASS_INDUSTRIAL;
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 1);
+    assert_string_equal(c[0].code, "F1");
+    f = (struct store_customer_filter)STORE_CUSTOMER_FILTER_ANY;
+    f.area = "A1";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 3);
+    f.area = "A9";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 0);
+    f = (struct store_customer_filter)STORE_CUSTOMER_FILTER_ANY;
+    f.code = "C2";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 1);
+    int64_t c2 = c[0].id;
+    /* Paging: two after C2's id, then the rest. */
+    assert_int_equal(store_customers_list(st, NULL, c2, c, 1), 1);
+    assert_string_equal(c[0].code, "C3");
+
+    struct store_customer_row one;
+    assert_int_equal(store_customer_get(st, "F1", &one), 0);
+    assert_int_equal(one.meters, 1);
+    assert_int_equal(store_customer_get(st, "nobody", &one), MH_ENOENT);
+
+    /* A customer whose meters were retired keeps its row with no active meter. */
+    char *csv = store_test_archive_csv(1);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    assert_int_equal(store_customer_get(st, "C3", &one), 0);
+    assert_int_equal(one.meters, 0);
+    store_close(st);
+}
+
+static void test_points_filters_paging_and_get(void **state)
+{
+    (void)state;
+    struct store_terminal_row t[2];
+    struct store *st = open_imported("list_points", t);
+    struct store_point_row p[8];
+    assert_int_equal(store_points_list(st, NULL, 0, p, 8), 5);
+    assert_int_equal(p[0].terminal, t[0].id);
+    assert_int_equal(p[0].pn, 1);
+    assert_int_equal(p[0].id, STORE_POINT_ID(t[0].id, 1));
+    assert_int_equal(p[0].region, 0x0171);
+    assert_string_equal(p[0].terminal_address, "01710001");
+    assert_int_equal(p[0].terminal_protocol, ARCHIVE_PROTO_GDW1376);
+    assert_int_equal(p[0].meter_address, 100000000000ULL);
+    assert_int_equal(p[0].protocol, ARCHIVE_PROTO_DLT645_2007);
+    assert_string_equal(p[0].area, "A1");
+    assert_string_equal(p[0].customer, "");
+    assert_int_equal(p[0].active, 1);
+    assert_string_equal(p[1].customer, "C1");
+    assert_int_equal(p[4].terminal, t[1].id);
+    assert_string_equal(p[4].area, "");
+
+    /* Paging on (terminal, pn): after pn 2 of the concentrator come pn 3 and 4. */
+    assert_int_equal(store_points_list(st, NULL, p[1].id, p, 2), 2);
+    assert_int_equal(p[0].pn, 3);
+    assert_int_equal(p[1].pn, 4);
+    assert_int_equal(store_points_list(st, NULL, p[1].id, p, 8), 1);
+    assert_int_equal(p[0].terminal, t[1].id);
+
+    struct store_point_filter f = STORE_POINT_FILTER_ANY;
+    f.terminal = t[1].id;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 1);
+    int64_t dtu_meter = p[0].meter;
+    f = (struct store_point_filter)STORE_POINT_FILTER_ANY;
+    f.meter = dtu_meter;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 1);
+    assert_int_equal(p[0].pn, 1);
+    f = (struct store_point_filter)STORE_POINT_FILTER_ANY;
+    f.area = "A1";
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 4);
+    f.protocol = ARCHIVE_PROTO_DLT698;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 0);
+
+    struct store_point_row one;
+    assert_int_equal(store_point_get(st, STORE_POINT_ID(t[0].id, 3), &one), 0);
+    assert_int_equal(one.meter_address, 100000000002ULL);
+    assert_string_equal(one.customer, "C2");
+    assert_int_equal(store_point_get(st, STORE_POINT_ID(t[0].id, 9), &one), MH_ENOENT);
+    assert_int_equal(store_point_get(st, 0, &one), MH_ENOENT);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +462,8 @@ int main(void)
         cmocka_unit_test(test_meters_filters_and_get),
         cmocka_unit_test(test_archive_export_rows_in_archive_order),
         cmocka_unit_test(test_events_audit_and_status_lists),
+        cmocka_unit_test(test_customers_filters_and_get),
+        cmocka_unit_test(test_points_filters_paging_and_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
