@@ -137,20 +137,23 @@ export async function readNow(meter: number, items: string[], waitMs = 10000, po
 
 /**
  * Live events from GET /stream (server-sent events read with fetch, which can send the
- * Authorization header EventSource cannot). Reconnects after the server's retry; the
- * returned function stops it. onState says whether the stream is connected.
+ * Authorization header EventSource cannot). Reconnects after the server's retry with
+ * Last-Event-ID, so the server replays what was missed (or sends `reset`, passed on as
+ * an event: reload what is shown); the returned function stops it. onState says whether
+ * the stream is connected.
  */
 export function subscribe(onEvent: (event: string, data: unknown) => void,
   onState: (connected: boolean) => void = () => {}): () => void {
   const ctl = new AbortController();
   let stopped = false;
+  let lastId = '';
   const run = async () => {
     while (!stopped) {
       try {
         const tok = token();
-        const r = await fetch('/api/v1/stream', {
-          headers: tok ? { Authorization: 'Bearer ' + tok } : {}, signal: ctl.signal,
-        });
+        const headers: Record<string, string> = tok ? { Authorization: 'Bearer ' + tok } : {};
+        if (lastId) headers['Last-Event-ID'] = lastId;
+        const r = await fetch('/api/v1/stream', { headers, signal: ctl.signal });
         if (!r.ok || !r.body) throw new ApiError(r.status, r.statusText);
         onState(true);
         const reader = r.body.getReader();
@@ -165,6 +168,8 @@ export function subscribe(onEvent: (event: string, data: unknown) => void,
             const block = buf.slice(0, k);
             buf = buf.slice(k + 2);
             const ev = /^event: (.*)$/m.exec(block), data = /^data: (.*)$/m.exec(block);
+            const id = /^id: (\d+)$/m.exec(block);
+            if (id) lastId = id[1];
             if (ev && data) onEvent(ev[1], JSON.parse(data[1]));
           }
         }
