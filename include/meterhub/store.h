@@ -935,4 +935,47 @@ int store_points_list(struct store *st, const struct store_point_filter *f, int6
 /* Point id (STORE_POINT_ID); MH_ENOENT when none. */
 int store_point_get(struct store *st, int64_t id, struct store_point_row *out);
 
+/* ==== single-row edits of the archive (the HTTP API's POST and PATCH) ==== */
+
+struct archive_row; /* meterhub/archive.h */
+
+/*
+ * Each is one transaction, all or nothing, and leaves the archive as an
+ * import of the same rows would: codes, addresses and (terminal, pn) stay
+ * unique (MH_EEXIST), a row changed or referred to must exist (MH_ENOENT),
+ * one active supply meter per area (MH_EEXIST). err (cap bytes, may be
+ * NULL) says which. The values are checked by the caller
+ * (archive_row_check). The collector sees an edit as it sees an import:
+ * it reads a terminal's points at every round and the terminal at login.
+ */
+int store_area_insert(struct store *st, const char *code, uint16_t region, int64_t *id, char *err,
+                      size_t cap);
+int store_area_update(struct store *st, int64_t id, const char *code, uint16_t region, char *err,
+                      size_t cap);
+int store_customer_insert(struct store *st, const char *code, int class_, int64_t *id, char *err,
+                          size_t cap);
+/* The customer `code` gets new_code (may be the same) and class_. */
+int store_customer_update(struct store *st, const char *code, const char *new_code, int class_,
+                          char *err, size_t cap);
+/* t's fields but its id (the new one goes to *id), active. */
+int store_terminal_insert(struct store *st, const struct store_terminal *t, int64_t *id, char *err,
+                          size_t cap);
+/* Terminal t->id takes t's fields; active 0 retires it: MH_EPERM while it has points. */
+int store_terminal_update(struct store *st, const struct store_terminal *t, int active, char *err,
+                          size_t cap);
+/*
+ * A meter of r's meter columns (meter_address .. area_meter; area and
+ * customer by code, "" for none), read at point r->pn of terminal (an
+ * active one), active.
+ */
+int store_meter_insert(struct store *st, const struct archive_row *r, int64_t terminal,
+                       int64_t *id, char *err, size_t cap);
+/*
+ * Meter id takes r's values. active 1: it is read at (terminal, r->pn),
+ * moved there if it was elsewhere; active 0: retired, its point removed
+ * (as an import that no longer lists it), readings kept.
+ */
+int store_meter_update(struct store *st, int64_t id, const struct archive_row *r,
+                       int64_t terminal, int active, char *err, size_t cap);
+
 #endif
