@@ -140,6 +140,12 @@ int api_arg_region(struct api_req *rq, struct api_resp *rs, int *out);
 /* An item as "1.0.1.8.0" or a meterhub item name ("AE_IMP", any case); 0 or -1. */
 int api_item_parse(const char *s, uint32_t *code);
 
+/*
+ * The body as a JSON object (the caller's), or NULL after replying 415 (not
+ * application/json) or 400 (not an object; shape says what is expected). (h_control.c)
+ */
+json_t *api_body_object(struct api_req *rq, struct api_resp *rs, const char *shape);
+
 /* ---- tokens (tokens.c) ---- */
 
 /* Look a token up in the store: 0 with name (cap bytes) and role, MH_ENOENT, MH_EIO. */
@@ -232,6 +238,15 @@ void api_h_customers(struct api_req *rq, struct api_resp *rs);
 void api_h_customer(struct api_req *rq, struct api_resp *rs);
 void api_h_points(struct api_req *rq, struct api_resp *rs);
 void api_h_point(struct api_req *rq, struct api_resp *rs);
+/* single-row archive edits (h_edit.c) */
+void api_h_terminal_add(struct api_req *rq, struct api_resp *rs);
+void api_h_terminal_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_meter_add(struct api_req *rq, struct api_resp *rs);
+void api_h_meter_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_customer_add(struct api_req *rq, struct api_resp *rs);
+void api_h_customer_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_area_add(struct api_req *rq, struct api_resp *rs);
+void api_h_area_edit(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -59,6 +59,14 @@ const struct api_route api_route_table[] = {
     {{"GET", V1 "/customers/{code}"}, API_ROLE_VIEWER, 0, api_h_customer},
     {{"GET", V1 "/points"}, API_ROLE_VIEWER, 0, api_h_points},
     {{"GET", V1 "/points/{id}"}, API_ROLE_VIEWER, 0, api_h_point},
+    {{"POST", V1 "/terminals"}, API_ROLE_OPERATOR, 1, api_h_terminal_add},
+    {{"PATCH", V1 "/terminals/{id}"}, API_ROLE_OPERATOR, 1, api_h_terminal_edit},
+    {{"POST", V1 "/meters"}, API_ROLE_OPERATOR, 1, api_h_meter_add},
+    {{"PATCH", V1 "/meters/{id}"}, API_ROLE_OPERATOR, 1, api_h_meter_edit},
+    {{"POST", V1 "/customers"}, API_ROLE_OPERATOR, 1, api_h_customer_add},
+    {{"PATCH", V1 "/customers/{code}"}, API_ROLE_OPERATOR, 1, api_h_customer_edit},
+    {{"POST", V1 "/areas"}, API_ROLE_OPERATOR, 1, api_h_area_add},
+    {{"PATCH", V1 "/areas/{id}"}, API_ROLE_OPERATOR, 1, api_h_area_edit},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 
