@@ -14,6 +14,7 @@
  * slot of the channel group: an operator's read is one exchange, and
  * waiting behind a city's round is what it must not do.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,9 @@ struct now_op {
     size_t n_meters;
     size_t steps, step; /* requests of the read (DL/T 645: one per source), the one in flight */
     struct collect_read_result res;
+    int forward;        /* through the terminal's AFN10 F1 to the meter, one block a step */
+    uint8_t maddr[6];   /* the meter's DL/T 645 address (wire order) */
+    uint8_t mproto;     /* the meter's enum archive_protocol */
 };
 
 static int wanted(const struct now_op *op, uint32_t item)
@@ -317,6 +321,66 @@ int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8
                                        : reply_1376(frame, len, fn, ctx);
 }
 
+/* ---- through the terminal's transparent forward ---- */
+
+/*
+ * The forward's serial settings (AFN10 F1, 5.16.1.2): 2400 baud, even
+ * parity, 8 data bits, one stop bit (DL/T 645-2007 4.1), the meter's
+ * answer awaited 5 s, 100 ms between its bytes.
+ */
+#define FWD_CTRL (3u << 5 | 1u << 3 | 3u)
+#define FWD_TIMEOUT (0x80u | 5u)
+#define FWD_BYTE_10MS 10u
+
+int ctask_now_forward_request(struct mh_wr *w, uint16_t a1, uint16_t a2, uint8_t port,
+                              const uint8_t maddr[6], const uint32_t *items, size_t n_items,
+                              unsigned step)
+{
+    uint32_t di = n_items ? ctask_now_di(items, n_items, step) : 0;
+    if (di == 0)
+        return MH_EINVAL;
+    uint8_t m[DLT645_MAX_DATA + 16], data[DLT645_MAX_DATA + 24]; /* a read: a few bytes */
+    struct mh_wr mw, dw;
+    mh_wr_init(&mw, m, sizeof m);
+    int rc = dlt645_enc_read(&mw, maddr, DLT645_2007, di);
+    if (rc == 0)
+        rc = mh_wr_err(&mw);
+    struct gdw1376_forward f = {.port = port, .ctrl = FWD_CTRL, .timeout = FWD_TIMEOUT,
+                                .byte_timeout_10ms = FWD_BYTE_10MS,
+                                .len = (uint16_t)mh_wr_len(&mw), .frame = m};
+    mh_wr_init(&dw, data, sizeof data);
+    if (rc == 0)
+        rc = gdw1376_forward_put(&dw, &f);
+    if (rc == 0)
+        rc = mh_wr_err(&dw);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_unit u = {0, 0, 0x01, 0x00, data, mh_wr_len(&dw)}; /* p0, F1 */
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_FORWARD,
+                            .pw_len = 16};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_now_forward_parse(const uint8_t *frame, size_t len, const uint8_t maddr[6], uint32_t di,
+                            uint16_t pn, ctask_value_fn fn, void *ctx)
+{
+    struct gdw1376_frame f;
+    int rc = gdw1376_frame_parse(frame, len, 16, &f);
+    if (rc != 0)
+        return rc;
+    if (f.afn != GDW1376_AFN_FORWARD || f.units_len < 4 || f.units[0] || f.units[1] ||
+        f.units[2] != 0x01 || f.units[3] != 0x00)
+        return MH_EPROTO;
+    struct gdw1376_forward fw;
+    size_t used;
+    rc = gdw1376_forward_reply_parse(f.units + 4, f.units_len - 4, &fw, &used);
+    if (rc != 0)
+        return rc;
+    if (fw.len == 0)
+        return MH_ETIMEDOUT;
+    return reply_645(fw.frame, fw.len, maddr, di, pn, fn, ctx);
+}
+
 /* ---- the exchange ---- */
 
 static int submit_next(struct now_op *op);
@@ -389,7 +453,9 @@ static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *
         size_t len = r->ends[i] - from;
         from = r->ends[i];
         uint32_t di = ctask_now_di(op->items, op->n_items, (unsigned)op->step);
-        rc = ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
+        rc = op->forward
+                 ? ctask_now_forward_parse(p, len, op->maddr, di, op->pn[0], take, op)
+                 : ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
     }
     if (rc < 0)
         mh_warn(MOD, "%s: on-demand reply not decoded: %s", op->t->addr, mh_strerror(rc));
@@ -406,8 +472,14 @@ static int submit_next(struct now_op *op)
     uint8_t buf[CREQ_MAX];
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
-    int rc = ctask_now_request(&w, op->t->proto, op->t->a1, op->t->a2, op->t->sa, op->pn,
-                               op->n_meters, op->items, op->n_items, (unsigned)op->step);
+    /* A concentrator reaches its meters over its carrier port 31, others over RS-485 port 2
+       (AFN04 F10's port numbers). */
+    uint8_t port = op->t->info.kind == ARCHIVE_KIND_CONCENTRATOR ? 31 : 2;
+    int rc = op->forward
+                 ? ctask_now_forward_request(&w, op->t->a1, op->t->a2, port, op->maddr, op->items,
+                                             op->n_items, (unsigned)op->step)
+                 : ctask_now_request(&w, op->t->proto, op->t->a1, op->t->a2, op->t->sa, op->pn,
+                                     op->n_meters, op->items, op->n_items, (unsigned)op->step);
     if (rc == 0)
         rc = mh_wr_err(&w);
     if (rc != 0)
@@ -417,6 +489,30 @@ static int submit_next(struct now_op *op)
     int64_t id = fep_request_submit(op->c->fep, op->t->addr, &req);
     if (id < 0)
         return id == MH_ENOENT ? MH_ECLOSED : (int)id;
+    return 0;
+}
+
+/*
+ * Whether the read goes through the terminal's forward: asked for, or (auto)
+ * instantaneous values of a meter behind a concentrator, which keeps its
+ * meters' registers but not their instantaneous values. Only a 1376.1
+ * terminal forwarding to one DL/T 645-2007 meter: MH_ENOTSUP otherwise
+ * (DL/T 698.45 PROXY is not done yet).
+ */
+static int choose_via(const struct collect_read *rq, struct now_op *op, const struct cterm *t)
+{
+    int fwd = rq->via == COLLECT_VIA_PROXY;
+    for (size_t i = 0; rq->via == COLLECT_VIA_AUTO && i < op->n_items; i++)
+        fwd |= rq->meter > 0 && t->proto == FEP_PROTO_GDW1376 &&
+               t->info.kind == ARCHIVE_KIND_CONCENTRATOR && src_of(op->items[i])->d == 7;
+    if (!fwd)
+        return 0;
+    if (rq->meter <= 0)
+        return MH_EINVAL;
+    if (t->proto != FEP_PROTO_GDW1376 || op->mproto != ARCHIVE_PROTO_DLT645_2007)
+        return MH_ENOTSUP;
+    op->forward = 1;
+    op->n_meters = 1;
     return 0;
 }
 
@@ -432,6 +528,11 @@ static int resolve(struct collect *c, const struct collect_read *rq, struct now_
         if (m.terminal <= 0 || m.pn < 0 || (rq->terminal > 0 && rq->terminal != m.terminal))
             return MH_ENOENT;
         *terminal = m.terminal;
+        char a[16];
+        snprintf(a, sizeof a, "%012llu", (unsigned long long)m.address);
+        if (dlt645_addr_parse(a, op->maddr) != 0)
+            return MH_EIO;
+        op->mproto = m.protocol;
         op->pn[0] = (uint16_t)m.pn;
         op->meter[0] = m.id;
         op->n_meters = 1;
@@ -487,12 +588,15 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
     }
     if (rc == 0 && t->proto == FEP_PROTO_DLT645)
         op->n_meters = 1;
+    if (rc == 0)
+        rc = choose_via(rq, op, t);
     if (rc != 0) {
         free(op);
         return rc;
     }
     op->t = t;
-    op->steps = (size_t)ctask_now_steps(t->proto, op->items, op->n_items);
+    op->steps = (size_t)ctask_now_steps(op->forward ? FEP_PROTO_DLT645 : t->proto, op->items,
+                                        op->n_items);
     op->res.terminal = tid;
     op->res.t = collect_wall_ms() / 1000;
     rc = submit_next(op);
