@@ -26,6 +26,11 @@ export async function post<T>(path: string, body: unknown): Promise<T> {
   return call<T>('POST', path, body, token());
 }
 
+/** PATCH a JSON body (a change of the archive); as post. */
+export async function patch<T>(path: string, body: unknown): Promise<T> {
+  return call<T>('PATCH', path, body, token());
+}
+
 async function call<T>(method: string, path: string, body: unknown, tok: string | null): Promise<T> {
   const headers: Record<string, string> = tok ? { Authorization: 'Bearer ' + tok } : {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -70,6 +75,15 @@ export interface Meter {
   id: number; address: string; protocol: string; phases: number; ct: number; pt: number;
   rated_voltage_v: number; contract_w: number; tariff: string; pv: boolean; customer: string;
   area: string | null; area_meter: boolean; active: boolean; terminal: number; pn: number;
+}
+/** A customer (GET /customers/{code} adds its meters). */
+export interface Customer { id: number; code: string; class: string; meters: number }
+export interface CustomerWithMeters extends Omit<Customer, 'meters'> { meters: Meter[] }
+/** A measurement point: id = terminal x 4096 + pn. */
+export interface Point {
+  id: number; terminal: number; pn: number; region: string; terminal_address: string;
+  terminal_protocol: string; meter: number; meter_address: string; protocol: string;
+  area: string | null; customer: string | null; active: boolean;
 }
 export interface Reading { t: number; time: string; value: string; quality: string }
 export interface Series { item: string; name: string; unit: string; readings: Reading[]; next_from: number | null }
