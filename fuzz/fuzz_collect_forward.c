@@ -1,8 +1,9 @@
 /*
- * The collector's decoder of a terminal's transparent-forward reply
+ * The collector's decoders of a terminal's answer for the meter behind it
  * (ctask_now_forward_parse: Q/GDW 1376.1 AFN10 F1 around a DL/T 645
- * answer) on arbitrary frames: it never reads past them, and every value
- * it reports carries an item and the pn it was given.
+ * answer; ctask_now_proxy_parse: DL/T 698.45 PROXY-Response GetList), both
+ * on every input: they never read past it, and every value they report
+ * carries an item and the pn they were given.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(frame, data, size);
     ctask_now_forward_parse(frame, size, sa, 0x0201FF00u, 3, on_value, NULL);
+    ctask_now_proxy_parse(frame, size, 3, on_value, NULL);
     free(frame);
     return 0;
 }

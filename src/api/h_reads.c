@@ -144,8 +144,9 @@ static unsigned failed_status(int rc, const char **why)
         {MH_ECLOSED, 409, "the terminal is not online"},
         {MH_EBUSY, 503, "the terminal's request queue is full"},
         {MH_ENOTSUP, 422,
-         "the meter is behind a DL/T 698.45 concentrator, or its terminal cannot forward to it "
-         "(1376.1 terminals forward to DL/T 645-2007 meters)"},
+         "the terminal does not hold these items of the meter and cannot forward to it (1376.1 "
+         "terminals forward to DL/T 645-2007 meters, 698.45 terminals by PROXY; not with "
+         "via terminal)"},
         {MH_ETIMEDOUT, 504, "the terminal did not answer"},
         {MH_EPROTO, 502, "the terminal refused or answered what cannot be decoded"},
     };

@@ -192,8 +192,16 @@ with tempfile.TemporaryDirectory() as d:
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,
                            {"meter": cmid, "items": ["AE_IMP"], "via": "terminal"})
         assert st == 200 and json.loads(body)["values"], (st, body)
+        # DL/T 698.45: PROXY-Request GetRequestList to the meter behind the terminal.
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,
-                           {"meter": by_proto["dlt698"], "items": ["AE_IMP"], "via": "proxy"})
+                           {"meter": by_proto["dlt698"], "items": ["AE_IMP", "U_L1"], "via": "proxy"})
+        assert st == 200, (st, body)
+        got = {v["item"]: v for v in json.loads(body)["values"]}
+        assert set(got) == {"1.0.1.8.0", "1.0.32.7.0"}, body
+        assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, body
+        # A DTU is the meter's own channel: nothing to forward through.
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": by_proto["dlt645-2007"], "items": ["AE_IMP"], "via": "proxy"})
         assert st == 422 and "forward" in json.loads(body)["detail"], (st, body)
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,
                            {"meter": cmid, "items": ["AE_IMP"], "via": "carrier pigeon"})

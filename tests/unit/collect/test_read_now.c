@@ -202,6 +202,41 @@ static void test_forward_request_and_reply(void **state)
     assert_true(ctask_now_forward_parse(f, n - 3, sa, 0x0201FF00u, 1, on_value, &s) < 0);
 }
 
+/* DL/T 698.45 PROXY GetRequestList to the meter behind the terminal, and its PROXY-Response. */
+static void test_proxy_request_and_reply(void **state)
+{
+    (void)state;
+    static const uint32_t ae_u[2] = {MH_ITEM_AE_IMP, MH_ITEM_U_L1};
+    uint8_t buf[CREQ_MAX], want[CREQ_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    /* 09 01 PIID 00, timeout 10 s, one server: TSA 05 + 100000000008 (MSB first), 5 s,
+       OADs 0010 0200 and 2000 0200; no time tag. HCS and FCS: CRC-16/X.25 worked out aside. */
+    assert_int_equal(ctask_now_proxy_request(&w, sa698, sa645, ae_u, 2), 0);
+    size_t wl = unhex("68 29 00 43 05 02 00 00 00 00 20 10 69 A7 09 01 00 00 0A 01 07 05 10 00 00"
+                      " 00 00 08 00 05 02 00 10 02 00 20 00 02 00 00 35 69 16",
+                      want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), wl);
+    assert_memory_equal(buf, want, wl);
+
+    /* The answer: the meter's 2000 0200, three phase voltages (0.1 V). */
+    uint8_t f[128];
+    size_t n = unhex("68 2E 00 C3 05 02 00 00 00 00 20 10 58 C3 89 01 00 01 07 05 10 00 00 00 00 08"
+                     " 01 20 00 02 00 01 01 03 12 09 6D 12 09 6E 12 09 6F 00 00 D3 59 16",
+                     f, sizeof f);
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_now_proxy_parse(f, n, 1, on_value, &s), 0);
+    assert_int_equal(s.n, 3);
+    expect_reading(&s, 0, MH_ITEM_U_L1, "241.3");
+    expect_reading(&s, 2, MH_ITEM_U_L3, "241.5");
+    /* A plain GET-Response is not a proxy's answer. */
+    n = unhex("68 24 00 C3 05 00 00 00 00 00 00 00 D9 D0 85 01 00 20 00 02 00 01 01 03 12 09 6D 12"
+              " 09 6E 12 09 6F 00 00 D7 FA 16",
+              f, sizeof f);
+    assert_int_equal(ctask_now_proxy_parse(f, n, 1, on_value, &s), MH_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_items_without_a_source_are_refused),
         cmocka_unit_test(test_replies_from_the_vectors),
         cmocka_unit_test(test_forward_request_and_reply),
+        cmocka_unit_test(test_proxy_request_and_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
