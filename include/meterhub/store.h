@@ -879,10 +879,11 @@ struct store_customer_filter {
     const char *code; /* exact code; NULL: any */
     int class_;       /* -1 or enum archive_customer_class */
     const char *area; /* customers with a meter in this area (code); NULL: any */
+    const char *name; /* a part of the name (bytes, case as given); NULL: any */
 };
 #define STORE_CUSTOMER_FILTER_ANY                                                                  \
     {                                                                                              \
-        NULL, -1, NULL                                                                             \
+        NULL, -1, NULL, NULL                                                                       \
     }
 
 struct store_customer_row {
@@ -890,6 +891,7 @@ struct store_customer_row {
     char code[24];
     uint8_t class_;  /* enum archive_customer_class */
     uint32_t meters; /* active meters */
+    char name[64];   /* "" when none was given (the archive CSV has none) */
 };
 
 int store_customers_list(struct store *st, const struct store_customer_filter *f, int64_t after,
@@ -952,11 +954,12 @@ int store_area_insert(struct store *st, const char *code, uint16_t region, int64
                       size_t cap);
 int store_area_update(struct store *st, int64_t id, const char *code, uint16_t region, char *err,
                       size_t cap);
-int store_customer_insert(struct store *st, const char *code, int class_, int64_t *id, char *err,
-                          size_t cap);
-/* The customer `code` gets new_code (may be the same) and class_. */
+/* name: up to 63 bytes ("" none). */
+int store_customer_insert(struct store *st, const char *code, int class_, const char *name,
+                          int64_t *id, char *err, size_t cap);
+/* The customer `code` gets new_code (may be the same), class_ and name. */
 int store_customer_update(struct store *st, const char *code, const char *new_code, int class_,
-                          char *err, size_t cap);
+                          const char *name, char *err, size_t cap);
 /* t's fields but its id (the new one goes to *id), active. */
 int store_terminal_insert(struct store *st, const struct store_terminal *t, int64_t *id, char *err,
                           size_t cap);

@@ -12,7 +12,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/store.h"
 
-/* GET /customers?code=&class=&area=&limit=&after= */
+/* GET /customers?code=&name=&class=&area=&limit=&after= (name: a part of it) */
 void api_h_customers(struct api_req *rq, struct api_resp *rs)
 {
     int64_t limit, after;
@@ -22,6 +22,7 @@ void api_h_customers(struct api_req *rq, struct api_resp *rs)
         return;
     f.code = api_arg(rq, "code");
     f.area = api_arg(rq, "area");
+    f.name = api_arg(rq, "name");
     struct store_customer_row *out = malloc(sizeof *out * (size_t)limit);
     int n = out ? store_customers_list(rq->api->st, &f, after, out, (size_t)limit) : MH_ENOMEM;
     api_reply_rows(rs, &api_rows_customer, out, n, limit);

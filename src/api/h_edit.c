@@ -221,6 +221,27 @@ void api_h_area_edit(struct api_req *rq, struct api_resp *rs)
 
 /* ---- customers ---- */
 
+/*
+ * ?name in a body (not an archive CSV column): a text of at most cap - 1
+ * bytes without control characters, null for none; cur when absent. 0, or
+ * -1 after replying 400.
+ */
+static int body_name(struct api_resp *rs, json_t *body, const char *cur, char *out, size_t cap)
+{
+    json_t *v = json_object_get(body, "name");
+    const char *s = !v ? cur : json_is_null(v) ? "" : json_string_value(v);
+    int ok = s && strlen(s) < cap;
+    for (const char *p = s; ok && *p; p++)
+        ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    if (!ok) {
+        api_reply_error(rs, 400, "field 'name': a text of at most %zu bytes, no control characters",
+                        cap - 1);
+        return -1;
+    }
+    snprintf(out, cap, "%s", s);
+    return 0;
+}
+
 static void customer_write(struct api_req *rq, struct api_resp *rs, const char *code)
 {
     struct store_customer_row cur;
@@ -228,7 +249,7 @@ static void customer_write(struct api_req *rq, struct api_resp *rs, const char *
     if (found(rs, rc, "customer with code", code) != 0)
         return;
     json_t *body =
-        api_body_object(rq, rs, "{\"code\": \"C1\", \"class\": \"residential|commercial|...\"}");
+        api_body_object(rq, rs, "{\"code\": \"C1\", \"class\": \"residential|...\", \"name\": \"...\"}");
     if (!body)
         return;
     struct row r = {0};
@@ -237,16 +258,18 @@ static void customer_write(struct api_req *rq, struct api_resp *rs, const char *
         put(&r, ARCHIVE_COL_CUSTOMER_CLASS, "%s", archive_class_name(cur.class_));
     }
     struct archive_row a;
-    char err[256] = "";
-    if (overlay(rs, body, customer_members, COUNT(customer_members), NULL, &r) == 0 &&
+    char err[256] = "", name[64] = "";
+    static const char *const own[] = {"name", NULL};
+    if (overlay(rs, body, customer_members, COUNT(customer_members), own, &r) == 0 &&
+        body_name(rs, body, code ? cur.name : "", name, sizeof name) == 0 &&
         check(rq, rs, &r, ARCHIVE_PART_CUSTOMER, &a) == 0) {
         if (!a.customer[0]) {
             api_reply_error(rs, 400, "field 'code': a customer needs a code");
         } else {
-            rc = code ? store_customer_update(rq->api->st, code, a.customer, a.customer_class, err,
-                                              sizeof err)
-                      : store_customer_insert(rq->api->st, a.customer, a.customer_class, NULL, err,
-                                              sizeof err);
+            rc = code ? store_customer_update(rq->api->st, code, a.customer, a.customer_class,
+                                              name, err, sizeof err)
+                      : store_customer_insert(rq->api->st, a.customer, a.customer_class, name,
+                                              NULL, err, sizeof err);
             if (stored(rq, rs, rc, err) == 0 &&
                 store_customer_get(rq->api->st, a.customer, &cur) == 0) {
                 snprintf(rq->audit_what, sizeof rq->audit_what, "customer %lld '%s' %s",

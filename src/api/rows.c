@@ -227,8 +227,9 @@ const struct api_row_kind api_rows_area = {sizeof(struct store_area_row), area_j
 static json_t *customer_json(const void *row)
 {
     const struct store_customer_row *c = row;
-    return json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)c->id, "code", c->code, "class",
-                     archive_class_name(c->class_), "meters", (json_int_t)c->meters);
+    return json_pack("{s:I, s:s, s:o, s:s, s:I}", "id", (json_int_t)c->id, "code", c->code,
+                     "name", text_or_null(c->name), "class", archive_class_name(c->class_),
+                     "meters", (json_int_t)c->meters);
 }
 
 static int64_t customer_cursor(const void *row)

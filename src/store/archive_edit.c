@@ -114,15 +114,16 @@ int store_area_update(struct store *st, int64_t id, const char *code, uint16_t r
 struct customer_in {
     const char *code, *new_code;
     int class_;
+    const char *name;
 };
 
 static int customer_insert(void *ctx, struct store_tx *tx)
 {
     struct edit *e = ctx;
     const struct customer_in *c = e->in;
-    struct store_arg arg[] = {A_TEXT(c->code), A_INT(c->class_)};
-    int n = tx->exec(tx, "INSERT INTO customers (code, class) VALUES ($1, $2) RETURNING id", arg,
-                     N(arg), &e->id);
+    struct store_arg arg[] = {A_TEXT(c->code), A_INT(c->class_), A_TEXT(c->name)};
+    int n = tx->exec(tx, "INSERT INTO customers (code, class, name) VALUES ($1, $2, $3) RETURNING id",
+                     arg, N(arg), &e->id);
     return n == MH_EEXIST ? fail(e, n, "customer '%s' exists already", c->code) : n < 0 ? n : 0;
 }
 
@@ -130,18 +131,19 @@ static int customer_update(void *ctx, struct store_tx *tx)
 {
     struct edit *e = ctx;
     const struct customer_in *c = e->in;
-    struct store_arg arg[] = {A_TEXT(c->new_code), A_INT(c->class_), A_TEXT(c->code)};
-    int n = tx->exec(tx, "UPDATE customers SET code = $1, class = $2 WHERE code = $3", arg, N(arg),
-                     NULL);
+    struct store_arg arg[] = {A_TEXT(c->new_code), A_INT(c->class_), A_TEXT(c->name),
+                              A_TEXT(c->code)};
+    int n = tx->exec(tx, "UPDATE customers SET code = $1, class = $2, name = $3 WHERE code = $4",
+                     arg, N(arg), NULL);
     if (n == MH_EEXIST)
         return fail(e, n, "customer '%s' exists already", c->new_code);
     return n < 0 ? n : n == 0 ? fail(e, MH_ENOENT, "no customer with code '%s'", c->code) : 0;
 }
 
-int store_customer_insert(struct store *st, const char *code, int class_, int64_t *id, char *err,
-                          size_t cap)
+int store_customer_insert(struct store *st, const char *code, int class_, const char *name,
+                          int64_t *id, char *err, size_t cap)
 {
-    struct customer_in c = {code, code, class_};
+    struct customer_in c = {code, code, class_, name ? name : ""};
     struct edit e = {.in = &c, .err = err, .cap = cap};
     int rc = run(st, customer_insert, &e);
     if (rc == 0 && id)
@@ -150,9 +152,9 @@ int store_customer_insert(struct store *st, const char *code, int class_, int64_
 }
 
 int store_customer_update(struct store *st, const char *code, const char *new_code, int class_,
-                          char *err, size_t cap)
+                          const char *name, char *err, size_t cap)
 {
-    struct customer_in c = {code, new_code, class_};
+    struct customer_in c = {code, new_code, class_, name ? name : ""};
     struct edit e = {.in = &c, .err = err, .cap = cap};
     return run(st, customer_update, &e);
 }

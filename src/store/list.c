@@ -317,7 +317,7 @@ int store_area_get(struct store *st, int64_t id, struct store_area_row *out)
 
 /* ---- customers (store.h "customers and measurement points") ---- */
 
-/* id, code, class, active meters */
+/* id, code, class, active meters, name */
 static void customer_one(const struct store_cols *c, void *row)
 {
     struct store_customer_row *r = row;
@@ -325,6 +325,7 @@ static void customer_one(const struct store_cols *c, void *row)
     col_text(c, 1, r->code, sizeof r->code);
     r->class_ = (uint8_t)c->i64(c, 2);
     r->meters = (uint32_t)c->i64(c, 3);
+    col_text(c, 4, r->name, sizeof r->name);
 }
 
 int store_customers_list(struct store *st, const struct store_customer_filter *f, int64_t after,
@@ -334,8 +335,8 @@ int store_customers_list(struct store *st, const struct store_customer_filter *f
     if (!f)
         f = &any;
     struct store_arg a[] = {A_INT(after), A_TEXT(f->code), A_OPT(f->class_, -1), A_TEXT(f->area),
-                            A_CAP(cap)};
-    return run(st, SL_CUSTOMERS, a, 5, out, sizeof *out, cap, customer_one);
+                            A_CAP(cap),   A_TEXT(f->name)};
+    return run(st, SL_CUSTOMERS, a, 6, out, sizeof *out, cap, customer_one);
 }
 
 int store_customer_get(struct store *st, const char *code, struct store_customer_row *out)

@@ -89,7 +89,7 @@
 /* Customers with their active meters. */
 #define CUSTOMER_SQL                                                                               \
     "SELECT c.id, c.code, c.class,"                                                                \
-    " (SELECT COUNT(*) FROM meters m WHERE m.customer_id = c.id AND m.active = 1)"                 \
+    " (SELECT COUNT(*) FROM meters m WHERE m.customer_id = c.id AND m.active = 1), c.name"         \
     " FROM customers c "
 /* Measurement points (terminal, pn) with their meter; id = terminal * 4096 + pn. */
 #define POINT_SQL                                                                                  \

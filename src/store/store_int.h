@@ -53,7 +53,7 @@ enum store_list_query {
                         expect_w, short_w, baseline_w, after_w; a write whose one row is the plan's id */
     SL_PLAN_GET,     /* id */
     SL_PLAN_USERS,   /* plan id */
-    SL_CUSTOMERS,    /* after, code, class, area code, limit */
+    SL_CUSTOMERS,    /* after, code, class, area code, limit, name part */
     SL_CUSTOMER_GET, /* code */
     SL_POINTS,       /* after, terminal, meter, area code, protocol, limit */
     SL_POINT_GET,    /* id */

@@ -77,7 +77,7 @@ export interface Meter {
   area: string | null; area_meter: boolean; active: boolean; terminal: number; pn: number;
 }
 /** A customer (GET /customers/{code} adds its meters). */
-export interface Customer { id: number; code: string; class: string; meters: number }
+export interface Customer { id: number; code: string; name: string | null; class: string; meters: number }
 export interface CustomerWithMeters extends Omit<Customer, 'meters'> { meters: Meter[] }
 /** A measurement point: id = terminal x 4096 + pn. */
 export interface Point {

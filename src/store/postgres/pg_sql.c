@@ -233,7 +233,8 @@ static const char *const sql[PQ_COUNT_] = {
     [PQ_L_CUSTOMERS] = CUSTOMER_SQL "WHERE c.id > $1::bigint AND ($2::text IS NULL OR c.code = $2::text)"
                        " AND ($3::int IS NULL OR c.class = $3::int) AND ($4::text IS NULL OR EXISTS"
                        " (SELECT 1 FROM meters m JOIN areas a ON a.id = m.area_id"
-                       " WHERE m.customer_id = c.id AND a.code = $4::text)) ORDER BY c.id LIMIT $5::bigint",
+                       " WHERE m.customer_id = c.id AND a.code = $4::text))"
+                       " AND ($6::text IS NULL OR strpos(c.name, $6::text) > 0) ORDER BY c.id LIMIT $5::bigint",
     [PQ_L_CUSTOMER_GET] = CUSTOMER_SQL "WHERE c.code = $1::text",
     /* paged on the points' key (terminal, pn), which the id encodes */
     [PQ_L_POINTS] = POINT_SQL "WHERE (p.terminal_id, p.pn) > ($1::bigint / 4096, ($1::bigint % 4096)::int)"

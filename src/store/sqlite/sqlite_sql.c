@@ -177,7 +177,8 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_L_CUSTOMERS] = CUSTOMER_SQL "WHERE c.id > ?1 AND (?2 IS NULL OR c.code = ?2)"
                        " AND (?3 IS NULL OR c.class = ?3) AND (?4 IS NULL OR EXISTS (SELECT 1"
                        " FROM meters m JOIN areas a ON a.id = m.area_id WHERE m.customer_id = c.id"
-                       " AND a.code = ?4)) ORDER BY c.id LIMIT ?5",
+                       " AND a.code = ?4)) AND (?6 IS NULL OR instr(c.name, ?6) > 0)"
+                       " ORDER BY c.id LIMIT ?5",
     [SQ_L_CUSTOMER_GET] = CUSTOMER_SQL "WHERE c.code = ?1",
     /* paged on the points' key (terminal, pn), which the id encodes */
     [SQ_L_POINTS] = POINT_SQL "WHERE (p.terminal_id, p.pn) > (?1 / 4096, ?1 % 4096)"

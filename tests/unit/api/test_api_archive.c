@@ -199,8 +199,10 @@ static void test_areas_and_customers_are_created_and_changed(void **state)
     json_decref(call(f, "PATCH", path, "{\"code\":\"A1\"}", 409, "exists already"));
     json_decref(call(f, "PATCH", "/api/v1/areas/999", "{\"region\":\"0172\"}", 404, "no area"));
 
-    j = call(f, "POST", "/api/v1/customers", "{\"code\":\"C9\",\"class\":\"commercial\"}", 201, NULL);
+    j = call(f, "POST", "/api/v1/customers",
+             "{\"code\":\"C9\",\"class\":\"commercial\",\"name\":\"Bakery Wang\"}", 201, NULL);
     assert_string_equal(str(j, "class"), "commercial");
+    assert_string_equal(str(j, "name"), "Bakery Wang");
     assert_int_equal(num(j, "meters"), 0);
     json_decref(j);
     json_decref(call(f, "POST", "/api/v1/customers", "{\"code\":\"C9\",\"class\":\"pv\"}", 409,
@@ -210,7 +212,13 @@ static void test_areas_and_customers_are_created_and_changed(void **state)
     j = call(f, "PATCH", "/api/v1/customers/C9", "{\"class\":\"pv\"}", 200, NULL);
     assert_string_equal(str(j, "code"), "C9");
     assert_string_equal(str(j, "class"), "pv");
+    assert_string_equal(str(j, "name"), "Bakery Wang"); /* kept */
     json_decref(j);
+    j = get(f, "/api/v1/customers?name=Wang", 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+    assert_string_equal(str(json_array_get(json_object_get(j, "items"), 0), "code"), "C9");
+    json_decref(j);
+    json_decref(call(f, "PATCH", "/api/v1/customers/C9", "{\"name\":7}", 400, "field 'name'"));
     json_decref(call(f, "PATCH", "/api/v1/customers/NOPE", "{\"class\":\"pv\"}", 404,
                      "no customer with code NOPE"));
     /* Every write is audited, the refused ones too, with what was done. */

@@ -485,13 +485,22 @@ static void test_single_row_edits_are_whole_and_keep_keys_unique(void **state)
     assert_int_equal(a.region, 0x0172);
     assert_int_equal(store_area_update(st, id, "A1", 0x0172, err, sizeof err), MH_EEXIST);
     assert_int_equal(store_area_update(st, id + 100, "A9", 0x0172, err, sizeof err), MH_ENOENT);
-    assert_int_equal(store_customer_insert(st, "C9", ARCHIVE_CLASS_COMMERCIAL, &id, err, sizeof err), 0);
-    assert_int_equal(store_customer_insert(st, "C9", 0, NULL, err, sizeof err), MH_EEXIST);
-    assert_int_equal(store_customer_update(st, "C9", "C10", ARCHIVE_CLASS_PV, err, sizeof err), 0);
+    assert_int_equal(store_customer_insert(st, "C9", ARCHIVE_CLASS_COMMERCIAL, "王 Bakery", &id, err, sizeof err), 0);
+    assert_int_equal(store_customer_insert(st, "C9", 0, "", NULL, err, sizeof err), MH_EEXIST);
     struct store_customer_row c;
+    struct store_customer_filter cf = STORE_CUSTOMER_FILTER_ANY;
+    cf.name = "Bake";
+    assert_int_equal(store_customers_list(st, &cf, 0, &c, 1), 1);
+    assert_string_equal(c.name, "王 Bakery");
+    cf.name = "bake"; /* a part as given: bytes, not case-folded */
+    assert_int_equal(store_customers_list(st, &cf, 0, &c, 1), 0);
+    assert_int_equal(store_customer_update(st, "C9", "C10", ARCHIVE_CLASS_PV, "王 Bakery Ltd", err,
+                                           sizeof err),
+                     0);
     assert_int_equal(store_customer_get(st, "C10", &c), 0);
     assert_int_equal(c.class_, ARCHIVE_CLASS_PV);
-    assert_int_equal(store_customer_update(st, "C9", "C9", 0, err, sizeof err), MH_ENOENT);
+    assert_string_equal(c.name, "王 Bakery Ltd");
+    assert_int_equal(store_customer_update(st, "C9", "C9", 0, "", err, sizeof err), MH_ENOENT);
     assert_string_equal(err, "no customer with code 'C9'");
 
     /* A terminal: new, its address taken, changed. */

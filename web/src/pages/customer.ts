@@ -10,7 +10,7 @@ export async function customer(code: string): Promise<HTMLElement> {
     m.terminal ? link(`#/terminal/${m.terminal}`, String(m.terminal)) : '—', m.pn === null ? '—' : String(m.pn),
     m.area ? link(`#/area/${encodeURIComponent(m.area)}`, m.area) : '—', m.active ? t('active') : '—']);
   return h('div', { class: 'grid', id: 'customer', 'data-code': c.code },
-    card(`${t('customer')} ${c.code}`, table([t('code'), t('class'), t('metersCol')],
+    card(`${t('customer')} ${c.code}${c.name ? ` ${c.name}` : ''}`, table([t('code'), t('class'), t('metersCol')],
       [[c.code, c.class, String(c.meters.length)]])),
     card(t('meters'), table([t('address'), t('protocol'), t('terminal'), 'pn', t('area'), t('status')], rows)));
 }
