@@ -74,6 +74,50 @@ struct archive {
  */
 int archive_csv_parse(const char *text, size_t len, struct archive **out, char *err, size_t cap);
 
+/* The CSV's columns, in order (docs/archive-csv.md). */
+#define ARCHIVE_COLUMNS 20
+enum archive_column {
+    ARCHIVE_COL_AREA,
+    ARCHIVE_COL_REGION,
+    ARCHIVE_COL_TERMINAL_ADDRESS,
+    ARCHIVE_COL_TERMINAL_KIND,
+    ARCHIVE_COL_TERMINAL_PROTOCOL,
+    ARCHIVE_COL_CHANNEL_GROUP,
+    ARCHIVE_COL_PN,
+    ARCHIVE_COL_METER_ADDRESS,
+    ARCHIVE_COL_METER_PROTOCOL,
+    ARCHIVE_COL_PHASES,
+    ARCHIVE_COL_CT,
+    ARCHIVE_COL_PT,
+    ARCHIVE_COL_RATED_VOLTAGE_V,
+    ARCHIVE_COL_CONTRACT_KW,
+    ARCHIVE_COL_TARIFF,
+    ARCHIVE_COL_PV,
+    ARCHIVE_COL_PV_PEAK_KW,
+    ARCHIVE_COL_CUSTOMER,
+    ARCHIVE_COL_CUSTOMER_CLASS,
+    ARCHIVE_COL_AREA_METER,
+};
+
+/* Which columns archive_row_check checks (a CSV line: all of them). */
+#define ARCHIVE_PART_AREA_REGION 1u /* area, region */
+#define ARCHIVE_PART_TERMINAL 2u    /* terminal_address, _kind, _protocol, channel_group */
+#define ARCHIVE_PART_METER 4u       /* pn .. pv_peak_kw, area_meter; with customer and class */
+#define ARCHIVE_PART_CUSTOMER 8u    /* customer, customer_class */
+#define ARCHIVE_PART_ALL 15u
+
+/*
+ * Check one row given as column texts (text[ARCHIVE_COL_*]; NULL is an
+ * empty field) by the very rules archive_csv_parse applies to a line of
+ * the file, for the columns of parts (the terminal's need the region and a
+ * meter's the area, so take ARCHIVE_PART_AREA_REGION with them). The whole-file rules (unique
+ * addresses and points, one supply meter per area) are the caller's.
+ * names[ARCHIVE_COL_*] (NULL: the CSV's column names) name the fields in
+ * err: "field 'x': what is wrong". 0 with *r filled, or MH_EINVAL.
+ */
+int archive_row_check(const char *const text[ARCHIVE_COLUMNS], const char *const *names,
+                      unsigned parts, struct archive_row *r, char *err, size_t cap);
+
 /* Read and parse a file (at most 512 MiB). */
 int archive_csv_load(const char *path, struct archive **out, char *err, size_t cap);
 
@@ -81,5 +125,7 @@ void archive_free(struct archive *a);
 
 const char *archive_protocol_name(int proto);
 const char *archive_kind_name(int kind);
+/* "residential" ... "area" (enum archive_customer_class); "?" when out of range. */
+const char *archive_class_name(int cls);
 
 #endif

@@ -152,7 +152,16 @@ struct collect_read {
     uint32_t items[COLLECT_READ_ITEMS_MAX];
     size_t n_items;
     uint32_t timeout_ms; /* per request attempt; 0: the collector's */
+    int via;             /* enum collect_via */
 };
+
+/*
+ * How a meter is read on demand: COLLECT_VIA_AUTO asks the terminal for
+ * what it holds and forwards to the meter (1376.1 AFN10 F1 carrying a
+ * DL/T 645 read) the instantaneous values a concentrator does not keep of
+ * its meters; the others force one way.
+ */
+enum collect_via { COLLECT_VIA_AUTO, COLLECT_VIA_TERMINAL, COLLECT_VIA_PROXY };
 
 struct collect_read_value {
     int64_t meter;

@@ -883,4 +883,114 @@ int store_plan_users_put(struct store *st, int64_t plan, const struct store_plan
 /* The plan's users by seq, at most cap; the count. */
 int store_plan_users(struct store *st, int64_t plan, struct store_plan_user *out, size_t cap);
 
+/* ==== customers and measurement points (the HTTP API's archive resources) ==== */
+
+/* Listings as in "listings" above: ascending cursor after `after`, at most cap, the count. */
+
+struct store_customer_filter {
+    const char *code; /* exact code; NULL: any */
+    int class_;       /* -1 or enum archive_customer_class */
+    const char *area; /* customers with a meter in this area (code); NULL: any */
+    const char *name; /* a part of the name (bytes, case as given); NULL: any */
+};
+#define STORE_CUSTOMER_FILTER_ANY                                                                  \
+    {                                                                                              \
+        NULL, -1, NULL, NULL                                                                       \
+    }
+
+struct store_customer_row {
+    int64_t id; /* the cursor */
+    char code[24];
+    uint8_t class_;  /* enum archive_customer_class */
+    uint32_t meters; /* active meters */
+    char name[64];   /* "" when none was given (the archive CSV has none) */
+};
+
+int store_customers_list(struct store *st, const struct store_customer_filter *f, int64_t after,
+                         struct store_customer_row *out, size_t cap);
+/* The customer with this code; MH_ENOENT when none. */
+int store_customer_get(struct store *st, const char *code, struct store_customer_row *out);
+
+/*
+ * A measurement point has no row id of its own: it is (terminal, pn), and
+ * the archive replaces points on import. Its id is STORE_POINT_ID, stable
+ * as long as the terminal keeps that pn (pn <= 2040 < 4096).
+ */
+#define STORE_POINT_ID(terminal, pn) ((int64_t)(terminal) * 4096 + (int64_t)(pn))
+
+struct store_point_filter {
+    int64_t terminal; /* 0: any */
+    int64_t meter;    /* 0: any */
+    const char *area; /* the meter's area code; NULL: any */
+    int protocol;     /* -1 or the meter's enum archive_protocol (what the terminal speaks to it) */
+};
+#define STORE_POINT_FILTER_ANY                                                                     \
+    {                                                                                              \
+        0, 0, NULL, -1                                                                             \
+    }
+
+struct store_point_row {
+    int64_t id; /* the cursor: STORE_POINT_ID(terminal, pn) */
+    int64_t terminal;
+    uint16_t pn;
+    uint16_t region;
+    char terminal_address[16];
+    uint8_t terminal_protocol; /* enum archive_protocol */
+    int64_t meter;
+    uint64_t meter_address;
+    uint8_t protocol; /* the meter's */
+    char area[24];     /* "" when none */
+    char customer[24]; /* "" when none */
+    uint8_t active;    /* meter and terminal both active */
+};
+
+int store_points_list(struct store *st, const struct store_point_filter *f, int64_t after,
+                      struct store_point_row *out, size_t cap);
+/* Point id (STORE_POINT_ID); MH_ENOENT when none. */
+int store_point_get(struct store *st, int64_t id, struct store_point_row *out);
+
+/* ==== single-row edits of the archive (the HTTP API's POST and PATCH) ==== */
+
+struct archive_row; /* meterhub/archive.h */
+
+/*
+ * Each is one transaction, all or nothing, and leaves the archive as an
+ * import of the same rows would: codes, addresses and (terminal, pn) stay
+ * unique (MH_EEXIST), a row changed or referred to must exist (MH_ENOENT),
+ * one active supply meter per area (MH_EEXIST). err (cap bytes, may be
+ * NULL) says which. The values are checked by the caller
+ * (archive_row_check). The collector sees an edit as it sees an import:
+ * it reads a terminal's points at every round and the terminal at login.
+ */
+int store_area_insert(struct store *st, const char *code, uint16_t region, int64_t *id, char *err,
+                      size_t cap);
+int store_area_update(struct store *st, int64_t id, const char *code, uint16_t region, char *err,
+                      size_t cap);
+/* name: up to 63 bytes ("" none). */
+int store_customer_insert(struct store *st, const char *code, int class_, const char *name,
+                          int64_t *id, char *err, size_t cap);
+/* The customer `code` gets new_code (may be the same), class_ and name. */
+int store_customer_update(struct store *st, const char *code, const char *new_code, int class_,
+                          const char *name, char *err, size_t cap);
+/* t's fields but its id (the new one goes to *id), active. */
+int store_terminal_insert(struct store *st, const struct store_terminal *t, int64_t *id, char *err,
+                          size_t cap);
+/* Terminal t->id takes t's fields; active 0 retires it: MH_EPERM while it has points. */
+int store_terminal_update(struct store *st, const struct store_terminal *t, int active, char *err,
+                          size_t cap);
+/*
+ * A meter of r's meter columns (meter_address .. area_meter; area and
+ * customer by code, "" for none), read at point r->pn of terminal (an
+ * active one), active.
+ */
+int store_meter_insert(struct store *st, const struct archive_row *r, int64_t terminal,
+                       int64_t *id, char *err, size_t cap);
+/*
+ * Meter id takes r's values. active 1: it is read at (terminal, r->pn),
+ * moved there if it was elsewhere; active 0: retired, its point removed
+ * (as an import that no longer lists it), readings kept.
+ */
+int store_meter_update(struct store *st, int64_t id, const struct archive_row *r,
+                       int64_t terminal, int active, char *err, size_t cap);
+
 #endif

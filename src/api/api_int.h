@@ -79,7 +79,8 @@ extern const size_t api_route_table_len;
 /*
  * Match path against pattern ("{x}" segments take a decimal id >= 1 into
  * params; a "{name}" segment takes 1..32 of [a-z0-9_], its param the offset
- * where it starts in path). Returns 1 on a match, 0 otherwise.
+ * where it starts in path; a "{code}" segment likewise 1..23 of
+ * [A-Za-z0-9_.-], an archive code). Returns 1 on a match, 0 otherwise.
  */
 int api_path_match(const char *pattern, const char *path, int64_t *params);
 
@@ -124,6 +125,10 @@ int api_arg_page(struct api_req *rq, struct api_resp *rs, int64_t *limit, int64_
 /* A value from a const name table (index), or -1 after replying 400 listing the names. */
 int api_arg_enum(struct api_req *rq, struct api_resp *rs, const char *name,
                  const char *const *names, size_t n, int def);
+/* A filter by an archive enum's name (archive_kind_name ...; "?" ends the names): *out -1 when
+ * absent. 0, or -1 after replying 400 listing the names. (h_archive.c) */
+int api_arg_named(struct api_req *rq, struct api_resp *rs, const char *name,
+                  const char *(*namefn)(int), int *out);
 /* Parse a time text as api_arg_time does (1970..9999); 0 or -1. */
 int api_parse_time(const char *s, int64_t *out);
 /* "2026-11-24T02:40:00Z" */
@@ -134,6 +139,12 @@ void api_format_time_ms(int64_t t_ms, char *buf, size_t cap);
 int api_arg_region(struct api_req *rq, struct api_resp *rs, int *out);
 /* An item as "1.0.1.8.0" or a meterhub item name ("AE_IMP", any case); 0 or -1. */
 int api_item_parse(const char *s, uint32_t *code);
+
+/*
+ * The body as a JSON object (the caller's), or NULL after replying 415 (not
+ * application/json) or 400 (not an object; shape says what is expected). (h_control.c)
+ */
+json_t *api_body_object(struct api_req *rq, struct api_resp *rs, const char *shape);
 
 /* ---- tokens (tokens.c) ---- */
 
@@ -159,6 +170,8 @@ extern const struct api_row_kind api_rows_event;    /* struct store_event_row */
 extern const struct api_row_kind api_rows_audit;    /* struct store_audit_row */
 extern const struct api_row_kind api_rows_status;   /* struct store_status */
 extern const struct api_row_kind api_rows_area;     /* struct store_area_row */
+extern const struct api_row_kind api_rows_customer; /* struct store_customer_row */
+extern const struct api_row_kind api_rows_point;    /* struct store_point_row */
 
 /*
  * A listing's reply: n rows of kind k in out (n < 0: the store failed,
@@ -220,6 +233,20 @@ void api_h_task_enable(struct api_req *rq, struct api_resp *rs);
 void api_h_task_disable(struct api_req *rq, struct api_resp *rs);
 /* several meters' readings at once (h_data.c) */
 void api_h_readings_many(struct api_req *rq, struct api_resp *rs);
+/* customers and measurement points (h_customers.c) */
+void api_h_customers(struct api_req *rq, struct api_resp *rs);
+void api_h_customer(struct api_req *rq, struct api_resp *rs);
+void api_h_points(struct api_req *rq, struct api_resp *rs);
+void api_h_point(struct api_req *rq, struct api_resp *rs);
+/* single-row archive edits (h_edit.c) */
+void api_h_terminal_add(struct api_req *rq, struct api_resp *rs);
+void api_h_terminal_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_meter_add(struct api_req *rq, struct api_resp *rs);
+void api_h_meter_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_customer_add(struct api_req *rq, struct api_resp *rs);
+void api_h_customer_edit(struct api_req *rq, struct api_resp *rs);
+void api_h_area_add(struct api_req *rq, struct api_resp *rs);
+void api_h_area_edit(struct api_req *rq, struct api_resp *rs);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -13,7 +13,7 @@
 #include "meterhub/store.h"
 
 /* A filter by an archive enum's name (archive_kind_name ...): *out -1 when absent. */
-static int arg_named(struct api_req *rq, struct api_resp *rs, const char *name,
+int api_arg_named(struct api_req *rq, struct api_resp *rs, const char *name,
                      const char *(*namefn)(int), int *out)
 {
     const char *names[8];
@@ -43,8 +43,8 @@ void api_h_terminals(struct api_req *rq, struct api_resp *rs)
     int64_t limit, after;
     struct store_terminal_filter f = STORE_TERMINAL_FILTER_ANY;
     if (api_arg_page(rq, rs, &limit, &after) || api_arg_region(rq, rs, &f.region) ||
-        arg_named(rq, rs, "kind", archive_kind_name, &f.kind) ||
-        arg_named(rq, rs, "protocol", archive_protocol_name, &f.protocol) ||
+        api_arg_named(rq, rs, "kind", archive_kind_name, &f.kind) ||
+        api_arg_named(rq, rs, "protocol", archive_protocol_name, &f.protocol) ||
         arg_bool(rq, rs, "online", &f.online) || arg_bool(rq, rs, "active", &f.active))
         return;
     f.channel_group = api_arg(rq, "channel_group");
@@ -83,7 +83,7 @@ void api_h_meters(struct api_req *rq, struct api_resp *rs)
     if (api_arg_page(rq, rs, &limit, &after) ||
         api_arg_int(rq, rs, "terminal", 1, INT64_MAX, 0, &f.terminal) ||
         api_arg_int(rq, rs, "address", 0, 999999999999LL, -1, &f.address) ||
-        arg_named(rq, rs, "protocol", archive_protocol_name, &f.protocol) ||
+        api_arg_named(rq, rs, "protocol", archive_protocol_name, &f.protocol) ||
         arg_bool(rq, rs, "active", &f.active))
         return;
     f.area = api_arg(rq, "area");

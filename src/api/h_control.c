@@ -209,8 +209,8 @@ static void reply_engine_error(struct api_resp *rs, int rc, int64_t id)
     api_reply_error(rs, 500, "%s", mh_strerror(rc));
 }
 
-/* The body as a JSON object, or NULL after replying 415/400. */
-static json_t *body_object(struct api_req *rq, struct api_resp *rs, const char *shape)
+/* The body as a JSON object, or NULL after replying 415/400 (api_int.h). */
+json_t *api_body_object(struct api_req *rq, struct api_resp *rs, const char *shape)
 {
     const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
@@ -386,7 +386,7 @@ static int parse_targets(json_t *tj, struct ctl_arg *a, struct api_resp *rs)
 
 void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
 {
-    json_t *j = body_object(rq, rs, "{\"kind\": \"trip\", \"targets\": [...], \"params\": {...}, \"reason\": \"...\"}");
+    json_t *j = api_body_object(rq, rs, "{\"kind\": \"trip\", \"targets\": [...], \"params\": {...}, \"reason\": \"...\"}");
     if (!j)
         return;
     struct ctl_arg *a = arg_new(rs, j, OP_SUBMIT);
@@ -518,7 +518,7 @@ void api_h_protect(struct api_req *rq, struct api_resp *rs)
 
 void api_h_protect_add(struct api_req *rq, struct api_resp *rs)
 {
-    json_t *j = body_object(rq, rs, "{\"kind\": \"customer|meter|terminal\", \"ref\": \"...\", \"reason\": \"...\"}");
+    json_t *j = api_body_object(rq, rs, "{\"kind\": \"customer|meter|terminal\", \"ref\": \"...\", \"reason\": \"...\"}");
     if (!j)
         return;
     struct store_protect p = {.kind = protect_kind(json_string_value(json_object_get(j, "kind")))};
@@ -596,7 +596,7 @@ void api_h_prepay(struct api_req *rq, struct api_resp *rs)
 
 void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs)
 {
-    json_t *j = body_object(rq, rs, "{\"amount_e4\": N, \"ref\": \"...\"}");
+    json_t *j = api_body_object(rq, rs, "{\"amount_e4\": N, \"ref\": \"...\"}");
     if (!j)
         return;
     struct ctl_arg *a = arg_new(rs, j, OP_TOPUP);
@@ -629,7 +629,7 @@ void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs)
 /* Open (or reset) an account: its latest stored registers are where charging starts. */
 void api_h_prepay_open(struct api_req *rq, struct api_resp *rs)
 {
-    json_t *j = body_object(rq, rs, "{\"balance_e4\": N, \"warn_e4\": N}");
+    json_t *j = api_body_object(rq, rs, "{\"balance_e4\": N, \"warn_e4\": N}");
     if (!j)
         return;
     struct ctl_arg *a = arg_new(rs, j, OP_OPEN);

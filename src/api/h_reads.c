@@ -143,7 +143,10 @@ static unsigned failed_status(int rc, const char **why)
         {MH_ENOENT, 404, "no such meter or terminal, or the meter is read by no terminal"},
         {MH_ECLOSED, 409, "the terminal is not online"},
         {MH_EBUSY, 503, "the terminal's request queue is full"},
-        {MH_ENOTSUP, 422, "the meter is behind a DL/T 698.45 concentrator (not read on demand)"},
+        {MH_ENOTSUP, 422,
+         "the terminal does not hold these items of the meter and cannot forward to it (1376.1 "
+         "terminals forward to DL/T 645-2007 meters, 698.45 terminals by PROXY; not with "
+         "via terminal)"},
         {MH_ETIMEDOUT, 504, "the terminal did not answer"},
         {MH_EPROTO, 502, "the terminal refused or answered what cannot be decoded"},
     };
@@ -219,6 +222,15 @@ static int parse_body(struct api_req *rq, struct api_resp *rs, struct collect_re
     else if (to && (!json_is_integer(to) || json_integer_value(to) < 0 ||
                     json_integer_value(to) > (json_int_t)WAIT_MAX_MS))
         bad = "'timeout_ms' must be an integer 0..120000";
+    static const char *const vias[] = {"auto", "terminal", "proxy"};
+    json_t *via = json_object_get(j, "via");
+    int v = via ? -1 : COLLECT_VIA_AUTO;
+    for (int i = 0; via && i < 3; i++)
+        if (json_is_string(via) && strcmp(json_string_value(via), vias[i]) == 0)
+            v = i;
+    if (!bad && v < 0)
+        bad = "'via' must be \"auto\", \"terminal\" or \"proxy\" (through the terminal's "
+              "forward to the meter)";
     if (bad) {
         json_decref(j);
         api_reply_error(rs, 400, "%s", bad);
@@ -226,6 +238,7 @@ static int parse_body(struct api_req *rq, struct api_resp *rs, struct collect_re
     }
     r->meter = m ? (int64_t)json_integer_value(m) : 0;
     r->terminal = t ? (int64_t)json_integer_value(t) : 0;
+    r->via = v;
     *wait_ms = to ? (uint32_t)json_integer_value(to) : WAIT_DEFAULT_MS;
     for (size_t i = 0; i < json_array_size(items); i++) {
         const char *s = json_string_value(json_array_get(items, i));

@@ -3,6 +3,7 @@
  * documents the same list, and test_api_openapi checks that the two agree
  * (every documented path is served, every served route is documented).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,6 +55,18 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/tasks/{name}/enable"}, API_ROLE_OPERATOR, 1, api_h_task_enable},
     {{"POST", V1 "/tasks/{name}/disable"}, API_ROLE_OPERATOR, 1, api_h_task_disable},
     {{"GET", V1 "/readings"}, API_ROLE_VIEWER, 0, api_h_readings_many},
+    {{"GET", V1 "/customers"}, API_ROLE_VIEWER, 0, api_h_customers},
+    {{"GET", V1 "/customers/{code}"}, API_ROLE_VIEWER, 0, api_h_customer},
+    {{"GET", V1 "/points"}, API_ROLE_VIEWER, 0, api_h_points},
+    {{"GET", V1 "/points/{id}"}, API_ROLE_VIEWER, 0, api_h_point},
+    {{"POST", V1 "/terminals"}, API_ROLE_OPERATOR, 1, api_h_terminal_add},
+    {{"PATCH", V1 "/terminals/{id}"}, API_ROLE_OPERATOR, 1, api_h_terminal_edit},
+    {{"POST", V1 "/meters"}, API_ROLE_OPERATOR, 1, api_h_meter_add},
+    {{"PATCH", V1 "/meters/{id}"}, API_ROLE_OPERATOR, 1, api_h_meter_edit},
+    {{"POST", V1 "/customers"}, API_ROLE_OPERATOR, 1, api_h_customer_add},
+    {{"PATCH", V1 "/customers/{code}"}, API_ROLE_OPERATOR, 1, api_h_customer_edit},
+    {{"POST", V1 "/areas"}, API_ROLE_OPERATOR, 1, api_h_area_add},
+    {{"PATCH", V1 "/areas/{id}"}, API_ROLE_OPERATOR, 1, api_h_area_edit},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 
@@ -90,6 +103,15 @@ int api_path_match(const char *pattern, const char *path, int64_t *params)
             for (size_t i = 0; i < ql; i++)
                 if (!((path[i] >= 'a' && path[i] <= 'z') || (path[i] >= '0' && path[i] <= '9') ||
                       path[i] == '_'))
+                    return 0;
+            params[np++] = path - start;
+        } else if (pl == 6 && memcmp(pattern, "{code}", 6) == 0) {
+            /* An archive code (customer, area): 1..23 of [A-Za-z0-9_.-], as in the CSV's fields. */
+            if (ql == 0 || ql > 23 || np == API_MAX_PARAMS)
+                return 0;
+            for (size_t i = 0; i < ql; i++)
+                if (!isalnum((unsigned char)path[i]) && path[i] != '_' && path[i] != '.' &&
+                    path[i] != '-')
                     return 0;
             params[np++] = path - start;
         } else if (pattern[0] == '{') {

@@ -223,3 +223,41 @@ static int64_t area_cursor(const void *row)
 }
 
 const struct api_row_kind api_rows_area = {sizeof(struct store_area_row), area_json, area_cursor};
+
+static json_t *customer_json(const void *row)
+{
+    const struct store_customer_row *c = row;
+    return json_pack("{s:I, s:s, s:o, s:s, s:I}", "id", (json_int_t)c->id, "code", c->code,
+                     "name", text_or_null(c->name), "class", archive_class_name(c->class_),
+                     "meters", (json_int_t)c->meters);
+}
+
+static int64_t customer_cursor(const void *row)
+{
+    return ((const struct store_customer_row *)row)->id;
+}
+
+const struct api_row_kind api_rows_customer = {sizeof(struct store_customer_row), customer_json,
+                                               customer_cursor};
+
+static json_t *point_json(const void *row)
+{
+    const struct store_point_row *p = row;
+    char addr[24];
+    snprintf(addr, sizeof addr, "%012llu", (unsigned long long)p->meter_address);
+    return json_pack("{s:I, s:I, s:i, s:o, s:s, s:o, s:I, s:s, s:o, s:o, s:o, s:b}", "id",
+                     (json_int_t)p->id, "terminal", (json_int_t)p->terminal, "pn", p->pn,
+                     "region", region_json(p->region), "terminal_address", p->terminal_address,
+                     "terminal_protocol", protocol_json(p->terminal_protocol), "meter",
+                     (json_int_t)p->meter, "meter_address", addr, "protocol",
+                     protocol_json(p->protocol), "area", text_or_null(p->area), "customer",
+                     text_or_null(p->customer), "active", p->active != 0);
+}
+
+static int64_t point_cursor(const void *row)
+{
+    return ((const struct store_point_row *)row)->id;
+}
+
+const struct api_row_kind api_rows_point = {sizeof(struct store_point_row), point_json,
+                                            point_cursor};

@@ -16,6 +16,16 @@
  * resumed only when it is suspended. A heartbeat comment every heartbeat_ms
  * keeps proxies from closing an idle stream and lets a dead peer be noticed
  * (a suspended connection is not polled).
+ *
+ * Resuming (WHATWG HTML "Server-sent events", 9.2: a reconnecting
+ * EventSource sends the last id it saw as Last-Event-ID): the hub keeps the
+ * most recent events, at most RING_EVENTS of them and RING_BYTES in all, so
+ * a replay always fits a new client's buffer. A stream opened with an id
+ * the ring still follows gets the events after it before anything new; an
+ * id older than the ring, or not of this run, gets one `reset` event (the
+ * client missed events and must reload what it shows). Ids count up from
+ * the hub's start time in milliseconds x 1024, so ids of an earlier run of
+ * the server are older than any of this one.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +39,16 @@
 
 #define CLIENT_BUF ((size_t)64 << 10) /* an event stream's backlog before it is dropped */
 #define EVENT_MAX ((size_t)16 << 10)
+#define RING_EVENTS 512                   /* recent events kept for resuming streams */
+#define RING_BYTES (CLIENT_BUF - EVENT_MAX) /* ... and their bytes: a replay fits a new buffer */
+
+/* Recent events as sent (id, event and data lines), oldest first: ids first_id, first_id + 1 ... */
+struct ring {
+    char *ev[RING_EVENTS];
+    size_t len[RING_EVENTS];
+    size_t start, n, bytes;
+    uint64_t first_id;
+};
 
 struct client {
     struct client *next;
@@ -48,7 +68,41 @@ struct api_hub {
     int stopping;
     pthread_t hb;
     int hb_started;
+    struct ring ring;
 };
+
+/* Under h->mu: forget the oldest kept event. */
+static void ring_pop(struct ring *r)
+{
+    r->bytes -= r->len[r->start];
+    free(r->ev[r->start]);
+    r->ev[r->start] = NULL;
+    r->start = (r->start + 1) % RING_EVENTS;
+    r->n--;
+    r->first_id++;
+}
+
+/* Under h->mu: keep event id (n bytes of text); out of memory forgets what is kept. */
+static void ring_push(struct ring *r, uint64_t id, const char *text, size_t n)
+{
+    while (r->n && (r->n == RING_EVENTS || r->bytes + n > RING_BYTES))
+        ring_pop(r);
+    char *copy = malloc(n);
+    if (!copy) {
+        while (r->n)
+            ring_pop(r);
+        r->first_id = id + 1; /* a resume from before this event is told to reset */
+        return;
+    }
+    memcpy(copy, text, n);
+    if (r->n == 0)
+        r->first_id = id;
+    size_t at = (r->start + r->n) % RING_EVENTS;
+    r->ev[at] = copy;
+    r->len[at] = n;
+    r->n++;
+    r->bytes += n;
+}
 
 /* Under h->mu: wake the connection when the reader put it to sleep. */
 static void wake(struct client *c)
@@ -88,12 +142,12 @@ void api_publish(struct api *a, const char *event, const char *data_json)
     char line[EVENT_MAX];
     /* One hold of the lock: ids are in the order every client receives the events. */
     pthread_mutex_lock(&h->mu);
-    if (h->clients) {
-        int n = snprintf(line, sizeof line, "id: %llu\nevent: %s\ndata: %s\n\n",
-                         (unsigned long long)++h->seq, event, data_json);
-        if (n > 0 && (size_t)n < sizeof line)
-            for (struct client *c = h->clients; c; c = c->next)
-                put(c, line, (size_t)n);
+    int n = snprintf(line, sizeof line, "id: %llu\nevent: %s\ndata: %s\n\n",
+                     (unsigned long long)(h->seq + 1), event, data_json);
+    if (n > 0 && (size_t)n < sizeof line) {
+        ring_push(&h->ring, ++h->seq, line, (size_t)n);
+        for (struct client *c = h->clients; c; c = c->next)
+            put(c, line, (size_t)n);
     }
     pthread_mutex_unlock(&h->mu);
 }
@@ -165,6 +219,10 @@ int api_hub_new(unsigned max, unsigned heartbeat_ms, struct api_hub **out)
         return MH_ENOMEM;
     h->max = max ? max : 16;
     h->heartbeat_ms = heartbeat_ms ? heartbeat_ms : 15000;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    h->seq = ((uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000) << 10;
+    h->ring.first_id = h->seq + 1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -200,15 +258,68 @@ void api_hub_free(struct api_hub *h)
     if (!h)
         return;
     api_hub_stop(h);
+    while (h->ring.n)
+        ring_pop(&h->ring);
     pthread_cond_destroy(&h->cv);
     pthread_mutex_destroy(&h->mu);
     free(h);
 }
 
 /*
+ * Last-Event-ID: 0 when absent (or empty: the client saw no id), else 1
+ * with the id; one that is not 1..20 decimal digits that fit is taken as 0,
+ * older than any event, so the client is told to reset.
+ */
+static int last_event_id(struct MHD_Connection *conn, uint64_t *out)
+{
+    const char *t = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+    size_t n = t ? strlen(t) : 0;
+    *out = 0;
+    if (n == 0)
+        return 0;
+    if (n > 20)
+        return 1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < '0' || t[i] > '9' || v > (UINT64_MAX - (uint64_t)(t[i] - '0')) / 10)
+            return 1;
+        v = v * 10 + (uint64_t)(t[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/*
+ * Under h->mu: what a stream resumed after event `last` missed, into c:
+ * the kept events after it, or a `reset` (with the current id, so the
+ * client resumes from here next time) when the ring no longer follows it.
+ */
+static void resume(struct api_hub *h, struct client *c, uint64_t last)
+{
+    const struct ring *r = &h->ring;
+    if (last == h->seq)
+        return;
+    if (last < h->seq && last + 1 >= r->first_id && r->n) {
+        for (size_t i = (size_t)(last + 1 - r->first_id); i < r->n; i++) {
+            size_t at = (r->start + i) % RING_EVENTS;
+            put(c, r->ev[at], r->len[at]);
+        }
+        return;
+    }
+    char line[160];
+    int n = snprintf(line, sizeof line,
+                     "id: %llu\nevent: reset\ndata: {\"last_event_id\":\"%llu\",\"oldest\":\"%llu\"}\n\n",
+                     (unsigned long long)h->seq, (unsigned long long)last,
+                     (unsigned long long)r->first_id);
+    if (n > 0 && (size_t)n < sizeof line)
+        put(c, line, (size_t)n);
+}
+
+/*
  * GET /api/v1/stream: 503 when max streams are open, else the stream. It
  * opens with a comment, so the client sees the headers and knows it is
- * connected before the first event.
+ * connected before the first event; with Last-Event-ID, what it missed
+ * follows (resume) before any new event.
  */
 void api_h_stream(struct api_req *rq, struct api_resp *rs)
 {
@@ -224,11 +335,15 @@ void api_h_stream(struct api_req *rq, struct api_resp *rs)
     c->hub = h;
     c->conn = rq->conn;
     c->buf = buf;
+    uint64_t last = 0;
+    int resuming = last_event_id(rq->conn, &last);
     pthread_mutex_lock(&h->mu);
     int full = h->n >= h->max || h->stopping;
     if (!full) {
         static const char hello[] = ": meterhub events\nretry: 3000\n\n";
         put(c, hello, sizeof hello - 1);
+        if (resuming)
+            resume(h, c, last);
         c->next = h->clients;
         h->clients = c;
         h->n++;

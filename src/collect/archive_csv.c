@@ -14,7 +14,6 @@
 #include "meterhub/base/err.h"
 
 #define ARCHIVE_MAX_FILE (512u << 20)
-#define ARCHIVE_COLUMNS 20
 
 static const char *const columns[ARCHIVE_COLUMNS] = {
     "area", "region", "terminal_address", "terminal_kind", "terminal_protocol", "channel_group",
@@ -36,6 +35,11 @@ const char *archive_kind_name(int kind)
     return kind >= 0 && kind < 4 ? kind_names[kind] : "?";
 }
 
+const char *archive_class_name(int cls)
+{
+    return cls >= 0 && cls < 5 ? class_names[cls] : "?";
+}
+
 struct field {
     const char *p;
     size_t n;
@@ -44,6 +48,7 @@ struct field {
 struct csv_err {
     char *buf;
     size_t cap;
+    const char *const *names; /* the fields' names in messages by column, or NULL: the CSV's */
 };
 
 static int row_fail(struct csv_err *e, uint32_t line, const char *col, const char *fmt, ...)
@@ -51,8 +56,13 @@ static int row_fail(struct csv_err *e, uint32_t line, const char *col, const cha
 
 static int row_fail(struct csv_err *e, uint32_t line, const char *col, const char *fmt, ...)
 {
-    int n = col ? snprintf(e->buf, e->cap, "line %u: column '%s': ", line, col)
-                : snprintf(e->buf, e->cap, "line %u: ", line);
+    for (int i = 0; col && e->names && i < ARCHIVE_COLUMNS; i++)
+        if (strcmp(col, columns[i]) == 0 && e->names[i])
+            col = e->names[i];
+    /* line 0: a single row checked on its own (archive_row_check), named by field */
+    int n = col && line == 0 ? snprintf(e->buf, e->cap, "field '%s': ", col)
+            : col            ? snprintf(e->buf, e->cap, "line %u: column '%s': ", line, col)
+                             : snprintf(e->buf, e->cap, "line %u: ", line);
     if (n >= 0 && (size_t)n < e->cap) {
         va_list ap;
         va_start(ap, fmt);
@@ -157,92 +167,115 @@ static int split(const char *p, size_t n, struct field *f, int max)
     }
 }
 
-static int parse_row(struct csv_err *e, uint32_t line, struct field *f, struct archive_row *r)
+static int parse_row(struct csv_err *e, uint32_t line, struct field *f, struct archive_row *r,
+                     unsigned parts)
 {
     uint64_t v;
     memset(r, 0, sizeof *r);
     r->line = line;
-    if (copy_text(f[0], r->area, sizeof r->area))
-        return row_fail(e, line, "area", "longer than %zu characters or not text", sizeof r->area - 1);
-    if (f[1].n != 4 || parse_uint(f[1], 4, &v))
-        return row_fail(e, line, "region", "must be 4 decimal digits, got '%.*s'", (int)f[1].n, f[1].p);
-    r->region = (uint16_t)((f[1].p[0] - '0') << 12 | (f[1].p[1] - '0') << 8 | (f[1].p[2] - '0') << 4 | (f[1].p[3] - '0'));
-    int kind = lookup(f[3], kind_names, 4);
-    if (kind < 0)
-        return row_fail(e, line, "terminal_kind", "'%.*s' is not concentrator, special_transformer, transformer_monitor or dtu", (int)f[3].n, f[3].p);
-    r->terminal_kind = (uint8_t)kind;
-    int tp = lookup(f[4], proto_names, 4);
-    if (tp < 0)
-        return row_fail(e, line, "terminal_protocol", "'%.*s' is not gdw1376, dlt698, dlt645-2007 or dlt645-1997", (int)f[4].n, f[4].p);
-    if ((kind == ARCHIVE_KIND_DTU) != (tp >= ARCHIVE_PROTO_DLT645_2007))
-        return row_fail(e, line, "terminal_protocol", "%s does not fit a %s (terminals speak gdw1376 or dlt698, a dtu carries dlt645)", proto_names[tp], kind_names[kind]);
-    r->terminal_protocol = (uint8_t)tp;
-    /* Q/GDW 1376.1 terminals: A1 (BCD) + A2 (binary, 1..65535) as 8 hex digits. */
-    if (copy_text(f[2], r->terminal_address, sizeof r->terminal_address))
-        return row_fail(e, line, "terminal_address", "too long");
-    if (tp == ARCHIVE_PROTO_GDW1376) {
-        int ok = f[2].n == 8;
-        for (size_t i = 0; ok && i < 8; i++) {
-            char c = f[2].p[i];
-            ok = (c >= '0' && c <= '9') || (i >= 4 && ((c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f')));
-        }
-        if (!ok || strncmp(f[2].p + 4, "0000", 4) == 0)
-            return row_fail(e, line, "terminal_address", "a gdw1376 terminal is A1 (4 digits) + A2 (4 hex digits, not 0000), got '%.*s'", (int)f[2].n, f[2].p);
-    } else if (f[2].n != 12 || parse_uint(f[2], 12, &v)) {
-        return row_fail(e, line, "terminal_address", "must be 12 decimal digits, got '%.*s'", (int)f[2].n, f[2].p);
+    if (parts & ARCHIVE_PART_AREA_REGION) {
+        if (copy_text(f[0], r->area, sizeof r->area))
+            return row_fail(e, line, "area", "longer than %zu characters or not text", sizeof r->area - 1);
+        if (f[1].n != 4 || parse_uint(f[1], 4, &v))
+            return row_fail(e, line, "region", "must be 4 decimal digits, got '%.*s'", (int)f[1].n, f[1].p);
+        r->region = (uint16_t)((f[1].p[0] - '0') << 12 | (f[1].p[1] - '0') << 8 | (f[1].p[2] - '0') << 4 | (f[1].p[3] - '0'));
+    }
+    if (parts & ARCHIVE_PART_TERMINAL) {
+        int kind = lookup(f[3], kind_names, 4);
+        if (kind < 0)
+            return row_fail(e, line, "terminal_kind", "'%.*s' is not concentrator, special_transformer, transformer_monitor or dtu", (int)f[3].n, f[3].p);
+        r->terminal_kind = (uint8_t)kind;
+        int tp = lookup(f[4], proto_names, 4);
+        if (tp < 0)
+            return row_fail(e, line, "terminal_protocol", "'%.*s' is not gdw1376, dlt698, dlt645-2007 or dlt645-1997", (int)f[4].n, f[4].p);
+        if ((kind == ARCHIVE_KIND_DTU) != (tp >= ARCHIVE_PROTO_DLT645_2007))
+            return row_fail(e, line, "terminal_protocol", "%s does not fit a %s (terminals speak gdw1376 or dlt698, a dtu carries dlt645)", proto_names[tp], kind_names[kind]);
+        r->terminal_protocol = (uint8_t)tp;
+        /* Q/GDW 1376.1 terminals: A1 (BCD) + A2 (binary, 1..65535) as 8 hex digits. */
+        if (copy_text(f[2], r->terminal_address, sizeof r->terminal_address))
+            return row_fail(e, line, "terminal_address", "too long");
+        if (tp == ARCHIVE_PROTO_GDW1376) {
+            int ok = f[2].n == 8;
+            for (size_t i = 0; ok && i < 8; i++) {
+                char c = f[2].p[i];
+                ok = (c >= '0' && c <= '9') || (i >= 4 && ((c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f')));
+            }
+            if (!ok || strncmp(f[2].p + 4, "0000", 4) == 0)
+                return row_fail(e, line, "terminal_address", "a gdw1376 terminal is A1 (4 digits) + A2 (4 hex digits, not 0000), got '%.*s'", (int)f[2].n, f[2].p);
+        } else if (f[2].n != 12 || parse_uint(f[2], 12, &v)) {
+            return row_fail(e, line, "terminal_address", "must be 12 decimal digits, got '%.*s'", (int)f[2].n, f[2].p);
     }
     if (copy_text(f[5], r->channel_group, sizeof r->channel_group))
         return row_fail(e, line, "channel_group", "longer than %zu characters", sizeof r->channel_group - 1);
-    if (parse_uint(f[6], 4, &v) || v < 1 || v > 2040)
-        return row_fail(e, line, "pn", "must be 1..2040, got '%.*s'", (int)f[6].n, f[6].p);
-    r->pn = (uint16_t)v;
-    if (f[7].n != 12 || parse_uint(f[7], 12, &r->meter_address))
-        return row_fail(e, line, "meter_address", "must be 12 decimal digits, got '%.*s'", (int)f[7].n, f[7].p);
-    int mp = lookup(f[8], proto_names, 4);
-    if (mp < 1)
-        return row_fail(e, line, "meter_protocol", "'%.*s' is not dlt645-2007, dlt645-1997 or dlt698", (int)f[8].n, f[8].p);
-    r->meter_protocol = (uint8_t)mp;
-    if (parse_uint(f[9], 1, &v) || (v != 1 && v != 3))
-        return row_fail(e, line, "phases", "must be 1 or 3, got '%.*s'", (int)f[9].n, f[9].p);
-    r->phases = (uint8_t)v;
-    if (parse_uint(f[10], 6, &v) || v < 1)
-        return row_fail(e, line, "ct", "must be a ratio 1..999999, got '%.*s'", (int)f[10].n, f[10].p);
-    r->ct = (uint32_t)v;
-    if (parse_uint(f[11], 6, &v) || v < 1)
-        return row_fail(e, line, "pt", "must be a ratio 1..999999, got '%.*s'", (int)f[11].n, f[11].p);
-    r->pt = (uint32_t)v;
-    /* "220", "220/380", "57.7/100" -> phase voltage, whole volts */
-    struct field ph = f[12];
-    for (size_t i = 0; i < ph.n; i++)
-        if (ph.p[i] == '/')
-            ph.n = i;
-    uint32_t mv;
-    if (parse_kw(ph, &mv) || mv < 1000 || mv > 1000000)
-        return row_fail(e, line, "rated_voltage_v", "must be a phase voltage like 220 or 220/380, got '%.*s'", (int)f[12].n, f[12].p);
-    r->rated_voltage_v = (uint16_t)(mv / 1000);
-    if (parse_kw(f[13], &r->contract_w))
-        return row_fail(e, line, "contract_kw", "must be a number of kW with up to 3 decimals, got '%.*s'", (int)f[13].n, f[13].p);
-    if (copy_text(f[14], r->tariff, sizeof r->tariff))
-        return row_fail(e, line, "tariff", "longer than %zu characters", sizeof r->tariff - 1);
-    if (f[15].n != 1 || (f[15].p[0] != '0' && f[15].p[0] != '1'))
-        return row_fail(e, line, "pv", "must be 0 or 1, got '%.*s'", (int)f[15].n, f[15].p);
-    r->pv = (uint8_t)(f[15].p[0] - '0');
-    if (parse_kw(f[16], &r->pv_peak_w))
-        return row_fail(e, line, "pv_peak_kw", "must be a number of kW, got '%.*s'", (int)f[16].n, f[16].p);
-    if (copy_text(f[17], r->customer, sizeof r->customer))
-        return row_fail(e, line, "customer", "longer than %zu characters", sizeof r->customer - 1);
-    int cl = lookup(f[18], class_names, 5);
-    if (cl < 0)
-        return row_fail(e, line, "customer_class", "'%.*s' is not residential, commercial, industrial, pv or area", (int)f[18].n, f[18].p);
-    r->customer_class = (uint8_t)cl;
-    if (f[19].n != 1 || (f[19].p[0] != '0' && f[19].p[0] != '1'))
-        return row_fail(e, line, "area_meter", "must be 0 or 1, got '%.*s'", (int)f[19].n, f[19].p);
-    r->area_meter = (uint8_t)(f[19].p[0] - '0');
-    if (r->area_meter && r->area[0] == '\0')
-        return row_fail(e, line, "area_meter", "an area supply meter needs an area");
-    if (r->customer_class != ARCHIVE_CLASS_AREA && r->customer[0] == '\0')
-        return row_fail(e, line, "customer", "a user meter needs a customer");
+    }
+    if (parts & ARCHIVE_PART_METER) {
+        if (parse_uint(f[6], 4, &v) || v < 1 || v > 2040)
+            return row_fail(e, line, "pn", "must be 1..2040, got '%.*s'", (int)f[6].n, f[6].p);
+        r->pn = (uint16_t)v;
+        if (f[7].n != 12 || parse_uint(f[7], 12, &r->meter_address))
+            return row_fail(e, line, "meter_address", "must be 12 decimal digits, got '%.*s'", (int)f[7].n, f[7].p);
+        int mp = lookup(f[8], proto_names, 4);
+        if (mp < 1)
+            return row_fail(e, line, "meter_protocol", "'%.*s' is not dlt645-2007, dlt645-1997 or dlt698", (int)f[8].n, f[8].p);
+        r->meter_protocol = (uint8_t)mp;
+        if (parse_uint(f[9], 1, &v) || (v != 1 && v != 3))
+            return row_fail(e, line, "phases", "must be 1 or 3, got '%.*s'", (int)f[9].n, f[9].p);
+        r->phases = (uint8_t)v;
+        if (parse_uint(f[10], 6, &v) || v < 1)
+            return row_fail(e, line, "ct", "must be a ratio 1..999999, got '%.*s'", (int)f[10].n, f[10].p);
+        r->ct = (uint32_t)v;
+        if (parse_uint(f[11], 6, &v) || v < 1)
+            return row_fail(e, line, "pt", "must be a ratio 1..999999, got '%.*s'", (int)f[11].n, f[11].p);
+        r->pt = (uint32_t)v;
+        /* "220", "220/380", "57.7/100" -> phase voltage, whole volts */
+        struct field ph = f[12];
+        for (size_t i = 0; i < ph.n; i++)
+            if (ph.p[i] == '/')
+                ph.n = i;
+        uint32_t mv;
+        if (parse_kw(ph, &mv) || mv < 1000 || mv > 1000000)
+            return row_fail(e, line, "rated_voltage_v", "must be a phase voltage like 220 or 220/380, got '%.*s'", (int)f[12].n, f[12].p);
+        r->rated_voltage_v = (uint16_t)(mv / 1000);
+        if (parse_kw(f[13], &r->contract_w))
+            return row_fail(e, line, "contract_kw", "must be a number of kW with up to 3 decimals, got '%.*s'", (int)f[13].n, f[13].p);
+        if (copy_text(f[14], r->tariff, sizeof r->tariff))
+            return row_fail(e, line, "tariff", "longer than %zu characters", sizeof r->tariff - 1);
+        if (f[15].n != 1 || (f[15].p[0] != '0' && f[15].p[0] != '1'))
+            return row_fail(e, line, "pv", "must be 0 or 1, got '%.*s'", (int)f[15].n, f[15].p);
+        r->pv = (uint8_t)(f[15].p[0] - '0');
+        if (parse_kw(f[16], &r->pv_peak_w))
+            return row_fail(e, line, "pv_peak_kw", "must be a number of kW, got '%.*s'", (int)f[16].n, f[16].p);
+    }
+    if (parts & (ARCHIVE_PART_METER | ARCHIVE_PART_CUSTOMER)) {
+        if (copy_text(f[17], r->customer, sizeof r->customer))
+            return row_fail(e, line, "customer", "longer than %zu characters", sizeof r->customer - 1);
+        int cl = lookup(f[18], class_names, 5);
+        if (cl < 0)
+            return row_fail(e, line, "customer_class", "'%.*s' is not residential, commercial, industrial, pv or area", (int)f[18].n, f[18].p);
+        r->customer_class = (uint8_t)cl;
+    }
+    if (parts & ARCHIVE_PART_METER) {
+        if (f[19].n != 1 || (f[19].p[0] != '0' && f[19].p[0] != '1'))
+            return row_fail(e, line, "area_meter", "must be 0 or 1, got '%.*s'", (int)f[19].n, f[19].p);
+        r->area_meter = (uint8_t)(f[19].p[0] - '0');
+        if (r->area_meter && r->area[0] == '\0')
+            return row_fail(e, line, "area_meter", "an area supply meter needs an area");
+        if (r->customer_class != ARCHIVE_CLASS_AREA && r->customer[0] == '\0')
+            return row_fail(e, line, "customer", "a user meter needs a customer");
+    }
     return 0;
+}
+
+int archive_row_check(const char *const text[ARCHIVE_COLUMNS], const char *const *names,
+                      unsigned parts, struct archive_row *r, char *err, size_t cap)
+{
+    struct csv_err e = {err, cap, names};
+    struct field f[ARCHIVE_COLUMNS];
+    for (int i = 0; i < ARCHIVE_COLUMNS; i++) {
+        f[i].p = text[i] ? text[i] : "";
+        f[i].n = strlen(f[i].p);
+    }
+    return parse_row(&e, 0, f, r, parts);
 }
 
 static int cmp_meter(const void *a, const void *b)
@@ -316,7 +349,7 @@ static int check_file(struct csv_err *e, struct archive *a)
 
 int archive_csv_parse(const char *text, size_t len, struct archive **out, char *err, size_t cap)
 {
-    struct csv_err e = {err, cap};
+    struct csv_err e = {err, cap, NULL};
     struct archive *a = calloc(1, sizeof *a);
     if (!a)
         return MH_ENOMEM;
@@ -367,7 +400,7 @@ int archive_csv_parse(const char *text, size_t len, struct archive **out, char *
                 a->rows = bigger;
                 rows_cap *= 2;
             }
-            rc = parse_row(&e, line, f, &a->rows[a->n_rows]);
+            rc = parse_row(&e, line, f, &a->rows[a->n_rows], ARCHIVE_PART_ALL);
             if (rc == 0)
                 a->n_rows++;
         }

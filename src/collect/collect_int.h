@@ -200,6 +200,34 @@ uint32_t ctask_now_di(const uint32_t *items, size_t n, unsigned step);
  */
 int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8_t sa[6],
                     uint32_t di, uint16_t pn, ctask_value_fn fn, void *ctx);
+/*
+ * Through the terminal's transparent forward (Q/GDW 1376.1 AFN10 F1,
+ * 5.16.1): step `step` of the read of items as a DL/T 645-2007 read of
+ * meter maddr (wire order), forwarded by terminal a1/a2 on port. 0 or as
+ * ctask_now_request.
+ */
+int ctask_now_forward_request(struct mh_wr *w, uint16_t a1, uint16_t a2, uint8_t port,
+                              const uint8_t maddr[6], const uint32_t *items, size_t n_items,
+                              unsigned step);
+/*
+ * The terminal's AFN10 F1 reply: the meter's DL/T 645 answer inside is
+ * parsed as ctask_now_parse does a direct one (maddr's answer to di, values
+ * reported as pn). An empty answer (the meter was silent within the
+ * forward's timeout) is MH_ETIMEDOUT.
+ */
+int ctask_now_forward_parse(const uint8_t *frame, size_t len, const uint8_t maddr[6], uint32_t di,
+                            uint16_t pn, ctask_value_fn fn, void *ctx);
+/*
+ * DL/T 698.45 PROXY-Request GetRequestList (clause 8) to terminal sa for
+ * the items' attributes of the meter maddr (DL/T 645 wire order, as
+ * dlt645_addr_parse gives it) behind it; one request. 0 or as
+ * ctask_now_request.
+ */
+int ctask_now_proxy_request(struct mh_wr *w, const uint8_t sa[6], const uint8_t maddr[6],
+                            const uint32_t *items, size_t n_items);
+/* Its PROXY-Response GetList: the meter's A-ResultNormals as fn(pn, ...); 0 or MH_E*. */
+int ctask_now_proxy_parse(const uint8_t *frame, size_t len, uint16_t pn, ctask_value_fn fn,
+                          void *ctx);
 /* ---- rtt.c: request timeouts from the channel ---- */
 
 /* Channel kinds (rtt.c's table: initial timeout, floor, ceiling). */

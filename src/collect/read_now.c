@@ -14,6 +14,7 @@
  * slot of the channel group: an operator's read is one exchange, and
  * waiting behind a city's round is what it must not do.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,9 @@ int collect_read_item_ok(uint32_t item)
     return src_of(item) != NULL;
 }
 
+/* How a read reaches the meter: the terminal's own data, or through it. */
+enum via_kind { VIA_TERMINAL, VIA_FORWARD_1376, VIA_PROXY_698 };
+
 /* One read in progress: its meters, its sources, the DL/T 645 step, the values so far. */
 struct now_op {
     struct collect *c;
@@ -90,6 +94,9 @@ struct now_op {
     size_t n_meters;
     size_t steps, step; /* requests of the read (DL/T 645: one per source), the one in flight */
     struct collect_read_result res;
+    int forward;        /* enum via_kind: to the meter through the terminal */
+    uint8_t maddr[6];   /* the meter's DL/T 645 address (wire order) */
+    uint8_t mproto;     /* the meter's enum archive_protocol */
 };
 
 static int wanted(const struct now_op *op, uint32_t item)
@@ -184,6 +191,16 @@ static int request_1376(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_
     return gdw1376_req_encode(w, &r, u, nu);
 }
 
+/* The APDU in aw (its encoder returned rc) as a client request frame to sa. */
+static int client_frame(struct mh_wr *w, const uint8_t sa[6], int rc, const struct mh_wr *aw)
+{
+    if (rc == 0)
+        rc = mh_wr_err(aw);
+    if (rc != 0)
+        return rc;
+    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, aw->p, mh_wr_len(aw));
+}
+
 /* GET-Request-NormalList of the sources' attributes (clause 7.3.2, ServiceType 2). */
 static int request_698(struct mh_wr *w, const uint8_t sa[6], const struct now_src **src, size_t ns)
 {
@@ -194,11 +211,7 @@ static int request_698(struct mh_wr *w, const uint8_t sa[6], const struct now_sr
     struct mh_wr aw;
     mh_wr_init(&aw, apdu, sizeof apdu);
     int rc = dlt698_enc_get_list(&aw, DLT698_PIID(0, 0), oads, ns);
-    if (rc == 0)
-        rc = mh_wr_err(&aw);
-    if (rc != 0)
-        return rc;
-    return dlt698_frame_encode(w, C_CLIENT_REQUEST, 0x05, sa, CA_MASTER, apdu, mh_wr_len(&aw));
+    return client_frame(w, sa, rc, &aw);
 }
 
 int ctask_now_request(struct mh_wr *w, uint8_t proto, uint16_t a1, uint16_t a2,
@@ -250,6 +263,9 @@ static int reply_1376(const uint8_t *p, size_t len, ctask_value_fn out, void *ct
     return rc;
 }
 
+static int normal_values(const struct dlt698_items *items, uint16_t pn, ctask_value_fn fn,
+                         void *ctx);
+
 static int reply_698(const uint8_t *p, size_t len, uint16_t pn, ctask_value_fn fn, void *ctx)
 {
     struct dlt698_frame f;
@@ -261,9 +277,17 @@ static int reply_698(const uint8_t *p, size_t len, uint16_t pn, ctask_value_fn f
         return rc;
     if (a.tag != DLT698_GET_RESPONSE || a.items.kind != DLT698_ITEM_RESULT_NORMAL)
         return MH_EPROTO;
+    return normal_values(&a.items, pn, fn, ctx);
+}
+
+/* Each A-ResultNormal of items with data: its readings as fn(pn, item, value). 0 or MH_E*. */
+static int normal_values(const struct dlt698_items *items, uint16_t pn, ctask_value_fn fn,
+                         void *ctx)
+{
+    int rc;
     struct dlt698_iter it;
     union dlt698_item item;
-    dlt698_items_begin(&a.items, &it);
+    dlt698_items_begin(items, &it);
     while ((rc = dlt698_items_next(&it, &item)) == 1) {
         if (!item.rn.data.p)
             continue; /* a DAR: the terminal has no such object */
@@ -315,6 +339,119 @@ int ctask_now_parse(uint8_t proto, const uint8_t *frame, size_t len, const uint8
     return proto == FEP_PROTO_DLT645   ? reply_645(frame, len, sa, di, pn, fn, ctx)
            : proto == FEP_PROTO_DLT698 ? reply_698(frame, len, pn, fn, ctx)
                                        : reply_1376(frame, len, fn, ctx);
+}
+
+/* ---- through the terminal's transparent forward ---- */
+
+/*
+ * The forward's serial settings (AFN10 F1, 5.16.1.2): 2400 baud, even
+ * parity, 8 data bits, one stop bit (DL/T 645-2007 4.1), the meter's
+ * answer awaited 5 s, 100 ms between its bytes.
+ */
+#define FWD_CTRL (3u << 5 | 1u << 3 | 3u)
+#define FWD_TIMEOUT (0x80u | 5u)
+#define FWD_BYTE_10MS 10u
+
+int ctask_now_forward_request(struct mh_wr *w, uint16_t a1, uint16_t a2, uint8_t port,
+                              const uint8_t maddr[6], const uint32_t *items, size_t n_items,
+                              unsigned step)
+{
+    uint32_t di = n_items ? ctask_now_di(items, n_items, step) : 0;
+    if (di == 0)
+        return MH_EINVAL;
+    uint8_t m[DLT645_MAX_DATA + 16], data[DLT645_MAX_DATA + 24]; /* a read: a few bytes */
+    struct mh_wr mw, dw;
+    mh_wr_init(&mw, m, sizeof m);
+    int rc = dlt645_enc_read(&mw, maddr, DLT645_2007, di);
+    if (rc == 0)
+        rc = mh_wr_err(&mw);
+    struct gdw1376_forward f = {.port = port, .ctrl = FWD_CTRL, .timeout = FWD_TIMEOUT,
+                                .byte_timeout_10ms = FWD_BYTE_10MS,
+                                .len = (uint16_t)mh_wr_len(&mw), .frame = m};
+    mh_wr_init(&dw, data, sizeof data);
+    if (rc == 0)
+        rc = gdw1376_forward_put(&dw, &f);
+    if (rc == 0)
+        rc = mh_wr_err(&dw);
+    if (rc != 0)
+        return rc;
+    struct gdw1376_unit u = {0, 0, 0x01, 0x00, data, mh_wr_len(&dw)}; /* p0, F1 */
+    struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_FORWARD,
+                            .pw_len = 16};
+    return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_now_forward_parse(const uint8_t *frame, size_t len, const uint8_t maddr[6], uint32_t di,
+                            uint16_t pn, ctask_value_fn fn, void *ctx)
+{
+    struct gdw1376_frame f;
+    int rc = gdw1376_frame_parse(frame, len, 16, &f);
+    if (rc != 0)
+        return rc;
+    if (f.afn != GDW1376_AFN_FORWARD || f.units_len < 4 || f.units[0] || f.units[1] ||
+        f.units[2] != 0x01 || f.units[3] != 0x00)
+        return MH_EPROTO;
+    struct gdw1376_forward fw;
+    size_t used;
+    rc = gdw1376_forward_reply_parse(f.units + 4, f.units_len - 4, &fw, &used);
+    if (rc != 0)
+        return rc;
+    if (fw.len == 0)
+        return MH_ETIMEDOUT;
+    return reply_645(fw.frame, fw.len, maddr, di, pn, fn, ctx);
+}
+
+/*
+ * DL/T 698.45 PROXY-Request GetRequestList (clause 8, choice 1): the items'
+ * attributes of the meter behind the terminal, named by its TSA (flags 05:
+ * a 6-byte server address; the address most significant byte first).
+ */
+#define PROXY_TIMEOUT_S 10 /* the whole request */
+#define PROXY_METER_S 5    /* the meter's answer */
+
+int ctask_now_proxy_request(struct mh_wr *w, const uint8_t sa[6], const uint8_t maddr[6],
+                            const uint32_t *items, size_t n_items)
+{
+    const struct now_src *src[N_SRC];
+    size_t ns = n_items ? sources(items, n_items, src) : 0;
+    if (ns == 0)
+        return MH_EINVAL;
+    uint32_t oads[N_SRC];
+    for (size_t i = 0; i < ns; i++)
+        oads[i] = src[i]->oad;
+    uint8_t tsa[7] = {0x05};
+    for (int i = 0; i < 6; i++)
+        tsa[1 + i] = maddr[5 - i];
+    struct dlt698_proxy_target tg = {{tsa, sizeof tsa}, PROXY_METER_S, oads, ns};
+    uint8_t apdu[32 + N_SRC * 4];
+    struct mh_wr aw;
+    mh_wr_init(&aw, apdu, sizeof apdu);
+    int rc = dlt698_enc_proxy_request(&aw, 1, DLT698_PIID(0, 0), PROXY_TIMEOUT_S, &tg, 1, NULL);
+    return client_frame(w, sa, rc, &aw);
+}
+
+int ctask_now_proxy_parse(const uint8_t *frame, size_t len, uint16_t pn, ctask_value_fn fn,
+                          void *ctx)
+{
+    struct dlt698_frame f;
+    struct dlt698_apdu a;
+    int rc = dlt698_frame_parse(frame, len, &f);
+    if (rc == 0)
+        rc = dlt698_apdu_decode(f.apdu, f.apdu_len, &a);
+    if (rc != 0)
+        return rc;
+    if (a.tag != DLT698_PROXY_RESPONSE || a.items.kind != DLT698_ITEM_PROXY_RESP ||
+        a.items.sub != DLT698_ITEM_RESULT_NORMAL)
+        return MH_EPROTO;
+    struct dlt698_iter it;
+    union dlt698_item entry;
+    dlt698_items_begin(&a.items, &it);
+    while ((rc = dlt698_items_next(&it, &entry)) == 1) {
+        rc = normal_values(&entry.px.sub, pn, fn, ctx); /* one meter asked: its entry */
+        if (rc < 0)
+            return rc;
+    }
+    return rc;
 }
 
 /* ---- the exchange ---- */
@@ -389,7 +526,11 @@ static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *
         size_t len = r->ends[i] - from;
         from = r->ends[i];
         uint32_t di = ctask_now_di(op->items, op->n_items, (unsigned)op->step);
-        rc = ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
+        rc = op->forward == VIA_FORWARD_1376
+                 ? ctask_now_forward_parse(p, len, op->maddr, di, op->pn[0], take, op)
+             : op->forward == VIA_PROXY_698
+                 ? ctask_now_proxy_parse(p, len, op->pn[0], take, op)
+                 : ctask_now_parse(op->t->proto, p, len, op->t->sa, di, op->pn[0], take, op);
     }
     if (rc < 0)
         mh_warn(MOD, "%s: on-demand reply not decoded: %s", op->t->addr, mh_strerror(rc));
@@ -406,8 +547,16 @@ static int submit_next(struct now_op *op)
     uint8_t buf[CREQ_MAX];
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
-    int rc = ctask_now_request(&w, op->t->proto, op->t->a1, op->t->a2, op->t->sa, op->pn,
-                               op->n_meters, op->items, op->n_items, (unsigned)op->step);
+    /* A concentrator reaches its meters over its carrier port 31, others over RS-485 port 2
+       (AFN04 F10's port numbers). */
+    uint8_t port = op->t->info.kind == ARCHIVE_KIND_CONCENTRATOR ? 31 : 2;
+    int rc = op->forward == VIA_FORWARD_1376
+                 ? ctask_now_forward_request(&w, op->t->a1, op->t->a2, port, op->maddr, op->items,
+                                             op->n_items, (unsigned)op->step)
+             : op->forward == VIA_PROXY_698
+                 ? ctask_now_proxy_request(&w, op->t->sa, op->maddr, op->items, op->n_items)
+                 : ctask_now_request(&w, op->t->proto, op->t->a1, op->t->a2, op->t->sa, op->pn,
+                                     op->n_meters, op->items, op->n_items, (unsigned)op->step);
     if (rc == 0)
         rc = mh_wr_err(&w);
     if (rc != 0)
@@ -417,6 +566,35 @@ static int submit_next(struct now_op *op)
     int64_t id = fep_request_submit(op->c->fep, op->t->addr, &req);
     if (id < 0)
         return id == MH_ENOENT ? MH_ECLOSED : (int)id;
+    return 0;
+}
+
+/*
+ * Whether the read goes to the meter through its terminal: asked for, or
+ * (auto) when the terminal does not hold the items: instantaneous values
+ * of a meter behind a 1376.1 concentrator (which keeps its meters'
+ * registers only), anything of a meter behind a DL/T 698.45 terminal other
+ * than its own (behind). 1376.1: AFN10 F1 carrying DL/T 645-2007 reads;
+ * 698.45: PROXY GetRequestList. MH_ENOTSUP for what cannot be forwarded.
+ */
+static int choose_via(const struct collect_read *rq, struct now_op *op, const struct cterm *t,
+                      int behind)
+{
+    int fwd = rq->via == COLLECT_VIA_PROXY || (rq->via == COLLECT_VIA_AUTO && behind);
+    for (size_t i = 0; rq->via == COLLECT_VIA_AUTO && i < op->n_items; i++)
+        fwd |= rq->meter > 0 && t->proto == FEP_PROTO_GDW1376 &&
+               t->info.kind == ARCHIVE_KIND_CONCENTRATOR && src_of(op->items[i])->d == 7;
+    if (!fwd)
+        return behind ? MH_ENOTSUP : 0;
+    if (rq->meter <= 0)
+        return MH_EINVAL;
+    if (t->proto == FEP_PROTO_DLT698)
+        op->forward = VIA_PROXY_698;
+    else if (t->proto == FEP_PROTO_GDW1376 && op->mproto == ARCHIVE_PROTO_DLT645_2007)
+        op->forward = VIA_FORWARD_1376;
+    else
+        return MH_ENOTSUP;
+    op->n_meters = 1;
     return 0;
 }
 
@@ -432,6 +610,11 @@ static int resolve(struct collect *c, const struct collect_read *rq, struct now_
         if (m.terminal <= 0 || m.pn < 0 || (rq->terminal > 0 && rq->terminal != m.terminal))
             return MH_ENOENT;
         *terminal = m.terminal;
+        char a[16];
+        snprintf(a, sizeof a, "%012llu", (unsigned long long)m.address);
+        if (dlt645_addr_parse(a, op->maddr) != 0)
+            return MH_EIO;
+        op->mproto = m.protocol;
         op->pn[0] = (uint16_t)m.pn;
         op->meter[0] = m.id;
         op->n_meters = 1;
@@ -479,20 +662,24 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
     if (rc == 0 && (!t || !t->online))
         rc = MH_ECLOSED;
     /* A DL/T 698.45 concentrator's own meter is pn of its first point; the others need PROXY. */
+    int behind = 0;
     if (rc == 0 && t->proto == FEP_PROTO_DLT698) {
         struct store_point first;
-        if (store_terminal_points(c->st, tid, &first, 1) != 1 || first.pn != op->pn[0])
-            rc = MH_ENOTSUP;
+        behind = store_terminal_points(c->st, tid, &first, 1) != 1 || first.pn != op->pn[0];
         op->n_meters = 1;
     }
     if (rc == 0 && t->proto == FEP_PROTO_DLT645)
         op->n_meters = 1;
+    if (rc == 0)
+        rc = choose_via(rq, op, t, behind);
     if (rc != 0) {
         free(op);
         return rc;
     }
     op->t = t;
-    op->steps = (size_t)ctask_now_steps(t->proto, op->items, op->n_items);
+    op->steps = (size_t)ctask_now_steps(op->forward == VIA_FORWARD_1376 ? FEP_PROTO_DLT645
+                                                                          : t->proto,
+                                        op->items, op->n_items);
     op->res.terminal = tid;
     op->res.t = collect_wall_ms() / 1000;
     rc = submit_next(op);

@@ -315,6 +315,82 @@ int store_area_get(struct store *st, int64_t id, struct store_area_row *out)
     return get_one(st, SL_AREA_GET, id, out, sizeof *out, area_one);
 }
 
+/* ---- customers (store.h "customers and measurement points") ---- */
+
+/* id, code, class, active meters, name */
+static void customer_one(const struct store_cols *c, void *row)
+{
+    struct store_customer_row *r = row;
+    r->id = c->i64(c, 0);
+    col_text(c, 1, r->code, sizeof r->code);
+    r->class_ = (uint8_t)c->i64(c, 2);
+    r->meters = (uint32_t)c->i64(c, 3);
+    col_text(c, 4, r->name, sizeof r->name);
+}
+
+int store_customers_list(struct store *st, const struct store_customer_filter *f, int64_t after,
+                         struct store_customer_row *out, size_t cap)
+{
+    static const struct store_customer_filter any = STORE_CUSTOMER_FILTER_ANY;
+    if (!f)
+        f = &any;
+    struct store_arg a[] = {A_INT(after), A_TEXT(f->code), A_OPT(f->class_, -1), A_TEXT(f->area),
+                            A_CAP(cap),   A_TEXT(f->name)};
+    return run(st, SL_CUSTOMERS, a, 6, out, sizeof *out, cap, customer_one);
+}
+
+int store_customer_get(struct store *st, const char *code, struct store_customer_row *out)
+{
+    if (!code)
+        return MH_EINVAL;
+    struct store_arg a[] = {A_TEXT(code)};
+    int n = run(st, SL_CUSTOMER_GET, a, 1, out, sizeof *out, 1, customer_one);
+    return n < 0 ? n : n == 0 ? MH_ENOENT : 0;
+}
+
+/* ---- measurement points ---- */
+
+/*
+ * id, terminal, pn, region, terminal address, terminal protocol, meter,
+ * meter address, meter protocol, area, customer, active
+ */
+static void point_one(const struct store_cols *c, void *row)
+{
+    struct store_point_row *p = row;
+    p->id = c->i64(c, 0);
+    p->terminal = c->i64(c, 1);
+    p->pn = (uint16_t)c->i64(c, 2);
+    p->region = (uint16_t)c->i64(c, 3);
+    col_text(c, 4, p->terminal_address, sizeof p->terminal_address);
+    p->terminal_protocol = (uint8_t)c->i64(c, 5);
+    p->meter = c->i64(c, 6);
+    p->meter_address = (uint64_t)c->i64(c, 7);
+    p->protocol = (uint8_t)c->i64(c, 8);
+    col_text(c, 9, p->area, sizeof p->area);
+    col_text(c, 10, p->customer, sizeof p->customer);
+    p->active = (uint8_t)(c->i64(c, 11) != 0);
+}
+
+int store_points_list(struct store *st, const struct store_point_filter *f, int64_t after,
+                      struct store_point_row *out, size_t cap)
+{
+    static const struct store_point_filter any = STORE_POINT_FILTER_ANY;
+    if (!f)
+        f = &any;
+    if (after < 0)
+        return MH_EINVAL;
+    struct store_arg a[] = {A_INT(after),          A_OPT(f->terminal, 0), A_OPT(f->meter, 0),
+                            A_TEXT(f->area),       A_OPT(f->protocol, -1), A_CAP(cap)};
+    return run(st, SL_POINTS, a, 6, out, sizeof *out, cap, point_one);
+}
+
+int store_point_get(struct store *st, int64_t id, struct store_point_row *out)
+{
+    if (id <= 0)
+        return MH_ENOENT;
+    return get_one(st, SL_POINT_GET, id, out, sizeof *out, point_one);
+}
+
 /* ---- for the other listings (analytics.c) ---- */
 
 int store_list_run(struct store *st, enum store_list_query q, const struct store_arg *a, int n,

@@ -86,4 +86,15 @@
 #define PLAN_USER_COLS                                                                             \
     "seq, meter_id, priority, customer, terminal_id, state, pct, contract_w, current_w, expect_w," \
     " command_id, released_id, baseline_w, after_w, detail"
+/* Customers with their active meters. */
+#define CUSTOMER_SQL                                                                               \
+    "SELECT c.id, c.code, c.class,"                                                                \
+    " (SELECT COUNT(*) FROM meters m WHERE m.customer_id = c.id AND m.active = 1), c.name"         \
+    " FROM customers c "
+/* Measurement points (terminal, pn) with their meter; id = terminal * 4096 + pn. */
+#define POINT_SQL                                                                                  \
+    "SELECT p.terminal_id * 4096 + p.pn, p.terminal_id, p.pn, t.region, t.address, t.protocol,"    \
+    " m.id, m.address, m.protocol, a.code, c.code, m.active * t.active"                            \
+    " FROM points p JOIN terminals t ON t.id = p.terminal_id JOIN meters m ON m.id = p.meter_id"   \
+    " LEFT JOIN areas a ON a.id = m.area_id LEFT JOIN customers c ON c.id = m.customer_id "
 #endif

@@ -53,6 +53,10 @@ enum store_list_query {
                         expect_w, short_w, baseline_w, after_w; a write whose one row is the plan's id */
     SL_PLAN_GET,     /* id */
     SL_PLAN_USERS,   /* plan id */
+    SL_CUSTOMERS,    /* after, code, class, area code, limit, name part */
+    SL_CUSTOMER_GET, /* code */
+    SL_POINTS,       /* after, terminal, meter, area code, protocol, limit */
+    SL_POINT_GET,    /* id */
     SL_COUNT_
 };
 
@@ -85,6 +89,20 @@ enum store_exec_query {
     SX_QUALITY_PUT,     /* the columns of quality_day in order */
     SX_PLAN_USER_PUT,   /* plan id, then PLAN_USER_COLS in order */
     SX_COUNT_
+};
+
+/*
+ * A transaction's statements (store_backend.tx): SQL text with parameters
+ * $1..$n (both backends read that syntax; PostgreSQL infers their types
+ * from the columns, so the SQL compares and assigns them to columns only),
+ * arguments a[0..n). Returns the rows the statement returned, or for a
+ * command without RETURNING the rows it changed; *first (may be NULL)
+ * receives column 0 of the first row returned. MH_EEXIST when a unique key
+ * is taken, other MH_E* otherwise.
+ */
+struct store_tx {
+    int (*exec)(struct store_tx *tx, const char *sql, const struct store_arg *a, int n,
+                int64_t *first);
 };
 
 struct store_backend {
@@ -169,6 +187,13 @@ struct store_backend {
                 int n_args, size_t n_rows);
     /* prepaid accounts by meter after `after` (store_prepay_list) */
     int (*prepay_list)(struct store_be *be, int64_t after, struct store_prepay *out, size_t cap);
+    /*
+     * Run fn(ctx, tx) in one transaction (single-row archive edits,
+     * archive_edit.c): committed when fn returns >= 0 (that is returned),
+     * rolled back when it returns a negative code (returned). fn runs its
+     * statements only through tx and must not call the store otherwise.
+     */
+    int (*tx)(struct store_be *be, int (*fn)(void *ctx, struct store_tx *tx), void *ctx);
 };
 
 /*

@@ -1,6 +1,7 @@
 // Drives the dashboard in Debian's chromium through playwright-core (no browser download):
 // log in with a token, check the overview's success rate and trend chart, a meter's load
-// curve, the area, report, terminals and events pages; screenshots go to ARTIFACT_DIR.
+// curve, its point, customer and edit form, the area, report, terminals and events pages;
+// screenshots go to ARTIFACT_DIR.
 // Usage: node dashboard.mjs BASE_URL TOKEN ARTIFACT_DIR
 import { join } from 'node:path';
 import { check, launch, open as openPage } from './lib.mjs';
@@ -58,6 +59,25 @@ try {
   const why = await page.textContent('#read-result');
   check(await page.getAttribute('#read-result', 'data-state') === 'failed' && why.includes('403') &&
     why.includes('operator'), `a viewer's read is refused with the reason (${why.trim().slice(0, 80)})`);
+  errors.length = 0; // the 403 in the console, wanted
+
+  // The meter's point, its customer and its edit form (a viewer's change is refused, with why).
+  await open('#/points?meter=2', 'points.png');
+  check(await page.locator('#points tbody tr').count() === 1, "the meter's measurement point is listed");
+  const cust = (await page.locator('#points tbody tr td:nth-child(5)').first().textContent()).trim();
+  check(cust && cust !== '—', `the point names the meter's customer (${cust})`);
+  await open(`#/customer/${encodeURIComponent(cust)}`, 'customer.png');
+  check(await page.locator('#customer a[href="#/meter/2"]').count() === 1, 'the customer page lists the meter');
+  await open('#/meter/2/edit', 'meter-edit.png');
+  check(await page.inputValue('#edit-ct') !== '' && await page.inputValue('#edit-pn') !== '',
+    'the edit form shows the stored values');
+  errors.length = 0;
+  await page.fill('#edit-ct', '7');
+  await page.click('#edit-save');
+  await page.waitForSelector('#edit-result[data-state]', { timeout: 30000 });
+  const refused = await page.textContent('#edit-result');
+  check(await page.getAttribute('#edit-result', 'data-state') === 'failed' && refused.includes('403') &&
+    refused.includes('operator'), `a viewer's change is refused with the reason (${refused.trim().slice(0, 80)})`);
   errors.length = 0; // the 403 in the console, wanted
 
   await open('#/area/A000001', 'area.png');

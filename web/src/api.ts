@@ -26,6 +26,11 @@ export async function post<T>(path: string, body: unknown): Promise<T> {
   return call<T>('POST', path, body, token());
 }
 
+/** PATCH a JSON body (a change of the archive); as post. */
+export async function patch<T>(path: string, body: unknown): Promise<T> {
+  return call<T>('PATCH', path, body, token());
+}
+
 async function call<T>(method: string, path: string, body: unknown, tok: string | null): Promise<T> {
   const headers: Record<string, string> = tok ? { Authorization: 'Bearer ' + tok } : {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -70,6 +75,15 @@ export interface Meter {
   id: number; address: string; protocol: string; phases: number; ct: number; pt: number;
   rated_voltage_v: number; contract_w: number; tariff: string; pv: boolean; customer: string;
   area: string | null; area_meter: boolean; active: boolean; terminal: number; pn: number;
+}
+/** A customer (GET /customers/{code} adds its meters). */
+export interface Customer { id: number; code: string; name: string | null; class: string; meters: number }
+export interface CustomerWithMeters extends Omit<Customer, 'meters'> { meters: Meter[] }
+/** A measurement point: id = terminal x 4096 + pn. */
+export interface Point {
+  id: number; terminal: number; pn: number; region: string; terminal_address: string;
+  terminal_protocol: string; meter: number; meter_address: string; protocol: string;
+  area: string | null; customer: string | null; active: boolean;
 }
 export interface Reading { t: number; time: string; value: string; quality: string }
 export interface Series { item: string; name: string; unit: string; readings: Reading[]; next_from: number | null }
@@ -137,20 +151,23 @@ export async function readNow(meter: number, items: string[], waitMs = 10000, po
 
 /**
  * Live events from GET /stream (server-sent events read with fetch, which can send the
- * Authorization header EventSource cannot). Reconnects after the server's retry; the
- * returned function stops it. onState says whether the stream is connected.
+ * Authorization header EventSource cannot). Reconnects after the server's retry with
+ * Last-Event-ID, so the server replays what was missed (or sends `reset`, passed on as
+ * an event: reload what is shown); the returned function stops it. onState says whether
+ * the stream is connected.
  */
 export function subscribe(onEvent: (event: string, data: unknown) => void,
   onState: (connected: boolean) => void = () => {}): () => void {
   const ctl = new AbortController();
   let stopped = false;
+  let lastId = '';
   const run = async () => {
     while (!stopped) {
       try {
         const tok = token();
-        const r = await fetch('/api/v1/stream', {
-          headers: tok ? { Authorization: 'Bearer ' + tok } : {}, signal: ctl.signal,
-        });
+        const headers: Record<string, string> = tok ? { Authorization: 'Bearer ' + tok } : {};
+        if (lastId) headers['Last-Event-ID'] = lastId;
+        const r = await fetch('/api/v1/stream', { headers, signal: ctl.signal });
         if (!r.ok || !r.body) throw new ApiError(r.status, r.statusText);
         onState(true);
         const reader = r.body.getReader();
@@ -165,6 +182,8 @@ export function subscribe(onEvent: (event: string, data: unknown) => void,
             const block = buf.slice(0, k);
             buf = buf.slice(k + 2);
             const ev = /^event: (.*)$/m.exec(block), data = /^data: (.*)$/m.exec(block);
+            const id = /^id: (\d+)$/m.exec(block);
+            if (id) lastId = id[1];
             if (ev && data) onEvent(ev[1], JSON.parse(data[1]));
           }
         }

@@ -24,6 +24,8 @@ const en = {
   commands: 'Commands', command: 'Command', confirm: 'Confirm', cancel: 'Cancel', operator: 'Operator',
   confirmer: 'Second operator', reason: 'Reason', state_pending: 'Pending confirmation', state_sent: 'Sent',
   state_finished: 'Finished', state_refused: 'Refused', state_cancelled: 'Cancelled',
+  pointsList: 'Measurement points', edit: 'Edit', editMeter: 'Edit meter', save: 'Save', saved: 'Saved',
+  saveFailed: 'Not saved', active: 'Active', contract: 'Contract (kW)', tariff: 'Tariff',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -49,6 +51,8 @@ const zh: Record<Key, string> = {
   commands: '控制命令', command: '命令', confirm: '确认', cancel: '撤销', operator: '操作员',
   confirmer: '复核人', reason: '原因', state_pending: '待复核', state_sent: '已下发', state_finished: '已完成',
   state_refused: '已拒绝', state_cancelled: '已撤销',
+  pointsList: '测量点', edit: '编辑', editMeter: '编辑电表档案', save: '保存', saved: '已保存',
+  saveFailed: '未保存', active: '在用', contract: '合同容量（kW）', tariff: '费率',
 };
 
 export type Lang = 'en' | 'zh';

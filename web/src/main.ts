@@ -4,9 +4,12 @@ import { ApiError, get, Meter, Page, setToken, token } from './api';
 import { lang, setLang, t } from './i18n';
 import { area } from './pages/area';
 import { commands } from './pages/commands';
+import { customer } from './pages/customer';
 import { events } from './pages/events';
 import { meter } from './pages/meter';
+import { meterEdit } from './pages/meter_edit';
 import { overview } from './pages/overview';
+import { points } from './pages/points';
 import { report } from './pages/report';
 import { terminal, terminals } from './pages/terminals';
 import { disposeCharts, h } from './ui';
@@ -23,6 +26,9 @@ const routes: Route[] = [
   [/^\/events$/, (_m, q) => events(q)],
   [/^\/report$/, (_m, q) => report(q)],
   [/^\/commands$/, () => commands()],
+  [/^\/meter\/(\d+)\/edit$/, (m) => meterEdit(Number(m[1]))],
+  [/^\/customer\/(.+)$/, (m) => customer(decodeURIComponent(m[1]))],
+  [/^\/points$/, (_m, q) => points(q)],
 ];
 
 function loginScreen(): void {

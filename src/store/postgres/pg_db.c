@@ -141,4 +141,5 @@ const struct store_backend store_backend_postgres = {
     .prepay_payment = pg_prepay_payment,
     .exec = pg_exec_rows,
     .prepay_list = pg_prepay_list,
+    .tx = pg_tx,
 };

@@ -86,6 +86,10 @@ enum pg_query {
     PQ_L_PLAN_PUT,
     PQ_L_PLAN_GET,
     PQ_L_PLAN_USERS,
+    PQ_L_CUSTOMERS,
+    PQ_L_CUSTOMER_GET,
+    PQ_L_POINTS,
+    PQ_L_POINT_GET,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
@@ -275,6 +279,7 @@ int pg_token_add(struct store_be *be, const char *name, int role, const unsigned
 int pg_token_check(struct store_be *be, const unsigned char *hash, struct store_token *out);
 int pg_token_list(struct store_be *be, struct store_token *out, size_t cap);
 int pg_token_revoke(struct store_be *be, const char *name);
+int pg_tx(struct store_be *be, int (*fn)(void *ctx, struct store_tx *tx), void *ctx);
 int pg_exec_rows(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
                  int n_args, size_t n_rows);
 int pg_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,

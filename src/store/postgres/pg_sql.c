@@ -230,6 +230,19 @@ static const char *const sql[PQ_COUNT_] = {
                       " baseline_w = EXCLUDED.baseline_w, after_w = EXCLUDED.after_w RETURNING id",
     [PQ_L_PLAN_GET] = "SELECT " PLAN_COLS " FROM plans WHERE id = $1::bigint",
     [PQ_L_PLAN_USERS] = "SELECT " PLAN_USER_COLS " FROM plan_users WHERE plan_id = $1::bigint ORDER BY seq",
+    [PQ_L_CUSTOMERS] = CUSTOMER_SQL "WHERE c.id > $1::bigint AND ($2::text IS NULL OR c.code = $2::text)"
+                       " AND ($3::int IS NULL OR c.class = $3::int) AND ($4::text IS NULL OR EXISTS"
+                       " (SELECT 1 FROM meters m JOIN areas a ON a.id = m.area_id"
+                       " WHERE m.customer_id = c.id AND a.code = $4::text))"
+                       " AND ($6::text IS NULL OR strpos(c.name, $6::text) > 0) ORDER BY c.id LIMIT $5::bigint",
+    [PQ_L_CUSTOMER_GET] = CUSTOMER_SQL "WHERE c.code = $1::text",
+    /* paged on the points' key (terminal, pn), which the id encodes */
+    [PQ_L_POINTS] = POINT_SQL "WHERE (p.terminal_id, p.pn) > ($1::bigint / 4096, ($1::bigint % 4096)::int)"
+                    " AND ($2::bigint IS NULL OR p.terminal_id = $2::bigint)"
+                    " AND ($3::bigint IS NULL OR p.meter_id = $3::bigint)"
+                    " AND ($4::text IS NULL OR a.code = $4::text) AND ($5::int IS NULL OR m.protocol = $5::int)"
+                    " ORDER BY p.terminal_id, p.pn LIMIT $6::bigint",
+    [PQ_L_POINT_GET] = POINT_SQL "WHERE p.terminal_id = $1::bigint / 4096 AND p.pn = ($1::bigint % 4096)::int",
     [PQ_X_PLAN_USER_PUT] = "INSERT INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES ($1::bigint,"
                            " $2::bigint, $3::bigint, $4::bigint, $5::text, $6::bigint, $7::bigint, $8::bigint,"
                            " $9::bigint, $10::bigint, $11::bigint, $12::bigint, $13::bigint, $14::bigint,"

@@ -289,4 +289,5 @@ const struct store_backend store_backend_sqlite = {
     .prepay_payment = sq_prepay_payment,
     .exec = sq_exec_rows,
     .prepay_list = sq_prepay_list,
+    .tx = sq_tx,
 };

@@ -77,6 +77,10 @@ enum sq_query {
     SQ_L_PLAN_PUT,
     SQ_L_PLAN_GET,
     SQ_L_PLAN_USERS,
+    SQ_L_CUSTOMERS,
+    SQ_L_CUSTOMER_GET,
+    SQ_L_POINTS,
+    SQ_L_POINT_GET,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
@@ -185,6 +189,7 @@ int sq_token_list(struct store_be *be, struct store_token *out, size_t cap);
 int sq_token_revoke(struct store_be *be, const char *name);
 int sq_list(struct store_be *be, enum store_list_query q, const struct store_arg *a, int n,
             int (*row)(void *ctx, const struct store_cols *c), void *ctx);
+int sq_tx(struct store_be *be, int (*fn)(void *ctx, struct store_tx *tx), void *ctx);
 int sq_exec_rows(struct store_be *be, enum store_exec_query q, const struct store_arg *a,
                  int n_args, size_t n_rows);
 

@@ -174,6 +174,18 @@ static const char *const sql[SQ_COUNT_] = {
                       " baseline_w = excluded.baseline_w, after_w = excluded.after_w RETURNING id",
     [SQ_L_PLAN_GET] = "SELECT " PLAN_COLS " FROM plans WHERE id = ?1",
     [SQ_L_PLAN_USERS] = "SELECT " PLAN_USER_COLS " FROM plan_users WHERE plan_id = ?1 ORDER BY seq",
+    [SQ_L_CUSTOMERS] = CUSTOMER_SQL "WHERE c.id > ?1 AND (?2 IS NULL OR c.code = ?2)"
+                       " AND (?3 IS NULL OR c.class = ?3) AND (?4 IS NULL OR EXISTS (SELECT 1"
+                       " FROM meters m JOIN areas a ON a.id = m.area_id WHERE m.customer_id = c.id"
+                       " AND a.code = ?4)) AND (?6 IS NULL OR instr(c.name, ?6) > 0)"
+                       " ORDER BY c.id LIMIT ?5",
+    [SQ_L_CUSTOMER_GET] = CUSTOMER_SQL "WHERE c.code = ?1",
+    /* paged on the points' key (terminal, pn), which the id encodes */
+    [SQ_L_POINTS] = POINT_SQL "WHERE (p.terminal_id, p.pn) > (?1 / 4096, ?1 % 4096)"
+                    " AND (?2 IS NULL OR p.terminal_id = ?2) AND (?3 IS NULL OR p.meter_id = ?3)"
+                    " AND (?4 IS NULL OR a.code = ?4) AND (?5 IS NULL OR m.protocol = ?5)"
+                    " ORDER BY p.terminal_id, p.pn LIMIT ?6",
+    [SQ_L_POINT_GET] = POINT_SQL "WHERE p.terminal_id = ?1 / 4096 AND p.pn = ?1 % 4096",
     [SQ_X_PLAN_USER_PUT] = "INSERT OR REPLACE INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES (?1, ?2,"
                            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 };

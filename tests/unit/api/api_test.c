@@ -156,3 +156,19 @@ json_t *http_json(const struct http_resp *r)
         fail_msg("not JSON (%s): %s", e.text, r->body);
     return j;
 }
+
+json_t *http_call_json(uint16_t port, const char *method, const char *path, const char *token,
+                       const char *json_body, int status, const char *want)
+{
+    struct http_resp r;
+    http_do(port, method, path, token, json_body ? "application/json" : NULL, json_body,
+            json_body ? strlen(json_body) : 0, &r);
+    if (r.status != status)
+        fail_msg("%s %s: status %d, want %d: %s", method, path, r.status, status, r.body);
+    json_t *j = http_json(&r);
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    if (want && (!detail || !strstr(detail, want)))
+        fail_msg("%s %s: detail '%s' does not say '%s'", method, path, detail ? detail : "", want);
+    http_free(&r);
+    return j;
+}

@@ -49,4 +49,13 @@ void http_free(struct http_resp *r);
 /* The body parsed as JSON; fails the test when it is not. */
 json_t *http_json(const struct http_resp *r);
 
+/*
+ * method path with token and a JSON body (NULL: none); fails the test
+ * unless the status is `status`, and returns the body parsed (the
+ * caller's). For an error status, the detail must contain want (NULL:
+ * anything).
+ */
+json_t *http_call_json(uint16_t port, const char *method, const char *path, const char *token,
+                       const char *json_body, int status, const char *want);
+
 #endif

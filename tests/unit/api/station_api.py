@@ -176,6 +176,37 @@ with tempfile.TemporaryDirectory() as d:
                            {"terminal": conc["id"], "items": ["AE_IMP"]})
         assert st == 200 and len(json.loads(body)["values"]) == conc["points"], body
 
+        # A meter behind the concentrator through its transparent forward (AFN10 F1 carrying
+        # DL/T 645 reads, one block each), asked for and chosen by itself for instantaneous values.
+        cmid = [m for m in meters if m["terminal"] == conc["id"] and not m["area_meter"]][0]["id"]
+        for via in ("proxy", None):
+            req = {"meter": cmid, "items": ["1.0.32.7.0", "1.0.1.8.0"]}
+            if via:
+                req["via"] = via
+            st, body, _ = call(base, "POST", "/api/v1/reads", ops, req)
+            assert st == 200, (via, st, body)
+            got = {v["item"]: v for v in json.loads(body)["values"]}
+            assert set(got) == {"1.0.32.7.0", "1.0.1.8.0"}, (via, body)
+            assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, body
+            assert float(got["1.0.1.8.0"]["value"]) > 0, body
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": cmid, "items": ["AE_IMP"], "via": "terminal"})
+        assert st == 200 and json.loads(body)["values"], (st, body)
+        # DL/T 698.45: PROXY-Request GetRequestList to the meter behind the terminal.
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": by_proto["dlt698"], "items": ["AE_IMP", "U_L1"], "via": "proxy"})
+        assert st == 200, (st, body)
+        got = {v["item"]: v for v in json.loads(body)["values"]}
+        assert set(got) == {"1.0.1.8.0", "1.0.32.7.0"}, body
+        assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, body
+        # A DTU is the meter's own channel: nothing to forward through.
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": by_proto["dlt645-2007"], "items": ["AE_IMP"], "via": "proxy"})
+        assert st == 422 and "forward" in json.loads(body)["detail"], (st, body)
+        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                           {"meter": cmid, "items": ["AE_IMP"], "via": "carrier pigeon"})
+        assert st == 400 and "'via'" in json.loads(body)["detail"], (st, body)
+
         # Not within the wait: 202, then the job completes.
         mid = by_proto["gdw1376"]
         st, body, _ = call(base, "POST", "/api/v1/reads", ops,

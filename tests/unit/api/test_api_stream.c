@@ -40,7 +40,8 @@ static void restart(struct api_fixture *f, unsigned max, unsigned heartbeat_ms)
     f->port = api_port(f->api);
 }
 
-static int open_stream(uint16_t port, const char *token, int rcvbuf)
+/* A stream request with Last-Event-ID: last (NULL: none). */
+static int open_stream_after(uint16_t port, const char *token, int rcvbuf, const char *last)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
@@ -49,13 +50,18 @@ static int open_stream(uint16_t port, const char *token, int rcvbuf)
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    char req[256];
+    char req[320];
     int n = snprintf(req, sizeof req,
                      "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "Authorization: Bearer %s\r\n\r\n",
-                     token);
+                     "Authorization: Bearer %s\r\n%s%s%s\r\n",
+                     token, last ? "Last-Event-ID: " : "", last ? last : "", last ? "\r\n" : "");
     assert_int_equal(send(fd, req, (size_t)n, 0), n);
     return fd;
+}
+
+static int open_stream(uint16_t port, const char *token, int rcvbuf)
+{
+    return open_stream_after(port, token, rcvbuf, NULL);
 }
 
 /* Read into buf (cap) until needle appears or secs pass; returns the length (0: closed at once). */
@@ -192,12 +198,106 @@ static void test_stream_limit_and_stop_with_streams_open(void **state)
     api_fixture_stop(&f);
 }
 
+/* The id line of the event whose data is data, in buf; 0 when not there. */
+static unsigned long long id_of(const char *buf, const char *data)
+{
+    const char *d = strstr(buf, data);
+    const char *id = NULL;
+    for (const char *p = strstr(buf, "id: "); p && p < d; p = strstr(p + 1, "id: "))
+        id = p;
+    return d && id ? strtoull(id + 4, NULL, 10) : 0;
+}
+
+/* Open a stream resuming after id, read until want appears; buf gets the whole text. */
+static int resume_stream(struct api_fixture *f, unsigned long long id, char *buf, size_t cap,
+                         const char *want)
+{
+    char last[32];
+    snprintf(last, sizeof last, "%llu", id);
+    int fd = open_stream_after(f->port, f->viewer, 0, last);
+    read_until(fd, buf, cap, want, 5);
+    return fd;
+}
+
+static void test_a_stream_resumes_after_last_event_id_or_is_told_to_reset(void **state)
+{
+    (void)state;
+    struct api_fixture f;
+    api_fixture_start(&f, 2, 0);
+    restart(&f, 8, 60000);
+    /* Published with no client: kept all the same. */
+    api_publish(f.api, "a", "{\"n\":1}");
+    api_publish(f.api, "a", "{\"n\":2}");
+    api_publish(f.api, "a", "{\"n\":3}");
+    char buf[65536], want[128];
+    int fresh = open_stream(f.port, f.viewer, 0);
+    read_until(fresh, buf, sizeof buf, ": meterhub events\nretry: 3000\n\n", 5);
+    api_publish(f.api, "a", "{\"n\":4}");
+    read_until(fresh, buf, sizeof buf, "{\"n\":4}", 5);
+    /* A stream without Last-Event-ID gets only what comes after it opened. */
+    assert_null(strstr(buf, "{\"n\":3}"));
+    unsigned long long id4 = id_of(buf, "{\"n\":4}");
+    assert_true(id4 > 3);
+
+    /* Resumed after event 2: events 3 and 4, byte for byte, in order, right after the hello. */
+    int fd = resume_stream(&f, id4 - 2, buf, sizeof buf, "{\"n\":4}\n\n");
+    snprintf(want, sizeof want,
+             ": meterhub events\nretry: 3000\n\nid: %llu\nevent: a\ndata: {\"n\":3}\n\n"
+             "id: %llu\nevent: a\ndata: {\"n\":4}\n\n",
+             id4 - 1, id4);
+    assert_non_null(strstr(buf, want));
+    assert_null(strstr(buf, "{\"n\":2}"));
+    close(fd);
+
+    /* Resumed at the newest event: nothing replayed, the next event comes next. */
+    fd = resume_stream(&f, id4, buf, sizeof buf, ": meterhub events\nretry: 3000\n\n");
+    usleep(100000);
+    read_until(fd, buf + strlen(buf), sizeof buf - strlen(buf), "\x01", 0.2);
+    assert_null(strstr(buf, "event:"));
+    api_publish(f.api, "a", "{\"n\":5}");
+    read_until(fd, buf, sizeof buf, "{\"n\":5}", 5);
+    snprintf(want, sizeof want, "id: %llu\nevent: a\ndata: {\"n\":5}\n\n", id4 + 1);
+    assert_non_null(strstr(buf, want));
+    assert_null(strstr(buf, "{\"n\":4}"));
+    close(fd);
+
+    /* 600 more events: event 5 has left the ring, so a resume after it is told to reset. */
+    for (int i = 6; i < 606; i++) {
+        char d[32];
+        snprintf(d, sizeof d, "{\"n\":%d}", i);
+        api_publish(f.api, "a", d);
+    }
+    fd = resume_stream(&f, id4 + 1, buf, sizeof buf, "event: reset\n");
+    snprintf(want, sizeof want, "id: %llu\nevent: reset\ndata: {\"last_event_id\":\"%llu\"",
+             id4 + 601, id4 + 1);
+    assert_non_null(strstr(buf, want));
+    assert_null(strstr(buf, "{\"n\":6}"));
+    close(fd);
+    /* ... while one still in the ring resumes: after 600, event 601 onwards. */
+    fd = resume_stream(&f, id4 + 596, buf, sizeof buf, "{\"n\":605}");
+    assert_null(strstr(buf, "event: reset"));
+    assert_null(strstr(buf, "{\"n\":600}"));
+    assert_non_null(strstr(buf, "{\"n\":601}"));
+    close(fd);
+    /* An id of an earlier run of the server (smaller) or not a number: reset. */
+    fd = resume_stream(&f, 7, buf, sizeof buf, "event: reset\n");
+    assert_non_null(strstr(buf, "event: reset\n"));
+    close(fd);
+    fd = open_stream_after(f.port, f.viewer, 0, "abc");
+    read_until(fd, buf, sizeof buf, "event: reset\n", 5);
+    assert_non_null(strstr(buf, "event: reset\n"));
+    close(fd);
+    close(fresh);
+    api_fixture_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_events_and_heartbeat_reach_a_client),
         cmocka_unit_test(test_a_client_that_does_not_read_is_dropped_and_never_blocks),
         cmocka_unit_test(test_stream_limit_and_stop_with_streams_open),
+        cmocka_unit_test(test_a_stream_resumes_after_last_event_id_or_is_told_to_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

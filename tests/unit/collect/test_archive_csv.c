@@ -123,6 +123,47 @@ static void test_reads_what_the_simulator_writes(void **state)
     scenario_free(s);
 }
 
+/* One row checked on its own, by part, with the caller's field names in the message. */
+static void test_a_single_row_is_checked_by_the_same_rules(void **state)
+{
+    (void)state;
+    const char *text[ARCHIVE_COLUMNS] = {"A1",  "0171", "01710002",    "concentrator", "gdw1376",
+                                         "G1",  "7",    "100000000009", "dlt645-2007", "1",
+                                         "1",   "1",    "220",          "8.5",         "TOU4",
+                                         "0",   "0",    "C9",           "residential", "0"};
+    struct archive_row r;
+    char why[256] = "";
+    assert_int_equal(archive_row_check(text, NULL, ARCHIVE_PART_ALL, &r, why, sizeof why), 0);
+    assert_int_equal(r.region, 0x0171);
+    assert_int_equal(r.pn, 7);
+    assert_int_equal(r.contract_w, 8500);
+    assert_string_equal(r.customer, "C9");
+
+    text[ARCHIVE_COL_PN] = "2041";
+    assert_int_equal(archive_row_check(text, NULL, ARCHIVE_PART_ALL, &r, why, sizeof why), MH_EINVAL);
+    assert_string_equal(why, "field 'pn': must be 1..2040, got '2041'");
+    const char *names[ARCHIVE_COLUMNS] = {[ARCHIVE_COL_PN] = "pn", [ARCHIVE_COL_TERMINAL_KIND] = "kind"};
+    /* Only the terminal's columns: the bad pn is not looked at, a bad kind is, by its name. */
+    assert_int_equal(archive_row_check(text, names, ARCHIVE_PART_AREA_REGION | ARCHIVE_PART_TERMINAL, &r, why,
+                                       sizeof why),
+                     0);
+    text[ARCHIVE_COL_TERMINAL_KIND] = "hub";
+    assert_int_equal(archive_row_check(text, names, ARCHIVE_PART_AREA_REGION | ARCHIVE_PART_TERMINAL, &r, why,
+                                       sizeof why),
+                     MH_EINVAL);
+    assert_non_null(strstr(why, "field 'kind': 'hub' is not concentrator"));
+    /* A customer alone; a user meter without one is refused as in the file. */
+    text[ARCHIVE_COL_CUSTOMER_CLASS] = "royal";
+    assert_int_equal(archive_row_check(text, NULL, ARCHIVE_PART_CUSTOMER, &r, why, sizeof why), MH_EINVAL);
+    assert_non_null(strstr(why, "field 'customer_class'"));
+    text[ARCHIVE_COL_CUSTOMER_CLASS] = "residential";
+    text[ARCHIVE_COL_TERMINAL_KIND] = "concentrator";
+    text[ARCHIVE_COL_PN] = "7";
+    text[ARCHIVE_COL_CUSTOMER] = NULL;
+    assert_int_equal(archive_row_check(text, NULL, ARCHIVE_PART_ALL, &r, why, sizeof why), MH_EINVAL);
+    assert_string_equal(why, "field 'customer': a user meter needs a customer");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_every_bad_row_names_its_line_and_column),
         cmocka_unit_test(test_whole_file_rules),
         cmocka_unit_test(test_reads_what_the_simulator_writes),
+        cmocka_unit_test(test_a_single_row_is_checked_by_the_same_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

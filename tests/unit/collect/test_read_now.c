@@ -161,6 +161,82 @@ static void test_replies_from_the_vectors(void **state)
         MH_EPROTO);
 }
 
+/* Through the terminal's forward: AFN10 F1 carrying the DL/T 645 read, and its reply unwrapped. */
+static void test_forward_request_and_reply(void **state)
+{
+    (void)state;
+    uint8_t buf[CREQ_MAX], want[CREQ_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    /* Step 1 of +A, U, I: the voltage block 0201FF00 of meter 100000000008 on carrier port 31.
+       C 4A (request class 1 data), AFN 10, p0 F1, port 1F, control 6B (2400 8E1), timeout 85
+       (5 s), byte timeout 0A, length 14 00, the 645 frame, PW 16 x 00. */
+    assert_int_equal(ctask_now_forward_request(&w, 0x0171, 0x0001, 31, sa645, three, 3, 1), 0);
+    size_t wl = unhex("68 DA 00 DA 00 68 4A 71 01 01 00 02 10 60 00 00 01 00 1F 6B 85 0A 14 00"
+                      " FE FE FE FE 68 08 00 00 00 00 10 68 11 04 33 32 34 35 CB 16"
+                      " 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 16",
+                      want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), wl);
+    assert_memory_equal(buf, want, wl);
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(ctask_now_forward_request(&w, 1, 1, 31, sa645, three, 3, 3), MH_EINVAL);
+
+    /* The terminal's reply: the meter's answer (the vector below) inside AFN10 F1. */
+    static const uint8_t sa[6] = {0x18, 0x20, 0x12, 0x22, 0x20, 0x65};
+    uint8_t f[256];
+    size_t n = unhex("68 96 00 96 00 68 88 71 01 01 00 02 10 60 00 00 01 00 1F 16 00"
+                     " 68 18 20 12 22 20 65 68 91 0A 33 32 34 35 33 33 33 33 C7 56 13 16 DF 16",
+                     f, sizeof f);
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_now_forward_parse(f, n, sa, 0x0201FF00u, 1, on_value, &s), 0);
+    assert_int_equal(s.n, 3);
+    expect_reading(&s, 2, MH_ITEM_U_L3, "239.4");
+    /* Another meter's answer, or an empty one (the meter was silent): nothing taken. */
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_now_forward_parse(f, n, sa645, 0x0201FF00u, 1, on_value, &s), MH_EPROTO);
+    n = unhex("68 3E 00 3E 00 68 88 71 01 01 00 02 10 60 00 00 01 00 1F 00 00 8D 16", f, sizeof f);
+    assert_int_equal(ctask_now_forward_parse(f, n, sa, 0x0201FF00u, 1, on_value, &s), MH_ETIMEDOUT);
+    assert_int_equal(s.n, 0);
+    /* Truncated: refused, never read past. */
+    assert_true(ctask_now_forward_parse(f, n - 3, sa, 0x0201FF00u, 1, on_value, &s) < 0);
+}
+
+/* DL/T 698.45 PROXY GetRequestList to the meter behind the terminal, and its PROXY-Response. */
+static void test_proxy_request_and_reply(void **state)
+{
+    (void)state;
+    static const uint32_t ae_u[2] = {MH_ITEM_AE_IMP, MH_ITEM_U_L1};
+    uint8_t buf[CREQ_MAX], want[CREQ_MAX];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    /* 09 01 PIID 00, timeout 10 s, one server: TSA 05 + 100000000008 (MSB first), 5 s,
+       OADs 0010 0200 and 2000 0200; no time tag. HCS and FCS: CRC-16/X.25 worked out aside. */
+    assert_int_equal(ctask_now_proxy_request(&w, sa698, sa645, ae_u, 2), 0);
+    size_t wl = unhex("68 29 00 43 05 02 00 00 00 00 20 10 69 A7 09 01 00 00 0A 01 07 05 10 00 00"
+                      " 00 00 08 00 05 02 00 10 02 00 20 00 02 00 00 35 69 16",
+                      want, sizeof want);
+    assert_int_equal(mh_wr_len(&w), wl);
+    assert_memory_equal(buf, want, wl);
+
+    /* The answer: the meter's 2000 0200, three phase voltages (0.1 V). */
+    uint8_t f[128];
+    size_t n = unhex("68 2E 00 C3 05 02 00 00 00 00 20 10 58 C3 89 01 00 01 07 05 10 00 00 00 00 08"
+                     " 01 20 00 02 00 01 01 03 12 09 6D 12 09 6E 12 09 6F 00 00 D3 59 16",
+                     f, sizeof f);
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(ctask_now_proxy_parse(f, n, 1, on_value, &s), 0);
+    assert_int_equal(s.n, 3);
+    expect_reading(&s, 0, MH_ITEM_U_L1, "241.3");
+    expect_reading(&s, 2, MH_ITEM_U_L3, "241.5");
+    /* A plain GET-Response is not a proxy's answer. */
+    n = unhex("68 24 00 C3 05 00 00 00 00 00 00 00 D9 D0 85 01 00 20 00 02 00 01 01 03 12 09 6D 12"
+              " 09 6E 12 09 6F 00 00 D7 FA 16",
+              f, sizeof f);
+    assert_int_equal(ctask_now_proxy_parse(f, n, 1, on_value, &s), MH_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +245,8 @@ int main(void)
         cmocka_unit_test(test_dlt645_one_block_per_step),
         cmocka_unit_test(test_items_without_a_source_are_refused),
         cmocka_unit_test(test_replies_from_the_vectors),
+        cmocka_unit_test(test_forward_request_and_reply),
+        cmocka_unit_test(test_proxy_request_and_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -357,6 +357,223 @@ static void test_events_audit_and_status_lists(void **state)
     store_close(st);
 }
 
+static void test_customers_filters_and_get(void **state)
+{
+    (void)state;
+    struct store_terminal_row t[2];
+    struct store *st = open_imported("list_customers", t);
+    struct store_customer_row c[8];
+    /* C1..C3 (residential, area A1) and F1 (industrial, no area); the supply meter has none. */
+    assert_int_equal(store_customers_list(st, NULL, 0, c, 8), 4);
+    assert_string_equal(c[0].code, "C1");
+    assert_int_equal(c[0].class_, ARCHIVE_CLASS_RESIDENTIAL);
+    assert_int_equal(c[0].meters, 1);
+    assert_string_equal(c[3].code, "F1");
+    assert_int_equal(c[3].class_, ARCHIVE_CLASS_INDUSTRIAL);
+
+    struct store_customer_filter f = STORE_CUSTOMER_FILTER_ANY;
+    f.class_ = ARCHIVE_CLASS_INDUSTRIAL;
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 1);
+    assert_string_equal(c[0].code, "F1");
+    f = (struct store_customer_filter)STORE_CUSTOMER_FILTER_ANY;
+    f.area = "A1";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 3);
+    f.area = "A9";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 0);
+    f = (struct store_customer_filter)STORE_CUSTOMER_FILTER_ANY;
+    f.code = "C2";
+    assert_int_equal(store_customers_list(st, &f, 0, c, 8), 1);
+    int64_t c2 = c[0].id;
+    /* Paging: two after C2's id, then the rest. */
+    assert_int_equal(store_customers_list(st, NULL, c2, c, 1), 1);
+    assert_string_equal(c[0].code, "C3");
+
+    struct store_customer_row one;
+    assert_int_equal(store_customer_get(st, "F1", &one), 0);
+    assert_int_equal(one.meters, 1);
+    assert_int_equal(store_customer_get(st, "nobody", &one), MH_ENOENT);
+
+    /* A customer whose meters were retired keeps its row with no active meter. */
+    char *csv = store_test_archive_csv(1);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    assert_int_equal(store_customer_get(st, "C3", &one), 0);
+    assert_int_equal(one.meters, 0);
+    store_close(st);
+}
+
+static void test_points_filters_paging_and_get(void **state)
+{
+    (void)state;
+    struct store_terminal_row t[2];
+    struct store *st = open_imported("list_points", t);
+    struct store_point_row p[8];
+    assert_int_equal(store_points_list(st, NULL, 0, p, 8), 5);
+    assert_int_equal(p[0].terminal, t[0].id);
+    assert_int_equal(p[0].pn, 1);
+    assert_int_equal(p[0].id, STORE_POINT_ID(t[0].id, 1));
+    assert_int_equal(p[0].region, 0x0171);
+    assert_string_equal(p[0].terminal_address, "01710001");
+    assert_int_equal(p[0].terminal_protocol, ARCHIVE_PROTO_GDW1376);
+    assert_int_equal(p[0].meter_address, 100000000000ULL);
+    assert_int_equal(p[0].protocol, ARCHIVE_PROTO_DLT645_2007);
+    assert_string_equal(p[0].area, "A1");
+    assert_string_equal(p[0].customer, "");
+    assert_int_equal(p[0].active, 1);
+    assert_string_equal(p[1].customer, "C1");
+    assert_int_equal(p[4].terminal, t[1].id);
+    assert_string_equal(p[4].area, "");
+
+    /* Paging on (terminal, pn): after pn 2 of the concentrator come pn 3 and 4. */
+    assert_int_equal(store_points_list(st, NULL, p[1].id, p, 2), 2);
+    assert_int_equal(p[0].pn, 3);
+    assert_int_equal(p[1].pn, 4);
+    assert_int_equal(store_points_list(st, NULL, p[1].id, p, 8), 1);
+    assert_int_equal(p[0].terminal, t[1].id);
+
+    struct store_point_filter f = STORE_POINT_FILTER_ANY;
+    f.terminal = t[1].id;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 1);
+    int64_t dtu_meter = p[0].meter;
+    f = (struct store_point_filter)STORE_POINT_FILTER_ANY;
+    f.meter = dtu_meter;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 1);
+    assert_int_equal(p[0].pn, 1);
+    f = (struct store_point_filter)STORE_POINT_FILTER_ANY;
+    f.area = "A1";
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 4);
+    f.protocol = ARCHIVE_PROTO_DLT698;
+    assert_int_equal(store_points_list(st, &f, 0, p, 8), 0);
+
+    struct store_point_row one;
+    assert_int_equal(store_point_get(st, STORE_POINT_ID(t[0].id, 3), &one), 0);
+    assert_int_equal(one.meter_address, 100000000002ULL);
+    assert_string_equal(one.customer, "C2");
+    assert_int_equal(store_point_get(st, STORE_POINT_ID(t[0].id, 9), &one), MH_ENOENT);
+    assert_int_equal(store_point_get(st, 0, &one), MH_ENOENT);
+    store_close(st);
+}
+
+/* A meter row as archive_row_check gives it: user meter `address` of customer, area "A1". */
+static struct archive_row user_meter(uint64_t address, const char *customer, uint16_t pn)
+{
+    struct archive_row r = {.meter_address = address, .meter_protocol = ARCHIVE_PROTO_DLT645_2007,
+                            .phases = 1, .ct = 1, .pt = 1, .rated_voltage_v = 220,
+                            .contract_w = 8000, .pn = pn};
+    snprintf(r.tariff, sizeof r.tariff, "TOU4");
+    snprintf(r.customer, sizeof r.customer, "%s", customer);
+    snprintf(r.area, sizeof r.area, "A1");
+    return r;
+}
+
+static void test_single_row_edits_are_whole_and_keep_keys_unique(void **state)
+{
+    (void)state;
+    struct store_terminal_row t[2];
+    struct store *st = open_imported("edits", t);
+    char err[256];
+    int64_t id = 0;
+
+    /* Areas and customers: new, taken, changed, missing. */
+    assert_int_equal(store_area_insert(st, "A2", 0x0171, &id, err, sizeof err), 0);
+    assert_int_equal(store_area_insert(st, "A2", 0x0171, NULL, err, sizeof err), MH_EEXIST);
+    assert_string_equal(err, "area 'A2' exists already");
+    assert_int_equal(store_area_update(st, id, "A2b", 0x0172, err, sizeof err), 0);
+    struct store_area_row a;
+    assert_int_equal(store_area_get(st, id, &a), 0);
+    assert_string_equal(a.code, "A2b");
+    assert_int_equal(a.region, 0x0172);
+    assert_int_equal(store_area_update(st, id, "A1", 0x0172, err, sizeof err), MH_EEXIST);
+    assert_int_equal(store_area_update(st, id + 100, "A9", 0x0172, err, sizeof err), MH_ENOENT);
+    assert_int_equal(store_customer_insert(st, "C9", ARCHIVE_CLASS_COMMERCIAL, "王 Bakery", &id, err, sizeof err), 0);
+    assert_int_equal(store_customer_insert(st, "C9", 0, "", NULL, err, sizeof err), MH_EEXIST);
+    struct store_customer_row c;
+    struct store_customer_filter cf = STORE_CUSTOMER_FILTER_ANY;
+    cf.name = "Bake";
+    assert_int_equal(store_customers_list(st, &cf, 0, &c, 1), 1);
+    assert_string_equal(c.name, "王 Bakery");
+    cf.name = "bake"; /* a part as given: bytes, not case-folded */
+    assert_int_equal(store_customers_list(st, &cf, 0, &c, 1), 0);
+    assert_int_equal(store_customer_update(st, "C9", "C10", ARCHIVE_CLASS_PV, "王 Bakery Ltd", err,
+                                           sizeof err),
+                     0);
+    assert_int_equal(store_customer_get(st, "C10", &c), 0);
+    assert_int_equal(c.class_, ARCHIVE_CLASS_PV);
+    assert_string_equal(c.name, "王 Bakery Ltd");
+    assert_int_equal(store_customer_update(st, "C9", "C9", 0, "", err, sizeof err), MH_ENOENT);
+    assert_string_equal(err, "no customer with code 'C9'");
+
+    /* A terminal: new, its address taken, changed. */
+    struct store_terminal nt = {.region = 0x0171, .kind = ARCHIVE_KIND_CONCENTRATOR,
+                                .protocol = ARCHIVE_PROTO_GDW1376};
+    snprintf(nt.address, sizeof nt.address, "01710002");
+    snprintf(nt.channel_group, sizeof nt.channel_group, "G1");
+    int64_t t3 = 0;
+    assert_int_equal(store_terminal_insert(st, &nt, &t3, err, sizeof err), 0);
+    assert_int_equal(store_terminal_insert(st, &nt, NULL, err, sizeof err), MH_EEXIST);
+    assert_string_equal(err, "terminal 0171/01710002 exists already");
+    struct store_terminal found;
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710002", &found), 0);
+    assert_int_equal(found.id, t3);
+
+    /* A meter at the new terminal; its address, its point and an unknown customer are refused. */
+    struct archive_row r = user_meter(100000000050ULL, "C10", 1);
+    int64_t m = 0;
+    assert_int_equal(store_meter_insert(st, &r, t3, &m, err, sizeof err), 0);
+    struct store_point pts[4];
+    assert_int_equal(store_terminal_points(st, t3, pts, 4), 1);
+    assert_int_equal(pts[0].meter, m);
+    assert_int_equal(store_meter_insert(st, &r, t3, NULL, err, sizeof err), MH_EEXIST);
+    assert_string_equal(err, "meter 100000000050 exists already");
+    r = user_meter(100000000051ULL, "C10", 1);
+    assert_int_equal(store_meter_insert(st, &r, t3, NULL, err, sizeof err), MH_EEXIST);
+    assert_non_null(strstr(err, "has pn 1 already"));
+    r = user_meter(100000000051ULL, "NOBODY", 2);
+    assert_int_equal(store_meter_insert(st, &r, t3, NULL, err, sizeof err), MH_ENOENT);
+    assert_string_equal(err, "customer 'NOBODY' does not exist");
+    /* Nothing of a refused edit is left behind. */
+    struct store_meter_filter f = STORE_METER_FILTER_ANY;
+    f.address = 100000000051LL;
+    struct store_meter_row mr[2];
+    assert_int_equal(store_meters_list(st, &f, 0, mr, 2), 0);
+    /* A second supply meter for A1 is refused, like a second one in a file. */
+    r = user_meter(100000000051ULL, "", 2);
+    r.area_meter = 1;
+    assert_int_equal(store_meter_insert(st, &r, t3, NULL, err, sizeof err), MH_EEXIST);
+    assert_non_null(strstr(err, "area 'A1' has a supply meter already"));
+
+    /* Retiring the terminal while it reads a meter is refused. */
+    nt.id = t3;
+    assert_int_equal(store_terminal_update(st, &nt, 0, err, sizeof err), MH_EPERM);
+
+    /* Move the meter to the old concentrator's free pn 9 and change its customer's meter data. */
+    r = user_meter(100000000050ULL, "C1", 9);
+    r.ct = 5;
+    assert_int_equal(store_meter_update(st, m, &r, t[0].id, 1, err, sizeof err), 0);
+    assert_int_equal(store_terminal_points(st, t3, pts, 4), 0);
+    assert_int_equal(store_meter_get(st, m, mr), 0);
+    assert_int_equal(mr[0].terminal, t[0].id);
+    assert_int_equal(mr[0].pn, 9);
+    assert_int_equal(mr[0].ct, 5);
+    assert_string_equal(mr[0].customer, "C1");
+    /* A move onto a taken point is refused whole: the meter keeps its values and its point. */
+    r.pn = 2;
+    r.ct = 7;
+    assert_int_equal(store_meter_update(st, m, &r, t[0].id, 1, err, sizeof err), MH_EEXIST);
+    assert_int_equal(store_meter_get(st, m, mr), 0);
+    assert_int_equal(mr[0].ct, 5);
+    assert_int_equal(mr[0].pn, 9);
+    /* Retired: no point, inactive, found by id. The terminal can go now. */
+    assert_int_equal(store_meter_update(st, m, &r, 0, 0, err, sizeof err), 0);
+    assert_int_equal(store_meter_get(st, m, mr), 0);
+    assert_int_equal(mr[0].active, 0);
+    assert_int_equal(mr[0].pn, -1);
+    assert_int_equal(store_terminal_update(st, &nt, 0, err, sizeof err), 0);
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710002", &found), MH_ENOENT);
+    assert_int_equal(store_meter_update(st, m + 100, &r, 0, 0, err, sizeof err), MH_ENOENT);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +582,9 @@ int main(void)
         cmocka_unit_test(test_meters_filters_and_get),
         cmocka_unit_test(test_archive_export_rows_in_archive_order),
         cmocka_unit_test(test_events_audit_and_status_lists),
+        cmocka_unit_test(test_customers_filters_and_get),
+        cmocka_unit_test(test_points_filters_paging_and_get),
+        cmocka_unit_test(test_single_row_edits_are_whole_and_keep_keys_unique),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,9 +48,12 @@ export async function meter(id: number): Promise<HTMLElement> {
   } }, t('readNow'));
   const head = card(`${t('meter')} ${m.address}`,
     table([t('terminal'), 'pn', t('protocol'), t('customer'), t('area'), 'CT/PT', ''],
-      [[link(`#/terminal/${m.terminal}`, String(m.terminal)), String(m.pn), m.protocol, m.customer,
+      [[link(`#/terminal/${m.terminal}`, String(m.terminal)), String(m.pn), m.protocol,
+        m.customer ? link(`#/customer/${encodeURIComponent(m.customer)}`, m.customer) : '—',
         m.area ? link(`#/area/${encodeURIComponent(m.area)}`, m.area) : '—', `${m.ct}/${m.pt}`, readBtn]]),
-    readOut);
+    readOut,
+    h('p', { class: 'links' }, link(`#/points?meter=${id}`, t('pointsList')), ' · ',
+      link(`#/meter/${id}/edit`, t('edit'))));
   const regs = card(t('registers'), table([t('value'), t('unit'), t('time')],
     last ? [[h('b', { class: 'reg' }, last.value), ae.unit, fmtTime(last.time)]] : []));
   const bars = chart({

@@ -1,0 +1,5 @@
+-- meterhub store (PostgreSQL): a customer's name (户名), as the HTTP API
+-- creates and changes customers one at a time. The archive CSV carries no
+-- names: an import leaves them as they are ('' for a customer it creates).
+
+ALTER TABLE customers ADD COLUMN name text NOT NULL DEFAULT '';
