@@ -86,4 +86,7 @@
 #define PLAN_USER_COLS                                                                             \
     "seq, meter_id, priority, customer, terminal_id, state, pct, contract_w, current_w, expect_w," \
     " command_id, released_id, baseline_w, after_w, detail"
+/* Plans run by the clock (plans.c reads their columns in this order). */
+#define PLAN_RUN_COLS                                                                              \
+    "plan_id, state, reason, confirmer, ended_by, updated_ms, started_ms, ended_ms, detail"
 #endif

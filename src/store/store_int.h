@@ -53,6 +53,9 @@ enum store_list_query {
                         expect_w, short_w, baseline_w, after_w; a write whose one row is the plan's id */
     SL_PLAN_GET,     /* id */
     SL_PLAN_USERS,   /* plan id */
+    SL_PLAN_RUN_GET, /* plan id */
+    SL_PLAN_RUNS,    /* after, state_lo, state_hi, limit */
+    SL_PLANS,        /* after, limit */
     SL_COUNT_
 };
 
@@ -84,6 +87,7 @@ enum store_exec_query {
     SX_ALARM_ACK,       /* id, who, t_ms */
     SX_QUALITY_PUT,     /* the columns of quality_day in order */
     SX_PLAN_USER_PUT,   /* plan id, then PLAN_USER_COLS in order */
+    SX_PLAN_RUN_PUT,    /* PLAN_RUN_COLS in order */
     SX_COUNT_
 };
 

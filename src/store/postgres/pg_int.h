@@ -81,6 +81,9 @@ enum pg_query {
     PQ_L_PLAN_PUT,
     PQ_L_PLAN_GET,
     PQ_L_PLAN_USERS,
+    PQ_L_PLAN_RUN_GET,
+    PQ_L_PLAN_RUNS,
+    PQ_L_PLANS,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
@@ -88,6 +91,7 @@ enum pg_query {
     PQ_X_ALARM_ACK,
     PQ_X_QUALITY_PUT,
     PQ_X_PLAN_USER_PUT,
+    PQ_X_PLAN_RUN_PUT,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,

@@ -77,6 +77,9 @@ enum sq_query {
     SQ_L_PLAN_PUT,
     SQ_L_PLAN_GET,
     SQ_L_PLAN_USERS,
+    SQ_L_PLAN_RUN_GET,
+    SQ_L_PLAN_RUNS,
+    SQ_L_PLANS,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
@@ -84,6 +87,7 @@ enum sq_query {
     SQ_X_ALARM_ACK,
     SQ_X_QUALITY_PUT,
     SQ_X_PLAN_USER_PUT,
+    SQ_X_PLAN_RUN_PUT,
     SQ_COUNT_
 };
 
