@@ -54,6 +54,12 @@ const struct api_route api_route_table[] = {
     {{"POST", V1 "/tasks/{name}/enable"}, API_ROLE_OPERATOR, 1, api_h_task_enable},
     {{"POST", V1 "/tasks/{name}/disable"}, API_ROLE_OPERATOR, 1, api_h_task_disable},
     {{"GET", V1 "/readings"}, API_ROLE_VIEWER, 0, api_h_readings_many},
+    {{"POST", V1 "/plans"}, API_ROLE_OPERATOR, 1, api_h_plan_submit},
+    {{"GET", V1 "/plans"}, API_ROLE_VIEWER, 0, api_h_plans},
+    {{"GET", V1 "/plans/{id}"}, API_ROLE_VIEWER, 0, api_h_plan},
+    {{"POST", V1 "/plans/{id}/confirm"}, API_ROLE_OPERATOR, 1, api_h_plan_confirm},
+    {{"POST", V1 "/plans/{id}/cancel"}, API_ROLE_OPERATOR, 1, api_h_plan_cancel},
+    {{"POST", V1 "/plans/{id}/release"}, API_ROLE_OPERATOR, 1, api_h_plan_release},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 
