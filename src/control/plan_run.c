@@ -424,6 +424,9 @@ int64_t plan_run_submit(struct control *c, struct plan *p, const char *reason)
         int rc = store_meter_get(r->st, p->u[i].meter, &m);
         if (rc != 0)
             return rc;
+        /* who and where, for the plan's readers until the allocation resolves it again */
+        snprintf(p->u[i].customer, sizeof p->u[i].customer, "%s", m.customer);
+        p->u[i].terminal = m.terminal;
     }
     p->id = 0;
     p->created_ms = now;

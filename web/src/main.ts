@@ -7,6 +7,8 @@ import { commands } from './pages/commands';
 import { events } from './pages/events';
 import { meter } from './pages/meter';
 import { overview } from './pages/overview';
+import { plan, plans } from './pages/plans';
+import { protect } from './pages/protect';
 import { report } from './pages/report';
 import { terminal, terminals } from './pages/terminals';
 import { disposeCharts, h } from './ui';
@@ -23,6 +25,9 @@ const routes: Route[] = [
   [/^\/events$/, (_m, q) => events(q)],
   [/^\/report$/, (_m, q) => report(q)],
   [/^\/commands$/, () => commands()],
+  [/^\/plans$/, () => plans()],
+  [/^\/plan\/(\d+)$/, (m) => plan(Number(m[1]))],
+  [/^\/protect$/, () => protect()],
 ];
 
 function loginScreen(): void {
@@ -65,6 +70,7 @@ function nav(path: string): HTMLElement {
     item('#/', t('overview'), /^\/?$/), item('#/terminals', t('terminals'), /^\/terminal/),
     item('#/events', t('events'), /^\/events/), item('#/report', t('report'), /^\/report/),
     item('#/commands', t('commands'), /^\/commands/),
+    item('#/plans', t('plans'), /^\/plans?(\/|$)/), item('#/protect', t('protectPrepay'), /^\/protect/),
     h('span', { class: 'spacer' }), search, langToggle(),
     h('button', { type: 'button', onclick: () => { setToken(null); render(); } }, t('logout')));
 }
