@@ -160,6 +160,8 @@ struct control_cfg {
     void *ctx;
     /* Prepayment: price of import active energy per tariff 1..4 (sharp, peak, flat, valley), yuan/kWh x 10^4. */
     int64_t price_e4[4];
+    /* Plans by the clock: wait after a plan's commands before measuring their effect; 0: 90 s. */
+    uint32_t plan_verify_ms;
 };
 
 struct control;
@@ -328,5 +330,71 @@ int plan_load(struct store *st, int64_t id, struct plan *p);
 const char *plan_user_state_name(int state);
 /* A readable report (per user and in total) into out; the bytes it needed. */
 size_t plan_report(const struct plan *p, char *out, size_t cap);
+
+/*
+ * Plans by the clock (plan_run.c): the station carries a plan out by
+ * itself. A plan submitted (plan_run_submit) is stored with a run
+ * (store_plan_run) that says where it stands:
+ *
+ *   PENDING ---confirm---> SCHEDULED ---window starts---> ACTIVE ---window ends---> RELEASED
+ *      |                      |                              \---operator release---/
+ *      +------cancel----------+--> CANCELLED
+ *      +---window ends unstarted--> CLOSED
+ *
+ * A plan reaching more users than confirm_over is PENDING until a second,
+ * different operator confirms it, like a command (control.h rule 2). At
+ * the window's start the users' active power is measured (plan_measure),
+ * the plan allocated with that load (plan_allocate) and its commands
+ * submitted (plan_execute); plan_verify_ms later the load is measured
+ * again and the report saved; at the window's end the controls are
+ * switched off (plan_release). Every step is saved (plan_save) and the
+ * run updated, so the state survives a restart of the station:
+ *  - a SCHEDULED plan whose start passed while the station was down but
+ *    whose window is still open starts at once (late, within its window);
+ *  - a SCHEDULED or PENDING plan whose whole window passed is CLOSED, never
+ *    executed: a reduction asked for an hour that is over helps nobody and
+ *    would cut load the grid no longer needs shed;
+ *  - an ACTIVE plan whose window ended is released at once, so no
+ *    float-down control outlives its plan by more than the outage (the
+ *    terminal also ends it by itself after its control time, 1376.1 F12);
+ *  - an ACTIVE plan whose start was cut short (no allocation saved) starts again.
+ * Everything runs on the engine's loop; API threads come through the bridge.
+ */
+enum plan_run_state {
+    PLAN_RUN_PENDING = 1, /* waits for a second operator */
+    PLAN_RUN_SCHEDULED,   /* waits for its window */
+    PLAN_RUN_ACTIVE,      /* started: measured, allocated, commanded */
+    PLAN_RUN_RELEASED,    /* its controls switched off (window over, or an operator) */
+    PLAN_RUN_CANCELLED,   /* withdrawn before it started */
+    PLAN_RUN_CLOSED,      /* its window passed before it could start: never executed */
+    PLAN_RUN_FAILED,      /* could not be allocated (detail says why): nothing sent */
+};
+
+/* "pending", "scheduled" ...; "unknown" for anything else. */
+const char *plan_run_state_name(int state);
+
+/*
+ * Start running plans by the clock on c's loop, measuring through col
+ * (borrowed; outlives c). Open plans in the store are picked up at once
+ * (after a restart). Stopped by control_free. 0, MH_EINVAL, MH_ENOMEM.
+ */
+int control_plans_start(struct control *c, struct collect *col);
+
+/*
+ * Store p (users listed, target, window, operator; not yet allocated) as
+ * a plan to run by the clock, made for reason. Returns the plan's id, or
+ * MH_EINVAL (no users, target <= 0, a window that is empty or already
+ * over, no operator or reason), MH_ENOENT (an unknown meter), MH_E*.
+ */
+int64_t plan_run_submit(struct control *c, struct plan *p, const char *reason);
+/* A second operator confirms a PENDING plan. MH_ENOENT, MH_EPROTO (not pending), MH_EPERM (the plan's operator). */
+int plan_run_confirm(struct control *c, int64_t id, const char *who);
+/* Withdraw a plan that has not started (PENDING, SCHEDULED). MH_ENOENT, MH_EPROTO. */
+int plan_run_cancel(struct control *c, int64_t id, const char *who);
+/*
+ * Release an ACTIVE plan before its window ends: its controls are switched
+ * off now. MH_ENOENT, MH_EPROTO (not active), MH_EBUSY (still starting).
+ */
+int plan_run_release(struct control *c, int64_t id, const char *who);
 
 #endif

@@ -882,6 +882,30 @@ int store_plan_get(struct store *st, int64_t id, struct store_plan *out);
 int store_plan_users_put(struct store *st, int64_t plan, const struct store_plan_user *u, size_t n);
 /* The plan's users by seq, at most cap; the count. */
 int store_plan_users(struct store *st, int64_t plan, struct store_plan_user *out, size_t cap);
+/* Plans by id after `after`, at most cap; the count. */
+int store_plans(struct store *st, int64_t after, struct store_plan *out, size_t cap);
+
+/*
+ * A plan the station carries out by its clock (meterhub/control.h
+ * "Plans by the clock"): where it stands and who moved it there. A plan
+ * without one was carried out by hand (plan_execute directly).
+ */
+struct store_plan_run {
+    int64_t plan;       /* plans.id */
+    int64_t state;      /* enum plan_run_state */
+    char reason[256];   /* why the plan was made */
+    char confirmer[32]; /* the second operator, "" none */
+    char ended_by[32];  /* who cancelled or released it early, "" the clock */
+    int64_t updated_ms, started_ms, ended_ms; /* 0: not yet */
+    char detail[160];   /* the last step's outcome */
+};
+/* Insert or replace the run of r->plan (the plan must exist). 0 or MH_E*. */
+int store_plan_run_put(struct store *st, const struct store_plan_run *r);
+/* 0 with *out, MH_ENOENT. */
+int store_plan_run_get(struct store *st, int64_t plan, struct store_plan_run *out);
+/* Runs of plans after `after` whose state is in [state_lo, state_hi], by plan, at most cap; the count. */
+int store_plan_runs(struct store *st, int64_t after, int state_lo, int state_hi, struct store_plan_run *out,
+                    size_t cap);
 
 /* ==== customers and measurement points (the HTTP API's archive resources) ==== */
 

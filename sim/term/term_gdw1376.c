@@ -486,6 +486,43 @@ static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt
     return 0;
 }
 
+/*
+ * AFN0C F17, total-add group pn's current active power (A.2, kW): a
+ * special-transformer terminal's group 1 is its customer, every meter it
+ * reads, as of its reading at the start of this minute (shed or tripped
+ * load left out, as its meters show it). A.2 keeps three digits: rounded.
+ */
+static int group_power(const struct scenario *s, const struct sim_terminal *t, uint16_t pn, int64_t now, uint8_t *unit,
+                       size_t cap)
+{
+    if (t->kind != SIM_TERM_SPECIAL_TRANSFORMER || pn != 1 || cap < 6)
+        return MH_EUNKNOWN;
+    int64_t at = now - (now % 60 + 60) % 60, w = 0;
+    uint16_t pns[64];
+    size_t n = sim_term_pns(s, t, pns, 64);
+    for (size_t i = 0; i < n && i < 64; i++) {
+        long idx = sim_term_meter_of_pn(s, t, pns[i]);
+        struct sim_instant in;
+        if (idx < 0)
+            continue;
+        sim_term_instant_at(s, t, (size_t)idx, at, &in);
+        w += in.p_w[0];
+    }
+    uint64_t mag = w < 0 ? (uint64_t)-w : (uint64_t)w;
+    int exp = -3; /* W in kW */
+    while (mag > 999) {
+        mag = (mag + 5) / 10;
+        exp++;
+    }
+    struct gdw1376_value v;
+    memset(&v, 0, sizeof v);
+    num(&v, w < 0 ? -(int64_t)mag : (int64_t)mag, exp);
+    gdw1376_da_encode(pn, &unit[0], &unit[1]);
+    gdw1376_dt_encode(17, &unit[2], &unit[3]);
+    int rc = gdw1376_fmt_encode(GDW1376_A2, &v, unit + 4, cap - 4);
+    return rc != 0 ? rc : 6;
+}
+
 /* One (pn, Fn) data unit into unit; its length, or MH_E* when it is not kept. */
 static int answer_one(const struct scenario *s, const struct sim_terminal *t, uint8_t afn, uint16_t pn, uint16_t fn,
                       const uint8_t *label, size_t label_len, int64_t now, uint8_t *unit, size_t cap)
@@ -501,6 +538,8 @@ static int answer_one(const struct scenario *s, const struct sim_terminal *t, ui
         gdw1376_dt_encode(fn, &unit[2], &unit[3]);
         return (int)mh_wr_len(&w) + 4;
     }
+    if (afn == GDW1376_AFN_CLASS1 && fn == 17)
+        return group_power(s, t, pn, now, unit, cap);
     const struct gdw1376_fn_def *d = gdw1376_fn_lookup(afn, fn);
     if (!d || !is_kept(afn, fn))
         return MH_EUNKNOWN;

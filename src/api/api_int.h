@@ -247,6 +247,34 @@ void api_h_customer_add(struct api_req *rq, struct api_resp *rs);
 void api_h_customer_edit(struct api_req *rq, struct api_resp *rs);
 void api_h_area_add(struct api_req *rq, struct api_resp *rs);
 void api_h_area_edit(struct api_req *rq, struct api_resp *rs);
+/* orderly-use plans (h_plans.c) */
+void api_h_plan_submit(struct api_req *rq, struct api_resp *rs);
+void api_h_plans(struct api_req *rq, struct api_resp *rs);
+void api_h_plan(struct api_req *rq, struct api_resp *rs);
+void api_h_plan_confirm(struct api_req *rq, struct api_resp *rs);
+void api_h_plan_cancel(struct api_req *rq, struct api_resp *rs);
+void api_h_plan_release(struct api_req *rq, struct api_resp *rs);
+/* Shared by the load-management handlers (h_control.c). */
+/* A required non-empty string member into buf (cap bytes); NULL when absent, empty or too long. */
+const char *api_member_text(json_t *o, const char *name, char *buf, size_t cap);
+/* Unix ms as the API's time text; null for 0 or less. */
+json_t *api_time_json(int64_t ms);
+/* An engine's MH_E* as HTTP: the map's status and why (" (what id)" when id > 0), else 500. */
+struct api_rc_map {
+    int rc;
+    unsigned status;
+    const char *why;
+};
+void api_reply_rc(struct api_resp *rs, const struct api_rc_map *map, size_t n, int rc, const char *what, int64_t id);
+/*
+ * A plan's step on the station's loop (control.h plan_run_*), waited for:
+ * 0 with the engine's answer in *engine_rc (the new plan's id in *id_out
+ * after a submit), or -1 after replying 503/500. p (heap, submit only) is taken.
+ */
+enum api_plan_op { API_PLAN_SUBMIT, API_PLAN_CONFIRM, API_PLAN_CANCEL, API_PLAN_RELEASE };
+struct plan;
+int api_plan_call(struct api_req *rq, struct api_resp *rs, enum api_plan_op op, int64_t id, struct plan *p,
+                  const char *reason, int64_t *id_out, int *engine_rc);
 
 /* ---- event streams (stream.c) ---- */
 

@@ -32,7 +32,8 @@
 
 /* ---- calls on the station's loop ---- */
 
-enum ctl_op { OP_SUBMIT, OP_CONFIRM, OP_CANCEL, OP_TOPUP, OP_OPEN };
+enum ctl_op { OP_SUBMIT, OP_CONFIRM, OP_CANCEL, OP_TOPUP, OP_OPEN, OP_PLAN_SUBMIT, OP_PLAN_CONFIRM,
+              OP_PLAN_CANCEL, OP_PLAN_RELEASE };
 
 struct ctl_arg {
     struct control *c;
@@ -43,7 +44,15 @@ struct ctl_arg {
     int64_t id; /* command (confirm, cancel) or meter (top-up); the new command's id after a submit */
     int64_t amount_e4; /* top-up; the opening balance */
     int64_t warn_e4;   /* an account's warning threshold */
+    struct plan *plan; /* a plan submitted (owned) */
 };
+
+static void ctl_arg_free(void *arg)
+{
+    struct ctl_arg *a = arg;
+    free(a->plan);
+    free(a);
+}
 
 static int op_submit(struct ctl_arg *a)
 {
@@ -77,9 +86,38 @@ static int op_open(struct ctl_arg *a)
     return prepay_open(a->c, a->id, a->amount_e4, a->warn_e4);
 }
 
+/* Orderly-use plans by the clock (h_plans.c). */
+static int op_plan_submit(struct ctl_arg *a)
+{
+    snprintf(a->plan->who, sizeof a->plan->who, "%.31s", a->who); /* a plan keeps 31 bytes of its operator */
+    int64_t id = plan_run_submit(a->c, a->plan, a->reason);
+    if (id < 0)
+        return (int)id;
+    a->id = id;
+    return 0;
+}
+
+static int op_plan_confirm(struct ctl_arg *a)
+{
+    return plan_run_confirm(a->c, a->id, a->who);
+}
+
+static int op_plan_cancel(struct ctl_arg *a)
+{
+    return plan_run_cancel(a->c, a->id, a->who);
+}
+
+static int op_plan_release(struct ctl_arg *a)
+{
+    return plan_run_release(a->c, a->id, a->who);
+}
+
 static int (*const ops[])(struct ctl_arg *) = {[OP_SUBMIT] = op_submit, [OP_CONFIRM] = op_confirm,
                                                [OP_CANCEL] = op_cancel, [OP_TOPUP] = op_topup,
-                                               [OP_OPEN] = op_open};
+                                               [OP_OPEN] = op_open, [OP_PLAN_SUBMIT] = op_plan_submit,
+                                               [OP_PLAN_CONFIRM] = op_plan_confirm,
+                                               [OP_PLAN_CANCEL] = op_plan_cancel,
+                                               [OP_PLAN_RELEASE] = op_plan_release};
 
 static void ctl_run(struct station_call *call, void *arg)
 {
@@ -96,14 +134,14 @@ static int ctl_call(struct api_req *rq, struct api_resp *rs, struct ctl_arg *a, 
 {
     struct api *api = rq->api;
     if (!api->station || !api->control) {
-        free(a);
+        ctl_arg_free(a);
         api_reply_error(rs, 503, "load management needs the master station (meterhub serve --api)");
         return -1;
     }
     a->c = api->control;
     snprintf(a->who, sizeof a->who, "%s", rq->token_name ? rq->token_name : "");
     struct station_call *call = NULL;
-    int rc = station_call_submit(api->station, ctl_run, a, free, &call);
+    int rc = station_call_submit(api->station, ctl_run, a, ctl_arg_free, &call);
     int st = 0;
     if (rc == 0)
         rc = station_call_wait(call, CALL_WAIT_MS, &st);
@@ -131,9 +169,27 @@ static struct ctl_arg *arg_new(struct api_resp *rs, json_t *j, enum ctl_op op)
     return a;
 }
 
+int api_plan_call(struct api_req *rq, struct api_resp *rs, enum api_plan_op op, int64_t id, struct plan *p,
+                  const char *reason, int64_t *id_out, int *engine_rc)
+{
+    static const enum ctl_op map[] = {[API_PLAN_SUBMIT] = OP_PLAN_SUBMIT, [API_PLAN_CONFIRM] = OP_PLAN_CONFIRM,
+                                      [API_PLAN_CANCEL] = OP_PLAN_CANCEL, [API_PLAN_RELEASE] = OP_PLAN_RELEASE};
+    struct ctl_arg *a = calloc(1, sizeof *a);
+    if (!a) {
+        free(p);
+        api_reply_error(rs, 500, "out of memory");
+        return -1;
+    }
+    a->op = map[op];
+    a->id = id;
+    a->plan = p;
+    snprintf(a->reason, sizeof a->reason, "%s", reason ? reason : "");
+    return ctl_call(rq, rs, a, id_out, engine_rc);
+}
+
 /* ---- JSON ---- */
 
-static json_t *time_json(int64_t ms)
+json_t *api_time_json(int64_t ms)
 {
     if (ms <= 0)
         return json_null();
@@ -150,8 +206,8 @@ static json_t *command_json(const struct store_control *c, const struct store_co
                           "state", control_state_name(c->state) ? control_state_name(c->state) : "",
                           "params", params ? params : json_null(), "who", c->who, "reason", c->reason,
                           "confirmer", c->confirmer[0] ? json_string(c->confirmer) : json_null(),
-                          "created", time_json(c->created_ms), "confirmed", time_json(c->confirmed_ms),
-                          "finished", time_json(c->finished_ms));
+                          "created", api_time_json(c->created_ms), "confirmed", api_time_json(c->confirmed_ms),
+                          "finished", api_time_json(c->finished_ms));
     if (!j || !t)
         return j;
     json_t *ts = json_array();
@@ -159,7 +215,7 @@ static json_t *command_json(const struct store_control *c, const struct store_co
         json_array_append_new(ts, json_pack("{s:I, s:i, s:s, s:s, s:o}", "terminal", (json_int_t)t[i].terminal,
                                             "pn", (int)t[i].pn, "result",
                                             control_result_name(t[i].result) ? control_result_name(t[i].result) : "",
-                                            "detail", t[i].detail, "updated", time_json(t[i].updated_ms)));
+                                            "detail", t[i].detail, "updated", api_time_json(t[i].updated_ms)));
     json_object_set_new(j, "targets", ts);
     return j;
 }
@@ -184,24 +240,12 @@ static void reply_command(struct api_resp *rs, struct store *st, unsigned status
     free(t);
 }
 
-/* The engine's refusal as HTTP (an operator reads the detail). */
-static void reply_engine_error(struct api_resp *rs, int rc, int64_t id)
+void api_reply_rc(struct api_resp *rs, const struct api_rc_map *map, size_t n, int rc, const char *what, int64_t id)
 {
-    static const struct {
-        int rc;
-        unsigned status;
-        const char *why;
-    } map[] = {
-        {MH_EINVAL, 400, "the command is not valid (kind, parameters, reason or targets)"},
-        {MH_ENOENT, 404, "no such command, terminal or account"},
-        {MH_EPERM, 403, "the second operator must be another than the one who asked"},
-        {MH_EPROTO, 409, "the command is not pending"},
-        {MH_ENOTSUP, 422, "not supported for this meter or terminal"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    for (size_t i = 0; i < n; i++)
         if (map[i].rc == rc) {
             if (id > 0)
-                api_reply_error(rs, map[i].status, "%s (command %lld)", map[i].why, (long long)id);
+                api_reply_error(rs, map[i].status, "%s (%s %lld)", map[i].why, what, (long long)id);
             else
                 api_reply_error(rs, map[i].status, "%s", map[i].why);
             return;
@@ -209,7 +253,20 @@ static void reply_engine_error(struct api_resp *rs, int rc, int64_t id)
     api_reply_error(rs, 500, "%s", mh_strerror(rc));
 }
 
-/* The body as a JSON object, or NULL after replying 415/400 (api_int.h). */
+/* The engine's refusal as HTTP (an operator reads the detail). */
+static void reply_engine_error(struct api_resp *rs, int rc, int64_t id)
+{
+    static const struct api_rc_map map[] = {
+        {MH_EINVAL, 400, "the command is not valid (kind, parameters, reason or targets)"},
+        {MH_ENOENT, 404, "no such command, terminal or account"},
+        {MH_EPERM, 403, "the second operator must be another than the one who asked"},
+        {MH_EPROTO, 409, "the command is not pending"},
+        {MH_ENOTSUP, 422, "not supported for this meter or terminal"},
+    };
+    api_reply_rc(rs, map, sizeof map / sizeof map[0], rc, "command", id);
+}
+
+/* The body as a JSON object, or NULL after replying 415/400. */
 json_t *api_body_object(struct api_req *rq, struct api_resp *rs, const char *shape)
 {
     const char *ct = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -227,7 +284,7 @@ json_t *api_body_object(struct api_req *rq, struct api_resp *rs, const char *sha
 }
 
 /* A required non-empty string member into buf; NULL when absent, empty or too long. */
-static const char *member_text(json_t *o, const char *name, char *buf, size_t cap)
+const char *api_member_text(json_t *o, const char *name, char *buf, size_t cap)
 {
     const char *s = json_string_value(json_object_get(o, name));
     if (!s || !s[0] || strlen(s) >= cap)
@@ -398,7 +455,7 @@ void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
     if (a->rq.kind < 0) {
         api_reply_error(rs, 400, "'kind' must name a command (trip, close, protect_on ...; docs/control.md)");
         bad = 1;
-    } else if (!member_text(j, "reason", a->reason, sizeof a->reason)) {
+    } else if (!api_member_text(j, "reason", a->reason, sizeof a->reason)) {
         api_reply_error(rs, 400, "'reason' must say why, in 1 to %zu bytes", sizeof a->reason - 1);
         bad = 1;
     } else {
@@ -489,7 +546,7 @@ static const char *const protect_kinds[] = {"", "customer", "meter", "terminal"}
 static json_t *protect_json(const struct store_protect *p)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", protect_kinds[p->kind], "ref", p->ref, "reason",
-                     p->reason, "added_by", p->added_by, "added", time_json(p->added_ms));
+                     p->reason, "added_by", p->added_by, "added", api_time_json(p->added_ms));
 }
 
 static int protect_kind(const char *s)
@@ -522,8 +579,8 @@ void api_h_protect_add(struct api_req *rq, struct api_resp *rs)
     if (!j)
         return;
     struct store_protect p = {.kind = protect_kind(json_string_value(json_object_get(j, "kind")))};
-    int ok = p.kind > 0 && member_text(j, "ref", p.ref, sizeof p.ref) &&
-             member_text(j, "reason", p.reason, sizeof p.reason);
+    int ok = p.kind > 0 && api_member_text(j, "ref", p.ref, sizeof p.ref) &&
+             api_member_text(j, "reason", p.reason, sizeof p.reason);
     json_decref(j);
     if (!ok) {
         api_reply_error(rs, 400, "'kind' must be customer, meter or terminal, 'ref' 1..%zu and 'reason' "
@@ -586,7 +643,7 @@ static void reply_account(struct api_resp *rs, struct store *st, int64_t meter)
                              (json_int_t)p.settled_t, "reg_e4", (json_int_t)p.reg_e4[0], (json_int_t)p.reg_e4[1],
                              (json_int_t)p.reg_e4[2], (json_int_t)p.reg_e4[3], "command",
                              p.command ? json_integer((json_int_t)p.command) : json_null(), "updated",
-                             time_json(p.updated_ms)));
+                             api_time_json(p.updated_ms)));
 }
 
 void api_h_prepay(struct api_req *rq, struct api_resp *rs)
@@ -605,7 +662,7 @@ void api_h_prepay_topup(struct api_req *rq, struct api_resp *rs)
     json_t *amt = json_object_get(j, "amount_e4"), *ref = json_object_get(j, "ref");
     int ok = json_is_integer(amt) && json_integer_value(amt) > 0 &&
              json_integer_value(amt) <= INT64_C(100000000000) &&
-             (!ref || member_text(j, "ref", a->ref, sizeof a->ref));
+             (!ref || api_member_text(j, "ref", a->ref, sizeof a->ref));
     if (ok)
         a->amount_e4 = (int64_t)json_integer_value(amt);
     json_decref(j);

@@ -67,6 +67,12 @@ const struct api_route api_route_table[] = {
     {{"PATCH", V1 "/customers/{code}"}, API_ROLE_OPERATOR, 1, api_h_customer_edit},
     {{"POST", V1 "/areas"}, API_ROLE_OPERATOR, 1, api_h_area_add},
     {{"PATCH", V1 "/areas/{id}"}, API_ROLE_OPERATOR, 1, api_h_area_edit},
+    {{"POST", V1 "/plans"}, API_ROLE_OPERATOR, 1, api_h_plan_submit},
+    {{"GET", V1 "/plans"}, API_ROLE_VIEWER, 0, api_h_plans},
+    {{"GET", V1 "/plans/{id}"}, API_ROLE_VIEWER, 0, api_h_plan},
+    {{"POST", V1 "/plans/{id}/confirm"}, API_ROLE_OPERATOR, 1, api_h_plan_confirm},
+    {{"POST", V1 "/plans/{id}/cancel"}, API_ROLE_OPERATOR, 1, api_h_plan_cancel},
+    {{"POST", V1 "/plans/{id}/release"}, API_ROLE_OPERATOR, 1, api_h_plan_release},
 };
 const size_t api_route_table_len = sizeof api_route_table / sizeof api_route_table[0];
 

@@ -27,7 +27,7 @@ static void serve_usage(FILE *f)
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
           "         [--analyze-history N] [--confirm-over N] [--no-trip HH:MM-HH:MM]...\n"
-          "         [--price-e4 S,P,F,V]\n"
+          "         [--price-e4 S,P,F,V] [--plan-verify-s S]\n"
           "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
@@ -41,6 +41,7 @@ static void serve_usage(FILE *f)
           "  --confirm-over N  a command reaching more users waits for a second operator (default 50)\n"
           "  --no-trip     a local window refusing trips and supply-cutting controls (repeatable)\n"
           "  --price-e4 S,P,F,V  prepayment prices of tariffs 1..4, yuan/kWh x 10^4 (default 0)\n"
+          "  --plan-verify-s S  measure an orderly-use plan's effect S s after its commands (default 90)\n"
           "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
           "  --export-dir  export each round's day there after the round (docs/export.md)\n",
           f);
@@ -147,6 +148,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         if (o->control.n_windows == CONTROL_WINDOWS_MAX || parse_window(v, &o->control.windows[o->control.n_windows]) != 0)
             return -1;
         o->control.n_windows++;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--plan-verify-s") == 0) {
+        if (num(v, 86400, &n) != 0 || n == 0)
+            return -1;
+        o->control.plan_verify_ms = (uint32_t)n * 1000u;
         (*i)++;
         return 1;
     }

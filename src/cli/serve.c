@@ -482,6 +482,8 @@ static int start(struct server *s)
         cc.timeout_ms = o->request_timeout_ms;
     if (control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
         return -1;
+    if (!o->once && control_plans_start(s->ctl, s->c) != 0) /* orderly-use plans by the clock */
+        return -1;
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};
     int rc = port ? chan_tcp_listen(s->cl, &lc, fep_port_events(port), &s->l) : MH_ENOMEM;

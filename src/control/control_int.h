@@ -130,4 +130,32 @@ struct store *control_store(struct control *c);
 const struct control_cfg *control_config(const struct control *c);
 int64_t control_now_ms(const struct control *c);
 
+/* ---- a 1376.1 total-add group's power (group_power.c) ---- */
+
+/* Runs once on the loop: rc 0 with the group's active power w (watts), or MH_E*. */
+typedef void (*control_power_fn)(void *ctx, int rc, int64_t w);
+/*
+ * Read total-add group group (1..8) of 1376.1 terminal now (AFN0C F17).
+ * 0 and later done; or without it MH_EINVAL, MH_ENOENT (no terminal, or
+ * offline), MH_ENOTSUP (not 1376.1), MH_EBUSY, MH_ENOMEM.
+ */
+int control_group_power(struct control *c, int64_t terminal, uint16_t group, control_power_fn done, void *ctx);
+/* The AFN0C F17 request of group for the terminal at address (8 hex digits) into w. 0 or MH_E*. */
+int control_group_power_request(struct mh_wr *w, const char *address, uint16_t group);
+/* Group group's power in an AFN0C F17 reply frame: 0 with *w, MH_ENOENT (absent or EE), MH_E* (malformed). */
+int control_group_power_parse(const uint8_t *frame, size_t len, uint16_t group, int64_t *w);
+/* A power in kW (as the codecs give it) in whole watts, truncated. */
+int64_t control_dec_watts(struct mh_dec d);
+struct gdw1376_addr;
+/* A 1376.1 terminal's archive address (A1 A2, 8 hex digits) as a request's address. 0, MH_EBADADDR. */
+int control_gdw1376_addr(const char *text, struct gdw1376_addr *a);
+struct fep *control_fep(struct control *c);
+
+/* Plans by the clock (plan_run.c): the engine's runner, NULL until control_plans_start. */
+struct plan_runner;
+struct plan_runner **control_runner(struct control *c);
+uv_loop_t *control_loop(struct control *c);
+/* Stop the runner: no step starts any more; measurements in flight end without effect. NULL is a no-op. */
+void plan_runner_close(struct plan_runner *r);
+
 #endif

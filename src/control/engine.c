@@ -27,6 +27,7 @@ struct control {
     struct ccmd *active; /* pending or in flight */
     size_t n_active;
     int closing;
+    struct plan_runner *runner; /* plans by the clock (plan_run.c), NULL until started */
 };
 
 static int64_t now_ms(const struct control *c)
@@ -470,6 +471,8 @@ void control_free(struct control *c)
     if (!c)
         return;
     c->closing = 1;
+    plan_runner_close(c->runner); /* first: it submits commands */
+    c->runner = NULL;
     for (struct ccmd *m = c->active; m; m = m->next)
         for (size_t i = 0; i < m->n; i++)
             if (m->jobs[i].req) {
@@ -498,4 +501,19 @@ const struct control_cfg *control_config(const struct control *c)
 int64_t control_now_ms(const struct control *c)
 {
     return now_ms(c);
+}
+
+struct plan_runner **control_runner(struct control *c)
+{
+    return &c->runner;
+}
+
+uv_loop_t *control_loop(struct control *c)
+{
+    return c->loop;
+}
+
+struct fep *control_fep(struct control *c)
+{
+    return c->fep;
 }

@@ -228,16 +228,6 @@ struct measure_one {
     size_t i;
 };
 
-static int64_t watts(struct mh_dec d)
-{
-    int64_t v = d.m;
-    for (int e = d.exp + 3; e > 0; e--) /* kW -> W */
-        v *= 10;
-    for (int e = d.exp + 3; e < 0; e++)
-        v /= 10;
-    return v;
-}
-
 static void measure_closed(uv_handle_t *h)
 {
     struct measure *m = h->data;
@@ -288,11 +278,11 @@ static int power_of(const struct collect_read_result *r, int64_t *w)
     int n_ph = 0;
     for (size_t k = 0; k < r->n; k++) {
         if (r->v[k].item == MH_ITEM_P) {
-            *w = watts(r->v[k].value);
+            *w = control_dec_watts(r->v[k].value);
             return 1;
         }
         if (r->v[k].item == MH_ITEM_P_L1 || r->v[k].item == MH_ITEM_P_L2 || r->v[k].item == MH_ITEM_P_L3) {
-            ph += watts(r->v[k].value);
+            ph += control_dec_watts(r->v[k].value);
             n_ph++;
         }
     }

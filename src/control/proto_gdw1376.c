@@ -16,18 +16,12 @@
 #include "meterhub/proto/gdw1376_afn.h"
 #include "control_int.h"
 
-#define MSA 1         /* master station address in A3 (5.2.2.2), as collect uses */
 #define TP_DELAY_MIN 5 /* a command older than this is dropped by the terminal */
 
 /* "RRRRAAAA" (fep.h): A1 then A2, 8 hex digits. */
 static int addr_of(const struct cjob *j, struct gdw1376_addr *a)
 {
-    char *end;
-    if (strlen(j->addr) != 8 || strspn(j->addr, "0123456789abcdefABCDEF") != 8)
-        return MH_EBADADDR;
-    unsigned long v = strtoul(j->addr, &end, 16);
-    *a = (struct gdw1376_addr){(uint16_t)(v >> 16), (uint16_t)v, MSA, 0};
-    return 0;
+    return control_gdw1376_addr(j->addr, a);
 }
 
 static struct gdw1376_value num(int64_t m, int exp)

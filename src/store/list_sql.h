@@ -97,4 +97,7 @@
     " m.id, m.address, m.protocol, a.code, c.code, m.active * t.active"                            \
     " FROM points p JOIN terminals t ON t.id = p.terminal_id JOIN meters m ON m.id = p.meter_id"   \
     " LEFT JOIN areas a ON a.id = m.area_id LEFT JOIN customers c ON c.id = m.customer_id "
+/* Plans run by the clock (plans.c reads their columns in this order). */
+#define PLAN_RUN_COLS                                                                              \
+    "plan_id, state, reason, confirmer, ended_by, updated_ms, started_ms, ended_ms, detail"
 #endif

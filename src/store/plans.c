@@ -141,3 +141,61 @@ int store_plan_users(struct store *st, int64_t plan, struct store_plan_user *out
     struct store_arg a[] = {A_INT(plan)};
     return store_list_run(st, SL_PLAN_USERS, a, 1, out, sizeof *out, cap, user_one);
 }
+
+int store_plans(struct store *st, int64_t after, struct store_plan *out, size_t cap)
+{
+    if (!st || (!out && cap))
+        return MH_EINVAL;
+    if (cap == 0)
+        return 0;
+    struct store_arg a[] = {A_INT(after), A_INT(cap)};
+    return store_list_run(st, SL_PLANS, a, 2, out, sizeof *out, cap, plan_one);
+}
+
+/* ---- runs by the clock ---- */
+
+int store_plan_run_put(struct store *st, const struct store_plan_run *r)
+{
+    if (!st || !r || r->plan <= 0)
+        return MH_EINVAL;
+    struct store_arg a[] = {A_INT(r->plan),       A_INT(r->state),      A_TEXT(r->reason),
+                            A_TEXT(r->confirmer), A_TEXT(r->ended_by),  A_INT(r->updated_ms),
+                            A_INT(r->started_ms), A_INT(r->ended_ms),   A_TEXT(r->detail)};
+    int rc = st->be_ops->exec(st->be, SX_PLAN_RUN_PUT, a, 9, 1);
+    return rc < 0 ? rc : 0;
+}
+
+/* PLAN_RUN_COLS */
+static void run_one(const struct store_cols *c, void *row)
+{
+    struct store_plan_run *r = row;
+    r->plan = c->i64(c, 0);
+    r->state = c->i64(c, 1);
+    col_text(c, 2, r->reason, sizeof r->reason);
+    col_text(c, 3, r->confirmer, sizeof r->confirmer);
+    col_text(c, 4, r->ended_by, sizeof r->ended_by);
+    r->updated_ms = c->i64(c, 5);
+    r->started_ms = c->i64(c, 6);
+    r->ended_ms = c->i64(c, 7);
+    col_text(c, 8, r->detail, sizeof r->detail);
+}
+
+int store_plan_run_get(struct store *st, int64_t plan, struct store_plan_run *out)
+{
+    if (!st || plan <= 0 || !out)
+        return MH_EINVAL;
+    struct store_arg a[] = {A_INT(plan)};
+    int rc = store_list_run(st, SL_PLAN_RUN_GET, a, 1, out, sizeof *out, 1, run_one);
+    return rc < 0 ? rc : rc == 0 ? MH_ENOENT : 0;
+}
+
+int store_plan_runs(struct store *st, int64_t after, int state_lo, int state_hi, struct store_plan_run *out,
+                    size_t cap)
+{
+    if (!st || (!out && cap))
+        return MH_EINVAL;
+    if (cap == 0)
+        return 0;
+    struct store_arg a[] = {A_INT(after), A_INT(state_lo), A_INT(state_hi), A_INT(cap)};
+    return store_list_run(st, SL_PLAN_RUNS, a, 4, out, sizeof *out, cap, run_one);
+}

@@ -57,6 +57,9 @@ enum store_list_query {
     SL_CUSTOMER_GET, /* code */
     SL_POINTS,       /* after, terminal, meter, area code, protocol, limit */
     SL_POINT_GET,    /* id */
+    SL_PLAN_RUN_GET, /* plan id */
+    SL_PLAN_RUNS,    /* after, state_lo, state_hi, limit */
+    SL_PLANS,        /* after, limit */
     SL_COUNT_
 };
 
@@ -88,6 +91,7 @@ enum store_exec_query {
     SX_ALARM_ACK,       /* id, who, t_ms */
     SX_QUALITY_PUT,     /* the columns of quality_day in order */
     SX_PLAN_USER_PUT,   /* plan id, then PLAN_USER_COLS in order */
+    SX_PLAN_RUN_PUT,    /* PLAN_RUN_COLS in order */
     SX_COUNT_
 };
 

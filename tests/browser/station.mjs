@@ -3,7 +3,10 @@
 // values; the overview's live card is connected and, when the field stops (SIM_PID killed),
 // lists the terminals going offline and lowers the online count without a reload. The
 // Commands page lists a command another operator (OPERATOR2_TOKEN) left pending over the
-// station's --confirm-over 1, and its Confirm button sends it.
+// station's --confirm-over 1, and its Confirm button sends it. The Plans page makes an orderly-use
+// plan for the special-transformer customer through its form (scheduled by the station's clock),
+// shows it, and its Cancel button withdraws it; the Protect & prepay page tells an operator the
+// protect list is the administrators' and looks an account up.
 // Usage: node station.mjs BASE_URL OPERATOR_TOKEN ARTIFACT_DIR SIM_PID METER_ID OPERATOR2_TOKEN
 import { join } from 'node:path';
 import { check, launch, open } from './lib.mjs';
@@ -66,6 +69,43 @@ try {
   await page.screenshot({ path: join(out, 'station-confirmed.png'), fullPage: true });
   const [, done] = await api(`commands/${cmd.id}`, token);
   check(done.state !== 'pending' && done.confirmer === 'ops', `confirmed by ops (${done.state}, ${done.confirmer})`);
+
+  // An orderly-use plan made through the Plans page's form, then cancelled before its start.
+  const special = terms.items.find((t) => t.kind === 'special_transformer');
+  const [, sm] = await api(`meters?terminal=${special.id}`, token);
+  await open(page, base, out, '#/plans', 'station-plans.png');
+  await page.fill('#plan-name', 'evening peak');
+  await page.fill('#plan-reason', 'dispatch order 17');
+  await page.fill('#plan-target', '12.5');
+  await page.fill('#plan-users', `${sm.items[0].id}:1`);
+  await page.click('#plan-create');
+  await page.waitForSelector('#plan-facts .plan-state', { timeout: 15000 });
+  await page.waitForSelector('#page[data-ready="1"]', { timeout: 30000 });
+  await page.screenshot({ path: join(out, 'station-plan.png'), fullPage: true });
+  check((await page.textContent('#plan-facts')).includes('Scheduled'), 'the new plan is scheduled');
+  check((await page.textContent('#plan-users')).includes(String(sm.items[0].id)), 'the plan lists its user');
+  const planId = Number(page.url().split('/').pop());
+  const [, made] = await api(`plans/${planId}`, token);
+  check(made.who === 'ops' && made.target_w === 12500 && made.reason === 'dispatch order 17',
+    `stored as made (${made.who}, ${made.target_w} W)`);
+  await page.click('#plan-cancel');
+  await page.waitForSelector('#plan-cancel', { state: 'detached', timeout: 15000 });
+  await page.waitForSelector('#page[data-ready="1"]', { timeout: 30000 });
+  check((await page.textContent('#plan-facts')).includes('Cancelled'), 'cancelled from its page');
+  await open(page, base, out, '#/plans', 'station-plans-list.png');
+  check((await page.textContent('#page')).includes('evening peak'), 'the list shows the plan');
+
+  // The protect list is the administrators': an operator is told so; an account is looked up.
+  // The browser logs the two refusals (403, 404) it was meant to get: only those are let go.
+  const seen = errors.length;
+  await open(page, base, out, '#/protect', 'station-protect.png');
+  check((await page.textContent('#protect-error')).includes('403'), 'an operator may not see the protect list');
+  await page.fill('#prepay-meter', String(sm.items[0].id));
+  await page.click('#prepay-show');
+  await page.waitForSelector('#prepay-account p, #prepay-account table', { timeout: 15000 });
+  check((await page.textContent('#prepay-account')).includes('no prepaid account'), 'no account yet is said so');
+  const refused = errors.splice(seen).filter((e) => !/status of (403|404)/.test(e));
+  errors.push(...refused);
 
   await open(page, base, out, '#/', 'station-overview.png');
   await page.waitForSelector('#live-state[data-connected="1"]', { timeout: 15000 });

@@ -209,3 +209,30 @@ export interface Command {
   who: string; reason: string; confirmer: string | null; created: string; confirmed: string | null;
   finished: string | null; targets?: CommandTarget[];
 }
+
+/** DELETE with query arguments; the answer (2xx) as T, else an ApiError. */
+export async function del<T>(path: string): Promise<T> {
+  return call<T>('DELETE', path, undefined, token());
+}
+
+// Orderly-use plans (docs/api.md "Orderly-use plans").
+export interface PlanCommand { id: number; state: string; result: string | null; detail: string | null }
+export interface PlanUser {
+  meter: number; customer: string; priority: number; terminal: number; state: string; pct: number;
+  contract_w: number; current_w: number; expect_w: number; command: PlanCommand | null;
+  release: PlanCommand | null; baseline_w: number | null; after_w: number | null; reduced_w: number | null;
+  detail: string;
+}
+export interface Plan {
+  id: number; name: string; who: string; area: string; state: string; reason?: string;
+  confirmer?: string | null; ended_by?: string | null; target_w: number; from: string; to: string;
+  created: string; started?: string | null; ended?: string | null; detail?: string; max_pct: number;
+  expect_w: number; short_w: number; baseline_w: number | null; after_w: number | null;
+  reduced_w: number | null; met: boolean | null; users?: PlanUser[];
+}
+// The protect list and prepaid accounts (docs/api.md "Commands").
+export interface Protect { kind: string; ref: string; reason: string; added_by: string; added: string | null }
+export interface Prepay {
+  meter: number; balance_e4: number; warn_e4: number; state: string; settled_t: number;
+  reg_e4: number[]; command: number | null; updated: string | null;
+}

@@ -26,6 +26,16 @@ const en = {
   state_finished: 'Finished', state_refused: 'Refused', state_cancelled: 'Cancelled',
   pointsList: 'Measurement points', edit: 'Edit', editMeter: 'Edit meter', save: 'Save', saved: 'Saved',
   saveFailed: 'Not saved', active: 'Active', contract: 'Contract (kW)', tariff: 'Tariff',
+  plans: 'Orderly-use plans', plan: 'Plan', newPlan: 'New plan', name: 'Name', targetKw: 'Target (kW)',
+  expectKw: 'Expected (kW)', reducedKw: 'Reduced (kW)', shortKw: 'Short (kW)', currentKw: 'Load (kW)',
+  beforeKw: 'Before (kW)', afterKw: 'After (kW)', planUsers: 'Meters (id:priority)', maxPct: 'Max %',
+  create: 'Create', release: 'Release', releaseCmd: 'Release command', priority: 'Priority', shed: 'Shed',
+  detail: 'Detail', met: 'met', notMet: 'not met', plan_pending: 'Pending confirmation',
+  plan_scheduled: 'Scheduled', plan_active: 'Active', plan_released: 'Released', plan_cancelled: 'Cancelled',
+  plan_closed: 'Closed (window passed)', plan_failed: 'Failed', plan_manual: 'By hand',
+  protectPrepay: 'Protect & prepay', protectList: 'Protect list', remove: 'Remove', add: 'Add',
+  prepaid: 'Prepaid account', balance: 'Balance (yuan)', warnAt: 'Warn at (yuan)', topUp: 'Top up',
+  receipt: 'Receipt',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -53,6 +63,15 @@ const zh: Record<Key, string> = {
   state_refused: '已拒绝', state_cancelled: '已撤销',
   pointsList: '测量点', edit: '编辑', editMeter: '编辑电表档案', save: '保存', saved: '已保存',
   saveFailed: '未保存', active: '在用', contract: '合同容量（kW）', tariff: '费率',
+  plans: '有序用电方案', plan: '方案', newPlan: '新建方案', name: '名称', targetKw: '压降目标（kW）',
+  expectKw: '预计压降（kW）', reducedKw: '实际压降（kW）', shortKw: '缺口（kW）', currentKw: '负荷（kW）',
+  beforeKw: '执行前（kW）', afterKw: '执行后（kW）', planUsers: '电表（编号:优先级）', maxPct: '最大比例 %',
+  create: '创建', release: '解除', releaseCmd: '解除命令', priority: '优先级', shed: '压降比例',
+  detail: '说明', met: '达标', notMet: '未达标', plan_pending: '待复核', plan_scheduled: '已排程',
+  plan_active: '执行中', plan_released: '已解除', plan_cancelled: '已撤销', plan_closed: '已关闭（时段已过）',
+  plan_failed: '失败', plan_manual: '手动',
+  protectPrepay: '保电与预付费', protectList: '保电名单', remove: '移除', add: '添加',
+  prepaid: '预付费账户', balance: '余额（元）', warnAt: '告警阈值（元）', topUp: '充值', receipt: '票据号',
 };
 
 export type Lang = 'en' | 'zh';

@@ -10,6 +10,8 @@ import { meter } from './pages/meter';
 import { meterEdit } from './pages/meter_edit';
 import { overview } from './pages/overview';
 import { points } from './pages/points';
+import { plan, plans } from './pages/plans';
+import { protect } from './pages/protect';
 import { report } from './pages/report';
 import { terminal, terminals } from './pages/terminals';
 import { disposeCharts, h } from './ui';
@@ -29,6 +31,9 @@ const routes: Route[] = [
   [/^\/meter\/(\d+)\/edit$/, (m) => meterEdit(Number(m[1]))],
   [/^\/customer\/(.+)$/, (m) => customer(decodeURIComponent(m[1]))],
   [/^\/points$/, (_m, q) => points(q)],
+  [/^\/plans$/, () => plans()],
+  [/^\/plan\/(\d+)$/, (m) => plan(Number(m[1]))],
+  [/^\/protect$/, () => protect()],
 ];
 
 function loginScreen(): void {
@@ -71,6 +76,7 @@ function nav(path: string): HTMLElement {
     item('#/', t('overview'), /^\/?$/), item('#/terminals', t('terminals'), /^\/terminal/),
     item('#/events', t('events'), /^\/events/), item('#/report', t('report'), /^\/report/),
     item('#/commands', t('commands'), /^\/commands/),
+    item('#/plans', t('plans'), /^\/plans?(\/|$)/), item('#/protect', t('protectPrepay'), /^\/protect/),
     h('span', { class: 'spacer' }), search, langToggle(),
     h('button', { type: 'button', onclick: () => { setToken(null); render(); } }, t('logout')));
 }

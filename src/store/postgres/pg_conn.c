@@ -43,14 +43,14 @@ static int session_setup(struct pg_conn *pc, int relaxed)
      * jit_above_cost, and compiling it took longer (about 9 ms a call, JIT
      * "Emission") than the call saved.
      */
-    pc->prepared = 0;
+    memset(pc->prepared, 0, sizeof pc->prepared);
     return pg_simple(pc, relaxed ? "SET synchronous_commit = off; " SESSION_REST
                                  : "SET synchronous_commit = on; " SESSION_REST);
 }
 
 int pg_connect(struct pg_conn *pc, const char *conninfo, int relaxed, char *err, size_t cap)
 {
-    pc->prepared = 0;
+    memset(pc->prepared, 0, sizeof pc->prepared);
     pc->c = PQconnectdb(conninfo);
     if (!pc->c || PQstatus(pc->c) != CONNECTION_OK) {
         if (err && cap) {
@@ -83,7 +83,7 @@ void pg_disconnect(struct pg_conn *pc)
     if (pc->c)
         PQfinish(pc->c);
     pc->c = NULL;
-    pc->prepared = 0;
+    memset(pc->prepared, 0, sizeof pc->prepared);
 }
 
 int pg_lost(const struct pg_conn *pc)
@@ -133,12 +133,12 @@ PGresult *pg_exec(struct pg_conn *pc, enum pg_query q, const struct pg_params *p
 {
     char name[16];
     snprintf(name, sizeof name, "mh%d", (int)q);
-    if (!(pc->prepared & (UINT64_C(1) << q))) {
+    if (!(pc->prepared[q / 8] & (1u << (q % 8)))) {
         PGresult *r = PQprepare(pc->c, name, pg_sql(q), 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK)
             return r; /* the caller reports it */
         PQclear(r);
-        pc->prepared |= UINT64_C(1) << q;
+        pc->prepared[q / 8] |= (uint8_t)(1u << (q % 8));
     }
     return PQexecPrepared(pc->c, name, p ? p->n : 0, p ? p->v : NULL, NULL, NULL, 0);
 }

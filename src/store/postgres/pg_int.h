@@ -90,6 +90,9 @@ enum pg_query {
     PQ_L_CUSTOMER_GET,
     PQ_L_POINTS,
     PQ_L_POINT_GET,
+    PQ_L_PLAN_RUN_GET,
+    PQ_L_PLAN_RUNS,
+    PQ_L_PLANS,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,
@@ -97,6 +100,7 @@ enum pg_query {
     PQ_X_ALARM_ACK,
     PQ_X_QUALITY_PUT,
     PQ_X_PLAN_USER_PUT,
+    PQ_X_PLAN_RUN_PUT,
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,
@@ -110,13 +114,9 @@ _Static_assert(PQ_L_TERMINALS + (int)SL_COUNT_ == PQ_X_CONSUMPTION_PUT,
                "PQ_L_* out of step with enum store_list_query");
 _Static_assert(PQ_L_AREA_DAYS - PQ_L_TERMINALS == (int)SL_AREA_DAYS,
                "PQ_L_AREA_DAYS out of step with SL_AREA_DAYS");
-/* A connection marks its prepared statements in one 64-bit word (pg_conn.prepared). */
-_Static_assert(PQ_COUNT_ <= 64, "more statements than pg_conn.prepared has bits");
-
-
 struct pg_conn {
     PGconn *c;
-    uint64_t prepared; /* bit q: statement q is prepared on c */
+    uint8_t prepared[(PQ_COUNT_ + 7) / 8]; /* bit q % 8 of byte q / 8: statement q is prepared on c */
 };
 
 /* Text parameters of one statement. */

@@ -254,6 +254,17 @@ static const char *const sql[PQ_COUNT_] = {
                            " command_id = EXCLUDED.command_id, released_id = EXCLUDED.released_id,"
                            " baseline_w = EXCLUDED.baseline_w, after_w = EXCLUDED.after_w,"
                            " detail = EXCLUDED.detail",
+    [PQ_L_PLAN_RUN_GET] = "SELECT " PLAN_RUN_COLS " FROM plan_runs WHERE plan_id = $1::bigint",
+    [PQ_L_PLAN_RUNS] = "SELECT " PLAN_RUN_COLS " FROM plan_runs WHERE plan_id > $1::bigint"
+                       " AND state BETWEEN $2::bigint AND $3::bigint ORDER BY plan_id LIMIT $4::bigint",
+    [PQ_L_PLANS] = "SELECT " PLAN_COLS " FROM plans WHERE id > $1::bigint ORDER BY id LIMIT $2::bigint",
+    [PQ_X_PLAN_RUN_PUT] = "INSERT INTO plan_runs (" PLAN_RUN_COLS ") VALUES ($1::bigint, $2::bigint, $3::text,"
+                          " $4::text, $5::text, $6::bigint, $7::bigint, $8::bigint, $9::text)"
+                          " ON CONFLICT (plan_id) DO UPDATE SET state = EXCLUDED.state,"
+                          " reason = EXCLUDED.reason, confirmer = EXCLUDED.confirmer,"
+                          " ended_by = EXCLUDED.ended_by, updated_ms = EXCLUDED.updated_ms,"
+                          " started_ms = EXCLUDED.started_ms, ended_ms = EXCLUDED.ended_ms,"
+                          " detail = EXCLUDED.detail",
 
     /*
      * The batch's first occurrence of each key, staged in key order: a new

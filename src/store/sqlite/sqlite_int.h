@@ -81,6 +81,9 @@ enum sq_query {
     SQ_L_CUSTOMER_GET,
     SQ_L_POINTS,
     SQ_L_POINT_GET,
+    SQ_L_PLAN_RUN_GET,
+    SQ_L_PLAN_RUNS,
+    SQ_L_PLANS,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,
@@ -88,6 +91,7 @@ enum sq_query {
     SQ_X_ALARM_ACK,
     SQ_X_QUALITY_PUT,
     SQ_X_PLAN_USER_PUT,
+    SQ_X_PLAN_RUN_PUT,
     SQ_COUNT_
 };
 

@@ -188,6 +188,12 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_L_POINT_GET] = POINT_SQL "WHERE p.terminal_id = ?1 / 4096 AND p.pn = ?1 % 4096",
     [SQ_X_PLAN_USER_PUT] = "INSERT OR REPLACE INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES (?1, ?2,"
                            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [SQ_L_PLAN_RUN_GET] = "SELECT " PLAN_RUN_COLS " FROM plan_runs WHERE plan_id = ?1",
+    [SQ_L_PLAN_RUNS] = "SELECT " PLAN_RUN_COLS " FROM plan_runs WHERE plan_id > ?1 AND state BETWEEN ?2 AND ?3"
+                       " ORDER BY plan_id LIMIT ?4",
+    [SQ_L_PLANS] = "SELECT " PLAN_COLS " FROM plans WHERE id > ?1 ORDER BY id LIMIT ?2",
+    [SQ_X_PLAN_RUN_PUT] = "INSERT OR REPLACE INTO plan_runs (" PLAN_RUN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                          " ?7, ?8, ?9)",
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -24,24 +24,11 @@ env = dict(os.environ, MH_LOG="info")
 
 
 def run(*args):
-    return subprocess.run([mh, *args], env=env, check=True, capture_output=True, text=True)
+    return station_lib.run_cli(mh, env, *args)
 
 
-def call(base, method, path, token=None, body=None, ctype="application/json"):
-    st, text, _ = station_lib.call(base, method, path, token, body, ctype)
-    return st, json.loads(text)
-
-
-def settle(base, tok, cid, secs=20):
-    """The command once it is no longer sent (every target has a result)."""
-    end = time.time() + secs
-    while True:
-        st, c = call(base, "GET", "/api/v1/commands/%d" % cid, tok)
-        assert st == 200, (st, c)
-        if c["state"] != "sent":
-            return c
-        assert time.time() < end, c
-        time.sleep(0.1)
+call = station_lib.call_json
+settle = station_lib.command_settled
 
 
 with tempfile.TemporaryDirectory() as d:

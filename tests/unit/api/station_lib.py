@@ -35,3 +35,26 @@ def call(base, method, path, token=None, body=None, ctype="application/json", he
             return r.status, r.read().decode(), dict(r.headers)
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(), dict(e.headers)
+
+
+def run_cli(mh, env, *args):
+    """meterhub ARGS, checked; its output captured as text."""
+    return subprocess.run([mh, *args], env=env, check=True, capture_output=True, text=True)
+
+
+def call_json(base, method, path, token=None, body=None, ctype="application/json"):
+    """(status, the answer as JSON)."""
+    st, text, _ = call(base, method, path, token, body, ctype)
+    return st, json.loads(text)
+
+
+def command_settled(base, tok, cid, secs=20):
+    """The command once it is no longer sent (every target has a result)."""
+    end = time.time() + secs
+    while True:
+        st, c = call_json(base, "GET", "/api/v1/commands/%d" % cid, tok)
+        assert st == 200, (st, c)
+        if c["state"] != "sent":
+            return c
+        assert time.time() < end, c
+        time.sleep(0.1)

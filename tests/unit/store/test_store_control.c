@@ -220,6 +220,55 @@ static void test_plans_and_their_users(void **state)
     store_close(st);
 }
 
+/* Plans run by the clock: a run per plan, replaced in place, listed by state range; plans paged by id. */
+static void test_plan_runs_and_listing(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("control_plan_runs"), NULL);
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        struct store_plan p = {.name = "plan", .who = "ops", .target_w = 1000 + i, .from_ms = 1, .to_ms = 2};
+        assert_int_equal(store_plan_put(st, &p), 0);
+        ids[i] = p.id;
+    }
+    struct store_plan l[4];
+    assert_int_equal(store_plans(st, 0, l, 2), 2);
+    assert_int_equal(l[0].id, ids[0]);
+    assert_int_equal(l[1].target_w, 1001);
+    assert_int_equal(store_plans(st, ids[1], l, 4), 1);
+    assert_int_equal(l[0].id, ids[2]);
+
+    struct store_plan_run r = {.plan = ids[0], .state = 2, .reason = "dispatch order 17", .updated_ms = 5};
+    assert_int_equal(store_plan_run_put(st, &r), 0);
+    r = (struct store_plan_run){.plan = ids[2], .state = 1, .reason = "second", .updated_ms = 6,
+                                .detail = "pending a second operator"};
+    assert_int_equal(store_plan_run_put(st, &r), 0);
+    /* the first one moves on: replaced, not added */
+    r = (struct store_plan_run){.plan = ids[0], .state = 4, .reason = "dispatch order 17", .confirmer = "ops2",
+                                .ended_by = "ops", .updated_ms = 9, .started_ms = 7, .ended_ms = 9,
+                                .detail = "2 controls switched off"};
+    assert_int_equal(store_plan_run_put(st, &r), 0);
+    struct store_plan_run g;
+    assert_int_equal(store_plan_run_get(st, ids[0], &g), 0);
+    assert_int_equal(g.state, 4);
+    assert_string_equal(g.reason, "dispatch order 17");
+    assert_string_equal(g.confirmer, "ops2");
+    assert_string_equal(g.ended_by, "ops");
+    assert_int_equal(g.started_ms, 7);
+    assert_int_equal(g.ended_ms, 9);
+    assert_string_equal(g.detail, "2 controls switched off");
+    assert_int_equal(store_plan_run_get(st, ids[1], &g), MH_ENOENT);
+    struct store_plan_run o[4];
+    assert_int_equal(store_plan_runs(st, 0, 1, 3, o, 4), 1); /* the open ones */
+    assert_int_equal(o[0].plan, ids[2]);
+    assert_string_equal(o[0].detail, "pending a second operator");
+    assert_int_equal(store_plan_runs(st, 0, 1, 7, o, 4), 2);
+    assert_int_equal(store_plan_runs(st, ids[0], 1, 7, o, 4), 1);
+    assert_int_equal(store_plan_runs(st, 0, 1, 7, o, 1), 1);
+    assert_int_equal(o[0].plan, ids[0]);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -227,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_commands_and_targets),
         cmocka_unit_test(test_prepay_accounts_and_payments),
         cmocka_unit_test(test_plans_and_their_users),
+        cmocka_unit_test(test_plan_runs_and_listing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
