@@ -262,6 +262,18 @@ static int record_columns(const struct dlt698_bytes *rcsd, uint32_t cols[8], uns
 #define MS_METERS_MAX 64
 #define OAD_TARGET_ADDR 0x202A0200u
 
+/* A meter's 12-digit address as a TSA Data. */
+static void put_meter_tsa(struct mh_wr *w, uint64_t address)
+{
+    uint8_t a[6];
+    sim_term_addr_wire(address, a);
+    mh_wr_u8(w, DLT698_TSA);
+    mh_wr_u8(w, 7);
+    mh_wr_u8(w, 5); /* address flags: type 0, 6 bytes; then most significant first */
+    for (int i = 5; i >= 0; i--)
+        mh_wr_u8(w, a[i]);
+}
+
 /* The head of an A-ResultRecord into w and rec: the columns (RCSD) it answers with. */
 static void record_head(struct mh_wr *w, const uint32_t *cols, unsigned ncols, struct dlt698_result_record *rec)
 {
@@ -334,13 +346,7 @@ static void record_of_meters(const struct scenario *s, const struct sim_terminal
     for (size_t m = 0; m < n; m++) {
         for (unsigned k = 0; k < ncols; k++) {
             if (cols[k] == OAD_TARGET_ADDR) {
-                uint8_t a[6];
-                sim_term_addr_wire(s->meters[idx[m]].address, a);
-                mh_wr_u8(w, DLT698_TSA);
-                mh_wr_u8(w, 7);
-                mh_wr_u8(w, 5); /* address flags: type 0, 6 bytes; then most significant first */
-                for (int i = 5; i >= 0; i--)
-                    mh_wr_u8(w, a[i]);
+                put_meter_tsa(w, s->meters[idx[m]].address);
             } else if (cols[k] == OAD_FREEZE_TIME) {
                 struct mh_tm ft;
                 sim_term_local_tm(s, at, &ft);
@@ -432,8 +438,9 @@ static void d698_login(const struct scenario *s, const struct sim_terminal *t, u
  * While events wait for confirmation: a REPORT-Notification (C = 83) of
  * their records once the master answered the login, then again behind every
  * heartbeat until the master answers REPORT-Response with the same PIID: record
- * list, one A-ResultRecord per event with columns 2022 (record number),
- * 201E (start time), 2020 (end time, null while it lasts).
+ * list, one A-ResultRecord per event with columns 202A (the meter's TSA, as
+ * a concentrator's event collection keeps it), 2022 (record number), 201E
+ * (start time), 2020 (end time, null while it lasts).
  */
 static void d698_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                         struct mh_wr *w)
@@ -445,19 +452,21 @@ static void d698_report(const struct scenario *s, const struct sim_terminal *t, 
     struct sim_term_event ev[EVENTS_PER_REPORT];
     struct dlt698_result_record recs[EVENTS_PER_REPORT];
     sim_term_events(s, t, now, from, ev, count);
-    static const uint8_t rcsd[] = {3, 0, 0x20, 0x22, 0x02, 0x00, 0, 0x20, 0x1E, 0x02, 0x00, 0, 0x20, 0x20, 0x02, 0x00};
-    uint8_t rows[EVENTS_PER_REPORT * 24], apdu[EVENTS_PER_REPORT * 64 + 16], sa[6];
+    static const uint8_t rcsd[] = {4,    0,    0x20, 0x2A, 0x02, 0x00, 0,    0x20, 0x22, 0x02, 0x00,
+                                   0,    0x20, 0x1E, 0x02, 0x00, 0,    0x20, 0x20, 0x02, 0x00};
+    uint8_t rows[EVENTS_PER_REPORT * 32], apdu[EVENTS_PER_REPORT * 64 + 16], sa[6];
     struct mh_wr rw, a;
     mh_wr_init(&rw, rows, sizeof rows);
     for (size_t k = 0; k < count; k++) {
         size_t mark = mh_wr_len(&rw);
         struct mh_tm tm;
+        put_meter_tsa(&rw, s->meters[ev[k].meter].address);
         dlt698_put_u32(&rw, (uint32_t)(from + k + 1));
         sim_term_local_tm(s, ev[k].at, &tm);
         put_datetime_s(&rw, &tm);
         dlt698_put_null(&rw);
         recs[k] = (struct dlt698_result_record){(uint32_t)sim_term_event_kind(ev[k].anomaly)->oi << 16 | 0x0200u,
-                                                {rcsd, sizeof rcsd}, 3, 0, 1, {rows + mark, mh_wr_len(&rw) - mark}};
+                                                {rcsd, sizeof rcsd}, 4, 0, 1, {rows + mark, mh_wr_len(&rw) - mark}};
     }
     unsigned piid = *seq & 0x3F;
     (*seq)++;

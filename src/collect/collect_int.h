@@ -152,6 +152,31 @@ int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *a
                               const uint16_t *pn, size_t n, const struct mh_tm *freeze,
                               ctask_value_fn fn, void *ctx);
 
+/* ---- task_dlt698_events.c: REPORT-Notification of event records ---- */
+
+/* One event record as reported; times local as the terminal sent them. */
+struct ctask_698_event {
+    uint16_t oi;        /* the event object (3000..31FF) */
+    uint32_t seqno;     /* 2022 record number, 0 when not sent */
+    struct mh_tm start; /* 201E */
+    struct mh_tm end;   /* 2020; has == 0 while the event lasts */
+    uint64_t meter;     /* 202A (or 2024) TSA as 12 digits, when has_meter */
+    uint8_t has_meter;  /* 0: the terminal's own objects */
+};
+/* Called per record; a nonzero return stops the walk and is returned. */
+typedef int (*ctask_698_event_fn)(void *ctx, const struct ctask_698_event *e);
+/*
+ * Every event record of a REPORT-Notification APDU (List or RecordList):
+ * all are checked first, then each handed to fn. Returns the records
+ * handed over; MH_ENOTSUP for TransData or an object other than an event
+ * object's record table (attribute 2 of 3000..31FF), MH_EBADTIME for a
+ * record without a start time, MH_EPROTO / MH_ETRUNC / MH_ETRAILING and
+ * the codec's errors for what cannot be laid out (nothing handed over).
+ */
+int ctask_dlt698_report_parse(const uint8_t *apdu, size_t len, ctask_698_event_fn fn, void *ctx);
+/* The event code stored for an event object: its Q/GDW 1376.1 ERC, else the OI. */
+uint32_t ctask_dlt698_event_code(uint16_t oi);
+
 /* ---- task_dlt645.c ---- */
 
 /* The reads of one meter-day behind a DTU, in this order (DI1 of 0506 01nn). */
