@@ -157,16 +157,38 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
     return 0;
 }
 
-/* A-ResultNormal of oad for meter idx: its Data written to w and viewed by res, or its DAR. */
-static void result_of(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, uint32_t oad,
-                      struct mh_wr *w, struct dlt698_result_normal *res)
+/*
+ * When the values of a GET list were read. A list that asks the clock
+ * (4000 0200) with them is one reading the terminal dates: it read its
+ * meters at the start of the minute its clock shows, and the model is
+ * taken at that time (the master stores the values at that minute). Any
+ * other list is answered as of now.
+ */
+static int64_t list_read_time(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                              const struct dlt698_items *oads)
+{
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(oads, &it);
+    while (dlt698_items_next(&it, &item) == 1) {
+        if (item.oad == 0x40000200u) {
+            int64_t clock = sim_term_clock(s, t, now);
+            return clock - (clock % 60 + 60) % 60;
+        }
+    }
+    return now;
+}
+
+/* A-ResultNormal of oad for meter idx read at when: its Data written to w and viewed by res, or its DAR. */
+static void result_of(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, int64_t when,
+                      uint32_t oad, struct mh_wr *w, struct dlt698_result_normal *res)
 {
     size_t mark = mh_wr_len(w);
     res->oad = oad;
     res->dar = 0;
     res->data.p = NULL;
     res->data.len = 0;
-    int dar = put_oad_data(s, t, idx, now, now, oad, w);
+    int dar = put_oad_data(s, t, idx, now, when, oad, w);
     if (dar > 0 || mh_wr_err(w) != 0) {
         w->off = mark; /* the answer is a DAR */
         res->dar = dar > 0 ? (uint8_t)dar : DAR_NO_BLOCK;
@@ -512,8 +534,9 @@ static int on_get(struct req698 *q, struct mh_wr *w)
         return MH_ENOTSUP;
     struct dlt698_result_normal res[LIST_MAX];
     size_t n = 0;
+    int64_t when = list_read_time(q->s, q->t, q->now, &q->a->items);
     while (n < LIST_MAX && dlt698_items_next(&it, &item) == 1)
-        result_of(q->s, q->t, q->t->first_meter, q->now, item.oad, &dw, &res[n++]);
+        result_of(q->s, q->t, q->t->first_meter, q->now, when, item.oad, &dw, &res[n++]);
     if (n == 0)
         return MH_EPROTO;
     return q->a->choice == 1 ? dlt698_enc_get_response_normal(w, q->piid, &res[0], NULL)
@@ -662,13 +685,14 @@ static int on_proxy(struct req698 *q, struct mh_wr *w)
         struct dlt698_iter sub;
         union dlt698_item oad;
         long idx = meter_of_tsa(q->s, q->t, &item.px.tsa);
+        int64_t when = list_read_time(q->s, q->t, q->now, &item.px.sub);
         size_t k = 0;
         dlt698_items_begin(&item.px.sub, &sub);
         while (k < 8 && dlt698_items_next(&sub, &oad) == 1) {
             if (idx < 0)
                 res[n][k] = (struct dlt698_result_normal){oad.oad, 33, {NULL, 0}}; /* no answer from the meter */
             else
-                result_of(q->s, q->t, (size_t)idx, q->now, oad.oad, &dw, &res[n][k]);
+                result_of(q->s, q->t, (size_t)idx, q->now, when, oad.oad, &dw, &res[n][k]);
             k++;
         }
         targets[n] = (struct dlt698_proxy_target){item.px.tsa, 0, res[n], k};

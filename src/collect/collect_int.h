@@ -177,6 +177,27 @@ int ctask_dlt698_report_parse(const uint8_t *apdu, size_t len, ctask_698_event_f
 /* The event code stored for an event object: its Q/GDW 1376.1 ERC, else the OI. */
 uint32_t ctask_dlt698_event_code(uint16_t oi);
 
+/* ---- task_dlt698_realtime.c: 698.45 realtime values ---- */
+
+extern const struct ctask_kind ctask_dlt698_realtime;
+/*
+ * The realtime read of a 698.45 terminal's own meter (n 0: GET-Request-
+ * NormalList) or of meters addr[0..n) behind it (PROXY GetRequestList,
+ * n <= CJOB_BATCH), framed to sa. 0, MH_ERANGE, MH_ENOSPC.
+ */
+int ctask_dlt698_realtime_request(struct mh_wr *w, const uint8_t sa[6], const uint64_t *addr,
+                                  size_t n);
+/*
+ * Its reply: fn for every value, with the minute of the device's clock
+ * (4000 0200, local) as read time, pn[0] for a GET-Response (the own
+ * meter), pn[i] for addr[i]'s results in a PROXY-Response (meters not
+ * asked, and meters that did not answer, are skipped). Returns the meters
+ * reported; MH_EBADTIME for a GET-Response without a clock, MH_EPROTO for
+ * another reply, the codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_realtime_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
+                                const uint16_t *pn, size_t n, ctask_value_at_fn fn, void *ctx);
+
 /* ---- task_dlt645.c ---- */
 
 /* The reads of one meter-day behind a DTU, in this order (DI1 of 0506 01nn). */

@@ -388,13 +388,16 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
             freeze_tm_698(x->j, &freeze);
             rc = dlt698_frame_parse(p, len, &f);
             const struct cmeter *m0 = &x->j->m[x->t->req_idx[0]];
-            if (rc == 0 && m0->behind) {
-                uint64_t addr[CJOB_BATCH];
-                uint16_t pn[CJOB_BATCH];
-                for (size_t k = 0; k < x->t->req_n; k++) {
-                    addr[k] = x->j->m[x->t->req_idx[k]].address;
-                    pn[k] = x->j->m[x->t->req_idx[k]].pn;
-                }
+            uint64_t addr[CJOB_BATCH];
+            uint16_t pn[CJOB_BATCH];
+            for (size_t k = 0; k < x->t->req_n; k++) {
+                addr[k] = x->j->m[x->t->req_idx[k]].address;
+                pn[k] = x->j->m[x->t->req_idx[k]].pn;
+            }
+            if (rc == 0 && x->j->kind == &ctask_dlt698_realtime) {
+                rc = ctask_dlt698_realtime_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n,
+                                                 on_value_read, x);
+            } else if (rc == 0 && m0->behind) {
                 rc = ctask_dlt698_meters_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n, &freeze,
                                                on_value, x);
             } else if (rc == 0 && x->t->req_n == 1) {
@@ -611,8 +614,12 @@ static int submit(struct cterm *t, struct cjob *j)
         uint64_t addr[CJOB_BATCH];
         for (size_t k = 0; k < n; k++)
             addr[k] = j->m[t->req_idx[k]].address;
-        rc = j->m[t->req_idx[0]].behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
-                                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
+        int behind = j->m[t->req_idx[0]].behind;
+        if (j->kind == &ctask_dlt698_realtime)
+            rc = ctask_dlt698_realtime_request(&w, t->sa, addr, behind ? n : 0);
+        else
+            rc = behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
+                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
     } else if (t->proto == FEP_PROTO_DLT645) {
         rc = ctask_dlt645_day_request(&w, t->sa, t->step645, dlt645_nth(t, j));
         if (rc == MH_ERANGE) { /* the day is not among the meter's freezes (or not over yet) */

@@ -81,6 +81,12 @@ today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
 "$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"
 rt=$(sed -n 's/^total: \([0-9]*\) of.*/\1/p' "$dir/rrt")
 [ "$rt" -ge 370 ]
+# The 698.45 terminals' realtime values (own meters by GET-NormalList, the meters
+# behind the concentrators by PROXY), each equal to the model at the minute the
+# terminal's clock dates it.
+"$mh" check truth --db "$db" "$scenario" --date "$today" --realtime --protocol dlt698 \
+    --min-permille 999 | tee "$dir/crt"
+grep -q "checked 50 meters: [1-9].*values compared, 0 mismatches" "$dir/crt"
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"

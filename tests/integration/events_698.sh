@@ -11,11 +11,10 @@
 # Usage: events_698.sh METERHUB_BINARY SCENARIO
 set -eu
 mh=$1
-scenario=$2
 . "$(dirname "$0")/lib.sh"
 db=$dir/mh.db
+scenario=$2
 command -v sqlite3 > /dev/null || { echo "sqlite3 not found"; exit 1; }
-sql() { sqlite3 -batch "$db" "$1"; }
 
 "$mh" sim archive "$scenario" --out "$dir/archive.csv"
 "$mh" sim truth "$scenario" --date "$(date -u +%F)" --out "$dir/truth" > /dev/null
