@@ -14,3 +14,5 @@ mh_add_fuzz(fuzz_collect_dlt698_events SOURCES fuzz_collect_dlt698_events.c LIBS
 target_include_directories(fuzz_collect_dlt698_events PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_dlt698_realtime SOURCES fuzz_collect_dlt698_realtime.c LIBS mh_collect)
 target_include_directories(fuzz_collect_dlt698_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_dlt698_curve SOURCES fuzz_collect_dlt698_curve.c LIBS mh_collect)
+target_include_directories(fuzz_collect_dlt698_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)

@@ -31,7 +31,7 @@
 #include "meterhub/proto/dlt698_data.h"
 #include "term.h"
 
-#define APDU_MAX 2048u
+#define APDU_MAX 16384u /* a day of the minute freeze in one record reply */
 #define FREEZE_OI 0x5004
 #define OAD_FREEZE_TIME 0x20210200u
 #define DAR_UNDEFINED 6 /* object does not exist */
@@ -384,11 +384,82 @@ static void record_of_meters(const struct scenario *s, const struct sim_terminal
     rec->rows.len = mh_wr_len(w) - mark;
 }
 
+#define MINUTE_OI 0x5002
+#define MINUTE_STEP_S 900 /* the minute freeze's period: every 15 minutes */
+#define MINUTE_KEEP_S (31 * 86400)
+
+/*
+ * The minute freeze 5002 of the terminal's own meter with RSD Selector2 on
+ * its freeze time (2021 0200): a row per 15-minute freeze in [start, end)
+ * that has been taken (after the scenario's start, at most 31 days back),
+ * every column asked as the meter showed it at that freeze; the TI is taken
+ * as the freeze's own period. The freeze keeps the energy totals (0010 /
+ * 0020 attribute 2 as an array of one), read from the day's registers at
+ * every 15-minute boundary (sim_term_day_registers: an area meter sums its
+ * users once a day, not once a point).
+ */
+static void minute_record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                             const struct dlt698_get_record *q, struct mh_wr *w,
+                             struct dlt698_result_record *rec)
+{
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    struct dlt698_node nodes[16];
+    struct mh_rd r;
+    int64_t a = 0, b = 0;
+    mh_rd_init(&r, q->rsd.p, q->rsd.len);
+    int rc = record_columns(&q->rcsd, cols, &ncols);
+    if (rc == 0 && (dlt698_value_decode(&r, DLT698_RSD, nodes, 16) < 0 || nodes[0].choice != 2 ||
+                    nodes[child(nodes, 0, 0)].v.u != OAD_FREEZE_TIME ||
+                    node_epoch(s, &nodes[child(nodes, 0, 1)], &a) != 0 ||
+                    node_epoch(s, &nodes[child(nodes, 0, 2)], &b) != 0))
+        rc = MH_EPROTO;
+    record_head(w, cols, ncols, rec);
+    if (rc != 0 || t->meter_count == 0) {
+        rec->dar = DAR_UNDEFINED;
+        return;
+    }
+    int64_t first = a + ((MINUTE_STEP_S - a % MINUTE_STEP_S) % MINUTE_STEP_S);
+    int64_t oldest = now - MINUTE_KEEP_S > s->start ? now - MINUTE_KEEP_S : s->start;
+    static int64_t reg[2][SIM_INTERVALS_PER_DAY + 1]; /* the loop thread's (term.h) */
+    int64_t reg_day = INT64_MIN;
+    size_t mark = mh_wr_len(w);
+    for (int64_t at = first; at < b && at <= now; at += MINUTE_STEP_S) {
+        if (at < oldest)
+            continue;
+        int64_t day = scenario_local_day(s, at - 1); /* 24:00 is the day's last boundary */
+        if (day != reg_day) {
+            sim_term_day_registers(s, t, t->first_meter, day, reg[0], reg[1]);
+            reg_day = day;
+        }
+        int64_t i = (at - scenario_day_start(s, day)) / MINUTE_STEP_S;
+        for (unsigned k = 0; k < ncols; k++) {
+            if (cols[k] == 0x00100200u || cols[k] == 0x00200200u) {
+                dlt698_put_array(w, 1);
+                dlt698_put_u32(w, (uint32_t)(reg[cols[k] == 0x00200200u][i] / 100)); /* 0.01 kWh */
+            } else if (cols[k] == OAD_FREEZE_TIME) {
+                struct mh_tm tm;
+                sim_term_local_tm(s, at, &tm);
+                put_datetime_s(w, &tm);
+            } else if (put_oad_data(s, t, t->first_meter, now, at, cols[k], w) != 0) {
+                dlt698_put_null(w);
+            }
+        }
+        rec->nrows++;
+    }
+    rec->rows.p = w->p + mark;
+    rec->rows.len = mh_wr_len(w) - mark;
+}
+
 static void record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
                       const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
 {
     memset(rec, 0, sizeof *rec);
     rec->oad = q->oad;
+    if (q->oad >> 16 == MINUTE_OI) {
+        minute_record_of(s, t, now, q, w, rec);
+        return;
+    }
     if (q->rsd.len > 0 && q->rsd.p[0] == 5) { /* Selector5: a concentrator's meters */
         record_of_meters(s, t, now, q, w, rec);
         return;

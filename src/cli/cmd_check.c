@@ -165,19 +165,46 @@ static void rt_mismatch(const struct scenario *s, size_t idx, uint32_t item, int
     k->mismatches++;
 }
 
+/*
+ * The model of one meter at the times its readings carry, each time
+ * computed once: an area meter's registers sum its users' flows, and a
+ * day's curve stores twenty items at each of 96 times.
+ */
+#define TRUTH_CACHE 160
+struct truth_cache {
+    size_t idx, n;
+    int64_t t[TRUTH_CACHE];
+    struct sim_instant in[TRUTH_CACHE];
+    struct sim_registers reg[TRUTH_CACHE];
+};
+
+static size_t truth_of(struct truth_cache *c, const struct scenario *s, int64_t t)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->t[i] == t)
+            return i;
+    size_t i = c->n < TRUTH_CACHE ? c->n++ : (size_t)(t % TRUTH_CACHE + TRUTH_CACHE) % TRUTH_CACHE;
+    c->t[i] = t;
+    sim_instant_at(&s->meters[c->idx].model, t, &c->in[i]);
+    scenario_meter_registers_at(s, c->idx, t, &c->reg[i]);
+    return i;
+}
+
 /* The realtime values of one meter stored in local day `day`, each against the model at its time. */
 static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
                            int64_t day, struct check *k, int online)
 {
     int64_t t0 = scenario_day_start(s, day);
     static struct store_reading r[1440];
+    static struct truth_cache tc;
+    tc.idx = idx;
+    tc.n = 0;
     int have = 0;
     for (size_t q = 0; q < sizeof rt_items / sizeof rt_items[0]; q++) {
         int n = store_readings_range(st, meter, rt_items[q].item, t0, t0 + 86400, r, 1440);
         for (int i = 0; i < n; i++) {
-            struct sim_instant in;
-            sim_instant_at(&s->meters[idx].model, r[i].t, &in);
-            struct mh_dec want = instant_truth(&in, rt_items[q].field, rt_items[q].i);
+            const struct sim_instant *in = &tc.in[truth_of(&tc, s, r[i].t)];
+            struct mh_dec want = instant_truth(in, rt_items[q].field, rt_items[q].i);
             k->values++;
             have = 1;
             if (mh_dec_cmp(want, r[i].value) != 0)
@@ -190,9 +217,8 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
             uint32_t item = MH_OBIS_TARIFF(dir ? MH_ITEM_AE_EXP : MH_ITEM_AE_IMP, tariff);
             int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400, r, 1440);
             for (int i = 0; i < n; i++) {
-                struct sim_registers truth;
-                scenario_meter_registers_at(s, idx, r[i].t, &truth);
-                int64_t wh10 = dir ? truth.export_wh10[tariff] : truth.import_wh10[tariff];
+                const struct sim_registers *truth = &tc.reg[truth_of(&tc, s, r[i].t)];
+                int64_t wh10 = dir ? truth->export_wh10[tariff] : truth->import_wh10[tariff];
                 struct mh_dec want = truth_at(wh10, r[i].value.exp);
                 k->values++;
                 if (mh_dec_cmp(want, r[i].value) != 0)

@@ -120,6 +120,16 @@ extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131
 
 /* ---- task_dlt698.c ---- */
 
+struct dlt698_result_record;
+/*
+ * The one A-ResultRecord of oad with `columns` columns a GET-Response
+ * Record carries (a view into apdu). 0; MH_EPROTO for another reply, the
+ * codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_record(const uint8_t *apdu, size_t len, uint32_t oad, uint32_t columns,
+                        struct dlt698_result_record *rr);
+/* A date_time_s Data (tag, year, month, day, hour, minute, second). */
+void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t);
 /* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
 int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
 /* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
@@ -197,6 +207,22 @@ int ctask_dlt698_realtime_request(struct mh_wr *w, const uint8_t sa[6], const ui
  */
 int ctask_dlt698_realtime_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
                                 const uint16_t *pn, size_t n, ctask_value_at_fn fn, void *ctx);
+
+/* ---- task_dlt698_curve.c: 698.45 15-minute curves (minute freeze 5002) ---- */
+
+extern const struct ctask_kind ctask_dlt698_curve;
+/* A curve value: its item, the point's index (0: the first point, start). */
+typedef void (*ctask_curve698_fn)(void *ctx, uint16_t pn, uint32_t item, unsigned index,
+                                  const struct mh_dec *v);
+/* GET-Request Record of 5002 0200, Selector2 from start (local, 00:15) for CCURVE_POINTS points. */
+int ctask_dlt698_curve_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *start);
+/*
+ * Its reply: fn for every value of every row, as pn. Returns the rows (0
+ * for a DAR); MH_EPROTO for another reply or a row off the curve's grid,
+ * MH_ETRUNC and the codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_curve_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *start,
+                             ctask_curve698_fn fn, void *ctx);
 
 /* ---- task_dlt645.c ---- */
 
