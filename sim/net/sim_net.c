@@ -19,7 +19,7 @@
 #include "meterhub/base/log.h"
 
 #define RX_MAX (64u * 1024)   /* largest frame a terminal accepts */
-#define FRAME_MAX 4096u       /* largest frame a behaviour writes */
+#define FRAME_MAX 16448u      /* largest frame a behaviour writes (a 698.45 day of minute freezes) */
 #define BACKOFF_MAX_S 60
 
 enum term_state { TS_IDLE, TS_CONNECTING, TS_ONLINE, TS_CLOSING };

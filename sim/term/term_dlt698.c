@@ -31,7 +31,7 @@
 #include "meterhub/proto/dlt698_data.h"
 #include "term.h"
 
-#define APDU_MAX 2048u
+#define APDU_MAX 16384u /* a day of the minute freeze in one record reply */
 #define FREEZE_OI 0x5004
 #define OAD_FREEZE_TIME 0x20210200u
 #define DAR_UNDEFINED 6 /* object does not exist */
@@ -157,16 +157,38 @@ static int put_oad_data(const struct scenario *s, const struct sim_terminal *t, 
     return 0;
 }
 
-/* A-ResultNormal of oad for meter idx: its Data written to w and viewed by res, or its DAR. */
-static void result_of(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, uint32_t oad,
-                      struct mh_wr *w, struct dlt698_result_normal *res)
+/*
+ * When the values of a GET list were read. A list that asks the clock
+ * (4000 0200) with them is one reading the terminal dates: it read its
+ * meters at the start of the minute its clock shows, and the model is
+ * taken at that time (the master stores the values at that minute). Any
+ * other list is answered as of now.
+ */
+static int64_t list_read_time(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                              const struct dlt698_items *oads)
+{
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(oads, &it);
+    while (dlt698_items_next(&it, &item) == 1) {
+        if (item.oad == 0x40000200u) {
+            int64_t clock = sim_term_clock(s, t, now);
+            return clock - (clock % 60 + 60) % 60;
+        }
+    }
+    return now;
+}
+
+/* A-ResultNormal of oad for meter idx read at when: its Data written to w and viewed by res, or its DAR. */
+static void result_of(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now, int64_t when,
+                      uint32_t oad, struct mh_wr *w, struct dlt698_result_normal *res)
 {
     size_t mark = mh_wr_len(w);
     res->oad = oad;
     res->dar = 0;
     res->data.p = NULL;
     res->data.len = 0;
-    int dar = put_oad_data(s, t, idx, now, now, oad, w);
+    int dar = put_oad_data(s, t, idx, now, when, oad, w);
     if (dar > 0 || mh_wr_err(w) != 0) {
         w->off = mark; /* the answer is a DAR */
         res->dar = dar > 0 ? (uint8_t)dar : DAR_NO_BLOCK;
@@ -262,6 +284,18 @@ static int record_columns(const struct dlt698_bytes *rcsd, uint32_t cols[8], uns
 #define MS_METERS_MAX 64
 #define OAD_TARGET_ADDR 0x202A0200u
 
+/* A meter's 12-digit address as a TSA Data. */
+static void put_meter_tsa(struct mh_wr *w, uint64_t address)
+{
+    uint8_t a[6];
+    sim_term_addr_wire(address, a);
+    mh_wr_u8(w, DLT698_TSA);
+    mh_wr_u8(w, 7);
+    mh_wr_u8(w, 5); /* address flags: type 0, 6 bytes; then most significant first */
+    for (int i = 5; i >= 0; i--)
+        mh_wr_u8(w, a[i]);
+}
+
 /* The head of an A-ResultRecord into w and rec: the columns (RCSD) it answers with. */
 static void record_head(struct mh_wr *w, const uint32_t *cols, unsigned ncols, struct dlt698_result_record *rec)
 {
@@ -334,13 +368,7 @@ static void record_of_meters(const struct scenario *s, const struct sim_terminal
     for (size_t m = 0; m < n; m++) {
         for (unsigned k = 0; k < ncols; k++) {
             if (cols[k] == OAD_TARGET_ADDR) {
-                uint8_t a[6];
-                sim_term_addr_wire(s->meters[idx[m]].address, a);
-                mh_wr_u8(w, DLT698_TSA);
-                mh_wr_u8(w, 7);
-                mh_wr_u8(w, 5); /* address flags: type 0, 6 bytes; then most significant first */
-                for (int i = 5; i >= 0; i--)
-                    mh_wr_u8(w, a[i]);
+                put_meter_tsa(w, s->meters[idx[m]].address);
             } else if (cols[k] == OAD_FREEZE_TIME) {
                 struct mh_tm ft;
                 sim_term_local_tm(s, at, &ft);
@@ -356,11 +384,82 @@ static void record_of_meters(const struct scenario *s, const struct sim_terminal
     rec->rows.len = mh_wr_len(w) - mark;
 }
 
+#define MINUTE_OI 0x5002
+#define MINUTE_STEP_S 900 /* the minute freeze's period: every 15 minutes */
+#define MINUTE_KEEP_S (31 * 86400)
+
+/*
+ * The minute freeze 5002 of the terminal's own meter with RSD Selector2 on
+ * its freeze time (2021 0200): a row per 15-minute freeze in [start, end)
+ * that has been taken (after the scenario's start, at most 31 days back),
+ * every column asked as the meter showed it at that freeze; the TI is taken
+ * as the freeze's own period. The freeze keeps the energy totals (0010 /
+ * 0020 attribute 2 as an array of one), read from the day's registers at
+ * every 15-minute boundary (sim_term_day_registers: an area meter sums its
+ * users once a day, not once a point).
+ */
+static void minute_record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                             const struct dlt698_get_record *q, struct mh_wr *w,
+                             struct dlt698_result_record *rec)
+{
+    uint32_t cols[8];
+    unsigned ncols = 0;
+    struct dlt698_node nodes[16];
+    struct mh_rd r;
+    int64_t a = 0, b = 0;
+    mh_rd_init(&r, q->rsd.p, q->rsd.len);
+    int rc = record_columns(&q->rcsd, cols, &ncols);
+    if (rc == 0 && (dlt698_value_decode(&r, DLT698_RSD, nodes, 16) < 0 || nodes[0].choice != 2 ||
+                    nodes[child(nodes, 0, 0)].v.u != OAD_FREEZE_TIME ||
+                    node_epoch(s, &nodes[child(nodes, 0, 1)], &a) != 0 ||
+                    node_epoch(s, &nodes[child(nodes, 0, 2)], &b) != 0))
+        rc = MH_EPROTO;
+    record_head(w, cols, ncols, rec);
+    if (rc != 0 || t->meter_count == 0) {
+        rec->dar = DAR_UNDEFINED;
+        return;
+    }
+    int64_t first = a + ((MINUTE_STEP_S - a % MINUTE_STEP_S) % MINUTE_STEP_S);
+    int64_t oldest = now - MINUTE_KEEP_S > s->start ? now - MINUTE_KEEP_S : s->start;
+    static int64_t reg[2][SIM_INTERVALS_PER_DAY + 1]; /* the loop thread's (term.h) */
+    int64_t reg_day = INT64_MIN;
+    size_t mark = mh_wr_len(w);
+    for (int64_t at = first; at < b && at <= now; at += MINUTE_STEP_S) {
+        if (at < oldest)
+            continue;
+        int64_t day = scenario_local_day(s, at - 1); /* 24:00 is the day's last boundary */
+        if (day != reg_day) {
+            sim_term_day_registers(s, t, t->first_meter, day, reg[0], reg[1]);
+            reg_day = day;
+        }
+        int64_t i = (at - scenario_day_start(s, day)) / MINUTE_STEP_S;
+        for (unsigned k = 0; k < ncols; k++) {
+            if (cols[k] == 0x00100200u || cols[k] == 0x00200200u) {
+                dlt698_put_array(w, 1);
+                dlt698_put_u32(w, (uint32_t)(reg[cols[k] == 0x00200200u][i] / 100)); /* 0.01 kWh */
+            } else if (cols[k] == OAD_FREEZE_TIME) {
+                struct mh_tm tm;
+                sim_term_local_tm(s, at, &tm);
+                put_datetime_s(w, &tm);
+            } else if (put_oad_data(s, t, t->first_meter, now, at, cols[k], w) != 0) {
+                dlt698_put_null(w);
+            }
+        }
+        rec->nrows++;
+    }
+    rec->rows.p = w->p + mark;
+    rec->rows.len = mh_wr_len(w) - mark;
+}
+
 static void record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
                       const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
 {
     memset(rec, 0, sizeof *rec);
     rec->oad = q->oad;
+    if (q->oad >> 16 == MINUTE_OI) {
+        minute_record_of(s, t, now, q, w, rec);
+        return;
+    }
     if (q->rsd.len > 0 && q->rsd.p[0] == 5) { /* Selector5: a concentrator's meters */
         record_of_meters(s, t, now, q, w, rec);
         return;
@@ -432,8 +531,9 @@ static void d698_login(const struct scenario *s, const struct sim_terminal *t, u
  * While events wait for confirmation: a REPORT-Notification (C = 83) of
  * their records once the master answered the login, then again behind every
  * heartbeat until the master answers REPORT-Response with the same PIID: record
- * list, one A-ResultRecord per event with columns 2022 (record number),
- * 201E (start time), 2020 (end time, null while it lasts).
+ * list, one A-ResultRecord per event with columns 202A (the meter's TSA, as
+ * a concentrator's event collection keeps it), 2022 (record number), 201E
+ * (start time), 2020 (end time, null while it lasts).
  */
 static void d698_report(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
                         struct mh_wr *w)
@@ -445,19 +545,21 @@ static void d698_report(const struct scenario *s, const struct sim_terminal *t, 
     struct sim_term_event ev[EVENTS_PER_REPORT];
     struct dlt698_result_record recs[EVENTS_PER_REPORT];
     sim_term_events(s, t, now, from, ev, count);
-    static const uint8_t rcsd[] = {3, 0, 0x20, 0x22, 0x02, 0x00, 0, 0x20, 0x1E, 0x02, 0x00, 0, 0x20, 0x20, 0x02, 0x00};
-    uint8_t rows[EVENTS_PER_REPORT * 24], apdu[EVENTS_PER_REPORT * 64 + 16], sa[6];
+    static const uint8_t rcsd[] = {4,    0,    0x20, 0x2A, 0x02, 0x00, 0,    0x20, 0x22, 0x02, 0x00,
+                                   0,    0x20, 0x1E, 0x02, 0x00, 0,    0x20, 0x20, 0x02, 0x00};
+    uint8_t rows[EVENTS_PER_REPORT * 32], apdu[EVENTS_PER_REPORT * 64 + 16], sa[6];
     struct mh_wr rw, a;
     mh_wr_init(&rw, rows, sizeof rows);
     for (size_t k = 0; k < count; k++) {
         size_t mark = mh_wr_len(&rw);
         struct mh_tm tm;
+        put_meter_tsa(&rw, s->meters[ev[k].meter].address);
         dlt698_put_u32(&rw, (uint32_t)(from + k + 1));
         sim_term_local_tm(s, ev[k].at, &tm);
         put_datetime_s(&rw, &tm);
         dlt698_put_null(&rw);
         recs[k] = (struct dlt698_result_record){(uint32_t)sim_term_event_kind(ev[k].anomaly)->oi << 16 | 0x0200u,
-                                                {rcsd, sizeof rcsd}, 3, 0, 1, {rows + mark, mh_wr_len(&rw) - mark}};
+                                                {rcsd, sizeof rcsd}, 4, 0, 1, {rows + mark, mh_wr_len(&rw) - mark}};
     }
     unsigned piid = *seq & 0x3F;
     (*seq)++;
@@ -503,8 +605,9 @@ static int on_get(struct req698 *q, struct mh_wr *w)
         return MH_ENOTSUP;
     struct dlt698_result_normal res[LIST_MAX];
     size_t n = 0;
+    int64_t when = list_read_time(q->s, q->t, q->now, &q->a->items);
     while (n < LIST_MAX && dlt698_items_next(&it, &item) == 1)
-        result_of(q->s, q->t, q->t->first_meter, q->now, item.oad, &dw, &res[n++]);
+        result_of(q->s, q->t, q->t->first_meter, q->now, when, item.oad, &dw, &res[n++]);
     if (n == 0)
         return MH_EPROTO;
     return q->a->choice == 1 ? dlt698_enc_get_response_normal(w, q->piid, &res[0], NULL)
@@ -653,13 +756,14 @@ static int on_proxy(struct req698 *q, struct mh_wr *w)
         struct dlt698_iter sub;
         union dlt698_item oad;
         long idx = meter_of_tsa(q->s, q->t, &item.px.tsa);
+        int64_t when = list_read_time(q->s, q->t, q->now, &item.px.sub);
         size_t k = 0;
         dlt698_items_begin(&item.px.sub, &sub);
         while (k < 8 && dlt698_items_next(&sub, &oad) == 1) {
             if (idx < 0)
                 res[n][k] = (struct dlt698_result_normal){oad.oad, 33, {NULL, 0}}; /* no answer from the meter */
             else
-                result_of(q->s, q->t, (size_t)idx, q->now, oad.oad, &dw, &res[n][k]);
+                result_of(q->s, q->t, (size_t)idx, q->now, when, oad.oad, &dw, &res[n][k]);
             k++;
         }
         targets[n] = (struct dlt698_proxy_target){item.px.tsa, 0, res[n], k};

@@ -19,6 +19,12 @@
  * curves.csv; a meter counts as collected when all 96 import points are
  * stored (give --protocol for the protocols whose terminals are read for
  * curves).
+ * With --realtime (and --date D) every realtime value stored with a data
+ * time in local day D (voltages, currents, active and reactive powers,
+ * power factors, energy registers) is compared with the model at its data
+ * time; a meter counts as collected when it has at least one. The
+ * protocols whose terminals date what they read by the model's time
+ * (--protocol dlt698) are the ones it applies to.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -124,6 +130,107 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += whole && online;
 }
 
+/* Realtime items and where the model keeps each (phase i of a sim_instant array, its decimal exponent). */
+static const struct {
+    uint32_t item;
+    uint8_t field, i; /* 0 voltage (0.1 V), 1 current (mA), 2 power (W), 3 reactive (var), 4 PF (x1000) */
+} rt_items[] = {
+    {MH_ITEM_U_L1, 0, 0}, {MH_ITEM_U_L2, 0, 1}, {MH_ITEM_U_L3, 0, 2}, {MH_ITEM_I_L1, 1, 0},
+    {MH_ITEM_I_L2, 1, 1}, {MH_ITEM_I_L3, 1, 2}, {MH_ITEM_P, 2, 0},    {MH_ITEM_P_L1, 2, 1},
+    {MH_ITEM_P_L2, 2, 2}, {MH_ITEM_P_L3, 2, 3}, {MH_ITEM_Q, 3, 0},    {MH_ITEM_Q_L1, 3, 1},
+    {MH_ITEM_Q_L2, 3, 2}, {MH_ITEM_Q_L3, 3, 3}, {MH_ITEM_PF, 4, 0},   {MH_ITEM_PF_L1, 4, 1},
+    {MH_ITEM_PF_L2, 4, 2}, {MH_ITEM_PF_L3, 4, 3},
+};
+
+static struct mh_dec instant_truth(const struct sim_instant *in, unsigned field, unsigned i)
+{
+    switch (field) {
+    case 0: return mh_dec_make(in->voltage_dv[i], -1);
+    case 1: return mh_dec_make(in->current_ma[i], -3);
+    case 2: return mh_dec_make(in->p_w[i], -3); /* kW */
+    case 3: return mh_dec_make(in->q_var[i], -3);
+    default: return mh_dec_make(in->pf_milli[i], -3);
+    }
+}
+
+static void rt_mismatch(const struct scenario *s, size_t idx, uint32_t item, int64_t t,
+                        struct mh_dec got, struct mh_dec want, struct check *k)
+{
+    char g[40], w[40];
+    mh_dec_format(got, g, sizeof g);
+    mh_dec_format(want, w, sizeof w);
+    printf("mismatch meter %012llu item %u.%u.%u.%u.%u at %lld stored %s truth %s\n",
+           (unsigned long long)s->meters[idx].address, MH_OBIS_A(item), MH_OBIS_B(item),
+           MH_OBIS_C(item), MH_OBIS_D(item), MH_OBIS_E(item), (long long)t, g, w);
+    k->mismatches++;
+}
+
+/*
+ * The model of one meter at the times its readings carry, each time
+ * computed once: an area meter's registers sum its users' flows, and a
+ * day's curve stores twenty items at each of 96 times.
+ */
+#define TRUTH_CACHE 160
+struct truth_cache {
+    size_t idx, n;
+    int64_t t[TRUTH_CACHE];
+    struct sim_instant in[TRUTH_CACHE];
+    struct sim_registers reg[TRUTH_CACHE];
+};
+
+static size_t truth_of(struct truth_cache *c, const struct scenario *s, int64_t t)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->t[i] == t)
+            return i;
+    size_t i = c->n < TRUTH_CACHE ? c->n++ : (size_t)(t % TRUTH_CACHE + TRUTH_CACHE) % TRUTH_CACHE;
+    c->t[i] = t;
+    sim_instant_at(&s->meters[c->idx].model, t, &c->in[i]);
+    scenario_meter_registers_at(s, c->idx, t, &c->reg[i]);
+    return i;
+}
+
+/* The realtime values of one meter stored in local day `day`, each against the model at its time. */
+static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
+                           int64_t day, struct check *k, int online)
+{
+    int64_t t0 = scenario_day_start(s, day);
+    static struct store_reading r[1440];
+    static struct truth_cache tc;
+    tc.idx = idx;
+    tc.n = 0;
+    int have = 0;
+    for (size_t q = 0; q < sizeof rt_items / sizeof rt_items[0]; q++) {
+        int n = store_readings_range(st, meter, rt_items[q].item, t0, t0 + 86400, r, 1440);
+        for (int i = 0; i < n; i++) {
+            const struct sim_instant *in = &tc.in[truth_of(&tc, s, r[i].t)];
+            struct mh_dec want = instant_truth(in, rt_items[q].field, rt_items[q].i);
+            k->values++;
+            have = 1;
+            if (mh_dec_cmp(want, r[i].value) != 0)
+                rt_mismatch(s, idx, rt_items[q].item, r[i].t, r[i].value, want, k);
+        }
+    }
+    /* Registers read now: any data time in the day after 00:00 (the day before's daily freeze). */
+    for (int dir = 0; dir < 2; dir++)
+        for (unsigned tariff = 0; tariff <= 4; tariff++) {
+            uint32_t item = MH_OBIS_TARIFF(dir ? MH_ITEM_AE_EXP : MH_ITEM_AE_IMP, tariff);
+            int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400, r, 1440);
+            for (int i = 0; i < n; i++) {
+                const struct sim_registers *truth = &tc.reg[truth_of(&tc, s, r[i].t)];
+                int64_t wh10 = dir ? truth->export_wh10[tariff] : truth->import_wh10[tariff];
+                struct mh_dec want = truth_at(wh10, r[i].value.exp);
+                k->values++;
+                if (mh_dec_cmp(want, r[i].value) != 0)
+                    rt_mismatch(s, idx, item, r[i].t, r[i].value, want, k);
+            }
+        }
+    k->meters++;
+    k->meters_online += online;
+    k->collected += have;
+    k->collected_online += have && online;
+}
+
 static int check_truth(const char *db, const char *path, int64_t day, int monthly, int curves,
                        unsigned min_permille, const char *protocol)
 {
@@ -174,7 +281,9 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
                 size_t idx = term->first_meter + m;
                 if (s->meters[idx].pn != pts[p].pn || s->meters[idx].address != pts[p].address)
                     continue;
-                if (curves)
+                if (curves == 2)
+                    check_realtime(st, s, idx, pts[p].meter, day, &k, online);
+                else if (curves)
                     check_curve(st, s, idx, pts[p].meter, day, &k, online);
                 else
                     check_meter(st, s, idx, pts[p].meter, t, &k, online);
@@ -187,7 +296,7 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
     printf("checked %llu meters: %llu with %s (%llu of %llu on terminals that log in, "
            "%.1f per mille); %llu values compared, %llu mismatches, %llu %s values missing\n",
            (unsigned long long)k.meters, (unsigned long long)k.collected,
-           curves ? "whole curves" : "registers", (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
+           curves == 2 ? "realtime values" : curves ? "whole curves" : "registers", (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
            (unsigned long long)k.values, (unsigned long long)k.mismatches,
            (unsigned long long)k.missing_values, curves ? "point" : "tariff");
     return k.mismatches == 0 && rate >= (double)min_permille ? 0 : 1;
@@ -208,6 +317,8 @@ int cmd_check(int argc, char **argv)
             month = argv[++i];
         else if (strcmp(argv[i], "--curves") == 0)
             curves = 1;
+        else if (strcmp(argv[i], "--realtime") == 0)
+            curves = 2; /* the realtime values instead */
         else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
             protocol = argv[++i];
         else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
@@ -224,7 +335,7 @@ int cmd_check(int argc, char **argv)
     if (bad || !db || !scen || !date == !month || (curves && month) ||
         (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
         fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
-              "--month YYYY-MM|last) [--curves] [--min-permille P] [--protocol P]\n",
+              "--month YYYY-MM|last) [--curves|--realtime] [--min-permille P] [--protocol P]\n",
               stderr);
         return 2;
     }

@@ -120,6 +120,16 @@ extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131
 
 /* ---- task_dlt698.c ---- */
 
+struct dlt698_result_record;
+/*
+ * The one A-ResultRecord of oad with `columns` columns a GET-Response
+ * Record carries (a view into apdu). 0; MH_EPROTO for another reply, the
+ * codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_record(const uint8_t *apdu, size_t len, uint32_t oad, uint32_t columns,
+                        struct dlt698_result_record *rr);
+/* A date_time_s Data (tag, year, month, day, hour, minute, second). */
+void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t);
 /* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
 int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
 /* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
@@ -151,6 +161,68 @@ int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const stru
 int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
                               const uint16_t *pn, size_t n, const struct mh_tm *freeze,
                               ctask_value_fn fn, void *ctx);
+
+/* ---- task_dlt698_events.c: REPORT-Notification of event records ---- */
+
+/* One event record as reported; times local as the terminal sent them. */
+struct ctask_698_event {
+    uint16_t oi;        /* the event object (3000..31FF) */
+    uint32_t seqno;     /* 2022 record number, 0 when not sent */
+    struct mh_tm start; /* 201E */
+    struct mh_tm end;   /* 2020; has == 0 while the event lasts */
+    uint64_t meter;     /* 202A (or 2024) TSA as 12 digits, when has_meter */
+    uint8_t has_meter;  /* 0: the terminal's own objects */
+};
+/* Called per record; a nonzero return stops the walk and is returned. */
+typedef int (*ctask_698_event_fn)(void *ctx, const struct ctask_698_event *e);
+/*
+ * Every event record of a REPORT-Notification APDU (List or RecordList):
+ * all are checked first, then each handed to fn. Returns the records
+ * handed over; MH_ENOTSUP for TransData or an object other than an event
+ * object's record table (attribute 2 of 3000..31FF), MH_EBADTIME for a
+ * record without a start time, MH_EPROTO / MH_ETRUNC / MH_ETRAILING and
+ * the codec's errors for what cannot be laid out (nothing handed over).
+ */
+int ctask_dlt698_report_parse(const uint8_t *apdu, size_t len, ctask_698_event_fn fn, void *ctx);
+/* The event code stored for an event object: its Q/GDW 1376.1 ERC, else the OI. */
+uint32_t ctask_dlt698_event_code(uint16_t oi);
+
+/* ---- task_dlt698_realtime.c: 698.45 realtime values ---- */
+
+extern const struct ctask_kind ctask_dlt698_realtime;
+/*
+ * The realtime read of a 698.45 terminal's own meter (n 0: GET-Request-
+ * NormalList) or of meters addr[0..n) behind it (PROXY GetRequestList,
+ * n <= CJOB_BATCH), framed to sa. 0, MH_ERANGE, MH_ENOSPC.
+ */
+int ctask_dlt698_realtime_request(struct mh_wr *w, const uint8_t sa[6], const uint64_t *addr,
+                                  size_t n);
+/*
+ * Its reply: fn for every value, with the minute of the device's clock
+ * (4000 0200, local) as read time, pn[0] for a GET-Response (the own
+ * meter), pn[i] for addr[i]'s results in a PROXY-Response (meters not
+ * asked, and meters that did not answer, are skipped). Returns the meters
+ * reported; MH_EBADTIME for a GET-Response without a clock, MH_EPROTO for
+ * another reply, the codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_realtime_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
+                                const uint16_t *pn, size_t n, ctask_value_at_fn fn, void *ctx);
+
+/* ---- task_dlt698_curve.c: 698.45 15-minute curves (minute freeze 5002) ---- */
+
+extern const struct ctask_kind ctask_dlt698_curve;
+/* A curve value: its item, the point's index (0: the first point, start). */
+typedef void (*ctask_curve698_fn)(void *ctx, uint16_t pn, uint32_t item, unsigned index,
+                                  const struct mh_dec *v);
+/* GET-Request Record of 5002 0200, Selector2 from start (local, 00:15) for CCURVE_POINTS points. */
+int ctask_dlt698_curve_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *start);
+/*
+ * Its reply: fn for every value of every row, as pn. Returns the rows (0
+ * for a DAR); MH_EPROTO for another reply or a row off the curve's grid,
+ * MH_ETRUNC and the codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_curve_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *start,
+                             ctask_curve698_fn fn, void *ctx);
 
 /* ---- task_dlt645.c ---- */
 

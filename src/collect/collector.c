@@ -239,6 +239,19 @@ static uint8_t reading_protocol(const struct cterm *t)
                                           : ARCHIVE_PROTO_GDW1376;
 }
 
+/* A reading of meter m from the reply (v a number), kept for the store while there is room. */
+static void push_reading(struct reply_ctx *x, const struct cmeter *m, uint32_t item, int64_t at,
+                         const struct mh_dec *v)
+{
+    if (x->n >= sizeof x->r / sizeof x->r[0])
+        return;
+    x->addr[x->n] = m->address;
+    x->r[x->n++] = (struct store_reading){.meter = m->id, .item = item, .quality = STORE_Q_VALID,
+                                          .protocol = reading_protocol(x->t), .t = at,
+                                          .value = *v, .terminal = x->t->info.id,
+                                          .received_ms = x->received_ms};
+}
+
 /* A register value of pn at data time at (UTC): bit 1 import total, bit 2 export total. */
 static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at,
                      const struct mh_dec *v)
@@ -255,18 +268,8 @@ static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at
             else
                 m->nodata |= (uint8_t)bit;
         }
-        if (v && x->n < sizeof x->r / sizeof x->r[0]) {
-            x->addr[x->n] = m->address;
-            struct store_reading *r = &x->r[x->n++];
-            r->meter = m->id;
-            r->item = item;
-            r->quality = STORE_Q_VALID;
-            r->protocol = reading_protocol(t);
-            r->t = at;
-            r->value = *v;
-            r->terminal = t->info.id;
-            r->received_ms = x->received_ms;
-        }
+        if (v)
+            push_reading(x, m, item, at, v);
         return;
     }
 }
@@ -303,15 +306,28 @@ static void on_point(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigne
         }
         if (++m->npts[fi] == CCURVE_POINTS)
             m->got |= (uint8_t)(1u << fi);
-        if (x->n < sizeof x->r / sizeof x->r[0]) {
-            x->addr[x->n] = m->address;
-            x->r[x->n++] = (struct store_reading){
-                .meter = m->id, .item = item, .quality = STORE_Q_VALID,
-                .protocol = reading_protocol(t),
-                .t = x->j->data_time + (int64_t)index * CCURVE_STEP_S, .value = *v,
-                .terminal = t->info.id, .received_ms = x->received_ms};
-        }
+        push_reading(x, m, item, x->j->data_time + (int64_t)index * CCURVE_STEP_S, v);
         return;
+    }
+}
+
+/*
+ * A DL/T 698.45 curve value: the import and export totals count towards
+ * the curve being whole (Fn 0 and 1 of the task); powers, voltages,
+ * currents and tariffs are stored at the point's time beside them.
+ */
+static void on_point_698(void *ctx, uint16_t pn, uint32_t item, unsigned index,
+                         const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    if (item == MH_ITEM_AE_IMP || item == MH_ITEM_AE_EXP) {
+        on_point(ctx, pn, item == MH_ITEM_AE_EXP, item, index, v);
+        return;
+    }
+    for (size_t k = 0; k < x->t->req_n; k++) {
+        const struct cmeter *m = &x->j->m[x->t->req_idx[k]];
+        if (m->pn == pn && v)
+            push_reading(x, m, item, x->j->data_time + (int64_t)index * CCURVE_STEP_S, v);
     }
 }
 
@@ -388,13 +404,20 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
             freeze_tm_698(x->j, &freeze);
             rc = dlt698_frame_parse(p, len, &f);
             const struct cmeter *m0 = &x->j->m[x->t->req_idx[0]];
-            if (rc == 0 && m0->behind) {
-                uint64_t addr[CJOB_BATCH];
-                uint16_t pn[CJOB_BATCH];
-                for (size_t k = 0; k < x->t->req_n; k++) {
-                    addr[k] = x->j->m[x->t->req_idx[k]].address;
-                    pn[k] = x->j->m[x->t->req_idx[k]].pn;
-                }
+            uint64_t addr[CJOB_BATCH];
+            uint16_t pn[CJOB_BATCH];
+            for (size_t k = 0; k < x->t->req_n; k++) {
+                addr[k] = x->j->m[x->t->req_idx[k]].address;
+                pn[k] = x->j->m[x->t->req_idx[k]].pn;
+            }
+            if (rc == 0 && x->j->kind == &ctask_dlt698_curve) {
+                struct mh_tm start;
+                curve_start_tm(x->j, &start);
+                rc = ctask_dlt698_curve_parse(f.apdu, f.apdu_len, m0->pn, &start, on_point_698, x);
+            } else if (rc == 0 && x->j->kind == &ctask_dlt698_realtime) {
+                rc = ctask_dlt698_realtime_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n,
+                                                 on_value_read, x);
+            } else if (rc == 0 && m0->behind) {
                 rc = ctask_dlt698_meters_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n, &freeze,
                                                on_value, x);
             } else if (rc == 0 && x->t->req_n == 1) {
@@ -611,8 +634,16 @@ static int submit(struct cterm *t, struct cjob *j)
         uint64_t addr[CJOB_BATCH];
         for (size_t k = 0; k < n; k++)
             addr[k] = j->m[t->req_idx[k]].address;
-        rc = j->m[t->req_idx[0]].behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
-                                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
+        int behind = j->m[t->req_idx[0]].behind;
+        struct mh_tm start;
+        curve_start_tm(j, &start);
+        if (j->kind == &ctask_dlt698_curve)
+            rc = ctask_dlt698_curve_request(&w, t->sa, &start);
+        else if (j->kind == &ctask_dlt698_realtime)
+            rc = ctask_dlt698_realtime_request(&w, t->sa, addr, behind ? n : 0);
+        else
+            rc = behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
+                        : ctask_dlt698_day_request(&w, t->sa, &freeze);
     } else if (t->proto == FEP_PROTO_DLT645) {
         rc = ctask_dlt645_day_request(&w, t->sa, t->step645, dlt645_nth(t, j));
         if (rc == MH_ERANGE) { /* the day is not among the meter's freezes (or not over yet) */

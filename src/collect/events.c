@@ -6,15 +6,49 @@
  * (fep_report_stored) only once every record of it is in the store, which
  * writes events synchronously. A report that cannot be decoded or stored
  * is left unconfirmed: the terminal sends it again.
+ *
+ * A DL/T 698.45 terminal pushes REPORT-Notification (C = 83) of event
+ * records (task_dlt698_events.c). Each record becomes an event row with the
+ * object's 1376.1 ERC as its code where one exists (else the OI), the
+ * meter the record names (202A / 2024 TSA; none: the terminal's own meter
+ * for a meter event 30xx, the terminal itself for 31xx) as its meter and
+ * measurement point, and a second row, start 0 at the end time, once the
+ * record carries an end: the restoration a 1376.1 terminal reports as a
+ * record of its own. The fep's REPORT-Response goes out once all are stored.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "collect_int.h"
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
+#include "meterhub/proto/dlt698.h"
 #include "meterhub/proto/gdw1376_afn.h"
 
 #define MOD "collect"
+#define POINTS_698_MAX 2048 /* measurement points of one 698.45 terminal looked up for its events */
+
+/* Store one event and tell the listeners; 0 or the store's error. */
+static int event_put(struct collect *c, const struct cterm *t, const struct store_event *ev)
+{
+    int rc = store_event_insert(c->st, ev);
+    if (rc != 0)
+        return rc;
+    if (c->event_fn)
+        c->event_fn(c->event_ctx, t->addr, ev);
+    if (c->obs.event)
+        c->obs.event(c->obs.ctx, &t->info, ev);
+    return 0;
+}
+
+/* Local wall-clock time of the terminal as UTC epoch seconds (minute and second kept); 0: none. */
+static int64_t local_to_utc(const struct collect *c, const struct mh_tm *tm)
+{
+    int64_t s;
+    if (mh_tm_to_epoch(tm, &s) != 0)
+        return 0;
+    return s - (int64_t)c->cfg.utc_offset_min * 60;
+}
 
 static int store_records(struct collect *c, const struct cterm *t, const uint8_t *recs,
                          size_t len)
@@ -34,10 +68,7 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
             struct mh_tm tm = e.v[0].time;
             tm.sec = 0;
             tm.has |= MH_TM_SEC;
-            if (mh_tm_to_epoch(&tm, &start) == 0)
-                start -= (int64_t)c->cfg.utc_offset_min * 60;
-            else
-                start = 0;
+            start = local_to_utc(c, &tm);
         }
         char payload[96];
         snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%u,\"start\":%u,\"name\":\"%s\"}",
@@ -46,15 +77,93 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
                                  .payload_json = payload,
                                  /* the same ERC at the same minute on another pn, or its restore */
                                  .seq = (int64_t)e.pn << 8 | e.start};
-        rc = store_event_insert(c->st, &ev);
+        rc = event_put(c, t, &ev);
         if (rc != 0)
             return rc;
-        if (c->event_fn)
-            c->event_fn(c->event_ctx, t->addr, &ev);
-        if (c->obs.event)
-            c->obs.event(c->obs.ctx, &t->info, &ev);
     }
     return 0;
+}
+
+struct report698 {
+    struct collect *c;
+    const struct cterm *t;
+    const struct store_point *pts;
+    int n;
+};
+
+/* One 698.45 event record: its row, and its restoration's when it has ended. */
+static int store_698_event(void *ctx, const struct ctask_698_event *e)
+{
+    struct report698 *r = ctx;
+    int64_t meter = 0;
+    int pn = -1;
+    if (e->has_meter) {
+        for (int k = 0; k < r->n && pn < 0; k++)
+            if (r->pts[k].address == e->meter)
+                meter = r->pts[k].meter, pn = r->pts[k].pn;
+    } else if (e->oi < 0x3100 && r->n > 0) {
+        meter = r->pts[0].meter; /* a meter event of the terminal's own meter (its first point) */
+        pn = r->pts[0].pn;
+    } else {
+        pn = 0; /* the terminal's own event */
+    }
+    uint32_t code = ctask_dlt698_event_code(e->oi);
+    int64_t start = local_to_utc(r->c, &e->start);
+    int64_t end = e->end.has ? local_to_utc(r->c, &e->end) : 0;
+    /* ERC10 covers both 3000 and 3003: the analysis tells them apart by "kind" (as for a
+     * 1376.1 record's D7-D6). */
+    const char *kind = e->oi == 0x3000 ? ",\"kind\":\"voltage_loss\""
+                       : e->oi == 0x3003 ? ",\"kind\":\"phase_failure\""
+                                         : "";
+    char who[80] = "";
+    if (e->has_meter)
+        snprintf(who, sizeof who, "%s,\"meter\":\"%012llu\"", kind, (unsigned long long)e->meter);
+    else
+        snprintf(who, sizeof who, "%s", kind);
+    for (int restored = 0; restored <= (end > 0); restored++) {
+        char payload[160];
+        if (pn >= 0)
+            snprintf(payload, sizeof payload,
+                     "{\"erc\":%u,\"pn\":%d,\"start\":%d,\"oi\":\"%04X\",\"record\":%u%s}", code,
+                     pn, !restored, e->oi, e->seqno, who);
+        else /* a meter the archive does not list under this terminal */
+            snprintf(payload, sizeof payload,
+                     "{\"erc\":%u,\"start\":%d,\"oi\":\"%04X\",\"record\":%u%s}", code,
+                     !restored, e->oi, e->seqno, who);
+        struct store_event ev = {.meter = meter, .terminal = r->t->info.id, .code = code,
+                                 .start_s = restored ? end : start, .end_s = restored ? 0 : end,
+                                 .payload_json = payload,
+                                 .seq = (int64_t)(pn < 0 ? 0 : pn) << 8 | !restored};
+        int rc = event_put(r->c, r->t, &ev);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* A 698.45 REPORT-Notification frame: every event record stored, or an error. */
+static int store_698_report(struct collect *c, const struct cterm *t, const uint8_t *frame,
+                            size_t len)
+{
+    struct dlt698_frame f;
+    int rc = dlt698_frame_parse(frame, len, &f);
+    if (rc != 0)
+        return rc;
+    uint8_t *apdu = malloc(f.apdu_len + 1);
+    struct store_point *pts = malloc(POINTS_698_MAX * sizeof *pts);
+    if (!apdu || !pts) {
+        free(apdu);
+        free(pts);
+        return MH_ENOMEM;
+    }
+    for (size_t i = 0; i < f.apdu_len; i++) /* C.D3 SC: each byte + 0x33 on the wire */
+        apdu[i] = (uint8_t)((f.c & DLT698_C_SC) ? f.apdu[i] - 0x33 : f.apdu[i]);
+    int n = store_terminal_points(c->st, t->info.id, pts, POINTS_698_MAX);
+    struct report698 r = {c, t, pts, n > 0 ? n : 0};
+    rc = ctask_dlt698_report_parse(apdu, f.apdu_len, store_698_event, &r);
+    free(apdu);
+    free(pts);
+    return rc < 0 ? rc : 0;
 }
 
 void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
@@ -62,9 +171,18 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
 {
     struct collect *c = ctx;
     const struct cterm *t = collect_term_find(c, addr);
+    if (t && t->proto == FEP_PROTO_DLT698) {
+        int rc = store_698_report(c, t, frame, len);
+        if (rc != 0) {
+            mh_warn(MOD, "%s: 698.45 report not stored: %s", addr, mh_strerror(rc));
+            return;
+        }
+        if (token)
+            fep_report_stored(c->fep, token);
+        return;
+    }
     if (t && t->proto != FEP_PROTO_GDW1376) {
-        /* NEEDSWORK: 698.45 REPORT-Notification records; left unconfirmed, the terminal resends. */
-        mh_debug(MOD, "%s: 698.45 report not handled yet", addr);
+        mh_debug(MOD, "%s: report of protocol %u not handled", addr, (unsigned)t->proto);
         return;
     }
     struct gdw1376_frame f;

@@ -98,8 +98,9 @@ void collect_round_join(struct collect *c, struct cterm *t)
                 t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
             m = NULL;
         }
-        if (cm)
-            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm, (size_t)n, at);
+        if (cm) /* a 698.45 terminal's curve is its own meter's (the first point) */
+            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm,
+                            ck == &ctask_dlt698_curve ? 1 : (size_t)n, at);
         /* The registers now: status of the local day they are read on. */
         if (rm)
             collect_job_add(t, rk, collect_local_day(c, collect_wall_ms() / 1000), 0,

@@ -61,7 +61,7 @@ int ctask_dlt698_addr(const char *addr, uint8_t sa[6])
     return 0;
 }
 
-static void put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
+void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
 {
     mh_wr_u8(w, DLT698_DATETIME_S);
     mh_wr_u16be(w, t->year);
@@ -79,7 +79,7 @@ int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct 
     mh_wr_init(&rw, rsd, sizeof rsd);
     mh_wr_u8(&rw, 1); /* Selector1: OAD = value */
     mh_wr_u32be(&rw, OAD_FREEZE_TIME);
-    put_datetime_s(&rw, freeze);
+    ctask_dlt698_put_datetime_s(&rw, freeze);
     static const uint32_t cols[] = {OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
     if (mh_wr_err(&rw))
         return MH_ENOSPC;
@@ -147,9 +147,8 @@ static int freeze_cell(const struct dlt698_bytes *cell, const struct mh_tm *free
            t.time.hour == freeze->hour && t.time.min == freeze->min;
 }
 
-/* The one A-ResultRecord of 5004 0200 with `columns` columns a GET-Response Record carries. */
-static int day_record(const uint8_t *apdu, size_t len, uint32_t columns,
-                      struct dlt698_result_record *rr)
+int ctask_dlt698_record(const uint8_t *apdu, size_t len, uint32_t oad, uint32_t columns,
+                        struct dlt698_result_record *rr)
 {
     struct dlt698_apdu a;
     int rc = dlt698_apdu_decode(apdu, len, &a);
@@ -164,14 +163,14 @@ static int day_record(const uint8_t *apdu, size_t len, uint32_t columns,
     if (rc <= 0)
         return rc < 0 ? rc : MH_EPROTO;
     *rr = item.rr;
-    return rr->oad == OAD_DAY_FREEZE && rr->columns == columns ? 0 : MH_EPROTO;
+    return rr->oad == oad && rr->columns == columns ? 0 : MH_EPROTO;
 }
 
 int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *freeze,
                            ctask_value_fn fn, void *ctx)
 {
     struct dlt698_result_record rec, *rr = &rec;
-    int rc = day_record(apdu, len, 3, rr);
+    int rc = ctask_dlt698_record(apdu, len, OAD_DAY_FREEZE, 3, rr);
     if (rc != 0)
         return rc;
     if (!rr->rows.p || rr->nrows == 0) { /* DAR, or no freeze at that time: no data */
@@ -267,7 +266,7 @@ int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *a
                               ctask_value_fn fn, void *ctx)
 {
     struct dlt698_result_record rec, *rr = &rec;
-    int rc = day_record(apdu, len, 4, rr);
+    int rc = ctask_dlt698_record(apdu, len, OAD_DAY_FREEZE, 4, rr);
     if (rc != 0)
         return rc;
     if (!rr->rows.p) /* DAR: the concentrator keeps none of it */

@@ -14,6 +14,10 @@
  * F101/F103 are not in the defaults: their point at 24:00 has the key of
  * the daily frozen register (meter, item, data time) with two decimals
  * instead of four, and would replace it.
+ * DL/T 698.45 terminals (every kind): realtime voltages, currents, powers,
+ * power factors and energy registers of the own meter and, by PROXY, of
+ * the meters behind (task_dlt698_realtime.c), once a round; and the own
+ * meter's 15-minute curve from its minute freeze 5002 (task_dlt698_curve.c).
  */
 #include "collect_int.h"
 #include "meterhub/archive.h"
@@ -32,6 +36,12 @@ static const struct {
      &ctask_gdw1376_realtime_energy},
     {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_GDW1376, &ctask_gdw1376_curve_incr,
      &ctask_gdw1376_realtime_energy},
+    {ARCHIVE_KIND_SPECIAL_TRANSFORMER, ARCHIVE_PROTO_DLT698, &ctask_dlt698_curve,
+     &ctask_dlt698_realtime},
+    {ARCHIVE_KIND_TRANSFORMER_MONITOR, ARCHIVE_PROTO_DLT698, &ctask_dlt698_curve,
+     &ctask_dlt698_realtime},
+    {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, &ctask_dlt698_curve,
+     &ctask_dlt698_realtime},
 };
 
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol)

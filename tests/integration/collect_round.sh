@@ -73,14 +73,26 @@ grep -q "checked 4 meters: [1-9]" "$dir/c645"
 "$mh" check truth --db "$db" "$scenario" --date yesterday --curves --protocol gdw1376 \
     --min-permille 999 | tee "$dir/ccurve"
 grep -q "values compared, 0 mismatches" "$dir/ccurve"
+# The 698.45 terminals' own meters' curves (minute freeze 5002): every point's
+# registers, power, voltages and currents equal to the model at the point.
+"$mh" check truth --db "$db" "$scenario" --date yesterday --realtime --protocol dlt698 \
+    --min-permille 0 | tee "$dir/c698curve"
+grep -q "checked 50 meters: [1-9][0-9]* with.*values compared, 0 mismatches" "$dir/c698curve"
 "$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
 # every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never tried)
 grep -Eq "^  gdw1376 +390 +374 +374 +0 +16 " "$dir/rcurve"
+grep -Eq "^  dlt698 +50 +9 +9 +0 +41 " "$dir/rcurve"
 # The registers now (AFN0C F129, F131), a status row per meter of the local day they were read.
 today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
 "$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"
 rt=$(sed -n 's/^total: \([0-9]*\) of.*/\1/p' "$dir/rrt")
 [ "$rt" -ge 370 ]
+# The 698.45 terminals' realtime values (own meters by GET-NormalList, the meters
+# behind the concentrators by PROXY), each equal to the model at the minute the
+# terminal's clock dates it.
+"$mh" check truth --db "$db" "$scenario" --date "$today" --realtime --protocol dlt698 \
+    --min-permille 999 | tee "$dir/crt"
+grep -q "checked 50 meters: [1-9].*values compared, 0 mismatches" "$dir/crt"
 
 report=$("$mh" report collection --db "$db" --date yesterday)
 echo "$report"

@@ -190,7 +190,8 @@ static void test_terminal_kinds_get_curve_tasks(void **state)
                      &ctask_gdw1376_curve_incr);
     assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_SPECIAL_TRANSFORMER, ARCHIVE_PROTO_GDW1376),
                      &ctask_gdw1376_curve_incr);
-    assert_null(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698));
+    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698),
+                     &ctask_dlt698_curve); /* its own meter's minute freeze */
     assert_null(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007));
     /* Every configured task's Fn are curves of one DT group (one request unit). */
     const struct ctask_kind *k = &ctask_gdw1376_curve_incr;

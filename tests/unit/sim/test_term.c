@@ -965,10 +965,14 @@ static void test_698_event_report_until_confirmed(void **state)
         assert_int_equal(mh_rd_u32be(&r), 0x301B0200);
         uint32_t cols;
         assert_int_equal(dlt698_rcsd_read(&r, &cols), 0);
-        assert_int_equal(cols, 3);
+        assert_int_equal(cols, 4);
         assert_int_equal(mh_rd_u8(&r), 1);
         assert_int_equal(dlt698_len_read(&r), 1);
         struct dlt698_token tok;
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_TSA); /* 202A: the meter of the record */
+        assert_int_equal(tok.len, 7);
+        assert_int_equal(tok.bytes[0], 0x05);
         assert_int_equal(dlt698_token_read(&r, &tok), 0);
         assert_int_equal(tok.u, k);
         assert_int_equal(dlt698_token_read(&r, &tok), 0);
