@@ -79,6 +79,12 @@ struct collect_cfg {
  */
 uint32_t collect_owner(int64_t terminal_id, uint32_t n);
 
+/*
+ * 1 when this collector's process holds the terminal (archive id), else 0
+ * (cfg.part_n). Reads only the configuration: safe from any thread.
+ */
+int collect_holds(const struct collect *c, int64_t terminal_id);
+
 /* Create a collector on loop over st (borrowed; outlives the collector). 0, MH_ENOMEM. */
 int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg,
                 struct collect **out);
@@ -198,7 +204,7 @@ typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
  * terminal has a source for: *bad_item names it when not NULL), MH_ENOENT
  * (unknown meter or terminal, or the meter has no terminal), MH_ECLOSED
  * (the terminal is not online), MH_EBUSY (its request queue is full),
- * MH_ENOMEM.
+ * MH_EPERM (held by another front-end process, cfg.part_n), MH_ENOMEM.
  */
 int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
                      void *ctx, uint32_t *bad_item);

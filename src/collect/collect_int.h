@@ -337,8 +337,6 @@ struct collect {
 /* collector.c */
 int64_t collect_wall_ms(void);
 struct cterm *collect_term_find(struct collect *c, const char *addr);
-/* Is this terminal (archive id) collected by this process (cfg.part_n, part_i)? 1/0. */
-int collect_owns(const struct collect *c, int64_t terminal_id);
 /* Run the terminal's jobs as far as capacity, time and the link allow. */
 void collect_term_kick(struct cterm *t);
 /* Queue a job of n meters (m is taken over, freed with the job). */

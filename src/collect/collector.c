@@ -95,7 +95,7 @@ uint32_t collect_owner(int64_t terminal_id, uint32_t n)
     return (uint32_t)(z % n);
 }
 
-int collect_owns(const struct collect *c, int64_t terminal_id)
+int collect_holds(const struct collect *c, int64_t terminal_id)
 {
     return c->cfg.part_n <= 1 || collect_owner(terminal_id, c->cfg.part_n) == c->cfg.part_i;
 }
@@ -123,7 +123,7 @@ static int dir_lookup(void *ctx, enum fep_proto_id proto, const char *addr,
         rc = MH_ENOENT;
     if (rc != 0)
         return MH_ENOENT;
-    if (!collect_owns(c, st.id)) {
+    if (!collect_holds(c, st.id)) {
         info->elsewhere = (uint16_t)(1 + collect_owner(st.id, c->cfg.part_n));
         return 0;
     }

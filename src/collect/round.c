@@ -299,7 +299,7 @@ static uint64_t close_kind(struct collect *c, const struct ctask_kind *k, int64_
                 mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
             if (t && t->job_day == c->round_serial)
                 continue; /* its job wrote (or will write) the reason */
-            if (!collect_owns(c, refs[i].terminal))
+            if (!collect_holds(c, refs[i].terminal))
                 continue; /* another process's terminal: its owner counts it */
             s[n++] = (struct store_status){.meter = refs[i].meter,
                                            .item_class = k->item_class, .day = day,
