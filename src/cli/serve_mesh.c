@@ -20,12 +20,13 @@
  * to it while it was down is waiting in its socket (the terminals still
  * waiting for their login's answer are answered by the new worker).
  *
- * Sending does not block the loop: a full socket (the owner is slow or
- * down for long) is waited for at most MESH_SEND_WAIT_MS, then the handoff
- * fails and the connection is cut; the terminal dials again.
+ * Sending never blocks the loop: when the owner's socket is full (it is
+ * slow, or down and not yet restarted, MESH_SOCKBUF holding some thousands
+ * of logins) the handoff fails at once and the connection is cut; the
+ * terminal dials again, as after any lost login. Waiting instead would
+ * stall every other terminal of the sending worker.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,7 +37,6 @@
 #include "serve_procs.h"
 
 #define MOD "serve"
-#define MESH_SEND_WAIT_MS 200
 #define MESH_SOCKBUF (4 * 1024 * 1024)
 /* A login frame and what followed it in the same read: at most one read buffer. */
 #define MESH_MSG_MAX CHAN_READ_BUFFER
@@ -109,16 +109,11 @@ int serve_mesh_send(const struct serve_mesh *m, unsigned owner, int fd, const ui
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    for (int waited = 0;;) {
-        if (sendmsg(m->tx[owner], &msg, MSG_NOSIGNAL) == (ssize_t)n)
+    for (;;) {
+        if (sendmsg(m->tx[owner], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
             return 0;
-        if (errno == EINTR)
-            continue;
-        if ((errno != EAGAIN && errno != EWOULDBLOCK) || waited)
+        if (errno != EINTR)
             return errno == EAGAIN || errno == EWOULDBLOCK ? MH_EBUSY : MH_EIO;
-        struct pollfd pf = {.fd = m->tx[owner], .events = POLLOUT};
-        poll(&pf, 1, MESH_SEND_WAIT_MS);
-        waited = 1;
     }
 }
 

@@ -21,8 +21,9 @@
  * their connection with the old one) dial in and land on it. SIGTERM or
  * SIGINT to the parent stops every worker with SIGTERM (each closes its
  * round and commits what it queued) and waits for them; a worker still
- * running after STOP_WAIT_S is killed. With --once the parent returns when
- * every worker has finished its round.
+ * running after STOP_WAIT_S is killed. A worker whose parent dies gets
+ * SIGTERM (PR_SET_PDEATHSIG). With --once the parent returns when every
+ * worker has finished its round.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -30,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,8 +120,12 @@ static int prepare_store(struct serve_opts *o)
 
 /* In the child: become worker i and never return. */
 static void worker_main(struct serve_opts *o, struct serve_mesh *m, unsigned i, const sigset_t *old,
-                        int hold_fd)
+                        int hold_fd, pid_t parent)
 {
+    /* A parent gone (killed) takes its workers with it: no orphan holds the port. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
     sigprocmask(SIG_SETMASK, old, NULL);
     if (hold_fd >= 0)
         close(hold_fd);
@@ -154,13 +160,13 @@ static int spawn(struct serve_opts *o, struct serve_mesh *m, struct worker *w, u
 {
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         mh_error(MOD, "fork of worker %u: %s", i, strerror(errno));
         return -1;
     }
     if (pid == 0)
-        worker_main(o, m, i, old, hold_fd);
+        worker_main(o, m, i, old, hold_fd, parent);
     w->pid = pid;
     w->started_ms = mono_ms();
     mh_info(MOD, "worker %u started (pid %ld)", i, (long)pid);

@@ -14,16 +14,29 @@
 # - no meter is collected by both workers: the workers' own counts of
 #   collected meters add up to the report's total, and no reading or status
 #   row is stored twice.
-# Usage: serve_procs.sh METERHUB_BINARY SCENARIO [DB]
+# Usage: serve_procs.sh METERHUB_BINARY SCENARIO [pg]
+# (pg: the store in a throw-away database on the PostgreSQL server
+# MH_TEST_PG_URI names, scripts/test.sh starts one; skipped, exit 77, without it)
 set -eu
 mh=$1
 scenario=$2
+if [ "${3:-}" = pg ] && [ -z "${MH_TEST_PG_URI:-}" ]; then
+    echo "SKIPPED: MH_TEST_PG_URI is not set"
+    exit 77
+fi
 . "$(dirname "$0")/lib.sh"
-db=${3:-$dir/mh.db}
-case "$db" in
-postgres*) sql() { psql -qAt "$db" -c "$1"; } ;;
-*) command -v sqlite3 > /dev/null || { echo "sqlite3 not found"; exit 1; } ;;
-esac
+db=$dir/mh.db
+if [ "${3:-}" = pg ]; then
+    pgdb="mh_procs_$$_$(date +%s)"
+    psql "$MH_TEST_PG_URI" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $pgdb"
+    server=${MH_TEST_PG_URI%%\?*}
+    db="${server%/*}/$pgdb"
+    sql() { psql -qAt "$db" -c "$1"; }
+    pg_drop() { psql "$MH_TEST_PG_URI" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" > /dev/null; }
+    trap 'cleanup; pg_drop' EXIT
+else
+    command -v sqlite3 > /dev/null || { echo "sqlite3 not found"; exit 1; }
+fi
 
 "$mh" sim archive "$scenario" --out "$dir/archive.csv"
 start_serve 127.0.0.1:0 --procs 2 --archive "$dir/archive.csv" --round yesterday --once \
