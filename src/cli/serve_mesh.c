@@ -102,7 +102,9 @@ int serve_mesh_send(const struct serve_mesh *m, unsigned owner, int fd, const ui
     } ctl;
     memset(&ctl, 0, sizeof ctl);
     struct iovec iov = {.iov_base = (void *)p, .iov_len = n};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = ctl.space,
                          .msg_controllen = sizeof ctl.space};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
@@ -125,7 +127,9 @@ static int recv_one(struct serve_mesh_rx *r)
         char space[CMSG_SPACE(sizeof(int))];
     } ctl;
     struct iovec iov = {.iov_base = r->buf, .iov_len = MESH_MSG_MAX};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.space,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = ctl.space,
                          .msg_controllen = sizeof ctl.space};
     ssize_t got = recvmsg(r->m->rx[r->m->self], &msg, MSG_CMSG_CLOEXEC);
     if (got < 0)

@@ -12,8 +12,9 @@
  * (SO_REUSEPORT), collects only its own terminals and counts only their
  * never-online meters, and hands the others' logins to their owners.
  * Worker 0 alone serves the API (reads from the shared store; on-demand
- * reads of another worker's terminals answer 503) and settles prepaid
- * accounts and analyses rounds, so that neither happens N times.
+ * reads of another worker's terminals answer 503), settles prepaid
+ * accounts, analyses rounds and writes day exports, so that none happens N
+ * times.
  *
  * The parent restarts a worker that dies (killed, crashed) after a delay
  * doubling from 500 ms to 30 s, reset once a worker has run a minute; the
@@ -50,11 +51,11 @@
 #define STOP_WAIT_S 90
 
 struct worker {
-    pid_t pid;         /* 0: not running */
+    pid_t pid; /* 0: not running */
     uint64_t started_ms, restart_at_ms;
     uint32_t delay_ms;
-    int done;          /* with once: finished its round (exit 0) */
-    int failed;        /* with once: exited non-zero by itself (not restarted) */
+    int done;   /* with once: finished its round (exit 0) */
+    int failed; /* with once: exited non-zero by itself (not restarted) */
     unsigned restarts;
 };
 
@@ -75,7 +76,8 @@ static int reserve_port(struct serve_opts *o)
 {
     char service[8];
     snprintf(service, sizeof service, "%u", o->port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE};
     struct addrinfo *ai = NULL;
     int rc = getaddrinfo(o->host ? o->host : "0.0.0.0", service, &hints, &ai);
@@ -91,8 +93,8 @@ static int reserve_port(struct serve_opts *o)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
         getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
-        fprintf(stderr, "meterhub: cannot bind %s:%u: %s\n", o->host ? o->host : "0.0.0.0",
-                o->port, strerror(errno));
+        fprintf(stderr, "meterhub: cannot bind %s:%u: %s\n", o->host ? o->host : "0.0.0.0", o->port,
+                strerror(errno));
         if (fd >= 0)
             close(fd);
         freeaddrinfo(ai);
@@ -144,6 +146,7 @@ static void worker_main(struct serve_opts *o, struct serve_mesh *m, unsigned i, 
         o->api_port_set = 0;
         o->analyze_history = 0;
         o->no_settle = 1;
+        o->exchange.export_dir = NULL; /* one writer of a day's export files */
     }
     int rc = serve_run(o);
     if (rc == 0 && o->once) {
@@ -174,7 +177,8 @@ static int spawn(struct serve_opts *o, struct serve_mesh *m, struct worker *w, u
 }
 
 /* A worker ended: done, failed or to be restarted. */
-static void reaped(const struct serve_opts *o, struct worker *w, unsigned i, int status, int stopping)
+static void reaped(const struct serve_opts *o, struct worker *w, unsigned i, int status,
+                   int stopping)
 {
     uint64_t now = mono_ms();
     w->pid = 0;
@@ -196,8 +200,9 @@ static void reaped(const struct serve_opts *o, struct worker *w, unsigned i, int
     }
     if (now - w->started_ms >= HEALTHY_MS)
         w->delay_ms = 0;
-    w->delay_ms = w->delay_ms ? (w->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->delay_ms * 2)
-                              : BACKOFF_MIN_MS;
+    w->delay_ms = w->delay_ms
+                      ? (w->delay_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->delay_ms * 2)
+                      : BACKOFF_MIN_MS;
     w->restart_at_ms = now + w->delay_ms;
     if (sig)
         mh_warn(MOD, "worker %u died (signal %d); restarting in %u ms", i, sig, w->delay_ms);

@@ -15,8 +15,8 @@
 
 /* The workers' sockets, made by the parent before fork (serve_mesh.c). */
 struct serve_mesh {
-    uint16_t n;    /* workers */
-    uint16_t self; /* this worker's index (in a worker) */
+    uint16_t n;              /* workers */
+    uint16_t self;           /* this worker's index (in a worker) */
     int rx[SERVE_PROCS_MAX]; /* worker i receives on rx[i] */
     int tx[SERVE_PROCS_MAX]; /* and anyone sends to it on tx[i] */
 };

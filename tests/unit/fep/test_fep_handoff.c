@@ -129,6 +129,44 @@ static void test_login_handed_over_and_answered_by_owner(void **state)
     fx_stop(&b);
 }
 
+/*
+ * The terminal dials again while its first connection still looks alive,
+ * and the kernel gives the new one to the other front end: handed over
+ * too, it meets the first in the owner, where it replaces it.
+ */
+static void test_second_login_replaces_first_in_owner(void **state)
+{
+    (void)state;
+    struct fx a, b;
+    struct handed h = {.fd = -1};
+    start(&a, &h, 1);
+    start(&b, NULL, 0);
+    uint8_t out[64], got[64], want[64];
+    int fd[2];
+    for (int k = 0; k < 2; k++) {
+        h.calls = 0;
+        fd[k] = fx_connect(&a);
+        fx_send(fd[k], out, link_frame(1, (uint8_t)(1 + k), out));
+        for (int i = 0; i < 200 && !h.calls; i++)
+            fx_run(&a, 5);
+        assert_int_equal(h.calls, 1);
+        assert_int_equal(chan_tcp_adopt(b.lis, h.fd, h.bytes, h.n), 0);
+        size_t wl = confirm((uint8_t)(1 + k), want);
+        assert_int_equal(fx_recv(&b, fd[k], got, wl, 2000), (long)wl);
+        assert_memory_equal(got, want, wl);
+    }
+    assert_true(fx_eof(&b, fd[0], 1000)); /* the first connection is cut */
+    assert_int_equal(fep_port_stats(b.port)->replaced, 1);
+    assert_int_equal(fep_online(b.fep), 1);
+    assert_int_equal(fx_count(&b, 'n'), 2);
+    assert_int_equal(fx_count(&b, 'f'), 0); /* REPLACED is no offline event */
+    assert_int_equal(fep_port_stats(a.port)->handed_off, 2);
+    close(fd[0]);
+    close(fd[1]);
+    fx_stop(&a);
+    fx_stop(&b);
+}
+
 static void test_failed_handoff_cuts_the_connection(void **state)
 {
     (void)state;
@@ -184,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_login_handed_over_and_answered_by_owner),
+        cmocka_unit_test(test_second_login_replaces_first_in_owner),
         cmocka_unit_test(test_failed_handoff_cuts_the_connection),
         cmocka_unit_test(test_elsewhere_without_handoff_is_refused),
         cmocka_unit_test(test_adopt_rejects_what_it_cannot_take),
