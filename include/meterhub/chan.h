@@ -113,6 +113,7 @@ struct chan_listener_stats {
     uint64_t refused_addr; /* over max_per_addr */
     uint64_t accept_errors;
     uint32_t active;
+    uint64_t adopted; /* connections handed over by another process (chan_tcp_adopt) */
 };
 
 struct chan_tcp_listener;
@@ -136,6 +137,29 @@ const struct chan_listener_stats *chan_tcp_listener_stats(const struct chan_tcp_
  * then (may be NULL).
  */
 void chan_tcp_listener_close(struct chan_tcp_listener *l, void (*done)(void *arg), void *arg);
+
+/* ---- handing a connection to another process (several front ends, ARCHITECTURE.md) ---- */
+
+/*
+ * A duplicate of an accepted TCP connection's descriptor, to be sent to the
+ * process that owns the terminal (SCM_RIGHTS): the caller closes the
+ * channel after sending and the duplicate once sent; the kernel's socket
+ * stays open through the duplicate, and what the peer sent since the last
+ * read stays queued in it. A negative errno (dup failed) or MH_EINVAL (not
+ * a TCP connection, or closing).
+ */
+int chan_tcp_detach_fd(struct chan *c);
+
+/*
+ * Take over a connected TCP socket fd (received from another process) as a
+ * connection of listener l: on_open, then on_data with the n bytes p that
+ * the other process already read from it (copied through the loop's
+ * buffer; n <= CHAN_READ_BUFFER), then reading goes on. fd is owned from
+ * the call on, also on failure (closed). 0, MH_ECLOSED (l closing), MH_EINVAL (not a
+ * stream socket, n too large),
+ * MH_ENOMEM, MH_EIO.
+ */
+int chan_tcp_adopt(struct chan_tcp_listener *l, int fd, const uint8_t *p, size_t n);
 
 /* ---- TCP dial-out (DTUs, serial servers: the master connects) ---- */
 

@@ -63,7 +63,27 @@ struct collect_cfg {
     uint32_t clock_alarm_s;      /* log a drift beyond this as a fault; 0: 300 */
     int no_curves;               /* 1: rounds read no 15-minute curves (tasks.c) */
     int no_realtime;             /* 1: rounds read no realtime registers (tasks.c) */
+    /*
+     * Several front-end processes (serve --procs): this one collects only the
+     * terminals with collect_owner(id, part_n) == part_i, hands the logins of
+     * the others to their owners (fep_terminal_info.elsewhere) and counts only
+     * its own never-online meters at round close. part_n 0 or 1: all.
+     */
+    uint16_t part_n, part_i;
 };
+
+/*
+ * The front-end process (0 .. n-1) that owns a terminal: a stable hash of its
+ * archive id, the same in every process and across restarts (so a terminal
+ * always lands on the same process, and schedules never overlap).
+ */
+uint32_t collect_owner(int64_t terminal_id, uint32_t n);
+
+/*
+ * 1 when this collector's process holds the terminal (archive id), else 0
+ * (cfg.part_n). Reads only the configuration: safe from any thread.
+ */
+int collect_holds(const struct collect *c, int64_t terminal_id);
 
 /* Create a collector on loop over st (borrowed; outlives the collector). 0, MH_ENOMEM. */
 int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg,
@@ -193,7 +213,7 @@ typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
  * terminal has a source for: *bad_item names it when not NULL), MH_ENOENT
  * (unknown meter or terminal, or the meter has no terminal), MH_ECLOSED
  * (the terminal is not online), MH_EBUSY (its request queue is full),
- * MH_ENOMEM.
+ * MH_EPERM (held by another front-end process, cfg.part_n), MH_ENOMEM.
  */
 int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
                      void *ctx, uint32_t *bad_item);

@@ -42,6 +42,12 @@ enum fep_proto_id { FEP_PROTO_AUTO = 0, FEP_PROTO_GDW1376 = 1, FEP_PROTO_DLT698 
 struct fep_terminal_info {
     uint16_t heartbeat_s; /* 0: the period the terminal announces, else the fep default */
     uint8_t pw_len;       /* 1376.1 downlink PW length (16; 2 for Q/GDW 130 heritage) */
+    /*
+     * 0: held here. Else known, but held by front-end process elsewhere - 1
+     * (the station's partition, collect.h): the connection is handed to it
+     * (fep_cfg.handoff) instead of logging in here.
+     */
+    uint16_t elsewhere;
 };
 
 /* The terminal directory (the archive, through collect and store). */
@@ -98,6 +104,18 @@ struct fep_cfg {
     /* Wall clock in Unix ms (698 LINK-Response times); NULL: the system clock. */
     int64_t (*wall_ms)(void *ctx);
     void *wall_ctx;
+    /*
+     * A login the directory says belongs elsewhere: hand connection c over to
+     * process owner (fep_terminal_info.elsewhere - 1)
+     * with the n bytes p read from it from the login frame on (the login
+     * and whatever followed it). The session then ends here without an
+     * answer, an online or an offline event: the owner answers the login.
+     * Returns 0 when handed over, else an MH_E* (the connection is cut; the
+     * terminal dials again). NULL: such logins are refused as unknown.
+     */
+    int (*handoff)(void *ctx, unsigned owner, const char *addr, struct chan *c, const uint8_t *p,
+                   size_t n);
+    void *handoff_ctx;
 };
 
 struct fep;
@@ -118,6 +136,7 @@ void fep_close(struct fep *f, void (*done)(void *arg), void *arg);
 struct fep_port_stats {
     uint64_t connections, logins, login_refused, login_timeouts, replaced;
     uint64_t frames_in, frames_out, bad_frames, oversize, rate_dropped, stray;
+    uint64_t handed_off; /* logins passed to the owning process (fep_cfg.handoff) */
 };
 
 struct fep_port;

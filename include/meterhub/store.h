@@ -85,6 +85,12 @@ struct store_options {
      * batch. SQLite: ignored (one writer).
      */
     int writer_connections;
+    /*
+     * SQLite: how long a statement waits for another connection's (another
+     * process's) lock before MH_EBUSY; 0: 10000. The writer then tries its
+     * batch again (store_writer_stats.busy_retries).
+     */
+    uint32_t busy_timeout_ms;
 };
 
 /*
@@ -146,6 +152,7 @@ struct store_writer_stats {
     uint64_t batches;    /* transactions committed */
     uint64_t rejected;   /* appends refused with MH_EAGAIN */
     size_t queued;       /* readings waiting now */
+    uint64_t busy_retries; /* batches tried again after the database was busy (MH_EBUSY) */
 };
 void store_writer_stats(struct store *st, struct store_writer_stats *out);
 

@@ -48,6 +48,8 @@ void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_
 
 /* Tell the owner's events, start reading. Returns 0 or MH_EIO (then closing). */
 int chan_tcp_start(struct chan_tcp *t);
+/* The same, with n bytes read from the socket elsewhere delivered first (a connection handed over). */
+int chan_tcp_start_with(struct chan_tcp *t, const uint8_t *p, size_t n);
 
 /* Close with a reason (first reason wins). */
 void chan_tcp_close_reason(struct chan_tcp *t, int reason);

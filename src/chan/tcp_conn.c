@@ -3,9 +3,11 @@
  * uv_try_write first (the common case allocates nothing) and a capped queue
  * for the rest.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "chan_int.h"
 #include "meterhub/base/err.h"
@@ -107,6 +109,17 @@ static const char *tcp_peer(const struct chan *c)
 
 static const struct chan_ops tcp_ops = {tcp_send, tcp_close, tcp_peer};
 
+int chan_tcp_detach_fd(struct chan *c)
+{
+    struct chan_tcp *t = (struct chan_tcp *)c;
+    uv_os_fd_t fd;
+    if (c->ops != &tcp_ops || t->is_pipe || t->closing ||
+        uv_fileno((const uv_handle_t *)&t->tcp, &fd) != 0)
+        return MH_EINVAL;
+    int d = dup(fd);
+    return d >= 0 ? d : -errno;
+}
+
 void chan_tcp_setup(struct chan_tcp *t, struct chan_loop *cl, const struct chan_events *ev,
                     struct chan_tcp_owner *owner, uint32_t write_cap)
 {
@@ -154,6 +167,11 @@ static void read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 int chan_tcp_start(struct chan_tcp *t)
 {
+    return chan_tcp_start_with(t, NULL, 0);
+}
+
+int chan_tcp_start_with(struct chan_tcp *t, const uint8_t *p, size_t n)
+{
     if (!t->is_pipe)
         uv_tcp_nodelay(&t->tcp, 1);
     t->opened = 1;
@@ -161,6 +179,14 @@ int chan_tcp_start(struct chan_tcp *t)
         t->ev->on_open(t->ev->ctx, &t->base);
     if (t->closing)
         return 0;
+    if (n) {
+        /* Bytes another process read from this socket before handing it over: they come first. */
+        t->got_data = 1;
+        t->base.st.bytes_in += n;
+        t->ev->on_data(t->ev->ctx, &t->base, p, n);
+        if (t->closing)
+            return 0;
+    }
     if (uv_read_start((uv_stream_t *)&t->tcp, alloc_cb, read_cb) != 0) {
         chan_tcp_close_reason(t, MH_EIO);
         return MH_EIO;

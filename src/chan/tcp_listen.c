@@ -61,6 +61,15 @@ static void conn_closed(struct chan_tcp_owner *o, struct chan_tcp *t)
     maybe_free(l);
 }
 
+static void conn_link(struct chan_tcp_listener *l, struct chan_tcp *t)
+{
+    t->next = l->conns;
+    if (l->conns)
+        l->conns->prev = t;
+    l->conns = t;
+    l->st.active++;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct chan_tcp_listener *l = server->data;
@@ -80,20 +89,12 @@ static void on_connection(uv_stream_t *server, int status)
         l->st.accept_errors++;
         t->tcp.data = t;
         t->owner = &l->owner;
-        t->next = l->conns;
-        if (l->conns)
-            l->conns->prev = t;
-        l->conns = t;
-        l->st.active++;
+        conn_link(l, t);
         chan_tcp_discard(t);
         return;
     }
     chan_tcp_setup(t, l->cl, l->ev, &l->owner, l->cfg.write_cap);
-    t->next = l->conns;
-    if (l->conns)
-        l->conns->prev = t;
-    l->conns = t;
-    l->st.active++;
+    conn_link(l, t);
     if (l->cfg.max_conns && l->st.active > l->cfg.max_conns) {
         l->st.refused_max++;
         t->addr_len = 0; /* not counted per address */
@@ -194,4 +195,39 @@ void chan_tcp_listener_close(struct chan_tcp_listener *l, void (*done)(void *arg
     for (struct chan_tcp *t = l->conns; t; t = t->next)
         chan_tcp_close_reason(t, MH_ECLOSED);
     uv_close((uv_handle_t *)&l->tcp, listener_handle_closed);
+}
+
+/*
+ * A connection accepted by another front-end process, handed over with what
+ * it read (the login). Not counted against max_conns or max_per_addr: the
+ * process that accepted it did that, and refusing now would cut a
+ * terminal that has already logged in once.
+ */
+int chan_tcp_adopt(struct chan_tcp_listener *l, int fd, const uint8_t *p, size_t n)
+{
+    int type = 0;
+    socklen_t tl = sizeof type;
+    if (l->closing || n > CHAN_READ_BUFFER ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM) {
+        close(fd);
+        return l->closing ? MH_ECLOSED : MH_EINVAL;
+    }
+    struct chan_tcp *t = calloc(1, sizeof *t);
+    if (!t) {
+        close(fd);
+        return MH_ENOMEM;
+    }
+    uv_tcp_init(l->cl->loop, &t->tcp);
+    t->tcp.data = t;
+    t->owner = &l->owner;
+    conn_link(l, t);
+    if (uv_tcp_open(&t->tcp, fd) != 0) {
+        close(fd);
+        chan_tcp_discard(t);
+        return MH_EIO;
+    }
+    chan_tcp_setup(t, l->cl, l->ev, &l->owner, l->cfg.write_cap);
+    t->addr_len = 0; /* not counted per address here */
+    l->st.adopted++;
+    return chan_tcp_start_with(t, p, n);
 }

@@ -15,6 +15,7 @@
 #include "meterhub/app/analyze.h"
 #include "meterhub/base/log.h"
 #include "serve.h"
+#include "serve_procs.h"
 
 static void serve_usage(FILE *f)
 {
@@ -29,6 +30,7 @@ static void serve_usage(FILE *f)
           "         [--analyze-history N] [--confirm-over N] [--no-trip HH:MM-HH:MM]...\n"
           "         [--price-e4 S,P,F,V] [--plan-verify-s S]\n"
           "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
+          "         [--procs N]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
@@ -43,7 +45,9 @@ static void serve_usage(FILE *f)
           "  --price-e4 S,P,F,V  prepayment prices of tariffs 1..4, yuan/kWh x 10^4 (default 0)\n"
           "  --plan-verify-s S  measure an orderly-use plan's effect S s after its commands (default 90)\n"
           "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
-          "  --export-dir  export each round's day there after the round (docs/export.md)\n",
+          "  --export-dir  export each round's day there after the round (docs/export.md)\n"
+          "  --procs N     N front-end worker processes on the one port, each holding and\n"
+          "                collecting its share of the terminals; a dead worker is restarted\n",
           f);
 }
 
@@ -248,6 +252,15 @@ int cmd_serve(int argc, char **argv)
             serve_usage(stdout);
             return 0;
         }
+        unsigned long np;
+        if (strcmp(argv[i], "--procs") == 0 && i + 1 < argc) {
+            if (num(argv[++i], SERVE_PROCS_MAX, &np) != 0 || np == 0) {
+                fprintf(stderr, "meterhub serve: --procs takes 1..%d\n", SERVE_PROCS_MAX);
+                return 2;
+            }
+            o.procs = (unsigned)np;
+            continue;
+        }
         if (cmd_serve_option(&o, argc, argv, &i) != 1) {
             fprintf(stderr, "meterhub serve: bad option '%s'\n", argv[i]);
             serve_usage(stderr);
@@ -258,22 +271,31 @@ int cmd_serve(int argc, char **argv)
         serve_usage(stderr);
         return 2;
     }
+    if (o.procs > 1 && (o.on_listening || o.on_round_done)) {
+        fputs("meterhub serve: --procs runs no hooks\n", stderr);
+        return 2;
+    }
     if (o.once && o.round_day < 0 && o.round_month < 0) {
         fputs("meterhub serve: --once needs --round\n", stderr);
         return 2;
     }
-    int rc = serve_run(&o);
-    if (rc == 0 && o.once)
-        printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
+    int rc = o.procs > 1 ? serve_procs_run(&o) : serve_run(&o);
+    if (rc == 0 && o.once && o.procs <= 1)
+        serve_print_round(&o);
+    return rc;
+}
+
+void serve_print_round(const struct serve_opts *o)
+{
+    printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
                "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set; "
                "curves %llu of %llu meters, realtime registers %llu of %llu\n",
-               o.round_s, (unsigned long long)o.result.collected,
-               (unsigned long long)o.result.meters_asked, (unsigned long long)o.result.first_try,
-               (unsigned long long)o.result.readings, (unsigned long long)o.result.requests,
-               (unsigned long long)o.result.timeouts, (unsigned long long)o.result.clocks_read,
-               (unsigned long long)o.result.clocks_set, (unsigned long long)o.result.curve_collected,
-               (unsigned long long)o.result.curve_meters,
-               (unsigned long long)o.result.realtime_collected,
-               (unsigned long long)o.result.realtime_meters);
-    return rc;
+               o->round_s, (unsigned long long)o->result.collected,
+               (unsigned long long)o->result.meters_asked, (unsigned long long)o->result.first_try,
+               (unsigned long long)o->result.readings, (unsigned long long)o->result.requests,
+               (unsigned long long)o->result.timeouts, (unsigned long long)o->result.clocks_read,
+               (unsigned long long)o->result.clocks_set, (unsigned long long)o->result.curve_collected,
+               (unsigned long long)o->result.curve_meters,
+               (unsigned long long)o->result.realtime_collected,
+               (unsigned long long)o->result.realtime_meters);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "meterhub/api.h"
@@ -32,6 +33,7 @@
 #include "meterhub/station.h"
 #include "meterhub/store.h"
 #include "serve.h"
+#include "serve_procs.h"
 
 #define MOD "serve"
 
@@ -54,6 +56,7 @@ struct server {
     struct api *api;
     struct fep_sink sink; /* the collector's, with the API's events on the way */
     const struct fep_sink *inner;
+    struct serve_mesh_rx *mesh_rx; /* serve --procs: connections handed over by other workers */
     struct collect_progress last; /* the round as last published */
     /* the analysis of a round's day, on libuv's thread pool: which day, and the collected
      * count it saw (a later rise analyses the day again) */
@@ -153,13 +156,15 @@ static void stop(struct server *s)
     const struct fep_port_stats *ps = fep_port_stats(s->port);
     mh_info(MOD,
             "port: %llu connections, %llu logins, %llu refused, %llu login timeouts, %llu replaced; "
-            "frames %llu in, %llu out, %llu malformed, %llu oversize, %llu rate-dropped, %llu stray",
+            "frames %llu in, %llu out, %llu malformed, %llu oversize, %llu rate-dropped, %llu stray; "
+            "%llu handed to their owner, %llu taken over",
             (unsigned long long)ps->connections, (unsigned long long)ps->logins,
             (unsigned long long)ps->login_refused, (unsigned long long)ps->login_timeouts,
             (unsigned long long)ps->replaced, (unsigned long long)ps->frames_in,
             (unsigned long long)ps->frames_out, (unsigned long long)ps->bad_frames,
             (unsigned long long)ps->oversize, (unsigned long long)ps->rate_dropped,
-            (unsigned long long)ps->stray);
+            (unsigned long long)ps->stray, (unsigned long long)ps->handed_off,
+            (unsigned long long)chan_tcp_listener_stats(s->l)->adopted);
     collect_progress(s->c, &s->o->result);
     collect_round_close(s->c);
     collect_stop(s->c);
@@ -168,6 +173,8 @@ static void stop(struct server *s)
     /* Before the fep closes: commands in flight end UNCONFIRMED, recorded, while the fep still answers. */
     control_free(s->ctl);
     s->ctl = NULL;
+    serve_mesh_stop(s->mesh_rx);
+    s->mesh_rx = NULL;
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->tick, NULL);
@@ -374,7 +381,7 @@ static void settle_now(uv_work_t *w, int status)
 static void settle_accounts(struct server *s, const struct collect_progress *p)
 {
     /* Nothing collected yet (terminals still logging in): the registers are the last round's. */
-    if (!s->ctl || s->settling || p->day < 0 || s->stopping || p->collected == 0 ||
+    if (!s->ctl || s->o->no_settle || s->settling || p->day < 0 || s->stopping || p->collected == 0 ||
         (s->settled_day == p->day && s->settled_collected == p->collected))
         return;
     s->settle.data = s;
@@ -432,7 +439,7 @@ static void on_tick(uv_timer_t *h)
     }
 }
 
-static int import_archive(struct store *st, const char *file)
+int serve_import_archive(struct store *st, const char *file)
 {
     char err[512] = "";
     struct archive *a = NULL;
@@ -450,6 +457,21 @@ static int import_archive(struct store *st, const char *file)
     return rc;
 }
 
+/* fep_cfg.handoff (serve --procs): the connection and its login to the worker owning the terminal. */
+static int hand_to_owner(void *ctx, unsigned owner, const char *addr, struct chan *c,
+                         const uint8_t *p, size_t n)
+{
+    struct server *s = ctx;
+    int fd = chan_tcp_detach_fd(c);
+    if (fd < 0)
+        return fd == MH_EINVAL ? MH_EINVAL : MH_EIO;
+    int rc = serve_mesh_send(s->o->mesh, owner, fd, p, n);
+    close(fd); /* sent or not: the owner holds its own copy now */
+    if (rc == 0)
+        mh_debug(MOD, "terminal %s (%s) handed to worker %u", addr, chan_peer(c), owner);
+    return rc;
+}
+
 static int start(struct server *s)
 {
     struct serve_opts *o = s->o;
@@ -460,7 +482,7 @@ static int start(struct server *s)
         fprintf(stderr, "meterhub: %s\n", err);
         return -1;
     }
-    if (o->archive && import_archive(s->st, o->archive) != 0)
+    if (o->archive && serve_import_archive(s->st, o->archive) != 0)
         return -1;
     if (uv_loop_init(&s->loop) != 0 || !(s->cl = chan_loop_new(&s->loop)))
         return -1;
@@ -470,7 +492,8 @@ static int start(struct server *s)
         return -1;
     struct fep_cfg fc = {.request_timeout_ms = o->request_timeout_ms,
                          .login_timeout_ms = o->login_timeout_ms,
-                         .utc_offset_min = o->collect.utc_offset_min ? o->collect.utc_offset_min : 480};
+                         .utc_offset_min = o->collect.utc_offset_min ? o->collect.utc_offset_min : 480,
+                         .handoff = o->mesh ? hand_to_owner : NULL, .handoff_ctx = s};
     s->inner = collect_sink(s->c);
     s->sink = (struct fep_sink){ev_online, ev_offline, ev_report, ev_pending, s};
     if (fep_new(&s->loop, &fc, collect_directory(s->c), &s->sink, &s->f) != 0)
@@ -482,7 +505,9 @@ static int start(struct server *s)
         cc.timeout_ms = o->request_timeout_ms;
     if (control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
         return -1;
-    if (!o->once && control_plans_start(s->ctl, s->c) != 0) /* orderly-use plans by the clock */
+    /* Orderly-use plans by the clock: one process moves them on (worker 0 under --procs, as the
+     * API and the other once-only jobs), or each plan would be carried out once per worker. */
+    if (!o->once && (!o->mesh || o->mesh->self == 0) && control_plans_start(s->ctl, s->c) != 0)
         return -1;
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};
@@ -493,7 +518,17 @@ static int start(struct server *s)
         return -1;
     }
     o->port = chan_tcp_listener_port(s->l);
-    mh_info(MOD, "listening on %s:%u, store %s", o->host ? o->host : "0.0.0.0", o->port, o->db);
+    if (o->mesh && (rc = serve_mesh_listen(&s->loop, o->mesh, s->l, &s->mesh_rx)) != 0) {
+        fprintf(stderr, "meterhub: worker %u: mesh: %s\n", o->mesh->self, mh_strerror(rc));
+        s->hook_failed = 1;
+        stop(s);
+        return 0;
+    }
+    if (o->mesh)
+        mh_info(MOD, "worker %u of %u listening on %s:%u, store %s", o->mesh->self, o->mesh->n,
+                o->host ? o->host : "0.0.0.0", o->port, o->db);
+    else
+        mh_info(MOD, "listening on %s:%u, store %s", o->host ? o->host : "0.0.0.0", o->port, o->db);
     uv_signal_init(&s->loop, &s->sigint);
     uv_signal_init(&s->loop, &s->sigterm);
     s->sigint.data = s->sigterm.data = s;

@@ -58,10 +58,25 @@ struct serve_opts {
     /* Load management (control.h): --confirm-over N, --no-trip HH:MM-HH:MM (repeatable). The
      * engine's utc_offset_min is the station's; its timeout the fep's when 0. */
     struct control_cfg control;
+    /*
+     * serve --procs N (serve_procs.h): N front-end workers under a parent;
+     * 0 or 1: this process alone. In a worker, mesh is the workers' sockets
+     * (its index in mesh->self) and collect.part_n/part_i its partition.
+     */
+    unsigned procs;
+    struct serve_mesh *mesh;
+    int no_settle; /* 1: prepaid accounts are settled by another process */
 };
 
 /* Run until SIGINT/SIGTERM (or the round, with once). 0, or 1 with a message on stderr. */
 int serve_run(struct serve_opts *o);
+
+struct store;
+/* Import an archive CSV into st, logging its figures. 0, or -1 with a message on stderr. */
+int serve_import_archive(struct store *st, const char *file);
+
+/* The "round done in ..." line of o->result and o->round_s on stdout. */
+void serve_print_round(const struct serve_opts *o);
 
 /* "HOST:PORT" or "[V6]:PORT" -> host (static buffer) and port. -1 when malformed. */
 int serve_parse_hostport(const char *text, const char **host, uint16_t *port);

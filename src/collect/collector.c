@@ -83,6 +83,23 @@ static int parse_1376(const char *addr, uint16_t *a1, uint16_t *a2)
     return 0;
 }
 
+uint32_t collect_owner(int64_t terminal_id, uint32_t n)
+{
+    if (n <= 1)
+        return 0;
+    /* splitmix64's finaliser: archive ids are dense, the low bits of a mix are even. */
+    uint64_t z = (uint64_t)terminal_id + 0x9e3779b97f4a7c15u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return (uint32_t)(z % n);
+}
+
+int collect_holds(const struct collect *c, int64_t terminal_id)
+{
+    return c->cfg.part_n <= 1 || collect_owner(terminal_id, c->cfg.part_n) == c->cfg.part_i;
+}
+
 struct cterm *collect_term_find(struct collect *c, const char *addr)
 {
     return mh_keymap_get(&c->terms, addr, strlen(addr));
@@ -106,6 +123,10 @@ static int dir_lookup(void *ctx, enum fep_proto_id proto, const char *addr,
         rc = MH_ENOENT;
     if (rc != 0)
         return MH_ENOENT;
+    if (!collect_holds(c, st.id)) {
+        info->elsewhere = (uint16_t)(1 + collect_owner(st.id, c->cfg.part_n));
+        return 0;
+    }
     struct cterm *t = collect_term_find(c, addr);
     if (!t) {
         t = calloc(1, sizeof *t);

@@ -125,13 +125,27 @@ void collect_round_join(struct collect *c, struct cterm *t)
 #define STATUS_FLUSH_MS 1000
 #define STATUS_MAX 65536
 
+/*
+ * Write n status rows; a database another connection (or another front-end
+ * process, serve --procs) held past the busy timeout is asked again a few
+ * times before the rows are given up, with a warning.
+ */
+#define STATUS_BUSY_TRIES 3
+static int status_put(struct collect *c, const struct store_status *s, size_t n)
+{
+    int rc = store_status_upsert(c->st, s, n);
+    for (int k = 0; rc == MH_EBUSY && k < STATUS_BUSY_TRIES; k++)
+        rc = store_status_upsert(c->st, s, n);
+    if (rc != 0)
+        mh_warn(MOD, "%zu status rows not written: %s", n, mh_strerror(rc));
+    return rc;
+}
+
 void collect_status_flush(struct collect *c)
 {
     if (c->sn == 0)
         return;
-    int rc = store_status_upsert(c->st, c->sbuf, c->sn);
-    if (rc != 0)
-        mh_warn(MOD, "%zu status rows not written: %s", c->sn, mh_strerror(rc));
+    status_put(c, c->sbuf, c->sn);
     c->sn = 0;
 }
 
@@ -300,12 +314,14 @@ static uint64_t close_kind(struct collect *c, const struct ctask_kind *k, int64_
                 mh_keymap_get(&c->terms_by_id, &refs[i].terminal, sizeof(int64_t));
             if (t && t->job_day == c->round_serial)
                 continue; /* its job wrote (or will write) the reason */
+            if (!collect_holds(c, refs[i].terminal))
+                continue; /* another process's terminal: its owner counts it */
             s[n++] = (struct store_status){.meter = refs[i].meter,
                                            .item_class = k->item_class, .day = day,
                                            .reason = STORE_REASON_TERMINAL_OFFLINE,
                                            .attempts = 1, .updated_ms = now};
         }
-        if (n && store_status_upsert(c->st, s, n) == 0)
+        if (n && status_put(c, s, n) == 0)
             offline += n;
         if (got > 0)
             after = refs[got - 1].meter;

@@ -120,6 +120,7 @@ struct fep_session {
     uint8_t warned_bad; /* one log line per session for malformed input */
     uint8_t probed;     /* the probe question was asked (WAIT_LOGIN) */
     uint8_t probing;    /* ONLINE, silent: a probe is out, due at probe_due */
+    uint16_t handoff;   /* WAIT_LOGIN: 1 + the process the login belongs to (fep_cfg.handoff) */
     uint64_t probe_due;
     uint16_t heartbeat_s;
     uint16_t fps_n;

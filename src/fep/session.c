@@ -168,9 +168,15 @@ static void send_link_ack(struct fep_session *s, const uint8_t *p, size_t n,
 static void login(struct fep_session *s, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
 {
     struct fep *f = s->fep;
-    struct fep_terminal_info info = {0, 16};
+    struct fep_terminal_info info = {.heartbeat_s = 0, .pw_len = 16, .elsewhere = 0};
     int r = f->dir.lookup ? f->dir.lookup(f->dir.ctx, s->proto->id, fi->addr, &info) : MH_ENOENT;
-    if (r != 0) {
+    if (r == 0 && info.elsewhere && f->cfg.handoff) {
+        /* process() hands the connection over with the bytes from this frame on. */
+        memcpy(s->addr, fi->addr, sizeof s->addr);
+        s->handoff = info.elsewhere;
+        return;
+    }
+    if (r != 0 || info.elsewhere) {
         s->port->st.login_refused++;
         mh_warn("fep", "%s: login of unknown terminal %s (%s) refused", chan_peer(s->chan), fi->addr,
                 s->proto->name);
@@ -329,6 +335,23 @@ static int detect_scan(struct fep_session *s, const uint8_t *p, size_t n, struct
     return 0;
 }
 
+/*
+ * The login just seen belongs to another process: the connection goes to it
+ * with the bytes from the login frame on (the owner logs it in from them),
+ * and the session ends here silently (it was never online).
+ */
+static void hand_over(struct fep_session *s, const uint8_t *p, size_t n)
+{
+    struct fep *f = s->fep;
+    int r = f->cfg.handoff(f->cfg.handoff_ctx, s->handoff - 1u, s->addr, s->chan, p, n);
+    if (r == 0)
+        s->port->st.handed_off++;
+    else
+        mh_warn("fep", "%s: terminal %s not handed to its owner (%s), closing", chan_peer(s->chan),
+                s->addr, mh_strerror(r));
+    fep_session_close(s, FEP_OFF_CLOSED);
+}
+
 /* Consume complete frames from p[0..n); returns the bytes consumed (the rest is a partial frame). */
 static size_t process(struct fep_session *s, const uint8_t *p, size_t n)
 {
@@ -338,6 +361,10 @@ static size_t process(struct fep_session *s, const uint8_t *p, size_t n)
         int rc = s->proto ? s->proto->scan(p + pos, n - pos, &sp) : detect_scan(s, p + pos, n - pos, &sp);
         if (rc == 1) {
             on_frame(s, p + pos + sp.off, sp.len);
+            if (s->handoff) {
+                hand_over(s, p + pos + sp.off, n - pos - sp.off);
+                return n;
+            }
             pos += sp.off + sp.len;
         } else if (rc < 0) {
             bad_frame(s, rc, sp.len);

@@ -27,6 +27,7 @@
 
 #define DEFAULT_QUEUE 524288u
 #define DEFAULT_BATCH 262144u
+#define WRITER_BUSY_TRIES 30u /* each after the backend's own busy wait */
 
 /* Wait on c until woken or the deadline passes: 0 or ETIMEDOUT. */
 static int wait_until(pthread_cond_t *c, pthread_mutex_t *mu, const struct timespec *dl)
@@ -156,6 +157,25 @@ static void *writer_main(void *arg)
 
         struct store_batch_result res = {0};
         int rc = st->be_ops->write_readings(st->be, w->batch, k, &res);
+        uint64_t retries = 0;
+        /*
+         * MH_EBUSY: another process's writer held the database past the
+         * backend's busy timeout (several front ends on one SQLite file,
+         * serve --procs). The batch was rolled back and is still here: it is
+         * tried again after a pause rather than failed, so its tickets wait
+         * instead of reporting a loss; only after WRITER_BUSY_TRIES does it fail.
+         */
+        for (uint32_t pause_ms = 50; rc == MH_EBUSY && retries < WRITER_BUSY_TRIES; retries++) {
+            mh_warn("store", "batch of %zu readings: database busy, trying again in %u ms", k, pause_ms);
+            pthread_mutex_lock(&w->mu);
+            w->stats.busy_retries++; /* seen while it lasts */
+            pthread_mutex_unlock(&w->mu);
+            struct timespec ts = {.tv_sec = pause_ms / 1000, .tv_nsec = (long)(pause_ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+            pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
+            res = (struct store_batch_result){0};
+            rc = st->be_ops->write_readings(st->be, w->batch, k, &res);
+        }
         if (rc < 0)
             mh_error("store", "batch of %zu readings not stored: %s", k, mh_strerror(rc));
 

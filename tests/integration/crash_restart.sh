@@ -30,12 +30,7 @@ sim=$!
 track "$sim"
 
 # Kill once some readings are committed; the round must still be running.
-stored=0
-for _ in $(seq 1 600); do
-    stored=$(sql "SELECT count(*) FROM readings" 2>/dev/null || echo 0)
-    [ "$stored" -ge 150 ] && break
-    sleep 0.1
-done
+wait_stored 150
 if grep -q "round done" "$dir/serve.out" "$dir/serve.err"; then
     echo "the round ended before the kill ($stored readings): nothing was tested" >&2
     exit 1

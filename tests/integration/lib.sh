@@ -61,3 +61,13 @@ wait_serve() {
 }
 
 sql() { sqlite3 -cmd ".timeout 5000" "$db" "$1"; }
+
+# wait_stored N: wait (up to 60 s) until the store holds N readings; stored = the count seen.
+wait_stored() {
+    stored=0
+    for _ in $(seq 1 600); do
+        stored=$(sql "SELECT count(*) FROM readings" 2>/dev/null || echo 0)
+        [ "$stored" -ge "$1" ] && break
+        sleep 0.1
+    done
+}

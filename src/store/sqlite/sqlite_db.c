@@ -232,6 +232,8 @@ static int sq_open(const char *path, const struct store_options *opt, struct sto
         rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, 0, &be->w, err, cap);
     if (rc == 0)
         rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, 0, &be->c, err, cap);
+    if (rc == 0 && opt && opt->busy_timeout_ms)
+        sqlite3_busy_timeout(be->w, (int)opt->busy_timeout_ms);
     if (rc == 0 && (rc = sq_checkpointer_start(&be->ck, be->c)) < 0)
         say(err, cap, rc, "cannot start the checkpointer", NULL);
     if (rc == 0) {

@@ -19,6 +19,7 @@
 #include "meterhub/archive.h"
 #include "meterhub/base/err.h"
 #include "meterhub/collect.h"
+#include "meterhub/proto/item.h"
 #include "meterhub/store.h"
 
 #define HEADER                                                                                     \
@@ -54,15 +55,36 @@ static void import(struct store *st, const char *text)
     archive_free(a);
 }
 
-static void test_lookup(void **state)
+/* A fresh SQLite store in a new temporary directory (dir is its template, filled in). */
+static struct store *store_fresh(char *dir, char *path, size_t cap)
 {
-    (void)state;
-    char dir[] = "/tmp/mh-directory-XXXXXX", path[64], err[256];
+    char err[256];
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/s.db", dir);
+    snprintf(path, cap, "%s/s.db", dir);
     struct store *st = NULL;
     assert_int_equal(store_open(path, NULL, &st, err, sizeof err), 0);
     import(st, csv);
+    return st;
+}
+
+/* Close st and remove its files and directory. */
+static void store_gone(struct store *st, const char *dir, const char *path)
+{
+    store_close(st);
+    char f[80];
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(f, sizeof f, "%s%s", path, suffix[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
+static void test_lookup(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mh-directory-XXXXXX", path[64];
+    struct store *st = store_fresh(dir, path, sizeof path);
 
     uv_loop_t loop;
     uv_loop_init(&loop);
@@ -91,18 +113,84 @@ static void test_lookup(void **state)
     collect_free(c);
     uv_run(&loop, UV_RUN_DEFAULT); /* the collector's handles close */
     assert_int_equal(uv_loop_close(&loop), 0);
-    store_close(st);
-    unlink(path);
-    char wal[80];
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path);
-    unlink(wal);
-    rmdir(dir);
+    store_gone(st, dir, path);
+}
+
+/*
+ * Two collectors over one store as two front-end processes (part_n 2): each
+ * terminal is held by exactly one, the other's directory names that one as
+ * its owner (so the login is handed there), and an on-demand read of a
+ * terminal held elsewhere is refused with MH_EPERM.
+ */
+static void test_partition(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mh-directory-XXXXXX", path[64];
+    struct store *st = store_fresh(dir, path, sizeof path);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct collect *c[2];
+    for (uint16_t i = 0; i < 2; i++) {
+        struct collect_cfg cfg = {.part_n = 2, .part_i = i};
+        assert_int_equal(collect_new(&loop, st, &cfg, &c[i]), 0);
+    }
+    static const struct {
+        enum fep_proto_id proto;
+        const char *addr;
+    } terms[] = {{FEP_PROTO_GDW1376, "01710001"}, {FEP_PROTO_DLT698, "200000000007"},
+                 {FEP_PROTO_DLT698, "200000000009"}};
+    for (size_t k = 0; k < sizeof terms / sizeof terms[0]; k++) {
+        struct store_terminal t;
+        assert_int_equal(store_terminal_lookup(st, STORE_REGION_ANY, terms[k].addr, &t), 0);
+        unsigned owner = collect_owner(t.id, 2), held = 0;
+        for (unsigned i = 0; i < 2; i++) {
+            const struct fep_directory *d = collect_directory(c[i]);
+            struct fep_terminal_info info = {0};
+            assert_int_equal(d->lookup(d->ctx, terms[k].proto, terms[k].addr, &info), 0);
+            assert_int_equal(info.elsewhere, i == owner ? 0 : 1 + owner);
+            assert_int_equal(collect_holds(c[i], t.id), i == owner);
+            held += info.elsewhere == 0;
+            if (i != owner) {
+                struct collect_read rq = {.terminal = t.id, .items = {MH_ITEM_AE_IMP}, .n_items = 1};
+                assert_int_equal(collect_read_now(c[i], &rq, NULL, NULL, NULL), MH_EPERM);
+            }
+        }
+        assert_int_equal(held, 1);
+    }
+    for (int i = 0; i < 2; i++)
+        collect_free(c[i]);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    store_gone(st, dir, path);
+}
+
+/* The owner is the same on every call and every build, and spreads archive ids evenly. */
+static void test_owner_stable_and_even(void **state)
+{
+    (void)state;
+    assert_int_equal(collect_owner(12345, 1), 0);
+    assert_int_equal(collect_owner(12345, 0), 0);
+    static const int64_t ids[] = {1, 2, 3, 1000, 25000};
+    static const uint32_t want2[] = {1, 0, 1, 0, 1}, want3[] = {2, 1, 0, 1, 0};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        assert_int_equal(collect_owner(ids[i], 2), want2[i]);
+        assert_int_equal(collect_owner(ids[i], 3), want3[i]);
+    }
+    for (uint32_t n = 2; n <= 8; n++) {
+        unsigned count[8] = {0};
+        for (int64_t id = 1; id <= 24000; id++) {
+            uint32_t o = collect_owner(id, n);
+            assert_true(o < n);
+            count[o]++;
+        }
+        for (uint32_t o = 0; o < n; o++) /* within 5 % of an even share */
+            assert_true(count[o] * 100 >= 24000 / n * 95 && count[o] * 100 <= 24000 / n * 105);
+    }
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup), cmocka_unit_test(test_partition),
+                                       cmocka_unit_test(test_owner_stable_and_even)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@ static int lookup(void *ctx, enum fep_proto_id proto, const char *addr, struct f
         if (strcmp(x->known[i], addr) == 0) {
             info->heartbeat_s = x->heartbeat_s;
             info->pw_len = 16;
+            info->elsewhere = x->elsewhere;
             return 0;
         }
     }

@@ -42,6 +42,7 @@ struct fx {
     uint16_t port_no;
     const char *known[4];
     uint16_t heartbeat_s;
+    uint16_t elsewhere; /* given for every known terminal (fep_terminal_info.elsewhere) */
     struct fx_event ev[FX_MAX_EVENTS];
     int n_ev;
 };

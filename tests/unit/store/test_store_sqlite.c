@@ -273,6 +273,46 @@ static void test_failed_batch_fails_only_its_tickets(void **state)
     store_close(st);
 }
 
+/*
+ * Another process's writer holds the file (serve --procs: one writer per
+ * worker) for longer than the busy timeout: the batch is kept and tried
+ * again, its ticket waits and then succeeds, nothing is lost.
+ */
+static void test_busy_database_retried_not_lost(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("busy");
+    if (!path)
+        skip();
+    struct store_options opt = {.busy_timeout_ms = 50};
+    struct store *st = store_test_open(store_test_uri("busy"), &opt);
+    sqlite3 *other = raw_open(path);
+    raw_exec(other, "BEGIN IMMEDIATE"); /* the other writer's transaction */
+    struct store_reading r[3];
+    for (int i = 0; i < 3; i++)
+        r[i] = store_test_reading(1, MH_ITEM_AE_IMP, DAY0 + i, 100 + i);
+    struct outcome o = {0};
+    assert_int_equal(store_readings_append(st, r, 3, 1000, record, &o), 0);
+    /* Several busy timeouts pass while the lock is held. */
+    assert_int_equal(store_readings_sync(st, 400), MH_ETIMEDOUT);
+    assert_int_equal(o.n, 0); /* neither acknowledged nor failed while busy */
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_true(ws.busy_retries >= 1);
+    assert_int_equal(ws.failed, 0);
+    raw_exec(other, "COMMIT");
+    sqlite3_close(other);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(o.status[0], 0);
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.stored, 3);
+    assert_int_equal(ws.failed, 0);
+    struct store_reading got[3];
+    assert_int_equal(store_readings_range(st, 1, MH_ITEM_AE_IMP, DAY0, DAY0 + 3, got, 3), 3);
+    store_close(st);
+}
+
 static void test_archive_import_is_all_or_nothing(void **state)
 {
     (void)state;
@@ -357,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_newer_file_is_refused_untouched),
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
+        cmocka_unit_test(test_busy_database_retried_not_lost),
         cmocka_unit_test(test_archive_import_is_all_or_nothing),
         cmocka_unit_test(test_queries_search_by_key),
     };
