@@ -79,9 +79,11 @@ grep -q "values compared, 0 mismatches" "$dir/ccurve"
     --min-permille 0 | tee "$dir/c698curve"
 grep -q "checked 50 meters: [1-9][0-9]* with.*values compared, 0 mismatches" "$dir/c698curve"
 "$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
-# every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never tried)
-grep -Eq "^  gdw1376 +390 +374 +374 +0 +16 " "$dir/rcurve"
-grep -Eq "^  dlt698 +50 +9 +9 +0 +41 " "$dir/rcurve"
+# every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never
+# tried); on a loaded machine a request may time out and its curve come by the patch re-read,
+# so the first-try column is not pinned
+grep -Eq "^  gdw1376 +390 +[0-9]+ +374 +0 +16 " "$dir/rcurve"
+grep -Eq "^  dlt698 +50 +[0-9]+ +9 +0 +41 " "$dir/rcurve"
 # The registers now (AFN0C F129, F131), a status row per meter of the local day they were read.
 today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
 "$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"
