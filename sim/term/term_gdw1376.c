@@ -268,13 +268,15 @@ static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gd
     }
     static const struct {
         uint32_t item;
-        uint8_t what, phase; /* what: 0 P, 1 Q, 2 PF, 3 U, 4 I; phase 0 total, 1..3 */
+        uint8_t what, phase; /* what: 0 P, 1 Q, 2 PF, 3 U, 4 I, 5 S, 6 I_N; phase 0 total, 1..3 */
     } inst[] = {
         {MH_ITEM_P, 0, 0},    {MH_ITEM_P_L1, 0, 1},  {MH_ITEM_P_L2, 0, 2},  {MH_ITEM_P_L3, 0, 3},
         {MH_ITEM_Q, 1, 0},    {MH_ITEM_Q_L1, 1, 1},  {MH_ITEM_Q_L2, 1, 2},  {MH_ITEM_Q_L3, 1, 3},
         {MH_ITEM_PF, 2, 0},   {MH_ITEM_PF_L1, 2, 1}, {MH_ITEM_PF_L2, 2, 2}, {MH_ITEM_PF_L3, 2, 3},
         {MH_ITEM_U_L1, 3, 1}, {MH_ITEM_U_L2, 3, 2},  {MH_ITEM_U_L3, 3, 3},
         {MH_ITEM_I_L1, 4, 1}, {MH_ITEM_I_L2, 4, 2},  {MH_ITEM_I_L3, 4, 3},
+        {MH_ITEM_S, 5, 0},    {MH_ITEM_S_L1, 5, 1},  {MH_ITEM_S_L2, 5, 2},  {MH_ITEM_S_L3, 5, 3},
+        {MH_ITEM_I_N, 6, 0},
     };
     for (size_t i = 0; i < sizeof inst / sizeof inst[0]; i++) {
         if (inst[i].item != item)
@@ -291,7 +293,9 @@ static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gd
         case 1: num(v, (int64_t)f->in.q_var[ph] * 10, -4); break;
         case 2: num(v, f->in.pf_milli[ph], -1); break;             /* 0.960 = 96.0 % */
         case 3: num(v, f->in.voltage_dv[ph - 1], -1); break;
-        default: num(v, f->in.current_ma[ph - 1], -3); break;
+        case 4: num(v, f->in.current_ma[ph - 1], -3); break;
+        case 5: num(v, (int64_t)f->in.s_va[ph] * 10, -4); break;   /* VA in kVA, 4 decimals */
+        default: num(v, f->in.in_ma, -3); break;
         }
         return;
     }

@@ -32,6 +32,8 @@ struct ctask_kind {
     uint16_t fns[4];    /* frozen: import, export register; curve: Fn of one DT group */
     uint8_t n_fns;
     uint8_t label;      /* GDW1376_A20 (Td_d), GDW1376_A21 (Td_m) or GDW1376_A15 (Td_c: a curve) */
+    uint8_t three_phase; /* read for three-phase points only */
+    uint8_t secondary;   /* adds to another task's data: no status rows, not in the progress */
 };
 extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
 extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
@@ -50,6 +52,16 @@ int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ct
                                const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
 struct gdw1376_fn_def;
+struct gdw1376_unit;
+/*
+ * The request units of k's Fn for one DA: one unit per DT group of eight
+ * (5.2.3.3.2), in the order of each group's first Fn, each with the label
+ * (borrowed). Returns the units (>= 1), MH_EOVERFLOW past cap, MH_EINVAL
+ * for no Fn or one out of range.
+ */
+int ctask_gdw1376_units_of(const struct ctask_kind *k, uint8_t da1, uint8_t da2,
+                           const uint8_t *label, size_t label_len, struct gdw1376_unit *u,
+                           size_t cap);
 /*
  * Walk a reply's data units of AFN afn: each (pn, Fn) whose definition
  * `accept` takes (its index i, >= 0) is handed to `unit` with its data,
@@ -73,12 +85,16 @@ int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const str
 #define CCURVE_STEP_S 900  /* density 1: 15 minutes */
 #define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
 #define CCURVE_DENSITY 1
+#define CCURVE_TASKS_MAX 5 /* curve tasks of one terminal (tasks.c) */
 
 /* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
 typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
                                const struct mh_dec *v);
 
-/* AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first point start (local). */
+/*
+ * AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first
+ * point start (local): one unit per DT group of the Fn.
+ */
 int ctask_gdw1376_curve_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                 size_t n, const struct ctask_kind *k, const struct mh_tm *start,
                                 uint8_t density, uint8_t points);
@@ -94,10 +110,13 @@ int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct cta
 
 /* ---- task_realtime.c: 1376.1 AFN0C realtime values ---- */
 
-/* A value read at local time at (the terminal's Td_c); v NULL for EE. */
-typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
-                                  const struct mh_dec *v);
-/* AFN0C request of k's Fn (one DT group) for pn[0..n) (one group of eight). 0 or MH_E*. */
+/* A value of the task's Fn index fi read at local time at (the terminal's Td_c); v NULL for EE. */
+typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
+                                  const struct mh_tm *at, const struct mh_dec *v);
+/*
+ * AFN0C request of k's Fn for pn[0..n) (one group of eight): one data unit
+ * per DT group the Fn fall in, in one frame. 0 or MH_E*.
+ */
 int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                    size_t n, const struct ctask_kind *k);
 /*
@@ -111,12 +130,21 @@ int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct 
 
 /* ---- tasks.c: which tasks a terminal gets ---- */
 
-/* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */
-const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol);
+/*
+ * The i-th curve task (from 0) of a terminal kind and protocol (enum
+ * archive_*), or NULL: no more. Task 0 is read for every point and gives
+ * the day's curve status; later ones are secondary, some three_phase.
+ */
+const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol, unsigned i);
 extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
+extern const struct ctask_kind ctask_gdw1376_curve_power;  /* F81: every point */
+extern const struct ctask_kind ctask_gdw1376_curve_phase_p; /* F82..F84: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_voltage; /* F89..F91: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_current; /* F92..F94: three-phase points */
 /* The realtime task of a terminal kind and protocol, or NULL: none. */
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol);
 extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
+extern const struct ctask_kind ctask_gdw1376_realtime_instant; /* AFN0C F25 F129 F131 */
 
 /* ---- task_dlt698.c ---- */
 
@@ -357,6 +385,12 @@ void collect_patch_free(struct collect *c);
 void collect_schedule_next(struct collect *c);
 
 /* events.c */
+#define COLLECT_PAYLOAD_MAX 160 /* an event's payload JSON */
+struct gdw1376_erc;
+/* An ERC record's payload JSON into buf; snprintf's return (>= cap: cut). */
+int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap);
+/* Store every ERC record of recs[0..len) as terminal t's event (synchronously). 0 or MH_E*. */
+int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs, size_t len);
 void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
                        size_t len);
 

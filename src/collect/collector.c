@@ -239,8 +239,13 @@ static uint8_t reading_protocol(const struct cterm *t)
                                           : ARCHIVE_PROTO_GDW1376;
 }
 
-/* A register value of pn at data time at (UTC): bit 1 import total, bit 2 export total. */
-static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at,
+/*
+ * A value of pn at data time at (UTC). Frozen registers (fi < 0): bit 1
+ * import total, bit 2 export total. Realtime (fi >= 0): bit fi once any
+ * value of the task's Fn fi came as a number (a single-phase meter's
+ * phases B and C are "no data" in a whole answer), "no data" when none did.
+ */
+static void value_at(struct reply_ctx *x, uint16_t pn, int fi, uint32_t item, int64_t at,
                      const struct mh_dec *v)
 {
     struct cterm *t = x->t;
@@ -249,7 +254,12 @@ static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at
         if (m->pn != pn)
             continue;
         unsigned bit = MH_OBIS_C(item) == MH_OBIS_C(MH_ITEM_AE_IMP) ? 1u : 2u;
-        if (MH_OBIS_E(item) == 0) {
+        if (fi >= 0 && fi < 8) {
+            if (v)
+                m->got |= (uint8_t)(1u << fi);
+            else
+                m->nodata |= (uint8_t)(1u << fi);
+        } else if (MH_OBIS_E(item) == 0) {
             if (v)
                 m->got |= (uint8_t)bit;
             else
@@ -274,17 +284,17 @@ static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at
 static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
-    value_at(x, pn, item, x->j->data_time, v);
+    value_at(x, pn, -1, item, x->j->data_time, v);
 }
 
 /* A realtime value: its data time is when the terminal read it (local), in UTC. */
-static void on_value_read(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
-                          const struct mh_dec *v)
+static void on_value_read(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
+                          const struct mh_tm *at, const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
     int64_t e;
     if (mh_tm_to_epoch(at, &e) == 0)
-        value_at(x, pn, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
+        value_at(x, pn, (int)fi, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
 }
 
 /* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
@@ -661,11 +671,14 @@ static void pass_end(struct cterm *t, struct cjob *j)
 {
     struct collect *c = t->c;
     size_t retry = 0;
-    collect_status_write(c, j);
+    /* A secondary task adds to the points' data: their day's status is another task's. */
+    int counted = !j->kind->secondary;
+    if (counted)
+        collect_status_write(c, j);
     int curve = j->kind->item_class == STORE_CLASS_CURVE;
     int realtime = j->kind->item_class == STORE_CLASS_REALTIME;
     for (size_t k = 0; k < j->n; k++) {
-        if ((j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
+        if (counted && (j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
             j->m[k].done != 2) {
             if (curve) {
                 c->prog.curve_collected++;
@@ -775,7 +788,7 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
         t->jobs = j;
     t->jobs_tail = j;
     t->c->jobs++;
-    if (k->item_class == STORE_CLASS_CURVE)
+    if (k->item_class == STORE_CLASS_CURVE && !k->secondary)
         t->c->prog.curve_meters += n;
     else if (k->item_class == STORE_CLASS_REALTIME)
         t->c->prog.realtime_meters += n;

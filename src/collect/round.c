@@ -80,14 +80,36 @@ void collect_round_join(struct collect *c, struct cterm *t)
          * The day's curves after its registers, always at the scheduled
          * priority: an on-demand read of the same terminal goes first.
          */
-        const struct ctask_kind *ck =
-            c->cfg.no_curves ? NULL : ctask_curve_for(t->info.kind, t->info.protocol);
+        /*
+         * Curve tasks copy the points they read (a three-phase task only
+         * the archive's three-phase points) before the daily job takes m.
+         */
+        struct {
+            const struct ctask_kind *k;
+            struct cmeter *m;
+            size_t n;
+        } cj[CCURVE_TASKS_MAX];
+        size_t ncj = 0;
+        const struct ctask_kind *ck;
+        for (unsigned i = 0; !c->cfg.no_curves && c->round_day >= 0 && m && ncj < CCURVE_TASKS_MAX &&
+                             (ck = ctask_curve_for(t->info.kind, t->info.protocol, i)) != NULL;
+             i++) {
+            struct cmeter *cm = malloc((size_t)n * sizeof *cm);
+            size_t cn = 0;
+            for (int p = 0; cm && p < n; p++)
+                if (!ck->three_phase || pts[p].phases == 3)
+                    cm[cn++] = m[p];
+            if (cn == 0) {
+                free(cm);
+                continue;
+            }
+            cj[ncj].k = ck;
+            cj[ncj].m = cm;
+            cj[ncj++].n = cn;
+        }
         const struct ctask_kind *rk =
             c->cfg.no_realtime ? NULL : ctask_realtime_for(t->info.kind, t->info.protocol);
-        struct cmeter *cm = ck && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *cm) : NULL;
         struct cmeter *rm = rk && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *rm) : NULL;
-        if (cm)
-            memcpy(cm, m, (size_t)n * sizeof *cm);
         if (rm)
             memcpy(rm, m, (size_t)n * sizeof *rm);
         if (c->round_day >= 0 && m) {
@@ -98,8 +120,8 @@ void collect_round_join(struct collect *c, struct cterm *t)
                 t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
             m = NULL;
         }
-        if (cm)
-            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm, (size_t)n, at);
+        for (size_t i = 0; i < ncj; i++)
+            collect_job_add(t, cj[i].k, c->round_day, 0, FEP_PRIO_SCHEDULED, cj[i].m, cj[i].n, at);
         /* The registers now: status of the local day they are read on. */
         if (rm)
             collect_job_add(t, rk, collect_local_day(c, collect_wall_ms() / 1000), 0,

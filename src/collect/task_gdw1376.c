@@ -18,8 +18,9 @@
 #include "meterhub/proto/item.h"
 
 /* The Fn each frozen task reads (the items come from the codec's dictionary). */
-const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20};
-const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21};
+const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20, 0, 0};
+const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21,
+                                               0, 0};
 
 int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                  size_t n, const struct ctask_kind *k, const struct mh_tm *date)
@@ -144,6 +145,34 @@ int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ct
     struct frozen_arg a = {k, day, fn, ctx};
     return ctask_gdw1376_units_walk(units, len, GDW1376_AFN_CLASS2, frozen_accept,
                                     frozen_walk_unit, &a);
+}
+
+int ctask_gdw1376_units_of(const struct ctask_kind *k, uint8_t da1, uint8_t da2,
+                           const uint8_t *label, size_t label_len, struct gdw1376_unit *u,
+                           size_t cap)
+{
+    size_t nu = 0;
+    for (unsigned i = 0; i < k->n_fns; i++) {
+        unsigned g = (k->fns[i] - 1u) / 8u;
+        int seen = 0;
+        for (unsigned j = 0; j < i; j++)
+            seen |= (k->fns[j] - 1u) / 8u == g;
+        if (seen)
+            continue;
+        uint16_t fns[8];
+        size_t nf = 0;
+        for (unsigned j = i; j < k->n_fns; j++)
+            if ((k->fns[j] - 1u) / 8u == g)
+                fns[nf++] = k->fns[j];
+        if (nu == cap)
+            return MH_EOVERFLOW;
+        u[nu] = (struct gdw1376_unit){da1, da2, 0, 0, label, label_len};
+        int rc = gdw1376_dt_set(fns, nf, &u[nu].dt1, &u[nu].dt2);
+        if (rc != 0)
+            return rc;
+        nu++;
+    }
+    return nu ? (int)nu : MH_EINVAL;
 }
 
 /* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */
