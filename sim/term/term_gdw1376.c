@@ -93,6 +93,8 @@ static void num(struct gdw1376_value *v, int64_t m, int exp)
     v->num = mh_dec_make(m, exp);
 }
 
+static int put_field(uint8_t fmt, struct gdw1376_value *v, uint8_t *p, size_t cap);
+
 /*
  * One ERC record through the codec's appendix B row (gdw1376_erc_put), so
  * the record is laid out by the same table the master decodes it with.
@@ -106,7 +108,8 @@ static int put_erc(const struct scenario *s, const struct sim_terminal *t, const
     const struct sim_meter_info *m = &s->meters[e->meter];
     struct gdw1376_value v[GDW1376_ERC_MAX_FIELDS];
     size_t nf = 0;
-    if (!k || !gdw1376_erc_fields(k->erc, &nf, NULL) || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
+    const struct gdw1376_erc_field *fd = k ? gdw1376_erc_fields(k->erc, &nf, NULL) : NULL;
+    if (!fd || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
         return MH_EUNKNOWN;
     memset(v, 0, sizeof v);
     for (size_t i = 0; i < nf; i++)
@@ -150,6 +153,13 @@ static int put_erc(const struct scenario *s, const struct sim_terminal *t, const
     default: /* 12: time and pn only */
         break;
     }
+    /* A value beyond its field's format (a large load's current in A.25) goes out as "no data". */
+    for (size_t i = 0; i < nf; i++) {
+        uint8_t scratch[16];
+        if (v[i].kind == GDW1376_V_NUM && fd[i].kind == GDW1376_ERC_FMT &&
+            put_field(fd[i].fmt, &v[i], scratch, sizeof scratch) != 0)
+            return MH_ERANGE;
+    }
     return gdw1376_erc_put(w, k->erc, v, nf, 1, NULL, 0);
 }
 
@@ -171,7 +181,8 @@ static int put_events(const struct scenario *s, const struct sim_terminal *t, in
             return rc;
     }
     events_pending(s, t, now, ec);
-    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)from, (uint8_t)upto, recs, mh_wr_len(&rw));
+    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)(from & 0xFF), (uint8_t)(upto & 0xFF), recs,
+                                   mh_wr_len(&rw));
 }
 
 /* ---- one reply, cut into frames ---- */
@@ -494,6 +505,13 @@ static int frozen_at(const struct scenario *s, const uint8_t *label, uint8_t fmt
 static int answer_one(const struct scenario *s, const struct sim_terminal *t, uint8_t afn, uint16_t pn, uint16_t fn,
                       const uint8_t *label, size_t label_len, int64_t now, uint8_t *unit, size_t cap)
 {
+    if (afn == GDW1376_AFN_CLASS1 && fn == 7 && pn == 0 && cap >= 6) {
+        /* F7: the event counters EC1 EC2 now (5.12.2.4.5) */
+        gdw1376_da_encode(pn, &unit[0], &unit[1]);
+        gdw1376_dt_encode(fn, &unit[2], &unit[3]);
+        events_pending(s, t, now, unit + 4);
+        return 6;
+    }
     if (afn == GDW1376_AFN_CLASS1 && (fn == 5 || fn == 6) && pn == 0 && cap >= 4) {
         /* control state (term_control.c) */
         struct mh_wr w;
@@ -606,12 +624,15 @@ static void on_events_read(struct reply *r, int64_t now)
         gdw_reply_ack(r, 1);
         return;
     }
-    /* Pointers are event numbers modulo 256 (EC1); a field with fewer than 256 events reads them as they are. */
+    /*
+     * Pointers are event numbers modulo 256 (EC1 counts the n events so
+     * far): [Pm, Pn) are the (Pn - Pm) mod 256 events ending at the latest
+     * one numbered Pn, of the last 256 the terminal keeps.
+     */
     size_t n = sim_term_events(r->s, r->t, now, 0, NULL, 0);
-    size_t from = f->units[4], upto = f->units[5];
-    if (upto > n)
-        upto = n;
-    if (from >= upto) {
+    size_t count = (size_t)((f->units[5] - f->units[4]) & 0xFF), back = (n - f->units[5]) & 0xFF;
+    size_t upto = back <= n ? n - back : 0, from = upto >= count ? upto - count : 0;
+    if (count == 0 || back > n || upto < count || n - from > 256) {
         gdw_reply_ack(r, 1);
         return;
     }
@@ -690,8 +711,8 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
                        struct mh_wr *w)
 {
     size_t n = sim_term_events(s, t, now, 0, NULL, 0), from = sim_term_events_confirmed(t);
-    if (n <= from)
-        return;
+    if (n <= from || t->reports_lost)
+        return; /* lost on the channel: the events wait, ACD set, for the master to read them */
     size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
     uint8_t units[4 + 4 + EVENTS_PER_REPORT * ERC_MAX];
     struct mh_wr u;

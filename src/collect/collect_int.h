@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "meterhub/base/keymap.h"
+#include "meterhub/base/rd.h"
 #include "meterhub/base/wr.h"
 #include "meterhub/collect.h"
 #include "meterhub/proto/value.h"
@@ -75,6 +76,13 @@ int ctask_gdw1376_units_walk(const uint8_t *units, size_t len, uint8_t afn,
                                          const uint8_t *p, size_t n, void *arg),
                              void *arg);
 
+/* AFN0C request of one Fn of the terminal itself (p0), no data. 0 or MH_E*. */
+int ctask_gdw1376_p0_read(struct mh_wr *w, uint16_t a1, uint16_t a2, uint16_t fn);
+/*
+ * The first unit of a reply, which must be p0's fn: data is a reader over
+ * the rest of the units from its data on. 0, MH_EPROTO or the walker's.
+ */
+int ctask_gdw1376_p0_unit(const uint8_t *units, size_t len, uint16_t fn, struct mh_rd *data);
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
@@ -315,6 +323,12 @@ struct cterm {
     size_t req_idx[CJOB_BATCH];
     size_t req_n;
     uint8_t req_clock;  /* the request in flight is a clock read or set */
+    /* Events read by counter (task_events.c). */
+    uint8_t ev_due;     /* read the counters before the next job (set at login and each round) */
+    uint8_t ev_step;    /* enum cev_step: the events request in flight, or the next */
+    uint8_t ev_counter; /* enum store_event_counter being read */
+    uint8_t ev_from, ev_to; /* records [from, to) of it (modulo 256) are asked for */
+    uint8_t ev_ec[2];   /* EC1, EC2 as the terminal said */
     uint8_t step645;    /* DL/T 645: the read of the meter-day in flight (CTASK_645_*) */
 };
 
@@ -364,6 +378,13 @@ struct collect {
 
 /* collector.c */
 int64_t collect_wall_ms(void);
+/* Submit a request frame for t (copied) at prio; done runs once. 1 (in flight) or MH_E*. */
+int collect_term_send(struct cterm *t, enum fep_prio prio, const uint8_t *frame, size_t len,
+                      fep_done_fn done);
+/* A request of t ended: t is free, its group has room, the round trip is measured. */
+void collect_term_replied(struct cterm *t, enum fep_status status, const struct fep_reply *r);
+/* Wake a terminal waiting for t's group and go on with t's work. */
+void collect_term_resume(struct cterm *t);
 struct cterm *collect_term_find(struct collect *c, const char *addr);
 /* Run the terminal's jobs as far as capacity, time and the link allow. */
 void collect_term_kick(struct cterm *t);
@@ -383,6 +404,22 @@ void collect_status_flush(struct collect *c);
 void collect_patch_free(struct collect *c);
 /* Arm the daily timer for the next local midnight + start_after_s. */
 void collect_schedule_next(struct collect *c);
+
+/* ---- task_events.c: 1376.1 events read by counter ---- */
+
+enum cev_step { CEV_COUNTERS, CEV_RECORDS };
+
+/* AFN0C F7 (the terminal's event counters EC1 EC2, p0) request. */
+int ctask_gdw1376_ec_request(struct mh_wr *w, uint16_t a1, uint16_t a2);
+/* Its reply's counters. 0, MH_EPROTO (another unit), MH_ETRUNC. */
+int ctask_gdw1376_ec_parse(const uint8_t *units, size_t len, uint8_t ec[2]);
+/* AFN0E F1 (important, counter 1) or F2 (normal, 2) request of records [pm, pn) mod 256. */
+int ctask_gdw1376_events_request(struct mh_wr *w, uint16_t a1, uint16_t a2, int counter,
+                                 uint8_t pm, uint8_t pn);
+/* A 1376.1 terminal's counters are to be read before its next job (no-op for others). */
+void collect_events_due(struct cterm *t);
+/* Submit t's next events request: 1 in flight, 0 nothing to do (ev_due cleared), MH_E*. */
+int collect_events_submit(struct cterm *t);
 
 /* events.c */
 #define COLLECT_PAYLOAD_MAX 160 /* an event's payload JSON */

@@ -155,6 +155,7 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     if (store_terminal_link(c->st, t->info.id, 1, now, peer) == 0 && c->obs.link)
         c->obs.link(c->obs.ctx, &t->info, 1, now, peer);
     mh_debug(MOD, "%s online from %s", addr, peer);
+    collect_events_due(t); /* after login: what happened while it was away */
     collect_round_join(c, t);
     collect_term_kick(t);
 }
@@ -471,11 +472,8 @@ static void clock_done(struct cterm *t, struct cjob *j, enum fep_status status,
         j->clock = CCLOCK_SET;
 }
 
-static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
+void collect_term_replied(struct cterm *t, enum fep_status status, const struct fep_reply *r)
 {
-    struct cterm *t = ctx;
-    struct collect *c = t->c;
-    struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
     /*
@@ -487,6 +485,20 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         crtt_sample(&t->rtt, r->rtt_ms);
     else if (status == FEP_DONE || status == FEP_TIMEOUT)
         crtt_backoff(&t->rtt);
+}
+
+void collect_term_resume(struct cterm *t)
+{
+    group_wake(t->group);
+    collect_term_kick(t);
+}
+
+static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
+{
+    struct cterm *t = ctx;
+    struct collect *c = t->c;
+    struct cjob *j = t->jobs;
+    collect_term_replied(t, status, r);
     if (t->req_clock) {
         t->req_clock = 0;
         clock_done(t, j, status, r);
@@ -548,13 +560,14 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     collect_term_kick(t);
 }
 
-static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, size_t len)
+int collect_term_send(struct cterm *t, enum fep_prio prio, const uint8_t *frame, size_t len,
+                      fep_done_fn done)
 {
     struct collect *c = t->c;
-    struct fep_request req = {.prio = j->prio, .frame = frame, .len = len,
+    struct fep_request req = {.prio = prio, .frame = frame, .len = len,
                               .timeout_ms = c->cfg.request_timeout_ms ? c->cfg.request_timeout_ms
                                                                       : t->rtt.rto_ms,
-                              .done = request_done,
+                              .done = done,
                               .ctx = t};
     int64_t id = fep_request_submit(c->fep, t->addr, &req);
     if (id < 0)
@@ -563,6 +576,11 @@ static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, s
     t->group->inflight++;
     c->prog.requests++;
     return 1;
+}
+
+static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, size_t len)
+{
+    return collect_term_send(t, j->prio, frame, len, request_done);
 }
 
 /* The clock step of a job: read, or set to the station's local time. */
@@ -713,6 +731,15 @@ static void pass_end(struct cterm *t, struct cjob *j)
 void collect_term_kick(struct cterm *t)
 {
     struct collect *c = t->c;
+    /* Events first: a few small exchanges, and what the analysis waits for. */
+    if (t->ev_due && !t->busy && t->online && !c->closing) {
+        if (t->group->inflight >= c->cfg.group_max) {
+            group_wait(t);
+            return;
+        }
+        if (collect_events_submit(t) == 1)
+            return;
+    }
     while (!t->busy && t->online && t->jobs && !c->closing) {
         struct cjob *j = t->jobs;
         if (j->not_before_ms > loop_ms(c)) {

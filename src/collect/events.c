@@ -43,7 +43,7 @@ int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap)
         /* fields: time, pn, flags (BIN1) */
         if (loop_kinds[i].erc != e->erc || !e->known || e->n_fields < 3 ||
             e->v[2].kind != GDW1376_V_NUM || n < 0 || (size_t)n >= cap)
-            break;
+            continue;
         int64_t flags = e->v[2].num.m;
         const char *kind = loop_kinds[i].kind[(flags >> 6) & 3];
         char ph[4];

@@ -129,6 +129,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
         free(m);
         if (rc == 0)
             t->job_day = c->round_serial;
+        collect_events_due(t); /* every round: what active reports did not bring */
         patch_join(c, t, at);
     } else if (n < 0) {
         mh_warn(MOD, "%s: points not read: %s", t->addr, mh_strerror(n));

@@ -177,27 +177,42 @@ int ctask_gdw1376_units_of(const struct ctask_kind *k, uint8_t da1, uint8_t da2,
 
 /* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */
 
-int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+int ctask_gdw1376_p0_read(struct mh_wr *w, uint16_t a1, uint16_t a2, uint16_t fn)
 {
     struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
     struct gdw1376_unit u = {0, 0, 0, 0, NULL, 0};
     gdw1376_da_encode(0, &u.da1, &u.da2);
-    gdw1376_dt_encode(2, &u.dt1, &u.dt2);
+    gdw1376_dt_encode(fn, &u.dt1, &u.dt2);
     return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_gdw1376_p0_unit(const uint8_t *units, size_t len, uint16_t fn, struct mh_rd *data)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, f;
+    gdw1376_units_begin(&it, units, len);
+    int rc = gdw1376_units_next(&it, &pn, &f);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || pn != 0 || f != fn)
+        return MH_EPROTO;
+    *data = it.r;
+    return 0;
+}
+
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+{
+    return ctask_gdw1376_p0_read(w, a1, a2, 2);
 }
 
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock)
 {
-    struct gdw1376_units_it it;
-    uint16_t pn, fn;
-    gdw1376_units_begin(&it, units, len);
-    int rc = gdw1376_units_next(&it, &pn, &fn);
-    if (rc < 0)
+    struct mh_rd d;
+    int rc = ctask_gdw1376_p0_unit(units, len, 2, &d);
+    if (rc != 0)
         return rc;
-    if (rc == 0 || pn != 0 || fn != 2)
-        return MH_EPROTO;
     struct gdw1376_value v;
-    rc = gdw1376_fmt_decode(GDW1376_A1, it.r.p + it.r.off, mh_rd_left(&it.r), &v);
+    rc = gdw1376_fmt_decode(GDW1376_A1, d.p + d.off, mh_rd_left(&d), &v);
     if (rc != 0)
         return rc;
     if (v.kind != GDW1376_V_TIME || mh_tm_check(&v.time) != 0)

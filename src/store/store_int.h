@@ -53,6 +53,8 @@ enum store_list_query {
                         expect_w, short_w, baseline_w, after_w; a write whose one row is the plan's id */
     SL_PLAN_GET,     /* id */
     SL_PLAN_USERS,   /* plan id */
+    SL_EVENT_COUNTER_GET, /* terminal, counter */
+    SL_EVENT_COUNTER_PUT, /* terminal, counter, value, updated_ms; a write whose one row is value */
     SL_COUNT_
 };
 

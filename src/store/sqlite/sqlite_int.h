@@ -77,6 +77,8 @@ enum sq_query {
     SQ_L_PLAN_PUT,
     SQ_L_PLAN_GET,
     SQ_L_PLAN_USERS,
+    SQ_L_EVENT_COUNTER_GET,
+    SQ_L_EVENT_COUNTER_PUT,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,

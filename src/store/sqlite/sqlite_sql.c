@@ -176,6 +176,11 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_L_PLAN_USERS] = "SELECT " PLAN_USER_COLS " FROM plan_users WHERE plan_id = ?1 ORDER BY seq",
     [SQ_X_PLAN_USER_PUT] = "INSERT OR REPLACE INTO plan_users (plan_id, " PLAN_USER_COLS ") VALUES (?1, ?2,"
                            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [SQ_L_EVENT_COUNTER_GET] = "SELECT value FROM event_counters WHERE terminal_id = ?1 AND counter = ?2",
+    [SQ_L_EVENT_COUNTER_PUT] = "INSERT INTO event_counters (terminal_id, counter, value, updated_ms)"
+                               " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (terminal_id, counter) DO UPDATE"
+                               " SET value = excluded.value, updated_ms = excluded.updated_ms"
+                               " RETURNING value",
 };
 
 const char *sq_sql_text(enum sq_query id)
