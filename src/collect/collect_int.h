@@ -35,6 +35,7 @@ struct ctask_kind {
     uint8_t label;      /* GDW1376_A20 (Td_d), GDW1376_A21 (Td_m) or GDW1376_A15 (Td_c: a curve) */
     uint8_t three_phase; /* read for three-phase points only */
     uint8_t secondary;   /* adds to another task's data: no status rows, not in the progress */
+    uint8_t status_fns;  /* the first status_fns Fn decide a meter's status; 0: all of them */
 };
 extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
 extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
@@ -93,7 +94,7 @@ int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const str
 #define CCURVE_STEP_S 900  /* density 1: 15 minutes */
 #define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
 #define CCURVE_DENSITY 1
-#define CCURVE_TASKS_MAX 5 /* curve tasks of one terminal (tasks.c) */
+#define CCURVE_TASKS_MAX 4 /* curve tasks of one terminal (tasks.c) */
 
 /* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
 typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
@@ -145,7 +146,7 @@ int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct 
  */
 const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol, unsigned i);
 extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
-extern const struct ctask_kind ctask_gdw1376_curve_power;  /* F81: every point */
+extern const struct ctask_kind ctask_gdw1376_curve_power;  /* F97 F99 (the status), F81: every point */
 extern const struct ctask_kind ctask_gdw1376_curve_phase_p; /* F82..F84: three-phase points */
 extern const struct ctask_kind ctask_gdw1376_curve_voltage; /* F89..F91: three-phase points */
 extern const struct ctask_kind ctask_gdw1376_curve_current; /* F92..F94: three-phase points */

@@ -507,7 +507,8 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         return;
     }
     uint8_t reason = STORE_REASON_METER_NO_ANSWER;
-    size_t nfn = j->kind->n_fns;
+    /* The Fn that decide the status (the others add data: their "no data" is not the meter's). */
+    size_t nfn = j->kind->status_fns ? j->kind->status_fns : j->kind->n_fns;
     uint8_t all = (uint8_t)((1u << nfn) - 1);
     if (status == FEP_DONE) {
         static struct reply_ctx x; /* one loop thread; too large for the stack */
@@ -544,10 +545,10 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     t->step645 = CTASK_645_TIME; /* the meter-day is over (or read again from its freeze time) */
     for (size_t k = 0; k < t->req_n; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
-        if (m->got == all) {
+        if ((m->got & all) == all) {
             m->reason = STORE_REASON_NONE;
             m->done = 1;
-        } else if ((m->got | m->nodata) == all && m->nodata) {
+        } else if (((m->got | m->nodata) & all) == all && (m->nodata & all)) {
             m->reason = STORE_REASON_NO_DATA;
             m->done = 1;
         } else {

@@ -18,9 +18,10 @@
 #include "meterhub/proto/item.h"
 
 /* The Fn each frozen task reads (the items come from the codec's dictionary). */
-const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20, 0, 0};
+const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20,
+                                             0, 0, 0};
 const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21,
-                                               0, 0};
+                                               0, 0, 0};
 
 int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                  size_t n, const struct ctask_kind *k, const struct mh_tm *date)

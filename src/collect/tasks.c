@@ -7,9 +7,10 @@
  *    transformer monitors, concentrators): for every point the 15-minute
  *    active energy increments, import and export (AFN0D F97, F99), which
  *    billing by interval, load profiling and line loss by interval need
- *    (the day's curve status is theirs), and the total active power
- *    curve (F81) the load analysis compares them with (A.9 ends at
- *    79.9999 kW: a larger load's points are "no data"); for three-phase points (a special-transformer terminal's
+ *    (the day's curve status is theirs alone), and in the same request
+ *    the total active power curve (F81) the load analysis compares them
+ *    with (A.9 ends at 79.9999 kW: a larger load's points are "no
+ *    data", which leaves the status alone); for three-phase points (a special-transformer terminal's
  *    or transformer monitor's meter, a concentrator's three-phase
  *    meters: the archive's phases) the phase active power (F82..F84),
  *    voltage (F89..F91) and current (F92..F94) curves, which phase
@@ -37,23 +38,24 @@
 #include "meterhub/proto/gdw1376.h"
 
 const struct ctask_kind ctask_gdw1376_curve_incr = {STORE_CLASS_CURVE, {97, 99}, 2, GDW1376_A15,
-                                                    0, 0};
-const struct ctask_kind ctask_gdw1376_curve_power = {STORE_CLASS_CURVE, {81}, 1, GDW1376_A15, 0, 1};
+                                                    0, 0, 0};
+const struct ctask_kind ctask_gdw1376_curve_power = {STORE_CLASS_CURVE, {97, 99, 81}, 3,
+                                                     GDW1376_A15, 0, 0, 2};
 const struct ctask_kind ctask_gdw1376_curve_phase_p = {STORE_CLASS_CURVE, {82, 83, 84}, 3,
-                                                       GDW1376_A15, 1, 1};
+                                                       GDW1376_A15, 1, 1, 0};
 const struct ctask_kind ctask_gdw1376_curve_voltage = {STORE_CLASS_CURVE, {89, 90, 91}, 3,
-                                                       GDW1376_A15, 1, 1};
+                                                       GDW1376_A15, 1, 1, 0};
 const struct ctask_kind ctask_gdw1376_curve_current = {STORE_CLASS_CURVE, {92, 93, 94}, 3,
-                                                       GDW1376_A15, 1, 1};
-const struct ctask_kind ctask_gdw1376_realtime_energy = {STORE_CLASS_REALTIME, {129, 131}, 2, 0, 0,
-                                                         0};
+                                                       GDW1376_A15, 1, 1, 0};
+const struct ctask_kind ctask_gdw1376_realtime_energy = {STORE_CLASS_REALTIME, {129, 131}, 2,
+                                                         0, 0, 0, 0};
 const struct ctask_kind ctask_gdw1376_realtime_instant = {STORE_CLASS_REALTIME, {25, 129, 131}, 3,
-                                                          0, 0, 0};
+                                                          0, 0, 0, 0};
 
 /* A utility's usual plan: energy and power curves of every point, phase curves of three-phase ones. */
 static const struct ctask_kind *const curves_all[CCURVE_TASKS_MAX] = {
-    &ctask_gdw1376_curve_incr, &ctask_gdw1376_curve_power, &ctask_gdw1376_curve_phase_p,
-    &ctask_gdw1376_curve_voltage, &ctask_gdw1376_curve_current};
+    &ctask_gdw1376_curve_power, &ctask_gdw1376_curve_phase_p, &ctask_gdw1376_curve_voltage,
+    &ctask_gdw1376_curve_current};
 
 static const struct {
     uint8_t kind, protocol;

@@ -185,16 +185,14 @@ static void test_terminal_kinds_get_curve_tasks(void **state)
     static const unsigned kinds[] = {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_KIND_SPECIAL_TRANSFORMER,
                                      ARCHIVE_KIND_TRANSFORMER_MONITOR};
     for (size_t n = 0; n < sizeof kinds / sizeof kinds[0]; n++) {
-        /* Energy for every point first (the day's status), power, then the phase curves. */
+        /* Energy and power for every point first (the day's status), then the phase curves. */
         assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 0),
-                         &ctask_gdw1376_curve_incr);
-        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 1),
                          &ctask_gdw1376_curve_power);
-        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 2),
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 1),
                          &ctask_gdw1376_curve_phase_p);
-        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 3),
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 2),
                          &ctask_gdw1376_curve_voltage);
-        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 4),
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 3),
                          &ctask_gdw1376_curve_current);
         assert_null(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, CCURVE_TASKS_MAX));
     }
@@ -205,7 +203,7 @@ static void test_terminal_kinds_get_curve_tasks(void **state)
         const struct ctask_kind *k = ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR,
                                                      ARCHIVE_PROTO_GDW1376, t);
         assert_true(k->n_fns <= 3);
-        assert_int_equal(k->three_phase, t > 1);
+        assert_int_equal(k->three_phase, t > 0);
         assert_int_equal(k->secondary, t > 0);
         for (unsigned i = 0; i < k->n_fns; i++) {
             const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, k->fns[i]);
@@ -223,9 +221,19 @@ static void test_request_two_groups(void **state)
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
     const uint16_t pn[] = {1};
-    static const struct ctask_kind both = {STORE_CLASS_CURVE, {81, 97, 99}, 3, GDW1376_A15, 0, 0};
+    static const struct ctask_kind both = {STORE_CLASS_CURVE, {81, 97, 99}, 3, GDW1376_A15, 0, 0, 0};
     assert_int_equal(ctask_gdw1376_curve_request(&w, 0x0171, 0x0002, pn, 1, &both, &start, 1, 96),
                      0);
+    /* The plan's task: F97/F99 then F81, units in the order of each group's first Fn. */
+    uint8_t plan[64];
+    struct mh_wr pw;
+    mh_wr_init(&pw, plan, sizeof plan);
+    assert_int_equal(ctask_gdw1376_curve_request(&pw, 0x0171, 0x0002, pn, 1,
+                                                 &ctask_gdw1376_curve_power, &start, 1, 96),
+                     0);
+    assert_int_equal(mh_wr_len(&pw), mh_wr_len(&w));
+    assert_memory_equal(plan + 14 + 2, "\x05\x0C", 2); /* DT F97, F99 first */
+    assert_memory_equal(plan + 14 + 11 + 2, "\x01\x0A", 2); /* then F81 */
     /*
      * 30 bytes of user data (30 * 4 + 2 = 0x7A): C 4B, A 71 01 02 00 02, AFN 0D, SEQ 60,
      * DA 01 01 (p1) DT 01 0A (F81) Td_c 15 00 23 11 26 01 60,
