@@ -18,3 +18,7 @@ mh_add_fuzz(fuzz_collect_dlt698_realtime SOURCES fuzz_collect_dlt698_realtime.c 
 target_include_directories(fuzz_collect_dlt698_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_dlt698_curve SOURCES fuzz_collect_dlt698_curve.c LIBS mh_collect)
 target_include_directories(fuzz_collect_dlt698_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)
+
+# The event counters reply (AFN0C F7) the collector reads events by.
+mh_add_fuzz(fuzz_collect_gdw1376_ec SOURCES fuzz_collect_gdw1376_ec.c LIBS mh_collect)
+target_include_directories(fuzz_collect_gdw1376_ec PRIVATE ${MH_SOURCE_DIR}/src/collect)

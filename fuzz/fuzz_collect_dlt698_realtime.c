@@ -13,10 +13,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+static void on_value(void *ctx, uint16_t pn, unsigned fi, uint32_t item, const struct mh_tm *at,
                      const struct mh_dec *v)
 {
     (void)ctx;
+    (void)fi;
     (void)item;
     (void)v;
     if (pn < 1 || pn > 2 || at->sec != 0)

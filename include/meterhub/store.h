@@ -1024,4 +1024,18 @@ int store_meter_insert(struct store *st, const struct archive_row *r, int64_t te
 int store_meter_update(struct store *st, int64_t id, const struct archive_row *r,
                        int64_t terminal, int active, char *err, size_t cap);
 
+/* ==== event counters (docs/collect.md "Events read by counter") ==== */
+
+/* A terminal's event counters: Q/GDW 1376.1 EC1 (important events) and EC2 (normal events). */
+enum store_event_counter { STORE_EC_IMPORTANT = 1, STORE_EC_NORMAL = 2 };
+
+/*
+ * The value (0..255) of terminal's counter up to which its event records
+ * are stored: 0 with *value, MH_ENOENT when none was ever put, MH_EINVAL.
+ */
+int store_event_counter_get(struct store *st, int64_t terminal, int counter, int *value);
+/* Set it (value 0..255) at epoch ms t_ms, synchronously. 0, MH_EINVAL or MH_E*. */
+int store_event_counter_put(struct store *st, int64_t terminal, int counter, int value,
+                            int64_t t_ms);
+
 #endif

@@ -417,6 +417,9 @@ void sim_instant_at(const struct sim_meter *m, int64_t t, struct sim_instant *ou
     }
     int pf_base = m->customer == SIM_CUST_INDUSTRIAL ? 880 : (m->customer == SIM_CUST_COMMERCIAL ? 920 : 960);
     out->p_w[0] = out->q_var[0] = 0;
+    /* Each phase's current as a phasor (mA x 1e6) rotated to its voltage's angle: 0, -120, +120. */
+    static const int64_t cos_e6[3] = {1000000, -500000, -500000}, sin_e6[3] = {0, -866025, 866025};
+    int64_t nx = 0, ny = 0;
     for (int ph = 0; ph < 3; ph++) {
         uint64_t h = sim_hash3(m->seed ^ 0x0707, (uint64_t)m->id * 4 + (uint64_t)ph, (uint64_t)k);
         int32_t u = ph < nph ? (int32_t)hash_range(h, 2150, 2290) : 0;
@@ -440,12 +443,23 @@ void sim_instant_at(const struct sim_meter *m, int64_t t, struct sim_instant *ou
         /* I = S / U: mA = VA * 1000 / V = VA * 10000 / dV */
         int64_t i = u > 0 ? (s < 0 ? -s : s) * 10000 / u : 0;
         out->current_ma[ph] = (int32_t)(p < 0 ? -i : i);
+        out->s_va[ph + 1] = (int32_t)(s < 0 ? -s : s);
+        if (u > 0) { /* in phase with its voltage: P / U; lagging: -Q / U */
+            int64_t a = p * 10000 / u, b = -(p < 0 ? -q : q) * 10000 / u;
+            nx += a * cos_e6[ph] - b * sin_e6[ph];
+            ny += a * sin_e6[ph] + b * cos_e6[ph];
+        }
         out->p_w[0] += (int32_t)p;
         out->q_var[0] += (int32_t)out->q_var[ph + 1];
     }
     int64_t p0 = out->p_w[0], q0 = out->q_var[0];
     int64_t s0 = isqrt64(p0 * p0 + q0 * q0);
     out->pf_milli[0] = s0 ? (int32_t)(p0 * 1000 / s0) : 1000;
+    out->s_va[0] = (int32_t)s0;
+    nx /= 1000000;
+    ny /= 1000000;
+    out->in_ma = nph == 1 ? (out->current_ma[0] < 0 ? -out->current_ma[0] : out->current_ma[0])
+                          : (int32_t)isqrt64(nx * nx + ny * ny);
     out->freq_chz = (int32_t)hash_range(sim_hash3(m->seed, 0xF0, (uint64_t)k), 4995, 5005);
 }
 

@@ -134,6 +134,8 @@ struct sim_instant {
     int32_t q_var[4];
     int32_t pf_milli[4];
     int32_t freq_chz; /* 0.01 Hz */
+    int32_t s_va[4];  /* apparent power, total (from the totals of P and Q), A, B, C */
+    int32_t in_ma;    /* neutral current: the phasor sum of the phase currents (120 degrees apart) */
 };
 void sim_instant_at(const struct sim_meter *m, int64_t t, struct sim_instant *out);
 

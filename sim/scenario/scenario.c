@@ -431,7 +431,7 @@ static int apply_anomalies(struct parse_ctx *c, struct scenario *s, json_t *list
 static int apply_faults(struct parse_ctx *c, struct scenario *s, json_t *f)
 {
     static const char *const keys[] = {"loss_permille", "corrupt_permille", "reset_permille", "latency_ms",
-                                       "offline", "never_login_permille", NULL};
+                                       "offline", "never_login_permille", "report_loss_permille", NULL};
     if (!f)
         return 0;
     if (!json_is_object(f) || check_keys(c, f, "faults", keys))
@@ -451,6 +451,7 @@ static int apply_faults(struct parse_ctx *c, struct scenario *s, json_t *f)
         s->faults.latency_max_ms = (uint32_t)hi;
     }
     int64_t never = get_int(c, f, "never_login_permille", 0, 0, 1000, "faults");
+    int64_t lost = get_int(c, f, "report_loss_permille", 0, 0, 1000, "faults");
     json_t *off = json_object_get(f, "offline");
     int64_t off_share = 0;
     int32_t from = 0, to = 0;
@@ -466,6 +467,8 @@ static int apply_faults(struct parse_ctx *c, struct scenario *s, json_t *f)
     if (c->rc)
         return c->rc;
     for (size_t i = 0; i < s->n_terminals; i++) {
+        /* its own draw, so that adding the key leaves the other faults where they were */
+        s->terminals[i].reports_lost = (int64_t)(sim_hash3(s->seed, i, 0xEC1) % 1000) < lost;
         uint64_t h = sim_hash3(s->seed, i, 0xFA17);
         if ((int64_t)(h % 1000) < never) {
             s->terminals[i].fault = SIM_FAULT_NEVER_LOGIN;

@@ -39,7 +39,7 @@ struct sim_terminal {
     uint8_t kind;         /* enum sim_terminal_kind */
     uint8_t protocol;     /* enum sim_protocol to the master */
     uint8_t fault;        /* enum sim_fault */
-    uint8_t pad;
+    uint8_t reports_lost; /* its active reports never reach the master (faults.report_loss_permille) */
     uint16_t region;      /* 1376.1 A1 region code as its 4 BCD digits read as hex (0x0171) */
     uint16_t a2;          /* 1376.1 terminal address / low part of others */
     uint64_t address;     /* 12-digit address as a number (698 server address, DTU's meter) */

@@ -93,6 +93,8 @@ static void num(struct gdw1376_value *v, int64_t m, int exp)
     v->num = mh_dec_make(m, exp);
 }
 
+static int put_field(uint8_t fmt, struct gdw1376_value *v, uint8_t *p, size_t cap);
+
 /*
  * One ERC record through the codec's appendix B row (gdw1376_erc_put), so
  * the record is laid out by the same table the master decodes it with.
@@ -106,7 +108,8 @@ static int put_erc(const struct scenario *s, const struct sim_terminal *t, const
     const struct sim_meter_info *m = &s->meters[e->meter];
     struct gdw1376_value v[GDW1376_ERC_MAX_FIELDS];
     size_t nf = 0;
-    if (!k || !gdw1376_erc_fields(k->erc, &nf, NULL) || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
+    const struct gdw1376_erc_field *fd = k ? gdw1376_erc_fields(k->erc, &nf, NULL) : NULL;
+    if (!fd || nf > GDW1376_ERC_MAX_FIELDS || nf < 2)
         return MH_EUNKNOWN;
     memset(v, 0, sizeof v);
     for (size_t i = 0; i < nf; i++)
@@ -150,6 +153,13 @@ static int put_erc(const struct scenario *s, const struct sim_terminal *t, const
     default: /* 12: time and pn only */
         break;
     }
+    /* A value beyond its field's format (a large load's current in A.25) goes out as "no data". */
+    for (size_t i = 0; i < nf; i++) {
+        uint8_t scratch[16];
+        if (v[i].kind == GDW1376_V_NUM && fd[i].kind == GDW1376_ERC_FMT &&
+            put_field(fd[i].fmt, &v[i], scratch, sizeof scratch) != 0)
+            return MH_ERANGE;
+    }
     return gdw1376_erc_put(w, k->erc, v, nf, 1, NULL, 0);
 }
 
@@ -171,7 +181,8 @@ static int put_events(const struct scenario *s, const struct sim_terminal *t, in
             return rc;
     }
     events_pending(s, t, now, ec);
-    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)from, (uint8_t)upto, recs, mh_wr_len(&rw));
+    return gdw1376_event_reply_put(w, 1, ec[0], ec[1], (uint8_t)(from & 0xFF), (uint8_t)(upto & 0xFF), recs,
+                                   mh_wr_len(&rw));
 }
 
 /* ---- one reply, cut into frames ---- */
@@ -268,13 +279,15 @@ static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gd
     }
     static const struct {
         uint32_t item;
-        uint8_t what, phase; /* what: 0 P, 1 Q, 2 PF, 3 U, 4 I; phase 0 total, 1..3 */
+        uint8_t what, phase; /* what: 0 P, 1 Q, 2 PF, 3 U, 4 I, 5 S, 6 I_N; phase 0 total, 1..3 */
     } inst[] = {
         {MH_ITEM_P, 0, 0},    {MH_ITEM_P_L1, 0, 1},  {MH_ITEM_P_L2, 0, 2},  {MH_ITEM_P_L3, 0, 3},
         {MH_ITEM_Q, 1, 0},    {MH_ITEM_Q_L1, 1, 1},  {MH_ITEM_Q_L2, 1, 2},  {MH_ITEM_Q_L3, 1, 3},
         {MH_ITEM_PF, 2, 0},   {MH_ITEM_PF_L1, 2, 1}, {MH_ITEM_PF_L2, 2, 2}, {MH_ITEM_PF_L3, 2, 3},
         {MH_ITEM_U_L1, 3, 1}, {MH_ITEM_U_L2, 3, 2},  {MH_ITEM_U_L3, 3, 3},
         {MH_ITEM_I_L1, 4, 1}, {MH_ITEM_I_L2, 4, 2},  {MH_ITEM_I_L3, 4, 3},
+        {MH_ITEM_S, 5, 0},    {MH_ITEM_S_L1, 5, 1},  {MH_ITEM_S_L2, 5, 2},  {MH_ITEM_S_L3, 5, 3},
+        {MH_ITEM_I_N, 6, 0},
     };
     for (size_t i = 0; i < sizeof inst / sizeof inst[0]; i++) {
         if (inst[i].item != item)
@@ -291,7 +304,9 @@ static void item_value(struct fill *f, uint32_t item, unsigned tariff, struct gd
         case 1: num(v, (int64_t)f->in.q_var[ph] * 10, -4); break;
         case 2: num(v, f->in.pf_milli[ph], -1); break;             /* 0.960 = 96.0 % */
         case 3: num(v, f->in.voltage_dv[ph - 1], -1); break;
-        default: num(v, f->in.current_ma[ph - 1], -3); break;
+        case 4: num(v, f->in.current_ma[ph - 1], -3); break;
+        case 5: num(v, (int64_t)f->in.s_va[ph] * 10, -4); break;   /* VA in kVA, 4 decimals */
+        default: num(v, f->in.in_ma, -3); break;
         }
         return;
     }
@@ -527,6 +542,13 @@ static int group_power(const struct scenario *s, const struct sim_terminal *t, u
 static int answer_one(const struct scenario *s, const struct sim_terminal *t, uint8_t afn, uint16_t pn, uint16_t fn,
                       const uint8_t *label, size_t label_len, int64_t now, uint8_t *unit, size_t cap)
 {
+    if (afn == GDW1376_AFN_CLASS1 && fn == 7 && pn == 0 && cap >= 6) {
+        /* F7: the event counters EC1 EC2 now (5.12.2.4.5) */
+        gdw1376_da_encode(pn, &unit[0], &unit[1]);
+        gdw1376_dt_encode(fn, &unit[2], &unit[3]);
+        events_pending(s, t, now, unit + 4);
+        return 6;
+    }
     if (afn == GDW1376_AFN_CLASS1 && (fn == 5 || fn == 6) && pn == 0 && cap >= 4) {
         /* control state (term_control.c) */
         struct mh_wr w;
@@ -641,12 +663,15 @@ static void on_events_read(struct reply *r, int64_t now)
         gdw_reply_ack(r, 1);
         return;
     }
-    /* Pointers are event numbers modulo 256 (EC1); a field with fewer than 256 events reads them as they are. */
+    /*
+     * Pointers are event numbers modulo 256 (EC1 counts the n events so
+     * far): [Pm, Pn) are the (Pn - Pm) mod 256 events ending at the latest
+     * one numbered Pn, of the last 256 the terminal keeps.
+     */
     size_t n = sim_term_events(r->s, r->t, now, 0, NULL, 0);
-    size_t from = f->units[4], upto = f->units[5];
-    if (upto > n)
-        upto = n;
-    if (from >= upto) {
+    size_t count = (size_t)((f->units[5] - f->units[4]) & 0xFF), back = (n - f->units[5]) & 0xFF;
+    size_t upto = back <= n ? n - back : 0, from = upto >= count ? upto - count : 0;
+    if (count == 0 || back > n || upto < count || n - from > 256) {
         gdw_reply_ack(r, 1);
         return;
     }
@@ -725,8 +750,8 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
                        struct mh_wr *w)
 {
     size_t n = sim_term_events(s, t, now, 0, NULL, 0), from = sim_term_events_confirmed(t);
-    if (n <= from)
-        return;
+    if (n <= from || t->reports_lost)
+        return; /* lost on the channel: the events wait, ACD set, for the master to read them */
     size_t upto = n - from > EVENTS_PER_REPORT ? from + EVENTS_PER_REPORT : n;
     uint8_t units[4 + 4 + EVENTS_PER_REPORT * ERC_MAX];
     struct mh_wr u;

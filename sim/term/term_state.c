@@ -326,9 +326,11 @@ void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t,
     for (int i = 0; i < 4; i++) {
         out->p_w[i] = out->p_w[i] * keep / 100;
         out->q_var[i] = out->q_var[i] * keep / 100;
+        out->s_va[i] = out->s_va[i] * keep / 100;
     }
     for (int i = 0; i < 3; i++)
         out->current_ma[i] = out->current_ma[i] * keep / 100;
+    out->in_ma = out->in_ma * keep / 100;
 }
 
 void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,

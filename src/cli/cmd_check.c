@@ -1,6 +1,6 @@
 /*
  * meterhub check truth --db PATH SCENARIO (--date D | --month M) [--min-permille P]
- *                     [--protocol P]
+ *                     [--protocol P] [--curves | --realtime]
  *
  * Compares every daily frozen register the store holds for local day D
  * (active energy import and export, total and tariffs 1..4, data time
@@ -18,13 +18,20 @@
  * interval, 00:15 .. 24:00), with the day curve `sim truth` writes to
  * curves.csv; a meter counts as collected when all 96 import points are
  * stored (give --protocol for the protocols whose terminals are read for
- * curves).
- * With --realtime (and --date D) every realtime value stored with a data
- * time in local day D (voltages, currents, active and reactive powers,
- * power factors, energy registers) is compared with the model at its data
- * time; a meter counts as collected when it has at least one. The
- * protocols whose terminals date what they read by the model's time
- * (--protocol dlt698) are the ones it applies to.
+ * curves). The power, voltage and current curves (AFN0D F81..F84,
+ * F89..F94: items P, P_L1..3, U_L1..3, I_L1..3) stored for day D are
+ * compared too, each point with the meter model at the point's time.
+ * With --realtime (and --date D) the instantaneous values read during
+ * local day D (AFN0C F25: P, Q, PF, U, I, I_N, S, total and per phase)
+ * are compared with the meter model at each value's data time (the
+ * terminal's read time); a value may differ from the model by one unit of
+ * its last decimal, the resolution its data format leaves (a meter
+ * truncates). A meter counts as collected when any of them is stored (a
+ * load beyond A.9's 79.9999 kW has its powers as "no data"). For 698.45
+ * terminals, which date what they read by the model's time (the clock 4000
+ * read in the same list), the energy registers read then are compared too,
+ * and their curves' points (minute freeze 5002: energy, power, voltage,
+ * current) are checked the same way with --realtime and the curve's day.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +48,7 @@
 
 struct check {
     uint64_t meters, meters_online, collected, collected_online, values, mismatches, missing_values;
+    uint64_t power_values; /* --curves: power, voltage and current points among the values */
 };
 
 /* Truth in 0.1 Wh truncated to the stored value's decimals. */
@@ -130,99 +138,116 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += whole && online;
 }
 
-/* Realtime items and where the model keeps each (phase i of a sim_instant array, its decimal exponent). */
+/* The instantaneous items and where the model keeps each: value in units of 10^exp of the item. */
+enum inst_what { IW_P, IW_Q, IW_PF, IW_U, IW_I, IW_S, IW_IN };
 static const struct {
     uint32_t item;
-    uint8_t field, i; /* 0 voltage (0.1 V), 1 current (mA), 2 power (W), 3 reactive (var), 4 PF (x1000) */
-} rt_items[] = {
-    {MH_ITEM_U_L1, 0, 0}, {MH_ITEM_U_L2, 0, 1}, {MH_ITEM_U_L3, 0, 2}, {MH_ITEM_I_L1, 1, 0},
-    {MH_ITEM_I_L2, 1, 1}, {MH_ITEM_I_L3, 1, 2}, {MH_ITEM_P, 2, 0},    {MH_ITEM_P_L1, 2, 1},
-    {MH_ITEM_P_L2, 2, 2}, {MH_ITEM_P_L3, 2, 3}, {MH_ITEM_Q, 3, 0},    {MH_ITEM_Q_L1, 3, 1},
-    {MH_ITEM_Q_L2, 3, 2}, {MH_ITEM_Q_L3, 3, 3}, {MH_ITEM_PF, 4, 0},   {MH_ITEM_PF_L1, 4, 1},
-    {MH_ITEM_PF_L2, 4, 2}, {MH_ITEM_PF_L3, 4, 3},
+    uint8_t what, phase; /* phase 0: total (or neutral), 1..3 */
+} inst_items[] = {
+    {MH_ITEM_P, IW_P, 0},     {MH_ITEM_P_L1, IW_P, 1},   {MH_ITEM_P_L2, IW_P, 2},
+    {MH_ITEM_P_L3, IW_P, 3},  {MH_ITEM_Q, IW_Q, 0},      {MH_ITEM_Q_L1, IW_Q, 1},
+    {MH_ITEM_Q_L2, IW_Q, 2},  {MH_ITEM_Q_L3, IW_Q, 3},   {MH_ITEM_PF, IW_PF, 0},
+    {MH_ITEM_PF_L1, IW_PF, 1}, {MH_ITEM_PF_L2, IW_PF, 2}, {MH_ITEM_PF_L3, IW_PF, 3},
+    {MH_ITEM_U_L1, IW_U, 1},  {MH_ITEM_U_L2, IW_U, 2},   {MH_ITEM_U_L3, IW_U, 3},
+    {MH_ITEM_I_L1, IW_I, 1},  {MH_ITEM_I_L2, IW_I, 2},   {MH_ITEM_I_L3, IW_I, 3},
+    {MH_ITEM_I_N, IW_IN, 0},  {MH_ITEM_S, IW_S, 0},      {MH_ITEM_S_L1, IW_S, 1},
+    {MH_ITEM_S_L2, IW_S, 2},  {MH_ITEM_S_L3, IW_S, 3},
 };
 
-static struct mh_dec instant_truth(const struct sim_instant *in, unsigned field, unsigned i)
+/* The model's value of inst_items[k] (W, var, VA, mA as thousandths; V as tenths). */
+static struct mh_dec inst_truth(const struct sim_instant *in, size_t k)
 {
-    switch (field) {
-    case 0: return mh_dec_make(in->voltage_dv[i], -1);
-    case 1: return mh_dec_make(in->current_ma[i], -3);
-    case 2: return mh_dec_make(in->p_w[i], -3); /* kW */
-    case 3: return mh_dec_make(in->q_var[i], -3);
-    default: return mh_dec_make(in->pf_milli[i], -3);
+    unsigned ph = inst_items[k].phase;
+    switch (inst_items[k].what) {
+    case IW_P: return mh_dec_make(in->p_w[ph], -3);
+    case IW_Q: return mh_dec_make(in->q_var[ph], -3);
+    case IW_PF: return mh_dec_make(in->pf_milli[ph], -3);
+    case IW_U: return mh_dec_make(in->voltage_dv[ph - 1], -1);
+    case IW_I: return mh_dec_make(in->current_ma[ph - 1], -3);
+    case IW_S: return mh_dec_make(in->s_va[ph], -3);
+    default: return mh_dec_make(in->in_ma, -3);
     }
 }
 
-static void rt_mismatch(const struct scenario *s, size_t idx, uint32_t item, int64_t t,
-                        struct mh_dec got, struct mh_dec want, struct check *k)
+/* |a - b| within one unit of a's last decimal (both scaled to 10^-6: the items' range fits). */
+static int within_resolution(struct mh_dec a, struct mh_dec b)
 {
-    char g[40], w[40];
+    int64_t x = a.m, y = b.m, unit = 1;
+    for (int e = a.exp; e > -6; e--) {
+        x *= 10;
+        unit *= 10;
+    }
+    for (int e = b.exp; e > -6; e--)
+        y *= 10;
+    int64_t d = x > y ? x - y : y - x;
+    return a.exp >= -6 && b.exp >= -6 && a.exp <= 6 && d <= unit;
+}
+
+static void mismatch_at(const struct scenario *s, size_t idx, uint32_t item, int64_t t,
+                        struct mh_dec got, const char *want)
+{
+    char g[40];
     mh_dec_format(got, g, sizeof g);
-    mh_dec_format(want, w, sizeof w);
     printf("mismatch meter %012llu item %u.%u.%u.%u.%u at %lld stored %s truth %s\n",
            (unsigned long long)s->meters[idx].address, MH_OBIS_A(item), MH_OBIS_B(item),
-           MH_OBIS_C(item), MH_OBIS_D(item), MH_OBIS_E(item), (long long)t, g, w);
-    k->mismatches++;
+           MH_OBIS_C(item), MH_OBIS_D(item), MH_OBIS_E(item), (long long)t, g, want);
 }
 
-/*
- * The model of one meter at the times its readings carry, each time
- * computed once: an area meter's registers sum its users' flows, and a
- * day's curve stores twenty items at each of 96 times.
- */
-#define TRUTH_CACHE 160
-struct truth_cache {
-    size_t idx, n;
-    int64_t t[TRUTH_CACHE];
-    struct sim_instant in[TRUTH_CACHE];
-    struct sim_registers reg[TRUTH_CACHE];
-};
-
-static size_t truth_of(struct truth_cache *c, const struct scenario *s, int64_t t)
+/* The stored values of items[0..n) in [from, to) against the model at each value's time. */
+static void check_instants(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
+                           int64_t from, int64_t to, const uint8_t *which, size_t nw,
+                           struct check *k)
 {
-    for (size_t i = 0; i < c->n; i++)
-        if (c->t[i] == t)
-            return i;
-    size_t i = c->n < TRUTH_CACHE ? c->n++ : (size_t)(t % TRUTH_CACHE + TRUTH_CACHE) % TRUTH_CACHE;
-    c->t[i] = t;
-    sim_instant_at(&s->meters[c->idx].model, t, &c->in[i]);
-    scenario_meter_registers_at(s, c->idx, t, &c->reg[i]);
-    return i;
-}
-
-/* The realtime values of one meter stored in local day `day`, each against the model at its time. */
-static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
-                           int64_t day, struct check *k, int online)
-{
-    int64_t t0 = scenario_day_start(s, day);
-    static struct store_reading r[1440];
-    static struct truth_cache tc;
-    tc.idx = idx;
-    tc.n = 0;
-    int have = 0;
-    for (size_t q = 0; q < sizeof rt_items / sizeof rt_items[0]; q++) {
-        int n = store_readings_range(st, meter, rt_items[q].item, t0, t0 + 86400, r, 1440);
+    static struct store_reading r[SIM_INTERVALS_PER_DAY * 16];
+    for (size_t w = 0; w < nw; w++) {
+        size_t j = which[w];
+        int n = store_readings_range(st, meter, inst_items[j].item, from, to, r,
+                                     sizeof r / sizeof r[0]);
         for (int i = 0; i < n; i++) {
-            const struct sim_instant *in = &tc.in[truth_of(&tc, s, r[i].t)];
-            struct mh_dec want = instant_truth(in, rt_items[q].field, rt_items[q].i);
+            struct sim_instant in;
+            sim_instant_at(&s->meters[idx].model, r[i].t, &in);
+            struct mh_dec want = inst_truth(&in, j);
             k->values++;
-            have = 1;
-            if (mh_dec_cmp(want, r[i].value) != 0)
-                rt_mismatch(s, idx, rt_items[q].item, r[i].t, r[i].value, want, k);
+            if (!within_resolution(r[i].value, want)) {
+                char e[40];
+                mh_dec_format(want, e, sizeof e);
+                mismatch_at(s, idx, inst_items[j].item, r[i].t, r[i].value, e);
+                k->mismatches++;
+            }
         }
     }
-    /* Registers read now: any data time in the day after 00:00 (the day before's daily freeze). */
-    for (int dir = 0; dir < 2; dir++)
+}
+
+/* The instantaneous values read during the day (1376.1 F25, 698.45 2000..200A); registers: also
+ * the energy registers read then (any data time after 00:00, the day before's daily freeze). */
+static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
+                           int64_t day, int registers, struct check *k, int online)
+{
+    uint8_t all[sizeof inst_items / sizeof inst_items[0]];
+    for (size_t i = 0; i < sizeof all; i++)
+        all[i] = (uint8_t)i;
+    int64_t t0 = scenario_day_start(s, day);
+    uint64_t before = k->values;
+    check_instants(st, s, idx, meter, t0, t0 + 86400, all, sizeof all, k);
+    int have = k->values > before;
+    static struct store_reading r[SIM_INTERVALS_PER_DAY * 16];
+    for (int dir = 0; registers && dir < 2; dir++)
         for (unsigned tariff = 0; tariff <= 4; tariff++) {
             uint32_t item = MH_OBIS_TARIFF(dir ? MH_ITEM_AE_EXP : MH_ITEM_AE_IMP, tariff);
-            int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400, r, 1440);
+            int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400, r,
+                                         sizeof r / sizeof r[0]);
             for (int i = 0; i < n; i++) {
-                const struct sim_registers *truth = &tc.reg[truth_of(&tc, s, r[i].t)];
-                int64_t wh10 = dir ? truth->export_wh10[tariff] : truth->import_wh10[tariff];
+                struct sim_registers truth;
+                scenario_meter_registers_at(s, idx, r[i].t, &truth);
+                int64_t wh10 = dir ? truth.export_wh10[tariff] : truth.import_wh10[tariff];
                 struct mh_dec want = truth_at(wh10, r[i].value.exp);
                 k->values++;
-                if (mh_dec_cmp(want, r[i].value) != 0)
-                    rt_mismatch(s, idx, item, r[i].t, r[i].value, want, k);
+                if (mh_dec_cmp(want, r[i].value) != 0) {
+                    char e[40];
+                    mh_dec_format(want, e, sizeof e);
+                    mismatch_at(s, idx, item, r[i].t, r[i].value, e);
+                    k->mismatches++;
+                }
             }
         }
     k->meters++;
@@ -231,8 +256,20 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
     k->collected_online += have && online;
 }
 
+/* The power, voltage and current curves of the day (F81..F84, F89..F94), where stored. */
+static void check_power_curves(struct store *st, const struct scenario *s, size_t idx,
+                               int64_t meter, int64_t day, struct check *k)
+{
+    static const uint8_t curve_items[] = {0, 1, 2, 3, 12, 13, 14, 15, 16, 17};
+    int64_t t0 = scenario_day_start(s, day);
+    uint64_t before = k->values;
+    check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items,
+                   k);
+    k->power_values += k->values - before;
+}
+
 static int check_truth(const char *db, const char *path, int64_t day, int monthly, int curves,
-                       unsigned min_permille, const char *protocol)
+                       int realtime, unsigned min_permille, const char *protocol)
 {
     char err[512] = "";
     struct scenario *s = NULL;
@@ -281,11 +318,13 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
                 size_t idx = term->first_meter + m;
                 if (s->meters[idx].pn != pts[p].pn || s->meters[idx].address != pts[p].address)
                     continue;
-                if (curves == 2)
-                    check_realtime(st, s, idx, pts[p].meter, day, &k, online);
-                else if (curves)
+                if (realtime)
+                    check_realtime(st, s, idx, pts[p].meter, day,
+                                   strcmp(sim_protocol_name(term->protocol), "dlt698") == 0, &k, online);
+                else if (curves) {
                     check_curve(st, s, idx, pts[p].meter, day, &k, online);
-                else
+                    check_power_curves(st, s, idx, pts[p].meter, day, &k);
+                } else
                     check_meter(st, s, idx, pts[p].meter, t, &k, online);
             }
     }
@@ -296,9 +335,12 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
     printf("checked %llu meters: %llu with %s (%llu of %llu on terminals that log in, "
            "%.1f per mille); %llu values compared, %llu mismatches, %llu %s values missing\n",
            (unsigned long long)k.meters, (unsigned long long)k.collected,
-           curves == 2 ? "realtime values" : curves ? "whole curves" : "registers", (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
+           realtime ? "instantaneous values" : curves ? "whole curves" : "registers", (unsigned long long)k.collected_online, (unsigned long long)k.meters_online, rate,
            (unsigned long long)k.values, (unsigned long long)k.mismatches,
-           (unsigned long long)k.missing_values, curves ? "point" : "tariff");
+           (unsigned long long)k.missing_values, curves || realtime ? "point" : "tariff");
+    if (curves)
+        printf("%llu of the values compared are power, voltage and current points\n",
+               (unsigned long long)k.power_values);
     return k.mismatches == 0 && rate >= (double)min_permille ? 0 : 1;
 }
 
@@ -306,7 +348,7 @@ int cmd_check(int argc, char **argv)
 {
     const char *db = NULL, *scen = NULL, *date = NULL, *month = NULL, *protocol = NULL;
     unsigned long min = 999;
-    int curves = 0;
+    int curves = 0, realtime = 0;
     int bad = argc < 2 || strcmp(argv[1], "truth") != 0;
     for (int i = 2; i < argc && !bad; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
@@ -318,7 +360,7 @@ int cmd_check(int argc, char **argv)
         else if (strcmp(argv[i], "--curves") == 0)
             curves = 1;
         else if (strcmp(argv[i], "--realtime") == 0)
-            curves = 2; /* the realtime values instead */
+            realtime = 1;
         else if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
             protocol = argv[++i];
         else if (strcmp(argv[i], "--min-permille") == 0 && i + 1 < argc) {
@@ -332,12 +374,14 @@ int cmd_check(int argc, char **argv)
             bad = 1;
     }
     int64_t day;
-    if (bad || !db || !scen || !date == !month || (curves && month) ||
+    if (bad || !db || !scen || !date == !month || ((curves || realtime) && month) ||
+        (curves && realtime) ||
         (date ? serve_parse_day(date, 480, &day) : serve_parse_month(month, 480, &day)) != 0) {
         fputs("usage: meterhub check truth --db PATH SCENARIO (--date YYYY-MM-DD|yesterday | "
-              "--month YYYY-MM|last) [--curves|--realtime] [--min-permille P] [--protocol P]\n",
+              "--month YYYY-MM|last) [--curves | --realtime] [--min-permille P] [--protocol P]\n",
               stderr);
         return 2;
     }
-    return check_truth(db, scen, day, month != NULL, curves, (unsigned)min, protocol);
+    return check_truth(db, scen, day, month != NULL, curves, realtime, (unsigned)min,
+                       protocol);
 }

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "meterhub/base/keymap.h"
+#include "meterhub/base/rd.h"
 #include "meterhub/base/wr.h"
 #include "meterhub/collect.h"
 #include "meterhub/proto/value.h"
@@ -32,6 +33,9 @@ struct ctask_kind {
     uint16_t fns[4];    /* frozen: import, export register; curve: Fn of one DT group */
     uint8_t n_fns;
     uint8_t label;      /* GDW1376_A20 (Td_d), GDW1376_A21 (Td_m) or GDW1376_A15 (Td_c: a curve) */
+    uint8_t three_phase; /* read for three-phase points only */
+    uint8_t secondary;   /* adds to another task's data: no status rows, not in the progress */
+    uint8_t status_fns;  /* the first status_fns Fn decide a meter's status; 0: all of them */
 };
 extern const struct ctask_kind ctask_gdw1376_day;   /* AFN0D F161 + F163, Td_d */
 extern const struct ctask_kind ctask_gdw1376_month; /* AFN0D F177 + F179, Td_m */
@@ -50,6 +54,16 @@ int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ct
                                const struct mh_tm *date, ctask_value_fn fn, void *ctx);
 
 struct gdw1376_fn_def;
+struct gdw1376_unit;
+/*
+ * The request units of k's Fn for one DA: one unit per DT group of eight
+ * (5.2.3.3.2), in the order of each group's first Fn, each with the label
+ * (borrowed). Returns the units (>= 1), MH_EOVERFLOW past cap, MH_EINVAL
+ * for no Fn or one out of range.
+ */
+int ctask_gdw1376_units_of(const struct ctask_kind *k, uint8_t da1, uint8_t da2,
+                           const uint8_t *label, size_t label_len, struct gdw1376_unit *u,
+                           size_t cap);
 /*
  * Walk a reply's data units of AFN afn: each (pn, Fn) whose definition
  * `accept` takes (its index i, >= 0) is handed to `unit` with its data,
@@ -63,6 +77,13 @@ int ctask_gdw1376_units_walk(const uint8_t *units, size_t len, uint8_t afn,
                                          const uint8_t *p, size_t n, void *arg),
                              void *arg);
 
+/* AFN0C request of one Fn of the terminal itself (p0), no data. 0 or MH_E*. */
+int ctask_gdw1376_p0_read(struct mh_wr *w, uint16_t a1, uint16_t a2, uint16_t fn);
+/*
+ * The first unit of a reply, which must be p0's fn: data is a reader over
+ * the rest of the units from its data on. 0, MH_EPROTO or the walker's.
+ */
+int ctask_gdw1376_p0_unit(const uint8_t *units, size_t len, uint16_t fn, struct mh_rd *data);
 /* AFN0C F2 (terminal clock, p0) request; its reply's clock (A.1, local time); AFN05 F31 set. */
 int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2);
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock);
@@ -73,12 +94,16 @@ int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const str
 #define CCURVE_STEP_S 900  /* density 1: 15 minutes */
 #define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
 #define CCURVE_DENSITY 1
+#define CCURVE_TASKS_MAX 4 /* curve tasks of one terminal (tasks.c) */
 
 /* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
 typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
                                const struct mh_dec *v);
 
-/* AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first point start (local). */
+/*
+ * AFN0D request of k's curve Fn for pn[0..n) (one group of eight), first
+ * point start (local): one unit per DT group of the Fn.
+ */
 int ctask_gdw1376_curve_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                 size_t n, const struct ctask_kind *k, const struct mh_tm *start,
                                 uint8_t density, uint8_t points);
@@ -94,10 +119,13 @@ int ctask_gdw1376_curve_parse(const uint8_t *units, size_t len, const struct cta
 
 /* ---- task_realtime.c: 1376.1 AFN0C realtime values ---- */
 
-/* A value read at local time at (the terminal's Td_c); v NULL for EE. */
-typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
-                                  const struct mh_dec *v);
-/* AFN0C request of k's Fn (one DT group) for pn[0..n) (one group of eight). 0 or MH_E*. */
+/* A value of the task's Fn index fi read at local time at (the terminal's Td_c); v NULL for EE. */
+typedef void (*ctask_value_at_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
+                                  const struct mh_tm *at, const struct mh_dec *v);
+/*
+ * AFN0C request of k's Fn for pn[0..n) (one group of eight): one data unit
+ * per DT group the Fn fall in, in one frame. 0 or MH_E*.
+ */
 int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                    size_t n, const struct ctask_kind *k);
 /*
@@ -111,12 +139,21 @@ int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct 
 
 /* ---- tasks.c: which tasks a terminal gets ---- */
 
-/* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */
-const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol);
+/*
+ * The i-th curve task (from 0) of a terminal kind and protocol (enum
+ * archive_*), or NULL: no more. Task 0 is read for every point and gives
+ * the day's curve status; later ones are secondary, some three_phase.
+ */
+const struct ctask_kind *ctask_curve_for(unsigned terminal_kind, unsigned protocol, unsigned i);
 extern const struct ctask_kind ctask_gdw1376_curve_incr;   /* F97 F99 */
+extern const struct ctask_kind ctask_gdw1376_curve_power;  /* F97 F99 (the status), F81: every point */
+extern const struct ctask_kind ctask_gdw1376_curve_phase_p; /* F82..F84: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_voltage; /* F89..F91: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_current; /* F92..F94: three-phase points */
 /* The realtime task of a terminal kind and protocol, or NULL: none. */
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol);
 extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
+extern const struct ctask_kind ctask_gdw1376_realtime_instant; /* AFN0C F25 F129 F131 */
 
 /* ---- task_dlt698.c ---- */
 
@@ -387,6 +424,12 @@ struct cterm {
     size_t req_idx[CJOB_BATCH];
     size_t req_n;
     uint8_t req_clock;  /* the request in flight is a clock read or set */
+    /* Events read by counter (task_events.c). */
+    uint8_t ev_due;     /* read the counters before the next job (set at login and each round) */
+    uint8_t ev_step;    /* enum cev_step: the events request in flight, or the next */
+    uint8_t ev_counter; /* enum store_event_counter being read */
+    uint8_t ev_from, ev_to; /* records [from, to) of it (modulo 256) are asked for */
+    uint8_t ev_ec[2];   /* EC1, EC2 as the terminal said */
     uint8_t step645;    /* DL/T 645: the read of the meter-day in flight (CTASK_645_*) */
 };
 
@@ -436,6 +479,13 @@ struct collect {
 
 /* collector.c */
 int64_t collect_wall_ms(void);
+/* Submit a request frame for t (copied) at prio; done runs once. 1 (in flight) or MH_E*. */
+int collect_term_send(struct cterm *t, enum fep_prio prio, const uint8_t *frame, size_t len,
+                      fep_done_fn done);
+/* A request of t ended: t is free, its group has room, the round trip is measured. */
+void collect_term_replied(struct cterm *t, enum fep_status status, const struct fep_reply *r);
+/* Wake a terminal waiting for t's group and go on with t's work. */
+void collect_term_resume(struct cterm *t);
 struct cterm *collect_term_find(struct collect *c, const char *addr);
 /* Run the terminal's jobs as far as capacity, time and the link allow. */
 void collect_term_kick(struct cterm *t);
@@ -456,7 +506,29 @@ void collect_patch_free(struct collect *c);
 /* Arm the daily timer for the next local midnight + start_after_s. */
 void collect_schedule_next(struct collect *c);
 
+/* ---- task_events.c: 1376.1 events read by counter ---- */
+
+enum cev_step { CEV_COUNTERS, CEV_RECORDS };
+
+/* AFN0C F7 (the terminal's event counters EC1 EC2, p0) request. */
+int ctask_gdw1376_ec_request(struct mh_wr *w, uint16_t a1, uint16_t a2);
+/* Its reply's counters. 0, MH_EPROTO (another unit), MH_ETRUNC. */
+int ctask_gdw1376_ec_parse(const uint8_t *units, size_t len, uint8_t ec[2]);
+/* AFN0E F1 (important, counter 1) or F2 (normal, 2) request of records [pm, pn) mod 256. */
+int ctask_gdw1376_events_request(struct mh_wr *w, uint16_t a1, uint16_t a2, int counter,
+                                 uint8_t pm, uint8_t pn);
+/* A 1376.1 terminal's counters are to be read before its next job (no-op for others). */
+void collect_events_due(struct cterm *t);
+/* Submit t's next events request: 1 in flight, 0 nothing to do (ev_due cleared), MH_E*. */
+int collect_events_submit(struct cterm *t);
+
 /* events.c */
+#define COLLECT_PAYLOAD_MAX 160 /* an event's payload JSON */
+struct gdw1376_erc;
+/* An ERC record's payload JSON into buf; snprintf's return (>= cap: cut). */
+int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap);
+/* Store every ERC record of recs[0..len) as terminal t's event (synchronously). 0 or MH_E*. */
+int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs, size_t len);
 void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
                        size_t len);
 

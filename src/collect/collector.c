@@ -176,6 +176,7 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     if (store_terminal_link(c->st, t->info.id, 1, now, peer) == 0 && c->obs.link)
         c->obs.link(c->obs.ctx, &t->info, 1, now, peer);
     mh_debug(MOD, "%s online from %s", addr, peer);
+    collect_events_due(t); /* after login: what happened while it was away */
     collect_round_join(c, t);
     collect_term_kick(t);
 }
@@ -273,8 +274,13 @@ static void push_reading(struct reply_ctx *x, const struct cmeter *m, uint32_t i
                                           .received_ms = x->received_ms};
 }
 
-/* A register value of pn at data time at (UTC): bit 1 import total, bit 2 export total. */
-static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at,
+/*
+ * A value of pn at data time at (UTC). Frozen registers (fi < 0): bit 1
+ * import total, bit 2 export total. Realtime (fi >= 0): bit fi once any
+ * value of the task's Fn fi came as a number (a single-phase meter's
+ * phases B and C are "no data" in a whole answer), "no data" when none did.
+ */
+static void value_at(struct reply_ctx *x, uint16_t pn, int fi, uint32_t item, int64_t at,
                      const struct mh_dec *v)
 {
     struct cterm *t = x->t;
@@ -283,7 +289,12 @@ static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at
         if (m->pn != pn)
             continue;
         unsigned bit = MH_OBIS_C(item) == MH_OBIS_C(MH_ITEM_AE_IMP) ? 1u : 2u;
-        if (MH_OBIS_E(item) == 0) {
+        if (fi >= 0 && fi < 8) {
+            if (v)
+                m->got |= (uint8_t)(1u << fi);
+            else
+                m->nodata |= (uint8_t)(1u << fi);
+        } else if (MH_OBIS_E(item) == 0) {
             if (v)
                 m->got |= (uint8_t)bit;
             else
@@ -298,17 +309,17 @@ static void value_at(struct reply_ctx *x, uint16_t pn, uint32_t item, int64_t at
 static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
-    value_at(x, pn, item, x->j->data_time, v);
+    value_at(x, pn, -1, item, x->j->data_time, v);
 }
 
 /* A realtime value: its data time is when the terminal read it (local), in UTC. */
-static void on_value_read(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
-                          const struct mh_dec *v)
+static void on_value_read(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
+                          const struct mh_tm *at, const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
     int64_t e;
     if (mh_tm_to_epoch(at, &e) == 0)
-        value_at(x, pn, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
+        value_at(x, pn, (int)fi, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
 }
 
 /* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
@@ -505,11 +516,8 @@ static void clock_done(struct cterm *t, struct cjob *j, enum fep_status status,
         j->clock = CCLOCK_SET;
 }
 
-static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
+void collect_term_replied(struct cterm *t, enum fep_status status, const struct fep_reply *r)
 {
-    struct cterm *t = ctx;
-    struct collect *c = t->c;
-    struct cjob *j = t->jobs;
     t->busy = 0;
     t->group->inflight--;
     /*
@@ -521,6 +529,20 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         crtt_sample(&t->rtt, r->rtt_ms);
     else if (status == FEP_DONE || status == FEP_TIMEOUT)
         crtt_backoff(&t->rtt);
+}
+
+void collect_term_resume(struct cterm *t)
+{
+    group_wake(t->group);
+    collect_term_kick(t);
+}
+
+static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
+{
+    struct cterm *t = ctx;
+    struct collect *c = t->c;
+    struct cjob *j = t->jobs;
+    collect_term_replied(t, status, r);
     if (t->req_clock) {
         t->req_clock = 0;
         clock_done(t, j, status, r);
@@ -529,7 +551,8 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         return;
     }
     uint8_t reason = STORE_REASON_METER_NO_ANSWER;
-    size_t nfn = j->kind->n_fns;
+    /* The Fn that decide the status (the others add data: their "no data" is not the meter's). */
+    size_t nfn = j->kind->status_fns ? j->kind->status_fns : j->kind->n_fns;
     uint8_t all = (uint8_t)((1u << nfn) - 1);
     if (status == FEP_DONE) {
         static struct reply_ctx x; /* one loop thread; too large for the stack */
@@ -566,10 +589,10 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     t->step645 = CTASK_645_TIME; /* the meter-day is over (or read again from its freeze time) */
     for (size_t k = 0; k < t->req_n; k++) {
         struct cmeter *m = &j->m[t->req_idx[k]];
-        if (m->got == all) {
+        if ((m->got & all) == all) {
             m->reason = STORE_REASON_NONE;
             m->done = 1;
-        } else if ((m->got | m->nodata) == all && m->nodata) {
+        } else if (((m->got | m->nodata) & all) == all && (m->nodata & all)) {
             m->reason = STORE_REASON_NO_DATA;
             m->done = 1;
         } else {
@@ -582,13 +605,14 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
     collect_term_kick(t);
 }
 
-static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, size_t len)
+int collect_term_send(struct cterm *t, enum fep_prio prio, const uint8_t *frame, size_t len,
+                      fep_done_fn done)
 {
     struct collect *c = t->c;
-    struct fep_request req = {.prio = j->prio, .frame = frame, .len = len,
+    struct fep_request req = {.prio = prio, .frame = frame, .len = len,
                               .timeout_ms = c->cfg.request_timeout_ms ? c->cfg.request_timeout_ms
                                                                       : t->rtt.rto_ms,
-                              .done = request_done,
+                              .done = done,
                               .ctx = t};
     int64_t id = fep_request_submit(c->fep, t->addr, &req);
     if (id < 0)
@@ -597,6 +621,11 @@ static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, s
     t->group->inflight++;
     c->prog.requests++;
     return 1;
+}
+
+static int send_request(struct cterm *t, struct cjob *j, const uint8_t *frame, size_t len)
+{
+    return collect_term_send(t, j->prio, frame, len, request_done);
 }
 
 /* The clock step of a job: read, or set to the station's local time. */
@@ -713,11 +742,14 @@ static void pass_end(struct cterm *t, struct cjob *j)
 {
     struct collect *c = t->c;
     size_t retry = 0;
-    collect_status_write(c, j);
+    /* A secondary task adds to the points' data: their day's status is another task's. */
+    int counted = !j->kind->secondary;
+    if (counted)
+        collect_status_write(c, j);
     int curve = j->kind->item_class == STORE_CLASS_CURVE;
     int realtime = j->kind->item_class == STORE_CLASS_REALTIME;
     for (size_t k = 0; k < j->n; k++) {
-        if ((j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
+        if (counted && (j->round || curve || realtime) && j->m[k].reason == STORE_REASON_NONE &&
             j->m[k].done != 2) {
             if (curve) {
                 c->prog.curve_collected++;
@@ -752,6 +784,15 @@ static void pass_end(struct cterm *t, struct cjob *j)
 void collect_term_kick(struct cterm *t)
 {
     struct collect *c = t->c;
+    /* Events first: a few small exchanges, and what the analysis waits for. */
+    if (t->ev_due && !t->busy && t->online && !c->closing) {
+        if (t->group->inflight >= c->cfg.group_max) {
+            group_wait(t);
+            return;
+        }
+        if (collect_events_submit(t) == 1)
+            return;
+    }
     while (!t->busy && t->online && t->jobs && !c->closing) {
         struct cjob *j = t->jobs;
         if (j->not_before_ms > loop_ms(c)) {
@@ -827,7 +868,7 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
         t->jobs = j;
     t->jobs_tail = j;
     t->c->jobs++;
-    if (k->item_class == STORE_CLASS_CURVE)
+    if (k->item_class == STORE_CLASS_CURVE && !k->secondary)
         t->c->prog.curve_meters += n;
     else if (k->item_class == STORE_CLASS_REALTIME)
         t->c->prog.realtime_meters += n;

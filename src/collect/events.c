@@ -7,6 +7,12 @@
  * writes events synchronously. A report that cannot be decoded or stored
  * is left unconfirmed: the terminal sends it again.
  *
+ * ERC9 (current loop) and ERC10 (voltage loop abnormal) say in D7..D6 of
+ * their flags byte which abnormality it is and in D2..D0 the phases
+ * (appendix B, ERC9/ERC10); the payload carries both as "kind" and
+ * "phases", so that a phase failure and a voltage loss, one ERC, are told
+ * apart without decoding the record again.
+ *
  * A DL/T 698.45 terminal pushes REPORT-Notification (C = 83) of event
  * records (task_dlt698_events.c). Each record becomes an event row with the
  * object's 1376.1 ERC as its code where one exists (else the OI), the
@@ -50,7 +56,45 @@ static int64_t local_to_utc(const struct collect *c, const struct mh_tm *tm)
     return s - (int64_t)c->cfg.utc_offset_min * 60;
 }
 
-static int store_records(struct collect *c, const struct cterm *t, const uint8_t *recs,
+/* ERC9 / ERC10 flags D7..D6 (appendix B): the abnormality's name; NULL for the reserved 00. */
+static const struct {
+    uint8_t erc;
+    const char *kind[4];
+} loop_kinds[] = {
+    {9, {NULL, "short_circuit", "open_circuit", "reverse"}},
+    {10, {NULL, "phase_failure", "voltage_loss", NULL}},
+};
+
+/*
+ * The record's payload: ERC, pn, start flag, name and, for ERC9/ERC10, the
+ * abnormality and its phases. Returns the length written (snprintf's).
+ */
+int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "{\"erc\":%u,\"pn\":%u,\"start\":%u,\"name\":\"%s\"", e->erc,
+                     e->pn, e->start, e->name ? e->name : "");
+    for (size_t i = 0; i < sizeof loop_kinds / sizeof loop_kinds[0]; i++) {
+        /* fields: time, pn, flags (BIN1) */
+        if (loop_kinds[i].erc != e->erc || !e->known || e->n_fields < 3 ||
+            e->v[2].kind != GDW1376_V_NUM || n < 0 || (size_t)n >= cap)
+            continue;
+        int64_t flags = e->v[2].num.m;
+        const char *kind = loop_kinds[i].kind[(flags >> 6) & 3];
+        char ph[4];
+        size_t k = 0;
+        for (int b = 0; b < 3; b++)
+            if (flags & (1 << b))
+                ph[k++] = (char)('A' + b);
+        ph[k] = 0;
+        n += snprintf(buf + n, cap - (size_t)n, ",\"kind\":\"%s\",\"phases\":\"%s\"",
+                      kind ? kind : "reserved", ph);
+    }
+    if (n >= 0 && (size_t)n < cap)
+        n += snprintf(buf + n, cap - (size_t)n, "}");
+    return n;
+}
+
+int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs,
                          size_t len)
 {
     struct mh_rd r;
@@ -70,9 +114,10 @@ static int store_records(struct collect *c, const struct cterm *t, const uint8_t
             tm.has |= MH_TM_SEC;
             start = local_to_utc(c, &tm);
         }
-        char payload[96];
-        snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%u,\"start\":%u,\"name\":\"%s\"}",
-                 e.erc, e.pn, e.start, e.name ? e.name : "");
+        char payload[COLLECT_PAYLOAD_MAX];
+        rc = collect_erc_payload(&e, payload, sizeof payload);
+        if (rc < 0 || (size_t)rc >= sizeof payload)
+            return MH_EOVERFLOW;
         struct store_event ev = {.terminal = t->info.id, .code = e.erc, .start_s = start,
                                  .payload_json = payload,
                                  /* the same ERC at the same minute on another pn, or its restore */
@@ -195,7 +240,7 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
         size_t used;
         rc = gdw1376_event_reply_parse(f.units + off, f.units_len - off, &e, &used);
         if (rc == 0)
-            rc = store_records(c, t, e.recs, e.recs_len);
+            rc = collect_events_store(c, t, e.recs, e.recs_len);
         off += used;
     }
     if (rc != 0) {

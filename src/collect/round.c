@@ -80,14 +80,37 @@ void collect_round_join(struct collect *c, struct cterm *t)
          * The day's curves after its registers, always at the scheduled
          * priority: an on-demand read of the same terminal goes first.
          */
-        const struct ctask_kind *ck =
-            c->cfg.no_curves ? NULL : ctask_curve_for(t->info.kind, t->info.protocol);
+        /*
+         * Curve tasks copy the points they read (a three-phase task only
+         * the archive's three-phase points) before the daily job takes m.
+         */
+        struct {
+            const struct ctask_kind *k;
+            struct cmeter *m;
+            size_t n;
+        } cj[CCURVE_TASKS_MAX];
+        size_t ncj = 0;
+        const struct ctask_kind *ck;
+        for (unsigned i = 0; !c->cfg.no_curves && c->round_day >= 0 && m && ncj < CCURVE_TASKS_MAX &&
+                             (ck = ctask_curve_for(t->info.kind, t->info.protocol, i)) != NULL;
+             i++) {
+            struct cmeter *cm = malloc((size_t)n * sizeof *cm);
+            size_t cn = 0;
+            for (int p = 0; cm && p < n; p++)
+                if (!ck->three_phase || pts[p].phases == 3)
+                    cm[cn++] = m[p];
+            if (cn == 0) {
+                free(cm);
+                continue;
+            }
+            cj[ncj].k = ck;
+            cj[ncj].m = cm;
+            /* a 698.45 terminal's curve is its own meter's (the first point) */
+            cj[ncj++].n = ck == &ctask_dlt698_curve ? 1 : cn;
+        }
         const struct ctask_kind *rk =
             c->cfg.no_realtime ? NULL : ctask_realtime_for(t->info.kind, t->info.protocol);
-        struct cmeter *cm = ck && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *cm) : NULL;
         struct cmeter *rm = rk && c->round_day >= 0 && m ? malloc((size_t)n * sizeof *rm) : NULL;
-        if (cm)
-            memcpy(cm, m, (size_t)n * sizeof *cm);
         if (rm)
             memcpy(rm, m, (size_t)n * sizeof *rm);
         if (c->round_day >= 0 && m) {
@@ -98,9 +121,8 @@ void collect_round_join(struct collect *c, struct cterm *t)
                 t->jobs_tail->clock = CCLOCK_DONE; /* the monthly job checks the clock */
             m = NULL;
         }
-        if (cm) /* a 698.45 terminal's curve is its own meter's (the first point) */
-            collect_job_add(t, ck, c->round_day, 0, FEP_PRIO_SCHEDULED, cm,
-                            ck == &ctask_dlt698_curve ? 1 : (size_t)n, at);
+        for (size_t i = 0; i < ncj; i++)
+            collect_job_add(t, cj[i].k, c->round_day, 0, FEP_PRIO_SCHEDULED, cj[i].m, cj[i].n, at);
         /* The registers now: status of the local day they are read on. */
         if (rm)
             collect_job_add(t, rk, collect_local_day(c, collect_wall_ms() / 1000), 0,
@@ -108,6 +130,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
         free(m);
         if (rc == 0)
             t->job_day = c->round_serial;
+        collect_events_due(t); /* every round: what active reports did not bring */
         patch_join(c, t, at);
     } else if (n < 0) {
         mh_warn(MOD, "%s: points not read: %s", t->addr, mh_strerror(n));

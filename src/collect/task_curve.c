@@ -3,9 +3,10 @@
  * request of one job step and the decoding of its reply into points per
  * measurement point.
  *
- * A curve task reads the Fn of one DT group of eight (the task's
- * configuration, tasks.c) for up to eight Pn of one DA group, with the
- * Td_c label (A.15 first point time, density m, points n). A day is read
+ * A curve task reads its Fn (the task's configuration, tasks.c) for up to
+ * eight Pn of one DA group, with the Td_c label (A.15 first point time,
+ * density m, points n): one data unit per DT group of eight its Fn fall
+ * in, each with the label, in one frame. A day is read
  * as 96 points of density 1 from 00:15: a point at T is the value frozen at
  * T, and an increment point (F97..F100) is the energy of the interval
  * ending at T, so the day's 96 intervals are the points 00:15 .. 24:00.
@@ -31,17 +32,18 @@ int ctask_gdw1376_curve_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const
                                 size_t n, const struct ctask_kind *k, const struct mh_tm *start,
                                 uint8_t density, uint8_t points)
 {
-    uint8_t da1, da2, dt1, dt2, label[7];
+    uint8_t da1, da2, label[7];
     int rc = gdw1376_da_set(pn, n, &da1, &da2);
-    if (rc == 0)
-        rc = gdw1376_dt_set(k->fns, k->n_fns, &dt1, &dt2);
     if (rc == 0)
         rc = put_label(label, start, density, points);
     if (rc != 0)
         return rc;
+    struct gdw1376_unit u[sizeof k->fns / sizeof k->fns[0]];
+    rc = ctask_gdw1376_units_of(k, da1, da2, label, sizeof label, u, sizeof u / sizeof u[0]);
+    if (rc < 0)
+        return rc;
     struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS2};
-    struct gdw1376_unit u = {da1, da2, dt1, dt2, label, sizeof label};
-    return gdw1376_req_encode(w, &r, &u, 1);
+    return gdw1376_req_encode(w, &r, u, (size_t)rc);
 }
 
 /* Which of the task's Fn this is (its index), or -1 for one it did not ask for. */

@@ -33,7 +33,7 @@ static const uint32_t cols[] = {OAD_FREEZE_TIME, 0x00100200u, 0x00200200u,
 #define N_COLS (sizeof cols / sizeof cols[0])
 
 /* A curve task of 698.45 terminals: import and export totals whole (96 points) per meter. */
-const struct ctask_kind ctask_dlt698_curve = {STORE_CLASS_CURVE, {0x0010, 0x0020}, 2, GDW1376_A15};
+const struct ctask_kind ctask_dlt698_curve = {STORE_CLASS_CURVE, {0x0010, 0x0020}, 2, GDW1376_A15, 0, 0, 0};
 
 int ctask_dlt698_curve_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *start)
 {

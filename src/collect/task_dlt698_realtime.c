@@ -42,7 +42,7 @@ static const uint32_t rt_oads[] = {0x20000200u, 0x20010200u, 0x20040200u, 0x2005
 #define N_OADS (sizeof rt_oads / sizeof rt_oads[0])
 
 /* A realtime task of 698.45 terminals: two bits, the import and the other values (value_at). */
-const struct ctask_kind ctask_dlt698_realtime = {STORE_CLASS_REALTIME, {0x0010, 0x0020}, 2, 0};
+const struct ctask_kind ctask_dlt698_realtime = {STORE_CLASS_REALTIME, {0x0010, 0x0020}, 2, 0, 0, 0, 0};
 
 /* A 12-digit address as TSA content: AF, then the BCD digits highest pair first. */
 static void tsa_content(uint64_t addr, uint8_t out[7])
@@ -137,15 +137,18 @@ static int meter_results(const struct dlt698_items *res, uint16_t pn, ctask_valu
         int nr = nn > 0 ? dlt698_readings(oad, nodes, (size_t)nn, 0, rd, VALUES_MAX) : 0;
         if (nr < 0)
             return nr;
+        /* The task's Fn 0 and 1 are the import and export registers (they decide the meter's
+         * status); the other values go as Fn 7, which no status looks at. */
+        unsigned fi = oad == OAD_AE_IMP ? 0u : oad == OAD_AE_EXP ? 1u : 7u;
         int any = 0;
         for (int i = 0; i < nr; i++) {
             if (rd[i].numeric) {
-                fn(ctx, pn, rd[i].item, &at, &rd[i].value);
+                fn(ctx, pn, rd[i].item == total ? fi : 7u, rd[i].item, &at, &rd[i].value);
                 any |= rd[i].item == total;
             }
         }
         if (total && !any)
-            fn(ctx, pn, total, &at, NULL); /* a DAR or a null register: no data */
+            fn(ctx, pn, fi, total, &at, NULL); /* a DAR or a null register: no data */
     }
     return rc;
 }

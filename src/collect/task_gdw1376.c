@@ -18,8 +18,10 @@
 #include "meterhub/proto/item.h"
 
 /* The Fn each frozen task reads (the items come from the codec's dictionary). */
-const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20};
-const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21};
+const struct ctask_kind ctask_gdw1376_day = {STORE_CLASS_DAY_FREEZE, {161, 163}, 2, GDW1376_A20,
+                                             0, 0, 0};
+const struct ctask_kind ctask_gdw1376_month = {STORE_CLASS_MONTH_FREEZE, {177, 179}, 2, GDW1376_A21,
+                                               0, 0, 0};
 
 int ctask_gdw1376_frozen_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                  size_t n, const struct ctask_kind *k, const struct mh_tm *date)
@@ -146,29 +148,72 @@ int ctask_gdw1376_frozen_parse(const uint8_t *units, size_t len, const struct ct
                                     frozen_walk_unit, &a);
 }
 
+int ctask_gdw1376_units_of(const struct ctask_kind *k, uint8_t da1, uint8_t da2,
+                           const uint8_t *label, size_t label_len, struct gdw1376_unit *u,
+                           size_t cap)
+{
+    size_t nu = 0;
+    for (unsigned i = 0; i < k->n_fns; i++) {
+        unsigned g = (k->fns[i] - 1u) / 8u;
+        int seen = 0;
+        for (unsigned j = 0; j < i; j++)
+            seen |= (k->fns[j] - 1u) / 8u == g;
+        if (seen)
+            continue;
+        uint16_t fns[8];
+        size_t nf = 0;
+        for (unsigned j = i; j < k->n_fns; j++)
+            if ((k->fns[j] - 1u) / 8u == g)
+                fns[nf++] = k->fns[j];
+        if (nu == cap)
+            return MH_EOVERFLOW;
+        u[nu] = (struct gdw1376_unit){da1, da2, 0, 0, label, label_len};
+        int rc = gdw1376_dt_set(fns, nf, &u[nu].dt1, &u[nu].dt2);
+        if (rc != 0)
+            return rc;
+        nu++;
+    }
+    return nu ? (int)nu : MH_EINVAL;
+}
+
 /* ---- terminal clock: AFN0C F2 read, AFN05 F31 set ---- */
 
-int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+int ctask_gdw1376_p0_read(struct mh_wr *w, uint16_t a1, uint16_t a2, uint16_t fn)
 {
     struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
     struct gdw1376_unit u = {0, 0, 0, 0, NULL, 0};
     gdw1376_da_encode(0, &u.da1, &u.da2);
-    gdw1376_dt_encode(2, &u.dt1, &u.dt2);
+    gdw1376_dt_encode(fn, &u.dt1, &u.dt2);
     return gdw1376_req_encode(w, &r, &u, 1);
+}
+
+int ctask_gdw1376_p0_unit(const uint8_t *units, size_t len, uint16_t fn, struct mh_rd *data)
+{
+    struct gdw1376_units_it it;
+    uint16_t pn, f;
+    gdw1376_units_begin(&it, units, len);
+    int rc = gdw1376_units_next(&it, &pn, &f);
+    if (rc < 0)
+        return rc;
+    if (rc == 0 || pn != 0 || f != fn)
+        return MH_EPROTO;
+    *data = it.r;
+    return 0;
+}
+
+int ctask_gdw1376_clock_read(struct mh_wr *w, uint16_t a1, uint16_t a2)
+{
+    return ctask_gdw1376_p0_read(w, a1, a2, 2);
 }
 
 int ctask_gdw1376_clock_parse(const uint8_t *units, size_t len, struct mh_tm *clock)
 {
-    struct gdw1376_units_it it;
-    uint16_t pn, fn;
-    gdw1376_units_begin(&it, units, len);
-    int rc = gdw1376_units_next(&it, &pn, &fn);
-    if (rc < 0)
+    struct mh_rd d;
+    int rc = ctask_gdw1376_p0_unit(units, len, 2, &d);
+    if (rc != 0)
         return rc;
-    if (rc == 0 || pn != 0 || fn != 2)
-        return MH_EPROTO;
     struct gdw1376_value v;
-    rc = gdw1376_fmt_decode(GDW1376_A1, it.r.p + it.r.off, mh_rd_left(&it.r), &v);
+    rc = gdw1376_fmt_decode(GDW1376_A1, d.p + d.off, mh_rd_left(&d), &v);
     if (rc != 0)
         return rc;
     if (v.kind != GDW1376_V_TIME || mh_tm_check(&v.time) != 0)

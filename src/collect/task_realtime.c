@@ -3,12 +3,15 @@
  * and the decoding of its reply into values per measurement point, each
  * with the time the terminal read it from the meter (Td_c, A.15).
  *
- * A realtime task reads the Fn of one DT group of eight (tasks.c) for up
- * to eight Pn of one DA group; AFN0C carries no request data. The default
- * reads F129 and F131 (the forward and reverse active energy registers now,
- * total and tariffs): a snapshot a day between the daily freezes, which a
- * reading of the register at a known time makes comparable with the
- * meter's own freezes.
+ * A realtime task reads its Fn (tasks.c) for up to eight Pn of one DA
+ * group; AFN0C carries no request data. Fn of one DT group of eight share
+ * a data unit, Fn of several groups take one unit per group in the same
+ * frame (5.2.3.3.2), so the registers and the instantaneous values of
+ * eight meters cost one exchange. The default reads F25 (power, power
+ * factor, voltage, current and apparent power now, 5.12.2.4.20) and F129,
+ * F131 (the forward and reverse active energy registers now, total and
+ * tariffs): a snapshot between the daily freezes, each value dated by the
+ * time the terminal read it from the meter.
  */
 #include "collect_int.h"
 #include "meterhub/base/err.h"
@@ -17,20 +20,21 @@
 int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, const uint16_t *pn,
                                    size_t n, const struct ctask_kind *k)
 {
-    uint8_t da1, da2, dt1, dt2;
+    uint8_t da1, da2;
     int rc = gdw1376_da_set(pn, n, &da1, &da2);
-    if (rc == 0)
-        rc = gdw1376_dt_set(k->fns, k->n_fns, &dt1, &dt2);
     if (rc != 0)
         return rc;
+    struct gdw1376_unit u[sizeof k->fns / sizeof k->fns[0]];
+    rc = ctask_gdw1376_units_of(k, da1, da2, NULL, 0, u, sizeof u / sizeof u[0]);
+    if (rc < 0)
+        return rc;
     struct gdw1376_req r = {.addr = {a1, a2, CTASK_MSA, 0}, .afn = GDW1376_AFN_CLASS1};
-    struct gdw1376_unit u = {da1, da2, dt1, dt2, NULL, 0};
-    return gdw1376_req_encode(w, &r, &u, 1);
+    return gdw1376_req_encode(w, &r, u, (size_t)rc);
 }
 
 /* One block: its read time first (a value without one has no data time: MH_EPROTO). */
 static int realtime_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_t n, uint16_t pn,
-                         ctask_value_at_fn fn, void *ctx)
+                         unsigned fi, ctask_value_at_fn fn, void *ctx)
 {
     struct gdw1376_walk w;
     struct gdw1376_dv dv;
@@ -48,7 +52,7 @@ static int realtime_unit(const struct gdw1376_fn_def *d, const uint8_t *p, size_
         } else if (dv.field->role == GDW1376_R_VALUE && dv.item != 0) {
             if (!dated)
                 return MH_EPROTO;
-            fn(ctx, pn, dv.item, &at, dv.v.kind == GDW1376_V_NUM ? &dv.v.num : NULL);
+            fn(ctx, pn, fi, dv.item, &at, dv.v.kind == GDW1376_V_NUM ? &dv.v.num : NULL);
         }
     }
     return rc;
@@ -76,8 +80,7 @@ static int realtime_walk_unit(const struct gdw1376_fn_def *d, int i, uint16_t pn
                               size_t n, void *arg)
 {
     const struct realtime_arg *a = arg;
-    (void)i;
-    return realtime_unit(d, p, n, pn, a->fn, a->ctx);
+    return realtime_unit(d, p, n, pn, (unsigned)i, a->fn, a->ctx);
 }
 
 int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,

@@ -60,6 +60,8 @@ enum store_list_query {
     SL_PLAN_RUN_GET, /* plan id */
     SL_PLAN_RUNS,    /* after, state_lo, state_hi, limit */
     SL_PLANS,        /* after, limit */
+    SL_EVENT_COUNTER_GET, /* terminal, counter */
+    SL_EVENT_COUNTER_PUT, /* terminal, counter, value, updated_ms; a write whose one row is value */
     SL_COUNT_
 };
 

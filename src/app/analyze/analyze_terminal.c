@@ -45,7 +45,7 @@ static int by_point(const void *a, const void *b)
     return (x->pn > y->pn) - (x->pn < y->pn);
 }
 
-/* What an event's payload says: {"erc":..,"pn":..,"start":..[,"kind":"..","phase":..]}. */
+/* What an event's payload says: {"erc":..,"pn":..,"start":..[,"kind":"..","phase":.. | "phases":".."]}. */
 struct payload {
     int pn;      /* -1: none */
     int start;   /* occurred (1) or recovered (0) */
@@ -65,6 +65,10 @@ static void payload_parse(const char *json, struct payload *p)
     p->phase = json_is_integer(ph) && json_integer_value(ph) >= 0 && json_integer_value(ph) <= 2
                    ? (int)json_integer_value(ph)
                    : 255;
+    /* The collector writes a 1376.1 record's phases as letters ("C", "AB"): one phase is said. */
+    const char *letters = json_string_value(json_object_get(o, "phases"));
+    if (p->phase == 255 && letters && strlen(letters) == 1 && letters[0] >= 'A' && letters[0] <= 'C')
+        p->phase = letters[0] - 'A';
     json_decref(o);
 }
 

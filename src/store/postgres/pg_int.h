@@ -93,6 +93,8 @@ enum pg_query {
     PQ_L_PLAN_RUN_GET,
     PQ_L_PLAN_RUNS,
     PQ_L_PLANS,
+    PQ_L_EVENT_COUNTER_GET,
+    PQ_L_EVENT_COUNTER_PUT,
     /* analytics writes: in enum store_exec_query's order */
     PQ_X_CONSUMPTION_PUT,
     PQ_X_LINELOSS_PUT,

@@ -300,6 +300,13 @@ static const char *const sql[PQ_COUNT_] = {
                      " SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same),"
                      " (SELECT count(*) FROM u) FROM s",
     [PQ_W_PARTITION] = "SELECT mh_readings_partition($1)",
+    [PQ_L_EVENT_COUNTER_GET] = "SELECT value FROM event_counters WHERE terminal_id = $1::bigint"
+                               " AND counter = $2::smallint",
+    [PQ_L_EVENT_COUNTER_PUT] = "INSERT INTO event_counters (terminal_id, counter, value, updated_ms)"
+                               " VALUES ($1::bigint, $2::smallint, $3::smallint, $4::bigint)"
+                               " ON CONFLICT (terminal_id, counter) DO UPDATE"
+                               " SET value = EXCLUDED.value, updated_ms = EXCLUDED.updated_ms"
+                               " RETURNING value",
 };
 
 const char *pg_sql(enum pg_query q)

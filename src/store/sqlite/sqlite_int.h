@@ -84,6 +84,8 @@ enum sq_query {
     SQ_L_PLAN_RUN_GET,
     SQ_L_PLAN_RUNS,
     SQ_L_PLANS,
+    SQ_L_EVENT_COUNTER_GET,
+    SQ_L_EVENT_COUNTER_PUT,
     /* analytics writes: in enum store_exec_query's order */
     SQ_X_CONSUMPTION_PUT,
     SQ_X_LINELOSS_PUT,

@@ -194,6 +194,11 @@ static const char *const sql[SQ_COUNT_] = {
     [SQ_L_PLANS] = "SELECT " PLAN_COLS " FROM plans WHERE id > ?1 ORDER BY id LIMIT ?2",
     [SQ_X_PLAN_RUN_PUT] = "INSERT OR REPLACE INTO plan_runs (" PLAN_RUN_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
                           " ?7, ?8, ?9)",
+    [SQ_L_EVENT_COUNTER_GET] = "SELECT value FROM event_counters WHERE terminal_id = ?1 AND counter = ?2",
+    [SQ_L_EVENT_COUNTER_PUT] = "INSERT INTO event_counters (terminal_id, counter, value, updated_ms)"
+                               " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (terminal_id, counter) DO UPDATE"
+                               " SET value = excluded.value, updated_ms = excluded.updated_ms"
+                               " RETURNING value",
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -18,6 +18,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/item.h"
+#include "task_frame.h"
 
 static const struct mh_tm start = {2026, 11, 23, 0, 15, 0, 0, 0, MH_TM_DATE | MH_TM_HM};
 
@@ -39,12 +40,7 @@ static void test_request_bytes(void **state)
     uint8_t want[] = {0x68, 0x4E, 0x00, 0x4E, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02, 0x00, 0x02,
                       0x0D, 0x60, 0x03, 0x01, 0x05, 0x0C, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01,
                       0x60, 0x00, 0x16};
-    unsigned cs = 0;
-    for (size_t i = 6; i < sizeof want - 2; i++)
-        cs += want[i];
-    want[sizeof want - 2] = (uint8_t)cs;
-    assert_int_equal(mh_wr_len(&w), sizeof want);
-    assert_memory_equal(buf, want, sizeof want);
+    expect_frame(&w, want, sizeof want);
     /* Pn of two groups of eight cannot share a DA. */
     const uint16_t two[] = {8, 9};
     mh_wr_init(&w, buf, sizeof buf);
@@ -186,21 +182,91 @@ static void test_every_truncation_is_an_error(void **state)
 static void test_terminal_kinds_get_curve_tasks(void **state)
 {
     (void)state;
-    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_GDW1376),
-                     &ctask_gdw1376_curve_incr);
-    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_SPECIAL_TRANSFORMER, ARCHIVE_PROTO_GDW1376),
-                     &ctask_gdw1376_curve_incr);
-    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698),
-                     &ctask_dlt698_curve); /* its own meter's minute freeze */
-    assert_null(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007));
-    /* Every configured task's Fn are curves of one DT group (one request unit). */
-    const struct ctask_kind *k = &ctask_gdw1376_curve_incr;
-    for (unsigned i = 0; i < k->n_fns; i++) {
-        const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, k->fns[i]);
-        assert_non_null(d);
-        assert_int_equal(d->request_label, GDW1376_A15);
-        assert_int_equal((k->fns[i] - 1) / 8, (k->fns[0] - 1) / 8);
+    static const unsigned kinds[] = {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_KIND_SPECIAL_TRANSFORMER,
+                                     ARCHIVE_KIND_TRANSFORMER_MONITOR};
+    for (size_t n = 0; n < sizeof kinds / sizeof kinds[0]; n++) {
+        /* Energy and power for every point first (the day's status), then the phase curves. */
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 0),
+                         &ctask_gdw1376_curve_power);
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 1),
+                         &ctask_gdw1376_curve_phase_p);
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 2),
+                         &ctask_gdw1376_curve_voltage);
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 3),
+                         &ctask_gdw1376_curve_current);
+        assert_null(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, CCURVE_TASKS_MAX));
     }
+    /* A 698.45 terminal: its own meter's minute freeze, one task. */
+    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, 0),
+                     &ctask_dlt698_curve);
+    assert_null(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, 1));
+    assert_null(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, 0));
+    /* Every configured task's Fn are curves; at most three (eight points' curves fit a reply). */
+    for (unsigned t = 0; t < CCURVE_TASKS_MAX; t++) {
+        const struct ctask_kind *k = ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR,
+                                                     ARCHIVE_PROTO_GDW1376, t);
+        assert_true(k->n_fns <= 3);
+        assert_int_equal(k->three_phase, t > 0);
+        assert_int_equal(k->secondary, t > 0);
+        for (unsigned i = 0; i < k->n_fns; i++) {
+            const struct gdw1376_fn_def *d = gdw1376_fn_lookup(GDW1376_AFN_CLASS2, k->fns[i]);
+            assert_non_null(d);
+            assert_int_equal(d->request_label, GDW1376_A15);
+        }
+    }
+}
+
+/* F81 (DT group 11) and F97/F99 (group 13): one frame, a unit per group, each with Td_c. */
+static void test_request_two_groups(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    const uint16_t pn[] = {1};
+    static const struct ctask_kind both = {STORE_CLASS_CURVE, {81, 97, 99}, 3, GDW1376_A15, 0, 0, 0};
+    assert_int_equal(ctask_gdw1376_curve_request(&w, 0x0171, 0x0002, pn, 1, &both, &start, 1, 96),
+                     0);
+    /* The plan's task: F97/F99 then F81, units in the order of each group's first Fn. */
+    uint8_t plan[64];
+    struct mh_wr pw;
+    mh_wr_init(&pw, plan, sizeof plan);
+    assert_int_equal(ctask_gdw1376_curve_request(&pw, 0x0171, 0x0002, pn, 1,
+                                                 &ctask_gdw1376_curve_power, &start, 1, 96),
+                     0);
+    assert_int_equal(mh_wr_len(&pw), mh_wr_len(&w));
+    assert_memory_equal(plan + 14 + 2, "\x05\x0C", 2); /* DT F97, F99 first */
+    assert_memory_equal(plan + 14 + 11 + 2, "\x01\x0A", 2); /* then F81 */
+    /*
+     * 30 bytes of user data (30 * 4 + 2 = 0x7A): C 4B, A 71 01 02 00 02, AFN 0D, SEQ 60,
+     * DA 01 01 (p1) DT 01 0A (F81) Td_c 15 00 23 11 26 01 60,
+     * DA 01 01 DT 05 0C (F97, F99) Td_c again.
+     */
+    uint8_t want[] = {0x68, 0x7A, 0x00, 0x7A, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02, 0x00, 0x02,
+                      0x0D, 0x60, 0x01, 0x01, 0x01, 0x0A, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01,
+                      0x60, 0x01, 0x01, 0x05, 0x0C, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01, 0x60,
+                      0x00, 0x16};
+    expect_frame(&w, want, sizeof want);
+}
+
+/* A voltage curve's points (A.7) come out as U_L1..3 with their Fn index. */
+static void test_reply_voltage_curve(void **state)
+{
+    (void)state;
+    /* p2 F90 (DT 02 0B: F90 is bit 1 of group 12), Td_c, two points 230.5 V and EE */
+    static const uint8_t u[] = {0x02, 0x01, 0x02, 0x0B, 0x15, 0x00, 0x23, 0x11, 0x26,
+                                0x01, 0x02, 0x05, 0x23, 0xEE, 0xEE};
+    struct pts s = {0};
+    assert_int_equal(ctask_gdw1376_curve_parse(u, sizeof u, &ctask_gdw1376_curve_voltage, &start,
+                                               1, 2, on_point, &s),
+                     1);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.nodata, 1);
+    assert_int_equal(s.pn[0], 2);
+    assert_int_equal(s.fi[0], 1);
+    assert_int_equal(s.item[0], MH_ITEM_U_L2);
+    assert_int_equal(s.index[0], 0);
+    assert_int_equal(mh_dec_cmp(s.v[0], mh_dec_make(2305, -1)), 0);
 }
 
 int main(void)
@@ -211,6 +277,8 @@ int main(void)
         cmocka_unit_test(test_reply_of_another_curve_is_stale),
         cmocka_unit_test(test_every_truncation_is_an_error),
         cmocka_unit_test(test_terminal_kinds_get_curve_tasks),
+        cmocka_unit_test(test_request_two_groups),
+        cmocka_unit_test(test_reply_voltage_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

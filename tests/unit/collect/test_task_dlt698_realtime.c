@@ -29,10 +29,12 @@ struct got {
     int n;
 };
 
-static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
+static void on_value(void *ctx, uint16_t pn, unsigned fi, uint32_t item, const struct mh_tm *at,
                      const struct mh_dec *v)
 {
     struct got *g = ctx;
+    /* The registers' totals decide the status (Fn 0 import, 1 export); nothing else does. */
+    assert_int_equal(fi, item == MH_ITEM_AE_IMP ? 0u : item == MH_ITEM_AE_EXP ? 1u : 7u);
     if (g->n >= 64)
         return;
     g->pn[g->n] = pn;

@@ -17,6 +17,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/gdw1376_afn.h"
 #include "meterhub/proto/item.h"
+#include "task_frame.h"
 
 static const struct mh_tm read_at = {2026, 11, 24, 9, 45, 0, 0, 0, MH_TM_DATE | MH_TM_HM};
 
@@ -36,12 +37,7 @@ static void test_request_bytes(void **state)
      */
     uint8_t want[] = {0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02, 0x00,
                       0x02, 0x0C, 0x60, 0x81, 0x02, 0x05, 0x10, 0x00, 0x16};
-    unsigned cs = 0;
-    for (size_t i = 6; i < sizeof want - 2; i++)
-        cs += want[i];
-    want[sizeof want - 2] = (uint8_t)cs;
-    assert_int_equal(mh_wr_len(&w), sizeof want);
-    assert_memory_equal(buf, want, sizeof want);
+    expect_frame(&w, want, sizeof want);
 }
 
 /* One unit of pn, fn: Td_c, M = 4, five A.14 values base + k (EE for k == ee). */
@@ -72,21 +68,23 @@ static size_t unit(uint8_t *p, uint16_t pn, uint16_t fn, const struct mh_tm *at,
 
 struct got {
     int n, nodata;
-    uint16_t pn[16];
-    uint32_t item[16];
-    struct mh_tm at[16];
-    struct mh_dec v[16];
+    unsigned fi[32];
+    uint16_t pn[32];
+    uint32_t item[32];
+    struct mh_tm at[32];
+    struct mh_dec v[32];
 };
 
-static void on_value_at(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
-                        const struct mh_dec *v)
+static void on_value_at(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
+                        const struct mh_tm *at, const struct mh_dec *v)
 {
     struct got *g = ctx;
     if (!v) {
         g->nodata++;
         return;
     }
-    assert_true(g->n < 16);
+    assert_true(g->n < 32);
+    g->fi[g->n] = fi;
     g->pn[g->n] = pn;
     g->item[g->n] = item;
     g->at[g->n] = *at;
@@ -139,8 +137,72 @@ static void test_reply_errors(void **state)
                                                  on_value_at, &h) < 0);
     }
     assert_ptr_equal(ctask_realtime_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_GDW1376),
-                     &ctask_gdw1376_realtime_energy);
+                     &ctask_gdw1376_realtime_instant);
     assert_null(ctask_realtime_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007));
+}
+
+/* F25 and F129/F131 of two DT groups: one frame, one data unit per group. */
+static void test_request_two_groups(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    const uint16_t pn[] = {1, 2, 3};
+    assert_int_equal(ctask_gdw1376_realtime_request(&w, 0x0171, 0x0002, pn, 3,
+                                                    &ctask_gdw1376_realtime_instant),
+                     0);
+    /*
+     * 16 bytes of user data (16 * 4 + 2 = 0x42): C 4B, A 71 01 02 00 02, AFN 0C, SEQ 60,
+     * DA 07 01 (p1..p3) DT 01 03 (F25), DA 07 01 DT 05 10 (F129, F131).
+     */
+    uint8_t want[] = {0x68, 0x42, 0x00, 0x42, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02, 0x00, 0x02,
+                      0x0C, 0x60, 0x07, 0x01, 0x01, 0x03, 0x07, 0x01, 0x05, 0x10, 0x00, 0x16};
+    expect_frame(&w, want, sizeof want);
+}
+
+/*
+ * An F25 block laid out by hand from 5.12.2.4.20: Td_c, P PA PB PC, Q QA QB
+ * QC (A.9), PF PFA PFB PFC (A.5), UA UB UC (A.7), IA IB IC IN (A.25), S SA
+ * SB SC (A.9). Phases B and C "no data" (a single-phase meter); reactive
+ * power negative (A.9's sign bit).
+ */
+static void test_reply_f25(void **state)
+{
+    (void)state;
+    static const uint8_t u[] = {
+        0x04, 0x01, 0x01, 0x03,                   /* p3, F25 */
+        0x45, 0x09, 0x24, 0x11, 0x26,             /* 2026-11-24 09:45 */
+        0x56, 0x34, 0x12, 0x56, 0x34, 0x12, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, /* P 12.3456 */
+        0x00, 0x05, 0x80, 0x00, 0x05, 0x80, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, /* Q -0.0500 */
+        0x65, 0x09, 0x65, 0x09, 0xEE, 0xEE, 0xEE, 0xEE, /* PF 96.5 % */
+        0x05, 0x23, 0xEE, 0xEE, 0xEE, 0xEE,             /* UA 230.5 V */
+        0x30, 0x12, 0x05, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0x30, 0x12, 0x05, /* IA IN 51.23 A */
+        0x89, 0x45, 0x12, 0x89, 0x45, 0x12, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, 0xEE, /* S 12.4589 */
+    };
+    struct got g = {0};
+    assert_int_equal(ctask_gdw1376_realtime_parse(u, sizeof u, &ctask_gdw1376_realtime_instant,
+                                                  on_value_at, &g),
+                     1);
+    assert_int_equal(g.n, 11);
+    assert_int_equal(g.nodata, 12);
+    static const struct {
+        uint32_t item;
+        int64_t m;
+        int exp;
+    } want[] = {
+        {MH_ITEM_P, 123456, -4},     {MH_ITEM_P_L1, 123456, -4}, {MH_ITEM_Q, -500, -4},
+        {MH_ITEM_Q_L1, -500, -4},    {MH_ITEM_PF, 965, -3},      {MH_ITEM_PF_L1, 965, -3},
+        {MH_ITEM_U_L1, 2305, -1},    {MH_ITEM_I_L1, 51230, -3},  {MH_ITEM_I_N, 51230, -3},
+        {MH_ITEM_S, 124589, -4},     {MH_ITEM_S_L1, 124589, -4},
+    };
+    for (int i = 0; i < 11; i++) {
+        assert_int_equal(g.fi[i], 0);
+        assert_int_equal(g.pn[i], 3);
+        assert_int_equal(g.at[i].min, 45);
+        assert_int_equal(g.item[i], want[i].item);
+        assert_int_equal(mh_dec_cmp(g.v[i], mh_dec_make(want[i].m, want[i].exp)), 0);
+    }
 }
 
 int main(void)
@@ -149,6 +211,8 @@ int main(void)
         cmocka_unit_test(test_request_bytes),
         cmocka_unit_test(test_reply_values_with_read_time),
         cmocka_unit_test(test_reply_errors),
+        cmocka_unit_test(test_request_two_groups),
+        cmocka_unit_test(test_reply_f25),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -692,6 +692,31 @@ static void test_area_daily_totals_across_months_and_overflow(void **state)
     store_close(st);
 }
 
+/* How far a terminal's events are read: none, then put, replaced, kept apart per counter. */
+static void test_event_counters_per_terminal(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("event_counters"), NULL);
+    int v = -1;
+    assert_int_equal(store_event_counter_get(st, 7, STORE_EC_IMPORTANT, &v), MH_ENOENT);
+    assert_int_equal(store_event_counter_put(st, 7, STORE_EC_IMPORTANT, 17, 1000), 0);
+    assert_int_equal(store_event_counter_get(st, 7, STORE_EC_IMPORTANT, &v), 0);
+    assert_int_equal(v, 17);
+    assert_int_equal(store_event_counter_get(st, 7, STORE_EC_NORMAL, &v), MH_ENOENT);
+    assert_int_equal(store_event_counter_get(st, 8, STORE_EC_IMPORTANT, &v), MH_ENOENT);
+    /* wrapped past 255: the counter goes back, and is stored as it is */
+    assert_int_equal(store_event_counter_put(st, 7, STORE_EC_IMPORTANT, 3, 2000), 0);
+    assert_int_equal(store_event_counter_put(st, 7, STORE_EC_NORMAL, 255, 2000), 0);
+    assert_int_equal(store_event_counter_get(st, 7, STORE_EC_IMPORTANT, &v), 0);
+    assert_int_equal(v, 3);
+    assert_int_equal(store_event_counter_get(st, 7, STORE_EC_NORMAL, &v), 0);
+    assert_int_equal(v, 255);
+    assert_int_equal(store_event_counter_put(st, 7, STORE_EC_NORMAL, 256, 2000), MH_EINVAL);
+    assert_int_equal(store_event_counter_put(st, 7, 3, 1, 2000), MH_EINVAL);
+    assert_int_equal(store_event_counter_get(st, 0, STORE_EC_NORMAL, &v), MH_EINVAL);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_area_daily_totals_sum_register_differences),
         cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
         cmocka_unit_test(test_event_stored_once),
+        cmocka_unit_test(test_event_counters_per_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
