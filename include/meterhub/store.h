@@ -206,7 +206,8 @@ enum store_item_class {
     X(ARCHIVE_MISMATCH, 4, "archive mismatch")                                                     \
     X(CLOCK_ERROR, 5, "clock error")                                                               \
     X(CHANNEL_TIMEOUT, 6, "channel timeout")                                                       \
-    X(DECODE_ERROR, 7, "decode error")
+    X(DECODE_ERROR, 7, "decode error")                                                             \
+    X(STORE_BUSY, 8, "store busy")
 
 enum store_reason {
 #define STORE_REASON_ENUM(sym, num, text) STORE_REASON_##sym = num,

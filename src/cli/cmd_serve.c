@@ -30,7 +30,7 @@ static void serve_usage(FILE *f)
           "         [--analyze-history N] [--confirm-over N] [--no-trip HH:MM-HH:MM]...\n"
           "         [--price-e4 S,P,F,V] [--plan-verify-s S]\n"
           "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
-          "         [--procs N]\n"
+          "         [--procs N] [--store-queue N]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
           "  --round       read that day's daily frozen registers now (on-demand priority)\n"
           "  --round-month read that month's monthly frozen registers now\n"
@@ -47,7 +47,8 @@ static void serve_usage(FILE *f)
           "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
           "  --export-dir  export each round's day there after the round (docs/export.md)\n"
           "  --procs N     N front-end worker processes on the one port, each holding and\n"
-          "                collecting its share of the terminals; a dead worker is restarted\n",
+          "                collecting its share of the terminals; a dead worker is restarted\n"
+          "  --store-queue N  readings the store's append queue holds (default 524288, 28 MiB)\n",
           f);
 }
 
@@ -152,6 +153,13 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
         if (o->control.n_windows == CONTROL_WINDOWS_MAX || parse_window(v, &o->control.windows[o->control.n_windows]) != 0)
             return -1;
         o->control.n_windows++;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--store-queue") == 0) {
+        if (num(v, 1u << 26, &n) != 0 || n == 0)
+            return -1;
+        o->store_queue = (size_t)n;
         (*i)++;
         return 1;
     }

@@ -478,7 +478,8 @@ static int start(struct server *s)
     char err[512] = "";
     /* A peer that resets while a reply is written must cost its session, not the process (EPIPE instead). */
     signal(SIGPIPE, SIG_IGN);
-    if (store_open(o->db, NULL, &s->st, err, sizeof err) != 0) {
+    struct store_options so = {.queue_capacity = o->store_queue};
+    if (store_open(o->db, &so, &s->st, err, sizeof err) != 0) {
         fprintf(stderr, "meterhub: %s\n", err);
         return -1;
     }

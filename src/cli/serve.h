@@ -22,6 +22,7 @@ struct serve_opts {
     unsigned grace_s;     /* seconds logins may take before an idle round counts as done */
     unsigned max_s;       /* with once: stop after this many seconds whatever is left; 0: none */
     int progress;         /* a progress line on stderr every second */
+    size_t store_queue;   /* readings the store's append queue holds; 0: the store's default */
     struct collect_cfg collect;
     uint32_t request_timeout_ms; /* the fep's first attempt; 0: its default */
     uint32_t login_timeout_ms;   /* a connection's time to log in; 0: the fep's (30 s) */

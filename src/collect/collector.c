@@ -363,11 +363,12 @@ static void on_point_698(void *ctx, uint16_t pn, uint32_t item, unsigned index,
     }
 }
 
-static void append_readings(struct collect *c, const struct cterm *t, const struct store_reading *r,
-                            const uint64_t *addr, size_t n)
+/* 0, or the store's refusal (its writer's queue stayed full): the readings are not kept. */
+static int append_readings(struct collect *c, const struct cterm *t, const struct store_reading *r,
+                           const uint64_t *addr, size_t n)
 {
     if (n == 0)
-        return;
+        return 0;
     /* The observer hears of the readings from the store's callback: only once they are durable. */
     const struct collect_observer *o = &c->obs;
     void *batch = o->readings ? o->readings(o->ctx, &t->info, r, addr, n) : NULL;
@@ -382,6 +383,7 @@ static void append_readings(struct collect *c, const struct cterm *t, const stru
             o->readings_done(batch, rc);
     } else
         c->prog.readings += n;
+    return rc;
 }
 
 void collect_observe(struct collect *c, const struct collect_observer *o)
@@ -562,7 +564,12 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         x.rc645 = 0;
         x.received_ms = collect_wall_ms();
         reply_frames(&x, r, &reason);
-        append_readings(c, t, x.r, x.addr, x.n);
+        if (append_readings(c, t, x.r, x.addr, x.n) != 0) {
+            /* Not stored is not collected: the meters are read again by the next pass. */
+            for (size_t k = 0; k < t->req_n; k++)
+                j->m[t->req_idx[k]].got = j->m[t->req_idx[k]].nodata = 0;
+            reason = STORE_REASON_STORE_BUSY;
+        }
         if (reason == STORE_REASON_DECODE_ERROR)
             c->prog.decode_errors++;
         /* DL/T 645: the freeze time matched, or a register came: go on with the next read. */
