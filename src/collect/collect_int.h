@@ -109,6 +109,15 @@ int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, co
 int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                  ctask_value_at_fn fn, void *ctx);
 
+/* ---- realtime_time.c: the key of a realtime value ---- */
+
+/*
+ * The data time (UTC) of a value read at read_utc: one second later when
+ * it falls on second 0 of a minute, where daily/monthly freezes and curve
+ * points are keyed, so that it never replaces one; else read_utc.
+ */
+int64_t ctask_realtime_time(int64_t read_utc);
+
 /* ---- tasks.c: which tasks a terminal gets ---- */
 
 /* The curve task of a terminal kind and protocol (enum archive_*), or NULL: none. */

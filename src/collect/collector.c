@@ -280,14 +280,17 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
     value_at(x, pn, item, x->j->data_time, v);
 }
 
-/* A realtime value: its data time is when the terminal read it (local), in UTC. */
+/*
+ * A realtime value: its data time is when the terminal read it (local),
+ * in UTC, kept off the freezes' keys (realtime_time.c).
+ */
 static void on_value_read(void *ctx, uint16_t pn, uint32_t item, const struct mh_tm *at,
                           const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
     int64_t e;
     if (mh_tm_to_epoch(at, &e) == 0)
-        value_at(x, pn, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
+        value_at(x, pn, item, ctask_realtime_time(e - (int64_t)x->t->c->cfg.utc_offset_min * 60), v);
 }
 
 /* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
