@@ -21,10 +21,11 @@
  * curves).
  * With --realtime (and --date D) every realtime value stored with a data
  * time in local day D (voltages, currents, active and reactive powers,
- * power factors, energy registers) is compared with the model at the
- * minute of its data time (realtime values sit a second into it); a meter counts as collected when it has at least one. The
+ * power factors, energy registers) is compared with the model at its data
+ * time or the second before (RT_READ_BEFORE_S); a meter counts as collected when it has at least one. The
  * protocols whose terminals date what they read by the model's time
- * (--protocol dlt698) are the ones it applies to.
+ * (--protocol dlt698) or by the master's clock (dlt645-2007) are the ones
+ * it applies to.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -191,14 +192,13 @@ static size_t truth_of(struct truth_cache *c, const struct scenario *s, int64_t 
 }
 
 /*
- * The minute a value was read or frozen in: realtime values are stored a
- * second into their read minute, off the freezes' keys (the collector's
- * realtime_time.c); curve points sit on it.
+ * How far before its data time a realtime value may have been read: a
+ * value read at second 0 of a minute is stored a second later, off the
+ * freezes' keys (the collector's realtime_time.c; every value a device
+ * dates to the minute), and one dated by the master's clock when its reply
+ * came (DL/T 645 behind a DTU) was read up to the round trip before.
  */
-static int64_t read_minute(int64_t t)
-{
-    return t - (t % 60 + 60) % 60;
-}
+#define RT_READ_BEFORE_S 1
 
 /* The realtime values of one meter stored in local day `day`, each against the model at its time. */
 static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
@@ -213,8 +213,13 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
     for (size_t q = 0; q < sizeof rt_items / sizeof rt_items[0]; q++) {
         int n = store_readings_range(st, meter, rt_items[q].item, t0, t0 + 86400, r, 1440);
         for (int i = 0; i < n; i++) {
-            const struct sim_instant *in = &tc.in[truth_of(&tc, s, read_minute(r[i].t))];
-            struct mh_dec want = instant_truth(in, rt_items[q].field, rt_items[q].i);
+            struct mh_dec want;
+            for (int64_t b = 0; b <= RT_READ_BEFORE_S; b++) {
+                const struct sim_instant *in = &tc.in[truth_of(&tc, s, r[i].t - b)];
+                want = instant_truth(in, rt_items[q].field, rt_items[q].i);
+                if (mh_dec_cmp(want, r[i].value) == 0)
+                    break;
+            }
             k->values++;
             have = 1;
             if (mh_dec_cmp(want, r[i].value) != 0)
@@ -227,9 +232,14 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
             uint32_t item = MH_OBIS_TARIFF(dir ? MH_ITEM_AE_EXP : MH_ITEM_AE_IMP, tariff);
             int n = store_readings_range(st, meter, item, t0 + 1, t0 + 86400, r, 1440);
             for (int i = 0; i < n; i++) {
-                const struct sim_registers *truth = &tc.reg[truth_of(&tc, s, read_minute(r[i].t))];
-                int64_t wh10 = dir ? truth->export_wh10[tariff] : truth->import_wh10[tariff];
-                struct mh_dec want = truth_at(wh10, r[i].value.exp);
+                struct mh_dec want;
+                for (int64_t b = 0; b <= RT_READ_BEFORE_S; b++) {
+                    const struct sim_registers *truth = &tc.reg[truth_of(&tc, s, r[i].t - b)];
+                    int64_t wh10 = dir ? truth->export_wh10[tariff] : truth->import_wh10[tariff];
+                    want = truth_at(wh10, r[i].value.exp);
+                    if (mh_dec_cmp(want, r[i].value) == 0)
+                        break;
+                }
                 k->values++;
                 if (mh_dec_cmp(want, r[i].value) != 0)
                     rt_mismatch(s, idx, item, r[i].t, r[i].value, want, k);

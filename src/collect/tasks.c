@@ -18,6 +18,8 @@
  * power factors and energy registers of the own meter and, by PROXY, of
  * the meters behind (task_dlt698_realtime.c), once a round; and the own
  * meter's 15-minute curve from its minute freeze 5002 (task_dlt698_curve.c).
+ * DTUs with a DL/T 645-2007 meter: its voltages, currents, powers, power
+ * factors and energy registers, once a round (task_dlt645_realtime.c).
  */
 #include "collect_int.h"
 #include "meterhub/archive.h"
@@ -42,6 +44,7 @@ static const struct {
      &ctask_dlt698_realtime},
     {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, &ctask_dlt698_curve,
      &ctask_dlt698_realtime},
+    {ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, NULL, &ctask_dlt645_realtime},
 };
 
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol)
