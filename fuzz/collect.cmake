@@ -16,3 +16,5 @@ mh_add_fuzz(fuzz_collect_dlt698_realtime SOURCES fuzz_collect_dlt698_realtime.c 
 target_include_directories(fuzz_collect_dlt698_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_dlt698_curve SOURCES fuzz_collect_dlt698_curve.c LIBS mh_collect)
 target_include_directories(fuzz_collect_dlt698_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_dlt645_realtime SOURCES fuzz_collect_dlt645_realtime.c LIBS mh_collect)
+target_include_directories(fuzz_collect_dlt645_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
