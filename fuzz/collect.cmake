@@ -22,3 +22,5 @@ target_include_directories(fuzz_collect_dlt698_curve PRIVATE ${MH_SOURCE_DIR}/sr
 # The event counters reply (AFN0C F7) the collector reads events by.
 mh_add_fuzz(fuzz_collect_gdw1376_ec SOURCES fuzz_collect_gdw1376_ec.c LIBS mh_collect)
 target_include_directories(fuzz_collect_gdw1376_ec PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_dlt645_realtime SOURCES fuzz_collect_dlt645_realtime.c LIBS mh_collect)
+target_include_directories(fuzz_collect_dlt645_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)

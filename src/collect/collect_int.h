@@ -137,6 +137,15 @@ int ctask_gdw1376_realtime_request(struct mh_wr *w, uint16_t a1, uint16_t a2, co
 int ctask_gdw1376_realtime_parse(const uint8_t *units, size_t len, const struct ctask_kind *k,
                                  ctask_value_at_fn fn, void *ctx);
 
+/* ---- realtime_time.c: the key of a realtime value ---- */
+
+/*
+ * The data time (UTC) of a value read at read_utc: one second later when
+ * it falls on second 0 of a minute, where daily/monthly freezes and curve
+ * points are keyed, so that it never replaces one; else read_utc.
+ */
+int64_t ctask_realtime_time(int64_t read_utc);
+
 /* ---- tasks.c: which tasks a terminal gets ---- */
 
 /*
@@ -280,6 +289,24 @@ int ctask_dlt645_day_request(struct mh_wr *w, const uint8_t addr[6], unsigned st
  */
 int ctask_dlt645_day_parse(const uint8_t *frame, size_t len, const uint8_t addr[6], uint32_t di,
                            uint16_t pn, const struct mh_tm *freeze, ctask_value_fn fn, void *ctx);
+
+/* ---- task_dlt645_realtime.c: a DTU meter's values now ---- */
+
+extern const struct ctask_kind ctask_dlt645_realtime;
+/* The last read step of a realtime job (steps 0..last, one block each). */
+unsigned ctask_dlt645_realtime_last(void);
+/* The identifier read at step (0 past the last). */
+uint32_t ctask_dlt645_realtime_di(unsigned step);
+/* Read request of step to the meter at addr (wire order). 0, MH_ERANGE or MH_ENOSPC. */
+int ctask_dlt645_realtime_request(struct mh_wr *w, const uint8_t addr[6], unsigned step);
+/*
+ * The meter's reply to the read of step: fn for every numeric value with
+ * its item (ctask_now_parse). 0, also for the abnormal reply of a meter
+ * without the block (nothing reported); MH_EPROTO for a reply from another
+ * address or to another identifier, the codec's errors otherwise.
+ */
+int ctask_dlt645_realtime_parse(const uint8_t *frame, size_t len, const uint8_t addr[6],
+                                unsigned step, uint16_t pn, ctask_value_fn fn, void *ctx);
 
 /* ---- read_now.c: current values on demand ---- */
 

@@ -312,14 +312,30 @@ static void on_value(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec 
     value_at(x, pn, -1, item, x->j->data_time, v);
 }
 
-/* A realtime value: its data time is when the terminal read it (local), in UTC. */
+/*
+ * A realtime value: its data time is when the terminal read it (local),
+ * in UTC, kept off the freezes' keys (realtime_time.c).
+ */
 static void on_value_read(void *ctx, uint16_t pn, unsigned fi, uint32_t item,
                           const struct mh_tm *at, const struct mh_dec *v)
 {
     struct reply_ctx *x = ctx;
     int64_t e;
     if (mh_tm_to_epoch(at, &e) == 0)
-        value_at(x, pn, (int)fi, item, e - (int64_t)x->t->c->cfg.utc_offset_min * 60, v);
+        value_at(x, pn, (int)fi, item,
+                 ctask_realtime_time(e - (int64_t)x->t->c->cfg.utc_offset_min * 60), v);
+}
+
+/*
+ * A DL/T 645 realtime value: at the master's time its reply arrived
+ * (task_dlt645_realtime.c). The energy registers' totals decide the
+ * meter's status as a freeze's do; the other values (Fn 7) none.
+ */
+static void on_value_now(void *ctx, uint16_t pn, uint32_t item, const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    int fi = item == MH_ITEM_AE_IMP || item == MH_ITEM_AE_EXP ? -1 : 7;
+    value_at(x, pn, fi, item, ctask_realtime_time(x->received_ms / 1000), v);
 }
 
 /* A curve point: a reading at the point's time; Fn fi is whole when all its points came. */
@@ -421,7 +437,12 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         size_t len = r->ends[i] - from;
         from = r->ends[i];
         int rc;
-        if (x->t->proto == FEP_PROTO_DLT645) {
+        if (x->t->proto == FEP_PROTO_DLT645 && x->j->kind == &ctask_dlt645_realtime) {
+            const struct cmeter *m = &x->j->m[x->t->req_idx[0]];
+            rc = ctask_dlt645_realtime_parse(p, len, x->t->sa, x->t->step645, m->pn, on_value_now,
+                                             x);
+            x->rc645 = rc == 0 ? 1 : rc; /* answered (or without the block): the next block */
+        } else if (x->t->proto == FEP_PROTO_DLT645) {
             struct mh_tm freeze;
             freeze_tm_698(x->j, &freeze);
             uint32_t di = ctask_dlt645_day_di(x->t->step645, dlt645_nth(x->t, x->j));
@@ -573,7 +594,9 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         if (reason == STORE_REASON_DECODE_ERROR)
             c->prog.decode_errors++;
         /* DL/T 645: the freeze time matched, or a register came: go on with the next read. */
-        if (t->proto == FEP_PROTO_DLT645 && x.rc645 == 1 && t->step645 < CTASK_645_EXPORT) {
+        unsigned last645 = j->kind == &ctask_dlt645_realtime ? ctask_dlt645_realtime_last()
+                                                              : CTASK_645_EXPORT;
+        if (t->proto == FEP_PROTO_DLT645 && x.rc645 == 1 && t->step645 < last645) {
             t->step645++;
             j->cursor = t->req_idx[0];
             t->req_n = 0;
@@ -701,6 +724,8 @@ static int submit(struct cterm *t, struct cjob *j)
         else
             rc = behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
                         : ctask_dlt698_day_request(&w, t->sa, &freeze);
+    } else if (t->proto == FEP_PROTO_DLT645 && j->kind == &ctask_dlt645_realtime) {
+        rc = ctask_dlt645_realtime_request(&w, t->sa, t->step645);
     } else if (t->proto == FEP_PROTO_DLT645) {
         rc = ctask_dlt645_day_request(&w, t->sa, t->step645, dlt645_nth(t, j));
         if (rc == MH_ERANGE) { /* the day is not among the meter's freezes (or not over yet) */

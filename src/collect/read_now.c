@@ -486,7 +486,7 @@ static void finish(struct now_op *op, int status)
                 .protocol = t->proto == FEP_PROTO_DLT698   ? ARCHIVE_PROTO_DLT698
                             : t->proto == FEP_PROTO_DLT645 ? t->info.protocol
                                                            : ARCHIVE_PROTO_GDW1376,
-                .t = op->res.t, .value = op->res.v[i].value, .terminal = t->info.id,
+                .t = ctask_realtime_time(op->res.t), .value = op->res.v[i].value, .terminal = t->info.id,
                 .received_ms = op->res.received_ms};
         int rc = store_readings_append(op->c->st, r, op->res.n, 0, durable, op);
         if (rc == 0)

@@ -17,6 +17,7 @@
 #include "meterhub/base/err.h"
 #include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/item.h"
+#include "task_reply645.h"
 #include "task_seen.h"
 
 static const uint8_t addr[6] = {0x50, 0x56, 0x00, 0x00, 0x00, 0x10}; /* 100000005650 */
@@ -48,16 +49,6 @@ static void test_request_bytes(void **state)
     mh_wr_init(&w, buf, sizeof buf);
     assert_int_equal(ctask_dlt645_day_request(&w, addr, CTASK_645_TIME, 0), MH_ERANGE);
     assert_int_equal(ctask_dlt645_day_request(&w, addr, CTASK_645_TIME, 63), MH_ERANGE);
-}
-
-/* The meter's normal reply to di carrying plain data. */
-static size_t reply(uint8_t *out, size_t cap, const uint8_t a[6], uint32_t di, const uint8_t *data,
-                    size_t len)
-{
-    struct mh_wr w;
-    mh_wr_init(&w, out, cap);
-    assert_int_equal(dlt645_enc_read_response(&w, a, DLT645_2007, di, data, len, 0, -1), 0);
-    return mh_wr_len(&w);
 }
 
 static void test_freeze_time(void **state)

@@ -138,7 +138,9 @@ static void test_reply_errors(void **state)
     }
     assert_ptr_equal(ctask_realtime_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_GDW1376),
                      &ctask_gdw1376_realtime_instant);
-    assert_null(ctask_realtime_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007));
+    assert_ptr_equal(ctask_realtime_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007),
+                     &ctask_dlt645_realtime);
+    assert_null(ctask_realtime_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_1997));
 }
 
 /* F25 and F129/F131 of two DT groups: one frame, one data unit per group. */
