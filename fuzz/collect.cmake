@@ -10,3 +10,4 @@ mh_add_fuzz(fuzz_collect_gdw1376_curve SOURCES fuzz_collect_gdw1376_curve.c LIBS
 target_include_directories(fuzz_collect_gdw1376_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_gdw1376_realtime SOURCES fuzz_collect_gdw1376_realtime.c LIBS mh_collect)
 target_include_directories(fuzz_collect_gdw1376_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_fwd SOURCES fuzz_collect_fwd.c LIBS mh_collect)

@@ -47,6 +47,9 @@ struct store;
 struct store_event;
 struct collect;
 
+struct collect_read;
+struct collect_read_result;
+
 struct collect_cfg {
     int16_t utc_offset_min;      /* the terminals' local time; 0: 480 (China Standard Time) */
     int utc_offset_set;          /* 1: utc_offset_min is meant even when 0 */
@@ -70,6 +73,16 @@ struct collect_cfg {
      * its own never-online meters at round close. part_n 0 or 1: all.
      */
     uint16_t part_n, part_i;
+    /*
+     * With part_n > 1: an on-demand read of a terminal another process holds
+     * is given to read_remote (owner: that process) instead of failing with
+     * MH_EPERM. It returns 0 and later runs done once on the loop's thread,
+     * or an MH_E* without running it. NULL: MH_EPERM.
+     */
+    int (*read_remote)(void *ctx, uint32_t owner, const struct collect_read *rq,
+                       void (*done)(void *done_ctx, const struct collect_read_result *r),
+                       void *done_ctx);
+    void *remote_ctx;
 };
 
 /*
