@@ -217,7 +217,8 @@ typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
  * terminal has a source for: *bad_item names it when not NULL), MH_ENOENT
  * (unknown meter or terminal, or the meter has no terminal), MH_ECLOSED
  * (the terminal is not online), MH_EBUSY (its request queue is full),
- * MH_EPERM (held by another front-end process, cfg.part_n), MH_ENOMEM.
+ * MH_EPERM (held by another front-end process, cfg.part_n, and no
+ * cfg.read_remote), MH_ENOMEM; with cfg.read_remote, whatever it returns.
  */
 int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
                      void *ctx, uint32_t *bad_item);
