@@ -24,3 +24,4 @@ mh_add_fuzz(fuzz_collect_gdw1376_ec SOURCES fuzz_collect_gdw1376_ec.c LIBS mh_co
 target_include_directories(fuzz_collect_gdw1376_ec PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_dlt645_realtime SOURCES fuzz_collect_dlt645_realtime.c LIBS mh_collect)
 target_include_directories(fuzz_collect_dlt645_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
+mh_add_fuzz(fuzz_collect_fwd SOURCES fuzz_collect_fwd.c LIBS mh_collect)

@@ -47,6 +47,9 @@ struct store;
 struct store_event;
 struct collect;
 
+struct collect_read;
+struct collect_read_result;
+
 struct collect_cfg {
     int16_t utc_offset_min;      /* the terminals' local time; 0: 480 (China Standard Time) */
     int utc_offset_set;          /* 1: utc_offset_min is meant even when 0 */
@@ -70,6 +73,16 @@ struct collect_cfg {
      * its own never-online meters at round close. part_n 0 or 1: all.
      */
     uint16_t part_n, part_i;
+    /*
+     * With part_n > 1: an on-demand read of a terminal another process holds
+     * is given to read_remote (owner: that process) instead of failing with
+     * MH_EPERM. It returns 0 and later runs done once on the loop's thread,
+     * or an MH_E* without running it. NULL: MH_EPERM.
+     */
+    int (*read_remote)(void *ctx, uint32_t owner, const struct collect_read *rq,
+                       void (*done)(void *done_ctx, const struct collect_read_result *r),
+                       void *done_ctx);
+    void *remote_ctx;
 };
 
 /*
@@ -213,7 +226,8 @@ typedef void (*collect_read_fn)(void *ctx, const struct collect_read_result *r);
  * terminal has a source for: *bad_item names it when not NULL), MH_ENOENT
  * (unknown meter or terminal, or the meter has no terminal), MH_ECLOSED
  * (the terminal is not online), MH_EBUSY (its request queue is full),
- * MH_EPERM (held by another front-end process, cfg.part_n), MH_ENOMEM.
+ * MH_EPERM (held by another front-end process, cfg.part_n, and no
+ * cfg.read_remote), MH_ENOMEM; with cfg.read_remote, whatever it returns.
  */
 int collect_read_now(struct collect *c, const struct collect_read *rq, collect_read_fn done,
                      void *ctx, uint32_t *bad_item);

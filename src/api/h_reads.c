@@ -148,8 +148,8 @@ static unsigned failed_status(int rc, const char **why)
          "terminals forward to DL/T 645-2007 meters, 698.45 terminals by PROXY; not with "
          "via terminal)"},
         {MH_ETIMEDOUT, 504, "the terminal did not answer"},
-        {MH_EPERM, 503, "the terminal is held by another front-end process of the station "
-                        "(serve --procs); on-demand reads are not forwarded between processes"},
+        {MH_EPERM, 503, "the front-end process that holds the terminal (serve --procs) did not "
+                        "take the read: it is down or restarting"},
         {MH_EPROTO, 502, "the terminal refused or answered what cannot be decoded"},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)

@@ -57,6 +57,7 @@ struct server {
     struct fep_sink sink; /* the collector's, with the API's events on the way */
     const struct fep_sink *inner;
     struct serve_mesh_rx *mesh_rx; /* serve --procs: connections handed over by other workers */
+    struct serve_fwd *fwd;         /* serve --procs: on-demand reads of other workers' terminals */
     struct collect_progress last; /* the round as last published */
     /* the analysis of a round's day, on libuv's thread pool: which day, and the collected
      * count it saw (a later rise analyses the day again) */
@@ -168,6 +169,8 @@ static void stop(struct server *s)
     collect_progress(s->c, &s->o->result);
     collect_round_close(s->c);
     collect_stop(s->c);
+    serve_fwd_stop(s->fwd); /* reads forwarded and not answered: MH_ECLOSED, before the bridge goes */
+    s->fwd = NULL;
     if (s->bridge)
         station_bridge_close(s->bridge); /* API calls from now on: MH_ECLOSED */
     /* Before the fep closes: commands in flight end UNCONFIRMED, recorded, while the fep still answers. */
@@ -487,8 +490,16 @@ static int start(struct server *s)
         return -1;
     if (uv_loop_init(&s->loop) != 0 || !(s->cl = chan_loop_new(&s->loop)))
         return -1;
+    if (o->mesh) {
+        if (serve_fwd_new(&s->loop, o->mesh, &s->fwd) != 0)
+            return -1;
+        o->collect.read_remote = serve_fwd_read;
+        o->collect.remote_ctx = s->fwd;
+    }
     if (collect_new(&s->loop, s->st, &o->collect, &s->c) != 0)
         return -1;
+    if (s->fwd)
+        serve_fwd_set_collect(s->fwd, s->c);
     if (exchange_start(&s->loop, s->st, s->c, &o->exchange, o->collect.utc_offset_min, &s->x) != 0)
         return -1;
     struct fep_cfg fc = {.request_timeout_ms = o->request_timeout_ms,
@@ -519,7 +530,7 @@ static int start(struct server *s)
         return -1;
     }
     o->port = chan_tcp_listener_port(s->l);
-    if (o->mesh && (rc = serve_mesh_listen(&s->loop, o->mesh, s->l, &s->mesh_rx)) != 0) {
+    if (o->mesh && (rc = serve_mesh_listen(&s->loop, o->mesh, s->l, serve_fwd_input, s->fwd, &s->mesh_rx)) != 0) {
         fprintf(stderr, "meterhub: worker %u: mesh: %s\n", o->mesh->self, mh_strerror(rc));
         s->hook_failed = 1;
         stop(s);

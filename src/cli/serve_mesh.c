@@ -20,6 +20,10 @@
  * to it while it was down is waiting in its socket (the terminals still
  * waiting for their login's answer are answered by the new worker).
  *
+ * A datagram without a descriptor is a message between the workers
+ * themselves: an on-demand read forwarded to a terminal's owner and its
+ * answer (serve_fwd.c), given to the receiver's on_msg.
+ *
  * Sending never blocks the loop: when the owner's socket is full (it is
  * slow, or down and not yet restarted, MESH_SOCKBUF holding some thousands
  * of logins) the handoff fails at once and the connection is cut; the
@@ -47,6 +51,8 @@ struct serve_mesh_rx {
     struct chan_tcp_listener *l;
     uint8_t *buf;
     uint64_t received, refused;
+    void (*on_msg)(void *ctx, const uint8_t *p, size_t n);
+    void *msg_ctx;
 };
 
 static void sockbuf(int fd, int opt_force, int opt)
@@ -92,9 +98,10 @@ void serve_mesh_close(struct serve_mesh *m)
     }
 }
 
-int serve_mesh_send(const struct serve_mesh *m, unsigned owner, int fd, const uint8_t *p, size_t n)
+/* One datagram to worker to, with descriptor fd in its control data when fd >= 0. */
+static int send_one(const struct serve_mesh *m, unsigned to, int fd, const uint8_t *p, size_t n)
 {
-    if (owner >= m->n || owner == m->self || n == 0 || n > MESH_MSG_MAX)
+    if (to >= m->n || to == m->self || n == 0 || n > MESH_MSG_MAX)
         return MH_EINVAL;
     union {
         struct cmsghdr h;
@@ -111,12 +118,26 @@ int serve_mesh_send(const struct serve_mesh *m, unsigned owner, int fd, const ui
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    if (fd < 0) {
+        msg.msg_control = NULL;
+        msg.msg_controllen = 0;
+    }
     for (;;) {
-        if (sendmsg(m->tx[owner], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
+        if (sendmsg(m->tx[to], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
             return 0;
         if (errno != EINTR)
             return errno == EAGAIN || errno == EWOULDBLOCK ? MH_EBUSY : MH_EIO;
     }
+}
+
+int serve_mesh_send(const struct serve_mesh *m, unsigned owner, int fd, const uint8_t *p, size_t n)
+{
+    return fd < 0 ? MH_EINVAL : send_one(m, owner, fd, p, n);
+}
+
+int serve_mesh_send_msg(const struct serve_mesh *m, unsigned to, const uint8_t *p, size_t n)
+{
+    return send_one(m, to, -1, p, n);
 }
 
 /* One message: the bytes, and the descriptor in its control data (none: dropped). */
@@ -139,6 +160,10 @@ static int recv_one(struct serve_mesh_rx *r)
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
             c->cmsg_len == CMSG_LEN(sizeof(int)))
             memcpy(&fd, CMSG_DATA(c), sizeof fd);
+    if (fd < 0 && got > 0 && !(msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) && r->on_msg) {
+        r->on_msg(r->msg_ctx, r->buf, (size_t)got); /* no descriptor: a message (serve_fwd.c) */
+        return 1;
+    }
     if (fd < 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got == 0) {
         if (fd >= 0)
             close(fd);
@@ -165,6 +190,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 }
 
 int serve_mesh_listen(uv_loop_t *loop, const struct serve_mesh *m, struct chan_tcp_listener *l,
+                      void (*on_msg)(void *ctx, const uint8_t *p, size_t n), void *msg_ctx,
                       struct serve_mesh_rx **out)
 {
     struct serve_mesh_rx *r = calloc(1, sizeof *r);
@@ -174,6 +200,8 @@ int serve_mesh_listen(uv_loop_t *loop, const struct serve_mesh *m, struct chan_t
     }
     r->m = m;
     r->l = l;
+    r->on_msg = on_msg;
+    r->msg_ctx = msg_ctx;
     if (uv_poll_init(loop, &r->poll, m->rx[m->self]) != 0) {
         free(r->buf);
         free(r);

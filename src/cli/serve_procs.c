@@ -12,7 +12,8 @@
  * (SO_REUSEPORT), collects only its own terminals and counts only their
  * never-online meters, and hands the others' logins to their owners.
  * Worker 0 alone serves the API (reads from the shared store; on-demand
- * reads of another worker's terminals answer 503), settles prepaid
+ * reads of another worker's terminals are forwarded to it, serve_fwd.c;
+ * commands for them answer 503), settles prepaid
  * accounts, analyses rounds and writes day exports, so that none happens N
  * times.
  *

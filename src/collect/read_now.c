@@ -659,8 +659,13 @@ int collect_read_now(struct collect *c, const struct collect_read *rq, collect_r
     int64_t tid = 0;
     int rc = resolve(c, rq, op, &tid);
     struct cterm *t = rc == 0 ? mh_keymap_get(&c->terms_by_id, &tid, sizeof tid) : NULL;
-    if (rc == 0 && !collect_holds(c, tid))
-        rc = MH_EPERM; /* another front-end process holds it (serve --procs): not forwarded */
+    if (rc == 0 && !collect_holds(c, tid)) {
+        /* Another front-end process holds it (serve --procs): its owner reads it, as here. */
+        free(op);
+        if (!c->cfg.read_remote)
+            return MH_EPERM;
+        return c->cfg.read_remote(c->cfg.remote_ctx, collect_owner(tid, c->cfg.part_n), rq, done, ctx);
+    }
     if (rc == 0 && (!t || !t->online))
         rc = MH_ECLOSED;
     /* A DL/T 698.45 concentrator's own meter is pn of its first point; the others need PROXY. */

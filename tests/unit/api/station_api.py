@@ -118,19 +118,7 @@ with tempfile.TemporaryDirectory() as d:
         assert set(by_proto) == {"gdw1376", "dlt698", "dlt645-2007"}, by_proto
         items = ["1.0.1.8.0", "1.0.32.7.0", "1.0.31.7.0"]
         for proto, mid in sorted(by_proto.items()):
-            st, body, _ = call(base, "POST", "/api/v1/reads", ops, {"meter": mid, "items": items})
-            assert st == 200, (proto, st, body)
-            job = json.loads(body)
-            assert job["status"] == "done" and job["meter"] == mid, job
-            got = {v["item"]: v for v in job["values"]}
-            assert set(got) == set(items), (proto, job)
-            assert float(got["1.0.1.8.0"]["value"]) > 0 and got["1.0.1.8.0"]["unit"] == "kWh", job
-            assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, job
-            t0 = int(time.time()) - 120
-            st, body, _ = call(base, "GET", "/api/v1/meters/%d/readings?item=1.0.1.8.0&from=%d"
-                               % (mid, t0), view)
-            stored = [r["value"] for s in json.loads(body)["series"] for r in s["readings"]]
-            assert got["1.0.1.8.0"]["value"] in stored, (proto, stored, body)
+            job = station_lib.read_checked(base, ops, view, mid, items, proto)
             stream.wait(lambda e, d, j=job["id"]: e == "read" and d["job"] == j, 5, "read")
 
         # Operations statistics from the station's loop: sessions, the port's frames, the round.

@@ -58,3 +58,22 @@ def command_settled(base, tok, cid, secs=20):
             return c
         assert time.time() < end, c
         time.sleep(0.1)
+
+
+def read_checked(base, ops, view, mid, items, what):
+    """POST /reads of meter mid's items (energy and voltage among them): 200, done, each item,
+    values in the simulator's range, the energy stored. The job."""
+    st, body, _ = call(base, "POST", "/api/v1/reads", ops, {"meter": mid, "items": items})
+    assert st == 200, (what, st, body)
+    job = json.loads(body)
+    assert job["status"] == "done" and job["meter"] == mid, job
+    got = {v["item"]: v for v in job["values"]}
+    assert set(got) == set(items), (what, job)
+    assert float(got["1.0.1.8.0"]["value"]) > 0 and got["1.0.1.8.0"]["unit"] == "kWh", job
+    assert 150 < float(got["1.0.32.7.0"]["value"]) < 300, job
+    t0 = int(time.time()) - 120
+    st, body, _ = call(base, "GET", "/api/v1/meters/%d/readings?item=1.0.1.8.0&from=%d"
+                       % (mid, t0), view)
+    stored = [r["value"] for s in json.loads(body)["series"] for r in s["readings"]]
+    assert got["1.0.1.8.0"]["value"] in stored, (what, stored, body)
+    return job

@@ -1,0 +1,116 @@
+/*
+ * The messages of on-demand reads between front-end processes
+ * (collect_fwd.h): encoder and bounded decoder. The decoder takes bytes
+ * from another process of the station; they are still checked field by
+ * field (a worker may be an older build during an upgrade, or a bug may
+ * send garbage), and nothing past n is read.
+ */
+#include <string.h>
+
+#include "meterhub/base/err.h"
+#include "meterhub/base/rd.h"
+#include "meterhub/base/wr.h"
+#include "meterhub/collect_fwd.h"
+
+int collect_fwd_encode(const struct collect_fwd_msg *m, uint8_t *buf, size_t cap)
+{
+    struct mh_wr w;
+    mh_wr_init(&w, buf, cap);
+    mh_wr_u8(&w, COLLECT_FWD_VERSION);
+    mh_wr_u8(&w, m->type);
+    mh_wr_u16be(&w, m->from);
+    mh_wr_u32be(&w, m->id);
+    mh_wr_u64be(&w, m->deadline_ms);
+    switch (m->type) {
+    case COLLECT_FWD_READ:
+        if (m->rq.n_items == 0 || m->rq.n_items > COLLECT_READ_ITEMS_MAX)
+            return MH_EINVAL;
+        mh_wr_u64be(&w, (uint64_t)m->rq.meter);
+        mh_wr_u64be(&w, (uint64_t)m->rq.terminal);
+        mh_wr_u32be(&w, m->rq.timeout_ms);
+        mh_wr_u8(&w, (uint8_t)m->rq.n_items);
+        for (size_t i = 0; i < m->rq.n_items; i++)
+            mh_wr_u32be(&w, m->rq.items[i]);
+        break;
+    case COLLECT_FWD_TAKEN:
+        break;
+    case COLLECT_FWD_RESULT:
+        if (m->res.n > COLLECT_READ_VALUES_MAX)
+            return MH_EINVAL;
+        mh_wr_u32be(&w, (uint32_t)m->res.status);
+        mh_wr_u32be(&w, (uint32_t)m->res.fep_status);
+        mh_wr_u32be(&w, m->bad_item);
+        mh_wr_u64be(&w, (uint64_t)m->res.terminal);
+        mh_wr_u64be(&w, (uint64_t)m->res.t);
+        mh_wr_u64be(&w, (uint64_t)m->res.received_ms);
+        mh_wr_u16be(&w, (uint16_t)m->res.n);
+        for (size_t i = 0; i < m->res.n; i++) {
+            const struct collect_read_value *v = &m->res.v[i];
+            mh_wr_u64be(&w, (uint64_t)v->meter);
+            mh_wr_u32be(&w, v->item);
+            mh_wr_u64be(&w, (uint64_t)v->value.m);
+            mh_wr_u8(&w, (uint8_t)v->value.exp);
+        }
+        break;
+    default:
+        return MH_EINVAL;
+    }
+    return mh_wr_err(&w) ? MH_ENOSPC : (int)mh_wr_len(&w);
+}
+
+int collect_fwd_decode(const uint8_t *p, size_t n, struct collect_fwd_msg *m)
+{
+    struct mh_rd r;
+    mh_rd_init(&r, p, n);
+    memset(m, 0, sizeof *m);
+    uint8_t version = mh_rd_u8(&r);
+    m->type = mh_rd_u8(&r);
+    m->from = mh_rd_u16be(&r);
+    m->id = mh_rd_u32be(&r);
+    m->deadline_ms = mh_rd_u64be(&r);
+    if (mh_rd_err(&r))
+        return MH_ETRUNC;
+    if (version != COLLECT_FWD_VERSION)
+        return MH_EPROTO;
+    switch (m->type) {
+    case COLLECT_FWD_READ: {
+        m->rq.meter = (int64_t)mh_rd_u64be(&r);
+        m->rq.terminal = (int64_t)mh_rd_u64be(&r);
+        m->rq.timeout_ms = mh_rd_u32be(&r);
+        uint8_t k = mh_rd_u8(&r);
+        if (!mh_rd_err(&r) && (k == 0 || k > COLLECT_READ_ITEMS_MAX))
+            return MH_EPROTO;
+        for (uint8_t i = 0; i < k && !mh_rd_err(&r); i++)
+            m->rq.items[i] = mh_rd_u32be(&r);
+        m->rq.n_items = k;
+        break;
+    }
+    case COLLECT_FWD_TAKEN:
+        break;
+    case COLLECT_FWD_RESULT: {
+        m->res.status = (int)(int32_t)mh_rd_u32be(&r);
+        m->res.fep_status = (int)(int32_t)mh_rd_u32be(&r);
+        m->bad_item = mh_rd_u32be(&r);
+        m->res.terminal = (int64_t)mh_rd_u64be(&r);
+        m->res.t = (int64_t)mh_rd_u64be(&r);
+        m->res.received_ms = (int64_t)mh_rd_u64be(&r);
+        uint16_t k = mh_rd_u16be(&r);
+        if (!mh_rd_err(&r) && k > COLLECT_READ_VALUES_MAX)
+            return MH_EPROTO;
+        for (uint16_t i = 0; i < k && !mh_rd_err(&r); i++) {
+            struct collect_read_value *v = &m->res.v[i];
+            v->meter = (int64_t)mh_rd_u64be(&r);
+            v->item = mh_rd_u32be(&r);
+            v->value.m = (int64_t)mh_rd_u64be(&r);
+            v->value.exp = (int8_t)mh_rd_u8(&r);
+        }
+        m->res.n = k;
+        break;
+    }
+    default:
+        return MH_EPROTO;
+    }
+    if (mh_rd_err(&r))
+        return MH_ETRUNC;
+    return mh_rd_left(&r) ? MH_EPROTO : 0;
+}
