@@ -62,6 +62,21 @@ int sim_term_shed(const struct sim_terminal *t, int keep_pct, int64_t now);
 int sim_term_kept_pct(const struct sim_terminal *t, int64_t now);
 
 /*
+ * The relay of meter idx behind a concentrator, obeying its own DL/T 645
+ * remote control: open (trip 1) or closed (0) from now on; while open the
+ * meter's registers stop and it draws nothing. 0, MH_EBUSY for a trip while
+ * keep-power is on, MH_ENOSPC when the windows are used up, MH_EINVAL,
+ * MH_ENOMEM. A terminal in front of one meter keeps the relay itself
+ * (sim_term_control) and never calls this.
+ */
+int sim_term_meter_relay(size_t idx, int trip, int64_t now);
+/* Keep-power (645 N1 3A / 3B) of meter idx: trips are refused while on. */
+int sim_term_meter_keep_power(size_t idx, int on);
+int sim_term_meter_keeps_power(size_t idx);
+/* 1 while meter idx's own relay stands open at now. */
+int sim_term_meter_open(size_t idx, int64_t now);
+
+/*
  * Switches a master turns on and off (1376.1 AFN05, 698.45 ACTION on 8001 /
  * 8002 / 8103..8108), kept per terminal as a mask: bit 0 for the terminal
  * itself (protect, urge fee), bit g-1 for total-add group g (1..8) of a

@@ -182,6 +182,18 @@ static int read_data(const struct scenario *s, const struct sim_terminal *t, siz
         sim_term_local_tm(s, sim_meter_clock(&s->meters[idx].model, now), &tm);
         return put_time(di, &tm, data, cap);
     }
+    if (di == 0x04000503) {
+        /* Status word 3 (2007 appendix; protocols/dlt645.md): bit 4 relay open, bit 6 trip commanded, bit 12
+         * keep-power. Low byte first. */
+        if (cap < 2)
+            return MH_ENOSPC;
+        int single = t->meter_count == 1;
+        int open = single ? sim_term_tripped(t, now) : sim_term_meter_open(idx, now);
+        int keep = single ? sim_term_switch(t, SIM_SW_PROTECT) != 0 : sim_term_meter_keeps_power(idx);
+        data[0] = open ? 0x50 : 0x00;
+        data[1] = keep ? 0x10 : 0x00;
+        return 2;
+    }
     if (di == 0x04000401) {
         if (cap < 6)
             return MH_ENOSPC;
@@ -210,9 +222,10 @@ static int read_data(const struct scenario *s, const struct sim_terminal *t, siz
  * (level 02 or 04) and the validity not past at the meter's clock. Trip
  * (1A) and close (1B allowed, 1C direct) cut and restore the load from now
  * on; keep-power (3A / 3B) protects against trips; alarm (2A / 2B) is the
- * urge-fee alarm. The load relay is the terminal's state, so a command is
- * obeyed only where the terminal is in front of one meter (a DTU, a
- * special-transformer terminal). 0 done, else the ERR byte.
+ * urge-fee alarm. Where the terminal is in front of one meter (a DTU, a
+ * special-transformer terminal) the load relay is the terminal's state;
+ * a meter behind a concentrator keeps its own relay and keep-power, and
+ * has no urge-fee alarm here. 0 done, else the ERR byte.
  */
 static uint8_t remote_control(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
                               const uint8_t *d, size_t len)
@@ -228,9 +241,20 @@ static uint8_t remote_control(const struct scenario *s, const struct sim_termina
         sim_term_local_epoch(s, &until.time, &valid) != 0)
         return ERR_OTHER;
     clock = sim_meter_clock(&s->meters[idx].model, now);
-    if (valid < clock || t->meter_count != 1)
-        return ERR_OTHER; /* expired, or a relay this simulation does not keep per meter */
+    if (valid < clock)
+        return ERR_OTHER; /* expired */
     int rc;
+    if (t->meter_count != 1) {
+        switch (d[8]) {
+        case DLT645_RC_TRIP: rc = sim_term_meter_relay(idx, 1, now); break;
+        case DLT645_RC_CLOSE_ALLOWED:
+        case DLT645_RC_CLOSE_DIRECT: rc = sim_term_meter_relay(idx, 0, now); break;
+        case DLT645_RC_KEEP_POWER:
+        case DLT645_RC_KEEP_POWER_RELEASE: rc = sim_term_meter_keep_power(idx, d[8] == DLT645_RC_KEEP_POWER); break;
+        default: return ERR_OTHER;
+        }
+        return rc == 0 ? 0 : ERR_OTHER;
+    }
     switch (d[8]) {
     case DLT645_RC_TRIP: rc = sim_term_control(t, 1, now); break;
     case DLT645_RC_CLOSE_ALLOWED:

@@ -48,6 +48,23 @@ struct term_ctl {
 static struct term_ctl **table;
 static size_t table_len;
 
+/*
+ * The relay of one meter behind a concentrator, driven by the meter's own
+ * DL/T 645 remote control (0x1C) forwarded to it: the windows it stood open
+ * and its keep-power flag. A terminal in front of one meter (a DTU, a
+ * special-transformer terminal) keeps that relay as the terminal's state
+ * instead, so one meter's load is never cut by both. One pointer per meter;
+ * the state is allocated on the meter's first command.
+ */
+struct meter_relay {
+    uint8_t keep_power;
+    uint8_t n;
+    struct trip w[SIM_TERM_MAX_TRIPS];
+};
+
+static struct meter_relay **relays;
+static size_t relays_len;
+
 int sim_term_state_open(const struct scenario *s)
 {
     sim_term_state_close();
@@ -55,6 +72,12 @@ int sim_term_state_open(const struct scenario *s)
     if (!table)
         return MH_ENOMEM;
     table_len = s->n_terminals;
+    relays = calloc(s->n_meters ? s->n_meters : 1, sizeof *relays);
+    if (!relays) {
+        sim_term_state_close();
+        return MH_ENOMEM;
+    }
+    relays_len = s->n_meters;
     return 0;
 }
 
@@ -69,6 +92,16 @@ void sim_term_state_close(void)
     free(table);
     table = NULL;
     table_len = 0;
+    for (size_t i = 0; i < relays_len; i++)
+        free(relays[i]);
+    free(relays);
+    relays = NULL;
+    relays_len = 0;
+}
+
+static const struct meter_relay *relay_peek(size_t idx)
+{
+    return relays && idx < relays_len ? relays[idx] : NULL;
 }
 
 static const struct term_ctl *ctl_peek(const struct sim_terminal *t)
@@ -288,18 +321,60 @@ int sim_term_control(const struct sim_terminal *t, int trip, int64_t now)
     return 0;
 }
 
-void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
-                           struct sim_registers *out)
+int sim_term_meter_relay(size_t idx, int trip, int64_t now)
 {
-    const struct term_ctl *c = ctl_peek(t);
-    if (!c || c->n_trips == 0) {
-        scenario_meter_registers_at(s, idx, when, out);
-        return;
+    if (!relays || idx >= relays_len)
+        return MH_EINVAL;
+    if (!relays[idx] && !(relays[idx] = calloc(1, sizeof *relays[idx])))
+        return MH_ENOMEM;
+    struct meter_relay *r = relays[idx];
+    struct trip *last = r->n && r->w[r->n - 1].to == INT64_MAX ? &r->w[r->n - 1] : NULL;
+    if (!trip) {
+        if (last)
+            last->to = now > last->from ? now : last->from;
+        return 0;
     }
-    /* Primary energy that flowed while tripped (the shed part while shedding) never reached the register. */
-    scenario_meter_primary_at(s, idx, when, out);
-    for (unsigned i = 0; i < c->n_trips; i++) {
-        const struct trip *w = &c->trips[i];
+    if (last)
+        return 0; /* already open */
+    if (r->keep_power)
+        return MH_EBUSY;
+    if (r->n == SIM_TERM_MAX_TRIPS)
+        return MH_ENOSPC;
+    r->w[r->n++] = (struct trip){now, INT64_MAX, 0};
+    return 0;
+}
+
+int sim_term_meter_keep_power(size_t idx, int on)
+{
+    if (!relays || idx >= relays_len)
+        return MH_EINVAL;
+    if (!relays[idx] && !(relays[idx] = calloc(1, sizeof *relays[idx])))
+        return MH_ENOMEM;
+    relays[idx]->keep_power = on != 0;
+    return 0;
+}
+
+int sim_term_meter_open(size_t idx, int64_t now)
+{
+    const struct meter_relay *r = relay_peek(idx);
+    for (unsigned i = 0; r && i < r->n; i++)
+        if (r->w[i].from <= now && now < r->w[i].to)
+            return 1;
+    return 0;
+}
+
+int sim_term_meter_keeps_power(size_t idx)
+{
+    const struct meter_relay *r = relay_peek(idx);
+    return r && r->keep_power;
+}
+
+/* Take from out (primary registers at when) what did not flow in windows w[0..n). */
+static void cut_windows(const struct scenario *s, size_t idx, int64_t when, const struct trip *wins, unsigned n,
+                        struct sim_registers *out)
+{
+    for (unsigned i = 0; i < n; i++) {
+        const struct trip *w = &wins[i];
         if (w->from >= when)
             continue;
         int64_t to = w->to < when ? w->to : when;
@@ -312,6 +387,29 @@ void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *
             out->export_wh10[r] -= (b.export_wh10[r] - a.export_wh10[r]) * cut / 100;
         }
     }
+}
+
+/* Whether idx's registers differ from the scenario's: a window of the terminal's or of the meter's relay. */
+static int cut_any(const struct term_ctl *c, const struct meter_relay *r)
+{
+    return (c && c->n_trips) || (r && r->n);
+}
+
+void sim_term_registers_at(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t when,
+                           struct sim_registers *out)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    const struct meter_relay *mr = relay_peek(idx);
+    if (!cut_any(c, mr)) {
+        scenario_meter_registers_at(s, idx, when, out);
+        return;
+    }
+    /* Primary energy that flowed while tripped (the shed part while shedding) never reached the register. */
+    scenario_meter_primary_at(s, idx, when, out);
+    if (c)
+        cut_windows(s, idx, when, c->trips, c->n_trips, out);
+    if (mr)
+        cut_windows(s, idx, when, mr->w, mr->n, out);
     scenario_meter_secondary(s, idx, out);
 }
 
@@ -319,7 +417,7 @@ void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t,
                          struct sim_instant *out)
 {
     sim_instant_at(&s->meters[idx].model, when, out);
-    int keep = keep_at(ctl_peek(t), when);
+    int keep = sim_term_meter_open(idx, when) ? 0 : keep_at(ctl_peek(t), when);
     if (keep == 100)
         return;
     /* Voltages stay; what the load draws scales with what is kept. */
@@ -336,8 +434,7 @@ void sim_term_instant_at(const struct scenario *s, const struct sim_terminal *t,
 void sim_term_day_registers(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t day,
                             int64_t imp[SIM_INTERVALS_PER_DAY + 1], int64_t exp[SIM_INTERVALS_PER_DAY + 1])
 {
-    const struct term_ctl *c = ctl_peek(t);
-    if (!c || c->n_trips == 0) {
+    if (!cut_any(ctl_peek(t), relay_peek(idx))) {
         scenario_meter_day_registers(s, idx, day, imp, exp);
         return;
     }

@@ -1558,6 +1558,94 @@ static size_t load_records(const struct dlt645_frame *f, const uint8_t *plain, i
     return recs;
 }
 
+/* A DL/T 645 frame forwarded by AFN10 F1 to a concentrator's meter; the meter's reply parsed into f / plain. */
+static void fwd_645(struct harness *h, uint8_t seq, const struct mh_wr *m645, struct dlt645_frame *f, uint8_t *plain)
+{
+    uint8_t fw[96] = {0, 0, 0x01, 0x00, 0x02, 0x6B, 0x85, 0x05}, req[256], got[4096], afn;
+    size_t glen, len = mh_wr_len(m645);
+    assert_true(len + 10 <= sizeof fw);
+    fw[8] = (uint8_t)len;
+    memcpy(fw + 10, m645->p, len);
+    size_t n = enc_units(req, sizeof req, GDW1376_AFN_FORWARD, seq, fw, 10 + len, 1);
+    assert_int_equal(exchange(h, req, n, got, sizeof got, &glen, &afn, NULL, NULL), 1);
+    assert_int_equal(afn, GDW1376_AFN_FORWARD);
+    size_t mlen = (size_t)got[5] | (size_t)got[6] << 8;
+    assert_true(mlen >= 12 && mlen <= glen - 7);
+    assert_int_equal(dlt645_frame_parse(got + 7, mlen, f), 0);
+    dlt645_data_plain(f, plain);
+}
+
+/* Remote control 0x1C forwarded to a meter; the reply's control byte, *err its ERR byte. */
+static uint8_t fwd_control(struct harness *h, uint8_t seq, const uint8_t addr[6], uint32_t password,
+                           enum dlt645_remote_cmd cmd, uint8_t *err)
+{
+    uint8_t m645[64], plain[DLT645_MAX_DATA];
+    struct mh_wr w;
+    struct dlt645_frame f;
+    struct dlt645_auth auth = {0x02, password, 0x12345678};
+    struct mh_tm until = {2026, 11, 20, 12, 0, 0, 0, 0, MH_TM_FULL};
+    mh_wr_init(&w, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_remote_control(&w, addr, &auth, cmd, &until), 0);
+    fwd_645(h, seq, &w, &f, plain);
+    *err = f.len ? plain[0] : 0;
+    return f.ctrl;
+}
+
+/* Status word 3 of a meter read through the forward: its two bytes, low first. */
+static unsigned fwd_status3(struct harness *h, uint8_t seq, const uint8_t addr[6])
+{
+    uint8_t m645[32], plain[DLT645_MAX_DATA];
+    struct mh_wr w;
+    struct dlt645_frame f;
+    mh_wr_init(&w, m645, sizeof m645);
+    assert_int_equal(dlt645_enc_read(&w, addr, DLT645_2007, 0x04000503), 0);
+    fwd_645(h, seq, &w, &f, plain);
+    assert_int_equal(f.ctrl, 0x91);
+    assert_int_equal(f.len, 6);
+    return (unsigned)plain[4] | (unsigned)plain[5] << 8;
+}
+
+static void test_1376_forwarded_meter_relay(void **state)
+{
+    (void)state;
+    struct harness h;
+    const struct sim_terminal *t = start_concentrator(&h);
+    size_t m2 = t->first_meter + 1, m3 = t->first_meter + 2;
+    uint8_t a2[6], err;
+    sim_term_addr_wire(h.s->meters[m2].address, a2);
+    int64_t at = local_at(h.s, 20, 11);
+    /* Wrong password: the meter answers DC with ERR bit 2 and stays closed. */
+    assert_int_equal(fwd_control(&h, 1, a2, 0x111111, DLT645_RC_TRIP, &err), 0xDC);
+    assert_int_equal(err, 0x04);
+    assert_int_equal(fwd_status3(&h, 2, a2), 0x0000);
+    /* Trip: 9C, status word 3 shows relay open and trip commanded (50 00); only this meter is cut. */
+    assert_int_equal(fwd_control(&h, 3, a2, 0, DLT645_RC_TRIP, &err), 0x9C);
+    assert_int_equal(fwd_status3(&h, 4, a2), 0x0050);
+    assert_true(sim_term_meter_open(m2, at));
+    assert_false(sim_term_meter_open(m3, at));
+    assert_false(sim_term_tripped(t, at));
+    /* While open its power is 0 and its registers stand still; a neighbour's go on. */
+    struct sim_instant in;
+    sim_term_instant_at(h.s, t, m2, at, &in);
+    assert_int_equal(in.p_w[0], 0);
+    struct sim_registers r1, r2, n2, truth;
+    sim_term_registers_at(h.s, t, m2, at, &r1);
+    sim_term_registers_at(h.s, t, m2, at + 3600, &r2);
+    assert_int_equal(r1.import_wh10[0], r2.import_wh10[0]);
+    sim_term_registers_at(h.s, t, m3, at + 3600, &n2);
+    scenario_meter_registers_at(h.s, m3, at + 3600, &truth);
+    assert_int_equal(n2.import_wh10[0], truth.import_wh10[0]);
+    /* Keep-power refuses a trip; close direct restores the load. */
+    assert_int_equal(fwd_control(&h, 5, a2, 0, DLT645_RC_CLOSE_DIRECT, &err), 0x9C);
+    assert_int_equal(fwd_status3(&h, 6, a2), 0x0000);
+    assert_int_equal(fwd_control(&h, 7, a2, 0, DLT645_RC_KEEP_POWER, &err), 0x9C);
+    assert_int_equal(fwd_status3(&h, 8, a2), 0x1000);
+    assert_int_equal(fwd_control(&h, 9, a2, 0, DLT645_RC_TRIP, &err), 0xDC);
+    assert_int_equal(err, 0x01);
+    assert_int_equal(fwd_status3(&h, 10, a2), 0x1000);
+    stop(&h);
+}
+
 static void test_dtu_645_load_records_follow_up(void **state)
 {
     (void)state;
@@ -1618,6 +1706,7 @@ int main(void)
         cmocka_unit_test(test_1376_meter_table_and_report_tasks),
         cmocka_unit_test(test_dtu_645_remote_control),
         cmocka_unit_test(test_dtu_645_load_records_follow_up),
+        cmocka_unit_test(test_1376_forwarded_meter_relay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
