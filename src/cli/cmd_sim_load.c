@@ -323,13 +323,14 @@ static int load_terminals(struct loader *l, int64_t first, int64_t last)
              * 698.45 events (3000 voltage loss, 3003 phase failure ...) are
              * stored under the ERC of the same condition; ERC10 covers both,
              * so its record's abnormality type (1376.1 appendix B ERC10 D7-D6)
-             * and phase go into the payload as "kind" and "phase".
+             * and phases go into the payload as "kind" and "phases", as the
+             * collector writes a 1376.1 record's (events.c).
              */
             char payload[160], detail[64] = "";
             if (kind->erc == 10)
-                snprintf(detail, sizeof detail, ",\"kind\":\"%s\",\"phase\":%u",
+                snprintf(detail, sizeof detail, ",\"kind\":\"%s\",\"phases\":\"%c\"",
                          m->anomaly == SIM_ANOM_PHASE_FAILURE ? "phase_failure" : "voltage_loss",
-                         (unsigned)m->anomaly_phase);
+                         'A' + (int)m->anomaly_phase);
             snprintf(payload, sizeof payload, "{\"erc\":%u,\"pn\":%d,\"start\":1,\"name\":\"\"%s}",
                      kind->erc, (int)l->pn[i], detail);
             struct store_event ev = {.terminal = id, .code = kind->erc,

@@ -18,7 +18,7 @@
  * Q/GDW 1376.1 appendix B event codes (ERC) and the alarm each is: 37 meter
  * cover opened, 10 voltage loop abnormal (voltage loss, or phase failure when
  * the payload's "kind" says so: the record's D7-D6, or the 698.45 event
- * 3003 stored under ERC10; its "phase" the phase), 30 meter stopped, 27
+ * 3003 stored under ERC10; its "phases" the phase), 30 meter stopped, 27
  * energy reading decreased, 29 meter runs fast, 12 meter time abnormal.
  * A cover opening is momentary: its alarm ends when it starts.
  */
@@ -45,7 +45,7 @@ static int by_point(const void *a, const void *b)
     return (x->pn > y->pn) - (x->pn < y->pn);
 }
 
-/* What an event's payload says: {"erc":..,"pn":..,"start":..[,"kind":"..","phase":.. | "phases":".."]}. */
+/* What an event's payload says: {"erc":..,"pn":..,"start":..[,"kind":"..","phases":".."]}. */
 struct payload {
     int pn;      /* -1: none */
     int start;   /* occurred (1) or recovered (0) */
@@ -58,17 +58,15 @@ static void payload_parse(const char *json, struct payload *p)
     json_error_t e;
     json_t *o = json ? json_loads(json, 0, &e) : NULL;
     json_t *pn = json_object_get(o, "pn"), *st = json_object_get(o, "start");
-    json_t *kind = json_object_get(o, "kind"), *ph = json_object_get(o, "phase");
+    json_t *kind = json_object_get(o, "kind");
     p->pn = json_is_integer(pn) ? (int)json_integer_value(pn) : -1;
     p->start = json_is_integer(st) ? json_integer_value(st) != 0 : 1;
     p->failure = json_is_string(kind) && strcmp(json_string_value(kind), "phase_failure") == 0;
-    p->phase = json_is_integer(ph) && json_integer_value(ph) >= 0 && json_integer_value(ph) <= 2
-                   ? (int)json_integer_value(ph)
-                   : 255;
-    /* The collector writes a 1376.1 record's phases as letters ("C", "AB"): one phase is said. */
+    /* The record's phases as letters ("C", "AB"; events.c): the phase when exactly one is said. */
     const char *letters = json_string_value(json_object_get(o, "phases"));
-    if (p->phase == 255 && letters && strlen(letters) == 1 && letters[0] >= 'A' && letters[0] <= 'C')
-        p->phase = letters[0] - 'A';
+    p->phase = letters && strlen(letters) == 1 && letters[0] >= 'A' && letters[0] <= 'C'
+                   ? letters[0] - 'A'
+                   : 255;
     json_decref(o);
 }
 

@@ -2,8 +2,8 @@
  * PostgreSQL backend: the protect list and load-management commands, the
  * same rows as sqlite_control.c. Commands are few and human-paced, so each
  * call sends its SQL with PQexecParams on a pool connection (retried once
- * on a fresh connection when the server dropped the first, as pg_one does)
- * rather than taking slots in the prepared-statement set.
+ * on a fresh connection when the server dropped the first, as pg_one does):
+ * preparing them on every connection would buy nothing.
  */
 #include <stdio.h>
 #include <string.h>

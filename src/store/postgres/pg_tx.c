@@ -1,8 +1,8 @@
 /*
  * PostgreSQL backend: a transaction of statements given as SQL text
  * (store_backend.tx, the single-row archive edits) on one pool
- * connection. Human-paced, so sent with PQexecParams (types inferred from
- * the columns) rather than taking slots in the prepared-statement set. A
+ * connection. Human-paced and given as text by the caller, so sent with
+ * PQexecParams (types inferred from the columns), never prepared. A
  * connection lost mid-transaction fails the edit (nothing is committed)
  * and is reset for the next caller.
  */

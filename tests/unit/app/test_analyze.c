@@ -276,7 +276,7 @@ static void test_curve_rules_and_typed_events(void **state)
     struct store_event e1 = {.terminal = rows[2].terminal, .code = 10,
                              .start_s = freeze_t(7) + 7200, .seq = 1,
                              .payload_json = "{\"erc\":10,\"pn\":3,\"start\":1,\"name\":\"\","
-                                             "\"kind\":\"phase_failure\",\"phase\":2}"};
+                                             "\"kind\":\"phase_failure\",\"phases\":\"C\"}"};
     struct store_event e2 = {.terminal = rows[4].terminal, .code = 10,
                              .start_s = freeze_t(7) + 600, .seq = 2,
                              .payload_json = "{\"erc\":10,\"pn\":1,\"start\":1,\"name\":\"\"}"};
