@@ -39,6 +39,8 @@ extern const struct sim_behaviour sim_term_dlt698;
 int sim_term_state_open(const struct scenario *s);
 void sim_term_state_close(void);
 
+/* The terminal's own clock error (its clock - true time, s) before anyone sets it, from the seed. */
+int64_t sim_term_clock_error(const struct scenario *s, const struct sim_terminal *t);
 /* The terminal's clock at true time now: its drift (from the seed) until a clock set. */
 int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, int64_t now);
 /* Clock set at true time now to the terminal's local time `set` (epoch seconds of that local time as UTC). */

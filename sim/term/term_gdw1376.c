@@ -571,8 +571,14 @@ static int answer_one(const struct scenario *s, const struct sim_terminal *t, ui
     f.t = t;
     f.label = label;
     f.label_len = label_len;
-    /* The terminal read its meters at the start of this minute. */
-    f.at = now - (now % 60 + 60) % 60;
+    /*
+     * The terminal read its meters when its own clock turned this minute,
+     * and dates the values by that clock (A.15, to the minute): a drifting
+     * clock moves the true moment, never the label, so the reading time a
+     * master stores is exact on the terminal's clock.
+     */
+    int64_t clock = sim_term_clock(s, t, now);
+    f.at = now - (clock % 60 + 60) % 60;
     if (fn == 2 && afn == 0x0C) {
         if (pn != 0)
             return MH_EUNKNOWN;

@@ -123,7 +123,7 @@ static struct term_ctl *ctl_get(const struct sim_terminal *t)
  * seconds, one in ten has drifted by one to ten minutes either way (a flat
  * RTC battery, a missed synchronisation), fixed by the seed.
  */
-static int64_t drift_of(const struct scenario *s, const struct sim_terminal *t)
+int64_t sim_term_clock_error(const struct scenario *s, const struct sim_terminal *t)
 {
     uint64_t h = sim_hash3(s->seed, 0x7E51C10C, t->id);
     int64_t mag = h % 10 == 0 ? 60 + (int64_t)((h >> 8) % 541) : (int64_t)((h >> 8) % 6);
@@ -133,7 +133,7 @@ static int64_t drift_of(const struct scenario *s, const struct sim_terminal *t)
 int64_t sim_term_clock(const struct scenario *s, const struct sim_terminal *t, int64_t now)
 {
     const struct term_ctl *c = ctl_peek(t);
-    return now + (c && c->clock_set ? c->clock_offset : drift_of(s, t));
+    return now + (c && c->clock_set ? c->clock_offset : sim_term_clock_error(s, t));
 }
 
 int sim_term_clock_set(const struct scenario *s, const struct sim_terminal *t, int64_t now, int64_t set_local)

@@ -29,6 +29,9 @@
  * truncates). A meter counts as collected when any of them is stored (a
  * load beyond A.9's 79.9999 kW has its powers as "no data"). A value may
  * have been read up to a second before its data time (RT_READ_BEFORE_S).
+ * A 1376.1 terminal dates its reads by its own clock, to the minute: a
+ * value read before the master set a drifting clock is compared with the
+ * model at its data time less the terminal's clock error as well.
  * For 698.45 terminals, which date what they read by the model's time (the
  * clock 4000 read in the same list), and DTUs' DL/T 645 meters, dated by
  * the master's clock, the energy registers read then are compared too,
@@ -45,6 +48,7 @@
 #include "meterhub/store.h"
 #include "scenario.h"
 #include "serve.h"
+#include "term.h"
 
 #define POINTS_MAX 2048
 
@@ -204,11 +208,16 @@ static void mismatch_at(const struct scenario *s, size_t idx, uint32_t item, int
  */
 #define RT_READ_BEFORE_S 1
 
-/* The stored values of items[0..n) in [from, to) against the model at each value's time
- * (or up to RT_READ_BEFORE_S before it). */
+/*
+ * The stored values of items[0..n) in [from, to) against the model at each value's time
+ * (or up to RT_READ_BEFORE_S before it). A terminal dates what it reads by its own clock
+ * (1376.1 Td_c): a value read before the master set that clock is dated clock_error
+ * seconds off the true time, so with a clock_error the model is also taken that much
+ * earlier (its time on the terminal's clock).
+ */
 static void check_instants(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
                            int64_t from, int64_t to, const uint8_t *which, size_t nw,
-                           struct check *k)
+                           int64_t clock_error, struct check *k)
 {
     static struct store_reading r[SIM_INTERVALS_PER_DAY * 16];
     for (size_t w = 0; w < nw; w++) {
@@ -218,12 +227,13 @@ static void check_instants(struct store *st, const struct scenario *s, size_t id
         for (int i = 0; i < n; i++) {
             struct mh_dec want;
             int ok = 0;
-            for (int64_t b = 0; b <= RT_READ_BEFORE_S && !ok; b++) {
-                struct sim_instant in;
-                sim_instant_at(&s->meters[idx].model, r[i].t - b, &in);
-                want = inst_truth(&in, j);
-                ok = within_resolution(r[i].value, want);
-            }
+            for (int e = 0; e < (clock_error ? 2 : 1) && !ok; e++)
+                for (int64_t b = 0; b <= RT_READ_BEFORE_S && !ok; b++) {
+                    struct sim_instant in;
+                    sim_instant_at(&s->meters[idx].model, r[i].t - b - (e ? clock_error : 0), &in);
+                    want = inst_truth(&in, j);
+                    ok = within_resolution(r[i].value, want);
+                }
             k->values++;
             if (!ok) {
                 char e[40];
@@ -239,14 +249,14 @@ static void check_instants(struct store *st, const struct scenario *s, size_t id
  * 0201FF00..0206FF00); registers: also
  * the energy registers read then (any data time after 00:00, the day before's daily freeze). */
 static void check_realtime(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
-                           int64_t day, int registers, struct check *k, int online)
+                           int64_t day, int registers, int64_t clock_error, struct check *k, int online)
 {
     uint8_t all[sizeof inst_items / sizeof inst_items[0]];
     for (size_t i = 0; i < sizeof all; i++)
         all[i] = (uint8_t)i;
     int64_t t0 = scenario_day_start(s, day);
     uint64_t before = k->values;
-    check_instants(st, s, idx, meter, t0, t0 + 86400, all, sizeof all, k);
+    check_instants(st, s, idx, meter, t0, t0 + 86400, all, sizeof all, clock_error, k);
     int have = k->values > before;
     static struct store_reading r[SIM_INTERVALS_PER_DAY * 16];
     for (int dir = 0; registers && dir < 2; dir++)
@@ -286,7 +296,7 @@ static void check_power_curves(struct store *st, const struct scenario *s, size_
     static const uint8_t curve_items[] = {0, 1, 2, 3, 12, 13, 14, 15, 16, 17};
     int64_t t0 = scenario_day_start(s, day);
     uint64_t before = k->values;
-    check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items,
+    check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items, 0,
                    k);
     k->power_values += k->values - before;
 }
@@ -341,9 +351,11 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
                 size_t idx = term->first_meter + m;
                 if (s->meters[idx].pn != pts[p].pn || s->meters[idx].address != pts[p].address)
                     continue;
-                if (realtime)
-                    check_realtime(st, s, idx, pts[p].meter, day,
-                                   strcmp(sim_protocol_name(term->protocol), "gdw1376") != 0, &k, online);
+                if (realtime) {
+                    int gdw = strcmp(sim_protocol_name(term->protocol), "gdw1376") == 0;
+                    check_realtime(st, s, idx, pts[p].meter, day, !gdw,
+                                   gdw ? sim_term_clock_error(s, term) : 0, &k, online);
+                }
                 else if (curves) {
                     check_curve(st, s, idx, pts[p].meter, day, &k, online);
                     check_power_curves(st, s, idx, pts[p].meter, day, &k);
