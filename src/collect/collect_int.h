@@ -176,6 +176,8 @@ int ctask_dlt698_record(const uint8_t *apdu, size_t len, uint32_t oad, uint32_t 
                         struct dlt698_result_record *rr);
 /* A date_time_s Data (tag, year, month, day, hour, minute, second). */
 void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t);
+/* A date_time_s Data in p[0..len) -> *t; MH_EBADTIME for another type or an invalid time. */
+int ctask_dlt698_get_datetime_s(const uint8_t *p, size_t len, struct mh_tm *t);
 /* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
 int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
 /* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
@@ -253,6 +255,19 @@ int ctask_dlt698_realtime_request(struct mh_wr *w, const uint8_t sa[6], const ui
  */
 int ctask_dlt698_realtime_parse(const uint8_t *apdu, size_t len, const uint64_t *addr,
                                 const uint16_t *pn, size_t n, ctask_value_at_fn fn, void *ctx);
+
+/* ---- task_dlt698_clock.c: a 698.45 terminal's clock (4000 0200) ---- */
+
+/* GET-Request-Normal 4000 0200, framed to sa. 0 or MH_ENOSPC. */
+int ctask_dlt698_clock_read(struct mh_wr *w, const uint8_t sa[6]);
+/* Its reply's clock (local time, to the second): 0; MH_EBADTIME for a DAR or
+ * no valid date_time_s; MH_EPROTO for another reply; the codec's errors. */
+int ctask_dlt698_clock_parse(const uint8_t *apdu, size_t len, struct mh_tm *clock);
+/* SET-Request-Normal 4000 0200 to the station's local time now, framed to sa. */
+int ctask_dlt698_clock_set(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *now);
+/* Its SET-Response-Normal: 0 when the DAR says success, MH_EPERM for another
+ * DAR, MH_EPROTO for another reply, the codec's errors. */
+int ctask_dlt698_clock_set_parse(const uint8_t *apdu, size_t len);
 
 /* ---- task_dlt698_curve.c: 698.45 15-minute curves (minute freeze 5002) ---- */
 

@@ -505,6 +505,30 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
     }
 }
 
+/* The terminal's clock in a clock read's reply (its local time). */
+static int reply_clock(const struct cterm *t, const struct fep_reply *r, struct mh_tm *tm)
+{
+    if (t->proto == FEP_PROTO_DLT698) {
+        struct dlt698_frame f;
+        int rc = dlt698_frame_parse(r->bytes, r->ends[0], &f);
+        return rc != 0 ? rc : ctask_dlt698_clock_parse(f.apdu, f.apdu_len, tm);
+    }
+    struct gdw1376_frame f;
+    int rc = gdw1376_frame_parse(r->bytes, r->ends[0], 16, &f);
+    return rc != 0 ? rc : ctask_gdw1376_clock_parse(f.units, f.units_len, tm);
+}
+
+/* Whether a clock set's reply says it was done: a 698.45 DAR; a 1376.1 terminal's
+ * confirmation is the fep's matching of its reply. */
+static int reply_set(const struct cterm *t, const struct fep_reply *r)
+{
+    if (t->proto != FEP_PROTO_DLT698 || r->n_frames < 1)
+        return 0;
+    struct dlt698_frame f;
+    int rc = dlt698_frame_parse(r->bytes, r->ends[0], &f);
+    return rc != 0 ? rc : ctask_dlt698_clock_set_parse(f.apdu, f.apdu_len);
+}
+
 /* The clock read or set answered: set it when it is off, then go on with the registers. */
 static void clock_done(struct cterm *t, struct cjob *j, enum fep_status status,
                        const struct fep_reply *r)
@@ -512,20 +536,20 @@ static void clock_done(struct cterm *t, struct cjob *j, enum fep_status status,
     struct collect *c = t->c;
     int64_t off = (int64_t)c->cfg.utc_offset_min * 60, now = collect_wall_ms() / 1000;
     if (j->clock == CCLOCK_SET) {
-        if (status == FEP_DONE)
+        int rc = status == FEP_DONE ? reply_set(t, r) : MH_ETIMEDOUT;
+        if (rc == 0)
             c->prog.clocks_set++;
-        else
+        else if (status != FEP_DONE)
             mh_warn(MOD, "%s: clock not set: %s", t->addr, fep_status_name((int)status));
+        else
+            mh_warn(MOD, "%s: clock not set: %s", t->addr, mh_strerror(rc));
         j->clock = CCLOCK_DONE;
         return;
     }
     j->clock = CCLOCK_DONE;
-    struct gdw1376_frame f;
     struct mh_tm tm;
     int64_t term;
-    if (status != FEP_DONE || r->n_frames < 1 ||
-        gdw1376_frame_parse(r->bytes, r->ends[0], 16, &f) != 0 ||
-        ctask_gdw1376_clock_parse(f.units, f.units_len, &tm) != 0 ||
+    if (status != FEP_DONE || r->n_frames < 1 || reply_clock(t, r, &tm) != 0 ||
         mh_tm_to_epoch(&tm, &term) != 0)
         return; /* the registers are read all the same; the clock is checked next round */
     c->prog.clocks_read++;
@@ -665,12 +689,14 @@ static int submit_clock(struct cterm *t, struct cjob *j)
     struct mh_wr w;
     mh_wr_init(&w, buf, sizeof buf);
     int rc;
+    int g = t->proto == FEP_PROTO_GDW1376;
     if (j->clock == CCLOCK_READ) {
-        rc = ctask_gdw1376_clock_read(&w, t->a1, t->a2);
+        rc = g ? ctask_gdw1376_clock_read(&w, t->a1, t->a2) : ctask_dlt698_clock_read(&w, t->sa);
     } else {
         struct mh_tm now;
         mh_tm_from_epoch(collect_wall_ms() / 1000 + (int64_t)t->c->cfg.utc_offset_min * 60, &now);
-        rc = ctask_gdw1376_clock_set(&w, t->a1, t->a2, &now);
+        rc = g ? ctask_gdw1376_clock_set(&w, t->a1, t->a2, &now)
+               : ctask_dlt698_clock_set(&w, t->sa, &now);
     }
     if (rc == 0)
         rc = mh_wr_err(&w);
@@ -886,8 +912,9 @@ int collect_job_add(struct cterm *t, const struct ctask_kind *k, int64_t day, in
     mh_tm_from_epoch(day * 86400, &j->date);
     j->data_time = collect_freeze_time(t->c, k, day);
     j->round = round;
-    /* NEEDSWORK: the 698.45 clock (4000 0200 read, SET to sync) is not checked yet. */
-    j->clock = round && t->proto == FEP_PROTO_GDW1376 && k->item_class <= STORE_CLASS_MONTH_FREEZE
+    /* A terminal's clock is checked before a round's registers (DL/T 645 DTUs: the meter's, by its own task). */
+    j->clock = round && (t->proto == FEP_PROTO_GDW1376 || t->proto == FEP_PROTO_DLT698) &&
+                       k->item_class <= STORE_CLASS_MONTH_FREEZE
                    ? CCLOCK_READ
                    : CCLOCK_DONE;
     j->prio = prio;

@@ -64,7 +64,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
             m[i].reason = STORE_REASON_METER_NO_ANSWER;
         }
         uint64_t at = uv_now(c->loop) + (c->round_spread ? spread_ms(c, t->addr) : 0);
-        int rc = 0;
+        int rc = 0, month_job = 0;
         if (c->round_month >= 0 && t->proto == FEP_PROTO_GDW1376) {
             /* The monthly job gets a copy; the daily one (if any) takes m itself. */
             struct cmeter *mm = m;
@@ -75,6 +75,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
                     : MH_ENOMEM;
             if (mm == m)
                 m = NULL;
+            month_job = rc == 0;
         }
         /*
          * The day's curves after its registers, always at the scheduled
@@ -114,7 +115,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
         if (rm)
             memcpy(rm, m, (size_t)n * sizeof *rm);
         if (c->round_day >= 0 && m) {
-            int both = c->round_month >= 0 && rc == 0;
+            int both = month_job;
             rc = collect_job_add(t, &ctask_gdw1376_day, c->round_day, 1, c->round_prio, m,
                                  (size_t)n, at);
             if (rc == 0 && both)

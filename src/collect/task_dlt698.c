@@ -72,6 +72,18 @@ void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
     mh_wr_u8(w, t->sec);
 }
 
+int ctask_dlt698_get_datetime_s(const uint8_t *p, size_t len, struct mh_tm *t)
+{
+    struct mh_rd r;
+    struct dlt698_token tok;
+    mh_rd_init(&r, p, len);
+    if (dlt698_token_read(&r, &tok) != 0 || tok.type != DLT698_DATETIME_S ||
+        mh_tm_check(&tok.time) != 0)
+        return MH_EBADTIME;
+    *t = tok.time;
+    return 0;
+}
+
 int ctask_dlt698_day_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *freeze)
 {
     uint8_t rsd[16];

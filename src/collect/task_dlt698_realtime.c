@@ -87,13 +87,8 @@ static int results_clock(const struct dlt698_items *res, struct mh_tm *at)
     while ((rc = dlt698_items_next(&it, &item)) == 1) {
         if (item.rn.oad != OAD_CLOCK || !item.rn.data.p)
             continue;
-        struct mh_rd r;
-        struct dlt698_token t;
-        mh_rd_init(&r, item.rn.data.p, item.rn.data.len);
-        if (dlt698_token_read(&r, &t) != 0 || t.type != DLT698_DATETIME_S ||
-            mh_tm_check(&t.time) != 0)
+        if (ctask_dlt698_get_datetime_s(item.rn.data.p, item.rn.data.len, at) != 0)
             return MH_EBADTIME;
-        *at = t.time;
         at->sec = 0; /* the minute it read, as Td_c */
         at->has |= MH_TM_SEC;
         return 0;
