@@ -57,7 +57,7 @@ static int target_of(struct store *st, int64_t meter, struct control_target *tg,
         return MH_ENOENT;
     if (t.kind != ARCHIVE_KIND_SPECIAL_TRANSFORMER)
         return MH_ENOTSUP;
-    *tg = (struct control_target){m->terminal, 1};
+    *tg = (struct control_target){.terminal = m->terminal, .pn = 1};
     return 0;
 }
 

@@ -374,7 +374,7 @@ int ch_wait_flag(const int *flag, unsigned ms)
 int64_t ch_run(struct ch *h, int kind, int64_t terminal, uint16_t pn, const struct control_params *p,
                const char *who)
 {
-    struct control_target t = {terminal, pn};
+    struct control_target t = {.terminal = terminal, .pn = pn};
     struct control_request r = {.kind = kind, .who = who ? who : "operator-a", .reason = "control test", .targets = &t, .n_targets = 1};
     if (p)
         r.p = *p;

@@ -435,7 +435,7 @@ static void test_many_users_need_a_second_different_operator(void **state)
     struct control_cfg cfg = {0};
     cfg.confirm_over = 1;
     ch_control_cfg(&H, &cfg);
-    struct control_target tg[2] = {{H.gdw[0], 0}, {H.d698, 0}};
+    struct control_target tg[2] = {{.terminal = H.gdw[0]}, {.terminal = H.d698}};
     struct control_request r = {.kind = CONTROL_PROTECT_ON, .who = "operator-a", .reason = "storm", .targets = tg, .n_targets = 2};
     int64_t id = control_submit(H.ctl, &r);
     assert_true(id > 0);
@@ -510,7 +510,7 @@ static void test_readback_disagreeing_is_failed(void **state)
 static void test_bad_requests_are_refused(void **state)
 {
     (void)state;
-    struct control_target tg = {H.gdw[0], 0};
+    struct control_target tg = {.terminal = H.gdw[0]};
     struct control_request r = {.kind = CONTROL_TRIP, .who = "operator-a", .reason = "x", .targets = &tg, .n_targets = 1};
     assert_int_equal(control_submit(H.ctl, &r), MH_EINVAL); /* a trip needs a turn */
     tg.pn = 1;
