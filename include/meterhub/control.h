@@ -240,8 +240,11 @@ const char *control_result_name(int result);
  * above zero closes it (and above the threshold switches the alarm off).
  * Every switch is a command through control_submit by operator "prepay",
  * so the protect list, forbidden windows, device protect state and
- * read-back apply exactly as to an operator's command. Only meters of
- * special-transformer terminals (which have control turns) take accounts.
+ * read-back apply exactly as to an operator's command. Meters of
+ * special-transformer terminals are cut at the terminal's turn 1; DL/T
+ * 645-2007 meters behind a concentrator or a DTU (residential customers)
+ * at their own relay (CONTROL_METER_TRIP / CLOSE), without the urge-fee
+ * alarm. Other meters take no account (MH_ENOTSUP).
  * Money in yuan x 10^4, energy in kWh x 10^4.
  */
 
