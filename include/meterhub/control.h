@@ -83,6 +83,8 @@ const char *control_kind_name(int kind);
 int control_kind_parse(const char *name);
 /* Does the kind cut supply (protect list, forbidden windows and device protect apply)? */
 int control_kind_cuts(int kind);
+/* Does the kind act on a meter's own relay (its targets name meters, control_target.meter)? */
+int control_kind_meter(int kind);
 
 /* Parameters; the kind says which part is read. Zero is the usual default. */
 struct control_params {

@@ -335,6 +335,8 @@ static const struct param_def param_defs[] = {
     P("buy_trip_kwh", buy.trip_kwh, 0, INT64_C(9999999)),
     P("msg_important", msg.important, 0, 1),
     P("msg_number", msg.number, 0, 15),
+    P("valid_min", meter.valid_min, 0, 60),
+    P("allow_close", meter.allow_close, 0, 1),
 };
 #undef P
 
@@ -440,6 +442,53 @@ static int parse_targets(json_t *tj, struct ctl_arg *a, struct api_resp *rs)
     return 0;
 }
 
+/*
+ * Meter kinds: targets name meters, [{"meter": ID} | {"meter_address":
+ * "12 digits"} | ID, ...]; each is looked up so that its terminal is
+ * known (the front-end process holding it). 0, or -1 after 400 / 404.
+ */
+static int parse_meter_targets(json_t *tj, struct ctl_arg *a, struct store *st, struct api_resp *rs)
+{
+    size_t n = json_array_size(tj);
+    if (!json_is_array(tj) || n == 0 || n > CONTROL_TARGETS_MAX) {
+        api_reply_error(rs, 400, "'targets' must be an array of 1 to %d {\"meter\": ID} or {\"meter_address\": "
+                                 "\"12 digits\"}", CONTROL_TARGETS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(tj, i), *id = e;
+        const char *addr = NULL;
+        if (json_is_object(e)) {
+            id = json_object_get(e, "meter");
+            addr = json_string_value(json_object_get(e, "meter_address"));
+        }
+        struct store_meter_row m;
+        char *end = NULL;
+        unsigned long long av = addr ? strtoull(addr, &end, 10) : 0;
+        if (addr && !id && strlen(addr) == 12 && strspn(addr, "0123456789") == 12 && end && !*end) {
+            struct store_meter_filter f = STORE_METER_FILTER_ANY;
+            f.address = (int64_t)av;
+            f.active = 1;
+            if (store_meters_list(st, &f, 0, &m, 1) != 1) {
+                api_reply_error(rs, 404, "target %zu: no active meter at address %s", i, addr);
+                return -1;
+            }
+        } else if (!addr && json_is_integer(id) && json_integer_value(id) >= 1) {
+            if (store_meter_get(st, (int64_t)json_integer_value(id), &m) != 0) {
+                api_reply_error(rs, 404, "target %zu: no meter %lld", i, (long long)json_integer_value(id));
+                return -1;
+            }
+        } else {
+            api_reply_error(rs, 400, "target %zu: 'meter' must be an id >= 1 or 'meter_address' 12 digits", i);
+            return -1;
+        }
+        a->targets[i] = (struct control_target){.terminal = m.terminal, .pn = m.pn > 0 ? (uint16_t)m.pn : 0,
+                                                .meter = m.id};
+    }
+    a->rq.n_targets = n;
+    return 0;
+}
+
 /* ---- commands ---- */
 
 void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
@@ -460,7 +509,9 @@ void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
         api_reply_error(rs, 400, "'reason' must say why, in 1 to %zu bytes", sizeof a->reason - 1);
         bad = 1;
     } else {
-        bad = parse_targets(json_object_get(j, "targets"), a, rs) != 0 ||
+        json_t *tj = json_object_get(j, "targets");
+        bad = (control_kind_meter(a->rq.kind) ? parse_meter_targets(tj, a, rq->api->st, rs)
+                                              : parse_targets(tj, a, rs)) != 0 ||
               parse_params(json_object_get(j, "params"), &a->rq.p, rs) != 0;
     }
     json_decref(j);

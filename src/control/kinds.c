@@ -71,6 +71,12 @@ int control_kind_cuts(int kind)
     return k && k->cuts;
 }
 
+int control_kind_meter(int kind)
+{
+    const struct ckind *k = ckind_of(kind);
+    return k && k->target == CT_METER;
+}
+
 static const char *const state_names[] = {"pending", "sent", "finished", "refused", "cancelled"};
 static const char *const result_names[] = {"queued", "sent",        "done",   "refused",
                                            "denied", "unconfirmed", "failed", "acked"};
