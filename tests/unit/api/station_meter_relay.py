@@ -10,7 +10,7 @@ without anything sent; two meters are within --confirm-over 1 only for a
 second operator; unknown meters are 404, terminal targets for a meter kind
 400; `meterhub control show` names the meter.
 Usage: station_meter_relay.py METERHUB_BINARY SCENARIO"""
-import os, sys, tempfile
+import os, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_lib
@@ -37,8 +37,13 @@ with tempfile.TemporaryDirectory() as d:
         tok[name] = station_lib.run_cli(mh, env, "api", "token", "add", name, "--role", role,
                                         "--db", db).stdout.strip()
     ops, ops2, view, root = tok["ops"], tok["ops2"], tok["view"], tok["root"]
+    for bad in ("03:000000", "02:00000", "02:000000:1234567", "02:00000a"):
+        r = subprocess.run([mh, "serve", "--db", db, "--meter-auth", bad], env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "--meter-auth" in r.stderr, (bad, r.returncode, r.stderr)
+    # the simulated meters take level 02, password 000000, any operator code
     srv, err, port, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "3000",
-                                            "--confirm-over", "1")
+                                            "--confirm-over", "1", "--meter-auth", "02:000000:00001234")
     sim = None
     try:
         base = "http://127.0.0.1:%d" % api
