@@ -44,12 +44,11 @@ struct ckind {
     uint8_t expect;   /* enum cexpect */
     uint8_t on;       /* the state expected: 1 on / tripped, 0 off / closed */
     uint8_t bit;      /* CX_POWER: GDW1376_PC_*; CX_ENERGY: GDW1376_EC_* */
-    uint16_t fn;      /* 1376.1 AFN05 Fn */
+    uint16_t fn;      /* 1376.1 AFN05 Fn; meter kinds: the DL/T 645-2007 remote-control command N1 (7.10) */
     uint16_t param_fn; /* 1376.1 AFN04 Fn of the parameters (0: none) */
     uint16_t oi;      /* 698.45 object */
     uint8_t method;   /* 698.45 ACTION method (0: SET of attribute 2, the clock) */
     uint8_t state_attr; /* 698.45 attribute read back */
-    uint8_t n1;       /* meter kinds: DL/T 645-2007 remote-control command N1 (7.10) */
 };
 
 /* The row of a kind, NULL for an unknown one. */

@@ -13,7 +13,7 @@
 #include "meterhub/proto/gdw1376_afn.h"
 #include "control_int.h"
 
-/* name, cuts, target, expect, on, bit, fn, param_fn, oi, method, state attribute, 645 N1 */
+/* name, cuts, target, expect, on, bit, fn, param_fn, oi, method, state attribute */
 static const struct ckind kinds[CONTROL_KIND_COUNT_] = {
     [CONTROL_TRIP] = {"trip", 1, CT_TURN, CX_TRIP, 1, 0, 1, 0, 0x8000, 129, 5},
     [CONTROL_CLOSE] = {"close", 0, CT_TURN, CX_TRIP, 0, 0, 2, 0, 0x8000, 130, 5},
@@ -37,13 +37,12 @@ static const struct ckind kinds[CONTROL_KIND_COUNT_] = {
     [CONTROL_CLOCK_SYNC] = {"clock_sync", 0, CT_TERMINAL, CX_CLOCK, 0, 0, 31, 0, 0x4000, 0, 2},
     /* 698.45: 8003 general / 8004 important Chinese information, method 127 add */
     [CONTROL_MESSAGE] = {"message", 0, CT_TERMINAL, CX_NONE, 0, 0, 32, 0, 0x8003, 127, 0},
-    /* a meter's own relay: DL/T 645-2007 7.10 N1 through the terminal's forward (meter_relay.c) */
-    [CONTROL_METER_TRIP] = {"meter_trip", 1, CT_METER, CX_RELAY, 1, 0, 0, 0, 0, 0, 0, DLT645_RC_TRIP},
-    [CONTROL_METER_CLOSE] = {"meter_close", 0, CT_METER, CX_RELAY, 0, 0, 0, 0, 0, 0, 0, DLT645_RC_CLOSE_DIRECT},
-    [CONTROL_METER_PROTECT_ON] = {"meter_protect_on", 0, CT_METER, CX_KEEP, 1, 0, 0, 0, 0, 0, 0,
-                                  DLT645_RC_KEEP_POWER},
-    [CONTROL_METER_PROTECT_OFF] = {"meter_protect_off", 0, CT_METER, CX_KEEP, 0, 0, 0, 0, 0, 0, 0,
-                                   DLT645_RC_KEEP_POWER_RELEASE},
+    /* a meter's own relay: fn is the DL/T 645-2007 7.10 N1, forwarded by the terminal (meter_relay.c) */
+    [CONTROL_METER_TRIP] = {"meter_trip", 1, CT_METER, CX_RELAY, 1, 0, DLT645_RC_TRIP, 0, 0, 0, 0},
+    [CONTROL_METER_CLOSE] = {"meter_close", 0, CT_METER, CX_RELAY, 0, 0, DLT645_RC_CLOSE_DIRECT, 0, 0, 0, 0},
+    [CONTROL_METER_PROTECT_ON] = {"meter_protect_on", 0, CT_METER, CX_KEEP, 1, 0, DLT645_RC_KEEP_POWER, 0, 0, 0, 0},
+    [CONTROL_METER_PROTECT_OFF] = {"meter_protect_off", 0, CT_METER, CX_KEEP, 0, 0, DLT645_RC_KEEP_POWER_RELEASE, 0,
+                                   0, 0, 0},
 };
 
 const struct ckind *ckind_of(int kind)

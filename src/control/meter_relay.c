@@ -58,7 +58,7 @@ static uint8_t n1_of(const struct cjob *j)
 {
     if (j->cmd->kind == CONTROL_METER_CLOSE && j->cmd->p.meter.allow_close)
         return DLT645_RC_CLOSE_ALLOWED;
-    return j->cmd->k->n1;
+    return (uint8_t)j->cmd->k->fn;
 }
 
 static int build(const struct cjob *j, int step, int64_t now_ms, int16_t utc_off, struct mh_wr *w)
