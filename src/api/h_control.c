@@ -221,6 +221,31 @@ static json_t *command_json(const struct store_control *c, const struct store_co
     return j;
 }
 
+#define POINTS_MAX 2040 /* measuring points of one terminal (Q/GDW 1376.1 5.4.2.4.10) */
+
+/* A meter kind's targets are stored as (terminal, pn): each named by the meter there now. */
+static void name_meters(struct store *st, const struct store_control_target *t, size_t n, json_t *ts)
+{
+    struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
+    int64_t held = 0;
+    int np = 0;
+    for (size_t i = 0; pts && i < n; i++) {
+        if (t[i].terminal != held) {
+            held = t[i].terminal;
+            np = store_terminal_points(st, held, pts, POINTS_MAX);
+        }
+        for (int k = 0; k < np; k++)
+            if (pts[k].pn == t[i].pn) {
+                char addr[24];
+                snprintf(addr, sizeof addr, "%012llu", (unsigned long long)pts[k].address);
+                json_t *o = json_array_get(ts, i);
+                json_object_set_new(o, "meter", json_integer((json_int_t)pts[k].meter));
+                json_object_set_new(o, "meter_address", json_string(addr));
+            }
+    }
+    free(pts);
+}
+
 /* Reply status with command id and its targets as stored. */
 static void reply_command(struct api_resp *rs, struct store *st, unsigned status, int64_t id)
 {
@@ -237,7 +262,10 @@ static void reply_command(struct api_resp *rs, struct store *st, unsigned status
         api_reply_error(rs, 500, "command %lld: %s", (long long)id, mh_strerror(rc ? rc : MH_EIO));
         return;
     }
-    api_reply_json(rs, status, command_json(&c, t, (size_t)n));
+    json_t *j = command_json(&c, t, (size_t)n);
+    if (j && control_kind_meter(c.kind))
+        name_meters(st, t, (size_t)n, json_object_get(j, "targets"));
+    api_reply_json(rs, status, j);
     free(t);
 }
 

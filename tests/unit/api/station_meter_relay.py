@@ -68,6 +68,7 @@ with tempfile.TemporaryDirectory() as d:
         tg = c["targets"][0]
         assert c["state"] == "finished" and tg["result"] == "done", c
         assert tg["terminal"] == conc["id"] and tg["pn"] == a["pn"], c
+        assert tg["meter"] == a["id"] and tg["meter_address"] == addr, c
         assert "read-back" in tg["detail"], c
         assert power(base, ops, a["id"]) == 0, "tripped meter still draws"
         assert power(base, ops, b["id"]) > 0, "the neighbour was cut too"
