@@ -11,10 +11,13 @@
  * state attributes). docs/control.md lists the frames of each kind.
  *
  * Rules, in order, per target (a terminal and a control turn or total-add
- * group):
+ * group; for the meter kinds a meter behind its terminal, whose own relay
+ * is switched by a forwarded DL/T 645-2007 remote control, verified by its
+ * status word 3):
  * 1. a command that can cut supply (trip, power or energy control on) is
  *    refused for a terminal that serves anyone on the protect list
- *    (store_protect_*), and for any target inside a forbidden window;
+ *    (store_protect_*), for a meter whose terminal, address or customer
+ *    is listed, and for any target inside a forbidden window;
  * 2. a command whose remaining targets serve more than confirm_over users
  *    waits (STORE_CTL_PENDING) for a second, different operator
  *    (control_confirm) before anything is sent;
