@@ -6,3 +6,7 @@ mh_add_fuzz(fuzz_control_group_power SOURCES fuzz_control_group_power.c LIBS mh_
 if(TARGET fuzz_control_group_power)
     target_include_directories(fuzz_control_group_power PRIVATE ${MH_SOURCE_DIR}/src/control)
 endif()
+mh_add_fuzz(fuzz_control_meter_answer SOURCES fuzz_control_meter_answer.c LIBS mh_control)
+if(TARGET fuzz_control_meter_answer)
+    target_include_directories(fuzz_control_meter_answer PRIVATE ${MH_SOURCE_DIR}/src/control)
+endif()

@@ -11,10 +11,13 @@
  * state attributes). docs/control.md lists the frames of each kind.
  *
  * Rules, in order, per target (a terminal and a control turn or total-add
- * group):
+ * group; for the meter kinds a meter behind its terminal, whose own relay
+ * is switched by a forwarded DL/T 645-2007 remote control, verified by its
+ * status word 3):
  * 1. a command that can cut supply (trip, power or energy control on) is
  *    refused for a terminal that serves anyone on the protect list
- *    (store_protect_*), and for any target inside a forbidden window;
+ *    (store_protect_*), for a meter whose terminal, address or customer
+ *    is listed, and for any target inside a forbidden window;
  * 2. a command whose remaining targets serve more than confirm_over users
  *    waits (STORE_CTL_PENDING) for a second, different operator
  *    (control_confirm) before anything is sent;
@@ -63,6 +66,17 @@ enum control_kind {
     CONTROL_BUY_OFF,
     CONTROL_CLOCK_SYNC,  /* set the terminal clock to the station's (F31, SET 4000) */
     CONTROL_MESSAGE,     /* text message (F32, 8002 m127 text) */
+    /*
+     * A meter's own relay, DL/T 645-2007 remote control (0x1C, 7.10)
+     * forwarded by its terminal (1376.1 AFN10 F1, 698.45 PROXY
+     * TransCommand; straight to the meter behind a DL/T 645 DTU). The
+     * target is the meter (control_target.meter); state read back from its
+     * status word 3 (04000503).
+     */
+    CONTROL_METER_TRIP,        /* N1 1A: open the meter's relay */
+    CONTROL_METER_CLOSE,       /* N1 1C direct close (1B allow-close with params.meter.allow_close) */
+    CONTROL_METER_PROTECT_ON,  /* N1 3A keep-power: the meter refuses trips */
+    CONTROL_METER_PROTECT_OFF, /* N1 3B */
     CONTROL_KIND_COUNT_
 };
 
@@ -72,6 +86,8 @@ const char *control_kind_name(int kind);
 int control_kind_parse(const char *name);
 /* Does the kind cut supply (protect list, forbidden windows and device protect apply)? */
 int control_kind_cuts(int kind);
+/* Does the kind act on a meter's own relay (its targets name meters, control_target.meter)? */
+int control_kind_meter(int kind);
 
 /* Parameters; the kind says which part is read. Zero is the usual default. */
 struct control_params {
@@ -118,11 +134,22 @@ struct control_params {
         uint8_t len;       /* bytes of GB2312 text, at most 200 */
         uint8_t text[200];
     } msg;
+    /* Meter kinds: the 645 command's validity (N3..N8 = now + valid_min; 0: 5 min) and the close mode. */
+    struct {
+        uint8_t valid_min;   /* 0..60 */
+        uint8_t allow_close; /* meter_close: 1B, the customer closes the relay (only the command state is verified) */
+    } meter;
 };
 
 struct control_target {
     int64_t terminal; /* terminals.id */
     uint16_t pn;      /* turn (trip, close) or total-add group (power, energy) 1..8; else 0 */
+    /*
+     * Meter kinds: meters.id, required; the engine fills terminal and pn
+     * (the meter's measuring point) from the archive, and they are what is
+     * stored with the target. Other kinds: 0.
+     */
+    int64_t meter;
 };
 
 #define CONTROL_TARGETS_MAX 256
@@ -162,6 +189,14 @@ struct control_cfg {
     int64_t price_e4[4];
     /* Plans by the clock: wait after a plan's commands before measuring their effect; 0: 90 s. */
     uint32_t plan_verify_ms;
+    /*
+     * Meter kinds: the DL/T 645-2007 remote-control authority (7.10: PA
+     * password level, P0..P2 password, C0..C3 operator code) as
+     * commissioned on the meters. Level 0: 02 with password 000000.
+     */
+    uint8_t meter_pw_level;
+    uint32_t meter_password; /* 6 BCD digits, 0x123456 for "123456" */
+    uint32_t meter_operator; /* 8 BCD digits */
 };
 
 struct control;
@@ -210,8 +245,11 @@ const char *control_result_name(int result);
  * above zero closes it (and above the threshold switches the alarm off).
  * Every switch is a command through control_submit by operator "prepay",
  * so the protect list, forbidden windows, device protect state and
- * read-back apply exactly as to an operator's command. Only meters of
- * special-transformer terminals (which have control turns) take accounts.
+ * read-back apply exactly as to an operator's command. Meters of
+ * special-transformer terminals are cut at the terminal's turn 1; DL/T
+ * 645-2007 meters behind a concentrator or a DTU (residential customers)
+ * at their own relay (CONTROL_METER_TRIP / CLOSE), without the urge-fee
+ * alarm. Other meters take no account (MH_ENOTSUP).
  * Money in yuan x 10^4, energy in kWh x 10^4.
  */
 

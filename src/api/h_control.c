@@ -221,6 +221,31 @@ static json_t *command_json(const struct store_control *c, const struct store_co
     return j;
 }
 
+#define POINTS_MAX 2040 /* measuring points of one terminal (Q/GDW 1376.1 5.4.2.4.10) */
+
+/* A meter kind's targets are stored as (terminal, pn): each named by the meter there now. */
+static void name_meters(struct store *st, const struct store_control_target *t, size_t n, json_t *ts)
+{
+    struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
+    int64_t held = 0;
+    int np = 0;
+    for (size_t i = 0; pts && i < n; i++) {
+        if (t[i].terminal != held) {
+            held = t[i].terminal;
+            np = store_terminal_points(st, held, pts, POINTS_MAX);
+        }
+        for (int k = 0; k < np; k++)
+            if (pts[k].pn == t[i].pn) {
+                char addr[24];
+                snprintf(addr, sizeof addr, "%012llu", (unsigned long long)pts[k].address);
+                json_t *o = json_array_get(ts, i);
+                json_object_set_new(o, "meter", json_integer((json_int_t)pts[k].meter));
+                json_object_set_new(o, "meter_address", json_string(addr));
+            }
+    }
+    free(pts);
+}
+
 /* Reply status with command id and its targets as stored. */
 static void reply_command(struct api_resp *rs, struct store *st, unsigned status, int64_t id)
 {
@@ -237,7 +262,10 @@ static void reply_command(struct api_resp *rs, struct store *st, unsigned status
         api_reply_error(rs, 500, "command %lld: %s", (long long)id, mh_strerror(rc ? rc : MH_EIO));
         return;
     }
-    api_reply_json(rs, status, command_json(&c, t, (size_t)n));
+    json_t *j = command_json(&c, t, (size_t)n);
+    if (j && control_kind_meter(c.kind))
+        name_meters(st, t, (size_t)n, json_object_get(j, "targets"));
+    api_reply_json(rs, status, j);
     free(t);
 }
 
@@ -335,6 +363,8 @@ static const struct param_def param_defs[] = {
     P("buy_trip_kwh", buy.trip_kwh, 0, INT64_C(9999999)),
     P("msg_important", msg.important, 0, 1),
     P("msg_number", msg.number, 0, 15),
+    P("valid_min", meter.valid_min, 0, 60),
+    P("allow_close", meter.allow_close, 0, 1),
 };
 #undef P
 
@@ -440,6 +470,53 @@ static int parse_targets(json_t *tj, struct ctl_arg *a, struct api_resp *rs)
     return 0;
 }
 
+/*
+ * Meter kinds: targets name meters, [{"meter": ID} | {"meter_address":
+ * "12 digits"} | ID, ...]; each is looked up so that its terminal is
+ * known (the front-end process holding it). 0, or -1 after 400 / 404.
+ */
+static int parse_meter_targets(json_t *tj, struct ctl_arg *a, struct store *st, struct api_resp *rs)
+{
+    size_t n = json_array_size(tj);
+    if (!json_is_array(tj) || n == 0 || n > CONTROL_TARGETS_MAX) {
+        api_reply_error(rs, 400, "'targets' must be an array of 1 to %d {\"meter\": ID} or {\"meter_address\": "
+                                 "\"12 digits\"}", CONTROL_TARGETS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(tj, i), *id = e;
+        const char *addr = NULL;
+        if (json_is_object(e)) {
+            id = json_object_get(e, "meter");
+            addr = json_string_value(json_object_get(e, "meter_address"));
+        }
+        struct store_meter_row m;
+        char *end = NULL;
+        unsigned long long av = addr ? strtoull(addr, &end, 10) : 0;
+        if (addr && !id && strlen(addr) == 12 && strspn(addr, "0123456789") == 12 && end && !*end) {
+            struct store_meter_filter f = STORE_METER_FILTER_ANY;
+            f.address = (int64_t)av;
+            f.active = 1;
+            if (store_meters_list(st, &f, 0, &m, 1) != 1) {
+                api_reply_error(rs, 404, "target %zu: no active meter at address %s", i, addr);
+                return -1;
+            }
+        } else if (!addr && json_is_integer(id) && json_integer_value(id) >= 1) {
+            if (store_meter_get(st, (int64_t)json_integer_value(id), &m) != 0) {
+                api_reply_error(rs, 404, "target %zu: no meter %lld", i, (long long)json_integer_value(id));
+                return -1;
+            }
+        } else {
+            api_reply_error(rs, 400, "target %zu: 'meter' must be an id >= 1 or 'meter_address' 12 digits", i);
+            return -1;
+        }
+        a->targets[i] = (struct control_target){.terminal = m.terminal, .pn = m.pn > 0 ? (uint16_t)m.pn : 0,
+                                                .meter = m.id};
+    }
+    a->rq.n_targets = n;
+    return 0;
+}
+
 /* ---- commands ---- */
 
 void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
@@ -460,7 +537,9 @@ void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
         api_reply_error(rs, 400, "'reason' must say why, in 1 to %zu bytes", sizeof a->reason - 1);
         bad = 1;
     } else {
-        bad = parse_targets(json_object_get(j, "targets"), a, rs) != 0 ||
+        json_t *tj = json_object_get(j, "targets");
+        bad = (control_kind_meter(a->rq.kind) ? parse_meter_targets(tj, a, rq->api->st, rs)
+                                              : parse_targets(tj, a, rs)) != 0 ||
               parse_params(json_object_get(j, "params"), &a->rq.p, rs) != 0;
     }
     json_decref(j);

@@ -119,6 +119,19 @@ static void print_command(const struct store_control *c)
            c->params);
 }
 
+#define POINTS_MAX 2040 /* measuring points of one terminal (Q/GDW 1376.1 5.4.2.4.10) */
+
+/* A meter kind's target is the meter at (terminal, pn): its id and address as the archive has them now. */
+static void print_meter(struct store *st, const struct store_control_target *t)
+{
+    struct store_point *pts = malloc(POINTS_MAX * sizeof *pts);
+    int n = pts ? store_terminal_points(st, t->terminal, pts, POINTS_MAX) : 0;
+    for (int i = 0; i < n; i++)
+        if (pts[i].pn == t->pn)
+            printf("    meter %" PRId64 "\taddress %012" PRIu64 "\n", pts[i].meter, pts[i].address);
+    free(pts);
+}
+
 /* list [--after ID] | show ID */
 static int commands(struct store *st, const struct args *a)
 {
@@ -146,9 +159,12 @@ static int commands(struct store *st, const struct args *a)
     print_command(&c);
     struct store_control_target *t = malloc(CONTROL_TARGETS_MAX * sizeof *t);
     int n = t ? store_control_targets(st, id, t, CONTROL_TARGETS_MAX) : MH_ENOMEM;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         printf("  terminal %" PRId64 "\tpn %u\t%s\t%s\t%" PRId64 "\n", t[i].terminal, t[i].pn,
                control_result_name(t[i].result), t[i].detail, t[i].updated_ms);
+        if (control_kind_meter(c.kind))
+            print_meter(st, &t[i]);
+    }
     free(t);
     return n < 0 ? n : 0;
 }

@@ -28,7 +28,7 @@ static void serve_usage(FILE *f)
           "         [--timeout-ms MS] [--login-timeout-ms MS] [--tz-offset-minutes M]\n"
           "         [--api HOST:PORT [--web DIR] [--cert PEM --key PEM] [--cors ORIGIN]...]\n"
           "         [--analyze-history N] [--confirm-over N] [--no-trip HH:MM-HH:MM]...\n"
-          "         [--price-e4 S,P,F,V] [--plan-verify-s S]\n"
+          "         [--price-e4 S,P,F,V] [--plan-verify-s S] [--meter-auth PA:PASSWORD[:OPERATOR]]\n"
           "         [--log LEVEL] [--nats URL] [--export-dir DIR] [--export-format csv|json]\n"
           "         [--procs N] [--store-queue N]\n"
           "  --listen      default 0.0.0.0:7001 (port 0: any, printed)\n"
@@ -44,6 +44,8 @@ static void serve_usage(FILE *f)
           "  --no-trip     a local window refusing trips and supply-cutting controls (repeatable)\n"
           "  --price-e4 S,P,F,V  prepayment prices of tariffs 1..4, yuan/kWh x 10^4 (default 0)\n"
           "  --plan-verify-s S  measure an orderly-use plan's effect S s after its commands (default 90)\n"
+          "  --meter-auth  DL/T 645 remote-control authority of the meters: level 02 or 04, 6-digit\n"
+          "                password, 8-digit operator code (default 02:000000:00000000)\n"
           "  --nats        publish readings, events, links and rounds on NATS (docs/bus.md)\n"
           "  --export-dir  export each round's day there after the round (docs/export.md)\n"
           "  --procs N     N front-end worker processes on the one port, each holding and\n"
@@ -95,6 +97,35 @@ static int parse_prices(const char *v, int64_t price[4])
         price[k] = x;
         v = end + 1;
     }
+    return 0;
+}
+
+/* n decimal digits (BCD as the meter takes them: "123456" -> 0x123456) up to the next ':' or the end. */
+static int bcd_field(const char **p, size_t n, uint32_t *out)
+{
+    uint32_t v = 0;
+    for (size_t k = 0; k < n; k++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v << 4 | (uint32_t)(**p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* PA:PASSWORD[:OPERATOR] (DL/T 645-2007 7.10): level 02 or 04, 6 digits, 8 digits. */
+static int parse_meter_auth(const char *v, struct control_cfg *c)
+{
+    uint32_t pa, pw, op = 0;
+    if (bcd_field(&v, 2, &pa) != 0 || (pa != 0x02 && pa != 0x04) || *v++ != ':' || bcd_field(&v, 6, &pw) != 0)
+        return -1;
+    if (*v == ':' && (v++, bcd_field(&v, 8, &op) != 0))
+        return -1;
+    if (*v)
+        return -1;
+    c->meter_pw_level = (uint8_t)pa;
+    c->meter_password = pw;
+    c->meter_operator = op;
     return 0;
 }
 
@@ -172,6 +203,12 @@ int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i)
     }
     if (strcmp(a, "--price-e4") == 0) {
         if (parse_prices(v, o->control.price_e4) != 0)
+            return -1;
+        (*i)++;
+        return 1;
+    }
+    if (strcmp(a, "--meter-auth") == 0) {
+        if (parse_meter_auth(v, &o->control) != 0)
             return -1;
         (*i)++;
         return 1;

@@ -388,16 +388,10 @@ int ctask_now_forward_parse(const uint8_t *frame, size_t len, const uint8_t madd
     int rc = gdw1376_frame_parse(frame, len, 16, &f);
     if (rc != 0)
         return rc;
-    if (f.afn != GDW1376_AFN_FORWARD || f.units_len < 4 || f.units[0] || f.units[1] ||
-        f.units[2] != 0x01 || f.units[3] != 0x00)
-        return MH_EPROTO;
     struct gdw1376_forward fw;
-    size_t used;
-    rc = gdw1376_forward_reply_parse(f.units + 4, f.units_len - 4, &fw, &used);
+    rc = gdw1376_forward_answer(&f, &fw);
     if (rc != 0)
         return rc;
-    if (fw.len == 0)
-        return MH_ETIMEDOUT;
     return reply_645(fw.frame, fw.len, maddr, di, pn, fn, ctx);
 }
 

@@ -173,6 +173,8 @@ static void job_final(struct cjob *j, int result, const char *fmt, const char *a
 
 static const struct cproto *proto_of(const struct cjob *j)
 {
+    if (j->cmd->k->target == CT_METER)
+        return &cproto_meter; /* the meter's 645 frames, wrapped for whichever terminal forwards them */
     return j->term.protocol == ARCHIVE_PROTO_GDW1376  ? &cproto_gdw1376
            : j->term.protocol == ARCHIVE_PROTO_DLT698 ? &cproto_dlt698
                                                        : NULL;
@@ -219,6 +221,7 @@ static void job_done(void *ctx, enum fep_status st, const struct fep_reply *r)
                   "device denied: %s", detail);
         return;
     case CJ_MISMATCH: job_final(j, STORE_CTR_FAILED, "read-back disagrees: %s", detail); return;
+    case CJ_SILENT: job_final(j, STORE_CTR_UNCONFIRMED, "no answer: %s", detail); return;
     default: job_final(j, STORE_CTR_UNCONFIRMED, "reply not understood: %s", detail); return;
     }
 }
@@ -287,6 +290,14 @@ static int check_request(const struct control_request *r, const struct ckind *k)
         return MH_EINVAL;
     for (size_t i = 0; i < r->n_targets; i++) {
         uint16_t pn = r->targets[i].pn;
+        if (k->target == CT_METER) { /* the meter names its terminal and point */
+            if (r->targets[i].meter <= 0)
+                return MH_EINVAL;
+            for (size_t j = 0; j < i; j++)
+                if (r->targets[j].meter == r->targets[i].meter)
+                    return MH_EINVAL;
+            continue;
+        }
         if (k->target == CT_TERMINAL ? pn != 0 : pn < 1 || pn > 8)
             return MH_EINVAL;
         for (size_t j = 0; j < i; j++)
@@ -295,7 +306,7 @@ static int check_request(const struct control_request *r, const struct ckind *k)
     }
     const struct control_params *p = &r->p;
     if (p->trip.alarm_delay_min > 15 || p->trip.limit_half_h > 15 || p->msg.len > 200 || p->period.scheme > 2 ||
-        p->msg.number > 15)
+        p->msg.number > 15 || p->meter.valid_min > 60)
         return MH_EINVAL;
     return 0;
 }
@@ -323,7 +334,7 @@ int64_t control_submit(struct control *c, const struct control_request *r)
         struct cjob *j = &jobs[i];
         j->cmd = m;
         j->tg = r->targets[i];
-        rc = store_terminal_get(c->st, j->tg.terminal, &j->term);
+        rc = k->target == CT_METER ? control_meter_resolve(c->st, j) : store_terminal_get(c->st, j->tg.terminal, &j->term);
         if (rc == 0 && !proto_of(j))
             rc = MH_EINVAL; /* DL/T 645 DTUs carry no load-management objects */
         if (rc != 0) {
@@ -366,7 +377,7 @@ int64_t control_submit(struct control *c, const struct control_request *r)
         }
         job_record(j);
         if (!j->final) {
-            int u = control_users(c->st, j->tg.terminal);
+            int u = k->target == CT_METER ? 1 : control_users(c->st, j->tg.terminal);
             users += u > 0 ? u : 0;
         }
     }

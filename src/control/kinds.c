@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "meterhub/base/err.h"
+#include "meterhub/proto/dlt645.h"
 #include "meterhub/proto/gdw1376_afn.h"
 #include "control_int.h"
 
@@ -36,6 +37,12 @@ static const struct ckind kinds[CONTROL_KIND_COUNT_] = {
     [CONTROL_CLOCK_SYNC] = {"clock_sync", 0, CT_TERMINAL, CX_CLOCK, 0, 0, 31, 0, 0x4000, 0, 2},
     /* 698.45: 8003 general / 8004 important Chinese information, method 127 add */
     [CONTROL_MESSAGE] = {"message", 0, CT_TERMINAL, CX_NONE, 0, 0, 32, 0, 0x8003, 127, 0},
+    /* a meter's own relay: fn is the DL/T 645-2007 7.10 N1, forwarded by the terminal (meter_relay.c) */
+    [CONTROL_METER_TRIP] = {"meter_trip", 1, CT_METER, CX_RELAY, 1, 0, DLT645_RC_TRIP, 0, 0, 0, 0},
+    [CONTROL_METER_CLOSE] = {"meter_close", 0, CT_METER, CX_RELAY, 0, 0, DLT645_RC_CLOSE_DIRECT, 0, 0, 0, 0},
+    [CONTROL_METER_PROTECT_ON] = {"meter_protect_on", 0, CT_METER, CX_KEEP, 1, 0, DLT645_RC_KEEP_POWER, 0, 0, 0, 0},
+    [CONTROL_METER_PROTECT_OFF] = {"meter_protect_off", 0, CT_METER, CX_KEEP, 0, 0, DLT645_RC_KEEP_POWER_RELEASE, 0,
+                                   0, 0, 0},
 };
 
 const struct ckind *ckind_of(int kind)
@@ -61,6 +68,12 @@ int control_kind_cuts(int kind)
 {
     const struct ckind *k = ckind_of(kind);
     return k && k->cuts;
+}
+
+int control_kind_meter(int kind)
+{
+    const struct ckind *k = ckind_of(kind);
+    return k && k->target == CT_METER;
 }
 
 static const char *const state_names[] = {"pending", "sent", "finished", "refused", "cancelled"};

@@ -153,7 +153,7 @@ static void reason_of(const struct plan *p, const char *what, char *out, size_t 
 static int64_t submit(struct control *c, const struct plan *p, const struct plan_user *u, int kind, const char *reason,
                       const struct control_params *cp)
 {
-    struct control_target tg = {u->terminal, 1};
+    struct control_target tg = {.terminal = u->terminal, .pn = 1};
     struct control_request r = {.kind = kind, .who = p->who, .reason = reason, .targets = &tg, .n_targets = 1,
                                 .p = *cp};
     return control_submit(c, &r);

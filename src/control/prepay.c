@@ -46,7 +46,12 @@ static int registers(struct store *st, int64_t meter, int64_t reg[4], int64_t *t
     return 0;
 }
 
-/* The control turn feeding the meter: its terminal's turn 1; MH_ENOTSUP for a terminal without turns. */
+/*
+ * What cuts the meter's supply: a special-transformer terminal's turn 1,
+ * or the meter's own relay when it is a DL/T 645-2007 meter behind a
+ * concentrator or a DTU (a residential customer; tg->meter set). MH_ENOTSUP
+ * for anything else.
+ */
 static int target_of(struct store *st, int64_t meter, struct control_target *tg, struct store_meter_row *m)
 {
     int rc = store_meter_get(st, meter, m);
@@ -55,22 +60,39 @@ static int target_of(struct store *st, int64_t meter, struct control_target *tg,
     struct store_terminal_row t;
     if (m->terminal <= 0 || store_terminal_get(st, m->terminal, &t) != 0)
         return MH_ENOENT;
-    if (t.kind != ARCHIVE_KIND_SPECIAL_TRANSFORMER)
-        return MH_ENOTSUP;
-    *tg = (struct control_target){m->terminal, 1};
-    return 0;
+    if (t.kind == ARCHIVE_KIND_SPECIAL_TRANSFORMER) {
+        *tg = (struct control_target){.terminal = m->terminal, .pn = 1};
+        return 0;
+    }
+    if ((t.kind == ARCHIVE_KIND_CONCENTRATOR || t.kind == ARCHIVE_KIND_DTU) &&
+        m->protocol == ARCHIVE_PROTO_DLT645_2007) {
+        *tg = (struct control_target){.terminal = m->terminal, .pn = (uint16_t)m->pn, .meter = meter};
+        return 0;
+    }
+    return MH_ENOTSUP;
 }
 
-/* Submit kind to the meter's turn (or terminal) with the balance as the reason; the command id or MH_E*. */
+/*
+ * Submit kind to the meter's turn (or terminal) with the balance as the
+ * reason; the command id, 0 when the target has no such switch, or MH_E*.
+ * A meter's own relay takes the trip and close as meter_trip / meter_close
+ * (direct close: the supply comes back without the customer's hand); it
+ * has no urge-fee alarm on this path.
+ */
 static int64_t command(struct control *c, int kind, const struct control_target *tg, const struct store_prepay *a)
 {
+    if (tg->meter > 0) {
+        if (kind != CONTROL_TRIP && kind != CONTROL_CLOSE)
+            return 0;
+        kind = kind == CONTROL_TRIP ? CONTROL_METER_TRIP : CONTROL_METER_CLOSE;
+    }
     char reason[128];
     /* The sign apart: a debt under one yuan has a zero quotient (-1 e-4 is "-0.0001", not "0.0001"). */
     int64_t abs_e4 = a->balance_e4 < 0 ? -a->balance_e4 : a->balance_e4;
     snprintf(reason, sizeof reason, "prepayment: meter %" PRId64 " balance %s%" PRId64 ".%04" PRId64 " yuan", a->meter,
              a->balance_e4 < 0 ? "-" : "", abs_e4 / 10000, abs_e4 % 10000);
     struct control_target t = *tg;
-    if (kind != CONTROL_TRIP && kind != CONTROL_CLOSE)
+    if (kind != CONTROL_TRIP && kind != CONTROL_CLOSE && !t.meter)
         t.pn = 0;
     struct control_request r = {.kind = kind, .who = WHO, .reason = reason, .targets = &t, .n_targets = 1};
     int64_t id = control_submit(c, &r);

@@ -53,15 +53,20 @@ int control_protected(struct store *st, int64_t terminal, const char *address, c
         return MH_ENOMEM;
     int n = store_terminal_points(st, terminal, pts, POINTS_MAX);
     rc = n < 0 ? n : 0;
-    for (int i = 0; rc == 0 && i < n; i++) {
-        char addr[24];
-        snprintf(addr, sizeof addr, "%012" PRIu64, pts[i].address);
-        rc = listed(st, STORE_PROTECT_METER, "meter", addr, detail, cap);
-        struct store_meter_row m;
-        if (rc == 0 && store_meter_get(st, pts[i].meter, &m) == 0 && m.customer[0])
-            rc = listed(st, STORE_PROTECT_CUSTOMER, "customer", m.customer, detail, cap);
-    }
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = control_meter_protected(st, pts[i].meter, pts[i].address, detail, cap);
     free(pts);
+    return rc;
+}
+
+int control_meter_protected(struct store *st, int64_t meter, uint64_t address, char *detail, size_t cap)
+{
+    char addr[24];
+    snprintf(addr, sizeof addr, "%012" PRIu64, address);
+    int rc = listed(st, STORE_PROTECT_METER, "meter", addr, detail, cap);
+    struct store_meter_row m;
+    if (rc == 0 && store_meter_get(st, meter, &m) == 0 && m.customer[0])
+        rc = listed(st, STORE_PROTECT_CUSTOMER, "customer", m.customer, detail, cap);
     return rc;
 }
 
@@ -87,7 +92,11 @@ int control_safety_check(struct store *st, const struct control_cfg *cfg, const 
                      w->to_min / 60u, w->to_min % 60u);
             return 1;
         }
-    return control_protected(st, j->tg.terminal, j->term.address, detail, cap);
+    if (j->cmd->k->target != CT_METER)
+        return control_protected(st, j->tg.terminal, j->term.address, detail, cap);
+    /* A meter's own relay: its terminal, the meter itself and its customer, not the terminal's other meters. */
+    int rc = listed(st, STORE_PROTECT_TERMINAL, "terminal", j->term.address, detail, cap);
+    return rc ? rc : control_meter_protected(st, j->tg.meter, j->meter.address, detail, cap);
 }
 
 void control_params_json(int kind, const struct control_params *p, const struct control_target *t, size_t n,
@@ -100,8 +109,22 @@ void control_params_json(int kind, const struct control_params *p, const struct 
         if (k_ > 0)                                                                                               \
             len += (size_t)k_;                                                                                    \
     } while (0)
-    (void)t; /* the targets are rows of their own (store_control_targets) */
+    /* the targets are rows of their own (store_control_targets); a meter's is its terminal and pn */
     PUT("{\"kind\":\"%s\",\"targets\":%zu", control_kind_name(kind), n);
+    const struct ckind *k = ckind_of(kind);
+    if (k && k->target == CT_METER) {
+        /* as many as the stored params hold; the targets' rows name every one by terminal and pn */
+        size_t i = 0;
+        PUT(",\"meters\":[");
+        for (; i < n && len + 48 < cap / 8 * 7; i++)
+            PUT("%s%" PRId64, i ? "," : "", t[i].meter);
+        PUT("]");
+        if (i < n)
+            PUT(",\"meters_unlisted\":%zu", n - i);
+        PUT(",\"valid_min\":%u", p->meter.valid_min);
+        if (kind == CONTROL_METER_CLOSE)
+            PUT(",\"allow_close\":%s", p->meter.allow_close ? "true" : "false");
+    }
     switch (kind) {
     case CONTROL_TRIP:
         PUT(",\"alarm_delay_min\":%u,\"limit_half_h\":%u", p->trip.alarm_delay_min, p->trip.limit_half_h);

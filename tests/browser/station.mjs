@@ -70,6 +70,30 @@ try {
   const [, done] = await api(`commands/${cmd.id}`, token);
   check(done.state !== 'pending' && done.confirmer === 'ops', `confirmed by ops (${done.state}, ${done.confirmer})`);
 
+  // A resident's own relay through the Commands page's form: tripped by its address, closed by
+  // its id, each verified by the station (the meter's status word read back through AFN10).
+  const [, cm] = await api(`meters?terminal=${conc.id}`, token);
+  const home = cm.items.find((m) => m.customer && !m.area_meter);
+  const settled = async (id) => {
+    for (let i = 0; i < 200; i++) {
+      const [, c] = await api(`commands/${id}`, token);
+      if (c.state !== 'sent') return c;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  };
+  for (const [kind, target] of [['meter_trip', String(home.address).padStart(12, '0')], ['meter_close', String(home.id)]]) {
+    await open(page, base, out, '#/commands', `station-${kind}.png`);
+    await page.selectOption('#command-kind', kind);
+    await page.fill('#command-targets', target);
+    await page.fill('#command-reason', kind === 'meter_trip' ? 'arrears notice 12' : 'paid');
+    await page.click('#command-submit');
+    await page.waitForSelector('#command-result[data-id]', { timeout: 15000 });
+    const c = await settled(Number(await page.getAttribute('#command-result', 'data-id')));
+    check(c && c.kind === kind && c.targets[0].result === 'done' && c.targets[0].pn === home.pn,
+      `${kind} of meter ${home.id} from the form is done (${c && c.targets[0].result}: ${c && c.targets[0].detail})`);
+  }
+
   // An orderly-use plan made through the Plans page's form, then cancelled before its start.
   const special = terms.items.find((t) => t.kind === 'special_transformer');
   const [, sm] = await api(`meters?terminal=${special.id}`, token);

@@ -36,6 +36,8 @@ const en = {
   protectPrepay: 'Protect & prepay', protectList: 'Protect list', remove: 'Remove', add: 'Add',
   prepaid: 'Prepaid account', balance: 'Balance (yuan)', warnAt: 'Warn at (yuan)', topUp: 'Top up',
   receipt: 'Receipt',
+  newCommand: 'New command', targets: 'Targets', send: 'Send',
+  targetsHint: 'meter_*: meter ids or 12-digit addresses; others: terminal id or id:pn; comma-separated',
 };
 type Key = keyof typeof en;
 const zh: Record<Key, string> = {
@@ -72,6 +74,8 @@ const zh: Record<Key, string> = {
   plan_failed: '失败', plan_manual: '手动',
   protectPrepay: '保电与预付费', protectList: '保电名单', remove: '移除', add: '添加',
   prepaid: '预付费账户', balance: '余额（元）', warnAt: '告警阈值（元）', topUp: '充值', receipt: '票据号',
+  newCommand: '下发命令', targets: '对象', send: '下发',
+  targetsHint: 'meter_*：电表编号或 12 位表地址；其他：终端编号或 编号:轮次；逗号分隔',
 };
 
 export type Lang = 'en' | 'zh';

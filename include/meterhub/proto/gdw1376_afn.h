@@ -430,6 +430,13 @@ int gdw1376_forward_reply_parse(const uint8_t *data, size_t n, struct gdw1376_fo
                                 size_t *used);
 /* Baud rate of a control word (300..19200). */
 unsigned gdw1376_forward_baud(uint8_t ctrl);
+/*
+ * The meter's answer in a parsed AFN10 F1 reply (p0 F1 the first unit):
+ * 0 with *f (f->frame a view into fr's bytes); MH_EPROTO for another AFN
+ * or unit, MH_ETIMEDOUT when the terminal reports no answer (length 0),
+ * or the codec's MH_E*.
+ */
+int gdw1376_forward_answer(const struct gdw1376_frame *fr, struct gdw1376_forward *f);
 
 /* AFN09 F1 terminal version information (41 bytes). */
 struct gdw1376_version {

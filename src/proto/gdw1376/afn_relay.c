@@ -72,6 +72,18 @@ int gdw1376_forward_reply_parse(const uint8_t *data, size_t n, struct gdw1376_fo
     return forward_get(data, n, f, used, 0);
 }
 
+int gdw1376_forward_answer(const struct gdw1376_frame *fr, struct gdw1376_forward *f)
+{
+    if (fr->afn != GDW1376_AFN_FORWARD || fr->units_len < 4 || fr->units[0] || fr->units[1] ||
+        fr->units[2] != 0x01 || fr->units[3] != 0x00)
+        return MH_EPROTO;
+    size_t used;
+    int rc = gdw1376_forward_reply_parse(fr->units + 4, fr->units_len - 4, f, &used);
+    if (rc != 0)
+        return rc;
+    return f->len == 0 ? MH_ETIMEDOUT : 0; /* 5.16.1.2.1: length 0, the meter did not answer */
+}
+
 /* ---- AFN09 F1 ---- */
 
 static void ascii_put(struct mh_wr *w, const char *s, size_t n)

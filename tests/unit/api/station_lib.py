@@ -77,3 +77,19 @@ def read_checked(base, ops, view, mid, items, what):
     stored = [r["value"] for s in json.loads(body)["series"] for r in s["readings"]]
     assert got["1.0.1.8.0"]["value"] in stored, (what, stored, body)
     return job
+
+
+def field_online(mh, env, scenario, port, base, tok, secs=30):
+    """`meterhub sim run` against the station's fep port; (its process, the terminals) once all are online."""
+    sim = subprocess.Popen([mh, "sim", "run", scenario, "--master", "127.0.0.1:" + port, "--quiet"],
+                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.time() + secs
+    while True:
+        st, body = call_json(base, "GET", "/api/v1/terminals", tok)
+        if st == 200 and body["items"] and all(t["online"] for t in body["items"]):
+            return sim, body["items"]
+        if time.time() > end:
+            sim.terminate()
+            sim.wait()
+            raise AssertionError(body)
+        time.sleep(0.2)

@@ -21,6 +21,7 @@
 #include "meterhub/collect.h"
 #include "meterhub/proto/gdw1376.h"
 #include "meterhub/proto/gdw1376_afn.h"
+#include "meterhub/proto/item.h"
 #include "sim_net.h"
 #include "term.h"
 
@@ -374,7 +375,7 @@ int ch_wait_flag(const int *flag, unsigned ms)
 int64_t ch_run(struct ch *h, int kind, int64_t terminal, uint16_t pn, const struct control_params *p,
                const char *who)
 {
-    struct control_target t = {terminal, pn};
+    struct control_target t = {.terminal = terminal, .pn = pn};
     struct control_request r = {.kind = kind, .who = who ? who : "operator-a", .reason = "control test", .targets = &t, .n_targets = 1};
     if (p)
         r.p = *p;
@@ -396,4 +397,21 @@ void ch_result(struct ch *h, int64_t id, int *state, int *result, char *detail, 
     *state = c.state;
     *result = t[0].result;
     snprintf(detail, cap, "%s", t[0].detail);
+}
+
+void ch_put_registers(struct ch *h, int64_t meter, int64_t t, const int64_t reg[4])
+{
+    struct store_reading r[4];
+    for (unsigned k = 0; k < 4; k++)
+        r[k] = (struct store_reading){.meter = meter, .item = MH_OBIS(1, 0, 1, 8, k + 1), .t = t,
+                                      .value = mh_dec_make(reg[k], -4), .received_ms = t * 1000};
+    assert_int_equal(store_readings_append(h->st, r, 4, 1000, NULL, NULL), 0);
+    assert_int_equal(store_readings_sync(h->st, 5000), 0);
+}
+
+void ch_wait_idle(struct ch *h)
+{
+    for (int i = 0; i < 4000 && control_active(h->ctl) > 0; i++)
+        ch_wait(h, -1, 5);
+    assert_int_equal(control_active(h->ctl), 0);
 }

@@ -61,6 +61,11 @@ struct collect *ch_collect(void);
 /* Run the loop until *flag is set (at most ms). 1 when it was. */
 int ch_wait_flag(const int *flag, unsigned ms);
 
+/* Registers of tariffs 1..4 (kWh x 10^4) of meter at t, stored and committed. */
+void ch_put_registers(struct ch *h, int64_t meter, int64_t t, const int64_t reg[4]);
+/* Run the loop until no command is in flight (fails the test if that takes over 20 s). */
+void ch_wait_idle(struct ch *h);
+
 /* Simulated time now (epoch seconds). */
 int64_t ch_now(void);
 

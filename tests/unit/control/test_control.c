@@ -435,7 +435,7 @@ static void test_many_users_need_a_second_different_operator(void **state)
     struct control_cfg cfg = {0};
     cfg.confirm_over = 1;
     ch_control_cfg(&H, &cfg);
-    struct control_target tg[2] = {{H.gdw[0], 0}, {H.d698, 0}};
+    struct control_target tg[2] = {{.terminal = H.gdw[0]}, {.terminal = H.d698}};
     struct control_request r = {.kind = CONTROL_PROTECT_ON, .who = "operator-a", .reason = "storm", .targets = tg, .n_targets = 2};
     int64_t id = control_submit(H.ctl, &r);
     assert_true(id > 0);
@@ -510,7 +510,7 @@ static void test_readback_disagreeing_is_failed(void **state)
 static void test_bad_requests_are_refused(void **state)
 {
     (void)state;
-    struct control_target tg = {H.gdw[0], 0};
+    struct control_target tg = {.terminal = H.gdw[0]};
     struct control_request r = {.kind = CONTROL_TRIP, .who = "operator-a", .reason = "x", .targets = &tg, .n_targets = 1};
     assert_int_equal(control_submit(H.ctl, &r), MH_EINVAL); /* a trip needs a turn */
     tg.pn = 1;
@@ -525,24 +525,6 @@ static void test_bad_requests_are_refused(void **state)
 }
 
 /* ---- prepayment ---- */
-
-/* Registers of tariffs 1..4 (kWh x 10^4) of meter at t, stored and committed. */
-static void put_registers(int64_t meter, int64_t t, const int64_t reg[4])
-{
-    struct store_reading r[4];
-    for (unsigned k = 0; k < 4; k++)
-        r[k] = (struct store_reading){.meter = meter, .item = MH_OBIS(1, 0, 1, 8, k + 1), .t = t,
-                                      .value = mh_dec_make(reg[k], -4), .received_ms = t * 1000};
-    assert_int_equal(store_readings_append(H.st, r, 4, 1000, NULL, NULL), 0);
-    assert_int_equal(store_readings_sync(H.st, 5000), 0);
-}
-
-static void wait_idle(void)
-{
-    for (int i = 0; i < 2000 && control_active(H.ctl) > 0; i++)
-        ch_wait(&H, -1, 5);
-    assert_int_equal(control_active(H.ctl), 0);
-}
 
 /* The meter a terminal reads (its first point) and its CT x PT. */
 static int64_t meter_of(int64_t terminal, int64_t *ctpt)
@@ -568,13 +550,13 @@ static void test_prepay_warns_trips_and_restores_on_payment(void **state)
     int64_t k, meter = meter_of(H.gdw[0], &k);
     int64_t now = ch_now();
     int64_t reg[4] = {10000000, 20000000, 30000000, 40000000};
-    put_registers(meter, now - 3600, reg);
+    ch_put_registers(&H, meter, now - 3600, reg);
     /* 0.5 kWh flat (x CT x PT) costs 3000 x k; the balance starts at 4500 k, the threshold 2000 k */
     assert_int_equal(prepay_open(H.ctl, meter, 4500 * k, 2000 * k), 0);
     reg[2] += 5000;
-    put_registers(meter, now - 1800, reg);
+    ch_put_registers(&H, meter, now - 1800, reg);
     assert_int_equal(prepay_settle(H.ctl, meter), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     struct store_prepay a;
     assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
     assert_int_equal(a.balance_e4, 1500 * k);
@@ -589,9 +571,9 @@ static void test_prepay_warns_trips_and_restores_on_payment(void **state)
     /* 0.25 kWh sharp (3000 k) and 0.25 kWh valley (750 k): in arrears, tripped */
     reg[0] += 2500;
     reg[3] += 2500;
-    put_registers(meter, now - 900, reg);
+    ch_put_registers(&H, meter, now - 900, reg);
     assert_int_equal(prepay_settle(H.ctl, meter), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
     assert_int_equal(a.balance_e4, -2250 * k);
     assert_int_equal(a.state, STORE_PREPAY_CUT);
@@ -603,7 +585,7 @@ static void test_prepay_warns_trips_and_restores_on_payment(void **state)
 
     /* a payment back above the threshold closes the turn and silences the alarm */
     assert_int_equal(prepay_topup(H.ctl, meter, 5000 * k, "cashier-7", "receipt 0042"), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
     assert_int_equal(a.balance_e4, 2750 * k);
     assert_int_equal(a.state, STORE_PREPAY_NORMAL);
@@ -623,15 +605,15 @@ static void test_prepay_obeys_the_protect_list(void **state)
     int64_t k, meter = meter_of(H.gdw[1], &k);
     int64_t now = ch_now();
     int64_t reg[4] = {0, 0, 50000000, 0};
-    put_registers(meter, now - 3600, reg);
+    ch_put_registers(&H, meter, now - 3600, reg);
     assert_int_equal(prepay_open(H.ctl, meter, 1000 * k, 0), 0);
     struct store_protect pr = {STORE_PROTECT_CUSTOMER, "", "hospital", "planner", now * 1000};
     snprintf(pr.ref, sizeof pr.ref, "C%08u", (unsigned)t->first_meter + 1);
     assert_int_equal(store_protect_add(H.st, &pr), 0);
     reg[2] += 5000; /* 3000 k: in arrears */
-    put_registers(meter, now - 60, reg);
+    ch_put_registers(&H, meter, now - 60, reg);
     assert_int_equal(prepay_settle(H.ctl, meter), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     struct store_prepay a;
     assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
     assert_int_equal(a.balance_e4, -2000 * k);
@@ -644,7 +626,7 @@ static void test_prepay_obeys_the_protect_list(void **state)
     assert_int_equal(store_protect_remove(H.st, STORE_PROTECT_CUSTOMER, pr.ref), 0);
     /* off the list, the next settlement trips (the refused trip is issued again), a payment restores */
     assert_int_equal(prepay_settle(H.ctl, meter), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     assert_int_equal(store_prepay_get(H.st, meter, &a), 0);
     ch_result(&H, a.command, &st, &res, detail, sizeof detail);
     assert_int_equal(res, STORE_CTR_DONE);
@@ -652,11 +634,11 @@ static void test_prepay_obeys_the_protect_list(void **state)
     assert_int_equal(prepay_settle(H.ctl, meter), 0); /* done: not issued again */
     assert_int_equal(control_active(H.ctl), 0);
     assert_int_equal(prepay_topup(H.ctl, meter, 3000 * k, "cashier-7", "receipt 0043"), 0);
-    wait_idle();
+    ch_wait_idle(&H);
     assert_false(sim_term_tripped(t, ch_now()));
-    /* a concentrator's meters have no control turn of their own */
-    int64_t k2, resident = meter_of(H.conc, &k2);
-    assert_int_equal(prepay_open(H.ctl, resident, 1, 0), MH_ENOTSUP);
+    /* a transformer monitor's meter has neither a control turn nor a 645 relay the station reaches */
+    int64_t k2, monitored = meter_of(H.tm698, &k2);
+    assert_int_equal(prepay_open(H.ctl, monitored, 1, 0), MH_ENOTSUP);
     ch_control_cfg(&H, NULL);
 }
 
