@@ -18,8 +18,8 @@
  * interval, 00:15 .. 24:00), with the day curve `sim truth` writes to
  * curves.csv; a meter counts as collected when all 96 import points are
  * stored (give --protocol for the protocols whose terminals are read for
- * curves). The power, voltage and current curves (AFN0D F81..F84,
- * F89..F94: items P, P_L1..3, U_L1..3, I_L1..3) stored for day D are
+ * curves). The power, voltage and current curves (AFN0D F81..F95:
+ * items P, P_L1..3, Q, Q_L1..3, U_L1..3, I_L1..3, I_N) stored for day D are
  * compared too, each point with the meter model at the point's time.
  * With --realtime (and --date D) the instantaneous values read during
  * local day D (AFN0C F25: P, Q, PF, U, I, I_N, S, total and per phase)
@@ -279,11 +279,12 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
     k->collected_online += have && online;
 }
 
-/* The power, voltage and current curves of the day (F81..F84, F89..F94), where stored. */
+/* The power, voltage and current curves of the day (F81..F95), where stored. */
 static void check_power_curves(struct store *st, const struct scenario *s, size_t idx,
                                int64_t meter, int64_t day, struct check *k)
 {
-    static const uint8_t curve_items[] = {0, 1, 2, 3, 12, 13, 14, 15, 16, 17};
+    /* P, P_L1..3 (F81..F84), Q, Q_L1..3 (F85..F88), U (F89..F91), I (F92..F94), I_N (F95) */
+    static const uint8_t curve_items[] = {0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18};
     int64_t t0 = scenario_day_start(s, day);
     uint64_t before = k->values;
     check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items,

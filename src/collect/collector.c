@@ -468,7 +468,10 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
             if (rc == 0 && x->j->kind == &ctask_dlt698_curve) {
                 struct mh_tm start;
                 curve_start_tm(x->j, &start);
-                rc = ctask_dlt698_curve_parse(f.apdu, f.apdu_len, m0->pn, &start, on_point_698, x);
+                rc = m0->behind ? ctask_dlt698_meter_curve_parse(f.apdu, f.apdu_len, m0->address,
+                                                                 m0->pn, &start, on_point_698, x)
+                                : ctask_dlt698_curve_parse(f.apdu, f.apdu_len, m0->pn, &start,
+                                                           on_point_698, x);
             } else if (rc == 0 && x->j->kind == &ctask_dlt698_realtime) {
                 rc = ctask_dlt698_realtime_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n,
                                                  on_value_read, x);
@@ -696,9 +699,11 @@ static int submit(struct cterm *t, struct cjob *j)
         }
         if (n > 0 && (t->proto == FEP_PROTO_DLT645 ? 1
                       : t->proto == FEP_PROTO_DLT698
-                          ? !m->behind || !j->m[t->req_idx[0]].behind
+                          ? !m->behind || !j->m[t->req_idx[0]].behind ||
+                                j->kind == &ctask_dlt698_curve
                           : (m->pn - 1) / 8 != (pn[0] - 1) / 8))
-            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight behind */
+            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight
+                      behind (a curve: one meter's day fills a reply) */
         t->req_idx[n] = j->cursor++;
         pn[n++] = m->pn;
     }
@@ -718,7 +723,8 @@ static int submit(struct cterm *t, struct cjob *j)
         struct mh_tm start;
         curve_start_tm(j, &start);
         if (j->kind == &ctask_dlt698_curve)
-            rc = ctask_dlt698_curve_request(&w, t->sa, &start);
+            rc = behind ? ctask_dlt698_meter_curve_request(&w, t->sa, &start, addr[0])
+                        : ctask_dlt698_curve_request(&w, t->sa, &start);
         else if (j->kind == &ctask_dlt698_realtime)
             rc = ctask_dlt698_realtime_request(&w, t->sa, addr, behind ? n : 0);
         else
