@@ -166,6 +166,20 @@ const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned pro
 extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
 extern const struct ctask_kind ctask_gdw1376_realtime_instant; /* AFN0C F25 F129 F131 */
 
+/* ---- curve_fill.c: 1376.1 power points beyond A.9, from the interval energies ---- */
+
+/*
+ * For every point i whose bit is set in gap (F81 came as "no data"), the
+ * power of meter `meter` at t0 + i * CCURVE_STEP_S as 4 x (F97 - F99) of
+ * the interval ending then, when both are among r[0..n) as read values:
+ * appended to r (and address to addr) as MH_ITEM_P of quality
+ * STORE_Q_ESTIMATED while there is room below cap. Returns the readings
+ * appended.
+ */
+size_t ccurve_power_fill(struct store_reading *r, uint64_t *addr, size_t n, size_t cap,
+                         int64_t meter, uint64_t address, int64_t t0,
+                         const uint8_t gap[CCURVE_POINTS / 8]);
+
 /* ---- task_dlt698.c ---- */
 
 struct dlt698_result_record;

@@ -251,6 +251,7 @@ struct reply_ctx {
     uint64_t addr[CJOB_BATCH * 4 * CCURVE_POINTS];           /* r[i]'s meter address, for the observer */
     size_t n;
     int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
+    uint8_t p_gap[CJOB_BATCH][CCURVE_POINTS / 8]; /* 1376.1 F81 points that came as no data */
     int64_t received_ms;
 };
 
@@ -350,6 +351,8 @@ static void on_point(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigne
             continue;
         if (!v) {
             m->nodata |= (uint8_t)(1u << fi);
+            if (item == MH_ITEM_P && index < CCURVE_POINTS) /* beyond A.9: curve_fill.c */
+                x->p_gap[k][index / 8] |= (uint8_t)(1u << (index % 8));
             return;
         }
         if (++m->npts[fi] == CCURVE_POINTS)
@@ -587,7 +590,13 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         x.n = 0;
         x.rc645 = 0;
         x.received_ms = collect_wall_ms();
+        memset(x.p_gap, 0, sizeof x.p_gap);
         reply_frames(&x, r, &reason);
+        for (size_t k = 0; k < t->req_n; k++) {
+            const struct cmeter *m = &j->m[t->req_idx[k]];
+            x.n += ccurve_power_fill(x.r, x.addr, x.n, sizeof x.r / sizeof x.r[0], m->id,
+                                     m->address, j->data_time, x.p_gap[k]);
+        }
         if (append_readings(c, t, x.r, x.addr, x.n) != 0) {
             /* Not stored is not collected: the meters are read again by the next pass. */
             for (size_t k = 0; k < t->req_n; k++)

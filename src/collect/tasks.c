@@ -10,7 +10,8 @@
  *    (the day's curve status is theirs alone), and in the same request
  *    the total active power curve (F81) the load analysis compares them
  *    with (A.9 ends at 79.9999 kW: a larger load's points are "no
- *    data", which leaves the status alone); for three-phase points (a special-transformer terminal's
+ *    data", which leaves the status alone, and are estimated from
+ *    F97 - F99: curve_fill.c); for three-phase points (a special-transformer terminal's
  *    or transformer monitor's meter, a concentrator's three-phase
  *    meters: the archive's phases) the phase active power (F82..F84),
  *    voltage (F89..F91) and current (F92..F94) curves, which phase

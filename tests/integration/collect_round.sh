@@ -91,6 +91,9 @@ grep -Eq "^  dlt698 +50 +[0-9]+ +49 +0 +1 " "$dir/rcurve"
 # neutral current curves of the three-phase ones (AFN0D F81..F95), point by point against
 # the meter model
 grep -Eq "^[1-9][0-9]{4,} of the values compared are power" "$dir/ccurve"
+# the loads beyond A.9's 79.9999 kW: their F81 points estimated from F97 - F99, each equal to
+# the truth's mean power over its interval
+grep -Eq "\([1-9][0-9]* powers estimated from the interval energies\)" "$dir/ccurve"
 # The registers now (AFN0C F129, F131), a status row per meter of the local day they were read.
 today=$(date -u -d "@$(($(date +%s) + 8 * 3600))" +%F)
 "$mh" report collection --db "$db" --date "$today" --realtime | tee "$dir/rrt"

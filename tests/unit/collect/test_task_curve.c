@@ -319,6 +319,46 @@ static void test_reply_reactive_and_neutral(void **state)
     assert_int_equal(mh_dec_cmp(s.v[2], mh_dec_make(12345, -3)), 0);
 }
 
+/*
+ * F81 points beyond A.9 ("no data") get 4 x (F97 - F99) of their interval, estimated;
+ * a point without both energies stays missing, and the buffer's room is kept.
+ */
+static void test_power_beyond_a9_from_interval_energies(void **state)
+{
+    (void)state;
+    struct store_reading r[8];
+    uint64_t addr[8] = {0};
+    const int64_t t0 = 1795104900; /* a curve's first point */
+    r[0] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_IMP_INC, .t = t0,
+                                  .value = mh_dec_make(301234, -4), .protocol = 1, .terminal = 3};
+    r[1] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_EXP_INC, .t = t0,
+                                  .value = mh_dec_make(50, -2)};
+    r[2] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_IMP_INC, .t = t0 + 900,
+                                  .value = mh_dec_make(250000, -4)}; /* no export: no estimate */
+    r[3] = (struct store_reading){.meter = 8, .item = MH_ITEM_AE_IMP_INC, .t = t0 + 1800,
+                                  .value = mh_dec_make(1, -4)};
+    r[4] = (struct store_reading){.meter = 8, .item = MH_ITEM_AE_EXP_INC, .t = t0 + 1800,
+                                  .value = mh_dec_make(2, -4)};
+    uint8_t gap[CCURVE_POINTS / 8] = {0x07}; /* points 0, 1, 2 */
+    assert_int_equal(ccurve_power_fill(r, addr, 5, 8, 7, 123456789012ull, t0, gap), 1);
+    assert_int_equal(r[5].meter, 7);
+    assert_int_equal(r[5].item, MH_ITEM_P);
+    assert_int_equal(r[5].quality, STORE_Q_ESTIMATED);
+    assert_int_equal(r[5].t, t0);
+    assert_int_equal(r[5].terminal, 3);
+    assert_int_equal(mh_dec_cmp(r[5].value, mh_dec_make(1184936, -4)), 0); /* 118.4936 kW */
+    assert_int_equal(addr[5], 123456789012ull);
+    /* Exporting: negative; the other meter's gap at point 2. */
+    uint8_t gap2[CCURVE_POINTS / 8] = {0x04};
+    assert_int_equal(ccurve_power_fill(r, addr, 6, 8, 8, 1, t0, gap2), 1);
+    assert_int_equal(mh_dec_cmp(r[6].value, mh_dec_make(-4, -4)), 0);
+    /* No room: nothing written past cap. */
+    assert_int_equal(ccurve_power_fill(r, addr, 7, 7, 7, 1, t0, gap), 0);
+    /* No gap: nothing. */
+    uint8_t none[CCURVE_POINTS / 8] = {0};
+    assert_int_equal(ccurve_power_fill(r, addr, 7, 8, 7, 1, t0, none), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_reply_voltage_curve),
         cmocka_unit_test(test_request_reactive_and_neutral),
         cmocka_unit_test(test_reply_reactive_and_neutral),
+        cmocka_unit_test(test_power_beyond_a9_from_interval_energies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
