@@ -1,8 +1,9 @@
 /*
- * The collector's decoder of DL/T 698.45 minute-freeze curve replies
- * (GET-Response Record of 5002) on arbitrary APDUs: it never reads past
- * them, and every value it reports is of the meter asked, at a point of
- * the day's curve.
+ * The collector's decoders of DL/T 698.45 minute-freeze curve replies
+ * (GET-Response Record of 5002, the own meter's; of 6012 0300, a
+ * concentrator's task data with its meters' minute freezes) on arbitrary
+ * APDUs: they never read past them, and every value they report is of
+ * the meter asked, at a point of the day's curve.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(apdu, data, size);
     ctask_dlt698_curve_parse(apdu, size, 3, &start, on_value, NULL);
+    ctask_dlt698_meter_curve_parse(apdu, size, 123456789012ull, 3, &start, on_value, NULL);
     free(apdu);
     return 0;
 }

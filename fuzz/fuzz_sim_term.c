@@ -22,8 +22,9 @@ static const struct sim_behaviour *current;
 int sim_emit_frame(struct sim_emit *em, const uint8_t *frame, size_t len)
 {
     (void)em;
-    if (len == 0 || len > 4096)
-        abort(); /* sim_net refuses what a behaviour must never build */
+    if (len == 0 || len > 16448)
+        abort(); /* sim_net refuses what a behaviour must never build (its FRAME_MAX: a 698.45
+                    day of minute freezes or of a meter's task data) */
     /* Replies may hold several frames back to back (heartbeat + report): each must scan whole. */
     size_t off = 0;
     while (off < len) {

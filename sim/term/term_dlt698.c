@@ -3,8 +3,11 @@
  * heartbeat, GET-Request Normal / NormalList on its energy registers
  * (0010, 0020, attributes 2 and 4), voltages, currents, powers, power
  * factor, frequency (2000, 2001, 2004, 2005, 200A, 200F), clock (4000) and
- * address (4001), and GET-Request Record on the daily freeze 5004 with RSD
- * selector 1 (freeze time equals), 2 (freeze time range) or 9 (last n-th).
+ * address (4001), GET-Request Record on the daily freeze 5004 with RSD
+ * selector 1 (freeze time equals), 2 (freeze time range) or 9 (last n-th),
+ * on the minute freeze 5002 (selector 2) and, for the meters behind a
+ * concentrator, on its store: 5004 by selector 5 and its task data 6012
+ * attribute 3 (the meters' minute freezes) by selectors 6..8, with MS.
  *
  * The terminal measures its transformer area (its first meter, the area
  * supply meter behind a concentrator, or the transformer monitor's own
@@ -388,6 +391,52 @@ static void record_of_meters(const struct scenario *s, const struct sim_terminal
 #define MINUTE_STEP_S 900 /* the minute freeze's period: every 15 minutes */
 #define MINUTE_KEEP_S (31 * 86400)
 
+/* The first 15-minute freeze at or after a. */
+static int64_t minute_first(int64_t a)
+{
+    return a + ((MINUTE_STEP_S - a % MINUTE_STEP_S) % MINUTE_STEP_S);
+}
+
+/* Whether the freeze at `at` is kept: taken after the scenario's start, at most 31 days back. */
+static int minute_kept(const struct scenario *s, int64_t now, int64_t at)
+{
+    int64_t oldest = now - MINUTE_KEEP_S > s->start ? now - MINUTE_KEEP_S : s->start;
+    return at >= oldest && at <= now;
+}
+
+/* A meter's registers at the 15-minute boundaries of one day (day INT64_MIN: none yet). */
+struct minute_regs {
+    int64_t day;
+    int64_t reg[2][SIM_INTERVALS_PER_DAY + 1];
+};
+
+/*
+ * One column of meter idx's minute freeze at `at` into w: the energy
+ * totals (an array of one) from the day's registers at its 15-minute
+ * boundaries (cached in c, which holds meter idx's), the freeze time, or
+ * the object as the meter showed it then (null for what it does not keep).
+ */
+static void minute_cell(const struct scenario *s, const struct sim_terminal *t, size_t idx, int64_t now,
+                        int64_t at, uint32_t col, struct minute_regs *c, struct mh_wr *w)
+{
+    if (col == 0x00100200u || col == 0x00200200u) {
+        int64_t day = scenario_local_day(s, at - 1); /* 24:00 is the day's last boundary */
+        if (day != c->day) {
+            sim_term_day_registers(s, t, idx, day, c->reg[0], c->reg[1]);
+            c->day = day;
+        }
+        int64_t i = (at - scenario_day_start(s, day)) / MINUTE_STEP_S;
+        dlt698_put_array(w, 1);
+        dlt698_put_u32(w, (uint32_t)(c->reg[col == 0x00200200u][i] / 100)); /* 0.01 kWh */
+    } else if (col == OAD_FREEZE_TIME) {
+        struct mh_tm tm;
+        sim_term_local_tm(s, at, &tm);
+        put_datetime_s(w, &tm);
+    } else if (put_oad_data(s, t, idx, now, at, col, w) != 0) {
+        dlt698_put_null(w);
+    }
+}
+
 /*
  * The minute freeze 5002 of the terminal's own meter with RSD Selector2 on
  * its freeze time (2021 0200): a row per 15-minute freeze in [start, end)
@@ -419,33 +468,139 @@ static void minute_record_of(const struct scenario *s, const struct sim_terminal
         rec->dar = DAR_UNDEFINED;
         return;
     }
-    int64_t first = a + ((MINUTE_STEP_S - a % MINUTE_STEP_S) % MINUTE_STEP_S);
-    int64_t oldest = now - MINUTE_KEEP_S > s->start ? now - MINUTE_KEEP_S : s->start;
-    static int64_t reg[2][SIM_INTERVALS_PER_DAY + 1]; /* the loop thread's (term.h) */
-    int64_t reg_day = INT64_MIN;
+    static struct minute_regs regs; /* the loop thread's (term.h) */
+    regs.day = INT64_MIN;
     size_t mark = mh_wr_len(w);
-    for (int64_t at = first; at < b && at <= now; at += MINUTE_STEP_S) {
-        if (at < oldest)
+    for (int64_t at = minute_first(a); at < b && at <= now; at += MINUTE_STEP_S) {
+        if (!minute_kept(s, now, at))
             continue;
-        int64_t day = scenario_local_day(s, at - 1); /* 24:00 is the day's last boundary */
-        if (day != reg_day) {
-            sim_term_day_registers(s, t, t->first_meter, day, reg[0], reg[1]);
-            reg_day = day;
-        }
-        int64_t i = (at - scenario_day_start(s, day)) / MINUTE_STEP_S;
-        for (unsigned k = 0; k < ncols; k++) {
-            if (cols[k] == 0x00100200u || cols[k] == 0x00200200u) {
-                dlt698_put_array(w, 1);
-                dlt698_put_u32(w, (uint32_t)(reg[cols[k] == 0x00200200u][i] / 100)); /* 0.01 kWh */
-            } else if (cols[k] == OAD_FREEZE_TIME) {
-                struct mh_tm tm;
-                sim_term_local_tm(s, at, &tm);
-                put_datetime_s(w, &tm);
-            } else if (put_oad_data(s, t, t->first_meter, now, at, cols[k], w) != 0) {
-                dlt698_put_null(w);
-            }
-        }
+        for (unsigned k = 0; k < ncols; k++)
+            minute_cell(s, t, t->first_meter, now, at, cols[k], &regs, w);
         rec->nrows++;
+    }
+    rec->rows.p = w->p + mark;
+    rec->rows.len = mh_wr_len(w) - mark;
+}
+
+/* The meter behind t a TSA names (AF + address, in either byte order); -1 when none. */
+static long meter_of_tsa(const struct scenario *s, const struct sim_terminal *t, const struct dlt698_bytes *tsa)
+{
+    if (tsa->len != 7)
+        return -1;
+    uint8_t rev[6];
+    for (int i = 0; i < 6; i++)
+        rev[i] = tsa->p[6 - i];
+    long idx = sim_term_meter_by_addr(s, t, tsa->p + 1);
+    return idx >= 0 ? idx : sim_term_meter_by_addr(s, t, rev);
+}
+
+#define TASK_DATA_OAD 0x60120300u /* task table 6012, attribute 3: the record unit (task data) */
+#define TASK_ROWS_ROOM 512u       /* bytes a row needs at most: a reply stops before a row that may not fit */
+
+/* A column of a task data record: an OAD, or a ROAD (the record object and its columns). */
+struct task_col {
+    uint32_t oad;
+    unsigned n; /* ROAD columns; 0 for an OAD */
+    uint32_t sub[8];
+};
+
+/* The RCSD of a task data read: OAD and ROAD columns (at most 8 of each). */
+static int task_columns(const struct dlt698_bytes *rcsd, struct task_col cols[8], unsigned *n)
+{
+    struct dlt698_node nodes[96];
+    struct mh_rd r;
+    mh_rd_init(&r, rcsd->p, rcsd->len);
+    if (dlt698_value_decode(&r, DLT698_RCSD, nodes, 96) < 0 || nodes[0].count == 0 || nodes[0].count > 8)
+        return MH_EPROTO;
+    *n = nodes[0].count;
+    for (unsigned k = 0; k < *n; k++) {
+        size_t c = child(nodes, 0, k), v = c + 1;
+        cols[k].oad = (uint32_t)nodes[v].v.u;
+        cols[k].n = nodes[c].choice == 1 ? nodes[v].count : 0;
+        if (cols[k].n > 8)
+            return MH_EPROTO;
+        for (unsigned j = 0; j < cols[k].n; j++)
+            cols[k].sub[j] = (uint32_t)nodes[child(nodes, v, j)].v.u;
+    }
+    return 0;
+}
+
+/*
+ * A concentrator's task data (6012 attribute 3): the minute freezes of
+ * its meters that its collection scheme gathered every 15 minutes, stored
+ * at the freeze time. RSD Selector6/7/8 (collection start / store /
+ * success time in [start, end), as the three are one instant here; the TI
+ * is taken as the scheme's period) with MS choice 3 (the meters' TSAs):
+ * a row per meter and freeze in that range, meter by meter. Columns: 202A
+ * (the meter), 6040/6041/6042 (the freeze time), ROAD 5002 0200 (an array
+ * of its columns as the meter froze them); others are null. Other
+ * selectors and meter sets are not simulated (DAR).
+ */
+static void task_record_of(const struct scenario *s, const struct sim_terminal *t, int64_t now,
+                           const struct dlt698_get_record *q, struct mh_wr *w, struct dlt698_result_record *rec)
+{
+    struct dlt698_node nodes[8 + MS_METERS_MAX];
+    struct task_col cols[8];
+    unsigned ncols = 0;
+    int64_t a = 0, b = 0;
+    struct mh_rd r;
+    mh_rd_init(&r, q->rsd.p, q->rsd.len);
+    int rc = task_columns(&q->rcsd, cols, &ncols);
+    size_t ms = 0;
+    if (rc == 0 && (dlt698_value_decode(&r, DLT698_RSD, nodes, sizeof nodes / sizeof nodes[0]) < 0 ||
+                    nodes[0].choice < 6 || nodes[0].choice > 8 ||
+                    node_epoch(s, &nodes[child(nodes, 0, 0)], &a) != 0 ||
+                    node_epoch(s, &nodes[child(nodes, 0, 1)], &b) != 0 ||
+                    nodes[ms = child(nodes, 0, 3)].choice != 3))
+        rc = MH_EPROTO;
+    size_t mark = mh_wr_len(w);
+    mh_wr_u8(w, (uint8_t)(rc == 0 ? ncols : 0)); /* the RCSD as asked */
+    for (unsigned k = 0; rc == 0 && k < ncols; k++) {
+        mh_wr_u8(w, cols[k].n ? 1 : 0);
+        mh_wr_u32be(w, cols[k].oad);
+        if (cols[k].n)
+            mh_wr_u8(w, (uint8_t)cols[k].n);
+        for (unsigned j = 0; j < cols[k].n; j++)
+            mh_wr_u32be(w, cols[k].sub[j]);
+    }
+    rec->rcsd.p = w->p + mark;
+    rec->rcsd.len = mh_wr_len(w) - mark;
+    rec->columns = rc == 0 ? ncols : 0;
+    if (rc != 0 || t->meter_count == 0) {
+        rec->dar = DAR_UNDEFINED;
+        return;
+    }
+    static struct minute_regs regs; /* the loop thread's (term.h) */
+    mark = mh_wr_len(w);
+    for (unsigned m = 0; m < nodes[ms].count; m++) {
+        const struct dlt698_node *tsa = &nodes[child(nodes, ms, m)];
+        long idx = meter_of_tsa(s, t, &(struct dlt698_bytes){tsa->bytes, tsa->count});
+        if (idx < 0)
+            continue; /* not one of its meters: no rows */
+        regs.day = INT64_MIN;
+        for (int64_t at = minute_first(a); at < b && at <= now; at += MINUTE_STEP_S) {
+            if (!minute_kept(s, now, at))
+                continue;
+            if (w->cap - w->off < TASK_ROWS_ROOM)
+                break; /* the rest would not fit one APDU: the master asks fewer at a time */
+            for (unsigned k = 0; k < ncols; k++) {
+                uint32_t oad = cols[k].oad;
+                if (cols[k].n && oad == 0x50020200u) {
+                    dlt698_put_array(w, (uint8_t)cols[k].n);
+                    for (unsigned j = 0; j < cols[k].n; j++)
+                        minute_cell(s, t, (size_t)idx, now, at, cols[k].sub[j], &regs, w);
+                } else if (!cols[k].n && oad == OAD_TARGET_ADDR) {
+                    put_meter_tsa(w, s->meters[idx].address);
+                } else if (!cols[k].n && oad >= 0x60400200u && oad <= 0x60420200u && (oad & 0xFFFF) == 0x0200) {
+                    struct mh_tm tm;
+                    sim_term_local_tm(s, at, &tm);
+                    put_datetime_s(w, &tm);
+                } else {
+                    dlt698_put_null(w);
+                }
+            }
+            rec->nrows++;
+        }
     }
     rec->rows.p = w->p + mark;
     rec->rows.len = mh_wr_len(w) - mark;
@@ -458,6 +613,10 @@ static void record_of(const struct scenario *s, const struct sim_terminal *t, in
     rec->oad = q->oad;
     if (q->oad >> 16 == MINUTE_OI) {
         minute_record_of(s, t, now, q, w, rec);
+        return;
+    }
+    if (q->oad == TASK_DATA_OAD) {
+        task_record_of(s, t, now, q, w, rec);
         return;
     }
     if (q->rsd.len > 0 && q->rsd.p[0] == 5) { /* Selector5: a concentrator's meters */
@@ -707,18 +866,6 @@ static int on_change(struct req698 *q, struct mh_wr *w)
                                  : dlt698_enc_set_response_list(w, q->piid, dars, n, NULL);
     return q->a->choice == 1 ? dlt698_enc_action_response_normal(w, q->piid, &acts[0], NULL)
                              : dlt698_enc_action_response_list(w, q->piid, acts, n, NULL);
-}
-
-/* The meter behind t a TSA names (AF + address, in either byte order); -1 when none. */
-static long meter_of_tsa(const struct scenario *s, const struct sim_terminal *t, const struct dlt698_bytes *tsa)
-{
-    if (tsa->len != 7)
-        return -1;
-    uint8_t rev[6];
-    for (int i = 0; i < 6; i++)
-        rev[i] = tsa->p[6 - i];
-    long idx = sim_term_meter_by_addr(s, t, tsa->p + 1);
-    return idx >= 0 ? idx : sim_term_meter_by_addr(s, t, rev);
 }
 
 #define PROXY_TARGETS 8

@@ -94,7 +94,7 @@ int ctask_gdw1376_clock_set(struct mh_wr *w, uint16_t a1, uint16_t a2, const str
 #define CCURVE_STEP_S 900  /* density 1: 15 minutes */
 #define CCURVE_POINTS 96   /* a day: 00:15 .. 24:00 */
 #define CCURVE_DENSITY 1
-#define CCURVE_TASKS_MAX 4 /* curve tasks of one terminal (tasks.c) */
+#define CCURVE_TASKS_MAX 6 /* curve tasks of one terminal (tasks.c) */
 
 /* A curve point: Fn index fi of the task, its item, point index (0: the first), v NULL for EE. */
 typedef void (*ctask_point_fn)(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigned index,
@@ -159,14 +159,31 @@ extern const struct ctask_kind ctask_gdw1376_curve_power;  /* F97 F99 (the statu
 extern const struct ctask_kind ctask_gdw1376_curve_phase_p; /* F82..F84: three-phase points */
 extern const struct ctask_kind ctask_gdw1376_curve_voltage; /* F89..F91: three-phase points */
 extern const struct ctask_kind ctask_gdw1376_curve_current; /* F92..F94: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_reactive; /* F85..F87: three-phase points */
+extern const struct ctask_kind ctask_gdw1376_curve_reactive_c_neutral; /* F88, F95: three-phase */
 /* The realtime task of a terminal kind and protocol, or NULL: none. */
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol);
 extern const struct ctask_kind ctask_gdw1376_realtime_energy; /* AFN0C F129 F131 */
 extern const struct ctask_kind ctask_gdw1376_realtime_instant; /* AFN0C F25 F129 F131 */
 
+/* ---- curve_fill.c: 1376.1 power points beyond A.9, from the interval energies ---- */
+
+/*
+ * For every point i whose bit is set in gap (F81 came as "no data"), the
+ * power of meter `meter` at t0 + i * CCURVE_STEP_S as 4 x (F97 - F99) of
+ * the interval ending then, when both are among r[0..n) as read values:
+ * appended to r (and address to addr) as MH_ITEM_P of quality
+ * STORE_Q_ESTIMATED while there is room below cap. Returns the readings
+ * appended.
+ */
+size_t ccurve_power_fill(struct store_reading *r, uint64_t *addr, size_t n, size_t cap,
+                         int64_t meter, uint64_t address, int64_t t0,
+                         const uint8_t gap[CCURVE_POINTS / 8]);
+
 /* ---- task_dlt698.c ---- */
 
 struct dlt698_result_record;
+struct dlt698_bytes;
 /*
  * The one A-ResultRecord of oad with `columns` columns a GET-Response
  * Record carries (a view into apdu). 0; MH_EPROTO for another reply, the
@@ -178,6 +195,13 @@ int ctask_dlt698_record(const uint8_t *apdu, size_t len, uint32_t oad, uint32_t 
 void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t);
 /* A date_time_s Data in p[0..len) -> *t; MH_EBADTIME for another type or an invalid time. */
 int ctask_dlt698_get_datetime_s(const uint8_t *p, size_t len, struct mh_tm *t);
+/* A date_time_s without its tag: a selector's field (RSD 4..8 are typed by the selector). */
+void ctask_dlt698_put_time_field(struct mh_wr *w, const struct mh_tm *t);
+#define CTASK_698_MS_TSA_SET 3 /* MS choice 3: a set of meter addresses (TSA) */
+/* A 12-digit meter address as a TSA field (untagged): length 7, AF 05, the BCD digits highest first. */
+void ctask_dlt698_put_tsa(struct mh_wr *w, uint64_t addr);
+/* A TSA Data cell of a row as the 12-digit number; MH_EPROTO for another type or length. */
+int ctask_dlt698_tsa_cell(const struct dlt698_bytes *cell, uint64_t *addr);
 /* 12-digit server address as printed -> SA in wire order. MH_EBADADDR. */
 int ctask_dlt698_addr(const char *addr, uint8_t sa[6]);
 /* GET-Request Record 5004 0200, RSD 1 on freeze time (local, 00:00 after the day). */
@@ -284,6 +308,25 @@ int ctask_dlt698_curve_request(struct mh_wr *w, const uint8_t sa[6], const struc
  */
 int ctask_dlt698_curve_parse(const uint8_t *apdu, size_t len, uint16_t pn, const struct mh_tm *start,
                              ctask_curve698_fn fn, void *ctx);
+/*
+ * The curve of a meter behind a 698.45 concentrator, from the
+ * concentrator's task data: GET-Request Record of 6012 0300 (the task
+ * table's record unit) with RSD Selector7 (collection store time in
+ * [start, start + a day), TI 15 minutes, MS choice 3 = the meter's TSA),
+ * RCSD 202A 0200 (the meter), 6042 0200 (store time), ROAD 5002 0200
+ * with the own meter's curve columns. addr: the 12-digit meter address.
+ */
+int ctask_dlt698_meter_curve_request(struct mh_wr *w, const uint8_t sa[6], const struct mh_tm *start,
+                                     uint64_t addr);
+/*
+ * Its reply: fn for every value of every row of meter addr, as pn (rows
+ * of other meters and rows whose ROAD cell is null, a point the
+ * concentrator did not collect, are skipped). Returns the rows taken (0
+ * for a DAR); MH_EPROTO for another reply or a point off the curve's
+ * grid, MH_ETRUNC and the codec's errors for what cannot be decoded.
+ */
+int ctask_dlt698_meter_curve_parse(const uint8_t *apdu, size_t len, uint64_t addr, uint16_t pn,
+                                   const struct mh_tm *start, ctask_curve698_fn fn, void *ctx);
 
 /* ---- task_dlt645.c ---- */
 

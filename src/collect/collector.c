@@ -251,6 +251,7 @@ struct reply_ctx {
     uint64_t addr[CJOB_BATCH * 4 * CCURVE_POINTS];           /* r[i]'s meter address, for the observer */
     size_t n;
     int rc645; /* DL/T 645: what the reply of the read in flight said (ctask_dlt645_day_parse) */
+    uint8_t p_gap[CJOB_BATCH][CCURVE_POINTS / 8]; /* 1376.1 F81 points that came as no data */
     int64_t received_ms;
 };
 
@@ -350,6 +351,8 @@ static void on_point(void *ctx, uint16_t pn, unsigned fi, uint32_t item, unsigne
             continue;
         if (!v) {
             m->nodata |= (uint8_t)(1u << fi);
+            if (item == MH_ITEM_P && index < CCURVE_POINTS) /* beyond A.9: curve_fill.c */
+                x->p_gap[k][index / 8] |= (uint8_t)(1u << (index % 8));
             return;
         }
         if (++m->npts[fi] == CCURVE_POINTS)
@@ -468,7 +471,10 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
             if (rc == 0 && x->j->kind == &ctask_dlt698_curve) {
                 struct mh_tm start;
                 curve_start_tm(x->j, &start);
-                rc = ctask_dlt698_curve_parse(f.apdu, f.apdu_len, m0->pn, &start, on_point_698, x);
+                rc = m0->behind ? ctask_dlt698_meter_curve_parse(f.apdu, f.apdu_len, m0->address,
+                                                                 m0->pn, &start, on_point_698, x)
+                                : ctask_dlt698_curve_parse(f.apdu, f.apdu_len, m0->pn, &start,
+                                                           on_point_698, x);
             } else if (rc == 0 && x->j->kind == &ctask_dlt698_realtime) {
                 rc = ctask_dlt698_realtime_parse(f.apdu, f.apdu_len, addr, pn, x->t->req_n,
                                                  on_value_read, x);
@@ -608,7 +614,13 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
         x.n = 0;
         x.rc645 = 0;
         x.received_ms = collect_wall_ms();
+        memset(x.p_gap, 0, sizeof x.p_gap);
         reply_frames(&x, r, &reason);
+        for (size_t k = 0; k < t->req_n; k++) {
+            const struct cmeter *m = &j->m[t->req_idx[k]];
+            x.n += ccurve_power_fill(x.r, x.addr, x.n, sizeof x.r / sizeof x.r[0], m->id,
+                                     m->address, j->data_time, x.p_gap[k]);
+        }
         if (append_readings(c, t, x.r, x.addr, x.n) != 0) {
             /* Not stored is not collected: the meters are read again by the next pass. */
             for (size_t k = 0; k < t->req_n; k++)
@@ -722,9 +734,11 @@ static int submit(struct cterm *t, struct cjob *j)
         }
         if (n > 0 && (t->proto == FEP_PROTO_DLT645 ? 1
                       : t->proto == FEP_PROTO_DLT698
-                          ? !m->behind || !j->m[t->req_idx[0]].behind
+                          ? !m->behind || !j->m[t->req_idx[0]].behind ||
+                                j->kind == &ctask_dlt698_curve
                           : (m->pn - 1) / 8 != (pn[0] - 1) / 8))
-            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight behind */
+            break; /* 1376.1: one DA group of eight; 698.45: the own meter alone, or eight
+                      behind (a curve: one meter's day fills a reply) */
         t->req_idx[n] = j->cursor++;
         pn[n++] = m->pn;
     }
@@ -744,7 +758,8 @@ static int submit(struct cterm *t, struct cjob *j)
         struct mh_tm start;
         curve_start_tm(j, &start);
         if (j->kind == &ctask_dlt698_curve)
-            rc = ctask_dlt698_curve_request(&w, t->sa, &start);
+            rc = behind ? ctask_dlt698_meter_curve_request(&w, t->sa, &start, addr[0])
+                        : ctask_dlt698_curve_request(&w, t->sa, &start);
         else if (j->kind == &ctask_dlt698_realtime)
             rc = ctask_dlt698_realtime_request(&w, t->sa, addr, behind ? n : 0);
         else

@@ -106,8 +106,7 @@ void collect_round_join(struct collect *c, struct cterm *t)
             }
             cj[ncj].k = ck;
             cj[ncj].m = cm;
-            /* a 698.45 terminal's curve is its own meter's (the first point) */
-            cj[ncj++].n = ck == &ctask_dlt698_curve ? 1 : cn;
+            cj[ncj++].n = cn;
         }
         const struct ctask_kind *rk =
             c->cfg.no_realtime ? NULL : ctask_realtime_for(t->info.kind, t->info.protocol);

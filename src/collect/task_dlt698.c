@@ -64,6 +64,11 @@ int ctask_dlt698_addr(const char *addr, uint8_t sa[6])
 void ctask_dlt698_put_datetime_s(struct mh_wr *w, const struct mh_tm *t)
 {
     mh_wr_u8(w, DLT698_DATETIME_S);
+    ctask_dlt698_put_time_field(w, t);
+}
+
+void ctask_dlt698_put_time_field(struct mh_wr *w, const struct mh_tm *t)
+{
     mh_wr_u16be(w, t->year);
     mh_wr_u8(w, t->mon);
     mh_wr_u8(w, t->day);
@@ -212,11 +217,9 @@ int ctask_dlt698_day_parse(const uint8_t *apdu, size_t len, uint16_t pn, const s
 
 #define OAD_TARGET_ADDR 0x202A0200u /* target server address: the meter a record is of */
 #define RSD_SEL_STORE_TIME 5        /* Selector5: collection store time, MS */
-#define MS_TSA_SET 3                /* MS choice 3: a set of meter addresses (TSA) */
 #define TSA_AF_6 0x05               /* address type 0 (single), 6 bytes: length - 1 */
 
-/* A 12-digit meter address as the TSA content: AF, then the BCD digits highest pair first. */
-static void put_tsa(struct mh_wr *w, uint64_t addr)
+void ctask_dlt698_put_tsa(struct mh_wr *w, uint64_t addr)
 {
     uint8_t a[6];
     for (int i = 5; i >= 0; i--, addr /= 100)
@@ -235,24 +238,18 @@ int ctask_dlt698_meters_request(struct mh_wr *w, const uint8_t sa[6], const stru
         return MH_ERANGE;
     mh_wr_init(&rw, rsd, sizeof rsd);
     mh_wr_u8(&rw, RSD_SEL_STORE_TIME);
-    mh_wr_u16be(&rw, freeze->year); /* date_time_s, untyped inside the selector */
-    mh_wr_u8(&rw, freeze->mon);
-    mh_wr_u8(&rw, freeze->day);
-    mh_wr_u8(&rw, freeze->hour);
-    mh_wr_u8(&rw, freeze->min);
-    mh_wr_u8(&rw, freeze->sec);
-    mh_wr_u8(&rw, MS_TSA_SET);
+    ctask_dlt698_put_time_field(&rw, freeze);
+    mh_wr_u8(&rw, CTASK_698_MS_TSA_SET);
     dlt698_len_write(&rw, n);
     for (size_t k = 0; k < n; k++)
-        put_tsa(&rw, addr[k]);
+        ctask_dlt698_put_tsa(&rw, addr[k]);
     static const uint32_t cols[] = {OAD_TARGET_ADDR, OAD_FREEZE_TIME, OAD_AE_IMP, OAD_AE_EXP};
     if (mh_wr_err(&rw))
         return MH_ENOSPC;
     return record_request(w, sa, rsd, mh_wr_len(&rw), cols, 4);
 }
 
-/* The TSA cell of a row as the 12-digit number; MH_EPROTO for another type or length. */
-static int tsa_cell(const struct dlt698_bytes *cell, uint64_t *addr)
+int ctask_dlt698_tsa_cell(const struct dlt698_bytes *cell, uint64_t *addr)
 {
     struct mh_rd r;
     struct dlt698_token t;
@@ -295,7 +292,7 @@ int ctask_dlt698_meters_parse(const uint8_t *apdu, size_t len, const uint64_t *a
             if ((rc = dlt698_data_view(&r, &cell[c])) != 1)
                 return rc < 0 ? rc : MH_ETRUNC;
         uint64_t at;
-        if ((rc = tsa_cell(&cell[0], &at)) != 0)
+        if ((rc = ctask_dlt698_tsa_cell(&cell[0], &at)) != 0)
             return rc;
         size_t m = 0;
         while (m < n && addr[m] != at)

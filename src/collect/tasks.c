@@ -10,11 +10,15 @@
  *    (the day's curve status is theirs alone), and in the same request
  *    the total active power curve (F81) the load analysis compares them
  *    with (A.9 ends at 79.9999 kW: a larger load's points are "no
- *    data", which leaves the status alone); for three-phase points (a special-transformer terminal's
+ *    data", which leaves the status alone, and are estimated from
+ *    F97 - F99: curve_fill.c); for three-phase points (a special-transformer terminal's
  *    or transformer monitor's meter, a concentrator's three-phase
  *    meters: the archive's phases) the phase active power (F82..F84),
  *    voltage (F89..F91) and current (F92..F94) curves, which phase
- *    failure, voltage loss, imbalance and reversed-CT analysis read.
+ *    failure, voltage loss, imbalance and reversed-CT analysis read,
+ *    and the reactive power curves, total and per phase (F85..F88), and
+ *    the neutral current curve (F95), which power factor (reactive
+ *    compensation) and neutral overload / imbalance analysis read.
  *    Single-phase meters have no phases B and C, and their voltage is
  *    the supply's: a utility does not spend 96 points a day per
  *    household on it.
@@ -35,7 +39,9 @@
  * DL/T 698.45 terminals (every kind): realtime voltages, currents, powers,
  * power factors and energy registers of the own meter and, by PROXY, of
  * the meters behind (task_dlt698_realtime.c), once a round; and the own
- * meter's 15-minute curve from its minute freeze 5002 (task_dlt698_curve.c).
+ * meter's 15-minute curve from its minute freeze 5002 and, for a
+ * concentrator, its meters' curves from its task data (6012 attribute 3:
+ * the minute freezes its collection scheme gathered; task_dlt698_curve.c).
  * DTUs with a DL/T 645-2007 meter: its voltages, currents, powers, power
  * factors and energy registers, once a round (task_dlt645_realtime.c).
  */
@@ -53,6 +59,11 @@ const struct ctask_kind ctask_gdw1376_curve_voltage = {STORE_CLASS_CURVE, {89, 9
                                                        GDW1376_A15, 1, 1, 0};
 const struct ctask_kind ctask_gdw1376_curve_current = {STORE_CLASS_CURVE, {92, 93, 94}, 3,
                                                        GDW1376_A15, 1, 1, 0};
+/* F85..F87 and F88 + F95 are in two DT groups (F81..F88, F89..F96): two requests' worth. */
+const struct ctask_kind ctask_gdw1376_curve_reactive = {STORE_CLASS_CURVE, {85, 86, 87}, 3,
+                                                        GDW1376_A15, 1, 1, 0};
+const struct ctask_kind ctask_gdw1376_curve_reactive_c_neutral = {STORE_CLASS_CURVE, {88, 95}, 2,
+                                                                  GDW1376_A15, 1, 1, 0};
 const struct ctask_kind ctask_gdw1376_realtime_energy = {STORE_CLASS_REALTIME, {129, 131}, 2,
                                                          0, 0, 0, 0};
 const struct ctask_kind ctask_gdw1376_realtime_instant = {STORE_CLASS_REALTIME, {25, 129, 131}, 3,
@@ -60,9 +71,10 @@ const struct ctask_kind ctask_gdw1376_realtime_instant = {STORE_CLASS_REALTIME, 
 
 /* A utility's usual plan: energy and power curves of every point, phase curves of three-phase ones. */
 static const struct ctask_kind *const curves_all[CCURVE_TASKS_MAX] = {
-    &ctask_gdw1376_curve_power, &ctask_gdw1376_curve_phase_p, &ctask_gdw1376_curve_voltage,
-    &ctask_gdw1376_curve_current};
-/* A 698.45 terminal's own meter's minute freeze: energy, power, voltage and current in one record. */
+    &ctask_gdw1376_curve_power,   &ctask_gdw1376_curve_phase_p,
+    &ctask_gdw1376_curve_voltage, &ctask_gdw1376_curve_current,
+    &ctask_gdw1376_curve_reactive, &ctask_gdw1376_curve_reactive_c_neutral};
+/* A 698.45 terminal's minute freezes, its own meter's and its meters': energy, power, voltage, current. */
 static const struct ctask_kind *const curves_698[CCURVE_TASKS_MAX] = {&ctask_dlt698_curve};
 /* A DTU's DL/T 645 meter: no curve task (its load records are not read yet). */
 static const struct ctask_kind *const curves_none[CCURVE_TASKS_MAX] = {NULL};

@@ -194,6 +194,10 @@ static void test_terminal_kinds_get_curve_tasks(void **state)
                          &ctask_gdw1376_curve_voltage);
         assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 3),
                          &ctask_gdw1376_curve_current);
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 4),
+                         &ctask_gdw1376_curve_reactive);
+        assert_ptr_equal(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, 5),
+                         &ctask_gdw1376_curve_reactive_c_neutral);
         assert_null(ctask_curve_for(kinds[n], ARCHIVE_PROTO_GDW1376, CCURVE_TASKS_MAX));
     }
     /* A 698.45 terminal: its own meter's minute freeze, one task. */
@@ -269,6 +273,92 @@ static void test_reply_voltage_curve(void **state)
     assert_int_equal(mh_dec_cmp(s.v[0], mh_dec_make(2305, -1)), 0);
 }
 
+/* F88 (group 11) and F95 (group 12): one unit per DT group, F88 first. */
+static void test_request_reactive_and_neutral(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    struct mh_wr w;
+    mh_wr_init(&w, buf, sizeof buf);
+    const uint16_t pn[] = {1};
+    assert_int_equal(ctask_gdw1376_curve_request(&w, 0x0171, 0x0002, pn, 1,
+                                                 &ctask_gdw1376_curve_reactive_c_neutral, &start,
+                                                 1, 96),
+                     0);
+    /* DA 01 01 DT 80 0A (F88: bit 7 of group 11), DA 01 01 DT 40 0B (F95: bit 6 of group 12). */
+    uint8_t want[] = {0x68, 0x7A, 0x00, 0x7A, 0x00, 0x68, 0x4B, 0x71, 0x01, 0x02, 0x00, 0x02,
+                      0x0D, 0x60, 0x01, 0x01, 0x80, 0x0A, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01,
+                      0x60, 0x01, 0x01, 0x40, 0x0B, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01, 0x60,
+                      0x00, 0x16};
+    expect_frame(&w, want, sizeof want);
+}
+
+/* Reactive power (A.9, signed: capacitive load) and neutral current (A.25) points. */
+static void test_reply_reactive_and_neutral(void **state)
+{
+    (void)state;
+    /* p1 F88 two points: -1.2345 kvar (sign bit 7 of the top byte), 0.5000 kvar;
+       p1 F95 one point 12.345 A */
+    static const uint8_t u[] = {0x01, 0x01, 0x80, 0x0A, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01, 0x02,
+                                0x45, 0x23, 0x81, 0x00, 0x50, 0x00,
+                                0x01, 0x01, 0x40, 0x0B, 0x15, 0x00, 0x23, 0x11, 0x26, 0x01, 0x01,
+                                0x45, 0x23, 0x01};
+    struct pts s = {0};
+    assert_int_equal(ctask_gdw1376_curve_parse(u, sizeof u,
+                                               &ctask_gdw1376_curve_reactive_c_neutral, &start, 1,
+                                               2, on_point, &s),
+                     2);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.item[0], MH_ITEM_Q_L3);
+    assert_int_equal(s.fi[0], 0);
+    assert_int_equal(mh_dec_cmp(s.v[0], mh_dec_make(-12345, -4)), 0);
+    assert_int_equal(s.index[1], 1);
+    assert_int_equal(mh_dec_cmp(s.v[1], mh_dec_make(5000, -4)), 0);
+    assert_int_equal(s.item[2], MH_ITEM_I_N);
+    assert_int_equal(s.fi[2], 1);
+    assert_int_equal(mh_dec_cmp(s.v[2], mh_dec_make(12345, -3)), 0);
+}
+
+/*
+ * F81 points beyond A.9 ("no data") get 4 x (F97 - F99) of their interval, estimated;
+ * a point without both energies stays missing, and the buffer's room is kept.
+ */
+static void test_power_beyond_a9_from_interval_energies(void **state)
+{
+    (void)state;
+    struct store_reading r[8];
+    uint64_t addr[8] = {0};
+    const int64_t t0 = 1795104900; /* a curve's first point */
+    r[0] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_IMP_INC, .t = t0,
+                                  .value = mh_dec_make(301234, -4), .protocol = 1, .terminal = 3};
+    r[1] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_EXP_INC, .t = t0,
+                                  .value = mh_dec_make(50, -2)};
+    r[2] = (struct store_reading){.meter = 7, .item = MH_ITEM_AE_IMP_INC, .t = t0 + 900,
+                                  .value = mh_dec_make(250000, -4)}; /* no export: no estimate */
+    r[3] = (struct store_reading){.meter = 8, .item = MH_ITEM_AE_IMP_INC, .t = t0 + 1800,
+                                  .value = mh_dec_make(1, -4)};
+    r[4] = (struct store_reading){.meter = 8, .item = MH_ITEM_AE_EXP_INC, .t = t0 + 1800,
+                                  .value = mh_dec_make(2, -4)};
+    uint8_t gap[CCURVE_POINTS / 8] = {0x07}; /* points 0, 1, 2 */
+    assert_int_equal(ccurve_power_fill(r, addr, 5, 8, 7, 123456789012ull, t0, gap), 1);
+    assert_int_equal(r[5].meter, 7);
+    assert_int_equal(r[5].item, MH_ITEM_P);
+    assert_int_equal(r[5].quality, STORE_Q_ESTIMATED);
+    assert_int_equal(r[5].t, t0);
+    assert_int_equal(r[5].terminal, 3);
+    assert_int_equal(mh_dec_cmp(r[5].value, mh_dec_make(1184936, -4)), 0); /* 118.4936 kW */
+    assert_int_equal(addr[5], 123456789012ull);
+    /* Exporting: negative; the other meter's gap at point 2. */
+    uint8_t gap2[CCURVE_POINTS / 8] = {0x04};
+    assert_int_equal(ccurve_power_fill(r, addr, 6, 8, 8, 1, t0, gap2), 1);
+    assert_int_equal(mh_dec_cmp(r[6].value, mh_dec_make(-4, -4)), 0);
+    /* No room: nothing written past cap. */
+    assert_int_equal(ccurve_power_fill(r, addr, 7, 7, 7, 1, t0, gap), 0);
+    /* No gap: nothing. */
+    uint8_t none[CCURVE_POINTS / 8] = {0};
+    assert_int_equal(ccurve_power_fill(r, addr, 7, 8, 7, 1, t0, none), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,6 +369,9 @@ int main(void)
         cmocka_unit_test(test_terminal_kinds_get_curve_tasks),
         cmocka_unit_test(test_request_two_groups),
         cmocka_unit_test(test_reply_voltage_curve),
+        cmocka_unit_test(test_request_reactive_and_neutral),
+        cmocka_unit_test(test_reply_reactive_and_neutral),
+        cmocka_unit_test(test_power_beyond_a9_from_interval_energies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

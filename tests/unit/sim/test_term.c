@@ -1687,6 +1687,107 @@ static void test_dtu_645_load_records_follow_up(void **state)
     stop(&h);
 }
 
+/*
+ * A 698.45 concentrator's task data (6012 0300, Selector7 on the store
+ * time, MS = TSAs): a row per 15-minute freeze of each of its meters in
+ * the range (across midnight: 24:00 is the 19th's last freeze), columns
+ * the meter's TSA, the store time and the ROAD of the minute freeze with
+ * values equal to the meter model at the freeze; a meter not behind it
+ * has no rows.
+ */
+static void test_698_task_data_meter_curve(void **state)
+{
+    (void)state;
+    struct harness h;
+    start(&h, load("{\"seed\":7,\"start\":\"2026-10-01\",\"heartbeat_s\":3600,\"populations\":["
+                   "{\"kind\":\"concentrator\",\"protocol\":\"dlt698\",\"count\":1,\"meters_each\":4}]}"),
+          3);
+    const struct sim_terminal *t = &h.s->terminals[0];
+    size_t idx = t->first_meter + 2;
+    const struct sim_meter_info *m = &h.s->meters[idx];
+    login_698(&h, t);
+    uint8_t rsd[64], rcsd[64], buf[256], reply[4096], tsa[6];
+    struct mh_wr rw, cw, w;
+    uint64_t a = m->address;
+    for (int i = 5; i >= 0; i--, a /= 100)
+        tsa[i] = (uint8_t)((a % 100 / 10) << 4 | a % 10);
+    static const uint8_t from[] = {0x07, 0xEA, 0x0B, 0x13, 0x17, 0x1E, 0x00}; /* 2026-11-19 23:30 */
+    static const uint8_t to[] = {0x07, 0xEA, 0x0B, 0x14, 0x00, 0x1E, 0x00};   /* 2026-11-20 00:30 */
+    mh_wr_init(&rw, rsd, sizeof rsd);
+    mh_wr_u8(&rw, 7);
+    mh_wr_bytes(&rw, from, sizeof from);
+    mh_wr_bytes(&rw, to, sizeof to);
+    mh_wr_bytes(&rw, (const uint8_t[]){0x01, 0x00, 0x0F, 0x03, 0x02, 0x07, 0x05}, 7);
+    mh_wr_bytes(&rw, tsa, 6);
+    mh_wr_bytes(&rw, (const uint8_t[]){0x07, 0x05, 0x99, 0x99, 0x99, 0x99, 0x99, 0x99}, 8);
+    static const uint8_t cols[] = {0x03, 0x00, 0x20, 0x2A, 0x02, 0x00, 0x00, 0x60, 0x42, 0x02, 0x00,
+                                   0x01, 0x50, 0x02, 0x02, 0x00, 0x04, 0x20, 0x21, 0x02, 0x00, 0x00,
+                                   0x10, 0x02, 0x00, 0x20, 0x04, 0x02, 0x00, 0x20, 0x00, 0x02, 0x00};
+    mh_wr_init(&cw, rcsd, sizeof rcsd);
+    mh_wr_bytes(&cw, cols, sizeof cols);
+    struct dlt698_get_record q = {0x60120300u, {rsd, mh_wr_len(&rw)}, {rcsd, mh_wr_len(&cw)}};
+    mh_wr_init(&w, buf, sizeof buf);
+    assert_int_equal(dlt698_enc_get_record(&w, 4, &q, NULL), 0);
+    struct dlt698_apdu ap;
+    d698_call(&h, t, &w, reply, sizeof reply, &ap);
+    assert_int_equal(ap.tag, DLT698_GET_RESPONSE);
+    struct dlt698_iter it;
+    union dlt698_item item;
+    dlt698_items_begin(&ap.items, &it);
+    assert_int_equal(dlt698_items_next(&it, &item), 1);
+    assert_int_equal(item.rr.oad, 0x60120300u);
+    assert_int_equal(item.rr.columns, 3);
+    assert_int_equal(item.rr.rcsd.len, sizeof cols);
+    assert_memory_equal(item.rr.rcsd.p, cols, sizeof cols);
+    assert_int_equal(item.rr.nrows, 4); /* 23:30, 23:45, 24:00, 00:15 of the first meter only */
+    struct mh_rd r;
+    mh_rd_init(&r, item.rr.rows.p, item.rr.rows.len);
+    for (int k = 0; k < 4; k++) {
+        int64_t at = 0;
+        struct mh_tm tm = {2026, 11, 19, 23, 30, 0, 0, 0, MH_TM_FULL};
+        assert_int_equal(sim_term_local_epoch(h.s, &tm, &at), 0);
+        at += (int64_t)k * 900;
+        struct dlt698_token tok;
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_TSA);
+        assert_int_equal(tok.len, 7);
+        assert_memory_equal(tok.bytes + 1, tsa, 6);
+        for (int c = 0; c < 2; c++) { /* store time, then the freeze time inside the ROAD */
+            assert_int_equal(dlt698_token_read(&r, &tok), 0);
+            if (c == 1) {
+                assert_int_equal(tok.type, DLT698_ARRAY);
+                assert_int_equal(tok.count, 4);
+                assert_int_equal(dlt698_token_read(&r, &tok), 0);
+            }
+            assert_int_equal(tok.type, DLT698_DATETIME_S);
+            int64_t got = 0;
+            assert_int_equal(sim_term_local_epoch(h.s, &tok.time, &got), 0);
+            assert_int_equal(got, at);
+        }
+        struct sim_registers reg;
+        scenario_meter_registers_at(h.s, idx, at, &reg);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.count, 1);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.type, DLT698_DOUBLE_LONG_U);
+        assert_int_equal(tok.u, reg.import_wh10[0] / 100);
+        struct sim_instant in;
+        sim_instant_at(&m->model, at, &in);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.count, 4);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.i, (int64_t)in.p_w[0] * 10);
+        mh_rd_skip(&r, 15); /* phases A..C */
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.count, 3);
+        assert_int_equal(dlt698_token_read(&r, &tok), 0);
+        assert_int_equal(tok.u, (uint64_t)in.voltage_dv[0]);
+        mh_rd_skip(&r, 6);
+    }
+    assert_int_equal(mh_rd_left(&r), 0);
+    stop(&h);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* a terminal that closed shows as a failed assertion, not a dead test */
@@ -1706,6 +1807,7 @@ int main(void)
         cmocka_unit_test(test_dtu_645_remote_control),
         cmocka_unit_test(test_dtu_645_load_records_follow_up),
         cmocka_unit_test(test_1376_forwarded_meter_relay),
+        cmocka_unit_test(test_698_task_data_meter_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
