@@ -367,7 +367,8 @@ static void fep_answer(struct serve_fwd *f, uint16_t to, uint32_t id, int status
         } else {
             msg.reply.rtt_ms = r->rtt_ms;
             msg.reply.n_frames = (uint16_t)r->n_frames;
-            memcpy(msg.reply.ends, r->ends, r->n_frames * sizeof r->ends[0]);
+            if (r->n_frames)
+                memcpy(msg.reply.ends, r->ends, r->n_frames * sizeof r->ends[0]);
             msg.reply.bytes = r->bytes;
         }
     }

@@ -77,3 +77,29 @@ def read_checked(base, ops, view, mid, items, what):
     stored = [r["value"] for s in json.loads(body)["series"] for r in s["readings"]]
     assert got["1.0.1.8.0"]["value"] in stored, (what, stored, body)
     return job
+
+
+def terminals_online(base, tok, n, secs=30):
+    """The terminals once all n are online."""
+    end = time.time() + secs
+    while True:
+        st, body = call_json(base, "GET", "/api/v1/terminals", tok)
+        terms = body["items"]
+        if len(terms) == n and all(t["online"] for t in terms):
+            return terms
+        assert time.time() < end, terms
+        time.sleep(0.2)
+
+
+def prepay_done(base, tok, meter, secs, errfile):
+    """The meter's account's latest command once one ends DONE (a settlement while its terminal
+    still logs in finds it offline, unconfirmed; the next settlement issues it again)."""
+    end = time.time() + secs
+    while True:
+        st, acct = call_json(base, "GET", "/api/v1/prepay/%d" % meter, tok)
+        if acct["command"] is not None:
+            c = command_settled(base, tok, acct["command"])
+            if c["targets"][0]["result"] == "done":
+                return c
+        assert time.time() < end, (acct, open(errfile).read()[-3000:])
+        time.sleep(0.2)

@@ -50,15 +50,7 @@ def commanded(p):
         all(u["command"] for u in p["users"] if u["state"] == "shed")
 
 
-def online(base, tok, n, secs=30):
-    end = time.time() + secs
-    while True:
-        st, body = call(base, "GET", "/api/v1/terminals", tok)
-        terms = body["items"]
-        if len(terms) == n and all(t["online"] for t in terms):
-            return terms
-        assert time.time() < end, terms
-        time.sleep(0.2)
+online = station_lib.terminals_online
 
 
 with tempfile.TemporaryDirectory() as d:
