@@ -15,7 +15,7 @@ terminal held by worker 1:
 - prepayment: an account in arrears on that terminal is tripped by worker 0's
   settlement after a round (DONE, by "prepay") and closed again by a top-up.
 Usage: station_procs_control.py METERHUB_BINARY SCENARIO"""
-import json, os, re, signal, subprocess, sys, tempfile, time
+import datetime, json, os, re, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import station_lib
@@ -75,6 +75,13 @@ def command(base, ops, kind, terminal, reason):
     return c
 
 
+def took_ms(c):
+    """From the command's creation to its end, by the engine's own clock (ms)."""
+    def ms(text):
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
+    return ms(c["finished"]) - ms(c["created"])
+
+
 def start_sim(port):
     return subprocess.Popen([mh, "sim", "run", scenario, "--master", "127.0.0.1:" + port, "--quiet"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -100,6 +107,14 @@ with tempfile.TemporaryDirectory() as d:
         st, ms = call(base, "GET", "/api/v1/meters?terminal=%d" % t1["id"], view)
         meter = ms["items"][0]["id"]
 
+        # The same commands to a terminal worker 0 holds itself, for comparison.
+        near = [t for t in terms if t["protocol"] == "gdw1376" and owner(t["id"], 2) == 0]
+        assert near, terms
+        for kind in ("trip", "close"):
+            c = settle(base, view, command(base, ops, kind, near[0]["id"], "drill on worker 0")["id"])
+            assert c["targets"][0]["result"] == "done", c
+            print("%s of terminal %d (worker 0): done in %.0f ms" % (kind, near[0]["id"], took_ms(c)))
+
         # Trip and close of worker 1's terminal through worker 0: DONE by read-back, the load
         # falls to nothing and comes back.
         before = power_w(base, ops, meter)
@@ -107,6 +122,7 @@ with tempfile.TemporaryDirectory() as d:
         ids = []
         for kind in ("trip", "close"):
             c = settle(base, view, command(base, ops, kind, t1["id"], "drill across workers")["id"])
+            print("%s of terminal %d (worker 1): done in %.0f ms" % (kind, t1["id"], took_ms(c)))
             ids.append(c["id"])
             tg = c["targets"][0]
             assert c["state"] == "finished" and tg["result"] == "done", c
