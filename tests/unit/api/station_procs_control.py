@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
 """Commands across front-end processes, end to end over real sockets:
 `meterhub serve --procs 2 --api` (worker 0 alone serves the API and runs the
-command engine) with `meterhub sim run` as the field. For a special-transformer
-terminal held by worker 1:
-- a trip through worker 0's API ends DONE with the device's state read back,
-  and the user's load, read on demand, falls to zero (within the minute the
-  terminal takes to read its meter again); a close ends DONE and the
-  load comes back; each command is audited once (one "submitted" and one
-  "finished" row, one API row), by the one engine;
-- a trip to the terminal while it stops answering and then drops its
-  connection ends UNCONFIRMED ("offline"), never done;
-- a trip in flight when worker 1 is killed (SIGKILL) ends UNCONFIRMED within a
-  few seconds (the restarted worker's hello), not at the forwarding's limit;
-- prepayment: an account in arrears on that terminal is tripped by worker 0's
-  settlement after a round (DONE, by "prepay") and closed again by a top-up.
+command engine) with `meterhub sim run` as the field
+(station_procs_control.json: a DL/T 698.45 and a Q/GDW 1376.1
+special-transformer terminal held by worker 1, a 1376.1 one by worker 0).
+- Trips and closes of worker 1's terminals through worker 0's API end DONE
+  with the device's state read back, as those of worker 0's own terminal do;
+  the 698.45 user's load, read on demand, falls to zero after the trip and
+  comes back after the close (a 1376.1 terminal reports a large user's
+  power as "no data", beyond A.9); each command is audited once (one
+  "submitted" and one "finished" row, one API row), by the one engine.
+- A trip to worker 1's 1376.1 terminal while it stops answering and then
+  drops its connection ends UNCONFIRMED ("offline"), never done.
+- A trip in flight when worker 1 is killed (SIGKILL) ends UNCONFIRMED within
+  a few seconds (the restarted worker's hello), not at the forwarding's limit.
+- Prepayment: an account in arrears on that terminal is tripped by worker
+  0's settlement after a round (DONE, by "prepay") and closed by a top-up.
 Usage: station_procs_control.py METERHUB_BINARY SCENARIO"""
 import datetime, json, os, re, signal, subprocess, sys, tempfile, time
 
@@ -43,22 +45,18 @@ online = station_lib.terminals_online
 
 
 def power_w(base, ops, meter):
-    """The meter's active power read now through the API (forwarded to its worker), in W: the
-    total, or the phases' sum where a large user's total is beyond what F25 carries (EE)."""
-    items = ["1.0.1.7.0", "1.0.21.7.0", "1.0.41.7.0", "1.0.61.7.0"]
-    st, text, _ = station_lib.call(base, "POST", "/api/v1/reads", ops, {"meter": meter, "items": items})
+    """A 698.45 meter's active power total (2004) read now through the API (forwarded to its
+    worker), in W."""
+    st, text, _ = station_lib.call(base, "POST", "/api/v1/reads", ops, {"meter": meter, "items": ["1.0.1.7.0"]})
     assert st == 200, (st, text)
     job = json.loads(text)
-    got = {v["item"]: float(v["value"]) for v in job["values"]}
-    assert job["status"] == "done" and got, job
-    if "1.0.1.7.0" in got:
-        return got["1.0.1.7.0"] * 1000
-    return sum(got.get(i, 0) for i in items[1:]) * 1000
+    assert job["status"] == "done" and len(job["values"]) == 1, job
+    return float(job["values"][0]["value"]) * 1000
 
 
 def power_until(base, ops, meter, ok, what, secs=75):
-    """Read until ok(W): a 1376.1 terminal answers current data from its own reading of the
-    meter at the start of each minute, so a trip shows within a minute."""
+    """Read until ok(W): the terminal answers current data from its own reading of the meter,
+    so a trip may show only at its next reading."""
     end = time.time() + secs
     while True:
         w = power_w(base, ops, meter)
@@ -100,44 +98,42 @@ with tempfile.TemporaryDirectory() as d:
     try:
         base = "http://127.0.0.1:%d" % api
         sim = start_sim(port)
-        terms = online(base, view, 4)
-        far = [t for t in terms if t["protocol"] == "gdw1376" and owner(t["id"], 2) == 1]
-        assert far, terms
-        t1 = far[0]
-        st, ms = call(base, "GET", "/api/v1/meters?terminal=%d" % t1["id"], view)
-        meter = ms["items"][0]["id"]
+        terms = online(base, view, 3)
+        by = {(t["protocol"], owner(t["id"], 2)): t for t in terms}
+        assert ("dlt698", 1) in by and ("gdw1376", 1) in by and ("gdw1376", 0) in by, terms
+        t1, t698, near = by[("gdw1376", 1)], by[("dlt698", 1)], by[("gdw1376", 0)]
 
-        # The same commands to a terminal worker 0 holds itself, for comparison.
-        near = [t for t in terms if t["protocol"] == "gdw1376" and owner(t["id"], 2) == 0]
-        assert near, terms
-        for kind in ("trip", "close"):
-            c = settle(base, view, command(base, ops, kind, near[0]["id"], "drill on worker 0")["id"])
-            assert c["targets"][0]["result"] == "done", c
-            print("%s of terminal %d (worker 0): done in %.0f ms" % (kind, near[0]["id"], took_ms(c)))
+        def meter_of(t):
+            st, ms = call(base, "GET", "/api/v1/meters?terminal=%d" % t["id"], view)
+            return ms["items"][0]["id"]
 
-        # Trip and close of worker 1's terminal through worker 0: DONE by read-back, the load
-        # falls to nothing and comes back.
-        before = power_w(base, ops, meter)
+        # Trip and close of each terminal through worker 0: DONE by read-back, whichever worker
+        # holds it; the 698.45 user's load falls to nothing and comes back.
+        m698 = meter_of(t698)
+        before = power_w(base, ops, m698)
         assert before > 0, before
         ids = []
-        for kind in ("trip", "close"):
-            c = settle(base, view, command(base, ops, kind, t1["id"], "drill across workers")["id"])
-            print("%s of terminal %d (worker 1): done in %.0f ms" % (kind, t1["id"], took_ms(c)))
-            ids.append(c["id"])
-            tg = c["targets"][0]
-            assert c["state"] == "finished" and tg["result"] == "done", c
-            assert tg["terminal"] == t1["id"] and "read-back" in tg["detail"], c
-            if kind == "trip":
-                w = power_until(base, ops, meter, lambda w: w == 0, "load after the trip")
-            else:
-                w = power_until(base, ops, meter, lambda w: w > 0, "load after the close")
-            print("%s of terminal %d (worker 1) through worker 0: done; load %.0f W -> %.0f W"
-                  % (kind, t1["id"], before, w))
+        for t in (near, t1, t698):
+            for kind in ("trip", "close"):
+                c = settle(base, view, command(base, ops, kind, t["id"], "drill across workers")["id"])
+                tg = c["targets"][0]
+                assert c["state"] == "finished" and tg["result"] == "done", c
+                assert tg["terminal"] == t["id"] and "read-back" in tg["detail"], c
+                ids.append((c["id"], kind))
+                print("%s of %s terminal %d (worker %d): done in %.0f ms"
+                      % (kind, t["protocol"], t["id"], owner(t["id"], 2), took_ms(c)))
+                if t is t698 and kind == "trip":
+                    w = power_until(base, ops, m698, lambda w: w == 0, "load after the trip")
+                    print("  load %.0f W -> %.0f W" % (before, w))
+                elif t is t698:
+                    w = power_until(base, ops, m698, lambda w: w > 0, "load after the close")
+                    print("  load back to %.0f W" % w)
+        meter = meter_of(t1)
 
         # Audited once: one engine wrote each command's rows.
         st, au = call(base, "GET", "/api/v1/audit?limit=1000", root)
         whats = [a["what"] for a in au["items"]]
-        for cid, kind in zip(ids, ("trip", "close")):
+        for cid, kind in ids:
             sub = [w for w in whats if w.startswith("control %d %s submitted" % (cid, kind))]
             fin = [w for w in whats if w.startswith("control %d %s finished" % (cid, kind))]
             api_rows = [w for w in whats if "POST /api/v1/commands: 202" in w and "(command %d)" % cid in w]
@@ -167,7 +163,7 @@ with tempfile.TemporaryDirectory() as d:
 
         # Worker 1 killed with a trip in flight: UNCONFIRMED once its successor says hello.
         sim = start_sim(port)
-        online(base, view, 4)
+        online(base, view, 3)
         log = open(err.name).read()
         w1 = int(re.search(r"worker 1 started \(pid (\d+)\)", log).group(1))
         sim.send_signal(signal.SIGSTOP)
