@@ -103,3 +103,20 @@ def prepay_done(base, tok, meter, secs, errfile):
                 return c
         assert time.time() < end, (acct, open(errfile).read()[-3000:])
         time.sleep(0.2)
+
+
+def iso(t):
+    """Unix time t as the API's UTC time."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def wait_plan(base, tok, pid, ok, what, secs=40):
+    """The plan once ok(plan) holds."""
+    end = time.time() + secs
+    while True:
+        st, p = call_json(base, "GET", "/api/v1/plans/%d" % pid, tok)
+        assert st == 200, (st, p)
+        if ok(p):
+            return p
+        assert time.time() < end, (what, p)
+        time.sleep(0.2)

@@ -29,20 +29,8 @@ call = station_lib.call_json
 settled = station_lib.command_settled
 
 
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def wait_plan(base, tok, pid, ok, what, secs=40):
-    """The plan once ok(plan) holds."""
-    end = time.time() + secs
-    while True:
-        st, p = call(base, "GET", "/api/v1/plans/%d" % pid, tok)
-        assert st == 200, (st, p)
-        if ok(p):
-            return p
-        assert time.time() < end, (what, p)
-        time.sleep(0.2)
+iso = station_lib.iso
+wait_plan = station_lib.wait_plan
 
 
 def commanded(p):

@@ -14,6 +14,9 @@ special-transformer terminal held by worker 1, a 1376.1 one by worker 0).
   drops its connection ends UNCONFIRMED ("offline"), never done.
 - A trip in flight when worker 1 is killed (SIGKILL) ends UNCONFIRMED within
   a few seconds (the restarted worker's hello), not at the forwarding's limit.
+- A plan by the clock whose user is on worker 1's 698.45 terminal is
+  measured, commanded (float-down, DONE by read-back) and released at its
+  window's end (DONE) by worker 0's runner.
 - Prepayment: an account in arrears on that terminal is tripped by worker
   0's settlement after a round (DONE, by "prepay") and closed by a top-up.
 Usage: station_procs_control.py METERHUB_BINARY SCENARIO"""
@@ -93,7 +96,8 @@ with tempfile.TemporaryDirectory() as d:
     view = run("api", "token", "add", "view", "--role", "viewer", "--db", db).stdout.strip()
     root = run("api", "token", "add", "root", "--role", "administrator", "--db", db).stdout.strip()
 
-    srv, err, port, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "2000", "--procs", "2")
+    srv, err, port, api = station_lib.serve(mh, env, d, db, "--timeout-ms", "2000", "--procs", "2",
+                                            "--plan-verify-s", "2")
     sim = None
     try:
         base = "http://127.0.0.1:%d" % api
@@ -139,6 +143,23 @@ with tempfile.TemporaryDirectory() as d:
             api_rows = [w for w in whats if "POST /api/v1/commands: 202" in w and "(command %d)" % cid in w]
             assert len(sub) == 1 and len(fin) == 1 and len(api_rows) == 1, (cid, whats)
             assert "1 of 1 targets done" in fin[0], fin
+
+        # A plan by the clock on worker 1's 698.45 user: measured, commanded and released by the
+        # runner in worker 0, each command DONE on the terminal worker 1 holds.
+        now = time.time()
+        plan = {"name": "peak across workers", "reason": "dispatch order 5", "target_kw": 2.5,
+                "from": station_lib.iso(now + 2), "to": station_lib.iso(now + 12), "max_pct": 20,
+                "users": [{"meter": m698, "priority": 1}]}
+        st, p = call(base, "POST", "/api/v1/plans", ops, plan)
+        assert st == 201 and p["state"] == "scheduled", (st, p)
+        p = station_lib.wait_plan(base, view, p["id"], lambda p: p["state"] == "released", "plan released", 60)
+        u = p["users"][0]
+        assert u["state"] == "shed" and u["baseline_w"] and u["command"] and u["release"], p
+        for key, kind in (("command", "down_on"), ("release", "down_off")):
+            c = settle(base, view, u[key]["id"])
+            assert c["kind"] == kind and c["targets"][0]["terminal"] == t698["id"], c
+            assert c["targets"][0]["result"] == "done", c
+        print("plan by the clock on worker 1's terminal: shed %d %%, released; both commands done" % u["pct"])
 
         # Prepayment: an account in arrears on the same terminal, settled after the next round.
         tariffs = ["1.0.1.8.%d" % k for k in range(1, 5)]
