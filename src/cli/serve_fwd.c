@@ -60,7 +60,8 @@
 #include "serve_procs.h"
 
 #define MOD "serve"
-#define FWD_PENDING_MAX 256u
+/* Reads and requests waiting at once: a command of CONTROL_TARGETS_MAX targets, reads and plans beside it. */
+#define FWD_PENDING_MAX 1024u
 #define FWD_TAKE_MS 5000u
 #define FWD_RUN_MS 180000u
 #define FWD_TICK_MS 100u
@@ -173,8 +174,8 @@ static void on_tick(uv_timer_t *h)
         f->expired++;
         mh_warn(MOD, "forwarded %s %u: worker %u %s", p->fep_done ? "request" : "read", p->id,
                 p->owner, p->taken ? "did not finish it in time" : "did not take it (down or restarting)");
-        if (p->fep_done && p->taken)
-            send_bare(f->m, p->owner, COLLECT_FWD_CANCEL, p->id); /* nobody judges its answer now */
+        if (p->fep_done) /* nobody judges its answer now (a TAKEN may have been lost) */
+            send_bare(f->m, p->owner, COLLECT_FWD_CANCEL, p->id);
         fail(f, p, p->taken ? MH_ETIMEDOUT : MH_EPERM, p->taken ? FEP_TIMEOUT : FEP_OFFLINE);
     }
 }
