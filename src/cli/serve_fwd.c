@@ -180,7 +180,7 @@ static void on_tick(uv_timer_t *h)
     }
 }
 
-/* A free slot and a new id for a request to owner, or NULL (MH_EPERM, MH_EBUSY in *rc). */
+/* A free slot and a new id for a request to owner, or NULL (MH_ECLOSED, MH_EPERM, MH_EBUSY in *rc). */
 static struct fwd_pending *slot(struct serve_fwd *f, uint32_t owner, int *rc)
 {
     *rc = f->stopping ? MH_ECLOSED

@@ -79,8 +79,9 @@ void serve_fwd_stop(struct serve_fwd *f);
  * not take it, or could not queue it: not online there), FEP_TIMEOUT (no
  * answer within the forwarding's own limit), FEP_CANCELLED. Without
  * running done: MH_ENOENT (the owner's socket is full: it is down),
- * MH_EINVAL (no frame, over COLLECT_FWD_FRAME_MAX), MH_EBUSY (too many
- * waiting), MH_ECLOSED (stopping). r->frame is copied.
+ * MH_EPERM (owner is not another worker), MH_EINVAL (no frame, over
+ * COLLECT_FWD_FRAME_MAX, an address the fep could not hold), MH_EBUSY
+ * (too many waiting), MH_ECLOSED (stopping). r->frame is copied.
  */
 int64_t serve_fwd_fep(struct serve_fwd *f, uint32_t owner, const char *addr, const struct fep_request *r);
 /* Give up request id of serve_fwd_fep: its done runs now (FEP_CANCELLED); the owner cancels it. 0, MH_ENOENT. */
