@@ -197,6 +197,20 @@ struct control_cfg {
     uint8_t meter_pw_level;
     uint32_t meter_password; /* 6 BCD digits, 0x123456 for "123456" */
     uint32_t meter_operator; /* 8 BCD digits */
+    /*
+     * Optional: the route of every request the engine makes of a terminal
+     * (terminal: its archive id), instead of the fep given to control_new.
+     * serve --procs runs one engine, in worker 0, and routes the requests for
+     * another worker's terminals to that worker's fep (src/cli/serve_fwd.c).
+     * Same contract as fep_request_submit / fep_request_cancel: submit
+     * returns an id > 0 and later runs r->done once on the loop, or an MH_E*
+     * without running it (MH_ENOENT: not online); cancel runs done now with
+     * FEP_CANCELLED. A request the route took but could not deliver ends
+     * FEP_OFFLINE or FEP_TIMEOUT, so its target is UNCONFIRMED, never DONE.
+     */
+    int64_t (*submit)(void *ctx, int64_t terminal, const char *addr, const struct fep_request *r);
+    int (*cancel)(void *ctx, int64_t id);
+    void *route_ctx;
 };
 
 struct control;

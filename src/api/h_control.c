@@ -24,7 +24,6 @@
 
 #include "api_int.h"
 #include "meterhub/base/err.h"
-#include "meterhub/collect.h"
 #include "meterhub/control.h"
 #include "meterhub/station.h"
 
@@ -543,14 +542,6 @@ void api_h_command_submit(struct api_req *rq, struct api_resp *rs)
               parse_params(json_object_get(j, "params"), &a->rq.p, rs) != 0;
     }
     json_decref(j);
-    for (size_t i = 0; !bad && rq->api->collect && i < a->rq.n_targets; i++)
-        if (!collect_holds(rq->api->collect, a->targets[i].terminal)) {
-            /* serve --procs: commands are not forwarded between front-end processes */
-            api_reply_error(rs, 503, "terminal %lld is held by another front-end process of the station "
-                                     "(serve --procs); commands reach only this process's terminals",
-                            (long long)a->targets[i].terminal);
-            bad = 1;
-        }
     if (bad) {
         free(a);
         return;

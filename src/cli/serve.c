@@ -511,15 +511,30 @@ static int start(struct server *s)
     if (fep_new(&s->loop, &fc, collect_directory(s->c), &s->sink, &s->f) != 0)
         return -1;
     collect_attach(s->c, s->f);
+    if (s->fwd)
+        serve_fwd_set_fep(s->fwd, s->f);
     struct control_cfg cc = o->control;
     cc.utc_offset_min = fc.utc_offset_min;
     if (!cc.timeout_ms)
         cc.timeout_ms = o->request_timeout_ms;
-    if (control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
+    if (s->fwd) {
+        /* One engine for the station, in worker 0: its requests reach every worker's terminals. */
+        cc.submit = serve_fwd_submit;
+        cc.cancel = serve_fwd_route_cancel;
+        cc.route_ctx = s->fwd;
+    }
+    /*
+     * Under --procs only worker 0 runs the engine, where the API, settlement
+     * and plans are: another engine would take the store's unfinished
+     * commands for an earlier run's (control_new) while worker 0 still
+     * carries them out. The other workers run worker 0's requests on their
+     * fep (serve_fwd.c).
+     */
+    if ((!o->mesh || o->mesh->self == 0) && control_new(&s->loop, s->f, s->st, &cc, &s->ctl) != 0)
         return -1;
     /* Orderly-use plans by the clock: one process moves them on (worker 0 under --procs, as the
      * API and the other once-only jobs), or each plan would be carried out once per worker. */
-    if (!o->once && (!o->mesh || o->mesh->self == 0) && control_plans_start(s->ctl, s->c) != 0)
+    if (!o->once && s->ctl && control_plans_start(s->ctl, s->c) != 0)
         return -1;
     struct fep_port *port = s->port = fep_port_new(s->f, FEP_PROTO_AUTO);
     struct chan_tcp_listen_cfg lc = {.host = o->host, .port = o->port, .reuseport = 1};

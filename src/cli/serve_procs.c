@@ -12,9 +12,10 @@
  * (SO_REUSEPORT), collects only its own terminals and counts only their
  * never-online meters, and hands the others' logins to their owners.
  * Worker 0 alone serves the API (reads from the shared store; on-demand
- * reads of another worker's terminals are forwarded to it, serve_fwd.c;
- * commands for them answer 503), settles prepaid
- * accounts, analyses rounds and writes day exports, so that none happens N
+ * reads of another worker's terminals are forwarded to it, serve_fwd.c),
+ * runs the command engine (its requests for another worker's terminals
+ * are forwarded likewise), settles prepaid accounts, runs plans by the
+ * clock, analyses rounds and writes day exports, so that none happens N
  * times.
  *
  * The parent restarts a worker that dies (killed, crashed) after a delay

@@ -156,6 +156,13 @@ struct gdw1376_addr;
 /* A 1376.1 terminal's archive address (A1 A2, 8 hex digits) as a request's address. 0, MH_EBADADDR. */
 int control_gdw1376_addr(const char *text, struct gdw1376_addr *a);
 struct fep *control_fep(struct control *c);
+/*
+ * A request for terminal (archive id) at addr, through control_cfg.submit
+ * when set, else the engine's fep; the same returns as fep_request_submit.
+ * control_request_cancel likewise.
+ */
+int64_t control_request_submit(struct control *c, int64_t terminal, const char *addr, const struct fep_request *r);
+int control_request_cancel(struct control *c, int64_t id);
 
 /* Plans by the clock (plan_run.c): the engine's runner, NULL until control_plans_start. */
 struct plan_runner;

@@ -249,7 +249,7 @@ static void job_run(struct cjob *j)
         if (c->cfg.on_frame)
             c->cfg.on_frame(c->cfg.ctx, j->cmd->rec.id, j->tg.terminal, frame, mh_wr_len(&w));
         struct fep_request req = {FEP_PRIO_CONTROL, frame, mh_wr_len(&w), c->cfg.timeout_ms, 0, job_done, j};
-        int64_t id = fep_request_submit(c->fep, j->addr, &req);
+        int64_t id = control_request_submit(c, j->tg.terminal, j->addr, &req);
         if (id < 0) {
             job_final(j, STORE_CTR_UNCONFIRMED, "not sent: %s",
                       id == MH_ENOENT ? "terminal offline" : mh_strerror((int)id));
@@ -489,7 +489,7 @@ void control_free(struct control *c)
             if (m->jobs[i].req) {
                 int64_t id = m->jobs[i].req;
                 m->jobs[i].req = 0;
-                fep_request_cancel(c->fep, id); /* job_done runs now: UNCONFIRMED */
+                control_request_cancel(c, id); /* job_done runs now: UNCONFIRMED */
             }
     while (c->active) {
         struct ccmd *m = c->active;
@@ -527,4 +527,18 @@ uv_loop_t *control_loop(struct control *c)
 struct fep *control_fep(struct control *c)
 {
     return c->fep;
+}
+
+int64_t control_request_submit(struct control *c, int64_t terminal, const char *addr, const struct fep_request *r)
+{
+    if (c->cfg.submit)
+        return c->cfg.submit(c->cfg.route_ctx, terminal, addr, r);
+    return fep_request_submit(c->fep, addr, r);
+}
+
+int control_request_cancel(struct control *c, int64_t id)
+{
+    if (c->cfg.cancel)
+        return c->cfg.cancel(c->cfg.route_ctx, id);
+    return fep_request_cancel(c->fep, id);
 }

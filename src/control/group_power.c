@@ -126,7 +126,7 @@ int control_group_power(struct control *c, int64_t terminal, uint16_t group, con
     *g = (struct gp_read){group, done, ctx};
     struct fep_request req = {
         FEP_PRIO_DEMAND, frame, mh_wr_len(&w), control_config(c)->timeout_ms, 0, gp_done, g};
-    int64_t id = fep_request_submit(control_fep(c), t.address, &req);
+    int64_t id = control_request_submit(c, terminal, t.address, &req);
     if (id < 0) {
         free(g);
         return (int)id;

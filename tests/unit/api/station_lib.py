@@ -93,3 +93,46 @@ def field_online(mh, env, scenario, port, base, tok, secs=30):
             sim.wait()
             raise AssertionError(body)
         time.sleep(0.2)
+
+
+def terminals_online(base, tok, n, secs=30):
+    """The terminals once all n are online."""
+    end = time.time() + secs
+    while True:
+        st, body = call_json(base, "GET", "/api/v1/terminals", tok)
+        terms = body["items"]
+        if len(terms) == n and all(t["online"] for t in terms):
+            return terms
+        assert time.time() < end, terms
+        time.sleep(0.2)
+
+
+def prepay_done(base, tok, meter, secs, errfile):
+    """The meter's account's latest command once one ends DONE (a settlement while its terminal
+    still logs in finds it offline, unconfirmed; the next settlement issues it again)."""
+    end = time.time() + secs
+    while True:
+        st, acct = call_json(base, "GET", "/api/v1/prepay/%d" % meter, tok)
+        if acct["command"] is not None:
+            c = command_settled(base, tok, acct["command"])
+            if c["targets"][0]["result"] == "done":
+                return c
+        assert time.time() < end, (acct, open(errfile).read()[-3000:])
+        time.sleep(0.2)
+
+
+def iso(t):
+    """Unix time t as the API's UTC time."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def wait_plan(base, tok, pid, ok, what, secs=40):
+    """The plan once ok(plan) holds."""
+    end = time.time() + secs
+    while True:
+        st, p = call_json(base, "GET", "/api/v1/plans/%d" % pid, tok)
+        assert st == 200, (st, p)
+        if ok(p):
+            return p
+        assert time.time() < end, (what, p)
+        time.sleep(0.2)

@@ -29,20 +29,8 @@ call = station_lib.call_json
 settled = station_lib.command_settled
 
 
-def iso(t):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
-
-
-def wait_plan(base, tok, pid, ok, what, secs=40):
-    """The plan once ok(plan) holds."""
-    end = time.time() + secs
-    while True:
-        st, p = call(base, "GET", "/api/v1/plans/%d" % pid, tok)
-        assert st == 200, (st, p)
-        if ok(p):
-            return p
-        assert time.time() < end, (what, p)
-        time.sleep(0.2)
+iso = station_lib.iso
+wait_plan = station_lib.wait_plan
 
 
 def commanded(p):
@@ -50,15 +38,7 @@ def commanded(p):
         all(u["command"] for u in p["users"] if u["state"] == "shed")
 
 
-def online(base, tok, n, secs=30):
-    end = time.time() + secs
-    while True:
-        st, body = call(base, "GET", "/api/v1/terminals", tok)
-        terms = body["items"]
-        if len(terms) == n and all(t["online"] for t in terms):
-            return terms
-        assert time.time() < end, terms
-        time.sleep(0.2)
+online = station_lib.terminals_online
 
 
 with tempfile.TemporaryDirectory() as d:

@@ -86,8 +86,8 @@ with tempfile.TemporaryDirectory() as d:
         rc = srv.wait(timeout=120)
     log = open(err.name).read()
     assert rc == 0, log[-3000:]
-    counts = re.findall(r"mesh: (\d+) reads forwarded \((\d+) answered, (\d+) expired\), "
-                        r"(\d+) run for others", log)
+    counts = re.findall(r"mesh: (\d+) reads and \d+ requests forwarded \((\d+) answered, (\d+) expired, "
+                        r"\d+ lost with a restarted worker\); (\d+) reads and \d+ requests run for others", log)
     assert len(counts) == 2, log[-3000:]
     sent = sum(int(c[0]) for c in counts)
     served = sum(int(c[3]) for c in counts)

@@ -124,12 +124,194 @@ static void taken_and_refusals(void **state)
     assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
 }
 
+/* A command's step forwarded to the owner's fep: every byte, and each refusal. */
+static void fep_exact(void **state)
+{
+    (void)state;
+    static const uint8_t frame[] = {0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x16};
+    memset(&m, 0, sizeof m);
+    m.type = COLLECT_FWD_FEP;
+    m.from = 0;
+    m.id = 0x0a0b0c0d;
+    m.deadline_ms = 5000;
+    m.fep.prio = FEP_PRIO_CONTROL;
+    m.fep.retries = 255;
+    m.fep.timeout_ms = 0x00010203;
+    memcpy(m.fep.addr, "1101ABCD", 9);
+    m.fep.frame = frame;
+    m.fep.len = sizeof frame;
+    static const uint8_t want[] = {
+        1, 4, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0, 0, 0, 0x13, 0x88, /* header */
+        0, 255, 0x00, 0x01, 0x02, 0x03,                                    /* prio, retries, timeout */
+        8, '1', '1', '0', '1', 'A', 'B', 'C', 'D',                         /* address */
+        0, 7, 0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x16};                   /* frame */
+    int n = collect_fwd_encode(&m, buf, sizeof buf);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    assert_int_equal(d.type, COLLECT_FWD_FEP);
+    assert_int_equal(d.id, 0x0a0b0c0d);
+    assert_int_equal(d.fep.prio, FEP_PRIO_CONTROL);
+    assert_int_equal(d.fep.retries, 255);
+    assert_int_equal(d.fep.timeout_ms, 0x00010203);
+    assert_string_equal(d.fep.addr, "1101ABCD");
+    assert_int_equal(d.fep.len, sizeof frame);
+    assert_ptr_equal(d.fep.frame, buf + 33); /* points into the message */
+    assert_memory_equal(d.fep.frame, frame, sizeof frame);
+    for (int k = 0; k < n; k++)
+        assert_int_equal(collect_fwd_decode(buf, (size_t)k, &d), MH_ETRUNC);
+    buf[n] = 0;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n + 1, &d), MH_EPROTO);
+    /* A priority the fep has not, an address empty, too long or not printable, no frame. */
+    buf[16] = FEP_PRIO_SCHEDULED + 1;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[16] = 0;
+    buf[22] = 0;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    static uint8_t longer[sizeof want + FEP_ADDR_MAX]; /* an address of FEP_ADDR_MAX bytes */
+    memcpy(longer, want, 22);
+    longer[22] = FEP_ADDR_MAX;
+    memset(longer + 23, 'A', FEP_ADDR_MAX);
+    memcpy(longer + 23 + FEP_ADDR_MAX, want + 31, sizeof want - 31);
+    assert_int_equal(collect_fwd_decode(longer, 23 + FEP_ADDR_MAX + sizeof want - 31, &d), MH_EPROTO);
+    longer[22] = FEP_ADDR_MAX - 1; /* the longest an address may be */
+    memcpy(longer + 22 + FEP_ADDR_MAX, want + 31, sizeof want - 31);
+    assert_int_equal(collect_fwd_decode(longer, 22 + FEP_ADDR_MAX + sizeof want - 31, &d), 0);
+    assert_int_equal(strlen(d.fep.addr), FEP_ADDR_MAX - 1);
+    buf[22] = 8;
+    buf[25] = 0;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[25] = '0';
+    buf[31] = 0;
+    buf[32] = 0;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[31] = (COLLECT_FWD_FRAME_MAX + 1) >> 8;
+    buf[32] = (COLLECT_FWD_FRAME_MAX + 1) & 0xff;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    /* The encoder refuses what the decoder would. */
+    m.fep.len = 0;
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+    m.fep.len = COLLECT_FWD_FRAME_MAX + 1;
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+    m.fep.len = sizeof frame;
+    m.fep.addr[0] = 0;
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+    memset(m.fep.addr, 'A', sizeof m.fep.addr); /* no NUL within FEP_ADDR_MAX */
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+}
+
+/* The owner's fep's answer: frames and bytes exactly; a refusal carries its MH_E*. */
+static void fep_result_exact(void **state)
+{
+    (void)state;
+    static const uint8_t bytes[] = {0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+    memset(&m, 0, sizeof m);
+    m.type = COLLECT_FWD_FEP_RESULT;
+    m.from = 1;
+    m.id = 3;
+    m.reply.status = FEP_DONE;
+    m.reply.rtt_ms = 260;
+    m.reply.n_frames = 2;
+    m.reply.ends[0] = 2;
+    m.reply.ends[1] = 5;
+    m.reply.bytes = bytes;
+    static const uint8_t want[] = {
+        1, 5, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, /* header */
+        0, 0, 0, 0, 0, 0, 0x01, 0x04, 2,               /* status, rtt, frames */
+        0, 0, 0, 2, 0, 0, 0, 5,                        /* ends */
+        0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+    int n = collect_fwd_encode(&m, buf, sizeof buf);
+    assert_int_equal(n, sizeof want);
+    assert_memory_equal(buf, want, sizeof want);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    assert_int_equal(d.reply.status, FEP_DONE);
+    assert_int_equal(d.reply.rtt_ms, 260);
+    assert_int_equal(d.reply.n_frames, 2);
+    assert_int_equal(d.reply.ends[1], 5);
+    assert_ptr_equal(d.reply.bytes, buf + 33);
+    for (int k = 0; k < n; k++)
+        assert_int_equal(collect_fwd_decode(buf, (size_t)k, &d), MH_ETRUNC);
+    buf[n] = 0;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n + 1, &d), MH_EPROTO);
+    /* Ends not rising, an empty frame, frames with a status other than done, too many. */
+    buf[28] = 6;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[28] = 2;
+    buf[32] = 2;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[32] = 5;
+    buf[19] = FEP_TIMEOUT;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[19] = FEP_CANCELLED + 1;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+    buf[19] = 0;
+    buf[24] = COLLECT_FWD_REPLY_FRAMES_MAX + 1;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
+
+    /* Refused by the owner's fep: the terminal is not online there. */
+    memset(&m.reply, 0, sizeof m.reply);
+    m.reply.status = MH_ENOENT;
+    n = collect_fwd_encode(&m, buf, sizeof buf);
+    assert_int_equal(n, COLLECT_FWD_HDR + 9);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    assert_int_equal(d.reply.status, MH_ENOENT);
+    assert_int_equal(d.reply.n_frames, 0);
+    m.reply.n_frames = 1; /* frames with a refusal */
+    m.reply.ends[0] = 1;
+    m.reply.bytes = bytes;
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+
+    /* The largest reply fits the largest message, exactly. */
+    static uint8_t big[COLLECT_FWD_REPLY_MAX];
+    m.reply.status = FEP_DONE;
+    m.reply.n_frames = COLLECT_FWD_REPLY_FRAMES_MAX;
+    for (unsigned i = 0; i < COLLECT_FWD_REPLY_FRAMES_MAX; i++)
+        m.reply.ends[i] = (i + 1) * (COLLECT_FWD_REPLY_MAX / COLLECT_FWD_REPLY_FRAMES_MAX);
+    m.reply.bytes = big;
+    n = collect_fwd_encode(&m, buf, sizeof buf);
+    assert_int_equal(n, COLLECT_FWD_MSG_MAX);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    m.reply.ends[COLLECT_FWD_REPLY_FRAMES_MAX - 1] = COLLECT_FWD_REPLY_MAX + 1;
+    assert_int_equal(collect_fwd_encode(&m, buf, sizeof buf), MH_EINVAL);
+}
+
+static void cancel_and_hello(void **state)
+{
+    (void)state;
+    memset(&m, 0, sizeof m);
+    m.type = COLLECT_FWD_CANCEL;
+    m.from = 0;
+    m.id = 258;
+    int n = collect_fwd_encode(&m, buf, sizeof buf);
+    static const uint8_t cancel[] = {1, 6, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(n, sizeof cancel);
+    assert_memory_equal(buf, cancel, sizeof cancel);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    assert_int_equal(d.type, COLLECT_FWD_CANCEL);
+    assert_int_equal(d.id, 258);
+    m.type = COLLECT_FWD_HELLO;
+    m.from = 5;
+    m.id = 0;
+    n = collect_fwd_encode(&m, buf, sizeof buf);
+    static const uint8_t hello[] = {1, 7, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(n, sizeof hello);
+    assert_memory_equal(buf, hello, sizeof hello);
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
+    assert_int_equal(d.type, COLLECT_FWD_HELLO);
+    assert_int_equal(d.from, 5);
+    buf[n] = 1;
+    assert_int_equal(collect_fwd_decode(buf, (size_t)n + 1, &d), MH_EPROTO);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(read_exact),
         cmocka_unit_test(result_round_trip),
         cmocka_unit_test(taken_and_refusals),
+        cmocka_unit_test(fep_exact),
+        cmocka_unit_test(fep_result_exact),
+        cmocka_unit_test(cancel_and_hello),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -361,6 +361,11 @@ struct collect *ch_collect(void)
     return g.col;
 }
 
+struct fep *ch_fep(void)
+{
+    return g.fep;
+}
+
 int ch_wait_flag(const int *flag, unsigned ms)
 {
     for (unsigned i = 0; i <= ms / 5; i++) {

@@ -58,6 +58,8 @@ void ch_result(struct ch *h, int64_t id, int *state, int *result, char *detail, 
 /* The station's loop and collector (on-demand reads). */
 uv_loop_t *ch_loop(void);
 struct collect *ch_collect(void);
+/* The station's fep (a route's way to the terminals, control_cfg.submit). */
+struct fep *ch_fep(void);
 /* Run the loop until *flag is set (at most ms). 1 when it was. */
 int ch_wait_flag(const int *flag, unsigned ms);
 

@@ -6,7 +6,8 @@
  * sees) and the result verified by read-back. Then the refusals: protect
  * list, the device's own protect, forbidden windows, a second operator
  * missing or the same, a device that denies, one that is silent, and one
- * that confirms but whose read-back disagrees.
+ * that confirms but whose read-back disagrees. And the route of requests
+ * (serve --procs): every step through it, a lost answer UNCONFIRMED.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -524,6 +525,120 @@ static void test_bad_requests_are_refused(void **state)
     assert_int_equal(control_submit(H.ctl, &r), MH_ENOENT);
 }
 
+/* ---- the route of requests (control_cfg.submit / cancel: serve --procs) ---- */
+
+#define ROUTE_REMOTE ((int64_t)1 << 62)
+
+static struct {
+    int hold; /* 1: take requests and keep them (an owner that never answers), else pass to the fep */
+    int n, cancels;
+    int64_t terminal[16];
+    fep_done_fn done;
+    void *ctx;
+} R;
+
+static int64_t route_submit(void *ctx, int64_t terminal, const char *addr, const struct fep_request *r)
+{
+    assert_ptr_equal(ctx, &R);
+    if (R.n < 16)
+        R.terminal[R.n] = terminal;
+    R.n++;
+    if (!R.hold)
+        return fep_request_submit(ch_fep(), addr, r);
+    R.done = r->done;
+    R.ctx = r->ctx;
+    return ROUTE_REMOTE | R.n;
+}
+
+static int route_cancel(void *ctx, int64_t id)
+{
+    assert_ptr_equal(ctx, &R);
+    R.cancels++;
+    if (!(id & ROUTE_REMOTE))
+        return fep_request_cancel(ch_fep(), id);
+    if (!R.done)
+        return MH_ENOENT;
+    fep_done_fn done = R.done;
+    R.done = NULL;
+    done(R.ctx, FEP_CANCELLED, NULL);
+    return 0;
+}
+
+static void use_route(int hold)
+{
+    memset(&R, 0, sizeof R);
+    R.hold = hold;
+    struct control_cfg cfg = {.submit = route_submit, .cancel = route_cancel, .route_ctx = &R};
+    ch_control_cfg(&H, &cfg);
+}
+
+static int64_t submit_one(int kind, int64_t terminal, uint16_t pn)
+{
+    struct control_target tg = {.terminal = terminal, .pn = pn};
+    struct control_request r = {.kind = kind, .who = "operator-a", .reason = "route", .targets = &tg, .n_targets = 1};
+    int64_t id = control_submit(H.ctl, &r);
+    assert_true(id > 0);
+    return id;
+}
+
+/* Every step of a command goes through the route, for its target's terminal; the result is the same. */
+static void test_route_carries_every_request(void **state)
+{
+    (void)state;
+    use_route(0);
+    expect(CONTROL_TRIP, H.gdw[1], 1, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, "read-back");
+    assert_int_equal(R.n, 3); /* protect state, the trip, the read-back */
+    for (int i = 0; i < R.n; i++)
+        assert_int_equal(R.terminal[i], H.gdw[1]);
+    assert_true(sim_term_tripped(H.s_gdw[1], ch_now()));
+    R.n = 0;
+    expect(CONTROL_CLOSE, H.gdw[1], 1, NULL, STORE_CTL_FINISHED, STORE_CTR_DONE, NULL);
+    assert_int_equal(R.n, 2);
+    assert_false(sim_term_tripped(H.s_gdw[1], ch_now()));
+    assert_int_equal(R.cancels, 0);
+    ch_control_cfg(&H, NULL);
+}
+
+/*
+ * A request the route took and then lost (the terminal's process died, the
+ * terminal went offline there) ends its target UNCONFIRMED with the step;
+ * one in flight when the engine stops is cancelled through the route.
+ */
+static void test_route_lost_answer_is_unconfirmed(void **state)
+{
+    (void)state;
+    int st, res;
+    char detail[160];
+    use_route(1);
+    int64_t id = submit_one(CONTROL_TRIP, H.gdw[1], 1);
+    assert_int_equal(R.n, 1);
+    assert_non_null(R.done);
+    R.done(R.ctx, FEP_OFFLINE, NULL); /* lost at the protect-state read: nothing was sent */
+    R.done = NULL;
+    ch_result(&H, id, &st, &res, detail, sizeof detail);
+    assert_int_equal(st, STORE_CTL_FINISHED);
+    assert_int_equal(res, STORE_CTR_UNCONFIRMED);
+    assert_string_equal(detail, "not sent: device protect state unreadable (offline)");
+
+    id = submit_one(CONTROL_URGE_ON, H.gdw[1], 0);
+    ch_result(&H, id, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_SENT); /* handed to the route: sent as far as the engine knows */
+    R.done(R.ctx, FEP_OFFLINE, NULL);
+    R.done = NULL;
+    ch_result(&H, id, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_UNCONFIRMED);
+    assert_string_equal(detail, "no confirmation from the device (offline)");
+
+    id = submit_one(CONTROL_URGE_OFF, H.gdw[1], 0);
+    ch_control_cfg(&H, NULL); /* the engine stops with it in flight: cancelled through the route */
+    assert_int_equal(R.cancels, 1);
+    assert_null(R.done);
+    ch_result(&H, id, &st, &res, detail, sizeof detail);
+    assert_int_equal(res, STORE_CTR_UNCONFIRMED);
+    assert_string_equal(detail, "no confirmation from the device (cancelled)");
+    assert_int_equal(sim_term_switch(H.s_gdw[1], SIM_SW_URGE_FEE), 0); /* nothing reached the terminal */
+}
+
 /* ---- prepayment ---- */
 
 /* The meter a terminal reads (its first point) and its CT x PT. */
@@ -662,6 +777,8 @@ int main(void)
         cmocka_unit_test(test_silent_device_is_unconfirmed),
         cmocka_unit_test(test_readback_disagreeing_is_failed),
         cmocka_unit_test(test_bad_requests_are_refused),
+        cmocka_unit_test(test_route_carries_every_request),
+        cmocka_unit_test(test_route_lost_answer_is_unconfirmed),
         cmocka_unit_test(test_prepay_warns_trips_and_restores_on_payment),
         cmocka_unit_test(test_prepay_obeys_the_protect_list),
     };

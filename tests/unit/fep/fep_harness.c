@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "meterhub/base/err.h"
+#include "meterhub/proto/gdw1376.h"
 
 static int lookup(void *ctx, enum fep_proto_id proto, const char *addr, struct fep_terminal_info *info)
 {
@@ -231,4 +232,14 @@ int fx_answer(struct fx *x, int fd, const uint8_t *p, size_t n, const struct fx_
     for (int i = 0; i < 1000 && d->calls == before; i++)
         fx_run(x, 1);
     return d->calls == before + 1 ? d->status : -1;
+}
+
+size_t fx_gdw1376_clock_reply(const struct gdw1376_addr *a, uint8_t seq, uint8_t *buf)
+{
+    static const uint8_t unit[] = {0, 0, 0x02, 0x00, 0x05, 0x04, 0x03, 0x24, 0x11, 0x26};
+    struct mh_wr w;
+    mh_wr_init(&w, buf, 128);
+    if (gdw1376_frame_encode(&w, 0x88, a, 0x0C, seq, unit, sizeof unit, NULL, 0, NULL, NULL) != 0)
+        return 0;
+    return mh_wr_len(&w);
 }

@@ -83,6 +83,14 @@ void fx_done_cb(void *ctx, enum fep_status st, const struct fep_reply *r);
  */
 int fx_answer(struct fx *x, int fd, const uint8_t *p, size_t n, const struct fx_done *d);
 
+/*
+ * A Q/GDW 1376.1 terminal's reply to a clock read: C = 88, AFN 0C, p0 F2
+ * (A.1: 03:04:05 on 2026-11-24), SEQ as given, from the terminal at
+ * address a, into buf (128 bytes). Its length, 0 when it cannot be built.
+ */
+struct gdw1376_addr;
+size_t fx_gdw1376_clock_reply(const struct gdw1376_addr *a, uint8_t seq, uint8_t *buf);
+
 /* Fixed wall clock for byte-exact 698.45 answers: 2025-04-03 15:20:06.250 UTC. */
 #define FX_WALL_MS 1743693606250LL
 

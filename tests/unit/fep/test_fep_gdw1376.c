@@ -62,11 +62,7 @@ static void login_confirmed(struct fx *x, int fd, uint8_t pseq)
 /* A reply from the terminal: C = 88, AFN 0C, p0 F2 clock (A.1), SEQ as given. */
 static size_t reply_frame(uint8_t seq, uint8_t *buf)
 {
-    static const uint8_t unit[] = {0, 0, 0x02, 0x00, 0x05, 0x04, 0x03, 0x24, 0x11, 0x26};
-    struct mh_wr w;
-    mh_wr_init(&w, buf, 128);
-    assert_int_equal(gdw1376_frame_encode(&w, 0x88, &term, 0x0C, seq, unit, sizeof unit, NULL, 0, NULL, NULL), 0);
-    return mh_wr_len(&w);
+    return fx_gdw1376_clock_reply(&term, seq, buf);
 }
 
 static size_t read_request(uint8_t *buf)
