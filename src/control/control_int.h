@@ -155,7 +155,6 @@ int64_t control_dec_watts(struct mh_dec d);
 struct gdw1376_addr;
 /* A 1376.1 terminal's archive address (A1 A2, 8 hex digits) as a request's address. 0, MH_EBADADDR. */
 int control_gdw1376_addr(const char *text, struct gdw1376_addr *a);
-struct fep *control_fep(struct control *c);
 /*
  * A request for terminal (archive id) at addr, through control_cfg.submit
  * when set, else the engine's fep; the same returns as fep_request_submit.

@@ -524,11 +524,6 @@ uv_loop_t *control_loop(struct control *c)
     return c->loop;
 }
 
-struct fep *control_fep(struct control *c)
-{
-    return c->fep;
-}
-
 int64_t control_request_submit(struct control *c, int64_t terminal, const char *addr, const struct fep_request *r)
 {
     if (c->cfg.submit)
