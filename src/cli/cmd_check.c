@@ -21,6 +21,12 @@
  * curves). The power, voltage and current curves (AFN0D F81..F84,
  * F89..F94: items P, P_L1..3, U_L1..3, I_L1..3) stored for day D are
  * compared too, each point with the meter model at the point's time.
+ * A DTU's DL/T 645-2007 meter has its increments from its load records'
+ * registers (two decimals): each is compared with the difference of the
+ * truth's registers at the interval's ends, each truncated to those
+ * decimals as the meter shows them; its load records' power, reactive
+ * power, power factor, voltage, current and frequency points are compared
+ * with the model like the power curves.
  * With --realtime (and --date D) the instantaneous values read during
  * local day D (AFN0C F25: P, Q, PF, U, I, I_N, S, total and per phase)
  * are compared with the meter model at each value's data time (the
@@ -99,9 +105,13 @@ static void check_meter(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += have_total && online;
 }
 
-/* The day's increments of one meter against the truth's day curve, value by value. */
+/*
+ * The day's increments of one meter against the truth's day curve, value
+ * by value; registers: increments a master made from two registers the
+ * meter shows with the stored value's decimals (DL/T 645 load records).
+ */
 static void check_curve(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
-                        int64_t day, struct check *k, int online)
+                        int64_t day, struct check *k, int online, int registers)
 {
     int64_t reg[2][SIM_INTERVALS_PER_DAY + 1];
     scenario_meter_day_registers(s, idx, day, reg[0], reg[1]);
@@ -121,7 +131,11 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
             k->values++;
             struct mh_dec want = mh_dec_make(0, 0);
             int on_grid = off % 900 == 0 && off / 900 >= 1 && off / 900 <= SIM_INTERVALS_PER_DAY;
-            if (on_grid)
+            if (on_grid && registers)
+                want = mh_dec_make(truth_at(reg[dir][off / 900], r[i].value.exp).m -
+                                       truth_at(reg[dir][off / 900 - 1], r[i].value.exp).m,
+                                   r[i].value.exp);
+            else if (on_grid)
                 want = truth_at(reg[dir][off / 900] - reg[dir][off / 900 - 1], r[i].value.exp);
             if (!on_grid || mh_dec_cmp(want, r[i].value) != 0) {
                 char got[40], exp[40];
@@ -141,7 +155,7 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
 }
 
 /* The instantaneous items and where the model keeps each: value in units of 10^exp of the item. */
-enum inst_what { IW_P, IW_Q, IW_PF, IW_U, IW_I, IW_S, IW_IN };
+enum inst_what { IW_P, IW_Q, IW_PF, IW_U, IW_I, IW_S, IW_IN, IW_F };
 static const struct {
     uint32_t item;
     uint8_t what, phase; /* phase 0: total (or neutral), 1..3 */
@@ -153,7 +167,7 @@ static const struct {
     {MH_ITEM_U_L1, IW_U, 1},  {MH_ITEM_U_L2, IW_U, 2},   {MH_ITEM_U_L3, IW_U, 3},
     {MH_ITEM_I_L1, IW_I, 1},  {MH_ITEM_I_L2, IW_I, 2},   {MH_ITEM_I_L3, IW_I, 3},
     {MH_ITEM_I_N, IW_IN, 0},  {MH_ITEM_S, IW_S, 0},      {MH_ITEM_S_L1, IW_S, 1},
-    {MH_ITEM_S_L2, IW_S, 2},  {MH_ITEM_S_L3, IW_S, 3},
+    {MH_ITEM_S_L2, IW_S, 2},  {MH_ITEM_S_L3, IW_S, 3},   {MH_ITEM_FREQ, IW_F, 0},
 };
 
 /* The model's value of inst_items[k] (W, var, VA, mA as thousandths; V as tenths). */
@@ -167,6 +181,7 @@ static struct mh_dec inst_truth(const struct sim_instant *in, size_t k)
     case IW_U: return mh_dec_make(in->voltage_dv[ph - 1], -1);
     case IW_I: return mh_dec_make(in->current_ma[ph - 1], -3);
     case IW_S: return mh_dec_make(in->s_va[ph], -3);
+    case IW_F: return mh_dec_make(in->freq_chz, -2);
     default: return mh_dec_make(in->in_ma, -3);
     }
 }
@@ -279,11 +294,15 @@ static void check_realtime(struct store *st, const struct scenario *s, size_t id
     k->collected_online += have && online;
 }
 
-/* The power, voltage and current curves of the day (F81..F84, F89..F94), where stored. */
+/*
+ * The power, voltage and current curves of the day (F81..F84, F89..F94),
+ * and the reactive power, power factor and frequency of DL/T 645 load
+ * records, where stored.
+ */
 static void check_power_curves(struct store *st, const struct scenario *s, size_t idx,
                                int64_t meter, int64_t day, struct check *k)
 {
-    static const uint8_t curve_items[] = {0, 1, 2, 3, 12, 13, 14, 15, 16, 17};
+    static const uint8_t curve_items[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 23};
     int64_t t0 = scenario_day_start(s, day);
     uint64_t before = k->values;
     check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items,
@@ -345,7 +364,8 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
                     check_realtime(st, s, idx, pts[p].meter, day,
                                    strcmp(sim_protocol_name(term->protocol), "gdw1376") != 0, &k, online);
                 else if (curves) {
-                    check_curve(st, s, idx, pts[p].meter, day, &k, online);
+                    check_curve(st, s, idx, pts[p].meter, day, &k, online,
+                                strcmp(sim_protocol_name(term->protocol), "dlt645-2007") == 0);
                     check_power_curves(st, s, idx, pts[p].meter, day, &k);
                 } else
                     check_meter(st, s, idx, pts[p].meter, t, &k, online);

@@ -37,7 +37,8 @@
  * the meters behind (task_dlt698_realtime.c), once a round; and the own
  * meter's 15-minute curve from its minute freeze 5002 (task_dlt698_curve.c).
  * DTUs with a DL/T 645-2007 meter: its voltages, currents, powers, power
- * factors and energy registers, once a round (task_dlt645_realtime.c).
+ * factors and energy registers, once a round (task_dlt645_realtime.c), and
+ * its 15-minute curves from its load records (task_dlt645_curve.c).
  */
 #include "collect_int.h"
 #include "meterhub/archive.h"
@@ -64,8 +65,8 @@ static const struct ctask_kind *const curves_all[CCURVE_TASKS_MAX] = {
     &ctask_gdw1376_curve_current};
 /* A 698.45 terminal's own meter's minute freeze: energy, power, voltage and current in one record. */
 static const struct ctask_kind *const curves_698[CCURVE_TASKS_MAX] = {&ctask_dlt698_curve};
-/* A DTU's DL/T 645 meter: no curve task (its load records are not read yet). */
-static const struct ctask_kind *const curves_none[CCURVE_TASKS_MAX] = {NULL};
+/* A DTU's DL/T 645 meter: its load records, energy, U I f, P Q and power factors. */
+static const struct ctask_kind *const curves_645[CCURVE_TASKS_MAX] = {&ctask_dlt645_curve};
 
 static const struct {
     uint8_t kind, protocol;
@@ -81,7 +82,7 @@ static const struct {
     {ARCHIVE_KIND_SPECIAL_TRANSFORMER, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
     {ARCHIVE_KIND_TRANSFORMER_MONITOR, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
     {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
-    {ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, curves_none, &ctask_dlt645_realtime},
+    {ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, curves_645, &ctask_dlt645_realtime},
 };
 
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol)
