@@ -454,6 +454,10 @@ static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t
         int rc = ctask_dlt645_curve_parse(r->bytes, r->ends, r->n_frames, x->t->sa, x->t->step645, m->pn,
                                           &x->j->date, on_point_645, x);
         x->rc645 = rc >= 0 ? 1 : rc;
+        if (rc == 0 && x->t->step645 == 0) { /* no energy record of the day: the meter has no curve */
+            on_point(x, m->pn, 0, MH_ITEM_AE_IMP_INC, 0, NULL);
+            on_point(x, m->pn, 1, MH_ITEM_AE_EXP_INC, 0, NULL);
+        }
         if (rc == MH_ESTALE)
             *reason = STORE_REASON_CLOCK_ERROR;
         else if (rc < 0)
