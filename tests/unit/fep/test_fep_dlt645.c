@@ -217,6 +217,34 @@ static void test_follow_up_timeout_and_not_continued(void **state)
     fx_stop(&x);
 }
 
+/* A meter that always says more follows: past 255 follow-ups (SEQ is one byte) the request fails, not the session. */
+static void test_follow_up_bounded(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.request_timeout_ms = 1000, .max_fps = 2000}; /* 256 frames in well under a second */
+    struct fx x;
+    int fd = online_meter(&x, &cfg);
+    struct fx_done d = {0};
+    submit_load_read(&x, fd, &d);
+    uint8_t f[64], got[64];
+    size_t n = load_reply(f, sizeof f, -1, 1, 0x11);
+    fx_send(fd, f, n);
+    for (unsigned seq = 1; seq <= 255; seq++) {
+        assert_int_equal(fx_recv(&x, fd, got, sizeof follow1, 1000), (long)sizeof follow1);
+        assert_int_equal(got[18], (uint8_t)(seq + 0x33)); /* SEQ + 33h */
+        n = load_reply(f, sizeof f, (int)seq, 1, 0x22);
+        fx_send(fd, f, n);
+    }
+    for (int i = 0; i < 200 && d.calls == 0; i++)
+        fx_run(&x, 5);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, FEP_DECODE);
+    assert_int_equal(fx_recv(&x, fd, got, 1, 50), -1); /* no 256th follow-up */
+    assert_int_equal(fep_online(x.fep), 1);
+    close(fd);
+    fx_stop(&x);
+}
+
 static void test_unknown_meter_refused(void **state)
 {
     (void)state;
@@ -293,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_dtu_identified_and_read),
         cmocka_unit_test(test_follow_up_frames_assembled),
         cmocka_unit_test(test_follow_up_timeout_and_not_continued),
+        cmocka_unit_test(test_follow_up_bounded),
         cmocka_unit_test(test_unknown_meter_refused),
         cmocka_unit_test(test_silent_meter_probed_then_offline),
         cmocka_unit_test(test_auto_port_asks_silent_connections_only),
