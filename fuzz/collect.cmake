@@ -25,3 +25,6 @@ target_include_directories(fuzz_collect_gdw1376_ec PRIVATE ${MH_SOURCE_DIR}/src/
 mh_add_fuzz(fuzz_collect_dlt645_realtime SOURCES fuzz_collect_dlt645_realtime.c LIBS mh_collect)
 target_include_directories(fuzz_collect_dlt645_realtime PRIVATE ${MH_SOURCE_DIR}/src/collect)
 mh_add_fuzz(fuzz_collect_fwd SOURCES fuzz_collect_fwd.c LIBS mh_collect)
+# DL/T 645-2007 load-record replies (first frame and 0x12 follow-ups) of the DTU curve task.
+mh_add_fuzz(fuzz_collect_dlt645_curve SOURCES fuzz_collect_dlt645_curve.c LIBS mh_collect)
+target_include_directories(fuzz_collect_dlt645_curve PRIVATE ${MH_SOURCE_DIR}/src/collect)

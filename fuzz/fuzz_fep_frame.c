@@ -4,7 +4,8 @@
  * builds the answers the fep would send (login/heartbeat confirmation,
  * report confirmation, including the 698.45 REPORT-Response walk of the
  * notification, fragment confirmation and rebuild), and a frame that passes
- * the request check is stamped.
+ * the request check is stamped and, where the protocol continues replies
+ * (DL/T 645), its follow-up request built.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,10 @@ static void one_frame(const struct fep_proto *p, const uint8_t *f, size_t n)
         p->stamp_seq(copy, n, 5);
         if (p->check_request(copy, n) != 0)
             abort(); /* stamping keeps the frame valid */
+        uint8_t fol[FEP_FOLLOW_LEN];
+        mh_wr_init(&w, fol, sizeof fol);
+        if (p->enc_follow && p->enc_follow(&w, copy, n, 1) == 0 && p->check_request(fol, mh_wr_len(&w)) != 0)
+            abort(); /* a follow-up request is one the fep can send */
         free(copy);
     }
 }

@@ -3,7 +3,9 @@
  * nowhere, on an AUTO port or a DL/T 645 one: protocol recognition, partial-frame buffering across reads (the
  * input is cut in three), login against a directory that knows every
  * address, heartbeats, strays, reports (confirmed as soon as they are
- * "stored") and requests waiting for replies. Whatever arrives, the session
+ * "stored") and requests waiting for replies (on a DL/T 645 port a load-
+ * record read, whose reply's follow bit makes the fep ask for follow-up
+ * frames). Whatever arrives, the session
  * must neither crash nor leak, and hold no more than max_frame bytes.
  */
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "fep_int.h"
+#include "meterhub/proto/dlt645.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -63,8 +66,18 @@ static void on_report(void *ctx, const char *addr, uint64_t token, const uint8_t
 static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, const char *peer)
 {
     (void)ctx;
-    (void)proto;
     (void)peer;
+    if (proto == FEP_PROTO_DLT645) {
+        uint8_t sa[6], f[64];
+        struct mh_wr w;
+        struct mh_tm from = {.year = 2026, .mon = 11, .day = 23, .has = MH_TM_DATE | MH_TM_HM};
+        mh_wr_init(&w, f, sizeof f);
+        if (dlt645_addr_parse(addr, sa) == 0 && dlt645_enc_read_records(&w, sa, 0x06040001u, 97, &from) == 0) {
+            struct fep_request rq = {FEP_PRIO_SCHEDULED, f, mh_wr_len(&w), 0, 0, NULL, NULL};
+            fep_request_submit(fep, addr, &rq);
+        }
+        return;
+    }
     /* A request waiting for whatever reply the input may contain. */
     static const uint8_t read_f2[] = {0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x4B, 0x00, 0x02, 0x34,
                                       0x12, 0x02, 0x0C, 0x60, 0x00, 0x00, 0x02, 0x00, 0x00, 0x16};

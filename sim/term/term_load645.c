@@ -16,10 +16,11 @@
 #include <string.h>
 
 #include "meterhub/base/err.h"
+#include "meterhub/proto/bcd.h"
 #include "meterhub/proto/item.h"
 #include "term.h"
 
-#define LOAD_BLOCKS 96     /* records one request may ask: a day of quarters */
+#define LOAD_BLOCKS 99     /* records one request may ask: NN is two BCD digits */
 #define LOAD_STEP 900      /* the meter's record period (s) */
 #define FRAME_DATA 192     /* record bytes per reply frame: DI (4) + SEQ (1) + records within 200 */
 #define RECORD_MAX 100     /* bytes of one record with every class */
@@ -91,13 +92,15 @@ int sim_term_645_load(const struct scenario *s, const struct sim_terminal *t, si
         /* N, then the start time mm hh DD MM YY */
         struct dlt645_value st;
         int64_t from;
-        if (n_args != 6 || args[0] == 0 || dlt645_value_decode(DLT645_FMT_YYMMDDHHMM, 0, args + 1, 5, &st) != 0 ||
+        /* NN is BCD (A.7, as the codec's dlt645_enc_read_records writes it): 97 is 0x97. */
+        if (n_args != 6 || !mh_bcd_byte_valid(args[0]) || args[0] == 0 || dlt645_value_decode(DLT645_FMT_YYMMDDHHMM, 0, args + 1, 5, &st) != 0 ||
             st.kind != DLT645_V_TIME || sim_term_local_epoch(s, &st.time, &from) != 0)
             return MH_EUNKNOWN;
         from = (from + LOAD_STEP - 1) / LOAD_STEP * LOAD_STEP;
         if (from < s->start)
             from = (s->start + LOAD_STEP - 1) / LOAD_STEP * LOAD_STEP;
-        *q = (struct sim_term_load_req){di, (uint8_t)(args[0] > LOAD_BLOCKS ? LOAD_BLOCKS : args[0]), from,
+        uint8_t nn = mh_bcd_byte_value(args[0]);
+        *q = (struct sim_term_load_req){di, (uint8_t)(nn > LOAD_BLOCKS ? LOAD_BLOCKS : nn), from,
                                         (int32_t)idx, 1};
     } else if (!q->valid || q->di != di || q->meter != (int32_t)idx) {
         return MH_EUNKNOWN; /* a follow-up read of nothing asked */

@@ -23,6 +23,12 @@
  * compared too, each point with the meter model at the point's time; a
  * power point stored as estimated (a load beyond A.9: 4 x the interval's
  * net energy) with the truth's mean power over the interval ending then.
+ * A DTU's DL/T 645-2007 meter has its increments from its load records'
+ * registers (two decimals): each is compared with the difference of the
+ * truth's registers at the interval's ends, each truncated to those
+ * decimals as the meter shows them; its load records' power, reactive
+ * power, power factor, voltage, current and frequency points are compared
+ * with the model like the power curves.
  * With --realtime (and --date D) the instantaneous values read during
  * local day D (AFN0C F25: P, Q, PF, U, I, I_N, S, total and per phase)
  * are compared with the meter model at each value's data time (the
@@ -106,9 +112,13 @@ static void check_meter(struct store *st, const struct scenario *s, size_t idx, 
     k->collected_online += have_total && online;
 }
 
-/* The day's increments of one meter against the truth's day curve, value by value. */
+/*
+ * The day's increments of one meter against the truth's day curve, value
+ * by value; registers: increments a master made from two registers the
+ * meter shows with the stored value's decimals (DL/T 645 load records).
+ */
 static void check_curve(struct store *st, const struct scenario *s, size_t idx, int64_t meter,
-                        int64_t day, struct check *k, int online)
+                        int64_t day, struct check *k, int online, int registers)
 {
     int64_t reg[2][SIM_INTERVALS_PER_DAY + 1];
     scenario_meter_day_registers(s, idx, day, reg[0], reg[1]);
@@ -128,7 +138,11 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
             k->values++;
             struct mh_dec want = mh_dec_make(0, 0);
             int on_grid = off % 900 == 0 && off / 900 >= 1 && off / 900 <= SIM_INTERVALS_PER_DAY;
-            if (on_grid)
+            if (on_grid && registers)
+                want = mh_dec_make(truth_at(reg[dir][off / 900], r[i].value.exp).m -
+                                       truth_at(reg[dir][off / 900 - 1], r[i].value.exp).m,
+                                   r[i].value.exp);
+            else if (on_grid)
                 want = truth_at(reg[dir][off / 900] - reg[dir][off / 900 - 1], r[i].value.exp);
             if (!on_grid || mh_dec_cmp(want, r[i].value) != 0) {
                 char got[40], exp[40];
@@ -148,7 +162,7 @@ static void check_curve(struct store *st, const struct scenario *s, size_t idx, 
 }
 
 /* The instantaneous items and where the model keeps each: value in units of 10^exp of the item. */
-enum inst_what { IW_P, IW_Q, IW_PF, IW_U, IW_I, IW_S, IW_IN };
+enum inst_what { IW_P, IW_Q, IW_PF, IW_U, IW_I, IW_S, IW_IN, IW_F };
 static const struct {
     uint32_t item;
     uint8_t what, phase; /* phase 0: total (or neutral), 1..3 */
@@ -160,7 +174,7 @@ static const struct {
     {MH_ITEM_U_L1, IW_U, 1},  {MH_ITEM_U_L2, IW_U, 2},   {MH_ITEM_U_L3, IW_U, 3},
     {MH_ITEM_I_L1, IW_I, 1},  {MH_ITEM_I_L2, IW_I, 2},   {MH_ITEM_I_L3, IW_I, 3},
     {MH_ITEM_I_N, IW_IN, 0},  {MH_ITEM_S, IW_S, 0},      {MH_ITEM_S_L1, IW_S, 1},
-    {MH_ITEM_S_L2, IW_S, 2},  {MH_ITEM_S_L3, IW_S, 3},
+    {MH_ITEM_S_L2, IW_S, 2},  {MH_ITEM_S_L3, IW_S, 3},   {MH_ITEM_FREQ, IW_F, 0},
 };
 
 /* The model's value of inst_items[k] (W, var, VA, mA as thousandths; V as tenths). */
@@ -174,6 +188,7 @@ static struct mh_dec inst_truth(const struct sim_instant *in, size_t k)
     case IW_U: return mh_dec_make(in->voltage_dv[ph - 1], -1);
     case IW_I: return mh_dec_make(in->current_ma[ph - 1], -3);
     case IW_S: return mh_dec_make(in->s_va[ph], -3);
+    case IW_F: return mh_dec_make(in->freq_chz, -2);
     default: return mh_dec_make(in->in_ma, -3);
     }
 }
@@ -328,13 +343,17 @@ static void check_estimated_power(struct store *st, const struct scenario *s, si
     }
 }
 
-/* The power, voltage and current curves of the day (F81..F95), where stored. */
+/*
+ * The power, voltage and current curves of the day (F81..F95), and the power
+ * factor and frequency of DL/T 645 load records, where stored.
+ */
 static void check_power_curves(struct store *st, const struct scenario *s, size_t idx,
                                int64_t meter, int64_t day, struct check *k)
 {
     check_estimated_power(st, s, idx, meter, day, k);
-    /* P, P_L1..3 (F81..F84), Q, Q_L1..3 (F85..F88), U (F89..F91), I (F92..F94), I_N (F95) */
-    static const uint8_t curve_items[] = {0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18};
+    /* P, P_L1..3 (F81..F84), Q, Q_L1..3 (F85..F88), PF, PF_L1..3 (645 load records),
+     * U (F89..F91), I (F92..F94), I_N (F95), frequency (645 load records) */
+    static const uint8_t curve_items[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 23};
     int64_t t0 = scenario_day_start(s, day);
     uint64_t before = k->values;
     check_instants(st, s, idx, meter, t0 + 1, t0 + 86400 + 1, curve_items, sizeof curve_items, 0,
@@ -398,7 +417,8 @@ static int check_truth(const char *db, const char *path, int64_t day, int monthl
                                    gdw ? sim_term_clock_error(s, term) : 0, &k, online);
                 }
                 else if (curves) {
-                    check_curve(st, s, idx, pts[p].meter, day, &k, online);
+                    check_curve(st, s, idx, pts[p].meter, day, &k, online,
+                                strcmp(sim_protocol_name(term->protocol), "dlt645-2007") == 0);
                     check_power_curves(st, s, idx, pts[p].meter, day, &k);
                 } else
                     check_meter(st, s, idx, pts[p].meter, t, &k, online);

@@ -220,11 +220,21 @@ int cmd_sim_run(const struct scenario *s, int argc, char **argv)
 
 /* ---- the physical floor ---- */
 
+/*
+ * A DTU's DL/T 645 meter-day: the daily freeze's three reads (freeze time,
+ * forward, reverse), then its load records as curves, four reads whose
+ * replies carry as many whole records as fit 192 bytes a frame
+ * (term_load645.c), each follow-up frame an exchange of its own: class 4,
+ * 97 records of 32 bytes (17 frames); class 1, 96 of 33 (20); class 2, 96
+ * of 40 (24); class 3, 96 of 24 (12).
+ */
+#define DTU_METER_DAY_EXCHANGES (3 + 17 + 20 + 24 + 12)
+
 /* Exchanges a master needs for one day of a terminal: login, clock, then the meters' registers and curves. */
 static unsigned day_exchanges(const struct sim_terminal *t)
 {
     if (t->kind == SIM_TERM_DTU)
-        return 3 * t->meter_count + 1; /* 645: clock, frozen energy, a curve read per meter; no login */
+        return DTU_METER_DAY_EXCHANGES * t->meter_count + 1; /* 645: the address question stands for the login */
     /* 1376.1 / 698: login, clock, frozen registers 8 points a request, curves 8 points a request. */
     unsigned groups = (t->meter_count + 7) / 8;
     return 2 + 2 * groups;

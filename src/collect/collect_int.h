@@ -366,6 +366,35 @@ int ctask_dlt645_realtime_request(struct mh_wr *w, const uint8_t addr[6], unsign
 int ctask_dlt645_realtime_parse(const uint8_t *frame, size_t len, const uint8_t addr[6],
                                 unsigned step, uint16_t pn, ctask_value_fn fn, void *ctx);
 
+/* ---- task_dlt645_curve.c: a DTU meter's 15-minute curves from its load records ---- */
+
+extern const struct ctask_kind ctask_dlt645_curve;
+/* The last read step of a curve job (0: class 4 energy, 1..3: classes 1..3). */
+unsigned ctask_dlt645_curve_last(void);
+/* The identifier read at step: 06cc0001 (0 past the last). */
+uint32_t ctask_dlt645_curve_di(unsigned step);
+/*
+ * Load-record read of step for local day `day` (its date): 97 class-4
+ * records from 00:00, else 96 records of the step's class from 00:15.
+ * 0, MH_ERANGE, MH_EBADTIME or MH_ENOSPC.
+ */
+int ctask_dlt645_curve_request(struct mh_wr *w, const uint8_t addr[6], unsigned step,
+                               const struct mh_tm *day);
+/*
+ * The reply to it, frames bytes[ends[i-1] .. ends[i]) as the fep delivers
+ * them (the read's answer, then follow-ups 1, 2 ...): fn for every point
+ * as pn, index 0 at 00:15 .. 95 at 24:00 — step 0 the import and export
+ * increments (v NULL where a register was "no data" or went back), the
+ * other steps every numeric value of their class. Returns the records
+ * read; MH_ESTALE for a record off the day's quarter-hour grid, MH_EPROTO
+ * for a frame out of order, from another meter or of another identifier,
+ * the codec's errors otherwise (points already reported stay reported;
+ * the increments come only from a reply read whole).
+ */
+int ctask_dlt645_curve_parse(const uint8_t *bytes, const uint32_t *ends, size_t n_frames,
+                             const uint8_t addr[6], unsigned step, uint16_t pn,
+                             const struct mh_tm *day, ctask_curve698_fn fn, void *ctx);
+
 /* ---- read_now.c: current values on demand ---- */
 
 /*

@@ -382,6 +382,22 @@ static void on_point_698(void *ctx, uint16_t pn, uint32_t item, unsigned index,
     }
 }
 
+/*
+ * A DL/T 645 load-record point: the import and export increments decide
+ * the curve's status (Fn 0 and 1 of the task); the other values are
+ * stored at the point's time beside them.
+ */
+static void on_point_645(void *ctx, uint16_t pn, uint32_t item, unsigned index, const struct mh_dec *v)
+{
+    struct reply_ctx *x = ctx;
+    if (item == MH_ITEM_AE_IMP_INC || item == MH_ITEM_AE_EXP_INC) {
+        on_point(ctx, pn, item == MH_ITEM_AE_EXP_INC, item, index, v);
+        return;
+    }
+    if (v)
+        push_reading(x, &x->j->m[x->t->req_idx[0]], item, x->j->data_time + (int64_t)index * CCURVE_STEP_S, v);
+}
+
 /* 0, or the store's refusal (its writer's queue stayed full): the readings are not kept. */
 static int append_readings(struct collect *c, const struct cterm *t, const struct store_reading *r,
                            const uint64_t *addr, size_t n)
@@ -435,6 +451,22 @@ static unsigned dlt645_nth(const struct cterm *t, const struct cjob *j)
 static void reply_frames(struct reply_ctx *x, const struct fep_reply *r, uint8_t *reason)
 {
     uint32_t from = 0;
+    if (x->t->proto == FEP_PROTO_DLT645 && x->j->kind == &ctask_dlt645_curve) {
+        /* One load-record read: its frames (the read's answer and the follow-ups) together. */
+        const struct cmeter *m = &x->j->m[x->t->req_idx[0]];
+        int rc = ctask_dlt645_curve_parse(r->bytes, r->ends, r->n_frames, x->t->sa, x->t->step645, m->pn,
+                                          &x->j->date, on_point_645, x);
+        x->rc645 = rc >= 0 ? 1 : rc;
+        if (rc == 0 && x->t->step645 == 0) { /* no energy record of the day: the meter has no curve */
+            on_point(x, m->pn, 0, MH_ITEM_AE_IMP_INC, 0, NULL);
+            on_point(x, m->pn, 1, MH_ITEM_AE_EXP_INC, 0, NULL);
+        }
+        if (rc == MH_ESTALE)
+            *reason = STORE_REASON_CLOCK_ERROR;
+        else if (rc < 0)
+            *reason = STORE_REASON_DECODE_ERROR;
+        return;
+    }
     for (unsigned i = 0; i < r->n_frames; i++) {
         const uint8_t *p = r->bytes + from;
         size_t len = r->ends[i] - from;
@@ -590,6 +622,16 @@ void collect_term_resume(struct cterm *t)
     collect_term_kick(t);
 }
 
+/* DL/T 645: the same meter's next read of its job (the meter stays the request's). */
+static void next_step645(struct cterm *t, struct cjob *j)
+{
+    t->step645++;
+    j->cursor = t->req_idx[0];
+    t->req_n = 0;
+    group_wake(t->group);
+    collect_term_kick(t);
+}
+
 static void request_done(void *ctx, enum fep_status status, const struct fep_reply *r)
 {
     struct cterm *t = ctx;
@@ -631,15 +673,17 @@ static void request_done(void *ctx, enum fep_status status, const struct fep_rep
             c->prog.decode_errors++;
         /* DL/T 645: the freeze time matched, or a register came: go on with the next read. */
         unsigned last645 = j->kind == &ctask_dlt645_realtime ? ctask_dlt645_realtime_last()
-                                                              : CTASK_645_EXPORT;
+                           : j->kind == &ctask_dlt645_curve  ? ctask_dlt645_curve_last()
+                                                             : CTASK_645_EXPORT;
         if (t->proto == FEP_PROTO_DLT645 && x.rc645 == 1 && t->step645 < last645) {
-            t->step645++;
-            j->cursor = t->req_idx[0];
-            t->req_n = 0;
-            group_wake(t->group);
-            collect_term_kick(t);
+            next_step645(t, j);
             return;
         }
+    } else if (status == FEP_DENIED && j->kind == &ctask_dlt645_curve && t->step645 > 0 &&
+               t->step645 < ctask_dlt645_curve_last()) {
+        /* A meter that does not record this class (its load-record mode word): the next class. */
+        next_step645(t, j);
+        return;
     } else if (status == FEP_DENIED) {
         reason = STORE_REASON_NO_DATA; /* AFN00 F2: the terminal keeps none of it */
         c->prog.denied++;
@@ -765,6 +809,8 @@ static int submit(struct cterm *t, struct cjob *j)
         else
             rc = behind ? ctask_dlt698_meters_request(&w, t->sa, &freeze, addr, n)
                         : ctask_dlt698_day_request(&w, t->sa, &freeze);
+    } else if (t->proto == FEP_PROTO_DLT645 && j->kind == &ctask_dlt645_curve) {
+        rc = ctask_dlt645_curve_request(&w, t->sa, t->step645, &j->date);
     } else if (t->proto == FEP_PROTO_DLT645 && j->kind == &ctask_dlt645_realtime) {
         rc = ctask_dlt645_realtime_request(&w, t->sa, t->step645);
     } else if (t->proto == FEP_PROTO_DLT645) {

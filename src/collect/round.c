@@ -7,7 +7,9 @@
  * patch_days days for meters still without their frozen registers and
  * gives their terminals a job of just those meters: patch collection
  * across days, so a terminal that was offline for a night is completed
- * the next time the station reads it. When the round closes, meters whose
+ * the next time the station reads it. A DTU's meter keeps its load records
+ * and answers them by start time, so its curve of a patch day without a
+ * single increment point is read again too. When the round closes, meters whose
  * terminal had no job (never online) are written "terminal offline", so a
  * day's failures always carry a reason.
  */
@@ -39,6 +41,7 @@ static uint64_t spread_ms(const struct collect *c, const char *addr)
 }
 
 static void patch_join(struct collect *c, struct cterm *t, uint64_t at);
+static void patch_curves_645(struct collect *c, struct cterm *t, uint64_t at);
 
 /* The round's jobs for terminal t: its daily and/or monthly registers, all its points. */
 void collect_round_join(struct collect *c, struct cterm *t)
@@ -280,6 +283,34 @@ static void patch_join(struct collect *c, struct cterm *t, uint64_t at)
             free(m);
         else
             collect_job_add(t, &ctask_gdw1376_day, p->day, 0, c->round_prio, m, n, at);
+    }
+    patch_curves_645(c, t, at);
+}
+
+/*
+ * Curve jobs of a DTU (DL/T 645 load records, task_dlt645_curve.c) for the
+ * patch days on which its meter has no increment point at all: its curve
+ * failed that day (or was never asked). A curve with some points is one
+ * the meter recorded in part; reading it again would not complete it.
+ */
+static void patch_curves_645(struct collect *c, struct cterm *t, uint64_t at)
+{
+    const struct ctask_kind *k = ctask_curve_for(t->info.kind, t->info.protocol, 0);
+    struct store_point pt;
+    if (c->cfg.no_curves || t->proto != FEP_PROTO_DLT645 || k != &ctask_dlt645_curve ||
+        store_terminal_points(c->st, t->info.id, &pt, 1) != 1)
+        return;
+    for (size_t d = 0; d < c->n_patch; d++) {
+        int64_t t0 = collect_freeze_time(c, k, c->patch[d].day);
+        struct store_reading r;
+        if (store_readings_range(c->st, pt.meter, MH_ITEM_AE_IMP_INC, t0, t0 + 86400, &r, 1) != 0)
+            continue; /* points stored (or the store could not say: not now) */
+        struct cmeter *m = calloc(1, sizeof *m);
+        if (!m)
+            return;
+        *m = (struct cmeter){.id = pt.meter, .address = pt.address, .pn = pt.pn,
+                             .reason = STORE_REASON_METER_NO_ANSWER};
+        collect_job_add(t, k, c->patch[d].day, 0, FEP_PRIO_SCHEDULED, m, 1, at);
     }
 }
 

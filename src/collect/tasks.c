@@ -43,7 +43,8 @@
  * concentrator, its meters' curves from its task data (6012 attribute 3:
  * the minute freezes its collection scheme gathered; task_dlt698_curve.c).
  * DTUs with a DL/T 645-2007 meter: its voltages, currents, powers, power
- * factors and energy registers, once a round (task_dlt645_realtime.c).
+ * factors and energy registers, once a round (task_dlt645_realtime.c), and
+ * its 15-minute curves from its load records (task_dlt645_curve.c).
  */
 #include "collect_int.h"
 #include "meterhub/archive.h"
@@ -76,8 +77,8 @@ static const struct ctask_kind *const curves_all[CCURVE_TASKS_MAX] = {
     &ctask_gdw1376_curve_reactive, &ctask_gdw1376_curve_reactive_c_neutral};
 /* A 698.45 terminal's minute freezes, its own meter's and its meters': energy, power, voltage, current. */
 static const struct ctask_kind *const curves_698[CCURVE_TASKS_MAX] = {&ctask_dlt698_curve};
-/* A DTU's DL/T 645 meter: no curve task (its load records are not read yet). */
-static const struct ctask_kind *const curves_none[CCURVE_TASKS_MAX] = {NULL};
+/* A DTU's DL/T 645 meter: its load records, energy, U I f, P Q and power factors. */
+static const struct ctask_kind *const curves_645[CCURVE_TASKS_MAX] = {&ctask_dlt645_curve};
 
 static const struct {
     uint8_t kind, protocol;
@@ -93,7 +94,7 @@ static const struct {
     {ARCHIVE_KIND_SPECIAL_TRANSFORMER, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
     {ARCHIVE_KIND_TRANSFORMER_MONITOR, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
     {ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, curves_698, &ctask_dlt698_realtime},
-    {ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, curves_none, &ctask_dlt645_realtime},
+    {ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, curves_645, &ctask_dlt645_realtime},
 };
 
 const struct ctask_kind *ctask_realtime_for(unsigned terminal_kind, unsigned protocol)

@@ -66,7 +66,19 @@ struct fep_proto {
     int (*has_time_label)(const uint8_t *p, size_t n);
     /* Set that send time to now and fix the checksum. */
     void (*refresh_time_label)(uint8_t *p, size_t n, const struct mh_tm *now);
+    /*
+     * Replies the master continues frame by frame (DL/T 645 0x12, may be
+     * NULL): the request for frame seq (1, 2 ...) of the reply to req.
+     * 0, MH_ENOTSUP (req's reply cannot be continued) or the writer's.
+     * With it, a reply is a first frame (fir) then follow-ups whose seq
+     * counts 1, 2 ...; fin marks the last.
+     */
+    int (*enc_follow)(struct mh_wr *w, const uint8_t *req, size_t req_n, unsigned seq);
 };
+
+/* Follow-up frames of one reply at most (DL/T 645 SEQ is one byte) and the largest such request. */
+#define FEP_FOLLOW_MAX 255
+#define FEP_FOLLOW_LEN 32
 
 extern const struct fep_proto fep_proto_gdw1376;
 extern const struct fep_proto fep_proto_dlt698;
@@ -87,6 +99,9 @@ struct fep_req {
     uint32_t rtt_ms; /* first frame of the reply after the first transmission (fep_reply) */
     fep_done_fn done;
     void *ctx;
+    uint8_t fol_len;      /* a follow-up request (enc_follow) is out: its bytes in fol */
+    uint8_t fol_attempts; /* transmissions of it */
+    uint8_t fol[FEP_FOLLOW_LEN];
     uint8_t *reply;  /* frames collected so far (multi-frame) */
     uint32_t *ends;
     uint32_t reply_len;

@@ -5,6 +5,11 @@
  * treats the answer (C = 93, the meter's address) as the login; the same
  * question probes a silent channel in place of a heartbeat. Requests go one
  * at a time and a reply from the session's meter answers the one pending.
+ * A 2007 read reply with the follow bit (C.D5: B1, B2) is continued by the
+ * master with "read subsequent data" (0x12, DI + SEQ = 1, 2 ..., 2007
+ * 7.3.2), each answered by 92 / B2 carrying DI, data and the SEQ asked:
+ * the adapter tells the first frame (FIR), the last (FIN, no follow bit)
+ * and the SEQ of a follow-up reply, and builds the 0x12 request.
  */
 #include "fep_int.h"
 #include "meterhub/base/err.h"
@@ -32,7 +37,35 @@ static int classify(const uint8_t *p, size_t n, unsigned pw_len, struct fep_fram
     }
     fi->kind = FK_REPLY;
     fi->denied = (d.ctrl & DLT645_CTRL_ABNORMAL) != 0;
+    if (fi->denied)
+        return 0;
+    fi->fin = !(d.ctrl & DLT645_CTRL_FOLLOW);
+    if ((d.ctrl & DLT645_CTRL_FUNC) == DLT645_READ_FOLLOW) {
+        if (d.len < 5)
+            return MH_EBADLEN; /* DI (4) + data + SEQ (1): at least DI and SEQ */
+        fi->fir = 0;
+        fi->seq = (uint8_t)(d.data[d.len - 1] - 0x33);
+    }
     return 0;
+}
+
+/*
+ * The follow-up read of frame seq of req's reply (2007 7.3.2: 0x12 with
+ * the DI of the read and SEQ). Only a 2007 read (0x11) is continued:
+ * MH_ENOTSUP for another request whose reply says more follows.
+ */
+static int enc_follow(struct mh_wr *w, const uint8_t *req, size_t req_n, unsigned seq)
+{
+    struct mh_frame_span sp;
+    struct dlt645_frame d;
+    if (dlt645_frame_scan(req, req_n, &sp) != 1 || dlt645_frame_parse(req + sp.off, sp.len, &d) != 0)
+        return MH_EINVAL;
+    if ((d.ctrl & DLT645_CTRL_FUNC) != DLT645_READ || d.len < 4 || seq < 1 || seq > 255)
+        return MH_ENOTSUP;
+    uint32_t di = 0;
+    for (unsigned i = 0; i < 4; i++)
+        di |= (uint32_t)(uint8_t)(d.data[i] - 0x33) << (8 * i);
+    return dlt645_enc_read_follow(w, d.addr, DLT645_2007, di, (uint8_t)seq);
 }
 
 /* Nothing answers a meter's address reply. */
@@ -78,4 +111,5 @@ const struct fep_proto fep_proto_dlt645 = {
     .check_request = check_request,
     .stamp_seq = stamp_seq,
     .enc_probe = enc_probe,
+    .enc_follow = enc_follow,
 };

@@ -7,7 +7,11 @@
  * sequence, as the standard asks; a 1376.1 Tp send time refreshed) with a
  * doubled timeout, then fails.
  * Multi-frame replies (1376.1 FIR/FIN, RSEQ + 1 per further frame) are
- * collected before the callback runs.
+ * collected before the callback runs. So are the replies a DL/T 645 master
+ * continues itself (C.D5 set: "read subsequent data" 0x12 with SEQ 1, 2 ...,
+ * 2007 7.3.2): each follow-up request gets the request's timeout and
+ * re-sends, a frame out of sequence is a stray, and a reply of more than
+ * FEP_FOLLOW_MAX follow-ups fails with FEP_DECODE.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,7 @@ static void reset_reply(struct fep_req *r)
     r->reply_len = 0;
     r->n_frames = r->ends_cap = 0;
     r->frag_active = 0;
+    r->fol_len = 0;
 }
 
 /* Detach, run the callback once (with rep when FEP_DONE), free. */
@@ -292,6 +297,34 @@ static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const
     fep_req_pump(s);
 }
 
+/* Ask for the next frame of r's reply (enc_follow): 0, or the request has been completed. */
+static int follow_up(struct fep_session *s, struct fep_req *r)
+{
+    struct mh_wr w;
+    mh_wr_init(&w, r->fol, sizeof r->fol);
+    int rc = r->n_frames > FEP_FOLLOW_MAX ? MH_EOVERFLOW : s->proto->enc_follow(&w, r->frame, r->len, r->n_frames);
+    if (rc == 0)
+        rc = mh_wr_err(&w);
+    if (rc != 0) {
+        mh_warn("fep", "terminal %s: reply of %u frames not continued: %s", s->addr, (unsigned)r->n_frames,
+                mh_strerror(rc));
+        complete(r, FEP_DECODE);
+        fep_req_pump(s);
+        return 1;
+    }
+    r->fol_len = (uint8_t)mh_wr_len(&w);
+    r->fol_attempts = 1;
+    r->deadline = fep_now(s->fep) + r->timeout_ms;
+    fep_session_send(s, r->fol, r->fol_len);
+    return 0;
+}
+
+/* A frame of a reply the master continues: the first (no frame yet) or follow-up n_frames. */
+static int follow_in_sequence(const struct fep_req *r, const struct fep_frame_info *fi)
+{
+    return r->n_frames == 0 ? fi->fir : !fi->fir && fi->seq == r->n_frames;
+}
+
 void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const struct fep_frame_info *fi)
 {
     struct fep *f = s->fep;
@@ -305,6 +338,14 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
         s->port->st.stray++;
         mh_debug("fep", "terminal %s: reply seq %u matches no pending request, ignored", s->addr,
                  (unsigned)fi->seq);
+        return;
+    }
+    if (s->proto->enc_follow && !fi->denied && !follow_in_sequence(r, fi)) {
+        /* A late copy of a frame already taken, or one not asked for: the deadline stands. */
+        s->st.stray++;
+        s->port->st.stray++;
+        mh_debug("fep", "terminal %s: follow-up frame %u out of sequence (%u expected), ignored", s->addr,
+                 fi->fir ? 0u : (unsigned)fi->seq, (unsigned)r->n_frames);
         return;
     }
     take_rtt(r, fep_now(f));
@@ -341,6 +382,8 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
         s->st.replies++;
         complete(r, FEP_DONE);
         fep_req_pump(s);
+    } else if (s->proto->enc_follow) {
+        follow_up(s, r);
     } else {
         r->deadline = fep_now(f) + r->timeout_ms; /* the next frame gets a full timeout */
     }
@@ -361,7 +404,22 @@ uint64_t fep_req_expire(struct fep_session *s, uint64_t now)
     struct fep_req *r = s->pending;
     while (r && s->state == SS_ONLINE) {
         struct fep_req *next = r->next;
-        if (r->deadline <= now) {
+        if (r->deadline <= now && r->fol_len && r->fol_attempts <= r->retries) {
+            /* The follow-up went unanswered: ask for the same frame again, keeping those taken. */
+            r->fol_attempts++;
+            s->st.retries++;
+            uint64_t t = (uint64_t)r->timeout_ms * 2;
+            r->timeout_ms = (uint32_t)(t < f->cfg.request_timeout_max_ms ? t : f->cfg.request_timeout_max_ms);
+            r->deadline = now + r->timeout_ms;
+            fep_session_send(s, r->fol, r->fol_len);
+        } else if (r->deadline <= now && r->fol_len) {
+            s->st.timeouts++;
+            mh_info("fep", "terminal %s: request %lld timed out at follow-up frame %u", s->addr,
+                    (long long)r->id, (unsigned)r->n_frames);
+            complete(r, FEP_TIMEOUT);
+            fep_req_pump(s);
+            next = s->pending;
+        } else if (r->deadline <= now) {
             if (r->attempts <= r->retries) {
                 r->attempts++;
                 r->rtt_ms = 0; /* a reply now answers either copy */

@@ -79,11 +79,21 @@ grep -q "values compared, 0 mismatches" "$dir/ccurve"
 "$mh" check truth --db "$db" "$scenario" --date yesterday --realtime --protocol dlt698 \
     --min-permille 999 | tee "$dir/c698curve"
 grep -q "checked 50 meters: 49 with.*values compared, 0 mismatches" "$dir/c698curve"
+# The DTUs' DL/T 645 meters' curves from their load records (0x11 06cc0001, continued
+# by 0x12 follow-ups): the increments made from the energy registers point by point,
+# and the voltage, current, frequency, power and power factor points against the model.
+"$mh" check truth --db "$db" "$scenario" --date yesterday --curves --protocol dlt645-2007 \
+    --min-permille 999 | tee "$dir/c645curve"
+grep -q "checked 4 meters: 4 with whole curves.*values compared, 0 mismatches" "$dir/c645curve"
+grep -Eq "^[1-9][0-9]{3,} of the values compared are power" "$dir/c645curve"
 "$mh" report collection --db "$db" --date yesterday --curves | tee "$dir/rcurve"
 # every 1376.1 meter of a terminal that logs in has its curve (the never-login ones: never
 # tried); on a loaded machine or when a frame of its reply was lost (1 % loss) a curve may come
 # by the patch re-read, so the first-try column is not pinned
 grep -Eq "^  gdw1376 +390 +[0-9]+ +374 +0 +16 " "$dir/rcurve"
+# every DTU's meter has its curve (a lost frame is asked for again by its follow-up)
+grep -Eq "^  dtu +4 +[0-9]+ +4 +0 +0 " "$dir/rcurve"
+grep -Eq "^  dlt645-2007 +4 +[0-9]+ +4 +0 +0 " "$dir/rcurve"
 # every 698.45 meter too: the terminals' own (minute freeze 5002) and the meters behind the
 # concentrators (their task data, 6012 0300); the never-login terminal's meter never tried
 grep -Eq "^  dlt698 +50 +[0-9]+ +49 +0 +1 " "$dir/rcurve"

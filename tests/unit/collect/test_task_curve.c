@@ -204,7 +204,9 @@ static void test_terminal_kinds_get_curve_tasks(void **state)
     assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, 0),
                      &ctask_dlt698_curve);
     assert_null(ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR, ARCHIVE_PROTO_DLT698, 1));
-    assert_null(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, 0));
+    /* A DTU: its DL/T 645 meter's load records, one task. */
+    assert_ptr_equal(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, 0), &ctask_dlt645_curve);
+    assert_null(ctask_curve_for(ARCHIVE_KIND_DTU, ARCHIVE_PROTO_DLT645_2007, 1));
     /* Every configured task's Fn are curves; at most three (eight points' curves fit a reply). */
     for (unsigned t = 0; t < CCURVE_TASKS_MAX; t++) {
         const struct ctask_kind *k = ctask_curve_for(ARCHIVE_KIND_CONCENTRATOR,

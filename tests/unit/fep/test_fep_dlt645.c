@@ -84,6 +84,167 @@ static void test_dtu_identified_and_read(void **state)
     fx_stop(&x);
 }
 
+/* 2007 7.3.2: read subsequent data of DI 06040001, SEQ 1 and 2 (FE preamble, +33, CS, 16). */
+static const uint8_t follow1[] = {0xFE, 0xFE, 0xFE, 0xFE, 0x68, 0x50, 0x56, 0x00, 0x00, 0x00, 0x10,
+                                  0x68, 0x12, 0x05, 0x34, 0x33, 0x37, 0x39, 0x34, 0xA8, 0x16};
+static const uint8_t follow2[] = {0xFE, 0xFE, 0xFE, 0xFE, 0x68, 0x50, 0x56, 0x00, 0x00, 0x00, 0x10,
+                                  0x68, 0x12, 0x05, 0x34, 0x33, 0x37, 0x39, 0x35, 0xA9, 0x16};
+#define DI_LOAD4 0x06040001u
+
+static void expect_bytes(struct fx *x, int fd, const uint8_t *want, size_t n, unsigned ms)
+{
+    uint8_t got[64];
+    assert_true(n <= sizeof got);
+    assert_int_equal(fx_recv(x, fd, got, n, ms), (long)n);
+    assert_memory_equal(got, want, n);
+}
+
+/* A reply frame of the load-record read: seq < 0 the first (0x91/B1), else follow-up seq (0x92/B2). */
+static size_t load_reply(uint8_t *f, size_t cap, int seq, int more, uint8_t fill)
+{
+    uint8_t data[20];
+    memset(data, fill, sizeof data);
+    struct mh_wr w;
+    mh_wr_init(&w, f, cap);
+    assert_int_equal(dlt645_enc_read_response(&w, meter, DLT645_2007, DI_LOAD4, data, sizeof data, more, seq), 0);
+    return mh_wr_len(&w);
+}
+
+static int online_meter(struct fx *x, const struct fep_cfg *cfg)
+{
+    fx_start(x, cfg, NULL, FEP_PROTO_DLT645);
+    x->known[0] = METER;
+    x->heartbeat_s = 60;
+    int fd = fx_connect(x);
+    expect_probe(x, fd, 1000);
+    answer_address(fd, meter);
+    fx_run(x, 30);
+    assert_int_equal(fx_count(x, 'n'), 1);
+    return fd;
+}
+
+/* Submit the read of 97 class-4 records from 2026-11-23 00:00 and see it sent as built. */
+static void submit_load_read(struct fx *x, int fd, struct fx_done *d)
+{
+    uint8_t req[64];
+    struct mh_wr w;
+    struct mh_tm start = {.year = 2026, .mon = 11, .day = 23, .hour = 0, .min = 0, .has = MH_TM_FULL};
+    mh_wr_init(&w, req, sizeof req);
+    assert_int_equal(dlt645_enc_read_records(&w, meter, DI_LOAD4, 97, &start), 0);
+    size_t n = mh_wr_len(&w);
+    struct fep_request r = {FEP_PRIO_SCHEDULED, req, n, 0, 0, fx_done_cb, d};
+    assert_true(fep_request_submit(x->fep, METER, &r) > 0);
+    expect_bytes(x, fd, req, n, 1000);
+}
+
+/*
+ * A reply with the follow bit is continued with 0x12 SEQ 1, 2 ... (byte
+ * exact); a frame out of sequence is a stray and changes nothing; an
+ * unanswered follow-up is asked again (same bytes), the frames taken are
+ * kept; the last frame (no follow bit) delivers all of them as one reply.
+ */
+static void test_follow_up_frames_assembled(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.request_timeout_ms = 300, .retries = 1};
+    struct fx x;
+    int fd = online_meter(&x, &cfg);
+    uint8_t f1[64], f2[64], f3[64], stale[64];
+    struct fx_done d = {0};
+    submit_load_read(&x, fd, &d);
+    size_t n1 = load_reply(f1, sizeof f1, -1, 1, 0x11);
+    size_t n2 = load_reply(f2, sizeof f2, 1, 1, 0x22);
+    size_t n3 = load_reply(f3, sizeof f3, 2, 0, 0x33);
+    size_t ns = load_reply(stale, sizeof stale, 2, 1, 0x44);
+    fx_send(fd, f1, n1);
+    expect_bytes(&x, fd, follow1, sizeof follow1, 1000);
+    fx_send(fd, stale, ns); /* SEQ 2 before 1: dropped */
+    fx_send(fd, f1, n1);    /* the first frame again: dropped */
+    fx_run(&x, 30);
+    struct fep_session_stats st;
+    assert_int_equal(fep_terminal_stats(x.fep, METER, &st), 1);
+    assert_int_equal(st.stray, 2);
+    assert_int_equal(d.calls, 0);
+    fx_send(fd, f2, n2);
+    expect_bytes(&x, fd, follow2, sizeof follow2, 1000);
+    expect_bytes(&x, fd, follow2, sizeof follow2, 1000); /* unanswered: asked again */
+    assert_int_equal(fx_answer(&x, fd, f3, n3, &d), FEP_DONE);
+    assert_int_equal(d.n_frames, 3);
+    assert_int_equal(d.len, n1 + n2 + n3);
+    assert_memory_equal(d.bytes, f1, n1);
+    assert_memory_equal(d.bytes + n1, f2, n2);
+    assert_memory_equal(d.bytes + n1 + n2, f3, n3);
+    assert_int_equal(fep_terminal_stats(x.fep, METER, &st), 1);
+    assert_int_equal(st.retries, 1);
+    assert_int_equal(st.replies, 1);
+    close(fd);
+    fx_stop(&x);
+}
+
+/* A follow-up never answered fails the request after its re-sends; a follow bit on a non-read fails it. */
+static void test_follow_up_timeout_and_not_continued(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.request_timeout_ms = 200, .request_timeout_max_ms = 200, .retries = 1};
+    struct fx x;
+    int fd = online_meter(&x, &cfg);
+    uint8_t req[64], f1[64], got[64];
+    struct mh_wr w;
+    struct fx_done d = {0}, d2 = {0};
+    submit_load_read(&x, fd, &d);
+    size_t n1 = load_reply(f1, sizeof f1, -1, 1, 0x11);
+    fx_send(fd, f1, n1);
+    expect_bytes(&x, fd, follow1, sizeof follow1, 1000);
+    expect_bytes(&x, fd, follow1, sizeof follow1, 1000);
+    for (int i = 0; i < 100 && d.calls == 0; i++)
+        fx_run(&x, 10);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, FEP_TIMEOUT);
+    /* A write acknowledged with the follow bit set: nothing to continue. */
+    mh_wr_init(&w, req, sizeof req);
+    struct dlt645_auth a = {0};
+    static const uint8_t val[1] = {1};
+    assert_int_equal(dlt645_enc_write(&w, meter, DLT645_2007, 0x04000101, &a, val, 1), 0);
+    size_t n = mh_wr_len(&w);
+    struct fep_request r = {FEP_PRIO_SCHEDULED, req, n, 0, 0, fx_done_cb, &d2};
+    assert_true(fep_request_submit(x.fep, METER, &r) > 0);
+    expect_bytes(&x, fd, req, n, 1000);
+    mh_wr_init(&w, f1, sizeof f1);
+    assert_int_equal(dlt645_frame_encode(&w, 0, meter, 0x80 | DLT645_CTRL_FOLLOW | DLT645_WRITE, NULL, 0), 0);
+    assert_int_equal(fx_answer(&x, fd, f1, mh_wr_len(&w), &d2), FEP_DECODE);
+    assert_int_equal(fx_recv(&x, fd, got, 1, 100), -1); /* no follow-up asked */
+    close(fd);
+    fx_stop(&x);
+}
+
+/* A meter that always says more follows: past 255 follow-ups (SEQ is one byte) the request fails, not the session. */
+static void test_follow_up_bounded(void **state)
+{
+    (void)state;
+    struct fep_cfg cfg = {.request_timeout_ms = 1000, .max_fps = 2000}; /* 256 frames in well under a second */
+    struct fx x;
+    int fd = online_meter(&x, &cfg);
+    struct fx_done d = {0};
+    submit_load_read(&x, fd, &d);
+    uint8_t f[64], got[64];
+    size_t n = load_reply(f, sizeof f, -1, 1, 0x11);
+    fx_send(fd, f, n);
+    for (unsigned seq = 1; seq <= 255; seq++) {
+        assert_int_equal(fx_recv(&x, fd, got, sizeof follow1, 1000), (long)sizeof follow1);
+        assert_int_equal(got[18], (uint8_t)(seq + 0x33)); /* SEQ + 33h */
+        n = load_reply(f, sizeof f, (int)seq, 1, 0x22);
+        fx_send(fd, f, n);
+    }
+    for (int i = 0; i < 200 && d.calls == 0; i++)
+        fx_run(&x, 5);
+    assert_int_equal(d.calls, 1);
+    assert_int_equal(d.status, FEP_DECODE);
+    assert_int_equal(fx_recv(&x, fd, got, 1, 50), -1); /* no 256th follow-up */
+    assert_int_equal(fep_online(x.fep), 1);
+    close(fd);
+    fx_stop(&x);
+}
+
 static void test_unknown_meter_refused(void **state)
 {
     (void)state;
@@ -158,6 +319,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dtu_identified_and_read),
+        cmocka_unit_test(test_follow_up_frames_assembled),
+        cmocka_unit_test(test_follow_up_timeout_and_not_continued),
+        cmocka_unit_test(test_follow_up_bounded),
         cmocka_unit_test(test_unknown_meter_refused),
         cmocka_unit_test(test_silent_meter_probed_then_offline),
         cmocka_unit_test(test_auto_port_asks_silent_connections_only),
