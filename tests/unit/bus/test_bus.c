@@ -245,7 +245,12 @@ static void test_server_down_drops_counted_never_blocks(void **state)
             full++;
         }
     }
-    assert_true(worst < 50);
+    /*
+     * Blocking would mean waiting on the connection (2 s timeout) or an
+     * acknowledgement (5 s): a tenth of a second leaves room for a loaded
+     * machine's scheduling and sanitizers without letting either through.
+     */
+    assert_true(worst < 100);
     /* The queue holds 200 (the 50 in flight come back into it when their wait times out). */
     assert_true(ok >= 150 && ok <= 200);
     assert_int_equal(full, 1000 - ok);
