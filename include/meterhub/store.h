@@ -1039,4 +1039,26 @@ int store_event_counter_get(struct store *st, int64_t terminal, int counter, int
 int store_event_counter_put(struct store *st, int64_t terminal, int counter, int value,
                             int64_t t_ms);
 
+/* ==== events through the writer (docs/store.md "Events in a storm") ==== */
+
+/*
+ * Append n >= 1 events (copied, payloads too; the caller keeps e) to the
+ * writer's event queue, all or none. The writer stores everything queued
+ * at once in one transaction, each event once as store_event_insert does
+ * (a copy of a stored one is no error), and runs done(ctx, status) on its
+ * thread after COMMIT (status 0) or when the transaction failed (< 0:
+ * nothing of it stored, do not acknowledge). Active reports come by the
+ * thousand after an outage: this way a terminal is confirmed after a
+ * commit shared by every report queued with its own, instead of one
+ * commit (one fsync) per event on the caller's thread.
+ * done must be short and must not wait on the store (post to your loop).
+ * Back-pressure as store_readings_append: waits up to timeout_ms for room
+ * (0: does not wait), then MH_EAGAIN; from the writer thread it never waits.
+ * Errors: MH_EAGAIN, MH_EOVERFLOW (n > the queue), MH_ECLOSED, MH_ENOMEM,
+ * MH_EINVAL. A failed append never runs done. store_readings_sync and
+ * store_close wait for queued events as for readings.
+ */
+int store_events_append(struct store *st, const struct store_event *e, size_t n, int timeout_ms,
+                        void (*done)(void *ctx, int status), void *ctx);
+
 #endif

@@ -42,7 +42,7 @@ struct sim_term {
     uint32_t rx_len;
 };
 
-enum event_kind { EV_CONNECT, EV_HEARTBEAT, EV_SEND, EV_FAULT_CHECK };
+enum event_kind { EV_CONNECT, EV_HEARTBEAT, EV_SEND, EV_FAULT_CHECK, EV_REPORT };
 
 struct event {
     uint64_t due_ms;
@@ -96,6 +96,14 @@ static int64_t sim_now(const struct sim_net *n)
     struct timeval tv;
     gettimeofday(&tv, NULL);
     return (int64_t)tv.tv_sec + n->opts->clock_offset_s;
+}
+
+/* The simulated clock in milliseconds. */
+static int64_t sim_now_ms(const struct sim_net *n)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return ((int64_t)tv.tv_sec + n->opts->clock_offset_s) * 1000 + tv.tv_usec / 1000;
 }
 
 /* ---- event heap ---- */
@@ -380,6 +388,23 @@ static void send_built(struct sim_term *t,
     }
 }
 
+/* Wake the terminal when it next wants to report of its own accord (sim_behaviour.report_next). */
+static void schedule_report(struct sim_net *n, struct sim_term *t)
+{
+    const struct sim_behaviour *b = n->opts->behaviour_for(terminal_of(n, t));
+    if (!b->report || !b->report_next)
+        return;
+    int64_t now_ms = sim_now_ms(n), at = b->report_next(n->s, terminal_of(n, t), now_ms / 1000);
+    if (at == INT64_MAX)
+        return;
+    int64_t delay = at > INT64_MAX / 1000 ? INT64_MAX : at * 1000 - now_ms;
+    if (delay > (int64_t)n->s->heartbeat_s * 1000)
+        delay = (int64_t)n->s->heartbeat_s * 1000; /* far off: look again then, the clock may have been set */
+    else
+        delay += t->idx * 7919u % 1000; /* terminals' clocks are not in step: each its own millisecond */
+    schedule(n, t, EV_REPORT, delay > 0 ? (uint64_t)delay : 0, NULL, 0);
+}
+
 static void on_connected(uv_connect_t *req, int status)
 {
     struct sim_term *t = req->data;
@@ -407,6 +432,7 @@ static void on_connected(uv_connect_t *req, int status)
     send_built(t, b->login);
     n->c.logins++;
     schedule(n, t, EV_HEARTBEAT, (uint64_t)n->s->heartbeat_s * 1000, NULL, 0);
+    schedule_report(n, t);
 }
 
 static void term_connect(struct sim_term *t)
@@ -448,6 +474,12 @@ static void run_event(struct sim_net *n, struct event *ev)
         }
         send_built(t, n->opts->behaviour_for(terminal_of(n, t))->heartbeat);
         schedule(n, t, EV_HEARTBEAT, (uint64_t)n->s->heartbeat_s * 1000, NULL, 0);
+        break;
+    case EV_REPORT:
+        if (t->state != TS_ONLINE || ev->generation != t->generation)
+            break;
+        send_built(t, n->opts->behaviour_for(terminal_of(n, t))->report);
+        schedule_report(n, t);
         break;
     case EV_SEND:
         if (ev->generation == t->generation)

@@ -43,6 +43,16 @@ struct sim_behaviour {
     /* One received frame (link layer valid). Replies through sim_emit_frame. */
     void (*on_frame)(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq,
                      const uint8_t *frame, size_t len, int64_t now, struct sim_emit *em);
+    /*
+     * Optional (NULL: the protocol reports nothing of its own accord):
+     * report_next says when (simulated epoch second, INT64_MAX: never) the
+     * terminal next wants to report — an event arises, a report's
+     * confirmation is overdue — and report writes into w what it sends then
+     * (nothing: not due after all).
+     */
+    void (*report)(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq,
+                   int64_t now, struct mh_wr *w);
+    int64_t (*report_next)(const struct scenario *s, const struct sim_terminal *t, int64_t now);
 };
 
 /* Behaviour for a terminal's protocol; NULL until that protocol is simulated. */

@@ -428,14 +428,23 @@ static int apply_anomalies(struct parse_ctx *c, struct scenario *s, json_t *list
     return 0;
 }
 
+/* An object of the keys allowed, or msg. */
+static int check_object(struct parse_ctx *c, json_t *o, const char *where, const char *const *keys,
+                        const char *msg)
+{
+    if (!json_is_object(o) || check_keys(c, o, where, keys))
+        return fail(c, msg, NULL, NULL);
+    return 0;
+}
+
 static int apply_faults(struct parse_ctx *c, struct scenario *s, json_t *f)
 {
     static const char *const keys[] = {"loss_permille", "corrupt_permille", "reset_permille", "latency_ms",
                                        "offline", "never_login_permille", "report_loss_permille", NULL};
     if (!f)
         return 0;
-    if (!json_is_object(f) || check_keys(c, f, "faults", keys))
-        return fail(c, "'faults' must be an object with known keys%s%s", NULL, NULL);
+    if (check_object(c, f, "faults", keys, "'faults' must be an object with known keys%s%s"))
+        return c->rc;
     s->faults.loss_permille = (uint16_t)get_int(c, f, "loss_permille", 0, 0, 1000, "faults");
     s->faults.corrupt_permille = (uint16_t)get_int(c, f, "corrupt_permille", 0, 0, 1000, "faults");
     s->faults.reset_permille = (uint16_t)get_int(c, f, "reset_permille", 0, 0, 1000, "faults");
@@ -481,6 +490,21 @@ static int apply_faults(struct parse_ctx *c, struct scenario *s, json_t *f)
     return 0;
 }
 
+/* "storm": {"events": K, "after_s": A, "window_s": W} (docs/sim-scenario.md). */
+static int apply_storm(struct parse_ctx *c, struct scenario *s, json_t *st)
+{
+    static const char *const keys[] = {"events", "after_s", "window_s", NULL};
+    if (!st)
+        return 0;
+    if (check_object(c, st, "storm", keys, "'storm' must be an object {events, after_s, window_s}%s%s"))
+        return c->rc;
+    /* At most 255 a terminal: EC1 counts important events modulo 256 (1376.1 5.12.2.4.5). */
+    s->storm.events = (uint32_t)get_int(c, st, "events", 0, 0, 255, "storm");
+    s->storm.after_s = (uint32_t)get_int(c, st, "after_s", 10, 0, 86400, "storm");
+    s->storm.window_s = (uint32_t)get_int(c, st, "window_s", 10, 1, 86400, "storm");
+    return c->rc;
+}
+
 int scenario_parse(const char *json_text, struct scenario **out, char *err, size_t cap)
 {
     struct parse_ctx c = {err, cap, 0};
@@ -491,7 +515,8 @@ int scenario_parse(const char *json_text, struct scenario **out, char *err, size
         return MH_EINVAL;
     }
     static const char *const keys[] = {"name", "description", "seed", "start", "tz_offset_minutes",
-                                       "heartbeat_s", "populations", "anomalies", "faults", NULL};
+                                       "heartbeat_s", "populations", "anomalies", "faults", "storm",
+                                       "report_resend_s", NULL};
     struct scenario *s = calloc(1, sizeof *s);
     struct population *pops = NULL;
     if (!s) {
@@ -543,7 +568,10 @@ int scenario_parse(const char *json_text, struct scenario **out, char *err, size
     }
     if (an && apply_anomalies(&c, s, an))
         goto done;
-    apply_faults(&c, s, json_object_get(root, "faults"));
+    if (apply_faults(&c, s, json_object_get(root, "faults")))
+        goto done;
+    s->report_resend_s = (uint32_t)get_int(&c, root, "report_resend_s", 0, 0, 3600, "the scenario");
+    apply_storm(&c, s, json_object_get(root, "storm"));
 done:
     free(pops);
     json_decref(root);

@@ -90,6 +90,20 @@ struct scenario {
     size_t n_meters;
     struct sim_area *areas;
     size_t n_areas;
+    /*
+     * An event storm (key "storm"): every terminal raises storm.events
+     * events within window_s seconds starting after_s after storm_base,
+     * as after an outage (term_events.c). events 0: none.
+     */
+    struct {
+        uint32_t events, after_s, window_s;
+    } storm;
+    /* Seconds a terminal waits for the master's confirmation of an active report before
+     * sending it again (key "report_resend_s"); 0: again behind the next heartbeat only. */
+    uint32_t report_resend_s;
+    /* Epoch second (simulated clock) the storm counts from: set by `sim run` when the field
+     * starts, so every process of a run shares it; 0 means the scenario's start. */
+    int64_t storm_base;
 };
 
 /*

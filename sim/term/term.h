@@ -206,14 +206,44 @@ size_t sim_term_events(const struct scenario *s, const struct sim_terminal *t, i
                        struct sim_term_event *out, size_t max);
 /* Events the master has confirmed (or read). */
 size_t sim_term_events_confirmed(const struct sim_terminal *t);
-/* A report of events [.., upto) went out with sequence seq; a confirmation of seq covers them. */
-void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto);
+/*
+ * A report of events [.., upto) went out with sequence seq at simulated
+ * time now; a confirmation of seq covers them. The same records sent again
+ * count as a resending.
+ */
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto, int64_t now);
 /* Is a report awaiting confirmation? */
 int sim_term_events_outstanding(const struct sim_terminal *t);
 /* The master confirmed the report with sequence seq (1 when it was the one outstanding). */
 int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq);
 /* The master read events up to upto (AFN0E): they count as confirmed. */
 void sim_term_events_read(const struct sim_terminal *t, size_t upto);
+
+/* Storm events of t (scenario "storm", at most 6 a meter: one per distinct ERC). */
+size_t sim_term_storm_events(const struct scenario *s, const struct sim_terminal *t);
+/* The start of t's first event after now; INT64_MAX when none comes. */
+int64_t sim_term_next_event(const struct scenario *s, const struct sim_terminal *t, int64_t now);
+/*
+ * Should t send an active report at now: events wait and none is out, or
+ * the one out has waited report_resend_s for its confirmation.
+ */
+int sim_term_report_due(const struct scenario *s, const struct sim_terminal *t, int64_t now);
+/* When to look again (sim_term_report_due): the next event or resend time; INT64_MAX: never. */
+int64_t sim_term_report_next(const struct scenario *s, const struct sim_terminal *t, int64_t now);
+
+/* Active reports of this process's terminals, for `sim run`'s totals. */
+#define SIM_LAT_BUCKETS 481
+struct sim_term_report_stats {
+    uint64_t sent;      /* reports sent the first time */
+    uint64_t resent;    /* sent again for want of a confirmation */
+    uint64_t confirmed; /* confirmations received */
+    uint64_t records;   /* event records in first sendings */
+    int64_t first_sent_ms, last_confirmed_ms; /* wall clock, epoch ms; 0: none */
+    uint32_t lat_hist[SIM_LAT_BUCKETS]; /* first sending to confirmation (sim_term_lat_bucket_ms) */
+};
+void sim_term_report_stats(struct sim_term_report_stats *out);
+/* The lower bound (ms) of latency bucket b. */
+int64_t sim_term_lat_bucket_ms(size_t b);
 
 /* Local wall-clock time of epoch second t in the scenario's zone. */
 void sim_term_local_tm(const struct scenario *s, int64_t t, struct mh_tm *out);

@@ -335,5 +335,6 @@ static void dtu_on_frame(const struct scenario *s, const struct sim_terminal *t,
         sim_emit_frame(em, out, mh_wr_len(&w));
 }
 
+/* A DL/T 645 meter reports nothing of its own accord: no report hooks. */
 const struct sim_behaviour sim_term_dtu645 = {"dlt645-dtu", dlt645_frame_scan, dtu_silent, dtu_silent,
-                                               dtu_on_frame};
+                                               dtu_on_frame, NULL, NULL};

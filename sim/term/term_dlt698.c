@@ -726,7 +726,15 @@ static void d698_report(const struct scenario *s, const struct sim_terminal *t, 
     server_addr(t, sa);
     if (mh_wr_err(&rw) == 0 && dlt698_enc_report_record_list(&a, (uint8_t)piid, recs, count, NULL) == 0 &&
         dlt698_frame_encode(w, 0x83, 0x05, sa, 0, apdu, mh_wr_len(&a)) == 0)
-        sim_term_events_sent(t, piid, from + count);
+        sim_term_events_sent(t, piid, from + count, now);
+}
+
+/* An event arose, or a report waited report_resend_s for its REPORT-Response: report now. */
+static void d698_report_due(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                            struct mh_wr *w)
+{
+    if (sim_term_report_due(s, t, now))
+        d698_report(s, t, seq, now, w);
 }
 
 static void d698_heartbeat(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
@@ -932,17 +940,15 @@ static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t
     struct dlt698_apdu a;
     if (dlt698_apdu_decode(f.apdu, f.apdu_len, &a) != 0)
         return;
-    if (a.tag == DLT698_REPORT_RESPONSE) {
-        sim_term_events_confirm(t, a.piid & 0x3F); /* the report's records are confirmed */
-        return;
-    }
-    if (a.tag == DLT698_LINK_RESPONSE) {
+    if (a.tag == DLT698_REPORT_RESPONSE || a.tag == DLT698_LINK_RESPONSE) {
+        if (a.tag == DLT698_REPORT_RESPONSE)
+            sim_term_events_confirm(t, a.piid & 0x3F); /* the report's records are confirmed */
         if (sim_term_events_outstanding(t))
             return;
         uint8_t rep[EVENTS_PER_REPORT * 64 + 64];
         struct mh_wr rw;
         mh_wr_init(&rw, rep, sizeof rep);
-        d698_report(s, t, seq, now, &rw); /* the LINK-Response came: report what waits */
+        d698_report(s, t, seq, now, &rw); /* confirmed or logged in: report what waits */
         if (mh_wr_err(&rw) == 0 && mh_wr_len(&rw) > 0)
             sim_emit_frame(em, rep, mh_wr_len(&rw));
         return;
@@ -968,5 +974,6 @@ static void d698_on_frame(const struct scenario *s, const struct sim_terminal *t
         sim_emit_frame(em, out, mh_wr_len(&fw));
 }
 
-const struct sim_behaviour sim_term_dlt698 = {"dlt698", dlt698_frame_scan, d698_login, d698_heartbeat,
-                                               d698_on_frame};
+const struct sim_behaviour sim_term_dlt698 = {"dlt698",       dlt698_frame_scan, d698_login,
+                                               d698_heartbeat, d698_on_frame,     d698_report_due,
+                                               sim_term_report_next};

@@ -770,7 +770,18 @@ static void gdw_report(const struct scenario *s, const struct sim_terminal *t, u
     if (gdw1376_frame_encode(w, 0xC4, &a, GDW1376_AFN_CLASS3,
                              (uint8_t)(GDW1376_SEQ_FIR | GDW1376_SEQ_FIN | GDW1376_SEQ_CON | pseq), units,
                              mh_wr_len(&u), NULL, 0, NULL, NULL) == 0)
-        sim_term_events_sent(t, pseq, upto);
+        sim_term_events_sent(t, pseq, upto, now);
+}
+
+/*
+ * An event arose, or a report waited report_resend_s for its confirmation
+ * (the terminal's wait-for-response timeout, AFN04 F1): report now.
+ */
+static void gdw_report_due(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
+                           struct mh_wr *w)
+{
+    if (sim_term_report_due(s, t, now))
+        gdw_report(s, t, seq, now, w);
 }
 
 static void gdw_heartbeat(const struct scenario *s, const struct sim_terminal *t, uint32_t *seq, int64_t now,
@@ -797,9 +808,14 @@ static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t,
     struct reply *r = &(struct reply){.s = s, .t = t, .em = em, .req = &f, .now = now, .afn = f.afn};
     switch (f.afn) {
     case GDW1376_AFN_CONFIRM:
-        /* AFN00 F1 answering a report confirms its events; a login's or heartbeat's needs nothing. */
+        /*
+         * AFN00 F1 answering a report confirms its events; a login's or
+         * heartbeat's needs nothing. Either way, with none out, the next
+         * events waiting go at once, as a terminal empties its queue after
+         * an outage.
+         */
         if (f.units_len >= 4 && f.units[2] == 0x01 && f.units[3] == 0x00 &&
-            !sim_term_events_confirm(t, f.seq & 0x0F) && !sim_term_events_outstanding(t)) {
+            (sim_term_events_confirm(t, f.seq & 0x0F), !sim_term_events_outstanding(t))) {
             uint8_t out[1024];
             struct mh_wr w;
             mh_wr_init(&w, out, sizeof out);
@@ -835,5 +851,6 @@ static void gdw_on_frame(const struct scenario *s, const struct sim_terminal *t,
     }
 }
 
-const struct sim_behaviour sim_term_gdw1376 = {"gdw1376", gdw1376_frame_scan, gdw_login, gdw_heartbeat,
-                                                gdw_on_frame};
+const struct sim_behaviour sim_term_gdw1376 = {"gdw1376",      gdw1376_frame_scan, gdw_login,
+                                                gdw_heartbeat,  gdw_on_frame,       gdw_report_due,
+                                                sim_term_report_next};

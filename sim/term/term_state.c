@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "meterhub/base/err.h"
 #include "term.h"
@@ -29,6 +30,8 @@ struct term_ctl {
     uint8_t report_out;    /* a report is awaiting confirmation */
     uint8_t report_seq;
     uint32_t report_upto;
+    int64_t report_sent_s;     /* simulated clock of its last sending (the resend timer) */
+    int64_t report_first_ms;   /* wall clock of its first sending (the confirmation latency) */
     uint32_t confirmed;    /* events confirmed or read */
     uint8_t switches[SIM_SW_COUNT];
     uint32_t n_messages;   /* received in all; ring slot n % SIM_TERM_MESSAGES is the next */
@@ -453,14 +456,53 @@ size_t sim_term_events_confirmed(const struct sim_terminal *t)
     return c ? c->confirmed : 0;
 }
 
-void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto)
+static struct sim_term_report_stats stats; /* this process's terminals; the loop thread only */
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Latency bucket: 1 ms up to 100 ms, 10 ms up to 1 s, 100 ms up to 30 s, then one for the rest. */
+static size_t lat_bucket(int64_t ms)
+{
+    if (ms < 0)
+        ms = 0;
+    if (ms < 100)
+        return (size_t)ms;
+    if (ms < 1000)
+        return 100 + (size_t)(ms - 100) / 10;
+    if (ms < 30000)
+        return 190 + (size_t)(ms - 1000) / 100;
+    return SIM_LAT_BUCKETS - 1;
+}
+
+int64_t sim_term_lat_bucket_ms(size_t b)
+{
+    return b < 100 ? (int64_t)b : b < 190 ? 100 + (int64_t)(b - 100) * 10 : 1000 + (int64_t)(b - 190) * 100;
+}
+
+void sim_term_events_sent(const struct sim_terminal *t, unsigned seq, size_t upto, int64_t now)
 {
     struct term_ctl *c = ctl_get(t);
     if (!c)
         return;
+    int64_t ms = wall_ms();
+    if (c->report_out && c->report_upto == upto) {
+        stats.resent++; /* the same records again: the latency runs from the first sending */
+    } else {
+        stats.sent++;
+        stats.records += upto > c->confirmed ? upto - c->confirmed : 0;
+        c->report_first_ms = ms;
+        if (!stats.first_sent_ms || ms < stats.first_sent_ms)
+            stats.first_sent_ms = ms;
+    }
     c->report_out = 1;
     c->report_seq = (uint8_t)seq;
     c->report_upto = (uint32_t)upto;
+    c->report_sent_s = now;
 }
 
 int sim_term_events_outstanding(const struct sim_terminal *t)
@@ -475,9 +517,38 @@ int sim_term_events_confirm(const struct sim_terminal *t, unsigned seq)
     if (!c || !c->report_out || c->report_seq != (uint8_t)seq)
         return 0;
     c->report_out = 0;
+    int64_t ms = wall_ms();
+    stats.confirmed++;
+    stats.lat_hist[lat_bucket(ms - c->report_first_ms)]++;
+    if (ms > stats.last_confirmed_ms)
+        stats.last_confirmed_ms = ms;
     if (c->report_upto > c->confirmed)
         c->confirmed = c->report_upto;
     return 1;
+}
+
+int sim_term_report_due(const struct scenario *s, const struct sim_terminal *t, int64_t now)
+{
+    const struct term_ctl *c = ctl_peek(t);
+    if (c && c->report_out)
+        return s->report_resend_s && now >= c->report_sent_s + (int64_t)s->report_resend_s;
+    return sim_term_events(s, t, now, 0, NULL, 0) > sim_term_events_confirmed(t);
+}
+
+int64_t sim_term_report_next(const struct scenario *s, const struct sim_terminal *t, int64_t now)
+{
+    if (t->reports_lost)
+        return INT64_MAX;
+    int64_t next = sim_term_next_event(s, t, now);
+    const struct term_ctl *c = ctl_peek(t);
+    if (c && c->report_out && s->report_resend_s && c->report_sent_s + (int64_t)s->report_resend_s < next)
+        next = c->report_sent_s + (int64_t)s->report_resend_s;
+    return next;
+}
+
+void sim_term_report_stats(struct sim_term_report_stats *out)
+{
+    *out = stats;
 }
 
 void sim_term_events_read(const struct sim_terminal *t, size_t upto)

@@ -28,7 +28,7 @@ void cmd_serve_defaults(struct serve_opts *o);
 int cmd_serve_option(struct serve_opts *o, int argc, char **argv, int *i);
 struct scenario;
 /* sim run / sim floor on a loaded scenario, with the arguments after SCENARIO. */
-int cmd_sim_run(const struct scenario *s, int argc, char **argv);
+int cmd_sim_run(struct scenario *s, int argc, char **argv);
 int cmd_sim_floor(const struct scenario *s, int argc, char **argv);
 int cmd_sim_load(const struct scenario *s, int argc, char **argv);
 struct mh_tm;

@@ -68,6 +68,50 @@ static void counters_add(struct sim_net_counters *a, const struct sim_net_counte
     a->online += b->online, a->terminals += b->terminals;
 }
 
+/* What a process of the run reports to the parent: one pipe write, atomic (PIPE_BUF). */
+struct run_totals {
+    struct sim_net_counters c;
+    struct sim_term_report_stats r;
+};
+_Static_assert(sizeof(struct run_totals) <= 4096, "one atomic pipe write");
+
+static void reports_add(struct sim_term_report_stats *a, const struct sim_term_report_stats *b)
+{
+    a->sent += b->sent, a->resent += b->resent, a->confirmed += b->confirmed, a->records += b->records;
+    if (b->first_sent_ms && (!a->first_sent_ms || b->first_sent_ms < a->first_sent_ms))
+        a->first_sent_ms = b->first_sent_ms;
+    if (b->last_confirmed_ms > a->last_confirmed_ms)
+        a->last_confirmed_ms = b->last_confirmed_ms;
+    for (size_t i = 0; i < SIM_LAT_BUCKETS; i++)
+        a->lat_hist[i] += b->lat_hist[i];
+}
+
+/* The latency (ms, a bucket's lower bound) under which share q of the confirmations came. */
+static int64_t lat_quantile(const struct sim_term_report_stats *r, double q)
+{
+    uint64_t seen = 0, want = (uint64_t)((double)r->confirmed * q + 0.999999);
+    for (size_t i = 0; i < SIM_LAT_BUCKETS; i++)
+        if ((seen += r->lat_hist[i]) >= want && want > 0)
+            return sim_term_lat_bucket_ms(i);
+    return 0;
+}
+
+/*
+ * Active reports: one line a benchmark reads (bench/bench_storm.py). The
+ * span runs from the first report sent to the last confirmation received,
+ * and a master confirms only what it has made durable.
+ */
+static void reports_print(const struct sim_term_report_stats *r)
+{
+    if (!r->sent)
+        return;
+    printf("reports sent %llu resent %llu confirmed %llu records %llu span_ms %lld p50_ms %lld p99_ms %lld\n",
+           (unsigned long long)r->sent, (unsigned long long)r->resent, (unsigned long long)r->confirmed,
+           (unsigned long long)r->records,
+           (long long)(r->last_confirmed_ms > r->first_sent_ms ? r->last_confirmed_ms - r->first_sent_ms : 0),
+           (long long)lat_quantile(r, 0.50), (long long)lat_quantile(r, 0.99));
+}
+
 static void counters_print(const struct sim_net_counters *c)
 {
     printf("terminals %u  connects %llu (failed %llu)  logins %llu\n"
@@ -91,7 +135,8 @@ static uint64_t events_confirmed(const struct scenario *s, const struct sim_net_
 }
 
 /* Fork nprocs children (rank 0..n-1); each writes its counters into a pipe. */
-static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct sim_net_counters *sum)
+static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct sim_net_counters *sum,
+                      struct sim_term_report_stats *rsum)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -111,10 +156,10 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
             close(fds[0]);
             o->rank = r;
             o->progress = o->progress && r == 0; /* one progress line: rank 0's */
-            struct sim_net_counters c;
-            memset(&c, 0, sizeof c);
-            int crc = sim_net_run(s, o, &c);
-            c.events_confirmed = events_confirmed(s, o);
+            static struct run_totals c;
+            int crc = sim_net_run(s, o, &c.c);
+            c.c.events_confirmed = events_confirmed(s, o);
+            sim_term_report_stats(&c.r);
             ssize_t w = write(fds[1], &c, sizeof c);
             _exit(crc == 0 && w == (ssize_t)sizeof c ? 0 : 1);
         }
@@ -123,9 +168,11 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
     close(fds[1]);
     /* The children stop on SIGINT/SIGTERM themselves; the parent waits for them. */
     signal(SIGINT, SIG_IGN);
-    struct sim_net_counters c;
-    while (read(fds[0], &c, sizeof c) == (ssize_t)sizeof c)
-        counters_add(sum, &c);
+    static struct run_totals c;
+    while (read(fds[0], &c, sizeof c) == (ssize_t)sizeof c) {
+        counters_add(sum, &c.c);
+        reports_add(rsum, &c.r);
+    }
     close(fds[0]);
     for (uint32_t r = 0; r < o->nprocs; r++) {
         int st;
@@ -136,7 +183,7 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
     return rc;
 }
 
-int cmd_sim_run(const struct scenario *s, int argc, char **argv)
+int cmd_sim_run(struct scenario *s, int argc, char **argv)
 {
     const char *master = NULL, *at = NULL;
     unsigned long procs = 0, duration = 0;
@@ -186,6 +233,8 @@ int cmd_sim_run(const struct scenario *s, int argc, char **argv)
         }
         offset = when - (int64_t)time(NULL);
     }
+    /* The storm counts from the field's start, the same second for every process of the run. */
+    s->storm_base = (int64_t)time(NULL) + offset;
     unsigned limit = per_process_limit();
     if (procs == 0)
         procs = s->n_terminals / limit + 1;
@@ -202,19 +251,23 @@ int cmd_sim_run(const struct scenario *s, int argc, char **argv)
                              sim_term_behaviour_for};
     struct sim_net_counters sum;
     memset(&sum, 0, sizeof sum);
+    static struct sim_term_report_stats rsum;
     fprintf(stderr, "meterhub sim run: %zu terminals, %zu meters, %lu process%s, master %s:%lu\n", s->n_terminals,
             s->n_meters, procs, procs == 1 ? "" : "es", host, port);
     /* A master that dies mid-write must cost the terminal its connection (it redials), not the field. */
     signal(SIGPIPE, SIG_IGN);
-    int rc = procs == 1 ? sim_net_run(s, &o, &sum) : run_forked(s, &o, &sum);
-    if (procs == 1)
+    int rc = procs == 1 ? sim_net_run(s, &o, &sum) : run_forked(s, &o, &sum, &rsum);
+    if (procs == 1) {
         sum.events_confirmed = events_confirmed(s, &o);
+        sim_term_report_stats(&rsum);
+    }
     sim_term_state_close();
     if (rc != 0) {
         fprintf(stderr, "meterhub sim run: %s\n", mh_strerror(rc));
         return 1;
     }
     counters_print(&sum);
+    reports_print(&rsum);
     return 0;
 }
 

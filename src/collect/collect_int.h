@@ -589,6 +589,7 @@ struct collect {
     collect_event_fn event_fn; /* collect_on_event */
     void *event_ctx;
     struct collect_observer obs; /* what is made durable, told (collect_observe) */
+    struct creports *reports;    /* active reports the writer is storing (reports.c) */
 };
 
 /* collector.c */
@@ -641,8 +642,33 @@ int collect_events_submit(struct cterm *t);
 struct gdw1376_erc;
 /* An ERC record's payload JSON into buf; snprintf's return (>= cap: cut). */
 int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap);
-/* Store every ERC record of recs[0..len) as terminal t's event (synchronously). 0 or MH_E*. */
-int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs, size_t len);
+/* The events of one report or reply, gathered before they are stored (reports.c). */
+struct cev_batch {
+    struct store_event *ev;
+    char (*payload)[COLLECT_PAYLOAD_MAX]; /* ev[i]'s payload */
+    size_t n, cap;
+};
+/* Add a copy of e (its payload copied too). 0, MH_ENOMEM, MH_EOVERFLOW (payload too long). */
+int cev_batch_add(struct cev_batch *b, const struct store_event *e);
+void cev_batch_release(struct cev_batch *b);
+/* Store b's events now, one statement each, and tell the listeners. 0 or the store's error. */
+int cev_batch_store(struct collect *c, const struct cterm *t, struct cev_batch *b);
+/*
+ * Store b's events through the writer (b taken over, left empty) and
+ * confirm report token (0: none) once they are committed. 0, or the
+ * append's error (nothing stored, nothing confirmed: the terminal resends).
+ */
+int collect_report_submit(struct collect *c, const struct cterm *t, uint64_t token,
+                          struct cev_batch *b);
+/* The reports' queue and its uv_async (collect_new); detached at collect_free. */
+int collect_reports_init(struct collect *c);
+void collect_reports_detach(struct collect *c);
+/* A collector's handle has closed (the last frees it). */
+void collect_handle_closed(struct collect *c);
+
+/* Every ERC record of recs[0..len) as terminal t's event, into b. 0 or MH_E*. */
+int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs, size_t len,
+                         struct cev_batch *b);
 void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
                        size_t len);
 

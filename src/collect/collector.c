@@ -1040,6 +1040,10 @@ int collect_new(uv_loop_t *loop, struct store *st, const struct collect_cfg *cfg
     uv_timer_init(loop, &c->sflush);
     c->sflush.data = c;
     c->handles = 2;
+    if (collect_reports_init(c) == 0)
+        c->handles++;
+    else
+        mh_error(MOD, "active reports will be stored one by one: no queue for them");
     *out = c;
     return 0;
 }
@@ -1089,6 +1093,11 @@ static void collect_unref(struct collect *c)
         free(c);
 }
 
+void collect_handle_closed(struct collect *c)
+{
+    collect_unref(c);
+}
+
 static void term_closed(uv_handle_t *h)
 {
     struct cterm *t = h->data;
@@ -1135,6 +1144,7 @@ void collect_free(struct collect *c)
     mh_keymap_release(&c->terms);
     mh_keymap_release(&c->terms_by_id);
     mh_keymap_release(&c->groups);
+    collect_reports_detach(c);
     uv_close((uv_handle_t *)&c->daily, daily_closed);
     uv_close((uv_handle_t *)&c->sflush, daily_closed);
 }

@@ -3,9 +3,10 @@
  * (AFN0E F1, C = C4, CON) and sends them again until the master confirms.
  * Each ERC record becomes an event row (code = ERC, the occurrence time in
  * UTC, the measurement point in the payload); the report is confirmed
- * (fep_report_stored) only once every record of it is in the store, which
- * writes events synchronously. A report that cannot be decoded or stored
- * is left unconfirmed: the terminal sends it again.
+ * (fep_report_stored) only once every record of it is committed: the
+ * records go to the store's writer as one batch and the confirmation is
+ * sent from its commit (reports.c). A report that cannot be decoded or
+ * stored is left unconfirmed: the terminal sends it again.
  *
  * ERC9 (current loop) and ERC10 (voltage loop abnormal) say in D7..D6 of
  * their flags byte which abnormality it is and in D2..D0 the phases
@@ -33,19 +34,6 @@
 
 #define MOD "collect"
 #define POINTS_698_MAX 2048 /* measurement points of one 698.45 terminal looked up for its events */
-
-/* Store one event and tell the listeners; 0 or the store's error. */
-static int event_put(struct collect *c, const struct cterm *t, const struct store_event *ev)
-{
-    int rc = store_event_insert(c->st, ev);
-    if (rc != 0)
-        return rc;
-    if (c->event_fn)
-        c->event_fn(c->event_ctx, t->addr, ev);
-    if (c->obs.event)
-        c->obs.event(c->obs.ctx, &t->info, ev);
-    return 0;
-}
 
 /* Local wall-clock time of the terminal as UTC epoch seconds (minute and second kept); 0: none. */
 static int64_t local_to_utc(const struct collect *c, const struct mh_tm *tm)
@@ -94,8 +82,8 @@ int collect_erc_payload(const struct gdw1376_erc *e, char *buf, size_t cap)
     return n;
 }
 
-int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs,
-                         size_t len)
+int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t *recs, size_t len,
+                         struct cev_batch *b)
 {
     struct mh_rd r;
     mh_rd_init(&r, recs, len);
@@ -122,7 +110,7 @@ int collect_events_store(struct collect *c, const struct cterm *t, const uint8_t
                                  .payload_json = payload,
                                  /* the same ERC at the same minute on another pn, or its restore */
                                  .seq = (int64_t)e.pn << 8 | e.start};
-        rc = event_put(c, t, &ev);
+        rc = cev_batch_add(b, &ev);
         if (rc != 0)
             return rc;
     }
@@ -134,6 +122,7 @@ struct report698 {
     const struct cterm *t;
     const struct store_point *pts;
     int n;
+    struct cev_batch *b;
 };
 
 /* One 698.45 event record: its row, and its restoration's when it has ended. */
@@ -179,16 +168,16 @@ static int store_698_event(void *ctx, const struct ctask_698_event *e)
                                  .start_s = restored ? end : start, .end_s = restored ? 0 : end,
                                  .payload_json = payload,
                                  .seq = (int64_t)(pn < 0 ? 0 : pn) << 8 | !restored};
-        int rc = event_put(r->c, r->t, &ev);
+        int rc = cev_batch_add(r->b, &ev);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-/* A 698.45 REPORT-Notification frame: every event record stored, or an error. */
+/* A 698.45 REPORT-Notification frame: every event record into b, or an error. */
 static int store_698_report(struct collect *c, const struct cterm *t, const uint8_t *frame,
-                            size_t len)
+                            size_t len, struct cev_batch *b)
 {
     struct dlt698_frame f;
     int rc = dlt698_frame_parse(frame, len, &f);
@@ -204,11 +193,26 @@ static int store_698_report(struct collect *c, const struct cterm *t, const uint
     for (size_t i = 0; i < f.apdu_len; i++) /* C.D3 SC: each byte + 0x33 on the wire */
         apdu[i] = (uint8_t)((f.c & DLT698_C_SC) ? f.apdu[i] - 0x33 : f.apdu[i]);
     int n = store_terminal_points(c->st, t->info.id, pts, POINTS_698_MAX);
-    struct report698 r = {c, t, pts, n > 0 ? n : 0};
+    struct report698 r = {c, t, pts, n > 0 ? n : 0, b};
     rc = ctask_dlt698_report_parse(apdu, f.apdu_len, store_698_event, &r);
     free(apdu);
     free(pts);
     return rc < 0 ? rc : 0;
+}
+
+/*
+ * The report's records decoded into b, then stored and confirmed: through
+ * the writer (confirmed after its commit), or, without the reports' queue,
+ * one by one now and confirmed at once.
+ */
+static void report_store(struct collect *c, const struct cterm *t, uint64_t token,
+                         struct cev_batch *b)
+{
+    int rc = c->reports ? collect_report_submit(c, t, token, b) : cev_batch_store(c, t, b);
+    if (rc != 0)
+        mh_warn(MOD, "%s: report not stored: %s", t->addr, mh_strerror(rc));
+    else if (!c->reports && token)
+        fep_report_stored(c->fep, token);
 }
 
 void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_t *frame,
@@ -216,14 +220,14 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
 {
     struct collect *c = ctx;
     const struct cterm *t = collect_term_find(c, addr);
+    struct cev_batch b = {0};
     if (t && t->proto == FEP_PROTO_DLT698) {
-        int rc = store_698_report(c, t, frame, len);
-        if (rc != 0) {
+        int rc = store_698_report(c, t, frame, len, &b);
+        if (rc != 0)
             mh_warn(MOD, "%s: 698.45 report not stored: %s", addr, mh_strerror(rc));
-            return;
-        }
-        if (token)
-            fep_report_stored(c->fep, token);
+        else
+            report_store(c, t, token, &b);
+        cev_batch_release(&b);
         return;
     }
     if (t && t->proto != FEP_PROTO_GDW1376) {
@@ -240,15 +244,14 @@ void collect_on_report(void *ctx, const char *addr, uint64_t token, const uint8_
         size_t used;
         rc = gdw1376_event_reply_parse(f.units + off, f.units_len - off, &e, &used);
         if (rc == 0)
-            rc = collect_events_store(c, t, e.recs, e.recs_len);
+            rc = collect_events_store(c, t, e.recs, e.recs_len, &b);
         off += used;
     }
-    if (rc != 0) {
+    if (rc != 0)
         mh_warn(MOD, "%s: report not stored: %s", addr, mh_strerror(rc));
-        return;
-    }
-    if (token)
-        fep_report_stored(c->fep, token);
+    else
+        report_store(c, t, token, &b);
+    cev_batch_release(&b);
 }
 
 void collect_on_event(struct collect *c, collect_event_fn fn, void *ctx)

@@ -128,6 +128,7 @@ static int records_stored(struct cterm *t, const struct fep_reply *r)
     uint32_t from = 0;
     int rc = 0, got = 0;
     uint8_t end = t->ev_from;
+    struct cev_batch b = {0};
     for (unsigned i = 0; i < r->n_frames && rc == 0; i++) {
         struct gdw1376_frame f;
         rc = gdw1376_frame_parse(r->bytes + from, r->ends[i] - from, 16, &f);
@@ -142,7 +143,7 @@ static int records_stored(struct cterm *t, const struct fep_reply *r)
             if (rc == 0 && (e.fn != t->ev_counter || e.pm != end))
                 rc = MH_EPROTO;
             if (rc == 0)
-                rc = collect_events_store(t->c, t, e.recs, e.recs_len);
+                rc = collect_events_store(t->c, t, e.recs, e.recs_len, &b);
             if (rc == 0) {
                 end = e.pn;
                 got = 1;
@@ -152,6 +153,10 @@ static int records_stored(struct cterm *t, const struct fep_reply *r)
     }
     if (rc == 0 && !got)
         rc = MH_EPROTO;
+    /* Stored before the counter moves past them (read again if this fails). */
+    if (rc == 0)
+        rc = cev_batch_store(t->c, t, &b);
+    cev_batch_release(&b);
     if (rc == 0)
         rc = store_event_counter_put(t->c->st, t->info.id, t->ev_counter, end, collect_wall_ms());
     if (rc != 0)

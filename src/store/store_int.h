@@ -200,6 +200,14 @@ struct store_backend {
      * statements only through tx and must not call the store otherwise.
      */
     int (*tx)(struct store_be *be, int (*fn)(void *ctx, struct store_tx *tx), void *ctx);
+    /*
+     * Store events e[0..n) in one transaction (each once, as event_insert)
+     * and return only once it is durable; *stored receives the new ones.
+     * Called by the writer thread only. On failure nothing is stored;
+     * MH_EBUSY when another process held the database (tried again).
+     */
+    int (*write_events)(struct store_be *be, const struct store_event *e, size_t n,
+                        uint64_t *stored);
 };
 
 /*
@@ -248,6 +256,15 @@ struct store_writer {
     int closing;
     int running;
     struct store_writer_stats stats;
+    /* events (store_events_append): owned copies, taken all at once into one transaction */
+    struct store_event *ev_ring; /* payload_json of a queued event is its own malloc'ed copy */
+    size_t ev_cap;
+    uint64_t ev_head, ev_tail;   /* sequences, as head / tail */
+    struct store_ticket *ev_tickets; /* end_seq used; a ticket never spans two transactions */
+    uint64_t evt_head, evt_tail;
+    struct store_event *ev_batch;
+    struct store_ticket *ev_tbatch;
+    uint64_t ev_stored;          /* events committed new (not copies) */
 };
 
 struct store {
@@ -257,6 +274,18 @@ struct store {
 };
 
 int store_writer_start(struct store *st, const struct store_options *opt);
+/* With the writer's mutex held: wait for room (store_readings_append's rules). 0, MH_EAGAIN, MH_ECLOSED. */
+int store_writer_wait_room(struct store_writer *w, int timeout_ms,
+                           int (*room)(const struct store_writer *w, size_t n, int flag), size_t n,
+                           int flag);
+/* write(arg) once, and again after pauses while it returns MH_EBUSY (writer thread only). */
+int store_writer_busy_retry(struct store_writer *w, int (*write)(void *arg), void *arg, const char *what,
+                            size_t k);
+/* The event queue (writer_events.c): allocate / free it (0 or MH_ENOMEM); with the writer's mutex
+ * held, store every queued event in one transaction and complete their tickets (unlocks meanwhile). */
+int store_events_init(struct store_writer *w);
+void store_events_release(struct store_writer *w);
+void store_events_write(struct store *st);
 /* Commit what is queued, run its callbacks, stop the thread, free the queue. */
 void store_writer_stop(struct store *st);
 

@@ -46,6 +46,32 @@ static int has_room(const struct store_writer *w, size_t n, int want_ticket)
            (!want_ticket || w->ttail - w->thead < w->tcap);
 }
 
+/*
+ * With w->mu held: wait (up to timeout_ms; never from the writer thread
+ * itself) until room(w, n, flag) says there is room. 0, MH_EAGAIN (counted
+ * as rejected) or MH_ECLOSED.
+ */
+int store_writer_wait_room(struct store_writer *w, int timeout_ms,
+                           int (*room)(const struct store_writer *w, size_t n, int flag), size_t n,
+                           int flag)
+{
+    int rc = 0;
+    if (!room(w, n, flag) && !w->closing) {
+        if (timeout_ms == 0 || in_writer(w)) {
+            rc = MH_EAGAIN;
+        } else {
+            struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
+            while (!w->closing && !room(w, n, flag) && rc == 0)
+                if (wait_until(&w->not_full, &w->mu, &dl) == ETIMEDOUT)
+                    rc = room(w, n, flag) ? 0 : MH_EAGAIN;
+        }
+    }
+    if (w->closing)
+        rc = MH_ECLOSED;
+    w->stats.rejected += rc == MH_EAGAIN;
+    return rc;
+}
+
 int store_readings_append(struct store *st, const struct store_reading *r, size_t n, int timeout_ms,
                           void (*done)(void *ctx, int status), void *ctx)
 {
@@ -55,21 +81,8 @@ int store_readings_append(struct store *st, const struct store_reading *r, size_
     if (n > w->cap)
         return MH_EOVERFLOW;
     pthread_mutex_lock(&w->mu);
-    int rc = 0;
-    if (!has_room(w, n, done != NULL) && !w->closing) {
-        if (timeout_ms == 0 || in_writer(w)) {
-            rc = MH_EAGAIN;
-        } else {
-            struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
-            while (!w->closing && !has_room(w, n, done != NULL) && rc == 0)
-                if (wait_until(&w->not_full, &w->mu, &dl) == ETIMEDOUT)
-                    rc = has_room(w, n, done != NULL) ? 0 : MH_EAGAIN;
-        }
-    }
-    if (w->closing)
-        rc = MH_ECLOSED;
+    int rc = store_writer_wait_room(w, timeout_ms, has_room, n, done != NULL);
     if (rc != 0) {
-        w->stats.rejected += rc == MH_EAGAIN;
         pthread_mutex_unlock(&w->mu);
         return rc;
     }
@@ -100,11 +113,12 @@ int store_readings_sync(struct store *st, int timeout_ms)
         return MH_EINVAL;
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
-    uint64_t target = w->tail;
+    uint64_t target = w->tail, ev_target = w->evt_tail;
     struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
     int rc = 0;
-    while (w->done_seq < target && rc == 0)
-        if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT && w->done_seq < target)
+    while ((w->done_seq < target || w->evt_head < ev_target) && rc == 0)
+        if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT &&
+            (w->done_seq < target || w->evt_head < ev_target))
             rc = MH_ETIMEDOUT;
     pthread_mutex_unlock(&w->mu);
     return rc;
@@ -133,16 +147,59 @@ static void complete_tickets(struct store_writer *w)
     }
 }
 
+int store_writer_busy_retry(struct store_writer *w, int (*write)(void *arg), void *arg, const char *what,
+                            size_t k)
+{
+    int rc = write(arg);
+    uint64_t retries = 0;
+    /*
+     * MH_EBUSY: another process's writer held the database past the
+     * backend's busy timeout (several front ends on one SQLite file,
+     * serve --procs). The batch was rolled back and is still here: it is
+     * tried again after a pause rather than failed, so its tickets wait
+     * instead of reporting a loss; only after WRITER_BUSY_TRIES does it fail.
+     */
+    for (uint32_t pause_ms = 50; rc == MH_EBUSY && retries < WRITER_BUSY_TRIES; retries++) {
+        mh_warn("store", "batch of %zu %s: database busy, trying again in %u ms", k, what, pause_ms);
+        pthread_mutex_lock(&w->mu);
+        w->stats.busy_retries++; /* seen while it lasts */
+        pthread_mutex_unlock(&w->mu);
+        struct timespec ts = {.tv_sec = pause_ms / 1000, .tv_nsec = (long)(pause_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
+        rc = write(arg);
+    }
+    return rc;
+}
+
+/* One batch of readings for store_writer_busy_retry. */
+struct readings_job {
+    struct store *st;
+    size_t k;
+    struct store_batch_result res;
+};
+
+static int write_batch(void *arg)
+{
+    struct readings_job *j = arg;
+    j->res = (struct store_batch_result){0};
+    return j->st->be_ops->write_readings(j->st->be, j->st->w.batch, j->k, &j->res);
+}
+
 static void *writer_main(void *arg)
 {
     struct store *st = arg;
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->head == w->tail && !w->closing)
+        while (w->head == w->tail && w->ev_head == w->ev_tail && !w->closing)
             pthread_cond_wait(&w->not_empty, &w->mu);
-        if (w->head == w->tail)
+        if (w->ev_head != w->ev_tail)
+            store_events_write(st); /* unlocks while the backend writes */
+        if (w->head == w->tail && w->ev_head == w->ev_tail && w->closing)
             break; /* closing and drained */
+        if (w->head == w->tail)
+            continue;
         size_t k = (size_t)(w->tail - w->head);
         if (k > w->batch_max)
             k = w->batch_max;
@@ -155,27 +212,9 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->not_full);
         pthread_mutex_unlock(&w->mu);
 
-        struct store_batch_result res = {0};
-        int rc = st->be_ops->write_readings(st->be, w->batch, k, &res);
-        uint64_t retries = 0;
-        /*
-         * MH_EBUSY: another process's writer held the database past the
-         * backend's busy timeout (several front ends on one SQLite file,
-         * serve --procs). The batch was rolled back and is still here: it is
-         * tried again after a pause rather than failed, so its tickets wait
-         * instead of reporting a loss; only after WRITER_BUSY_TRIES does it fail.
-         */
-        for (uint32_t pause_ms = 50; rc == MH_EBUSY && retries < WRITER_BUSY_TRIES; retries++) {
-            mh_warn("store", "batch of %zu readings: database busy, trying again in %u ms", k, pause_ms);
-            pthread_mutex_lock(&w->mu);
-            w->stats.busy_retries++; /* seen while it lasts */
-            pthread_mutex_unlock(&w->mu);
-            struct timespec ts = {.tv_sec = pause_ms / 1000, .tv_nsec = (long)(pause_ms % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-            pause_ms = pause_ms * 2 > 2000 ? 2000 : pause_ms * 2;
-            res = (struct store_batch_result){0};
-            rc = st->be_ops->write_readings(st->be, w->batch, k, &res);
-        }
+        struct readings_job job = {st, k, {0}};
+        int rc = store_writer_busy_retry(w, write_batch, &job, "readings", k);
+        struct store_batch_result res = job.res;
         if (rc < 0)
             mh_error("store", "batch of %zu readings not stored: %s", k, mh_strerror(rc));
 
@@ -223,7 +262,7 @@ int store_writer_start(struct store *st, const struct store_options *opt)
     w->ring = calloc(w->cap, sizeof *w->ring);
     w->batch = calloc(w->batch_max, sizeof *w->batch);
     w->tickets = calloc(w->tcap, sizeof *w->tickets);
-    if (!w->ring || !w->batch || !w->tickets)
+    if (!w->ring || !w->batch || !w->tickets || store_events_init(w) != 0)
         goto nomem;
     pthread_mutex_init(&w->mu, NULL);
     cond_init_monotonic(&w->not_empty);
@@ -243,6 +282,7 @@ nomem:
     free(w->ring);
     free(w->batch);
     free(w->tickets);
+    store_events_release(w);
     return MH_ENOMEM;
 }
 
@@ -262,4 +302,5 @@ void store_writer_stop(struct store *st)
     free(w->ring);
     free(w->batch);
     free(w->tickets);
+    store_events_release(w);
 }

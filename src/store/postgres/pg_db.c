@@ -142,4 +142,5 @@ const struct store_backend store_backend_postgres = {
     .exec = pg_exec_rows,
     .prepay_list = pg_prepay_list,
     .tx = pg_tx,
+    .write_events = pg_write_events,
 };

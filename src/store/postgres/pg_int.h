@@ -271,6 +271,7 @@ int pg_terminal_lookup(struct store_be *be, uint16_t region, const char *address
                        struct store_terminal *out);
 int pg_terminal_points(struct store_be *be, int64_t terminal, struct store_point *out, size_t cap);
 int pg_event_insert(struct store_be *be, const struct store_event *e);
+int pg_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored);
 int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
                      const char *reason);
 int pg_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,

@@ -92,17 +92,55 @@ int pg_failure_reasons(struct store_be *be, int64_t day, int item_class, uint64_
     return pg_one(be, PQ_REASONS, &p, reason_rows, out);
 }
 
+static void event_params(struct pg_params *p, const struct store_event *e)
+{
+    *p = (struct pg_params){0};
+    pp_i64(p, e->meter);
+    pp_i64(p, e->terminal);
+    pp_i64(p, e->code);
+    pp_i64(p, e->start_s);
+    pp_i64(p, e->end_s);
+    pp_text(p, e->payload_json); /* not JSON: SQLSTATE 22P02, MH_EINVAL */
+    pp_i64(p, e->seq);
+}
+
 int pg_event_insert(struct store_be *be, const struct store_event *e)
 {
-    struct pg_params p = {0};
-    pp_i64(&p, e->meter);
-    pp_i64(&p, e->terminal);
-    pp_i64(&p, e->code);
-    pp_i64(&p, e->start_s);
-    pp_i64(&p, e->end_s);
-    pp_text(&p, e->payload_json); /* not JSON: SQLSTATE 22P02, MH_EINVAL */
-    pp_i64(&p, e->seq);
+    struct pg_params p;
+    event_params(&p, e);
     return pg_one(be, PQ_EVENT_INSERT, &p, NULL, NULL);
+}
+
+/*
+ * Events in one transaction on a pool connection (the writer thread):
+ * durable at COMMIT (synchronous_commit on unless relaxed). A connection
+ * lost on the way fails the batch (nothing committed) and is reset; the
+ * reports are not confirmed and come again.
+ */
+int pg_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored)
+{
+    struct pg_conn *pc = pg_acquire(be);
+    int rc = pg_simple(pc, "BEGIN");
+    uint64_t added = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct pg_params p;
+        event_params(&p, &e[i]);
+        PGresult *r = pg_exec(pc, PQ_EVENT_INSERT, &p);
+        rc = pg_check(pc, r, "events");
+        if (rc == 0)
+            added += pg_changed(r);
+        PQclear(r);
+    }
+    if (rc == 0)
+        rc = pg_simple(pc, "COMMIT");
+    else if (!pg_lost(pc))
+        pg_simple(pc, "ROLLBACK");
+    if (pg_lost(pc))
+        pg_reconnect(pc, be->relaxed);
+    pg_release(be, pc);
+    if (rc == 0)
+        *stored = added;
+    return rc;
 }
 
 int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,

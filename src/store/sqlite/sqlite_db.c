@@ -292,4 +292,5 @@ const struct store_backend store_backend_sqlite = {
     .exec = sq_exec_rows,
     .prepay_list = sq_prepay_list,
     .tx = sq_tx,
+    .write_events = sq_write_events,
 };

@@ -106,7 +106,7 @@ _Static_assert(SQ_L_AREA_DAYS - SQ_L_TERMINALS == (int)SL_AREA_DAYS,
 
 
 /* Statements of the writer connection. */
-enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_COUNT_ };
+enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_EVENT, SW_COUNT_ };
 
 /* The checkpoint thread (sqlite_checkpoint.c). */
 struct sq_checkpointer {
@@ -166,6 +166,10 @@ void sq_checkpointer_stop(struct sq_checkpointer *ck);
 int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
 /* Backend operations implemented in the other files. */
+/* Bind an event to ?1..?7 of an events INSERT (SQ_EVENT_INSERT, SW_EVENT). */
+void sq_bind_event(sqlite3_stmt *s, const struct store_event *e);
+/* Events in one transaction on the writer's connection (store_backend.write_events). */
+int sq_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored);
 int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
                       struct store_batch_result *res);
 int sq_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,

@@ -28,6 +28,9 @@ static const char *const wsql[SW_COUNT_] = {
     [SW_REPLACE] = "UPDATE readings SET mantissa = ?4, exponent = ?5, quality = ?6, protocol = ?7,"
                    " terminal_id = ?8, received_ms = ?9, revisions = revisions + 1"
                    " WHERE meter_id = ?1 AND item = ?2 AND data_time = ?3",
+    /* SQ_EVENT_INSERT's, on the writer's connection */
+    [SW_EVENT] = "INSERT INTO events (meter_id, terminal_id, code, start_s, end_s, payload, seq)"
+                 " VALUES (NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4, NULLIF(?5, 0), ?6, ?7) ON CONFLICT DO NOTHING",
 };
 
 static sqlite3_stmt *wstmt(struct store_be *be, enum sq_wquery id)
@@ -39,6 +42,19 @@ static sqlite3_stmt *wstmt(struct store_be *be, enum sq_wquery id)
         return NULL;
     }
     return be->ws[id];
+}
+
+/* The writer's transaction after its statements ended with rc: COMMIT (rc 0) or ROLLBACK. */
+static int tx_end(struct store_be *be, int rc, const char *what)
+{
+    if (rc == 0)
+        rc = sq_exec(wstmt(be, SW_COMMIT));
+    if (rc < 0) {
+        mh_error("store", "sqlite: writing %s: %s", what, sqlite3_errmsg(be->w));
+        if (!sqlite3_get_autocommit(be->w))
+            sq_exec(wstmt(be, SW_ROLLBACK));
+    }
+    return rc;
 }
 
 /* Bind the key (?1..?3) and, with all, the rest (?4..?9) of r. */
@@ -122,16 +138,37 @@ int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t
         else
             rc = resolve(be, ri, &acc);
     }
+    rc = tx_end(be, rc, "readings");
     if (rc == 0)
-        rc = sq_exec(wstmt(be, SW_COMMIT));
-    if (rc < 0) {
-        mh_error("store", "sqlite: writing readings: %s", sqlite3_errmsg(be->w));
-        if (!sqlite3_get_autocommit(be->w))
-            sq_exec(wstmt(be, SW_ROLLBACK));
+        *res = acc;
+    return rc;
+}
+
+/*
+ * Events in one transaction (the writer thread): each inserted once, a
+ * copy of a stored one changing nothing; durable at COMMIT (synchronous
+ * FULL unless relaxed). A payload that is not JSON fails its CHECK and
+ * with it the transaction (MH_EINVAL).
+ */
+int sq_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored)
+{
+    sqlite3_stmt *ins = wstmt(be, SW_EVENT);
+    if (!ins)
+        return MH_EIO;
+    int rc = sq_exec(wstmt(be, SW_BEGIN));
+    if (rc < 0)
         return rc;
+    uint64_t added = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sq_bind_event(ins, &e[i]);
+        rc = sq_exec(ins);
+        added += rc == 0 && sqlite3_changes(be->w) == 1;
+        sqlite3_clear_bindings(ins);
     }
-    *res = acc;
-    return 0;
+    rc = tx_end(be, rc, "events");
+    if (rc == 0)
+        *stored = added;
+    return rc;
 }
 
 /* Columns data_time .. received_ms (from col 0) of a row into out (key fields from the caller). */

@@ -82,22 +82,27 @@ int sq_failure_reasons(struct store_be *be, int64_t day, int item_class, uint64_
     return !s ? MH_EIO : rc == SQLITE_DONE ? 0 : sq_err(rc);
 }
 
+void sq_bind_event(sqlite3_stmt *s, const struct store_event *e)
+{
+    sqlite3_bind_int64(s, 1, e->meter);
+    sqlite3_bind_int64(s, 2, e->terminal);
+    sqlite3_bind_int64(s, 3, e->code);
+    sqlite3_bind_int64(s, 4, e->start_s);
+    sqlite3_bind_int64(s, 5, e->end_s);
+    if (e->payload_json)
+        sqlite3_bind_text(s, 6, e->payload_json, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
+    sqlite3_bind_int64(s, 7, e->seq);
+}
+
 int sq_event_insert(struct store_be *be, const struct store_event *e)
 {
     pthread_mutex_lock(&be->mu);
     sqlite3_stmt *s = sq_stmt(be, SQ_EVENT_INSERT);
     int rc = MH_EIO;
     if (s) {
-        sqlite3_bind_int64(s, 1, e->meter);
-        sqlite3_bind_int64(s, 2, e->terminal);
-        sqlite3_bind_int64(s, 3, e->code);
-        sqlite3_bind_int64(s, 4, e->start_s);
-        sqlite3_bind_int64(s, 5, e->end_s);
-        if (e->payload_json)
-            sqlite3_bind_text(s, 6, e->payload_json, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(s, 6);
-        sqlite3_bind_int64(s, 7, e->seq);
+        sq_bind_event(s, e);
         rc = sq_exec(s); /* a payload that is not JSON fails the CHECK: MH_EINVAL */
         sqlite3_clear_bindings(s);
     }

@@ -68,7 +68,7 @@ static void toy_on_frame(const struct scenario *s, const struct sim_terminal *t,
     }
 }
 
-static const struct sim_behaviour toy = {"toy", toy_scan, toy_login, toy_heartbeat, toy_on_frame};
+static const struct sim_behaviour toy = {"toy", toy_scan, toy_login, toy_heartbeat, toy_on_frame, NULL, NULL};
 
 static const struct sim_behaviour *toy_for(const struct sim_terminal *t)
 {

@@ -685,6 +685,63 @@ static int next_non_heartbeat(struct harness *h, uint8_t *fr, size_t cap, struct
     return next_non_heartbeat_within(h, fr, cap, f, 3000);
 }
 
+/*
+ * A storm: every terminal's events fall in the window after the storm's
+ * base, on distinct (meter, ERC) pairs (the master keeps an event once per
+ * terminal, ERC, minute and point), at most 6 a meter; a report is due when
+ * events wait, and again only report_resend_s after it went out.
+ */
+static void test_storm_events_in_window_on_distinct_keys(void **state)
+{
+    (void)state;
+    struct scenario *s = load("{\"seed\":5,\"start\":\"2026-10-01\",\"report_resend_s\":30,\"populations\":["
+                              "{\"kind\":\"concentrator\",\"protocol\":\"gdw1376\",\"count\":3,\"meters_each\":2,"
+                              "\"region\":\"0171\"},{\"kind\":\"special_transformer\",\"protocol\":\"gdw1376\","
+                              "\"count\":1,\"region\":\"0172\"}],"
+                              "\"storm\":{\"events\":10,\"after_s\":5,\"window_s\":10}}");
+    assert_int_equal(sim_term_state_open(s), 0);
+    int64_t t0 = local_at(s, 20, 10);
+    s->storm_base = t0;
+    for (size_t i = 0; i < 3; i++) {
+        const struct sim_terminal *t = &s->terminals[i];
+        assert_int_equal(sim_term_storm_events(s, t), 10);
+        assert_int_equal(sim_term_events(s, t, t0 + 4, 0, NULL, 0), 0);
+        assert_true(sim_term_next_event(s, t, t0) >= t0 + 5);
+        assert_int_equal(sim_term_events(s, t, t0 + 15, 0, NULL, 0), 10);
+        assert_true(sim_term_next_event(s, t, t0 + 15) == INT64_MAX);
+        struct sim_term_event ev[10];
+        sim_term_events(s, t, t0 + 15, 0, ev, 10);
+        for (int k = 0; k < 10; k++) {
+            assert_true(ev[k].at >= t0 + 5 && ev[k].at < t0 + 15);
+            assert_true(k == 0 || ev[k - 1].at <= ev[k].at); /* in order of occurrence */
+            assert_true(ev[k].meter >= t->first_meter && ev[k].meter < t->first_meter + t->meter_count);
+            for (int j = 0; j < k; j++)
+                assert_false(ev[j].meter == ev[k].meter &&
+                             sim_term_event_kind(ev[j].anomaly)->erc == sim_term_event_kind(ev[k].anomaly)->erc);
+        }
+        /* Due while events wait and none is out; then again only after 30 s without confirmation. */
+        assert_true(sim_term_report_due(s, t, t0 + 15));
+        sim_term_events_sent(t, 3, 8, t0 + 15);
+        assert_false(sim_term_report_due(s, t, t0 + 44));
+        assert_int_equal(sim_term_report_next(s, t, t0 + 16), t0 + 45);
+        assert_true(sim_term_report_due(s, t, t0 + 45));
+        assert_int_equal(sim_term_events_confirm(t, 3), 1);
+        assert_int_equal(sim_term_events_confirmed(t), 8);
+    }
+    /* One meter: one event of each of the 6 distinct ERCs at most. */
+    assert_int_equal(sim_term_storm_events(s, &s->terminals[3]), 6);
+    assert_int_equal(sim_term_events(s, &s->terminals[3], t0 + 15, 0, NULL, 0), 6);
+    sim_term_state_close();
+    scenario_free(s);
+    char err[256];
+    struct scenario *bad = NULL;
+    assert_int_equal(scenario_parse("{\"start\":\"2026-10-01\",\"populations\":[{\"kind\":\"dtu\","
+                                    "\"protocol\":\"dlt645-2007\",\"count\":1}],\"storm\":{\"events\":256}}",
+                                    &bad, err, sizeof err),
+                     MH_EINVAL);
+    assert_non_null(strstr(err, "storm"));
+}
+
 static void test_1376_event_reports_until_confirmed(void **state)
 {
     (void)state;
@@ -1808,6 +1865,7 @@ int main(void)
         cmocka_unit_test(test_dtu_645_load_records_follow_up),
         cmocka_unit_test(test_1376_forwarded_meter_relay),
         cmocka_unit_test(test_698_task_data_meter_curve),
+        cmocka_unit_test(test_storm_events_in_window_on_distinct_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

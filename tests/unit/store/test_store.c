@@ -410,6 +410,77 @@ static void test_event_stored_once(void **state)
     store_close(st);
 }
 
+struct ev_done {
+    int calls, status;
+};
+
+static void ev_done_cb(void *ctx, int status)
+{
+    struct ev_done *d = ctx;
+    d->calls++;
+    d->status = status;
+}
+
+static int events_stored(struct store *st)
+{
+    struct store_event_filter f = {.code = -1, .to_s = INT64_MAX};
+    struct store_event_row rows[16];
+    int n = store_events_list(st, &f, 0, rows, 16);
+    assert_true(n >= 0);
+    store_event_rows_free(rows, (size_t)n);
+    return n;
+}
+
+/*
+ * Events through the writer (active reports): committed once each, the
+ * callback after COMMIT with 0; a transaction that fails stores nothing of
+ * it and calls back with the error; a batch larger than the queue is refused.
+ */
+static void test_events_through_the_writer(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("events_writer"), NULL);
+    char payload[3][32];
+    struct store_event e[4];
+    for (int i = 0; i < 3; i++) {
+        snprintf(payload[i], sizeof payload[i], "{\"erc\":37,\"pn\":%d}", i + 1);
+        e[i] = (struct store_event){.terminal = 7, .code = 37, .start_s = DAY0, .seq = (i + 1) << 8 | 1,
+                                    .payload_json = payload[i]};
+    }
+    struct ev_done d1 = {0, 1}, d2 = {0, 1}, d3 = {0, 0};
+    assert_int_equal(store_events_append(st, e, 3, 1000, ev_done_cb, &d1), 0);
+    memset(payload, 'x', sizeof payload); /* copied at the append: the caller's buffers are free */
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(d1.calls, 1);
+    assert_int_equal(d1.status, 0);
+    assert_int_equal(events_stored(st), 3);
+    /* The same three again (a report sent again) and a fourth: one new row. */
+    snprintf(payload[0], sizeof payload[0], "{\"erc\":37}");
+    for (int i = 0; i < 3; i++)
+        e[i].payload_json = payload[0];
+    e[3] = e[0];
+    e[3].start_s += 60;
+    assert_int_equal(store_events_append(st, e, 4, 1000, ev_done_cb, &d2), 0);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(d2.calls, 1);
+    assert_int_equal(d2.status, 0);
+    assert_int_equal(events_stored(st), 4);
+    /* A broken payload fails its transaction: the good event beside it is not stored either. */
+    e[0].start_s += 600;
+    e[1] = e[0];
+    e[1].seq = 9 << 8 | 1;
+    e[1].payload_json = "{not json";
+    assert_int_equal(store_events_append(st, e, 2, 1000, ev_done_cb, &d3), 0);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(d3.calls, 1);
+    assert_true(d3.status < 0);
+    assert_int_equal(events_stored(st), 4);
+    static struct store_event many[65537];
+    assert_int_equal(store_events_append(st, many, 65537, 0, NULL, NULL), MH_EOVERFLOW);
+    assert_int_equal(store_events_append(st, e, 0, 0, NULL, NULL), MH_EINVAL);
+    store_close(st);
+}
+
 static void test_full_queue_pushes_back(void **state)
 {
     (void)state;
@@ -734,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
         cmocka_unit_test(test_event_stored_once),
         cmocka_unit_test(test_event_counters_per_terminal),
+        cmocka_unit_test(test_events_through_the_writer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
