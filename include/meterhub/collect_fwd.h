@@ -4,7 +4,7 @@
  * the terminal, and the owner's answers. Pure encoding: no I/O here; the
  * transport is the workers' mesh (src/cli/serve_mesh.c, serve_fwd.c).
  *
- * Every message: version (1), type, the sender's worker index (u16), the
+ * Every message: version (2), type, the sender's worker index (u16), the
  * request id (u32), the request's deadline (CLOCK_MONOTONIC ms, u64: one
  * clock for every process of the machine), then the body of the type. All
  * integers big-endian. A message is at most COLLECT_FWD_MSG_MAX bytes, so
@@ -13,7 +13,8 @@
  *   TAKEN:  nothing (the owner started the read: its own timeouts apply now)
  *   RESULT: status i32, fep_status i32, bad_item u32, terminal i64, t i64,
  *           received_ms i64, n u16 (<= COLLECT_READ_VALUES_MAX),
- *           (meter i64, item u32, mantissa i64, exponent i8) x n
+ *           (meter i64, item u32, mantissa i64, exponent i8) x n,
+ *           device_ms u32 (collect_read_result; since version 2)
  */
 #ifndef MH_COLLECT_FWD_H
 #define MH_COLLECT_FWD_H
@@ -23,7 +24,7 @@
 
 #include "meterhub/collect.h"
 
-#define COLLECT_FWD_VERSION 1
+#define COLLECT_FWD_VERSION 2
 #define COLLECT_FWD_HDR 16
 #define COLLECT_FWD_MSG_MAX (COLLECT_FWD_HDR + 96 + COLLECT_READ_VALUES_MAX * 21)
 

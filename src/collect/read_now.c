@@ -515,6 +515,8 @@ static void on_reply(void *ctx, enum fep_status status, const struct fep_reply *
     struct now_op *op = ctx;
     op->res.fep_status = (int)status;
     op->res.received_ms = collect_wall_ms();
+    if (r)
+        op->res.device_ms += r->wire_ms;
     if (status != FEP_DONE) {
         finish(op, status_err(status));
         return;

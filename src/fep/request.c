@@ -62,15 +62,18 @@ static void complete_with(struct fep_req *r, enum fep_status status, const struc
     struct fep *f = r->s->fep;
     detach(r);
     mh_keymap_del(&f->requests, &r->id, sizeof r->id);
+    struct fep_reply out = *rep;
+    uint64_t now = fep_now(f), wire = now > r->first_sent ? now - r->first_sent : 1;
+    out.wire_ms = wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire;
     if (r->done)
-        r->done(r->ctx, status, status == FEP_DONE ? rep : NULL);
+        r->done(r->ctx, status, status == FEP_DONE ? &out : NULL);
     reset_reply(r);
     free(r);
 }
 
 static void complete(struct fep_req *r, enum fep_status status)
 {
-    struct fep_reply rep = {r->reply, r->ends, r->n_frames, r->rtt_ms};
+    struct fep_reply rep = {r->reply, r->ends, r->n_frames, r->rtt_ms, 0};
     complete_with(r, status, &rep);
 }
 
@@ -134,6 +137,7 @@ void fep_req_pump(struct fep_session *s)
         s->st.requests++;
         s->proto->stamp_seq(r->frame, r->len, seq);
         transmit(r);
+        r->first_sent = r->sent;
         fep_session_arm(s);
     }
 }
@@ -284,7 +288,7 @@ static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const
         complete(r, FEP_DECODE);
     } else {
         uint32_t end = (uint32_t)mh_wr_len(&w);
-        struct fep_reply rep = {whole, &end, 1, r->rtt_ms};
+        struct fep_reply rep = {whole, &end, 1, r->rtt_ms, 0};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         free(whole);
@@ -316,7 +320,7 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
     if (r->n_frames == 0 && fi->fin && !fi->con) {
         /* The common single-frame reply: delivered straight from the read buffer, no copy. */
         uint32_t end = (uint32_t)n;
-        struct fep_reply rep = {p, &end, 1, r->rtt_ms};
+        struct fep_reply rep = {p, &end, 1, r->rtt_ms, 0};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         fep_req_pump(s);

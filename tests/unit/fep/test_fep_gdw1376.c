@@ -208,6 +208,7 @@ static void test_request_matched_by_seq_stray_ignored(void **state)
     assert_int_equal(d.status, FEP_DONE);
     /* Sent once: its round trip is measured (the stray's 50 ms and more). */
     assert_in_range(d.rtt_ms, 50, 1000);
+    assert_in_range(d.wire_ms, d.rtt_ms, 1000); /* one transmission: the same span to its reply */
     assert_int_equal(d.n_frames, 1);
     assert_int_equal(d.len, rn);
     assert_memory_equal(d.bytes, rep, rn);
@@ -296,6 +297,8 @@ static void test_reply_after_retry_has_no_rtt(void **state)
     assert_int_equal(fx_answer(&x, fd, b, reply_frame((uint8_t)(0x60 | (a[13] & 15)), b), &d),
                      FEP_DONE);
     assert_int_equal(d.rtt_ms, 0);
+    /* The channel's share still counts from the first copy: its 100 ms timeout and more. */
+    assert_in_range(d.wire_ms, 100, 2000);
     close(fd);
     fx_stop(&x);
 }
