@@ -321,7 +321,15 @@ static void test_priorities_and_multi_frame_reply(void **state)
     assert_true(fep_request_submit(x.fep, ADDR, &r3) > 0); /* overtakes r2 */
     assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
     uint8_t s1 = got[13] & 15;
-    /* Two frames: FIR (RSEQ = PSEQ), then FIN (RSEQ + 1). */
+    /* The control request goes out beside r1 (the lane), r2 waits for the window. */
+    uint8_t ctl[128];
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, ctl, sizeof ctl, 2000), (long)n);
+    assert_int_equal(ctl[13] & 15, (s1 + 1) & 15);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 100), -1);
+    /*
+     * Two frames: FIR (RSEQ = PSEQ), then FIN (RSEQ + 1), which is also the
+     * control request's PSEQ: without FIR it continues r1's reply.
+     */
     size_t f1 = reply_frame((uint8_t)(0x40 | s1), rep);
     fx_send(fd, rep, f1);
     fx_run(&x, 30);
@@ -332,11 +340,13 @@ static void test_priorities_and_multi_frame_reply(void **state)
     assert_int_equal(d1.status, FEP_DONE);
     assert_int_equal(d1.n_frames, 2);
     assert_int_equal(d1.len, 2 * f1);
-    /* The control request is next, r2 after it. */
+    assert_int_equal(d3.calls, 0);
+    /* r2 still waits: the control request holds the window's one place. */
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 100), -1);
     assert_int_equal(fep_request_cancel(x.fep, id2), 0);
     assert_int_equal(d2.calls, 1);
     assert_int_equal(d2.status, FEP_CANCELLED);
-    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
+    memcpy(got, ctl, n);
     /* Denied: AFN00 F2 with its RSEQ. */
     struct mh_wr w;
     mh_wr_init(&w, rep, sizeof rep);
