@@ -210,6 +210,12 @@ struct collect_read_result {
     int64_t received_ms; /* arrival of the last reply */
     size_t n;
     struct collect_read_value v[COLLECT_READ_VALUES_MAX];
+    /*
+     * Milliseconds the read's answered exchanges spent on the channel and in
+     * the terminal (the sum of their fep_reply.wire_ms): a caller's latency
+     * minus this is the master's own share (queues, decoding, the store).
+     */
+    uint32_t device_ms;
 };
 
 /*

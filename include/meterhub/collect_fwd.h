@@ -7,7 +7,7 @@
  * answers. Pure encoding: no I/O here; the transport is the workers' mesh
  * (src/cli/serve_mesh.c, serve_fwd.c).
  *
- * Every message: version (1), type, the sender's worker index (u16), the
+ * Every message: version (2), type, the sender's worker index (u16), the
  * request id (u32), the request's deadline (CLOCK_MONOTONIC ms, u64: one
  * clock for every process of the machine), then the body of the type. All
  * integers big-endian. A message is at most COLLECT_FWD_MSG_MAX bytes, so
@@ -16,7 +16,8 @@
  *   TAKEN:  nothing (the owner started the read: its own timeouts apply now)
  *   RESULT: status i32, fep_status i32, bad_item u32, terminal i64, t i64,
  *           received_ms i64, n u16 (<= COLLECT_READ_VALUES_MAX),
- *           (meter i64, item u32, mantissa i64, exponent i8) x n
+ *           (meter i64, item u32, mantissa i64, exponent i8) x n,
+ *           device_ms u32 (collect_read_result; since version 2)
  *   FEP:    prio u8 (enum fep_prio), retries u8, timeout_ms u32, address
  *           length u8 (1..FEP_ADDR_MAX-1, printable ASCII), address,
  *           frame length u16 (1..COLLECT_FWD_FRAME_MAX), frame
@@ -39,13 +40,13 @@
 
 #include "meterhub/collect.h"
 
-#define COLLECT_FWD_VERSION 1
+#define COLLECT_FWD_VERSION 2
 #define COLLECT_FWD_HDR 16
 /* A forwarded request frame, and a reply: far above any command's frames (a few hundred bytes). */
 #define COLLECT_FWD_FRAME_MAX 2048
 #define COLLECT_FWD_REPLY_MAX 8192
 #define COLLECT_FWD_REPLY_FRAMES_MAX 32
-/* The largest message: a FEP_RESULT (a READ's RESULT is at most 16 + 38 + 128 x 21 bytes). */
+/* The largest message: a FEP_RESULT (a READ's RESULT is at most 16 + 38 + 128 x 21 + 4 bytes). */
 #define COLLECT_FWD_MSG_MAX \
     (COLLECT_FWD_HDR + 9 + COLLECT_FWD_REPLY_FRAMES_MAX * 4 + COLLECT_FWD_REPLY_MAX)
 

@@ -177,6 +177,13 @@ struct fep_reply {
      * first or a later copy (Karn's rule, RFC 6298 §3).
      */
     uint32_t rtt_ms;
+    /*
+     * Milliseconds from the request's first transmission to the reply's last
+     * frame (at least 1): the channel's and the terminal's share of the
+     * exchange, re-sends included; what a caller's own latency is measured
+     * against (the master's share is the rest).
+     */
+    uint32_t wire_ms;
 };
 
 /* Runs exactly once per accepted request. r is NULL unless FEP_DONE; valid during the call. */

@@ -561,6 +561,21 @@ int sim_net_run(const struct scenario *s, const struct sim_net_opts *opts,
         t->idx = (uint32_t)i;
         t->slot = n->n_terms++;
     }
+    /*
+     * The supply meters of this process's areas summed up to today's
+     * midnight before any terminal connects (each sums its users interval
+     * by interval since the origin: seconds of CPU for a city), so a
+     * master's round meets a field that answers as fast as the one it
+     * models, not one stalled by its own bookkeeping.
+     */
+    int64_t midnight = scenario_day_start(s, scenario_local_day(s, sim_now(n)));
+    for (size_t a = 0; a < s->n_areas; a++) {
+        uint32_t m = s->areas[a].area_meter;
+        if (m < s->n_meters && s->meters[m].terminal % opts->nprocs == opts->rank) {
+            struct sim_registers r;
+            scenario_meter_primary_at(s, m, midnight, &r);
+        }
+    }
     n->c.terminals = n->n_terms;
     uv_timer_init(&n->loop, &n->timer);
     n->timer.data = n;

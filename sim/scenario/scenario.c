@@ -367,6 +367,13 @@ static int expand(struct parse_ctx *c, struct scenario *s, const struct populati
     s->n_terminals = ti;
     s->n_meters = mi;
     s->n_areas = ai;
+    struct sim_area_memo *memo = calloc(ai ? ai : 1, sizeof *memo);
+    if (!memo)
+        return c->rc = MH_ENOMEM;
+    for (uint32_t i = 0; i < ai; i++)
+        s->areas[i].memo = &memo[i];
+    if (ai == 0)
+        free(memo);
     return 0;
 }
 
@@ -619,6 +626,8 @@ void scenario_free(struct scenario *s)
         return;
     free(s->terminals);
     free(s->meters);
+    if (s->n_areas)
+        free(s->areas[0].memo);
     free(s->areas);
     free(s);
 }

@@ -51,12 +51,25 @@ struct sim_terminal {
     uint32_t channel_group; /* cell tower / base station sharing */
 };
 
+/*
+ * The supply meter's registers at the start of interval k (a local
+ * midnight), kept by scenario_meter_primary_at so the next read starts
+ * there rather than at the origin: an area sums its users interval by
+ * interval, the simulator's dearest computation. k 0: none yet. Only the
+ * registers (never the scenario) change through it, on one thread.
+ */
+struct sim_area_memo {
+    int64_t k;
+    struct sim_registers r;
+};
+
 struct sim_area {
     uint32_t id;
     uint32_t area_meter;    /* index of the supply meter (SIM_CUST_AREA) */
     uint32_t first_user;    /* user meters [first_user, first_user + user_count) */
     uint32_t user_count;
     uint16_t loss_permille; /* technical loss of the area, per mille of supplied energy */
+    struct sim_area_memo *memo; /* owned by the scenario; see above */
 };
 
 struct sim_meter_info {

@@ -66,9 +66,19 @@ void scenario_meter_primary_at(const struct scenario *s, size_t idx, int64_t t,
     int64_t k = origin_only.register_origin / SIM_INTERVAL_S;
     int64_t kt = t / SIM_INTERVAL_S;
     int64_t part = t - kt * SIM_INTERVAL_S;
+    /* From the memo when it lies between (every interval before it counted whole). */
+    struct sim_area_memo *memo = s->areas[mi->area].memo;
+    if (memo && memo->k > k && memo->k <= kt) {
+        k = memo->k;
+        *out = memo->r;
+    }
     while (k < kt || (k == kt && part > 0)) {
         int64_t day = sim_local_day(k);
         int64_t k0 = sim_day_first_interval(day);
+        if (memo && k == k0 && k0 > memo->k && k0 <= kt) {
+            memo->k = k0; /* a midnight not after t: the next read may start here */
+            memo->r = *out;
+        }
         struct sim_interval iv[SIM_INTERVALS_PER_DAY];
         area_day(s, &s->areas[mi->area], day, iv);
         for (; k < k0 + SIM_INTERVALS_PER_DAY && (k < kt || (k == kt && part > 0)); k++) {

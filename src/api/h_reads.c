@@ -187,7 +187,8 @@ static void job_json(const struct job *j, struct api_text *t)
     }
     char rx[40];
     api_format_time_ms(a->res.received_ms, rx, sizeof rx);
-    api_text_add(t, "\"status\":\"done\",\"received\":\"%s\",\"values\":", rx);
+    api_text_add(t, "\"status\":\"done\",\"received\":\"%s\",\"device_ms\":%u,\"values\":", rx,
+                 (unsigned)a->res.device_ms);
     job_json_values(&a->res, t);
     api_text_add(t, "}");
 }

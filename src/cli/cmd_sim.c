@@ -3,7 +3,7 @@
  * meterhub sim truth SCENARIO --date YYYY-MM-DD [--out DIR]
  * meterhub sim info SCENARIO
  * meterhub sim run SCENARIO --master HOST:PORT ...   (cmd_sim_run.c)
- * meterhub sim floor SCENARIO [--timeout S]           (cmd_sim_run.c)
+ * meterhub sim floor SCENARIO [--timeout S] [--no-curves] (cmd_sim_run.c)
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +22,7 @@ static void sim_usage(FILE *f)
           "       meterhub sim run SCENARIO --master HOST:PORT [--procs N] [--duration S]\n"
           "                            [--at YYYY-MM-DDTHH:MM] [--quiet]\n"
           "                                                   play every terminal against a master station\n"
-          "       meterhub sim floor SCENARIO [--timeout S]    least time any master needs for one day\n"
+          "       meterhub sim floor SCENARIO [--timeout S] [--no-curves]  least time any master needs for one day\n"
           "       meterhub sim load SCENARIO --db URI --date YYYY-MM-DD [--days N] [--curve-days N] [--curves]\n"
           "                                                   store what collecting N days would store\n",
           f);

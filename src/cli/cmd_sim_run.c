@@ -1,6 +1,6 @@
 /*
  * meterhub sim run SCENARIO --master HOST:PORT [--procs N] [--duration S] [--at YYYY-MM-DDTHH:MM] [--quiet]
- * meterhub sim floor SCENARIO [--timeout S]
+ * meterhub sim floor SCENARIO [--timeout S] [--no-curves]
  *
  * run: every terminal of the scenario as a TCP client of the master,
  * speaking its protocol (sim/term). One process may hold only RLIMIT_NOFILE
@@ -10,6 +10,8 @@
  * floor: the least time a master can take to read one day from the field,
  * whatever its software: every exchange waits a round trip, terminals answer
  * one request at a time, and a lost or corrupted reply costs a timeout.
+ * --no-curves: the day's registers only, the floor of a round run with
+ * serve --no-curves --no-realtime (a like-for-like comparison).
  */
 #include <errno.h>
 #include <signal.h>
@@ -275,31 +277,38 @@ int cmd_sim_run(struct scenario *s, int argc, char **argv)
 
 /*
  * A DTU's DL/T 645 meter-day: the daily freeze's three reads (freeze time,
- * forward, reverse), then its load records as curves, four reads whose
- * replies carry as many whole records as fit 192 bytes a frame
+ * forward, reverse), then (curves 1) its load records as curves, four reads
+ * whose replies carry as many whole records as fit 192 bytes a frame
  * (term_load645.c), each follow-up frame an exchange of its own: class 4,
  * 97 records of 32 bytes (17 frames); class 1, 96 of 33 (20); class 2, 96
  * of 40 (24); class 3, 96 of 24 (12).
  */
-#define DTU_METER_DAY_EXCHANGES (3 + 17 + 20 + 24 + 12)
+#define DTU_METER_DAY_REGISTERS 3
+#define DTU_METER_DAY_CURVES (17 + 20 + 24 + 12)
 
-/* Exchanges a master needs for one day of a terminal: login, clock, then the meters' registers and curves. */
-static unsigned day_exchanges(const struct sim_terminal *t)
+/*
+ * Exchanges a master needs for one day of a terminal: login, clock, then the
+ * meters' registers and (curves 1) their curves.
+ */
+static unsigned day_exchanges(const struct sim_terminal *t, int curves)
 {
-    if (t->kind == SIM_TERM_DTU)
-        return DTU_METER_DAY_EXCHANGES * t->meter_count + 1; /* 645: the address question stands for the login */
+    if (t->kind == SIM_TERM_DTU) /* 645: the address question stands for the login */
+        return (DTU_METER_DAY_REGISTERS + (curves ? DTU_METER_DAY_CURVES : 0)) * t->meter_count + 1;
     /* 1376.1 / 698: login, clock, frozen registers 8 points a request, curves 8 points a request. */
     unsigned groups = (t->meter_count + 7) / 8;
-    return 2 + 2 * groups;
+    return 2 + (curves ? 2 : 1) * groups;
 }
 
 int cmd_sim_floor(const struct scenario *s, int argc, char **argv)
 {
     unsigned long timeout = 10;
+    int curves = 1;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc && parse_uint(argv[i + 1], 3600, &timeout) == 0 &&
             timeout > 0)
             i++;
+        else if (strcmp(argv[i], "--no-curves") == 0)
+            curves = 0;
         else {
             fprintf(stderr, "meterhub sim floor: bad option '%s'\n", argv[i]);
             return 2;
@@ -315,7 +324,7 @@ int cmd_sim_floor(const struct scenario *s, int argc, char **argv)
     double worst = 0, total = 0, exchanges = 0;
     size_t worst_t = 0;
     for (size_t i = 0; i < s->n_terminals; i++) {
-        unsigned e = day_exchanges(&s->terminals[i]);
+        unsigned e = day_exchanges(&s->terminals[i], curves);
         double secs = e * rtt + e * retries_per_exchange * (double)timeout;
         exchanges += e;
         total += secs;
@@ -325,11 +334,12 @@ int cmd_sim_floor(const struct scenario *s, int argc, char **argv)
         }
     }
     printf("scenario %s: %zu terminals, %zu meters\n", s->name, s->n_terminals, s->n_meters);
-    printf("exchanges for one day: %.0f (login, clock, frozen registers and curves, 8 points a request)\n", exchanges);
+    printf("exchanges for one day: %.0f (login, clock, frozen registers%s, 8 points a request)\n", exchanges,
+           curves ? " and curves" : "");
     printf("round trip %.3f s (latency %u..%u ms); loss+corruption %.1f %% -> %.4f retries an exchange, %lu s timeout\n",
            rtt, f->latency_min_ms, f->latency_max_ms, p * 100, retries_per_exchange, timeout);
     printf("floor: %.1f s (terminal %zu, %u exchanges, one request at a time; terminals in parallel)\n", worst,
-           worst_t, s->n_terminals ? day_exchanges(&s->terminals[worst_t]) : 0);
+           worst_t, s->n_terminals ? day_exchanges(&s->terminals[worst_t], curves) : 0);
     printf("channel time summed over terminals: %.0f s\n", total);
     return 0;
 }

@@ -900,19 +900,36 @@ static void pass_end(struct cterm *t, struct cjob *j)
     free(j);
 }
 
+/*
+ * Events read by counter go first, a few small exchanges the analysis
+ * waits for, except before a round's registers that are ready to be sent:
+ * the day's frozen registers are what billing waits for and what a round
+ * is judged by (the floor: login, clock, registers), while an event that
+ * matters came as an active report already. So the counters wait until
+ * the terminal's round job has had its first pass, or is waiting anyway
+ * (spread over the hour, between patch passes).
+ */
+static int events_now(const struct cterm *t)
+{
+    const struct cjob *j = t->jobs;
+    return !j || !j->round || j->pass > 0 || j->not_before_ms > loop_ms(t->c);
+}
+
 void collect_term_kick(struct cterm *t)
 {
     struct collect *c = t->c;
-    /* Events first: a few small exchanges, and what the analysis waits for. */
-    if (t->ev_due && !t->busy && t->online && !c->closing) {
-        if (t->group->inflight >= c->cfg.group_max) {
-            group_wait(t);
-            return;
+    while (!t->busy && t->online && !c->closing) {
+        if (t->ev_due && events_now(t)) {
+            if (t->group->inflight >= c->cfg.group_max) {
+                group_wait(t);
+                return;
+            }
+            if (collect_events_submit(t) == 1)
+                return;
+            continue; /* ev_due is clear: nothing to read, or not now */
         }
-        if (collect_events_submit(t) == 1)
+        if (!t->jobs)
             return;
-    }
-    while (!t->busy && t->online && t->jobs && !c->closing) {
         struct cjob *j = t->jobs;
         if (j->not_before_ms > loop_ms(c)) {
             arm(t, j->not_before_ms);
@@ -1082,8 +1099,8 @@ void collect_progress(const struct collect *c, struct collect_progress *p)
 int collect_idle(const struct collect *c)
 {
     for (const struct cterm *t = c->all_terms; t; t = t->all_next)
-        if (t->busy || (t->jobs && t->online))
-            return 0;
+        if (t->busy || ((t->jobs || t->ev_due) && t->online))
+            return 0; /* events read by counter may follow a round's registers */
     return 1;
 }
 

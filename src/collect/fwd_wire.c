@@ -126,6 +126,7 @@ int collect_fwd_encode(const struct collect_fwd_msg *m, uint8_t *buf, size_t cap
             mh_wr_u64be(&w, (uint64_t)v->value.m);
             mh_wr_u8(&w, (uint8_t)v->value.exp);
         }
+        mh_wr_u32be(&w, m->res.device_ms);
         break;
     default:
         return MH_EINVAL;
@@ -233,6 +234,7 @@ int collect_fwd_decode(const uint8_t *p, size_t n, struct collect_fwd_msg *m)
             v->value.exp = (int8_t)mh_rd_u8(&r);
         }
         m->res.n = k;
+        m->res.device_ms = mh_rd_u32be(&r);
         break;
     }
     default:

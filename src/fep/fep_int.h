@@ -96,6 +96,7 @@ struct fep_req {
     uint32_t timeout_ms;
     uint64_t deadline;
     uint64_t sent;   /* loop time of the last transmission */
+    uint64_t first_ns; /* uv_hrtime() of the first transmission (fep_reply.wire_ms) */
     uint32_t rtt_ms; /* first frame of the reply after the first transmission (fep_reply) */
     fep_done_fn done;
     void *ctx;

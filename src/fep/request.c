@@ -67,15 +67,23 @@ static void complete_with(struct fep_req *r, enum fep_status status, const struc
     struct fep *f = r->s->fep;
     detach(r);
     mh_keymap_del(&f->requests, &r->id, sizeof r->id);
+    /*
+     * The channel's share by the high-resolution clock, not the loop's
+     * (cached once an iteration, whole ms): callers subtract it from their
+     * own latency to find the station's, a few ms at most.
+     */
+    struct fep_reply out = *rep;
+    uint64_t wire = (uv_hrtime() - r->first_ns + 500000) / 1000000;
+    out.wire_ms = wire == 0 ? 1 : wire > UINT32_MAX ? UINT32_MAX : (uint32_t)wire;
     if (r->done)
-        r->done(r->ctx, status, status == FEP_DONE ? rep : NULL);
+        r->done(r->ctx, status, status == FEP_DONE ? &out : NULL);
     reset_reply(r);
     free(r);
 }
 
 static void complete(struct fep_req *r, enum fep_status status)
 {
-    struct fep_reply rep = {r->reply, r->ends, r->n_frames, r->rtt_ms};
+    struct fep_reply rep = {r->reply, r->ends, r->n_frames, r->rtt_ms, 0};
     complete_with(r, status, &rep);
 }
 
@@ -113,16 +121,38 @@ static void transmit(struct fep_req *r)
     fep_session_send(s, r->frame, r->len);
 }
 
+/* Control and on-demand requests outstanding (the lane beside the window). */
+static unsigned urgent_pending(const struct fep_session *s)
+{
+    unsigned n = 0;
+    for (const struct fep_req *q = s->pending; q; q = q->next)
+        n += q->prio < FEP_PRIO_SCHEDULED;
+    return n;
+}
+
+/*
+ * The window holds the scheduled requests. A control or on-demand request
+ * may go out beside them, one at a time (a lane of its own): an operator's
+ * read must not wait in the station for a round's request in flight, a
+ * cellular round trip or a whole timeout. The terminal answers it by its
+ * own sequence number, at once or after the request it is busy with;
+ * either way the wait is the device's, not the station's queue. Not for
+ * protocols without sequence numbers (DL/T 645): replies could not be told
+ * apart.
+ */
 void fep_req_pump(struct fep_session *s)
 {
     struct fep *f = s->fep;
     /* Never more outstanding than there are distinct sequence numbers to tell them apart. */
     unsigned mod = s->proto->seq_mod, window = mod == 1 ? 1 : f->cfg.window < mod ? f->cfg.window : mod - 1u;
-    while (s->state == SS_ONLINE && s->st.pending < window) {
+    while (s->state == SS_ONLINE) {
         struct fep_req *r = NULL;
         for (int p = 0; p < 3 && !r; p++)
             r = s->q_head[p];
         if (!r)
+            return;
+        int lane = r->prio < FEP_PRIO_SCHEDULED && window + 1 < mod && urgent_pending(s) == 0;
+        if (s->st.pending >= window + (unsigned)lane)
             return;
         unsigned seq = s->next_seq;
         for (unsigned k = 0; k < s->proto->seq_mod && seq_in_use(s, seq); k++)
@@ -139,6 +169,7 @@ void fep_req_pump(struct fep_session *s)
         s->st.requests++;
         s->proto->stamp_seq(r->frame, r->len, seq);
         transmit(r);
+        r->first_ns = uv_hrtime();
         fep_session_arm(s);
     }
 }
@@ -202,7 +233,11 @@ static struct fep_req *match(struct fep_session *s, const struct fep_frame_info 
             continue;
         if (mod == 1)
             return r; /* no sequence numbers (DL/T 645): the one outstanding request */
-        if (r->n_frames == 0 && r->seq == fi->seq)
+        /*
+         * A first frame (FIR: 1376.1 5.2.3.4.2) by PSEQ, a later one by RSEQ + k:
+         * with two outstanding, a continuation's RSEQ may equal the other's PSEQ.
+         */
+        if (r->n_frames == 0 && fi->fir && r->seq == fi->seq)
             return r;
         if (r->n_frames > 0 && !fi->fir && (r->seq + r->n_frames) % mod == fi->seq)
             return r;
@@ -289,7 +324,7 @@ static void on_fragment(struct fep_session *s, const uint8_t *p, size_t n, const
         complete(r, FEP_DECODE);
     } else {
         uint32_t end = (uint32_t)mh_wr_len(&w);
-        struct fep_reply rep = {whole, &end, 1, r->rtt_ms};
+        struct fep_reply rep = {whole, &end, 1, r->rtt_ms, 0};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         free(whole);
@@ -357,7 +392,7 @@ void fep_req_on_reply(struct fep_session *s, const uint8_t *p, size_t n, const s
     if (r->n_frames == 0 && fi->fin && !fi->con) {
         /* The common single-frame reply: delivered straight from the read buffer, no copy. */
         uint32_t end = (uint32_t)n;
-        struct fep_reply rep = {p, &end, 1, r->rtt_ms};
+        struct fep_reply rep = {p, &end, 1, r->rtt_ms, 0};
         s->st.replies++;
         complete_with(r, FEP_DONE, &rep);
         fep_req_pump(s);

@@ -63,10 +63,15 @@ def command_settled(base, tok, cid, secs=20):
 def read_checked(base, ops, view, mid, items, what):
     """POST /reads of meter mid's items (energy and voltage among them): 200, done, each item,
     values in the simulator's range, the energy stored. The job."""
+    t_ask = time.monotonic()
     st, body, _ = call(base, "POST", "/api/v1/reads", ops, {"meter": mid, "items": items})
+    took_ms = (time.monotonic() - t_ask) * 1000
     assert st == 200, (what, st, body)
     job = json.loads(body)
     assert job["status"] == "done" and job["meter"] == mid, job
+    # the channel's and terminal's share: some, and within what the request took (each
+    # exchange's share is rounded to whole ms, at least 1)
+    assert 0 < job["device_ms"] <= took_ms + 2, (what, took_ms, job)
     got = {v["item"]: v for v in job["values"]}
     assert set(got) == set(items), (what, job)
     assert float(got["1.0.1.8.0"]["value"]) > 0 and got["1.0.1.8.0"]["unit"] == "kWh", job

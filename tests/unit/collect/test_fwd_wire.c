@@ -32,7 +32,7 @@ static void read_exact(void **state)
     m.rq.items[0] = 0x01000108;
     m.rq.items[1] = 0x01002007;
     static const uint8_t want[] = {
-        1, 1, 0, 1, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* header */
+        2, 1, 0, 1, 1, 2, 3, 4, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, /* header */
         0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0x0b, 0xb8, 2,  /* read */
         0x01, 0x00, 0x01, 0x08, 0x01, 0x00, 0x20, 0x07};
     int n = collect_fwd_encode(&m, buf, sizeof buf);
@@ -74,17 +74,19 @@ static void result_round_trip(void **state)
     m.res.terminal = 5;
     m.res.t = 1767225600;
     m.res.received_ms = 1767225600123;
+    m.res.device_ms = 3217;
     m.res.n = COLLECT_READ_VALUES_MAX;
     for (size_t i = 0; i < m.res.n; i++)
         m.res.v[i] = (struct collect_read_value){
             .meter = (int64_t)i + 1, .item = 0x01000108, .value = {.m = -(int64_t)i * 1001, .exp = -2}};
     int n = collect_fwd_encode(&m, buf, sizeof buf);
-    assert_int_equal(n, COLLECT_FWD_HDR + 38 + COLLECT_READ_VALUES_MAX * 21);
+    assert_int_equal(n, COLLECT_FWD_HDR + 42 + COLLECT_READ_VALUES_MAX * 21);
     assert_true(n <= COLLECT_FWD_MSG_MAX);
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
     assert_int_equal(d.res.status, MH_ETIMEDOUT);
     assert_int_equal(d.res.fep_status, 2);
     assert_int_equal(d.res.received_ms, 1767225600123);
+    assert_int_equal(d.res.device_ms, 3217);
     assert_int_equal(d.res.n, COLLECT_READ_VALUES_MAX);
     assert_memory_equal(&d.res.v[5].value, &m.res.v[5].value, sizeof d.res.v[5].value);
     assert_int_equal(d.res.v[127].meter, 128);
@@ -108,15 +110,15 @@ static void taken_and_refusals(void **state)
     m.from = 2;
     m.id = 77;
     int n = collect_fwd_encode(&m, buf, sizeof buf);
-    static const uint8_t want[] = {1, 2, 0, 2, 0, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t want[] = {2, 2, 0, 2, 0, 0, 0, 77, 0, 0, 0, 0, 0, 0, 0, 0};
     assert_int_equal(n, sizeof want);
     assert_memory_equal(buf, want, sizeof want);
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
     assert_int_equal(d.type, COLLECT_FWD_TAKEN);
     assert_int_equal(d.id, 77);
-    buf[0] = 2; /* another version */
+    buf[0] = 1; /* another version (1: a result without device_ms) */
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
-    buf[0] = 1;
+    buf[0] = 2;
     buf[1] = 9; /* no such type */
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), MH_EPROTO);
     assert_int_equal(collect_fwd_decode(buf, 0, &d), MH_ETRUNC);

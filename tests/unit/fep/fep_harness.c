@@ -219,6 +219,7 @@ void fx_done_cb(void *ctx, enum fep_status st, const struct fep_reply *r)
     if (r) {
         d->n_frames = r->n_frames;
         d->rtt_ms = r->rtt_ms;
+        d->wire_ms = r->wire_ms;
         d->len = r->n_frames ? r->ends[r->n_frames - 1] : 0;
         if (d->len <= sizeof d->bytes)
             memcpy(d->bytes, r->bytes, d->len);

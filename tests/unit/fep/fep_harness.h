@@ -30,6 +30,7 @@ struct fx_done {
     unsigned n_frames;
     size_t len;
     uint32_t rtt_ms;
+    uint32_t wire_ms;
     uint8_t bytes[1024];
 };
 

@@ -204,6 +204,8 @@ static void test_request_matched_by_seq_stray_ignored(void **state)
     assert_int_equal(d.status, FEP_DONE);
     /* Sent once: its round trip is measured (the stray's 50 ms and more). */
     assert_in_range(d.rtt_ms, 50, 1000);
+    /* One transmission: the same span to its reply (rtt_ms by the loop's whole-ms clock). */
+    assert_in_range(d.wire_ms, d.rtt_ms - 1, 1000);
     assert_int_equal(d.n_frames, 1);
     assert_int_equal(d.len, rn);
     assert_memory_equal(d.bytes, rep, rn);
@@ -292,6 +294,8 @@ static void test_reply_after_retry_has_no_rtt(void **state)
     assert_int_equal(fx_answer(&x, fd, b, reply_frame((uint8_t)(0x60 | (a[13] & 15)), b), &d),
                      FEP_DONE);
     assert_int_equal(d.rtt_ms, 0);
+    /* The channel's share still counts from the first copy: its 100 ms timeout and more. */
+    assert_in_range(d.wire_ms, 100, 2000);
     close(fd);
     fx_stop(&x);
 }
@@ -314,7 +318,15 @@ static void test_priorities_and_multi_frame_reply(void **state)
     assert_true(fep_request_submit(x.fep, ADDR, &r3) > 0); /* overtakes r2 */
     assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
     uint8_t s1 = got[13] & 15;
-    /* Two frames: FIR (RSEQ = PSEQ), then FIN (RSEQ + 1). */
+    /* The control request goes out beside r1 (the lane), r2 waits for the window. */
+    uint8_t ctl[128];
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, ctl, sizeof ctl, 2000), (long)n);
+    assert_int_equal(ctl[13] & 15, (s1 + 1) & 15);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 100), -1);
+    /*
+     * Two frames: FIR (RSEQ = PSEQ), then FIN (RSEQ + 1), which is also the
+     * control request's PSEQ: without FIR it continues r1's reply.
+     */
     size_t f1 = reply_frame((uint8_t)(0x40 | s1), rep);
     fx_send(fd, rep, f1);
     fx_run(&x, 30);
@@ -325,11 +337,13 @@ static void test_priorities_and_multi_frame_reply(void **state)
     assert_int_equal(d1.status, FEP_DONE);
     assert_int_equal(d1.n_frames, 2);
     assert_int_equal(d1.len, 2 * f1);
-    /* The control request is next, r2 after it. */
+    assert_int_equal(d3.calls, 0);
+    /* r2 still waits: the control request holds the window's one place. */
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 100), -1);
     assert_int_equal(fep_request_cancel(x.fep, id2), 0);
     assert_int_equal(d2.calls, 1);
     assert_int_equal(d2.status, FEP_CANCELLED);
-    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
+    memcpy(got, ctl, n);
     /* Denied: AFN00 F2 with its RSEQ. */
     struct mh_wr w;
     mh_wr_init(&w, rep, sizeof rep);
