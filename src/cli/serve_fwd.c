@@ -299,7 +299,8 @@ static void answered(struct serve_fwd *f, const struct collect_fwd_msg *msg)
         fail(f, q, y->status, FEP_OFFLINE);
         return;
     }
-    struct fep_reply rep = {y->bytes, y->ends, y->n_frames, y->rtt_ms};
+    /* wire_ms stays 0 (unknown): a command's steps do not report the device's share of their time. */
+    struct fep_reply rep = {y->bytes, y->ends, y->n_frames, y->rtt_ms, 0};
     finish(f, q, NULL, y->status, &rep);
 }
 

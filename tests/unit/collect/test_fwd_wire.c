@@ -143,7 +143,7 @@ static void fep_exact(void **state)
     m.fep.frame = frame;
     m.fep.len = sizeof frame;
     static const uint8_t want[] = {
-        1, 4, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0, 0, 0, 0x13, 0x88, /* header */
+        2, 4, 0, 0, 0x0a, 0x0b, 0x0c, 0x0d, 0, 0, 0, 0, 0, 0, 0x13, 0x88, /* header */
         0, 255, 0x00, 0x01, 0x02, 0x03,                                    /* prio, retries, timeout */
         8, '1', '1', '0', '1', 'A', 'B', 'C', 'D',                         /* address */
         0, 7, 0x68, 0x32, 0x00, 0x32, 0x00, 0x68, 0x16};                   /* frame */
@@ -218,7 +218,7 @@ static void fep_result_exact(void **state)
     m.reply.ends[1] = 5;
     m.reply.bytes = bytes;
     static const uint8_t want[] = {
-        1, 5, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, /* header */
+        2, 5, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, /* header */
         0, 0, 0, 0, 0, 0, 0x01, 0x04, 2,               /* status, rtt, frames */
         0, 0, 0, 2, 0, 0, 0, 5,                        /* ends */
         0xaa, 0xbb, 0xcc, 0xdd, 0xee};
@@ -285,7 +285,7 @@ static void cancel_and_hello(void **state)
     m.from = 0;
     m.id = 258;
     int n = collect_fwd_encode(&m, buf, sizeof buf);
-    static const uint8_t cancel[] = {1, 6, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t cancel[] = {2, 6, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0};
     assert_int_equal(n, sizeof cancel);
     assert_memory_equal(buf, cancel, sizeof cancel);
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
@@ -295,7 +295,7 @@ static void cancel_and_hello(void **state)
     m.from = 5;
     m.id = 0;
     n = collect_fwd_encode(&m, buf, sizeof buf);
-    static const uint8_t hello[] = {1, 7, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t hello[] = {2, 7, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     assert_int_equal(n, sizeof hello);
     assert_memory_equal(buf, hello, sizeof hello);
     assert_int_equal(collect_fwd_decode(buf, (size_t)n, &d), 0);
