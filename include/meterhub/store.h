@@ -1061,4 +1061,20 @@ int store_event_counter_put(struct store *st, int64_t terminal, int counter, int
 int store_events_append(struct store *st, const struct store_event *e, size_t n, int timeout_ms,
                         void (*done)(void *ctx, int status), void *ctx);
 
+/* Readings the urgent queue holds at most. */
+#define STORE_URGENT_MAX 4096
+/*
+ * store_readings_append for the few readings someone waits on (an
+ * on-demand read answered with its values once they are durable): they go
+ * to a small queue of their own that the writer commits whole, in a
+ * transaction of its own, before its next batch of the readings queued
+ * earlier; the wait is at most the batch being written, not the whole
+ * queue of a round. Same idempotence (the later-received reading of a key
+ * wins, whichever queue it came by), same done contract, back-pressure and
+ * errors; MH_EOVERFLOW for n > STORE_URGENT_MAX. store_readings_sync and
+ * store_close wait for these too.
+ */
+int store_readings_append_urgent(struct store *st, const struct store_reading *r, size_t n,
+                                 int timeout_ms, void (*done)(void *ctx, int status), void *ctx);
+
 #endif

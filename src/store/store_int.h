@@ -265,6 +265,12 @@ struct store_writer {
     struct store_event *ev_batch;
     struct store_ticket *ev_tbatch;
     uint64_t ev_stored;          /* events committed new (not copies) */
+    /* urgent readings (store_readings_append_urgent, writer_urgent.c): taken whole, written first */
+    struct store_reading *ur_ring, *ur_batch;
+    size_t ur_cap;
+    uint64_t ur_head, ur_tail, ur_done; /* sequences; ur_done: written up to here */
+    struct store_ticket *ur_tickets, *ur_tbatch; /* end_seq unused: a ticket is one transaction */
+    uint64_t urt_head, urt_tail;
 };
 
 struct store {
@@ -286,6 +292,11 @@ int store_writer_busy_retry(struct store_writer *w, int (*write)(void *arg), voi
 int store_events_init(struct store_writer *w);
 void store_events_release(struct store_writer *w);
 void store_events_write(struct store *st);
+/* The urgent queue (writer_urgent.c): allocate / free it; with the writer's mutex held, store
+ * every queued urgent reading in one transaction and complete their tickets (unlocks meanwhile). */
+int store_urgent_init(struct store_writer *w);
+void store_urgent_release(struct store_writer *w);
+void store_urgent_write(struct store *st);
 /* Commit what is queued, run its callbacks, stop the thread, free the queue. */
 void store_writer_stop(struct store *st);
 

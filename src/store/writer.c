@@ -113,13 +113,14 @@ int store_readings_sync(struct store *st, int timeout_ms)
         return MH_EINVAL;
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
-    uint64_t target = w->tail, ev_target = w->evt_tail;
+    uint64_t target = w->tail, ev_target = w->evt_tail, ur_target = w->ur_tail;
     struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
     int rc = 0;
-    while ((w->done_seq < target || w->evt_head < ev_target) && rc == 0)
-        if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT &&
-            (w->done_seq < target || w->evt_head < ev_target))
+#define PENDING() (w->done_seq < target || w->evt_head < ev_target || w->ur_done < ur_target)
+    while (PENDING() && rc == 0)
+        if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT && PENDING())
             rc = MH_ETIMEDOUT;
+#undef PENDING
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
@@ -128,7 +129,7 @@ void store_writer_stats(struct store *st, struct store_writer_stats *out)
 {
     pthread_mutex_lock(&st->w.mu);
     *out = st->w.stats;
-    out->queued = (size_t)(st->w.tail - st->w.head);
+    out->queued = (size_t)(st->w.tail - st->w.head + st->w.ur_tail - st->w.ur_head);
     pthread_mutex_unlock(&st->w.mu);
 }
 
@@ -192,12 +193,16 @@ static void *writer_main(void *arg)
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-        while (w->head == w->tail && w->ev_head == w->ev_tail && !w->closing)
+#define DRAINED() (w->head == w->tail && w->ev_head == w->ev_tail && w->ur_head == w->ur_tail)
+        while (DRAINED() && !w->closing)
             pthread_cond_wait(&w->not_empty, &w->mu);
         if (w->ev_head != w->ev_tail)
             store_events_write(st); /* unlocks while the backend writes */
-        if (w->head == w->tail && w->ev_head == w->ev_tail && w->closing)
+        if (w->ur_head != w->ur_tail)
+            store_urgent_write(st); /* likewise: ahead of the next batch */
+        if (DRAINED() && w->closing)
             break; /* closing and drained */
+#undef DRAINED
         if (w->head == w->tail)
             continue;
         size_t k = (size_t)(w->tail - w->head);
@@ -262,7 +267,8 @@ int store_writer_start(struct store *st, const struct store_options *opt)
     w->ring = calloc(w->cap, sizeof *w->ring);
     w->batch = calloc(w->batch_max, sizeof *w->batch);
     w->tickets = calloc(w->tcap, sizeof *w->tickets);
-    if (!w->ring || !w->batch || !w->tickets || store_events_init(w) != 0)
+    if (!w->ring || !w->batch || !w->tickets || store_events_init(w) != 0 ||
+        store_urgent_init(w) != 0)
         goto nomem;
     pthread_mutex_init(&w->mu, NULL);
     cond_init_monotonic(&w->not_empty);
@@ -283,6 +289,7 @@ nomem:
     free(w->batch);
     free(w->tickets);
     store_events_release(w);
+    store_urgent_release(w);
     return MH_ENOMEM;
 }
 
@@ -303,4 +310,5 @@ void store_writer_stop(struct store *st)
     free(w->batch);
     free(w->tickets);
     store_events_release(w);
+    store_urgent_release(w);
 }

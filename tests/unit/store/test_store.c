@@ -515,6 +515,71 @@ static void test_full_queue_pushes_back(void **state)
     store_close(st);
 }
 
+/* Completion order of the urgent lane's test: which ticket finished n-th. */
+struct order {
+    int seq, urgent_at, main_at, urgent_status, main_status;
+};
+static struct order order;
+
+static void urgent_done(void *ctx, int status)
+{
+    (void)ctx;
+    order.urgent_at = ++order.seq;
+    order.urgent_status = status;
+}
+
+static void main_done(void *ctx, int status)
+{
+    (void)ctx;
+    order.main_at = ++order.seq;
+    order.main_status = status;
+}
+
+/*
+ * An urgent append (an on-demand read) is committed ahead of the readings
+ * queued before it: with the writer held and four batches waiting, its
+ * ticket completes first; both are stored, sync waits for both, and the
+ * later-received reading of a key wins whichever queue brought it.
+ */
+static void test_urgent_readings_pass_the_queue(void **state)
+{
+    (void)state;
+    struct store_options opt = {.queue_capacity = 64, .batch_max = 16};
+    struct store *st = store_test_open(store_test_uri("urgent"), &opt);
+    struct store_reading r[65], u[2];
+    for (int i = 0; i < 65; i++)
+        r[i] = store_test_reading(1, AE, DAY0 + i, i);
+    u[0] = store_test_reading(2, AE, DAY0, 7);
+    u[1] = store_test_reading(1, AE, DAY0 + 64, 999); /* the key of the main queue's last */
+    u[1].received_ms = r[64].received_ms + 1;
+    memset(&order, 0, sizeof order);
+    struct store_test_gate *g = store_test_hold(st, r); /* the writer is held */
+    assert_int_equal(store_readings_append(st, r + 1, 64, 0, main_done, NULL), 0);
+    assert_int_equal(store_readings_append_urgent(st, u, 2, 0, urgent_done, NULL), 0);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.queued, 66);
+    store_test_release(g);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(order.urgent_at, 1);
+    assert_int_equal(order.main_at, 2);
+    assert_int_equal(order.urgent_status, 0);
+    assert_int_equal(order.main_status, 0);
+    assert_int_equal(count_range(st, 1, AE, DAY0, DAY0 + 100), 65);
+    assert_int_equal(count_range(st, 2, AE, DAY0, DAY0 + 1), 1);
+    struct store_reading got[1];
+    assert_int_equal(store_readings_range(st, 1, AE, DAY0 + 64, DAY0 + 65, got, 1), 1);
+    assert_int_equal(got[0].value.m, 999);
+    store_writer_stats(st, &ws);
+    assert_int_equal(ws.stored, 66);
+    assert_int_equal(ws.conflicts, 1);
+    static struct store_reading many[STORE_URGENT_MAX + 1];
+    assert_int_equal(store_readings_append_urgent(st, many, STORE_URGENT_MAX + 1, 0, NULL, NULL),
+                     MH_EOVERFLOW);
+    assert_int_equal(store_readings_append_urgent(st, u, 0, 0, NULL, NULL), MH_EINVAL);
+    store_close(st);
+}
+
 /* From the writer thread (a callback) append never waits: it would wait on itself. */
 struct reentry {
     struct store *st;
@@ -798,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_missing_lists_meters_without_the_days_reading),
         cmocka_unit_test(test_success_rate_by_group_and_reasons),
         cmocka_unit_test(test_full_queue_pushes_back),
+        cmocka_unit_test(test_urgent_readings_pass_the_queue),
         cmocka_unit_test(test_append_from_a_callback_never_waits),
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
