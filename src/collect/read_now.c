@@ -469,8 +469,13 @@ static void durable(void *ctx, int status)
  * values (or when the append is refused) done runs here, on the loop.
  * They go by the writer's urgent queue: during a round the main queue
  * holds the round's readings by the hundred thousand, and an operator's
- * read would wait for all of them to be committed (bench/bench_city.py:
- * the station's share p99 6.6 s against 2.9 ms idle before).
+ * read would otherwise wait for all of them to be committed.
+ *
+ * NEEDSWORK: at city scale the station's share of a read during the round
+ * is still 6.2 s at p99 (2.3 ms at p50, 2.9 ms p99 idle; bench_city.py),
+ * before and after the urgent queue, so the wait is elsewhere; the next
+ * suspect is the loop blocked in collect's append_readings while the
+ * writer's main queue is full (up to a second a reply).
  */
 static void finish(struct now_op *op, int status)
 {
