@@ -136,6 +136,19 @@ static uint64_t events_confirmed(const struct scenario *s, const struct sim_net_
     return n;
 }
 
+/*
+ * A SIGTERM sent to the parent alone (a supervisor, a benchmark's cleanup)
+ * reaches the children too: they would otherwise keep dialling the master
+ * until their --duration ran out.
+ */
+static pid_t *term_pids;
+static volatile sig_atomic_t term_n;
+static void forward_term(int sig)
+{
+    for (sig_atomic_t i = 0; i < term_n; i++)
+        kill(term_pids[i], sig);
+}
+
 /* Fork nprocs children (rank 0..n-1); each writes its counters into a pipe. */
 static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct sim_net_counters *sum,
                       struct sim_term_report_stats *rsum)
@@ -170,6 +183,11 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
     close(fds[1]);
     /* The children stop on SIGINT/SIGTERM themselves; the parent waits for them. */
     signal(SIGINT, SIG_IGN);
+    term_pids = pids;
+    term_n = (sig_atomic_t)o->nprocs;
+    struct sigaction sa = {.sa_handler = forward_term, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
     static struct run_totals c;
     while (read(fds[0], &c, sizeof c) == (ssize_t)sizeof c) {
         counters_add(sum, &c.c);
@@ -181,6 +199,8 @@ static int run_forked(const struct scenario *s, struct sim_net_opts *o, struct s
         if (waitpid(pids[r], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
             rc = MH_EIO;
     }
+    term_n = 0;
+    signal(SIGTERM, SIG_DFL);
     free(pids);
     return rc;
 }

@@ -64,9 +64,19 @@ fi
 kill -9 "$w1"
 echo "killed worker 1 (pid $w1) with $stored readings stored"
 wait_serve
+# SIGTERM to the simulator's parent alone stops its workers too (they are gone once it is).
+children=$(cat "/proc/$sim/task/$sim/children")
+[ -n "$children" ] || { echo "sim run --procs 2 has no workers" >&2; exit 1; }
 kill -TERM "$sim"
 wait "$sim" || true
 untrack "$sim"
+for c in $children; do
+    if kill -0 "$c" 2>/dev/null; then
+        echo "sim worker $c still running after SIGTERM to its parent" >&2
+        kill "$c"
+        exit 1
+    fi
+done
 
 all=$dir/serve.all
 cat "$dir/serve.out"
