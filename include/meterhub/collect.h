@@ -142,6 +142,7 @@ struct collect_progress {
     uint64_t clocks_read, clocks_set, clocks_far; /* terminal clocks: read, set, beyond the alarm */
     uint64_t curve_meters, curve_collected; /* 15-minute curves of the round's day: asked, whole */
     uint64_t realtime_meters, realtime_collected; /* realtime registers: asked, read */
+    uint64_t store_waits; /* times a round's request was held back 100 ms: the store's writer was behind */
 };
 
 void collect_progress(const struct collect *c, struct collect_progress *p);

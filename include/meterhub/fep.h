@@ -152,7 +152,19 @@ const struct fep_port_stats *fep_port_stats(const struct fep_port *p);
 
 /* ---- requests ---- */
 
-enum fep_prio { FEP_PRIO_CONTROL = 0, FEP_PRIO_DEMAND = 1, FEP_PRIO_SCHEDULED = 2 };
+/*
+ * Queue priorities, highest first: a control command; an operator's single
+ * read; a round someone started now (many requests: it overtakes the
+ * schedule but not an operator's read); the schedule. CONTROL and DEMAND
+ * may use the lane beside the window (docs/fep.md "Requests").
+ */
+enum fep_prio {
+    FEP_PRIO_CONTROL = 0,
+    FEP_PRIO_DEMAND = 1,
+    FEP_PRIO_ROUND = 2,
+    FEP_PRIO_SCHEDULED = 3,
+    FEP_PRIO_COUNT_
+};
 
 enum fep_status {
     FEP_DONE = 0,     /* reply frames delivered */

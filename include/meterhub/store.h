@@ -153,6 +153,7 @@ struct store_writer_stats {
     uint64_t rejected;   /* appends refused with MH_EAGAIN */
     size_t queued;       /* readings waiting now */
     uint64_t busy_retries; /* batches tried again after the database was busy (MH_EBUSY) */
+    size_t capacity;       /* readings the append queue holds */
 };
 void store_writer_stats(struct store *st, struct store_writer_stats *out);
 
@@ -230,6 +231,15 @@ struct store_status {
 
 /* Insert or replace the status of each (meter, item_class, day); one transaction. */
 int store_status_upsert(struct store *st, const struct store_status *s, size_t n);
+/*
+ * The same through the writer thread, for an event loop that must not wait
+ * for the database: the rows are copied and written in the writer's next
+ * turn, in order, in one transaction with the others queued by then. Never
+ * waits: MH_EAGAIN when the queue is full (the caller writes them itself
+ * with store_status_upsert), MH_ECLOSED, MH_EINVAL. store_readings_sync
+ * and store_close wait for them; a failed write is logged.
+ */
+int store_status_queue(struct store *st, const struct store_status *s, size_t n);
 
 enum store_rate_group {
     STORE_GROUP_TERMINAL_KIND = 0, /* enum archive_terminal_kind */
@@ -337,6 +347,9 @@ int store_event_insert(struct store *st, const struct store_event *e);
 /* A terminal went online (1) or offline (0) at epoch ms t, for reason (free text, may be NULL). */
 int store_terminal_link(struct store *st, int64_t terminal, int online, int64_t t_ms,
                         const char *reason);
+/* The same through the writer thread, as store_status_queue (reason cut at 95 bytes, as listings keep it). */
+int store_terminal_link_queue(struct store *st, int64_t terminal, int online, int64_t t_ms,
+                              const char *reason);
 
 /* Online seconds of terminal within [from, to), from its link history. */
 int store_terminal_online_seconds(struct store *st, int64_t terminal, int64_t from, int64_t to,
@@ -1038,6 +1051,14 @@ int store_event_counter_get(struct store *st, int64_t terminal, int counter, int
 /* Set it (value 0..255) at epoch ms t_ms, synchronously. 0, MH_EINVAL or MH_E*. */
 int store_event_counter_put(struct store *st, int64_t terminal, int counter, int value,
                             int64_t t_ms);
+/*
+ * The same through the writer thread, as store_status_queue: for a value
+ * no event record depends on (where a terminal's counter stands when
+ * nothing is to be read), since it may be written before events queued
+ * earlier. MH_EAGAIN when the queue is full, MH_EINVAL, MH_ECLOSED.
+ */
+int store_event_counter_queue(struct store *st, int64_t terminal, int counter, int value,
+                              int64_t t_ms);
 
 /* ==== events through the writer (docs/store.md "Events in a storm") ==== */
 

@@ -68,13 +68,14 @@ static json_t *port_json(const struct fep_port_stats *p)
 static json_t *progress_json(const struct collect_progress *p)
 {
     json_t *j = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "jobs_queued",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "jobs_queued",
         (json_int_t)p->jobs_queued, "jobs_running", (json_int_t)p->jobs_running, "jobs_done",
         (json_int_t)p->jobs_done, "meters_asked", (json_int_t)p->meters_asked, "first_try",
         (json_int_t)p->first_try, "collected", (json_int_t)p->collected, "readings",
         (json_int_t)p->readings, "requests", (json_int_t)p->requests, "timeouts",
         (json_int_t)p->timeouts, "denied", (json_int_t)p->denied, "decode_errors",
-        (json_int_t)p->decode_errors, "terminals_online", (json_int_t)p->terminals_online);
+        (json_int_t)p->decode_errors, "terminals_online", (json_int_t)p->terminals_online,
+        "store_waits", (json_int_t)p->store_waits);
     if (!j)
         return NULL;
     char day[40];

@@ -334,7 +334,8 @@ void serve_print_round(const struct serve_opts *o)
 {
     printf("round done in %.1f s: %llu of %llu meters collected (%llu at the first try), "
                "%llu readings, %llu requests, %llu timeouts; terminal clocks %llu read, %llu set; "
-               "curves %llu of %llu meters, realtime registers %llu of %llu\n",
+               "curves %llu of %llu meters, realtime registers %llu of %llu; "
+               "requests held back %llu times while the store was behind\n",
                o->round_s, (unsigned long long)o->result.collected,
                (unsigned long long)o->result.meters_asked, (unsigned long long)o->result.first_try,
                (unsigned long long)o->result.readings, (unsigned long long)o->result.requests,
@@ -342,5 +343,6 @@ void serve_print_round(const struct serve_opts *o)
                (unsigned long long)o->result.clocks_set, (unsigned long long)o->result.curve_collected,
                (unsigned long long)o->result.curve_meters,
                (unsigned long long)o->result.realtime_collected,
-               (unsigned long long)o->result.realtime_meters);
+               (unsigned long long)o->result.realtime_meters,
+               (unsigned long long)o->result.store_waits);
 }

@@ -559,6 +559,8 @@ struct cpatch {
 struct collect {
     uv_loop_t *loop;
     struct store *st;
+    uint64_t store_seen_ms; /* loop time store_behind last asked the writer */
+    int store_was_behind;
     struct fep *fep;
     struct collect_cfg cfg;
     struct fep_directory dir;

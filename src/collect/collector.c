@@ -160,6 +160,23 @@ static int dir_lookup(void *ctx, enum fep_proto_id proto, const char *addr,
 
 /* ---- the sink: link history ---- */
 
+/*
+ * The link history goes through the store's writer: after a restart a
+ * city's terminals log in by the thousand, and a transaction each on the
+ * loop waited for the database's write lock every time. Written here, on
+ * the loop, only when the writer's queue is full.
+ */
+static int link_put(struct collect *c, const struct cterm *t, int online, int64_t now, const char *why)
+{
+    int rc = store_terminal_link_queue(c->st, t->info.id, online, now, why);
+    if (rc == MH_EAGAIN)
+        rc = store_terminal_link(c->st, t->info.id, online, now, why);
+    if (rc != 0)
+        mh_warn(MOD, "%s: %s not kept in the link history: %s", t->addr, online ? "login" : "logout",
+                mh_strerror(rc));
+    return rc;
+}
+
 static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, const char *peer)
 {
     struct collect *c = ctx;
@@ -173,7 +190,7 @@ static void on_online(void *ctx, const char *addr, enum fep_proto_id proto, cons
     /* A new session: its round trips are measured afresh from the channel's initial timeout. */
     crtt_init(&t->rtt, crtt_channel(t->info.channel_group, t->info.kind));
     int64_t now = collect_wall_ms();
-    if (store_terminal_link(c->st, t->info.id, 1, now, peer) == 0 && c->obs.link)
+    if (link_put(c, t, 1, now, peer) == 0 && c->obs.link)
         c->obs.link(c->obs.ctx, &t->info, 1, now, peer);
     mh_debug(MOD, "%s online from %s", addr, peer);
     collect_events_due(t); /* after login: what happened while it was away */
@@ -192,7 +209,7 @@ static void on_offline(void *ctx, const char *addr, enum fep_offline_reason reas
     t->online = 0;
     int64_t now = collect_wall_ms();
     const char *why = fep_offline_name(reason);
-    if (store_terminal_link(c->st, t->info.id, 0, now, why) == 0 && c->obs.link)
+    if (link_put(c, t, 0, now, why) == 0 && c->obs.link)
         c->obs.link(c->obs.ctx, &t->info, 0, now, why);
 }
 
@@ -408,8 +425,10 @@ static int append_readings(struct collect *c, const struct cterm *t, const struc
     const struct collect_observer *o = &c->obs;
     void *batch = o->readings ? o->readings(o->ctx, &t->info, r, addr, n) : NULL;
     /*
-     * NEEDSWORK: a full writer queue blocks the loop for up to a second
-     * here; a deferred retry from a timer would keep the loop free.
+     * A round's requests wait while the writer's queue is half full
+     * (store_behind), so a reply finds room here. NEEDSWORK: replies in
+     * flight when it filled may still find it full and wait, up to a
+     * second, on the loop; a deferred retry from a timer would keep it free.
      */
     int rc = store_readings_append(c->st, r, n, 1000, batch ? o->readings_done : NULL, batch);
     if (rc != 0) {
@@ -915,6 +934,29 @@ static int events_now(const struct cterm *t)
     return !j || !j->round || j->pass > 0 || j->not_before_ms > loop_ms(t->c);
 }
 
+/*
+ * The store's writer is behind when half its reading queue is taken. A
+ * round's request (started now or scheduled) then waits STORE_WAIT_MS
+ * instead of going out, so the replies in flight find room and
+ * append_readings does not hold the loop (and every session and operator's
+ * read on it) waiting for the database: the round goes at the writer's
+ * pace either way. Asked of the writer at most once per STORE_ASK_MS of
+ * loop time.
+ */
+#define STORE_WAIT_MS 100
+#define STORE_ASK_MS 10
+static int store_behind(struct collect *c)
+{
+    uint64_t now = loop_ms(c);
+    if (now - c->store_seen_ms >= STORE_ASK_MS || c->store_seen_ms == 0) {
+        struct store_writer_stats ws;
+        store_writer_stats(c->st, &ws);
+        c->store_was_behind = ws.queued * 2 >= ws.capacity;
+        c->store_seen_ms = now;
+    }
+    return c->store_was_behind;
+}
+
 void collect_term_kick(struct cterm *t)
 {
     struct collect *c = t->c;
@@ -941,6 +983,11 @@ void collect_term_kick(struct cterm *t)
         }
         if (t->group->inflight >= c->cfg.group_max) {
             group_wait(t);
+            return;
+        }
+        if (j->prio >= FEP_PRIO_ROUND && store_behind(c)) {
+            c->prog.store_waits++;
+            arm(t, loop_ms(c) + STORE_WAIT_MS);
             return;
         }
         int rc = j->clock != CCLOCK_DONE ? submit_clock(t, j) : submit(t, j);

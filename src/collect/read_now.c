@@ -9,9 +9,10 @@
  * keeps exactly the items asked for: the codecs say which value is which,
  * never this file.
  *
- * Requests go to the fep at FEP_PRIO_DEMAND, so they overtake the scheduled
- * round's requests queued for the same terminal (fep.h); they do not take a
- * slot of the channel group: an operator's read is one exchange, and
+ * Requests go to the fep at FEP_PRIO_DEMAND, so they overtake a round's
+ * requests queued for the same terminal, scheduled or started now, and
+ * may go out beside the one in flight (fep.h, the lane); they do not take
+ * a slot of the channel group: an operator's read is one exchange, and
  * waiting behind a city's round is what it must not do.
  */
 #include <stdio.h>
@@ -472,10 +473,12 @@ static void durable(void *ctx, int status)
  * read would otherwise wait for all of them to be committed.
  *
  * NEEDSWORK: at city scale the station's share of a read during the round
- * is still 6.2 s at p99 (2.3 ms at p50, 2.9 ms p99 idle; bench_city.py),
- * before and after the urgent queue, so the wait is elsewhere; the next
- * suspect is the loop blocked in collect's append_readings while the
- * writer's main queue is full (up to a second a reply).
+ * is 2.9 s at p99 (2.3 ms at p50, 4.8 ms p99 idle; bench_city.py, serve
+ * --procs 2 on one SQLite file). Its largest part is now this commit: the
+ * urgent transaction waits for SQLite's one write lock, which the reading
+ * batches of both processes and their checkpoints hold for up to seconds;
+ * the API's audit row waits for the same lock. Answering before the commit
+ * would change what a 200 promises (the values are in the store).
  */
 static void finish(struct now_op *op, int status)
 {

@@ -152,14 +152,24 @@ void collect_round_join(struct collect *c, struct cterm *t)
 #define STATUS_MAX 65536
 
 /*
- * Write n status rows; a database another connection (or another front-end
- * process, serve --procs) held past the busy timeout is asked again a few
- * times before the rows are given up, with a warning.
+ * Write n status rows: through the store's writer, so that the loop never
+ * waits for the database's write lock (held by the reading batches of
+ * every front-end process on the file). When the writer's queue is full,
+ * the rows queued before these are let land first (a meter's later pass
+ * replaces its earlier one, so order matters), then these are queued, or
+ * written here on the loop. A database another connection held past the
+ * busy timeout is asked again a few times before the rows are given up,
+ * with a warning.
  */
 #define STATUS_BUSY_TRIES 3
+#define STATUS_SYNC_MS 10000
 static int status_put(struct collect *c, const struct store_status *s, size_t n)
 {
-    int rc = store_status_upsert(c->st, s, n);
+    int rc = store_status_queue(c->st, s, n);
+    if (rc == MH_EAGAIN && store_readings_sync(c->st, STATUS_SYNC_MS) == 0)
+        rc = store_status_queue(c->st, s, n);
+    if (rc == MH_EAGAIN)
+        rc = store_status_upsert(c->st, s, n);
     for (int k = 0; rc == MH_EBUSY && k < STATUS_BUSY_TRIES; k++)
         rc = store_status_upsert(c->st, s, n);
     if (rc != 0)
@@ -348,7 +358,7 @@ static void round_open(struct collect *c, int64_t day, int64_t month, enum fep_p
 
 int collect_round_start(struct collect *c, int64_t day, int64_t month)
 {
-    round_open(c, day, month, FEP_PRIO_DEMAND, 0);
+    round_open(c, day, month, FEP_PRIO_ROUND, 0);
     return 0;
 }
 

@@ -79,6 +79,25 @@ static int stored_value(struct cterm *t, int counter, uint8_t *v)
 }
 
 /*
+ * Where a terminal's counter stands when it has nothing to be read: by
+ * the store's writer, since no record depends on it and a city's
+ * terminals say so by the thousand after a restart (a transaction each on
+ * the loop waited for the database every time); here only when the
+ * writer's queue is full. Lost, it is put again at the next login. Should
+ * it land after a later synchronous put (within one turn of the writer),
+ * the records since are read again and stored once: events are idempotent.
+ */
+static void remember(struct cterm *t, uint8_t value)
+{
+    int64_t now = collect_wall_ms();
+    int rc = store_event_counter_queue(t->c->st, t->info.id, t->ev_counter, value, now);
+    if (rc == MH_EAGAIN)
+        rc = store_event_counter_put(t->c->st, t->info.id, t->ev_counter, value, now);
+    if (rc != 0)
+        mh_warn(MOD, "%s: EC%u not remembered: %s", t->addr, t->ev_counter, mh_strerror(rc));
+}
+
+/*
  * The next counter from ev_counter on whose stored value is behind the
  * terminal's: ev_from/ev_to set, 1. 0 when every counter is read.
  */
@@ -95,7 +114,7 @@ static int next_range(struct cterm *t)
             return 1;
         }
         if (rc == MH_ENOENT) /* none yet and none to read: remember where the terminal is */
-            store_event_counter_put(t->c->st, t->info.id, t->ev_counter, to, collect_wall_ms());
+            remember(t, to);
     }
     return 0;
 }

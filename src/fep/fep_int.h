@@ -144,7 +144,7 @@ struct fep_session {
     uint64_t opened_ms, last_rx_ms, timer_due;
     uint8_t *rx;         /* partial frame tail only; NULL when none */
     uint32_t rx_len;
-    struct fep_req *q_head[3], *q_tail[3];
+    struct fep_req *q_head[FEP_PRIO_COUNT_], *q_tail[FEP_PRIO_COUNT_];
     struct fep_req *pending;
     struct fep_ack *acks;
     uint16_t n_acks;

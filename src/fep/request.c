@@ -121,18 +121,19 @@ static void transmit(struct fep_req *r)
     fep_session_send(s, r->frame, r->len);
 }
 
-/* Control and on-demand requests outstanding (the lane beside the window). */
+/* Control and on-demand read requests outstanding (the lane beside the window). */
 static unsigned urgent_pending(const struct fep_session *s)
 {
     unsigned n = 0;
     for (const struct fep_req *q = s->pending; q; q = q->next)
-        n += q->prio < FEP_PRIO_SCHEDULED;
+        n += q->prio < FEP_PRIO_ROUND;
     return n;
 }
 
 /*
- * The window holds the scheduled requests. A control or on-demand request
- * may go out beside them, one at a time (a lane of its own): an operator's
+ * The window holds a round's requests (scheduled, or a round started now:
+ * FEP_PRIO_ROUND). A control or on-demand read request may go out beside
+ * them, one at a time (a lane of its own): an operator's
  * read must not wait in the station for a round's request in flight, a
  * cellular round trip or a whole timeout. The terminal answers it by its
  * own sequence number, at once or after the request it is busy with;
@@ -147,11 +148,11 @@ void fep_req_pump(struct fep_session *s)
     unsigned mod = s->proto->seq_mod, window = mod == 1 ? 1 : f->cfg.window < mod ? f->cfg.window : mod - 1u;
     while (s->state == SS_ONLINE) {
         struct fep_req *r = NULL;
-        for (int p = 0; p < 3 && !r; p++)
+        for (int p = 0; p < FEP_PRIO_COUNT_ && !r; p++)
             r = s->q_head[p];
         if (!r)
             return;
-        int lane = r->prio < FEP_PRIO_SCHEDULED && window + 1 < mod && urgent_pending(s) == 0;
+        int lane = r->prio < FEP_PRIO_ROUND && window + 1 < mod && urgent_pending(s) == 0;
         if (s->st.pending >= window + (unsigned)lane)
             return;
         unsigned seq = s->next_seq;
@@ -487,7 +488,7 @@ void fep_req_move(struct fep_session *from, struct fep_session *to)
         reset_reply(r);
         enqueue(to, r);
     }
-    for (int p = 0; p < 3; p++) {
+    for (int p = 0; p < FEP_PRIO_COUNT_; p++) {
         while (from->q_head[p]) {
             struct fep_req *r = from->q_head[p];
             detach(r);
@@ -500,7 +501,7 @@ void fep_req_fail_all(struct fep_session *s, enum fep_status status)
 {
     while (s->pending)
         complete(s->pending, status);
-    for (int p = 0; p < 3; p++)
+    for (int p = 0; p < FEP_PRIO_COUNT_; p++)
         while (s->q_head[p])
             complete(s->q_head[p], status);
 }

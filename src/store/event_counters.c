@@ -3,6 +3,7 @@
  * terminal and counter, read and upserted through the listing statements
  * (the upsert's one row is the value written), synchronously: the
  * collector puts a counter only after the records before it are stored.
+ * store_event_counter_queue hands a value to the writer (writer_rows.c).
  */
 #include "meterhub/base/err.h"
 #include "store_int.h"
@@ -42,4 +43,14 @@ int store_event_counter_put(struct store *st, int64_t terminal, int counter, int
     if (rc < 0)
         return rc;
     return rc == 1 && got == value ? 0 : MH_EIO;
+}
+
+int store_event_counter_queue(struct store *st, int64_t terminal, int counter, int value,
+                              int64_t t_ms)
+{
+    if (!st || !counter_ok(terminal, counter) || value < 0 || value > 255)
+        return MH_EINVAL;
+    const struct store_counter_set c = {.terminal = terminal, .t_ms = t_ms, .counter = counter,
+                                        .value = value};
+    return store_rows_counter(st, &c);
 }

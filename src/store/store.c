@@ -192,7 +192,10 @@ int store_event_insert(struct store *st, const struct store_event *e)
 int store_terminal_link(struct store *st, int64_t terminal, int online, int64_t t_ms,
                         const char *reason)
 {
-    return st->be_ops->terminal_link(st->be, terminal, online != 0, t_ms, reason);
+    struct store_link_change l = {.terminal = terminal, .t_ms = t_ms, .online = online != 0};
+    if (reason)
+        snprintf(l.reason, sizeof l.reason, "%s", reason);
+    return st->be_ops->terminal_links(st->be, &l, 1);
 }
 
 int store_terminal_online_seconds(struct store *st, int64_t terminal, int64_t from, int64_t to,

@@ -20,6 +20,19 @@
 
 struct store_be; /* a backend's own state */
 
+/* A terminal's online (1) or offline (0) at t_ms, as the link history keeps it; reason may be "". */
+struct store_link_change {
+    int64_t terminal, t_ms;
+    int online;
+    char reason[96]; /* as store_link_row keeps it */
+};
+
+/* An event counter's value at t_ms (store_event_counter_put). */
+struct store_counter_set {
+    int64_t terminal, t_ms;
+    int counter, value;
+};
+
 /* Per-batch outcome of write_readings. */
 struct store_batch_result {
     uint64_t stored, duplicates, conflicts;
@@ -149,8 +162,16 @@ struct store_backend {
                            size_t cap);
 
     int (*event_insert)(struct store_be *be, const struct store_event *e);
-    int (*terminal_link)(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
-                         const char *reason);
+    /* n link changes, in order, in one transaction */
+    int (*terminal_links)(struct store_be *be, const struct store_link_change *l, size_t n);
+    /*
+     * The writer thread's (writer_rows.c): status rows, link changes and
+     * counter values, each kind in order, in one transaction, on a
+     * connection no other thread waits for. MH_EBUSY: tried again.
+     */
+    int (*write_rows)(struct store_be *be, const struct store_status *s, size_t ns,
+                      const struct store_link_change *l, size_t nl,
+                      const struct store_counter_set *c, size_t nc);
     int (*terminal_online_seconds)(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                    int64_t *out);
     int (*audit)(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);
@@ -271,6 +292,13 @@ struct store_writer {
     uint64_t ur_head, ur_tail, ur_done; /* sequences; ur_done: written up to here */
     struct store_ticket *ur_tickets, *ur_tbatch; /* end_seq unused: a ticket is one transaction */
     uint64_t urt_head, urt_tail;
+    /* status rows, link changes, event counters (writer_rows.c): taken whole, written in order */
+    struct store_status *sr_ring, *sr_batch;
+    struct store_link_change *lk_ring, *lk_batch;
+    struct store_counter_set *ec_ring, *ec_batch;
+    size_t sr_cap, lk_cap, ec_cap;
+    uint64_t sr_head, sr_tail, sr_done, lk_head, lk_tail, lk_done; /* sequences, as ur_* */
+    uint64_t ec_head, ec_tail, ec_done;
 };
 
 struct store {
@@ -297,6 +325,13 @@ void store_events_write(struct store *st);
 int store_urgent_init(struct store_writer *w);
 void store_urgent_release(struct store_writer *w);
 void store_urgent_write(struct store *st);
+/* Status rows, link changes, counters (writer_rows.c): allocate / free their queues; with the writer's
+ * mutex held, write everything queued, each kind in one transaction (unlocks meanwhile). */
+int store_rows_init(struct store_writer *w);
+void store_rows_release(struct store_writer *w);
+void store_rows_write(struct store *st);
+/* Queue one counter value (checked by the caller): 0, MH_EAGAIN or MH_ECLOSED. */
+int store_rows_counter(struct store *st, const struct store_counter_set *c);
 /* Commit what is queued, run its callbacks, stop the thread, free the queue. */
 void store_writer_stop(struct store *st);
 

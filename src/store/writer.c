@@ -114,9 +114,12 @@ int store_readings_sync(struct store *st, int timeout_ms)
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
     uint64_t target = w->tail, ev_target = w->evt_tail, ur_target = w->ur_tail;
+    uint64_t sr_target = w->sr_tail, lk_target = w->lk_tail, ec_target = w->ec_tail;
     struct timespec dl = mh_deadline_ms((uint32_t)timeout_ms);
     int rc = 0;
-#define PENDING() (w->done_seq < target || w->evt_head < ev_target || w->ur_done < ur_target)
+#define PENDING()                                                                                  \
+    (w->done_seq < target || w->evt_head < ev_target || w->ur_done < ur_target ||                  \
+     w->sr_done < sr_target || w->lk_done < lk_target || w->ec_done < ec_target)
     while (PENDING() && rc == 0)
         if (wait_until(&w->progress, &w->mu, &dl) == ETIMEDOUT && PENDING())
             rc = MH_ETIMEDOUT;
@@ -130,6 +133,7 @@ void store_writer_stats(struct store *st, struct store_writer_stats *out)
     pthread_mutex_lock(&st->w.mu);
     *out = st->w.stats;
     out->queued = (size_t)(st->w.tail - st->w.head + st->w.ur_tail - st->w.ur_head);
+    out->capacity = st->w.cap;
     pthread_mutex_unlock(&st->w.mu);
 }
 
@@ -193,16 +197,20 @@ static void *writer_main(void *arg)
     struct store_writer *w = &st->w;
     pthread_mutex_lock(&w->mu);
     for (;;) {
-#define DRAINED() (w->head == w->tail && w->ev_head == w->ev_tail && w->ur_head == w->ur_tail)
+#define ROWS() (w->sr_head != w->sr_tail || w->lk_head != w->lk_tail || w->ec_head != w->ec_tail)
+#define DRAINED() (w->head == w->tail && w->ev_head == w->ev_tail && w->ur_head == w->ur_tail && !ROWS())
         while (DRAINED() && !w->closing)
             pthread_cond_wait(&w->not_empty, &w->mu);
         if (w->ev_head != w->ev_tail)
             store_events_write(st); /* unlocks while the backend writes */
         if (w->ur_head != w->ur_tail)
             store_urgent_write(st); /* likewise: ahead of the next batch */
+        if (ROWS())
+            store_rows_write(st); /* likewise */
         if (DRAINED() && w->closing)
             break; /* closing and drained */
 #undef DRAINED
+#undef ROWS
         if (w->head == w->tail)
             continue;
         size_t k = (size_t)(w->tail - w->head);
@@ -268,7 +276,7 @@ int store_writer_start(struct store *st, const struct store_options *opt)
     w->batch = calloc(w->batch_max, sizeof *w->batch);
     w->tickets = calloc(w->tcap, sizeof *w->tickets);
     if (!w->ring || !w->batch || !w->tickets || store_events_init(w) != 0 ||
-        store_urgent_init(w) != 0)
+        store_urgent_init(w) != 0 || store_rows_init(w) != 0)
         goto nomem;
     pthread_mutex_init(&w->mu, NULL);
     cond_init_monotonic(&w->not_empty);
@@ -290,6 +298,7 @@ nomem:
     free(w->tickets);
     store_events_release(w);
     store_urgent_release(w);
+    store_rows_release(w);
     return MH_ENOMEM;
 }
 
@@ -311,4 +320,5 @@ void store_writer_stop(struct store *st)
     free(w->tickets);
     store_events_release(w);
     store_urgent_release(w);
+    store_rows_release(w);
 }

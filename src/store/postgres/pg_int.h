@@ -103,6 +103,7 @@ enum pg_query {
     PQ_X_QUALITY_PUT,
     PQ_X_PLAN_USER_PUT,
     PQ_X_PLAN_RUN_PUT,
+    PQ_COUNTER_PUT, /* an event counter's value without RETURNING: the writer's rows */
     /* the writer's */
     PQ_W_INSERT_NEW,
     PQ_W_RESOLVE,
@@ -272,8 +273,10 @@ int pg_terminal_lookup(struct store_be *be, uint16_t region, const char *address
 int pg_terminal_points(struct store_be *be, int64_t terminal, struct store_point *out, size_t cap);
 int pg_event_insert(struct store_be *be, const struct store_event *e);
 int pg_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored);
-int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
-                     const char *reason);
+int pg_terminal_links(struct store_be *be, const struct store_link_change *l, size_t n);
+int pg_write_rows(struct store_be *be, const struct store_status *s, size_t ns,
+                  const struct store_link_change *l, size_t nl, const struct store_counter_set *c,
+                  size_t nc);
 int pg_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int pg_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);

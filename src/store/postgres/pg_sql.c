@@ -307,6 +307,10 @@ static const char *const sql[PQ_COUNT_] = {
                                " ON CONFLICT (terminal_id, counter) DO UPDATE"
                                " SET value = EXCLUDED.value, updated_ms = EXCLUDED.updated_ms"
                                " RETURNING value",
+    [PQ_COUNTER_PUT] = "INSERT INTO event_counters (terminal_id, counter, value, updated_ms)"
+                               " VALUES ($1::bigint, $2::smallint, $3::smallint, $4::bigint)"
+                               " ON CONFLICT (terminal_id, counter) DO UPDATE"
+                               " SET value = EXCLUDED.value, updated_ms = EXCLUDED.updated_ms",
 };
 
 const char *pg_sql(enum pg_query q)

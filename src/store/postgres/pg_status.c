@@ -9,28 +9,83 @@
 #include "meterhub/base/err.h"
 #include "pg_int.h"
 
-int pg_status_upsert(struct store_be *be, const struct store_status *s, size_t n)
+/* Run q once per row on pc (params by fill(row i)), in the open transaction: 0 or MH_E*. */
+static int each_row(struct pg_conn *pc, enum pg_query q, size_t n, const char *what,
+                    void (*fill)(struct pg_params *p, const void *rows, size_t i), const void *rows)
 {
-    struct pg_conn *pc = pg_acquire(be);
-    int rc = pg_simple(pc, "BEGIN");
+    int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct pg_params p = {0};
-        pp_i64(&p, s[i].day);
-        pp_i64(&p, s[i].item_class);
-        pp_i64(&p, s[i].meter);
-        pp_i64(&p, s[i].reason);
-        pp_i64(&p, s[i].attempts);
-        pp_i64(&p, s[i].updated_ms);
-        PGresult *r = pg_exec(pc, PQ_STATUS_UPSERT, &p);
-        rc = pg_check(pc, r, "collection status");
+        fill(&p, rows, i);
+        PGresult *r = pg_exec(pc, q, &p);
+        rc = pg_check(pc, r, what);
         PQclear(r);
     }
+    return rc;
+}
+
+static void status_params(struct pg_params *p, const void *rows, size_t i)
+{
+    const struct store_status *s = (const struct store_status *)rows + i;
+    pp_i64(p, s->day);
+    pp_i64(p, s->item_class);
+    pp_i64(p, s->meter);
+    pp_i64(p, s->reason);
+    pp_i64(p, s->attempts);
+    pp_i64(p, s->updated_ms);
+}
+
+static void link_params(struct pg_params *p, const void *rows, size_t i)
+{
+    const struct store_link_change *l = (const struct store_link_change *)rows + i;
+    pp_i64(p, l->terminal);
+    pp_i64(p, l->t_ms);
+    pp_i64(p, l->online);
+    pp_text(p, l->reason[0] ? l->reason : NULL);
+}
+
+static void counter_params(struct pg_params *p, const void *rows, size_t i)
+{
+    const struct store_counter_set *c = (const struct store_counter_set *)rows + i;
+    pp_i64(p, c->terminal);
+    pp_i64(p, c->counter);
+    pp_i64(p, c->value);
+    pp_i64(p, c->t_ms);
+}
+
+/* COMMIT after rc 0, else ROLLBACK (on a connection still there); release pc. */
+static int tx_done(struct store_be *be, struct pg_conn *pc, int rc)
+{
     if (rc == 0)
         rc = pg_simple(pc, "COMMIT");
     else if (!pg_lost(pc))
         pg_simple(pc, "ROLLBACK");
     pg_release(be, pc);
     return rc;
+}
+
+int pg_status_upsert(struct store_be *be, const struct store_status *s, size_t n)
+{
+    struct pg_conn *pc = pg_acquire(be);
+    int rc = pg_simple(pc, "BEGIN");
+    if (rc == 0)
+        rc = each_row(pc, PQ_STATUS_UPSERT, n, "collection status", status_params, s);
+    return tx_done(be, pc, rc);
+}
+
+int pg_write_rows(struct store_be *be, const struct store_status *s, size_t ns,
+                  const struct store_link_change *l, size_t nl, const struct store_counter_set *c,
+                  size_t nc)
+{
+    struct pg_conn *pc = pg_acquire(be);
+    int rc = pg_simple(pc, "BEGIN");
+    if (rc == 0)
+        rc = each_row(pc, PQ_STATUS_UPSERT, ns, "collection status", status_params, s);
+    if (rc == 0)
+        rc = each_row(pc, PQ_LINK_INSERT, nl, "link history", link_params, l);
+    if (rc == 0)
+        rc = each_row(pc, PQ_COUNTER_PUT, nc, "event counters", counter_params, c);
+    return tx_done(be, pc, rc);
 }
 
 struct rates_out {
@@ -143,15 +198,13 @@ int pg_write_events(struct store_be *be, const struct store_event *e, size_t n, 
     return rc;
 }
 
-int pg_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
-                     const char *reason)
+int pg_terminal_links(struct store_be *be, const struct store_link_change *l, size_t n)
 {
-    struct pg_params p = {0};
-    pp_i64(&p, terminal);
-    pp_i64(&p, t_ms);
-    pp_i64(&p, online);
-    pp_text(&p, reason);
-    return pg_one(be, PQ_LINK_INSERT, &p, NULL, NULL);
+    struct pg_conn *pc = pg_acquire(be);
+    int rc = pg_simple(pc, "BEGIN");
+    if (rc == 0)
+        rc = each_row(pc, PQ_LINK_INSERT, n, "link history", link_params, l);
+    return tx_done(be, pc, rc);
 }
 
 /*

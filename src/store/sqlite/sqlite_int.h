@@ -94,6 +94,7 @@ enum sq_query {
     SQ_X_QUALITY_PUT,
     SQ_X_PLAN_USER_PUT,
     SQ_X_PLAN_RUN_PUT,
+    SQ_COUNTER_PUT, /* an event counter's value without RETURNING: the writer's rows */
     SQ_COUNT_
 };
 
@@ -106,7 +107,11 @@ _Static_assert(SQ_L_AREA_DAYS - SQ_L_TERMINALS == (int)SL_AREA_DAYS,
 
 
 /* Statements of the writer connection. */
-enum sq_wquery { SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_EVENT, SW_COUNT_ };
+enum sq_wquery {
+    SW_BEGIN, SW_COMMIT, SW_ROLLBACK, SW_INSERT, SW_EXISTING, SW_REPLACE, SW_EVENT,
+    SW_STATUS, SW_LINK, SW_COUNTER, /* the query connection's SQL (sq_sql_text), on the writer's */
+    SW_COUNT_
+};
 
 /* The checkpoint thread (sqlite_checkpoint.c). */
 struct sq_checkpointer {
@@ -187,8 +192,13 @@ int sq_terminal_lookup(struct store_be *be, uint16_t region, const char *address
                        struct store_terminal *out);
 int sq_terminal_points(struct store_be *be, int64_t terminal, struct store_point *out, size_t cap);
 int sq_event_insert(struct store_be *be, const struct store_event *e);
-int sq_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
-                     const char *reason);
+int sq_terminal_links(struct store_be *be, const struct store_link_change *l, size_t n);
+/* Bind a status row (?1..?6 of SQ_STATUS_UPSERT) / a link change (?1..?4 of SQ_LINK_INSERT). */
+void sq_bind_status(sqlite3_stmt *s, const struct store_status *st);
+void sq_bind_link(sqlite3_stmt *s, const struct store_link_change *l);
+int sq_write_rows(struct store_be *be, const struct store_status *s, size_t ns,
+                  const struct store_link_change *l, size_t nl, const struct store_counter_set *c,
+                  size_t nc);
 int sq_terminal_online_seconds(struct store_be *be, int64_t terminal, int64_t from, int64_t to,
                                int64_t *out);
 int sq_audit(struct store_be *be, const char *who, int64_t t_ms, const char *what, int result);

@@ -33,9 +33,20 @@ static const char *const wsql[SW_COUNT_] = {
                  " VALUES (NULLIF(?1, 0), NULLIF(?2, 0), ?3, ?4, NULLIF(?5, 0), ?6, ?7) ON CONFLICT DO NOTHING",
 };
 
+/* A writer statement's SQL: its own, or the query connection's for the rows it shares. */
+static const char *wsql_text(enum sq_wquery id)
+{
+    switch (id) {
+    case SW_STATUS: return sq_sql_text(SQ_STATUS_UPSERT);
+    case SW_LINK: return sq_sql_text(SQ_LINK_INSERT);
+    case SW_COUNTER: return sq_sql_text(SQ_COUNTER_PUT);
+    default: return wsql[id];
+    }
+}
+
 static sqlite3_stmt *wstmt(struct store_be *be, enum sq_wquery id)
 {
-    if (!be->ws[id] && sqlite3_prepare_v3(be->w, wsql[id], -1, SQLITE_PREPARE_PERSISTENT,
+    if (!be->ws[id] && sqlite3_prepare_v3(be->w, wsql_text(id), -1, SQLITE_PREPARE_PERSISTENT,
                                           &be->ws[id], NULL) != SQLITE_OK) {
         mh_error("store", "sqlite: preparing writer statement %d: %s", (int)id,
                  sqlite3_errmsg(be->w));
@@ -169,6 +180,40 @@ int sq_write_events(struct store_be *be, const struct store_event *e, size_t n, 
     if (rc == 0)
         *stored = added;
     return rc;
+}
+
+/*
+ * Status rows, link changes and event counters in one transaction on the
+ * writer's connection (writer_rows.c): never on the query connection,
+ * whose mutex a loop's reads take while this waits for the write lock.
+ */
+int sq_write_rows(struct store_be *be, const struct store_status *s, size_t ns,
+                  const struct store_link_change *l, size_t nl, const struct store_counter_set *c,
+                  size_t nc)
+{
+    sqlite3_stmt *up = wstmt(be, SW_STATUS), *lk = wstmt(be, SW_LINK), *ec = wstmt(be, SW_COUNTER);
+    if (!up || !lk || !ec)
+        return MH_EIO;
+    int rc = sq_exec(wstmt(be, SW_BEGIN));
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < ns && rc == 0; i++) {
+        sq_bind_status(up, &s[i]);
+        rc = sq_exec(up);
+    }
+    for (size_t i = 0; i < nl && rc == 0; i++) {
+        sq_bind_link(lk, &l[i]);
+        rc = sq_exec(lk);
+    }
+    for (size_t i = 0; i < nc && rc == 0; i++) {
+        sqlite3_bind_int64(ec, 1, c[i].terminal);
+        sqlite3_bind_int(ec, 2, c[i].counter);
+        sqlite3_bind_int(ec, 3, c[i].value);
+        sqlite3_bind_int64(ec, 4, c[i].t_ms);
+        rc = sq_exec(ec);
+    }
+    sqlite3_clear_bindings(lk);
+    return tx_end(be, rc, "status rows, link changes and counters");
 }
 
 /* Columns data_time .. received_ms (from col 0) of a row into out (key fields from the caller). */

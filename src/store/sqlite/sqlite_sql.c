@@ -199,6 +199,9 @@ static const char *const sql[SQ_COUNT_] = {
                                " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (terminal_id, counter) DO UPDATE"
                                " SET value = excluded.value, updated_ms = excluded.updated_ms"
                                " RETURNING value",
+    [SQ_COUNTER_PUT] = "INSERT INTO event_counters (terminal_id, counter, value, updated_ms)"
+                               " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (terminal_id, counter) DO UPDATE"
+                               " SET value = excluded.value, updated_ms = excluded.updated_ms",
 };
 
 const char *sq_sql_text(enum sq_query id)

@@ -9,18 +9,34 @@
 #include "meterhub/base/err.h"
 #include "sqlite_int.h"
 
+void sq_bind_status(sqlite3_stmt *up, const struct store_status *s)
+{
+    sqlite3_bind_int64(up, 1, s->day);
+    sqlite3_bind_int(up, 2, s->item_class);
+    sqlite3_bind_int64(up, 3, s->meter);
+    sqlite3_bind_int(up, 4, s->reason);
+    sqlite3_bind_int(up, 5, s->attempts);
+    sqlite3_bind_int64(up, 6, s->updated_ms);
+}
+
+void sq_bind_link(sqlite3_stmt *s, const struct store_link_change *l)
+{
+    sqlite3_bind_int64(s, 1, l->terminal);
+    sqlite3_bind_int64(s, 2, l->t_ms);
+    sqlite3_bind_int(s, 3, l->online);
+    if (l->reason[0])
+        sqlite3_bind_text(s, 4, l->reason, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 4);
+}
+
 int sq_status_upsert(struct store_be *be, const struct store_status *s, size_t n)
 {
     pthread_mutex_lock(&be->mu);
     sqlite3_stmt *up = sq_stmt(be, SQ_STATUS_UPSERT);
     int rc = up ? sq_begin(be) : MH_EIO;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        sqlite3_bind_int64(up, 1, s[i].day);
-        sqlite3_bind_int(up, 2, s[i].item_class);
-        sqlite3_bind_int64(up, 3, s[i].meter);
-        sqlite3_bind_int(up, 4, s[i].reason);
-        sqlite3_bind_int(up, 5, s[i].attempts);
-        sqlite3_bind_int64(up, 6, s[i].updated_ms);
+        sq_bind_status(up, &s[i]);
         rc = sq_exec(up);
     }
     if (rc == 0)
@@ -110,23 +126,21 @@ int sq_event_insert(struct store_be *be, const struct store_event *e)
     return rc;
 }
 
-int sq_terminal_link(struct store_be *be, int64_t terminal, int online, int64_t t_ms,
-                     const char *reason)
+int sq_terminal_links(struct store_be *be, const struct store_link_change *l, size_t n)
 {
     pthread_mutex_lock(&be->mu);
     sqlite3_stmt *s = sq_stmt(be, SQ_LINK_INSERT);
-    int rc = MH_EIO;
-    if (s) {
-        sqlite3_bind_int64(s, 1, terminal);
-        sqlite3_bind_int64(s, 2, t_ms);
-        sqlite3_bind_int(s, 3, online);
-        if (reason)
-            sqlite3_bind_text(s, 4, reason, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(s, 4);
+    int rc = s ? sq_begin(be) : MH_EIO;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sq_bind_link(s, &l[i]);
         rc = sq_exec(s);
-        sqlite3_clear_bindings(s);
     }
+    if (s)
+        sqlite3_clear_bindings(s);
+    if (rc == 0)
+        rc = sq_commit(be);
+    else if (s)
+        sq_rollback(be);
     pthread_mutex_unlock(&be->mu);
     return rc;
 }

@@ -357,6 +357,59 @@ static void test_priorities_and_multi_frame_reply(void **state)
     fx_stop(&x);
 }
 
+/*
+ * A round started now (FEP_PRIO_ROUND) overtakes the schedule but never
+ * takes the lane: its second request waits for the window, and an
+ * operator's read submitted after it still goes out at once beside the
+ * first.
+ */
+static void test_round_requests_leave_the_lane_free(void **state)
+{
+    (void)state;
+    struct fx x;
+    fx_default(&x, NULL);
+    int fd = login(&x, &term, 1);
+    uint8_t req[128], got[128], rep[128];
+    size_t n = read_request(req);
+    struct fx_done d[4] = {{0}};
+    struct fep_request sched = {FEP_PRIO_SCHEDULED, req, n, 0, 0, fx_done_cb, &d[0]};
+    struct fep_request round1 = {FEP_PRIO_ROUND, req, n, 0, 0, fx_done_cb, &d[1]};
+    struct fep_request round2 = {FEP_PRIO_ROUND, req, n, 0, 0, fx_done_cb, &d[2]};
+    struct fep_request demand = {FEP_PRIO_DEMAND, req, n, 0, 0, fx_done_cb, &d[3]};
+    assert_true(fep_request_submit(x.fep, ADDR, &round1) > 0); /* the window's one place */
+    int64_t id_sched = fep_request_submit(x.fep, ADDR, &sched);
+    int64_t id_round2 = fep_request_submit(x.fep, ADDR, &round2);
+    assert_true(id_sched > 0 && id_round2 > 0);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
+    uint8_t s1 = got[13] & 15;
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 100), -1);
+    assert_true(fep_request_submit(x.fep, ADDR, &demand) > 0);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
+    assert_int_equal(got[13] & 15, (s1 + 1) & 15);
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | ((s1 + 1) & 15)), rep));
+    fx_run(&x, 30);
+    assert_int_equal(d[3].calls, 1);
+    assert_int_equal(d[3].status, FEP_DONE);
+    assert_int_equal(d[1].calls, 0);
+    /* The first round request answered: the second goes next, ahead of the schedule. */
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | s1), rep));
+    fx_run(&x, 30);
+    assert_int_equal(d[1].calls, 1);
+    assert_int_equal(fx_recv_frame(&x, fd, gdw1376_frame_scan, got, sizeof got, 2000), (long)n);
+    fx_send(fd, rep, reply_frame((uint8_t)(0x60 | (got[13] & 15)), rep));
+    fx_run(&x, 30);
+    assert_int_equal(d[2].calls, 1);
+    assert_int_equal(d[2].status, FEP_DONE);
+    assert_int_equal(d[0].calls, 0);
+    assert_int_equal(fep_request_cancel(x.fep, id_round2), MH_ENOENT);
+    assert_int_equal(fep_request_cancel(x.fep, id_sched), 0);
+    assert_int_equal(d[0].status, FEP_CANCELLED);
+    struct fep_request bad = {FEP_PRIO_COUNT_, req, n, 0, 0, fx_done_cb, &d[0]};
+    assert_int_equal(fep_request_submit(x.fep, ADDR, &bad), MH_EINVAL);
+    close(fd);
+    fx_stop(&x);
+}
+
 /* Window 2: two requests outstanding with distinct PSEQs, answered out of order. */
 static void test_window_of_two_answered_out_of_order(void **state)
 {
@@ -642,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_timeout_retries_then_fails),
         cmocka_unit_test(test_reply_after_retry_has_no_rtt),
         cmocka_unit_test(test_priorities_and_multi_frame_reply),
+        cmocka_unit_test(test_round_requests_leave_the_lane_free),
         cmocka_unit_test(test_window_of_two_answered_out_of_order),
         cmocka_unit_test(test_report_confirmed_only_when_stored),
         cmocka_unit_test(test_garbage_and_malformed_frames_harm_nobody),

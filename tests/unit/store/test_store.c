@@ -691,6 +691,75 @@ static void test_events_link_history_and_audit(void **state)
     store_close(st);
 }
 
+/*
+ * Status rows, link changes and event counters queued for the writer (what
+ * a front-end's loop does): the call returns with nothing written while the writer is
+ * busy, the rows land in the order queued (a later row of a key replaces
+ * an earlier one), sync waits for them, and bad rows queue nothing.
+ */
+static void test_status_and_links_through_the_writer(void **state)
+{
+    (void)state;
+    struct store *st = store_test_open(store_test_uri("rows"), NULL);
+    char *csv = store_test_archive_csv(2);
+    store_test_import(st, csv, NULL);
+    free(csv);
+    struct store_terminal t;
+    struct store_point p[4];
+    assert_int_equal(store_terminal_lookup(st, 0x0171, "01710001", &t), 0);
+    assert_int_equal(store_terminal_points(st, t.id, p, 4), 3);
+    int64_t day = DAY0 / 86400, ms = DAY0 * 1000;
+    struct store_status s[] = {
+        {p[0].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_METER_NO_ANSWER, 1, 1},
+        {p[1].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_NONE, 1, 1},
+        {p[0].meter, STORE_CLASS_DAY_FREEZE, day, STORE_REASON_NONE, 2, 2}, /* pn 1's retry */
+    };
+    struct store_reading r = store_test_reading(p[2].meter, AE, DAY0, 1);
+    struct store_test_gate *g = store_test_hold(st, &r); /* the writer is busy */
+    assert_int_equal(store_status_queue(st, s, 2), 0);
+    assert_int_equal(store_status_queue(st, s + 2, 1), 0);
+    assert_int_equal(store_terminal_link_queue(st, t.id, 1, ms, "login from 10.0.0.1:4001"), 0);
+    assert_int_equal(store_terminal_link_queue(st, t.id, 0, ms + 3600000, "heartbeat lost"), 0);
+    assert_int_equal(store_event_counter_queue(st, t.id, STORE_EC_NORMAL, 7, ms), 0);
+    assert_int_equal(store_event_counter_queue(st, t.id, STORE_EC_NORMAL, 9, ms + 1), 0);
+    assert_int_equal(store_event_counter_queue(st, t.id, 3, 9, ms), MH_EINVAL);
+    assert_int_equal(store_event_counter_queue(st, t.id, STORE_EC_NORMAL, 256, ms), MH_EINVAL);
+    int ec = -1;
+    assert_int_equal(store_event_counter_get(st, t.id, STORE_EC_NORMAL, &ec), MH_ENOENT);
+    struct store_status bad = s[0];
+    bad.reason = STORE_REASON_COUNT_;
+    assert_int_equal(store_status_queue(st, &bad, 1), MH_EINVAL);
+    static struct store_status many[262145];
+    assert_int_equal(store_status_queue(st, many, 262145), MH_EAGAIN);
+    struct store_rate rate[4];
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_KIND, rate, 4), 2);
+    assert_string_equal(rate[0].key, "0"); /* the concentrator; the DTU's meter has no row */
+    assert_int_equal(rate[0].collected, 0); /* queued, not written */
+    int64_t online = -1;
+    assert_int_equal(store_terminal_online_seconds(st, t.id, DAY0, DAY0 + 86400, &online), 0);
+    assert_int_equal(online, 0);
+
+    store_test_release(g);
+    assert_int_equal(store_readings_sync(st, 10000), 0);
+    assert_int_equal(
+        store_success_rate(st, day, STORE_CLASS_DAY_FREEZE, STORE_GROUP_TERMINAL_KIND, rate, 4), 2);
+    assert_string_equal(rate[0].key, "0"); /* the concentrator; the DTU's meter has no row */
+    assert_int_equal(rate[0].meters, 3);
+    assert_int_equal(rate[0].collected, 2);
+    assert_int_equal(rate[0].failed, 0);
+    assert_int_equal(rate[0].first_try, 1); /* pn 1 at its second attempt */
+    assert_int_equal(store_terminal_online_seconds(st, t.id, DAY0, DAY0 + 86400, &online), 0);
+    assert_int_equal(online, 3600);
+    struct store_link_row l[4];
+    assert_int_equal(store_terminal_links(st, t.id, 0, INT64_MAX, -1, l, 4), 2);
+    assert_string_equal(l[0].reason, "login from 10.0.0.1:4001");
+    assert_int_equal(l[1].online, 0);
+    assert_int_equal(store_event_counter_get(st, t.id, STORE_EC_NORMAL, &ec), 0);
+    assert_int_equal(ec, 9); /* the later value */
+    store_close(st);
+}
+
 /* Reading of meter at freeze f with value m * 10^exp and quality q. */
 static struct store_reading freeze(int64_t meter, int64_t f, int64_t m, int exp, int q)
 {
@@ -867,6 +936,7 @@ int main(void)
         cmocka_unit_test(test_append_from_a_callback_never_waits),
         cmocka_unit_test(test_close_flushes_and_calls_back),
         cmocka_unit_test(test_events_link_history_and_audit),
+        cmocka_unit_test(test_status_and_links_through_the_writer),
         cmocka_unit_test(test_area_daily_totals_sum_register_differences),
         cmocka_unit_test(test_area_daily_totals_across_months_and_overflow),
         cmocka_unit_test(test_event_stored_once),
