@@ -473,7 +473,7 @@ static void durable(void *ctx, int status)
  * read would otherwise wait for all of them to be committed.
  *
  * NEEDSWORK: at city scale the station's share of a read during the round
- * is 2.9 s at p99 (2.3 ms at p50, 4.8 ms p99 idle; bench_city.py, serve
+ * is 2.9-3.6 s at p99 (2.3 ms at p50, 4 ms p99 idle; bench_city.py, serve
  * --procs 2 on one SQLite file). Its largest part is now this commit: the
  * urgent transaction waits for SQLite's one write lock, which the reading
  * batches of both processes and their checkpoints hold for up to seconds;
