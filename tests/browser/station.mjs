@@ -82,14 +82,20 @@ try {
     }
     return null;
   };
+  // Each submit's own result: the page may still show the previous command's until the answer comes.
+  let shown = null;
   for (const [kind, target] of [['meter_trip', String(home.address).padStart(12, '0')], ['meter_close', String(home.id)]]) {
     await open(page, base, out, '#/commands', `station-${kind}.png`);
     await page.selectOption('#command-kind', kind);
     await page.fill('#command-targets', target);
     await page.fill('#command-reason', kind === 'meter_trip' ? 'arrears notice 12' : 'paid');
     await page.click('#command-submit');
-    await page.waitForSelector('#command-result[data-id]', { timeout: 15000 });
-    const c = await settled(Number(await page.getAttribute('#command-result', 'data-id')));
+    await page.waitForFunction((prev) => {
+      const e = document.querySelector('#command-result[data-id]');
+      return e && e.getAttribute('data-id') !== prev;
+    }, shown, { timeout: 15000 });
+    shown = await page.getAttribute('#command-result', 'data-id');
+    const c = await settled(Number(shown));
     check(c && c.kind === kind && c.targets[0].result === 'done' && c.targets[0].pn === home.pn,
       `${kind} of meter ${home.id} from the form is done (${c && c.targets[0].result}: ${c && c.targets[0].detail})`);
   }

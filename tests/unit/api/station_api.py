@@ -195,10 +195,16 @@ with tempfile.TemporaryDirectory() as d:
                            {"meter": cmid, "items": ["AE_IMP"], "via": "carrier pigeon"})
         assert st == 400 and "'via'" in json.loads(body)["detail"], (st, body)
 
-        # Not within the wait: 202, then the job completes.
+        # Not within the wait: 202, then the job completes. The field is stopped
+        # meanwhile, so the read cannot be done before the answer (on a quiet
+        # station a read of the simulator takes about a millisecond).
         mid = by_proto["gdw1376"]
-        st, body, _ = call(base, "POST", "/api/v1/reads", ops,
-                           {"meter": mid, "items": ["1.0.1.8.0"], "timeout_ms": 0})
+        sim.send_signal(signal.SIGSTOP)
+        try:
+            st, body, _ = call(base, "POST", "/api/v1/reads", ops,
+                               {"meter": mid, "items": ["1.0.1.8.0"], "timeout_ms": 0})
+        finally:
+            sim.send_signal(signal.SIGCONT)
         assert st == 202, (st, body)
         job = json.loads(body)
         assert job["status"] == "running" and job["href"] == "/api/v1/jobs/%d" % job["id"], job
