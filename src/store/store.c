@@ -132,13 +132,20 @@ int store_readings_missing(struct store *st, uint32_t item, int64_t from, int64_
     return st->be_ops->readings_missing(st->be, item, from, to, after, out, cap);
 }
 
-int store_status_upsert(struct store *st, const struct store_status *s, size_t n)
+int store_status_check(const struct store_status *s, size_t n)
 {
     if (!s && n)
         return MH_EINVAL;
     for (size_t i = 0; i < n; i++)
         if (s[i].item_class >= STORE_CLASS_COUNT_ || s[i].reason >= STORE_REASON_COUNT_)
             return MH_EINVAL;
+    return 0;
+}
+
+int store_status_upsert(struct store *st, const struct store_status *s, size_t n)
+{
+    if (store_status_check(s, n) != 0)
+        return MH_EINVAL;
     return n ? st->be_ops->status_upsert(st->be, s, n) : 0;
 }
 

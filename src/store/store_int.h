@@ -330,6 +330,8 @@ void store_urgent_write(struct store *st);
 int store_rows_init(struct store_writer *w);
 void store_rows_release(struct store_writer *w);
 void store_rows_write(struct store *st);
+/* Status rows fit to store (item class and reason known): 0 or MH_EINVAL. */
+int store_status_check(const struct store_status *s, size_t n);
 /* Queue one counter value (checked by the caller): 0, MH_EAGAIN or MH_ECLOSED. */
 int store_rows_counter(struct store *st, const struct store_counter_set *c);
 /* Commit what is queued, run its callbacks, stop the thread, free the queue. */

@@ -69,11 +69,8 @@ static int queue_room(const struct store_writer *w, uint64_t head, uint64_t tail
 
 int store_status_queue(struct store *st, const struct store_status *s, size_t n)
 {
-    if (!st || (!s && n))
+    if (!st || store_status_check(s, n) != 0)
         return MH_EINVAL;
-    for (size_t i = 0; i < n; i++)
-        if (s[i].item_class >= STORE_CLASS_COUNT_ || s[i].reason >= STORE_REASON_COUNT_)
-            return MH_EINVAL;
     if (n == 0)
         return 0;
     struct store_writer *w = &st->w;
