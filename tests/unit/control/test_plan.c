@@ -103,19 +103,63 @@ static void protect_gdw1(int on)
 }
 
 /*
+ * The moment whose load terminal t answers when asked at time w: a 1376.1
+ * terminal answers current data from its reading at the start of the
+ * minute its own clock shows (its clock may be a few seconds off the
+ * station's), a 698.45 terminal answers an on-demand GET as of now.
+ */
+static int64_t read_moment(const struct sim_terminal *t, int64_t w)
+{
+    if (t->protocol != SIM_PROTO_GDW1376)
+        return w;
+    int64_t clock = sim_term_clock(H.s, t, w);
+    return w - (clock % 60 + 60) % 60;
+}
+
+static const struct sim_terminal *users_terminal(size_t i)
+{
+    return i == 0 ? H.s_698 : H.s_gdw[i - 1];
+}
+
+/*
  * The simulated load is constant within a 15-minute interval and steps at
- * its end; a 1376.1 terminal's current data is from the start of the
- * minute. So that before and after compare the shedding, not a step of
- * the load, start where the next `span` seconds from the minute's start
- * stay in one interval (waiting past a boundary when they would not).
+ * its end. So that before and after compare the shedding, not a step of
+ * the load, start where every user's terminal answers from one interval
+ * for the next `span` seconds (waiting past a boundary when it would not).
  */
 static void one_interval_ahead(int64_t span)
 {
-    int64_t now = ch_now(), m0 = now - now % 60;
-    if ((m0 + span) / SIM_INTERVAL_S == m0 / SIM_INTERVAL_S)
-        return;
-    int flag = 0;
-    ch_wait_flag(&flag, (unsigned)((SIM_INTERVAL_S - now % SIM_INTERVAL_S) + 1) * 1000);
+    for (int tries = 0; tries < SIM_INTERVAL_S + 120; tries++) {
+        int64_t now = ch_now();
+        int same = 1;
+        for (size_t i = 0; i < 3; i++) {
+            const struct sim_terminal *t = users_terminal(i);
+            if (read_moment(t, now) / SIM_INTERVAL_S != read_moment(t, now + span) / SIM_INTERVAL_S)
+                same = 0;
+        }
+        if (same)
+            return;
+        int flag = 0;
+        ch_wait_flag(&flag, 1000);
+    }
+    fail_msg("no interval of %lld s ahead", (long long)span);
+}
+
+/* Wait until every user's terminal answers from a reading taken after `since`. */
+static void read_after(int64_t since)
+{
+    for (int tries = 0; tries < 180; tries++) {
+        int64_t now = ch_now();
+        int after = 1;
+        for (size_t i = 0; i < 3; i++)
+            if (read_moment(users_terminal(i), now) <= since)
+                after = 0;
+        if (after)
+            return;
+        int flag = 0;
+        ch_wait_flag(&flag, 1000);
+    }
+    fail_msg("the terminals read nothing after %lld", (long long)since);
 }
 
 /*
@@ -168,9 +212,10 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
 {
     (void)state;
     protect_gdw1(1);
-    one_interval_ahead(90);
+    one_interval_ahead(150);
     struct plan p;
     three_users(&p, "evening peak");
+    int64_t before = ch_now();
     measure(&p, 0);
     for (size_t i = 0; i < 2; i++) /* the protected user's load may be beyond what 1376.1 F25 can carry */
         if (!p.u[i].has_baseline || p.u[i].baseline_w <= 0)
@@ -198,10 +243,11 @@ static void test_plan_sheds_in_priority_order_and_spares_the_protected(void **st
     assert_int_equal(sim_term_kept_pct(H.s_698, now), 100 - p.u[0].pct);
     registers_follow(H.s_gdw[0], now, 70);
 
-    /* a 1376.1 terminal answers current data from its meter reading at the start of each minute */
-    int flag = 0;
-    ch_wait_flag(&flag, (unsigned)((60 - now % 60) + 1) * 1000);
+    read_after(now);
     measure(&p, 1);
+    for (size_t i = 0; i < 3; i++) /* one_interval_ahead's span covered it all */
+        assert_int_equal(read_moment(users_terminal(i), ch_now()) / SIM_INTERVAL_S,
+                         read_moment(users_terminal(i), before) / SIM_INTERVAL_S);
     if (!plan_verify(&p))
         fail_report(&p, "not verified");
     assert_true(p.baseline_w - p.after_w >= p.target_w);
