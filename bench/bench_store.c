@@ -166,7 +166,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    char path[512], side[600];
+    char path[512];
     snprintf(path, sizeof path, "%s/bench_store-%d.db", dir && *dir ? dir : "/tmp", (int)getpid());
 
     struct bench_ctx c = {0};
@@ -231,10 +231,6 @@ int main(int argc, char **argv)
     free(c.r);
     free(c.sent_ns);
     free(c.lat_ms);
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    store_round_remove_db(path);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "meterhub/base/err.h"
@@ -103,4 +104,14 @@ double store_round_percentile(double *v, size_t n, int p)
     qsort(v, n, sizeof *v, cmp_double);
     size_t i = n * (size_t)p / 100;
     return v[i < n ? i : n - 1];
+}
+
+void store_round_remove_db(const char *path)
+{
+    char side[1024];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
 }

@@ -46,4 +46,7 @@ size_t store_round_paced(const char *prog, struct store *st, const struct store_
 /* The p-th percentile (0..100) of v[0..n), n > 0; sorts v. */
 double store_round_percentile(double *v, size_t n, int p);
 
+/* Remove a SQLite file and its -wal and -shm. */
+void store_round_remove_db(const char *path);
+
 #endif

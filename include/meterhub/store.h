@@ -153,6 +153,7 @@ struct store_writer_stats {
     uint64_t rejected;   /* appends refused with MH_EAGAIN */
     size_t queued;       /* readings waiting now */
     uint64_t busy_retries; /* batches tried again after the database was busy (MH_EBUSY) */
+    uint64_t yields;       /* times a batch gave way to a write someone waits on (SQLite) */
     size_t capacity;       /* readings the append queue holds */
 };
 void store_writer_stats(struct store *st, struct store_writer_stats *out);

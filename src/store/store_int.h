@@ -13,6 +13,7 @@
 #define MH_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@ struct store_counter_set {
 /* Per-batch outcome of write_readings. */
 struct store_batch_result {
     uint64_t stored, duplicates, conflicts;
+    uint64_t yields; /* write_readings_part: times it gave way to another writer */
 };
 
 /*
@@ -141,6 +143,18 @@ struct store_backend {
      */
     int (*write_readings)(struct store_be *be, const struct store_reading *r, size_t n,
                           struct store_batch_result *res);
+    /*
+     * Optional, for a backend whose writers exclude one another (SQLite's
+     * one write lock): a batch of the main queue, which may commit a part
+     * and return when another writer waits for the database, or when
+     * yield(ctx) (looked at between slices) says the writer has work that
+     * is waited on. The readings committed are counted in *written; the
+     * rest are moved, in their order, to the front of r. One transaction
+     * per call: on failure nothing of this call is stored.
+     */
+    int (*write_readings_part)(struct store_be *be, struct store_reading *r, size_t n,
+                               struct store_batch_result *res, size_t *written,
+                               int (*yield)(void *ctx), void *ctx);
 
     int (*readings_range)(struct store_be *be, int64_t meter, uint32_t item, int64_t from,
                           int64_t to, struct store_reading *out, size_t cap);
@@ -290,6 +304,7 @@ struct store_writer {
     struct store_reading *ur_ring, *ur_batch;
     size_t ur_cap;
     uint64_t ur_head, ur_tail, ur_done; /* sequences; ur_done: written up to here */
+    atomic_int ur_waiting; /* urgent readings queued: a batch being written gives way (writer.c) */
     struct store_ticket *ur_tickets, *ur_tbatch; /* end_seq unused: a ticket is one transaction */
     uint64_t urt_head, urt_tail;
     /* status rows, link changes, event counters (writer_rows.c): taken whole, written in order */

@@ -177,18 +177,61 @@ int store_writer_busy_retry(struct store_writer *w, int (*write)(void *arg), voi
     return rc;
 }
 
-/* One batch of readings for store_writer_busy_retry. */
+/* One batch of readings (what is left of it) for store_writer_busy_retry. */
 struct readings_job {
     struct store *st;
-    size_t k;
+    size_t k;       /* readings left, at the front of w.batch */
+    size_t written; /* by the last call */
     struct store_batch_result res;
 };
+
+/* Whether an operator's readings wait in the urgent queue (write_readings_part's yield). */
+static int urgent_waiting(void *arg)
+{
+    struct store_writer *w = arg;
+    return atomic_load_explicit(&w->ur_waiting, memory_order_relaxed);
+}
 
 static int write_batch(void *arg)
 {
     struct readings_job *j = arg;
+    struct store *st = j->st;
     j->res = (struct store_batch_result){0};
-    return j->st->be_ops->write_readings(j->st->be, j->st->w.batch, j->k, &j->res);
+    if (st->be_ops->write_readings_part)
+        return st->be_ops->write_readings_part(st->be, st->w.batch, j->k, &j->res, &j->written,
+                                               urgent_waiting, &st->w);
+    j->written = j->k;
+    return st->be_ops->write_readings(st->be, st->w.batch, j->k, &j->res);
+}
+
+/*
+ * Write the k readings at w->batch: in one transaction, or, where the
+ * backend gives way to writes someone waits on (write_readings_part), in
+ * parts, writing the urgent queue between them. Sums the results into
+ * *res; 0 or the first failure (parts committed before it stay: readings
+ * are idempotent, and the batch's tickets report the failure).
+ */
+static int write_batch_parts(struct store *st, size_t k, struct store_batch_result *res)
+{
+    struct store_writer *w = &st->w;
+    struct readings_job job = {st, k, 0, {0}};
+    for (;;) {
+        int rc = store_writer_busy_retry(w, write_batch, &job, "readings", job.k);
+        if (rc < 0)
+            return rc;
+        res->stored += job.res.stored;
+        res->duplicates += job.res.duplicates;
+        res->conflicts += job.res.conflicts;
+        res->yields += job.res.yields;
+        pthread_mutex_lock(&w->mu);
+        w->stats.batches++;
+        if (job.written < job.k && w->ur_head != w->ur_tail)
+            store_urgent_write(st); /* unlocks while the backend writes */
+        pthread_mutex_unlock(&w->mu);
+        if (job.written >= job.k)
+            return 0;
+        job.k -= job.written;
+    }
 }
 
 static void *writer_main(void *arg)
@@ -225,24 +268,24 @@ static void *writer_main(void *arg)
         pthread_cond_broadcast(&w->not_full);
         pthread_mutex_unlock(&w->mu);
 
-        struct readings_job job = {st, k, {0}};
-        int rc = store_writer_busy_retry(w, write_batch, &job, "readings", k);
-        struct store_batch_result res = job.res;
+        struct store_batch_result res = {0};
+        int rc = write_batch_parts(st, k, &res);
+        /* each reading written counts once: stored, duplicate or conflict */
+        size_t written = (size_t)(res.stored + res.duplicates + res.conflicts);
         if (rc < 0)
-            mh_error("store", "batch of %zu readings not stored: %s", k, mh_strerror(rc));
+            mh_error("store", "batch of %zu readings not stored: %s", k - written, mh_strerror(rc));
 
         pthread_mutex_lock(&w->mu);
         if (rc < 0) {
             w->fail_lo = start;
             w->fail_hi = start + k;
             w->fail_rc = rc;
-            w->stats.failed += k;
-        } else {
-            w->stats.stored += res.stored;
-            w->stats.duplicates += res.duplicates;
-            w->stats.conflicts += res.conflicts;
-            w->stats.batches++;
+            w->stats.failed += k - written;
         }
+        w->stats.stored += res.stored;
+        w->stats.duplicates += res.duplicates;
+        w->stats.conflicts += res.conflicts;
+        w->stats.yields += res.yields;
         w->done_seq = start + k;
         complete_tickets(w);
         pthread_cond_broadcast(&w->progress);

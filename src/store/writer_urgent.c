@@ -62,6 +62,7 @@ int store_readings_append_urgent(struct store *st, const struct store_reading *r
         w->stats.appended += n;
         if (done)
             w->ur_tickets[w->urt_tail++ % w->ur_cap] = (struct store_ticket){0, w->ur_tail, done, ctx};
+        atomic_store_explicit(&w->ur_waiting, 1, memory_order_relaxed);
         pthread_cond_signal(&w->not_empty);
     }
     pthread_mutex_unlock(&w->mu);
@@ -92,6 +93,7 @@ void store_urgent_write(struct store *st)
     for (size_t i = 0; i < nt; i++)
         w->ur_tbatch[i] = w->ur_tickets[(w->urt_head + i) % w->ur_cap];
     w->ur_head = w->ur_tail;
+    atomic_store_explicit(&w->ur_waiting, 0, memory_order_relaxed);
     pthread_cond_broadcast(&w->not_full);
     pthread_mutex_unlock(&w->mu);
 

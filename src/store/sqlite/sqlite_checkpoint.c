@@ -13,7 +13,10 @@
  * A passive checkpoint never waits, so under a sustained full load it may
  * never catch up and the WAL would grow without bound: past FORCE_PAGES the
  * committing connection runs a RESTART checkpoint itself, which waits for
- * the backlog — back-pressure on the writer, exactly when it is due.
+ * the backlog — back-pressure on the writer, exactly when it is due. Not a
+ * commit someone waits on (sqlite_turns.c: an operator's read, an audit
+ * row): that one only wakes the checkpointer, and the next reading batch
+ * takes the back-pressure.
  */
 #include <stdio.h>
 
@@ -26,9 +29,10 @@
 
 int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
-    struct sq_checkpointer *ck = arg;
+    const struct sq_hook *hk = arg;
+    struct sq_checkpointer *ck = hk->ck;
     (void)name;
-    if (pages >= FORCE_PAGES) {
+    if (pages >= FORCE_PAGES && !hk->busy->waited_on) {
         int log = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
         if (rc != SQLITE_OK)

@@ -164,8 +164,8 @@ int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap)
  * is written to it, journal mode included; sq_migrate checks again inside
  * its transaction.
  */
-static int sq_connect(const char *path, int relaxed, int cache_kib, int check, sqlite3 **out,
-                      char *err, size_t cap)
+static int sq_connect(const char *path, int relaxed, int cache_kib, int check, struct sq_busy *busy,
+                      sqlite3 **out, char *err, size_t cap)
 {
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(path, &db,
@@ -177,7 +177,7 @@ static int sq_connect(const char *path, int relaxed, int cache_kib, int check, s
         sqlite3_close(db);
         return MH_EIO;
     }
-    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(db, sq_busy, busy);
     int v;
     if (check && (rc = check_version(db, &v, err, cap)) < 0) {
         if (rc != MH_ENOTSUP)
@@ -212,8 +212,10 @@ static void sq_close(struct store_be *be)
     sqlite3_close(be->c);
     sqlite3_close(be->q);
     sqlite3_close(be->w);
+    sq_turns_close(&be->turns);
     pthread_mutex_destroy(&be->mu);
     free(be->sorted);
+    free(be->taken);
     free(be);
 }
 
@@ -224,21 +226,28 @@ static int sq_open(const char *path, const struct store_options *opt, struct sto
     if (!be)
         return say(err, cap, MH_ENOMEM, path, NULL);
     pthread_mutex_init(&be->mu, NULL);
+    sq_turns_open(&be->turns, path);
+    /* the query connection serves the API and the loop: someone waits on each of its writes */
+    be->bq = (struct sq_busy){.turns = &be->turns, .timeout_ms = BUSY_TIMEOUT_MS, .waited_on = 1};
+    be->bw = (struct sq_busy){.turns = &be->turns, .timeout_ms = BUSY_TIMEOUT_MS};
+    be->bc = be->bw;
+    if (opt && opt->busy_timeout_ms)
+        be->bw.timeout_ms = (int)opt->busy_timeout_ms;
     int relaxed = opt && opt->relaxed_durability;
-    int rc = sq_connect(path, relaxed, QUERY_CACHE_KIB, 1, &be->q, err, cap);
+    int rc = sq_connect(path, relaxed, QUERY_CACHE_KIB, 1, &be->bq, &be->q, err, cap);
     if (rc == 0)
         rc = sq_migrate(be->q, 0, &be->version, err, cap);
     if (rc == 0)
-        rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, 0, &be->w, err, cap);
+        rc = sq_connect(path, relaxed, WRITER_CACHE_KIB, 0, &be->bw, &be->w, err, cap);
     if (rc == 0)
-        rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, 0, &be->c, err, cap);
-    if (rc == 0 && opt && opt->busy_timeout_ms)
-        sqlite3_busy_timeout(be->w, (int)opt->busy_timeout_ms);
+        rc = sq_connect(path, relaxed, CHECKPOINT_CACHE_KIB, 0, &be->bc, &be->c, err, cap);
     if (rc == 0 && (rc = sq_checkpointer_start(&be->ck, be->c)) < 0)
         say(err, cap, rc, "cannot start the checkpointer", NULL);
     if (rc == 0) {
-        sqlite3_wal_hook(be->w, sq_wal_hook, &be->ck);
-        sqlite3_wal_hook(be->q, sq_wal_hook, &be->ck);
+        be->hw = (struct sq_hook){&be->ck, &be->bw};
+        be->hq = (struct sq_hook){&be->ck, &be->bq};
+        sqlite3_wal_hook(be->w, sq_wal_hook, &be->hw);
+        sqlite3_wal_hook(be->q, sq_wal_hook, &be->hq);
     }
     if (rc < 0) {
         sq_close(be);
@@ -259,6 +268,7 @@ const struct store_backend store_backend_sqlite = {
     .close = sq_close,
     .schema_version = sq_schema_version,
     .write_readings = sq_write_readings,
+    .write_readings_part = sq_write_readings_part,
     .readings_range = sq_readings_range,
     .reading_latest = sq_reading_latest,
     .readings_missing = sq_readings_missing,

@@ -5,9 +5,11 @@
  * (readings batches, nothing else touches it), `q` serves every other call
  * under `mu` (queries, archive import, status, events, audit), `c` runs
  * the checkpoints on a thread of its own. In WAL mode
- * readers never block the writer nor the writer them; the two writing
- * connections take turns on SQLite's single write lock, waiting up to
- * busy_timeout for each other.
+ * readers never block the writer nor the writer them; the writing
+ * connections (of this process and of others on the same file) take turns
+ * on SQLite's single write lock, each waiting up to its busy timeout, and
+ * the writes someone waits on go ahead of the reading batches
+ * (sqlite_turns.c).
  *
  * Statements are prepared once, lazily, from a const table of SQL text
  * (sq_stmt), and reset after use.
@@ -17,7 +19,9 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store_int.h"
 
@@ -122,16 +126,56 @@ struct sq_checkpointer {
     sqlite3 *db; /* its own connection */
 };
 
+/*
+ * Turns at the write lock (sqlite_turns.c): the deadline until which a
+ * writer someone waits on claims the next turn, in a file shared by every
+ * process of the database (or this process's own when it cannot be made).
+ */
+struct sq_turns {
+    _Atomic int64_t *want; /* CLOCK_MONOTONIC ms */
+    _Atomic int64_t local;
+    int fd;
+    void *map;
+    char *path;
+};
+
+/* A connection's busy handler state (sq_busy). */
+struct sq_busy {
+    struct sq_turns *turns;
+    int timeout_ms;
+    int64_t since_ms;
+    int waited_on; /* its transactions are waited on: it claims turns */
+};
+
+void sq_turns_open(struct sq_turns *t, const char *db_path);
+void sq_turns_close(struct sq_turns *t);
+/* Whether a writer waited on claims the lock now. */
+int sq_turns_wanted(const struct sq_turns *t);
+/* A bulk writer: wait (a bounded time) while one is claimed; 1 when it waited. */
+int sq_turns_stand_back(const struct sq_turns *t);
+/* sqlite3_busy_handler callback; arg a struct sq_busy. */
+int sq_busy(void *arg, int count);
+
+/* A committing connection's WAL hook argument: the checkpointer, and whether the commit is waited on. */
+struct sq_hook {
+    struct sq_checkpointer *ck;
+    const struct sq_busy *busy;
+};
+
 struct store_be {
     sqlite3 *w;
     sqlite3 *q;
     sqlite3 *c; /* the checkpointer's */
+    struct sq_turns turns;
+    struct sq_busy bw, bq, bc; /* busy handlers of w, q and c */
+    struct sq_hook hw, hq;     /* WAL hooks of w and q */
     struct sq_checkpointer ck;
     pthread_mutex_t mu; /* guards q and qs */
     sqlite3_stmt *qs[SQ_COUNT_];
     sqlite3_stmt *ws[SW_COUNT_];
     int version;
     const struct store_reading **sorted; /* writer's scratch: a batch in key order */
+    uint8_t *taken;                      /* writer's scratch: which of a batch were written */
     size_t sorted_cap;
 };
 
@@ -168,6 +212,7 @@ int sq_migrate(sqlite3 *db, int target, int *version, char *err, size_t cap);
  */
 int sq_checkpointer_start(struct sq_checkpointer *ck, sqlite3 *db);
 void sq_checkpointer_stop(struct sq_checkpointer *ck);
+/* arg: a struct sq_hook, the connection's. */
 int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages);
 
 /* Backend operations implemented in the other files. */
@@ -177,6 +222,9 @@ void sq_bind_event(sqlite3_stmt *s, const struct store_event *e);
 int sq_write_events(struct store_be *be, const struct store_event *e, size_t n, uint64_t *stored);
 int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
                       struct store_batch_result *res);
+int sq_write_readings_part(struct store_be *be, struct store_reading *r, size_t n,
+                           struct store_batch_result *res, size_t *written, int (*yield)(void *ctx),
+                           void *ctx);
 int sq_readings_range(struct store_be *be, int64_t meter, uint32_t item, int64_t from, int64_t to,
                       struct store_reading *out, size_t cap);
 int sq_reading_latest(struct store_be *be, int64_t meter, uint32_t item, struct store_reading *out);

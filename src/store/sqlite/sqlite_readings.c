@@ -112,12 +112,9 @@ static int resolve(struct store_be *be, const struct store_reading *r,
     return sq_exec(upd);
 }
 
-int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
-                      struct store_batch_result *res)
+/* be->sorted: the batch r in key order (arrivals with one key kept in order). 0 or MH_ENOMEM. */
+static int sort_batch(struct store_be *be, const struct store_reading *r, size_t n)
 {
-    sqlite3_stmt *ins = wstmt(be, SW_INSERT);
-    if (!ins)
-        return MH_EIO;
     /*
      * Insert in key order: the B-tree is then walked from left to right
      * once per batch, each leaf page touched while it is hot, instead of
@@ -125,34 +122,132 @@ int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t
      */
     if (n > be->sorted_cap) {
         const struct store_reading **p = realloc(be->sorted, n * sizeof *p);
-        if (!p)
+        uint8_t *m = realloc(be->taken, n);
+        if (p)
+            be->sorted = p;
+        if (m)
+            be->taken = m;
+        if (!p || !m)
             return MH_ENOMEM;
-        be->sorted = p;
         be->sorted_cap = n;
     }
     for (size_t i = 0; i < n; i++)
         be->sorted[i] = &r[i];
     qsort(be->sorted, n, sizeof *be->sorted, store_reading_key_cmp); /* key order, arrivals kept in order */
-    int rc = sq_exec(wstmt(be, SW_BEGIN));
-    if (rc < 0)
-        return rc;
-    struct store_batch_result acc = {0};
-    for (size_t i = 0; i < n && rc == 0; i++) {
+    return 0;
+}
+
+#define SLICE 1024 /* readings between two looks at whether someone waits for the lock */
+
+/*
+ * In the open transaction, insert be->sorted[0..n); with stop, look at
+ * stop(ctx) after each slice and end early when it says so. The count
+ * inserted; *rc the first error.
+ */
+static size_t insert_sorted(struct store_be *be, size_t n, struct store_batch_result *acc, int *rc,
+                            int (*stop)(void *ctx), void *ctx)
+{
+    sqlite3_stmt *ins = wstmt(be, SW_INSERT);
+    size_t i = 0;
+    for (; i < n && *rc == 0; i++) {
+        if (stop && i % SLICE == 0 && i > 0 && stop(ctx))
+            break;
         const struct store_reading *ri = be->sorted[i];
         bind_reading(ins, ri, 1);
         int step = sqlite3_step(ins);
         sqlite3_reset(ins);
         if (step != SQLITE_DONE)
-            rc = sq_err(step);
+            *rc = sq_err(step);
         else if (sqlite3_changes(be->w) == 1)
-            acc.stored++;
+            acc->stored++;
         else
-            rc = resolve(be, ri, &acc);
+            *rc = resolve(be, ri, acc);
     }
-    rc = tx_end(be, rc, "readings");
+    return i;
+}
+
+/*
+ * A few readings someone waits on (the writer's urgent queue): one
+ * transaction whose wait for the lock claims the next turn
+ * (sqlite_turns.c).
+ */
+int sq_write_readings(struct store_be *be, const struct store_reading *r, size_t n,
+                      struct store_batch_result *res)
+{
+    if (!wstmt(be, SW_INSERT))
+        return MH_EIO;
+    int rc = sort_batch(be, r, n);
+    if (rc < 0)
+        return rc;
+    struct store_batch_result acc = {0};
+    be->bw.waited_on = 1;
+    rc = sq_exec(wstmt(be, SW_BEGIN));
+    if (rc == 0) {
+        insert_sorted(be, n, &acc, &rc, NULL, NULL);
+        rc = tx_end(be, rc, "readings");
+    }
+    be->bw.waited_on = 0;
     if (rc == 0)
         *res = acc;
     return rc;
+}
+
+struct part_stop {
+    struct store_be *be;
+    int (*yield)(void *ctx);
+    void *ctx;
+};
+
+static int part_should_stop(void *arg)
+{
+    struct part_stop *p = arg;
+    return sq_turns_wanted(&p->be->turns) || (p->yield && p->yield(p->ctx));
+}
+
+/*
+ * A batch of the main queue, which nobody waits on by the reading: it
+ * stands back while a writer someone waits on claims the lock, and
+ * commits a part and returns when one claims it meanwhile (or yield says
+ * the writer has such work of its own). The readings left are moved, in
+ * their order, to the front of r.
+ */
+int sq_write_readings_part(struct store_be *be, struct store_reading *r, size_t n,
+                           struct store_batch_result *res, size_t *written, int (*yield)(void *ctx),
+                           void *ctx)
+{
+    *written = 0;
+    if (!wstmt(be, SW_INSERT))
+        return MH_EIO;
+    int rc = sort_batch(be, r, n);
+    if (rc < 0)
+        return rc;
+    uint64_t gave_way = (uint64_t)sq_turns_stand_back(&be->turns);
+    rc = sq_exec(wstmt(be, SW_BEGIN));
+    if (rc < 0)
+        return rc;
+    struct store_batch_result acc = {0};
+    struct part_stop ps = {be, yield, ctx};
+    size_t k = insert_sorted(be, n, &acc, &rc, part_should_stop, &ps);
+    rc = tx_end(be, rc, "readings");
+    if (rc < 0)
+        return rc;
+    acc.yields = gave_way + (k < n);
+    *res = acc;
+    *written = k;
+    if (k < n) {
+        /* the rest to the front, in arrival order: it is written next, after the other writer */
+        memset(be->taken, 0, n);
+        for (size_t i = 0; i < k; i++)
+            be->taken[be->sorted[i] - r] = 1;
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!be->taken[i]) {
+                if (j != i)
+                    r[j] = r[i];
+                j++;
+            }
+    }
+    return 0;
 }
 
 /*

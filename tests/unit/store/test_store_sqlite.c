@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -37,6 +39,14 @@ static int64_t raw_int(sqlite3 *db, const char *sql)
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     int64_t v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
+    return v;
+}
+
+static int64_t raw_int_path(const char *path, const char *sql)
+{
+    sqlite3 *db = raw_open(path);
+    int64_t v = raw_int(db, sql);
+    sqlite3_close(db);
     return v;
 }
 
@@ -313,6 +323,115 @@ static void test_busy_database_retried_not_lost(void **state)
     store_close(st);
 }
 
+/*
+ * Turns at the write lock (sqlite_turns.c). BULK readings make a batch
+ * that holds the lock for a good while; `other` (busy timeout 0) sees when
+ * it does: its BEGIN IMMEDIATE fails. Fails the test if the batch ends
+ * first.
+ */
+#define BULK 300000
+
+static struct store_reading *bulk_readings(void)
+{
+    struct store_reading *r = calloc(BULK, sizeof *r);
+    assert_non_null(r);
+    for (int i = 0; i < BULK; i++)
+        r[i] = store_test_reading(10 + i % 1000, MH_ITEM_AE_IMP, DAY0 + (i / 1000) * 60, i);
+    return r;
+}
+
+static void wait_batch_holds_lock(const char *path, const struct outcome *bulk)
+{
+    sqlite3 *other = raw_open(path);
+    for (int i = 0; i < 20000 && bulk->n == 0; i++) {
+        int rc = sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_BUSY) {
+            sqlite3_close(other);
+            return;
+        }
+        if (rc == SQLITE_OK)
+            raw_exec(other, "ROLLBACK");
+        struct timespec ts = {0, 500000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("the batch of %d readings never held the lock while it was written", BULK);
+}
+
+/* An operator's reading queued while a large batch is being written is committed before that batch ends. */
+static void test_batch_gives_way_to_an_urgent_reading(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("urgentturn");
+    if (!path)
+        skip();
+    struct store_options opt = {.queue_capacity = BULK, .batch_max = BULK};
+    struct store *st = store_test_open(store_test_uri("urgentturn"), &opt);
+    struct store_reading *r = bulk_readings();
+    struct outcome bulk = {0}, urgent = {0};
+    assert_int_equal(store_readings_append(st, r, BULK, 1000, record, &bulk), 0);
+    wait_batch_holds_lock(path, &bulk);
+    struct store_reading u = store_test_reading(1, MH_ITEM_AE_IMP, DAY0, 4200);
+    assert_int_equal(store_readings_append_urgent(st, &u, 1, 1000, record, &urgent), 0);
+    for (int i = 0; i < 10000 && urgent.n == 0; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(urgent.n, 1);
+    assert_int_equal(urgent.status[0], 0);
+    assert_int_equal(bulk.n, 0); /* committed while the batch was still being written */
+    assert_int_equal(store_readings_sync(st, 60000), 0);
+    assert_int_equal(bulk.n, 1);
+    assert_int_equal(bulk.status[0], 0);
+    struct store_writer_stats ws;
+    store_writer_stats(st, &ws);
+    assert_true(ws.yields >= 1);
+    assert_true(ws.batches >= 3); /* the batch's first part, the urgent reading, the rest */
+    assert_int_equal(ws.stored, BULK + 1);
+    assert_int_equal(ws.failed, 0);
+    assert_int_equal(raw_int_path(path, "SELECT COUNT(*) FROM readings"), BULK + 1);
+    store_close(st);
+    free(r);
+}
+
+/*
+ * Another process on the same file (here a second store, with its own
+ * connections and its own mapping of the shared turn file): its small
+ * write goes in while the first one's large batch is being written,
+ * instead of after it.
+ */
+static void test_other_writers_get_a_turn_during_a_batch(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("otherturn");
+    if (!path)
+        skip();
+    struct store_options opt = {.queue_capacity = BULK, .batch_max = BULK};
+    struct store *a = store_test_open(store_test_uri("otherturn"), &opt);
+    struct store *b = store_test_open(store_test_uri("otherturn"), NULL);
+    struct store_reading *r = bulk_readings();
+    struct outcome bulk = {0};
+    assert_int_equal(store_readings_append(a, r, BULK, 1000, record, &bulk), 0);
+    wait_batch_holds_lock(path, &bulk);
+    assert_int_equal(store_audit(b, "operator-a", 1000, "read meter 1", 0), 0);
+    assert_int_equal(bulk.n, 0); /* the audit row did not wait for the whole batch */
+    assert_int_equal(store_readings_sync(a, 60000), 0);
+    assert_int_equal(bulk.n, 1);
+    assert_int_equal(bulk.status[0], 0);
+    struct store_writer_stats ws;
+    store_writer_stats(a, &ws);
+    assert_true(ws.yields >= 1);
+    assert_int_equal(ws.stored, BULK);
+    assert_int_equal(raw_int_path(path, "SELECT COUNT(*) FROM readings"), BULK);
+    assert_int_equal(raw_int_path(path, "SELECT COUNT(*) FROM audit"), 1);
+    char turn[1100];
+    snprintf(turn, sizeof turn, "%s-turn", path);
+    store_close(b);
+    assert_int_equal(access(turn, F_OK), 0); /* a still has it */
+    store_close(a);
+    assert_int_equal(access(turn, F_OK), -1); /* the last to close removes it */
+    free(r);
+}
+
 static void test_archive_import_is_all_or_nothing(void **state)
 {
     (void)state;
@@ -398,6 +517,8 @@ int main(void)
         cmocka_unit_test(test_foreign_file_and_unknown_schemes_are_refused),
         cmocka_unit_test(test_failed_batch_fails_only_its_tickets),
         cmocka_unit_test(test_busy_database_retried_not_lost),
+        cmocka_unit_test(test_batch_gives_way_to_an_urgent_reading),
+        cmocka_unit_test(test_other_writers_get_a_turn_during_a_batch),
         cmocka_unit_test(test_archive_import_is_all_or_nothing),
         cmocka_unit_test(test_queries_search_by_key),
     };
