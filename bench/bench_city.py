@@ -57,7 +57,7 @@ srv = subprocess.Popen([mh, "serve", "--db", db, "--listen", "127.0.0.1:0", "--a
                        env=dict(os.environ, MH_LOG="info"), stdout=subprocess.DEVNULL, stderr=log)
 sim = None
 stop = threading.Event()
-samples = []  # (phase, total_ms, device_ms)
+samples = []  # (phase, total_ms, device_ms, started_s): also written to reads.csv in the directory
 lock = threading.Lock()
 phase = ["round"]
 try:
@@ -77,6 +77,7 @@ try:
                            stdout=open(os.path.join(d, "sim.log"), "w"), stderr=subprocess.STDOUT)
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
     meters = [r[0] for r in con.execute("SELECT id FROM meters")]
+    t_start = time.perf_counter()
 
     def call(meter):
         req = urllib.request.Request(
@@ -92,7 +93,7 @@ try:
         ms = (time.perf_counter() - t0) * 1000
         if body.get("status") == "done":
             with lock:
-                samples.append((phase[0], ms, body["device_ms"]))
+                samples.append((phase[0], ms, body["device_ms"], t0 - t_start))
 
     def reader(seed):
         rnd = random.Random(seed)
@@ -156,7 +157,11 @@ def pct(v, p):
     return v[min(len(v) - 1, len(v) * p // 100)] if v else float("nan")
 
 
-own = {ph: [t - dv for p, t, dv in samples if p == ph] for ph in ("idle", "round")}
+own = {ph: [t - dv for p, t, dv, _ in samples if p == ph] for ph in ("idle", "round")}
+with open(os.path.join(d, "reads.csv"), "w") as f:
+    f.write("phase,started_s,total_ms,device_ms,station_ms\n")
+    for p, t, dv, at in sorted(samples, key=lambda x: x[3]):
+        f.write("%s,%.3f,%.1f,%d,%.1f\n" % (p, at, t, dv, t - dv))
 print("# %s: %d meters, %d live; day %s; %d reads during the round, %d idle; dir %s"
       % (os.path.basename(a.scenario), len(meters), live, day, len(own["round"]), len(own["idle"]), d))
 print("city_floor_registers %.1f s -" % floor)
@@ -170,5 +175,5 @@ for p in (50, 99):
     print("ondemand_station_p%d_round %.1f ms %.2f" % (p, r, r / i if i else float("nan")))
     print("ondemand_station_p%d_added %.1f ms -" % (p, r - i))
 for p in (50, 99):
-    tot = [t for ph, t, _ in samples if ph == "round"]
+    tot = [t for ph, t, _, _ in samples if ph == "round"]
     print("ondemand_total_p%d_round %.1f ms -" % (p, pct(tot, p)))

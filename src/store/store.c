@@ -82,6 +82,8 @@ int store_open(const char *uri, const struct store_options *opt, struct store **
         free(st);
         return rc;
     }
+    if (ops->writer_flag)
+        ops->writer_flag(st->be, &st->w.ur_waiting);
     rc = store_writer_start(st, opt);
     if (rc < 0) {
         ops->close(st->be);

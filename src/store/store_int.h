@@ -155,6 +155,14 @@ struct store_backend {
     int (*write_readings_part)(struct store_be *be, struct store_reading *r, size_t n,
                                struct store_batch_result *res, size_t *written,
                                int (*yield)(void *ctx), void *ctx);
+    /*
+     * Optional, with write_readings_part: *flag is set while the writer
+     * thread has readings someone waits on queued (its urgent queue), so
+     * that any wait of that thread for the database claims the next turn
+     * (a status-row transaction waiting behind another process's batch
+     * must not hold an operator's read up). Called once, after open.
+     */
+    void (*writer_flag)(struct store_be *be, const atomic_int *flag);
 
     int (*readings_range)(struct store_be *be, int64_t meter, uint32_t item, int64_t from,
                           int64_t to, struct store_reading *out, size_t cap);

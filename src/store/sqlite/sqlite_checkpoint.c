@@ -32,7 +32,9 @@ int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     const struct sq_hook *hk = arg;
     struct sq_checkpointer *ck = hk->ck;
     (void)name;
-    if (pages >= FORCE_PAGES && !hk->busy->waited_on) {
+    const struct sq_busy *b = hk->busy;
+    int waited = b->waited_on || (b->writer_flag && atomic_load_explicit(b->writer_flag, memory_order_relaxed));
+    if (pages >= FORCE_PAGES && !waited) {
         int log = 0, done = 0;
         int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &done);
         if (rc != SQLITE_OK)

@@ -257,6 +257,11 @@ static int sq_open(const char *path, const struct store_options *opt, struct sto
     return 0;
 }
 
+static void sq_writer_flag(struct store_be *be, const atomic_int *flag)
+{
+    be->bw.writer_flag = flag;
+}
+
 static int sq_schema_version(struct store_be *be)
 {
     return be->version;
@@ -269,6 +274,7 @@ const struct store_backend store_backend_sqlite = {
     .schema_version = sq_schema_version,
     .write_readings = sq_write_readings,
     .write_readings_part = sq_write_readings_part,
+    .writer_flag = sq_writer_flag,
     .readings_range = sq_readings_range,
     .reading_latest = sq_reading_latest,
     .readings_missing = sq_readings_missing,

@@ -145,6 +145,7 @@ struct sq_busy {
     int timeout_ms;
     int64_t since_ms;
     int waited_on; /* its transactions are waited on: it claims turns */
+    const atomic_int *writer_flag; /* the writer's connection: claims while its urgent queue has readings */
 };
 
 void sq_turns_open(struct sq_turns *t, const char *db_path);

@@ -137,7 +137,7 @@ static int sort_batch(struct store_be *be, const struct store_reading *r, size_t
     return 0;
 }
 
-#define SLICE 1024 /* readings between two looks at whether someone waits for the lock */
+#define SLICE 256 /* readings between two looks at whether someone waits for the lock: about a millisecond */
 
 /*
  * In the open transaction, insert be->sorted[0..n); with stop, look at

@@ -114,7 +114,9 @@ int sq_turns_stand_back(const struct sq_turns *t)
 /*
  * The busy handler of every connection (sqlite3_busy_handler): the
  * connection's busy timeout, polled each millisecond; a connection whose
- * writer is waited on (b->waited_on) claims the next turn while it polls.
+ * write is waited on (b->waited_on), or the writer's while readings
+ * someone waits on are queued behind what it is about to write, claims
+ * the next turn while it polls.
  */
 int sq_busy(void *arg, int count)
 {
@@ -124,7 +126,7 @@ int sq_busy(void *arg, int count)
         b->since_ms = now;
     if (now - b->since_ms >= b->timeout_ms)
         return 0;
-    if (b->waited_on) {
+    if (b->waited_on || (b->writer_flag && atomic_load_explicit(b->writer_flag, memory_order_relaxed))) {
         int64_t until = now + WANT_AHEAD_MS, cur = atomic_load_explicit(b->turns->want, memory_order_relaxed);
         while (cur < until &&
                !atomic_compare_exchange_weak_explicit(b->turns->want, &cur, until, memory_order_relaxed,
