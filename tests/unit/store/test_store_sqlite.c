@@ -432,6 +432,51 @@ static void test_other_writers_get_a_turn_during_a_batch(void **state)
     free(r);
 }
 
+/*
+ * The writer's own waits claim the turn while an operator's reading is
+ * queued: store a's writer waits for the lock behind store b's large batch
+ * (another process) with a batch of its own when an urgent reading is
+ * appended to a; it is committed before b's batch ends, not after.
+ */
+static void test_writer_waiting_behind_another_claims_for_its_urgent_reading(void **state)
+{
+    (void)state;
+    const char *path = store_test_sqlite_path("writerturn");
+    if (!path)
+        skip();
+    struct store_options opt = {.queue_capacity = BULK, .batch_max = BULK};
+    struct store *a = store_test_open(store_test_uri("writerturn"), &opt);
+    struct store *b = store_test_open(store_test_uri("writerturn"), &opt);
+    struct store_reading *r = bulk_readings();
+    struct outcome bulk = {0}, mine = {0}, urgent = {0};
+    assert_int_equal(store_readings_append(b, r, BULK, 1000, record, &bulk), 0);
+    wait_batch_holds_lock(path, &bulk);
+    struct store_reading own[100];
+    for (int i = 0; i < 100; i++)
+        own[i] = store_test_reading(5000 + i, MH_ITEM_AE_IMP, DAY0, i);
+    assert_int_equal(store_readings_append(a, own, 100, 1000, record, &mine), 0);
+    struct timespec ts = {0, 50000000}; /* a's writer is now waiting for the lock, claiming nothing */
+    nanosleep(&ts, NULL);
+    assert_int_equal(bulk.n, 0);
+    struct store_reading u = store_test_reading(1, MH_ITEM_AE_IMP, DAY0, 4200);
+    assert_int_equal(store_readings_append_urgent(a, &u, 1, 1000, record, &urgent), 0);
+    for (int i = 0; i < 10000 && urgent.n == 0; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    assert_int_equal(urgent.n, 1);
+    assert_int_equal(urgent.status[0], 0);
+    assert_int_equal(bulk.n, 0); /* b gave way in the middle of its batch */
+    assert_int_equal(store_readings_sync(a, 60000), 0);
+    assert_int_equal(store_readings_sync(b, 60000), 0);
+    assert_int_equal(bulk.status[0], 0);
+    assert_int_equal(mine.status[0], 0);
+    assert_int_equal(raw_int_path(path, "SELECT COUNT(*) FROM readings"), BULK + 100 + 1);
+    store_close(b);
+    store_close(a);
+    free(r);
+}
+
 static void test_archive_import_is_all_or_nothing(void **state)
 {
     (void)state;
@@ -519,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_busy_database_retried_not_lost),
         cmocka_unit_test(test_batch_gives_way_to_an_urgent_reading),
         cmocka_unit_test(test_other_writers_get_a_turn_during_a_batch),
+        cmocka_unit_test(test_writer_waiting_behind_another_claims_for_its_urgent_reading),
         cmocka_unit_test(test_archive_import_is_all_or_nothing),
         cmocka_unit_test(test_queries_search_by_key),
     };
