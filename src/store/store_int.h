@@ -343,6 +343,14 @@ int store_writer_busy_retry(struct store_writer *w, int (*write)(void *arg), voi
 int store_events_init(struct store_writer *w);
 void store_events_release(struct store_writer *w);
 void store_events_write(struct store *st);
+/*
+ * Copy the items head..tail of a ring of cap items of size bytes into
+ * batch, in at most two pieces around its end: the number copied. Every
+ * writer queue takes its items this way.
+ */
+size_t store_ring_take(const void *ring, size_t cap, size_t size, uint64_t head, uint64_t tail,
+                       void *batch);
+
 /* The urgent queue (writer_urgent.c): allocate / free it; with the writer's mutex held, store
  * every queued urgent reading in one transaction and complete their tickets (unlocks meanwhile). */
 int store_urgent_init(struct store_writer *w);

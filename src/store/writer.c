@@ -137,6 +137,16 @@ void store_writer_stats(struct store *st, struct store_writer_stats *out)
     pthread_mutex_unlock(&st->w.mu);
 }
 
+size_t store_ring_take(const void *ring, size_t cap, size_t size, uint64_t head, uint64_t tail,
+                       void *batch)
+{
+    size_t k = (size_t)(tail - head), at = (size_t)(head % cap), first = k < cap - at ? k : cap - at;
+    memcpy(batch, (const char *)ring + at * size, first * size);
+    if (k > first)
+        memcpy((char *)batch + first * size, ring, (k - first) * size);
+    return k;
+}
+
 /* Complete, in order, the tickets whose readings are all done. Called and returns locked. */
 static void complete_tickets(struct store_writer *w)
 {
@@ -259,10 +269,7 @@ static void *writer_main(void *arg)
         size_t k = (size_t)(w->tail - w->head);
         if (k > w->batch_max)
             k = w->batch_max;
-        size_t at = (size_t)(w->head % w->cap), first = k < w->cap - at ? k : w->cap - at;
-        memcpy(w->batch, w->ring + at, first * sizeof *w->batch);
-        if (k > first)
-            memcpy(w->batch + first, w->ring, (k - first) * sizeof *w->batch);
+        store_ring_take(w->ring, w->cap, sizeof *w->ring, w->head, w->head + k, w->batch);
         uint64_t start = w->head;
         w->head += k;
         pthread_cond_broadcast(&w->not_full);

@@ -122,11 +122,9 @@ static int write_each(struct store *st, size_t k, uint64_t *stored)
 void store_events_write(struct store *st)
 {
     struct store_writer *w = &st->w;
-    size_t k = (size_t)(w->ev_tail - w->ev_head), nt = (size_t)(w->evt_tail - w->evt_head);
-    for (size_t i = 0; i < k; i++)
-        w->ev_batch[i] = w->ev_ring[(w->ev_head + i) % w->ev_cap];
-    for (size_t i = 0; i < nt; i++)
-        w->ev_tbatch[i] = w->ev_tickets[(w->evt_head + i) % w->ev_cap];
+    size_t k = store_ring_take(w->ev_ring, w->ev_cap, sizeof *w->ev_ring, w->ev_head, w->ev_tail, w->ev_batch);
+    size_t nt = store_ring_take(w->ev_tickets, w->ev_cap, sizeof *w->ev_tickets, w->evt_head, w->evt_tail,
+                                w->ev_tbatch);
     w->ev_head = w->ev_tail;
     pthread_cond_broadcast(&w->not_full);
     pthread_mutex_unlock(&w->mu);

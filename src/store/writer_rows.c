@@ -20,7 +20,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "meterhub/base/err.h"
 #include "meterhub/base/log.h"
@@ -132,23 +131,13 @@ static int write_rows(void *arg)
                                      j->nc);
 }
 
-/* Copy head..tail of ring (cap items of size) into batch: the number copied. */
-static size_t take(const void *ring, size_t cap, size_t size, uint64_t head, uint64_t tail, void *batch)
-{
-    size_t k = (size_t)(tail - head), at = (size_t)(head % cap), first = k < cap - at ? k : cap - at;
-    memcpy(batch, (const char *)ring + at * size, first * size);
-    if (k > first)
-        memcpy((char *)batch + first * size, ring, (k - first) * size);
-    return k;
-}
-
 void store_rows_write(struct store *st)
 {
     struct store_writer *w = &st->w;
     uint64_t sr_end = w->sr_tail, lk_end = w->lk_tail, ec_end = w->ec_tail;
-    size_t ns = take(w->sr_ring, w->sr_cap, sizeof *w->sr_ring, w->sr_head, sr_end, w->sr_batch);
-    size_t nl = take(w->lk_ring, w->lk_cap, sizeof *w->lk_ring, w->lk_head, lk_end, w->lk_batch);
-    size_t nc = take(w->ec_ring, w->ec_cap, sizeof *w->ec_ring, w->ec_head, ec_end, w->ec_batch);
+    size_t ns = store_ring_take(w->sr_ring, w->sr_cap, sizeof *w->sr_ring, w->sr_head, sr_end, w->sr_batch);
+    size_t nl = store_ring_take(w->lk_ring, w->lk_cap, sizeof *w->lk_ring, w->lk_head, lk_end, w->lk_batch);
+    size_t nc = store_ring_take(w->ec_ring, w->ec_cap, sizeof *w->ec_ring, w->ec_head, ec_end, w->ec_batch);
     w->sr_head = sr_end;
     w->lk_head = lk_end;
     w->ec_head = ec_end;

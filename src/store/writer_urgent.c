@@ -86,12 +86,10 @@ static int write_job(void *arg)
 void store_urgent_write(struct store *st)
 {
     struct store_writer *w = &st->w;
-    size_t k = (size_t)(w->ur_tail - w->ur_head), nt = (size_t)(w->urt_tail - w->urt_head);
     uint64_t end = w->ur_tail;
-    for (size_t i = 0; i < k; i++)
-        w->ur_batch[i] = w->ur_ring[(w->ur_head + i) % w->ur_cap];
-    for (size_t i = 0; i < nt; i++)
-        w->ur_tbatch[i] = w->ur_tickets[(w->urt_head + i) % w->ur_cap];
+    size_t k = store_ring_take(w->ur_ring, w->ur_cap, sizeof *w->ur_ring, w->ur_head, end, w->ur_batch);
+    size_t nt = store_ring_take(w->ur_tickets, w->ur_cap, sizeof *w->ur_tickets, w->urt_head, w->urt_tail,
+                                w->ur_tbatch);
     w->ur_head = w->ur_tail;
     atomic_store_explicit(&w->ur_waiting, 0, memory_order_relaxed);
     pthread_cond_broadcast(&w->not_full);
